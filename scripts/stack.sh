@@ -1,0 +1,357 @@
+#!/usr/bin/env bash
+# The local stack without Docker: ZooKeeper, a ClickHouse cluster of 2 shards x 2 replicas (four server
+# processes), Redis and a KRaft Kafka broker, all on 127.0.0.1.
+#
+#   scripts/stack.sh install                 apt packages and Kafka broker jars, when missing
+#   scripts/stack.sh start   [SERVICE...]    start (idempotent); default: all
+#   scripts/stack.sh stop    [SERVICE...]    stop; default: all
+#   scripts/stack.sh restart [SERVICE...]
+#   scripts/stack.sh status                  exit 0 only when every service answers
+#   scripts/stack.sh env                     endpoints as shell variables (for tests and tools)
+#   scripts/stack.sh clean                   stop everything and delete STACK_DIR
+#
+# SERVICE: zookeeper, clickhouse (all four nodes) or one node (s1r1 s1r2 s2r1 s2r2), redis, kafka.
+# Ports and STACK_DIR: scripts/conf/stack.env, overridable by environment variables.
+# Logs: STACK_DIR/logs/.
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+
+ALL_SERVICES=(zookeeper clickhouse redis kafka)
+APT_PACKAGES=(clickhouse-server clickhouse-client zookeeper redis-server curl)
+
+# ---------------------------------------------------------------------------------------------- install
+
+install_apt() {
+  local missing=()
+  command -v clickhouse-server >/dev/null || missing+=(clickhouse-server)
+  command -v clickhouse-client >/dev/null || missing+=(clickhouse-client)
+  [ -f /usr/share/java/zookeeper.jar ] || missing+=(zookeeper)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v curl >/dev/null || missing+=(curl)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing with apt: ${missing[*]}"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || die "need root or sudo to install: ${missing[*]}"
+    sudo=sudo
+  fi
+  $sudo apt-get update -qq || die "apt-get update failed"
+  # policy-rc.d keeps the packages' own services from starting; this script runs its own instances.
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${APT_PACKAGES[@]}" >"$LOG_DIR/apt.log" 2>&1 \
+    || die "apt-get install failed, see $LOG_DIR/apt.log"
+}
+
+install_kafka() {
+  local libs="$STACK_DIR/kafka/libs"
+  if ls "$libs"/kafka_2.13-*.jar >/dev/null 2>&1; then return 0; fi
+  say "fetching Kafka broker jars from Maven Central into $libs"
+  mkdir -p "$libs"
+  mvn -B -q -f "$SCRIPTS_DIR/kafka/pom.xml" dependency:copy-dependencies -DoutputDirectory="$libs" \
+    >"$LOG_DIR/kafka-install.log" 2>&1 || die "could not fetch Kafka jars, see $LOG_DIR/kafka-install.log"
+}
+
+cmd_install() {
+  mkdir -p "$LOG_DIR" "$RUN_DIR"
+  install_apt
+  install_kafka
+  say "install: ok"
+}
+
+# -------------------------------------------------------------------------------------------- zookeeper
+
+start_zookeeper() {
+  local dir="$STACK_DIR/zookeeper" pidfile="$RUN_DIR/zookeeper.pid"
+  if pid_alive "$pidfile" && zk_ready; then return 0; fi
+  mkdir -p "$dir/data"
+  cat >"$dir/zoo.cfg" <<EOF
+tickTime=2000
+initLimit=10
+syncLimit=5
+dataDir=$dir/data
+clientPort=$ZK_PORT
+clientPortAddress=127.0.0.1
+admin.enableServer=false
+4lw.commands.whitelist=ruok,stat,srvr,mntr
+maxClientCnxns=500
+autopurge.snapRetainCount=3
+autopurge.purgeInterval=1
+EOF
+  setsid nohup java -Xmx256m -cp "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar" \
+    org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/zoo.cfg" \
+    >"$LOG_DIR/zookeeper.log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  # ClickHouse 18.16 exits if it cannot reach ZooKeeper while loading replicated tables, and `ruok`
+  # answers before ZooKeeper serves sessions: wait for `srvr`.
+  wait_for 60 "ZooKeeper on port $ZK_PORT" zk_ready || die "ZooKeeper did not come up, see $LOG_DIR/zookeeper.log"
+  say "zookeeper: up on 127.0.0.1:$ZK_PORT"
+}
+
+stop_zookeeper() { stop_pid "$RUN_DIR/zookeeper.pid" zookeeper; }
+
+# ------------------------------------------------------------------------------------------- clickhouse
+
+write_clickhouse_shared_config() {
+  local dir="$STACK_DIR/clickhouse"
+  mkdir -p "$dir/users.d"
+  cp "$SCRIPTS_DIR/conf/clickhouse/profile.xml" "$dir/users.d/profile.xml"
+  cat >"$dir/users.xml" <<'EOF'
+<?xml version="1.0"?>
+<yandex>
+    <profiles><default/></profiles>
+    <users>
+        <default>
+            <password></password>
+            <networks><ip>::1</ip><ip>127.0.0.1</ip></networks>
+            <profile>default</profile>
+            <quota>default</quota>
+        </default>
+    </users>
+    <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
+        <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+</yandex>
+EOF
+  local replicas="" shard node
+  for shard in 1 2; do
+    replicas="$replicas        <shard>
+            <internal_replication>true</internal_replication>
+"
+    for node in "s${shard}r1" "s${shard}r2"; do
+      replicas="$replicas            <replica><host>127.0.0.1</host><port>$(ch_tcp_port "$node")</port></replica>
+"
+    done
+    replicas="$replicas        </shard>
+"
+  done
+  cat >"$dir/cluster.xml" <<EOF
+<?xml version="1.0"?>
+<yandex>
+    <remote_servers>
+        <$CH_CLUSTER>
+$replicas        </$CH_CLUSTER>
+    </remote_servers>
+    <zookeeper>
+        <node index="1"><host>127.0.0.1</host><port>$ZK_PORT</port></node>
+        <session_timeout_ms>30000</session_timeout_ms>
+    </zookeeper>
+    <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>
+</yandex>
+EOF
+}
+
+write_clickhouse_node_config() {
+  local node="$1" dir="$STACK_DIR/clickhouse/$1"
+  mkdir -p "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas"
+  cat >"$dir/config.xml" <<EOF
+<?xml version="1.0"?>
+<yandex>
+    <logger>
+        <level>information</level>
+        <log>$LOG_DIR/clickhouse-$node.log</log>
+        <errorlog>$LOG_DIR/clickhouse-$node.err.log</errorlog>
+        <size>100M</size>
+        <count>2</count>
+    </logger>
+    <http_port>$(ch_http_port "$node")</http_port>
+    <tcp_port>$(ch_tcp_port "$node")</tcp_port>
+    <interserver_http_port>$(ch_interserver_port "$node")</interserver_http_port>
+    <interserver_http_host>127.0.0.1</interserver_http_host>
+    <listen_host>127.0.0.1</listen_host>
+    <max_connections>1024</max_connections>
+    <keep_alive_timeout>10</keep_alive_timeout>
+    <max_concurrent_queries>100</max_concurrent_queries>
+    <uncompressed_cache_size>268435456</uncompressed_cache_size>
+    <mark_cache_size>268435456</mark_cache_size>
+    <path>$dir/data/</path>
+    <tmp_path>$dir/tmp/</tmp_path>
+    <user_files_path>$dir/user_files/</user_files_path>
+    <format_schema_path>$dir/format_schemas/</format_schema_path>
+    <users_config>$STACK_DIR/clickhouse/users.xml</users_config>
+    <default_profile>default</default_profile>
+    <default_database>default</default_database>
+    <timezone>UTC</timezone>
+    <mlock_executable>false</mlock_executable>
+    <include_from>$STACK_DIR/clickhouse/cluster.xml</include_from>
+    <remote_servers incl="remote_servers" />
+    <zookeeper incl="zookeeper" />
+    <distributed_ddl incl="distributed_ddl" />
+    <macros>
+        <shard>$(ch_shard "$node")</shard>
+        <replica>$node</replica>
+    </macros>
+    <max_session_timeout>3600</max_session_timeout>
+    <default_session_timeout>60</default_session_timeout>
+</yandex>
+EOF
+}
+
+start_clickhouse_node() {
+  local node="$1" pidfile="$RUN_DIR/clickhouse-$1.pid" attempt
+  if pid_alive "$pidfile" && ch_ping "$node"; then return 0; fi
+  zk_ready || die "ZooKeeper is not up: start it first (scripts/stack.sh start zookeeper)"
+  write_clickhouse_node_config "$node"
+  for attempt in 1 2 3; do
+    rm -f "$pidfile"
+    clickhouse-server --config-file="$STACK_DIR/clickhouse/$node/config.xml" --pid-file="$pidfile" --daemon \
+      >>"$LOG_DIR/clickhouse-$node.out" 2>&1 || true
+    if wait_for 30 "ClickHouse $node /ping" ch_ping "$node"; then
+      wait_for 30 "ClickHouse $node ZooKeeper session" ch_zk_ready "$node" \
+        || die "ClickHouse $node has no ZooKeeper session, see $LOG_DIR/clickhouse-$node.err.log"
+      say "clickhouse $node: up on http://127.0.0.1:$(ch_http_port "$node") (tcp $(ch_tcp_port "$node"))"
+      return 0
+    fi
+    say "clickhouse $node did not answer (attempt $attempt), retrying"
+    stop_pid "$pidfile" "clickhouse $node"
+  done
+  die "ClickHouse $node did not come up, see $LOG_DIR/clickhouse-$node.err.log"
+}
+
+stop_clickhouse_node() { stop_pid "$RUN_DIR/clickhouse-$1.pid" "clickhouse $1"; }
+
+# ------------------------------------------------------------------------------------------------ redis
+
+start_redis() {
+  local dir="$STACK_DIR/redis" pidfile="$RUN_DIR/redis.pid"
+  if pid_alive "$pidfile" && redis_ready; then return 0; fi
+  mkdir -p "$dir"
+  cat >"$dir/redis.conf" <<EOF
+bind 127.0.0.1
+port $REDIS_PORT
+dir $dir
+pidfile $pidfile
+logfile $LOG_DIR/redis.log
+daemonize yes
+appendonly yes
+appendfsync everysec
+save ""
+EOF
+  redis-server "$dir/redis.conf" || die "redis-server failed to start, see $LOG_DIR/redis.log"
+  wait_for 20 "Redis on port $REDIS_PORT" redis_ready || die "Redis did not come up, see $LOG_DIR/redis.log"
+  say "redis: up on 127.0.0.1:$REDIS_PORT"
+}
+
+stop_redis() { stop_pid "$RUN_DIR/redis.pid" redis; }
+
+# ------------------------------------------------------------------------------------------------ kafka
+
+start_kafka() {
+  local dir="$STACK_DIR/kafka" pidfile="$RUN_DIR/kafka.pid" cp
+  if pid_alive "$pidfile" && kafka_ready; then return 0; fi
+  ls "$dir"/libs/kafka_2.13-*.jar >/dev/null 2>&1 || die "Kafka jars missing: run scripts/stack.sh install"
+  cp="$dir/libs/*"
+  mkdir -p "$dir/data"
+  cat >"$dir/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$dir/data
+num.partitions=4
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=4
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+# Test and demo data carry old event timestamps; time-based retention would delete them.
+log.retention.ms=-1
+log.retention.bytes=-1
+message.max.bytes=2097152
+EOF
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    java -Xmx256m -cp "$cp" kafka.tools.StorageTool format -t "$(java -cp "$cp" kafka.tools.StorageTool random-uuid)" \
+      -c "$dir/server.properties" >"$LOG_DIR/kafka-format.log" 2>&1 \
+      || die "formatting the Kafka log dir failed, see $LOG_DIR/kafka-format.log"
+  fi
+  : >"$LOG_DIR/kafka.log"
+  setsid nohup java "-Xms$KAFKA_HEAP" "-Xmx$KAFKA_HEAP" -XX:+UseG1GC \
+    -Dlog4j2.configurationFile="$SCRIPTS_DIR/conf/kafka/log4j2.properties" -Dkafka.logs.file="$LOG_DIR/kafka.log" \
+    -cp "$cp" kafka.Kafka "$dir/server.properties" >"$LOG_DIR/kafka.out" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  wait_for 90 "Kafka on port $KAFKA_PORT" kafka_ready || die "Kafka did not come up, see $LOG_DIR/kafka.log and kafka.out"
+  say "kafka: up on 127.0.0.1:$KAFKA_PORT"
+}
+
+stop_kafka() { stop_pid "$RUN_DIR/kafka.pid" kafka; }
+
+# --------------------------------------------------------------------------------------------- commands
+
+expand_services() {
+  local s
+  [ $# -eq 0 ] && set -- "${ALL_SERVICES[@]}"
+  for s in "$@"; do
+    case "$s" in
+      clickhouse) printf '%s\n' "${CH_NODES[@]}" ;;
+      zookeeper|redis|kafka|s1r1|s1r2|s2r1|s2r2) echo "$s" ;;
+      *) die "unknown service '$s' (zookeeper, clickhouse, s1r1, s1r2, s2r1, s2r2, redis, kafka)" ;;
+    esac
+  done
+}
+
+cmd_start() {
+  mkdir -p "$LOG_DIR" "$RUN_DIR"
+  command -v clickhouse-server >/dev/null && ls "$STACK_DIR"/kafka/libs/kafka_2.13-*.jar >/dev/null 2>&1 \
+    || die "the stack is not installed: run scripts/stack.sh install"
+  local s services
+  services="$(expand_services "$@")"
+  if grep -q '^s[12]r[12]$' <<<"$services"; then write_clickhouse_shared_config; fi
+  for s in $services; do
+    case "$s" in
+      zookeeper) start_zookeeper ;;
+      redis) start_redis ;;
+      kafka) start_kafka ;;
+      *) start_clickhouse_node "$s" ;;
+    esac
+  done
+}
+
+cmd_stop() {
+  local s services
+  services="$(expand_services "$@")"
+  # Reverse order: ClickHouse before ZooKeeper.
+  for s in $(tac <<<"$services"); do
+    case "$s" in
+      zookeeper) stop_zookeeper ;;
+      redis) stop_redis ;;
+      kafka) stop_kafka ;;
+      *) stop_clickhouse_node "$s" ;;
+    esac
+    say "$s: stopped"
+  done
+}
+
+cmd_status() {
+  local ok=0 n
+  report() { if "${@:3}"; then printf '%-10s up    %s\n' "$1" "$2"; else printf '%-10s DOWN  %s\n' "$1" "$2"; ok=1; fi; }
+  report zookeeper "127.0.0.1:$ZK_PORT" zk_ready
+  for n in "${CH_NODES[@]}"; do report "$n" "http://127.0.0.1:$(ch_http_port "$n")" ch_ping "$n"; done
+  report redis "127.0.0.1:$REDIS_PORT" redis_ready
+  report kafka "127.0.0.1:$KAFKA_PORT" kafka_ready
+  printf 'logs:      %s\n' "$LOG_DIR"
+  return $ok
+}
+
+cmd_env() {
+  cat <<EOF
+CLICKSTREAM_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT
+CLICKSTREAM_CLICKHOUSE_URLS=$(ch_http_urls)
+CLICKSTREAM_CLICKHOUSE_CLUSTER=$CH_CLUSTER
+CLICKSTREAM_REDIS=127.0.0.1:$REDIS_PORT
+EOF
+}
+
+cmd="${1:-}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  install) cmd_install ;;
+  start) cmd_start "$@" ;;
+  stop) cmd_stop "$@" ;;
+  restart) cmd_stop "$@"; cmd_start "$@" ;;
+  status) cmd_status ;;
+  env) cmd_env ;;
+  clean) cmd_stop; rm -rf "$STACK_DIR"; say "removed $STACK_DIR" ;;
+  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || exit 2 ;;
+esac
