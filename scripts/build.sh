@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds the shaded job jar (target/clickstream-etl-<version>.jar) without running tests, and writes the
+# dependency class path (target/classpath.txt) that the local runner and the tools use.
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+cd "$PROJECT_DIR"
+mvn -B -q package -DskipTests "$@"
+mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=test "$@" >/dev/null
+ls target/clickstream-etl-*.jar | grep -v original >&2

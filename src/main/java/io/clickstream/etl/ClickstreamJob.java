@@ -1,0 +1,72 @@
+package io.clickstream.etl;
+
+import io.clickstream.etl.clickhouse.ClickHouseSink;
+import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.event.DeadLetter;
+import io.clickstream.etl.event.Event;
+import io.clickstream.etl.event.RawEvent;
+import io.clickstream.etl.kafka.KafkaSinks;
+import io.clickstream.etl.kafka.KafkaSources;
+import io.clickstream.etl.parse.ParseEventsFunction;
+import io.clickstream.etl.parse.ParseLimits;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The clickstream ETL job. {@link #build} is the data flow, top to bottom; sources and sinks come in as
+ * arguments so tests run the same flow on a MiniCluster. {@link #main} only wires the production I/O.
+ *
+ * <p>Every operator has a fixed uid: savepoints map state by it, so renaming one loses its state.
+ */
+public final class ClickstreamJob {
+    private static final Logger LOG = LoggerFactory.getLogger(ClickstreamJob.class);
+    public static final String DEFAULT_JOB_NAME = "clickstream-etl";
+
+    private ClickstreamJob() {}
+
+    public static void build(StreamExecutionEnvironment env, JobConfig config, Source<RawEvent, ?, ?> source,
+                             Sink<Event> eventSink, Sink<DeadLetter> deadLetterSink) {
+        DataStream<RawEvent> raw = env
+                .fromSource(source, WatermarkStrategy.noWatermarks(), "Kafka events")
+                .uid("kafka-source");
+
+        SingleOutputStreamOperator<Event> events = raw
+                .process(new ParseEventsFunction(ParseLimits.from(config)))
+                .uid("parse-validate")
+                .name("Parse and validate");
+
+        events.sinkTo(eventSink)
+                .uid("clickhouse-sink")
+                .name("ClickHouse events");
+
+        events.getSideOutput(ParseEventsFunction.DEAD_LETTERS)
+                .sinkTo(deadLetterSink)
+                .uid("dead-letter-sink")
+                .name("Dead letters to Kafka");
+    }
+
+    public static void main(String[] args) throws Exception {
+        JobConfig config = JobConfig.fromArgs(args, System.getenv());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        run(env, config);
+    }
+
+    /** Builds the production pipeline on {@code env} and runs it until it ends or is cancelled. */
+    static void run(StreamExecutionEnvironment env, JobConfig config) throws Exception {
+        LOG.info("Starting clickstream-etl with\n{}", config.describe());
+        if (env.getCheckpointConfig().getCheckpointInterval() <= 0) {
+            LOG.warn("Checkpointing is off: Kafka offsets are not committed and the ClickHouse sink flushes only on "
+                    + "size and time. Set execution.checkpointing.interval (flink-conf/config.yaml).");
+        }
+        build(env, config, KafkaSources.events(config), ClickHouseSink.from(config, System.getenv()),
+                KafkaSinks.deadLetters(config));
+        env.execute(env.getConfiguration().getOptional(PipelineOptions.NAME).orElse(DEFAULT_JOB_NAME));
+    }
+}

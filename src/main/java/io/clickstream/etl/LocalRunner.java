@@ -1,0 +1,57 @@
+package io.clickstream.etl;
+
+import io.clickstream.etl.config.JobConfig;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs the job in this JVM on a local Flink with the web UI (scripts/run-local.sh). Takes the job's arguments plus
+ * {@code --web-ui-port N} (default 8081), {@code --parallelism N} (default 1) and
+ * {@code --checkpoint-interval-ms N} (default 10000).
+ */
+public final class LocalRunner {
+    private LocalRunner() {}
+
+    public static void main(String[] args) {
+        int port = 8081;
+        int parallelism = 1;
+        long checkpointMs = 10_000;
+        List<String> jobArgs = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--web-ui-port":
+                    port = Integer.parseInt(args[++i]);
+                    break;
+                case "--parallelism":
+                    parallelism = Integer.parseInt(args[++i]);
+                    break;
+                case "--checkpoint-interval-ms":
+                    checkpointMs = Long.parseLong(args[++i]);
+                    break;
+                default:
+                    jobArgs.add(args[i]);
+            }
+        }
+        try {
+            JobConfig config = JobConfig.fromArgs(jobArgs.toArray(new String[0]), System.getenv());
+            Configuration flink = new Configuration();
+            flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+            flink.set(RestOptions.PORT, port);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
+            env.setParallelism(parallelism);
+            env.enableCheckpointing(checkpointMs);
+            System.out.println("Flink web UI: http://127.0.0.1:" + port);
+            ClickstreamJob.run(env, config);
+            System.exit(0);
+        } catch (Throwable t) {
+            // Flink's non-daemon threads would keep a failed local JVM alive: exit explicitly.
+            System.err.println("clickstream-etl failed: " + t);
+            t.printStackTrace();
+            System.exit(1);
+        }
+    }
+}

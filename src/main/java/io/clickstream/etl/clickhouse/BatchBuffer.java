@@ -1,0 +1,53 @@
+package io.clickstream.etl.clickhouse;
+
+import io.clickstream.etl.event.Event;
+
+import java.util.Arrays;
+
+/** Collects encoded rows until the batch is full (rows or bytes) or old enough (time) to send. */
+final class BatchBuffer {
+    private final int maxRows;
+    private final long maxBytes;
+    private final long maxAgeMs;
+    private final RowBinaryBuffer buffer;
+    private int rows;
+    private long firstRowAt;
+
+    BatchBuffer(int maxRows, long maxBytes, long maxAgeMs) {
+        this.maxRows = maxRows;
+        this.maxBytes = maxBytes;
+        this.maxAgeMs = maxAgeMs;
+        this.buffer = new RowBinaryBuffer((int) Math.min(maxBytes, 1 << 20));
+    }
+
+    void add(Event event, long now) {
+        if (rows == 0) {
+            firstRowAt = now;
+        }
+        EventRowEncoder.encode(event, buffer);
+        rows++;
+    }
+
+    boolean isEmpty() {
+        return rows == 0;
+    }
+
+    boolean isFull() {
+        return rows >= maxRows || buffer.size() >= maxBytes;
+    }
+
+    boolean isDue(long now) {
+        return rows > 0 && now - firstRowAt >= maxAgeMs;
+    }
+
+    int rows() {
+        return rows;
+    }
+
+    Batch drain() {
+        Batch batch = new Batch(Arrays.copyOf(buffer.array(), buffer.size()), rows);
+        buffer.reset();
+        rows = 0;
+        return batch;
+    }
+}

@@ -1,0 +1,109 @@
+package io.clickstream.etl.clickhouse;
+
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.ClientMisconfigurationException;
+import com.clickhouse.client.api.ServerException;
+import com.clickhouse.client.api.insert.InsertResponse;
+import com.clickhouse.client.api.insert.InsertSettings;
+import com.clickhouse.data.ClickHouseFormat;
+
+import java.io.ByteArrayInputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Inserts RowBinary batches through the Distributed table with client-v2. On a failure the next attempt goes to
+ * the next endpoint, so one node down does not stop ingestion.
+ */
+public final class ClickHouseInserter implements Inserter {
+    /**
+     * Server errors that will fail the same way on every retry: wrong schema, unparseable data, no access.
+     * Everything else (network, ZooKeeper, a replica down, too many parts) is retried.
+     */
+    private static final Set<Integer> NOT_RETRYABLE = Set.of(
+            16,   // NO_SUCH_COLUMN_IN_TABLE
+            27,   // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+            33,   // CANNOT_READ_ALL_DATA
+            44,   // ILLEGAL_COLUMN
+            47,   // UNKNOWN_IDENTIFIER
+            53,   // TYPE_MISMATCH
+            60,   // UNKNOWN_TABLE
+            62,   // SYNTAX_ERROR
+            81,   // UNKNOWN_DATABASE
+            115,  // UNKNOWN_SETTING
+            117,  // INCORRECT_DATA
+            192,  // UNKNOWN_USER
+            193,  // WRONG_PASSWORD
+            194,  // REQUIRED_PASSWORD
+            497,  // ACCESS_DENIED
+            516); // AUTHENTICATION_FAILED
+
+    private final List<Client> clients;
+    private final List<String> urls;
+    private final String table;
+    private final InsertSettings settings;
+    private final long timeoutMs;
+    private int current;
+
+    private ClickHouseInserter(ClickHouseEndpoints endpoints, String table, boolean distributedSync, long timeoutMs) {
+        this.urls = endpoints.urls();
+        this.clients = new ArrayList<>();
+        for (String url : urls) {
+            clients.add(endpoints.open(url));
+        }
+        this.table = table;
+        this.timeoutMs = timeoutMs;
+        // insert_deduplicate stays on (the server default): a retried batch that did reach a shard is dropped
+        // there by the replicated table's block deduplication instead of being stored twice.
+        this.settings = new InsertSettings().serverSetting("insert_distributed_sync", distributedSync ? "1" : "0");
+    }
+
+    public static Inserter.Factory factory(ClickHouseEndpoints endpoints, String qualifiedTable, boolean distributedSync,
+                                           long timeoutMs) {
+        return () -> new ClickHouseInserter(endpoints, qualifiedTable, distributedSync, timeoutMs);
+    }
+
+    @Override
+    public void insert(Batch batch) throws Exception {
+        int index = current;
+        try (InsertResponse ignored = clients.get(index)
+                .insert(table, EventRowEncoder.COLUMNS, new ByteArrayInputStream(batch.data()),
+                        ClickHouseFormat.RowBinary, settings)
+                .get(timeoutMs, TimeUnit.MILLISECONDS)) {
+            // The 18.16 server sends no X-ClickHouse-Summary, so there is no row count to check here.
+        } catch (ExecutionException | CompletionException e) {
+            current = (index + 1) % clients.size();
+            throw withEndpoint(e.getCause() instanceof Exception ? (Exception) e.getCause() : e, urls.get(index));
+        } catch (Exception e) {
+            current = (index + 1) % clients.size();
+            throw withEndpoint(e, urls.get(index));
+        }
+    }
+
+    private static Exception withEndpoint(Exception e, String url) {
+        e.addSuppressed(new Exception("endpoint: " + url));
+        return e;
+    }
+
+    @Override
+    public boolean isRetryable(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof ServerException) {
+                return !NOT_RETRYABLE.contains(((ServerException) t).getCode());
+            }
+            if (t instanceof ClientMisconfigurationException) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        clients.forEach(Client::close);
+    }
+}

@@ -1,0 +1,166 @@
+package io.clickstream.etl.clickhouse;
+
+import io.clickstream.etl.event.Event;
+import org.apache.flink.api.common.operators.ProcessingTimeService;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Buffers rows and inserts them in batches, in the manner of Flink's KafkaWriter: a batch is sent when it is full
+ * (rows or bytes) or old enough (a processing-time timer), while the next one fills; at most
+ * {@code maxInFlight} batches are being sent, beyond that {@link #write} blocks, which is back-pressure. Every
+ * checkpoint calls {@link #flush}, which sends what is buffered and waits for all sends, so a completed
+ * checkpoint means its rows are in ClickHouse (at least once). Failed inserts are retried with backoff; the first
+ * error that outlives its retries is kept and rethrown from the task thread, failing the job loudly rather than
+ * dropping rows.
+ */
+public class ClickHouseWriter implements SinkWriter<Event> {
+    private static final Logger LOG = LoggerFactory.getLogger(ClickHouseWriter.class);
+
+    /** Waits between retries; tests replace it to run without sleeping. */
+    @FunctionalInterface
+    interface Sleeper {
+        void sleep(long millis) throws InterruptedException;
+    }
+
+    private final SinkSettings settings;
+    private final Inserter inserter;
+    private final ProcessingTimeService timeService;
+    private final SinkMetrics metrics;
+    private final Sleeper sleeper;
+    private final BatchBuffer buffer;
+    private final ExecutorService sender;
+    private final Semaphore inFlight;
+    private final AtomicReference<Throwable> firstError = new AtomicReference<>();
+    private volatile boolean closed;
+
+    ClickHouseWriter(SinkSettings settings, Inserter inserter, ProcessingTimeService timeService, SinkMetrics metrics,
+                     Sleeper sleeper) {
+        this.settings = settings;
+        this.inserter = inserter;
+        this.timeService = timeService;
+        this.metrics = metrics;
+        this.sleeper = sleeper;
+        this.buffer = new BatchBuffer(settings.batchRows, settings.batchBytes, settings.flushIntervalMs);
+        this.sender = Executors.newFixedThreadPool(settings.maxInFlight, r -> {
+            Thread t = new Thread(r, "clickhouse-sender");
+            t.setDaemon(true);
+            return t;
+        });
+        this.inFlight = new Semaphore(settings.maxInFlight);
+        scheduleTimer();
+    }
+
+    @Override
+    public void write(Event event, Context context) throws IOException, InterruptedException {
+        checkError();
+        buffer.add(event, timeService.getCurrentProcessingTime());
+        metrics.bufferedRows.set(buffer.rows());
+        if (buffer.isFull()) {
+            send();
+        }
+    }
+
+    @Override
+    public void flush(boolean endOfInput) throws IOException, InterruptedException {
+        send();
+        // Taking every permit means no batch is in flight any more.
+        inFlight.acquire(settings.maxInFlight);
+        inFlight.release(settings.maxInFlight);
+        checkError();
+    }
+
+    @Override
+    public void close() throws Exception {
+        closed = true;
+        sender.shutdownNow();
+        sender.awaitTermination(10, TimeUnit.SECONDS);
+        inserter.close();
+    }
+
+    private void scheduleTimer() {
+        timeService.registerTimer(timeService.getCurrentProcessingTime() + settings.flushIntervalMs, now -> {
+            if (closed) {
+                return;
+            }
+            // Runs in the task thread (mailbox), like write(): no locking around the buffer needed.
+            if (buffer.isDue(now) && firstError.get() == null) {
+                send();
+            }
+            scheduleTimer();
+        });
+    }
+
+    private void send() throws InterruptedException {
+        if (buffer.isEmpty()) {
+            return;
+        }
+        Batch batch = buffer.drain();
+        metrics.bufferedRows.set(0);
+        inFlight.acquire();
+        metrics.inFlightBatches.incrementAndGet();
+        try {
+            sender.execute(() -> {
+                try {
+                    insertWithRetries(batch);
+                } catch (Throwable t) {
+                    metrics.failures.inc();
+                    if (!firstError.compareAndSet(null, t)) {
+                        firstError.get().addSuppressed(t);
+                    }
+                } finally {
+                    metrics.inFlightBatches.decrementAndGet();
+                    inFlight.release();
+                }
+            });
+        } catch (RuntimeException e) {
+            metrics.inFlightBatches.decrementAndGet();
+            inFlight.release();
+            throw e;
+        }
+    }
+
+    private void insertWithRetries(Batch batch) throws Exception {
+        RetryPolicy policy = settings.retryPolicy;
+        for (int retry = 0; ; retry++) {
+            long start = System.nanoTime();
+            try {
+                inserter.insert(batch);
+                metrics.flushLatencyMs.update(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                metrics.batches.inc();
+                metrics.rows.inc(batch.rows());
+                metrics.bytes.inc(batch.bytes());
+                if (retry > 0) {
+                    LOG.info("ClickHouse insert of {} rows succeeded after {} retries", batch.rows(), retry);
+                }
+                return;
+            } catch (Exception e) {
+                if (closed || !inserter.isRetryable(e) || retry >= policy.maxRetries()) {
+                    throw new IOException("ClickHouse insert of " + batch.rows() + " rows failed"
+                            + (inserter.isRetryable(e) ? " after " + retry + " retries" : " (not retryable)")
+                            + ": " + e.getMessage(), e);
+                }
+                long backoff = policy.backoffMs(retry + 1);
+                metrics.retries.inc();
+                LOG.warn("ClickHouse insert of {} rows failed (retry {} of {} in {} ms): {}", batch.rows(),
+                        retry + 1, policy.maxRetries(), backoff, e.toString());
+                sleeper.sleep(backoff);
+            }
+        }
+    }
+
+    private void checkError() throws IOException {
+        Throwable error = firstError.get();
+        if (error != null) {
+            throw error instanceof IOException ? (IOException) error : new IOException(error.getMessage(), error);
+        }
+    }
+}

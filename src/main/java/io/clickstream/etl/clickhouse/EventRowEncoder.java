@@ -1,0 +1,40 @@
+package io.clickstream.etl.clickhouse;
+
+import io.clickstream.etl.event.Event;
+
+import java.util.List;
+
+/**
+ * The columns of the events table (sql/V001__events.sql) the job writes, and their RowBinary encoding. The
+ * column list is sent with every insert, so the table may carry more columns (with defaults) than these.
+ */
+final class EventRowEncoder {
+    static final List<String> COLUMNS = List.of(
+            "dt", "ts", "ts_ms", "event_id", "user_id", "event_type", "source", "url", "referrer", "ip",
+            "user_agent", "props.key", "props.value", "kafka_topic", "kafka_partition", "kafka_offset", "version");
+
+    private static final long MILLIS_PER_DAY = 86_400_000L;
+
+    private EventRowEncoder() {}
+
+    static void encode(Event e, RowBinaryBuffer out) {
+        out.uint16((int) Math.floorDiv(e.eventTime, MILLIS_PER_DAY));   // dt Date (UTC day)
+        out.uint32(Math.floorDiv(e.eventTime, 1000L));                  // ts DateTime
+        out.uint16((int) Math.floorMod(e.eventTime, 1000L));            // ts_ms UInt16 (no DateTime64 on 18.16)
+        out.string(e.eventId);
+        out.string(e.userId);
+        out.string(e.eventType);
+        out.string(e.source);
+        out.string(e.url);
+        out.string(e.referrer);
+        out.string(e.ip);
+        out.string(e.userAgent);
+        out.stringArray(e.propertyKeys);
+        out.stringArray(e.propertyValues);
+        out.string(e.kafkaTopic);
+        out.uint32(e.kafkaPartition);
+        out.uint64(e.kafkaOffset);
+        // ReplacingMergeTree version: the record time, not the wall clock, so a replay writes identical rows.
+        out.uint64(e.kafkaTimestamp > 0 ? e.kafkaTimestamp : e.eventTime);
+    }
+}

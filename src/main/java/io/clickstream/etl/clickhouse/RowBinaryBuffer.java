@@ -1,0 +1,85 @@
+package io.clickstream.etl.clickhouse;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * A growable byte buffer that writes ClickHouse's RowBinary encoding (little-endian integers, LEB128 lengths).
+ * RowBinary is accepted by every ClickHouse version from 18.16 on and costs the server less than JSON.
+ */
+final class RowBinaryBuffer {
+    private byte[] buf;
+    private int size;
+
+    RowBinaryBuffer(int initialCapacity) {
+        buf = new byte[Math.max(64, initialCapacity)];
+    }
+
+    int size() {
+        return size;
+    }
+
+    byte[] array() {
+        return buf;
+    }
+
+    void reset() {
+        size = 0;
+    }
+
+    void uint8(int v) {
+        ensure(1);
+        buf[size++] = (byte) v;
+    }
+
+    void uint16(int v) {
+        ensure(2);
+        buf[size++] = (byte) v;
+        buf[size++] = (byte) (v >>> 8);
+    }
+
+    void uint32(long v) {
+        ensure(4);
+        for (int i = 0; i < 4; i++) {
+            buf[size++] = (byte) (v >>> (8 * i));
+        }
+    }
+
+    void uint64(long v) {
+        ensure(8);
+        for (int i = 0; i < 8; i++) {
+            buf[size++] = (byte) (v >>> (8 * i));
+        }
+    }
+
+    void varUInt(long v) {
+        ensure(10);
+        while ((v & ~0x7FL) != 0) {
+            buf[size++] = (byte) ((v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        buf[size++] = (byte) v;
+    }
+
+    void string(String s) {
+        byte[] bytes = s == null ? new byte[0] : s.getBytes(StandardCharsets.UTF_8);
+        varUInt(bytes.length);
+        ensure(bytes.length);
+        System.arraycopy(bytes, 0, buf, size, bytes.length);
+        size += bytes.length;
+    }
+
+    void stringArray(String[] values) {
+        int n = values == null ? 0 : values.length;
+        varUInt(n);
+        for (int i = 0; i < n; i++) {
+            string(values[i]);
+        }
+    }
+
+    private void ensure(int more) {
+        if (size + more > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+        }
+    }
+}

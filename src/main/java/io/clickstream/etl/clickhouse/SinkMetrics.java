@@ -1,0 +1,32 @@
+package io.clickstream.etl.clickhouse;
+
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** What the ClickHouse writer reports (web UI / REST, under the sink's operator, group "clickhouse"). */
+final class SinkMetrics {
+    final Counter batches;
+    final Counter rows;
+    final Counter bytes;
+    final Counter retries;
+    final Counter failures;
+    final Histogram flushLatencyMs;
+    final AtomicInteger bufferedRows = new AtomicInteger();
+    final AtomicInteger inFlightBatches = new AtomicInteger();
+
+    SinkMetrics(MetricGroup parent) {
+        MetricGroup g = parent.addGroup("clickhouse");
+        batches = g.counter("batches");
+        rows = g.counter("rows");
+        bytes = g.counter("bytes");
+        retries = g.counter("retries");
+        failures = g.counter("failures");
+        flushLatencyMs = g.histogram("insertLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        g.gauge("bufferedRows", bufferedRows::get);
+        g.gauge("inFlightBatches", inFlightBatches::get);
+    }
+}

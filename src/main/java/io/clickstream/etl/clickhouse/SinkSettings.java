@@ -1,0 +1,33 @@
+package io.clickstream.etl.clickhouse;
+
+import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.config.Options;
+
+import java.io.Serializable;
+import java.time.Duration;
+
+/** The clickhouse.sink.* settings the writer needs. */
+public final class SinkSettings implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    final int batchRows;
+    final long batchBytes;
+    final long flushIntervalMs;
+    final int maxInFlight;
+    final RetryPolicy retryPolicy;
+
+    public SinkSettings(int batchRows, long batchBytes, Duration flushInterval, int maxInFlight, RetryPolicy retryPolicy) {
+        this.batchRows = batchRows;
+        this.batchBytes = batchBytes;
+        this.flushIntervalMs = flushInterval.toMillis();
+        this.maxInFlight = maxInFlight;
+        this.retryPolicy = retryPolicy;
+    }
+
+    public static SinkSettings from(JobConfig config) {
+        return new SinkSettings(config.get(Options.SINK_BATCH_ROWS), config.get(Options.SINK_BATCH_BYTES),
+                config.get(Options.SINK_FLUSH_INTERVAL), config.get(Options.SINK_MAX_IN_FLIGHT),
+                new RetryPolicy(config.get(Options.SINK_MAX_RETRIES), config.get(Options.SINK_RETRY_BACKOFF),
+                        config.get(Options.SINK_RETRY_MAX_BACKOFF)));
+    }
+}

@@ -1,0 +1,225 @@
+package io.clickstream.etl.config;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Every setting of the job in one place. flink-conf/clickstream.yaml is the commented reference; a test keeps
+ * the two in step. Flink's own settings (parallelism, checkpointing, state backend, restart strategy) stay in
+ * Flink's configuration.
+ */
+public final class Options {
+    private Options() {}
+
+    // ------------------------------------------------------------------------------------------------ Kafka
+
+    public static final ConfigOption<String> KAFKA_BOOTSTRAP_SERVERS = string("kafka.bootstrap-servers",
+            "127.0.0.1:9092", "Kafka brokers to read events from and write dead letters to.");
+
+    public static final ConfigOption<List<String>> KAFKA_TOPICS = list("kafka.topics",
+            "clickstream-web,clickstream-app,clickstream-backend",
+            "Topics holding JSON events, keyed by user_id. An event without a 'source' field gets its topic as source.");
+
+    public static final ConfigOption<String> KAFKA_GROUP_ID = string("kafka.group-id", "clickstream-etl",
+            "Consumer group; offsets are committed to it on each completed checkpoint.");
+
+    public static final ConfigOption<String> KAFKA_START_FROM = new Builder<>("kafka.start-from", "string",
+            Parsers::string).defaultValue("group-offsets")
+            .check(v -> List.of("earliest", "latest", "group-offsets", "timestamp").contains(v) ? null
+                    : "expected earliest, latest, group-offsets or timestamp")
+            .describe("Where a job without a checkpoint or savepoint starts: earliest, latest, group-offsets "
+                    + "(the group's committed offsets, falling back to kafka.group-offsets-reset) or timestamp "
+                    + "(kafka.start-timestamp). A restored job always continues from its checkpoint.");
+
+    public static final ConfigOption<String> KAFKA_START_TIMESTAMP = new Builder<>("kafka.start-timestamp", "string",
+            Parsers::string).check(v -> {
+                try {
+                    Timestamps.parseMillis(v);
+                    return null;
+                } catch (IllegalArgumentException e) {
+                    return e.getMessage();
+                }
+            }).describe("With kafka.start-from: timestamp, the first record time to read: epoch milliseconds or "
+                    + "ISO-8601 (2026-11-22T08:00:00Z).");
+
+    public static final ConfigOption<String> KAFKA_GROUP_OFFSETS_RESET = new Builder<>("kafka.group-offsets-reset",
+            "string", Parsers::string).defaultValue("earliest")
+            .check(v -> List.of("earliest", "latest").contains(v) ? null : "expected earliest or latest")
+            .describe("With kafka.start-from: group-offsets, where partitions without a committed offset start.");
+
+    public static final ConfigOption<Boolean> KAFKA_BOUNDED = bool("kafka.bounded", "false",
+            "Stop at the offsets that are the latest when the job starts (backfills, tests). "
+                    + "False: run until cancelled.");
+
+    public static final ConfigOption<Duration> KAFKA_PARTITION_DISCOVERY = duration(
+            "kafka.partition-discovery-interval", "60s", "How often new partitions of the topics are picked up.");
+
+    public static final ConfigOption<String> DEAD_LETTER_TOPIC = string("kafka.dead-letter-topic",
+            "clickstream-dead-letter", "Topic receiving every rejected input with its reason, as JSON.");
+
+    // ----------------------------------------------------------------------------------------- Validation
+
+    public static final ConfigOption<Long> MAX_EVENT_BYTES = new Builder<>("validation.max-event-bytes", "size",
+            Parsers::bytes).defaultValue("64kb").check(positive())
+            .describe("Larger messages are rejected as 'oversize' before parsing.");
+
+    public static final ConfigOption<Integer> MAX_FIELD_LENGTH = new Builder<>("validation.max-field-length",
+            "integer", Parsers::integer).defaultValue("8192").check(positiveInt())
+            .describe("Longest url, referrer, user agent or property value, in characters.");
+
+    public static final ConfigOption<Integer> MAX_PROPERTIES = new Builder<>("validation.max-properties", "integer",
+            Parsers::integer).defaultValue("100").check(positiveInt())
+            .describe("Most entries in an event's 'properties' object.");
+
+    public static final ConfigOption<Duration> MAX_FUTURE_SKEW = duration("validation.max-future-skew", "1h",
+            "Latest accepted event time, after the Kafka record's timestamp (clock skew of producers).");
+
+    public static final ConfigOption<Duration> MAX_EVENT_AGE = duration("validation.max-event-age", "30d",
+            "Earliest accepted event time, before the Kafka record's timestamp (late or replayed devices). "
+                    + "Measured against the record, not the wall clock, so a replay accepts the same events.");
+
+    // ----------------------------------------------------------------------------------------- ClickHouse
+
+    public static final ConfigOption<List<String>> CLICKHOUSE_URLS = list("clickhouse.urls",
+            "http://127.0.0.1:8123",
+            "HTTP endpoints of ClickHouse nodes; inserts go to the first that answers, the others are failover.");
+
+    public static final ConfigOption<String> CLICKHOUSE_USER = string("clickhouse.user", "default",
+            "ClickHouse user. The password comes from clickhouse.password-file or the environment variable "
+                    + "CLICKSTREAM_CLICKHOUSE_PASSWORD, never from this file or the command line.");
+
+    public static final ConfigOption<String> CLICKHOUSE_PASSWORD_FILE = string("clickhouse.password-file", null,
+            "File whose first line is the ClickHouse password.");
+
+    public static final ConfigOption<String> CLICKHOUSE_PASSWORD = new Builder<>("clickhouse.password", "string",
+            Parsers::string).secret().describe("Set only through CLICKSTREAM_CLICKHOUSE_PASSWORD.");
+
+    public static final ConfigOption<String> CLICKHOUSE_DATABASE = new Builder<>("clickhouse.database", "string",
+            Parsers::string).defaultValue("clickstream").check(identifier())
+            .describe("Database holding the tables of sql/.");
+
+    public static final ConfigOption<String> CLICKHOUSE_CLUSTER = new Builder<>("clickhouse.cluster", "string",
+            Parsers::string).defaultValue("clickstream_cluster").check(identifier())
+            .describe("Cluster name in the servers' remote_servers, used by the migrations' ON CLUSTER DDL.");
+
+    public static final ConfigOption<String> CLICKHOUSE_TABLE = new Builder<>("clickhouse.table", "string",
+            Parsers::string).defaultValue("events").check(identifier())
+            .describe("The Distributed table events are inserted into.");
+
+    public static final ConfigOption<Integer> SINK_BATCH_ROWS = new Builder<>("clickhouse.sink.batch-rows", "integer",
+            Parsers::integer).defaultValue("50000").check(positiveInt())
+            .describe("A batch is sent when it holds this many rows ...");
+
+    public static final ConfigOption<Long> SINK_BATCH_BYTES = new Builder<>("clickhouse.sink.batch-bytes", "size",
+            Parsers::bytes).defaultValue("16mb").check(positive())
+            .describe("... or this many encoded bytes ...");
+
+    public static final ConfigOption<Duration> SINK_FLUSH_INTERVAL = duration("clickhouse.sink.flush-interval", "1s",
+            "... or when its first row is this old. Every checkpoint also flushes.");
+
+    public static final ConfigOption<Integer> SINK_MAX_IN_FLIGHT = new Builder<>("clickhouse.sink.max-in-flight",
+            "integer", Parsers::integer).defaultValue("1").check(positiveInt())
+            .describe("Batches being inserted while the next one fills; the writer blocks (back-pressure) beyond.");
+
+    public static final ConfigOption<Integer> SINK_MAX_RETRIES = new Builder<>("clickhouse.sink.max-retries",
+            "integer", Parsers::integer).defaultValue("8").check(v -> v >= 0 ? null : "must be 0 or more")
+            .describe("Retries of a failed insert before the job fails (and restarts from its last checkpoint).");
+
+    public static final ConfigOption<Duration> SINK_RETRY_BACKOFF = duration("clickhouse.sink.retry-backoff", "500ms",
+            "Wait before the first retry; doubles on each further retry.");
+
+    public static final ConfigOption<Duration> SINK_RETRY_MAX_BACKOFF = duration("clickhouse.sink.retry-max-backoff",
+            "30s", "Longest wait between two retries.");
+
+    public static final ConfigOption<Duration> SINK_REQUEST_TIMEOUT = duration("clickhouse.sink.request-timeout",
+            "60s", "Socket timeout of one insert request.");
+
+    public static final ConfigOption<Boolean> SINK_DISTRIBUTED_SYNC = bool("clickhouse.sink.insert-distributed-sync",
+            "true", "Insert returns once every shard has the rows (insert_distributed_sync=1), so a checkpoint "
+                    + "means the data is on the shards, not only queued on the node that took the insert.");
+
+    // ------------------------------------------------------------------------------------------ helpers
+
+    /** All options, in declaration order. */
+    public static List<ConfigOption<?>> all() {
+        List<ConfigOption<?>> options = new ArrayList<>();
+        for (Field f : Options.class.getDeclaredFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == ConfigOption.class) {
+                try {
+                    options.add((ConfigOption<?>) f.get(null));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return Collections.unmodifiableList(options);
+    }
+
+    private static ConfigOption<String> string(String key, String def, String description) {
+        return new Builder<>(key, "string", Parsers::string).defaultValue(def).describe(description);
+    }
+
+    private static ConfigOption<Boolean> bool(String key, String def, String description) {
+        return new Builder<>(key, "boolean", Parsers::bool).defaultValue(def).describe(description);
+    }
+
+    private static ConfigOption<List<String>> list(String key, String def, String description) {
+        return new Builder<>(key, "list", Parsers::list).defaultValue(def).describe(description);
+    }
+
+    private static ConfigOption<Duration> duration(String key, String def, String description) {
+        return new Builder<>(key, "duration", Parsers::duration).defaultValue(def)
+                .check(d -> d.isNegative() || d.isZero() ? "must be more than zero" : null).describe(description);
+    }
+
+    private static ConfigOption.Check<Long> positive() {
+        return v -> v > 0 ? null : "must be more than zero";
+    }
+
+    private static ConfigOption.Check<Integer> positiveInt() {
+        return v -> v > 0 ? null : "must be more than zero";
+    }
+
+    /** Names go into SQL text (18.16 has no query parameters), so only plain identifiers are allowed. */
+    private static ConfigOption.Check<String> identifier() {
+        return v -> v.matches("[A-Za-z_][A-Za-z0-9_]*") ? null : "expected letters, digits and '_' only";
+    }
+
+    private static final class Builder<T> {
+        private final String key;
+        private final String typeName;
+        private final ConfigOption.Parser<T> parser;
+        private String defaultText;
+        private ConfigOption.Check<T> check;
+        private boolean secret;
+
+        Builder(String key, String typeName, ConfigOption.Parser<T> parser) {
+            this.key = key;
+            this.typeName = typeName;
+            this.parser = parser;
+        }
+
+        Builder<T> defaultValue(String text) {
+            this.defaultText = text;
+            return this;
+        }
+
+        Builder<T> check(ConfigOption.Check<T> check) {
+            this.check = check;
+            return this;
+        }
+
+        Builder<T> secret() {
+            this.secret = true;
+            return this;
+        }
+
+        ConfigOption<T> describe(String description) {
+            return new ConfigOption<>(key, typeName, parser, defaultText, description, check, secret);
+        }
+    }
+}
