@@ -1,0 +1,238 @@
+package io.clickstream.etl.clickhouse;
+
+import io.clickstream.etl.event.Event;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.apache.flink.streaming.runtime.tasks.TestProcessingTimeService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ClickHouseWriterTest {
+    private final TestProcessingTimeService time = new TestProcessingTimeService();
+    private final FakeInserter inserter = new FakeInserter();
+    private final List<Long> sleeps = Collections.synchronizedList(new ArrayList<>());
+    private SinkMetrics metrics;
+    private ClickHouseWriter writer;
+
+    private ClickHouseWriter writer(int rows, long bytes, long intervalMs, int maxInFlight, int maxRetries) {
+        metrics = new SinkMetrics(new UnregisteredMetricsGroup());
+        writer = new ClickHouseWriter(new SinkSettings(rows, bytes, Duration.ofMillis(intervalMs), maxInFlight,
+                new RetryPolicy(maxRetries, Duration.ofMillis(100), Duration.ofMillis(250))), inserter, time, metrics,
+                sleeps::add);
+        return writer;
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        inserter.release.countDown();
+        if (writer != null) {
+            writer.close();
+        }
+    }
+
+    private static Event event(int i) {
+        Event e = new Event();
+        e.eventId = "e" + i;
+        e.userId = "u" + i;
+        e.eventType = "page_view";
+        e.source = "web";
+        e.eventTime = 1_700_000_000_000L + i;
+        e.url = "https://x.test/" + "p".repeat(i % 7);
+        e.kafkaTopic = "t";
+        e.kafkaTimestamp = e.eventTime;
+        return e;
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition not met within 10 s").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void sendsABatchWhenItHoldsBatchRowsRows() throws Exception {
+        writer(3, 1 << 20, 60_000, 1, 0);
+        for (int i = 0; i < 7; i++) {
+            writer.write(event(i), null);
+        }
+        await(() -> inserter.succeeded.size() == 2);
+
+        writer.flush(false);
+
+        assertThat(inserter.succeeded).extracting(Batch::rows).containsExactly(3, 3, 1);
+        assertThat(metrics.rows.getCount()).isEqualTo(7);
+        assertThat(metrics.batches.getCount()).isEqualTo(3);
+    }
+
+    @Test
+    void sendsABatchWhenItReachesBatchBytes() throws Exception {
+        writer(1000, 300, 60_000, 1, 0);
+        for (int i = 0; i < 10; i++) {
+            writer.write(event(i), null);
+        }
+        writer.flush(false);
+
+        assertThat(inserter.succeeded).hasSizeGreaterThan(1);
+        assertThat(inserter.succeeded.subList(0, inserter.succeeded.size() - 1))
+                .allSatisfy(b -> assertThat(b.bytes()).isGreaterThanOrEqualTo(300));
+        assertThat(inserter.succeeded.stream().mapToInt(Batch::rows).sum()).isEqualTo(10);
+        assertThat(metrics.bytes.getCount()).isEqualTo(inserter.succeeded.stream().mapToInt(Batch::bytes).sum());
+    }
+
+    @Test
+    void sendsABatchWhenItsFirstRowIsFlushIntervalOld() throws Exception {
+        writer(1000, 1 << 20, 1000, 1, 0);
+        time.setCurrentTime(0);
+        writer.write(event(1), null);
+        time.setCurrentTime(500);
+        writer.write(event(2), null);
+
+        time.setCurrentTime(999);
+        assertThat(inserter.attempts).isZero();
+
+        time.setCurrentTime(1000);
+        await(() -> inserter.succeeded.size() == 1);
+        assertThat(inserter.succeeded.get(0).rows()).isEqualTo(2);
+    }
+
+    @Test
+    void checkpointFlushSendsThePartialBatchAndWaitsForIt() throws Exception {
+        writer(1000, 1 << 20, 60_000, 2, 0);
+        writer.write(event(1), null);
+        writer.write(event(2), null);
+        assertThat(inserter.attempts).isZero();
+
+        writer.flush(false);
+
+        assertThat(inserter.succeeded).extracting(Batch::rows).containsExactly(2);
+        assertThat(metrics.inFlightBatches.get()).isZero();
+        assertThat(metrics.bufferedRows.get()).isZero();
+    }
+
+    @Test
+    void retriesWithGrowingBackoffAndResendsTheSameBytes() throws Exception {
+        writer(1000, 1 << 20, 60_000, 1, 5);
+        inserter.failures.add(new ConnectException("refused"));
+        inserter.failures.add(new ConnectException("refused"));
+        inserter.failures.add(new ConnectException("refused"));
+        writer.write(event(1), null);
+
+        writer.flush(false);
+
+        assertThat(inserter.attempts).isEqualTo(4);
+        assertThat(inserter.sent).hasSize(4).allSatisfy(b -> assertThat(b).isEqualTo(inserter.sent.get(0)));
+        assertThat(sleeps).containsExactly(100L, 200L, 250L);
+        assertThat(metrics.retries.getCount()).isEqualTo(3);
+        assertThat(metrics.rows.getCount()).isEqualTo(1);
+        assertThat(metrics.failures.getCount()).isZero();
+    }
+
+    @Test
+    void keepsTheFirstErrorAndRethrowsItOnceRetriesAreExhausted() throws Exception {
+        writer(1, 1 << 20, 60_000, 1, 2);
+        inserter.alwaysFail = new ConnectException("ClickHouse is down");
+        writer.write(event(1), null);
+
+        assertThatThrownBy(() -> writer.flush(false))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("failed after 2 retries")
+                .hasMessageContaining("ClickHouse is down");
+        assertThat(inserter.attempts).isEqualTo(3);
+        assertThat(metrics.failures.getCount()).isEqualTo(1);
+        assertThat(metrics.rows.getCount()).isZero();
+        assertThatThrownBy(() -> writer.write(event(2), null)).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void doesNotRetryAnErrorThatCannotGoAway() throws Exception {
+        writer(1000, 1 << 20, 60_000, 1, 5);
+        inserter.alwaysFail = new IllegalStateException("no such column");
+        inserter.retryable = false;
+        writer.write(event(1), null);
+
+        assertThatThrownBy(() -> writer.flush(true)).hasMessageContaining("(not retryable)");
+        assertThat(inserter.attempts).isEqualTo(1);
+        assertThat(sleeps).isEmpty();
+    }
+
+    @Test
+    void blocksTheWriterWhileMaxInFlightBatchesAreBeingSent() throws Exception {
+        writer(1, 1 << 20, 60_000, 1, 0);
+        inserter.blockUntilReleased = true;
+        writer.write(event(1), null); // full at once: sent, now in flight and blocked
+        await(() -> inserter.attempts == 1);
+
+        CompletableFuture<Void> second = CompletableFuture.runAsync(() -> {
+            try {
+                writer.write(event(2), null);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Thread.sleep(200);
+        assertThat(second).as("second batch waits for a free slot").isNotDone();
+
+        inserter.release.countDown();
+        second.get(10, TimeUnit.SECONDS);
+        writer.flush(false);
+        assertThat(inserter.succeeded).hasSize(2);
+    }
+
+    /** Records what it is given; fails as told. */
+    private static final class FakeInserter implements Inserter {
+        final List<Batch> succeeded = Collections.synchronizedList(new ArrayList<>());
+        final List<byte[]> sent = Collections.synchronizedList(new ArrayList<>());
+        final Deque<Exception> failures = new ArrayDeque<>();
+        final CountDownLatch release = new CountDownLatch(1);
+        volatile Exception alwaysFail;
+        volatile boolean retryable = true;
+        volatile boolean blockUntilReleased;
+        volatile int attempts;
+
+        @Override
+        public void insert(Batch batch) throws Exception {
+            attempts++;
+            sent.add(Arrays.copyOf(batch.data(), batch.bytes()));
+            if (blockUntilReleased) {
+                release.await();
+            }
+            Exception next;
+            synchronized (failures) {
+                next = failures.poll();
+            }
+            if (next == null) {
+                next = alwaysFail;
+            }
+            if (next != null) {
+                throw next;
+            }
+            succeeded.add(batch);
+        }
+
+        @Override
+        public boolean isRetryable(Throwable error) {
+            return retryable;
+        }
+
+        @Override
+        public void close() {}
+    }
+}

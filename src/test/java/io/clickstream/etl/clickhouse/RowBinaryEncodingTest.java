@@ -1,0 +1,76 @@
+package io.clickstream.etl.clickhouse;
+
+import io.clickstream.etl.event.Event;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.Arrays;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RowBinaryEncodingTest {
+
+    private static byte[] bytes(RowBinaryBuffer b) {
+        return Arrays.copyOf(b.array(), b.size());
+    }
+
+    @Test
+    void varUIntUsesLeb128() {
+        RowBinaryBuffer b = new RowBinaryBuffer(1);
+        b.varUInt(0);
+        b.varUInt(127);
+        b.varUInt(300);
+        assertThat(bytes(b)).containsExactly(0x00, 0x7F, 0xAC, 0x02);
+    }
+
+    @Test
+    void integersAreLittleEndian() {
+        RowBinaryBuffer b = new RowBinaryBuffer(1);
+        b.uint16(0x0102);
+        b.uint32(0x01020304L);
+        b.uint64(0x0102030405060708L);
+        assertThat(bytes(b)).containsExactly(0x02, 0x01, 0x04, 0x03, 0x02, 0x01, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01);
+    }
+
+    @Test
+    void stringsAreLengthPrefixedUtf8AndNullIsEmpty() {
+        RowBinaryBuffer b = new RowBinaryBuffer(1);
+        b.string("é");
+        b.string(null);
+        b.stringArray(new String[] {"a", "bc"});
+        b.stringArray(null);
+        assertThat(bytes(b)).containsExactly(0x02, 0xC3, 0xA9, 0x00, 0x02, 0x01, 'a', 0x02, 'b', 'c', 0x00);
+    }
+
+    @Test
+    void bufferGrowsPastItsInitialCapacity() {
+        RowBinaryBuffer b = new RowBinaryBuffer(1);
+        String big = "x".repeat(10_000);
+        b.string(big);
+        assertThat(b.size()).isEqualTo(2 + 10_000);
+    }
+
+    @Test
+    void eventRowStartsWithDaySecondsAndMillis() {
+        Event e = new Event();
+        e.eventTime = Instant.parse("2026-11-22T10:00:01.250Z").toEpochMilli();
+        e.kafkaTimestamp = -1;
+        RowBinaryBuffer b = new RowBinaryBuffer(1);
+
+        EventRowEncoder.encode(e, b);
+
+        byte[] row = bytes(b);
+        int day = (row[0] & 0xFF) | (row[1] & 0xFF) << 8;
+        long seconds = (row[2] & 0xFFL) | (row[3] & 0xFFL) << 8 | (row[4] & 0xFFL) << 16 | (row[5] & 0xFFL) << 24;
+        int millis = (row[6] & 0xFF) | (row[7] & 0xFF) << 8;
+        assertThat(day).isEqualTo(20779); // days from 1970-01-01 to 2026-11-22
+        assertThat(seconds).isEqualTo(e.eventTime / 1000);
+        assertThat(millis).isEqualTo(250);
+        // version falls back to the event time when the record has no timestamp
+        long version = 0;
+        for (int i = 0; i < 8; i++) {
+            version |= (row[row.length - 8 + i] & 0xFFL) << (8 * i);
+        }
+        assertThat(version).isEqualTo(e.eventTime);
+    }
+}

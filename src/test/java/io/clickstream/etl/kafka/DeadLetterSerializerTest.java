@@ -1,0 +1,50 @@
+package io.clickstream.etl.kafka;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.clickstream.etl.event.DeadLetter;
+import io.clickstream.etl.event.RawEvent;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DeadLetterSerializerTest {
+    private static final JsonMapper JSON = new JsonMapper();
+
+    @Test
+    void textPayloadIsKeptAsTextWithReasonAndPosition() throws Exception {
+        DeadLetter d = DeadLetter.of(new RawEvent("t", 3, 99, 1234L, "u1".getBytes(StandardCharsets.UTF_8),
+                "{bad".getBytes(StandardCharsets.UTF_8)), "malformed_json", "not valid JSON");
+
+        ProducerRecord<byte[], byte[]> record = new DeadLetterSerializer("dlq").serialize(d, null, null);
+        JsonNode n = JSON.readTree(record.value());
+
+        assertThat(record.topic()).isEqualTo("dlq");
+        assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("u1");
+        assertThat(record.timestamp()).isEqualTo(1234L);
+        assertThat(n.get("reason").asText()).isEqualTo("malformed_json");
+        assertThat(n.get("detail").asText()).isEqualTo("not valid JSON");
+        assertThat(n.get("source_topic").asText()).isEqualTo("t");
+        assertThat(n.get("source_partition").asInt()).isEqualTo(3);
+        assertThat(n.get("source_offset").asLong()).isEqualTo(99);
+        assertThat(n.get("payload").asText()).isEqualTo("{bad");
+        assertThat(n.has("payload_base64")).isFalse();
+    }
+
+    @Test
+    void binaryPayloadIsKeptExactlyAsBase64() throws Exception {
+        byte[] bytes = {(byte) 0xFF, 0x00, (byte) 0xC3, 0x28};
+        DeadLetter d = DeadLetter.of(new RawEvent("t", 0, 1, -1, null, bytes), "invalid_utf8", "x");
+
+        ProducerRecord<byte[], byte[]> record = new DeadLetterSerializer("dlq").serialize(d, null, null);
+        JsonNode n = JSON.readTree(record.value());
+
+        assertThat(Base64.getDecoder().decode(n.get("payload_base64").asText())).isEqualTo(bytes);
+        assertThat(n.has("payload")).isFalse();
+        assertThat(record.timestamp()).isNull();
+    }
+}

@@ -1,0 +1,48 @@
+package io.clickstream.etl.parse;
+
+import io.clickstream.etl.event.DeadLetter;
+import io.clickstream.etl.event.Event;
+import io.clickstream.etl.event.RawEvent;
+import org.apache.flink.streaming.api.operators.ProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ParseEventsFunctionTest {
+
+    private static RawEvent raw(long offset, String json) {
+        return new RawEvent("clickstream-app", 0, offset, 1_763_800_000_000L, "k".getBytes(StandardCharsets.UTF_8),
+                json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void validEventsFlowOnAndRejectedOnesBecomeDeadLettersWithTheirPosition() throws Exception {
+        try (OneInputStreamOperatorTestHarness<RawEvent, Event> harness = new OneInputStreamOperatorTestHarness<>(
+                new ProcessOperator<>(new ParseEventsFunction(ParseLimits.defaults())))) {
+            harness.open();
+
+            harness.processElement(raw(10, "{\"event_id\":\"a\",\"user_id\":\"u\",\"event_type\":\"click\",\"ts\":1763799990000}"), 0);
+            harness.processElement(raw(11, "{oops"), 0);
+            harness.processElement(raw(12, "{\"event_id\":\"b\",\"user_id\":\" \",\"event_type\":\"click\",\"ts\":1763799990000}"), 0);
+            harness.processElement(raw(13, "{\"event_id\":\"c\",\"user_id\":\"u\",\"event_type\":\"click\",\"ts\":1763799991000}"), 0);
+
+            List<Event> events = harness.extractOutputValues();
+            assertThat(events).extracting(e -> e.eventId).containsExactly("a", "c");
+            assertThat(events).extracting(e -> e.source).containsOnly("clickstream-app");
+
+            List<DeadLetter> dead = harness.getSideOutput(ParseEventsFunction.DEAD_LETTERS).stream()
+                    .map(StreamRecord::getValue).collect(Collectors.toList());
+            assertThat(dead).extracting(d -> d.reason).containsExactly("malformed_json", "blank_field");
+            assertThat(dead).extracting(d -> d.offset).containsExactly(11L, 12L);
+            assertThat(dead.get(1).detail).isEqualTo("user_id is blank");
+            assertThat(new String(dead.get(0).payload, StandardCharsets.UTF_8)).isEqualTo("{oops");
+            assertThat(dead.get(0).topic).isEqualTo("clickstream-app");
+        }
+    }
+}
