@@ -1,0 +1,237 @@
+package io.clickstream.etl.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.clickstream.etl.ClickstreamJob;
+import io.clickstream.etl.clickhouse.ClickHouseSink;
+import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.kafka.KafkaSinks;
+import io.clickstream.etl.kafka.KafkaSources;
+import io.clickstream.etl.testing.TestStack;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The first end-to-end path on real services: JSON events in real Kafka topics → the job on a Flink MiniCluster →
+ * rows in the 2×2 ClickHouse cluster, and malformed inputs → the dead-letter topic. The job runs once (bounded),
+ * the tests check what it left behind.
+ */
+class KafkaToClickHouseITCase {
+    private static final JsonMapper JSON = new JsonMapper();
+    private static final int VALID_EVENTS = 3000;
+    private static final int USERS = 250;
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    private static String database;
+    private static String deadLetterTopic;
+    private static final Map<String, String> malformedPayloadToReason = new LinkedHashMap<>();
+    private static final Map<String, RecordMetadata> malformedPositions = new HashMap<>();
+
+    @BeforeAll
+    static void runJobOverValidAndMalformedEvents() throws Exception {
+        TestStack.requireRunning();
+        database = TestStack.migratedDatabase();
+        String web = TestStack.unique("web");
+        String app = TestStack.unique("app");
+        deadLetterTopic = TestStack.unique("dead");
+        TestStack.createTopics(4, web, app, deadLetterTopic);
+
+        long now = System.currentTimeMillis();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < VALID_EVENTS; i++) {
+            String user = "user-" + (i % USERS);
+            String json = i == 7
+                    ? fullEvent(user, now)
+                    : "{\"event_id\":\"e-" + i + "\",\"user_id\":\"" + user + "\",\"event_type\":\""
+                            + (i % 3 == 0 ? "click" : "page_view") + "\",\"ts\":" + (now - 60_000 + i) + "}";
+            records.add(record(i % 2 == 0 ? web : app, user, json.getBytes(StandardCharsets.UTF_8)));
+        }
+        int firstMalformed = records.size();
+        List<byte[]> malformed = malformedInputs(now);
+        for (byte[] payload : malformed) {
+            records.add(record(web, "bad-user", payload));
+        }
+
+        List<RecordMetadata> positions = TestStack.produce(records);
+        for (int i = 0; i < malformed.size(); i++) {
+            malformedPositions.put(key(positions.get(firstMalformed + i)), positions.get(firstMalformed + i));
+        }
+
+        JobConfig config = JobConfig.of(Map.of(
+                "kafka.bootstrap-servers", TestStack.kafkaBootstrap(),
+                "kafka.topics", web + "," + app,
+                "kafka.group-id", TestStack.unique("group"),
+                "kafka.start-from", "earliest",
+                "kafka.bounded", "true",
+                "kafka.dead-letter-topic", deadLetterTopic,
+                "clickhouse.urls", String.join(",", TestStack.clickHouseUrls()),
+                "clickhouse.database", database,
+                "clickhouse.sink.batch-rows", "700",
+                "clickhouse.sink.flush-interval", "200ms"));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.from(config, Map.of()),
+                KafkaSinks.deadLetters(config));
+        env.execute("KafkaToClickHouseITCase");
+    }
+
+    private static String key(RecordMetadata m) {
+        return m.partition() + "@" + m.offset();
+    }
+
+    private static ProducerRecord<byte[], byte[]> record(String topic, String key, byte[] value) {
+        return new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value);
+    }
+
+    private static String fullEvent(String user, long now) {
+        return "{\"event_id\":\"e-7\",\"user_id\":\"" + user + "\",\"event_type\":\"purchase\",\"ts\":\""
+                + java.time.Instant.ofEpochMilli(now - 30_000 - (now % 1000) + 123) + "\",\"source\":\"ios\","
+                + "\"url\":\"https://shop.test/ü?x=1\",\"referrer\":\"https://ref.test/\",\"ip\":\"2001:db8::7\","
+                + "\"user_agent\":\"UA/2\",\"properties\":{\"price\":19.99,\"sku\":\"A-1\",\"gift\":false}}";
+    }
+
+    /** One input per way of being wrong; the expected reason is recorded for each. */
+    private static List<byte[]> malformedInputs(long now) {
+        String ok = "\"event_type\":\"click\",\"ts\":" + (now - 1000);
+        Map<String, String> cases = new LinkedHashMap<>();
+        cases.put("{not json", "malformed_json");
+        cases.put("[1,2,3]", "not_an_object");
+        cases.put("{\"user_id\":\"u\"," + ok + "}", "missing_field");
+        cases.put("{\"event_id\":\"  \",\"user_id\":\"u\"," + ok + "}", "blank_field");
+        cases.put("{\"event_id\":\"x1\",\"user_id\":12.5," + ok + "}", "wrong_type");
+        cases.put("{\"event_id\":\"x2\",\"user_id\":\"u\",\"event_type\":\"click\",\"ts\":\"soon\"}", "invalid_timestamp");
+        cases.put("{\"event_id\":\"x3\",\"user_id\":\"u\",\"event_type\":\"click\",\"ts\":" + now / 1000 + "}", "timestamp_out_of_range");
+        cases.put("{\"event_id\":\"x4\",\"user_id\":\"u\",\"event_type\":\"click\",\"ts\":" + (now + 2 * 86_400_000L) + "}", "timestamp_out_of_range");
+        cases.put("{\"event_id\":\"x5\",\"user_id\":\"u\"," + ok + ",\"url\":\"" + "u".repeat(9000) + "\"}", "field_too_long");
+        cases.put("{\"event_id\":\"x6\",\"user_id\":\"u\"," + ok + ",\"url\":\"" + "o".repeat(70_000) + "\"}", "oversize");
+        StringBuilder props = new StringBuilder("{");
+        for (int i = 0; i < 150; i++) {
+            props.append(i == 0 ? "" : ",").append("\"p").append(i).append("\":").append(i);
+        }
+        cases.put("{\"event_id\":\"x7\",\"user_id\":\"u\"," + ok + ",\"properties\":" + props + "}}", "too_many_properties");
+        cases.put("", "empty_payload");
+        List<byte[]> out = new ArrayList<>();
+        cases.forEach((payload, reason) -> {
+            malformedPayloadToReason.put(payload, reason);
+            out.add(payload.getBytes(StandardCharsets.UTF_8));
+        });
+        byte[] badUtf8 = ("{\"event_id\":\"x8\",\"user_id\":\"u\"," + ok + "}").getBytes(StandardCharsets.UTF_8);
+        badUtf8[5] = (byte) 0xFF;
+        out.add(badUtf8);
+        return out;
+    }
+
+    @Test
+    void everyValidEventLandsOnBothReplicasOfTheShardThatOwnsItsUser() throws Exception {
+        List<String> nodes = TestStack.clickHouseUrls();
+        // Which shard owns each user, by the Distributed table's own sharding expression (2 shards, weight 1).
+        Map<String, Integer> shardOfUser = new HashMap<>();
+        for (String line : TestStack.query(nodes.get(0), "SELECT user_id, cityHash64(user_id) % 2 FROM "
+                + "(SELECT DISTINCT user_id FROM " + database + ".events) FORMAT TabSeparated").split("\n")) {
+            String[] cols = line.split("\t");
+            shardOfUser.put(cols[0], Integer.parseInt(cols[1]));
+        }
+        assertThat(shardOfUser).hasSize(USERS);
+
+        // Replicas fetch parts asynchronously: wait until every node holds what its shard should.
+        Map<Integer, Set<String>> expected = new HashMap<>();
+        for (int i = 0; i < VALID_EVENTS; i++) {
+            expected.computeIfAbsent(shardOfUser.get("user-" + (i % USERS)), s -> new HashSet<>()).add("e-" + i);
+        }
+        assertThat(expected.get(0)).isNotEmpty();
+        assertThat(expected.get(1)).isNotEmpty();
+        for (int n = 0; n < 4; n++) {
+            String node = nodes.get(n);
+            int shard = n / 2;
+            TestStack.await("node " + node + " to hold shard " + (shard + 1), Duration.ofSeconds(60),
+                    TestStack.unchecked(() -> eventIds(node).equals(expected.get(shard))));
+            assertThat(TestStack.count(node, "SELECT count() FROM " + database + ".events_local"))
+                    .as("no duplicates on " + node).isEqualTo(expected.get(shard).size());
+        }
+        assertThat(TestStack.count(nodes.get(2), "SELECT count() FROM " + database + ".events")).isEqualTo(VALID_EVENTS);
+    }
+
+    private static Set<String> eventIds(String node) throws Exception {
+        String body = TestStack.query(node, "SELECT event_id FROM " + database + ".events_local FORMAT TabSeparated");
+        Set<String> ids = new HashSet<>();
+        for (String line : body.split("\n")) {
+            if (!line.isEmpty()) {
+                ids.add(line);
+            }
+        }
+        return ids;
+    }
+
+    @Test
+    void storedRowKeepsEveryFieldOfTheEvent() throws Exception {
+        JsonNode row = JSON.readTree(TestStack.query(TestStack.clickHouseUrls().get(1),
+                "SELECT toString(dt) AS day, toUnixTimestamp(ts) AS secs, ts_ms, event_id, user_id, event_type, source, "
+                        + "url, referrer, ip, user_agent, props.key AS pk, props.value AS pv, kafka_partition, version, "
+                        + "uh = cityHash64(user_id) AS uh_ok FROM " + database + ".events WHERE event_id = 'e-7' FORMAT JSONEachRow"));
+
+        assertThat(row.get("event_type").asText()).isEqualTo("purchase");
+        assertThat(row.get("source").asText()).isEqualTo("ios");
+        assertThat(row.get("url").asText()).isEqualTo("https://shop.test/ü?x=1");
+        assertThat(row.get("referrer").asText()).isEqualTo("https://ref.test/");
+        assertThat(row.get("ip").asText()).isEqualTo("2001:db8::7");
+        assertThat(row.get("user_agent").asText()).isEqualTo("UA/2");
+        assertThat(row.get("ts_ms").asInt()).isEqualTo(123);
+        assertThat(row.get("pk").toString()).isEqualTo("[\"price\",\"sku\",\"gift\"]");
+        assertThat(row.get("pv").toString()).isEqualTo("[\"19.99\",\"A-1\",\"false\"]");
+        assertThat(row.get("uh_ok").asInt()).isEqualTo(1);
+        assertThat(row.get("version").asLong()).isGreaterThan(row.get("secs").asLong() * 1000);
+        assertThat(row.get("day").asText()).isEqualTo(java.time.LocalDate.ofEpochDay(row.get("secs").asLong() / 86400).toString());
+    }
+
+    @Test
+    void malformedEventsEndInTheDeadLetterTopicWithReasonAndPosition() throws Exception {
+        int expected = malformedPositions.size();
+        List<ConsumerRecord<byte[], byte[]>> dead = TestStack.consume(deadLetterTopic, expected, Duration.ofSeconds(30));
+
+        assertThat(dead).hasSize(expected);
+        Set<String> seenPositions = new HashSet<>();
+        for (ConsumerRecord<byte[], byte[]> r : dead) {
+            JsonNode n = JSON.readTree(r.value());
+            String position = n.get("source_partition").asInt() + "@" + n.get("source_offset").asLong();
+            assertThat(malformedPositions).as("dead letter points at a malformed input").containsKey(position);
+            seenPositions.add(position);
+            assertThat(n.get("detail").asText()).isNotBlank();
+            if (n.has("payload")) {
+                assertThat(n.get("reason").asText()).as(n.get("payload").asText())
+                        .isEqualTo(malformedPayloadToReason.get(n.get("payload").asText()));
+            } else {
+                assertThat(n.get("reason").asText()).isEqualTo("invalid_utf8");
+                assertThat(n.get("payload_base64").asText()).isNotEmpty();
+            }
+        }
+        assertThat(seenPositions).hasSize(expected);
+
+        // Every input ends up in exactly one place: ClickHouse or the dead-letter topic.
+        long stored = TestStack.count(TestStack.clickHouseUrls().get(0), "SELECT count() FROM " + database + ".events");
+        assertThat(stored + dead.size()).isEqualTo(VALID_EVENTS + expected);
+        assertThat(TestStack.count(TestStack.clickHouseUrls().get(0), "SELECT count() FROM " + database
+                + ".events WHERE event_id LIKE 'x%' OR user_id = 'u'")).isZero();
+    }
+}

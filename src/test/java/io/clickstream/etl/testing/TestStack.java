@@ -1,0 +1,210 @@
+package io.clickstream.etl.testing;
+
+import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
+import io.clickstream.etl.clickhouse.ClickHouseSql;
+import io.clickstream.etl.clickhouse.Migrator;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The real services the integration tests run against: those of scripts/stack.sh (scripts/test.sh starts them),
+ * found through the variables that `scripts/stack.sh env` prints, with the stack's defaults. A service that does
+ * not answer fails the test with instructions; it is never skipped.
+ */
+public final class TestStack {
+    private TestStack() {}
+
+    public static String kafkaBootstrap() {
+        return env("CLICKSTREAM_KAFKA_BOOTSTRAP", "127.0.0.1:9092");
+    }
+
+    /** HTTP endpoints of the four nodes, in the order s1r1, s1r2, s2r1, s2r2. */
+    public static List<String> clickHouseUrls() {
+        return Arrays.asList(env("CLICKSTREAM_CLICKHOUSE_URLS",
+                "http://127.0.0.1:8123,http://127.0.0.1:8124,http://127.0.0.1:8125,http://127.0.0.1:8126").split(","));
+    }
+
+    public static String cluster() {
+        return env("CLICKSTREAM_CLICKHOUSE_CLUSTER", "clickstream_cluster");
+    }
+
+    private static String env(String name, String def) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? def : v;
+    }
+
+    /** Fails with a clear message unless Kafka and all four ClickHouse nodes answer. */
+    public static void requireRunning() {
+        List<String> down = new ArrayList<>();
+        String[] hp = kafkaBootstrap().split(":");
+        if (!reachable(hp[0], Integer.parseInt(hp[1]))) {
+            down.add("Kafka at " + kafkaBootstrap());
+        }
+        for (String url : clickHouseUrls()) {
+            URI u = URI.create(url);
+            if (!reachable(u.getHost(), u.getPort())) {
+                down.add("ClickHouse at " + url);
+            }
+        }
+        if (!down.isEmpty()) {
+            throw new IllegalStateException("Integration tests need the local stack, but these do not answer: " + down
+                    + ". Run the tests with scripts/test.sh, or start the stack with scripts/stack.sh start.");
+        }
+    }
+
+    private static boolean reachable(String host, int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), 2000);
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    public static String unique(String prefix) {
+        return prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    }
+
+    public static ClickHouseEndpoints clickHouse() {
+        return new ClickHouseEndpoints(clickHouseUrls(), "default", "", Duration.ofSeconds(60));
+    }
+
+    /** A new database with the project's schema, through the real migration path. */
+    public static String migratedDatabase() throws Exception {
+        String db = unique("it");
+        try (ClickHouseSql sql = new ClickHouseSql(clickHouse())) {
+            new Migrator(sql::execute, db, cluster(), new PrintStream(new ByteArrayOutputStream()))
+                    .migrate(Migrator.load(Path.of("sql")), false);
+        }
+        return db;
+    }
+
+    /** The body of a query's answer from one node. */
+    public static String query(String url, String sql) throws Exception {
+        try (ClickHouseSql client = new ClickHouseSql(clickHouse(), url)) {
+            return client.execute(sql);
+        }
+    }
+
+    public static long count(String url, String sql) throws Exception {
+        return Long.parseLong(query(url, sql + " FORMAT TabSeparated").trim());
+    }
+
+    public static void createTopics(int partitions, String... topics) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap()))) {
+            List<NewTopic> list = new ArrayList<>();
+            for (String t : topics) {
+                list.add(new NewTopic(t, partitions, (short) 1));
+            }
+            admin.createTopics(list).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Sends and waits for every acknowledgement; returns each record's metadata in order. */
+    public static List<RecordMetadata> produce(List<ProducerRecord<byte[], byte[]>> records) throws Exception {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "2097152");
+        List<Future<RecordMetadata>> futures = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (ProducerRecord<byte[], byte[]> r : records) {
+                futures.add(producer.send(r));
+            }
+            producer.flush();
+        }
+        List<RecordMetadata> metadata = new ArrayList<>();
+        for (Future<RecordMetadata> f : futures) {
+            metadata.add(f.get(30, TimeUnit.SECONDS));
+        }
+        return metadata;
+    }
+
+    /** Reads a topic from the start until {@code expected} records arrived or the timeout passed. */
+    public static List<ConsumerRecord<byte[], byte[]>> consume(String topic, int expected, Duration timeout) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, unique("reader"));
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            while (out.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(500)).forEach(out::add);
+            }
+            // Anything beyond the expected count is a duplicate or a stray record: read a little longer to see it.
+            consumer.poll(Duration.ofSeconds(1)).forEach(out::add);
+        }
+        return out;
+    }
+
+    /** Runs scripts/stack.sh with the test JVM's environment (same ports and STACK_DIR as the test run). */
+    public static void stack(String... args) throws Exception {
+        Path script = Path.of("scripts/stack.sh");
+        if (!Files.isExecutable(script)) {
+            throw new IllegalStateException("run the integration tests from the project directory: " + script.toAbsolutePath());
+        }
+        List<String> command = new ArrayList<>(List.of("bash", script.toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).inheritIO().start();
+        if (!process.waitFor(180, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new IllegalStateException("scripts/stack.sh " + String.join(" ", args) + " failed");
+        }
+    }
+
+    public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    /** A condition that may throw, for {@link #await}. */
+    public static BooleanSupplier unchecked(CheckedCondition c) {
+        return () -> {
+            try {
+                return c.get();
+            } catch (Exception e) {
+                return false;
+            }
+        };
+    }
+
+    @FunctionalInterface
+    public interface CheckedCondition {
+        boolean get() throws Exception;
+    }
+}
