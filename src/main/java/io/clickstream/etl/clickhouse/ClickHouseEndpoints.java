@@ -1,6 +1,7 @@
 package io.clickstream.etl.clickhouse;
 
 import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.ClientFaultCause;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 
@@ -37,7 +38,8 @@ public final class ClickHouseEndpoints implements Serializable {
 
     /**
      * A client for one endpoint. Server-side response compression stays off: the Debian 18.16 build answers
-     * compress=1 with an empty body.
+     * compress=1 with an empty body. The client's own retries are off: the sink's retry policy (backoff, failover
+     * to the next endpoint, metrics) is the only one, so clickhouse.sink.max-retries means what it says.
      */
     Client open(String url) {
         return new Client.Builder()
@@ -47,6 +49,8 @@ public final class ClickHouseEndpoints implements Serializable {
                 .compressServerResponse(false)
                 .setSocketTimeout(socketTimeoutMs, ChronoUnit.MILLIS)
                 .setConnectTimeout(5_000, ChronoUnit.MILLIS)
+                .retryOnFailures(ClientFaultCause.None)
+                .setMaxRetries(0)
                 .build();
     }
 }

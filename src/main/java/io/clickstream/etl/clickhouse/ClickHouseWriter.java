@@ -79,11 +79,16 @@ public class ClickHouseWriter implements SinkWriter<Event> {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         closed = true;
         sender.shutdownNow();
-        sender.awaitTermination(10, TimeUnit.SECONDS);
-        inserter.close();
+        try {
+            sender.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            inserter.close();
+        }
     }
 
     private void scheduleTimer() {
