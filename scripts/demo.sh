@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The whole pipeline on this machine, from nothing: installs and starts the local stack (ZooKeeper, ClickHouse
+# 2 shards x 2 replicas, Redis, Kafka), applies the schema, builds the job jar, starts the job on a local Flink with
+# its web UI, produces a synthetic click stream (with 1% malformed inputs) and prints what landed in ClickHouse and
+# in the dead-letter topic.
+#
+#   scripts/demo.sh [--events N] [--rate N] [--web-ui-port N] [--keep-running]
+#
+#   --events N        events to generate (default 200000)
+#   --rate N          events per second (default 20000)
+#   --web-ui-port N   Flink web UI port (default 8081)
+#   --keep-running    leave the job running afterwards (Ctrl-C stops it); default: stop it when done
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+cd "$PROJECT_DIR"
+
+EVENTS=200000 RATE=20000 UI_PORT=8081 KEEP=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --events) EVENTS="$2"; shift 2 ;;
+    --rate) RATE="$2"; shift 2 ;;
+    --web-ui-port) UI_PORT="$2"; shift 2 ;;
+    --keep-running) KEEP=1; shift ;;
+    *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  esac
+done
+CONFIG="$PROJECT_DIR/flink-conf/clickstream.yaml"
+CH="http://127.0.0.1:$CH_HTTP_PORT"
+
+step() { printf '\n== %s\n' "$*"; }
+sql() { curl -sS --fail-with-body "$CH/" --data-binary "$1"; }
+
+step "Installing and starting the local stack (logs: $LOG_DIR)"
+scripts/stack.sh install
+scripts/stack.sh start
+
+step "Building the job jar"
+scripts/build.sh
+JAR="$(ls target/clickstream-etl-*.jar | grep -v original | head -1)"
+tool() { java -cp "$JAR" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn "$@" 2> >(grep -v '^SLF4J' >&2); }
+
+step "Applying the ClickHouse schema (sql/) on cluster $CH_CLUSTER"
+tool io.clickstream.etl.tools.Migrate --config "$CONFIG"
+tool io.clickstream.etl.tools.EventGenerator --config "$CONFIG" --count 0 --create-topics 4 >/dev/null
+before=$(sql "SELECT count() FROM clickstream.events")
+
+step "Starting the job on a local Flink, web UI on http://127.0.0.1:$UI_PORT (log: $LOG_DIR/job-demo.log)"
+scripts/run-local.sh --config "$CONFIG" --web-ui-port "$UI_PORT" >"$LOG_DIR/job-demo.log" 2>&1 &
+JOB_PID=$!
+stop_job() { kill "$JOB_PID" 2>/dev/null && wait "$JOB_PID" 2>/dev/null || true; }
+trap stop_job EXIT
+job_running() { curl -s "http://127.0.0.1:$UI_PORT/jobs/overview" | grep -q '"state":"RUNNING"'; }
+wait_for 120 "the job to run" job_running || { tail -30 "$LOG_DIR/job-demo.log"; die "the job did not start"; }
+echo "job running"
+
+step "Producing $EVENTS events at $RATE/s into $(grep '^kafka.topics:' "$CONFIG" | cut -d' ' -f2)"
+tool io.clickstream.etl.tools.EventGenerator --config "$CONFIG" --count "$EVENTS" --rate "$RATE" \
+  --invalid-ratio 0.01 --seed "$(date +%s)" --summary "$STACK_DIR/demo-summary.json"
+valid=$(grep -o '"valid":[0-9]*' "$STACK_DIR/demo-summary.json" | cut -d: -f2)
+
+step "Waiting for the $valid valid events to land in ClickHouse"
+landed() { [ $(( $(sql "SELECT count() FROM clickstream.events") - before )) -ge "$valid" ]; }
+wait_for 300 "$valid new rows in clickstream.events" landed || die "not all events arrived, see $LOG_DIR/job-demo.log"
+echo "all $valid landed"
+
+step "What landed in ClickHouse (clickstream.events, all runs)"
+sql "SELECT source, count() AS events, uniqExact(user_id) AS users, min(ts) AS first, max(ts) AS last
+     FROM clickstream.events GROUP BY source ORDER BY events DESC FORMAT PrettyCompactMonoBlock"
+sql "SELECT event_type, count() AS events FROM clickstream.events GROUP BY event_type ORDER BY events DESC
+     FORMAT PrettyCompactMonoBlock"
+echo "Rows per replica (both replicas of a shard hold the same rows):"
+for n in "${CH_NODES[@]}"; do
+  printf '  %s (shard %s): %s\n' "$n" "$(ch_shard "$n")" "$(ch_query "$n" "SELECT count() FROM clickstream.events_local")"
+done
+
+step "What was rejected (dead-letter topic)"
+tool io.clickstream.etl.tools.DeadLetterReport --config "$CONFIG"
+
+if [ -n "$KEEP" ]; then
+  step "The job keeps running: web UI http://127.0.0.1:$UI_PORT (Ctrl-C stops the job; scripts/stack.sh stop stops the stack)"
+  wait "$JOB_PID"
+else
+  step "Done. The stack is still running: scripts/stack.sh status | stop. Again with the web UI open: scripts/demo.sh --keep-running"
+fi

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test: unit and harness tests, the *ITCase tests on the real local stack (Kafka, a 2x2 ClickHouse
+# cluster with ZooKeeper, Redis; Flink runs in the test JVM as a MiniCluster), then the unit tests again built
+# against Flink 1.20 (-Pflink-1.20).
+# Installs and starts what is missing; stops at the end what it started. Maven arguments are passed on.
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+cd "$PROJECT_DIR"
+
+"$SCRIPTS_DIR/stack.sh" install
+started_here=0
+if ! "$SCRIPTS_DIR/stack.sh" status >/dev/null 2>&1; then
+  "$SCRIPTS_DIR/stack.sh" start
+  started_here=1
+fi
+if [ "$started_here" = 1 ] && [ -z "${KEEP_STACK:-}" ]; then
+  trap '"$SCRIPTS_DIR/stack.sh" stop >/dev/null 2>&1 || true' EXIT
+fi
+"$SCRIPTS_DIR/stack.sh" status
+
+# The tests find the services through these (see src/test/java/.../testing/TestStack.java).
+set -a
+eval "$("$SCRIPTS_DIR/stack.sh" env)"
+set +a
+
+echo "== Flink 2.2: unit, harness and integration tests"
+mvn -B verify "$@"
+echo "== Flink 1.20 profile: unit and harness tests"
+mvn -B -Pflink-1.20 test "$@"

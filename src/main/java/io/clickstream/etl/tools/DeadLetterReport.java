@@ -1,0 +1,68 @@
+package io.clickstream.etl.tools;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.config.Options;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Summarises the dead-letter topic: how many inputs were rejected, per reason, with an example detail each.
+ * Reads the whole topic without joining a group (nothing is committed).
+ *
+ * <pre>java -cp clickstream-etl.jar io.clickstream.etl.tools.DeadLetterReport --config flink-conf/clickstream.yaml</pre>
+ */
+public final class DeadLetterReport {
+    private static final String USAGE = "usage: DeadLetterReport [--config FILE] [--set key=value]... [--since-offsets FILE]\n"
+            + "  Counts the records of kafka.dead-letter-topic per reason.";
+    private static final JsonMapper JSON = new JsonMapper();
+
+    private DeadLetterReport() {}
+
+    public static void main(String[] args) {
+        CommandLine.run(args, DeadLetterReport::run);
+    }
+
+    static void run(String[] args) throws Exception {
+        JobConfig config = new CommandLine(args, Set.of(), Set.of(), USAGE).config();
+        String topic = config.get(Options.DEAD_LETTER_TOPIC);
+        Properties p = new Properties();
+        p.putAll(config.kafkaProperties());
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        Map<String, Long> counts = new TreeMap<>();
+        Map<String, String> examples = new LinkedHashMap<>();
+        long total = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).collect(Collectors.toList());
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofSeconds(1))) {
+                    JsonNode n = JSON.readTree(r.value());
+                    String reason = n.path("reason").asText("?");
+                    counts.merge(reason, 1L, Long::sum);
+                    examples.putIfAbsent(reason, n.path("detail").asText(""));
+                    total++;
+                }
+            }
+        }
+        System.out.printf("dead-letter topic %s: %d rejected inputs%n", topic, total);
+        counts.forEach((reason, n) -> System.out.printf("  %-24s %8d   e.g. %s%n", reason, n, examples.get(reason)));
+    }
+}
