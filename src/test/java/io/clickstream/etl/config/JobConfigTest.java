@@ -121,4 +121,9 @@ class JobConfigTest {
         // The reference file itself must load.
         assertThat(JobConfig.load(reference, Map.of(), Map.of()).get(Options.CLICKHOUSE_URLS)).hasSize(2);
     }
+
+    @Test
+    void readmeConfigurationTableMatchesTheOptions() throws Exception {
+        assertThat(Files.readString(Path.of("README.md"))).contains(ConfigDoc.markdown());
+    }
 }
