@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit and harness tests, the *ITCase tests on the real local stack (Kafka, a 2x2 ClickHouse
-# cluster with ZooKeeper, Redis; Flink runs in the test JVM as a MiniCluster), then the unit tests again built
-# against Flink 1.20 (-Pflink-1.20).
+# cluster with ZooKeeper, Redis; Flink as a MiniCluster in the test JVM, and a standalone cluster from
+# scripts/flink-cluster.sh for the shaded jar), then the unit tests again built against Flink 1.20 (-Pflink-1.20).
 # Installs and starts what is missing; stops at the end what it started. Maven arguments are passed on.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -14,7 +14,8 @@ if ! "$SCRIPTS_DIR/stack.sh" status >/dev/null 2>&1; then
   started_here=1
 fi
 if [ "$started_here" = 1 ] && [ -z "${KEEP_STACK:-}" ]; then
-  trap '"$SCRIPTS_DIR/stack.sh" stop >/dev/null 2>&1 || true' EXIT
+  # FlinkRunShadedJarITCase starts the standalone Flink cluster; stop it along with the stack.
+  trap '"$SCRIPTS_DIR/flink-cluster.sh" stop >/dev/null 2>&1; "$SCRIPTS_DIR/stack.sh" stop >/dev/null 2>&1 || true' EXIT
 fi
 "$SCRIPTS_DIR/stack.sh" status
 

@@ -168,9 +168,16 @@ public final class TestStack {
         return out;
     }
 
-    /** Runs scripts/stack.sh with the test JVM's environment (same ports and STACK_DIR as the test run). */
+    /**
+     * Runs scripts/stack.sh ARGS, or scripts/flink-cluster.sh when the first argument is "flink-cluster", with the
+     * test JVM's environment (same ports and STACK_DIR as the test run).
+     */
     public static void stack(String... args) throws Exception {
-        Path script = Path.of("scripts/stack.sh");
+        boolean flink = args.length > 0 && args[0].equals("flink-cluster");
+        Path script = Path.of(flink ? "scripts/flink-cluster.sh" : "scripts/stack.sh");
+        if (flink) {
+            args = Arrays.copyOfRange(args, 1, args.length);
+        }
         if (!Files.isExecutable(script)) {
             throw new IllegalStateException("run the integration tests from the project directory: " + script.toAbsolutePath());
         }
@@ -178,7 +185,7 @@ public final class TestStack {
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).inheritIO().start();
         if (!process.waitFor(180, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IllegalStateException("scripts/stack.sh " + String.join(" ", args) + " failed");
+            throw new IllegalStateException(script + " " + String.join(" ", args) + " failed");
         }
     }
 
