@@ -366,6 +366,23 @@ public final class EventGenerator {
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
+    /**
+     * Producing at once to a just-created topic can lose records even with idempotence (KAFKA-15591): wait until
+     * the broker serves every partition.
+     */
+    private static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!admin.describeTopics(topics).allTopicNames().get().values().stream()
+                .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()))) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("topics " + topics + " have no leaders after 30 s");
+            }
+            Thread.sleep(200);
+        }
+        // The broker answers describeTopics from its metadata cache a moment before its partitions take writes.
+        Thread.sleep(500);
+    }
+
     static void createTopics(String bootstrap, Map<String, String> extra, List<String> topics, int partitions)
             throws Exception {
         Properties p = new Properties();
@@ -381,6 +398,7 @@ public final class EventGenerator {
             }
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get();
+                awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
                 System.out.println("created topics " + Arrays.toString(missing.stream().map(NewTopic::name).toArray()));
             }
         }

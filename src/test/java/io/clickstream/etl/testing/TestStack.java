@@ -125,7 +125,19 @@ public final class TestStack {
                 list.add(new NewTopic(t, partitions, (short) 1));
             }
             admin.createTopics(list).all().get(30, TimeUnit.SECONDS);
+            awaitLeaders(admin, List.of(topics));
         }
+    }
+
+    /**
+     * Waits until the broker serves every partition. Producing at once to a just-created topic can lose records
+     * even with idempotence (KAFKA-15591: a first request refused as NOT_LEADER, a later one accepted, the first
+     * one's retries then fail as out of order until they expire).
+     */
+    public static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
+        await("leaders for " + topics, Duration.ofSeconds(30), unchecked(() -> admin.describeTopics(topics).allTopicNames()
+                .get(10, TimeUnit.SECONDS).values().stream()
+                .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()))));
     }
 
     /** Sends and waits for every acknowledgement; returns each record's metadata in order. */
@@ -135,6 +147,8 @@ public final class TestStack {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "2097152");
+        // One request in flight: a refused request can never be overtaken by a later one (see awaitLeaders).
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         List<Future<RecordMetadata>> futures = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (ProducerRecord<byte[], byte[]> r : records) {
