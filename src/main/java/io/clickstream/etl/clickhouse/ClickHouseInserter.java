@@ -47,7 +47,8 @@ public final class ClickHouseInserter implements Inserter {
     private final String table;
     private final InsertSettings settings;
     private final long timeoutMs;
-    private int current;
+    /** The endpoint the next insert goes to; sender threads move it on after a failure. */
+    private volatile int current;
 
     private ClickHouseInserter(ClickHouseEndpoints endpoints, String table, boolean distributedSync, long timeoutMs) {
         this.urls = endpoints.urls();

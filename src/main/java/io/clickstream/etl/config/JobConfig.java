@@ -235,13 +235,6 @@ public final class JobConfig implements Serializable {
         return props;
     }
 
-    /** Copy with more values set (validated like --set). */
-    public JobConfig with(Map<String, String> more) {
-        Map<String, String> merged = new LinkedHashMap<>(values);
-        merged.putAll(more);
-        return of(merged);
-    }
-
     /** The effective settings, for the log at start (kafka.properties values hidden: they may hold credentials). */
     public String describe() {
         StringBuilder sb = new StringBuilder();

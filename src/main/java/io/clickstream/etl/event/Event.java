@@ -1,8 +1,5 @@
 package io.clickstream.etl.event;
 
-import java.util.Arrays;
-import java.util.Objects;
-
 /**
  * A validated event: the fields of the documented JSON schema (README, "Event schema") plus the Kafka position it
  * was read from. A Flink POJO; properties are two parallel arrays so that Flink serializes them without Kryo.
@@ -29,29 +26,6 @@ public class Event {
     public long kafkaTimestamp;
 
     public Event() {}
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof Event)) {
-            return false;
-        }
-        Event e = (Event) o;
-        return eventTime == e.eventTime && kafkaPartition == e.kafkaPartition && kafkaOffset == e.kafkaOffset
-                && kafkaTimestamp == e.kafkaTimestamp && Objects.equals(eventId, e.eventId)
-                && Objects.equals(userId, e.userId) && Objects.equals(eventType, e.eventType)
-                && Objects.equals(source, e.source) && Objects.equals(url, e.url)
-                && Objects.equals(referrer, e.referrer) && Objects.equals(ip, e.ip)
-                && Objects.equals(userAgent, e.userAgent) && Arrays.equals(propertyKeys, e.propertyKeys)
-                && Arrays.equals(propertyValues, e.propertyValues) && Objects.equals(kafkaTopic, e.kafkaTopic);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(eventId, userId, eventTime, kafkaTopic, kafkaPartition, kafkaOffset);
-    }
 
     @Override
     public String toString() {

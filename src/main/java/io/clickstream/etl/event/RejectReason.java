@@ -13,7 +13,9 @@ public enum RejectReason {
     FIELD_TOO_LONG("field_too_long"),
     TOO_MANY_PROPERTIES("too_many_properties"),
     INVALID_TIMESTAMP("invalid_timestamp"),
-    TIMESTAMP_OUT_OF_RANGE("timestamp_out_of_range");
+    TIMESTAMP_OUT_OF_RANGE("timestamp_out_of_range"),
+    /** The parser itself failed: a bug, but the input is kept and the job goes on. */
+    PARSER_ERROR("parser_error");
 
     private final String code;
 

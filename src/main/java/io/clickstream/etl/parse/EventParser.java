@@ -1,6 +1,8 @@
 package io.clickstream.etl.parse;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -39,7 +41,12 @@ public final class EventParser {
     static final long MIN_EVENT_TIME = Instant.parse("2000-01-01T00:00:00Z").toEpochMilli();
     static final long MAX_EVENT_TIME = Instant.parse("2100-01-01T00:00:00Z").toEpochMilli();
 
-    private static final JsonMapper MAPPER = JsonMapper.builder()
+    /** Events are flat with shallow properties; a deep document is an attack or a bug, not an event. */
+    static final int MAX_NESTING_DEPTH = 64;
+
+    private static final JsonMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
+                    .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(JsonParser.Feature.ALLOW_COMMENTS)
@@ -142,7 +149,7 @@ public final class EventParser {
             throw new Rejected(RejectReason.MISSING_FIELD, field + " is missing");
         }
         if (n.isIntegralNumber()) {
-            return n.asText();
+            return checkLength(field, n.asText(), MAX_ID_LENGTH);
         }
         if (!n.isTextual()) {
             throw wrongType(field, "a string or a whole number", n);

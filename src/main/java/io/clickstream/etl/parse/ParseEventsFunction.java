@@ -24,6 +24,10 @@ public class ParseEventsFunction extends ProcessFunction<RawEvent, Event> {
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
 
+    /** 'source' is producer input: cap the number of per-source counters so a bad producer cannot flood metrics. */
+    static final int MAX_SOURCE_COUNTERS = 50;
+    static final String OTHER_SOURCES = "_other";
+
     private final ParseLimits limits;
     private transient EventParser parser;
     private transient Counter eventsIn;
@@ -51,14 +55,29 @@ public class ParseEventsFunction extends ProcessFunction<RawEvent, Event> {
         eventsBySource = new HashMap<>();
     }
 
+    private Counter sourceCounter(String source) {
+        Counter counter = eventsBySource.get(source);
+        if (counter == null) {
+            String name = eventsBySource.size() < MAX_SOURCE_COUNTERS ? source : OTHER_SOURCES;
+            counter = eventsBySource.computeIfAbsent(name, sourceGroup::counter);
+            eventsBySource.put(source, counter);
+        }
+        return counter;
+    }
+
     @Override
     public void processElement(RawEvent raw, Context ctx, Collector<Event> out) {
         eventsIn.inc();
-        ParseResult result = parser.parse(raw);
+        ParseResult result;
+        try {
+            result = parser.parse(raw);
+        } catch (RuntimeException e) {
+            // A parser bug must not turn one odd record into a restart loop: keep the record, count it, go on.
+            result = ParseResult.rejected(RejectReason.PARSER_ERROR, e.toString());
+        }
         if (result.isValid()) {
             eventsValid.inc();
-            // Sources are few (web, app, services); a counter each is cheap and shows the mix in the web UI.
-            eventsBySource.computeIfAbsent(result.event().source, s -> sourceGroup.counter(s)).inc();
+            sourceCounter(result.event().source).inc();
             out.collect(result.event());
         } else {
             invalidByReason.get(result.reason()).inc();

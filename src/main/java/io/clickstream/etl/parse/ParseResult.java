@@ -19,7 +19,7 @@ public final class ParseResult {
         return new ParseResult(event, null, null);
     }
 
-    static ParseResult rejected(RejectReason reason, String detail) {
+    public static ParseResult rejected(RejectReason reason, String detail) {
         return new ParseResult(null, reason, detail);
     }
 

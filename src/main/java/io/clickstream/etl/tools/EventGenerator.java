@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
+import io.clickstream.etl.kafka.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -16,8 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -366,40 +364,15 @@ public final class EventGenerator {
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /**
-     * Producing at once to a just-created topic can lose records even with idempotence (KAFKA-15591): wait until
-     * the broker serves every partition.
-     */
-    private static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (!admin.describeTopics(topics).allTopicNames().get().values().stream()
-                .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()))) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new IllegalStateException("topics " + topics + " have no leaders after 30 s");
-            }
-            Thread.sleep(200);
-        }
-        // The broker answers describeTopics from its metadata cache a moment before its partitions take writes.
-        Thread.sleep(500);
-    }
-
     static void createTopics(String bootstrap, Map<String, String> extra, List<String> topics, int partitions)
             throws Exception {
         Properties p = new Properties();
         p.putAll(extra);
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         try (Admin admin = Admin.create(p)) {
-            Set<String> existing = admin.listTopics().names().get();
-            List<NewTopic> missing = new ArrayList<>();
-            for (String t : new LinkedHashSet<>(topics)) {
-                if (!existing.contains(t)) {
-                    missing.add(new NewTopic(t, partitions, (short) 1));
-                }
-            }
-            if (!missing.isEmpty()) {
-                admin.createTopics(missing).all().get();
-                awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
-                System.out.println("created topics " + Arrays.toString(missing.stream().map(NewTopic::name).toArray()));
+            List<String> created = Topics.createMissing(admin, topics, partitions);
+            if (!created.isEmpty()) {
+                System.out.println("created topics " + created);
             }
         }
     }

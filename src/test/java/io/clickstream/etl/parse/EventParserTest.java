@@ -63,6 +63,8 @@ class EventParserTest {
                 arguments("numeric event_id", VALID.replace("\"e1\"", "7"), RejectReason.WRONG_TYPE, "event_id must be a string, got number"),
                 arguments("missing user_id", without("user_id"), RejectReason.MISSING_FIELD, "user_id is missing"),
                 arguments("blank user_id", VALID.replace("\"u1\"", "\"\""), RejectReason.BLANK_FIELD, "user_id is blank"),
+                arguments("300-digit user_id", VALID.replace("\"u1\"", "1".repeat(300)), RejectReason.FIELD_TOO_LONG, "user_id is 300 characters"),
+                arguments("deeply nested properties", with("properties", "{\"a\":" + "[".repeat(100) + "]".repeat(100) + "}"), RejectReason.MALFORMED_JSON, "nesting depth"),
                 arguments("fractional user_id", VALID.replace("\"u1\"", "12.5"), RejectReason.WRONG_TYPE, "user_id must be a string or a whole number"),
                 arguments("object user_id", VALID.replace("\"u1\"", "{\"id\":1}"), RejectReason.WRONG_TYPE, "got object"),
                 arguments("boolean user_id", VALID.replace("\"u1\"", "true"), RejectReason.WRONG_TYPE, "got boolean"),
@@ -169,5 +171,35 @@ class EventParserTest {
         Event e = parser.parse(raw(with("url", "\"https://x.test/straße/東京/😀\""))).event();
 
         assertThat(e.url).isEqualTo("https://x.test/straße/東京/😀");
+    }
+
+    @Test
+    void neverThrowsOnRandomOrMutatedInput() {
+        java.util.Random random = new java.util.Random(7);
+        byte[] valid = with("properties", "{\"k\":[1,{\"x\":null}],\"s\":\"\\u00e9\"}").getBytes(StandardCharsets.UTF_8);
+        int accepted = 0;
+        for (int i = 0; i < 20_000; i++) {
+            byte[] input;
+            if (i % 2 == 0) {
+                input = new byte[random.nextInt(200)];
+                random.nextBytes(input);
+            } else {
+                input = valid.clone();
+                for (int m = 1 + random.nextInt(4); m > 0; m--) {
+                    input[random.nextInt(input.length)] = (byte) random.nextInt(256);
+                }
+            }
+            ParseResult result = parser.parse(raw(input));
+            if (result.isValid()) {
+                accepted++;
+                assertThat(result.event().eventId).isNotBlank();
+                assertThat(result.event().userId).isNotBlank();
+            } else {
+                assertThat(result.reason()).isNotNull();
+                assertThat(result.detail()).isNotBlank();
+            }
+        }
+        // Mutations inside string values still parse; the point is that nothing escaped as an exception.
+        assertThat(accepted).isPositive();
     }
 }

@@ -3,9 +3,9 @@ package io.clickstream.etl.testing;
 import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
 import io.clickstream.etl.clickhouse.ClickHouseSql;
 import io.clickstream.etl.clickhouse.Migrator;
+import io.clickstream.etl.kafka.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -120,24 +120,14 @@ public final class TestStack {
 
     public static void createTopics(int partitions, String... topics) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap()))) {
-            List<NewTopic> list = new ArrayList<>();
-            for (String t : topics) {
-                list.add(new NewTopic(t, partitions, (short) 1));
-            }
-            admin.createTopics(list).all().get(30, TimeUnit.SECONDS);
-            awaitLeaders(admin, List.of(topics));
+            assertCreated(Topics.createMissing(admin, List.of(topics), partitions), topics);
         }
     }
 
-    /**
-     * Waits until the broker serves every partition. Producing at once to a just-created topic can lose records
-     * even with idempotence (KAFKA-15591: a first request refused as NOT_LEADER, a later one accepted, the first
-     * one's retries then fail as out of order until they expire).
-     */
-    public static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
-        await("leaders for " + topics, Duration.ofSeconds(30), unchecked(() -> admin.describeTopics(topics).allTopicNames()
-                .get(10, TimeUnit.SECONDS).values().stream()
-                .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()))));
+    private static void assertCreated(List<String> created, String... topics) {
+        if (created.size() != topics.length) {
+            throw new IllegalStateException("topics existed already: " + Arrays.toString(topics) + " created " + created);
+        }
     }
 
     /** Sends and waits for every acknowledgement; returns each record's metadata in order. */
@@ -147,7 +137,7 @@ public final class TestStack {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "2097152");
-        // One request in flight: a refused request can never be overtaken by a later one (see awaitLeaders).
+        // One request in flight: a refused request can never be overtaken by a later one (Topics.awaitLeaders).
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         List<Future<RecordMetadata>> futures = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {

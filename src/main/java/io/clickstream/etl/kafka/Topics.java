@@ -1,0 +1,50 @@
+package io.clickstream.etl.kafka;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/** Creating topics so that they can be written to at once. */
+public final class Topics {
+    private Topics() {}
+
+    /** Creates those of {@code topics} that do not exist (replication factor 1: local stacks); returns them. */
+    public static List<String> createMissing(Admin admin, List<String> topics, int partitions) throws Exception {
+        Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        List<NewTopic> missing = new ArrayList<>();
+        for (String t : new LinkedHashSet<>(topics)) {
+            if (!existing.contains(t)) {
+                missing.add(new NewTopic(t, partitions, (short) 1));
+            }
+        }
+        List<String> names = missing.stream().map(NewTopic::name).toList();
+        if (!missing.isEmpty()) {
+            admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+            awaitLeaders(admin, names);
+        }
+        return names;
+    }
+
+    /**
+     * Waits until the broker serves every partition of {@code topics}. Producing at once to a just-created topic
+     * can lose records even with an idempotent producer (KAFKA-15591: a first request refused as NOT_LEADER, a
+     * later one accepted, and the first one's retries then rejected as out of order until they expire).
+     */
+    public static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
+                .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()))) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("topics " + topics + " have no partition leaders after 30 s");
+            }
+            Thread.sleep(200);
+        }
+        // The broker answers describeTopics from its metadata cache a moment before its partitions take writes.
+        Thread.sleep(500);
+    }
+}
