@@ -91,6 +91,7 @@ cmd_start() {
   mkdir -p "$RUN_DIR" "$LOG_DIR"
   ls "$LIB"/flink-clients-*.jar >/dev/null 2>&1 || die "Flink not installed: scripts/flink-cluster.sh install"
   if pid_alive "$RUN_DIR/flink-jobmanager.pid" && rest_ready; then return 0; fi
+  require_free_ports flink "$FLINK_REST_PORT" "$FLINK_RPC_PORT"
   write_conf
   local jm tm
   jm="$(resource_params GET_JM_RESOURCE_PARAMS)" || die "cannot compute JobManager memory settings"

@@ -62,6 +62,7 @@ cmd_install() {
 start_zookeeper() {
   local dir="$STACK_DIR/zookeeper" pidfile="$RUN_DIR/zookeeper.pid"
   if pid_alive "$pidfile" && zk_ready; then return 0; fi
+  require_free_ports zookeeper "$ZK_PORT"
   mkdir -p "$dir/data"
   cat >"$dir/zoo.cfg" <<EOF
 tickTime=2000
@@ -188,6 +189,7 @@ start_clickhouse_node() {
   local node="$1" pidfile="$RUN_DIR/clickhouse-$1.pid" attempt
   if pid_alive "$pidfile" && ch_ping "$node"; then return 0; fi
   zk_ready || die "ZooKeeper is not up: start it first (scripts/stack.sh start zookeeper)"
+  require_free_ports "clickhouse $node" "$(ch_http_port "$node")" "$(ch_tcp_port "$node")" "$(ch_interserver_port "$node")"
   write_clickhouse_node_config "$node"
   for attempt in 1 2 3; do
     rm -f "$pidfile"
@@ -212,6 +214,7 @@ stop_clickhouse_node() { stop_pid "$RUN_DIR/clickhouse-$1.pid" "clickhouse $1"; 
 start_redis() {
   local dir="$STACK_DIR/redis" pidfile="$RUN_DIR/redis.pid"
   if pid_alive "$pidfile" && redis_ready; then return 0; fi
+  require_free_ports redis "$REDIS_PORT"
   mkdir -p "$dir"
   cat >"$dir/redis.conf" <<EOF
 bind 127.0.0.1
@@ -237,6 +240,7 @@ start_kafka() {
   local dir="$STACK_DIR/kafka" pidfile="$RUN_DIR/kafka.pid" cp
   if pid_alive "$pidfile" && kafka_ready; then return 0; fi
   ls "$dir"/libs/kafka_2.13-*.jar >/dev/null 2>&1 || die "Kafka jars missing: run scripts/stack.sh install"
+  require_free_ports kafka "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
   cp="$dir/libs/*"
   mkdir -p "$dir/data"
   cat >"$dir/server.properties" <<EOF
@@ -325,11 +329,15 @@ cmd_stop() {
 
 cmd_status() {
   local ok=0 n
-  report() { if "${@:3}"; then printf '%-10s up    %s\n' "$1" "$2"; else printf '%-10s DOWN  %s\n' "$1" "$2"; ok=1; fi; }
-  report zookeeper "127.0.0.1:$ZK_PORT" zk_ready
-  for n in "${CH_NODES[@]}"; do report "$n" "http://127.0.0.1:$(ch_http_port "$n")" ch_ping "$n"; done
-  report redis "127.0.0.1:$REDIS_PORT" redis_ready
-  report kafka "127.0.0.1:$KAFKA_PORT" kafka_ready
+  # Up means: this stack's own process (pid file under STACK_DIR) is alive and answers.
+  report() {
+    if pid_alive "$RUN_DIR/$2.pid" && "${@:4}"; then printf '%-10s up    %s\n' "$1" "$3"
+    else printf '%-10s DOWN  %s\n' "$1" "$3"; ok=1; fi
+  }
+  report zookeeper zookeeper "127.0.0.1:$ZK_PORT" zk_ready
+  for n in "${CH_NODES[@]}"; do report "$n" "clickhouse-$n" "http://127.0.0.1:$(ch_http_port "$n")" ch_ping "$n"; done
+  report redis redis "127.0.0.1:$REDIS_PORT" redis_ready
+  report kafka kafka "127.0.0.1:$KAFKA_PORT" kafka_ready
   printf 'logs:      %s\n' "$LOG_DIR"
   return $ok
 }

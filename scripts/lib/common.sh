@@ -56,6 +56,19 @@ wait_for() {
   done
 }
 
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# require_free_ports SERVICE PORT...: a service must not start "successfully" by finding another process's
+# server on its port.
+require_free_ports() {
+  local service="$1" port; shift
+  for port in "$@"; do
+    if port_open "$port"; then
+      die "$service: port $port is already in use by another process; stop it or choose other ports (scripts/conf/stack.env)"
+    fi
+  done
+}
+
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 # stop_pid PIDFILE NAME: SIGTERM, then SIGKILL after 15 s.
