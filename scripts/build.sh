@@ -4,6 +4,6 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$PROJECT_DIR"
-mvn -B -q package -DskipTests "$@"
-mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=test "$@" >/dev/null
+mvn -B -q -Dstyle.color=never package -DskipTests "$@"
+mvn -B -q -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=test "$@" >/dev/null
 ls target/clickstream-etl-*.jar | grep -v original >&2

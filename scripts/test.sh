@@ -25,6 +25,6 @@ eval "$("$SCRIPTS_DIR/stack.sh" env)"
 set +a
 
 echo "== Flink 2.2: unit, harness and integration tests"
-mvn -B verify "$@"
+mvn -B -Dstyle.color=never verify "$@"
 echo "== Flink 1.20 profile: unit and harness tests"
-mvn -B -Pflink-1.20 test "$@"
+mvn -B -Dstyle.color=never -Pflink-1.20 test "$@"
