@@ -2,6 +2,12 @@ package io.clickstream.etl;
 
 import io.clickstream.etl.clickhouse.ClickHouseSink;
 import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.config.Options;
+import io.clickstream.etl.device.DeviceInfo;
+import io.clickstream.etl.enrich.DeviceFunction;
+import io.clickstream.etl.enrich.GeoFunction;
+import io.clickstream.etl.geo.GeoInfo;
+import io.clickstream.etl.geo.GeoLookup;
 import io.clickstream.etl.event.DeadLetter;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.RawEvent;
@@ -18,6 +24,8 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.List;
 
 /**
  * The clickstream ETL job. {@link #build} is the data flow, top to bottom; sources and sinks come in as
@@ -42,7 +50,17 @@ public final class ClickstreamJob {
                 .uid("parse-validate")
                 .name("Parse and validate");
 
-        events.sinkTo(eventSink)
+        // sessions (Redis) come here, before geo, in a later change.
+
+        SingleOutputStreamOperator<Event> enriched = events
+                .map(new GeoFunction(geo(config)))
+                .uid("geo")
+                .name("Geo from IP")
+                .map(new DeviceFunction(device(config)))
+                .uid("device")
+                .name("Device from user agent");
+
+        enriched.sinkTo(eventSink)
                 .uid("clickhouse-sink")
                 .name("ClickHouse events");
 
@@ -50,6 +68,28 @@ public final class ClickstreamJob {
                 .sinkTo(deadLetterSink)
                 .uid("dead-letter-sink")
                 .name("Dead letters to Kafka");
+    }
+
+    private static GeoFunction.Factory geo(JobConfig config) {
+        List<String> files = config.get(Options.GEO_DATABASES);
+        if (files == null) {
+            return () -> new GeoLookup() {
+                @Override
+                public GeoInfo lookup(String ip) {
+                    return GeoInfo.EMPTY;
+                }
+
+                @Override
+                public void close() {}
+            };
+        }
+        return GeoFunction.mmdb(files, config.get(Options.GEO_RELOAD_CHECK), config.get(Options.GEO_CACHE_SIZE));
+    }
+
+    private static DeviceFunction.Factory device(JobConfig config) {
+        return config.get(Options.DEVICE_ENABLED)
+                ? DeviceFunction.yauaa(config.get(Options.DEVICE_CACHE_SIZE))
+                : () -> ua -> DeviceInfo.EMPTY;
     }
 
     public static void main(String[] args) throws Exception {

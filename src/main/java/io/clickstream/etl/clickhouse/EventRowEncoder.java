@@ -11,7 +11,9 @@ import java.util.List;
 final class EventRowEncoder {
     static final List<String> COLUMNS = List.of(
             "dt", "ts", "ts_ms", "event_id", "user_id", "event_type", "source", "url", "referrer", "ip",
-            "user_agent", "props.key", "props.value", "kafka_topic", "kafka_partition", "kafka_offset", "version");
+            "user_agent", "props.key", "props.value", "kafka_topic", "kafka_partition", "kafka_offset", "version",
+            "country_code", "country", "region", "city", "latitude", "longitude",
+            "browser", "browser_version", "os", "os_version", "device_type", "is_bot");
 
     private static final long MILLIS_PER_DAY = 86_400_000L;
 
@@ -36,5 +38,17 @@ final class EventRowEncoder {
         out.uint64(e.kafkaOffset);
         // ReplacingMergeTree version: the record time, not the wall clock, so a replay writes identical rows.
         out.uint64(e.kafkaTimestamp > 0 ? e.kafkaTimestamp : e.eventTime);
+        out.string(e.countryCode);
+        out.string(e.country);
+        out.string(e.region);
+        out.string(e.city);
+        out.nullableFloat64(e.latitude);
+        out.nullableFloat64(e.longitude);
+        out.string(e.browser);
+        out.string(e.browserVersion);
+        out.string(e.os);
+        out.string(e.osVersion);
+        out.string(e.deviceType);
+        out.uint8(e.bot ? 1 : 0);
     }
 }

@@ -52,6 +52,20 @@ final class RowBinaryBuffer {
         }
     }
 
+    void float64(double v) {
+        uint64(Double.doubleToRawLongBits(v));
+    }
+
+    /** Nullable(Float64): a null flag byte, then the value unless null. */
+    void nullableFloat64(Double v) {
+        if (v == null) {
+            uint8(1);
+        } else {
+            uint8(0);
+            float64(v);
+        }
+    }
+
     void varUInt(long v) {
         ensure(10);
         while ((v & ~0x7FL) != 0) {

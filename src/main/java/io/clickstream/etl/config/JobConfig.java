@@ -235,6 +235,13 @@ public final class JobConfig implements Serializable {
         return props;
     }
 
+    /** A copy with one more value set (validated like --set). */
+    public JobConfig with(String key, String value) {
+        Map<String, String> merged = new LinkedHashMap<>(values);
+        merged.put(key, value);
+        return of(merged);
+    }
+
     /** The effective settings, for the log at start (kafka.properties values hidden: they may hold credentials). */
     public String describe() {
         StringBuilder sb = new StringBuilder();

@@ -142,6 +142,30 @@ public final class Options {
             "true", "Insert returns once every shard has the rows (insert_distributed_sync=1), so a checkpoint "
                     + "means the data is on the shards, not only queued on the node that took the insert.");
 
+    // ------------------------------------------------------------------------------------------------ Geo
+
+    public static final ConfigOption<List<String>> GEO_DATABASES = new Builder<>("geo.databases", "list",
+            Parsers::list).describe("MaxMind-format .mmdb files on every TaskManager: GeoIP2/GeoLite2 City or Country, "
+                    + "or DB-IP Lite's flat city files (IPv4 and IPv6 are two files; list both). Unset: no geo. "
+                    + "Replace a file by renaming a new one over it; the job notices within geo.reload-check-interval.");
+
+    public static final ConfigOption<Duration> GEO_RELOAD_CHECK = duration("geo.reload-check-interval", "60s",
+            "How often the job looks whether the geo database files changed.");
+
+    public static final ConfigOption<Integer> GEO_CACHE_SIZE = new Builder<>("geo.cache-size", "integer",
+            Parsers::integer).defaultValue("100000").check(positiveInt())
+            .describe("IP addresses whose geo answer is kept per parallel task.");
+
+    // --------------------------------------------------------------------------------------------- Device
+
+    public static final ConfigOption<Boolean> DEVICE_ENABLED = bool("device.enabled", "true",
+            "Parse user agents into browser, OS, device type and bot flag (Yauaa; about 1 s and some 100 MB per "
+                    + "task at start).");
+
+    public static final ConfigOption<Integer> DEVICE_CACHE_SIZE = new Builder<>("device.cache-size", "integer",
+            Parsers::integer).defaultValue("20000").check(positiveInt())
+            .describe("User agents whose parse is kept per parallel task.");
+
     // ------------------------------------------------------------------------------------------ helpers
 
     /** All options, in declaration order. */

@@ -19,6 +19,22 @@ public class Event {
     public String[] propertyKeys;
     public String[] propertyValues;
 
+    // Geo (from ip): empty strings and null coordinates when the address is unknown, private or missing.
+    public String countryCode = "";
+    public String country = "";
+    public String region = "";
+    public String city = "";
+    public Double latitude;
+    public Double longitude;
+
+    // Device (from user_agent)
+    public String browser = "";
+    public String browserVersion = "";
+    public String os = "";
+    public String osVersion = "";
+    public String deviceType = "";
+    public boolean bot;
+
     public String kafkaTopic;
     public int kafkaPartition;
     public long kafkaOffset;

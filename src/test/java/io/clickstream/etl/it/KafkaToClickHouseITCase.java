@@ -7,6 +7,7 @@ import io.clickstream.etl.clickhouse.ClickHouseSink;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.kafka.KafkaSinks;
 import io.clickstream.etl.kafka.KafkaSources;
+import io.clickstream.etl.testing.MmdbWriter;
 import io.clickstream.etl.testing.TestStack;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -17,8 +18,10 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,9 +52,18 @@ class KafkaToClickHouseITCase {
     private static final Map<String, String> malformedPayloadToReason = new LinkedHashMap<>();
     private static final Map<String, RecordMetadata> malformedPositions = new HashMap<>();
 
+    static final String CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            + "Chrome/131.0.0.0 Safari/537.36";
+
     @BeforeAll
-    static void runJobOverValidAndMalformedEvents() throws Exception {
+    static void runJobOverValidAndMalformedEvents(@TempDir Path dir) throws Exception {
         TestStack.requireRunning();
+        Path geoDb = dir.resolve("city.mmdb");
+        new MmdbWriter("GeoIP2-City").add("81.2.69.0/24", Map.of(
+                "country", Map.of("iso_code", "GB", "names", Map.of("en", "United Kingdom")),
+                "subdivisions", List.of(Map.of("names", Map.of("en", "England"))),
+                "city", Map.of("names", Map.of("en", "London")),
+                "location", Map.of("latitude", 51.5142, "longitude", -0.0931))).write(geoDb);
         database = TestStack.migratedDatabase();
         String web = TestStack.unique("web");
         String app = TestStack.unique("app");
@@ -89,7 +101,7 @@ class KafkaToClickHouseITCase {
                 "clickhouse.urls", String.join(",", TestStack.clickHouseUrls()),
                 "clickhouse.database", database,
                 "clickhouse.sink.batch-rows", "700",
-                "clickhouse.sink.flush-interval", "200ms"));
+                "clickhouse.sink.flush-interval", "200ms")).with("geo.databases", geoDb.toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.from(config, Map.of()),
@@ -108,8 +120,8 @@ class KafkaToClickHouseITCase {
     private static String fullEvent(String user, long now) {
         return "{\"event_id\":\"e-7\",\"user_id\":\"" + user + "\",\"event_type\":\"purchase\",\"ts\":\""
                 + java.time.Instant.ofEpochMilli(now - 30_000 - (now % 1000) + 123) + "\",\"source\":\"ios\","
-                + "\"url\":\"https://shop.test/ü?x=1\",\"referrer\":\"https://ref.test/\",\"ip\":\"2001:db8::7\","
-                + "\"user_agent\":\"UA/2\",\"properties\":{\"price\":19.99,\"sku\":\"A-1\",\"gift\":false}}";
+                + "\"url\":\"https://shop.test/ü?x=1\",\"referrer\":\"https://ref.test/\",\"ip\":\"81.2.69.142\","
+                + "\"user_agent\":\"" + CHROME + "\",\"properties\":{\"price\":19.99,\"sku\":\"A-1\",\"gift\":false}}";
     }
 
     /** One input per way of being wrong; the expected reason is recorded for each. */
@@ -189,20 +201,46 @@ class KafkaToClickHouseITCase {
         JsonNode row = JSON.readTree(TestStack.query(TestStack.clickHouseUrls().get(1),
                 "SELECT toString(dt) AS day, toUnixTimestamp(ts) AS secs, ts_ms, event_id, user_id, event_type, source, "
                         + "url, referrer, ip, user_agent, props.key AS pk, props.value AS pv, kafka_partition, version, "
-                        + "uh = cityHash64(user_id) AS uh_ok FROM " + database + ".events WHERE event_id = 'e-7' FORMAT JSONEachRow"));
+                        + "uh = cityHash64(user_id) AS uh_ok, country_code, country, region, city, latitude, longitude, browser, "
+                        + "browser_version, os, device_type, is_bot FROM " + database + ".events WHERE event_id = 'e-7' FORMAT JSONEachRow"));
 
         assertThat(row.get("event_type").asText()).isEqualTo("purchase");
         assertThat(row.get("source").asText()).isEqualTo("ios");
         assertThat(row.get("url").asText()).isEqualTo("https://shop.test/ü?x=1");
         assertThat(row.get("referrer").asText()).isEqualTo("https://ref.test/");
-        assertThat(row.get("ip").asText()).isEqualTo("2001:db8::7");
-        assertThat(row.get("user_agent").asText()).isEqualTo("UA/2");
+        assertThat(row.get("ip").asText()).isEqualTo("81.2.69.142");
+        assertThat(row.get("user_agent").asText()).isEqualTo(CHROME);
+        assertThat(row.get("country_code").asText()).isEqualTo("GB");
+        assertThat(row.get("country").asText()).isEqualTo("United Kingdom");
+        assertThat(row.get("region").asText()).isEqualTo("England");
+        assertThat(row.get("city").asText()).isEqualTo("London");
+        assertThat(row.get("latitude").asDouble()).isEqualTo(51.5142);
+        assertThat(row.get("longitude").asDouble()).isEqualTo(-0.0931);
+        assertThat(row.get("browser").asText()).isEqualTo("Chrome");
+        assertThat(row.get("browser_version").asText()).isEqualTo("131");
+        assertThat(row.get("os").asText()).isEqualTo("Windows NT");
+        assertThat(row.get("device_type").asText()).isEqualTo("desktop");
+        assertThat(row.get("is_bot").asInt()).isZero();
         assertThat(row.get("ts_ms").asInt()).isEqualTo(123);
         assertThat(row.get("pk").toString()).isEqualTo("[\"price\",\"sku\",\"gift\"]");
         assertThat(row.get("pv").toString()).isEqualTo("[\"19.99\",\"A-1\",\"false\"]");
         assertThat(row.get("uh_ok").asInt()).isEqualTo(1);
         assertThat(row.get("version").asLong()).isGreaterThan(row.get("secs").asLong() * 1000);
         assertThat(row.get("day").asText()).isEqualTo(java.time.LocalDate.ofEpochDay(row.get("secs").asLong() / 86400).toString());
+    }
+
+    @Test
+    void eventsWithoutIpOrUserAgentHaveEmptyGeoAndDevice() throws Exception {
+        JsonNode row = JSON.readTree(TestStack.query(TestStack.clickHouseUrls().get(0),
+                "SELECT country_code, city, isNull(latitude) AS no_lat, browser, device_type, is_bot FROM " + database
+                        + ".events WHERE event_id = 'e-8' FORMAT JSONEachRow"));
+
+        assertThat(row.get("country_code").asText()).isEmpty();
+        assertThat(row.get("city").asText()).isEmpty();
+        assertThat(row.get("no_lat").asInt()).isEqualTo(1);
+        assertThat(row.get("browser").asText()).isEmpty();
+        assertThat(row.get("device_type").asText()).isEmpty();
+        assertThat(row.get("is_bot").asInt()).isZero();
     }
 
     @Test
