@@ -39,13 +39,22 @@ scripts/build.sh
 JAR="$(ls target/clickstream-etl-*.jar | grep -v original | head -1)"
 tool() { java -cp "$JAR" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn "$@" 2> >(grep -v '^SLF4J' >&2); }
 
+step "Fetching the DB-IP Lite geo database (IP Geolocation by DB-IP, https://db-ip.com, CC BY 4.0)"
+GEO_ARGS=()
+if GEO_DBS="$(scripts/fetch-geo-db.sh)"; then
+  GEO_ARGS=(--set "geo.databases=$GEO_DBS")
+else
+  echo "no geo database: events get empty geo columns"
+fi
+
 step "Applying the ClickHouse schema (sql/) on cluster $CH_CLUSTER"
 tool io.clickstream.etl.tools.Migrate --config "$CONFIG"
 tool io.clickstream.etl.tools.EventGenerator --config "$CONFIG" --count 0 --create-topics 4 >/dev/null
 before=$(sql "SELECT count() FROM clickstream.events")
+START_MS=$(( $(date +%s) * 1000 ))
 
 step "Starting the job on a local Flink, web UI on http://127.0.0.1:$UI_PORT (log: $LOG_DIR/job-demo.log)"
-scripts/run-local.sh --config "$CONFIG" --web-ui-port "$UI_PORT" >"$LOG_DIR/job-demo.log" 2>&1 &
+scripts/run-local.sh --config "$CONFIG" --web-ui-port "$UI_PORT" "${GEO_ARGS[@]}" >"$LOG_DIR/job-demo.log" 2>&1 &
 JOB_PID=$!
 stop_job() { kill "$JOB_PID" 2>/dev/null && wait "$JOB_PID" 2>/dev/null || true; }
 trap stop_job EXIT
@@ -68,6 +77,11 @@ sql "SELECT source, count() AS events, uniqExact(user_id) AS users, min(ts) AS f
      FROM clickstream.events GROUP BY source ORDER BY events DESC FORMAT PrettyCompactMonoBlock"
 sql "SELECT event_type, count() AS events FROM clickstream.events GROUP BY event_type ORDER BY events DESC
      FORMAT PrettyCompactMonoBlock"
+sql "SELECT country, count() AS events, uniqExact(user_id) AS users FROM clickstream.events
+     WHERE version >= $START_MS GROUP BY country ORDER BY events DESC LIMIT 8 FORMAT PrettyCompactMonoBlock"
+sql "SELECT browser, device_type, is_bot, count() AS events FROM clickstream.events WHERE version >= $START_MS
+     GROUP BY browser, device_type, is_bot ORDER BY events DESC LIMIT 10 FORMAT PrettyCompactMonoBlock"
+echo "(this run's events; geo: IP Geolocation by DB-IP, https://db-ip.com)"
 echo "Rows per replica (both replicas of a shard hold the same rows):"
 for n in "${CH_NODES[@]}"; do
   printf '  %s (shard %s): %s\n' "$n" "$(ch_shard "$n")" "$(ch_query "$n" "SELECT count() FROM clickstream.events_local")"

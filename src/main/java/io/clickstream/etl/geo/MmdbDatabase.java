@@ -111,8 +111,13 @@ abstract class MmdbDatabase implements Closeable {
             if (r == null) {
                 return null;
             }
-            return new GeoInfo(r.countryCode, countryName(r.countryCode), r.region, r.city,
-                    r.latitude == null ? null : (double) r.latitude, r.longitude == null ? null : (double) r.longitude);
+            return new GeoInfo(r.countryCode, countryName(r.countryCode), r.region, r.city, widen(r.latitude),
+                    widen(r.longitude));
+        }
+
+        /** Through the decimal text, so 51.5143f becomes 51.5143 and not 51.51430130004883. */
+        private static Double widen(Float f) {
+            return f == null ? null : Double.valueOf(Float.toString(f));
         }
 
         @Override
