@@ -1,0 +1,202 @@
+package io.clickstream.etl.tools;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.config.Options;
+import io.clickstream.etl.config.Timestamps;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Rewinds (or moves) the job's consumer group so that the next start with {@code kafka.start-from: group-offsets}
+ * reads again from a point in time. Refuses while the job runs: a running job keeps its position in its own
+ * checkpoints and would overwrite the rewound offsets at its next checkpoint.
+ *
+ * <pre>java -cp clickstream-etl.jar io.clickstream.etl.tools.Replay --config clickstream.yaml \
+ *     --to-timestamp 2026-11-22T08:00:00Z [--topics a,b] [--dry-run] [--flink-rest http://jobmanager:8081]</pre>
+ */
+public final class Replay {
+    private static final String USAGE = "usage: Replay [--config FILE] [--set key=value]... TARGET [options]\n"
+            + "  TARGET: --to-timestamp T (epoch ms or ISO-8601) | --to-earliest | --to-offsets topic:partition=offset,...\n"
+            + "  --topics a,b         topics to move (default: kafka.topics); others keep their offsets\n"
+            + "  --group G            consumer group (default: kafka.group-id)\n"
+            + "  --dry-run            print what would change, change nothing\n"
+            + "  --flink-rest URL     refuse if a job named --job-name is running there (recommended)\n"
+            + "  --job-name NAME      default clickstream-etl\n"
+            + "  --watch-seconds N    refuse if the group's offsets move within N seconds (default 15; 0 = skip)";
+    private static final JsonMapper JSON = new JsonMapper();
+
+    private Replay() {}
+
+    public static void main(String[] args) {
+        CommandLine.run(args, Replay::run);
+    }
+
+    /** The command without its exit codes: throws IllegalArgumentException / IllegalStateException with the reason. */
+    public static void run(String[] args) throws Exception {
+        CommandLine cli = new CommandLine(args, Set.of("to-timestamp", "to-offsets", "topics", "group", "flink-rest",
+                "job-name", "watch-seconds"), Set.of("to-earliest", "dry-run"), USAGE);
+        JobConfig config = cli.config();
+        String group = cli.get("group", config.get(Options.KAFKA_GROUP_ID));
+        List<String> topics = cli.get("topics", null) == null ? config.get(Options.KAFKA_TOPICS)
+                : List.of(cli.get("topics", "").split(","));
+        int targets = (cli.get("to-timestamp", null) != null ? 1 : 0) + (cli.get("to-offsets", null) != null ? 1 : 0)
+                + (cli.flag("to-earliest") ? 1 : 0);
+        if (targets != 1) {
+            throw new IllegalArgumentException("give exactly one of --to-timestamp, --to-earliest, --to-offsets\n" + USAGE);
+        }
+        boolean dryRun = cli.flag("dry-run");
+
+        Properties p = new Properties();
+        p.putAll(config.kafkaProperties());
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
+        try (Admin admin = Admin.create(p)) {
+            List<TopicPartition> partitions = partitions(admin, topics);
+            Map<TopicPartition, Long> current = committed(admin, group);
+            Map<TopicPartition, Long> target = target(admin, cli, partitions);
+
+            System.out.printf("group %s, %d partitions of %s%n", group, partitions.size(), topics);
+            System.out.printf("  %-40s %12s %12s %12s%n", "partition", "committed", "target", "re-read");
+            long total = 0;
+            for (TopicPartition tp : partitions) {
+                Long from = current.get(tp);
+                long to = target.get(tp);
+                long delta = from == null ? 0 : from - to;
+                total += Math.max(delta, 0);
+                // Negative: the target lies ahead of the committed offset, those records would be skipped.
+                System.out.printf("  %-40s %12s %12d %12d%n", tp, from == null ? "-" : from, to, delta);
+            }
+            System.out.printf("%s %d records to be read again%n", dryRun ? "would rewind:" : "rewinding:", total);
+            if (dryRun) {
+                return;
+            }
+            refuseIfRunning(admin, group, current, cli);
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            target.forEach((tp, o) -> offsets.put(tp, new OffsetAndMetadata(o, "replay " + Instant.now())));
+            try {
+                admin.alterConsumerGroupOffsets(group, offsets).all().get(60, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("Kafka refused to move the offsets of group " + group + ": "
+                        + e.getCause().getMessage() + " (is a consumer of the group still running?)", e);
+            }
+            System.out.printf("done: group %s now starts at the target offsets. Start the job without a savepoint and "
+                    + "with kafka.start-from: group-offsets to replay.%n", group);
+        }
+    }
+
+    private static List<TopicPartition> partitions(Admin admin, List<String> topics) throws Exception {
+        List<TopicPartition> out = new ArrayList<>();
+        admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).forEach((t, d) ->
+                d.partitions().forEach(pi -> out.add(new TopicPartition(t, pi.partition()))));
+        out.sort((a, b) -> a.topic().equals(b.topic()) ? Integer.compare(a.partition(), b.partition())
+                : a.topic().compareTo(b.topic()));
+        return out;
+    }
+
+    private static Map<TopicPartition, Long> committed(Admin admin, String group) throws Exception {
+        Map<TopicPartition, Long> out = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
+        try {
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+                    .forEach((tp, om) -> {
+                        if (om != null) {
+                            out.put(tp, om.offset());
+                        }
+                    });
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                throw e;
+            }
+        }
+        return out;
+    }
+
+    private static Map<TopicPartition, Long> target(Admin admin, CommandLine cli, List<TopicPartition> partitions)
+            throws Exception {
+        Map<TopicPartition, Long> out = new HashMap<>();
+        String explicit = cli.get("to-offsets", null);
+        if (explicit != null) {
+            for (String item : explicit.split(",")) {
+                int colon = item.lastIndexOf(':');
+                int eq = item.indexOf('=');
+                if (colon <= 0 || eq < colon) {
+                    throw new IllegalArgumentException("--to-offsets expects topic:partition=offset, got '" + item + "'");
+                }
+                TopicPartition tp = new TopicPartition(item.substring(0, colon), Integer.parseInt(item.substring(colon + 1, eq)));
+                if (!partitions.contains(tp)) {
+                    throw new IllegalArgumentException("--to-offsets names " + tp + ", which is not among " + partitions);
+                }
+                out.put(tp, Long.parseLong(item.substring(eq + 1)));
+            }
+            return out;
+        }
+        OffsetSpec spec = cli.flag("to-earliest") ? OffsetSpec.earliest()
+                : OffsetSpec.forTimestamp(Timestamps.parseMillis(cli.get("to-timestamp", "")));
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        partitions.forEach(tp -> request.put(tp, spec));
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> found = admin.listOffsets(request).all().get(30, TimeUnit.SECONDS);
+        Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+        partitions.forEach(tp -> ends.put(tp, OffsetSpec.latest()));
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = admin.listOffsets(ends).all().get(30, TimeUnit.SECONDS);
+        for (TopicPartition tp : partitions) {
+            long o = found.get(tp).offset();
+            out.put(tp, o < 0 ? end.get(tp).offset() : o); // no record at or after the time: the end
+        }
+        return out;
+    }
+
+    private static void refuseIfRunning(Admin admin, String group, Map<TopicPartition, Long> before, CommandLine cli)
+            throws Exception {
+        ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).all()
+                .get(30, TimeUnit.SECONDS).get(group);
+        if (description != null && !description.members().isEmpty()) {
+            throw new IllegalStateException("group " + group + " has " + description.members().size()
+                    + " active consumers: stop them first");
+        }
+        String rest = cli.get("flink-rest", null);
+        if (rest != null) {
+            String name = cli.get("job-name", "clickstream-etl");
+            JsonNode jobs = JSON.readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(rest.replaceAll("/$", "") + "/jobs/overview")).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).path("jobs");
+            for (JsonNode job : jobs) {
+                if (name.equals(job.path("name").asText()) && !job.path("state").asText().matches("FINISHED|CANCELED|FAILED")) {
+                    throw new IllegalStateException("job " + name + " (" + job.path("jid").asText() + ") is "
+                            + job.path("state").asText() + " at " + rest + ": stop it first (flink stop --savepointPath DIR "
+                            + job.path("jid").asText() + "), then replay");
+                }
+            }
+        }
+        int watch = cli.getInt("watch-seconds", 15);
+        if (watch > 0) {
+            System.out.printf("watching the group's offsets for %d s (a running job commits them on every checkpoint) ...%n", watch);
+            Thread.sleep(watch * 1000L);
+            if (!committed(admin, group).equals(before)) {
+                throw new IllegalStateException("the offsets of group " + group + " moved in the last " + watch
+                        + " s: the job is still running. Stop it first (flink stop --savepointPath DIR <job id>)");
+            }
+        }
+    }
+}

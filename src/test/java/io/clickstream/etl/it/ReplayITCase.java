@@ -1,0 +1,127 @@
+package io.clickstream.etl.it;
+
+import io.clickstream.etl.ClickstreamJob;
+import io.clickstream.etl.clickhouse.ClickHouseSink;
+import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.kafka.KafkaSinks;
+import io.clickstream.etl.kafka.KafkaSources;
+import io.clickstream.etl.testing.TestStack;
+import io.clickstream.etl.tools.Replay;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The replay command: refuses while the job runs, dry-runs, rewinds to a time; the next run reads from there. */
+class ReplayITCase {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    @Test
+    void rewindToATimestampMakesTheNextRunReadAgainFromThere() throws Exception {
+        TestStack.requireRunning();
+        String topic = TestStack.unique("replay");
+        String dead = TestStack.unique("dead");
+        String group = TestStack.unique("g");
+        TestStack.createTopics(2, topic, dead);
+        long base = System.currentTimeMillis() - 3_600_000;
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            String user = "u" + (i % 9);
+            records.add(new ProducerRecord<>(topic, null, base + i * 1000L, user.getBytes(StandardCharsets.UTF_8),
+                    ("{\"event_id\":\"r" + i + "\",\"user_id\":\"" + user + "\",\"event_type\":\"click\",\"ts\":"
+                            + (base + i * 1000L - 10) + "}").getBytes(StandardCharsets.UTF_8)));
+        }
+        TestStack.produce(records);
+        Configuration client = FLINK.getClientConfiguration();
+        String rest = "http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT);
+        String[] common = {"--set", "kafka.bootstrap-servers=" + TestStack.kafkaBootstrap(), "--set", "kafka.topics=" + topic,
+                "--set", "kafka.group-id=" + group};
+        String halfway = Instant.ofEpochMilli(base + 50_000).toString();
+
+        String first = TestStack.migratedDatabase();
+        JobClient job = start(topic, dead, group, first);
+        TestStack.await("100 rows", Duration.ofSeconds(90), TestStack.unchecked(() -> count(first) == 100));
+        TestStack.await("100 offsets committed", Duration.ofSeconds(30), TestStack.unchecked(() -> committed(group) == 100));
+
+        assertThatThrownBy(() -> Replay.run(args(common, "--to-timestamp", halfway, "--flink-rest", rest, "--watch-seconds", "0")))
+                .hasMessageContaining("is RUNNING").hasMessageContaining("stop it first");
+        job.cancel().get(60, TimeUnit.SECONDS);
+        TestStack.await("job cancelled", Duration.ofSeconds(60),
+                TestStack.unchecked(() -> job.getJobStatus().get() == JobStatus.CANCELED));
+
+        Replay.run(args(common, "--to-timestamp", halfway, "--dry-run"));
+        assertThat(committed(group)).as("a dry run changes nothing").isEqualTo(100);
+
+        Replay.run(args(common, "--to-timestamp", halfway, "--flink-rest", rest, "--watch-seconds", "2"));
+        assertThat(committed(group)).isEqualTo(50);
+
+        String second = TestStack.migratedDatabase();
+        JobClient again = start(topic, dead, group, second);
+        try {
+            TestStack.await("the replayed rows", Duration.ofSeconds(90), TestStack.unchecked(() -> count(second) == 50));
+            assertThat(TestStack.query(TestStack.clickHouseUrls().get(0), "SELECT min(toUInt32(substring(event_id, 2))), "
+                    + "max(toUInt32(substring(event_id, 2))), uniqExact(event_id) FROM " + second + ".events FORMAT TabSeparated").trim())
+                    .isEqualTo("50\t99\t50");
+        } finally {
+            again.cancel().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String[] args(String[] common, String... more) {
+        List<String> all = new ArrayList<>(List.of(common));
+        all.addAll(List.of(more));
+        return all.toArray(new String[0]);
+    }
+
+    private static JobClient start(String topic, String dead, String group, String database) throws Exception {
+        JobConfig config = JobConfig.of(Map.of(
+                "kafka.bootstrap-servers", TestStack.kafkaBootstrap(),
+                "kafka.topics", topic,
+                "kafka.group-id", group,
+                "kafka.start-from", "group-offsets",
+                "kafka.dead-letter-topic", dead,
+                "clickhouse.urls", String.join(",", TestStack.clickHouseUrls()),
+                "clickhouse.database", database,
+                "clickhouse.sink.flush-interval", "200ms",
+                "device.enabled", "false"));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        env.enableCheckpointing(500);
+        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.from(config, Map.of()),
+                KafkaSinks.deadLetters(config));
+        return env.executeAsync(ClickstreamJob.DEFAULT_JOB_NAME);
+    }
+
+    private static long count(String database) throws Exception {
+        return TestStack.count(TestStack.clickHouseUrls().get(0), "SELECT count() FROM " + database + ".events");
+    }
+
+    private static long committed(String group) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestStack.kafkaBootstrap()))) {
+            return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS)
+                    .values().stream().mapToLong(OffsetAndMetadata::offset).sum();
+        }
+    }
+}
