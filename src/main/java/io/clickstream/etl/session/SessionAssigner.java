@@ -1,0 +1,99 @@
+package io.clickstream.etl.session;
+
+import io.clickstream.etl.event.Event;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+
+/**
+ * Puts a user's events into sessions, given what is remembered of the user ({@link UserHistory}), and updates it.
+ * Plain Java: the Flink operator around it batches users and reads and writes the histories in Redis.
+ *
+ * <p>Events are taken in (event time, event id) order, whatever order they came in, so the same events give the
+ * same sessions; an event the history already holds (a replay, or a duplicate delivery) gets back exactly its
+ * earlier session and index. A new event joins the session it falls into or borders within the gap (the closest
+ * one when two qualify; sessions are never merged after the fact), or starts a new one whose id derives from the
+ * user and the event's time and whose number follows the user's last.
+ */
+public final class SessionAssigner {
+    private final SessionRules rules;
+    private final long gapMs;
+    private final long maxLengthMs;
+
+    public SessionAssigner(SessionRules rules) {
+        this.rules = rules;
+        this.gapMs = rules.gap().toMillis();
+        this.maxLengthMs = rules.maxLength() == null ? Long.MAX_VALUE : rules.maxLength().toMillis();
+    }
+
+    /** Assignments in the order of {@code events}. */
+    public List<SessionAssignment> assign(String userId, UserHistory history, List<Event> events) {
+        long[] keys = new long[events.size()];
+        Integer[] order = new Integer[events.size()];
+        for (int i = 0; i < events.size(); i++) {
+            keys[i] = SessionKeys.eventKey(events.get(i).eventId);
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.<Integer>comparingLong(i -> events.get(i).eventTime).thenComparingLong(i -> keys[i]));
+
+        SessionAssignment[] result = new SessionAssignment[events.size()];
+        for (int i : order) {
+            result[i] = assignOne(userId, history, events.get(i).eventTime, keys[i]);
+        }
+        history.trim(rules.history().toMillis());
+        return List.of(result);
+    }
+
+    private SessionAssignment assignOne(String userId, UserHistory history, long ts, long key) {
+        for (UserHistory.Session s : history.sessions) {
+            Integer known = s.indexByEvent.get(key);
+            if (known != null) {
+                return new SessionAssignment(s.id, s.number, known, true);
+            }
+        }
+        UserHistory.Session session = closestFitting(history, ts);
+        if (session == null) {
+            session = new UserHistory.Session(SessionKeys.sessionId(userId, ts), ++history.lastNumber, ts, ts, 0,
+                    new HashMap<>());
+            history.sessions.add(session);
+        } else {
+            session.start = Math.min(session.start, ts);
+            session.end = Math.max(session.end, ts);
+        }
+        int index = session.count++;
+        if (session.indexByEvent.size() < rules.maxEventsPerSession()) {
+            session.indexByEvent.put(key, index);
+        }
+        return new SessionAssignment(session.id, session.number, index, false);
+    }
+
+    private UserHistory.Session closestFitting(UserHistory history, long ts) {
+        UserHistory.Session best = null;
+        long bestDistance = Long.MAX_VALUE;
+        for (UserHistory.Session s : history.sessions) {
+            long distance = ts < s.start ? s.start - ts : Math.max(0, ts - s.end);
+            if (distance >= gapMs) {
+                continue;
+            }
+            if (Math.max(s.end, ts) - Math.min(s.start, ts) > maxLengthMs) {
+                continue;
+            }
+            if (rules.splitAtMidnight() != null && !day(ts).equals(day(s.start))) {
+                continue;
+            }
+            if (distance < bestDistance || (distance == bestDistance && best != null && s.start > best.start)) {
+                best = s;
+                bestDistance = distance;
+            }
+        }
+        return best;
+    }
+
+    private LocalDate day(long millis) {
+        return Instant.ofEpochMilli(millis).atZone(rules.splitAtMidnight()).toLocalDate();
+    }
+}

@@ -1,0 +1,118 @@
+package io.clickstream.etl.session;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One user's recent sessions, as kept in Redis: for each its id, number, start, end, event count, and which events
+ * it holds with their index (so that a replayed event gets exactly the answer it got the first time). Stored as a
+ * small versioned binary blob: a new job version must read what an old one wrote.
+ */
+public final class UserHistory {
+    /** Format of {@link #toBytes()}; bump it and keep reading the old one when the layout changes. */
+    static final byte FORMAT = 1;
+
+    final List<Session> sessions = new ArrayList<>();
+    int lastNumber;
+
+    static final class Session {
+        final String id;
+        final int number;
+        long start;
+        long end;
+        int count;
+        final Map<Long, Integer> indexByEvent;
+
+        Session(String id, int number, long start, long end, int count, Map<Long, Integer> indexByEvent) {
+            this.id = id;
+            this.number = number;
+            this.start = start;
+            this.end = end;
+            this.count = count;
+            this.indexByEvent = indexByEvent;
+        }
+    }
+
+    /** The user's latest session end (event time), or Long.MIN_VALUE without sessions. */
+    long latestEnd() {
+        long latest = Long.MIN_VALUE;
+        for (Session s : sessions) {
+            latest = Math.max(latest, s.end);
+        }
+        return latest;
+    }
+
+    /** Forgets sessions that ended more than {@code historyMs} before the latest one; the latest always stays. */
+    void trim(long historyMs) {
+        long latest = latestEnd();
+        sessions.removeIf(s -> s.end < latest - historyMs);
+    }
+
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    public byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(FORMAT);
+            out.writeInt(lastNumber);
+            out.writeInt(sessions.size());
+            for (Session s : sessions) {
+                out.writeUTF(s.id);
+                out.writeInt(s.number);
+                out.writeLong(s.start);
+                out.writeLong(s.end);
+                out.writeInt(s.count);
+                out.writeInt(s.indexByEvent.size());
+                for (Map.Entry<Long, Integer> e : s.indexByEvent.entrySet()) {
+                    out.writeLong(e.getKey());
+                    out.writeInt(e.getValue());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Reads what {@link #toBytes()} wrote; null or empty input is a user without history. */
+    public static UserHistory fromBytes(byte[] data) {
+        UserHistory h = new UserHistory();
+        if (data == null || data.length == 0) {
+            return h;
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+            byte format = in.readByte();
+            if (format != FORMAT) {
+                throw new IllegalArgumentException("unknown session history format " + format);
+            }
+            h.lastNumber = in.readInt();
+            int n = in.readInt();
+            for (int i = 0; i < n; i++) {
+                String id = in.readUTF();
+                int number = in.readInt();
+                long start = in.readLong();
+                long end = in.readLong();
+                int count = in.readInt();
+                int keys = in.readInt();
+                Map<Long, Integer> index = new HashMap<>(Math.max(4, keys * 2));
+                for (int k = 0; k < keys; k++) {
+                    index.put(in.readLong(), in.readInt());
+                }
+                h.sessions.add(new Session(id, number, start, end, count, index));
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("damaged session history: " + e.getMessage(), e);
+        }
+        return h;
+    }
+}

@@ -1,0 +1,232 @@
+package io.clickstream.etl.session;
+
+import io.clickstream.etl.event.Event;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SessionAssignerTest {
+    private final SessionAssigner assigner = new SessionAssigner(SessionRules.defaults());
+
+    /** An event at {@code hhmm} UTC on 2026-11-22 (or "+1d 10:00" for the next days). */
+    private static Event ev(String id, String when) {
+        return ev(id, when, "web");
+    }
+
+    private static Event ev(String id, String when, String source) {
+        int days = 0;
+        if (when.startsWith("+")) {
+            days = Integer.parseInt(when.substring(1, when.indexOf('d')));
+            when = when.substring(when.indexOf(' ') + 1);
+        }
+        Event e = new Event();
+        e.eventId = id;
+        e.userId = "u1";
+        e.source = source;
+        e.eventTime = Instant.parse("2026-11-22T" + when + ":00Z").plus(Duration.ofDays(days)).toEpochMilli();
+        return e;
+    }
+
+    private Map<String, SessionAssignment> run(SessionAssigner a, UserHistory h, List<Event> events) {
+        List<SessionAssignment> out = a.assign("u1", h, events);
+        Map<String, SessionAssignment> byId = new HashMap<>();
+        for (int i = 0; i < events.size(); i++) {
+            byId.put(events.get(i).eventId, out.get(i));
+        }
+        return byId;
+    }
+
+    private Map<String, SessionAssignment> run(UserHistory h, Event... events) {
+        return run(assigner, h, List.of(events));
+    }
+
+    @Test
+    void eventsLessThanTheGapApartShareASession() {
+        Map<String, SessionAssignment> r = run(new UserHistory(), ev("a", "10:00"), ev("b", "10:10"), ev("c", "10:39"));
+
+        assertThat(r.values()).extracting(SessionAssignment::sessionId).containsOnly(r.get("a").sessionId());
+        assertThat(r.get("a").sessionNumber()).isEqualTo(1);
+        assertThat(List.of(r.get("a").index(), r.get("b").index(), r.get("c").index())).containsExactly(0, 1, 2);
+    }
+
+    @Test
+    void aGapOfThirtyMinutesStartsTheNextSession() {
+        Map<String, SessionAssignment> r = run(new UserHistory(), ev("a", "10:00"), ev("b", "10:30"));
+
+        assertThat(r.get("a").sessionId()).isNotEqualTo(r.get("b").sessionId());
+        assertThat(r.get("b").sessionNumber()).isEqualTo(2);
+        assertThat(r.get("b").index()).isZero();
+    }
+
+    @Test
+    void sessionIdDependsOnlyOnUserAndStart() {
+        Map<String, SessionAssignment> r = run(new UserHistory(), ev("a", "10:00"));
+
+        assertThat(r.get("a").sessionId()).isEqualTo(SessionKeys.sessionId("u1", ev("x", "10:00").eventTime))
+                .hasSize(16).isNotEqualTo(SessionKeys.sessionId("u2", ev("x", "10:00").eventTime));
+    }
+
+    @Test
+    void oneSessionSpansAllSourcesOfAUser() {
+        Map<String, SessionAssignment> r = run(new UserHistory(), ev("a", "10:00", "web"), ev("b", "10:05", "app"),
+                ev("c", "10:06", "billing"), ev("d", "10:20", "web"));
+
+        assertThat(r.values()).extracting(SessionAssignment::sessionId).containsOnly(r.get("a").sessionId());
+    }
+
+    @Test
+    void arrivalOrderDoesNotMatter() {
+        List<Event> events = new ArrayList<>();
+        String[] times = {"09:00", "09:20", "09:55", "10:20", "10:21", "11:30", "11:31", "11:31", "13:00", "13:29"};
+        for (int i = 0; i < times.length; i++) {
+            events.add(ev("e" + i, times[i], i % 2 == 0 ? "web" : "app"));
+        }
+        Map<String, SessionAssignment> expected = run(assigner, new UserHistory(), events);
+        Random random = new Random(3);
+        for (int round = 0; round < 20; round++) {
+            List<Event> shuffled = new ArrayList<>(events);
+            Collections.shuffle(shuffled, random);
+            assertThat(run(assigner, new UserHistory(), shuffled)).isEqualTo(expected);
+        }
+        assertThat(expected.values()).extracting(SessionAssignment::sessionNumber).containsOnly(1, 2, 3, 4);
+    }
+
+    @Test
+    void replayWithHistoryAheadGivesIdenticalAnswers() {
+        List<Event> all = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            all.add(ev("e" + i, String.format("%02d:%02d", 8 + i / 10 * 2, (i % 10) * 5)));
+        }
+        UserHistory h = new UserHistory();
+        Map<String, SessionAssignment> first = new HashMap<>();
+        for (int from = 0; from < 30; from += 7) {
+            first.putAll(run(assigner, h, all.subList(from, Math.min(30, from + 7))));
+        }
+        assertThat(first.values()).extracting(SessionAssignment::sessionNumber).containsOnly(1, 2, 3);
+
+        // Redis is ahead: the whole range again, then a middle part again, in other batches.
+        Map<String, SessionAssignment> again = run(assigner, h, all);
+        Map<String, SessionAssignment> middle = run(assigner, h, all.subList(12, 19));
+
+        again.forEach((id, a) -> assertThat(a).isEqualTo(withReplayed(first.get(id))));
+        middle.forEach((id, a) -> assertThat(a).isEqualTo(withReplayed(first.get(id))));
+        assertThat(h.sessionCount()).isEqualTo(3);
+    }
+
+    private static SessionAssignment withReplayed(SessionAssignment a) {
+        return new SessionAssignment(a.sessionId(), a.sessionNumber(), a.index(), true);
+    }
+
+    @Test
+    void historySurvivesItsStoredForm() {
+        UserHistory h = new UserHistory();
+        Map<String, SessionAssignment> first = run(h, ev("a", "10:00"), ev("b", "10:10"), ev("c", "12:00"));
+
+        UserHistory restored = UserHistory.fromBytes(h.toBytes());
+        Map<String, SessionAssignment> replay = run(restored, ev("c", "12:00"), ev("a", "10:00"), ev("b", "10:10"));
+        Map<String, SessionAssignment> next = run(restored, ev("d", "14:00"));
+
+        replay.forEach((id, a) -> assertThat(a).isEqualTo(withReplayed(first.get(id))));
+        assertThat(next.get("d").sessionNumber()).isEqualTo(3);
+    }
+
+    @Test
+    void aDuplicateDeliveryGetsTheSameAnswer() {
+        List<SessionAssignment> r = assigner.assign("u1", new UserHistory(), List.of(ev("a", "10:00"), ev("a", "10:00")));
+
+        assertThat(r.get(1)).isEqualTo(withReplayed(r.get(0)));
+    }
+
+    @Test
+    void aLateEventWithinTheGapJoinsTheSessionAndKeepsItsId() {
+        UserHistory h = new UserHistory();
+        Map<String, SessionAssignment> first = run(h, ev("a", "10:00"), ev("b", "10:10"));
+        Map<String, SessionAssignment> late = run(h, ev("z", "09:45"));
+
+        assertThat(late.get("z").sessionId()).isEqualTo(first.get("a").sessionId());
+        assertThat(late.get("z").index()).isEqualTo(2);
+        assertThat(run(h, ev("y", "09:20")).get("y").sessionId()).as("the session now starts 09:45")
+                .isEqualTo(first.get("a").sessionId());
+    }
+
+    @Test
+    void aLateEventFarFromAnySessionStartsTheNextNumber() {
+        UserHistory h = new UserHistory();
+        run(h, ev("a", "10:00"));
+        SessionAssignment late = run(h, ev("z", "07:00")).get("z");
+
+        assertThat(late.sessionNumber()).isEqualTo(2);
+        assertThat(late.sessionId()).isEqualTo(SessionKeys.sessionId("u1", ev("z", "07:00").eventTime));
+    }
+
+    @Test
+    void midnightSplitsSessionsInTheConfiguredZone() {
+        SessionAssigner berlin = new SessionAssigner(new SessionRules(Duration.ofMinutes(30), ZoneId.of("Europe/Berlin"),
+                null, Duration.ofHours(48), 100));
+        // 22:50 UTC is 23:50 in Berlin, 23:05 UTC is 00:05 the next day there.
+        Map<String, SessionAssignment> split = run(berlin, new UserHistory(), List.of(ev("a", "22:50"), ev("b", "23:05")));
+        Map<String, SessionAssignment> unsplit = run(assigner, new UserHistory(), List.of(ev("a", "22:50"), ev("b", "23:05")));
+        // Midnight UTC is 01:00 in Berlin: no split there.
+        Map<String, SessionAssignment> utcMidnight = run(berlin, new UserHistory(), List.of(ev("a", "23:50"), ev("b", "+1d 00:05")));
+
+        assertThat(split.get("a").sessionId()).isNotEqualTo(split.get("b").sessionId());
+        assertThat(unsplit.get("a").sessionId()).isEqualTo(unsplit.get("b").sessionId());
+        assertThat(utcMidnight.get("a").sessionId()).isEqualTo(utcMidnight.get("b").sessionId());
+    }
+
+    @Test
+    void maxLengthCutsLongSessions() {
+        SessionAssigner oneHour = new SessionAssigner(new SessionRules(Duration.ofMinutes(30), null, Duration.ofHours(1),
+                Duration.ofHours(48), 100));
+        List<Event> events = new ArrayList<>();
+        for (int m = 0; m <= 90; m += 10) {
+            events.add(ev("m" + m, String.format("%02d:%02d", 10 + m / 60, m % 60)));
+        }
+        Map<String, SessionAssignment> r = run(oneHour, new UserHistory(), events);
+
+        assertThat(r.get("m60").sessionNumber()).isEqualTo(1);
+        assertThat(r.get("m70").sessionNumber()).isEqualTo(2);
+        assertThat(r.get("m90").sessionId()).isEqualTo(r.get("m70").sessionId());
+    }
+
+    @Test
+    void historyForgetsOldSessionsButNeverReusesANumber() {
+        UserHistory h = new UserHistory();
+        run(h, ev("a", "10:00"), ev("b", "12:00"));
+        SessionAssignment later = run(h, ev("c", "+3d 10:00")).get("c");
+
+        assertThat(later.sessionNumber()).isEqualTo(3);
+        assertThat(h.sessionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void eventsBeyondTheRememberedCapStillGetIndexes() {
+        SessionAssigner capped = new SessionAssigner(new SessionRules(Duration.ofMinutes(30), null, null, Duration.ofHours(48), 3));
+        UserHistory h = new UserHistory();
+        Map<String, SessionAssignment> r = run(capped, h, List.of(ev("a", "10:00"), ev("b", "10:01"), ev("c", "10:02"),
+                ev("d", "10:03"), ev("e", "10:04")));
+
+        assertThat(r.get("e").index()).isEqualTo(4);
+        assertThat(h.sessions.get(0).indexByEvent).hasSize(3);
+        assertThat(h.sessions.get(0).count).isEqualTo(5);
+    }
+
+    @Test
+    void storedFormIsCheckedWhenRead() {
+        assertThat(UserHistory.fromBytes(null).sessionCount()).isZero();
+        assertThat(UserHistory.fromBytes(new byte[0]).sessionCount()).isZero();
+        assertThatThrownBy(() -> UserHistory.fromBytes(new byte[] {9, 0, 0})).hasMessageContaining("unknown session history format 9");
+        assertThatThrownBy(() -> UserHistory.fromBytes(new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 5})).hasMessageContaining("damaged");
+    }
+}
