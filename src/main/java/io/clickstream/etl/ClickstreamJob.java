@@ -15,6 +15,10 @@ import io.clickstream.etl.kafka.KafkaSinks;
 import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.parse.ParseEventsFunction;
 import io.clickstream.etl.parse.ParseLimits;
+import io.clickstream.etl.session.RedisSessionStore;
+import io.clickstream.etl.session.SessionOperator;
+import io.clickstream.etl.session.SessionRules;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -25,6 +29,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.ZoneId;
 import java.util.List;
 
 /**
@@ -50,9 +55,12 @@ public final class ClickstreamJob {
                 .uid("parse-validate")
                 .name("Parse and validate");
 
-        // sessions (Redis) come here, before geo, in a later change.
+        SingleOutputStreamOperator<Event> sessions = events
+                .keyBy(e -> e.userId)
+                .transform("Sessions", TypeInformation.of(Event.class), sessionOperator(config))
+                .uid("sessions");
 
-        SingleOutputStreamOperator<Event> enriched = events
+        SingleOutputStreamOperator<Event> enriched = sessions
                 .map(new GeoFunction(geo(config)))
                 .uid("geo")
                 .name("Geo from IP")
@@ -68,6 +76,22 @@ public final class ClickstreamJob {
                 .sinkTo(deadLetterSink)
                 .uid("dead-letter-sink")
                 .name("Dead letters to Kafka");
+    }
+
+    private static SessionOperator sessionOperator(JobConfig config) {
+        SessionRules rules = new SessionRules(config.get(Options.SESSION_GAP),
+                config.get(Options.SESSION_MIDNIGHT_ZONE) == null ? null : ZoneId.of(config.get(Options.SESSION_MIDNIGHT_ZONE)),
+                config.get(Options.SESSION_MAX_LENGTH), config.get(Options.SESSION_HISTORY),
+                config.get(Options.SESSION_MAX_EVENTS));
+        String host = config.get(Options.REDIS_HOST);
+        int port = config.get(Options.REDIS_PORT);
+        String user = config.get(Options.REDIS_USER);
+        String password = config.redisPassword(System.getenv());
+        int timeoutMs = (int) config.get(Options.REDIS_TIMEOUT).toMillis();
+        String prefix = config.get(Options.REDIS_KEY_PREFIX);
+        return new SessionOperator(rules, () -> new RedisSessionStore(host, port, user, password, timeoutMs, prefix),
+                config.get(Options.SESSION_BATCH_SIZE), config.get(Options.SESSION_BATCH_DELAY).toMillis(),
+                config.get(Options.SESSION_STATE_TTL).toMillis(), config.get(Options.SESSION_CACHE_SIZE), 10_000);
     }
 
     private static GeoFunction.Factory geo(JobConfig config) {

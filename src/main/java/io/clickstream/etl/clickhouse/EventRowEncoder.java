@@ -13,7 +13,8 @@ final class EventRowEncoder {
             "dt", "ts", "ts_ms", "event_id", "user_id", "event_type", "source", "url", "referrer", "ip",
             "user_agent", "props.key", "props.value", "kafka_topic", "kafka_partition", "kafka_offset", "version",
             "country_code", "country", "region", "city", "latitude", "longitude",
-            "browser", "browser_version", "os", "os_version", "device_type", "is_bot");
+            "browser", "browser_version", "os", "os_version", "device_type", "is_bot",
+            "session_id", "session_number", "session_index");
 
     private static final long MILLIS_PER_DAY = 86_400_000L;
 
@@ -50,5 +51,8 @@ final class EventRowEncoder {
         out.string(e.osVersion);
         out.string(e.deviceType);
         out.uint8(e.bot ? 1 : 0);
+        out.string(e.sessionId);
+        out.uint32(e.sessionNumber);
+        out.uint32(e.sessionIndex);
     }
 }

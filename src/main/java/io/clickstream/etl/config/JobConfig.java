@@ -101,7 +101,7 @@ public final class JobConfig implements Serializable {
             problems.add("Unknown key '" + key + "' " + where + suggestion(key));
         } else if (option != null && option.isSecret()) {
             problems.add("'" + key + "' " + where + ": secrets are read from " + option.envVariable()
-                    + " or clickhouse.password-file only");
+                    + " or " + key + "-file only");
         } else {
             values.put(key, value);
         }
@@ -191,9 +191,11 @@ public final class JobConfig implements Serializable {
                 && values.get(Options.KAFKA_START_TIMESTAMP.key()) == null) {
             problems.add("'kafka.start-from' is 'timestamp' but 'kafka.start-timestamp' is not set");
         }
-        String passwordFile = values.get(Options.CLICKHOUSE_PASSWORD_FILE.key());
-        if (passwordFile != null && !Files.isReadable(Path.of(passwordFile))) {
-            problems.add("'clickhouse.password-file': cannot read " + passwordFile);
+        for (ConfigOption<String> file : List.of(Options.CLICKHOUSE_PASSWORD_FILE, Options.REDIS_PASSWORD_FILE)) {
+            String path = values.get(file.key());
+            if (path != null && !Files.isReadable(Path.of(path))) {
+                problems.add("'" + file.key() + "': cannot read " + path);
+            }
         }
     }
 
@@ -208,11 +210,20 @@ public final class JobConfig implements Serializable {
 
     /** The ClickHouse password from CLICKSTREAM_CLICKHOUSE_PASSWORD or clickhouse.password-file; "" if neither. */
     public String clickHousePassword(Map<String, String> env) {
-        String fromEnv = env.get(Options.CLICKHOUSE_PASSWORD.envVariable());
+        return secret(Options.CLICKHOUSE_PASSWORD, Options.CLICKHOUSE_PASSWORD_FILE, env);
+    }
+
+    /** The Redis password from CLICKSTREAM_REDIS_PASSWORD or redis.password-file; "" if neither. */
+    public String redisPassword(Map<String, String> env) {
+        return secret(Options.REDIS_PASSWORD, Options.REDIS_PASSWORD_FILE, env);
+    }
+
+    private String secret(ConfigOption<String> secret, ConfigOption<String> fileOption, Map<String, String> env) {
+        String fromEnv = env.get(secret.envVariable());
         if (fromEnv != null) {
             return fromEnv;
         }
-        String file = get(Options.CLICKHOUSE_PASSWORD_FILE);
+        String file = get(fileOption);
         if (file == null) {
             return "";
         }
@@ -220,7 +231,7 @@ public final class JobConfig implements Serializable {
             List<String> lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
             return lines.isEmpty() ? "" : lines.get(0).trim();
         } catch (IOException e) {
-            throw new IllegalArgumentException("'clickhouse.password-file': cannot read " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("'" + fileOption.key() + "': cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -142,6 +142,71 @@ public final class Options {
             "true", "Insert returns once every shard has the rows (insert_distributed_sync=1), so a checkpoint "
                     + "means the data is on the shards, not only queued on the node that took the insert.");
 
+    // ---------------------------------------------------------------------------------------------- Redis
+
+    public static final ConfigOption<String> REDIS_HOST = string("redis.host", "127.0.0.1",
+            "Redis holding the session state.");
+
+    public static final ConfigOption<Integer> REDIS_PORT = new Builder<>("redis.port", "integer", Parsers::integer)
+            .defaultValue("6379").check(v -> v > 0 && v < 65536 ? null : "expected a port number").describe("Redis port.");
+
+    public static final ConfigOption<String> REDIS_USER = string("redis.user", null,
+            "Redis ACL user, if any. The password comes from CLICKSTREAM_REDIS_PASSWORD or redis.password-file.");
+
+    public static final ConfigOption<String> REDIS_PASSWORD_FILE = string("redis.password-file", null,
+            "File whose first line is the Redis password.");
+
+    public static final ConfigOption<String> REDIS_PASSWORD = new Builder<>("redis.password", "string",
+            Parsers::string).secret().describe("Set only through CLICKSTREAM_REDIS_PASSWORD.");
+
+    public static final ConfigOption<Duration> REDIS_TIMEOUT = duration("redis.timeout", "2s",
+            "Connect and read timeout of a Redis call; a failed call is retried with backoff while the job waits.");
+
+    public static final ConfigOption<String> REDIS_KEY_PREFIX = string("redis.key-prefix", "clickstream",
+            "Prefix of every key the job writes: <prefix>:session:<user_id>.");
+
+    // -------------------------------------------------------------------------------------------- Sessions
+
+    public static final ConfigOption<Duration> SESSION_GAP = duration("session.gap", "30min",
+            "Inactivity that ends a session.");
+
+    public static final ConfigOption<String> SESSION_MIDNIGHT_ZONE = new Builder<>("session.split-at-midnight",
+            "string", Parsers::string).check(v -> {
+                try {
+                    java.time.ZoneId.of(v);
+                    return null;
+                } catch (java.time.DateTimeException e) {
+                    return "expected a time zone such as Europe/Berlin or UTC";
+                }
+            }).describe("Time zone whose midnight ends every session. Unset: sessions may span midnight.");
+
+    public static final ConfigOption<Duration> SESSION_MAX_LENGTH = new Builder<>("session.max-length", "duration",
+            Parsers::duration).check(d -> d.isNegative() || d.isZero() ? "must be more than zero" : null)
+            .describe("Longest session from first to last event; a later event starts a new one. Unset: no limit.");
+
+    public static final ConfigOption<Duration> SESSION_HISTORY = duration("session.history", "48h",
+            "How far back sessions are remembered event by event: replays and late events within it get exactly "
+                    + "their first answers (the replay window).");
+
+    public static final ConfigOption<Duration> SESSION_STATE_TTL = duration("session.state-ttl", "90d",
+            "A user's state expires after this long without events; a user back after longer starts at session 1.");
+
+    public static final ConfigOption<Integer> SESSION_MAX_EVENTS = new Builder<>("session.max-remembered-events",
+            "integer", Parsers::integer).defaultValue("10000").check(positiveInt())
+            .describe("Events remembered per session (12 bytes each in Redis); later events of a longer session "
+                    + "still get indexes, but replays of them are not guaranteed the same.");
+
+    public static final ConfigOption<Integer> SESSION_BATCH_SIZE = new Builder<>("session.batch-size", "integer",
+            Parsers::integer).defaultValue("1000").check(positiveInt())
+            .describe("Events assigned per Redis round trip (at most two round trips per batch).");
+
+    public static final ConfigOption<Duration> SESSION_BATCH_DELAY = duration("session.batch-delay", "100ms",
+            "Longest wait for a batch to fill; bounds the latency sessions add.");
+
+    public static final ConfigOption<Integer> SESSION_CACHE_SIZE = new Builder<>("session.cache-size", "integer",
+            Parsers::integer).defaultValue("100000").check(positiveInt())
+            .describe("User states kept in memory per parallel task (each task is the only writer of its users).");
+
     // ------------------------------------------------------------------------------------------------ Geo
 
     public static final ConfigOption<List<String>> GEO_DATABASES = new Builder<>("geo.databases", "list",

@@ -19,6 +19,11 @@ public class Event {
     public String[] propertyKeys;
     public String[] propertyValues;
 
+    // Session (SessionOperator): id from user and session start, the user's session number, index in the session.
+    public String sessionId = "";
+    public int sessionNumber;
+    public int sessionIndex;
+
     // Geo (from ip): empty strings and null coordinates when the address is unknown, private or missing.
     public String countryCode = "";
     public String country = "";

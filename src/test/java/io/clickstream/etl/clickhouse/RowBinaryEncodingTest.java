@@ -66,13 +66,14 @@ class RowBinaryEncodingTest {
         assertThat(day).isEqualTo(20779); // days from 1970-01-01 to 2026-11-22
         assertThat(seconds).isEqualTo(e.eventTime / 1000);
         assertThat(millis).isEqualTo(250);
-        // The row ends with geo and device: 4 empty strings, 2 null coordinates, 5 empty strings, is_bot 0 ...
-        byte[] tail = Arrays.copyOfRange(row, row.length - 12, row.length);
-        assertThat(tail).containsExactly(0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0);
+        // The row ends with geo and device (4 empty strings, 2 null coordinates, 5 empty strings, is_bot 0) and the
+        // session (empty id, number 0, index 0) ...
+        byte[] tail = Arrays.copyOfRange(row, row.length - 21, row.length);
+        assertThat(tail).containsExactly(0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, /* session */ 0, 0, 0, 0, 0, 0, 0, 0, 0);
         // ... after version, which falls back to the event time when the record has no timestamp.
         long version = 0;
         for (int i = 0; i < 8; i++) {
-            version |= (row[row.length - 20 + i] & 0xFFL) << (8 * i);
+            version |= (row[row.length - 29 + i] & 0xFFL) << (8 * i);
         }
         assertThat(version).isEqualTo(e.eventTime);
     }

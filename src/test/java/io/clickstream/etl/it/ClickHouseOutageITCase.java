@@ -56,7 +56,7 @@ class ClickHouseOutageITCase {
                 Map.entry("clickhouse.sink.max-retries", "12"),
                 Map.entry("clickhouse.sink.retry-backoff", "500ms"),
                 Map.entry("clickhouse.sink.retry-max-backoff", "4s"),
-                Map.entry("clickhouse.sink.request-timeout", "10s")));
+                Map.entry("clickhouse.sink.request-timeout", "10s"))).with("redis.key-prefix", TestStack.unique("it"));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         env.enableCheckpointing(1000);

@@ -51,7 +51,8 @@ class FlinkRunShadedJarITCase {
                 "--set", "kafka.bounded=true",
                 "--set", "kafka.dead-letter-topic=" + dead,
                 "--set", "clickhouse.urls=" + String.join(",", TestStack.clickHouseUrls()),
-                "--set", "clickhouse.database=" + database);
+                "--set", "clickhouse.database=" + database,
+                "--set", "redis.key-prefix=" + TestStack.unique("it"));
 
         String node = TestStack.clickHouseUrls().get(3);
         assertThat(TestStack.count(node, "SELECT count() FROM " + database + ".events")).isEqualTo(1000);

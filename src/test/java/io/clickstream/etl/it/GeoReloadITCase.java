@@ -59,7 +59,7 @@ class GeoReloadITCase {
                 "clickhouse.database", database,
                 "clickhouse.sink.flush-interval", "200ms",
                 "geo.databases", live.toString(),
-                "geo.reload-check-interval", "1s"));
+                "geo.reload-check-interval", "1s")).with("redis.key-prefix", TestStack.unique("it"));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.from(config, Map.of()),

@@ -101,7 +101,8 @@ class KafkaToClickHouseITCase {
                 "clickhouse.urls", String.join(",", TestStack.clickHouseUrls()),
                 "clickhouse.database", database,
                 "clickhouse.sink.batch-rows", "700",
-                "clickhouse.sink.flush-interval", "200ms")).with("geo.databases", geoDb.toString());
+                "clickhouse.sink.flush-interval", "200ms")).with("geo.databases", geoDb.toString())
+                .with("redis.key-prefix", TestStack.unique("it"));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.from(config, Map.of()),

@@ -105,7 +105,7 @@ class ReplayITCase {
                 "clickhouse.urls", String.join(",", TestStack.clickHouseUrls()),
                 "clickhouse.database", database,
                 "clickhouse.sink.flush-interval", "200ms",
-                "device.enabled", "false"));
+                "device.enabled", "false")).with("redis.key-prefix", TestStack.unique("it"));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         env.enableCheckpointing(500);

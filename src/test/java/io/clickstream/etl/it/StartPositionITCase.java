@@ -55,7 +55,8 @@ class StartPositionITCase {
                 "kafka.dead-letter-topic", dead,
                 "clickhouse.urls", String.join(",", TestStack.clickHouseUrls()),
                 "clickhouse.database", database,
-                "clickhouse.sink.flush-interval", "200ms"));
+                "clickhouse.sink.flush-interval", "200ms",
+                "redis.key-prefix", TestStack.unique("it")));
         for (int i = 0; i < more.length; i += 2) {
             s.put(more[i], more[i + 1]);
         }

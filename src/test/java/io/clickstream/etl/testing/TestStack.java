@@ -52,6 +52,22 @@ public final class TestStack {
                 "http://127.0.0.1:8123,http://127.0.0.1:8124,http://127.0.0.1:8125,http://127.0.0.1:8126").split(","));
     }
 
+    /** host:port of Redis. */
+    public static String redis() {
+        return env("CLICKSTREAM_REDIS", "127.0.0.1:6379");
+    }
+
+    /** Settings that point the job at the test stack, with a Redis key prefix of its own for this test. */
+    public static Map<String, String> jobSettings() {
+        String[] redis = redis().split(":");
+        return Map.of(
+                "kafka.bootstrap-servers", kafkaBootstrap(),
+                "clickhouse.urls", String.join(",", clickHouseUrls()),
+                "redis.host", redis[0],
+                "redis.port", redis[1],
+                "redis.key-prefix", unique("it"));
+    }
+
     public static String cluster() {
         return env("CLICKSTREAM_CLICKHOUSE_CLUSTER", "clickstream_cluster");
     }
@@ -67,6 +83,10 @@ public final class TestStack {
         String[] hp = kafkaBootstrap().split(":");
         if (!reachable(hp[0], Integer.parseInt(hp[1]))) {
             down.add("Kafka at " + kafkaBootstrap());
+        }
+        String[] redis = redis().split(":");
+        if (!reachable(redis[0], Integer.parseInt(redis[1]))) {
+            down.add("Redis at " + redis());
         }
         for (String url : clickHouseUrls()) {
             URI u = URI.create(url);

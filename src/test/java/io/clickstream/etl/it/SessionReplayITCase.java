@@ -1,0 +1,103 @@
+package io.clickstream.etl.it;
+
+import io.clickstream.etl.ClickstreamJob;
+import io.clickstream.etl.clickhouse.ClickHouseSink;
+import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.kafka.KafkaSinks;
+import io.clickstream.etl.kafka.KafkaSources;
+import io.clickstream.etl.session.RedisSessionStore;
+import io.clickstream.etl.testing.TestStack;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.Jedis;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Sessions on real Kafka, Redis and ClickHouse: the same topics processed twice (the second time by a new consumer
+ * group reading from the start, with Redis already holding the first run's state) give identical session ids,
+ * numbers and indexes for every event.
+ */
+class SessionReplayITCase {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    @Test
+    void replayingTheTopicsGivesIdenticalSessions() throws Exception {
+        TestStack.requireRunning();
+        String web = TestStack.unique("web");
+        String app = TestStack.unique("app");
+        String dead = TestStack.unique("dead");
+        TestStack.createTopics(3, web, app, dead);
+        // 60 users, each with visits on web and app; some pauses of 40+ minutes start new sessions.
+        Random random = new Random(11);
+        long t0 = System.currentTimeMillis() - 6 * 3_600_000L;
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int u = 0; u < 60; u++) {
+            long t = t0 + random.nextInt(600_000);
+            for (int i = 0; i < 25; i++) {
+                t += random.nextInt(10) == 0 ? 41 * 60_000L : random.nextInt(300_000);
+                String user = "user-" + u;
+                String json = "{\"event_id\":\"s" + u + "-" + i + "\",\"user_id\":\"" + user
+                        + "\",\"event_type\":\"page_view\",\"ts\":" + t + "}";
+                records.add(new ProducerRecord<>(random.nextBoolean() ? web : app, user.getBytes(StandardCharsets.UTF_8),
+                        json.getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        TestStack.produce(records);
+        Map<String, String> settings = new HashMap<>(TestStack.jobSettings());
+        settings.put("kafka.topics", web + "," + app);
+        settings.put("kafka.dead-letter-topic", dead);
+        settings.put("kafka.start-from", "earliest");
+        settings.put("kafka.bounded", "true");
+        settings.put("session.batch-size", "97");
+
+        String firstDb = run(settings);
+        String secondDb = run(settings);
+
+        String query = "SELECT event_id, session_id, session_number, session_index FROM %s.events ORDER BY event_id FORMAT TabSeparated";
+        String first = TestStack.query(TestStack.clickHouseUrls().get(0), String.format(query, firstDb));
+        String second = TestStack.query(TestStack.clickHouseUrls().get(0), String.format(query, secondDb));
+        assertThat(first.split("\n")).hasSize(1500);
+        assertThat(second).isEqualTo(first);
+
+        String node = TestStack.clickHouseUrls().get(0);
+        long sessions = TestStack.count(node, "SELECT uniqExact(session_id) FROM " + firstDb + ".events");
+        assertThat(sessions).as("pauses started new sessions").isGreaterThan(60);
+        assertThat(TestStack.count(node, "SELECT count() FROM (SELECT session_id FROM " + firstDb
+                + ".events GROUP BY session_id HAVING uniqExact(kafka_topic) = 2)")).as("sessions across both sources").isPositive();
+        assertThat(TestStack.count(node, "SELECT count() FROM (SELECT session_id, max(session_index) + 1 AS n, count() AS c FROM "
+                + firstDb + ".events GROUP BY session_id HAVING n != c)")).as("indexes are 0..n-1 in every session").isZero();
+        String[] redis = TestStack.redis().split(":");
+        try (Jedis jedis = new Jedis(redis[0], Integer.parseInt(redis[1]))) {
+            byte[] key = RedisSessionStore.key(settings.get("redis.key-prefix"), "user-7");
+            assertThat(jedis.pttl(key)).as("state expires").isPositive();
+        }
+    }
+
+    private static String run(Map<String, String> settings) throws Exception {
+        String database = TestStack.migratedDatabase();
+        Map<String, String> s = new HashMap<>(settings);
+        s.put("clickhouse.database", database);
+        s.put("kafka.group-id", TestStack.unique("g"));
+        JobConfig config = JobConfig.of(s);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.from(config, Map.of()),
+                KafkaSinks.deadLetters(config));
+        env.execute("SessionReplayITCase");
+        return database;
+    }
+}

@@ -1,0 +1,190 @@
+package io.clickstream.etl.session;
+
+import io.clickstream.etl.event.Event;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SessionOperatorTest {
+    /** Stores by name, so the operator's serializable factory can find them. */
+    private static final Map<String, FakeStore> STORES = new ConcurrentHashMap<>();
+    private final String storeName = "store-" + System.nanoTime();
+    private final List<OneInputStreamOperatorTestHarness<Event, Event>> harnesses = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (OneInputStreamOperatorTestHarness<Event, Event> h : harnesses) {
+            h.close();
+        }
+        STORES.remove(storeName);
+    }
+
+    private FakeStore store() {
+        return STORES.computeIfAbsent(storeName, n -> new FakeStore());
+    }
+
+    private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize) throws Exception {
+        store();
+        String name = storeName;
+        SessionOperator op = new SessionOperator(SessionRules.defaults(), () -> STORES.get(name), batchSize, 100,
+                86_400_000L, 1000, 1000);
+        OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(op);
+        harnesses.add(h);
+        h.open();
+        return h;
+    }
+
+    private static Event ev(String id, String user, long minute, String source) {
+        Event e = new Event();
+        e.eventId = id;
+        e.userId = user;
+        e.source = source;
+        e.eventTime = 1_763_800_000_000L + minute * 60_000L;
+        return e;
+    }
+
+    private static List<Event> stream(int events, int users) {
+        List<Event> out = new ArrayList<>();
+        for (int i = 0; i < events; i++) {
+            out.add(ev("e" + i, "u" + (i % users), i / users, i % 3 == 0 ? "app" : "web"));
+        }
+        return out;
+    }
+
+    @Test
+    void assignsInBatchesWithFewRedisRoundTripsPerEvent() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(500);
+        List<Event> input = stream(5000, 200);
+        for (Event e : input) {
+            h.processElement(e, 0);
+        }
+
+        List<Event> out = h.extractOutputValues();
+        assertThat(out).hasSize(5000);
+        assertThat(out).allSatisfy(e -> assertThat(e.sessionId).hasSize(16));
+        // 10 batches: one read (only the first batch has uncached users) and one write each.
+        assertThat(store().calls.get()).isEqualTo(11);
+        assertThat(store().calls.get() / 5000.0).isLessThanOrEqualTo(0.02);
+    }
+
+    @Test
+    void oneUsersEventsFromAllSourcesShareTheSession() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(10);
+        h.processElement(ev("a", "u1", 0, "web"), 0);
+        h.processElement(ev("b", "u1", 5, "app"), 0);
+        h.processElement(ev("c", "u1", 9, "billing"), 0);
+        h.prepareSnapshotPreBarrier(1);
+
+        assertThat(h.extractOutputValues()).extracting(e -> e.sessionId).containsOnly(h.extractOutputValues().get(0).sessionId);
+        assertThat(h.extractOutputValues()).extracting(e -> e.sessionIndex).containsExactly(0, 1, 2);
+    }
+
+    @Test
+    void emitsItsBatchBeforeTheCheckpointBarrier() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(1000);
+        h.processElement(ev("a", "u1", 0, "web"), 0);
+        h.processElement(ev("b", "u2", 0, "web"), 0);
+        assertThat(h.extractOutputValues()).isEmpty();
+
+        h.prepareSnapshotPreBarrier(7);
+
+        assertThat(h.extractOutputValues()).extracting(e -> e.eventId).containsExactly("a", "b");
+    }
+
+    @Test
+    void emitsAPartialBatchAfterTheBatchDelay() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(1000);
+        h.setProcessingTime(0);
+        h.processElement(ev("a", "u1", 0, "web"), 0);
+
+        h.setProcessingTime(100);
+
+        assertThat(h.extractOutputValues()).hasSize(1);
+    }
+
+    @Test
+    void retriesRedisUntilItAnswersAndNeverEmitsWithoutASession() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(2);
+        store().failNext.set(3);
+        h.processElement(ev("a", "u1", 0, "web"), 0);
+        h.processElement(ev("b", "u1", 1, "web"), 0);
+
+        assertThat(h.extractOutputValues()).hasSize(2).allSatisfy(e -> assertThat(e.sessionId).isNotEmpty());
+        assertThat(store().failures.get()).isEqualTo(3);
+    }
+
+    @Test
+    void aRestartedTaskWithRedisAheadGivesTheSameSessions() throws Exception {
+        List<Event> input = stream(600, 30);
+        OneInputStreamOperatorTestHarness<Event, Event> first = harness(100);
+        for (Event e : input) {
+            first.processElement(e, 0);
+        }
+        Map<String, String> firstAnswers = answers(first.extractOutputValues());
+
+        // A new task (empty cache) reprocesses the second half, then everything, against the same store.
+        OneInputStreamOperatorTestHarness<Event, Event> second = harness(64);
+        for (Event e : stream(600, 30).subList(300, 600)) {
+            second.processElement(e, 0);
+        }
+        for (Event e : stream(600, 30)) {
+            second.processElement(e, 0);
+        }
+        second.prepareSnapshotPreBarrier(1);
+
+        assertThat(second.extractOutputValues()).hasSize(900)
+                .allSatisfy(e -> assertThat(answer(e)).isEqualTo(firstAnswers.get(e.eventId)));
+    }
+
+    private static Map<String, String> answers(List<Event> events) {
+        Map<String, String> m = new HashMap<>();
+        events.forEach(e -> m.put(e.eventId, answer(e)));
+        return m;
+    }
+
+    private static String answer(Event e) {
+        return e.sessionId + "/" + e.sessionNumber + "/" + e.sessionIndex;
+    }
+
+    /** Redis in a map; counts calls (round trips) and can fail the next n calls. */
+    static final class FakeStore implements SessionStore {
+        final Map<String, byte[]> data = new ConcurrentHashMap<>();
+        final AtomicInteger calls = new AtomicInteger();
+        final AtomicInteger failNext = new AtomicInteger();
+        final AtomicInteger failures = new AtomicInteger();
+
+        private void maybeFail() {
+            if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                failures.incrementAndGet();
+                throw new IllegalStateException("Redis is down");
+            }
+            calls.incrementAndGet();
+        }
+
+        @Override
+        public List<byte[]> load(List<String> userIds) {
+            maybeFail();
+            List<byte[]> out = new ArrayList<>();
+            userIds.forEach(u -> out.add(data.get(u)));
+            return out;
+        }
+
+        @Override
+        public void store(Map<String, byte[]> histories, long ttlMs) {
+            maybeFail();
+            data.putAll(histories);
+        }
+
+        @Override
+        public void close() {}
+    }
+}
