@@ -17,6 +17,7 @@ import io.clickstream.etl.parse.ParseEventsFunction;
 import io.clickstream.etl.parse.ParseLimits;
 import io.clickstream.etl.session.RedisSessionStore;
 import io.clickstream.etl.session.SessionOperator;
+import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.session.SessionRules;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -45,7 +46,7 @@ public final class ClickstreamJob {
     private ClickstreamJob() {}
 
     public static void build(StreamExecutionEnvironment env, JobConfig config, Source<RawEvent, ?, ?> source,
-                             Sink<Event> eventSink, Sink<DeadLetter> deadLetterSink) {
+                             Sink<Event> eventSink, Sink<SessionRow> sessionSink, Sink<DeadLetter> deadLetterSink) {
         DataStream<RawEvent> raw = env
                 .fromSource(source, WatermarkStrategy.noWatermarks(), "Kafka events")
                 .uid("kafka-source");
@@ -61,16 +62,31 @@ public final class ClickstreamJob {
                 .uid("sessions");
 
         SingleOutputStreamOperator<Event> enriched = sessions
-                .map(new GeoFunction(geo(config)))
+                .map(new GeoFunction<Event>(geo(config)))
+                .returns(Event.class)
                 .uid("geo")
                 .name("Geo from IP")
-                .map(new DeviceFunction(device(config)))
+                .map(new DeviceFunction<Event>(device(config)))
+                .returns(Event.class)
                 .uid("device")
                 .name("Device from user agent");
 
         enriched.sinkTo(eventSink)
                 .uid("clickhouse-sink")
                 .name("ClickHouse events");
+
+        sessions.getSideOutput(SessionOperator.SESSION_UPDATES)
+                .map(new GeoFunction<SessionRow>(geo(config)))
+                .returns(SessionRow.class)
+                .uid("session-geo")
+                .name("Session geo")
+                .map(new DeviceFunction<SessionRow>(device(config)))
+                .returns(SessionRow.class)
+                .uid("session-device")
+                .name("Session device")
+                .sinkTo(sessionSink)
+                .uid("clickhouse-sessions-sink")
+                .name("ClickHouse sessions");
 
         events.getSideOutput(ParseEventsFunction.DEAD_LETTERS)
                 .sinkTo(deadLetterSink)
@@ -129,8 +145,8 @@ public final class ClickstreamJob {
             LOG.warn("Checkpointing is off: Kafka offsets are not committed and the ClickHouse sink flushes only on "
                     + "size and time. Set execution.checkpointing.interval (flink-conf/config.yaml).");
         }
-        build(env, config, KafkaSources.events(config), ClickHouseSink.from(config, System.getenv()),
-                KafkaSinks.deadLetters(config));
+        build(env, config, KafkaSources.events(config), ClickHouseSink.events(config, System.getenv()),
+                ClickHouseSink.sessions(config, System.getenv()), KafkaSinks.deadLetters(config));
         env.execute(env.getConfiguration().getOptional(PipelineOptions.NAME).orElse(DEFAULT_JOB_NAME));
     }
 }

@@ -1,30 +1,30 @@
 package io.clickstream.etl.clickhouse;
 
-import io.clickstream.etl.event.Event;
-
 import java.util.Arrays;
 
 /** Collects encoded rows until the batch is full (rows or bytes) or old enough (time) to send. */
-final class BatchBuffer {
+final class BatchBuffer<T> {
     private final int maxRows;
     private final long maxBytes;
     private final long maxAgeMs;
+    private final RowEncoder<T> encoder;
     private final RowBinaryBuffer buffer;
     private int rows;
     private long firstRowAt;
 
-    BatchBuffer(int maxRows, long maxBytes, long maxAgeMs) {
+    BatchBuffer(RowEncoder<T> encoder, int maxRows, long maxBytes, long maxAgeMs) {
+        this.encoder = encoder;
         this.maxRows = maxRows;
         this.maxBytes = maxBytes;
         this.maxAgeMs = maxAgeMs;
         this.buffer = new RowBinaryBuffer((int) Math.min(maxBytes, 1 << 20));
     }
 
-    void add(Event event, long now) {
+    void add(T row, long now) {
         if (rows == 0) {
             firstRowAt = now;
         }
-        EventRowEncoder.encode(event, buffer);
+        encoder.encode(row, buffer);
         rows++;
     }
 

@@ -45,12 +45,15 @@ public final class ClickHouseInserter implements Inserter {
     private final List<Client> clients;
     private final List<String> urls;
     private final String table;
+    private final List<String> columns;
     private final InsertSettings settings;
     private final long timeoutMs;
     /** The endpoint the next insert goes to; sender threads move it on after a failure. */
     private volatile int current;
 
-    private ClickHouseInserter(ClickHouseEndpoints endpoints, String table, boolean distributedSync, long timeoutMs) {
+    private ClickHouseInserter(ClickHouseEndpoints endpoints, String table, List<String> columns, boolean distributedSync,
+                               long timeoutMs) {
+        this.columns = List.copyOf(columns);
         this.urls = endpoints.urls();
         this.clients = new ArrayList<>();
         for (String url : urls) {
@@ -63,16 +66,16 @@ public final class ClickHouseInserter implements Inserter {
         this.settings = new InsertSettings().serverSetting("insert_distributed_sync", distributedSync ? "1" : "0");
     }
 
-    public static Inserter.Factory factory(ClickHouseEndpoints endpoints, String qualifiedTable, boolean distributedSync,
-                                           long timeoutMs) {
-        return () -> new ClickHouseInserter(endpoints, qualifiedTable, distributedSync, timeoutMs);
+    public static Inserter.Factory factory(ClickHouseEndpoints endpoints, String qualifiedTable, List<String> columns,
+                                           boolean distributedSync, long timeoutMs) {
+        return () -> new ClickHouseInserter(endpoints, qualifiedTable, columns, distributedSync, timeoutMs);
     }
 
     @Override
     public void insert(Batch batch) throws Exception {
         int index = current;
         try (InsertResponse ignored = clients.get(index)
-                .insert(table, EventRowEncoder.COLUMNS, new ByteArrayInputStream(batch.data()),
+                .insert(table, columns, new ByteArrayInputStream(batch.data()),
                         ClickHouseFormat.RowBinary, settings)
                 .get(timeoutMs, TimeUnit.MILLISECONDS)) {
             // The 18.16 server sends no X-ClickHouse-Summary, so there is no row count to check here.

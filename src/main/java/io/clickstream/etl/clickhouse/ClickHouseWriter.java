@@ -1,6 +1,5 @@
 package io.clickstream.etl.clickhouse;
 
-import io.clickstream.etl.event.Event;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.slf4j.Logger;
@@ -22,7 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * error that outlives its retries is kept and rethrown from the task thread, failing the job loudly rather than
  * dropping rows.
  */
-public class ClickHouseWriter implements SinkWriter<Event> {
+public class ClickHouseWriter<T> implements SinkWriter<T> {
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseWriter.class);
 
     /** Waits between retries; tests replace it to run without sleeping. */
@@ -36,20 +35,20 @@ public class ClickHouseWriter implements SinkWriter<Event> {
     private final ProcessingTimeService timeService;
     private final SinkMetrics metrics;
     private final Sleeper sleeper;
-    private final BatchBuffer buffer;
+    private final BatchBuffer<T> buffer;
     private final ExecutorService sender;
     private final Semaphore inFlight;
     private final AtomicReference<Throwable> firstError = new AtomicReference<>();
     private volatile boolean closed;
 
-    ClickHouseWriter(SinkSettings settings, Inserter inserter, ProcessingTimeService timeService, SinkMetrics metrics,
-                     Sleeper sleeper) {
+    ClickHouseWriter(SinkSettings settings, RowEncoder<T> encoder, Inserter inserter, ProcessingTimeService timeService,
+                     SinkMetrics metrics, Sleeper sleeper) {
         this.settings = settings;
         this.inserter = inserter;
         this.timeService = timeService;
         this.metrics = metrics;
         this.sleeper = sleeper;
-        this.buffer = new BatchBuffer(settings.batchRows, settings.batchBytes, settings.flushIntervalMs);
+        this.buffer = new BatchBuffer<>(encoder, settings.batchRows, settings.batchBytes, settings.flushIntervalMs);
         this.sender = Executors.newFixedThreadPool(settings.maxInFlight, r -> {
             Thread t = new Thread(r, "clickhouse-sender");
             t.setDaemon(true);
@@ -60,9 +59,9 @@ public class ClickHouseWriter implements SinkWriter<Event> {
     }
 
     @Override
-    public void write(Event event, Context context) throws IOException, InterruptedException {
+    public void write(T row, Context context) throws IOException, InterruptedException {
         checkError();
-        buffer.add(event, timeService.getCurrentProcessingTime());
+        buffer.add(row, timeService.getCurrentProcessingTime());
         metrics.bufferedRows.set(buffer.rows());
         if (buffer.isFull()) {
             send();

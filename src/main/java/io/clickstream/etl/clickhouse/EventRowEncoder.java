@@ -8,7 +8,10 @@ import java.util.List;
  * The columns of the events table (sql/V001__events.sql) the job writes, and their RowBinary encoding. The
  * column list is sent with every insert, so the table may carry more columns (with defaults) than these.
  */
-final class EventRowEncoder {
+public final class EventRowEncoder implements RowEncoder<Event> {
+    private static final long serialVersionUID = 1L;
+    public static final EventRowEncoder INSTANCE = new EventRowEncoder();
+
     static final List<String> COLUMNS = List.of(
             "dt", "ts", "ts_ms", "event_id", "user_id", "event_type", "source", "url", "referrer", "ip",
             "user_agent", "props.key", "props.value", "kafka_topic", "kafka_partition", "kafka_offset", "version",
@@ -20,7 +23,13 @@ final class EventRowEncoder {
 
     private EventRowEncoder() {}
 
-    static void encode(Event e, RowBinaryBuffer out) {
+    @Override
+    public List<String> columns() {
+        return COLUMNS;
+    }
+
+    @Override
+    public void encode(Event e, RowBinaryBuffer out) {
         out.uint16((int) Math.floorDiv(e.eventTime, MILLIS_PER_DAY));   // dt Date (UTC day)
         out.uint32(Math.floorDiv(e.eventTime, 1000L));                  // ts DateTime
         out.uint16((int) Math.floorMod(e.eventTime, 1000L));            // ts_ms UInt16 (no DateTime64 on 18.16)

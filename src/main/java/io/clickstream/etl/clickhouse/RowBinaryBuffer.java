@@ -7,7 +7,7 @@ import java.util.Arrays;
  * A growable byte buffer that writes ClickHouse's RowBinary encoding (little-endian integers, LEB128 lengths).
  * RowBinary is accepted by every ClickHouse version from 18.16 on and costs the server less than JSON.
  */
-final class RowBinaryBuffer {
+public final class RowBinaryBuffer {
     private byte[] buf;
     private int size;
 
@@ -27,37 +27,37 @@ final class RowBinaryBuffer {
         size = 0;
     }
 
-    void uint8(int v) {
+    public void uint8(int v) {
         ensure(1);
         buf[size++] = (byte) v;
     }
 
-    void uint16(int v) {
+    public void uint16(int v) {
         ensure(2);
         buf[size++] = (byte) v;
         buf[size++] = (byte) (v >>> 8);
     }
 
-    void uint32(long v) {
+    public void uint32(long v) {
         ensure(4);
         for (int i = 0; i < 4; i++) {
             buf[size++] = (byte) (v >>> (8 * i));
         }
     }
 
-    void uint64(long v) {
+    public void uint64(long v) {
         ensure(8);
         for (int i = 0; i < 8; i++) {
             buf[size++] = (byte) (v >>> (8 * i));
         }
     }
 
-    void float64(double v) {
+    public void float64(double v) {
         uint64(Double.doubleToRawLongBits(v));
     }
 
     /** Nullable(Float64): a null flag byte, then the value unless null. */
-    void nullableFloat64(Double v) {
+    public void nullableFloat64(Double v) {
         if (v == null) {
             uint8(1);
         } else {
@@ -66,7 +66,7 @@ final class RowBinaryBuffer {
         }
     }
 
-    void varUInt(long v) {
+    public void varUInt(long v) {
         ensure(10);
         while ((v & ~0x7FL) != 0) {
             buf[size++] = (byte) ((v & 0x7F) | 0x80);
@@ -75,7 +75,7 @@ final class RowBinaryBuffer {
         buf[size++] = (byte) v;
     }
 
-    void string(String s) {
+    public void string(String s) {
         byte[] bytes = s == null ? new byte[0] : s.getBytes(StandardCharsets.UTF_8);
         varUInt(bytes.length);
         ensure(bytes.length);
@@ -83,7 +83,7 @@ final class RowBinaryBuffer {
         size += bytes.length;
     }
 
-    void stringArray(String[] values) {
+    public void stringArray(String[] values) {
         int n = values == null ? 0 : values.length;
         varUInt(n);
         for (int i = 0; i < n; i++) {

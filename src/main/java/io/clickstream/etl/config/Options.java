@@ -110,6 +110,10 @@ public final class Options {
             Parsers::string).defaultValue("events").check(identifier())
             .describe("The Distributed table events are inserted into.");
 
+    public static final ConfigOption<String> CLICKHOUSE_SESSIONS_TABLE = new Builder<>("clickhouse.sessions-table",
+            "string", Parsers::string).defaultValue("sessions").check(identifier())
+            .describe("The Distributed table session rows are inserted into.");
+
     public static final ConfigOption<Integer> SINK_BATCH_ROWS = new Builder<>("clickhouse.sink.batch-rows", "integer",
             Parsers::integer).defaultValue("50000").check(positiveInt())
             .describe("A batch is sent when it holds this many rows ...");

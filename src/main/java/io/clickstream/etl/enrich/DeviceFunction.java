@@ -1,7 +1,6 @@
 package io.clickstream.etl.enrich;
 
 import io.clickstream.etl.device.DeviceInfo;
-import io.clickstream.etl.event.Event;
 import io.clickstream.etl.device.DeviceParser;
 import io.clickstream.etl.device.YauaaDeviceParser;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -10,8 +9,8 @@ import org.apache.flink.metrics.Counter;
 
 import java.io.Serializable;
 
-/** Adds browser, OS, device type and the bot flag from the event's user agent. */
-public class DeviceFunction extends RichMapFunction<Event, Event> {
+/** Adds browser, OS, device type and the bot flag from the user agent (of events, and of session rows). */
+public class DeviceFunction<T extends Enrichable> extends RichMapFunction<T, T> {
     private static final long serialVersionUID = 1L;
 
     @FunctionalInterface
@@ -38,17 +37,12 @@ public class DeviceFunction extends RichMapFunction<Event, Event> {
     }
 
     @Override
-    public Event map(Event e) {
-        DeviceInfo d = parser.parse(e.userAgent);
-        e.browser = d.browser();
-        e.browserVersion = d.browserVersion();
-        e.os = d.os();
-        e.osVersion = d.osVersion();
-        e.deviceType = d.deviceType();
-        e.bot = d.bot();
+    public T map(T row) {
+        DeviceInfo d = parser.parse(row.userAgentText());
+        row.applyDevice(d);
         if (d.bot()) {
             bots.inc();
         }
-        return e;
+        return row;
     }
 }

@@ -1,6 +1,5 @@
 package io.clickstream.etl.enrich;
 
-import io.clickstream.etl.event.Event;
 import io.clickstream.etl.geo.GeoInfo;
 import io.clickstream.etl.geo.GeoLookup;
 import io.clickstream.etl.geo.MmdbGeoLookup;
@@ -14,8 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-/** Adds country, region, city and coordinates from the event's IP address. */
-public class GeoFunction extends RichMapFunction<Event, Event> {
+/** Adds country, region, city and coordinates from the IP address (of events, and of session rows). */
+public class GeoFunction<T extends Enrichable> extends RichMapFunction<T, T> {
     private static final long serialVersionUID = 1L;
 
     /** Opens the lookup inside the task; serializable so it travels with the job. */
@@ -54,16 +53,11 @@ public class GeoFunction extends RichMapFunction<Event, Event> {
     }
 
     @Override
-    public Event map(Event e) {
-        GeoInfo g = geo.lookup(e.ip);
+    public T map(T row) {
+        GeoInfo g = geo.lookup(row.ipAddress());
         (g == GeoInfo.EMPTY ? notLocated : located).inc();
-        e.countryCode = g.countryCode();
-        e.country = g.country();
-        e.region = g.region();
-        e.city = g.city();
-        e.latitude = g.latitude();
-        e.longitude = g.longitude();
-        return e;
+        row.applyGeo(g);
+        return row;
     }
 
     @Override

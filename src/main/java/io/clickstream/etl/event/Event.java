@@ -1,10 +1,14 @@
 package io.clickstream.etl.event;
 
+import io.clickstream.etl.device.DeviceInfo;
+import io.clickstream.etl.enrich.Enrichable;
+import io.clickstream.etl.geo.GeoInfo;
+
 /**
  * A validated event: the fields of the documented JSON schema (README, "Event schema") plus the Kafka position it
  * was read from. A Flink POJO; properties are two parallel arrays so that Flink serializes them without Kryo.
  */
-public class Event {
+public class Event implements Enrichable {
     public String eventId;
     public String userId;
     public String eventType;
@@ -47,6 +51,36 @@ public class Event {
     public long kafkaTimestamp;
 
     public Event() {}
+
+    @Override
+    public String ipAddress() {
+        return ip;
+    }
+
+    @Override
+    public String userAgentText() {
+        return userAgent;
+    }
+
+    @Override
+    public void applyGeo(GeoInfo g) {
+        countryCode = g.countryCode();
+        country = g.country();
+        region = g.region();
+        city = g.city();
+        latitude = g.latitude();
+        longitude = g.longitude();
+    }
+
+    @Override
+    public void applyDevice(DeviceInfo d) {
+        browser = d.browser();
+        browserVersion = d.browserVersion();
+        os = d.os();
+        osVersion = d.osVersion();
+        deviceType = d.deviceType();
+        bot = d.bot();
+    }
 
     @Override
     public String toString() {

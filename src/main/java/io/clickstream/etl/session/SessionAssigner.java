@@ -42,13 +42,14 @@ public final class SessionAssigner {
 
         SessionAssignment[] result = new SessionAssignment[events.size()];
         for (int i : order) {
-            result[i] = assignOne(userId, history, events.get(i).eventTime, keys[i]);
+            result[i] = assignOne(userId, history, events.get(i), keys[i]);
         }
         history.trim(rules.history().toMillis());
         return List.of(result);
     }
 
-    private SessionAssignment assignOne(String userId, UserHistory history, long ts, long key) {
+    private SessionAssignment assignOne(String userId, UserHistory history, Event event, long key) {
+        long ts = event.eventTime;
         for (UserHistory.Session s : history.sessions) {
             Integer known = s.indexByEvent.get(key);
             if (known != null) {
@@ -57,18 +58,46 @@ public final class SessionAssigner {
         }
         UserHistory.Session session = closestFitting(history, ts);
         if (session == null) {
-            session = new UserHistory.Session(SessionKeys.sessionId(userId, ts), ++history.lastNumber, ts, ts, 0,
+            session = new UserHistory.Session(SessionKeys.sessionId(userId, ts), ++history.lastNumber, ts, ts, ts, 0,
                     new HashMap<>());
             history.sessions.add(session);
-        } else {
-            session.start = Math.min(session.start, ts);
-            session.end = Math.max(session.end, ts);
         }
+        summarize(session, event, ts);
         int index = session.count++;
         if (session.indexByEvent.size() < rules.maxEventsPerSession()) {
             session.indexByEvent.put(key, index);
         }
         return new SessionAssignment(session.id, session.number, index, false);
+    }
+
+    /** Keeps the sessions-table summary: entry from the earliest event, exit from the latest. */
+    private static void summarize(UserHistory.Session s, Event e, long ts) {
+        boolean first = s.count == 0;
+        if (first || ts < s.start) {
+            s.start = ts;
+            s.entryUrl = nz(e.url);
+            s.referrer = nz(e.referrer);
+        }
+        if (first || ts >= s.end) {
+            s.end = ts;
+            s.exitUrl = nz(e.url);
+        }
+        if (!nz(e.ip).isEmpty() && (s.entryIp.isEmpty() || ts <= s.start)) {
+            s.entryIp = e.ip;
+        }
+        if (!nz(e.userAgent).isEmpty() && (s.entryUserAgent.isEmpty() || ts <= s.start)) {
+            s.entryUserAgent = e.userAgent;
+        }
+        if ("page_view".equals(e.eventType)) {
+            s.pageViews++;
+        }
+        if (e.source != null && !e.source.isEmpty()) {
+            s.sources.add(e.source);
+        }
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
     }
 
     private UserHistory.Session closestFitting(UserHistory history, long ts) {

@@ -3,6 +3,7 @@ package io.clickstream.etl.session;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.clickstream.etl.event.Event;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
@@ -11,6 +12,7 @@ import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +34,10 @@ import java.util.concurrent.TimeUnit;
 public class SessionOperator extends AbstractStreamOperator<Event> implements OneInputStreamOperator<Event, Event>,
         BoundedOneInput {
     private static final long serialVersionUID = 1L;
+
+    /** The state of every session a batch touched, for the sessions table (replays included: they repair a lost update). */
+    public static final OutputTag<SessionRow> SESSION_UPDATES = new OutputTag<>("session-updates", TypeInformation.of(SessionRow.class));
+
     private static final Logger LOG = LoggerFactory.getLogger(SessionOperator.class);
 
     private final SessionRules rules;
@@ -144,6 +150,7 @@ public class SessionOperator extends AbstractStreamOperator<Event> implements On
             }
         }
         Map<String, byte[]> changed = new LinkedHashMap<>();
+        Map<String, List<UserHistory.Session>> touched = new LinkedHashMap<>();
         byUser.forEach((user, events) -> {
             UserHistory history = cache.getIfPresent(user);
             if (history == null) { // evicted between load and use (a batch larger than the cache)
@@ -170,6 +177,7 @@ public class SessionOperator extends AbstractStreamOperator<Event> implements On
                 changed.put(user, history.toBytes());
             }
             cache.put(user, history);
+            touched.put(user, touchedSessions(history, assigned));
         });
         if (!changed.isEmpty()) {
             withRetries(() -> {
@@ -181,7 +189,40 @@ public class SessionOperator extends AbstractStreamOperator<Event> implements On
         for (Event e : buffer) {
             output.collect(new StreamRecord<>(e));
         }
+        touched.forEach((user, list) -> list.forEach(s -> output.collect(SESSION_UPDATES, new StreamRecord<>(row(user, s)))));
         buffer.clear();
+    }
+
+    private static List<UserHistory.Session> touchedSessions(UserHistory history, List<SessionAssignment> assigned) {
+        List<UserHistory.Session> out = new ArrayList<>();
+        for (UserHistory.Session s : history.sessions) {
+            for (SessionAssignment a : assigned) {
+                if (a.sessionId().equals(s.id)) {
+                    out.add(s);
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    static SessionRow row(String user, UserHistory.Session s) {
+        SessionRow r = new SessionRow();
+        r.sessionId = s.id;
+        r.userId = user;
+        r.sessionNumber = s.number;
+        r.origin = s.origin;
+        r.start = s.start;
+        r.end = s.end;
+        r.events = s.count;
+        r.pageViews = s.pageViews;
+        r.entryUrl = s.entryUrl;
+        r.exitUrl = s.exitUrl;
+        r.referrer = s.referrer;
+        r.sources = s.sources.toArray(new String[0]);
+        r.ip = s.entryIp;
+        r.userAgent = s.entryUserAgent;
+        return r;
     }
 
     private UserHistory read(String user, byte[] bytes) {

@@ -6,10 +6,13 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One user's recent sessions, as kept in Redis: for each its id, number, start, end, event count, and which events
@@ -18,7 +21,7 @@ import java.util.Map;
  */
 public final class UserHistory {
     /** Format of {@link #toBytes()}; bump it and keep reading the old one when the layout changes. */
-    static final byte FORMAT = 1;
+    static final byte FORMAT = 2;
 
     final List<Session> sessions = new ArrayList<>();
     int lastNumber;
@@ -26,14 +29,25 @@ public final class UserHistory {
     static final class Session {
         final String id;
         final int number;
+        /** The time the id derives from (the first event seen); format 1 did not store it: its start then. */
+        final long origin;
         long start;
         long end;
         int count;
         final Map<Long, Integer> indexByEvent;
+        // Summary for the sessions table (format 2 on).
+        int pageViews;
+        String entryUrl = "";
+        String exitUrl = "";
+        String referrer = "";
+        String entryIp = "";
+        String entryUserAgent = "";
+        final Set<String> sources = new TreeSet<>();
 
-        Session(String id, int number, long start, long end, int count, Map<Long, Integer> indexByEvent) {
+        Session(String id, int number, long origin, long start, long end, int count, Map<Long, Integer> indexByEvent) {
             this.id = id;
             this.number = number;
+            this.origin = origin;
             this.start = start;
             this.end = end;
             this.count = count;
@@ -77,6 +91,17 @@ public final class UserHistory {
                     out.writeLong(e.getKey());
                     out.writeInt(e.getValue());
                 }
+                out.writeLong(s.origin);
+                out.writeInt(s.pageViews);
+                writeText(out, s.entryUrl);
+                writeText(out, s.exitUrl);
+                writeText(out, s.referrer);
+                writeText(out, s.entryIp);
+                writeText(out, s.entryUserAgent);
+                out.writeInt(s.sources.size());
+                for (String source : s.sources) {
+                    writeText(out, source);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -84,7 +109,22 @@ public final class UserHistory {
         return bytes.toByteArray();
     }
 
-    /** Reads what {@link #toBytes()} wrote; null or empty input is a user without history. */
+    /** UTF-8 with an int length: writeUTF stops at 64 KB, and URLs and user agents may be long. */
+    private static void writeText(DataOutputStream out, String text) throws IOException {
+        byte[] b = (text == null ? "" : text).getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String readText(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > in.available()) {
+            throw new IOException("bad text length " + n);
+        }
+        return new String(in.readNBytes(n), StandardCharsets.UTF_8);
+    }
+
+    /** Reads what {@link #toBytes()} wrote (this format or the older one); null or empty input is a user without history. */
     public static UserHistory fromBytes(byte[] data) {
         UserHistory h = new UserHistory();
         if (data == null || data.length == 0) {
@@ -92,7 +132,7 @@ public final class UserHistory {
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             byte format = in.readByte();
-            if (format != FORMAT) {
+            if (format != 1 && format != 2) {
                 throw new IllegalArgumentException("unknown session history format " + format);
             }
             h.lastNumber = in.readInt();
@@ -108,7 +148,19 @@ public final class UserHistory {
                 for (int k = 0; k < keys; k++) {
                     index.put(in.readLong(), in.readInt());
                 }
-                h.sessions.add(new Session(id, number, start, end, count, index));
+                Session s = new Session(id, number, format >= 2 ? in.readLong() : start, start, end, count, index);
+                if (format >= 2) {
+                    s.pageViews = in.readInt();
+                    s.entryUrl = readText(in);
+                    s.exitUrl = readText(in);
+                    s.referrer = readText(in);
+                    s.entryIp = readText(in);
+                    s.entryUserAgent = readText(in);
+                    for (int k = in.readInt(); k > 0; k--) {
+                        s.sources.add(readText(in));
+                    }
+                }
+                h.sessions.add(s);
             }
         } catch (IOException e) {
             throw new IllegalArgumentException("damaged session history: " + e.getMessage(), e);

@@ -28,13 +28,13 @@ class ClickHouseWriterTest {
     private final FakeInserter inserter = new FakeInserter();
     private final List<Long> sleeps = Collections.synchronizedList(new ArrayList<>());
     private SinkMetrics metrics;
-    private ClickHouseWriter writer;
+    private ClickHouseWriter<Event> writer;
 
-    private ClickHouseWriter writer(int rows, long bytes, long intervalMs, int maxInFlight, int maxRetries) {
+    private ClickHouseWriter<Event> writer(int rows, long bytes, long intervalMs, int maxInFlight, int maxRetries) {
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
-        writer = new ClickHouseWriter(new SinkSettings(rows, bytes, Duration.ofMillis(intervalMs), maxInFlight,
-                new RetryPolicy(maxRetries, Duration.ofMillis(100), Duration.ofMillis(250))), inserter, time, metrics,
-                sleeps::add);
+        writer = new ClickHouseWriter<>(new SinkSettings(rows, bytes, Duration.ofMillis(intervalMs), maxInFlight,
+                new RetryPolicy(maxRetries, Duration.ofMillis(100), Duration.ofMillis(250))), EventRowEncoder.INSTANCE,
+                inserter, time, metrics, sleeps::add);
         return writer;
     }
 

@@ -57,7 +57,7 @@ class RowBinaryEncodingTest {
         e.kafkaTimestamp = -1;
         RowBinaryBuffer b = new RowBinaryBuffer(1);
 
-        EventRowEncoder.encode(e, b);
+        EventRowEncoder.INSTANCE.encode(e, b);
 
         byte[] row = bytes(b);
         int day = (row[0] & 0xFF) | (row[1] & 0xFF) << 8;

@@ -60,7 +60,8 @@ class ClickHouseOutageITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         env.enableCheckpointing(1000);
-        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.from(config, Map.of()),
+        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.events(config, Map.of()),
+                ClickHouseSink.sessions(config, Map.of()),
                 KafkaSinks.deadLetters(config));
         JobClient job = env.executeAsync("ClickHouseOutageITCase");
         String node = TestStack.clickHouseUrls().get(0);

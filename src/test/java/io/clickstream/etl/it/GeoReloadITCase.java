@@ -62,7 +62,8 @@ class GeoReloadITCase {
                 "geo.reload-check-interval", "1s")).with("redis.key-prefix", TestStack.unique("it"));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
-        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.from(config, Map.of()),
+        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.events(config, Map.of()),
+                ClickHouseSink.sessions(config, Map.of()),
                 KafkaSinks.deadLetters(config));
         JobClient job = env.executeAsync();
         String node = TestStack.clickHouseUrls().get(0);

@@ -105,7 +105,8 @@ class KafkaToClickHouseITCase {
                 .with("redis.key-prefix", TestStack.unique("it"));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
-        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.from(config, Map.of()),
+        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.events(config, Map.of()),
+                ClickHouseSink.sessions(config, Map.of()),
                 KafkaSinks.deadLetters(config));
         env.execute("KafkaToClickHouseITCase");
     }

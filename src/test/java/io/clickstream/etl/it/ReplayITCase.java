@@ -109,7 +109,8 @@ class ReplayITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         env.enableCheckpointing(500);
-        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.from(config, Map.of()),
+        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.events(config, Map.of()),
+                ClickHouseSink.sessions(config, Map.of()),
                 KafkaSinks.deadLetters(config));
         return env.executeAsync(ClickstreamJob.DEFAULT_JOB_NAME);
     }

@@ -69,7 +69,8 @@ class StartPositionITCase {
         if (checkpointing) {
             env.enableCheckpointing(500);
         }
-        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.from(config, Map.of()),
+        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.events(config, Map.of()),
+                ClickHouseSink.sessions(config, Map.of()),
                 KafkaSinks.deadLetters(config));
         return env.executeAsync();
     }

@@ -229,4 +229,62 @@ class SessionAssignerTest {
         assertThatThrownBy(() -> UserHistory.fromBytes(new byte[] {9, 0, 0})).hasMessageContaining("unknown session history format 9");
         assertThatThrownBy(() -> UserHistory.fromBytes(new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 5})).hasMessageContaining("damaged");
     }
+
+    @Test
+    void keepsTheSummaryForTheSessionsTable() {
+        UserHistory h = new UserHistory();
+        Event a = ev("a", "10:05", "web");
+        a.eventType = "page_view";
+        a.url = "https://x.test/landing";
+        a.referrer = "https://search.test/";
+        Event b = ev("b", "10:20", "app");
+        b.eventType = "page_view";
+        b.url = "https://x.test/cart";
+        b.ip = "81.2.69.142";
+        b.userAgent = "UA/1";
+        Event c = ev("c", "10:25", "billing");
+        c.eventType = "payment";
+        run(h, a, b);
+        Event late = ev("late", "10:01", "web");
+        late.eventType = "page_view";
+        late.url = "https://x.test/ad";
+        run(h, c, late);
+
+        UserHistory.Session s = UserHistory.fromBytes(h.toBytes()).sessions.get(0);
+        assertThat(s.count).isEqualTo(4);
+        assertThat(s.pageViews).isEqualTo(3);
+        assertThat(s.entryUrl).isEqualTo("https://x.test/ad");
+        assertThat(s.referrer).isEmpty();
+        assertThat(s.exitUrl).as("c has no url").isEmpty();
+        assertThat(s.sources).containsExactly("app", "billing", "web");
+        assertThat(s.entryIp).isEqualTo("81.2.69.142");
+        assertThat(s.entryUserAgent).isEqualTo("UA/1");
+        assertThat(s.origin).as("the id's time does not move").isEqualTo(ev("x", "10:05").eventTime);
+        assertThat(s.start).isEqualTo(late.eventTime);
+    }
+
+    @Test
+    void readsHistoriesWrittenInTheFirstFormat() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeByte(1);
+            out.writeInt(4);          // last session number
+            out.writeInt(1);          // one session
+            out.writeUTF("00000000000000ab");
+            out.writeInt(4);
+            out.writeLong(ev("x", "10:00").eventTime);
+            out.writeLong(ev("x", "10:10").eventTime);
+            out.writeInt(1);
+            out.writeInt(1);
+            out.writeLong(SessionKeys.eventKey("old"));
+            out.writeInt(0);
+        }
+        UserHistory h = UserHistory.fromBytes(bytes.toByteArray());
+
+        Map<String, SessionAssignment> r = run(h, ev("old", "10:00"), ev("new", "10:20"), ev("next", "12:00"));
+
+        assertThat(r.get("old")).isEqualTo(new SessionAssignment("00000000000000ab", 4, 0, true));
+        assertThat(r.get("new")).isEqualTo(new SessionAssignment("00000000000000ab", 4, 1, false));
+        assertThat(r.get("next").sessionNumber()).isEqualTo(5);
+    }
 }

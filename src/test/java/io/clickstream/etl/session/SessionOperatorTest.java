@@ -155,6 +155,24 @@ class SessionOperatorTest {
         return e.sessionId + "/" + e.sessionNumber + "/" + e.sessionIndex;
     }
 
+    @Test
+    void emitsTheStateOfEverySessionABatchTouched() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(10);
+        h.processElement(ev("a", "u1", 0, "web"), 0);
+        h.processElement(ev("b", "u1", 5, "app"), 0);
+        h.processElement(ev("c", "u2", 0, "web"), 0);
+        h.processElement(ev("d", "u1", 100, "web"), 0);
+        h.prepareSnapshotPreBarrier(1);
+
+        List<SessionRow> rows = new ArrayList<>();
+        h.getSideOutput(SessionOperator.SESSION_UPDATES).forEach(r -> rows.add(r.getValue()));
+        assertThat(rows).hasSize(3);
+        SessionRow first = rows.stream().filter(r -> r.userId.equals("u1") && r.sessionNumber == 1).findFirst().orElseThrow();
+        assertThat(first.events).isEqualTo(2);
+        assertThat(first.sources).containsExactly("app", "web");
+        assertThat(first.end - first.start).isEqualTo(5 * 60_000L);
+    }
+
     /** Redis in a map; counts calls (round trips) and can fail the next n calls. */
     static final class FakeStore implements SessionStore {
         final Map<String, byte[]> data = new ConcurrentHashMap<>();

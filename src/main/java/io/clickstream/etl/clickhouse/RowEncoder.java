@@ -1,0 +1,15 @@
+package io.clickstream.etl.clickhouse;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * How rows of one type go into one ClickHouse table: the columns named in the INSERT, and each row's RowBinary
+ * encoding in that column order. The table may have more columns (with defaults) than these.
+ */
+public interface RowEncoder<T> extends Serializable {
+
+    List<String> columns();
+
+    void encode(T row, RowBinaryBuffer out);
+}

@@ -1,0 +1,52 @@
+package io.clickstream.etl.clickhouse;
+
+import io.clickstream.etl.session.SessionRow;
+
+import java.util.List;
+
+/** The columns of the sessions table (sql/V004__sessions_table.sql) and their RowBinary encoding. */
+public final class SessionRowEncoder implements RowEncoder<SessionRow> {
+    private static final long serialVersionUID = 1L;
+    public static final SessionRowEncoder INSTANCE = new SessionRowEncoder();
+
+    private static final List<String> COLUMNS = List.of(
+            "dt", "session_id", "user_id", "session_number", "start", "end", "duration_s", "events", "page_views",
+            "entry_url", "exit_url", "referrer", "sources", "country_code", "country", "region", "city",
+            "browser", "os", "device_type", "is_bot", "version");
+
+    private SessionRowEncoder() {}
+
+    @Override
+    public List<String> columns() {
+        return COLUMNS;
+    }
+
+    @Override
+    public void encode(SessionRow s, RowBinaryBuffer out) {
+        out.uint16((int) Math.floorDiv(s.origin, 86_400_000L)); // dt: the session id's day, stable as it grows
+        out.string(s.sessionId);
+        out.string(s.userId);
+        out.uint32(s.sessionNumber);
+        long start = Math.floorDiv(s.start, 1000L);
+        long end = Math.floorDiv(s.end, 1000L);
+        out.uint32(start);
+        out.uint32(end);
+        out.uint32(end - start); // from the stored seconds, so that duration_s = end - start holds in the table
+        out.uint32(s.events);
+        out.uint32(s.pageViews);
+        out.string(s.entryUrl);
+        out.string(s.exitUrl);
+        out.string(s.referrer);
+        out.stringArray(s.sources);
+        out.string(s.countryCode);
+        out.string(s.country);
+        out.string(s.region);
+        out.string(s.city);
+        out.string(s.browser);
+        out.string(s.os);
+        out.string(s.deviceType);
+        out.uint8(s.bot ? 1 : 0);
+        // The row with the most events wins: updates only ever add events to a session.
+        out.uint64(s.events);
+    }
+}

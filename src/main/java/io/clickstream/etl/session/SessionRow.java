@@ -1,0 +1,65 @@
+package io.clickstream.etl.session;
+
+import io.clickstream.etl.device.DeviceInfo;
+import io.clickstream.etl.enrich.Enrichable;
+import io.clickstream.etl.geo.GeoInfo;
+
+/**
+ * A session as it stands after a batch: one row per update into the sessions table, where ReplacingMergeTree keeps
+ * the one with the most events. Geo and device are those of the session's entry (its earliest event with an IP /
+ * user agent). A Flink POJO.
+ */
+public class SessionRow implements Enrichable {
+    public String sessionId;
+    public String userId;
+    public int sessionNumber;
+    /** The time the session id derives from; its UTC day is the row's partition, stable while the session grows. */
+    public long origin;
+    public long start;
+    public long end;
+    public int events;
+    public int pageViews;
+    public String entryUrl = "";
+    public String exitUrl = "";
+    public String referrer = "";
+    public String[] sources = new String[0];
+    public String ip = "";
+    public String userAgent = "";
+
+    public String countryCode = "";
+    public String country = "";
+    public String region = "";
+    public String city = "";
+    public String browser = "";
+    public String os = "";
+    public String deviceType = "";
+    public boolean bot;
+
+    public SessionRow() {}
+
+    @Override
+    public String ipAddress() {
+        return ip;
+    }
+
+    @Override
+    public String userAgentText() {
+        return userAgent;
+    }
+
+    @Override
+    public void applyGeo(GeoInfo g) {
+        countryCode = g.countryCode();
+        country = g.country();
+        region = g.region();
+        city = g.city();
+    }
+
+    @Override
+    public void applyDevice(DeviceInfo d) {
+        browser = d.browser();
+        os = d.os();
+        deviceType = d.deviceType();
+        bot = d.bot();
+    }
+}
