@@ -82,6 +82,10 @@ sql "SELECT country, count() AS events, uniqExact(user_id) AS users FROM clickst
 sql "SELECT browser, device_type, is_bot, count() AS events FROM clickstream.events WHERE version >= $START_MS
      GROUP BY browser, device_type, is_bot ORDER BY events DESC LIMIT 10 FORMAT PrettyCompactMonoBlock"
 echo "(this run's events; geo: IP Geolocation by DB-IP, https://db-ip.com)"
+echo "Sessions and page views per day (clickstream.sessions, all runs):"
+sql "SELECT dt, count() AS sessions, sum(page_views) AS page_views, round(avg(events), 1) AS events_per_session,
+     round(avg(duration_s)) AS avg_duration_s FROM clickstream.sessions FINAL GROUP BY dt ORDER BY dt
+     FORMAT PrettyCompactMonoBlock"
 echo "Rows per replica (both replicas of a shard hold the same rows):"
 for n in "${CH_NODES[@]}"; do
   printf '  %s (shard %s): %s\n' "$n" "$(ch_shard "$n")" "$(ch_query "$n" "SELECT count() FROM clickstream.events_local")"

@@ -33,9 +33,13 @@ class SessionOperatorTest {
     }
 
     private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize) throws Exception {
+        return harness(batchSize, SessionRules.defaults());
+    }
+
+    private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, SessionRules rules) throws Exception {
         store();
         String name = storeName;
-        SessionOperator op = new SessionOperator(SessionRules.defaults(), () -> STORES.get(name), batchSize, 100,
+        SessionOperator op = new SessionOperator(rules, () -> STORES.get(name), batchSize, 100,
                 86_400_000L, 1000, 1000);
         OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(op);
         harnesses.add(h);
@@ -153,6 +157,57 @@ class SessionOperatorTest {
 
     private static String answer(Event e) {
         return e.sessionId + "/" + e.sessionNumber + "/" + e.sessionIndex;
+    }
+
+    /** Runs (id, minute) events for user u1 through the operator in batches of {@code batch}; returns id → session number. */
+    private Map<String, Integer> numbers(SessionRules rules, int batch, Object... idAndMinute) throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(batch, rules);
+        for (int i = 0; i < idAndMinute.length; i += 2) {
+            h.processElement(ev((String) idAndMinute[i], "u1", ((Number) idAndMinute[i + 1]).longValue(), "web"), 0);
+        }
+        h.prepareSnapshotPreBarrier(1);
+        Map<String, Integer> out = new HashMap<>();
+        h.extractOutputValues().forEach(e -> out.put(e.eventId, e.sessionNumber));
+        return out;
+    }
+
+    @Test
+    void aThirtyMinuteGapStartsANewSession() throws Exception {
+        assertThat(numbers(SessionRules.defaults(), 10, "a", 0, "b", 29, "c", 59, "d", 60))
+                .containsEntry("a", 1).containsEntry("b", 1).containsEntry("c", 2).containsEntry("d", 2);
+    }
+
+    @Test
+    void midnightInTheConfiguredZoneEndsASession() throws Exception {
+        // Minute 0 is 2025-11-22T08:26:40Z; minute 933 is 23:59:40 UTC, minute 934 00:00:40 UTC the next day.
+        SessionRules utcMidnight = new SessionRules(java.time.Duration.ofMinutes(30), java.time.ZoneOffset.UTC, null,
+                java.time.Duration.ofHours(48), 100);
+        assertThat(numbers(utcMidnight, 10, "before", 933, "after", 934)).containsEntry("before", 1).containsEntry("after", 2);
+        storeName2();
+        assertThat(numbers(SessionRules.defaults(), 10, "before", 933, "after", 934)).containsEntry("after", 1);
+    }
+
+    @Test
+    void maxLengthEndsALongSession() throws Exception {
+        SessionRules oneHour = new SessionRules(java.time.Duration.ofMinutes(30), null, java.time.Duration.ofHours(1),
+                java.time.Duration.ofHours(48), 100);
+        assertThat(numbers(oneHour, 100, "a", 0, "b", 20, "c", 40, "d", 60, "e", 61))
+                .containsEntry("d", 1).containsEntry("e", 2);
+    }
+
+    @Test
+    void outOfOrderEventsLandInTheSameSessionsAsInOrderOnes() throws Exception {
+        Map<String, Integer> inOrder = numbers(SessionRules.defaults(), 2, "a", 0, "b", 10, "c", 50, "d", 55, "e", 100);
+        storeName2();
+        Map<String, Integer> shuffled = numbers(SessionRules.defaults(), 2, "d", 55, "a", 0, "e", 100, "c", 50, "b", 10);
+
+        assertThat(shuffled).isEqualTo(inOrder);
+        assertThat(inOrder).containsEntry("b", 1).containsEntry("c", 2).containsEntry("e", 3);
+    }
+
+    /** A fresh store for a second, independent run inside one test. */
+    private void storeName2() {
+        STORES.put(storeName, new FakeStore());
     }
 
     @Test
