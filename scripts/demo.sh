@@ -54,11 +54,13 @@ before=$(sql "SELECT count() FROM clickstream.events")
 START_MS=$(( $(date +%s) * 1000 ))
 
 step "Starting the job on a local Flink, web UI on http://127.0.0.1:$UI_PORT (log: $LOG_DIR/job-demo.log)"
+require_free_ports "the demo's Flink web UI (--web-ui-port)" "$UI_PORT"
 scripts/run-local.sh --config "$CONFIG" --web-ui-port "$UI_PORT" "${GEO_ARGS[@]}" >"$LOG_DIR/job-demo.log" 2>&1 &
 JOB_PID=$!
 stop_job() { kill "$JOB_PID" 2>/dev/null && wait "$JOB_PID" 2>/dev/null || true; }
 trap stop_job EXIT
-job_running() { curl -s "http://127.0.0.1:$UI_PORT/jobs/overview" | grep -q '"state":"RUNNING"'; }
+# Our own job: the process we started is alive and its web UI shows a running job.
+job_running() { kill -0 "$JOB_PID" 2>/dev/null && curl -s "http://127.0.0.1:$UI_PORT/jobs/overview" | grep -q '"state":"RUNNING"'; }
 wait_for 120 "the job to run" job_running || { tail -30 "$LOG_DIR/job-demo.log"; die "the job did not start"; }
 echo "job running"
 

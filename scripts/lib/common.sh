@@ -111,6 +111,7 @@ kafka_ready() {
 project_java() {
   local cp_file="$PROJECT_DIR/target/classpath.txt"
   [ -f "$cp_file" ] && [ -d "$PROJECT_DIR/target/classes" ] || die "project not built: run scripts/build.sh first"
-  java ${JAVA_OPTS:-} -Dlog4j2.configurationFile="$SCRIPTS_DIR/conf/log4j2-cli.properties" \
+  # exec: the caller's PID is the JVM itself, so stopping it stops Flink (no orphaned job keeps running).
+  exec java ${JAVA_OPTS:-} -Dlog4j2.configurationFile="$SCRIPTS_DIR/conf/log4j2-cli.properties" \
     -cp "$PROJECT_DIR/target/classes:$(cat "$cp_file")" "$@"
 }
