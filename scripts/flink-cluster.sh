@@ -47,7 +47,7 @@ rest.address: 127.0.0.1
 rest.bind-address: 127.0.0.1
 rest.port: $FLINK_REST_PORT
 jobmanager.memory.process.size: 1024m
-taskmanager.memory.process.size: 1536m
+taskmanager.memory.process.size: 2048m
 taskmanager.numberOfTaskSlots: 2
 parallelism.default: 1
 execution.checkpointing.interval: 10s

@@ -228,8 +228,8 @@ public final class Options {
     // --------------------------------------------------------------------------------------------- Device
 
     public static final ConfigOption<Boolean> DEVICE_ENABLED = bool("device.enabled", "true",
-            "Parse user agents into browser, OS, device type and bot flag (Yauaa; about 1 s and some 100 MB per "
-                    + "task at start).");
+            "Parse user agents into browser, OS, device type and bot flag (Yauaa: one analyzer per TaskManager, "
+                    + "a few seconds and a few hundred MB of heap at start).");
 
     public static final ConfigOption<Integer> DEVICE_CACHE_SIZE = new Builder<>("device.cache-size", "integer",
             Parsers::integer).defaultValue("20000").check(positiveInt())

@@ -11,8 +11,22 @@ import java.util.Set;
 /**
  * Parses user agents with Yauaa, asking it only for the fields stored (which keeps its start-up and memory down),
  * behind a bounded cache: the same few thousand agents make up nearly all traffic.
+ *
+ * <p>An analyzer takes seconds and a few hundred MB to build, so all tasks of a job in one TaskManager share one
+ * ({@link #shared}); its parse is guarded by a lock (Yauaa's advice for shared instances), which the shared cache in
+ * front of it keeps nearly uncontended.
  */
 public final class YauaaDeviceParser implements DeviceParser {
+    private static YauaaDeviceParser shared;
+
+    /** The TaskManager-wide parser (per job class loader); the first caller's cache size sets it up. */
+    public static synchronized YauaaDeviceParser shared(long cacheSize) {
+        if (shared == null) {
+            shared = new YauaaDeviceParser(cacheSize);
+        }
+        return shared;
+    }
+
     /** Yauaa device classes of clients that are not people. */
     private static final Set<String> BOT_CLASSES = Set.of("Robot", "Robot Mobile", "Robot Imitator", "Hacker");
     /** Yauaa's "no value" markers. */
@@ -41,7 +55,10 @@ public final class YauaaDeviceParser implements DeviceParser {
     }
 
     private DeviceInfo analyze(String userAgent) {
-        UserAgent ua = analyzer.parse(userAgent);
+        UserAgent ua;
+        synchronized (analyzer) {
+            ua = analyzer.parse(userAgent);
+        }
         String deviceClass = ua.getValue(UserAgent.DEVICE_CLASS);
         return new DeviceInfo(
                 known(ua.getValue(UserAgent.AGENT_NAME)),

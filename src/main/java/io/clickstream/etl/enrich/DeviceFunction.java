@@ -27,7 +27,7 @@ public class DeviceFunction<T extends Enrichable> extends RichMapFunction<T, T> 
     }
 
     public static Factory yauaa(int cacheSize) {
-        return () -> new YauaaDeviceParser(cacheSize);
+        return () -> YauaaDeviceParser.shared(cacheSize);
     }
 
     @Override

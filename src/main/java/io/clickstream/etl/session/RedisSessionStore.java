@@ -23,8 +23,9 @@ public final class RedisSessionStore implements SessionStore {
 
     public RedisSessionStore(String host, int port, String user, String password, int timeoutMs, String keyPrefix) {
         this.address = new HostAndPort(host, port);
+        // Plain RESP2 GET/SET/MGET: no protocol negotiation (Jedis warns on every connection otherwise).
         DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(timeoutMs).socketTimeoutMillis(timeoutMs);
+                .connectionTimeoutMillis(timeoutMs).socketTimeoutMillis(timeoutMs).autoNegotiateProtocol(false);
         if (password != null && !password.isEmpty()) {
             b.password(password);
             if (user != null && !user.isEmpty()) {

@@ -1,10 +1,6 @@
 package io.clickstream.etl.it;
 
-import io.clickstream.etl.ClickstreamJob;
-import io.clickstream.etl.clickhouse.ClickHouseSink;
 import io.clickstream.etl.config.JobConfig;
-import io.clickstream.etl.kafka.KafkaSinks;
-import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.testing.TestStack;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
@@ -57,12 +53,7 @@ class ClickHouseOutageITCase {
                 Map.entry("clickhouse.sink.retry-backoff", "500ms"),
                 Map.entry("clickhouse.sink.retry-max-backoff", "4s"),
                 Map.entry("clickhouse.sink.request-timeout", "10s"))).with("redis.key-prefix", TestStack.unique("it"));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        env.enableCheckpointing(1000);
-        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.events(config, Map.of()),
-                ClickHouseSink.sessions(config, Map.of()),
-                KafkaSinks.deadLetters(config));
+        StreamExecutionEnvironment env = TestStack.job(config, 1000);
         JobClient job = env.executeAsync("ClickHouseOutageITCase");
         String node = TestStack.clickHouseUrls().get(0);
         String countAll = "SELECT count() FROM " + database + ".events";

@@ -42,7 +42,8 @@ class FlinkRunShadedJarITCase {
         TestStack.stack("flink-cluster", "install");
         TestStack.stack("flink-cluster", "start");
         // Attached and bounded: returns when the job has finished.
-        TestStack.stack("flink-cluster", "run", "run", "-p", "2", jar.toString(),
+        // No restarts: a job that cannot run must fail the attached CLI, not retry behind it forever.
+        TestStack.stack("flink-cluster", "run", "run", "-p", "2", "-Drestart-strategy.type=none", jar.toString(),
                 "--config", "flink-conf/clickstream.yaml",
                 "--set", "kafka.bootstrap-servers=" + TestStack.kafkaBootstrap(),
                 "--set", "kafka.topics=" + topic,

@@ -1,10 +1,6 @@
 package io.clickstream.etl.it;
 
-import io.clickstream.etl.ClickstreamJob;
-import io.clickstream.etl.clickhouse.ClickHouseSink;
 import io.clickstream.etl.config.JobConfig;
-import io.clickstream.etl.kafka.KafkaSinks;
-import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.testing.MmdbWriter;
 import io.clickstream.etl.testing.TestStack;
 import org.apache.flink.core.execution.JobClient;
@@ -60,11 +56,7 @@ class GeoReloadITCase {
                 "clickhouse.sink.flush-interval", "200ms",
                 "geo.databases", live.toString(),
                 "geo.reload-check-interval", "1s")).with("redis.key-prefix", TestStack.unique("it"));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.events(config, Map.of()),
-                ClickHouseSink.sessions(config, Map.of()),
-                KafkaSinks.deadLetters(config));
+        StreamExecutionEnvironment env = TestStack.job(config, 0);
         JobClient job = env.executeAsync();
         String node = TestStack.clickHouseUrls().get(0);
         try {

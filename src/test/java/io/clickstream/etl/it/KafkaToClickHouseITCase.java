@@ -2,11 +2,7 @@ package io.clickstream.etl.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.clickstream.etl.ClickstreamJob;
-import io.clickstream.etl.clickhouse.ClickHouseSink;
 import io.clickstream.etl.config.JobConfig;
-import io.clickstream.etl.kafka.KafkaSinks;
-import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.testing.MmdbWriter;
 import io.clickstream.etl.testing.TestStack;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -103,11 +99,7 @@ class KafkaToClickHouseITCase {
                 "clickhouse.sink.batch-rows", "700",
                 "clickhouse.sink.flush-interval", "200ms")).with("geo.databases", geoDb.toString())
                 .with("redis.key-prefix", TestStack.unique("it"));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.events(config, Map.of()),
-                ClickHouseSink.sessions(config, Map.of()),
-                KafkaSinks.deadLetters(config));
+        StreamExecutionEnvironment env = TestStack.job(config, 0);
         env.execute("KafkaToClickHouseITCase");
     }
 

@@ -1,10 +1,6 @@
 package io.clickstream.etl.it;
 
-import io.clickstream.etl.ClickstreamJob;
-import io.clickstream.etl.clickhouse.ClickHouseSink;
 import io.clickstream.etl.config.JobConfig;
-import io.clickstream.etl.kafka.KafkaSinks;
-import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.testing.TestStack;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
@@ -47,11 +43,7 @@ class RedisOutageITCase {
                 "kafka.group-id", TestStack.unique("g"), "clickhouse.database", database,
                 "clickhouse.sink.flush-interval", "200ms", "device.enabled", "false", "redis.timeout", "500ms"));
         JobConfig config = JobConfig.of(settings);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        env.enableCheckpointing(1000);
-        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.events(config, Map.of()),
-                ClickHouseSink.sessions(config, Map.of()), KafkaSinks.deadLetters(config));
+        StreamExecutionEnvironment env = TestStack.job(config, 1000);
         JobClient job = env.executeAsync();
         String node = TestStack.clickHouseUrls().get(0);
         String count = "SELECT count() FROM " + database + ".events";

@@ -1,10 +1,7 @@
 package io.clickstream.etl.it;
 
 import io.clickstream.etl.ClickstreamJob;
-import io.clickstream.etl.clickhouse.ClickHouseSink;
 import io.clickstream.etl.config.JobConfig;
-import io.clickstream.etl.kafka.KafkaSinks;
-import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.testing.TestStack;
 import io.clickstream.etl.tools.Replay;
 import org.apache.flink.api.common.JobStatus;
@@ -106,12 +103,7 @@ class ReplayITCase {
                 "clickhouse.database", database,
                 "clickhouse.sink.flush-interval", "200ms",
                 "device.enabled", "false")).with("redis.key-prefix", TestStack.unique("it"));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        env.enableCheckpointing(500);
-        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.events(config, Map.of()),
-                ClickHouseSink.sessions(config, Map.of()),
-                KafkaSinks.deadLetters(config));
+        StreamExecutionEnvironment env = TestStack.job(config, 500);
         return env.executeAsync(ClickstreamJob.DEFAULT_JOB_NAME);
     }
 

@@ -1,10 +1,6 @@
 package io.clickstream.etl.it;
 
-import io.clickstream.etl.ClickstreamJob;
-import io.clickstream.etl.clickhouse.ClickHouseSink;
 import io.clickstream.etl.config.JobConfig;
-import io.clickstream.etl.kafka.KafkaSinks;
-import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.session.RedisSessionStore;
 import io.clickstream.etl.testing.TestStack;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -110,11 +106,7 @@ class SessionReplayITCase {
         s.put("clickhouse.database", database);
         s.put("kafka.group-id", TestStack.unique("g"));
         JobConfig config = JobConfig.of(s);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.events(config, Map.of()),
-                ClickHouseSink.sessions(config, Map.of()),
-                KafkaSinks.deadLetters(config));
+        StreamExecutionEnvironment env = TestStack.job(config, 0);
         env.execute("SessionReplayITCase");
         return database;
     }

@@ -1,14 +1,9 @@
 package io.clickstream.etl.it;
 
-import io.clickstream.etl.ClickstreamJob;
-import io.clickstream.etl.clickhouse.ClickHouseSink;
 import io.clickstream.etl.config.JobConfig;
-import io.clickstream.etl.kafka.KafkaSinks;
-import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.testing.TestStack;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -64,15 +59,7 @@ class StartPositionITCase {
     }
 
     private static JobClient start(JobConfig config, boolean checkpointing) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        if (checkpointing) {
-            env.enableCheckpointing(500);
-        }
-        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.events(config, Map.of()),
-                ClickHouseSink.sessions(config, Map.of()),
-                KafkaSinks.deadLetters(config));
-        return env.executeAsync();
+        return TestStack.job(config, checkpointing ? 500 : 0).executeAsync();
     }
 
     /** Events e{from}..e{from+count-1}, record time base + i seconds, event time 10 ms earlier. */

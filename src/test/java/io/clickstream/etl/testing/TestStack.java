@@ -1,9 +1,15 @@
 package io.clickstream.etl.testing;
 
+import io.clickstream.etl.ClickstreamJob;
 import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
+import io.clickstream.etl.clickhouse.ClickHouseSink;
+import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.kafka.KafkaSinks;
+import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.clickhouse.ClickHouseSql;
 import io.clickstream.etl.clickhouse.Migrator;
 import io.clickstream.etl.kafka.Topics;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -66,6 +72,21 @@ public final class TestStack {
                 "redis.host", redis[0],
                 "redis.port", redis[1],
                 "redis.key-prefix", unique("it"));
+    }
+
+    /**
+     * The production job graph (ClickstreamJob.build with the real Kafka source, ClickHouse and dead-letter sinks) on
+     * the test MiniCluster, parallelism 2; checkpointing every {@code checkpointMs} when positive.
+     */
+    public static StreamExecutionEnvironment job(JobConfig config, long checkpointMs) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        if (checkpointMs > 0) {
+            env.enableCheckpointing(checkpointMs);
+        }
+        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.events(config, Map.of()),
+                ClickHouseSink.sessions(config, Map.of()), KafkaSinks.deadLetters(config));
+        return env;
     }
 
     public static String cluster() {
@@ -208,7 +229,13 @@ public final class TestStack {
         List<String> command = new ArrayList<>(List.of("bash", script.toString()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).inheritIO().start();
-        if (!process.waitFor(180, TimeUnit.SECONDS) || process.exitValue() != 0) {
+        if (!process.waitFor(180, TimeUnit.SECONDS)) {
+            // A child left running keeps the test JVM's output open and Maven waiting for it forever.
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            throw new IllegalStateException(script + " " + String.join(" ", args) + " did not finish in 180 s");
+        }
+        if (process.exitValue() != 0) {
             throw new IllegalStateException(script + " " + String.join(" ", args) + " failed");
         }
     }
