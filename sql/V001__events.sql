@@ -1,4 +1,4 @@
--- Events: one row per accepted input event.
+-- Events: one row per accepted input event, with its session, geo and device.
 -- Runs on ClickHouse 18.16 and current versions. Placeholders: ${database}, ${cluster} (tools.Migrate fills
 -- them in). Statements end with ';' at the end of a line.
 --
@@ -25,7 +25,22 @@ CREATE TABLE IF NOT EXISTS ${database}.events_local ON CLUSTER ${cluster}
     kafka_topic     LowCardinality(String),
     kafka_partition UInt32,
     kafka_offset    UInt64,
-    version         UInt64
+    version         UInt64,
+    country_code    LowCardinality(String),
+    country         LowCardinality(String),
+    region          LowCardinality(String),
+    city            String,
+    latitude        Nullable(Float64),
+    longitude       Nullable(Float64),
+    browser         LowCardinality(String),
+    browser_version LowCardinality(String),
+    os              LowCardinality(String),
+    os_version      LowCardinality(String),
+    device_type     LowCardinality(String),
+    is_bot          UInt8,
+    session_id      String,
+    session_number  UInt32,
+    session_index   UInt32
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/${database}/events_local', '{replica}', version)
 PARTITION BY dt
@@ -54,6 +69,21 @@ CREATE TABLE IF NOT EXISTS ${database}.events ON CLUSTER ${cluster}
     kafka_topic     LowCardinality(String),
     kafka_partition UInt32,
     kafka_offset    UInt64,
-    version         UInt64
+    version         UInt64,
+    country_code    LowCardinality(String),
+    country         LowCardinality(String),
+    region          LowCardinality(String),
+    city            String,
+    latitude        Nullable(Float64),
+    longitude       Nullable(Float64),
+    browser         LowCardinality(String),
+    browser_version LowCardinality(String),
+    os              LowCardinality(String),
+    os_version      LowCardinality(String),
+    device_type     LowCardinality(String),
+    is_bot          UInt8,
+    session_id      String,
+    session_number  UInt32,
+    session_index   UInt32
 )
 ENGINE = Distributed(${cluster}, ${database}, events_local, cityHash64(user_id));

@@ -32,6 +32,11 @@ public final class ClickHouseEndpoints implements Serializable {
                 config.clickHousePassword(env), config.get(Options.SINK_REQUEST_TIMEOUT));
     }
 
+    /** The same endpoints with another read timeout (ON CLUSTER DDL waits for every host, up to minutes). */
+    public ClickHouseEndpoints withSocketTimeout(Duration timeout) {
+        return new ClickHouseEndpoints(urls, user, password, timeout);
+    }
+
     public List<String> urls() {
         return urls;
     }

@@ -4,7 +4,7 @@ import io.clickstream.etl.session.SessionRow;
 
 import java.util.List;
 
-/** The columns of the sessions table (sql/V004__sessions_table.sql) and their RowBinary encoding. */
+/** The columns of the sessions table (sql/V002__sessions.sql) and their RowBinary encoding. */
 public final class SessionRowEncoder implements RowEncoder<SessionRow> {
     private static final long serialVersionUID = 1L;
     public static final SessionRowEncoder INSTANCE = new SessionRowEncoder();

@@ -8,6 +8,7 @@ import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
@@ -33,7 +34,9 @@ public final class Migrate {
         JobConfig config = cli.config();
         String dir = cli.get("sql-dir", null);
         List<Migration> migrations = Migrator.load(dir == null ? null : Path.of(dir));
-        try (ClickHouseSql sql = new ClickHouseSql(ClickHouseEndpoints.from(config, System.getenv()))) {
+        // ON CLUSTER DDL answers once every host ran it (distributed_ddl_task_timeout, 180 s by default).
+        try (ClickHouseSql sql = new ClickHouseSql(ClickHouseEndpoints.from(config, System.getenv())
+                .withSocketTimeout(Duration.ofMinutes(10)))) {
             System.out.println("migrating " + config.get(Options.CLICKHOUSE_DATABASE) + " on cluster "
                     + config.get(Options.CLICKHOUSE_CLUSTER) + " via " + sql.url());
             new Migrator(sql::execute, config.get(Options.CLICKHOUSE_DATABASE), config.get(Options.CLICKHOUSE_CLUSTER),

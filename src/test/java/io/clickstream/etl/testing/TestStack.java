@@ -141,7 +141,7 @@ public final class TestStack {
     /** A new database with the project's schema, through the real migration path. */
     public static String migratedDatabase() throws Exception {
         String db = unique("it");
-        try (ClickHouseSql sql = new ClickHouseSql(clickHouse())) {
+        try (ClickHouseSql sql = new ClickHouseSql(clickHouse().withSocketTimeout(Duration.ofMinutes(10)))) {
             new Migrator(sql::execute, db, cluster(), new PrintStream(new ByteArrayOutputStream()))
                     .migrate(Migrator.load(Path.of("sql")), false);
         }
