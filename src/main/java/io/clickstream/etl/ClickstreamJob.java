@@ -15,7 +15,7 @@ import io.clickstream.etl.kafka.KafkaSinks;
 import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.parse.ParseEventsFunction;
 import io.clickstream.etl.parse.ParseLimits;
-import io.clickstream.etl.session.RedisSessionStore;
+import io.clickstream.etl.redis.RedisSettings;
 import io.clickstream.etl.session.SessionOperator;
 import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.session.SessionRules;
@@ -99,13 +99,7 @@ public final class ClickstreamJob {
                 config.get(Options.SESSION_MIDNIGHT_ZONE) == null ? null : ZoneId.of(config.get(Options.SESSION_MIDNIGHT_ZONE)),
                 config.get(Options.SESSION_MAX_LENGTH), config.get(Options.SESSION_HISTORY),
                 config.get(Options.SESSION_MAX_EVENTS));
-        String host = config.get(Options.REDIS_HOST);
-        int port = config.get(Options.REDIS_PORT);
-        String user = config.get(Options.REDIS_USER);
-        String password = config.redisPassword(System.getenv());
-        int timeoutMs = (int) config.get(Options.REDIS_TIMEOUT).toMillis();
-        String prefix = config.get(Options.REDIS_KEY_PREFIX);
-        return new SessionOperator(rules, () -> new RedisSessionStore(host, port, user, password, timeoutMs, prefix),
+        return new SessionOperator(rules, RedisSettings.from(config, System.getenv()).store("session"),
                 config.get(Options.SESSION_BATCH_SIZE), config.get(Options.SESSION_BATCH_DELAY).toMillis(),
                 config.get(Options.SESSION_STATE_TTL).toMillis(), config.get(Options.SESSION_CACHE_SIZE), 10_000);
     }

@@ -1,7 +1,7 @@
 package io.clickstream.etl.it;
 
 import io.clickstream.etl.config.JobConfig;
-import io.clickstream.etl.session.RedisSessionStore;
+import io.clickstream.etl.redis.RedisBlobStore;
 import io.clickstream.etl.testing.TestStack;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -95,7 +95,7 @@ class SessionReplayITCase {
 
         String[] redis = TestStack.redis().split(":");
         try (Jedis jedis = new Jedis(redis[0], Integer.parseInt(redis[1]))) {
-            byte[] key = RedisSessionStore.key(settings.get("redis.key-prefix"), "user-7");
+            byte[] key = RedisBlobStore.key(settings.get("redis.key-prefix"), "session", "user-7");
             assertThat(jedis.pttl(key)).as("state expires").isPositive();
         }
     }

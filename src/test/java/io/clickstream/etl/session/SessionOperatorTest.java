@@ -1,6 +1,7 @@
 package io.clickstream.etl.session;
 
 import io.clickstream.etl.event.Event;
+import io.clickstream.etl.testing.FakeBlobStore;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class SessionOperatorTest {
     /** Stores by name, so the operator's serializable factory can find them. */
-    private static final Map<String, FakeStore> STORES = new ConcurrentHashMap<>();
+    private static final Map<String, FakeBlobStore> STORES = new ConcurrentHashMap<>();
     private final String storeName = "store-" + System.nanoTime();
     private final List<OneInputStreamOperatorTestHarness<Event, Event>> harnesses = new ArrayList<>();
 
@@ -28,8 +29,8 @@ class SessionOperatorTest {
         STORES.remove(storeName);
     }
 
-    private FakeStore store() {
-        return STORES.computeIfAbsent(storeName, n -> new FakeStore());
+    private FakeBlobStore store() {
+        return STORES.computeIfAbsent(storeName, n -> new FakeBlobStore());
     }
 
     private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize) throws Exception {
@@ -207,7 +208,7 @@ class SessionOperatorTest {
 
     /** A fresh store for a second, independent run inside one test. */
     private void storeName2() {
-        STORES.put(storeName, new FakeStore());
+        STORES.put(storeName, new FakeBlobStore());
     }
 
     @Test
@@ -226,38 +227,5 @@ class SessionOperatorTest {
         assertThat(first.events).isEqualTo(2);
         assertThat(first.sources).containsExactly("app", "web");
         assertThat(first.end - first.start).isEqualTo(5 * 60_000L);
-    }
-
-    /** Redis in a map; counts calls (round trips) and can fail the next n calls. */
-    static final class FakeStore implements SessionStore {
-        final Map<String, byte[]> data = new ConcurrentHashMap<>();
-        final AtomicInteger calls = new AtomicInteger();
-        final AtomicInteger failNext = new AtomicInteger();
-        final AtomicInteger failures = new AtomicInteger();
-
-        private void maybeFail() {
-            if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                failures.incrementAndGet();
-                throw new IllegalStateException("Redis is down");
-            }
-            calls.incrementAndGet();
-        }
-
-        @Override
-        public List<byte[]> load(List<String> userIds) {
-            maybeFail();
-            List<byte[]> out = new ArrayList<>();
-            userIds.forEach(u -> out.add(data.get(u)));
-            return out;
-        }
-
-        @Override
-        public void store(Map<String, byte[]> histories, long ttlMs) {
-            maybeFail();
-            data.putAll(histories);
-        }
-
-        @Override
-        public void close() {}
     }
 }

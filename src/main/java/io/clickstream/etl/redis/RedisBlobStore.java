@@ -1,4 +1,4 @@
-package io.clickstream.etl.session;
+package io.clickstream.etl.redis;
 
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -11,37 +11,38 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * User histories in Redis, one key per user: {@code <prefix>:session:<user_id>} holding {@link UserHistory}'s binary
- * form, with a TTL refreshed on every write. Loads are one MGET, stores one pipeline: one round trip each per batch.
+ * Binary values in Redis under {@code <prefix>:<namespace>:<key>} (namespace: session, funnel, join), with a TTL
+ * refreshed on every write. Loads are one MGET, stores one pipeline: one round trip each per batch.
  * One connection per task; a connection that failed is replaced on the next call.
  */
-public final class RedisSessionStore implements SessionStore {
+public final class RedisBlobStore implements BlobStore {
     private final HostAndPort address;
     private final DefaultJedisClientConfig clientConfig;
     private final String prefix;
     private Jedis jedis;
 
-    public RedisSessionStore(String host, int port, String user, String password, int timeoutMs, String keyPrefix) {
-        this.address = new HostAndPort(host, port);
+    public RedisBlobStore(RedisSettings settings, String namespace) {
+        this.address = new HostAndPort(settings.host(), settings.port());
         // Plain RESP2 GET/SET/MGET: no protocol negotiation (Jedis warns on every connection otherwise).
         DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(timeoutMs).socketTimeoutMillis(timeoutMs).autoNegotiateProtocol(false);
-        if (password != null && !password.isEmpty()) {
-            b.password(password);
-            if (user != null && !user.isEmpty()) {
-                b.user(user);
+                .connectionTimeoutMillis(settings.timeoutMs()).socketTimeoutMillis(settings.timeoutMs())
+                .autoNegotiateProtocol(false);
+        if (settings.password() != null && !settings.password().isEmpty()) {
+            b.password(settings.password());
+            if (settings.user() != null && !settings.user().isEmpty()) {
+                b.user(settings.user());
             }
         }
         this.clientConfig = b.build();
-        this.prefix = keyPrefix + ":session:";
+        this.prefix = settings.keyPrefix() + ":" + namespace + ":";
     }
 
-    public static byte[] key(String prefix, String userId) {
-        return (prefix + ":session:" + userId).getBytes(StandardCharsets.UTF_8);
+    public static byte[] key(String prefix, String namespace, String key) {
+        return (prefix + ":" + namespace + ":" + key).getBytes(StandardCharsets.UTF_8);
     }
 
-    private byte[] key(String userId) {
-        return (prefix + userId).getBytes(StandardCharsets.UTF_8);
+    private byte[] key(String k) {
+        return (prefix + k).getBytes(StandardCharsets.UTF_8);
     }
 
     private Jedis connection() {
@@ -53,13 +54,13 @@ public final class RedisSessionStore implements SessionStore {
     }
 
     @Override
-    public List<byte[]> load(List<String> userIds) {
-        byte[][] keys = new byte[userIds.size()][];
-        for (int i = 0; i < keys.length; i++) {
-            keys[i] = key(userIds.get(i));
+    public List<byte[]> load(List<String> keys) {
+        byte[][] raw = new byte[keys.size()][];
+        for (int i = 0; i < raw.length; i++) {
+            raw[i] = key(keys.get(i));
         }
         try {
-            return connection().mget(keys);
+            return connection().mget(raw);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -67,11 +68,11 @@ public final class RedisSessionStore implements SessionStore {
     }
 
     @Override
-    public void store(Map<String, byte[]> histories, long ttlMs) {
+    public void store(Map<String, byte[]> values, long ttlMs) {
         try {
             Pipeline p = connection().pipelined();
             SetParams expiry = SetParams.setParams().px(ttlMs);
-            histories.forEach((user, bytes) -> p.set(key(user), bytes, expiry));
+            values.forEach((k, bytes) -> p.set(key(k), bytes, expiry));
             p.sync();
         } catch (RuntimeException e) {
             close();

@@ -1,0 +1,171 @@
+package io.clickstream.etl.redis;
+
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The common frame of the operators that keep state in Redis (sessions, funnels, joins): events are processed in
+ * batches ({@code batchSize} events or every {@code batchDelayMs}) so that a batch costs one read and one write
+ * round trip, whatever its size. A batch is also completed before each checkpoint barrier and at the end of
+ * input, so a checkpoint never covers an event that has not been emitted. Redis failures are retried with backoff
+ * while the task waits (back-pressure): no event leaves without its state applied.
+ */
+public abstract class BatchingRedisOperator<IN, OUT> extends AbstractStreamOperator<OUT> implements BoundedOneInput {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(BatchingRedisOperator.class);
+
+    private final String metricGroup;
+    private final BlobStore.Factory storeFactory;
+    protected final int batchSize;
+    private final long batchDelayMs;
+    private final long maxBackoffMs;
+
+    protected transient BlobStore store;
+    private transient List<IN> buffer;
+    private transient MetricGroup metrics;
+    private transient Counter roundTrips;
+    private transient Counter redisFailures;
+    private transient Histogram redisLatencyMs;
+    private transient long eventsProcessed;
+
+    protected BatchingRedisOperator(String metricGroup, BlobStore.Factory storeFactory, int batchSize,
+                                    long batchDelayMs, long maxBackoffMs) {
+        this.metricGroup = metricGroup;
+        this.storeFactory = storeFactory;
+        this.batchSize = batchSize;
+        this.batchDelayMs = batchDelayMs;
+        this.maxBackoffMs = maxBackoffMs;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        store = storeFactory.open();
+        buffer = new ArrayList<>(batchSize);
+        metrics = getMetricGroup().addGroup(metricGroup);
+        roundTrips = metrics.counter("redisRoundTrips");
+        redisFailures = metrics.counter("redisFailures");
+        redisLatencyMs = metrics.histogram("redisLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        metrics.gauge("redisRoundTripsPerEvent",
+                () -> eventsProcessed == 0 ? 0.0 : (double) roundTrips.getCount() / eventsProcessed);
+        scheduleFlush();
+    }
+
+    /** This operator's metric group, for the subclass's own counters. */
+    protected MetricGroup metrics() {
+        return metrics;
+    }
+
+    private void scheduleFlush() {
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        getProcessingTimeService().registerTimer(now + batchDelayMs, t -> {
+            flush();
+            scheduleFlush();
+        });
+    }
+
+    /** Adds an event to the current batch, completing the batch when it is full. */
+    protected void add(IN event) throws Exception {
+        buffer.add(event);
+        if (buffer.size() >= batchSize) {
+            flush();
+        }
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        flush();
+    }
+
+    @Override
+    public void endInput() throws Exception {
+        flush();
+    }
+
+    @Override
+    public void finish() throws Exception {
+        flush();
+        super.finish();
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (store != null) {
+            store.close();
+        }
+        super.close();
+    }
+
+    /** Completes the current batch now. */
+    protected void flush() throws Exception {
+        if (buffer.isEmpty()) {
+            return;
+        }
+        List<IN> batch = new ArrayList<>(buffer);
+        buffer.clear();
+        processBatch(batch);
+        eventsProcessed += batch.size();
+    }
+
+    /** Applies the state to a batch and emits it; reads and writes go through {@link #load} and {@link #store}. */
+    protected abstract void processBatch(List<IN> batch) throws Exception;
+
+    protected void emit(OUT value) {
+        output.collect(new StreamRecord<>(value));
+    }
+
+    /** One MGET, retried until it succeeds. */
+    protected List<byte[]> load(List<String> keys) throws InterruptedException {
+        return withRetries(() -> store.load(keys));
+    }
+
+    /** One pipelined write, retried until it succeeds. */
+    protected void store(java.util.Map<String, byte[]> values, long ttlMs) throws InterruptedException {
+        if (values.isEmpty()) {
+            return;
+        }
+        withRetries(() -> {
+            store.store(values, ttlMs);
+            return null;
+        });
+    }
+
+    @FunctionalInterface
+    private interface RedisCall<T> {
+        T call() throws Exception;
+    }
+
+    private <T> T withRetries(RedisCall<T> call) throws InterruptedException {
+        long backoff = 100;
+        for (int attempt = 1; ; attempt++) {
+            long start = System.nanoTime();
+            try {
+                T result = call.call();
+                roundTrips.inc();
+                redisLatencyMs.update(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                return result;
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                redisFailures.inc();
+                if (attempt == 1 || attempt % 10 == 0) {
+                    LOG.warn("{}: Redis call failed (attempt {}), retrying in {} ms; events wait: {}",
+                            metricGroup, attempt, backoff, e.toString());
+                }
+                Thread.sleep(backoff);
+                backoff = Math.min(backoff * 2, maxBackoffMs);
+            }
+        }
+    }
+}
