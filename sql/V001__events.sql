@@ -6,6 +6,7 @@
 -- sorting key collapse on merge to the highest `version` (the Kafka record time), so a replayed event is stored
 -- once after merges, and at once with FINAL.
 -- uh: the user hash, MATERIALIZED so that FINAL and SAMPLE work together on 18.16.
+-- funnels: the funnels the event advanced and the step (1-based) it reached in each (docs/funnels.md).
 -- ts has second precision (no DateTime64 on 18.16); ts_ms holds the milliseconds.
 CREATE TABLE IF NOT EXISTS ${database}.events_local ON CLUSTER ${cluster}
 (
@@ -40,7 +41,8 @@ CREATE TABLE IF NOT EXISTS ${database}.events_local ON CLUSTER ${cluster}
     is_bot          UInt8,
     session_id      String,
     session_number  UInt32,
-    session_index   UInt32
+    session_index   UInt32,
+    funnels         Nested(id String, step UInt8)
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/${database}/events_local', '{replica}', version)
 PARTITION BY dt
@@ -84,6 +86,7 @@ CREATE TABLE IF NOT EXISTS ${database}.events ON CLUSTER ${cluster}
     is_bot          UInt8,
     session_id      String,
     session_number  UInt32,
-    session_index   UInt32
+    session_index   UInt32,
+    funnels         Nested(id String, step UInt8)
 )
 ENGINE = Distributed(${cluster}, ${database}, events_local, cityHash64(user_id));

@@ -11,6 +11,9 @@ import io.clickstream.etl.geo.GeoLookup;
 import io.clickstream.etl.event.DeadLetter;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.RawEvent;
+import io.clickstream.etl.funnel.FunnelOperator;
+import io.clickstream.etl.funnel.FunnelTopic;
+import io.clickstream.etl.funnel.FunnelUpdate;
 import io.clickstream.etl.kafka.KafkaSinks;
 import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.parse.ParseEventsFunction;
@@ -32,6 +35,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The clickstream ETL job. {@link #build} is the data flow, top to bottom; sources and sinks come in as
@@ -45,10 +49,27 @@ public final class ClickstreamJob {
 
     private ClickstreamJob() {}
 
-    public static void build(StreamExecutionEnvironment env, JobConfig config, Source<RawEvent, ?, ?> source,
-                             Sink<Event> eventSink, Sink<SessionRow> sessionSink, Sink<DeadLetter> deadLetterSink) {
+    /** What the job reads: the events, and the funnel definitions (a stream of changes, and all of them at start). */
+    public record Sources(Source<RawEvent, ?, ?> events, Source<FunnelUpdate, ?, ?> funnelDefinitions,
+                          FunnelOperator.Loader funnelLoader) {
+        /** The Kafka sources; creates the funnel definitions topic if it is missing (the source needs it to exist). */
+        public static Sources production(JobConfig config) throws Exception {
+            FunnelTopic.ensure(config);
+            return new Sources(KafkaSources.events(config), FunnelTopic.source(config), FunnelTopic.loader(config));
+        }
+    }
+
+    /** What the job writes. */
+    public record Sinks(Sink<Event> events, Sink<SessionRow> sessions, Sink<DeadLetter> deadLetters) {
+        public static Sinks production(JobConfig config, Map<String, String> env) {
+            return new Sinks(ClickHouseSink.events(config, env), ClickHouseSink.sessions(config, env),
+                    KafkaSinks.deadLetters(config));
+        }
+    }
+
+    public static void build(StreamExecutionEnvironment env, JobConfig config, Sources sources, Sinks sinks) {
         DataStream<RawEvent> raw = env
-                .fromSource(source, WatermarkStrategy.noWatermarks(), "Kafka events")
+                .fromSource(sources.events(), WatermarkStrategy.noWatermarks(), "Kafka events")
                 .uid("kafka-source");
 
         SingleOutputStreamOperator<Event> events = raw
@@ -71,7 +92,18 @@ public final class ClickstreamJob {
                 .uid("device")
                 .name("Device from user agent");
 
-        enriched.sinkTo(eventSink)
+        DataStream<FunnelUpdate> definitions = env
+                .fromSource(sources.funnelDefinitions(), WatermarkStrategy.noWatermarks(), "Funnel definitions")
+                .uid("funnel-definitions-source")
+                .setParallelism(1);
+
+        // The events keep their partitioning by user (forward from the session operator): one writer per session.
+        SingleOutputStreamOperator<Event> funnels = enriched
+                .connect(definitions.broadcast())
+                .transform("Funnels", TypeInformation.of(Event.class), funnelOperator(config, sources.funnelLoader()))
+                .uid("funnels");
+
+        funnels.sinkTo(sinks.events())
                 .uid("clickhouse-sink")
                 .name("ClickHouse events");
 
@@ -84,12 +116,12 @@ public final class ClickstreamJob {
                 .returns(SessionRow.class)
                 .uid("session-device")
                 .name("Session device")
-                .sinkTo(sessionSink)
+                .sinkTo(sinks.sessions())
                 .uid("clickhouse-sessions-sink")
                 .name("ClickHouse sessions");
 
         events.getSideOutput(ParseEventsFunction.DEAD_LETTERS)
-                .sinkTo(deadLetterSink)
+                .sinkTo(sinks.deadLetters())
                 .uid("dead-letter-sink")
                 .name("Dead letters to Kafka");
     }
@@ -102,6 +134,12 @@ public final class ClickstreamJob {
         return new SessionOperator(rules, RedisSettings.from(config, System.getenv()).store("session"),
                 config.get(Options.SESSION_BATCH_SIZE), config.get(Options.SESSION_BATCH_DELAY).toMillis(),
                 config.get(Options.SESSION_STATE_TTL).toMillis(), config.get(Options.SESSION_CACHE_SIZE), 10_000);
+    }
+
+    private static FunnelOperator funnelOperator(JobConfig config, FunnelOperator.Loader loader) {
+        return new FunnelOperator(RedisSettings.from(config, System.getenv()).store("funnel"), loader,
+                config.get(Options.SESSION_BATCH_SIZE), config.get(Options.SESSION_BATCH_DELAY).toMillis(),
+                config.get(Options.FUNNEL_STATE_TTL).toMillis(), config.get(Options.SESSION_CACHE_SIZE), 10_000);
     }
 
     private static GeoFunction.Factory geo(JobConfig config) {
@@ -139,8 +177,7 @@ public final class ClickstreamJob {
             LOG.warn("Checkpointing is off: Kafka offsets are not committed and the ClickHouse sink flushes only on "
                     + "size and time. Set execution.checkpointing.interval (flink-conf/config.yaml).");
         }
-        build(env, config, KafkaSources.events(config), ClickHouseSink.events(config, System.getenv()),
-                ClickHouseSink.sessions(config, System.getenv()), KafkaSinks.deadLetters(config));
+        build(env, config, Sources.production(config), Sinks.production(config, System.getenv()));
         env.execute(env.getConfiguration().getOptional(PipelineOptions.NAME).orElse(DEFAULT_JOB_NAME));
     }
 }

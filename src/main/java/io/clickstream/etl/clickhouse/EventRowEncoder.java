@@ -17,7 +17,7 @@ public final class EventRowEncoder implements RowEncoder<Event> {
             "user_agent", "props.key", "props.value", "kafka_topic", "kafka_partition", "kafka_offset", "version",
             "country_code", "country", "region", "city", "latitude", "longitude",
             "browser", "browser_version", "os", "os_version", "device_type", "is_bot",
-            "session_id", "session_number", "session_index");
+            "session_id", "session_number", "session_index", "funnels.id", "funnels.step");
 
     private static final long MILLIS_PER_DAY = 86_400_000L;
 
@@ -63,5 +63,7 @@ public final class EventRowEncoder implements RowEncoder<Event> {
         out.string(e.sessionId);
         out.uint32(e.sessionNumber);
         out.uint32(e.sessionIndex);
+        out.stringArray(e.funnelIds);
+        out.uint8Array(e.funnelSteps);
     }
 }

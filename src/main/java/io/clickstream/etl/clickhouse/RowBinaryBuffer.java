@@ -91,6 +91,14 @@ public final class RowBinaryBuffer {
         }
     }
 
+    public void uint8Array(int[] values) {
+        int n = values == null ? 0 : values.length;
+        varUInt(n);
+        for (int i = 0; i < n; i++) {
+            uint8(values[i]);
+        }
+    }
+
     private void ensure(int more) {
         if (size + more > buf.length) {
             buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));

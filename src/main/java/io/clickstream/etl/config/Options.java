@@ -235,6 +235,16 @@ public final class Options {
             Parsers::integer).defaultValue("20000").check(positiveInt())
             .describe("User agents whose parse is kept per parallel task.");
 
+    // -------------------------------------------------------------------------------------------- Funnels
+
+    public static final ConfigOption<String> FUNNEL_TOPIC = string("funnel.definitions-topic", "clickstream-funnels",
+            "Compacted topic of funnel definitions (key: funnel id, value: JSON, empty value: removed); see "
+                    + "docs/funnels.md. Changes apply while the job runs.");
+
+    public static final ConfigOption<Duration> FUNNEL_STATE_TTL = duration("funnel.state-ttl", "7d",
+            "How long a session's funnel progress and tags stay in Redis after its last change; replays within it "
+                    + "return the same tags from Redis.");
+
     // ------------------------------------------------------------------------------------------ helpers
 
     /** All options, in declaration order. */

@@ -8,7 +8,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Text to value, in the forms Flink's own configuration accepts ("500 ms", "30s", "16mb"). */
-final class Parsers {
+public final class Parsers {
     private static final Pattern AMOUNT = Pattern.compile("(\\d+)\\s*([a-zA-Z]*)");
 
     private Parsers() {}
@@ -49,7 +49,7 @@ final class Parsers {
         return items;
     }
 
-    static Duration duration(String text) {
+    public static Duration duration(String text) {
         Matcher m = AMOUNT.matcher(text);
         if (!m.matches()) {
             throw new IllegalArgumentException("expected a duration such as 500ms, 30s, 5min, 2h or 7d");

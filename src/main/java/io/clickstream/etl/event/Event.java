@@ -28,6 +28,10 @@ public class Event implements Enrichable {
     public int sessionNumber;
     public int sessionIndex;
 
+    // Funnels (FunnelOperator): the funnels this event advanced, and the step (1-based) it reached in each.
+    public String[] funnelIds = new String[0];
+    public int[] funnelSteps = new int[0];
+
     // Geo (from ip): empty strings and null coordinates when the address is unknown, private or missing.
     public String countryCode = "";
     public String country = "";

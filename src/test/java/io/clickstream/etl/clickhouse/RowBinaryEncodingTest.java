@@ -67,15 +67,28 @@ class RowBinaryEncodingTest {
         assertThat(seconds).isEqualTo(e.eventTime / 1000);
         assertThat(millis).isEqualTo(250);
         // The row ends with geo and device (4 empty strings, 2 null coordinates, 5 empty strings, is_bot 0) and the
-        // session (empty id, number 0, index 0) ...
-        byte[] tail = Arrays.copyOfRange(row, row.length - 21, row.length);
-        assertThat(tail).containsExactly(0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, /* session */ 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        // session (empty id, number 0, index 0) and the funnel tags (two empty arrays) ...
+        byte[] tail = Arrays.copyOfRange(row, row.length - 23, row.length);
+        assertThat(tail).containsExactly(0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, /* session */ 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                /* funnels */ 0, 0);
         // ... after version, which falls back to the event time when the record has no timestamp.
         long version = 0;
         for (int i = 0; i < 8; i++) {
-            version |= (row[row.length - 29 + i] & 0xFFL) << (8 * i);
+            version |= (row[row.length - 31 + i] & 0xFFL) << (8 * i);
         }
         assertThat(version).isEqualTo(e.eventTime);
+    }
+
+    @Test
+    void funnelTagsAreTwoParallelArrays() {
+        Event e = new Event();
+        e.funnelIds = new String[] {"ab", "c"};
+        e.funnelSteps = new int[] {2, 255};
+        RowBinaryBuffer b = new RowBinaryBuffer(1);
+        EventRowEncoder.INSTANCE.encode(e, b);
+        byte[] row = bytes(b);
+        byte[] tail = Arrays.copyOfRange(row, row.length - 9, row.length);
+        assertThat(tail).containsExactly(2, 2, 'a', 'b', 1, 'c', /* steps */ 2, 2, (byte) 255);
     }
 
     @Test

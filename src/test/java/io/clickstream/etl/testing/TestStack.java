@@ -78,14 +78,14 @@ public final class TestStack {
      * The production job graph (ClickstreamJob.build with the real Kafka source, ClickHouse and dead-letter sinks) on
      * the test MiniCluster, parallelism 2; checkpointing every {@code checkpointMs} when positive.
      */
-    public static StreamExecutionEnvironment job(JobConfig config, long checkpointMs) {
+    public static StreamExecutionEnvironment job(JobConfig config, long checkpointMs) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         if (checkpointMs > 0) {
             env.enableCheckpointing(checkpointMs);
         }
-        ClickstreamJob.build(env, config, KafkaSources.events(config), ClickHouseSink.events(config, Map.of()),
-                ClickHouseSink.sessions(config, Map.of()), KafkaSinks.deadLetters(config));
+        ClickstreamJob.build(env, config, ClickstreamJob.Sources.production(config),
+                ClickstreamJob.Sinks.production(config, Map.of()));
         return env;
     }
 

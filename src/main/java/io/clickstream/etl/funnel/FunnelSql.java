@@ -1,0 +1,106 @@
+package io.clickstream.etl.funnel;
+
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.StringJoiner;
+
+/**
+ * The retroactive side of funnels: the SQL that computes a definition's levels per session over the events
+ * already stored, and the SQL that reads the levels the stream tagged, both as "level, sessions" rows. The
+ * two use the same semantics as {@link FunnelTracker} (first matching step, inclusive window from the chain's
+ * start): sequential mode is ClickHouse's windowFunnel; strict mode, which 18.16's windowFunnel lacks, is
+ * written out over each session's time-ordered array of steps. Runs on 18.16 and current ClickHouse.
+ */
+public final class FunnelSql {
+    /** windowFunnel wants UInt32 times; milliseconds from the range's first day fit 49 days. */
+    public static final int MAX_RANGE_DAYS = 49;
+
+    private FunnelSql() {}
+
+    static String quote(String s) {
+        return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    static String number(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d) : String.valueOf(d);
+    }
+
+    /** multiIf(step 1 matches, 1, step 2 matches, 2, ..., 0): the first matching step, as the stream counts it. */
+    static String stepExpression(FunnelDefinition d) {
+        StringJoiner j = new StringJoiner(", ", "multiIf(", ", 0)");
+        List<FunnelDefinition.Step> steps = d.steps();
+        for (int i = 0; i < steps.size(); i++) {
+            j.add(stepCondition(steps.get(i))).add(String.valueOf(i + 1));
+        }
+        return j.toString();
+    }
+
+    private static String stepCondition(FunnelDefinition.Step s) {
+        StringJoiner and = new StringJoiner(" AND ", "(", ")");
+        if (s.eventType() != null) {
+            and.add("event_type = " + quote(s.eventType()));
+        }
+        s.conditions().forEach(c -> and.add(c.sql()));
+        return and.toString();
+    }
+
+    static void checkRange(LocalDate from, LocalDate to) {
+        if (to.isBefore(from)) {
+            throw new IllegalArgumentException("--to " + to + " is before --from " + from);
+        }
+        if (to.toEpochDay() - from.toEpochDay() + 1 > MAX_RANGE_DAYS) {
+            throw new IllegalArgumentException("at most " + MAX_RANGE_DAYS + " days per query (windowFunnel's UInt32 "
+                    + "millisecond times); split the range");
+        }
+    }
+
+    /**
+     * Each session's level under {@code d}, computed from the stored events whose day (UTC) is in [from, to],
+     * as rows "level \t sessions" (every session in the range, level 0 included). Replayed duplicates count once.
+     */
+    public static String retroactive(FunnelDefinition d, String table, LocalDate from, LocalDate to) {
+        checkRange(from, to);
+        long base = from.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        String events = "SELECT session_id, event_id, any(t) AS t, any(session_index) AS idx, any(step) AS step FROM ("
+                + "SELECT session_id, event_id, session_index, toUInt32(toUInt64(ts) * 1000 + ts_ms - " + base + ") AS t, "
+                + stepExpression(d) + " AS step FROM " + table
+                + " WHERE dt >= toDate('" + from + "') AND dt <= toDate('" + to + "')"
+                + ") GROUP BY session_id, event_id";
+        String perSession;
+        long window = d.windowMs();
+        if (d.mode() == FunnelDefinition.Mode.SEQUENTIAL) {
+            StringJoiner conds = new StringJoiner(", ");
+            for (int i = 1; i <= d.steps().size(); i++) {
+                conds.add("step = " + i);
+            }
+            perSession = "SELECT session_id, windowFunnel(" + window + ")(t, " + conds + ") AS level FROM (" + events
+                    + ") GROUP BY session_id";
+        } else {
+            // The session's events in stream order (time, then index in the session); from each step-1 event,
+            // the length of the run of consecutive steps within the window; the session's level is the longest.
+            perSession = "SELECT session_id, arraySort(groupArray((t, idx, step))) AS seq, "
+                    + "arrayMap(x -> x.1, seq) AS ts_, arrayMap(x -> x.3, seq) AS st_, "
+                    + "arrayReduce('max', arrayMap(i -> " + strictRun(1, d.steps().size(), window) + ", arrayEnumerate(st_))) AS level "
+                    + "FROM (" + events + ") GROUP BY session_id";
+        }
+        return "SELECT level, count() AS sessions FROM (" + perSession + ") GROUP BY level ORDER BY level FORMAT TabSeparated";
+    }
+
+    /** if(st_[i+k-1] = k AND within window, 1 + next, 0), unrolled over the steps. */
+    private static String strictRun(int k, int steps, long window) {
+        String at = k == 1 ? "i" : "i + " + (k - 1);
+        String cond = "st_[" + at + "] = " + k + (k == 1 ? "" : " AND ts_[" + at + "] <= ts_[i] + " + window);
+        String next = k == steps ? "1" : "1 + " + strictRun(k + 1, steps, window);
+        return "if(" + cond + ", " + next + ", 0)";
+    }
+
+    /** The levels the stream tagged: each session's highest tagged step for {@code funnelId}, as "level \t sessions". */
+    public static String streamed(String funnelId, String table, LocalDate from, LocalDate to) {
+        checkRange(from, to);
+        return "SELECT level, count() AS sessions FROM (SELECT session_id, max(fstep) AS level FROM " + table
+                + " ARRAY JOIN funnels.id AS fid, funnels.step AS fstep"
+                + " WHERE dt >= toDate('" + from + "') AND dt <= toDate('" + to + "') AND fid = " + quote(funnelId)
+                + " GROUP BY session_id) GROUP BY level ORDER BY level FORMAT TabSeparated";
+    }
+}

@@ -1,0 +1,155 @@
+package io.clickstream.etl.funnel;
+
+import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.config.Options;
+import io.clickstream.etl.kafka.Topics;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The funnel definitions topic: one record per version, keyed by funnel id, the definition's JSON as value, a
+ * null value (tombstone) to remove a funnel. Compacted, so it holds the latest version of every funnel forever;
+ * one partition, so offsets order all versions.
+ */
+public final class FunnelTopic {
+    private FunnelTopic() {}
+
+    /** The broadcast input: the whole topic from its start, then every later change. */
+    public static KafkaSource<FunnelUpdate> source(JobConfig config) {
+        KafkaSourceBuilder<FunnelUpdate> b = KafkaSource.<FunnelUpdate>builder()
+                .setBootstrapServers(config.get(Options.KAFKA_BOOTSTRAP_SERVERS))
+                .setTopics(config.get(Options.FUNNEL_TOPIC))
+                .setGroupId(config.get(Options.KAFKA_GROUP_ID) + "-funnels")
+                .setClientIdPrefix(config.get(Options.KAFKA_GROUP_ID) + "-funnels")
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setDeserializer(new Deserializer())
+                .setProperty("partition.discovery.interval.ms", "60000");
+        config.kafkaProperties().forEach(b::setProperty);
+        if (config.get(Options.KAFKA_BOUNDED)) {
+            b.setBounded(OffsetsInitializer.latest());
+        }
+        return b.build();
+    }
+
+    static FunnelUpdate update(String key, byte[] value, long timestamp, long offset) {
+        return new FunnelUpdate(key, timestamp, offset, value == null ? null : new String(value, StandardCharsets.UTF_8));
+    }
+
+    static final class Deserializer implements KafkaRecordDeserializationSchema<FunnelUpdate> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<FunnelUpdate> out) {
+            if (r.key() != null) { // a record without a funnel id cannot be a definition; the operator would reject it
+                out.collect(update(new String(r.key(), StandardCharsets.UTF_8), r.value(), r.timestamp(), r.offset()));
+            }
+        }
+
+        @Override
+        public TypeInformation<FunnelUpdate> getProducedType() {
+            return TypeInformation.of(FunnelUpdate.class);
+        }
+    }
+
+    /** Reads the topic from its start to the end offsets of this moment (an empty list if it does not exist). */
+    public static FunnelOperator.Loader loader(JobConfig config) {
+        Map<String, String> props = new HashMap<>(config.kafkaProperties());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
+        String topic = config.get(Options.FUNNEL_TOPIC);
+        return () -> readAll(props, topic);
+    }
+
+    static List<FunnelUpdate> readAll(Map<String, String> kafka, String topic) {
+        Properties p = new Properties();
+        p.putAll(kafka);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        List<FunnelUpdate> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = new ArrayList<>();
+            c.partitionsFor(topic, Duration.ofSeconds(30)).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
+            if (parts.isEmpty()) {
+                return out;
+            }
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts, Duration.ofSeconds(30));
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException("could not read funnel definitions topic " + topic + " to its end in 60 s");
+                }
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    if (r.key() != null && r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+                        out.add(update(new String(r.key(), StandardCharsets.UTF_8), r.value(), r.timestamp(), r.offset()));
+                    }
+                }
+            }
+        } catch (org.apache.kafka.common.errors.UnknownTopicOrPartitionException missing) {
+            return out;
+        }
+        return out;
+    }
+
+    /** Creates the configured topic (compacted, one partition) if it is missing. */
+    public static void ensure(JobConfig config) throws Exception {
+        Properties p = new Properties();
+        p.putAll(config.kafkaProperties());
+        p.put("bootstrap.servers", config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
+        try (Admin admin = Admin.create(p)) {
+            ensure(admin, config.get(Options.FUNNEL_TOPIC));
+        }
+    }
+
+    /** Creates the topic (compacted, one partition) if it is missing. */
+    public static void ensure(Admin admin, String topic) throws Exception {
+        Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        if (!existing.contains(topic)) {
+            NewTopic t = new NewTopic(topic, 1, (short) 1).configs(Map.of("cleanup.policy", "compact"));
+            try {
+                admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                    throw e;
+                }
+            }
+            Topics.awaitLeaders(admin, List.of(topic));
+        }
+    }
+
+    /** Publishes a version (definition JSON) or a removal (null); returns the record's timestamp and offset. */
+    public static RecordMetadata publish(Map<String, String> kafka, String topic, String funnelId, String definition)
+            throws Exception {
+        Properties p = new Properties();
+        p.putAll(kafka);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            return producer.send(new ProducerRecord<>(topic, funnelId, definition)).get(30, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.clickstream.etl.funnel;
+
+import io.clickstream.etl.event.Event;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Advances a session's funnels by one event; plain Java, the whole of the funnel semantics.
+ *
+ * <p>Sequential mode follows ClickHouse's windowFunnel exactly: a step-1 event starts a chain; an event of step k
+ * extends the latest chain that reached step k-1 if it is within the window of that chain's start (inclusive).
+ * Strict mode allows no other event between steps: any event that does not extend the chain ends it (a step-1
+ * event starts a new one). The level of a session is the highest step any chain reached; an event is tagged
+ * with a funnel when it raises that level. A changed definition (a new version) starts the session's progress in
+ * that funnel afresh.
+ */
+public final class FunnelTracker {
+
+    /** Whether the event changed {@code state} (then it must be stored). The event's tags are returned via {@code tags}. */
+    public boolean process(SessionFunnels state, Event e, List<FunnelVersions.Version> active, List<SessionFunnels.Tag> tags) {
+        if (e.sessionIndex <= state.maxIndex) {
+            tags.addAll(state.tagsAt(e.sessionIndex));
+            return false;
+        }
+        state.maxIndex = e.sessionIndex;
+        boolean changed = false;
+        Set<String> activeIds = new HashSet<>();
+        for (FunnelVersions.Version v : active) {
+            activeIds.add(v.funnelId());
+            FunnelDefinition d = v.definition();
+            SessionFunnels.Progress p = state.funnels.get(v.funnelId());
+            if (p == null || p.versionTime != v.publishTime() || p.versionOffset != v.offset()) {
+                p = new SessionFunnels.Progress(v.publishTime(), v.offset(), d.steps().size());
+                if (state.funnels.put(v.funnelId(), p) != null) {
+                    changed = true; // an old version's progress is dropped
+                }
+            }
+            int step = d.stepOf(e);
+            boolean moved = d.mode() == FunnelDefinition.Mode.SEQUENTIAL
+                    ? sequential(p, step, e.eventTime, d.windowMs())
+                    : strict(p, step, e.eventTime, d.windowMs());
+            if (moved) {
+                changed = true;
+                int level = d.mode() == FunnelDefinition.Mode.SEQUENTIAL ? highestStart(p) : p.chain;
+                if (level > p.level) {
+                    p.level = level;
+                    tags.add(new SessionFunnels.Tag(v.funnelId(), level));
+                }
+            }
+        }
+        if (state.funnels.keySet().retainAll(activeIds)) {
+            changed = true; // removed funnels
+        }
+        if (!tags.isEmpty()) {
+            state.tags.put(e.sessionIndex, List.copyOf(tags));
+            changed = true;
+        }
+        return changed;
+    }
+
+    private static boolean sequential(SessionFunnels.Progress p, int step, long time, long windowMs) {
+        if (step == 0) {
+            if (p.starts[0] == time) {
+                return false;
+            }
+            p.starts[0] = time;
+            return true;
+        }
+        if (step > 0 && p.starts[step - 1] >= 0 && time <= p.starts[step - 1] + windowMs
+                && p.starts[step] != p.starts[step - 1]) {
+            p.starts[step] = p.starts[step - 1];
+            return true;
+        }
+        return false;
+    }
+
+    private static boolean strict(SessionFunnels.Progress p, int step, long time, long windowMs) {
+        int before = p.chain;
+        long start = p.starts[0];
+        if (step == 0) {
+            p.chain = 1;
+            p.starts[0] = time;
+        } else if (step > 0 && p.chain == step && time <= p.starts[0] + windowMs) {
+            p.chain = step + 1;
+        } else {
+            p.chain = 0;
+            p.starts[0] = -1;
+        }
+        return p.chain != before || p.starts[0] != start;
+    }
+
+    private static int highestStart(SessionFunnels.Progress p) {
+        for (int k = p.starts.length - 1; k >= 0; k--) {
+            if (p.starts[k] >= 0) {
+                return k + 1;
+            }
+        }
+        return 0;
+    }
+}

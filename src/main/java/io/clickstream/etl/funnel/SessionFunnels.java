@@ -1,0 +1,142 @@
+package io.clickstream.etl.funnel;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The funnel progress of one session, stored in Redis under the session id. Besides each funnel's progress it
+ * remembers the tags it gave, by the event's index in the session, and the highest index it processed: an event at
+ * or below that index is a replay and gets its recorded tags back instead of being evaluated again.
+ */
+public final class SessionFunnels {
+    private static final byte FORMAT = 1;
+
+    /** Progress in one funnel under one version of its definition. */
+    static final class Progress {
+        final long versionTime;
+        final long versionOffset;
+        /** Highest step reached (1-based; 0 none). */
+        int level;
+        /** Sequential: starts[k] = start time of the latest chain that reached step k+1 (-1 none). Strict: starts[0]. */
+        final long[] starts;
+        /** Strict: the level of the chain ending at the previous event (0 none). */
+        int chain;
+
+        Progress(long versionTime, long versionOffset, int steps) {
+            this.versionTime = versionTime;
+            this.versionOffset = versionOffset;
+            this.starts = new long[steps];
+            java.util.Arrays.fill(starts, -1L);
+        }
+    }
+
+    /** A tag of a stored event: the funnel it advanced and the step it reached. */
+    public record Tag(String funnelId, int step) {}
+
+    int maxIndex = -1;
+    final Map<String, Progress> funnels = new TreeMap<>();
+    final Map<Integer, List<Tag>> tags = new TreeMap<>();
+
+    public List<Tag> tagsAt(int index) {
+        return tags.getOrDefault(index, List.of());
+    }
+
+    public int maxIndex() {
+        return maxIndex;
+    }
+
+    public byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 24 * tags.size());
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(FORMAT);
+            out.writeInt(maxIndex);
+            out.writeShort(funnels.size());
+            for (Map.Entry<String, Progress> e : funnels.entrySet()) {
+                Progress p = e.getValue();
+                out.writeUTF(e.getKey());
+                out.writeLong(p.versionTime);
+                out.writeLong(p.versionOffset);
+                out.writeByte(p.level);
+                out.writeByte(p.chain);
+                out.writeByte(p.starts.length);
+                for (long s : p.starts) {
+                    out.writeLong(s);
+                }
+            }
+            out.writeInt(tags.size());
+            for (Map.Entry<Integer, List<Tag>> e : tags.entrySet()) {
+                out.writeInt(e.getKey());
+                out.writeByte(e.getValue().size());
+                for (Tag t : e.getValue()) {
+                    out.writeUTF(t.funnelId());
+                    out.writeByte(t.step());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Reads {@link #toBytes}; null gives an empty state; anything else unreadable throws IllegalArgumentException. */
+    public static SessionFunnels fromBytes(byte[] bytes) {
+        SessionFunnels s = new SessionFunnels();
+        if (bytes == null) {
+            return s;
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            byte format = in.readByte();
+            if (format != FORMAT) {
+                throw new IllegalArgumentException("unknown funnel state format " + format);
+            }
+            s.maxIndex = in.readInt();
+            int n = in.readUnsignedShort();
+            for (int i = 0; i < n; i++) {
+                String id = in.readUTF();
+                long time = in.readLong();
+                long offset = in.readLong();
+                int level = in.readUnsignedByte();
+                int chain = in.readUnsignedByte();
+                Progress p = new Progress(time, offset, in.readUnsignedByte());
+                p.level = level;
+                p.chain = chain;
+                for (int k = 0; k < p.starts.length; k++) {
+                    p.starts[k] = in.readLong();
+                }
+                s.funnels.put(id, p);
+            }
+            int t = in.readInt();
+            for (int i = 0; i < t; i++) {
+                int index = in.readInt();
+                int count = in.readUnsignedByte();
+                List<Tag> list = new ArrayList<>(count);
+                for (int k = 0; k < count; k++) {
+                    list.add(new Tag(in.readUTF(), in.readUnsignedByte()));
+                }
+                s.tags.put(index, list);
+            }
+            if (in.available() > 0) {
+                throw new IllegalArgumentException("funnel state has " + in.available() + " trailing bytes");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("funnel state is truncated or damaged", e);
+        }
+        return s;
+    }
+
+    @Override
+    public String toString() {
+        Map<String, Integer> levels = new LinkedHashMap<>();
+        funnels.forEach((k, v) -> levels.put(k, v.level));
+        return "SessionFunnels{maxIndex=" + maxIndex + ", levels=" + levels + ", tags=" + tags + "}";
+    }
+}

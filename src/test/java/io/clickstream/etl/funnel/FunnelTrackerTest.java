@@ -1,0 +1,158 @@
+package io.clickstream.etl.funnel;
+
+import io.clickstream.etl.event.Event;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class FunnelTrackerTest {
+    private static final String STEPS = "[{\"event_type\": \"a\"}, {\"event_type\": \"b\"}, {\"event_type\": \"c\"}]";
+
+    private final FunnelTracker tracker = new FunnelTracker();
+    private final FunnelVersions versions = new FunnelVersions();
+    private final SessionFunnels state = new SessionFunnels();
+    private int index;
+
+    private void define(String id, String mode, String window, long at) {
+        versions.add(new FunnelUpdate(id, at, at, "{\"id\": \"" + id + "\", \"mode\": \"" + mode + "\""
+                + (window == null ? "" : ", \"window\": \"" + window + "\"") + ", \"steps\": " + STEPS + "}"));
+    }
+
+    /** Feeds events "type@second" (published at that second too); returns each event's tags as "funnel:step". */
+    private List<String> feed(String... events) {
+        List<String> out = new ArrayList<>();
+        for (String spec : events) {
+            String[] p = spec.split("@");
+            Event e = new Event();
+            e.eventType = p[0];
+            e.eventTime = Long.parseLong(p[1]) * 1000;
+            e.kafkaTimestamp = e.eventTime;
+            e.sessionIndex = index++;
+            out.add(tags(e));
+        }
+        return out;
+    }
+
+    private String tags(Event e) {
+        List<SessionFunnels.Tag> tags = new ArrayList<>();
+        tracker.process(state, e, versions.activeAt(e.kafkaTimestamp), tags);
+        return tags.stream().map(t -> t.funnelId() + ":" + t.step()).reduce((a, b) -> a + " " + b).orElse("-");
+    }
+
+    @Test
+    void sequentialAllowsOtherEventsBetweenSteps() {
+        define("f", "sequential", null, 0);
+        assertThat(feed("a@1", "x@2", "b@3", "x@4", "a@5", "c@6")).containsExactly("f:1", "-", "f:2", "-", "-", "f:3");
+    }
+
+    @Test
+    void sequentialNeedsTheStepsInOrder() {
+        define("f", "sequential", null, 0);
+        assertThat(feed("b@1", "c@2", "a@3", "c@4", "b@5")).containsExactly("-", "-", "f:1", "-", "f:2");
+    }
+
+    @Test
+    void strictEndsTheChainAtAnyOtherEvent() {
+        define("f", "strict", null, 0);
+        assertThat(feed("a@1", "x@2", "b@3", "a@4", "b@5", "x@6", "c@7")).containsExactly("f:1", "-", "-", "-", "f:2", "-", "-");
+    }
+
+    @Test
+    void strictCountsConsecutiveSteps() {
+        define("f", "strict", null, 0);
+        assertThat(feed("a@1", "b@2", "c@3")).containsExactly("f:1", "f:2", "f:3");
+    }
+
+    @Test
+    void windowIsMeasuredFromTheChainStartInclusively() {
+        define("f", "sequential", "10s", 0);
+        assertThat(feed("a@0", "b@5", "c@11")).containsExactly("f:1", "f:2", "-");
+    }
+
+    @Test
+    void windowBoundaryItselfStillCounts() {
+        define("f", "sequential", "10s", 0);
+        assertThat(feed("a@0", "b@5", "c@10")).containsExactly("f:1", "f:2", "f:3");
+    }
+
+    @Test
+    void aLaterStartGivesAChainThatFitsTheWindow() {
+        // windowFunnel keeps the latest start per step: the second 'a' opens a chain that 'b' and 'c' complete in time.
+        define("f", "sequential", "10s", 0);
+        assertThat(feed("a@0", "a@20", "b@25", "c@29")).containsExactly("f:1", "-", "f:2", "f:3");
+    }
+
+    @Test
+    void strictWindowAlsoCounts() {
+        define("f", "strict", "10s", 0);
+        assertThat(feed("a@0", "b@5", "c@11", "a@12", "b@13", "c@14")).containsExactly("f:1", "f:2", "-", "-", "-", "f:3");
+    }
+
+    @Test
+    void levelsOnlyRiseAndEachStepIsTaggedOnce() {
+        define("f", "sequential", null, 0);
+        assertThat(feed("a@1", "b@2", "a@3", "b@4", "c@5", "c@6")).containsExactly("f:1", "f:2", "-", "-", "f:3", "-");
+    }
+
+    @Test
+    void severalFunnelsTagTheSameEvent() {
+        define("f", "sequential", null, 0);
+        define("g", "strict", null, 0);
+        assertThat(feed("a@1", "b@2")).containsExactly("f:1 g:1", "f:2 g:2");
+    }
+
+    @Test
+    void aDefinitionAppliesToEventsPublishedFromItsTimeOn() {
+        define("f", "sequential", null, 3_000);
+        assertThat(feed("a@1", "b@2", "a@3", "b@4")).containsExactly("-", "-", "f:1", "f:2");
+    }
+
+    @Test
+    void aChangedDefinitionStartsSessionsInProgressAfresh() {
+        define("f", "sequential", null, 0);
+        assertThat(feed("a@1", "b@2")).containsExactly("f:1", "f:2");
+        define("f", "sequential", null, 3_000); // same steps, new version
+        assertThat(feed("c@3", "a@4", "b@5", "c@6")).containsExactly("-", "f:1", "f:2", "f:3");
+    }
+
+    @Test
+    void aRemovedFunnelTagsNothingMore() {
+        define("f", "sequential", null, 0);
+        assertThat(feed("a@1")).containsExactly("f:1");
+        versions.add(new FunnelUpdate("f", 2_000, 2_000, null));
+        assertThat(feed("b@2", "c@3")).containsExactly("-", "-");
+        assertThat(state.funnels).isEmpty();
+    }
+
+    @Test
+    void replayedEventsGetTheirRecordedTagsEvenAfterTheDefinitionChanged() {
+        define("f", "sequential", null, 0);
+        assertThat(feed("a@1", "x@2", "b@3")).containsExactly("f:1", "-", "f:2");
+        versions.add(new FunnelUpdate("f", 500, 500, null)); // even a removal between must not change the past
+        index = 0;
+        assertThat(feed("a@1", "x@2", "b@3")).containsExactly("f:1", "-", "f:2");
+    }
+
+    @Test
+    void stateSurvivesItsBinaryForm() {
+        define("f", "sequential", "1h", 0);
+        define("g", "strict", null, 0);
+        feed("a@1", "b@2");
+        SessionFunnels copy = SessionFunnels.fromBytes(state.toBytes());
+        assertThat(copy.toString()).isEqualTo(state.toString());
+        assertThat(copy.toBytes()).isEqualTo(state.toBytes());
+        assertThat(copy.tagsAt(1)).containsExactly(new SessionFunnels.Tag("f", 2), new SessionFunnels.Tag("g", 2));
+    }
+
+    @Test
+    void unreadableStateIsReportedNotMisread() {
+        assertThat(SessionFunnels.fromBytes(null).maxIndex()).isEqualTo(-1);
+        for (byte[] bad : List.of(new byte[0], new byte[] {9}, new byte[] {1, 0}, "garbage".getBytes())) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SessionFunnels.fromBytes(bad))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+}
