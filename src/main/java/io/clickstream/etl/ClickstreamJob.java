@@ -14,6 +14,8 @@ import io.clickstream.etl.event.RawEvent;
 import io.clickstream.etl.funnel.FunnelOperator;
 import io.clickstream.etl.funnel.FunnelTopic;
 import io.clickstream.etl.funnel.FunnelUpdate;
+import io.clickstream.etl.join.JoinOperator;
+import io.clickstream.etl.join.JoinRule;
 import io.clickstream.etl.kafka.KafkaSinks;
 import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.parse.ParseEventsFunction;
@@ -103,7 +105,11 @@ public final class ClickstreamJob {
                 .transform("Funnels", TypeInformation.of(Event.class), funnelOperator(config, sources.funnelLoader()))
                 .uid("funnels");
 
-        funnels.sinkTo(sinks.events())
+        SingleOutputStreamOperator<Event> joined = funnels
+                .transform("Cross-source joins", TypeInformation.of(Event.class), joinOperator(config))
+                .uid("joins");
+
+        joined.sinkTo(sinks.events())
                 .uid("clickhouse-sink")
                 .name("ClickHouse events");
 
@@ -140,6 +146,12 @@ public final class ClickstreamJob {
         return new FunnelOperator(RedisSettings.from(config, System.getenv()).store("funnel"), loader,
                 config.get(Options.SESSION_BATCH_SIZE), config.get(Options.SESSION_BATCH_DELAY).toMillis(),
                 config.get(Options.FUNNEL_STATE_TTL).toMillis(), config.get(Options.SESSION_CACHE_SIZE), 10_000);
+    }
+
+    private static JoinOperator joinOperator(JobConfig config) {
+        return new JoinOperator(JoinRule.parseAll(config.get(Options.JOIN_RULES)),
+                RedisSettings.from(config, System.getenv()).store("join"), config.get(Options.SESSION_BATCH_SIZE),
+                config.get(Options.SESSION_BATCH_DELAY).toMillis(), config.get(Options.JOIN_STATE_TTL).toMillis(), 10_000);
     }
 
     private static GeoFunction.Factory geo(JobConfig config) {

@@ -167,6 +167,8 @@ public final class JobConfig implements Serializable {
                 Map.Entry<String, JsonNode> e = fields.next();
                 flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), e.getValue(), out);
             }
+        } else if (node.isArray() && node.size() > 0 && node.get(0).isContainerNode()) {
+            out.put(prefix, node.toString()); // a list of objects (join.rules) stays JSON
         } else if (node.isArray()) {
             List<String> items = new ArrayList<>();
             node.forEach(n -> items.add(n.asText()));

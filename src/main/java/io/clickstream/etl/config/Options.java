@@ -202,14 +202,16 @@ public final class Options {
 
     public static final ConfigOption<Integer> SESSION_BATCH_SIZE = new Builder<>("session.batch-size", "integer",
             Parsers::integer).defaultValue("1000").check(positiveInt())
-            .describe("Events assigned per Redis round trip (at most two round trips per batch).");
+            .describe("Events per Redis batch in each Redis-backed step (sessions, funnels, joins): at most two round trips "
+                    + "per batch and step.");
 
     public static final ConfigOption<Duration> SESSION_BATCH_DELAY = duration("session.batch-delay", "100ms",
-            "Longest wait for a batch to fill; bounds the latency sessions add.");
+            "Longest wait for a batch to fill; bounds the latency each Redis-backed step adds.");
 
     public static final ConfigOption<Integer> SESSION_CACHE_SIZE = new Builder<>("session.cache-size", "integer",
             Parsers::integer).defaultValue("100000").check(positiveInt())
-            .describe("User states kept in memory per parallel task (each task is the only writer of its users).");
+            .describe("User histories (and as many sessions' funnel states) kept in memory per parallel task; each task is the "
+                    + "only writer of its users.");
 
     // ------------------------------------------------------------------------------------------------ Geo
 
@@ -244,6 +246,23 @@ public final class Options {
     public static final ConfigOption<Duration> FUNNEL_STATE_TTL = duration("funnel.state-ttl", "7d",
             "How long a session's funnel progress and tags stay in Redis after its last change; replays within it "
                     + "return the same tags from Redis.");
+
+    // ---------------------------------------------------------------------------------------------- Joins
+
+    public static final ConfigOption<String> JOIN_RULES = new Builder<>("join.rules", "json", Parsers::string)
+            .check(v -> {
+                try {
+                    io.clickstream.etl.join.JoinRule.parseAll(v);
+                    return null;
+                } catch (IllegalArgumentException e) {
+                    return e.getMessage();
+                }
+            }).describe("Cross-source rules: a list of {from, key, fields, into, name, prefix} (docs/funnels.md#joins); "
+                    + "events of the 'into' sources get 'fields' of the latest 'from' event with the same key. "
+                    + "Unset: no joins.");
+
+    public static final ConfigOption<Duration> JOIN_STATE_TTL = duration("join.state-ttl", "30d",
+            "How long the values of a join key stay in Redis after its last update.");
 
     // ------------------------------------------------------------------------------------------ helpers
 

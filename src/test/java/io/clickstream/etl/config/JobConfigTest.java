@@ -126,4 +126,18 @@ class JobConfigTest {
     void readmeConfigurationTableMatchesTheOptions() throws Exception {
         assertThat(Files.readString(Path.of("README.md"))).contains(ConfigDoc.markdown());
     }
+
+    @Test
+    void joinRulesAreAYamlListOfObjectsAndBadOnesNameTheRule(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("job.yaml");
+        Files.writeString(file, "join:\n  rules:\n    - from: profile\n      fields: [properties.age]\n"
+                + "    - name: video\n      from: catalog\n      key: properties.video_id\n      fields: [properties.title]\n");
+        JobConfig config = JobConfig.load(file, Map.of(), Map.of());
+        assertThat(io.clickstream.etl.join.JoinRule.parseAll(config.get(Options.JOIN_RULES)))
+                .extracting(io.clickstream.etl.join.JoinRule::name).containsExactly("profile", "video");
+
+        Files.writeString(file, "join.rules:\n  - from: profile\n    fields: [age]\n");
+        assertThatThrownBy(() -> JobConfig.load(file, Map.of(), Map.of()))
+                .hasMessageContaining("join.rules").hasMessageContaining("rule 1.fields: 'age' is not a field");
+    }
 }

@@ -1,0 +1,72 @@
+package io.clickstream.etl.join;
+
+import io.clickstream.etl.event.Event;
+import io.clickstream.etl.redis.BatchingRedisOperator;
+import io.clickstream.etl.redis.BlobStore;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Denormalization at processing time (join.rules): values of one source carried into the events of others,
+ * kept in Redis ({@code <prefix>:join:<rule>:<key>}) with a TTL. One read and one write per batch. A missing value
+ * leaves the event as it is; a rule never holds an event back except while Redis is unreachable.
+ */
+public class JoinOperator extends BatchingRedisOperator<Event, Event> implements OneInputStreamOperator<Event, Event> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(JoinOperator.class);
+
+    private final List<JoinRule> rules;
+    private final long ttlMs;
+
+    private transient Joiner joiner;
+    private transient Counter damaged;
+
+    public JoinOperator(List<JoinRule> rules, BlobStore.Factory storeFactory, int batchSize, long batchDelayMs,
+                        long ttlMs, long maxBackoffMs) {
+        super("joins", storeFactory, batchSize, batchDelayMs, maxBackoffMs);
+        this.rules = List.copyOf(rules);
+        this.ttlMs = ttlMs;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        joiner = new Joiner(rules);
+        damaged = metrics().counter("damagedValues");
+    }
+
+    @Override
+    public void processElement(StreamRecord<Event> element) throws Exception {
+        if (joiner.isEmpty()) {
+            output.collect(element);
+        } else {
+            add(element.getValue());
+        }
+    }
+
+    @Override
+    protected void processBatch(List<Event> batch) throws Exception {
+        List<String> keys = joiner.keys(batch);
+        Map<String, JoinedValues> stored = new HashMap<>();
+        if (!keys.isEmpty()) {
+            List<byte[]> loaded = load(keys);
+            for (int i = 0; i < keys.size(); i++) {
+                try {
+                    stored.put(keys.get(i), JoinedValues.fromBytes(loaded.get(i)));
+                } catch (IllegalArgumentException e) {
+                    damaged.inc();
+                    LOG.warn("Joined values under {} cannot be read ({}); starting afresh", keys.get(i), e.getMessage());
+                }
+            }
+        }
+        store(joiner.apply(batch, stored), ttlMs);
+        batch.forEach(this::emit);
+    }
+}

@@ -1,0 +1,120 @@
+package io.clickstream.etl.join;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The last few values a rule's source gave for one key, each with its event time, stored in Redis. A receiving
+ * event takes the latest version at or before its own time, so reprocessing it gives the same values even when
+ * the source has sent newer ones since.
+ */
+final class JoinedValues {
+    private static final byte FORMAT = 1;
+    static final int MAX_VERSIONS = 8;
+
+    record Version(long time, String eventId, List<String> names, List<String> values) {}
+
+    private static final Comparator<Version> ORDER = Comparator.comparingLong(Version::time).thenComparing(Version::eventId);
+
+    final List<Version> versions = new ArrayList<>();
+
+    /** Adds a version (no change if the same event is already there); returns whether anything changed. */
+    boolean add(Version v) {
+        for (Version old : versions) {
+            if (old.time() == v.time() && old.eventId().equals(v.eventId())) {
+                return false;
+            }
+        }
+        versions.add(v);
+        versions.sort(ORDER);
+        while (versions.size() > MAX_VERSIONS) {
+            versions.remove(0);
+        }
+        return true;
+    }
+
+    /** The latest version at or before {@code time}, or null. */
+    Version at(long time) {
+        Version found = null;
+        for (Version v : versions) {
+            if (v.time() <= time) {
+                found = v;
+            }
+        }
+        return found;
+    }
+
+    byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(FORMAT);
+            out.writeByte(versions.size());
+            for (Version v : versions) {
+                out.writeLong(v.time());
+                out.writeUTF(v.eventId());
+                out.writeShort(v.names().size());
+                for (int i = 0; i < v.names().size(); i++) {
+                    out.writeUTF(v.names().get(i));
+                    writeLong(out, v.values().get(i));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static JoinedValues fromBytes(byte[] bytes) {
+        JoinedValues j = new JoinedValues();
+        if (bytes == null) {
+            return j;
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            if (in.readByte() != FORMAT) {
+                throw new IllegalArgumentException("unknown joined-values format");
+            }
+            int n = in.readUnsignedByte();
+            for (int k = 0; k < n; k++) {
+                long time = in.readLong();
+                String id = in.readUTF();
+                int fields = in.readUnsignedShort();
+                List<String> names = new ArrayList<>(fields);
+                List<String> values = new ArrayList<>(fields);
+                for (int i = 0; i < fields; i++) {
+                    names.add(in.readUTF());
+                    values.add(readLong(in));
+                }
+                j.versions.add(new Version(time, id, names, values));
+            }
+            if (in.available() > 0) {
+                throw new IllegalArgumentException("joined values have trailing bytes");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("joined values are truncated or damaged", e);
+        }
+        return j;
+    }
+
+    /** writeUTF stops at 64 KB; property values may be longer (validation.max-field-length). */
+    private static void writeLong(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String readLong(DataInputStream in) throws IOException {
+        int len = in.readInt();
+        if (len < 0 || len > in.available()) {
+            throw new IOException("bad length " + len);
+        }
+        byte[] b = in.readNBytes(len);
+        return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,162 @@
+package io.clickstream.etl.join;
+
+import io.clickstream.etl.event.Event;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class JoinerTest {
+    private static final String PROFILE = "[{\"from\": \"profile\", \"fields\": [\"properties.age\", \"properties.country\"]}]";
+    private static final String VIDEO = "[{\"name\": \"video\", \"from\": \"catalog\", \"key\": \"properties.video_id\","
+            + " \"fields\": [\"properties.title\"], \"into\": [\"player\"], \"prefix\": \"video_\"}]";
+
+    /** Redis in a map: what apply() writes back is read by the next batch. */
+    private final Map<String, byte[]> redis = new HashMap<>();
+
+    private void run(String rules, Event... batch) {
+        Joiner j = new Joiner(JoinRule.parseAll(rules));
+        List<Event> events = List.of(batch);
+        Map<String, JoinedValues> stored = new HashMap<>();
+        for (String k : j.keys(events)) {
+            stored.put(k, JoinedValues.fromBytes(redis.get(k)));
+        }
+        redis.putAll(j.apply(events, stored));
+    }
+
+    private static Event ev(String id, String source, String user, long time, String... props) {
+        Event e = new Event();
+        e.eventId = id;
+        e.source = source;
+        e.userId = user;
+        e.eventTime = time;
+        e.propertyKeys = new String[props.length / 2];
+        e.propertyValues = new String[props.length / 2];
+        for (int i = 0; i < props.length / 2; i++) {
+            e.propertyKeys[i] = props[2 * i];
+            e.propertyValues[i] = props[2 * i + 1];
+        }
+        return e;
+    }
+
+    private static Map<String, String> props(Event e) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < e.propertyKeys.length; i++) {
+            m.put(e.propertyKeys[i], e.propertyValues[i]);
+        }
+        return m;
+    }
+
+    @Test
+    void laterEventsOfTheUserGetTheProfileFields() {
+        run(PROFILE, ev("p1", "profile", "u1", 100, "age", "31", "country", "NO"));
+        Event web = ev("w1", "web", "u1", 200, "page", "home");
+        Event other = ev("w2", "web", "u2", 200);
+        run(PROFILE, web, other);
+        assertThat(props(web)).containsExactly(Map.entry("page", "home"), Map.entry("profile.age", "31"),
+                Map.entry("profile.country", "NO"));
+        assertThat(props(other)).isEmpty();
+    }
+
+    @Test
+    void withinOneBatchOrderCounts() {
+        Event before = ev("w0", "web", "u1", 50);
+        Event after = ev("w1", "web", "u1", 150);
+        run(PROFILE, before, ev("p1", "profile", "u1", 100, "age", "31"), after);
+        assertThat(props(before)).isEmpty();
+        assertThat(props(after)).containsExactly(Map.entry("profile.age", "31"));
+    }
+
+    @Test
+    void anEventGetsTheValuesValidAtItsTimeSoReplaysAgree() {
+        run(PROFILE, ev("p1", "profile", "u1", 100, "age", "31"));
+        Event first = ev("w1", "web", "u1", 150);
+        run(PROFILE, first);
+        run(PROFILE, ev("p2", "profile", "u1", 300, "age", "32"));
+        Event replayed = ev("w1", "web", "u1", 150);
+        Event later = ev("w2", "web", "u1", 400);
+        run(PROFILE, replayed, later);
+        assertThat(props(first)).containsExactly(Map.entry("profile.age", "31"));
+        assertThat(props(replayed)).isEqualTo(props(first));
+        assertThat(props(later)).containsExactly(Map.entry("profile.age", "32"));
+    }
+
+    @Test
+    void missingValuesStayEmptyAndOwnPropertiesWin() {
+        run(PROFILE, ev("p1", "profile", "u1", 100, "age", "31")); // no country
+        Event e = ev("w1", "web", "u1", 200, "profile.age", "mine");
+        run(PROFILE, e);
+        assertThat(props(e)).containsExactly(Map.entry("profile.age", "mine"));
+    }
+
+    @Test
+    void aFieldKeyJoinsAcrossUsersAndOnlyIntoTheNamedSources() {
+        run(VIDEO, ev("c1", "catalog", "editor", 100, "video_id", "v9", "title", "Fjords"));
+        Event play = ev("x1", "player", "u7", 200, "video_id", "v9");
+        Event web = ev("x2", "web", "u7", 200, "video_id", "v9");
+        Event noKey = ev("x3", "player", "u7", 200);
+        run(VIDEO, play, web, noKey);
+        assertThat(props(play)).containsEntry("video_title", "Fjords");
+        assertThat(props(web)).doesNotContainKey("video_title");
+        assertThat(props(noKey)).isEmpty();
+    }
+
+    @Test
+    void keepsOnlyTheLastVersionsAndWritesOnlyWhatChanged() {
+        for (int i = 0; i < 20; i++) {
+            run(PROFILE, ev("p" + i, "profile", "u1", i, "age", String.valueOf(i)));
+        }
+        JoinedValues stored = JoinedValues.fromBytes(redis.get("profile:u1"));
+        assertThat(stored.versions).hasSize(JoinedValues.MAX_VERSIONS);
+        assertThat(stored.versions.get(0).values()).containsExactly("12");
+        Joiner j = new Joiner(JoinRule.parseAll(PROFILE));
+        Map<String, JoinedValues> again = new HashMap<>(Map.of("profile:u1", stored));
+        assertThat(j.apply(List.of(ev("p19", "profile", "u1", 19, "age", "19")), again)).isEmpty();
+    }
+
+    static Stream<Arguments> badRules() {
+        return Stream.of(
+                Arguments.of("{}", "expected a list of rules"),
+                Arguments.of("[1]", "rule 1: a rule is an object"),
+                Arguments.of("[{}]", "rule 1.from: expected a non-empty string"),
+                Arguments.of("[{\"from\": \"p\"}]", "rule 1.fields: missing"),
+                Arguments.of("[{\"from\": \"p\", \"fields\": []}]", "rule 1.fields: expected a non-empty list"),
+                Arguments.of("[{\"from\": \"p\", \"fields\": [\"age\"]}]", "rule 1.fields: 'age' is not a field"),
+                Arguments.of("[{\"from\": \"p\", \"key\": \"video\", \"fields\": [\"url\"]}]", "rule 1.key: 'video' is not a field"),
+                Arguments.of("[{\"from\": \"p\", \"fields\": [\"url\"], \"to\": [\"web\"]}]", "rule 1.to: unknown key"),
+                Arguments.of("[{\"from\": \"P Q\", \"fields\": [\"url\"]}]", "rule 1.name 'P Q'"),
+                Arguments.of("[{\"from\": \"p\", \"fields\": [\"url\"]}, {\"from\": \"p\", \"fields\": [\"os\"]}]",
+                        "rule 2: name 'p' is used twice"),
+                Arguments.of("[{\"from\": \"p\", \"fields\": [\"url\"]", "not valid JSON"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {1}")
+    @MethodSource("badRules")
+    void badRulesAreRejectedNamingTheRuleAndKey(String json, String message) {
+        assertThatThrownBy(() -> JoinRule.parseAll(json)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void noRulesMeansNoJoins() {
+        assertThat(JoinRule.parseAll(null)).isEmpty();
+        assertThat(JoinRule.parseAll("  ")).isEmpty();
+        assertThat(JoinRule.parseAll("[]")).isEmpty();
+        assertThat(new Joiner(new ArrayList<>()).isEmpty()).isTrue();
+    }
+
+    @Test
+    void damagedStoredValuesAreReported() {
+        assertThatThrownBy(() -> JoinedValues.fromBytes(new byte[] {1, 1, 0})).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> JoinedValues.fromBytes(new byte[] {7})).isInstanceOf(IllegalArgumentException.class);
+    }
+}
