@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole pipeline on this machine, from nothing: installs and starts the local stack (ZooKeeper, ClickHouse
 # 2 shards x 2 replicas, Redis, Kafka), applies the schema, builds the job jar, starts the job on a local Flink with
-# its web UI, produces a synthetic click stream (with 1% malformed inputs) and prints what landed in ClickHouse and
-# in the dead-letter topic.
+# its web UI, produces a synthetic click stream (with 1% malformed inputs) and prints what landed in ClickHouse,
+# in the dead-letter topic, and the conversion of the example funnels (flink-conf/funnels/) it publishes.
 #
 #   scripts/demo.sh [--events N] [--rate N] [--web-ui-port N] [--keep-running]
 #
@@ -64,6 +64,12 @@ job_running() { kill -0 "$JOB_PID" 2>/dev/null && curl -s "http://127.0.0.1:$UI_
 wait_for 120 "the job to run" job_running || { tail -30 "$LOG_DIR/job-demo.log"; die "the job did not start"; }
 echo "job running"
 
+step "Publishing the example funnels (flink-conf/funnels/*.json) while the job runs"
+for f in flink-conf/funnels/*.json; do
+  tool io.clickstream.etl.tools.Funnels publish --config "$CONFIG" --file "$f"
+done
+DAY_FROM=$(date -u -d "-7 hours" +%F)   # the generator spreads event times over the 6 hours before now
+
 step "Producing $EVENTS events at $RATE/s into $(grep '^kafka.topics:' "$CONFIG" | cut -d' ' -f2)"
 tool io.clickstream.etl.tools.EventGenerator --config "$CONFIG" --count "$EVENTS" --rate "$RATE" \
   --invalid-ratio 0.01 --seed "$(date +%s)" --summary "$STACK_DIR/demo-summary.json"
@@ -92,6 +98,11 @@ echo "Rows per replica (both replicas of a shard hold the same rows):"
 for n in "${CH_NODES[@]}"; do
   printf '  %s (shard %s): %s\n' "$n" "$(ch_shard "$n")" "$(ch_query "$n" "SELECT count() FROM clickstream.events_local")"
 done
+
+step "Funnel conversion of this run's days: computed from the stored events, next to the sessions the stream tagged"
+tool io.clickstream.etl.tools.Funnels report --config "$CONFIG" --id checkout --from "$DAY_FROM" --to "$(date -u +%F)"
+tool io.clickstream.etl.tools.Funnels report --config "$CONFIG" --id search-to-cart --from "$DAY_FROM" --to "$(date -u +%F)"
+echo "(sessions streamed before a funnel was published — earlier runs — count only in the retroactive column)"
 
 step "What was rejected (dead-letter topic)"
 tool io.clickstream.etl.tools.DeadLetterReport --config "$CONFIG"

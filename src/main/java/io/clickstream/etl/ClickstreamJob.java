@@ -12,6 +12,7 @@ import io.clickstream.etl.event.DeadLetter;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.RawEvent;
 import io.clickstream.etl.funnel.FunnelOperator;
+import io.clickstream.etl.funnel.FunnelSource;
 import io.clickstream.etl.funnel.FunnelTopic;
 import io.clickstream.etl.funnel.FunnelUpdate;
 import io.clickstream.etl.join.JoinOperator;
@@ -57,7 +58,7 @@ public final class ClickstreamJob {
         /** The Kafka sources; creates the funnel definitions topic if it is missing (the source needs it to exist). */
         public static Sources production(JobConfig config) throws Exception {
             FunnelTopic.ensure(config);
-            return new Sources(KafkaSources.events(config), FunnelTopic.source(config), FunnelTopic.loader(config));
+            return new Sources(KafkaSources.events(config), FunnelSource.source(config), FunnelTopic.loader(config));
         }
     }
 

@@ -3,12 +3,6 @@ package io.clickstream.etl.funnel;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.kafka.Topics;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
-import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -35,46 +29,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * The funnel definitions topic: one record per version, keyed by funnel id, the definition's JSON as value, a
  * null value (tombstone) to remove a funnel. Compacted, so it holds the latest version of every funnel forever;
- * one partition, so offsets order all versions.
+ * one partition, so offsets order all versions. Free of Flink classes: the command-line tools use it.
  */
 public final class FunnelTopic {
     private FunnelTopic() {}
 
-    /** The broadcast input: the whole topic from its start, then every later change. */
-    public static KafkaSource<FunnelUpdate> source(JobConfig config) {
-        KafkaSourceBuilder<FunnelUpdate> b = KafkaSource.<FunnelUpdate>builder()
-                .setBootstrapServers(config.get(Options.KAFKA_BOOTSTRAP_SERVERS))
-                .setTopics(config.get(Options.FUNNEL_TOPIC))
-                .setGroupId(config.get(Options.KAFKA_GROUP_ID) + "-funnels")
-                .setClientIdPrefix(config.get(Options.KAFKA_GROUP_ID) + "-funnels")
-                .setStartingOffsets(OffsetsInitializer.earliest())
-                .setDeserializer(new Deserializer())
-                .setProperty("partition.discovery.interval.ms", "60000");
-        config.kafkaProperties().forEach(b::setProperty);
-        if (config.get(Options.KAFKA_BOUNDED)) {
-            b.setBounded(OffsetsInitializer.latest());
-        }
-        return b.build();
-    }
-
     static FunnelUpdate update(String key, byte[] value, long timestamp, long offset) {
         return new FunnelUpdate(key, timestamp, offset, value == null ? null : new String(value, StandardCharsets.UTF_8));
-    }
-
-    static final class Deserializer implements KafkaRecordDeserializationSchema<FunnelUpdate> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<FunnelUpdate> out) {
-            if (r.key() != null) { // a record without a funnel id cannot be a definition; the operator would reject it
-                out.collect(update(new String(r.key(), StandardCharsets.UTF_8), r.value(), r.timestamp(), r.offset()));
-            }
-        }
-
-        @Override
-        public TypeInformation<FunnelUpdate> getProducedType() {
-            return TypeInformation.of(FunnelUpdate.class);
-        }
     }
 
     /** Reads the topic from its start to the end offsets of this moment (an empty list if it does not exist). */

@@ -144,4 +144,11 @@ class FunnelDefinitionTest {
         assertThat(d.stepOf(event("view", "/checkout"))).isZero();
         assertThat(d.stepOf(event("click", "/checkout"))).isEqualTo(-1);
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"checkout.json", "search-to-cart.json"})
+    void theShippedExampleDefinitionsAreValid(String file) throws Exception {
+        String json = java.nio.file.Files.readString(java.nio.file.Path.of("flink-conf/funnels", file));
+        assertThat(FunnelDefinition.parse(json).id()).isEqualTo(file.replace(".json", ""));
+    }
 }
