@@ -181,6 +181,10 @@ write_clickhouse_node_config() {
     </macros>
     <max_session_timeout>3600</max_session_timeout>
     <default_session_timeout>60</default_session_timeout>
+    <!-- For the Kafka-engine baseline of scripts/benchmark.sh: a new consumer group starts at the beginning. -->
+    <kafka>
+        <auto_offset_reset>smallest</auto_offset_reset>
+    </kafka>
 </yandex>
 EOF
 }

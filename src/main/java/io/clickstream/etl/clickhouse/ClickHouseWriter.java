@@ -40,10 +40,12 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
     private final Semaphore inFlight;
     private final AtomicReference<Throwable> firstError = new AtomicReference<>();
     private volatile boolean closed;
+    private final String rowKind;
 
     ClickHouseWriter(SinkSettings settings, RowEncoder<T> encoder, Inserter inserter, ProcessingTimeService timeService,
                      SinkMetrics metrics, Sleeper sleeper) {
         this.settings = settings;
+        this.rowKind = encoder.getClass().getSimpleName().replace("RowEncoder", "").toLowerCase(java.util.Locale.ROOT);
         this.inserter = inserter;
         this.timeService = timeService;
         this.metrics = metrics;
@@ -80,6 +82,9 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
     @Override
     public void close() {
         closed = true;
+        // One line per writer with its totals: the benchmark script reads rows per insert from it.
+        LOG.info("ClickHouse sink totals ({}): batches={} rows={} bytes={} retries={} failures={}", rowKind, metrics.batches.getCount(),
+                metrics.rows.getCount(), metrics.bytes.getCount(), metrics.retries.getCount(), metrics.failures.getCount());
         sender.shutdownNow();
         try {
             sender.awaitTermination(10, TimeUnit.SECONDS);

@@ -3,19 +3,25 @@ package io.clickstream.etl.redis;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.params.SetParams;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Binary values in Redis under {@code <prefix>:<namespace>:<key>} (namespace: session, funnel, join), with a TTL
- * refreshed on every write. Loads are one MGET, stores one pipeline: one round trip each per batch.
+ * refreshed on every write. Loads are one MGET, stores one script call: one round trip and one command each per batch.
  * One connection per task; a connection that failed is replaced on the next call.
  */
 public final class RedisBlobStore implements BlobStore {
+    /**
+     * All of a batch's writes as one command: a pipeline of SETs would be one round trip too, but one command per key
+     * for Redis to parse and count. Redis caches the compiled script by its hash after the first call.
+     */
+    private static final byte[] SET_ALL = ("for i, k in ipairs(KEYS) do redis.call('SET', k, ARGV[i + 1], 'PX', ARGV[1]) end "
+            + "return #KEYS").getBytes(StandardCharsets.UTF_8);
+
     private final HostAndPort address;
     private final DefaultJedisClientConfig clientConfig;
     private final String prefix;
@@ -69,11 +75,18 @@ public final class RedisBlobStore implements BlobStore {
 
     @Override
     public void store(Map<String, byte[]> values, long ttlMs) {
+        if (values.isEmpty()) {
+            return;
+        }
+        List<byte[]> keys = new ArrayList<>(values.size());
+        List<byte[]> args = new ArrayList<>(values.size() + 1);
+        args.add(String.valueOf(ttlMs).getBytes(StandardCharsets.US_ASCII));
+        values.forEach((k, bytes) -> {
+            keys.add(key(k));
+            args.add(bytes);
+        });
         try {
-            Pipeline p = connection().pipelined();
-            SetParams expiry = SetParams.setParams().px(ttlMs);
-            values.forEach((k, bytes) -> p.set(key(k), bytes, expiry));
-            p.sync();
+            connection().eval(SET_ALL, keys, args);
         } catch (RuntimeException e) {
             close();
             throw e;

@@ -43,6 +43,8 @@ public final class EventGenerator {
             + "  --span-minutes N    event times spread over the N minutes before now (default 360)\n"
             + "  --invalid-ratio R   share of malformed inputs, 0..1 (default 0)\n"
             + "  --seed N            random seed (default 42)\n"
+            + "  --millis-only       every ts as epoch milliseconds (default: 1 in 10 as ISO-8601 text); for readers\n"
+            + "                      that take one type only, like ClickHouse's Kafka engine\n"
             + "  --create-topics N   create missing topics (and the dead-letter topic) with N partitions\n"
             + "  --summary FILE      write the counts as JSON";
 
@@ -66,8 +68,9 @@ public final class EventGenerator {
     private final List<User> users = new ArrayList<>();
     private final long startMs;
     private final long spanMs;
+    boolean millisOnly;
 
-    private EventGenerator(long seed, int userCount, long startMs, long spanMs) {
+    EventGenerator(long seed, int userCount, long startMs, long spanMs) {
         this.random = new Random(seed);
         this.startMs = startMs;
         this.spanMs = spanMs;
@@ -82,7 +85,7 @@ public final class EventGenerator {
 
     static void run(String[] args) throws Exception {
         CommandLine cli = new CommandLine(args, Set.of("count", "rate", "users", "span-minutes", "invalid-ratio",
-                "seed", "create-topics", "summary"), Set.of(), USAGE);
+                "seed", "create-topics", "summary"), Set.of("millis-only"), USAGE);
         JobConfig config = cli.config();
         int count = cli.getInt("count", 100_000);
         int rate = cli.getInt("rate", 0);
@@ -102,6 +105,7 @@ public final class EventGenerator {
 
         EventGenerator generator = new EventGenerator(cli.getInt("seed", 42), cli.getInt("users", 5000),
                 System.currentTimeMillis() - spanMs, spanMs);
+        generator.millisOnly = cli.flag("millis-only");
         Map<String, Long> perTopic = new TreeMap<>();
         long valid = 0;
         long invalid = 0;
@@ -168,7 +172,7 @@ public final class EventGenerator {
         final String id;
         final String ip;
         final int platform; // 0, 1: web (desktop or mobile); 2: app
-        long lastEventAt = Long.MIN_VALUE;
+        long lastEventAt = Long.MIN_VALUE / 2; // half: "now - lastEventAt" must not overflow
         int step;
         String page = "/";
         String referrer = "";
@@ -195,7 +199,7 @@ public final class EventGenerator {
         }
     }
 
-    private Generated next(int i, int count, int topicCount, double invalidRatio) {
+    Generated next(int i, int count, int topicCount, double invalidRatio) {
         // A few users are far more active than most (skewed choice), as on real sites.
         User u = users.get((int) (users.size() * Math.pow(random.nextDouble(), 2.5)));
         long now = startMs + (count <= 1 ? 0 : spanMs * i / (count - 1));
@@ -218,7 +222,7 @@ public final class EventGenerator {
         e.put("user_id", u.id);
         e.put("event_type", eventType);
         // Both accepted forms of ts: mostly epoch milliseconds, some ISO-8601.
-        if (random.nextInt(10) == 0) {
+        if (!millisOnly && random.nextInt(10) == 0) {
             e.put("ts", java.time.Instant.ofEpochMilli(now).toString());
         } else {
             e.put("ts", now);

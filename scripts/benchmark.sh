@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# Benchmark (prints figures; not a test): the whole job on the local stack next to the ingestion a user would
+# pick instead, ClickHouse's own Kafka engine with a materialized view, on the same topic in the same run.
+#   1. preloads N generated events (many users, sessions, sources, IPs, user agents, funnel steps) into one topic;
+#   2. runs the job from earliest with everything on (sessions, geo, device, two funnels, a join), bounded, and
+#      measures events/s from the first to the last row landed in ClickHouse, CPU seconds per process, Redis
+#      commands and round trips per event (Redis INFO commandstats), rows per insert and inserts per second;
+#   3. the Kafka-engine baseline into a table of the same schema, no enrichment, measured the same way;
+#   4. event-to-queryable latency (p50/p99) with the job running at half the rate it reached in 2;
+#   5. prints one table and writes it as JSON.
+#
+#   scripts/benchmark.sh [--events N] [--partitions N] [--parallelism N] [--users N] [--latency-seconds N]
+#                        [--out FILE]
+#
+#   --events N           events to preload (default 3000000)
+#   --partitions N       partitions of the topic, and Kafka-engine consumers (default 4)
+#   --parallelism N      job parallelism (default 2)
+#   --users N            distinct users (default 50000)
+#   --latency-seconds N  length of the fixed-rate latency run (default 60; 0 skips it)
+#   --out FILE           JSON result (default .stack/benchmark-<time>.json)
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+cd "$PROJECT_DIR"
+
+EVENTS=3000000 PARTITIONS=4 PARALLELISM=2 USERS=50000 LAT_SECONDS=60 OUT=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --events) EVENTS="$2"; shift 2 ;;
+    --partitions) PARTITIONS="$2"; shift 2 ;;
+    --parallelism) PARALLELISM="$2"; shift 2 ;;
+    --users) USERS="$2"; shift 2 ;;
+    --latency-seconds) LAT_SECONDS="$2"; shift 2 ;;
+    --out) OUT="$2"; shift 2 ;;
+    *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  esac
+done
+RUN="bench$(date +%s)"
+OUT="${OUT:-$STACK_DIR/benchmark-$RUN.json}"
+CONFIG="$PROJECT_DIR/flink-conf/clickstream.yaml"
+TOPIC="$RUN-events"
+JOB_DB="${RUN}_job"
+KAFKA_DB="${RUN}_kafka"
+UI_PORT=8089
+CH="http://127.0.0.1:$CH_HTTP_PORT"
+
+step() { printf '\n== %s\n' "$*" >&2; }
+sql() { curl -sS --fail-with-body "$CH/" --data-binary "$1"; }
+now_ms() { date +%s%3N; }
+ticks() { # CPU clock ticks (user + system) used so far by the given processes
+  local t=0 pid
+  for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] || continue
+    t=$(( t + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat") ))
+  done
+  echo "$t"
+}
+HZ=$(getconf CLK_TCK)
+cpu_s() { awk -v t="$1" -v hz="$HZ" 'BEGIN { printf "%.1f", t / hz }'; }
+div() { awk -v a="$1" -v b="$2" -v f="${3:-%.0f}" 'BEGIN { if (b == 0) print "0"; else printf f, a / b }'; }
+redis_calls() { # total calls, and calls of the commands a client sends (SETs inside scripts excluded)
+  redis-cli -p "$REDIS_PORT" info commandstats | tr -d '\r' | awk -F'[:=,]' '
+    /^cmdstat_/ { total += $3; if ($1 != "cmdstat_set") client += $3 } END { print total + 0, client + 0 }'
+}
+pids_of() { local f; for f in "$@"; do if [ -f "$RUN_DIR/$f.pid" ]; then echo "$(cat "$RUN_DIR/$f.pid")"; fi; done; }
+# Polls the row count of $1 until it reaches $2; prints "first_ms last_ms rows_at_first" (first: the first poll
+# that saw rows; the rows it saw are not counted in the rate: ClickHouse's Kafka engine lands ~1M-row blocks).
+await_rows() {
+  local table="$1" expected="$2" timeout_s="$3" first="" at_first=0 n deadline
+  deadline=$(( $(date +%s) + timeout_s ))
+  while :; do
+    n=$(sql "SELECT count() FROM $table")
+    if [ -z "$first" ] && [ "$n" -gt 0 ]; then first=$(now_ms); at_first=$n; fi
+    if [ "$n" -ge "$expected" ]; then echo "$first $(now_ms) $at_first"; return 0; fi
+    [ "$(date +%s)" -lt "$deadline" ] || { say "only $n of $expected rows in $table after ${timeout_s}s"; return 1; }
+    sleep 0.25
+  done
+}
+
+step "Stack, build, geo database"
+scripts/stack.sh install >&2
+scripts/stack.sh start >&2
+scripts/build.sh >&2
+JAR="$(ls target/clickstream-etl-*.jar | grep -v original | head -1)"
+tool() { java -cp "$JAR" "$@" 2> >(grep -v '^SLF4J' >&2); }
+CH_PIDS=$(pids_of clickhouse-s1r1 clickhouse-s1r2 clickhouse-s2r1 clickhouse-s2r2 | tr '\n' ' ')
+GEO=$(scripts/fetch-geo-db.sh) || die "the benchmark runs with geo on: scripts/fetch-geo-db.sh failed"
+SETS=(--set "kafka.topics=$TOPIC" --set "kafka.dead-letter-topic=$RUN-dead" --set "kafka.group-id=$RUN-job"
+      --set "clickhouse.database=$JOB_DB" --set "funnel.definitions-topic=$RUN-funnels"
+      --set "redis.key-prefix=$RUN" --set "geo.databases=$GEO"
+      --set "join.rules=[{\"name\": \"last-order\", \"from\": \"$TOPIC\", \"fields\": [\"properties.product_id\", \"properties.price\"], \"into\": [\"web\", \"app\"]}]")
+
+step "Schema for the job ($JOB_DB) and the baseline ($KAFKA_DB); topic $TOPIC with $PARTITIONS partitions; funnels"
+tool io.clickstream.etl.tools.Migrate --config "$CONFIG" --set "clickhouse.database=$JOB_DB" >&2
+tool io.clickstream.etl.tools.Migrate --config "$CONFIG" --set "clickhouse.database=$KAFKA_DB" >&2
+tool io.clickstream.etl.tools.EventGenerator --config "$CONFIG" "${SETS[@]}" --count 0 --create-topics "$PARTITIONS" >&2
+for f in flink-conf/funnels/*.json; do tool io.clickstream.etl.tools.Funnels publish --config "$CONFIG" "${SETS[@]}" --file "$f" >&2; done
+
+step "Preloading $EVENTS events"
+t0=$(now_ms)
+tool io.clickstream.etl.tools.EventGenerator --config "$CONFIG" "${SETS[@]}" --count "$EVENTS" --users "$USERS" \
+  --millis-only --seed 1 | tail -1 >&2
+PRELOAD_RATE=$(div "$(( EVENTS * 1000 ))" "$(( $(now_ms) - t0 ))" "%.0f")
+
+step "The job: $EVENTS events from earliest, parallelism $PARALLELISM, everything on (log: $LOG_DIR/$RUN-job.log)"
+OTHER_PIDS="$(pids_of kafka) $(pids_of redis) $(pids_of zookeeper)"
+read -r r_total0 r_client0 < <(redis_calls)
+c_ch0=$(ticks $CH_PIDS); c_kafka0=$(ticks $(pids_of kafka)); c_redis0=$(ticks $(pids_of redis)); c_zk0=$(ticks $(pids_of zookeeper))
+job_start=$(now_ms)
+JAVA_OPTS="-Xmx3g" scripts/run-local.sh --config "$CONFIG" "${SETS[@]}" --set kafka.start-from=earliest \
+  --set kafka.bounded=true --parallelism "$PARALLELISM" --web-ui-port "$UI_PORT" --checkpoint-interval-ms 10000 \
+  >"$LOG_DIR/$RUN-job.log" 2>&1 &
+JOB_PID=$!
+trap 'kill $JOB_PID 2>/dev/null || true' EXIT
+read -r first last at_first < <(await_rows "$JOB_DB.events" "$EVENTS" 1800) || { tail -20 "$LOG_DIR/$RUN-job.log" >&2; die "the job did not deliver"; }
+c_flink=$(ticks "$JOB_PID")
+c_ch=$(( $(ticks $CH_PIDS) - c_ch0 )); c_kafka=$(( $(ticks $(pids_of kafka)) - c_kafka0 ))
+c_redis=$(( $(ticks $(pids_of redis)) - c_redis0 )); c_zk=$(( $(ticks $(pids_of zookeeper)) - c_zk0 ))
+read -r r_total1 r_client1 < <(redis_calls)
+wait "$JOB_PID" || true
+JOB_SECONDS=$(div "$(( last - first ))" 1000 "%.1f")
+JOB_RATE=$(div "$(( (EVENTS - at_first) * 1000 ))" "$(( last - first ))" "%.0f")
+JOB_WALL=$(div "$(( last - job_start ))" 1000 "%.1f")
+REDIS_CMDS=$(div "$(( r_total1 - r_total0 ))" "$EVENTS" "%.4f")
+REDIS_RT=$(div "$(( r_client1 - r_client0 ))" "$EVENTS" "%.4f")
+read -r batches rows < <(grep -o 'ClickHouse sink totals (event): batches=[0-9]* rows=[0-9]*' "$LOG_DIR/$RUN-job.log" \
+  | awk -F'[= ]' '{ b += $6; r += $8 } END { print b + 0, r + 0 }')
+read -r s_batches s_rows < <(grep -o 'ClickHouse sink totals (session): batches=[0-9]* rows=[0-9]*' "$LOG_DIR/$RUN-job.log" \
+  | awk -F'[= ]' '{ b += $6; r += $8 } END { print b + 0, r + 0 }')
+ROWS_PER_INSERT=$(div "$rows" "$batches")
+INSERTS_PER_S=$(div "$(( batches + s_batches ))" "$JOB_SECONDS" "%.1f")
+TAGGED=$(sql "SELECT count() FROM $JOB_DB.events WHERE length(funnels.id) > 0")
+JOINED=$(sql "SELECT count() FROM $JOB_DB.events WHERE has(props.key, 'last-order.price')")
+GEO_ROWS=$(sql "SELECT count() FROM $JOB_DB.events WHERE country != ''")
+say "job: $EVENTS rows in ${JOB_SECONDS}s = $JOB_RATE/s; funnel-tagged $TAGGED, joined $JOINED, with geo $GEO_ROWS"
+
+step "Baseline: ClickHouse Kafka engine ($PARTITIONS consumers on s1r1) + materialized view into $KAFKA_DB.events"
+c_ch0=$(ticks $CH_PIDS); c_kafka0=$(ticks $(pids_of kafka))
+sql "CREATE TABLE $KAFKA_DB.queue (event_id String, user_id String, event_type String, source String, ts UInt64,
+     url String, referrer String, ip String, user_agent String)
+     ENGINE = Kafka SETTINGS kafka_broker_list = '127.0.0.1:$KAFKA_PORT', kafka_topic_list = '$TOPIC',
+     kafka_group_name = '$RUN-clickhouse', kafka_format = 'JSONEachRow', kafka_num_consumers = $PARTITIONS"
+# 18.16: inside the view 'ts' names the DateTime alias (so toDate(ts) is right); LowCardinality needs an explicit
+# cast (Bad cast from ColumnString otherwise). Milliseconds are not kept: no enrichment, no extras.
+sql "CREATE MATERIALIZED VIEW $KAFKA_DB.queue_mv TO $KAFKA_DB.events AS SELECT toDate(ts) AS dt,
+     toDateTime(intDiv(ts, 1000)) AS ts, event_id, user_id, toLowCardinality(event_type) AS event_type,
+     toLowCardinality(source) AS source, url, referrer, ip, user_agent FROM $KAFKA_DB.queue"
+kstart=$(now_ms)
+read -r kfirst klast kat_first < <(await_rows "$KAFKA_DB.events" "$EVENTS" 1800) || die "the Kafka engine did not deliver"
+k_ch=$(( $(ticks $CH_PIDS) - c_ch0 )); k_kafka=$(( $(ticks $(pids_of kafka)) - c_kafka0 ))
+sql "DROP TABLE $KAFKA_DB.queue_mv"
+sql "DROP TABLE $KAFKA_DB.queue"
+KAFKA_SECONDS=$(div "$(( klast - kfirst ))" 1000 "%.1f")
+KAFKA_RATE=$(div "$(( (EVENTS - kat_first) * 1000 ))" "$(( klast - kfirst ))" "%.0f")
+KAFKA_WALL=$(div "$(( klast - kstart ))" 1000 "%.1f")
+RATIO=$(div "$JOB_RATE" "$KAFKA_RATE" "%.2f")
+say "Kafka engine: $EVENTS rows in ${KAFKA_SECONDS}s = $KAFKA_RATE/s"
+
+LAT_RATE=$(( JOB_RATE / 2 )); P50=-1; P99=-1; LAT_LINE="skipped"
+if [ "$LAT_SECONDS" -gt 0 ]; then
+  step "Latency: the job from latest, $LAT_RATE events/s (half of $JOB_RATE) for ${LAT_SECONDS}s"
+  JAVA_OPTS="-Xmx3g" scripts/run-local.sh --config "$CONFIG" "${SETS[@]}" --set kafka.start-from=latest \
+    --set "kafka.group-id=$RUN-latency" --parallelism "$PARALLELISM" --web-ui-port "$UI_PORT" \
+    --checkpoint-interval-ms 10000 >"$LOG_DIR/$RUN-latency.log" 2>&1 &
+  JOB_PID=$!
+  running() { curl -s "http://127.0.0.1:$UI_PORT/jobs/overview" | grep -q '"state":"RUNNING"'; }
+  wait_for 120 "the latency job to run" running || die "the latency job did not start, see $LOG_DIR/$RUN-latency.log"
+  sleep 10 # sources assigned, Yauaa loaded
+  LAT_LINE=$(tool io.clickstream.etl.tools.LatencyProbe --config "$CONFIG" "${SETS[@]}" --rate "$LAT_RATE" \
+    --seconds "$LAT_SECONDS" --table "$JOB_DB.events" | grep '^latency')
+  kill "$JOB_PID" 2>/dev/null; wait "$JOB_PID" 2>/dev/null || true
+  P50=$(sed -n 's/.*p50_ms=\([-0-9]*\).*/\1/p' <<<"$LAT_LINE"); P99=$(sed -n 's/.*p99_ms=\([-0-9]*\).*/\1/p' <<<"$LAT_LINE")
+  say "$LAT_LINE"
+fi
+
+flink_s=$(cpu_s "$c_flink"); ch_s=$(cpu_s "$c_ch"); kafka_s=$(cpu_s "$c_kafka"); redis_s=$(cpu_s "$c_redis"); zk_s=$(cpu_s "$c_zk")
+kch_s=$(cpu_s "$k_ch"); kkafka_s=$(cpu_s "$k_kafka")
+{
+  printf '\nBenchmark %s: %s events, %s partitions, %s users, job parallelism %s, %s cores\n' "$RUN" "$EVENTS" \
+    "$PARTITIONS" "$USERS" "$PARALLELISM" "$(nproc)"
+  printf '%-44s %16s %16s\n' "" "job (enriched)" "Kafka engine"
+  printf '%-44s %16s %16s\n' "events/s, first to last row landed (*)" "$JOB_RATE" "$KAFKA_RATE"
+  printf '%-44s %16s %16s\n' "seconds, first to last row" "$JOB_SECONDS" "$KAFKA_SECONDS"
+  printf '%-44s %16s %16s\n' "ratio to the baseline" "$RATIO" "1.00"
+  printf '%-44s %16s %16s\n' "CPU s: Flink job (whole JVM, incl. start)" "$flink_s" "-"
+  printf '%-44s %16s %16s\n' "CPU s: ClickHouse (4 servers)" "$ch_s" "$kch_s"
+  printf '%-44s %16s %16s\n' "CPU s: Kafka broker" "$kafka_s" "$kkafka_s"
+  printf '%-44s %16s %16s\n' "CPU s: Redis / ZooKeeper" "$redis_s / $zk_s" "-"
+  printf '%-44s %16s %16s\n' "Redis round trips per event" "$REDIS_RT" "-"
+  printf '%-44s %16s %16s\n' "Redis commands per event (incl. in scripts)" "$REDIS_CMDS" "-"
+  printf '%-44s %16s %16s\n' "event rows per insert (+ session inserts)" "$ROWS_PER_INSERT (+$s_batches)" "-"
+  printf '%-44s %16s %16s\n' "inserts per second (events + sessions)" "$INSERTS_PER_S" "-"
+  printf '%-44s %16s %16s\n' "seconds from start to last row" "$JOB_WALL" "$KAFKA_WALL"
+  printf '%-44s %16s %16s\n' "rows already landed at the first poll" "$at_first" "$kat_first"
+  printf '%-44s %16s %16s\n' "latency p50 / p99 ms at $LAT_RATE/s" "$P50 / $P99" "-"
+  printf '%-44s %16s %16s\n' "rows with funnel tags / join / geo" "$TAGGED / $JOINED / $GEO_ROWS" "-"
+  printf '(*) rows counted from the first poll that saw rows, without those rows; polls every 0.25 s\n'
+  printf 'preload rate %s events/s; latency run: %s\n' "$PRELOAD_RATE" "$LAT_LINE"
+} | tee "$STACK_DIR/$RUN.txt"
+cat >"$OUT" <<EOF
+{"run": "$RUN", "events": $EVENTS, "partitions": $PARTITIONS, "users": $USERS, "parallelism": $PARALLELISM,
+ "cores": $(nproc),
+ "job": {"events_per_s": $JOB_RATE, "seconds": $JOB_SECONDS, "wall_seconds": $JOB_WALL,
+         "cpu_s": {"flink": $flink_s, "clickhouse": $ch_s, "kafka": $kafka_s, "redis": $redis_s, "zookeeper": $zk_s},
+         "redis_round_trips_per_event": $REDIS_RT, "redis_commands_per_event": $REDIS_CMDS,
+         "event_inserts": $batches, "event_rows": $rows, "rows_per_insert": $ROWS_PER_INSERT,
+         "session_inserts": $s_batches, "session_rows": $s_rows, "inserts_per_s": $INSERTS_PER_S,
+         "rows_with_funnel_tags": $TAGGED, "rows_joined": $JOINED, "rows_with_geo": $GEO_ROWS},
+ "kafka_engine": {"events_per_s": $KAFKA_RATE, "seconds": $KAFKA_SECONDS, "wall_seconds": $KAFKA_WALL,
+                  "cpu_s": {"clickhouse": $kch_s, "kafka": $kkafka_s}},
+ "ratio_to_baseline": $RATIO,
+ "latency": {"rate": $LAT_RATE, "seconds": $LAT_SECONDS, "p50_ms": $P50, "p99_ms": $P99},
+ "preload_events_per_s": $PRELOAD_RATE}
+EOF
+say "written: $OUT (and $STACK_DIR/$RUN.txt); databases $JOB_DB and $KAFKA_DB are left for inspection"
