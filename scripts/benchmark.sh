@@ -18,6 +18,7 @@
 #   --users N            distinct users (default 50000)
 #   --latency-seconds N  length of the fixed-rate latency run (default 60; 0 skips it)
 #   --out FILE           JSON result (default .stack/benchmark-<time>.json)
+# Environment: JOB_JAVA_OPTS adds JVM options to the job (e.g. -XX:StartFlightRecording=filename=job.jfr).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$PROJECT_DIR"
@@ -106,7 +107,7 @@ OTHER_PIDS="$(pids_of kafka) $(pids_of redis) $(pids_of zookeeper)"
 read -r r_total0 r_client0 < <(redis_calls)
 c_ch0=$(ticks $CH_PIDS); c_kafka0=$(ticks $(pids_of kafka)); c_redis0=$(ticks $(pids_of redis)); c_zk0=$(ticks $(pids_of zookeeper))
 job_start=$(now_ms)
-JAVA_OPTS="-Xmx3g" scripts/run-local.sh --config "$CONFIG" "${SETS[@]}" --set kafka.start-from=earliest \
+JAVA_OPTS="-Xmx3g ${JOB_JAVA_OPTS:-}" scripts/run-local.sh --config "$CONFIG" "${SETS[@]}" --set kafka.start-from=earliest \
   --set kafka.bounded=true --parallelism "$PARALLELISM" --web-ui-port "$UI_PORT" --checkpoint-interval-ms 10000 \
   >"$LOG_DIR/$RUN-job.log" 2>&1 &
 JOB_PID=$!
@@ -158,7 +159,7 @@ say "Kafka engine: $EVENTS rows in ${KAFKA_SECONDS}s = $KAFKA_RATE/s"
 LAT_RATE=$(( JOB_RATE / 2 )); P50=-1; P99=-1; LAT_LINE="skipped"
 if [ "$LAT_SECONDS" -gt 0 ]; then
   step "Latency: the job from latest, $LAT_RATE events/s (half of $JOB_RATE) for ${LAT_SECONDS}s"
-  JAVA_OPTS="-Xmx3g" scripts/run-local.sh --config "$CONFIG" "${SETS[@]}" --set kafka.start-from=latest \
+  JAVA_OPTS="-Xmx3g ${JOB_JAVA_OPTS:-}" scripts/run-local.sh --config "$CONFIG" "${SETS[@]}" --set kafka.start-from=latest \
     --set "kafka.group-id=$RUN-latency" --parallelism "$PARALLELISM" --web-ui-port "$UI_PORT" \
     --checkpoint-interval-ms 10000 >"$LOG_DIR/$RUN-latency.log" 2>&1 &
   JOB_PID=$!

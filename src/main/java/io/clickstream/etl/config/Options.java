@@ -208,6 +208,10 @@ public final class Options {
     public static final ConfigOption<Duration> SESSION_BATCH_DELAY = duration("session.batch-delay", "100ms",
             "Longest wait for a batch to fill; bounds the latency each Redis-backed step adds.");
 
+    public static final ConfigOption<Duration> SESSION_UPDATE_INTERVAL = duration("session.update-interval", "10s",
+            "How often the sessions table gets the state of the sessions touched since the last update (also at "
+                    + "every checkpoint): one row per session and interval.");
+
     public static final ConfigOption<Integer> SESSION_CACHE_SIZE = new Builder<>("session.cache-size", "integer",
             Parsers::integer).defaultValue("100000").check(positiveInt())
             .describe("User histories (and as many sessions' funnel states) kept in memory per parallel task; each task is the "

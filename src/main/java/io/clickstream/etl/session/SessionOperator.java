@@ -27,27 +27,36 @@ import java.util.Map;
 public class SessionOperator extends BatchingRedisOperator<Event, Event> implements OneInputStreamOperator<Event, Event> {
     private static final long serialVersionUID = 1L;
 
-    /** The state of every session a batch touched, for the sessions table (replays included: they repair a lost update). */
+    /**
+     * The state of the sessions touched since the last update, for the sessions table (replays included: they
+     * repair a lost update): one row per session per update interval and checkpoint, not per batch, which would
+     * come close to one row per event.
+     */
     public static final OutputTag<SessionRow> SESSION_UPDATES = new OutputTag<>("session-updates", TypeInformation.of(SessionRow.class));
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionOperator.class);
+    /** Bounds the memory of pending session rows between updates. */
+    private static final int MAX_PENDING_ROWS = 100_000;
 
     private final SessionRules rules;
     private final long stateTtlMs;
     private final long cacheSize;
+    private final long updateIntervalMs;
 
     private transient SessionAssigner assigner;
+    private transient Map<String, SessionRow> pendingRows;
     private transient Cache<String, UserHistory> cache;
     private transient Counter sessionsStarted;
     private transient Counter replayedEvents;
     private transient Counter damagedHistories;
 
     public SessionOperator(SessionRules rules, BlobStore.Factory storeFactory, int batchSize, long batchDelayMs,
-                           long stateTtlMs, long cacheSize, long maxBackoffMs) {
+                           long stateTtlMs, long cacheSize, long maxBackoffMs, long updateIntervalMs) {
         super("sessions", storeFactory, batchSize, batchDelayMs, maxBackoffMs);
         this.rules = rules;
         this.stateTtlMs = stateTtlMs;
         this.cacheSize = cacheSize;
+        this.updateIntervalMs = updateIntervalMs;
     }
 
     @Override
@@ -58,6 +67,41 @@ public class SessionOperator extends BatchingRedisOperator<Event, Event> impleme
         sessionsStarted = metrics().counter("started");
         replayedEvents = metrics().counter("replayedEvents");
         damagedHistories = metrics().counter("damagedHistories");
+        pendingRows = new LinkedHashMap<>();
+        scheduleSessionRows();
+    }
+
+    private void scheduleSessionRows() {
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        getProcessingTimeService().registerTimer(now + updateIntervalMs, t -> {
+            emitSessionRows();
+            scheduleSessionRows();
+        });
+    }
+
+    /** Emits the pending session rows; each row follows the events it sums up, so also before every barrier. */
+    private void emitSessionRows() throws Exception {
+        flush();
+        pendingRows.values().forEach(r -> output.collect(SESSION_UPDATES, new StreamRecord<>(r)));
+        pendingRows.clear();
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        emitSessionRows();
+    }
+
+    @Override
+    public void endInput() throws Exception {
+        super.endInput();
+        emitSessionRows();
+    }
+
+    @Override
+    public void finish() throws Exception {
+        emitSessionRows();
+        super.finish();
     }
 
     @Override
@@ -117,7 +161,10 @@ public class SessionOperator extends BatchingRedisOperator<Event, Event> impleme
         for (Event e : buffer) {
             emit(e);
         }
-        touched.forEach((user, list) -> list.forEach(s -> output.collect(SESSION_UPDATES, new StreamRecord<>(row(user, s)))));
+        touched.forEach((user, list) -> list.forEach(s -> pendingRows.put(s.id, row(user, s))));
+        if (pendingRows.size() >= MAX_PENDING_ROWS) {
+            emitSessionRows();
+        }
     }
 
     private static List<UserHistory.Session> touchedSessions(UserHistory history, List<SessionAssignment> assigned) {

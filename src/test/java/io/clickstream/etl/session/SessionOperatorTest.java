@@ -41,7 +41,7 @@ class SessionOperatorTest {
         store();
         String name = storeName;
         SessionOperator op = new SessionOperator(rules, () -> STORES.get(name), batchSize, 100,
-                86_400_000L, 1000, 1000);
+                86_400_000L, 1000, 1000, 10_000);
         OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(op);
         harnesses.add(h);
         h.open();
