@@ -134,13 +134,17 @@ public class FunnelOperator extends BatchingRedisOperator<Event, Event>
         for (Event e : batch) {
             bySession.computeIfAbsent(e.sessionId, s -> new ArrayList<>()).add(e);
         }
+        // The batch works on its own map: a bounded cache may drop an entry at any moment, even one just put.
+        Map<String, SessionFunnels> states = new LinkedHashMap<>();
         List<String> uncached = new ArrayList<>();
         for (String session : bySession.keySet()) {
-            if (cache.getIfPresent(session) == null) {
+            SessionFunnels cached = cache.getIfPresent(session);
+            if (cached == null) {
                 uncached.add(session);
+            } else {
+                states.put(session, cached);
             }
         }
-        Map<String, SessionFunnels> states = new LinkedHashMap<>();
         if (!uncached.isEmpty()) {
             List<byte[]> loaded = load(uncached);
             for (int i = 0; i < uncached.size(); i++) {
@@ -149,10 +153,7 @@ public class FunnelOperator extends BatchingRedisOperator<Event, Event>
         }
         Map<String, byte[]> changed = new LinkedHashMap<>();
         bySession.forEach((session, events) -> {
-            SessionFunnels state = states.containsKey(session) ? states.get(session) : cache.getIfPresent(session);
-            if (state == null) {
-                state = new SessionFunnels();
-            }
+            SessionFunnels state = states.get(session);
             events.sort(Comparator.comparingInt(e -> e.sessionIndex));
             boolean dirty = false;
             for (Event e : events) {

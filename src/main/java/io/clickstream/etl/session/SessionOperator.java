@@ -115,25 +115,27 @@ public class SessionOperator extends BatchingRedisOperator<Event, Event> impleme
         for (Event e : buffer) {
             byUser.computeIfAbsent(e.userId, u -> new ArrayList<>()).add(e);
         }
+        // The batch works on its own map: a bounded cache may drop an entry at any moment, even one just put.
+        Map<String, UserHistory> histories = new LinkedHashMap<>();
         List<String> uncached = new ArrayList<>();
         for (String user : byUser.keySet()) {
-            if (cache.getIfPresent(user) == null) {
+            UserHistory cached = cache.getIfPresent(user);
+            if (cached == null) {
                 uncached.add(user);
+            } else {
+                histories.put(user, cached);
             }
         }
         if (!uncached.isEmpty()) {
             List<byte[]> loaded = load(uncached);
             for (int i = 0; i < uncached.size(); i++) {
-                cache.put(uncached.get(i), read(uncached.get(i), loaded.get(i)));
+                histories.put(uncached.get(i), read(uncached.get(i), loaded.get(i)));
             }
         }
         Map<String, byte[]> changed = new LinkedHashMap<>();
         Map<String, List<UserHistory.Session>> touched = new LinkedHashMap<>();
         byUser.forEach((user, events) -> {
-            UserHistory history = cache.getIfPresent(user);
-            if (history == null) { // evicted between load and use (a batch larger than the cache)
-                history = new UserHistory();
-            }
+            UserHistory history = histories.get(user);
             List<SessionAssignment> assigned = assigner.assign(user, history, events);
             boolean anyNew = false;
             for (int i = 0; i < events.size(); i++) {

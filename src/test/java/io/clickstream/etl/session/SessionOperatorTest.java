@@ -38,10 +38,15 @@ class SessionOperatorTest {
     }
 
     private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, SessionRules rules) throws Exception {
+        return harness(batchSize, rules, 1000);
+    }
+
+    private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, SessionRules rules, long cacheSize)
+            throws Exception {
         store();
         String name = storeName;
         SessionOperator op = new SessionOperator(rules, () -> STORES.get(name), batchSize, 100,
-                86_400_000L, 1000, 1000, 10_000);
+                86_400_000L, cacheSize, 1000, 10_000);
         OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(op);
         harnesses.add(h);
         h.open();
@@ -227,5 +232,22 @@ class SessionOperatorTest {
         assertThat(first.events).isEqualTo(2);
         assertThat(first.sources).containsExactly("app", "web");
         assertThat(first.end - first.start).isEqualTo(5 * 60_000L);
+    }
+
+    @Test
+    void aCacheTooSmallForTheBatchLosesNoHistory() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(50, SessionRules.defaults(), 1);
+        List<Event> input = stream(200, 25); // 25 users, 8 events each, a minute apart: one session per user
+        for (Event e : input) {
+            h.processElement(e, 0);
+        }
+        h.prepareSnapshotPreBarrier(1);
+
+        Map<String, java.util.Set<String>> sessionsByUser = new HashMap<>();
+        for (Event e : h.extractOutputValues()) {
+            sessionsByUser.computeIfAbsent(e.userId, u -> new java.util.HashSet<>()).add(e.sessionId);
+        }
+        assertThat(sessionsByUser).hasSize(25).allSatisfy((user, ids) -> assertThat(ids).hasSize(1));
+        assertThat(h.extractOutputValues()).extracting(e -> e.sessionIndex).contains(7);
     }
 }
