@@ -17,15 +17,6 @@ CONF_DIR="$FLINK_DIR/conf"
 LIB="$FLINK_DIR/lib"
 
 # What flink-dist sets as env.java.opts.all on Java 17: Flink's serializers and RPC need these modules opened.
-JAVA17_OPTS="-XX:+IgnoreUnrecognizedVMOptions --add-exports=java.base/sun.net.util=ALL-UNNAMED
---add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED --add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED
---add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED
---add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
---add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
---add-opens=java.base/java.text=ALL-UNNAMED --add-opens=java.base/java.time=ALL-UNNAMED
---add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
---add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED"
-JAVA17_OPTS="$(tr '\n' ' ' <<<"$JAVA17_OPTS")"
 
 cmd_install() {
   mkdir -p "$LOG_DIR"

@@ -115,3 +115,14 @@ project_java() {
   exec java ${JAVA_OPTS:-} -Dlog4j2.configurationFile="$SCRIPTS_DIR/conf/log4j2-cli.properties" \
     -cp "$PROJECT_DIR/target/classes:$(cat "$cp_file")" "$@"
 }
+
+# The JVM options Flink needs on Java 17 (what its own config.yaml ships as env.java.opts.all).
+JAVA17_OPTS="-XX:+IgnoreUnrecognizedVMOptions --add-exports=java.base/sun.net.util=ALL-UNNAMED
+--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED --add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED
+--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED
+--add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
+--add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
+--add-opens=java.base/java.text=ALL-UNNAMED --add-opens=java.base/java.time=ALL-UNNAMED
+--add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED"
+JAVA17_OPTS="$(tr '\n' ' ' <<<"$JAVA17_OPTS")"
