@@ -79,7 +79,13 @@ public final class TestStack {
      * the test MiniCluster, parallelism 2; checkpointing every {@code checkpointMs} when positive.
      */
     public static StreamExecutionEnvironment job(JobConfig config, long checkpointMs) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        return job(config, checkpointMs, new org.apache.flink.configuration.Configuration());
+    }
+
+    /** As {@link #job(JobConfig, long)}, with Flink settings (for example a savepoint to start from). */
+    public static StreamExecutionEnvironment job(JobConfig config, long checkpointMs,
+                                                 org.apache.flink.configuration.Configuration flink) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         env.setParallelism(2);
         if (checkpointMs > 0) {
             env.enableCheckpointing(checkpointMs);
