@@ -4,10 +4,21 @@ package io.clickstream.etl.clickhouse;
 public final class Batch {
     private final byte[] data;
     private final int rows;
+    private final long oldestPublishedAt;
 
     public Batch(byte[] data, int rows) {
+        this(data, rows, -1);
+    }
+
+    public Batch(byte[] data, int rows, long oldestPublishedAt) {
         this.data = data;
         this.rows = rows;
+        this.oldestPublishedAt = oldestPublishedAt;
+    }
+
+    /** The publish time of the batch's oldest input (epoch ms), -1 if unknown. */
+    public long oldestPublishedAt() {
+        return oldestPublishedAt;
     }
 
     public byte[] data() {

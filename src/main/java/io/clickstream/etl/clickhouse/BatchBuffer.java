@@ -11,6 +11,7 @@ final class BatchBuffer<T> {
     private final RowBinaryBuffer buffer;
     private int rows;
     private long firstRowAt;
+    private long oldestPublishedAt = Long.MAX_VALUE;
 
     BatchBuffer(RowEncoder<T> encoder, int maxRows, long maxBytes, long maxAgeMs) {
         this.encoder = encoder;
@@ -25,6 +26,10 @@ final class BatchBuffer<T> {
             firstRowAt = now;
         }
         encoder.encode(row, buffer);
+        long published = encoder.publishedAt(row);
+        if (published > 0) {
+            oldestPublishedAt = Math.min(oldestPublishedAt, published);
+        }
         rows++;
     }
 
@@ -45,9 +50,11 @@ final class BatchBuffer<T> {
     }
 
     Batch drain() {
-        Batch batch = new Batch(Arrays.copyOf(buffer.array(), buffer.size()), rows);
+        Batch batch = new Batch(Arrays.copyOf(buffer.array(), buffer.size()), rows,
+                oldestPublishedAt == Long.MAX_VALUE ? -1 : oldestPublishedAt);
         buffer.reset();
         rows = 0;
+        oldestPublishedAt = Long.MAX_VALUE;
         return batch;
     }
 }

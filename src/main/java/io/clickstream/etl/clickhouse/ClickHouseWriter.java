@@ -147,6 +147,9 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
                 metrics.batches.inc();
                 metrics.rows.inc(batch.rows());
                 metrics.bytes.inc(batch.bytes());
+                if (batch.oldestPublishedAt() > 0) {
+                    metrics.endToEndLagMs.update(System.currentTimeMillis() - batch.oldestPublishedAt());
+                }
                 if (retry > 0) {
                     LOG.info("ClickHouse insert of {} rows succeeded after {} retries", batch.rows(), retry);
                 }

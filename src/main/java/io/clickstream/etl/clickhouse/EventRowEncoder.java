@@ -29,6 +29,11 @@ public final class EventRowEncoder implements RowEncoder<Event> {
     }
 
     @Override
+    public long publishedAt(Event e) {
+        return e.kafkaTimestamp;
+    }
+
+    @Override
     public void encode(Event e, RowBinaryBuffer out) {
         out.uint16((int) Math.floorDiv(e.eventTime, MILLIS_PER_DAY));   // dt Date (UTC day)
         out.uint32(Math.floorDiv(e.eventTime, 1000L));                  // ts DateTime

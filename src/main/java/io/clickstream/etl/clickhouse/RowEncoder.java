@@ -12,4 +12,9 @@ public interface RowEncoder<T> extends Serializable {
     List<String> columns();
 
     void encode(T row, RowBinaryBuffer out);
+
+    /** When the row's input was published (epoch ms; -1 unknown): the end-to-end lag metric starts there. */
+    default long publishedAt(T row) {
+        return -1;
+    }
 }

@@ -15,6 +15,8 @@ final class SinkMetrics {
     final Counter retries;
     final Counter failures;
     final Histogram flushLatencyMs;
+    /** Per batch: from the publish of its oldest input to the end of its insert (when the rows are queryable). */
+    final Histogram endToEndLagMs;
     final AtomicInteger bufferedRows = new AtomicInteger();
     final AtomicInteger inFlightBatches = new AtomicInteger();
 
@@ -26,6 +28,7 @@ final class SinkMetrics {
         retries = g.counter("retries");
         failures = g.counter("failures");
         flushLatencyMs = g.histogram("insertLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        endToEndLagMs = g.histogram("endToEndLagMs", new DescriptiveStatisticsHistogram(1000));
         g.gauge("bufferedRows", bufferedRows::get);
         g.gauge("inFlightBatches", inFlightBatches::get);
     }

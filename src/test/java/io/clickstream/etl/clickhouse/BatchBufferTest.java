@@ -1,0 +1,41 @@
+package io.clickstream.etl.clickhouse;
+
+import io.clickstream.etl.event.Event;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class BatchBufferTest {
+
+    private static Event published(long at) {
+        Event e = new Event();
+        e.kafkaTimestamp = at;
+        return e;
+    }
+
+    @Test
+    void aBatchKnowsItsOldestInputForTheEndToEndLag() {
+        BatchBuffer<Event> buffer = new BatchBuffer<>(EventRowEncoder.INSTANCE, 10, 1 << 20, 1000);
+        buffer.add(published(5_000), 0);
+        buffer.add(published(3_000), 0);
+        buffer.add(published(-1), 0); // no record time: ignored
+        Batch first = buffer.drain();
+        assertThat(first.rows()).isEqualTo(3);
+        assertThat(first.oldestPublishedAt()).isEqualTo(3_000);
+
+        buffer.add(published(-1), 0);
+        assertThat(buffer.drain().oldestPublishedAt()).as("reset after each batch; unknown stays unknown").isEqualTo(-1);
+    }
+
+    @Test
+    void fullByRowsOrBytesAndDueByAge() {
+        BatchBuffer<Event> buffer = new BatchBuffer<>(EventRowEncoder.INSTANCE, 2, 1 << 20, 1000);
+        assertThat(buffer.isDue(5_000)).isFalse();
+        buffer.add(published(1), 100);
+        assertThat(buffer.isFull()).isFalse();
+        assertThat(buffer.isDue(1_099)).isFalse();
+        assertThat(buffer.isDue(1_100)).isTrue();
+        buffer.add(published(2), 200);
+        assertThat(buffer.isFull()).isTrue();
+    }
+}
