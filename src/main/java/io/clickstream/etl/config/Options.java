@@ -122,8 +122,9 @@ public final class Options {
             Parsers::bytes).defaultValue("16mb").check(positive())
             .describe("... or this many encoded bytes ...");
 
-    public static final ConfigOption<Duration> SINK_FLUSH_INTERVAL = duration("clickhouse.sink.flush-interval", "1s",
-            "... or when its first row is this old. Every checkpoint also flushes.");
+    public static final ConfigOption<Duration> SINK_FLUSH_INTERVAL = duration("clickhouse.sink.flush-interval", "500ms",
+            "... or when its first row is this old (a row waits up to twice this; with the insert that bounds the "
+                    + "latency). Every checkpoint also flushes.");
 
     public static final ConfigOption<Integer> SINK_MAX_IN_FLIGHT = new Builder<>("clickhouse.sink.max-in-flight",
             "integer", Parsers::integer).defaultValue("1").check(positiveInt())

@@ -30,9 +30,10 @@ import java.util.stream.Collectors;
  */
 public final class LatencyProbe {
     private static final String USAGE = "usage: LatencyProbe [--config FILE] [--set key=value]... --rate N [--seconds N]"
-            + " [--probe-every N] [--table DB.TABLE]\n"
+            + " [--probe-every N] [--warmup-seconds N] [--table DB.TABLE]\n"
             + "  Produces --rate events/s for --seconds (default 60) and measures when every --probe-every-th (default 500)\n"
-            + "  is queryable in --table (default clickhouse.database.clickhouse.table).";
+            + "  is queryable in --table (default clickhouse.database.clickhouse.table), after --warmup-seconds (default 0)\n"
+            + "  at the same rate without probes (a fresh JVM is slower until its code is compiled).";
     private static final JsonMapper JSON = new JsonMapper();
 
     private LatencyProbe() {}
@@ -42,18 +43,21 @@ public final class LatencyProbe {
     }
 
     static void run(String[] args) throws Exception {
-        CommandLine cli = new CommandLine(args, Set.of("rate", "seconds", "probe-every", "table", "seed"), Set.of(), USAGE);
+        CommandLine cli = new CommandLine(args, Set.of("rate", "seconds", "probe-every", "table", "seed", "warmup-seconds"), Set.of(), USAGE);
         JobConfig config = cli.config();
         int rate = cli.getInt("rate", 0);
         int seconds = cli.getInt("seconds", 60);
         int every = cli.getInt("probe-every", 500);
+        int warmup = cli.getInt("warmup-seconds", 0);
         if (rate <= 0 || seconds <= 0 || every <= 0) {
             throw new IllegalArgumentException("--rate, --seconds and --probe-every must be above 0\n" + USAGE);
         }
         String table = cli.get("table", config.get(Options.CLICKHOUSE_DATABASE) + "." + config.get(Options.CLICKHOUSE_TABLE));
         String topic = config.get(Options.KAFKA_TOPICS).get(0);
-        int count = rate * seconds;
-        EventGenerator generator = new EventGenerator(cli.getInt("seed", 7), 5000, System.currentTimeMillis(), seconds * 1000L);
+        int warmupCount = rate * warmup;
+        int count = warmupCount + rate * seconds;
+        EventGenerator generator = new EventGenerator(cli.getInt("seed", 7), 5000, System.currentTimeMillis(),
+                (warmup + seconds) * 1000L);
         generator.millisOnly = true;
 
         Map<String, Long> pending = new ConcurrentHashMap<>();
@@ -74,7 +78,7 @@ public final class LatencyProbe {
                 EventGenerator.Generated g = generator.next(i, count, 1, 0);
                 byte[] value = g.value;
                 String probeId = null;
-                if (i % every == 0) {
+                if (i >= warmupCount && i % every == 0) {
                     ObjectNode e = (ObjectNode) JSON.readTree(value);
                     e.put("event_type", "latency_probe");
                     probeId = e.get("event_id").asText();
@@ -93,7 +97,7 @@ public final class LatencyProbe {
                 }
             }
             producer.flush();
-            double actual = count / ((System.nanoTime() - began) / 1e9);
+            double actual = count / ((System.nanoTime() - began) / 1e9); // warm-up included: the same rate throughout
             long deadline = System.currentTimeMillis() + 60_000;
             while (!pending.isEmpty() && System.currentTimeMillis() < deadline && pollError.get() == null) {
                 Thread.sleep(100);
