@@ -5,15 +5,26 @@ public final class Batch {
     private final byte[] data;
     private final int rows;
     private final long oldestPublishedAt;
+    private final java.util.List<?> sources;
 
     public Batch(byte[] data, int rows) {
         this(data, rows, -1);
     }
 
     public Batch(byte[] data, int rows, long oldestPublishedAt) {
+        this(data, rows, oldestPublishedAt, null);
+    }
+
+    Batch(byte[] data, int rows, long oldestPublishedAt, java.util.List<?> sources) {
         this.data = data;
         this.rows = rows;
         this.oldestPublishedAt = oldestPublishedAt;
+        this.sources = sources;
+    }
+
+    /** The rows as objects, kept when the sink has a path for rejected rows; null otherwise. */
+    java.util.List<?> sources() {
+        return sources;
     }
 
     /** The publish time of the batch's oldest input (epoch ms), -1 if unknown. */

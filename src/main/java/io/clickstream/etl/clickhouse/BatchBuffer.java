@@ -12,8 +12,15 @@ final class BatchBuffer<T> {
     private int rows;
     private long firstRowAt;
     private long oldestPublishedAt = Long.MAX_VALUE;
+    /** The rows themselves, when refused rows must be isolated and handed on (null: not kept). */
+    private java.util.List<T> sources;
 
     BatchBuffer(RowEncoder<T> encoder, int maxRows, long maxBytes, long maxAgeMs) {
+        this(encoder, maxRows, maxBytes, maxAgeMs, false);
+    }
+
+    BatchBuffer(RowEncoder<T> encoder, int maxRows, long maxBytes, long maxAgeMs, boolean keepRows) {
+        this.sources = keepRows ? new java.util.ArrayList<>() : null;
         this.encoder = encoder;
         this.maxRows = maxRows;
         this.maxBytes = maxBytes;
@@ -26,6 +33,9 @@ final class BatchBuffer<T> {
             firstRowAt = now;
         }
         encoder.encode(row, buffer);
+        if (sources != null) {
+            sources.add(row);
+        }
         long published = encoder.publishedAt(row);
         if (published > 0) {
             oldestPublishedAt = Math.min(oldestPublishedAt, published);
@@ -51,7 +61,10 @@ final class BatchBuffer<T> {
 
     Batch drain() {
         Batch batch = new Batch(Arrays.copyOf(buffer.array(), buffer.size()), rows,
-                oldestPublishedAt == Long.MAX_VALUE ? -1 : oldestPublishedAt);
+                oldestPublishedAt == Long.MAX_VALUE ? -1 : oldestPublishedAt, sources);
+        if (sources != null) {
+            sources = new java.util.ArrayList<>();
+        }
         buffer.reset();
         rows = 0;
         oldestPublishedAt = Long.MAX_VALUE;

@@ -42,6 +42,17 @@ public final class ClickHouseInserter implements Inserter {
             497,  // ACCESS_DENIED
             516); // AUTHENTICATION_FAILED
 
+    /** Of those, the errors a single value can cause; the others concern the table or the setup. */
+    private static final Set<Integer> ROW_LEVEL = Set.of(
+            6,    // CANNOT_PARSE_TEXT
+            27,   // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+            33,   // CANNOT_READ_ALL_DATA
+            53,   // TYPE_MISMATCH
+            69,   // ARGUMENT_OUT_OF_BOUND
+            70,   // CANNOT_CONVERT_TYPE
+            117,  // INCORRECT_DATA
+            131); // TOO_LARGE_STRING_SIZE
+
     private final List<Client> clients;
     private final List<String> urls;
     private final String table;
@@ -104,6 +115,21 @@ public final class ClickHouseInserter implements Inserter {
             }
         }
         return true;
+    }
+
+    @Override
+    public boolean mayBeRowLevel(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof ServerException) {
+                return ROW_LEVEL.contains(((ServerException) t).getCode());
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String table() {
+        return table;
     }
 
     @Override

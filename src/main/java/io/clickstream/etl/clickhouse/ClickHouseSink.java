@@ -4,6 +4,7 @@ import io.clickstream.etl.compat.WriterSink;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.event.Event;
+import io.clickstream.etl.kafka.RejectedRowsToKafka;
 import io.clickstream.etl.session.SessionRow;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
@@ -17,11 +18,19 @@ public class ClickHouseSink<T> extends WriterSink<T> {
     private final SinkSettings settings;
     private final RowEncoder<T> encoder;
     private final Inserter.Factory inserterFactory;
+    private final RejectedRows.Factory<T> rejected;
 
     public ClickHouseSink(SinkSettings settings, RowEncoder<T> encoder, Inserter.Factory inserterFactory) {
+        this(settings, encoder, inserterFactory, null);
+    }
+
+    /** With a dead-letter path for rows the server refuses ({@code rejected} null: such a refusal fails the job). */
+    public ClickHouseSink(SinkSettings settings, RowEncoder<T> encoder, Inserter.Factory inserterFactory,
+                          RejectedRows.Factory<T> rejected) {
         this.settings = settings;
         this.encoder = encoder;
         this.inserterFactory = inserterFactory;
+        this.rejected = rejected;
     }
 
     /** Events into clickhouse.database.clickhouse.table, with client-v2. */
@@ -38,12 +47,13 @@ public class ClickHouseSink<T> extends WriterSink<T> {
         String qualified = config.get(Options.CLICKHOUSE_DATABASE) + "." + table;
         return new ClickHouseSink<>(SinkSettings.from(config), encoder, ClickHouseInserter.factory(
                 ClickHouseEndpoints.from(config, env), qualified, encoder.columns(),
-                config.get(Options.SINK_DISTRIBUTED_SYNC), config.get(Options.SINK_REQUEST_TIMEOUT).toMillis()));
+                config.get(Options.SINK_DISTRIBUTED_SYNC), config.get(Options.SINK_REQUEST_TIMEOUT).toMillis()),
+                RejectedRowsToKafka.factory(config));
     }
 
     @Override
     public SinkWriter<T> createWriter(WriterInitContext context) {
-        return new ClickHouseWriter<>(settings, encoder, inserterFactory.open(), context.getProcessingTimeService(),
-                new SinkMetrics(context.metricGroup()), Thread::sleep);
+        return new ClickHouseWriter<>(settings, encoder, inserterFactory.open(), rejected == null ? null : rejected.open(),
+                context.getProcessingTimeService(), new SinkMetrics(context.metricGroup()), Thread::sleep);
     }
 }

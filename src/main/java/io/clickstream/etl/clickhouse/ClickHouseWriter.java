@@ -6,6 +6,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -42,15 +45,26 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
     private volatile boolean closed;
     private final String rowKind;
 
+    private final RowEncoder<T> encoder;
+    private final RejectedRows<T> rejected;
+
     ClickHouseWriter(SinkSettings settings, RowEncoder<T> encoder, Inserter inserter, ProcessingTimeService timeService,
                      SinkMetrics metrics, Sleeper sleeper) {
+        this(settings, encoder, inserter, null, timeService, metrics, sleeper);
+    }
+
+    ClickHouseWriter(SinkSettings settings, RowEncoder<T> encoder, Inserter inserter, RejectedRows<T> rejected,
+                     ProcessingTimeService timeService, SinkMetrics metrics, Sleeper sleeper) {
         this.settings = settings;
+        this.encoder = encoder;
+        this.rejected = rejected;
         this.rowKind = encoder.getClass().getSimpleName().replace("RowEncoder", "").toLowerCase(java.util.Locale.ROOT);
         this.inserter = inserter;
         this.timeService = timeService;
         this.metrics = metrics;
         this.sleeper = sleeper;
-        this.buffer = new BatchBuffer<>(encoder, settings.batchRows, settings.batchBytes, settings.flushIntervalMs);
+        this.buffer = new BatchBuffer<>(encoder, settings.batchRows, settings.batchBytes, settings.flushIntervalMs,
+                rejected != null);
         this.sender = Executors.newFixedThreadPool(settings.maxInFlight, r -> {
             Thread t = new Thread(r, "clickhouse-sender");
             t.setDaemon(true);
@@ -92,6 +106,9 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
             Thread.currentThread().interrupt();
         } finally {
             inserter.close();
+            if (rejected != null) {
+                rejected.close();
+            }
         }
     }
 
@@ -119,7 +136,7 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
         try {
             sender.execute(() -> {
                 try {
-                    insertWithRetries(batch);
+                    insert(batch);
                 } catch (Throwable t) {
                     metrics.failures.inc();
                     if (!firstError.compareAndSet(null, t)) {
@@ -134,6 +151,46 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
             metrics.inFlightBatches.decrementAndGet();
             inFlight.release();
             throw e;
+        }
+    }
+
+    /** Inserts a batch; if the server refuses some of its rows, inserts the others and hands those on. */
+    private void insert(Batch batch) throws Exception {
+        try {
+            insertWithRetries(batch);
+        } catch (RowsRefused refused) {
+            isolate(batch, refused);
+        }
+    }
+
+    /** Splits a refused batch in halves until the refused rows are alone, then hands them to the rejected path. */
+    @SuppressWarnings("unchecked")
+    private void isolate(Batch batch, RowsRefused refused) throws Exception {
+        List<T> rows = (List<T>) batch.sources();
+        if (rows.size() == 1) {
+            rejected.reject(rows, inserter.table(), refused.getCause().getMessage());
+            metrics.rejectedRows.inc();
+            LOG.warn("ClickHouse refused a row of {}; it went to the dead-letter path: {}", inserter.table(),
+                    refused.getCause().getMessage());
+            return;
+        }
+        int half = rows.size() / 2;
+        for (List<T> part : List.of(rows.subList(0, half), rows.subList(half, rows.size()))) {
+            RowBinaryBuffer out = new RowBinaryBuffer(Math.max(64, batch.bytes() / 2));
+            part.forEach(r -> encoder.encode(r, out));
+            Batch b = new Batch(Arrays.copyOf(out.array(), out.size()), part.size(), -1, new ArrayList<>(part));
+            try {
+                insertWithRetries(b);
+            } catch (RowsRefused again) {
+                isolate(b, again);
+            }
+        }
+    }
+
+    /** A lasting failure that may come from rows of the batch, and the writer can isolate them. */
+    private static final class RowsRefused extends Exception {
+        RowsRefused(Exception cause) {
+            super(cause);
         }
     }
 
@@ -155,6 +212,10 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
                 }
                 return;
             } catch (Exception e) {
+                if (!closed && !inserter.isRetryable(e) && inserter.mayBeRowLevel(e) && rejected != null
+                        && batch.sources() != null) {
+                    throw new RowsRefused(e);
+                }
                 if (closed || !inserter.isRetryable(e) || retry >= policy.maxRetries()) {
                     throw new IOException("ClickHouse insert of " + batch.rows() + " rows failed"
                             + (inserter.isRetryable(e) ? " after " + retry + " retries" : " (not retryable)")

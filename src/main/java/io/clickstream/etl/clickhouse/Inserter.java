@@ -10,6 +10,19 @@ public interface Inserter extends AutoCloseable {
     /** Whether a failure may go away by itself (network, a replica down, ZooKeeper session lost). */
     boolean isRetryable(Throwable error);
 
+    /**
+     * Whether a lasting failure may come from some rows of the batch (a value the server cannot take) rather than
+     * from the table or the setup (a missing column or table, credentials): then the writer isolates those rows.
+     */
+    default boolean mayBeRowLevel(Throwable error) {
+        return false;
+    }
+
+    /** The table inserted into, for messages. */
+    default String table() {
+        return "?";
+    }
+
     @Override
     void close();
 

@@ -14,6 +14,7 @@ final class SinkMetrics {
     final Counter bytes;
     final Counter retries;
     final Counter failures;
+    final Counter rejectedRows;
     final Histogram flushLatencyMs;
     /** Per batch: from the publish of its oldest input to the end of its insert (when the rows are queryable). */
     final Histogram endToEndLagMs;
@@ -27,6 +28,7 @@ final class SinkMetrics {
         bytes = g.counter("bytes");
         retries = g.counter("retries");
         failures = g.counter("failures");
+        rejectedRows = g.counter("rejectedRows");
         flushLatencyMs = g.histogram("insertLatencyMs", new DescriptiveStatisticsHistogram(1000));
         endToEndLagMs = g.histogram("endToEndLagMs", new DescriptiveStatisticsHistogram(1000));
         g.gauge("bufferedRows", bufferedRows::get);

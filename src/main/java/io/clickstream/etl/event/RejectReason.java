@@ -15,7 +15,9 @@ public enum RejectReason {
     INVALID_TIMESTAMP("invalid_timestamp"),
     TIMESTAMP_OUT_OF_RANGE("timestamp_out_of_range"),
     /** The parser itself failed: a bug, but the input is kept and the job goes on. */
-    PARSER_ERROR("parser_error");
+    PARSER_ERROR("parser_error"),
+    /** Valid to the job, refused by ClickHouse (found by the sink, isolated row by row); not counted by the parser. */
+    CLICKHOUSE_REJECTED("clickhouse_rejected");
 
     private final String code;
 

@@ -30,6 +30,26 @@ class ClickHouseWriterTest {
     private SinkMetrics metrics;
     private ClickHouseWriter<Event> writer;
 
+    /** The dead-letter path of the sink, in memory. */
+    private final List<String> rejectedRows = Collections.synchronizedList(new ArrayList<>());
+
+    private ClickHouseWriter<Event> writerWithRejectedPath(int rows) {
+        metrics = new SinkMetrics(new UnregisteredMetricsGroup());
+        RejectedRows<Event> path = new RejectedRows<>() {
+            @Override
+            public void reject(List<Event> refused, String table, String error) {
+                refused.forEach(e -> rejectedRows.add(e.eventId + " " + error));
+            }
+
+            @Override
+            public void close() {}
+        };
+        writer = new ClickHouseWriter<>(new SinkSettings(rows, 1 << 20, Duration.ofMillis(60_000), 1,
+                new RetryPolicy(2, Duration.ofMillis(100), Duration.ofMillis(250))), EventRowEncoder.INSTANCE,
+                inserter, path, time, metrics, sleeps::add);
+        return writer;
+    }
+
     private ClickHouseWriter<Event> writer(int rows, long bytes, long intervalMs, int maxInFlight, int maxRetries) {
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
         writer = new ClickHouseWriter<>(new SinkSettings(rows, bytes, Duration.ofMillis(intervalMs), maxInFlight,
@@ -197,7 +217,39 @@ class ClickHouseWriterTest {
     }
 
     /** Records what it is given; fails as told. */
+    @Test
+    void rowsTheServerRefusesGoToTheDeadLetterPathAndTheRestIsStored() throws Exception {
+        inserter.poison = "e3,e7";
+        writerWithRejectedPath(10);
+        for (int i = 0; i < 10; i++) {
+            writer.write(event(i), null);
+        }
+        writer.flush(false);
+
+        assertThat(rejectedRows).containsExactlyInAnyOrder("e3 Code: 53 TYPE_MISMATCH (row-level)",
+                "e7 Code: 53 TYPE_MISMATCH (row-level)");
+        assertThat(inserter.succeeded.stream().mapToInt(Batch::rows).sum()).isEqualTo(8);
+        assertThat(metrics.rejectedRows.getCount()).isEqualTo(2);
+        assertThat(metrics.failures.getCount()).isZero();
+        writer.write(event(11), null); // the writer goes on
+        writer.flush(false);
+        assertThat(inserter.succeeded.stream().mapToInt(Batch::rows).sum()).isEqualTo(9);
+    }
+
+    @Test
+    void aRefusalOfTheTableItselfStillFailsTheJob() throws Exception {
+        inserter.alwaysFail = new IllegalStateException("Code: 60 UNKNOWN_TABLE");
+        inserter.retryable = false;
+        writerWithRejectedPath(10);
+        writer.write(event(1), null);
+
+        assertThatThrownBy(() -> writer.flush(false)).isInstanceOf(IOException.class).hasMessageContaining("UNKNOWN_TABLE");
+        assertThat(rejectedRows).isEmpty();
+    }
+
     private static final class FakeInserter implements Inserter {
+        /** Event ids the "server" refuses, comma-separated: a batch holding one fails as a whole, row-level. */
+        volatile String poison = "";
         final List<Batch> succeeded = Collections.synchronizedList(new ArrayList<>());
         final List<byte[]> sent = Collections.synchronizedList(new ArrayList<>());
         final Deque<Exception> failures = new ArrayDeque<>();
@@ -224,12 +276,24 @@ class ClickHouseWriterTest {
             if (next != null) {
                 throw next;
             }
+            if (batch.sources() != null) {
+                for (Object row : batch.sources()) {
+                    if (java.util.Arrays.asList(poison.split(",")).contains(((Event) row).eventId)) {
+                        throw new IllegalStateException("Code: 53 TYPE_MISMATCH (row-level)");
+                    }
+                }
+            }
             succeeded.add(batch);
         }
 
         @Override
         public boolean isRetryable(Throwable error) {
-            return retryable;
+            return retryable && !error.getMessage().contains("row-level");
+        }
+
+        @Override
+        public boolean mayBeRowLevel(Throwable error) {
+            return error.getMessage().contains("row-level");
         }
 
         @Override

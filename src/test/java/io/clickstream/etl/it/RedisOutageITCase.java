@@ -76,13 +76,6 @@ class RedisOutageITCase {
     }
 
     private static List<ProducerRecord<byte[], byte[]>> events(String topic, int from, int n, long t0) {
-        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
-        for (int i = from; i < from + n; i++) {
-            String user = "ru" + (i % 20);
-            String json = "{\"event_id\":\"r" + i + "\",\"user_id\":\"" + user + "\",\"event_type\":\"page_view\",\"ts\":"
-                    + (t0 + i * 500L) + "}";
-            out.add(new ProducerRecord<>(topic, user.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8)));
-        }
-        return out;
+        return TestStack.pageViews(topic, "r", "ru", 20, from, n, t0);
     }
 }

@@ -271,4 +271,21 @@ public final class TestStack {
     public interface CheckedCondition {
         boolean get() throws Exception;
     }
+
+    /**
+     * {@code n} page views from number {@code from} on, ids {@code <idPrefix><i>}, spread over {@code users} users
+     * ({@code <userPrefix><i % users>}, keyed by user) 500 ms apart from {@code t0}.
+     */
+    public static List<ProducerRecord<byte[], byte[]>> pageViews(String topic, String idPrefix, String userPrefix,
+                                                                 int users, int from, int n, long t0) {
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        for (int i = from; i < from + n; i++) {
+            String user = userPrefix + (i % users);
+            String json = "{\"event_id\":\"" + idPrefix + i + "\",\"user_id\":\"" + user
+                    + "\",\"event_type\":\"page_view\",\"ts\":" + (t0 + i * 500L) + "}";
+            out.add(new ProducerRecord<>(topic, user.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        return out;
+    }
 }

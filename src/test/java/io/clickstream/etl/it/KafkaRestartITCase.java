@@ -1,0 +1,82 @@
+package io.clickstream.etl.it;
+
+import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.testing.TestStack;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Kafka broker restarted mid-stream (the job's source and its dead-letter producer lose their broker): every
+ * event is stored, sessions stay whole (one per user, indexes 0..n-1), and what a restore from the last checkpoint
+ * re-sent collapses to one row per event in the ReplacingMergeTree (FINAL).
+ */
+class KafkaRestartITCase {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    private static final int USERS = 20;
+
+    @Test
+    void aBrokerRestartLosesNothingAndKeepsSessionsWhole() throws Exception {
+        TestStack.requireRunning();
+        String database = TestStack.migratedDatabase();
+        String topic = TestStack.unique("restart");
+        String dead = TestStack.unique("dead");
+        TestStack.createTopics(2, topic, dead);
+        Map<String, String> settings = new HashMap<>(TestStack.jobSettings());
+        settings.putAll(Map.of("kafka.topics", topic, "kafka.dead-letter-topic", dead, "kafka.start-from", "earliest",
+                "kafka.group-id", TestStack.unique("g"), "clickhouse.database", database,
+                "clickhouse.sink.flush-interval", "200ms", "device.enabled", "false",
+                "funnel.definitions-topic", TestStack.unique("funnels")));
+        JobConfig config = JobConfig.of(settings);
+        JobClient job = TestStack.job(config, 1000).executeAsync();
+        String node = TestStack.clickHouseUrls().get(0);
+        String events = database + ".events";
+        long t0 = System.currentTimeMillis() - 600_000;
+        try {
+            TestStack.produce(events(topic, 0, 500, t0));
+            TestStack.await("500 rows", Duration.ofSeconds(90), TestStack.unchecked(() ->
+                    TestStack.count(node, "SELECT uniqExact(event_id) FROM " + events) == 500));
+
+            TestStack.stack("restart", "kafka");
+            TestStack.produce(events(topic, 500, 500, t0));
+
+            TestStack.await("1000 distinct events", Duration.ofSeconds(180), TestStack.unchecked(() ->
+                    TestStack.count(node, "SELECT uniqExact(event_id) FROM " + events) == 1000));
+            assertThat(job.getJobStatus().get(10, TimeUnit.SECONDS)).isEqualTo(JobStatus.RUNNING);
+        } finally {
+            job.cancel().get(60, TimeUnit.SECONDS);
+        }
+        // 18.16 answers FINAL through a Distributed table in aggregating queries.
+        assertThat(TestStack.count(node, "SELECT count() FROM " + events + " FINAL")).as("0 lost, 0 left duplicated")
+                .isEqualTo(1000);
+        assertThat(TestStack.count(node, "SELECT uniqExact(session_id) FROM " + events)).as("one session per user")
+                .isEqualTo(USERS);
+        assertThat(TestStack.count(node, "SELECT count() FROM (SELECT session_id, max(session_index) + 1 AS n, "
+                + "uniqExact(event_id) AS c FROM " + events + " GROUP BY session_id HAVING n != c)"))
+                .as("indexes 0..n-1 in every session, replays included").isZero();
+        assertThat(TestStack.count(node, "SELECT count() FROM (SELECT event_id FROM " + events
+                + " GROUP BY event_id HAVING uniqExact(session_id, session_index) > 1)"))
+                .as("a re-sent event has the session and index it had").isZero();
+    }
+
+    private static List<ProducerRecord<byte[], byte[]>> events(String topic, int from, int n, long t0) {
+        return TestStack.pageViews(topic, "k", "user-", USERS, from, n, t0);
+    }
+}
