@@ -169,7 +169,8 @@ if [ "$LAT_SECONDS" -gt 0 ]; then
   JOB_PID=$!
   running() { curl -s "http://127.0.0.1:$UI_PORT/jobs/overview" | grep -q '"state":"RUNNING"'; }
   wait_for 120 "the latency job to run" running || die "the latency job did not start, see $LOG_DIR/$RUN-latency.log"
-  sleep 5 # sources assigned
+  # Until every task has opened (geo database, Yauaa): a backlog built while they start outlasts a short warm-up.
+  sleep 20
   # 30 s at the same rate before the probes count: a fresh JVM is slow until its code is compiled.
   LAT_LINE=$(tool io.clickstream.etl.tools.LatencyProbe --config "$CONFIG" "${SETS[@]}" --rate "$LAT_RATE" \
     --warmup-seconds 30 --seconds "$LAT_SECONDS" --table "$JOB_DB.events" | grep '^latency')
