@@ -159,8 +159,15 @@ say "Kafka engine: $EVENTS rows in ${KAFKA_SECONDS}s = $KAFKA_RATE/s"
 LAT_RATE=$(( JOB_RATE / 2 )); P50=-1; P99=-1; LAT_LINE="skipped"
 if [ "$LAT_SECONDS" -gt 0 ]; then
   step "Latency: the job from latest, $LAT_RATE events/s (half of $JOB_RATE), 30 s warm-up, ${LAT_SECONDS}s measured"
-  # The rows of steps 2 and 3 are still being merged; latency is measured on a quiet cluster.
-  merging() { local n t=0; for n in "${CH_NODES[@]}"; do t=$(( t + $(ch_query "$n" "SELECT count() FROM system.merges") )); done; [ "$t" -gt 0 ]; }
+  # The rows of steps 2 and 3 are still being merged and fetched by the other replicas; latency is measured on a
+  # quiet cluster.
+  merging() {
+    local n t=0
+    for n in "${CH_NODES[@]}"; do
+      t=$(( t + $(ch_query "$n" "SELECT (SELECT count() FROM system.merges) + (SELECT count() FROM system.replication_queue)") ))
+    done
+    [ "$t" -gt 0 ]
+  }
   quiet() { ! merging; }
   wait_for 300 "ClickHouse merges of the earlier steps to finish" quiet || say "merges still running; latency measured anyway"
   JAVA_OPTS="-Xmx3g ${JOB_JAVA_OPTS:-}" scripts/run-local.sh --config "$CONFIG" "${SETS[@]}" --set kafka.start-from=latest \
