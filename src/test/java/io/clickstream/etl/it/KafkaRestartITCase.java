@@ -1,6 +1,5 @@
 package io.clickstream.etl.it;
 
-import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.testing.TestStack;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
@@ -10,10 +9,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -35,17 +31,10 @@ class KafkaRestartITCase {
     @Test
     void aBrokerRestartLosesNothingAndKeepsSessionsWhole() throws Exception {
         TestStack.requireRunning();
-        String database = TestStack.migratedDatabase();
-        String topic = TestStack.unique("restart");
-        String dead = TestStack.unique("dead");
-        TestStack.createTopics(2, topic, dead);
-        Map<String, String> settings = new HashMap<>(TestStack.jobSettings());
-        settings.putAll(Map.of("kafka.topics", topic, "kafka.dead-letter-topic", dead, "kafka.start-from", "earliest",
-                "kafka.group-id", TestStack.unique("g"), "clickhouse.database", database,
-                "clickhouse.sink.flush-interval", "200ms", "device.enabled", "false",
-                "funnel.definitions-topic", TestStack.unique("funnels")));
-        JobConfig config = JobConfig.of(settings);
-        JobClient job = TestStack.job(config, 1000).executeAsync();
+        TestStack.Streaming setup = TestStack.streaming("restart", Map.of());
+        String database = setup.database();
+        String topic = setup.topic();
+        JobClient job = TestStack.job(setup.config(), 1000).executeAsync();
         String node = TestStack.clickHouseUrls().get(0);
         String events = database + ".events";
         long t0 = System.currentTimeMillis() - 600_000;

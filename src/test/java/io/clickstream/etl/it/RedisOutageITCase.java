@@ -11,10 +11,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -34,15 +31,10 @@ class RedisOutageITCase {
     @Test
     void eventsArrivingWhileRedisIsDownGetTheirSessionsOnceItIsBack() throws Exception {
         TestStack.requireRunning();
-        String database = TestStack.migratedDatabase();
-        String topic = TestStack.unique("redis");
-        String dead = TestStack.unique("dead");
-        TestStack.createTopics(2, topic, dead);
-        Map<String, String> settings = new HashMap<>(TestStack.jobSettings());
-        settings.putAll(Map.of("kafka.topics", topic, "kafka.dead-letter-topic", dead, "kafka.start-from", "earliest",
-                "kafka.group-id", TestStack.unique("g"), "clickhouse.database", database,
-                "clickhouse.sink.flush-interval", "200ms", "device.enabled", "false", "redis.timeout", "500ms"));
-        JobConfig config = JobConfig.of(settings);
+        TestStack.Streaming setup = TestStack.streaming("redis", Map.of("redis.timeout", "500ms"));
+        String database = setup.database();
+        String topic = setup.topic();
+        JobConfig config = setup.config();
         StreamExecutionEnvironment env = TestStack.job(config, 1000);
         JobClient job = env.executeAsync();
         String node = TestStack.clickHouseUrls().get(0);

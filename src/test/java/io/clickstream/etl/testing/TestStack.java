@@ -288,4 +288,25 @@ public final class TestStack {
         }
         return out;
     }
+
+    /** A new database, events topic and dead-letter topic, and the job settings for them. */
+    public record Streaming(String database, String topic, JobConfig config) {}
+
+    /**
+     * The usual set-up of a test that streams into ClickHouse while something happens: a migrated database, a topic
+     * with 2 partitions read from the start, 200 ms sink flushes, no device parsing; {@code extra} settings on top.
+     */
+    public static Streaming streaming(String name, Map<String, String> extra) throws Exception {
+        String database = migratedDatabase();
+        String topic = unique(name);
+        String dead = unique("dead");
+        createTopics(2, topic, dead);
+        Map<String, String> settings = new java.util.HashMap<>(jobSettings());
+        settings.putAll(Map.of("kafka.topics", topic, "kafka.dead-letter-topic", dead, "kafka.start-from", "earliest",
+                "kafka.group-id", unique("g"), "clickhouse.database", database,
+                "clickhouse.sink.flush-interval", "200ms", "device.enabled", "false",
+                "funnel.definitions-topic", unique("funnels")));
+        settings.putAll(extra);
+        return new Streaming(database, topic, JobConfig.of(settings));
+    }
 }
