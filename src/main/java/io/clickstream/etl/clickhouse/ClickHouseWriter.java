@@ -113,7 +113,23 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
     }
 
     private void scheduleTimer() {
-        timeService.registerTimer(timeService.getCurrentProcessingTime() + settings.flushIntervalMs, now -> {
+        scheduleTimer(timeService.getCurrentProcessingTime());
+    }
+
+
+    /**
+     * The next check, a tick after {@code from} (the last check's time, so that late checks do not drift) but in the
+     * future: four per interval, so a row waits at most 1.25 intervals, not 2.
+     */
+    private void scheduleTimer(long from) {
+        long tick = Math.max(10, settings.flushIntervalMs / 4);
+        long current = timeService.getCurrentProcessingTime();
+        long next = from + tick;
+        if (next <= current) { // late: the first tick of the same grid after now (overflow: just after now)
+            long behind = current - from;
+            next = behind < 0 ? current + tick : from + (behind / tick + 1) * tick;
+        }
+        timeService.registerTimer(next, now -> {
             if (closed) {
                 return;
             }
@@ -121,7 +137,7 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
             if (buffer.isDue(now) && firstError.get() == null) {
                 send();
             }
-            scheduleTimer();
+            scheduleTimer(now);
         });
     }
 

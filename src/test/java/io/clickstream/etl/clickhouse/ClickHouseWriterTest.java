@@ -128,9 +128,22 @@ class ClickHouseWriterTest {
         time.setCurrentTime(999);
         assertThat(inserter.attempts).isZero();
 
-        time.setCurrentTime(1000);
+        time.setCurrentTime(1250); // checked every quarter interval: sent by 1.25 intervals at the latest
         await(() -> inserter.succeeded.size() == 1);
         assertThat(inserter.succeeded.get(0).rows()).isEqualTo(2);
+    }
+
+    @Test
+    void aRowWaitsAtMostAQuarterIntervalPastTheFlushInterval() throws Exception {
+        time.setCurrentTime(0);
+        writer(1000, 1 << 20, 1000, 1, 0);
+        time.setCurrentTime(100);
+        writer.write(event(1), null);
+
+        time.setCurrentTime(1249);
+        assertThat(inserter.attempts).isZero();
+        time.setCurrentTime(1250); // the check after the row turned 1000 ms old, not a whole interval later
+        await(() -> inserter.succeeded.size() == 1);
     }
 
     @Test
