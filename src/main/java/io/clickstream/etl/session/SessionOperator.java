@@ -160,8 +160,11 @@ public class SessionOperator extends BatchingRedisOperator<Event, Event> impleme
             touched.put(user, touchedSessions(history, assigned));
         });
         store(changed, stateTtlMs);
-        for (Event e : buffer) {
-            emit(e);
+        // Each user's events leave in session-index order, not arrival order: downstream (funnels) takes an index
+        // at or below the highest it has seen for a replay, so indexes must only grow along the stream.
+        for (List<Event> events : byUser.values()) {
+            events.sort(java.util.Comparator.comparing((Event e) -> e.sessionId).thenComparingInt(e -> e.sessionIndex));
+            events.forEach(this::emit);
         }
         touched.forEach((user, list) -> list.forEach(s -> pendingRows.put(s.id, row(user, s))));
         if (pendingRows.size() >= MAX_PENDING_ROWS) {

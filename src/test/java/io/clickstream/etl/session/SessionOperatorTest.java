@@ -250,4 +250,18 @@ class SessionOperatorTest {
         assertThat(sessionsByUser).hasSize(25).allSatisfy((user, ids) -> assertThat(ids).hasSize(1));
         assertThat(h.extractOutputValues()).extracting(e -> e.sessionIndex).contains(7);
     }
+
+    @Test
+    void emitsEachUsersEventsInSessionIndexOrderEvenWhenTheyArrivedOutOfOrder() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(10);
+        h.processElement(ev("late-but-later", "u1", 3, "backend"), 0);
+        h.processElement(ev("first", "u1", 0, "web"), 0);
+        h.processElement(ev("other", "u2", 1, "web"), 0);
+        h.processElement(ev("second", "u1", 1, "web"), 0);
+        h.prepareSnapshotPreBarrier(1);
+
+        List<Event> u1 = h.extractOutputValues().stream().filter(e -> e.userId.equals("u1")).toList();
+        assertThat(u1).extracting(e -> e.eventId).containsExactly("first", "second", "late-but-later");
+        assertThat(u1).extracting(e -> e.sessionIndex).containsExactly(0, 1, 2);
+    }
 }
