@@ -56,6 +56,18 @@ public class Event implements Enrichable {
 
     public Event() {}
 
+    /** The value of property {@code name}; null when the event has no such property. */
+    public String property(String name) {
+        if (propertyKeys != null) {
+            for (int i = 0; i < propertyKeys.length; i++) {
+                if (name.equals(propertyKeys[i])) {
+                    return propertyValues[i] == null ? "" : propertyValues[i];
+                }
+            }
+        }
+        return null;
+    }
+
     @Override
     public String ipAddress() {
         return ip;

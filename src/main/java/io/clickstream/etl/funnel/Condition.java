@@ -1,6 +1,7 @@
 package io.clickstream.etl.funnel;
 
 import io.clickstream.etl.event.Event;
+import io.clickstream.etl.event.EventField;
 
 import java.io.Serializable;
 import java.util.List;
@@ -58,7 +59,8 @@ public final class Condition implements Serializable {
     }
 
     boolean matches(Event e) {
-        String v = field != null ? field.value(e) : property(e, property);
+        String prop = field == null ? e.property(property) : null;
+        String v = field != null ? field.value(e) : prop == null ? "" : prop;
         switch (op) {
             case EQUALS:
                 return v.equals(values.get(0));
@@ -67,7 +69,7 @@ public final class Condition implements Serializable {
             case PREFIX:
                 return v.startsWith(values.get(0));
             case EXISTS:
-                return field != null ? !v.isEmpty() : hasProperty(e, property);
+                return field != null ? !v.isEmpty() : prop != null;
             default:
                 Double d = number(v);
                 if (d == null) {
@@ -117,29 +119,5 @@ public final class Condition implements Serializable {
             return null;
         }
         return Double.parseDouble(v);
-    }
-
-    private static String property(Event e, String name) {
-        if (e.propertyKeys == null) {
-            return "";
-        }
-        for (int i = 0; i < e.propertyKeys.length; i++) {
-            if (name.equals(e.propertyKeys[i])) {
-                return e.propertyValues[i] == null ? "" : e.propertyValues[i];
-            }
-        }
-        return "";
-    }
-
-    private static boolean hasProperty(Event e, String name) {
-        if (e.propertyKeys == null) {
-            return false;
-        }
-        for (String k : e.propertyKeys) {
-            if (name.equals(k)) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clickstream.etl.config.Parsers;
 import io.clickstream.etl.event.Event;
+import io.clickstream.etl.event.EventField;
 
 import java.io.Serializable;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package io.clickstream.etl.join;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clickstream.etl.event.Event;
+import io.clickstream.etl.event.EventField;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -19,8 +20,6 @@ import java.util.regex.Pattern;
 public record JoinRule(String name, String from, String key, List<String> fields, List<String> into, String prefix)
         implements Serializable {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
-    private static final Set<String> FIELDS = Set.of("user_id", "event_type", "url", "referrer", "ip", "user_agent",
-            "country_code", "country", "region", "city", "browser", "os", "device_type");
 
     /** The key of {@code e} for this rule; '' when it has none (then the rule does nothing for it). */
     String keyOf(Event e) {
@@ -36,38 +35,11 @@ public record JoinRule(String name, String from, String key, List<String> fields
     }
 
     static String read(Event e, String field) {
-        String v;
         if (field.startsWith("properties.")) {
-            v = property(e, field.substring("properties.".length()));
-        } else {
-            switch (field) {
-                case "user_id": v = e.userId; break;
-                case "event_type": v = e.eventType; break;
-                case "url": v = e.url; break;
-                case "referrer": v = e.referrer; break;
-                case "ip": v = e.ip; break;
-                case "user_agent": v = e.userAgent; break;
-                case "country_code": v = e.countryCode; break;
-                case "country": v = e.country; break;
-                case "region": v = e.region; break;
-                case "city": v = e.city; break;
-                case "browser": v = e.browser; break;
-                case "os": v = e.os; break;
-                default: v = e.deviceType; break;
-            }
+            String v = e.property(field.substring("properties.".length()));
+            return v == null ? "" : v;
         }
-        return v == null ? "" : v;
-    }
-
-    private static String property(Event e, String name) {
-        if (e.propertyKeys != null) {
-            for (int i = 0; i < e.propertyKeys.length; i++) {
-                if (name.equals(e.propertyKeys[i])) {
-                    return e.propertyValues[i];
-                }
-            }
-        }
-        return "";
+        return EventField.byName(field).value(e); // checked when the rule was parsed
     }
 
     /** Output property name of a field: the prefix and the field's own name (without "properties."). */
@@ -127,8 +99,8 @@ public record JoinRule(String name, String from, String key, List<String> fields
     }
 
     private static void checkField(String f, String where) {
-        if (!FIELDS.contains(f) && !(f.startsWith("properties.") && f.length() > "properties.".length())) {
-            throw new IllegalArgumentException(where + ": '" + f + "' is not a field; use one of " + new TreeSet<>(FIELDS)
+        if (EventField.byName(f) == null && !(f.startsWith("properties.") && f.length() > "properties.".length())) {
+            throw new IllegalArgumentException(where + ": '" + f + "' is not a field; use one of " + EventField.names()
                     + " or properties.<name>");
         }
     }

@@ -1,19 +1,20 @@
-package io.clickstream.etl.funnel;
-
-import io.clickstream.etl.event.Event;
+package io.clickstream.etl.event;
 
 import java.util.Arrays;
 import java.util.function.Function;
 
 /**
- * The event fields a funnel step may test, with their events-table column. Properties are addressed as
- * {@code properties.<name>} and read from the props arrays.
+ * The text fields of an event that rules may name (funnel conditions, join keys and fields), by their events-table
+ * column. Properties are addressed as {@code properties.<name>} ({@link Event#property}).
  */
-enum EventField {
+public enum EventField {
+    USER_ID("user_id", e -> e.userId),
     EVENT_TYPE("event_type", e -> e.eventType),
     SOURCE("source", e -> e.source),
     URL("url", e -> e.url),
     REFERRER("referrer", e -> e.referrer),
+    IP("ip", e -> e.ip),
+    USER_AGENT("user_agent", e -> e.userAgent),
     COUNTRY_CODE("country_code", e -> e.countryCode),
     COUNTRY("country", e -> e.country),
     REGION("region", e -> e.region),
@@ -22,7 +23,7 @@ enum EventField {
     OS("os", e -> e.os),
     DEVICE_TYPE("device_type", e -> e.deviceType);
 
-    final String column;
+    public final String column;
     private final Function<Event, String> getter;
 
     EventField(String column, Function<Event, String> getter) {
@@ -30,12 +31,14 @@ enum EventField {
         this.getter = getter;
     }
 
-    String value(Event e) {
+    /** The value; '' when absent. */
+    public String value(Event e) {
         String v = getter.apply(e);
         return v == null ? "" : v;
     }
 
-    static EventField byName(String name) {
+    /** The field of that column name, or null. */
+    public static EventField byName(String name) {
         for (EventField f : values()) {
             if (f.column.equals(name)) {
                 return f;
@@ -44,7 +47,7 @@ enum EventField {
         return null;
     }
 
-    static String names() {
+    public static String names() {
         return Arrays.stream(values()).map(f -> f.column).reduce((a, b) -> a + ", " + b).orElse("");
     }
 }
