@@ -45,17 +45,7 @@ execution.checkpointing.interval: 10s
 execution.checkpointing.dir: file://$FLINK_DIR/checkpoints
 env.java.opts.all: $JAVA17_OPTS
 EOF
-  cat >"$CONF_DIR/log4j.properties" <<'EOF'
-rootLogger.level = INFO
-rootLogger.appenderRef.file.ref = MainAppender
-appender.main.name = MainAppender
-appender.main.type = File
-appender.main.fileName = ${sys:log.file}
-appender.main.layout.type = PatternLayout
-appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n
-logger.metrics.name = org.apache.flink.runtime.metrics
-logger.metrics.level = ERROR
-EOF
+  cp "$SCRIPTS_DIR/conf/flink-log4j.properties" "$CONF_DIR/log4j.properties"
   cp "$CONF_DIR/log4j.properties" "$CONF_DIR/log4j-cli.properties"
 }
 

@@ -84,15 +84,7 @@ yarn.flink-dist-jar: $Y/flinklib/flink-yarn-$FLINK_YARN_VERSION.jar
 yarn.ship-files: $Y/shiplib
 env.java.opts.all: $JAVA17_OPTS
 EOF
-cat >"$Y/flink-conf/log4j.properties" <<'EOF'
-rootLogger.level = INFO
-rootLogger.appenderRef.file.ref = MainAppender
-appender.main.name = MainAppender
-appender.main.type = File
-appender.main.fileName = ${sys:log.file}
-appender.main.layout.type = PatternLayout
-appender.main.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n
-EOF
+cp "$SCRIPTS_DIR/conf/flink-log4j.properties" "$Y/flink-conf/log4j.properties"
 cp "$Y/flink-conf/log4j.properties" "$Y/flink-conf/log4j-cli.properties"
 flink_cli() {
   HADOOP_CONF_DIR="$Y/hadoop-conf" FLINK_CONF_DIR="$Y/flink-conf" java $JAVA17_OPTS \
