@@ -23,6 +23,9 @@ public final class FunnelVersions {
             .thenComparingLong(Version::offset);
 
     private final Map<String, TreeSet<Version>> byFunnel = new HashMap<>();
+    /** Nearly every event is newer than every version: their answer is computed once per change, not per event. */
+    private long newestPublishTime = Long.MIN_VALUE;
+    private List<Version> newest;
 
     /**
      * Adds a version. Returns the versions that dropped out (too many kept), for the caller's state; a definition
@@ -35,6 +38,8 @@ public final class FunnelVersions {
         }
         TreeSet<Version> versions = byFunnel.computeIfAbsent(u.funnelId, k -> new TreeSet<>(ORDER));
         versions.add(new Version(u.funnelId, u.publishTime, u.offset, d));
+        newestPublishTime = Math.max(newestPublishTime, u.publishTime);
+        newest = null;
         List<Version> dropped = new ArrayList<>();
         while (versions.size() > MAX_VERSIONS_PER_FUNNEL) {
             dropped.add(versions.pollFirst());
@@ -48,6 +53,16 @@ public final class FunnelVersions {
 
     /** The definitions in effect for an event published at {@code time}, in funnel id order. */
     public List<Version> activeAt(long time) {
+        if (time >= newestPublishTime) {
+            if (newest == null) {
+                newest = List.copyOf(select(Long.MAX_VALUE));
+            }
+            return newest;
+        }
+        return select(time);
+    }
+
+    private List<Version> select(long time) {
         List<Version> out = new ArrayList<>();
         for (TreeSet<Version> versions : byFunnel.values()) {
             Version v = versions.floor(new Version("", time, Long.MAX_VALUE, null));
