@@ -232,7 +232,8 @@ appendfsync everysec
 save ""
 EOF
   redis-server "$dir/redis.conf" || die "redis-server failed to start, see $LOG_DIR/redis.log"
-  wait_for 20 "Redis on port $REDIS_PORT" redis_ready || die "Redis did not come up, see $LOG_DIR/redis.log"
+  # Loading a large append-only file (after a benchmark) takes a while; the port opens only when it is done.
+  wait_for 180 "Redis on port $REDIS_PORT" redis_ready || die "Redis did not come up, see $LOG_DIR/redis.log"
   say "redis: up on 127.0.0.1:$REDIS_PORT"
 }
 

@@ -47,6 +47,7 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
 
     private final RowEncoder<T> encoder;
     private final RejectedRows<T> rejected;
+    private final ReplayGuard<T> guard;
 
     ClickHouseWriter(SinkSettings settings, RowEncoder<T> encoder, Inserter inserter, ProcessingTimeService timeService,
                      SinkMetrics metrics, Sleeper sleeper) {
@@ -55,16 +56,23 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
 
     ClickHouseWriter(SinkSettings settings, RowEncoder<T> encoder, Inserter inserter, RejectedRows<T> rejected,
                      ProcessingTimeService timeService, SinkMetrics metrics, Sleeper sleeper) {
+        this(settings, encoder, inserter, rejected, null, timeService, metrics, sleeper);
+    }
+
+    /** {@code rejected}: where refused rows go (null: a refusal fails); {@code guard}: replay check (null: none). */
+    ClickHouseWriter(SinkSettings settings, RowEncoder<T> encoder, Inserter inserter, RejectedRows<T> rejected,
+                     ReplayGuard<T> guard, ProcessingTimeService timeService, SinkMetrics metrics, Sleeper sleeper) {
         this.settings = settings;
         this.encoder = encoder;
         this.rejected = rejected;
+        this.guard = guard;
         this.rowKind = encoder.getClass().getSimpleName().replace("RowEncoder", "").toLowerCase(java.util.Locale.ROOT);
         this.inserter = inserter;
         this.timeService = timeService;
         this.metrics = metrics;
         this.sleeper = sleeper;
         this.buffer = new BatchBuffer<>(encoder, settings.batchRows, settings.batchBytes, settings.flushIntervalMs,
-                rejected != null);
+                rejected != null || guard != null);
         this.sender = Executors.newFixedThreadPool(settings.maxInFlight, r -> {
             Thread t = new Thread(r, "clickhouse-sender");
             t.setDaemon(true);
@@ -108,6 +116,9 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
             inserter.close();
             if (rejected != null) {
                 rejected.close();
+            }
+            if (guard != null) {
+                guard.close();
             }
         }
     }
@@ -172,6 +183,12 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
 
     /** Inserts a batch; if the server refuses some of its rows, inserts the others and hands those on. */
     private void insert(Batch batch) throws Exception {
+        if (guard != null) {
+            batch = admit(batch);
+            if (batch == null) {
+                return;
+            }
+        }
         try {
             insertWithRetries(batch);
         } catch (RowsRefused refused) {
@@ -192,15 +209,55 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
         }
         int half = rows.size() / 2;
         for (List<T> part : List.of(rows.subList(0, half), rows.subList(half, rows.size()))) {
-            RowBinaryBuffer out = new RowBinaryBuffer(Math.max(64, batch.bytes() / 2));
-            part.forEach(r -> encoder.encode(r, out));
-            Batch b = new Batch(Arrays.copyOf(out.array(), out.size()), part.size(), -1, new ArrayList<>(part));
+            Batch b = encode(part, -1, batch.bytes() / 2);
             try {
                 insertWithRetries(b);
             } catch (RowsRefused again) {
                 isolate(b, again);
             }
         }
+    }
+
+    /**
+     * The batch without the rows an earlier run stored already (null: nothing left), after the replay guard has
+     * recorded what is about to be sent. Its failures (Redis, the check's query) are retried like inserts.
+     */
+    @SuppressWarnings("unchecked")
+    private Batch admit(Batch batch) throws Exception {
+        List<T> rows = (List<T>) batch.sources();
+        RetryPolicy policy = settings.retryPolicy;
+        for (int retry = 0; ; retry++) {
+            try {
+                ReplayGuard.Admitted<T> admitted = guard.admit(rows);
+                metrics.replayCheckedRows.inc(admitted.checked());
+                metrics.replaySkippedRows.inc(admitted.skipped());
+                if (admitted.skipped() > 0) {
+                    LOG.info("Replay: {} of {} rows of a batch are in {} already and are left out", admitted.skipped(),
+                            rows.size(), inserter.table());
+                }
+                if (admitted.rows().isEmpty()) {
+                    return null;
+                }
+                return admitted.skipped() == 0 ? batch
+                        : encode(admitted.rows(), batch.oldestPublishedAt(), batch.bytes());
+            } catch (Exception e) {
+                if (closed || retry >= policy.maxRetries()) {
+                    throw new IOException("Replay check before inserting " + rows.size() + " rows into "
+                            + inserter.table() + " failed after " + retry + " retries: " + e.getMessage(), e);
+                }
+                long backoff = policy.backoffMs(retry + 1);
+                metrics.retries.inc();
+                LOG.warn("Replay check of {} rows failed (retry {} of {} in {} ms): {}", rows.size(), retry + 1,
+                        policy.maxRetries(), backoff, e.toString());
+                sleeper.sleep(backoff);
+            }
+        }
+    }
+
+    private Batch encode(List<T> rows, long oldestPublishedAt, int sizeHint) {
+        RowBinaryBuffer out = new RowBinaryBuffer(Math.max(64, sizeHint));
+        rows.forEach(r -> encoder.encode(r, out));
+        return new Batch(Arrays.copyOf(out.array(), out.size()), rows.size(), oldestPublishedAt, new ArrayList<>(rows));
     }
 
     /** A lasting failure that may come from rows of the batch, and the writer can isolate them. */

@@ -17,4 +17,9 @@ public interface RowEncoder<T> extends Serializable {
     default long publishedAt(T row) {
         return -1;
     }
+
+    /** The Kafka record the row came from, if it has one: rows with a position can be recognised on a replay. */
+    default SourcePosition position(T row) {
+        return null;
+    }
 }

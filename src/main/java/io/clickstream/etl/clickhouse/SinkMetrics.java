@@ -15,6 +15,10 @@ final class SinkMetrics {
     final Counter retries;
     final Counter failures;
     final Counter rejectedRows;
+    /** Rows at or below the insert marks of an earlier run, looked up in ClickHouse before sending. */
+    final Counter replayCheckedRows;
+    /** Of those, the rows found stored already and left out. */
+    final Counter replaySkippedRows;
     final Histogram flushLatencyMs;
     /** Per batch: from the publish of its oldest input to the end of its insert (when the rows are queryable). */
     final Histogram endToEndLagMs;
@@ -29,6 +33,8 @@ final class SinkMetrics {
         retries = g.counter("retries");
         failures = g.counter("failures");
         rejectedRows = g.counter("rejectedRows");
+        replayCheckedRows = g.counter("replayCheckedRows");
+        replaySkippedRows = g.counter("replaySkippedRows");
         flushLatencyMs = g.histogram("insertLatencyMs", new DescriptiveStatisticsHistogram(1000));
         endToEndLagMs = g.histogram("endToEndLagMs", new DescriptiveStatisticsHistogram(1000));
         g.gauge("bufferedRows", bufferedRows::get);

@@ -147,6 +147,11 @@ public final class Options {
             "true", "Insert returns once every shard has the rows (insert_distributed_sync=1), so a checkpoint "
                     + "means the data is on the shards, not only queued on the node that took the insert.");
 
+    public static final ConfigOption<Boolean> SINK_REPLAY_CHECK = bool("clickhouse.sink.replay-check", "true",
+            "Before an insert, look up rows an earlier run may have stored (a restore or a rewind re-reads them) and "
+                    + "leave out those found, so a replay stores each event once without FINAL. Marks in Redis "
+                    + "(<prefix>:inserted:<database.table>) say which rows to look up; in steady state none are.");
+
     // ---------------------------------------------------------------------------------------------- Redis
 
     public static final ConfigOption<String> REDIS_HOST = string("redis.host", "127.0.0.1",

@@ -1,9 +1,5 @@
 package io.clickstream.etl.redis;
 
-import redis.clients.jedis.DefaultJedisClientConfig;
-import redis.clients.jedis.HostAndPort;
-import redis.clients.jedis.Jedis;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +8,6 @@ import java.util.Map;
 /**
  * Binary values in Redis under {@code <prefix>:<namespace>:<key>} (namespace: session, funnel, join), with a TTL
  * refreshed on every write. Loads are one MGET, stores one script call: one round trip and one command each per batch.
- * One connection per task; a connection that failed is replaced on the next call.
  */
 public final class RedisBlobStore implements BlobStore {
     /**
@@ -22,24 +17,11 @@ public final class RedisBlobStore implements BlobStore {
     private static final byte[] SET_ALL = ("for i, k in ipairs(KEYS) do redis.call('SET', k, ARGV[i + 1], 'PX', ARGV[1]) end "
             + "return #KEYS").getBytes(StandardCharsets.UTF_8);
 
-    private final HostAndPort address;
-    private final DefaultJedisClientConfig clientConfig;
+    private final RedisConnection connection;
     private final String prefix;
-    private Jedis jedis;
 
     public RedisBlobStore(RedisSettings settings, String namespace) {
-        this.address = new HostAndPort(settings.host(), settings.port());
-        // Plain RESP2 GET/SET/MGET: no protocol negotiation (Jedis warns on every connection otherwise).
-        DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(settings.timeoutMs()).socketTimeoutMillis(settings.timeoutMs())
-                .autoNegotiateProtocol(false);
-        if (settings.password() != null && !settings.password().isEmpty()) {
-            b.password(settings.password());
-            if (settings.user() != null && !settings.user().isEmpty()) {
-                b.user(settings.user());
-            }
-        }
-        this.clientConfig = b.build();
+        this.connection = new RedisConnection(settings);
         this.prefix = settings.keyPrefix() + ":" + namespace + ":";
     }
 
@@ -51,26 +33,13 @@ public final class RedisBlobStore implements BlobStore {
         return (prefix + k).getBytes(StandardCharsets.UTF_8);
     }
 
-    private Jedis connection() {
-        if (jedis == null || jedis.isBroken() || !jedis.isConnected()) {
-            close();
-            jedis = new Jedis(address, clientConfig);
-        }
-        return jedis;
-    }
-
     @Override
     public List<byte[]> load(List<String> keys) {
         byte[][] raw = new byte[keys.size()][];
         for (int i = 0; i < raw.length; i++) {
             raw[i] = key(keys.get(i));
         }
-        try {
-            return connection().mget(raw);
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
+        return connection.call(jedis -> jedis.mget(raw));
     }
 
     @Override
@@ -85,23 +54,11 @@ public final class RedisBlobStore implements BlobStore {
             keys.add(key(k));
             args.add(bytes);
         });
-        try {
-            connection().eval(SET_ALL, keys, args);
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
+        connection.call(jedis -> jedis.eval(SET_ALL, keys, args));
     }
 
     @Override
     public void close() {
-        if (jedis != null) {
-            try {
-                jedis.close();
-            } catch (RuntimeException ignored) {
-                // a broken connection cannot be closed cleanly; it is dropped either way
-            }
-            jedis = null;
-        }
+        connection.close();
     }
 }

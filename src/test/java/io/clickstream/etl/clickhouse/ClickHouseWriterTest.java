@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -258,6 +260,44 @@ class ClickHouseWriterTest {
 
         assertThatThrownBy(() -> writer.flush(false)).isInstanceOf(IOException.class).hasMessageContaining("UNKNOWN_TABLE");
         assertThat(rejectedRows).isEmpty();
+    }
+
+    @Test
+    void rowsAnEarlierRunStoredAreLeftOutOfTheBatch() throws Exception {
+        ReplayGuardTest.MapMarks marks = new ReplayGuardTest.MapMarks();
+        marks.marks.put("t:0", 5L);
+        Set<SourcePosition> stored = Set.of(new SourcePosition("t", 0, 2), new SourcePosition("t", 0, 4));
+        StoredRows<Event> table = new StoredRows<>() {
+            @Override
+            public Set<SourcePosition> find(List<Event> rows) {
+                Set<SourcePosition> found = new HashSet<>();
+                rows.forEach(e -> found.add(EventRowEncoder.INSTANCE.position(e)));
+                found.retainAll(stored);
+                return found;
+            }
+
+            @Override
+            public void close() {}
+        };
+        metrics = new SinkMetrics(new UnregisteredMetricsGroup());
+        writer = new ClickHouseWriter<>(new SinkSettings(100, 1 << 20, Duration.ofMillis(60_000), 1,
+                new RetryPolicy(2, Duration.ofMillis(100), Duration.ofMillis(250))), EventRowEncoder.INSTANCE,
+                inserter, null, new ReplayGuard<>(marks, table, EventRowEncoder.INSTANCE::position), time, metrics,
+                sleeps::add);
+        for (int i = 0; i < 10; i++) {
+            Event e = event(i);
+            e.kafkaOffset = i;
+            writer.write(e, null);
+        }
+        writer.flush(false);
+
+        assertThat(inserter.succeeded).hasSize(1);
+        assertThat(inserter.succeeded.get(0).sources()).extracting(r -> ((Event) r).eventId)
+                .containsExactly("e0", "e1", "e3", "e5", "e6", "e7", "e8", "e9");
+        assertThat(metrics.rows.getCount()).isEqualTo(8);
+        assertThat(metrics.replayCheckedRows.getCount()).isEqualTo(6);
+        assertThat(metrics.replaySkippedRows.getCount()).isEqualTo(2);
+        assertThat(marks.marks).containsEntry("t:0", 9L);
     }
 
     private static final class FakeInserter implements Inserter {

@@ -5,6 +5,7 @@ import io.clickstream.etl.testing.TestStack;
 import io.clickstream.etl.tools.Funnels;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -25,13 +26,21 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The job killed mid-stream and started again from its last retained checkpoint gives, after FINAL, the same rows as a
- * run without the fault over the same input: every event once, with the same session id, index and funnel tags.
+ * The job killed mid-stream and started again from an early retained checkpoint (so that hundreds of stored events
+ * are read again) gives, without FINAL, the same rows as a run without the fault over the same input: every event
+ * once, with the same session id, index and funnel tags.
  */
 class KillAndRestoreITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).setConfiguration(keepCheckpoints()).build());
+
+    /** The number of checkpoints kept is a cluster setting, not a job's: without it the early one is gone. */
+    private static Configuration keepCheckpoints() {
+        Configuration c = new Configuration();
+        c.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 100);
+        return c;
+    }
 
     private static final String FUNNEL = "{\"id\": \"views\", \"steps\": [{\"event_type\": \"page_view\"},"
             + " {\"event_type\": \"page_view\"}, {\"event_type\": \"page_view\"}]}";
@@ -58,39 +67,39 @@ class KillAndRestoreITCase {
         retain.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
         retain.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
         JobClient first = TestStack.job(config, 500, retain).executeAsync("KillAndRestoreITCase-killed");
-        TestStack.produce(TestStack.pageViews(topic, "x", "xu", 25, 0, 600, t0));
+        TestStack.produce(TestStack.pageViews(topic, "x", "xu", 25, 0, 300, t0));
+        awaitDistinct(node, faulty, 300);
+        TestStack.await("a checkpoint", Duration.ofSeconds(30), TestStack.unchecked(() -> {
+            try (Stream<Path> all = Files.walk(checkpoints, 2)) {
+                return all.anyMatch(p -> Files.exists(p.resolve("_metadata")));
+            }
+        }));
+        Path early = latestCheckpoint(checkpoints);
+        TestStack.produce(TestStack.pageViews(topic, "x", "xu", 25, 300, 300, t0));
         awaitDistinct(node, faulty, 600);
-        Thread.sleep(1500); // at least one checkpoint past some of the rows, and rows after it
+        Thread.sleep(1500); // checkpoints past all 600
         first.cancel().get(60, TimeUnit.SECONDS);
 
+        // Restored from a checkpoint taken before the second 300 were read: those (at least) are read again.
         TestStack.produce(TestStack.pageViews(topic, "x", "xu", 25, 600, 600, t0));
         Configuration restore = new Configuration(retain);
-        restore.set(StateRecoveryOptions.SAVEPOINT_PATH, latestCheckpoint(checkpoints).toString());
+        restore.set(StateRecoveryOptions.SAVEPOINT_PATH, early.toString());
         JobClient second = TestStack.job(config, 500, restore).executeAsync("KillAndRestoreITCase-restored");
         try {
             awaitDistinct(node, faulty, 1200);
+            String rest = "http://" + FLINK.getClientConfiguration().get(RestOptions.ADDRESS) + ":"
+                    + FLINK.getClientConfiguration().get(RestOptions.PORT);
+            TestStack.await("the second 300 read again and left out", Duration.ofSeconds(30), TestStack.unchecked(() ->
+                    TestStack.metricSum(rest, second.getJobID().toString(), ".clickhouse.replaySkippedRows") >= 300));
         } finally {
             second.cancel().get(60, TimeUnit.SECONDS);
         }
 
-        // The fault-free run over the same topic (its own database and Redis keys), bounded.
-        String clean = TestStack.migratedDatabase();
-        JobConfig cleanConfig = base.with("clickhouse.database", clean).with("kafka.group-id", TestStack.unique("g"))
-                .with("redis.key-prefix", TestStack.unique("clean")).with("kafka.bounded", "true");
-        TestStack.job(cleanConfig, 0).execute("KillAndRestoreITCase-clean");
-
-        // 18.16 answers FINAL through a Distributed table in aggregating queries, hence GROUP BY.
-        String rows = "SELECT event_id, any(session_id), any(session_number), any(session_index), any(funnels.id), "
-                + "any(funnels.step), count() > 0 FROM %s.events FINAL GROUP BY event_id ORDER BY event_id FORMAT TabSeparated";
-        String faultyRows = TestStack.query(node, String.format(rows, faulty));
+        assertThat(TestStack.count(node, "SELECT count() FROM " + faulty + ".events")).as("without FINAL").isEqualTo(1200);
+        String faultyRows = TestStack.rows(faulty);
         assertThat(faultyRows.split("\n")).hasSize(1200);
-        assertThat(faultyRows).isEqualTo(TestStack.query(node, String.format(rows, clean)));
-        assertThat(TestStack.count(node, "SELECT count() FROM " + faulty + ".events FINAL")).isEqualTo(1200);
-        assertThat(TestStack.count(node, "SELECT count() FROM (SELECT event_id FROM " + faulty + ".events GROUP BY event_id "
-                + "HAVING uniqExact(session_id, session_index, toString(funnels.step)) > 1)"))
-                .as("a row re-sent after the restore is identical to the first").isZero();
+        assertThat(faultyRows).as("row for row as without the fault").isEqualTo(TestStack.faultFreeRows(config));
     }
-
     private static void awaitDistinct(String node, String database, long expected) throws InterruptedException {
         TestStack.await(expected + " distinct events", Duration.ofSeconds(120), TestStack.unchecked(() ->
                 TestStack.count(node, "SELECT uniqExact(event_id) FROM " + database + ".events") >= expected));

@@ -65,6 +65,8 @@ class RedisOutageITCase {
         } finally {
             job.cancel().get(60, TimeUnit.SECONDS);
         }
+        assertThat(TestStack.rows(database)).as("row for row as without the fault")
+                .isEqualTo(TestStack.faultFreeRows(config));
     }
 
     private static List<ProducerRecord<byte[], byte[]>> events(String topic, int from, int n, long t0) {

@@ -59,7 +59,9 @@ class ReplicaDownITCase {
         } finally {
             job.cancel().get(60, TimeUnit.SECONDS);
         }
-        assertThat(TestStack.count(s1r1, "SELECT count() FROM " + database + ".events FINAL")).isEqualTo(1000);
+        assertThat(TestStack.count(s1r1, "SELECT count() FROM " + database + ".events")).as("without FINAL").isEqualTo(1000);
         assertThat(TestStack.count(s1r1, "SELECT uniqExact(session_id) FROM " + database + ".events")).isEqualTo(20);
+        assertThat(TestStack.rows(database)).as("row for row as without the fault")
+                .isEqualTo(TestStack.faultFreeRows(setup.config()));
     }
 }

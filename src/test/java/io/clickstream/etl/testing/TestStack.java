@@ -289,6 +289,58 @@ public final class TestStack {
         return out;
     }
 
+    /**
+     * Every stored event, a line each in event id order, read without FINAL (a duplicate shows as a repeated line):
+     * id, session id, number and index, funnel ids and steps.
+     */
+    public static String rows(String database) throws Exception {
+        return query(clickHouseUrls().get(0), "SELECT event_id, session_id, session_number, session_index, funnels.id, "
+                + "funnels.step FROM " + database + ".events ORDER BY event_id, session_id FORMAT TabSeparated");
+    }
+
+    /**
+     * {@link #rows} of a run without faults over the same input: the job with the same settings, bounded, from the
+     * earliest offsets, into a database, consumer group and Redis keys of its own.
+     */
+    public static String faultFreeRows(JobConfig config) throws Exception {
+        String clean = migratedDatabase();
+        JobConfig cleanConfig = config.with("clickhouse.database", clean).with("kafka.group-id", unique("g"))
+                .with("redis.key-prefix", unique("clean")).with("kafka.start-from", "earliest")
+                .with("kafka.bounded", "true");
+        job(cleanConfig, 0).execute("fault-free run");
+        return rows(clean);
+    }
+
+    /**
+     * The sum over all subtasks of every operator of the job's metrics whose name ends with {@code suffix} (for
+     * example ".clickhouse.replaySkippedRows"), read from the REST API at {@code rest}.
+     */
+    public static long metricSum(String rest, String jobId, String suffix) throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Function<String, com.fasterxml.jackson.databind.JsonNode> get = path -> {
+            try {
+                return json.readTree(http.send(java.net.http.HttpRequest.newBuilder(URI.create(rest + path)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+            } catch (Exception e) {
+                throw new IllegalStateException(rest + path + ": " + e, e);
+            }
+        };
+        long sum = 0;
+        for (com.fasterxml.jackson.databind.JsonNode vertex : get.apply("/jobs/" + jobId).path("vertices")) {
+            String base = "/jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/subtasks/metrics";
+            for (com.fasterxml.jackson.databind.JsonNode metric : get.apply(base)) {
+                String id = metric.path("id").asText();
+                if (id.endsWith(suffix)) {
+                    String query = base + "?get=" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8)
+                            + "&agg=sum";
+                    sum += (long) get.apply(query).path(0).path("sum").asDouble();
+                }
+            }
+        }
+        return sum;
+    }
+
     /** A new database, events topic and dead-letter topic, and the job settings for them. */
     public record Streaming(String database, String topic, JobConfig config) {}
 

@@ -1,0 +1,104 @@
+package io.clickstream.etl.clickhouse;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Keeps re-read input from being stored twice, without FINAL. A replay (a restore from a checkpoint or savepoint,
+ * or a start from rewound consumer offsets) sends rows again, in batches cut differently from the first time, so
+ * the replicated table's block deduplication cannot recognise them. Before a batch is sent, its highest offset per
+ * topic-partition is recorded ({@link InsertMarks}); a row at or below the mark this writer found when it started may
+ * have been sent by an earlier run, so ClickHouse is asked for such rows ({@link StoredRows}) and those it holds are
+ * left out. Rows above the marks go in unchecked: in steady state no query is made.
+ *
+ * <p>{@link #admit} may be called from several sender threads; the marks at start are read once, under a lock.
+ */
+public final class ReplayGuard<T> implements AutoCloseable {
+    private final InsertMarks marks;
+    private final StoredRows<T> stored;
+    private final Function<T, SourcePosition> position;
+    private volatile Map<String, Long> marksAtStart;
+
+    public ReplayGuard(InsertMarks marks, StoredRows<T> stored, Function<T, SourcePosition> position) {
+        this.marks = marks;
+        this.stored = stored;
+        this.position = position;
+    }
+
+    /** What {@link #admit} decided for one batch. */
+    public record Admitted<T>(List<T> rows, int checked, int skipped) {}
+
+    /**
+     * The rows of a batch that may be sent: those ClickHouse does not hold yet. Records their marks first, so a run
+     * that fails while sending leaves marks that cover what it may have stored.
+     */
+    public Admitted<T> admit(List<T> rows) throws Exception {
+        Map<String, Long> atStart = marksAtStart();
+        List<T> suspects = new ArrayList<>();
+        for (T row : rows) {
+            SourcePosition p = position.apply(row);
+            Long mark = p == null ? null : atStart.get(p.partitionKey());
+            if (mark != null && p.offset() <= mark) {
+                suspects.add(row);
+            }
+        }
+        List<T> admitted = rows;
+        if (!suspects.isEmpty()) {
+            Set<SourcePosition> found = stored.find(suspects);
+            if (!found.isEmpty()) {
+                admitted = new ArrayList<>(rows.size());
+                for (T row : rows) {
+                    if (!found.contains(position.apply(row))) {
+                        admitted.add(row);
+                    }
+                }
+            }
+        }
+        Map<String, Long> highest = new HashMap<>();
+        for (T row : admitted) {
+            SourcePosition p = position.apply(row);
+            if (p != null) {
+                highest.merge(p.partitionKey(), p.offset(), Math::max);
+            }
+        }
+        if (!highest.isEmpty()) {
+            marks.raise(highest);
+        }
+        return new Admitted<>(admitted, suspects.size(), rows.size() - admitted.size());
+    }
+
+    private Map<String, Long> marksAtStart() throws Exception {
+        Map<String, Long> m = marksAtStart;
+        if (m == null) {
+            synchronized (this) {
+                if (marksAtStart == null) {
+                    marksAtStart = Map.copyOf(marks.read());
+                }
+                m = marksAtStart;
+            }
+        }
+        return m;
+    }
+
+    @Override
+    public void close() {
+        try {
+            marks.close();
+        } finally {
+            stored.close();
+        }
+    }
+
+    /** Opens the guard inside the task. */
+    public record Factory<T>(InsertMarks.Factory marks, StoredRows.Factory<T> stored,
+                             RowEncoder<T> encoder) implements Serializable {
+        public ReplayGuard<T> open() {
+            return new ReplayGuard<>(marks.open(), stored.open(), encoder::position);
+        }
+    }
+}
