@@ -14,11 +14,16 @@ import java.util.Base64;
 
 /**
  * A dead letter as a JSON object (README, "Dead letters"), keyed like the input so it lands in the partition of
- * the same user. A payload that is not UTF-8 goes as payload_base64, so the exact bytes survive.
+ * the same user. A payload that is not UTF-8 goes as payload_base64, so the exact bytes survive. A dead letter is
+ * kept under {@link #MAX_BYTES}: escaping (up to 6 bytes per control character) or base64 can make a payload that
+ * Kafka took in too large to send on, and a record the producer refuses would fail the job on every restart. Such a
+ * payload is cut ({@code payload_truncated}, {@code payload_bytes}); the whole input stays at its source position.
  */
 public class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
     private static final long serialVersionUID = 1L;
     private static final JsonMapper MAPPER = new JsonMapper();
+    /** Half of the producer's and the broker's default limits (1 MiB). */
+    static final int MAX_BYTES = 512 * 1024;
 
     private final String topic;
 
@@ -40,11 +45,32 @@ public class DeadLetterSerializer implements KafkaRecordSerializationSchema<Dead
         n.put("source_offset", d.offset);
         n.put("source_timestamp", d.timestamp);
         String text = utf8OrNull(d.payload);
-        if (text != null) {
-            n.put("payload", text);
-        } else if (d.payload != null) {
-            n.put("payload_base64", Base64.getEncoder().encodeToString(d.payload));
+        String field = text != null ? "payload" : "payload_base64";
+        String value = text != null ? text
+                : d.payload != null ? Base64.getEncoder().encodeToString(d.payload) : null;
+        if (value != null) {
+            n.put(field, value);
         }
+        byte[] out = write(n);
+        int keep = value == null ? 0 : value.length();
+        while (out.length > MAX_BYTES && keep > 0) {
+            // Shrink in proportion to the excess, a little more each round (escapes are not spread evenly).
+            keep = (int) Math.min(keep - 1L, (long) keep * MAX_BYTES / out.length * 9 / 10);
+            keep = text != null ? safeCut(value, keep) : keep - keep % 4; // whole characters / base64 quanta
+            n.put(field, value.substring(0, keep));
+            n.put("payload_truncated", true);
+            n.put("payload_bytes", d.payload.length);
+            out = write(n);
+        }
+        return out;
+    }
+
+    /** {@code keep}, one less if that would split a surrogate pair. */
+    private static int safeCut(String s, int keep) {
+        return keep > 0 && Character.isHighSurrogate(s.charAt(keep - 1)) ? keep - 1 : keep;
+    }
+
+    private static byte[] write(ObjectNode n) {
         try {
             return MAPPER.writeValueAsBytes(n);
         } catch (Exception e) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.testing.MmdbWriter;
+import io.clickstream.etl.testing.MalformedInputs;
 import io.clickstream.etl.testing.TestStack;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -118,34 +119,15 @@ class KafkaToClickHouseITCase {
                 + "\"user_agent\":\"" + CHROME + "\",\"properties\":{\"price\":19.99,\"sku\":\"A-1\",\"gift\":false}}";
     }
 
-    /** One input per way of being wrong; the expected reason is recorded for each. */
+    /** Every kind of malformed input; the expected reason is recorded for each. */
     private static List<byte[]> malformedInputs(long now) {
-        String ok = "\"event_type\":\"click\",\"ts\":" + (now - 1000);
-        Map<String, String> cases = new LinkedHashMap<>();
-        cases.put("{not json", "malformed_json");
-        cases.put("[1,2,3]", "not_an_object");
-        cases.put("{\"user_id\":\"u\"," + ok + "}", "missing_field");
-        cases.put("{\"event_id\":\"  \",\"user_id\":\"u\"," + ok + "}", "blank_field");
-        cases.put("{\"event_id\":\"x1\",\"user_id\":12.5," + ok + "}", "wrong_type");
-        cases.put("{\"event_id\":\"x2\",\"user_id\":\"u\",\"event_type\":\"click\",\"ts\":\"soon\"}", "invalid_timestamp");
-        cases.put("{\"event_id\":\"x3\",\"user_id\":\"u\",\"event_type\":\"click\",\"ts\":" + now / 1000 + "}", "timestamp_out_of_range");
-        cases.put("{\"event_id\":\"x4\",\"user_id\":\"u\",\"event_type\":\"click\",\"ts\":" + (now + 2 * 86_400_000L) + "}", "timestamp_out_of_range");
-        cases.put("{\"event_id\":\"x5\",\"user_id\":\"u\"," + ok + ",\"url\":\"" + "u".repeat(9000) + "\"}", "field_too_long");
-        cases.put("{\"event_id\":\"x6\",\"user_id\":\"u\"," + ok + ",\"url\":\"" + "o".repeat(70_000) + "\"}", "oversize");
-        StringBuilder props = new StringBuilder("{");
-        for (int i = 0; i < 150; i++) {
-            props.append(i == 0 ? "" : ",").append("\"p").append(i).append("\":").append(i);
-        }
-        cases.put("{\"event_id\":\"x7\",\"user_id\":\"u\"," + ok + ",\"properties\":" + props + "}}", "too_many_properties");
-        cases.put("", "empty_payload");
         List<byte[]> out = new ArrayList<>();
-        cases.forEach((payload, reason) -> {
-            malformedPayloadToReason.put(payload, reason);
-            out.add(payload.getBytes(StandardCharsets.UTF_8));
-        });
-        byte[] badUtf8 = ("{\"event_id\":\"x8\",\"user_id\":\"u\"," + ok + "}").getBytes(StandardCharsets.UTF_8);
-        badUtf8[5] = (byte) 0xFF;
-        out.add(badUtf8);
+        for (MalformedInputs.Malformed m : MalformedInputs.all("x", now, false)) {
+            if (m.text() != null) {
+                malformedPayloadToReason.put(m.text(), m.reason());
+            }
+            out.add(m.payload());
+        }
         return out;
     }
 

@@ -47,4 +47,45 @@ class DeadLetterSerializerTest {
         assertThat(n.has("payload")).isFalse();
         assertThat(record.timestamp()).isNull();
     }
+
+    @Test
+    void aHugePayloadIsCutToFitTheProducerAndSaysSo() throws Exception {
+        // Control characters: 6 bytes each once escaped; bad UTF-8: a third larger as base64.
+        byte[] control = new byte[900_000];
+        java.util.Arrays.fill(control, (byte) 1);
+        byte[] binary = new byte[900_000];
+        java.util.Arrays.fill(binary, (byte) 0xFF);
+        String emoji = "\uD83D\uDE00".repeat(400_000); // surrogate pairs: a cut must not split one
+        for (byte[] payload : java.util.List.of(control, binary, emoji.getBytes(StandardCharsets.UTF_8))) {
+            DeadLetter d = DeadLetter.of(new RawEvent("t", 0, 1, 5L, null, payload), "oversize", "too large");
+
+            byte[] json = DeadLetterSerializer.toJson(d);
+            JsonNode n = JSON.readTree(json);
+
+            assertThat(json.length).isLessThanOrEqualTo(DeadLetterSerializer.MAX_BYTES);
+            assertThat(n.get("payload_truncated").asBoolean()).isTrue();
+            assertThat(n.get("payload_bytes").asInt()).isEqualTo(payload.length);
+            assertThat(n.get("reason").asText()).isEqualTo("oversize");
+            if (n.has("payload")) {
+                String kept = n.get("payload").asText();
+                assertThat(kept).isNotEmpty();
+                assertThat(new String(payload, StandardCharsets.UTF_8)).startsWith(kept);
+                assertThat(Character.isHighSurrogate(kept.charAt(kept.length() - 1))).isFalse();
+            } else {
+                byte[] kept = Base64.getDecoder().decode(n.get("payload_base64").asText());
+                assertThat(kept).isNotEmpty();
+                assertThat(java.util.Arrays.copyOf(payload, kept.length)).isEqualTo(kept);
+            }
+        }
+    }
+
+    @Test
+    void aPayloadThatFitsIsNotMarkedTruncated() throws Exception {
+        byte[] payload = "x".repeat(100_000).getBytes(StandardCharsets.UTF_8);
+        JsonNode n = JSON.readTree(DeadLetterSerializer.toJson(
+                DeadLetter.of(new RawEvent("t", 0, 1, 5L, null, payload), "oversize", "too large")));
+
+        assertThat(n.get("payload").asText()).hasSize(100_000);
+        assertThat(n.has("payload_truncated")).isFalse();
+    }
 }
