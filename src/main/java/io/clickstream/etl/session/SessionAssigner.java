@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 
 /**
@@ -51,21 +50,21 @@ public final class SessionAssigner {
     private SessionAssignment assignOne(String userId, UserHistory history, Event event, long key) {
         long ts = event.eventTime;
         for (UserHistory.Session s : history.sessions) {
-            Integer known = s.indexByEvent.get(key);
+            // A session holds only events within [start, end]: the others need no look-up (and no decoding).
+            Integer known = ts < s.start || ts > s.end ? null : s.indexOf(key);
             if (known != null) {
                 return new SessionAssignment(s.id, s.number, known, true);
             }
         }
         UserHistory.Session session = closestFitting(history, ts);
         if (session == null) {
-            session = new UserHistory.Session(SessionKeys.sessionId(userId, ts), ++history.lastNumber, ts, ts, ts, 0,
-                    new HashMap<>());
+            session = new UserHistory.Session(SessionKeys.sessionId(userId, ts), ++history.lastNumber, ts, ts, ts, 0);
             history.sessions.add(session);
         }
         summarize(session, event, ts);
         int index = session.count++;
-        if (session.indexByEvent.size() < rules.maxEventsPerSession()) {
-            session.indexByEvent.put(key, index);
+        if (session.remembered() < rules.maxEventsPerSession()) {
+            session.remember(key, index);
         }
         return new SessionAssignment(session.id, session.number, index, false);
     }

@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,7 +35,14 @@ public final class UserHistory {
         long start;
         long end;
         int count;
-        final Map<Long, Integer> indexByEvent;
+        /**
+         * Event key to index. Decoded from {@link #stored} only when a look-up needs it: most sessions of a
+         * user's history are neither looked into nor changed by a batch, and then go back to Redis byte for byte.
+         */
+        private Map<Long, Integer> indexByEvent;
+        /** The (key, index) entries as read from Redis, 12 bytes each, while unchanged; null once changed. */
+        private byte[] stored;
+        private int storedEntries;
         // Summary for the sessions table (format 2 on).
         int pageViews;
         String entryUrl = "";
@@ -44,14 +52,49 @@ public final class UserHistory {
         String entryUserAgent = "";
         final Set<String> sources = new TreeSet<>();
 
-        Session(String id, int number, long origin, long start, long end, int count, Map<Long, Integer> indexByEvent) {
+        /** A new session, without events yet. */
+        Session(String id, int number, long origin, long start, long end, int count) {
             this.id = id;
             this.number = number;
             this.origin = origin;
             this.start = start;
             this.end = end;
             this.count = count;
-            this.indexByEvent = indexByEvent;
+            this.indexByEvent = new HashMap<>();
+        }
+
+        private Session(String id, int number, long origin, long start, long end, int count, byte[] stored,
+                        int storedEntries) {
+            this(id, number, origin, start, end, count);
+            this.indexByEvent = null;
+            this.stored = stored;
+            this.storedEntries = storedEntries;
+        }
+
+        /** The index the event with this key got, or null if the session does not remember it. */
+        Integer indexOf(long key) {
+            return index().get(key);
+        }
+
+        void remember(long key, int index) {
+            index().put(key, index);
+            stored = null;
+        }
+
+        /** How many events the session remembers by key. */
+        int remembered() {
+            return indexByEvent != null ? indexByEvent.size() : storedEntries;
+        }
+
+        private Map<Long, Integer> index() {
+            if (indexByEvent == null) {
+                indexByEvent = new HashMap<>(Math.max(4, storedEntries * 2));
+                ByteBuffer in = ByteBuffer.wrap(stored);
+                for (int i = 0; i < storedEntries; i++) {
+                    indexByEvent.put(in.getLong(), in.getInt());
+                }
+            }
+            return indexByEvent;
         }
     }
 
@@ -75,7 +118,11 @@ public final class UserHistory {
     }
 
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int size = 16;
+        for (Session s : sessions) {
+            size += 256 + 12 * s.remembered();
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(size);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(FORMAT);
             out.writeInt(lastNumber);
@@ -86,10 +133,14 @@ public final class UserHistory {
                 out.writeLong(s.start);
                 out.writeLong(s.end);
                 out.writeInt(s.count);
-                out.writeInt(s.indexByEvent.size());
-                for (Map.Entry<Long, Integer> e : s.indexByEvent.entrySet()) {
-                    out.writeLong(e.getKey());
-                    out.writeInt(e.getValue());
+                out.writeInt(s.remembered());
+                if (s.stored != null) {
+                    out.write(s.stored);
+                } else {
+                    byte[] entries = new byte[12 * s.indexByEvent.size()];
+                    ByteBuffer b = ByteBuffer.wrap(entries);
+                    s.indexByEvent.forEach((key, index) -> b.putLong(key).putInt(index));
+                    out.write(entries);
                 }
                 out.writeLong(s.origin);
                 out.writeInt(s.pageViews);
@@ -144,11 +195,11 @@ public final class UserHistory {
                 long end = in.readLong();
                 int count = in.readInt();
                 int keys = in.readInt();
-                Map<Long, Integer> index = new HashMap<>(Math.max(4, keys * 2));
-                for (int k = 0; k < keys; k++) {
-                    index.put(in.readLong(), in.readInt());
+                if (keys < 0 || keys > in.available() / 12) {
+                    throw new IOException("bad number of remembered events " + keys);
                 }
-                Session s = new Session(id, number, format >= 2 ? in.readLong() : start, start, end, count, index);
+                byte[] entries = in.readNBytes(12 * keys);
+                Session s = new Session(id, number, format >= 2 ? in.readLong() : start, start, end, count, entries, keys);
                 if (format >= 2) {
                     s.pageViews = in.readInt();
                     s.entryUrl = readText(in);
