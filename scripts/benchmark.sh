@@ -10,7 +10,7 @@
 #   5. prints one table and writes it as JSON.
 #
 #   scripts/benchmark.sh [--events N] [--partitions N] [--parallelism N] [--users N] [--latency-seconds N]
-#                        [--out FILE]
+#                        [--out FILE] [--set key=value]...
 #
 #   --events N           events to preload (default 3000000)
 #   --partitions N       partitions of the topic, and Kafka-engine consumers (default 4)
@@ -18,12 +18,13 @@
 #   --users N            distinct users (default 50000)
 #   --latency-seconds N  length of the fixed-rate latency run (default 60; 0 skips it)
 #   --out FILE           JSON result (default .stack/benchmark-<time>.json)
+#   --set key=value      a job setting for both job runs (e.g. clickhouse.sink.flush-interval=1s)
 # Environment: JOB_JAVA_OPTS adds JVM options to the job (e.g. -XX:StartFlightRecording=filename=job.jfr).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$PROJECT_DIR"
 
-EVENTS=3000000 PARTITIONS=4 PARALLELISM=2 USERS=50000 LAT_SECONDS=60 OUT=""
+EVENTS=3000000 PARTITIONS=4 PARALLELISM=2 USERS=50000 LAT_SECONDS=60 OUT="" JOB_SETS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --events) EVENTS="$2"; shift 2 ;;
@@ -32,7 +33,8 @@ while [ $# -gt 0 ]; do
     --users) USERS="$2"; shift 2 ;;
     --latency-seconds) LAT_SECONDS="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
-    *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    --set) JOB_SETS+=(--set "$2"); shift 2 ;;
+    *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 RUN="bench$(date +%s)"
@@ -88,7 +90,8 @@ GEO=$(scripts/fetch-geo-db.sh) || die "the benchmark runs with geo on: scripts/f
 SETS=(--set "kafka.topics=$TOPIC" --set "kafka.dead-letter-topic=$RUN-dead" --set "kafka.group-id=$RUN-job"
       --set "clickhouse.database=$JOB_DB" --set "funnel.definitions-topic=$RUN-funnels"
       --set "redis.key-prefix=$RUN" --set "geo.databases=$GEO"
-      --set "join.rules=[{\"name\": \"last-order\", \"from\": \"$TOPIC\", \"fields\": [\"properties.product_id\", \"properties.price\"], \"into\": [\"web\", \"app\"]}]")
+      --set "join.rules=[{\"name\": \"last-order\", \"from\": \"$TOPIC\", \"fields\": [\"properties.product_id\", \"properties.price\"], \"into\": [\"web\", \"app\"]}]"
+      ${JOB_SETS[@]+"${JOB_SETS[@]}"})
 
 step "Schema for the job ($JOB_DB) and the baseline ($KAFKA_DB); topic $TOPIC with $PARTITIONS partitions; funnels"
 tool io.clickstream.etl.tools.Migrate --config "$CONFIG" --set "clickhouse.database=$JOB_DB" >&2

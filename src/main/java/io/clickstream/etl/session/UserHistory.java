@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,13 +37,15 @@ public final class UserHistory {
         long end;
         int count;
         /**
-         * Event key to index. Decoded from {@link #stored} only when a look-up needs it: most sessions of a
-         * user's history are neither looked into nor changed by a batch, and then go back to Redis byte for byte.
+         * The remembered events as (key, index) entries of 12 bytes, in the order they were added: the stored form
+         * itself, so writing a session back is one copy whatever its size (re-encoding a map made every batch cost
+         * as much as the whole session), and adding an event appends 12 bytes.
          */
+        private byte[] entries;
+        private int entryCount;
+        /** Key to index, built only for a session looked into often (a replay); a scan serves the others. */
         private Map<Long, Integer> indexByEvent;
-        /** The (key, index) entries as read from Redis, 12 bytes each, while unchanged; null once changed. */
-        private byte[] stored;
-        private int storedEntries;
+        private int lookups;
         // Summary for the sessions table (format 2 on).
         int pageViews;
         String entryUrl = "";
@@ -54,47 +57,56 @@ public final class UserHistory {
 
         /** A new session, without events yet. */
         Session(String id, int number, long origin, long start, long end, int count) {
+            this(id, number, origin, start, end, count, new byte[12 * 8], 0);
+        }
+
+        private Session(String id, int number, long origin, long start, long end, int count, byte[] entries,
+                        int entryCount) {
             this.id = id;
             this.number = number;
             this.origin = origin;
             this.start = start;
             this.end = end;
             this.count = count;
-            this.indexByEvent = new HashMap<>();
-        }
-
-        private Session(String id, int number, long origin, long start, long end, int count, byte[] stored,
-                        int storedEntries) {
-            this(id, number, origin, start, end, count);
-            this.indexByEvent = null;
-            this.stored = stored;
-            this.storedEntries = storedEntries;
+            this.entries = entries;
+            this.entryCount = entryCount;
         }
 
         /** The index the event with this key got, or null if the session does not remember it. */
         Integer indexOf(long key) {
-            return index().get(key);
+            if (indexByEvent == null && ++lookups > 8) {
+                indexByEvent = new HashMap<>(Math.max(4, entryCount * 2));
+                ByteBuffer in = ByteBuffer.wrap(entries);
+                for (int i = 0; i < entryCount; i++) {
+                    indexByEvent.put(in.getLong(), in.getInt());
+                }
+            }
+            if (indexByEvent != null) {
+                return indexByEvent.get(key);
+            }
+            ByteBuffer in = ByteBuffer.wrap(entries);
+            for (int i = 0; i < entryCount; i++) {
+                if (in.getLong(12 * i) == key) {
+                    return in.getInt(12 * i + 8);
+                }
+            }
+            return null;
         }
 
         void remember(long key, int index) {
-            index().put(key, index);
-            stored = null;
+            if (12 * (entryCount + 1) > entries.length) {
+                entries = Arrays.copyOf(entries, Math.max(12 * 8, entries.length * 2));
+            }
+            ByteBuffer.wrap(entries).putLong(12 * entryCount, key).putInt(12 * entryCount + 8, index);
+            entryCount++;
+            if (indexByEvent != null) {
+                indexByEvent.put(key, index);
+            }
         }
 
         /** How many events the session remembers by key. */
         int remembered() {
-            return indexByEvent != null ? indexByEvent.size() : storedEntries;
-        }
-
-        private Map<Long, Integer> index() {
-            if (indexByEvent == null) {
-                indexByEvent = new HashMap<>(Math.max(4, storedEntries * 2));
-                ByteBuffer in = ByteBuffer.wrap(stored);
-                for (int i = 0; i < storedEntries; i++) {
-                    indexByEvent.put(in.getLong(), in.getInt());
-                }
-            }
-            return indexByEvent;
+            return entryCount;
         }
     }
 
@@ -133,15 +145,8 @@ public final class UserHistory {
                 out.writeLong(s.start);
                 out.writeLong(s.end);
                 out.writeInt(s.count);
-                out.writeInt(s.remembered());
-                if (s.stored != null) {
-                    out.write(s.stored);
-                } else {
-                    byte[] entries = new byte[12 * s.indexByEvent.size()];
-                    ByteBuffer b = ByteBuffer.wrap(entries);
-                    s.indexByEvent.forEach((key, index) -> b.putLong(key).putInt(index));
-                    out.write(entries);
-                }
+                out.writeInt(s.entryCount);
+                out.write(s.entries, 0, 12 * s.entryCount);
                 out.writeLong(s.origin);
                 out.writeInt(s.pageViews);
                 writeText(out, s.entryUrl);

@@ -161,6 +161,25 @@ class SessionAssignerTest {
     }
 
     @Test
+    void aLongSessionReplayedWholeGetsEveryAnswerBack() {
+        // More look-ups than the scan serves before an index is built: both ways must agree.
+        List<Event> events = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            events.add(ev("e" + i, String.format("10:%02d", i)));
+        }
+        UserHistory h = new UserHistory();
+        Map<String, SessionAssignment> first = run(h, events.toArray(new Event[0]));
+        UserHistory restored = UserHistory.fromBytes(h.toBytes());
+
+        java.util.Collections.reverse(events);
+        Map<String, SessionAssignment> replay = run(restored, events.toArray(new Event[0]));
+
+        assertThat(replay).hasSize(40);
+        replay.forEach((id, a) -> assertThat(a).isEqualTo(withReplayed(first.get(id))));
+        assertThat(restored.sessions.get(0).remembered()).isEqualTo(40);
+    }
+
+    @Test
     void aDuplicateDeliveryGetsTheSameAnswer() {
         List<SessionAssignment> r = assigner.assign("u1", new UserHistory(), List.of(ev("a", "10:00"), ev("a", "10:00")));
 
