@@ -41,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 public final class Replay {
     private static final String USAGE = "usage: Replay [--config FILE] [--set key=value]... TARGET [options]\n"
             + "  TARGET: --to-timestamp T (epoch ms or ISO-8601) | --to-earliest | --to-offsets topic:partition=offset,...\n"
+            + "  --progress           instead of a target: how far the group is behind the end of each partition\n"
             + "  --topics a,b         topics to move (default: kafka.topics); others keep their offsets\n"
             + "  --group G            consumer group (default: kafka.group-id)\n"
             + "  --dry-run            print what would change, change nothing\n"
@@ -58,11 +59,15 @@ public final class Replay {
     /** The command without its exit codes: throws IllegalArgumentException / IllegalStateException with the reason. */
     public static void run(String[] args) throws Exception {
         CommandLine cli = new CommandLine(args, Set.of("to-timestamp", "to-offsets", "topics", "group", "flink-rest",
-                "job-name", "watch-seconds"), Set.of("to-earliest", "dry-run"), USAGE);
+                "job-name", "watch-seconds"), Set.of("to-earliest", "dry-run", "progress"), USAGE);
         JobConfig config = cli.config();
         String group = cli.get("group", config.get(Options.KAFKA_GROUP_ID));
         List<String> topics = cli.get("topics", null) == null ? config.get(Options.KAFKA_TOPICS)
                 : List.of(cli.get("topics", "").split(","));
+        if (cli.flag("progress")) {
+            progress(config, group, topics);
+            return;
+        }
         int targets = (cli.get("to-timestamp", null) != null ? 1 : 0) + (cli.get("to-offsets", null) != null ? 1 : 0)
                 + (cli.flag("to-earliest") ? 1 : 0);
         if (targets != 1) {
@@ -70,10 +75,7 @@ public final class Replay {
         }
         boolean dryRun = cli.flag("dry-run");
 
-        Properties p = new Properties();
-        p.putAll(config.kafkaProperties());
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
-        try (Admin admin = Admin.create(p)) {
+        try (Admin admin = admin(config)) {
             List<TopicPartition> partitions = partitions(admin, topics);
             Map<TopicPartition, Long> current = committed(admin, group);
             Map<TopicPartition, Long> target = target(admin, cli, partitions);
@@ -105,6 +107,39 @@ public final class Replay {
             System.out.printf("done: group %s now starts at the target offsets. Start the job without a savepoint and "
                     + "with kafka.start-from: group-offsets to replay.%n", group);
         }
+    }
+
+    /**
+     * The replay's progress: per partition the group's committed offset (what the job has checkpointed), the end
+     * of the partition and how many records lie between.
+     */
+    private static void progress(JobConfig config, String group, List<String> topics) throws Exception {
+        try (Admin admin = admin(config)) {
+            List<TopicPartition> partitions = partitions(admin, topics);
+            Map<TopicPartition, Long> current = committed(admin, group);
+            Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+            partitions.forEach(tp -> ends.put(tp, OffsetSpec.latest()));
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = admin.listOffsets(ends).all()
+                    .get(30, TimeUnit.SECONDS);
+            System.out.printf("group %s, %d partitions of %s%n", group, partitions.size(), topics);
+            System.out.printf("  %-40s %12s %12s %12s%n", "partition", "committed", "end", "behind");
+            long behind = 0;
+            for (TopicPartition tp : partitions) {
+                Long at = current.get(tp);
+                long e = end.get(tp).offset();
+                long b = at == null ? e : Math.max(0, e - at);
+                behind += b;
+                System.out.printf("  %-40s %12s %12d %12d%n", tp, at == null ? "-" : at, e, b);
+            }
+            System.out.printf("behind: %d records%n", behind);
+        }
+    }
+
+    private static Admin admin(JobConfig config) {
+        Properties p = new Properties();
+        p.putAll(config.kafkaProperties());
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
+        return Admin.create(p);
     }
 
     private static List<TopicPartition> partitions(Admin admin, List<String> topics) throws Exception {

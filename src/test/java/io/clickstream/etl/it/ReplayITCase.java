@@ -77,6 +77,8 @@ class ReplayITCase {
 
         Replay.run(args(common, "--to-timestamp", halfway, "--flink-rest", rest, "--watch-seconds", "2"));
         assertThat(committed(group)).isEqualTo(50);
+        assertThat(output(() -> Replay.run(args(common, "--progress")))).as("the replay's progress before the start")
+                .contains("behind: 50 records");
 
         String before = TestStack.rows(first);
         JobClient again = start(topic, dead, group, first, prefix);
@@ -88,9 +90,23 @@ class ReplayITCase {
             assertThat(TestStack.metricSum(rest, again.getJobID().toString(), ".clickhouse.replayCheckedRows")).isEqualTo(50);
             assertThat(count(first)).as("no row twice, without FINAL").isEqualTo(100);
             assertThat(TestStack.rows(first)).as("the same rows, the same session ids").isEqualTo(before);
+            assertThat(output(() -> Replay.run(args(common, "--progress")))).contains("behind: 0 records");
         } finally {
             again.cancel().get(60, TimeUnit.SECONDS);
         }
+    }
+
+    /** What a command prints on standard output. */
+    private static String output(TestStack.CheckedRunnable command) throws Exception {
+        java.io.PrintStream original = System.out;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            command.run();
+        } finally {
+            System.setOut(original);
+        }
+        return captured.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static String[] args(String[] common, String... more) {

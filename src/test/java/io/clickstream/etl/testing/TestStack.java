@@ -268,6 +268,11 @@ public final class TestStack {
     }
 
     @FunctionalInterface
+    public interface CheckedRunnable {
+        void run() throws Exception;
+    }
+
+    @FunctionalInterface
     public interface CheckedCondition {
         boolean get() throws Exception;
     }
