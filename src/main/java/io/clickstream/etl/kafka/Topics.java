@@ -2,11 +2,13 @@ package io.clickstream.etl.kafka;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /** Creating topics so that they can be written to at once. */
@@ -37,8 +39,7 @@ public final class Topics {
      */
     public static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
         long deadline = System.currentTimeMillis() + 30_000;
-        while (!admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
-                .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()))) {
+        while (!haveLeaders(admin, topics)) {
             if (System.currentTimeMillis() > deadline) {
                 throw new IllegalStateException("topics " + topics + " have no partition leaders after 30 s");
             }
@@ -46,5 +47,17 @@ public final class Topics {
         }
         // The broker answers describeTopics from its metadata cache a moment before its partitions take writes.
         Thread.sleep(500);
+    }
+
+    private static boolean haveLeaders(Admin admin, List<String> topics) throws Exception {
+        try {
+            return admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
+                    .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return false; // just created: the broker's metadata does not show it yet
+            }
+            throw e;
+        }
     }
 }
