@@ -61,6 +61,7 @@ public final class SessionAssigner {
             session = new UserHistory.Session(SessionKeys.sessionId(userId, ts), ++history.lastNumber, ts, ts, ts, 0);
             history.sessions.add(session);
         }
+        session.changed();
         summarize(session, event, ts);
         int index = session.count++;
         if (session.remembered() < rules.maxEventsPerSession()) {

@@ -46,6 +46,8 @@ public final class UserHistory {
         /** Key to index, built only for a session looked into often (a replay); a scan serves the others. */
         private Map<Long, Integer> indexByEvent;
         private int lookups;
+        /** The session exactly as read (this format only), while nothing in it changed: written back as is. */
+        private byte[] asRead;
         // Summary for the sessions table (format 2 on).
         int pageViews;
         String entryUrl = "";
@@ -93,7 +95,13 @@ public final class UserHistory {
             return null;
         }
 
+        /** Marks the session changed: {@link #toBytes} encodes it again. Anything that changes a field calls it. */
+        void changed() {
+            asRead = null;
+        }
+
         void remember(long key, int index) {
+            changed();
             if (12 * (entryCount + 1) > entries.length) {
                 entries = Arrays.copyOf(entries, Math.max(12 * 8, entries.length * 2));
             }
@@ -132,7 +140,7 @@ public final class UserHistory {
     public byte[] toBytes() {
         int size = 16;
         for (Session s : sessions) {
-            size += 256 + 12 * s.remembered();
+            size += s.asRead != null ? s.asRead.length : 256 + 12 * s.remembered();
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(size);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -140,6 +148,10 @@ public final class UserHistory {
             out.writeInt(lastNumber);
             out.writeInt(sessions.size());
             for (Session s : sessions) {
+                if (s.asRead != null) {
+                    out.write(s.asRead);
+                    continue;
+                }
                 out.writeUTF(s.id);
                 out.writeInt(s.number);
                 out.writeLong(s.start);
@@ -194,6 +206,7 @@ public final class UserHistory {
             h.lastNumber = in.readInt();
             int n = in.readInt();
             for (int i = 0; i < n; i++) {
+                int from = data.length - in.available();
                 String id = in.readUTF();
                 int number = in.readInt();
                 long start = in.readLong();
@@ -215,6 +228,9 @@ public final class UserHistory {
                     for (int k = in.readInt(); k > 0; k--) {
                         s.sources.add(readText(in));
                     }
+                }
+                if (format == FORMAT) {
+                    s.asRead = Arrays.copyOfRange(data, from, data.length - in.available());
                 }
                 h.sessions.add(s);
             }
