@@ -41,6 +41,11 @@ public final class ClickHouseEndpoints implements Serializable {
         return urls;
     }
 
+    /** The user the clients log in as (never the password: it stays inside the clients). */
+    public String user() {
+        return user;
+    }
+
     /**
      * A client for one endpoint. Server-side response compression stays off: the Debian 18.16 build answers
      * compress=1 with an empty body. The client's own retries are off: the sink's retry policy (backoff, failover

@@ -15,6 +15,10 @@ import java.util.regex.Pattern;
  * failure may not have reached the other replica of its shard yet, and a query through the Distributed table reads
  * one replica per shard. The replicas come from system.clusters and the local table from the Distributed table's
  * engine; a replica that is down is skipped (skip_unavailable_shards), as the job must not stop for it.
+ *
+ * <p>remote() logs in to the replicas as the sink's user without a password: a password written into the query
+ * would show in the servers' logs. Where that login is refused, the look-up goes through the Distributed table
+ * instead (one replica per shard; a row not yet replicated may then be missed), with a warning.
  */
 public final class ClickHouseStoredEvents implements StoredRows<Event> {
     /** Rows per query: keeps the statement well under max_query_size (256 KiB by default). */
@@ -23,7 +27,12 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
             "Distributed\\(\\s*'?([^,']+)'?\\s*,\\s*'?([^,']+)'?\\s*,\\s*'?([^,')]+)'?\\s*[,)].*", Pattern.DOTALL);
     private static final long MILLIS_PER_DAY = 86_400_000L;
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClickHouseStoredEvents.class);
+    /** UNKNOWN_USER, WRONG_PASSWORD, REQUIRED_PASSWORD, AUTHENTICATION_FAILED, ACCESS_DENIED. */
+    private static final java.util.Set<Integer> LOGIN_REFUSED = java.util.Set.of(192, 193, 194, 516, 497);
+
     private final ClickHouseSql sql;
+    private final String user;
     private final String database;
     private final String table;
     /** remote('host:port,...', 'db', 'table') over every replica; resolved on first use. */
@@ -31,6 +40,7 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
 
     public ClickHouseStoredEvents(ClickHouseEndpoints endpoints, String database, String table) {
         this.sql = new ClickHouseSql(endpoints);
+        this.user = endpoints.user();
         this.database = database;
         this.table = table;
     }
@@ -44,7 +54,19 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
         String from = everyReplica();
         Set<SourcePosition> found = new HashSet<>();
         for (int i = 0; i < rows.size(); i += ROWS_PER_QUERY) {
-            String result = sql.execute(query(from, rows.subList(i, Math.min(rows.size(), i + ROWS_PER_QUERY))));
+            List<Event> part = rows.subList(i, Math.min(rows.size(), i + ROWS_PER_QUERY));
+            String result;
+            try {
+                result = sql.execute(query(from, part));
+            } catch (Exception e) {
+                if (from.equals(distributed()) || !loginRefused(e)) {
+                    throw e;
+                }
+                LOG.warn("The replay check cannot read every replica with remote() as user '{}' ({}); it reads through "
+                        + "{} instead, one replica per shard", user, e.getMessage(), distributed());
+                from = everyReplica = distributed();
+                result = sql.execute(query(from, part));
+            }
             for (String line : result.split("\n")) {
                 if (!line.isEmpty()) {
                     String[] f = line.split("\t");
@@ -101,9 +123,23 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
                         + " is not in system.clusters");
             }
             everyReplica = "remote(" + literal(String.join(",", addresses)) + ", " + literal(m.group(2).trim())
-                    + ", " + literal(m.group(3).trim()) + ")";
+                    + ", " + literal(m.group(3).trim()) + ", " + literal(user == null || user.isEmpty() ? "default" : user)
+                    + ")";
         }
         return everyReplica;
+    }
+
+    private String distributed() {
+        return database + "." + table;
+    }
+
+    private static boolean loginRefused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof com.clickhouse.client.api.ServerException se) {
+                return LOGIN_REFUSED.contains(se.getCode());
+            }
+        }
+        return false;
     }
 
     /** A ClickHouse string literal. */
