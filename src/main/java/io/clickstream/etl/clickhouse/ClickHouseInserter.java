@@ -104,27 +104,29 @@ public final class ClickHouseInserter implements Inserter {
         return e;
     }
 
+    /** The code of the server error behind {@code error}, or -1 if the server did not answer with one. */
+    static int serverCode(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof ServerException server) {
+                return server.getCode();
+            }
+        }
+        return -1;
+    }
+
     @Override
     public boolean isRetryable(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof ServerException) {
-                return !NOT_RETRYABLE.contains(((ServerException) t).getCode());
-            }
             if (t instanceof ClientMisconfigurationException) {
                 return false;
             }
         }
-        return true;
+        return !NOT_RETRYABLE.contains(serverCode(error));
     }
 
     @Override
     public boolean mayBeRowLevel(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof ServerException) {
-                return ROW_LEVEL.contains(((ServerException) t).getCode());
-            }
-        }
-        return false;
+        return ROW_LEVEL.contains(serverCode(error));
     }
 
     @Override

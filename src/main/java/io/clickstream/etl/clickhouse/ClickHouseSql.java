@@ -25,6 +25,11 @@ public final class ClickHouseSql implements AutoCloseable {
         this(endpoints, endpoints.urls().get(0));
     }
 
+    /** A ClickHouse string literal: quotes and backslashes escaped, so no value can end the literal. */
+    public static String literal(String s) {
+        return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
     public String url() {
         return url;
     }

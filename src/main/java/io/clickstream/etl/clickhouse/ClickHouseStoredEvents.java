@@ -1,5 +1,7 @@
 package io.clickstream.etl.clickhouse;
 
+import static io.clickstream.etl.clickhouse.ClickHouseSql.literal;
+
 import io.clickstream.etl.event.Event;
 
 import java.util.ArrayList;
@@ -70,7 +72,7 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
             for (String line : result.split("\n")) {
                 if (!line.isEmpty()) {
                     String[] f = line.split("\t");
-                    found.add(new SourcePosition(unescape(f[0]), Integer.parseInt(f[1]), Long.parseLong(f[2])));
+                    found.add(new SourcePosition(f[0], Integer.parseInt(f[1]), Long.parseLong(f[2])));
                 }
             }
         }
@@ -97,7 +99,7 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
                 + " AND event_type IN (" + String.join(", ", types) + ")"
                 + " AND uh IN (" + String.join(", ", users) + ")"
                 + " AND (kafka_topic, kafka_partition, kafka_offset) IN (" + String.join(", ", positions) + ")"
-                + " SETTINGS skip_unavailable_shards = 1 FORMAT TabSeparated";
+                + " SETTINGS skip_unavailable_shards = 1 FORMAT TSVRaw"; // topic names hold nothing to escape
     }
 
     private String everyReplica() throws Exception {
@@ -134,30 +136,7 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
     }
 
     private static boolean loginRefused(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof com.clickhouse.client.api.ServerException se) {
-                return LOGIN_REFUSED.contains(se.getCode());
-            }
-        }
-        return false;
-    }
-
-    /** A ClickHouse string literal. */
-    static String literal(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('\'');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\'' || c == '\\') {
-                b.append('\\');
-            }
-            b.append(c);
-        }
-        return b.append('\'').toString();
-    }
-
-    /** TabSeparated escapes of the topic name (topic names are [a-zA-Z0-9._-], so none in practice). */
-    private static String unescape(String s) {
-        return s.indexOf('\\') < 0 ? s : s.replace("\\t", "\t").replace("\\n", "\n").replace("\\\\", "\\");
+        return LOGIN_REFUSED.contains(ClickHouseInserter.serverCode(e));
     }
 
     @Override

@@ -225,32 +225,25 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
     @SuppressWarnings("unchecked")
     private Batch admit(Batch batch) throws Exception {
         List<T> rows = (List<T>) batch.sources();
-        RetryPolicy policy = settings.retryPolicy;
         for (int retry = 0; ; retry++) {
+            ReplayGuard.Admitted<T> admitted;
             try {
-                ReplayGuard.Admitted<T> admitted = guard.admit(rows);
-                metrics.replayCheckedRows.inc(admitted.checked());
-                metrics.replaySkippedRows.inc(admitted.skipped());
-                if (admitted.skipped() > 0) {
-                    LOG.info("Replay: {} of {} rows of a batch are in {} already and are left out", admitted.skipped(),
-                            rows.size(), inserter.table());
-                }
-                if (admitted.rows().isEmpty()) {
-                    return null;
-                }
-                return admitted.skipped() == 0 ? batch
-                        : encode(admitted.rows(), batch.oldestPublishedAt(), batch.bytes());
+                admitted = guard.admit(rows);
             } catch (Exception e) {
-                if (closed || retry >= policy.maxRetries()) {
-                    throw new IOException("Replay check before inserting " + rows.size() + " rows into "
-                            + inserter.table() + " failed after " + retry + " retries: " + e.getMessage(), e);
-                }
-                long backoff = policy.backoffMs(retry + 1);
-                metrics.retries.inc();
-                LOG.warn("Replay check of {} rows failed (retry {} of {} in {} ms): {}", rows.size(), retry + 1,
-                        policy.maxRetries(), backoff, e.toString());
-                sleeper.sleep(backoff);
+                backOffOrFail("Replay check before inserting " + rows.size() + " rows into " + inserter.table(), retry,
+                        true, e);
+                continue;
             }
+            metrics.replayCheckedRows.inc(admitted.checked());
+            metrics.replaySkippedRows.inc(admitted.skipped());
+            if (admitted.skipped() > 0) {
+                LOG.info("Replay: {} of {} rows of a batch are in {} already and are left out", admitted.skipped(),
+                        rows.size(), inserter.table());
+            }
+            if (admitted.rows().isEmpty()) {
+                return null;
+            }
+            return admitted.skipped() == 0 ? batch : encode(admitted.rows(), batch.oldestPublishedAt(), batch.bytes());
         }
     }
 
@@ -268,7 +261,6 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
     }
 
     private void insertWithRetries(Batch batch) throws Exception {
-        RetryPolicy policy = settings.retryPolicy;
         for (int retry = 0; ; retry++) {
             long start = System.nanoTime();
             try {
@@ -289,18 +281,22 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
                         && batch.sources() != null) {
                     throw new RowsRefused(e);
                 }
-                if (closed || !inserter.isRetryable(e) || retry >= policy.maxRetries()) {
-                    throw new IOException("ClickHouse insert of " + batch.rows() + " rows failed"
-                            + (inserter.isRetryable(e) ? " after " + retry + " retries" : " (not retryable)")
-                            + ": " + e.getMessage(), e);
-                }
-                long backoff = policy.backoffMs(retry + 1);
-                metrics.retries.inc();
-                LOG.warn("ClickHouse insert of {} rows failed (retry {} of {} in {} ms): {}", batch.rows(),
-                        retry + 1, policy.maxRetries(), backoff, e.toString());
-                sleeper.sleep(backoff);
+                backOffOrFail("ClickHouse insert of " + batch.rows() + " rows", retry, inserter.isRetryable(e), e);
             }
         }
+    }
+
+    /** After failed attempt {@code retry} of {@code what}: waits the policy's backoff, or throws when it may not retry. */
+    private void backOffOrFail(String what, int retry, boolean retryable, Exception e) throws Exception {
+        RetryPolicy policy = settings.retryPolicy;
+        if (closed || !retryable || retry >= policy.maxRetries()) {
+            throw new IOException(what + " failed" + (retryable ? " after " + retry + " retries" : " (not retryable)")
+                    + ": " + e.getMessage(), e);
+        }
+        long backoff = policy.backoffMs(retry + 1);
+        metrics.retries.inc();
+        LOG.warn("{} failed (retry {} of {} in {} ms): {}", what, retry + 1, policy.maxRetries(), backoff, e.toString());
+        sleeper.sleep(backoff);
     }
 
     private void checkError() throws IOException {

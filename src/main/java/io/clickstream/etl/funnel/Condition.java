@@ -1,5 +1,7 @@
 package io.clickstream.etl.funnel;
 
+import static io.clickstream.etl.clickhouse.ClickHouseSql.literal;
+
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.EventField;
 
@@ -91,22 +93,22 @@ public final class Condition implements Serializable {
     /** The same test in ClickHouse SQL on the events table (18.16 and current). */
     String sql() {
         String v = field != null ? field.column
-                : "props.value[indexOf(props.key, " + FunnelSql.quote(property) + ")]";
+                : "props.value[indexOf(props.key, " + literal(property) + ")]";
         switch (op) {
             case EQUALS:
-                return v + " = " + FunnelSql.quote(values.get(0));
+                return v + " = " + literal(values.get(0));
             case IN:
-                return v + " IN (" + values.stream().map(FunnelSql::quote).collect(Collectors.joining(", ")) + ")";
+                return v + " IN (" + values.stream().map(io.clickstream.etl.clickhouse.ClickHouseSql::literal).collect(Collectors.joining(", ")) + ")";
             case PREFIX:
                 // startsWith is missing on 18.16; both sides are compared as bytes, like String.startsWith on UTF-8.
-                String p = FunnelSql.quote(values.get(0));
+                String p = literal(values.get(0));
                 return "substring(" + v + ", 1, length(" + p + ")) = " + p;
             case EXISTS:
-                return field != null ? v + " != ''" : "has(props.key, " + FunnelSql.quote(property) + ")";
+                return field != null ? v + " != ''" : "has(props.key, " + literal(property) + ")";
             default:
                 String cmp = op == Op.GT ? ">" : op == Op.GTE ? ">=" : op == Op.LT ? "<" : "<=";
                 // toFloat64OrZero turns non-numbers into 0; the match() keeps them false as in Java.
-                return "(match(" + v + ", " + FunnelSql.quote(NUMBER) + ") AND toFloat64OrZero(" + v + ") " + cmp
+                return "(match(" + v + ", " + literal(NUMBER) + ") AND toFloat64OrZero(" + v + ") " + cmp
                         + " " + FunnelSql.number(number) + ")";
         }
     }

@@ -1,5 +1,7 @@
 package io.clickstream.etl.funnel;
 
+import static io.clickstream.etl.clickhouse.ClickHouseSql.literal;
+
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -18,10 +20,6 @@ public final class FunnelSql {
 
     private FunnelSql() {}
 
-    static String quote(String s) {
-        return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
-    }
-
     static String number(double d) {
         return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d) : String.valueOf(d);
     }
@@ -39,7 +37,7 @@ public final class FunnelSql {
     private static String stepCondition(FunnelDefinition.Step s) {
         StringJoiner and = new StringJoiner(" AND ", "(", ")");
         if (s.eventType() != null) {
-            and.add("event_type = " + quote(s.eventType()));
+            and.add("event_type = " + literal(s.eventType()));
         }
         s.conditions().forEach(c -> and.add(c.sql()));
         return and.toString();
@@ -100,7 +98,7 @@ public final class FunnelSql {
         checkRange(from, to);
         return "SELECT level, count() AS sessions FROM (SELECT session_id, max(fstep) AS level FROM " + table
                 + " ARRAY JOIN funnels.id AS fid, funnels.step AS fstep"
-                + " WHERE dt >= toDate('" + from + "') AND dt <= toDate('" + to + "') AND fid = " + quote(funnelId)
+                + " WHERE dt >= toDate('" + from + "') AND dt <= toDate('" + to + "') AND fid = " + literal(funnelId)
                 + " GROUP BY session_id) GROUP BY level ORDER BY level FORMAT TabSeparated";
     }
 }

@@ -117,16 +117,13 @@ public final class Replay {
         try (Admin admin = admin(config)) {
             List<TopicPartition> partitions = partitions(admin, topics);
             Map<TopicPartition, Long> current = committed(admin, group);
-            Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-            partitions.forEach(tp -> ends.put(tp, OffsetSpec.latest()));
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = admin.listOffsets(ends).all()
-                    .get(30, TimeUnit.SECONDS);
+            Map<TopicPartition, Long> end = ends(admin, partitions);
             System.out.printf("group %s, %d partitions of %s%n", group, partitions.size(), topics);
             System.out.printf("  %-40s %12s %12s %12s%n", "partition", "committed", "end", "behind");
             long behind = 0;
             for (TopicPartition tp : partitions) {
                 Long at = current.get(tp);
-                long e = end.get(tp).offset();
+                long e = end.get(tp);
                 long b = at == null ? e : Math.max(0, e - at);
                 behind += b;
                 System.out.printf("  %-40s %12s %12d %12d%n", tp, at == null ? "-" : at, e, b);
@@ -192,13 +189,20 @@ public final class Replay {
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
         partitions.forEach(tp -> request.put(tp, spec));
         Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> found = admin.listOffsets(request).all().get(30, TimeUnit.SECONDS);
-        Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-        partitions.forEach(tp -> ends.put(tp, OffsetSpec.latest()));
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = admin.listOffsets(ends).all().get(30, TimeUnit.SECONDS);
+        Map<TopicPartition, Long> end = ends(admin, partitions);
         for (TopicPartition tp : partitions) {
             long o = found.get(tp).offset();
-            out.put(tp, o < 0 ? end.get(tp).offset() : o); // no record at or after the time: the end
+            out.put(tp, o < 0 ? end.get(tp) : o); // no record at or after the time: the end
         }
+        return out;
+    }
+
+    /** The end offset of each partition (the next record's offset). */
+    private static Map<TopicPartition, Long> ends(Admin admin, List<TopicPartition> partitions) throws Exception {
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        partitions.forEach(tp -> request.put(tp, OffsetSpec.latest()));
+        Map<TopicPartition, Long> out = new HashMap<>();
+        admin.listOffsets(request).all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> out.put(tp, info.offset()));
         return out;
     }
 

@@ -32,7 +32,7 @@ class ClickHouseStoredEventsTest {
                 .contains("event_type IN ('click', 'page_view')")
                 .contains("uh IN (cityHash64('u1'), cityHash64('u2'))")
                 .contains("(kafka_topic, kafka_partition, kafka_offset) IN (('web', 0, 7), ('web', 3, 9))")
-                .endsWith("SETTINGS skip_unavailable_shards = 1 FORMAT TabSeparated");
+                .endsWith("SETTINGS skip_unavailable_shards = 1 FORMAT TSVRaw");
     }
 
     @Test
@@ -41,6 +41,6 @@ class ClickHouseStoredEventsTest {
                 event("o'brien\\", "it's", 0, "t", 0, 1)));
 
         assertThat(sql).contains("cityHash64('o\\'brien\\\\')").contains("'it\\'s'");
-        assertThat(ClickHouseStoredEvents.literal("a'b\\c")).isEqualTo("'a\\'b\\\\c'");
+        assertThat(ClickHouseSql.literal("a'b\\c")).isEqualTo("'a\\'b\\\\c'");
     }
 }
