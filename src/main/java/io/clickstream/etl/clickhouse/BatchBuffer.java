@@ -7,24 +7,32 @@ final class BatchBuffer<T> {
     private final int maxRows;
     private final long maxBytes;
     private final long maxAgeMs;
+    private final long catchUpAgeMs;
     private final RowEncoder<T> encoder;
     private final RowBinaryBuffer buffer;
     private int rows;
     private long firstRowAt;
     private long oldestPublishedAt = Long.MAX_VALUE;
+    /** How old the newest row was (by its Kafka timestamp) when it was added; -1: unknown. */
+    private long newestRowLagMs = -1;
     /** The rows themselves, when refused rows must be isolated and handed on (null: not kept). */
     private java.util.List<T> sources;
 
     BatchBuffer(RowEncoder<T> encoder, int maxRows, long maxBytes, long maxAgeMs) {
-        this(encoder, maxRows, maxBytes, maxAgeMs, false);
+        this(encoder, maxRows, maxBytes, maxAgeMs, maxAgeMs, false);
     }
 
-    BatchBuffer(RowEncoder<T> encoder, int maxRows, long maxBytes, long maxAgeMs, boolean keepRows) {
+    /**
+     * {@code catchUpAgeMs}: the age a batch may reach while its newest row was already at least that old when it
+     * arrived (the job is catching up); at or below {@code maxAgeMs} it is not used.
+     */
+    BatchBuffer(RowEncoder<T> encoder, int maxRows, long maxBytes, long maxAgeMs, long catchUpAgeMs, boolean keepRows) {
         this.sources = keepRows ? new java.util.ArrayList<>() : null;
         this.encoder = encoder;
         this.maxRows = maxRows;
         this.maxBytes = maxBytes;
         this.maxAgeMs = maxAgeMs;
+        this.catchUpAgeMs = catchUpAgeMs;
         this.buffer = new RowBinaryBuffer((int) Math.min(maxBytes, 1 << 20));
     }
 
@@ -40,6 +48,7 @@ final class BatchBuffer<T> {
         if (published > 0) {
             oldestPublishedAt = Math.min(oldestPublishedAt, published);
         }
+        newestRowLagMs = published > 0 ? now - published : -1;
         rows++;
     }
 
@@ -51,8 +60,15 @@ final class BatchBuffer<T> {
         return rows >= maxRows || buffer.size() >= maxBytes;
     }
 
+    /**
+     * Old enough to send. Rows that were late when they arrived (a start from earliest, a replay, the backlog of an
+     * outage) may wait longer: a few seconds more hardly change how late they are, while each insert makes a part
+     * that ClickHouse merges and registers in ZooKeeper on every replica, so small inserts cost a catching-up job
+     * a large share of the machine. The first row that arrives on time brings the short limit back.
+     */
     boolean isDue(long now) {
-        return rows > 0 && now - firstRowAt >= maxAgeMs;
+        long limit = catchUpAgeMs > maxAgeMs && newestRowLagMs >= catchUpAgeMs ? catchUpAgeMs : maxAgeMs;
+        return rows > 0 && now - firstRowAt >= limit;
     }
 
     int rows() {
@@ -68,6 +84,7 @@ final class BatchBuffer<T> {
         buffer.reset();
         rows = 0;
         oldestPublishedAt = Long.MAX_VALUE;
+        newestRowLagMs = -1;
         return batch;
     }
 }

@@ -123,8 +123,15 @@ public final class Options {
             .describe("... or this many encoded bytes ...");
 
     public static final ConfigOption<Duration> SINK_FLUSH_INTERVAL = duration("clickhouse.sink.flush-interval", "500ms",
-            "... or when its first row is this old (a row waits up to twice this; with the insert that bounds the "
-                    + "latency). Every checkpoint also flushes.");
+            "... or when its first row is this old (checked four times per interval, so a row waits up to 1.25 "
+                    + "times this; with the insert that bounds the latency). Every checkpoint also flushes.");
+
+    public static final ConfigOption<Duration> SINK_CATCH_UP_FLUSH_INTERVAL = duration(
+            "clickhouse.sink.catch-up-flush-interval", "5s",
+            "... or, while the job is catching up (the newest buffered row was already this old by its Kafka "
+                    + "timestamp when it arrived: a start from earliest, a replay, an outage's backlog), when its "
+                    + "first row is this old: fewer, larger inserts, as each insert is a part that every replica "
+                    + "merges and registers in ZooKeeper. At or below flush-interval: off.");
 
     public static final ConfigOption<Integer> SINK_MAX_IN_FLIGHT = new Builder<>("clickhouse.sink.max-in-flight",
             "integer", Parsers::integer).defaultValue("1").check(positiveInt())
