@@ -214,9 +214,10 @@ public final class Options {
                     + "still get indexes, but replays of them are not guaranteed the same.");
 
     public static final ConfigOption<Integer> SESSION_BATCH_SIZE = new Builder<>("session.batch-size", "integer",
-            Parsers::integer).defaultValue("1000").check(positiveInt())
+            Parsers::integer).defaultValue("5000").check(positiveInt())
             .describe("Events per Redis batch in each Redis-backed step (sessions, funnels, joins): at most two round trips "
-                    + "per batch and step.");
+                    + "per batch and step. Batches reach it only when events come faster than batch-delay lets them "
+                    + "collect (catching up).");
 
     public static final ConfigOption<Duration> SESSION_BATCH_DELAY = duration("session.batch-delay", "100ms",
             "Longest wait for a batch to fill; bounds the latency each Redis-backed step adds.");
