@@ -1,9 +1,8 @@
 package io.clickstream.etl.funnel;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -55,8 +54,8 @@ public final class SessionFunnels {
     }
 
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 24 * tags.size());
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
+        DataOutputSerializer out = new DataOutputSerializer(64 + 24 * tags.size());
+        try {
             out.writeByte(FORMAT);
             out.writeInt(maxIndex);
             out.writeShort(funnels.size());
@@ -84,7 +83,7 @@ public final class SessionFunnels {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
+        return out.getCopyOfBuffer();
     }
 
     /** Reads {@link #toBytes}; null gives an empty state; anything else unreadable throws IllegalArgumentException. */
@@ -93,7 +92,8 @@ public final class SessionFunnels {
         if (bytes == null) {
             return s;
         }
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+        DataInputDeserializer in = new DataInputDeserializer(bytes);
+        try {
             byte format = in.readByte();
             if (format != FORMAT) {
                 throw new IllegalArgumentException("unknown funnel state format " + format);

@@ -12,7 +12,6 @@ import java.util.regex.Pattern;
  * shared (CGNAT), documentation, multicast and reserved ranges.
  */
 final class IpAddresses {
-    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]{2,45}");
 
     private IpAddresses() {}
@@ -27,25 +26,45 @@ final class IpAddresses {
             t = t.substring(1, t.length() - 1);
         }
         try {
-            if (IPV4.matcher(t).matches()) {
-                String[] parts = t.split("\\.");
-                byte[] bytes = new byte[4];
-                for (int i = 0; i < 4; i++) {
-                    int v = Integer.parseInt(parts[i]);
-                    if (v > 255) {
-                        return null;
-                    }
-                    bytes[i] = (byte) v;
-                }
-                return InetAddress.getByAddress(bytes);
+            byte[] v4 = ipv4(t);
+            if (v4 != null) {
+                return InetAddress.getByAddress(v4);
             }
             if (t.indexOf(':') >= 0 && IPV6.matcher(t).matches()) {
                 return InetAddress.getByName(t); // a literal with ':' is never looked up in DNS
             }
-        } catch (UnknownHostException | NumberFormatException e) {
+        } catch (UnknownHostException e) {
             return null;
         }
         return null;
+    }
+
+    /** Four dot-separated decimal octets of one to three digits each, or null (by hand: this runs per event). */
+    private static byte[] ipv4(String t) {
+        byte[] out = new byte[4];
+        int octet = 0;
+        int value = 0;
+        int digits = 0;
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (c >= '0' && c <= '9') {
+                value = value * 10 + (c - '0');
+                if (++digits > 3 || value > 255) {
+                    return null;
+                }
+            } else if (c == '.' && digits > 0 && octet < 3) {
+                out[octet++] = (byte) value;
+                value = 0;
+                digits = 0;
+            } else {
+                return null;
+            }
+        }
+        if (octet != 3 || digits == 0) {
+            return null;
+        }
+        out[3] = (byte) value;
+        return out;
     }
 
     /** True for addresses that are not on the public internet. */

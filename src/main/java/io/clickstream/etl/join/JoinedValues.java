@@ -1,9 +1,8 @@
 package io.clickstream.etl.join;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -52,8 +51,8 @@ final class JoinedValues {
     }
 
     byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        try {
             out.writeByte(FORMAT);
             out.writeByte(versions.size());
             for (Version v : versions) {
@@ -68,7 +67,7 @@ final class JoinedValues {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
+        return out.getCopyOfBuffer();
     }
 
     static JoinedValues fromBytes(byte[] bytes) {
@@ -76,7 +75,8 @@ final class JoinedValues {
         if (bytes == null) {
             return j;
         }
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+        DataInputDeserializer in = new DataInputDeserializer(bytes);
+        try {
             if (in.readByte() != FORMAT) {
                 throw new IllegalArgumentException("unknown joined-values format");
             }
@@ -103,18 +103,19 @@ final class JoinedValues {
     }
 
     /** writeUTF stops at 64 KB; property values may be longer (validation.max-field-length). */
-    private static void writeLong(DataOutputStream out, String s) throws IOException {
+    private static void writeLong(DataOutputSerializer out, String s) throws IOException {
         byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         out.writeInt(b.length);
         out.write(b);
     }
 
-    private static String readLong(DataInputStream in) throws IOException {
+    private static String readLong(DataInputDeserializer in) throws IOException {
         int len = in.readInt();
         if (len < 0 || len > in.available()) {
             throw new IOException("bad length " + len);
         }
-        byte[] b = in.readNBytes(len);
+        byte[] b = new byte[len];
+        in.readFully(b);
         return new String(b, java.nio.charset.StandardCharsets.UTF_8);
     }
 }

@@ -1,9 +1,8 @@
 package io.clickstream.etl.session;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -142,8 +141,8 @@ public final class UserHistory {
         for (Session s : sessions) {
             size += s.asRead != null ? s.asRead.length : 256 + 12 * s.remembered();
         }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(size);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
+        DataOutputSerializer out = new DataOutputSerializer(size);
+        try {
             out.writeByte(FORMAT);
             out.writeInt(lastNumber);
             out.writeInt(sessions.size());
@@ -174,22 +173,24 @@ public final class UserHistory {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
+        return out.getCopyOfBuffer();
     }
 
     /** UTF-8 with an int length: writeUTF stops at 64 KB, and URLs and user agents may be long. */
-    private static void writeText(DataOutputStream out, String text) throws IOException {
+    private static void writeText(DataOutputSerializer out, String text) throws IOException {
         byte[] b = (text == null ? "" : text).getBytes(StandardCharsets.UTF_8);
         out.writeInt(b.length);
         out.write(b);
     }
 
-    private static String readText(DataInputStream in) throws IOException {
+    private static String readText(DataInputDeserializer in) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > in.available()) {
             throw new IOException("bad text length " + n);
         }
-        return new String(in.readNBytes(n), StandardCharsets.UTF_8);
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
     }
 
     /** Reads what {@link #toBytes()} wrote (this format or the older one); null or empty input is a user without history. */
@@ -198,7 +199,8 @@ public final class UserHistory {
         if (data == null || data.length == 0) {
             return h;
         }
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+        DataInputDeserializer in = new DataInputDeserializer(data);
+        try {
             byte format = in.readByte();
             if (format != 1 && format != 2) {
                 throw new IllegalArgumentException("unknown session history format " + format);
@@ -216,7 +218,8 @@ public final class UserHistory {
                 if (keys < 0 || keys > in.available() / 12) {
                     throw new IOException("bad number of remembered events " + keys);
                 }
-                byte[] entries = in.readNBytes(12 * keys);
+                byte[] entries = new byte[12 * keys];
+                in.readFully(entries);
                 Session s = new Session(id, number, format >= 2 ? in.readLong() : start, start, end, count, entries, keys);
                 if (format >= 2) {
                     s.pageViews = in.readInt();
