@@ -1,10 +1,9 @@
 package io.clickstream.etl.funnel;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.redis.BatchingRedisOperator;
 import io.clickstream.etl.redis.BlobStore;
+import io.clickstream.etl.redis.StateCache;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -53,7 +52,7 @@ public class FunnelOperator extends BatchingRedisOperator<Event, Event>
     private transient FunnelVersions versions;
     private transient BroadcastState<String, FunnelUpdate> definitionState;
     private transient FunnelTracker tracker;
-    private transient Cache<String, SessionFunnels> cache;
+    private transient StateCache<String, SessionFunnels> cache;
     private transient Counter tagsGiven;
     private transient Counter replayedEvents;
     private transient Counter badDefinitions;
@@ -81,7 +80,7 @@ public class FunnelOperator extends BatchingRedisOperator<Event, Event>
     public void open() throws Exception {
         super.open();
         tracker = new FunnelTracker();
-        cache = Caffeine.newBuilder().maximumSize(cacheSize).build();
+        cache = new StateCache<>(cacheSize);
         tagsGiven = metrics().counter("tags");
         replayedEvents = metrics().counter("replayedEvents");
         badDefinitions = metrics().counter("badDefinitions");
@@ -134,7 +133,7 @@ public class FunnelOperator extends BatchingRedisOperator<Event, Event>
         for (Event e : batch) {
             bySession.computeIfAbsent(e.sessionId, s -> new ArrayList<>()).add(e);
         }
-        // The batch works on its own map: a bounded cache may drop an entry at any moment, even one just put.
+        // The batch works on its own map: the bounded cache drops entries while a batch puts more than it holds.
         Map<String, SessionFunnels> states = new LinkedHashMap<>();
         List<String> uncached = new ArrayList<>();
         for (String session : bySession.keySet()) {

@@ -1,10 +1,9 @@
 package io.clickstream.etl.session;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.redis.BatchingRedisOperator;
 import io.clickstream.etl.redis.BlobStore;
+import io.clickstream.etl.redis.StateCache;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
@@ -45,7 +44,7 @@ public class SessionOperator extends BatchingRedisOperator<Event, Event> impleme
 
     private transient SessionAssigner assigner;
     private transient Map<String, SessionRow> pendingRows;
-    private transient Cache<String, UserHistory> cache;
+    private transient StateCache<String, UserHistory> cache;
     private transient Counter sessionsStarted;
     private transient Counter replayedEvents;
     private transient Counter damagedHistories;
@@ -63,7 +62,7 @@ public class SessionOperator extends BatchingRedisOperator<Event, Event> impleme
     public void open() throws Exception {
         super.open();
         assigner = new SessionAssigner(rules);
-        cache = Caffeine.newBuilder().maximumSize(cacheSize).build();
+        cache = new StateCache<>(cacheSize);
         sessionsStarted = metrics().counter("started");
         replayedEvents = metrics().counter("replayedEvents");
         damagedHistories = metrics().counter("damagedHistories");
@@ -115,7 +114,7 @@ public class SessionOperator extends BatchingRedisOperator<Event, Event> impleme
         for (Event e : buffer) {
             byUser.computeIfAbsent(e.userId, u -> new ArrayList<>()).add(e);
         }
-        // The batch works on its own map: a bounded cache may drop an entry at any moment, even one just put.
+        // The batch works on its own map: the bounded cache drops entries while a batch puts more than it holds.
         Map<String, UserHistory> histories = new LinkedHashMap<>();
         List<String> uncached = new ArrayList<>();
         for (String user : byUser.keySet()) {
