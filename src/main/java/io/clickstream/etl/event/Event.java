@@ -3,11 +3,13 @@ package io.clickstream.etl.event;
 import io.clickstream.etl.device.DeviceInfo;
 import io.clickstream.etl.enrich.Enrichable;
 import io.clickstream.etl.geo.GeoInfo;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * A validated event: the fields of the documented JSON schema (README, "Event schema") plus the Kafka position it
- * was read from. A Flink POJO; properties are two parallel arrays so that Flink serializes them without Kryo.
+ * was read from. Properties are two parallel arrays. Crosses the network through {@link EventSerializer}.
  */
+@TypeInfo(EventTypeInfo.Factory.class)
 public class Event implements Enrichable {
     public String eventId;
     public String userId;

@@ -1,0 +1,139 @@
+package io.clickstream.etl.event;
+
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.util.Arrays;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class EventSerializerTest {
+    private final EventSerializer serializer = EventSerializer.INSTANCE;
+
+    private static Event full() {
+        Event e = new Event();
+        e.eventId = "e-1";
+        e.userId = "user-ü-42";
+        e.eventType = "page_view";
+        e.source = "web";
+        e.eventTime = 1_700_000_000_123L;
+        e.url = "https://shop.example/p/" + "x".repeat(20_000); // a length that needs three varint bytes
+        e.referrer = "";
+        e.ip = "2001:db8::1";
+        e.userAgent = "Mozilla/5.0 (Ünïcödé 😀)";
+        e.propertyKeys = new String[] {"product_id", "price", "note"};
+        e.propertyValues = new String[] {"p-1", "9.99", null};
+        e.sessionId = "s-abc";
+        e.sessionNumber = 7;
+        e.sessionIndex = 130;
+        e.funnelIds = new String[] {"checkout", "search-to-cart"};
+        e.funnelSteps = new int[] {2, 1};
+        e.countryCode = "SE";
+        e.country = "Sweden";
+        e.region = "Östergötland";
+        e.city = "Linköping";
+        e.latitude = 58.4167;
+        e.longitude = -15.6167;
+        e.browser = "Firefox";
+        e.browserVersion = "120";
+        e.os = "Linux";
+        e.osVersion = "??";
+        e.deviceType = "Desktop";
+        e.bot = true;
+        e.kafkaTopic = "events";
+        e.kafkaPartition = 3;
+        e.kafkaOffset = Long.MAX_VALUE - 1;
+        e.kafkaTimestamp = -1;
+        return e;
+    }
+
+    private Event roundTrip(Event e) throws IOException {
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        serializer.serialize(e, out);
+        DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
+        Event back = serializer.deserialize(in);
+        assertThat(in.available()).as("every byte written is read").isZero();
+        return back;
+    }
+
+    @Test
+    void everyFieldSurvivesTheNetwork() throws IOException {
+        Event e = full();
+        assertThat(roundTrip(e)).usingRecursiveComparison().isEqualTo(e);
+    }
+
+    @Test
+    void nullsEmptiesAndDefaultsStayWhatTheyWere() throws IOException {
+        Event blank = new Event(); // null strings and arrays, empty funnel arrays, null coordinates
+        assertThat(roundTrip(blank)).usingRecursiveComparison().isEqualTo(blank);
+
+        Event empties = full();
+        empties.propertyKeys = new String[0];
+        empties.propertyValues = new String[0];
+        empties.funnelIds = null;
+        empties.funnelSteps = null;
+        empties.latitude = null;
+        empties.eventId = "";
+        assertThat(roundTrip(empties)).usingRecursiveComparison().isEqualTo(empties);
+    }
+
+    @Test
+    void aSerializedStreamOfEventsReadsBackInOrder() throws IOException {
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        Event a = full();
+        Event b = new Event();
+        b.eventId = "second";
+        serializer.serialize(a, out);
+        serializer.serialize(b, out);
+        DataOutputSerializer copied = new DataOutputSerializer(64);
+        DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
+        serializer.copy(in, copied);
+        serializer.copy(in, copied);
+        assertThat(copied.getCopyOfBuffer()).as("copy() passes the bytes through unchanged")
+                .isEqualTo(out.getCopyOfBuffer());
+
+        DataInputDeserializer again = new DataInputDeserializer(copied.getCopyOfBuffer());
+        assertThat(serializer.deserialize(again)).usingRecursiveComparison().isEqualTo(a);
+        assertThat(serializer.deserialize(again).eventId).isEqualTo("second");
+    }
+
+    @Test
+    void truncatedInputFailsInsteadOfInventingFields() throws IOException {
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        serializer.serialize(full(), out);
+        byte[] bytes = Arrays.copyOf(out.getCopyOfBuffer(), out.length() - 5);
+        assertThatThrownBy(() -> serializer.deserialize(new DataInputDeserializer(bytes))).isInstanceOf(EOFException.class);
+    }
+
+    @Test
+    void aCopyDoesNotShareTheArraysItCouldChange() {
+        Event e = full();
+        Event c = serializer.copy(e);
+        assertThat(c).usingRecursiveComparison().isEqualTo(e);
+        c.funnelSteps[0] = 99;
+        c.propertyValues[0] = "changed";
+        assertThat(e.funnelSteps[0]).isEqualTo(2);
+        assertThat(e.propertyValues[0]).isEqualTo("p-1");
+    }
+
+    @Test
+    void flinkPicksThisSerializerForEvents() throws Exception {
+        TypeInformation<Event> info = TypeInformation.of(Event.class);
+        assertThat(info).isInstanceOf(EventTypeInfo.class);
+        assertThat(info.createSerializer(new SerializerConfigImpl())).isSameAs(EventSerializer.INSTANCE);
+
+        TypeSerializerSnapshot<Event> snapshot = serializer.snapshotConfiguration();
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        TypeSerializerSnapshot.writeVersionedSnapshot(out, snapshot);
+        TypeSerializerSnapshot<Event> read = TypeSerializerSnapshot.readVersionedSnapshot(
+                new DataInputDeserializer(out.getCopyOfBuffer()), getClass().getClassLoader());
+        assertThat(read.restoreSerializer()).isSameAs(EventSerializer.INSTANCE);
+    }
+}
