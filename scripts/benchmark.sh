@@ -64,6 +64,10 @@ redis_calls() { # total calls, and calls of the commands a client sends (SETs in
   redis-cli -p "$REDIS_PORT" info commandstats | tr -d '\r' | awk -F'[:=,]' '
     /^cmdstat_/ { total += $3; if ($1 != "cmdstat_set") client += $3 } END { print total + 0, client + 0 }'
 }
+redis_info() { redis-cli -p "$REDIS_PORT" info "$1" | tr -d '\r' | sed -n "s/^$2://p"; }
+# The run's Redis state is large (sessions, funnels, joins of N events); left behind, every later run pays for it
+# when Redis rewrites its append-only file (a fork writing the whole data set: a minute of a core for 2.6 GB).
+drop_redis_keys() { redis-cli -p "$REDIS_PORT" --scan --pattern "$RUN:*" | xargs -r -n 5000 redis-cli -p "$REDIS_PORT" unlink >/dev/null; }
 pids_of() { local f; for f in "$@"; do if [ -f "$RUN_DIR/$f.pid" ]; then echo "$(cat "$RUN_DIR/$f.pid")"; fi; done; }
 # Polls the row count of $1 until it reaches $2; prints "first_ms last_ms rows_at_first" (first: the first poll
 # that saw rows; the rows it saw are not counted in the rate: ClickHouse's Kafka engine lands ~1M-row blocks).
@@ -85,6 +89,13 @@ scripts/stack.sh start >&2
 scripts/build.sh >&2
 JAR="$(ls target/clickstream-etl-*.jar | grep -v original | head -1)"
 tool() { java -cp "$JAR" "$@" 2> >(grep -v '^SLF4J' >&2); }
+step "Dropping what earlier runs left: their ClickHouse databases (the last run's are kept until now for inspection)"
+# Every replicated table polls ZooKeeper: 50 leftover databases cost ZooKeeper ~10 % of a core and ClickHouse as
+# much again, at rest, and that showed up in every later run's CPU figures.
+for db in $(sql "SELECT name FROM system.databases WHERE match(name, '^bench[0-9]+_(job|kafka)\$') FORMAT TSV"); do
+  sql "DROP DATABASE IF EXISTS $db ON CLUSTER $CH_CLUSTER" >/dev/null
+done
+redis-cli -p "$REDIS_PORT" --scan --pattern 'bench[0-9]*:*' | xargs -r -n 5000 redis-cli -p "$REDIS_PORT" unlink >/dev/null
 CH_PIDS=$(pids_of clickhouse-s1r1 clickhouse-s1r2 clickhouse-s2r1 clickhouse-s2r2 | tr '\n' ' ')
 GEO=$(scripts/fetch-geo-db.sh) || die "the benchmark runs with geo on: scripts/fetch-geo-db.sh failed"
 SETS=(--set "kafka.topics=$TOPIC" --set "kafka.dead-letter-topic=$RUN-dead" --set "kafka.group-id=$RUN-job"
@@ -108,6 +119,7 @@ PRELOAD_RATE=$(div "$(( EVENTS * 1000 ))" "$(( $(now_ms) - t0 ))" "%.0f")
 step "The job: $EVENTS events from earliest, parallelism $PARALLELISM, everything on (log: $LOG_DIR/$RUN-job.log)"
 OTHER_PIDS="$(pids_of kafka) $(pids_of redis) $(pids_of zookeeper)"
 read -r r_total0 r_client0 < <(redis_calls)
+aof0=$(redis_info persistence aof_rewrites)
 c_ch0=$(ticks $CH_PIDS); c_kafka0=$(ticks $(pids_of kafka)); c_redis0=$(ticks $(pids_of redis)); c_zk0=$(ticks $(pids_of zookeeper))
 job_start=$(now_ms)
 JAVA_OPTS="-Xmx3g ${JOB_JAVA_OPTS:-}" scripts/run-local.sh --config "$CONFIG" "${SETS[@]}" --set kafka.start-from=earliest \
@@ -120,6 +132,7 @@ c_flink=$(ticks "$JOB_PID")
 c_ch=$(( $(ticks $CH_PIDS) - c_ch0 )); c_kafka=$(( $(ticks $(pids_of kafka)) - c_kafka0 ))
 c_redis=$(( $(ticks $(pids_of redis)) - c_redis0 )); c_zk=$(( $(ticks $(pids_of zookeeper)) - c_zk0 ))
 read -r r_total1 r_client1 < <(redis_calls)
+AOF_REWRITES=$(( $(redis_info persistence aof_rewrites) - aof0 ))
 wait "$JOB_PID" || true
 JOB_SECONDS=$(div "$(( last - first ))" 1000 "%.1f")
 JOB_RATE=$(div "$(( (EVENTS - at_first) * 1000 ))" "$(( last - first ))" "%.0f")
@@ -173,6 +186,8 @@ if [ "$LAT_SECONDS" -gt 0 ]; then
   }
   quiet() { ! merging; }
   wait_for 300 "ClickHouse merges of the earlier steps to finish" quiet || say "merges still running; latency measured anyway"
+  aof_idle() { [ "$(redis_info persistence aof_rewrite_in_progress)" = 0 ] && [ "$(redis_info persistence aof_rewrite_scheduled)" = 0 ]; }
+  wait_for 300 "Redis to finish rewriting its append-only file" aof_idle || say "Redis still rewriting its AOF; latency measured anyway"
   JAVA_OPTS="-Xmx3g ${JOB_JAVA_OPTS:-}" scripts/run-local.sh --config "$CONFIG" "${SETS[@]}" --set kafka.start-from=latest \
     --set "kafka.group-id=$RUN-latency" --parallelism "$PARALLELISM" --web-ui-port "$UI_PORT" \
     --checkpoint-interval-ms 10000 >"$LOG_DIR/$RUN-latency.log" 2>&1 &
@@ -204,6 +219,7 @@ kch_s=$(cpu_s "$k_ch"); kkafka_s=$(cpu_s "$k_kafka")
   printf '%-44s %16s %16s\n' "CPU s: Redis / ZooKeeper" "$redis_s / $zk_s" "-"
   printf '%-44s %16s %16s\n' "Redis round trips per event" "$REDIS_RT" "-"
   printf '%-44s %16s %16s\n' "Redis commands per event (incl. in scripts)" "$REDIS_CMDS" "-"
+  printf '%-44s %16s %16s\n' "Redis AOF rewrites during the job (forks)" "$AOF_REWRITES" "-"
   printf '%-44s %16s %16s\n' "event rows per insert (+ session inserts)" "$ROWS_PER_INSERT (+$s_batches)" "-"
   printf '%-44s %16s %16s\n' "inserts per second (events + sessions)" "$INSERTS_PER_S" "-"
   printf '%-44s %16s %16s\n' "seconds from start to last row" "$JOB_WALL" "$KAFKA_WALL"
@@ -219,6 +235,7 @@ cat >"$OUT" <<EOF
  "job": {"events_per_s": $JOB_RATE, "seconds": $JOB_SECONDS, "wall_seconds": $JOB_WALL,
          "cpu_s": {"flink": $flink_s, "clickhouse": $ch_s, "kafka": $kafka_s, "redis": $redis_s, "zookeeper": $zk_s},
          "redis_round_trips_per_event": $REDIS_RT, "redis_commands_per_event": $REDIS_CMDS,
+         "redis_aof_rewrites": $AOF_REWRITES,
          "event_inserts": $batches, "event_rows": $rows, "rows_per_insert": $ROWS_PER_INSERT,
          "session_inserts": $s_batches, "session_rows": $s_rows, "inserts_per_s": $INSERTS_PER_S,
          "rows_with_funnel_tags": $TAGGED, "rows_joined": $JOINED, "rows_with_geo": $GEO_ROWS},
@@ -228,4 +245,5 @@ cat >"$OUT" <<EOF
  "latency": {"rate": $LAT_RATE, "seconds": $LAT_SECONDS, "p50_ms": $P50, "p99_ms": $P99},
  "preload_events_per_s": $PRELOAD_RATE}
 EOF
-say "written: $OUT (and $STACK_DIR/$RUN.txt); databases $JOB_DB and $KAFKA_DB are left for inspection"
+drop_redis_keys
+say "written: $OUT (and $STACK_DIR/$RUN.txt); databases $JOB_DB and $KAFKA_DB are left for inspection, the run's Redis keys are removed"
