@@ -8,6 +8,7 @@ final class BatchBuffer<T> {
     private final long maxBytes;
     private final long maxAgeMs;
     private final long catchUpAgeMs;
+    private final long catchUpLagMs;
     private final RowEncoder<T> encoder;
     private final RowBinaryBuffer buffer;
     private int rows;
@@ -19,20 +20,22 @@ final class BatchBuffer<T> {
     private java.util.List<T> sources;
 
     BatchBuffer(RowEncoder<T> encoder, int maxRows, long maxBytes, long maxAgeMs) {
-        this(encoder, maxRows, maxBytes, maxAgeMs, maxAgeMs, false);
+        this(encoder, maxRows, maxBytes, maxAgeMs, maxAgeMs, 0, false);
     }
 
     /**
-     * {@code catchUpAgeMs}: the age a batch may reach while its newest row was already at least that old when it
-     * arrived (the job is catching up); at or below {@code maxAgeMs} it is not used.
+     * {@code catchUpAgeMs}: the age a batch may reach while its newest row was at least {@code catchUpLagMs} late
+     * when it arrived (the job is catching up); at or below {@code maxAgeMs} it is not used.
      */
-    BatchBuffer(RowEncoder<T> encoder, int maxRows, long maxBytes, long maxAgeMs, long catchUpAgeMs, boolean keepRows) {
+    BatchBuffer(RowEncoder<T> encoder, int maxRows, long maxBytes, long maxAgeMs, long catchUpAgeMs, long catchUpLagMs,
+                boolean keepRows) {
         this.sources = keepRows ? new java.util.ArrayList<>() : null;
         this.encoder = encoder;
         this.maxRows = maxRows;
         this.maxBytes = maxBytes;
         this.maxAgeMs = maxAgeMs;
         this.catchUpAgeMs = catchUpAgeMs;
+        this.catchUpLagMs = catchUpLagMs;
         this.buffer = new RowBinaryBuffer((int) Math.min(maxBytes, 1 << 20));
     }
 
@@ -64,10 +67,13 @@ final class BatchBuffer<T> {
      * Old enough to send. Rows that were late when they arrived (a start from earliest, a replay, the backlog of an
      * outage) may wait longer: a few seconds more hardly change how late they are, while each insert makes a part
      * that ClickHouse merges and registers in ZooKeeper on every replica, so small inserts cost a catching-up job
-     * a large share of the machine. The first row that arrives on time brings the short limit back.
+     * a large share of the machine. The first row that arrives less late brings the short limit back. The lag that
+     * counts as late must stay well above what one large insert adds (the writer waits for it): near that, a live
+     * job's own large inserts kept it late.
      */
     boolean isDue(long now) {
-        long limit = catchUpAgeMs > maxAgeMs && newestRowLagMs >= catchUpAgeMs ? catchUpAgeMs : maxAgeMs;
+        long limit = catchUpAgeMs > maxAgeMs && newestRowLagMs >= 0 && newestRowLagMs >= catchUpLagMs
+                ? catchUpAgeMs : maxAgeMs;
         return rows > 0 && now - firstRowAt >= limit;
     }
 

@@ -72,7 +72,7 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
         this.metrics = metrics;
         this.sleeper = sleeper;
         this.buffer = new BatchBuffer<>(encoder, settings.batchRows, settings.batchBytes, settings.flushIntervalMs,
-                settings.catchUpFlushIntervalMs, rejected != null || guard != null);
+                settings.catchUpFlushIntervalMs, settings.catchUpLagMs, rejected != null || guard != null);
         this.sender = Executors.newFixedThreadPool(settings.maxInFlight, r -> {
             Thread t = new Thread(r, "clickhouse-sender");
             t.setDaemon(true);

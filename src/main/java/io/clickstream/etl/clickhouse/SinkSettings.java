@@ -14,19 +14,21 @@ public final class SinkSettings implements Serializable {
     final long batchBytes;
     final long flushIntervalMs;
     final long catchUpFlushIntervalMs;
+    final long catchUpLagMs;
     final int maxInFlight;
     final RetryPolicy retryPolicy;
 
     public SinkSettings(int batchRows, long batchBytes, Duration flushInterval, int maxInFlight, RetryPolicy retryPolicy) {
-        this(batchRows, batchBytes, flushInterval, flushInterval, maxInFlight, retryPolicy);
+        this(batchRows, batchBytes, flushInterval, flushInterval, Duration.ZERO, maxInFlight, retryPolicy);
     }
 
     public SinkSettings(int batchRows, long batchBytes, Duration flushInterval, Duration catchUpFlushInterval,
-                        int maxInFlight, RetryPolicy retryPolicy) {
+                        Duration catchUpLag, int maxInFlight, RetryPolicy retryPolicy) {
         this.batchRows = batchRows;
         this.batchBytes = batchBytes;
         this.flushIntervalMs = flushInterval.toMillis();
         this.catchUpFlushIntervalMs = catchUpFlushInterval.toMillis();
+        this.catchUpLagMs = catchUpLag.toMillis();
         this.maxInFlight = maxInFlight;
         this.retryPolicy = retryPolicy;
     }
@@ -34,6 +36,7 @@ public final class SinkSettings implements Serializable {
     public static SinkSettings from(JobConfig config) {
         return new SinkSettings(config.get(Options.SINK_BATCH_ROWS), config.get(Options.SINK_BATCH_BYTES),
                 config.get(Options.SINK_FLUSH_INTERVAL), config.get(Options.SINK_CATCH_UP_FLUSH_INTERVAL),
+                config.get(Options.SINK_CATCH_UP_LAG),
                 config.get(Options.SINK_MAX_IN_FLIGHT),
                 new RetryPolicy(config.get(Options.SINK_MAX_RETRIES), config.get(Options.SINK_RETRY_BACKOFF),
                         config.get(Options.SINK_RETRY_MAX_BACKOFF)));

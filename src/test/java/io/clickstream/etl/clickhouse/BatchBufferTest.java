@@ -40,27 +40,30 @@ class BatchBufferTest {
     }
 
     @Test
-    void rowsThatArriveLateMayWaitForTheCatchUpIntervalUntilARowArrivesOnTime() {
-        BatchBuffer<Event> buffer = new BatchBuffer<>(EventRowEncoder.INSTANCE, 1000, 1 << 20, 500, 5_000, false);
+    void rowsThatArriveLateMayWaitForTheCatchUpIntervalUntilARowArrivesLessLate() {
+        BatchBuffer<Event> buffer = new BatchBuffer<>(EventRowEncoder.INSTANCE, 1000, 1 << 20, 500, 5_000, 30_000, false);
         buffer.add(published(10_000), 100_000); // 90 s late: catching up
         assertThat(buffer.isDue(100_500)).as("late rows: the short limit does not apply").isFalse();
         assertThat(buffer.isDue(104_999)).isFalse();
         assertThat(buffer.isDue(105_000)).isTrue();
 
-        buffer.add(published(101_000), 101_200); // 200 ms late: on time again
+        buffer.add(published(81_200), 101_200); // 20 s late: under the catch-up lag
         assertThat(buffer.isDue(100_500)).as("the age counts from the first row").isTrue();
 
         buffer.drain();
         buffer.add(published(-1), 200_000);
         assertThat(buffer.isDue(200_500)).as("no Kafka timestamp: the short limit").isTrue();
         buffer.drain();
-        buffer.add(published(196_000), 200_000); // 4 s late: under the catch-up interval
+        buffer.add(published(175_000), 200_000); // 25 s late: a hiccup of a live job, not a backlog
         assertThat(buffer.isDue(200_500)).isTrue();
+        buffer.drain();
+        buffer.add(published(170_000), 200_000); // exactly the catch-up lag
+        assertThat(buffer.isDue(200_500)).isFalse();
     }
 
     @Test
     void aCatchUpIntervalAtOrBelowTheFlushIntervalIsOff() {
-        BatchBuffer<Event> buffer = new BatchBuffer<>(EventRowEncoder.INSTANCE, 1000, 1 << 20, 500, 500, false);
+        BatchBuffer<Event> buffer = new BatchBuffer<>(EventRowEncoder.INSTANCE, 1000, 1 << 20, 500, 500, 30_000, false);
         buffer.add(published(1), 100_000);
         assertThat(buffer.isDue(100_500)).isTrue();
     }

@@ -136,6 +136,36 @@ class ClickHouseWriterTest {
     }
 
     @Test
+    void rowsReadFarBehindTheirTopicWaitForTheCatchUpIntervalAndOnTimeRowsDoNot() throws Exception {
+        long t0 = 1_700_000_000_000L;
+        time.setCurrentTime(t0);
+        metrics = new SinkMetrics(new UnregisteredMetricsGroup());
+        writer = new ClickHouseWriter<>(new SinkSettings(1000, 1 << 20, Duration.ofMillis(1000), Duration.ofMillis(5000),
+                Duration.ofSeconds(30), 1, new RetryPolicy(0, Duration.ofMillis(100), Duration.ofMillis(100))),
+                EventRowEncoder.INSTANCE, inserter, time, metrics, sleeps::add);
+        Event late = event(1);
+        late.kafkaTimestamp = t0 - 60_000; // a backlog: read a minute after it was written
+        writer.write(late, null);
+        advanceTo(t0 + 4_750);
+        assertThat(inserter.attempts).as("not at the flush interval").isZero();
+        advanceTo(t0 + 5_250);
+        await(() -> inserter.succeeded.size() == 1);
+
+        Event onTime = event(2);
+        onTime.kafkaTimestamp = t0 + 5_200;
+        writer.write(onTime, null);
+        advanceTo(t0 + 6_500);
+        await(() -> inserter.succeeded.size() == 2);
+    }
+
+    /** Moves the clock a timer tick at a time, as a running task would see it. */
+    private void advanceTo(long end) throws Exception {
+        for (long t = time.getCurrentProcessingTime() + 250; t <= end; t += 250) {
+            time.setCurrentTime(t);
+        }
+    }
+
+    @Test
     void aRowWaitsAtMostAQuarterIntervalPastTheFlushInterval() throws Exception {
         time.setCurrentTime(0);
         writer(1000, 1 << 20, 1000, 1, 0);
