@@ -174,7 +174,7 @@ KAFKA_WALL=$(div "$(( klast - kstart ))" 1000 "%.1f")
 RATIO=$(div "$JOB_RATE" "$KAFKA_RATE" "%.2f")
 say "Kafka engine: $EVENTS rows in ${KAFKA_SECONDS}s = $KAFKA_RATE/s"
 
-LAT_RATE=$(( JOB_RATE / 2 )); P50=-1; P99=-1; LAT_LINE="skipped"
+LAT_RATE=$(( JOB_RATE / 2 )); P50=-1; P99=-1; LAT_LINE="skipped"; LAT_AOF_REWRITES=0
 if [ "$LAT_SECONDS" -gt 0 ]; then
   step "Latency: the job from latest, $LAT_RATE events/s (half of $JOB_RATE), 30 s warm-up, ${LAT_SECONDS}s measured"
   # The rows of steps 2 and 3 are still being merged and fetched by the other replicas; latency is measured on a
@@ -190,6 +190,7 @@ if [ "$LAT_SECONDS" -gt 0 ]; then
   wait_for 300 "ClickHouse merges of the earlier steps to finish" quiet || say "merges still running; latency measured anyway"
   aof_idle() { [ "$(redis_info persistence aof_rewrite_in_progress)" = 0 ] && [ "$(redis_info persistence aof_rewrite_scheduled)" = 0 ]; }
   wait_for 300 "Redis to finish rewriting its append-only file" aof_idle || say "Redis still rewriting its AOF; latency measured anyway"
+  lat_aof0=$(redis_info persistence aof_rewrites)
   JAVA_OPTS="-Xmx3g ${JOB_JAVA_OPTS:-}" scripts/run-local.sh --config "$CONFIG" "${SETS[@]}" --set kafka.start-from=latest \
     --set "kafka.group-id=$RUN-latency" --parallelism "$PARALLELISM" --web-ui-port "$UI_PORT" \
     --checkpoint-interval-ms 10000 >"$LOG_DIR/$RUN-latency.log" 2>&1 &
@@ -202,6 +203,7 @@ if [ "$LAT_SECONDS" -gt 0 ]; then
   LAT_LINE=$(tool io.clickstream.etl.tools.LatencyProbe --config "$CONFIG" "${SETS[@]}" --rate "$LAT_RATE" \
     --warmup-seconds 30 --seconds "$LAT_SECONDS" --table "$JOB_DB.events" | grep '^latency')
   kill "$JOB_PID" 2>/dev/null; wait "$JOB_PID" 2>/dev/null || true
+  LAT_AOF_REWRITES=$(( $(redis_info persistence aof_rewrites) - lat_aof0 ))
   P50=$(sed -n 's/.*p50_ms=\([-0-9]*\).*/\1/p' <<<"$LAT_LINE"); P99=$(sed -n 's/.*p99_ms=\([-0-9]*\).*/\1/p' <<<"$LAT_LINE")
   say "$LAT_LINE"
 fi
@@ -227,6 +229,7 @@ kch_s=$(cpu_s "$k_ch"); kkafka_s=$(cpu_s "$k_kafka")
   printf '%-44s %16s %16s\n' "seconds from start to last row" "$JOB_WALL" "$KAFKA_WALL"
   printf '%-44s %16s %16s\n' "rows already landed at the first poll" "$at_first" "$kat_first"
   printf '%-44s %16s %16s\n' "latency p50 / p99 ms at $LAT_RATE/s" "$P50 / $P99" "-"
+  printf '%-44s %16s %16s\n' "Redis AOF rewrites during the latency run" "$LAT_AOF_REWRITES" "-"
   printf '%-44s %16s %16s\n' "rows with funnel tags / join / geo" "$TAGGED / $JOINED / $GEO_ROWS" "-"
   printf '(*) rows counted from the first poll that saw rows, without those rows; polls every 0.25 s\n'
   printf 'preload rate %s events/s; latency run: %s\n' "$PRELOAD_RATE" "$LAT_LINE"
@@ -244,7 +247,8 @@ cat >"$OUT" <<EOF
  "kafka_engine": {"events_per_s": $KAFKA_RATE, "seconds": $KAFKA_SECONDS, "wall_seconds": $KAFKA_WALL,
                   "cpu_s": {"clickhouse": $kch_s, "kafka": $kkafka_s}},
  "ratio_to_baseline": $RATIO,
- "latency": {"rate": $LAT_RATE, "seconds": $LAT_SECONDS, "p50_ms": $P50, "p99_ms": $P99},
+ "latency": {"rate": $LAT_RATE, "seconds": $LAT_SECONDS, "p50_ms": $P50, "p99_ms": $P99,
+             "redis_aof_rewrites": $LAT_AOF_REWRITES},
  "preload_events_per_s": $PRELOAD_RATE}
 EOF
 drop_redis_keys
