@@ -69,7 +69,7 @@ redis_calls() { # total calls, and calls of the commands a client sends (SETs in
 redis_info() { redis-cli -p "$REDIS_PORT" info "$1" | tr -d '\r' | sed -n "s/^$2://p"; }
 # The run's Redis state is large (sessions, funnels, joins of N events); left behind, every later run pays for it
 # when Redis rewrites its append-only file (a fork writing the whole data set: a minute of a core for 2.6 GB).
-drop_redis_keys() { redis-cli -p "$REDIS_PORT" --scan --pattern "$RUN:*" | xargs -r -n 5000 redis-cli -p "$REDIS_PORT" unlink >/dev/null; }
+drop_redis_keys() { redis-cli -p "$REDIS_PORT" --scan --pattern "$1" | xargs -r -n 5000 redis-cli -p "$REDIS_PORT" unlink >/dev/null; }
 pids_of() { local f; for f in "$@"; do if [ -f "$RUN_DIR/$f.pid" ]; then echo "$(cat "$RUN_DIR/$f.pid")"; fi; done; }
 # Polls the row count of $1 until it reaches $2; prints "first_ms last_ms rows_at_first" (first: the first poll
 # that saw rows; the rows it saw are not counted in the rate: ClickHouse's Kafka engine lands ~1M-row blocks).
@@ -97,7 +97,7 @@ step "Dropping what earlier runs left: their ClickHouse databases (the last run'
 for db in $(sql "SELECT name FROM system.databases WHERE match(name, '^bench[0-9]+_(job|kafka)\$') FORMAT TSV"); do
   sql "DROP DATABASE IF EXISTS $db ON CLUSTER $CH_CLUSTER" >/dev/null
 done
-redis-cli -p "$REDIS_PORT" --scan --pattern 'bench[0-9]*:*' | xargs -r -n 5000 redis-cli -p "$REDIS_PORT" unlink >/dev/null
+drop_redis_keys 'bench[0-9]*:*'
 CH_PIDS=$(pids_of clickhouse-s1r1 clickhouse-s1r2 clickhouse-s2r1 clickhouse-s2r2 | tr '\n' ' ')
 GEO=$(scripts/fetch-geo-db.sh) || die "the benchmark runs with geo on: scripts/fetch-geo-db.sh failed"
 SETS=(--set "kafka.topics=$TOPIC" --set "kafka.dead-letter-topic=$RUN-dead" --set "kafka.group-id=$RUN-job"
@@ -251,5 +251,5 @@ cat >"$OUT" <<EOF
              "redis_aof_rewrites": $LAT_AOF_REWRITES},
  "preload_events_per_s": $PRELOAD_RATE}
 EOF
-drop_redis_keys
+drop_redis_keys "$RUN:*"
 say "written: $OUT (and $STACK_DIR/$RUN.txt); databases $JOB_DB and $KAFKA_DB are left for inspection, the run's Redis keys are removed"

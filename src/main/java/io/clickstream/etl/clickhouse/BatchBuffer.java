@@ -14,8 +14,8 @@ final class BatchBuffer<T> {
     private int rows;
     private long firstRowAt;
     private long oldestPublishedAt = Long.MAX_VALUE;
-    /** How old the newest row was (by its Kafka timestamp) when it was added; -1: unknown. */
-    private long newestRowLagMs = -1;
+    /** How old the newest row was (by its Kafka timestamp) when it was added; Long.MIN_VALUE: unknown. */
+    private long newestRowLagMs = Long.MIN_VALUE;
     /** The rows themselves, when refused rows must be isolated and handed on (null: not kept). */
     private java.util.List<T> sources;
 
@@ -51,7 +51,7 @@ final class BatchBuffer<T> {
         if (published > 0) {
             oldestPublishedAt = Math.min(oldestPublishedAt, published);
         }
-        newestRowLagMs = published > 0 ? now - published : -1;
+        newestRowLagMs = published > 0 ? now - published : Long.MIN_VALUE;
         rows++;
     }
 
@@ -72,8 +72,7 @@ final class BatchBuffer<T> {
      * job's own large inserts kept it late.
      */
     boolean isDue(long now) {
-        long limit = catchUpAgeMs > maxAgeMs && newestRowLagMs >= 0 && newestRowLagMs >= catchUpLagMs
-                ? catchUpAgeMs : maxAgeMs;
+        long limit = catchUpAgeMs > maxAgeMs && newestRowLagMs >= catchUpLagMs ? catchUpAgeMs : maxAgeMs;
         return rows > 0 && now - firstRowAt >= limit;
     }
 
@@ -90,7 +89,7 @@ final class BatchBuffer<T> {
         buffer.reset();
         rows = 0;
         oldestPublishedAt = Long.MAX_VALUE;
-        newestRowLagMs = -1;
+        newestRowLagMs = Long.MIN_VALUE;
         return batch;
     }
 }

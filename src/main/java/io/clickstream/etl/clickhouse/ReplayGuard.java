@@ -39,31 +39,34 @@ public final class ReplayGuard<T> implements AutoCloseable {
      */
     public Admitted<T> admit(List<T> rows) throws Exception {
         Map<String, Long> atStart = marksAtStart();
+        // Each row's position once: this runs for every row sent.
+        SourcePosition[] positions = new SourcePosition[rows.size()];
+        String[] partitions = new String[rows.size()];
         List<T> suspects = new ArrayList<>();
-        for (T row : rows) {
-            SourcePosition p = position.apply(row);
-            Long mark = p == null ? null : atStart.get(p.partitionKey());
+        for (int i = 0; i < positions.length; i++) {
+            SourcePosition p = position.apply(rows.get(i));
+            if (p == null) {
+                continue;
+            }
+            positions[i] = p;
+            partitions[i] = p.partitionKey();
+            Long mark = atStart.get(partitions[i]);
             if (mark != null && p.offset() <= mark) {
-                suspects.add(row);
+                suspects.add(rows.get(i));
             }
         }
-        List<T> admitted = rows;
-        if (!suspects.isEmpty()) {
-            Set<SourcePosition> found = stored.find(suspects);
-            if (!found.isEmpty()) {
-                admitted = new ArrayList<>(rows.size());
-                for (T row : rows) {
-                    if (!found.contains(position.apply(row))) {
-                        admitted.add(row);
-                    }
-                }
-            }
-        }
+        Set<SourcePosition> found = suspects.isEmpty() ? Set.of() : stored.find(suspects);
+        List<T> admitted = found.isEmpty() ? rows : new ArrayList<>(rows.size());
         Map<String, Long> highest = new HashMap<>();
-        for (T row : admitted) {
-            SourcePosition p = position.apply(row);
-            if (p != null) {
-                highest.merge(p.partitionKey(), p.offset(), Math::max);
+        for (int i = 0; i < positions.length; i++) {
+            if (positions[i] != null && found.contains(positions[i])) {
+                continue;
+            }
+            if (admitted != rows) {
+                admitted.add(rows.get(i));
+            }
+            if (positions[i] != null) {
+                highest.merge(partitions[i], positions[i].offset(), Math::max);
             }
         }
         if (!highest.isEmpty()) {
