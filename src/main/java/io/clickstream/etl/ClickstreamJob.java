@@ -10,7 +10,6 @@ import io.clickstream.etl.geo.GeoInfo;
 import io.clickstream.etl.geo.GeoLookup;
 import io.clickstream.etl.event.DeadLetter;
 import io.clickstream.etl.event.Event;
-import io.clickstream.etl.event.RawEvent;
 import io.clickstream.etl.funnel.FunnelOperator;
 import io.clickstream.etl.funnel.FunnelSource;
 import io.clickstream.etl.funnel.FunnelTopic;
@@ -20,7 +19,10 @@ import io.clickstream.etl.join.JoinRule;
 import io.clickstream.etl.kafka.KafkaSinks;
 import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.parse.ParseEventsFunction;
-import io.clickstream.etl.parse.ParseLimits;
+import io.clickstream.etl.parse.ParsedRecord;
+import io.clickstream.etl.eventtime.EventTimeOrder;
+import io.clickstream.etl.eventtime.EventTimeSettings;
+import io.clickstream.etl.eventtime.EventTimeWatermarks;
 import io.clickstream.etl.redis.RedisSettings;
 import io.clickstream.etl.session.SessionOperator;
 import io.clickstream.etl.session.SessionRow;
@@ -53,7 +55,7 @@ public final class ClickstreamJob {
     private ClickstreamJob() {}
 
     /** What the job reads: the events, and the funnel definitions (a stream of changes, and all of them at start). */
-    public record Sources(Source<RawEvent, ?, ?> events, Source<FunnelUpdate, ?, ?> funnelDefinitions,
+    public record Sources(Source<ParsedRecord, ?, ?> events, Source<FunnelUpdate, ?, ?> funnelDefinitions,
                           FunnelOperator.Loader funnelLoader) {
         /** The Kafka sources; creates the funnel definitions topic if it is missing (the source needs it to exist). */
         public static Sources production(JobConfig config) throws Exception {
@@ -75,20 +77,26 @@ public final class ClickstreamJob {
         // here: no operator changes an event after emitting it, and those that buffer events (sessions, funnels,
         // joins) buffer what they received from the network or from an operator that emits each object once.
         env.getConfig().enableObjectReuse();
-        DataStream<RawEvent> raw = env
-                .fromSource(sources.events(), WatermarkStrategy.noWatermarks(), "Kafka events")
+        EventTimeSettings eventTime = EventTimeSettings.from(config);
+        // Per-partition watermarks over the events' times, aligned across partitions and topics: a catch-up reads
+        // the topics in step, and each user's events can be put in time order below.
+        DataStream<ParsedRecord> parsed = env
+                .fromSource(sources.events(), EventTimeWatermarks.strategy(eventTime, new RecordTimes()), "Kafka events")
                 .uid("kafka-source");
 
-        SingleOutputStreamOperator<Event> events = raw
-                .process(new ParseEventsFunction(ParseLimits.from(config)))
+        SingleOutputStreamOperator<Event> events = parsed
+                .process(new ParseEventsFunction())
                 .uid("parse-validate")
                 .name("Parse and validate");
 
         SingleOutputStreamOperator<Event> sessions = events
                 .keyBy(e -> e.userId)
+                .transform("Order by event time", TypeInformation.of(Event.class), new EventTimeOrder(eventTime))
+                .uid("event-time-order")
                 .transform("Sessions", TypeInformation.of(Event.class), sessionOperator(config))
                 .uid("sessions");
 
+        // Each user's events keep their partitioning and their time order from here on (forward connections).
         SingleOutputStreamOperator<Event> enriched = sessions
                 .map(new GeoFunction<Event>(geo(config)))
                 .returns(Event.class)
@@ -99,22 +107,22 @@ public final class ClickstreamJob {
                 .uid("device")
                 .name("Device from user agent");
 
+        // Joins before funnels: a funnel step may test a joined property, as the stored row shows it.
+        SingleOutputStreamOperator<Event> joined = enriched
+                .transform("Cross-source joins", TypeInformation.of(Event.class), joinOperator(config))
+                .uid("joins");
+
         DataStream<FunnelUpdate> definitions = env
                 .fromSource(sources.funnelDefinitions(), WatermarkStrategy.noWatermarks(), "Funnel definitions")
                 .uid("funnel-definitions-source")
                 .setParallelism(1);
 
-        // The events keep their partitioning by user (forward from the session operator): one writer per session.
-        SingleOutputStreamOperator<Event> funnels = enriched
+        SingleOutputStreamOperator<Event> funnels = joined
                 .connect(definitions.broadcast())
                 .transform("Funnels", TypeInformation.of(Event.class), funnelOperator(config, sources.funnelLoader()))
                 .uid("funnels");
 
-        SingleOutputStreamOperator<Event> joined = funnels
-                .transform("Cross-source joins", TypeInformation.of(Event.class), joinOperator(config))
-                .uid("joins");
-
-        joined.sinkTo(sinks.events())
+        funnels.sinkTo(sinks.events())
                 .uid("clickhouse-sink")
                 .name("ClickHouse events");
 
@@ -135,6 +143,21 @@ public final class ClickstreamJob {
                 .sinkTo(sinks.deadLetters())
                 .uid("dead-letter-sink")
                 .name("Dead letters to Kafka");
+    }
+
+    /** The times the watermarks need of a parsed record. */
+    private static final class RecordTimes implements EventTimeWatermarks.Times<ParsedRecord> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public long eventTime(ParsedRecord r) {
+            return r.eventTime();
+        }
+
+        @Override
+        public long watermarkTime(ParsedRecord r) {
+            return r.watermarkTime();
+        }
     }
 
     private static SessionOperator sessionOperator(JobConfig config) {

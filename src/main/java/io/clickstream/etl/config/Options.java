@@ -61,6 +61,30 @@ public final class Options {
     public static final ConfigOption<String> DEAD_LETTER_TOPIC = string("kafka.dead-letter-topic",
             "clickstream-dead-letter", "Topic receiving every rejected input with its reason, as JSON.");
 
+    // ----------------------------------------------------------------------------------------- Event time
+
+    public static final ConfigOption<Duration> EVENT_TIME_OUT_OF_ORDERNESS = new Builder<>(
+            "event-time.max-out-of-orderness", "duration", Parsers::duration).defaultValue("500ms")
+            .check(d -> d.isNegative() ? "must be 0 or more" : null)
+            .describe("How far out of time order the events of one partition may arrive and still be put in order: "
+                    + "each user's events wait until the watermark (the partitions' newest event time minus this) "
+                    + "passes them, then get their sessions and funnel tags in (time, event id) order. This is the "
+                    + "latency it adds live; an event later than this is processed at once and counted as late.");
+
+    public static final ConfigOption<Duration> EVENT_TIME_IDLE_TIMEOUT = duration("event-time.idle-timeout", "2s",
+            "A partition without records for this long stops holding the watermark back (a quiet topic must not "
+                    + "stall the others); one that has delivered nothing yet is waited for at least 10 s. While every "
+                    + "partition is quiet, the wall clock stands in for the watermark.");
+
+    public static final ConfigOption<Duration> EVENT_TIME_MAX_DRIFT = duration("event-time.max-drift", "1min",
+            "Watermark alignment: a partition whose event time is this far ahead of the slowest one is paused, so "
+                    + "that a catch-up reads all topics in step and the events held for ordering stay few (about "
+                    + "this much event time's worth of the faster partitions).");
+
+    public static final ConfigOption<Duration> EVENT_TIME_ALIGNMENT_INTERVAL = duration(
+            "event-time.alignment-update-interval", "200ms",
+            "How often the parallel readers agree on the slowest partition's event time (watermark alignment).");
+
     // ----------------------------------------------------------------------------------------- Validation
 
     public static final ConfigOption<Long> MAX_EVENT_BYTES = new Builder<>("validation.max-event-bytes", "size",

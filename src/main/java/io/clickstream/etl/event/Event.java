@@ -58,6 +58,14 @@ public class Event implements Enrichable {
 
     public Event() {}
 
+    /**
+     * The event's time as evidence of how far event time has come: its own time, but never beyond the time its
+     * record was written, so that a client clock running ahead cannot make other events look late or old.
+     */
+    public long vouchedTime() {
+        return kafkaTimestamp <= 0 ? eventTime : Math.min(eventTime, kafkaTimestamp);
+    }
+
     /** The value of property {@code name}; null when the event has no such property. */
     public String property(String name) {
         if (propertyKeys != null) {

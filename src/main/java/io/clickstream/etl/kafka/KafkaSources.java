@@ -3,7 +3,8 @@ package io.clickstream.etl.kafka;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.config.Timestamps;
-import io.clickstream.etl.event.RawEvent;
+import io.clickstream.etl.parse.ParseLimits;
+import io.clickstream.etl.parse.ParsedRecord;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -13,14 +14,15 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 public final class KafkaSources {
     private KafkaSources() {}
 
-    public static KafkaSource<RawEvent> events(JobConfig config) {
-        KafkaSourceBuilder<RawEvent> builder = KafkaSource.<RawEvent>builder()
+    /** The events, parsed in the source (the watermarks need their times). */
+    public static KafkaSource<ParsedRecord> events(JobConfig config) {
+        KafkaSourceBuilder<ParsedRecord> builder = KafkaSource.<ParsedRecord>builder()
                 .setBootstrapServers(config.get(Options.KAFKA_BOOTSTRAP_SERVERS))
                 .setTopics(config.get(Options.KAFKA_TOPICS))
                 .setGroupId(config.get(Options.KAFKA_GROUP_ID))
                 .setClientIdPrefix(config.get(Options.KAFKA_GROUP_ID))
                 .setStartingOffsets(startingOffsets(config))
-                .setDeserializer(new RawEventDeserializer())
+                .setDeserializer(new ParsingDeserializer(ParseLimits.from(config)))
                 .setProperty("commit.offsets.on.checkpoint", "true")
                 .setProperty("partition.discovery.interval.ms",
                         String.valueOf(config.get(Options.KAFKA_PARTITION_DISCOVERY).toMillis()));

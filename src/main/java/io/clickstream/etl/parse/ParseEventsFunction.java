@@ -2,7 +2,6 @@ package io.clickstream.etl.parse;
 
 import io.clickstream.etl.event.DeadLetter;
 import io.clickstream.etl.event.Event;
-import io.clickstream.etl.event.RawEvent;
 import io.clickstream.etl.event.RejectReason;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -16,10 +15,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Parses raw records; valid events go downstream, rejected ones to {@link #DEAD_LETTERS} with their reason.
- * Never throws for bad input: a bad record must not become a crash loop.
+ * Splits the parsed records (parsing itself happens in the source, which needs the event times): valid events go
+ * downstream, rejected ones to {@link #DEAD_LETTERS} with their reason; counts both.
  */
-public class ParseEventsFunction extends ProcessFunction<RawEvent, Event> {
+public class ParseEventsFunction extends ProcessFunction<ParsedRecord, Event> {
     private static final long serialVersionUID = 1L;
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
@@ -28,21 +27,14 @@ public class ParseEventsFunction extends ProcessFunction<RawEvent, Event> {
     static final int MAX_SOURCE_COUNTERS = 50;
     static final String OTHER_SOURCES = "_other";
 
-    private final ParseLimits limits;
-    private transient EventParser parser;
     private transient Counter eventsIn;
     private transient Counter eventsValid;
     private transient Map<RejectReason, Counter> invalidByReason;
     private transient Map<String, Counter> eventsBySource;
     private transient MetricGroup sourceGroup;
 
-    public ParseEventsFunction(ParseLimits limits) {
-        this.limits = limits;
-    }
-
     @Override
     public void open(OpenContext openContext) {
-        parser = new EventParser(limits);
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         eventsIn = metrics.counter("eventsIn");
         eventsValid = metrics.counter("eventsValid");
@@ -66,22 +58,15 @@ public class ParseEventsFunction extends ProcessFunction<RawEvent, Event> {
     }
 
     @Override
-    public void processElement(RawEvent raw, Context ctx, Collector<Event> out) {
+    public void processElement(ParsedRecord record, Context ctx, Collector<Event> out) {
         eventsIn.inc();
-        ParseResult result;
-        try {
-            result = parser.parse(raw);
-        } catch (RuntimeException e) {
-            // A parser bug must not turn one odd record into a restart loop: keep the record, count it, go on.
-            result = ParseResult.rejected(RejectReason.PARSER_ERROR, e.toString());
-        }
-        if (result.isValid()) {
+        if (record.isValid()) {
             eventsValid.inc();
-            sourceCounter(result.event().source).inc();
-            out.collect(result.event());
+            sourceCounter(record.event.source).inc();
+            out.collect(record.event);
         } else {
-            invalidByReason.get(result.reason()).inc();
-            ctx.output(DEAD_LETTERS, DeadLetter.of(raw, result.reason().code(), result.detail()));
+            invalidByReason.get(record.reason).inc();
+            ctx.output(DEAD_LETTERS, record.deadLetter);
         }
     }
 }

@@ -2,7 +2,11 @@ package io.clickstream.etl.parse;
 
 import io.clickstream.etl.event.DeadLetter;
 import io.clickstream.etl.event.Event;
-import io.clickstream.etl.event.RawEvent;
+import io.clickstream.etl.kafka.ParsingDeserializer;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -16,15 +20,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class ParseEventsFunctionTest {
 
-    private static RawEvent raw(long offset, String json) {
-        return new RawEvent("clickstream-app", 0, offset, 1_763_800_000_000L, "k".getBytes(StandardCharsets.UTF_8),
-                json.getBytes(StandardCharsets.UTF_8));
+    /** The record as the source's deserializer turns it into a parsed record. */
+    private static ParsedRecord raw(long offset, String json) {
+        ParsingDeserializer deserializer = new ParsingDeserializer(ParseLimits.defaults());
+        deserializer.open(null);
+        ParsedRecord[] out = new ParsedRecord[1];
+        deserializer.deserialize(new ConsumerRecord<>("clickstream-app", 0, offset, 1_763_800_000_000L,
+                TimestampType.CREATE_TIME, 1, json.length(), "k".getBytes(StandardCharsets.UTF_8),
+                json.getBytes(StandardCharsets.UTF_8), new RecordHeaders(), java.util.Optional.empty()),
+                new Collector<>() {
+                    @Override
+                    public void collect(ParsedRecord record) {
+                        out[0] = record;
+                    }
+
+                    @Override
+                    public void close() {}
+                });
+        return out[0];
     }
 
     @Test
     void validEventsFlowOnAndRejectedOnesBecomeDeadLettersWithTheirPosition() throws Exception {
-        try (OneInputStreamOperatorTestHarness<RawEvent, Event> harness = new OneInputStreamOperatorTestHarness<>(
-                new ProcessOperator<>(new ParseEventsFunction(ParseLimits.defaults())))) {
+        try (OneInputStreamOperatorTestHarness<ParsedRecord, Event> harness = new OneInputStreamOperatorTestHarness<>(
+                new ProcessOperator<>(new ParseEventsFunction()))) {
             harness.open();
 
             harness.processElement(raw(10, "{\"event_id\":\"a\",\"user_id\":\"u\",\"event_type\":\"click\",\"ts\":1763799990000}"), 0);

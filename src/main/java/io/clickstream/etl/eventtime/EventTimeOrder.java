@@ -1,0 +1,191 @@
+package io.clickstream.etl.eventtime;
+
+import io.clickstream.etl.event.Event;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Puts each user's events in event-time order before they get sessions and funnel tags. Runs after
+ * keyBy(user_id): an event waits in Flink keyed state (checkpointed with the Kafka offsets) until the watermark
+ * passes its time, then leaves with the user's other due events in (time, event id) order. The session and funnel
+ * steps after it therefore see the order of the events' times, not the order in which partitions of different
+ * topics happened to be read.
+ *
+ * <p>An event that arrives when the watermark has already passed its time (later than
+ * event-time.max-out-of-orderness, or from a partition that was idle) leaves at once and is counted as late. While
+ * the whole input is idle (every partition quiet), no watermark comes; the wall clock minus the bound then stands in
+ * for it, so the last events before a pause do not wait for the next event. An event stamped ahead of the wall clock
+ * waits until its time: released earlier, it would open a session before events that happened before it.
+ */
+public class EventTimeOrder extends AbstractStreamOperator<Event>
+        implements OneInputStreamOperator<Event, Event>, Triggerable<Object, VoidNamespace> {
+    private static final long serialVersionUID = 1L;
+
+    static final ListStateDescriptor<Event> HELD = new ListStateDescriptor<>("held-events", TypeInformation.of(Event.class));
+    private static final ValueStateDescriptor<Long> NEXT = new ValueStateDescriptor<>("next-release", Types.LONG);
+    private static final Comparator<Event> ORDER = Comparator.<Event>comparingLong(e -> e.eventTime)
+            .thenComparing(e -> e.eventId);
+    /** How often an idle input's stand-in watermark moves on. */
+    static final long STAND_IN_INTERVAL_MS = 200;
+
+    private final long boundMs;
+
+    private transient ListState<Event> held;
+    private transient ValueState<Long> nextRelease;
+    private transient InternalTimerService<VoidNamespace> timers;
+    private transient StreamRecord<Event> reuse;
+    private transient boolean inputIdle;
+    /** The highest time released by the wall-clock stand-in while the input was idle. */
+    private transient long standIn;
+    private transient long heldCount;
+    private transient Counter lateEvents;
+
+    public EventTimeOrder(EventTimeSettings settings) {
+        this.boundMs = settings.maxOutOfOrderness().toMillis();
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        held = getPartitionedState(HELD);
+        nextRelease = getPartitionedState(NEXT);
+        timers = getInternalTimerService("event-time-order", VoidNamespaceSerializer.INSTANCE, this);
+        reuse = new StreamRecord<>(null);
+        standIn = Long.MIN_VALUE;
+        // Restored events count as held too (the gauge would go negative otherwise).
+        getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, HELD,
+                (key, state) -> state.get().forEach(e -> heldCount++));
+        MetricGroup metrics = getMetricGroup().addGroup("eventTime");
+        lateEvents = metrics.counter("lateEvents");
+        metrics.gauge("heldEvents", () -> heldCount);
+        metrics.gauge("watermarkLagMs", () -> {
+            long watermark = watermark();
+            return watermark == Long.MIN_VALUE ? -1L : Math.max(0, System.currentTimeMillis() - watermark);
+        });
+        scheduleStandIn();
+    }
+
+    /** How far event time has been passed: the watermark, or the wall-clock stand-in of an idle spell. */
+    private long watermark() {
+        return Math.max(timers.currentWatermark(), standIn);
+    }
+
+    @Override
+    public void processElement(StreamRecord<Event> element) throws Exception {
+        Event e = element.getValue();
+        if (e.eventTime <= watermark()) {
+            lateEvents.inc();
+            emit(e);
+            return;
+        }
+        held.add(e);
+        heldCount++;
+        Long next = nextRelease.value();
+        if (next == null || e.eventTime < next) {
+            if (next != null) {
+                timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, next);
+            }
+            timers.registerEventTimeTimer(VoidNamespace.INSTANCE, e.eventTime);
+            nextRelease.update(e.eventTime);
+        }
+    }
+
+    @Override
+    public void onEventTime(InternalTimer<Object, VoidNamespace> timer) throws Exception {
+        releaseDue(watermark());
+    }
+
+    @Override
+    public void onProcessingTime(InternalTimer<Object, VoidNamespace> timer) {
+        // none registered: the stand-in runs on the processing-time service, not per key
+    }
+
+    @Override
+    public void processWatermarkStatus(WatermarkStatus status) throws Exception {
+        inputIdle = status.isIdle();
+        super.processWatermarkStatus(status);
+    }
+
+    private void scheduleStandIn() {
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        getProcessingTimeService().registerTimer(now + STAND_IN_INTERVAL_MS, t -> {
+            if (inputIdle) {
+                long limit = System.currentTimeMillis() - boundMs - 1;
+                if (limit > watermark()) {
+                    standIn = limit;
+                    getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                            HELD, (key, state) -> releaseDue(limit));
+                }
+            }
+            scheduleStandIn();
+        });
+    }
+
+    /** Emits the current user's held events up to {@code limit} in order and arms the timer for the rest. */
+    private void releaseDue(long limit) throws Exception {
+        Iterable<Event> all = held.get();
+        if (all == null) {
+            return;
+        }
+        List<Event> due = new ArrayList<>();
+        List<Event> rest = new ArrayList<>();
+        long restMin = Long.MAX_VALUE;
+        for (Event e : all) {
+            if (e.eventTime <= limit) {
+                due.add(e);
+            } else {
+                rest.add(e);
+                restMin = Math.min(restMin, e.eventTime);
+            }
+        }
+        if (due.isEmpty()) {
+            return;
+        }
+        due.sort(ORDER);
+        for (Event e : due) {
+            emit(e);
+        }
+        heldCount -= due.size();
+        Long armed = nextRelease.value();
+        if (rest.isEmpty()) {
+            held.clear();
+            nextRelease.clear();
+        } else {
+            held.update(rest);
+            if (armed == null || armed != restMin) {
+                timers.registerEventTimeTimer(VoidNamespace.INSTANCE, restMin);
+                nextRelease.update(restMin);
+            }
+        }
+        if (armed != null && (rest.isEmpty() || armed != restMin)) {
+            timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, armed); // fired already, or released by the stand-in
+        }
+    }
+
+    long lateEvents() {
+        return lateEvents.getCount();
+    }
+
+    private void emit(Event e) {
+        output.collect(reuse.replace(e, e.eventTime));
+    }
+}

@@ -1,0 +1,44 @@
+package io.clickstream.etl.parse;
+
+import io.clickstream.etl.event.DeadLetter;
+import io.clickstream.etl.event.Event;
+import io.clickstream.etl.event.RawEvent;
+import io.clickstream.etl.event.RejectReason;
+
+/**
+ * A Kafka record after parsing: the event, or the dead letter and reason that say why not. Parsing happens in the
+ * source because the source needs the event time (per-partition watermarks); {@link ParseEventsFunction} splits
+ * the two. A Flink POJO.
+ */
+public class ParsedRecord {
+    public Event event;
+    public DeadLetter deadLetter;
+    public RejectReason reason;
+
+    public ParsedRecord() {}
+
+    public static ParsedRecord of(RawEvent raw, ParseResult result) {
+        ParsedRecord r = new ParsedRecord();
+        if (result.isValid()) {
+            r.event = result.event();
+        } else {
+            r.reason = result.reason();
+            r.deadLetter = DeadLetter.of(raw, result.reason().code(), result.detail());
+        }
+        return r;
+    }
+
+    public boolean isValid() {
+        return event != null;
+    }
+
+    /** The event time, or the record time for a dead letter (which takes no part in event time). */
+    public long eventTime() {
+        return event != null ? event.eventTime : deadLetter.timestamp;
+    }
+
+    /** The event time this record proves its partition has reached ({@link Event#vouchedTime}); none for a dead letter. */
+    public long watermarkTime() {
+        return event == null ? Long.MIN_VALUE : event.vouchedTime();
+    }
+}

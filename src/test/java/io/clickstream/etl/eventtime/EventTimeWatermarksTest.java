@@ -1,0 +1,174 @@
+package io.clickstream.etl.eventtime;
+
+import org.apache.flink.api.common.eventtime.Watermark;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
+import org.apache.flink.util.clock.RelativeClock;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EventTimeWatermarksTest {
+    private static final long NOW = 1_800_000_000_000L;
+    private static final EventTimeSettings SETTINGS = new EventTimeSettings(Duration.ofMillis(500), Duration.ofSeconds(2),
+            Duration.ofMinutes(1), Duration.ofMillis(200));
+
+    /** An element: event time and record time; a dead letter has event time Long.MIN_VALUE. */
+    record El(long eventTime, long recordTime) {}
+
+    private static final EventTimeWatermarks.Times<El> TIMES = new EventTimeWatermarks.Times<>() {
+        @Override
+        public long eventTime(El e) {
+            return e.eventTime;
+        }
+
+        @Override
+        public long watermarkTime(El e) {
+            return e.eventTime == Long.MIN_VALUE ? Long.MIN_VALUE : Math.min(e.eventTime, e.recordTime);
+        }
+    };
+
+    /** The source's activity clock: stands still while the source is back-pressured or paused. */
+    private static final class ActivityClock implements RelativeClock {
+        long nanos;
+        boolean paused;
+
+        void advance(Duration d) {
+            if (!paused) {
+                nanos += d.toNanos();
+            }
+        }
+
+        @Override
+        public long relativeTimeMillis() {
+            return nanos / 1_000_000;
+        }
+
+        @Override
+        public long relativeTimeNanos() {
+            return nanos;
+        }
+    }
+
+    private static final class Output implements WatermarkOutput {
+        final List<Long> watermarks = new ArrayList<>();
+        boolean idle;
+
+        @Override
+        public void emitWatermark(Watermark watermark) {
+            watermarks.add(watermark.getTimestamp());
+            idle = false;
+        }
+
+        @Override
+        public void markIdle() {
+            idle = true;
+        }
+
+        @Override
+        public void markActive() {
+            idle = false;
+        }
+
+        Long last() {
+            return watermarks.isEmpty() ? null : watermarks.get(watermarks.size() - 1);
+        }
+    }
+
+    private final ActivityClock activity = new ActivityClock();
+    private long wall = NOW;
+    private final EventTimeWatermarks<El> generator = new EventTimeWatermarks<>(SETTINGS, TIMES, activity, () -> wall);
+    private final Output out = new Output();
+
+    private void event(long eventTime, long recordTime) {
+        generator.onEvent(new El(eventTime, recordTime), eventTime, out);
+    }
+
+    @Test
+    void theWatermarkTrailsTheNewestEventTimeByTheBound() {
+        event(NOW - 10_000, NOW);
+        event(NOW - 12_000, NOW);
+        generator.onPeriodicEmit(out);
+
+        assertThat(out.last()).isEqualTo(NOW - 10_000 - 500 - 1);
+    }
+
+    @Test
+    void anEventStampedAheadOfItsRecordMovesTheWatermarkOnlyToTheRecordTime() {
+        event(NOW - 60_000, NOW - 59_000);
+        event(NOW + 3_600_000, NOW - 58_000); // a phone an hour ahead
+        generator.onPeriodicEmit(out);
+
+        assertThat(out.last()).isEqualTo(NOW - 58_000 - 501);
+    }
+
+    @Test
+    void theWatermarkNeverPassesTheWallClock() {
+        event(NOW + 3_600_000, NOW + 3_600_000); // the producer's clock is wrong too
+        generator.onPeriodicEmit(out);
+
+        assertThat(out.last()).isEqualTo(NOW - 501);
+    }
+
+    @Test
+    void deadLettersNeitherMoveTheWatermarkNorKeepAPartitionAwake() {
+        event(NOW - 10_000, NOW);
+        generator.onPeriodicEmit(out);
+        for (int i = 0; i < 30; i++) {
+            activity.advance(Duration.ofMillis(200));
+            event(Long.MIN_VALUE, NOW);
+            generator.onPeriodicEmit(out);
+        }
+
+        assertThat(out.watermarks).containsOnly(NOW - 10_501);
+        assertThat(out.idle).as("6 s of dead letters only: idle").isTrue();
+    }
+
+    @Test
+    void aQuietPartitionIsIdleAfterTheTimeoutAndItsNextEventWakesIt() {
+        event(NOW - 10_000, NOW);
+        generator.onPeriodicEmit(out);
+        activity.advance(Duration.ofMillis(1900));
+        generator.onPeriodicEmit(out);
+        assertThat(out.idle).isFalse();
+
+        activity.advance(Duration.ofMillis(200));
+        generator.onPeriodicEmit(out);
+        assertThat(out.idle).isTrue();
+
+        event(NOW - 9_000, NOW); // its next event: active again at once
+        generator.onPeriodicEmit(out);
+        assertThat(out.idle).isFalse();
+        assertThat(out.last()).isEqualTo(NOW - 9_501);
+    }
+
+    @Test
+    void aPartitionThatDeliveredNothingYetHoldsTheOthersBackForTheFirstRecordGrace() {
+        generator.onPeriodicEmit(out);
+        activity.advance(Duration.ofSeconds(9));
+        generator.onPeriodicEmit(out);
+        assertThat(out.idle).as("a slow first fetch must not let the others run ahead").isFalse();
+        assertThat(out.watermarks).isEmpty();
+
+        activity.advance(Duration.ofSeconds(2));
+        generator.onPeriodicEmit(out);
+        assertThat(out.idle).as("an empty partition stops holding the others back").isTrue();
+    }
+
+    @Test
+    void aBackPressuredOrPausedPartitionNeverLooksIdle() {
+        event(NOW - 10_000, NOW);
+        generator.onPeriodicEmit(out);
+        activity.paused = true;
+        for (int i = 0; i < 100; i++) {
+            activity.advance(Duration.ofMillis(200));
+            generator.onPeriodicEmit(out);
+        }
+
+        assertThat(out.idle).isFalse();
+        assertThat(out.last()).isEqualTo(NOW - 10_501);
+    }
+}
