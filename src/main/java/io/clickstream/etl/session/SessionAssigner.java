@@ -6,14 +6,16 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Puts a user's events into sessions, given what is remembered of the user ({@link UserHistory}), and updates it.
  * Plain Java: the Flink operator around it batches users and reads and writes the histories in Redis.
  *
- * <p>Events are taken in (event time, event id) order, whatever order they came in, so the same events give the
- * same sessions; an event the history already holds (a replay, or a duplicate delivery) gets back exactly its
+ * <p>Events are taken in (event time, event id) order, whatever order they came in within a batch (the job's
+ * {@code EventTimeOrder} step puts them in that order across batches), so the same events give the same sessions; an event the history already holds (a replay, or a duplicate delivery) gets back exactly its
  * earlier session and index. A new event joins the session it falls into or borders within the gap (the closest
  * one when two qualify; sessions are never merged after the fact), or starts a new one whose id derives from the
  * user and the event's time and whose number follows the user's last.
@@ -31,28 +33,38 @@ public final class SessionAssigner {
 
     /** Assignments in the order of {@code events}. */
     public List<SessionAssignment> assign(String userId, UserHistory history, List<Event> events) {
-        long[] keys = new long[events.size()];
         Integer[] order = new Integer[events.size()];
         for (int i = 0; i < events.size(); i++) {
-            keys[i] = SessionKeys.eventKey(events.get(i).eventId);
             order[i] = i;
         }
-        Arrays.sort(order, Comparator.<Integer>comparingLong(i -> events.get(i).eventTime).thenComparingLong(i -> keys[i]));
+        Arrays.sort(order, Comparator.<Integer>comparingLong(i -> events.get(i).eventTime)
+                .thenComparing(i -> events.get(i).eventId));
 
         SessionAssignment[] result = new SessionAssignment[events.size()];
+        Set<UserHistory.Session> touched = new HashSet<>();
+        long reference = Long.MIN_VALUE;
         for (int i : order) {
-            result[i] = assignOne(userId, history, events.get(i), keys[i]);
+            Event e = events.get(i);
+            result[i] = assignOne(userId, history, e, SessionKeys.eventKey(e.eventId), touched);
+            reference = Math.max(reference, e.vouchedTime());
         }
-        history.trim(rules.history().toMillis());
+        // Forget what lies more than the history before this batch's time, judged like the watermark (never beyond a
+        // record's write time, so one event stamped far ahead cannot make the user's current sessions look old) and
+        // never a session this batch touched (a late event older than the history would start one per batch).
+        if (!events.isEmpty()) {
+            history.trim(reference - rules.history().toMillis(), touched);
+        }
         return List.of(result);
     }
 
-    private SessionAssignment assignOne(String userId, UserHistory history, Event event, long key) {
+    private SessionAssignment assignOne(String userId, UserHistory history, Event event, long key,
+                                        Set<UserHistory.Session> touched) {
         long ts = event.eventTime;
         for (UserHistory.Session s : history.sessions) {
             // A session holds only events within [start, end]: the others need no look-up (and no decoding).
             Integer known = ts < s.start || ts > s.end ? null : s.indexOf(key);
             if (known != null) {
+                touched.add(s);
                 return new SessionAssignment(s.id, s.number, known, true);
             }
         }
@@ -62,6 +74,7 @@ public final class SessionAssigner {
             history.sessions.add(session);
         }
         session.changed();
+        touched.add(session);
         summarize(session, event, ts);
         int index = session.count++;
         if (session.remembered() < rules.maxEventsPerSession()) {

@@ -117,19 +117,9 @@ public final class UserHistory {
         }
     }
 
-    /** The user's latest session end (event time), or Long.MIN_VALUE without sessions. */
-    long latestEnd() {
-        long latest = Long.MIN_VALUE;
-        for (Session s : sessions) {
-            latest = Math.max(latest, s.end);
-        }
-        return latest;
-    }
-
-    /** Forgets sessions that ended more than {@code historyMs} before the latest one; the latest always stays. */
-    void trim(long historyMs) {
-        long latest = latestEnd();
-        sessions.removeIf(s -> s.end < latest - historyMs);
+    /** Forgets the sessions that ended before {@code before}, except those in {@code keep}. */
+    void trim(long before, Set<Session> keep) {
+        sessions.removeIf(s -> s.end < before && !keep.contains(s));
     }
 
     public int sessionCount() {

@@ -209,6 +209,40 @@ class SessionAssignerTest {
     }
 
     @Test
+    void anEventStampedFarAheadDoesNotMakeTheUsersCurrentSessionsLookOld() {
+        UserHistory h = new UserHistory();
+        Map<String, SessionAssignment> now = run(h, ev("a", "10:00"), ev("b", "10:10"));
+        Event ahead = ev("ahead", "+3d 10:00"); // a client clock three days ahead, written to Kafka now
+        ahead.kafkaTimestamp = ev("x", "10:11").eventTime;
+        run(h, ahead);
+
+        SessionAssignment next = run(h, ev("c", "10:20")).get("c");
+        assertThat(next.sessionId()).as("the current session is still remembered").isEqualTo(now.get("a").sessionId());
+        assertThat(next.index()).isEqualTo(2);
+    }
+
+    @Test
+    void anEventOlderThanTheHistoryStartsOneSessionThatTheBatchKeeps() {
+        UserHistory h = new UserHistory();
+        Map<String, SessionAssignment> active = run(h, ev("a", "+3d 10:00"), ev("b", "+3d 10:05"));
+        // An upload of two events from three days ago, beyond the 48 h history, while the user is active now.
+        Event old1 = ev("old-1", "10:00");
+        Event old2 = ev("old-2", "10:05");
+        old1.kafkaTimestamp = old2.kafkaTimestamp = ev("x", "+3d 10:06").eventTime;
+        Map<String, SessionAssignment> late = run(h, old1, old2);
+
+        assertThat(late.get("old-2").sessionId()).as("one session, not one per event").isEqualTo(late.get("old-1").sessionId());
+        assertThat(late.get("old-1").sessionNumber()).isEqualTo(2);
+        assertThat(List.of(late.get("old-1").index(), late.get("old-2").index())).containsExactly(0, 1);
+        assertThat(h.sessions).extracting(s -> s.id).as("kept by the batch that made it")
+                .contains(late.get("old-1").sessionId());
+
+        SessionAssignment next = run(h, ev("c", "+3d 10:10")).get("c");
+        assertThat(next.sessionId()).as("the active session goes on").isEqualTo(active.get("a").sessionId());
+        assertThat(next.index()).isEqualTo(2);
+    }
+
+    @Test
     void midnightSplitsSessionsInTheConfiguredZone() {
         SessionAssigner berlin = new SessionAssigner(new SessionRules(Duration.ofMinutes(30), ZoneId.of("Europe/Berlin"),
                 null, Duration.ofHours(48), 100));
