@@ -56,7 +56,6 @@ public class FunnelOperator extends BatchingRedisOperator<Event, Event>
     private transient Counter tagsGiven;
     private transient Counter replayedEvents;
     private transient Counter badDefinitions;
-    private transient Counter damagedStates;
 
     public FunnelOperator(BlobStore.Factory storeFactory, Loader loader, int batchSize, long batchDelayMs,
                           long stateTtlMs, long cacheSize, long maxBackoffMs) {
@@ -84,7 +83,6 @@ public class FunnelOperator extends BatchingRedisOperator<Event, Event>
         tagsGiven = metrics().counter("tags");
         replayedEvents = metrics().counter("replayedEvents");
         badDefinitions = metrics().counter("badDefinitions");
-        damagedStates = metrics().counter("damagedStates");
         metrics().gauge("activeFunnels", () -> versions.current().size());
         List<FunnelUpdate> existing = loader.loadAll();
         for (FunnelUpdate u : existing) {
@@ -186,9 +184,7 @@ public class FunnelOperator extends BatchingRedisOperator<Event, Event>
         try {
             return SessionFunnels.fromBytes(bytes);
         } catch (IllegalArgumentException e) {
-            damagedStates.inc();
-            LOG.warn("Funnel state of session {} cannot be read ({}); starting it afresh", session, e.getMessage());
-            return new SessionFunnels();
+            throw unreadable(session, "The funnel progress of session " + session, e);
         }
     }
 }

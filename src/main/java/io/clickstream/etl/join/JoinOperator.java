@@ -3,11 +3,8 @@ package io.clickstream.etl.join;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.redis.BatchingRedisOperator;
 import io.clickstream.etl.redis.BlobStore;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
 import java.util.List;
@@ -20,13 +17,11 @@ import java.util.Map;
  */
 public class JoinOperator extends BatchingRedisOperator<Event, Event> implements OneInputStreamOperator<Event, Event> {
     private static final long serialVersionUID = 1L;
-    private static final Logger LOG = LoggerFactory.getLogger(JoinOperator.class);
 
     private final List<JoinRule> rules;
     private final long ttlMs;
 
     private transient Joiner joiner;
-    private transient Counter damaged;
 
     public JoinOperator(List<JoinRule> rules, BlobStore.Factory storeFactory, int batchSize, long batchDelayMs,
                         long ttlMs, long maxBackoffMs) {
@@ -39,7 +34,6 @@ public class JoinOperator extends BatchingRedisOperator<Event, Event> implements
     public void open() throws Exception {
         super.open();
         joiner = new Joiner(rules);
-        damaged = metrics().counter("damagedValues");
     }
 
     @Override
@@ -61,8 +55,7 @@ public class JoinOperator extends BatchingRedisOperator<Event, Event> implements
                 try {
                     stored.put(keys.get(i), JoinedValues.fromBytes(loaded.get(i)));
                 } catch (IllegalArgumentException e) {
-                    damaged.inc();
-                    LOG.warn("Joined values under {} cannot be read ({}); starting afresh", keys.get(i), e.getMessage());
+                    throw unreadable(keys.get(i), "The joined values of " + keys.get(i), e);
                 }
             }
         }

@@ -141,6 +141,17 @@ public abstract class BatchingRedisOperator<IN, OUT> extends AbstractStreamOpera
         });
     }
 
+    /**
+     * The job's failure for a stored value this version cannot read (an unknown format from a newer version, or
+     * damaged bytes): never reset and overwritten, which would lose what a newer version or an operator needs.
+     */
+    protected IllegalStateException unreadable(String key, String what, IllegalArgumentException cause) {
+        String name = store.describe(key);
+        return new IllegalStateException(what + " under Redis key '" + name + "' cannot be read: " + cause.getMessage()
+                + ". Nothing was changed. Run the job version that wrote it, or delete the key (redis-cli DEL '"
+                + name + "') to start that state afresh.", cause);
+    }
+
     @FunctionalInterface
     private interface RedisCall<T> {
         T call() throws Exception;

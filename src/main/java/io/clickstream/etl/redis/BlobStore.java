@@ -16,6 +16,11 @@ public interface BlobStore extends AutoCloseable {
     /** Stores values, each expiring {@code ttlMs} after this write. */
     void store(Map<String, byte[]> values, long ttlMs) throws Exception;
 
+    /** The name under which {@code key} is stored, for messages (the Redis key with its prefix). */
+    default String describe(String key) {
+        return key;
+    }
+
     @Override
     void close();
 

@@ -29,6 +29,11 @@ public final class RedisBlobStore implements BlobStore {
         return (prefix + ":" + namespace + ":" + key).getBytes(StandardCharsets.UTF_8);
     }
 
+    @Override
+    public String describe(String key) {
+        return prefix + key;
+    }
+
     private byte[] key(String k) {
         return (prefix + k).getBytes(StandardCharsets.UTF_8);
     }

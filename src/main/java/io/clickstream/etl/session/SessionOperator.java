@@ -9,8 +9,6 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,7 +31,6 @@ public class SessionOperator extends BatchingRedisOperator<Event, Event> impleme
      */
     public static final OutputTag<SessionRow> SESSION_UPDATES = new OutputTag<>("session-updates", TypeInformation.of(SessionRow.class));
 
-    private static final Logger LOG = LoggerFactory.getLogger(SessionOperator.class);
     /** Bounds the memory of pending session rows between updates. */
     private static final int MAX_PENDING_ROWS = 100_000;
 
@@ -47,7 +44,6 @@ public class SessionOperator extends BatchingRedisOperator<Event, Event> impleme
     private transient StateCache<String, UserHistory> cache;
     private transient Counter sessionsStarted;
     private transient Counter replayedEvents;
-    private transient Counter damagedHistories;
 
     public SessionOperator(SessionRules rules, BlobStore.Factory storeFactory, int batchSize, long batchDelayMs,
                            long stateTtlMs, long cacheSize, long maxBackoffMs, long updateIntervalMs) {
@@ -65,7 +61,6 @@ public class SessionOperator extends BatchingRedisOperator<Event, Event> impleme
         cache = new StateCache<>(cacheSize);
         sessionsStarted = metrics().counter("started");
         replayedEvents = metrics().counter("replayedEvents");
-        damagedHistories = metrics().counter("damagedHistories");
         pendingRows = new LinkedHashMap<>();
         scheduleSessionRows();
     }
@@ -207,10 +202,7 @@ public class SessionOperator extends BatchingRedisOperator<Event, Event> impleme
         try {
             return UserHistory.fromBytes(bytes);
         } catch (IllegalArgumentException e) {
-            // Not ours or damaged: start the user afresh rather than stop the stream; counted for alerting.
-            damagedHistories.inc();
-            LOG.warn("Session history of user {} cannot be read ({}); starting it afresh", user, e.getMessage());
-            return new UserHistory();
+            throw unreadable(user, "The session history of user '" + user + "'", e);
         }
     }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SessionOperatorTest {
     /** Stores by name, so the operator's serializable factory can find them. */
@@ -249,6 +250,81 @@ class SessionOperatorTest {
         }
         assertThat(sessionsByUser).hasSize(25).allSatisfy((user, ids) -> assertThat(ids).hasSize(1));
         assertThat(h.extractOutputValues()).extracting(e -> e.sessionIndex).contains(7);
+    }
+
+    private static List<SessionRow> rows(OneInputStreamOperatorTestHarness<Event, Event> h) {
+        List<SessionRow> rows = new ArrayList<>();
+        h.getSideOutput(SessionOperator.SESSION_UPDATES).forEach(r -> rows.add(r.getValue()));
+        return rows;
+    }
+
+    @Test
+    void aLateEventBetweenTwoStoredSessionsJoinsTheCloserOneAndItsRowFollows() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(10);
+        h.processElement(ev("a1", "u1", 0, "web"), 0);
+        h.processElement(ev("a2", "u1", 20, "web"), 0);
+        h.processElement(ev("b1", "u1", 60, "web"), 0);
+        h.processElement(ev("b2", "u1", 80, "web"), 0);
+        h.prepareSnapshotPreBarrier(1);
+        Map<String, Event> first = new HashMap<>();
+        h.extractOutputValues().forEach(e -> first.put(e.eventId, e));
+
+        // Minute 45 borders both (25 min after the first, 15 before the second): it joins the closer one.
+        h.processElement(ev("late", "u1", 45, "app"), 0);
+        h.prepareSnapshotPreBarrier(2);
+
+        Event late = h.extractOutputValues().get(4);
+        assertThat(late.sessionId).isEqualTo(first.get("b1").sessionId);
+        assertThat(late.sessionNumber).isEqualTo(2);
+        assertThat(late.sessionIndex).as("after the session's two events").isEqualTo(2);
+        SessionRow row = rows(h).get(rows(h).size() - 1);
+        assertThat(row.sessionId).isEqualTo(first.get("b1").sessionId);
+        assertThat(row.events).isEqualTo(3);
+        assertThat(row.start).as("the session now starts at the late event").isEqualTo(ev("x", "u1", 45, "web").eventTime);
+        assertThat(row.sources).containsExactly("app", "web");
+        assertThat(rows(h)).extracting(r -> r.sessionId).as("the sessions are not merged")
+                .containsOnly(first.get("a1").sessionId, first.get("b1").sessionId);
+    }
+
+    @Test
+    void anUploadThreeDaysLateWhileTheUserIsActiveGetsOneSessionWithItsRow() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(10);
+        long threeDays = 3 * 24 * 60;
+        h.processElement(ev("now-1", "u1", threeDays, "web"), 0);
+        h.processElement(ev("now-2", "u1", threeDays + 5, "web"), 0);
+        h.prepareSnapshotPreBarrier(1);
+        String active = h.extractOutputValues().get(0).sessionId;
+
+        long written = ev("x", "u1", threeDays + 6, "web").eventTime;
+        for (String id : List.of("old-1", "old-2", "old-3")) {
+            Event old = ev(id, "u1", Integer.parseInt(id.substring(4)), "app");
+            old.kafkaTimestamp = written;
+            h.processElement(old, 0);
+        }
+        h.processElement(ev("now-3", "u1", threeDays + 7, "web"), 0);
+        h.prepareSnapshotPreBarrier(2);
+
+        Map<String, Event> out = new HashMap<>();
+        h.extractOutputValues().forEach(e -> out.put(e.eventId, e));
+        assertThat(List.of(out.get("old-2").sessionId, out.get("old-3").sessionId)).containsOnly(out.get("old-1").sessionId);
+        assertThat(out.get("old-1").sessionNumber).isEqualTo(2);
+        assertThat(out.get("now-3").sessionId).isEqualTo(active);
+        assertThat(out.get("now-3").sessionIndex).isEqualTo(2);
+        assertThat(rows(h)).filteredOn(r -> r.sessionId.equals(out.get("old-1").sessionId))
+                .as("the late session has its row").singleElement().satisfies(r -> assertThat(r.events).isEqualTo(3));
+    }
+
+    @Test
+    void aHistoryInAFormatThisVersionDoesNotKnowFailsTheJobAndStaysAsItWas() throws Exception {
+        store().data.put("u1", new byte[] {9, 0, 0, 0, 1});
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(10);
+        h.processElement(ev("a", "u1", 0, "web"), 0);
+
+        assertThatThrownBy(() -> h.prepareSnapshotPreBarrier(1))
+                .hasMessageContaining("user 'u1'").hasMessageContaining("unknown session history format 9")
+                .hasMessageContaining("Nothing was changed");
+        assertThat(store().data.get("u1")).containsExactly(9, 0, 0, 0, 1);
+        assertThat(h.extractOutputValues()).isEmpty();
     }
 
     @Test
