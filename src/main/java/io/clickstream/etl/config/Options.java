@@ -73,8 +73,9 @@ public final class Options {
 
     public static final ConfigOption<Duration> EVENT_TIME_IDLE_TIMEOUT = duration("event-time.idle-timeout", "2s",
             "A partition without records for this long stops holding the watermark back (a quiet topic must not "
-                    + "stall the others); one that has delivered nothing yet is waited for at least 10 s. While every "
-                    + "partition is quiet, the wall clock stands in for the watermark.");
+                    + "stall the others); one that has delivered nothing yet is waited for at least 10 s. Once every "
+                    + "partition has been quiet this long, the wall clock stands in for the watermark for the events "
+                    + "held then.");
 
     public static final ConfigOption<Duration> EVENT_TIME_MAX_DRIFT = duration("event-time.max-drift", "1min",
             "Watermark alignment: a partition whose event time is this far ahead of the slowest one is paused, so "

@@ -32,9 +32,12 @@ import java.util.List;
  *
  * <p>An event that arrives when the watermark has already passed its time (later than
  * event-time.max-out-of-orderness, or from a partition that was idle) leaves at once and is counted as late. While
- * the whole input is idle (every partition quiet), no watermark comes; the wall clock minus the bound then stands in
- * for it, so the last events before a pause do not wait for the next event. An event stamped ahead of the wall clock
- * waits until its time: released earlier, it would open a session before events that happened before it.
+ * the whole input is idle (every partition quiet) no watermark comes, so the last events before a pause would wait
+ * for the next event; once nothing has arrived for the idle timeout, the wall clock minus the bound stands in for the
+ * watermark for the events held then. What it released counts per user (an older event of that user arriving
+ * afterwards is late), not as a watermark for everyone: old events produced after the pause, such as a producer's
+ * late flush, are still put in order. An event stamped ahead of the wall clock waits until its time: released
+ * earlier, it would open a session before events that happened before it.
  */
 public class EventTimeOrder extends AbstractStreamOperator<Event>
         implements OneInputStreamOperator<Event, Event>, Triggerable<Object, VoidNamespace> {
@@ -42,25 +45,29 @@ public class EventTimeOrder extends AbstractStreamOperator<Event>
 
     static final ListStateDescriptor<Event> HELD = new ListStateDescriptor<>("held-events", TypeInformation.of(Event.class));
     private static final ValueStateDescriptor<Long> NEXT = new ValueStateDescriptor<>("next-release", Types.LONG);
+    /** The latest time the wall-clock stand-in released for the user, until the watermark passes it. */
+    private static final ValueStateDescriptor<Long> STOOD_IN = new ValueStateDescriptor<>("stood-in", Types.LONG);
     private static final Comparator<Event> ORDER = Comparator.<Event>comparingLong(e -> e.eventTime)
             .thenComparing(e -> e.eventId);
     /** How often an idle input's stand-in watermark moves on. */
     static final long STAND_IN_INTERVAL_MS = 200;
 
     private final long boundMs;
+    private final long idleMs;
 
     private transient ListState<Event> held;
     private transient ValueState<Long> nextRelease;
+    private transient ValueState<Long> stoodIn;
     private transient InternalTimerService<VoidNamespace> timers;
     private transient StreamRecord<Event> reuse;
     private transient boolean inputIdle;
-    /** The highest time released by the wall-clock stand-in while the input was idle. */
-    private transient long standIn;
+    private transient long lastArrivalMs;
     private transient long heldCount;
     private transient Counter lateEvents;
 
     public EventTimeOrder(EventTimeSettings settings) {
         this.boundMs = settings.maxOutOfOrderness().toMillis();
+        this.idleMs = settings.idleTimeout().toMillis();
     }
 
     @Override
@@ -68,9 +75,9 @@ public class EventTimeOrder extends AbstractStreamOperator<Event>
         super.open();
         held = getPartitionedState(HELD);
         nextRelease = getPartitionedState(NEXT);
+        stoodIn = getPartitionedState(STOOD_IN);
         timers = getInternalTimerService("event-time-order", VoidNamespaceSerializer.INSTANCE, this);
         reuse = new StreamRecord<>(null);
-        standIn = Long.MIN_VALUE;
         // Restored events count as held too (the gauge would go negative otherwise).
         getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, HELD,
                 (key, state) -> state.get().forEach(e -> heldCount++));
@@ -78,21 +85,18 @@ public class EventTimeOrder extends AbstractStreamOperator<Event>
         lateEvents = metrics.counter("lateEvents");
         metrics.gauge("heldEvents", () -> heldCount);
         metrics.gauge("watermarkLagMs", () -> {
-            long watermark = watermark();
+            long watermark = timers.currentWatermark();
             return watermark == Long.MIN_VALUE ? -1L : Math.max(0, System.currentTimeMillis() - watermark);
         });
         scheduleStandIn();
     }
 
-    /** How far event time has been passed: the watermark, or the wall-clock stand-in of an idle spell. */
-    private long watermark() {
-        return Math.max(timers.currentWatermark(), standIn);
-    }
-
     @Override
     public void processElement(StreamRecord<Event> element) throws Exception {
         Event e = element.getValue();
-        if (e.eventTime <= watermark()) {
+        lastArrivalMs = getProcessingTimeService().getCurrentProcessingTime();
+        Long released = stoodIn.value();
+        if (e.eventTime <= timers.currentWatermark() || (released != null && e.eventTime <= released)) {
             lateEvents.inc();
             emit(e);
             return;
@@ -111,7 +115,12 @@ public class EventTimeOrder extends AbstractStreamOperator<Event>
 
     @Override
     public void onEventTime(InternalTimer<Object, VoidNamespace> timer) throws Exception {
-        releaseDue(watermark());
+        long watermark = timers.currentWatermark();
+        releaseDue(watermark);
+        Long released = stoodIn.value();
+        if (released != null && released <= watermark) {
+            stoodIn.clear(); // the watermark says as much now
+        }
     }
 
     @Override
@@ -128,23 +137,33 @@ public class EventTimeOrder extends AbstractStreamOperator<Event>
     private void scheduleStandIn() {
         long now = getProcessingTimeService().getCurrentProcessingTime();
         getProcessingTimeService().registerTimer(now + STAND_IN_INTERVAL_MS, t -> {
-            if (inputIdle) {
+            if (inputIdle && t - lastArrivalMs >= idleMs) {
                 long limit = System.currentTimeMillis() - boundMs - 1;
-                if (limit > watermark()) {
-                    standIn = limit;
-                    getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
-                            HELD, (key, state) -> releaseDue(limit));
-                }
+                getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                        HELD, (key, state) -> standIn(limit));
             }
             scheduleStandIn();
         });
     }
 
-    /** Emits the current user's held events up to {@code limit} in order and arms the timer for the rest. */
-    private void releaseDue(long limit) throws Exception {
+    /** Releases the current user's events up to {@code limit} for the idle input, remembering how far it went. */
+    private void standIn(long limit) throws Exception {
+        long released = releaseDue(limit);
+        if (released != Long.MIN_VALUE) {
+            Long before = stoodIn.value();
+            stoodIn.update(before == null ? released : Math.max(before, released));
+            timers.registerEventTimeTimer(VoidNamespace.INSTANCE, released); // to forget it once the watermark passes
+        }
+    }
+
+    /**
+     * Emits the current user's held events up to {@code limit} in order and arms the timer for the rest; returns
+     * the latest time emitted (Long.MIN_VALUE for none).
+     */
+    private long releaseDue(long limit) throws Exception {
         Iterable<Event> all = held.get();
         if (all == null) {
-            return;
+            return Long.MIN_VALUE;
         }
         List<Event> due = new ArrayList<>();
         List<Event> rest = new ArrayList<>();
@@ -158,7 +177,7 @@ public class EventTimeOrder extends AbstractStreamOperator<Event>
             }
         }
         if (due.isEmpty()) {
-            return;
+            return Long.MIN_VALUE;
         }
         due.sort(ORDER);
         for (Event e : due) {
@@ -179,6 +198,7 @@ public class EventTimeOrder extends AbstractStreamOperator<Event>
         if (armed != null && (rest.isEmpty() || armed != restMin)) {
             timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, armed); // fired already, or released by the stand-in
         }
+        return due.get(due.size() - 1).eventTime;
     }
 
     long lateEvents() {

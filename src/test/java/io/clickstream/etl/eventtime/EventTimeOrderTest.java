@@ -122,21 +122,29 @@ class EventTimeOrderTest {
     }
 
     @Test
-    void whileTheWholeInputIsIdleTheWallClockReleasesWhatIsDue() throws Exception {
+    void whileTheWholeInputIsQuietTheWallClockReleasesWhatIsDueAndOnlyThoseUsersCountLaterOlderEventsAsLate()
+            throws Exception {
         KeyedOneInputStreamOperatorTestHarness<String, Event, Event> h = harness(null);
         long now = System.currentTimeMillis();
         h.setProcessingTime(0);
         send(h, ev("past", "u1", now - 10_000), ev("ahead", "u1", now + 3_600_000), ev("other", "u2", now - 20_000));
         h.processWatermark(new Watermark(now - 60_000));
-        h.setProcessingTime(EventTimeOrder.STAND_IN_INTERVAL_MS);
+        h.setProcessingTime(3_000);
         assertThat(ids(h)).as("input active: only the watermark releases").isEmpty();
 
         h.processWatermarkStatus(WatermarkStatus.IDLE);
-        h.setProcessingTime(2 * EventTimeOrder.STAND_IN_INTERVAL_MS);
+        h.setProcessingTime(3_200);
         assertThat(ids(h)).containsExactlyInAnyOrder("past", "other");
 
-        send(h, ev("late-after-pause", "u1", now - 5_000));
-        assertThat(ids(h)).as("behind the stand-in: late").endsWith("late-after-pause");
+        send(h, ev("older-than-released", "u1", now - 15_000), ev("old-flush", "u3", now - 30_000));
+        assertThat(ids(h)).as("u1's older event is late; u3's old event still waits to be put in order")
+                .endsWith("older-than-released").doesNotContain("old-flush");
         assertThat(((EventTimeOrder) h.getOperator()).lateEvents()).isEqualTo(1);
+
+        h.setProcessingTime(3_400);
+        assertThat(ids(h)).as("an arrival less than the idle timeout ago: no stand-in yet").doesNotContain("old-flush");
+        h.setProcessingTime(5_400);
+        h.setProcessingTime(5_600);
+        assertThat(ids(h)).contains("old-flush").doesNotContain("ahead");
     }
 }
