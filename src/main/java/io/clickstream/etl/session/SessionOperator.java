@@ -11,6 +11,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,8 @@ public class SessionOperator extends BatchingRedisOperator<Event, Event> impleme
      */
     public static final OutputTag<SessionRow> SESSION_UPDATES = new OutputTag<>("session-updates", TypeInformation.of(SessionRow.class));
 
+    private static final Comparator<Event> TIME_ORDER = Comparator.<Event>comparingLong(e -> e.eventTime)
+            .thenComparing(e -> e.eventId);
     /** Bounds the memory of pending session rows between updates. */
     private static final int MAX_PENDING_ROWS = 100_000;
 
@@ -154,10 +157,11 @@ public class SessionOperator extends BatchingRedisOperator<Event, Event> impleme
             touched.put(user, touchedSessions(history, assigned));
         });
         store(changed, stateTtlMs);
-        // Each user's events leave in session-index order, not arrival order: downstream (funnels) takes an index
-        // at or below the highest it has seen for a replay, so indexes must only grow along the stream.
+        // Each user's events leave in (time, event id) order, as they were assigned: the joins take the values given
+        // before an event's time, and the funnels take an index at or below the highest they have seen for a replay,
+        // so within a session indexes must only grow along the stream (new events get indexes in that order).
         for (List<Event> events : byUser.values()) {
-            events.sort(java.util.Comparator.comparing((Event e) -> e.sessionId).thenComparingInt(e -> e.sessionIndex));
+            events.sort(TIME_ORDER);
             events.forEach(this::emit);
         }
         touched.forEach((user, list) -> list.forEach(s -> pendingRows.put(s.id, row(user, s))));

@@ -340,4 +340,18 @@ class SessionOperatorTest {
         assertThat(u1).extracting(e -> e.eventId).containsExactly("first", "second", "late-but-later");
         assertThat(u1).extracting(e -> e.sessionIndex).containsExactly(0, 1, 2);
     }
+
+    @Test
+    void aUsersSessionsInOneBatchLeaveInTimeOrderSoTheJoinsSeeGiversFirst() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(100);
+        for (int s = 5; s >= 0; s--) { // six sessions, an hour apart, arriving newest first
+            h.processElement(ev("s" + s + "-b", "u1", s * 60 + 1, "web"), 0);
+            h.processElement(ev("s" + s + "-a", "u1", s * 60, "backend"), 0);
+        }
+        h.prepareSnapshotPreBarrier(1);
+
+        List<Event> out = h.extractOutputValues();
+        assertThat(out).extracting(e -> e.eventTime).isSorted();
+        assertThat(out).extracting(e -> e.sessionNumber).containsExactly(1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6);
+    }
 }
