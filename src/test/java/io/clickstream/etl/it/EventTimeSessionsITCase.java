@@ -1,0 +1,333 @@
+package io.clickstream.etl.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.funnel.FunnelDefinition;
+import io.clickstream.etl.funnel.FunnelReport;
+import io.clickstream.etl.testing.ClickstreamTruth;
+import io.clickstream.etl.testing.ClickstreamTruth.Expected;
+import io.clickstream.etl.testing.ClickstreamTruth.Generated;
+import io.clickstream.etl.testing.TestStack;
+import io.clickstream.etl.tools.Funnels;
+import io.clickstream.etl.tools.Replay;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Sessions, joins and funnel tags are functions of the events' times, whatever order the topics are read in: a
+ * stream of 300 users over three topics (web, app, backend), each user's events spread over all three, is compared
+ * event by event with the truth that {@link ClickstreamTruth} computes by event time, in the cases where reading
+ * order and time order part: a job that starts on a backlog in every topic, one topic's whole backlog written after
+ * the others', a replay with the Redis state gone, a restart from a checkpoint in the middle of a catch-up, and a
+ * live stream with disorder inside the bound. The retroactive funnel report (ClickHouse's windowFunnel over the
+ * stored rows) must equal the stream's tags, also for a step that tests a joined property.
+ */
+class EventTimeSessionsITCase {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).setConfiguration(keepCheckpoints()).build());
+
+    private static Configuration keepCheckpoints() {
+        Configuration c = new Configuration();
+        c.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 100);
+        return c;
+    }
+
+    private static final int USERS = 300;
+    private static final String JOIN_RULES = "[{\"from\": \"backend\", \"fields\": [\"properties.plan\"], "
+            + "\"into\": [\"web\", \"app\"], \"prefix\": \"acct.\"}]";
+    private static final String CHECKOUT = "{\"id\": \"checkout\", \"window\": \"1h\", \"steps\": ["
+            + "{\"event_type\": \"page_view\"}, {\"event_type\": \"add_to_cart\"}, {\"event_type\": \"purchase\"}]}";
+    private static final String SEARCH_TO_CART = "{\"id\": \"search-to-cart\", \"mode\": \"strict\", \"steps\": ["
+            + "{\"event_type\": \"search\"}, {\"event_type\": \"add_to_cart\"}]}";
+    /** Its first step tests the property the join carries over from the backend. */
+    private static final String PRO_PURCHASE = "{\"id\": \"pro-purchase\", \"steps\": ["
+            + "{\"event_type\": \"page_view\", \"where\": {\"properties.acct.plan\": \"pro\"}},"
+            + "{\"event_type\": \"purchase\"}]}";
+    private static final List<String> DEFINITIONS = List.of(CHECKOUT, SEARCH_TO_CART, PRO_PURCHASE);
+
+    /** The same funnels as the truth sees them, written independently of the definitions' parser. */
+    private static final List<ClickstreamTruth.Funnel> TRUTH_FUNNELS = List.of(
+            new ClickstreamTruth.Funnel("checkout", false, 3_600_000L, List.of(
+                    j -> j.event().type().equals("page_view"), j -> j.event().type().equals("add_to_cart"),
+                    j -> j.event().type().equals("purchase"))),
+            new ClickstreamTruth.Funnel("search-to-cart", true, Long.MAX_VALUE / 4, List.of(
+                    j -> j.event().type().equals("search"), j -> j.event().type().equals("add_to_cart"))),
+            new ClickstreamTruth.Funnel("pro-purchase", false, Long.MAX_VALUE / 4, List.of(
+                    j -> j.event().type().equals("page_view") && "pro".equals(j.plan()),
+                    j -> j.event().type().equals("purchase"))));
+
+    /** Topics, database and settings of one case. */
+    private record Case(Map<String, String> topics, String database, JobConfig config, ClickstreamTruth truth,
+                        Map<String, Expected> expected) {}
+
+    private static Case newCase(long seed, Map<String, String> extra) throws Exception {
+        TestStack.requireRunning();
+        Map<String, String> topics = new HashMap<>();
+        for (String source : ClickstreamTruth.SOURCES) {
+            topics.put(source, TestStack.unique(source));
+        }
+        TestStack.createTopics(3, topics.get("web"));
+        TestStack.createTopics(2, topics.get("app"), topics.get("backend"));
+        String dead = TestStack.unique("dead");
+        TestStack.createTopics(1, dead);
+        Map<String, String> settings = new HashMap<>(TestStack.jobSettings());
+        settings.put("kafka.topics", String.join(",", topics.get("web"), topics.get("app"), topics.get("backend")));
+        settings.put("kafka.dead-letter-topic", dead);
+        settings.put("kafka.start-from", "earliest");
+        settings.put("kafka.group-id", TestStack.unique("g"));
+        settings.put("clickhouse.database", TestStack.migratedDatabase());
+        settings.put("clickhouse.sink.flush-interval", "200ms");
+        settings.put("funnel.definitions-topic", TestStack.unique("funnels"));
+        settings.put("device.enabled", "false");
+        settings.put("join.rules", JOIN_RULES);
+        settings.putAll(extra);
+        JobConfig config = JobConfig.of(settings);
+        for (String definition : DEFINITIONS) {
+            Funnels.publish(config, definition);
+        }
+        ClickstreamTruth truth = ClickstreamTruth.generate(seed, USERS, System.currentTimeMillis() - 60_000);
+        return new Case(topics, settings.get("clickhouse.database"), config, truth, truth.expected(TRUTH_FUNNELS));
+    }
+
+    private static List<ProducerRecord<byte[], byte[]>> records(Case c, List<Generated> events) {
+        return events.stream().map(e -> e.record(c.topics)).toList();
+    }
+
+    @Test
+    void aJobStartingOnABacklogInEveryTopicGivesTheEventTimeTruthAndSoDoesAReplayWithoutRedisState() throws Exception {
+        Case c = newCase(1, Map.of());
+        // Each source's producer sent its events in time order while the job was stopped.
+        for (String source : ClickstreamTruth.SOURCES) {
+            TestStack.produce(records(c, c.truth.of(source)));
+        }
+        runUntilStored(c, c.config, c.database);
+        assertMatchesTheTruth(c, c.database);
+        assertReportsEqualTheTags(c, c.database);
+
+        // The job stopped, its group rewound with the replay tool, Redis state gone: computed afresh, the same truth.
+        String[] common = {"--set", "kafka.bootstrap-servers=" + TestStack.kafkaBootstrap(), "--set",
+                "kafka.topics=" + c.config.get(io.clickstream.etl.config.Options.KAFKA_TOPICS).stream()
+                        .reduce((a, b) -> a + "," + b).orElseThrow(),
+                "--set", "kafka.group-id=" + c.config.get(io.clickstream.etl.config.Options.KAFKA_GROUP_ID)};
+        Replay.run(concat(common, "--to-earliest", "--watch-seconds", "0"));
+        String replayed = TestStack.migratedDatabase();
+        JobConfig replay = c.config.with("kafka.start-from", "group-offsets").with("redis.key-prefix", TestStack.unique("empty"))
+                .with("clickhouse.database", replayed);
+        runUntilStored(c, replay, replayed);
+        assertMatchesTheTruth(c, replayed);
+    }
+
+    @Test
+    void oneTopicsWholeBacklogWrittenAfterTheOthersGivesTheTruth() throws Exception {
+        Case c = newCase(2, Map.of());
+        TestStack.produce(records(c, c.truth.of("web")));
+        TestStack.produce(records(c, c.truth.of("app")));
+        Thread.sleep(1500); // a producer that flushes late: its records carry later write times
+        TestStack.produce(records(c, c.truth.of("backend")));
+
+        runUntilStored(c, c.config, c.database);
+        assertMatchesTheTruth(c, c.database);
+        assertReportsEqualTheTags(c, c.database);
+    }
+
+    @Test
+    void aJobRestoredFromACheckpointInTheMiddleOfACatchUpGivesTheTruth(@TempDir Path checkpoints) throws Exception {
+        Case c = newCase(3, Map.of());
+        // The first part of every topic, cut at different event times (the topics' backlogs are not in step).
+        Map<String, Double> share = Map.of("web", 0.4, "app", 0.6, "backend", 0.8);
+        for (String source : ClickstreamTruth.SOURCES) {
+            List<Generated> all = c.truth.of(source);
+            TestStack.produce(records(c, all.subList(0, (int) (all.size() * share.get(source)))));
+        }
+        Configuration retain = new Configuration();
+        retain.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+        retain.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+        JobClient first = TestStack.job(c.config, 300, retain).executeAsync("EventTimeSessionsITCase-first");
+        String node = TestStack.clickHouseUrls().get(0);
+        TestStack.await("rows of the first part", Duration.ofSeconds(120), TestStack.unchecked(() -> rows(node, c.database) > 500));
+        Thread.sleep(1000);
+        Path checkpoint = latestCheckpoint(checkpoints);
+        first.cancel().get(60, TimeUnit.SECONDS);
+
+        for (String source : ClickstreamTruth.SOURCES) {
+            List<Generated> all = c.truth.of(source);
+            TestStack.produce(records(c, all.subList((int) (all.size() * share.get(source)), all.size())));
+        }
+        Configuration restore = new Configuration(retain);
+        restore.set(StateRecoveryOptions.SAVEPOINT_PATH, checkpoint.toString());
+        JobClient second = TestStack.job(c.config, 300, restore).executeAsync("EventTimeSessionsITCase-restored");
+        try {
+            awaitAllStored(c, c.database);
+        } finally {
+            second.cancel().get(60, TimeUnit.SECONDS);
+        }
+        assertMatchesTheTruth(c, c.database);
+    }
+
+    @Test
+    void aLiveStreamWithDisorderInsideTheBoundGivesTheTruth() throws Exception {
+        // A bound of 2 s; every event is delayed by up to 1.5 s of event time (its place in the stream).
+        Case c = newCase(4, Map.of("event-time.max-out-of-orderness", "2s"));
+        Random random = new Random(4);
+        Map<Generated, Long> arrival = new HashMap<>();
+        c.truth.events.forEach(e -> arrival.put(e, e.ts() + random.nextInt(1500)));
+        List<Generated> stream = new ArrayList<>(c.truth.events);
+        stream.sort(Comparator.comparingLong(arrival::get));
+
+        JobClient job = TestStack.job(c.config, 1000).executeAsync("EventTimeSessionsITCase-live");
+        try {
+            // About 25 seconds, in slices: the job reads while the events arrive, from every topic at once.
+            int slice = stream.size() / 100 + 1;
+            for (int i = 0; i < stream.size(); i += slice) {
+                TestStack.produce(records(c, stream.subList(i, Math.min(stream.size(), i + slice))));
+                Thread.sleep(250);
+            }
+            awaitAllStored(c, c.database);
+        } finally {
+            job.cancel().get(60, TimeUnit.SECONDS);
+        }
+        assertMatchesTheTruth(c, c.database);
+        assertReportsEqualTheTags(c, c.database);
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    /** Runs the job (unbounded, as in production) until every event is stored, then cancels it. */
+    private static void runUntilStored(Case c, JobConfig config, String database) throws Exception {
+        JobClient job = TestStack.job(config, 1000).executeAsync("EventTimeSessionsITCase");
+        try {
+            awaitAllStored(c, database);
+        } finally {
+            job.cancel().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void awaitAllStored(Case c, String database) throws InterruptedException {
+        String node = TestStack.clickHouseUrls().get(0);
+        TestStack.await(c.truth.events.size() + " rows", Duration.ofSeconds(180),
+                TestStack.unchecked(() -> rows(node, database) >= c.truth.events.size()));
+    }
+
+    private static long rows(String node, String database) throws Exception {
+        return TestStack.count(node, "SELECT count() FROM " + database + ".events");
+    }
+
+    /** Every stored event against the truth: session (as a grouping), number, index, tags, joined plan. */
+    private static void assertMatchesTheTruth(Case c, String database) throws Exception {
+        String node = TestStack.clickHouseUrls().get(0);
+        assertThat(rows(node, database)).as("every event once, without FINAL").isEqualTo(c.truth.events.size());
+        String json = TestStack.query(node, "SELECT event_id, session_id, session_number, session_index, funnels.id AS f, "
+                + "funnels.step AS s, props.value[indexOf(props.key, 'acct.plan')] AS plan FROM " + database
+                + ".events FORMAT JSONEachRow");
+        ObjectMapper mapper = new ObjectMapper();
+        Map<String, String> actualSessionOf = new HashMap<>();
+        Map<String, Set<String>> idsByTrueSession = new HashMap<>();
+        List<String> wrong = new ArrayList<>();
+        int wrongSessions = 0;
+        int wrongTags = 0;
+        int wrongPlans = 0;
+        for (String line : json.split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode row = mapper.readTree(line);
+            String id = row.get("event_id").asText();
+            Expected want = c.expected.get(id);
+            List<String> tags = new ArrayList<>();
+            for (int i = 0; i < row.get("f").size(); i++) {
+                tags.add(row.get("f").get(i).asText() + ":" + row.get("s").get(i).asInt());
+            }
+            tags.sort(null);
+            String sessionId = row.get("session_id").asText();
+            actualSessionOf.put(id, sessionId);
+            idsByTrueSession.computeIfAbsent(want.sessionKey(), k -> new HashSet<>()).add(sessionId);
+            boolean sessionOk = row.get("session_number").asInt() == want.sessionNumber()
+                    && row.get("session_index").asInt() == want.index();
+            wrongSessions += sessionOk ? 0 : 1;
+            wrongTags += tags.equals(want.tags()) ? 0 : 1;
+            wrongPlans += row.get("plan").asText().equals(want.plan()) ? 0 : 1;
+            if ((!sessionOk || !tags.equals(want.tags()) || !row.get("plan").asText().equals(want.plan())) && wrong.size() < 10) {
+                wrong.add(id + ": number/index " + row.get("session_number") + "/" + row.get("session_index") + " tags "
+                        + tags + " plan '" + row.get("plan").asText() + "', truth " + want);
+            }
+        }
+        long trueSessions = c.expected.values().stream().map(Expected::sessionKey).distinct().count();
+        long actualSessions = new HashSet<>(actualSessionOf.values()).size();
+        long splitSessions = idsByTrueSession.values().stream().filter(s -> s.size() != 1).count();
+        String summary = String.format("sessions %d (truth %d), true sessions split %d, events with a wrong number or "
+                        + "index %d of %d, wrong funnel tags %d, wrong joined values %d; first differences: %s",
+                actualSessions, trueSessions, splitSessions, wrongSessions, c.expected.size(), wrongTags, wrongPlans, wrong);
+        assertThat(actualSessions).as(summary).isEqualTo(trueSessions);
+        assertThat(splitSessions + wrongSessions + wrongTags + wrongPlans).as(summary).isZero();
+
+        // The sessions table agrees with the events: one row per session (FINAL), with its event count and start.
+        TestStack.await("session rows", Duration.ofSeconds(60), TestStack.unchecked(() -> TestStack.count(node,
+                "SELECT sum(events) FROM " + database + ".sessions FINAL") == c.truth.events.size()));
+        assertThat(TestStack.query(node, "SELECT session_id, max(events), toUInt32(min(start)) FROM " + database
+                + ".sessions FINAL GROUP BY session_id ORDER BY session_id FORMAT TabSeparated"))
+                .isEqualTo(TestStack.query(node, "SELECT session_id, count(), toUInt32(min(ts)) FROM " + database
+                        + ".events GROUP BY session_id ORDER BY session_id FORMAT TabSeparated"));
+    }
+
+    /** The retroactive report over the stored rows equals the stream's tags and the truth, funnel by funnel. */
+    private static void assertReportsEqualTheTags(Case c, String database) throws Exception {
+        long first = c.truth.events.stream().mapToLong(Generated::ts).min().orElseThrow();
+        long last = c.truth.events.stream().mapToLong(Generated::ts).max().orElseThrow();
+        JobConfig config = c.config.with("clickhouse.database", database);
+        for (String json : DEFINITIONS) {
+            FunnelDefinition d = FunnelDefinition.parse(json);
+            FunnelReport r = Funnels.report(config, d, day(first), day(last));
+            assertThat(r.retroactive()).as(r.table()).isEqualTo(r.streamed())
+                    .isEqualTo(ClickstreamTruth.reached(c.expected, d.id(), d.steps().size()));
+            assertThat(r.retroactive().get(1)).as("the funnel %s reaches its second step in some sessions", d.id()).isPositive();
+        }
+    }
+
+    private static LocalDate day(long millis) {
+        return Instant.ofEpochMilli(millis).atZone(ZoneOffset.UTC).toLocalDate();
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = new String[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static Path latestCheckpoint(Path root) throws Exception {
+        try (Stream<Path> all = Files.walk(root, 2)) {
+            return all.filter(p -> p.getFileName().toString().startsWith("chk-") && Files.exists(p.resolve("_metadata")))
+                    .max(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(4))))
+                    .orElseThrow(() -> new AssertionError("no retained checkpoint under " + root));
+        }
+    }
+}
