@@ -95,9 +95,14 @@ public class EventTimeOrder extends AbstractStreamOperator<Event>
     public void processElement(StreamRecord<Event> element) throws Exception {
         Event e = element.getValue();
         lastArrivalMs = getProcessingTimeService().getCurrentProcessingTime();
+        long watermark = timers.currentWatermark();
         Long released = stoodIn.value();
-        if (e.eventTime <= timers.currentWatermark() || (released != null && e.eventTime <= released)) {
+        if (e.eventTime <= watermark || (released != null && e.eventTime <= released)) {
             lateEvents.inc();
+            Long next = nextRelease.value();
+            if (next != null && next <= watermark) {
+                releaseDue(watermark); // its timer for this watermark has not fired yet: keep the user's order
+            }
             emit(e);
             return;
         }
