@@ -15,16 +15,33 @@ import java.util.function.Predicate;
 
 /**
  * A generated clickstream of many users over three sources (web, app, backend), and what the job must make of it,
- * computed here from the events' times alone and without the job's code: sessions (30-minute gap over all sources
+ * computed here from the events' times alone and without the job's code: sessions (the session gap over all sources
  * of a user, numbered and indexed in (time, event id) order), the plan that backend events carry into later web and
  * app events of the same user, and funnel tags (an event is tagged with the level it raises its session to).
  *
- * <p>Sessions are unambiguous by construction: events inside a session are at most 10 minutes apart, sessions at
- * least 31 minutes. A share of the gaps inside sessions are bursts of under 1.5 s, which disorder can swap.
+ * <p>A share of the gaps inside sessions are bursts of under 1.5 s, which disorder can swap.
  */
 public final class ClickstreamTruth {
-    public static final long GAP_MS = 30 * 60_000L;
     public static final String[] SOURCES = {"web", "app", "backend"};
+
+    /**
+     * The time scale of a stream: the session gap, how far apart users start, sessions per user and events per
+     * session (at most), the gaps inside a session (a share of bursts of under 1.5 s, the rest up to
+     * {@code innerMaxMs}) and between sessions (at least {@code betweenMinMs}, at most that plus
+     * {@code betweenExtraMs}).
+     */
+    public record Timing(long gapMs, long startSpreadMs, int maxSessions, int maxEvents, int burstPercent,
+                         long innerMaxMs, long betweenMinMs, long betweenExtraMs) {
+        /** Sessions of real clickstreams: a 30-minute gap, 16 hours of history. */
+        public static Timing hours() {
+            return new Timing(30 * 60_000L, 3_600_000L, 4, 10, 30, 10 * 60_000L, 31 * 60_000L, 90 * 60_000L);
+        }
+
+        /** The same shapes in seconds (session.gap 3s), for a stream sent in real time in under a minute. */
+        public static Timing seconds() {
+            return new Timing(3_000L, 20_000L, 3, 6, 100, 1_500L, 3_100L, 1_900L);
+        }
+    }
 
     /** One generated event. {@code plan} is set on backend events (what the join carries). */
     public record Generated(String id, String user, String source, String type, long ts, String url, String plan) {
@@ -70,33 +87,40 @@ public final class ClickstreamTruth {
     }
 
     public final List<Generated> events;
+    private final long gapMs;
 
-    private ClickstreamTruth(List<Generated> events) {
+    private ClickstreamTruth(List<Generated> events, long gapMs) {
         this.events = List.copyOf(events);
+        this.gapMs = gapMs;
     }
 
     /**
-     * {@code users} users with 1 to 4 sessions each of 2 to 10 events, within the 16 hours before {@code end},
-     * sources mixed within every session (web 55 %, app 35 %, backend 10 %).
+     * {@code users} users starting within {@code timing.startSpreadMs()} from {@code start}, with sessions whose
+     * sources are mixed (web 55 %, app 35 %, backend 10 %). Sessions are unambiguous by construction: gaps inside a
+     * session are below the session gap, gaps between sessions above it.
      */
-    public static ClickstreamTruth generate(long seed, int users, long end) {
+    public static ClickstreamTruth generate(long seed, int users, Timing timing, long start) {
+        if (timing.innerMaxMs >= timing.gapMs || timing.betweenMinMs <= timing.gapMs) {
+            throw new IllegalArgumentException("ambiguous sessions: " + timing);
+        }
         Random random = new Random(seed);
         List<Generated> out = new ArrayList<>();
         String[] webTypes = {"page_view", "page_view", "page_view", "page_view", "page_view", "search", "search",
                 "add_to_cart", "add_to_cart", "purchase", "click"};
         for (int u = 0; u < users; u++) {
             String user = "u" + u;
-            long t = end - 16 * 3_600_000L + random.nextInt(3_600_000);
-            int sessions = 1 + random.nextInt(4);
+            long t = start + (long) (random.nextDouble() * timing.startSpreadMs);
+            int sessions = 1 + random.nextInt(timing.maxSessions);
             int n = 0;
             for (int s = 0; s < sessions; s++) {
                 if (s > 0) {
-                    t += 31 * 60_000L + random.nextInt(90 * 60_000);
+                    t += timing.betweenMinMs + (long) (random.nextDouble() * timing.betweenExtraMs);
                 }
-                int size = 2 + random.nextInt(9);
+                int size = 2 + random.nextInt(timing.maxEvents - 1);
                 for (int i = 0; i < size; i++) {
                     if (i > 0) {
-                        t += random.nextInt(10) < 3 ? 50 + random.nextInt(1450) : 5_000 + random.nextInt(10 * 60_000);
+                        t += random.nextInt(100) < timing.burstPercent ? 50 + random.nextInt(1450)
+                                : 5_000 + (long) (random.nextDouble() * (timing.innerMaxMs - 5_000));
                     }
                     int roll = random.nextInt(100);
                     String source = roll < 55 ? "web" : roll < 90 ? "app" : "backend";
@@ -111,11 +135,8 @@ public final class ClickstreamTruth {
                     }
                 }
             }
-            if (t >= end - 60_000) {
-                throw new IllegalStateException("generated past the end: widen the span");
-            }
         }
-        return new ClickstreamTruth(out);
+        return new ClickstreamTruth(out, timing.gapMs);
     }
 
     /** The events of one source, in time order (as one producer would send them). */
@@ -137,7 +158,7 @@ public final class ClickstreamTruth {
             List<List<Joined>> sessions = new ArrayList<>();
             long last = Long.MIN_VALUE;
             for (Generated e : userEvents) {
-                if (sessions.isEmpty() || e.ts - last >= GAP_MS) {
+                if (sessions.isEmpty() || e.ts - last >= gapMs) {
                     sessions.add(new ArrayList<>());
                 }
                 last = e.ts;

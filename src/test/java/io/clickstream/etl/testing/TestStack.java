@@ -179,6 +179,15 @@ public final class TestStack {
 
     /** Sends and waits for every acknowledgement; returns each record's metadata in order. */
     public static List<RecordMetadata> produce(List<ProducerRecord<byte[], byte[]>> records) throws Exception {
+        return produce(records, null);
+    }
+
+    /**
+     * As {@link #produce}, each record sent at its wall-clock time {@code sendAt[i]} (ascending; null: at once), as a
+     * live producer sends them.
+     */
+    public static List<RecordMetadata> produce(List<ProducerRecord<byte[], byte[]>> records, long[] sendAt)
+            throws Exception {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -188,8 +197,12 @@ public final class TestStack {
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         List<Future<RecordMetadata>> futures = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (ProducerRecord<byte[], byte[]> r : records) {
-                futures.add(producer.send(r));
+            for (int i = 0; i < records.size(); i++) {
+                long wait = sendAt == null ? 0 : sendAt[i] - System.currentTimeMillis();
+                if (wait > 0) {
+                    Thread.sleep(wait);
+                }
+                futures.add(producer.send(records.get(i)));
             }
             producer.flush();
         }
