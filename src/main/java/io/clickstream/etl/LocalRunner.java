@@ -1,17 +1,19 @@
 package io.clickstream.etl;
 
 import io.clickstream.etl.config.JobConfig;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Runs the job in this JVM on a local Flink with the web UI (scripts/run-local.sh). Takes the job's arguments plus
- * {@code --web-ui-port N} (default 8081), {@code --parallelism N} (default 1) and
- * {@code --checkpoint-interval-ms N} (default 10000).
+ * {@code --web-ui-port N} (default 8081), {@code --parallelism N} (default 1), {@code --checkpoint-interval-ms N}
+ * (default 10000) and {@code --checkpoint-dir DIR} (default: a directory under java.io.tmpdir).
  */
 public final class LocalRunner {
     private LocalRunner() {}
@@ -20,6 +22,7 @@ public final class LocalRunner {
         int port = 8081;
         int parallelism = 1;
         long checkpointMs = 10_000;
+        String checkpointDir = Path.of(System.getProperty("java.io.tmpdir"), "clickstream-etl-checkpoints").toUri().toString();
         List<String> jobArgs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -32,6 +35,9 @@ public final class LocalRunner {
                 case "--checkpoint-interval-ms":
                     checkpointMs = Long.parseLong(args[++i]);
                     break;
+                case "--checkpoint-dir":
+                    checkpointDir = Path.of(args[++i]).toAbsolutePath().toUri().toString();
+                    break;
                 default:
                     jobArgs.add(args[i]);
             }
@@ -41,6 +47,10 @@ public final class LocalRunner {
             Configuration flink = new Configuration();
             flink.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
             flink.set(RestOptions.PORT, port);
+            // Files, not the JobManager's memory (5 MB at most): the events held for event-time ordering while a
+            // backlog is read can take tens of MB, and a failed checkpoint fails the job.
+            flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+            flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
             env.setParallelism(parallelism);
             env.enableCheckpointing(checkpointMs);
