@@ -81,7 +81,7 @@ public final class ClickstreamJob {
         // Per-partition watermarks over the events' times, aligned across partitions and topics: a catch-up reads
         // the topics in step, and each user's events can be put in time order below.
         DataStream<ParsedRecord> parsed = env
-                .fromSource(sources.events(), EventTimeWatermarks.strategy(eventTime, new RecordTimes()), "Kafka events")
+                .fromSource(sources.events(), EventTimeWatermarks.strategy(eventTime, ParsedRecord.TIMES), "Kafka events")
                 .uid("kafka-source");
 
         SingleOutputStreamOperator<Event> events = parsed
@@ -143,21 +143,6 @@ public final class ClickstreamJob {
                 .sinkTo(sinks.deadLetters())
                 .uid("dead-letter-sink")
                 .name("Dead letters to Kafka");
-    }
-
-    /** The times the watermarks need of a parsed record. */
-    private static final class RecordTimes implements EventTimeWatermarks.Times<ParsedRecord> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public long eventTime(ParsedRecord r) {
-            return r.eventTime();
-        }
-
-        @Override
-        public long watermarkTime(ParsedRecord r) {
-            return r.watermarkTime();
-        }
     }
 
     private static SessionOperator sessionOperator(JobConfig config) {

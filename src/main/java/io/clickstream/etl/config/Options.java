@@ -80,7 +80,8 @@ public final class Options {
     public static final ConfigOption<Duration> EVENT_TIME_MAX_DRIFT = duration("event-time.max-drift", "1min",
             "Watermark alignment: a partition whose event time is this far ahead of the slowest one is paused, so "
                     + "that a catch-up reads all topics in step and the events held for ordering stay few (about "
-                    + "this much event time's worth of the faster partitions).");
+                    + "this much event time's worth of the faster partitions). Not in a bounded run (kafka.bounded): "
+                    + "Flink's Kafka connector 5.0.0 fails a partition that alignment pauses as it ends (FLINK-39728).");
 
     public static final ConfigOption<Duration> EVENT_TIME_ALIGNMENT_INTERVAL = duration(
             "event-time.alignment-update-interval", "200ms",

@@ -38,8 +38,8 @@ public final class EventTimeWatermarks<T> implements WatermarkGenerator<T> {
     }
 
     /**
-     * The strategy for a source: these watermarks per split, aligned across splits and readers (a split whose
-     * watermark is more than max-drift ahead of the slowest is paused).
+     * The strategy for a source: these watermarks per split, aligned across splits and readers unless the settings
+     * say otherwise (a split whose watermark is more than max-drift ahead of the slowest is paused).
      */
     public static <T> WatermarkStrategy<T> strategy(EventTimeSettings settings, Times<T> times) {
         WatermarkStrategy<T> base = new WatermarkStrategy<>() {
@@ -53,7 +53,9 @@ public final class EventTimeWatermarks<T> implements WatermarkGenerator<T> {
                 return (element, recordTimestamp) -> times.eventTime(element);
             }
         };
-        return base.withWatermarkAlignment("clickstream-events", settings.maxDrift(), settings.alignmentUpdateInterval());
+        return settings.aligned()
+                ? base.withWatermarkAlignment("clickstream-events", settings.maxDrift(), settings.alignmentUpdateInterval())
+                : base;
     }
 
     private final EventTimeSettings settings;

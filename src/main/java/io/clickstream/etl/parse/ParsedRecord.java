@@ -4,6 +4,7 @@ import io.clickstream.etl.event.DeadLetter;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.RawEvent;
 import io.clickstream.etl.event.RejectReason;
+import io.clickstream.etl.eventtime.EventTimeWatermarks;
 
 /**
  * A Kafka record after parsing: the event, or the dead letter and reason that say why not. Parsing happens in the
@@ -11,6 +12,21 @@ import io.clickstream.etl.event.RejectReason;
  * the two. A Flink POJO.
  */
 public class ParsedRecord {
+    /** What the source's watermarks need of a record. */
+    public static final EventTimeWatermarks.Times<ParsedRecord> TIMES = new EventTimeWatermarks.Times<>() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public long eventTime(ParsedRecord r) {
+            return r.eventTime();
+        }
+
+        @Override
+        public long watermarkTime(ParsedRecord r) {
+            return r.watermarkTime();
+        }
+    };
+
     public Event event;
     public DeadLetter deadLetter;
     public RejectReason reason;

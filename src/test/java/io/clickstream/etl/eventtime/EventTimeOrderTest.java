@@ -19,7 +19,7 @@ class EventTimeOrderTest {
     private static final long T = 1_800_000_000_000L;
     private static final long MIN = 60_000L;
     private static final EventTimeSettings SETTINGS = new EventTimeSettings(Duration.ofMillis(500), Duration.ofSeconds(2),
-            Duration.ofMinutes(1), Duration.ofMillis(200));
+            Duration.ofMinutes(1), Duration.ofMillis(200), true);
 
     private final List<KeyedOneInputStreamOperatorTestHarness<String, Event, Event>> harnesses = new ArrayList<>();
 

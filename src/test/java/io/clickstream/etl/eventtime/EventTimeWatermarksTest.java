@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class EventTimeWatermarksTest {
     private static final long NOW = 1_800_000_000_000L;
     private static final EventTimeSettings SETTINGS = new EventTimeSettings(Duration.ofMillis(500), Duration.ofSeconds(2),
-            Duration.ofMinutes(1), Duration.ofMillis(200));
+            Duration.ofMinutes(1), Duration.ofMillis(200), true);
 
     /** An element: event time and record time; a dead letter has event time Long.MIN_VALUE. */
     record El(long eventTime, long recordTime) {}
@@ -85,6 +85,20 @@ class EventTimeWatermarksTest {
 
     private void event(long eventTime, long recordTime) {
         generator.onEvent(new El(eventTime, recordTime), eventTime, out);
+    }
+
+    @Test
+    void aBoundedRunReadsWithoutAlignmentAndAnUnboundedOneWithIt() {
+        io.clickstream.etl.config.JobConfig bounded = io.clickstream.etl.config.JobConfig.of(java.util.Map.of("kafka.bounded", "true"));
+        io.clickstream.etl.config.JobConfig unbounded = io.clickstream.etl.config.JobConfig.of(java.util.Map.of());
+
+        assertThat(EventTimeWatermarks.strategy(EventTimeSettings.from(bounded), TIMES).getAlignmentParameters().isEnabled())
+                .isFalse();
+        assertThat(EventTimeWatermarks.strategy(EventTimeSettings.from(unbounded), TIMES).getAlignmentParameters())
+                .satisfies(p -> {
+                    assertThat(p.isEnabled()).isTrue();
+                    assertThat(p.getMaxAllowedWatermarkDrift()).isEqualTo(60_000L);
+                });
     }
 
     @Test

@@ -19,6 +19,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,10 +47,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Sessions, joins and funnel tags are functions of the events' times, whatever order the topics are read in: a
  * stream of 300 users over three topics (web, app, backend), each user's events spread over all three, is compared
  * event by event with the truth that {@link ClickstreamTruth} computes by event time, in the cases where reading
- * order and time order part: a job that starts on a backlog in every topic, one topic's whole backlog written after
- * the others', a replay with the Redis state gone, a job killed in the middle of a catch-up and restored from its
- * checkpoint, and a live stream with disorder inside the bound. The retroactive funnel report (ClickHouse's windowFunnel over the
- * stored rows) must equal the stream's tags, also for a step that tests a joined property.
+ * order and time order part: a job that starts on a backlog in every topic (from earliest and from a timestamp), one
+ * topic's whole backlog written after the others', a replay with the Redis state gone, a job killed in the middle of
+ * a catch-up and restored from its checkpoint, and a live stream with disorder inside the bound. The retroactive
+ * funnel report (ClickHouse's windowFunnel over the stored rows) must equal the stream's tags, also for a step that
+ * tests a joined property.
  */
 class EventTimeSessionsITCase {
     @RegisterExtension
@@ -130,15 +132,34 @@ class EventTimeSessionsITCase {
     }
 
     @Test
-    void aJobStartingOnABacklogInEveryTopicGivesTheEventTimeTruthAndSoDoesAReplayWithoutRedisState() throws Exception {
+    void aJobStartingOnABacklogInEveryTopicGivesTheEventTimeTruthAsDoStartsFromATimestampAndReplaysWithoutRedisState()
+            throws Exception {
         Case c = newCase(1);
         // Each source's producer sent its events in time order while the job was stopped.
+        Map<String, Long> writtenAt = new HashMap<>();
         for (String source : ClickstreamTruth.SOURCES) {
-            TestStack.produce(records(c, c.truth.of(source)));
+            List<Generated> events = c.truth.of(source);
+            List<RecordMetadata> acks = TestStack.produce(records(c, events));
+            for (int i = 0; i < events.size(); i++) {
+                writtenAt.put(events.get(i).id(), acks.get(i).timestamp());
+            }
         }
         runUntilStored(c, c.config, c.database);
         assertMatchesTheTruth(c, c.database);
         assertReportsEqualTheTags(c, c.database);
+
+        // A start at a record time in the middle of the web topic's backlog, with empty Redis and tables: the truth of
+        // exactly the events written from then on (the rest of web, all of app and backend).
+        List<Generated> web = c.truth.of("web");
+        long from = writtenAt.get(web.get(web.size() / 2).id());
+        ClickstreamTruth later = c.truth.only(e -> writtenAt.get(e.id()) >= from);
+        Case fromTimestamp = new Case(c.topics, TestStack.migratedDatabase(), c.config, later,
+                later.expected(TRUTH_FUNNELS));
+        JobConfig atTimestamp = c.config.with("kafka.start-from", "timestamp").with("kafka.start-timestamp", String.valueOf(from))
+                .with("kafka.group-id", TestStack.unique("g")).with("redis.key-prefix", TestStack.unique("ts"))
+                .with("clickhouse.database", fromTimestamp.database);
+        runUntilStored(fromTimestamp, atTimestamp, fromTimestamp.database);
+        assertMatchesTheTruth(fromTimestamp, fromTimestamp.database);
 
         // The job stopped, its group rewound with the replay tool, Redis state gone: computed afresh, the same truth.
         String[] common = {"--set", "kafka.bootstrap-servers=" + TestStack.kafkaBootstrap(), "--set",

@@ -139,6 +139,11 @@ public final class ClickstreamTruth {
         return new ClickstreamTruth(out, timing.gapMs);
     }
 
+    /** The same truth over only some of the events (those a job started at a later position reads). */
+    public ClickstreamTruth only(Predicate<Generated> read) {
+        return new ClickstreamTruth(events.stream().filter(read).toList(), gapMs);
+    }
+
     /** The events of one source, in time order (as one producer would send them). */
     public List<Generated> of(String source) {
         return events.stream().filter(e -> e.source.equals(source))
