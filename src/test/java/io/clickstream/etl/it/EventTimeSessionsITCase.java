@@ -16,7 +16,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -55,14 +54,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class EventTimeSessionsITCase {
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).setConfiguration(keepCheckpoints()).build());
-
-    private static Configuration keepCheckpoints() {
-        Configuration c = new Configuration();
-        c.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 100);
-        return c;
-    }
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(TestStack.miniClusterKeepingCheckpoints());
 
     private static final int USERS = 300;
     private static final String JOIN_RULES = "[{\"from\": \"backend\", \"fields\": [\"properties.plan\"], "

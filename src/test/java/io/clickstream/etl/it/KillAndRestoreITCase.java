@@ -8,7 +8,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,15 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class KillAndRestoreITCase {
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).setConfiguration(keepCheckpoints()).build());
-
-    /** The number of checkpoints kept is a cluster setting, not a job's: without it the early one is gone. */
-    private static Configuration keepCheckpoints() {
-        Configuration c = new Configuration();
-        c.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 100);
-        return c;
-    }
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(TestStack.miniClusterKeepingCheckpoints());
 
     private static final String FUNNEL = "{\"id\": \"views\", \"steps\": [{\"event_type\": \"page_view\"},"
             + " {\"event_type\": \"page_view\"}, {\"event_type\": \"page_view\"}]}";

@@ -226,8 +226,7 @@ class SessionOperatorTest {
         h.processElement(ev("d", "u1", 100, "web"), 0);
         h.prepareSnapshotPreBarrier(1);
 
-        List<SessionRow> rows = new ArrayList<>();
-        h.getSideOutput(SessionOperator.SESSION_UPDATES).forEach(r -> rows.add(r.getValue()));
+        List<SessionRow> rows = rows(h);
         assertThat(rows).hasSize(3);
         SessionRow first = rows.stream().filter(r -> r.userId.equals("u1") && r.sessionNumber == 1).findFirst().orElseThrow();
         assertThat(first.events).isEqualTo(2);

@@ -95,6 +95,17 @@ public final class TestStack {
         return env;
     }
 
+    /**
+     * A MiniCluster for tests that restore from an early checkpoint: the number of checkpoints kept is a cluster
+     * setting, not a job's, and without it only the latest survives.
+     */
+    public static org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration miniClusterKeepingCheckpoints() {
+        org.apache.flink.configuration.Configuration c = new org.apache.flink.configuration.Configuration();
+        c.set(org.apache.flink.configuration.CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 100);
+        return new org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration.Builder()
+                .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).setConfiguration(c).build();
+    }
+
     public static String cluster() {
         return env("CLICKSTREAM_CLICKHOUSE_CLUSTER", "clickstream_cluster");
     }
