@@ -15,9 +15,10 @@ import java.nio.charset.StandardCharsets;
 /**
  * How an {@link Event} crosses the network between tasks (after keyBy, and into the funnel step). Flink's POJO
  * serializer reached each field by reflection and wrote strings char by char; a profile put it at 13 % of the job's
- * CPU. This one writes the fields in a fixed order and strings as UTF-8 bytes. Events are never kept in Flink state
- * (the operators' state is in Redis), so the format may change freely between versions of the job: bump
- * {@link Snapshot}'s version anyway when it does.
+ * CPU. This one writes the fields in a fixed order and strings as UTF-8 bytes. It is also the stored form of the
+ * events held for event-time ordering ({@code EventTimeOrder}'s keyed state), so it is part of checkpoints and
+ * savepoints: a change to the layout needs a {@link Snapshot} that tells the old layout apart and a restore
+ * serializer that still reads it (EventSerializerTest pins the current layout).
  */
 public final class EventSerializer extends TypeSerializerSingleton<Event> {
     private static final long serialVersionUID = 1L;
@@ -243,7 +244,7 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
         return in.readBoolean() ? in.readDouble() : null;
     }
 
-    /** No configuration to keep: the format is fixed per version. */
+    /** No configuration to keep: one layout so far. */
     public static final class Snapshot extends SimpleTypeSerializerSnapshot<Event> {
         public Snapshot() {
             super(() -> INSTANCE);
