@@ -147,7 +147,9 @@ class EventTimeSessionsITCase {
         ClickstreamTruth later = c.truth.only(e -> writtenAt.get(e.id()) >= from);
         Case fromTimestamp = new Case(c.topics, TestStack.migratedDatabase(), c.config, later,
                 later.expected(TRUTH_FUNNELS));
-        JobConfig atTimestamp = c.config.with("kafka.start-from", "timestamp").with("kafka.start-timestamp", String.valueOf(from))
+        // The timestamp goes first: every with(...) validates, and start-from=timestamp needs it.
+        JobConfig atTimestamp = c.config.with("kafka.start-timestamp", String.valueOf(from))
+                .with("kafka.start-from", "timestamp")
                 .with("kafka.group-id", TestStack.unique("g")).with("redis.key-prefix", TestStack.unique("ts"))
                 .with("clickhouse.database", fromTimestamp.database);
         runUntilStored(fromTimestamp, atTimestamp, fromTimestamp.database);
