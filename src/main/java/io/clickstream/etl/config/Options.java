@@ -161,8 +161,8 @@ public final class Options {
     public static final ConfigOption<Duration> SINK_CATCH_UP_LAG = duration("clickhouse.sink.catch-up-lag", "30s",
             "The job is catching up (a start from earliest, a replay, an outage's backlog) while the newest buffered "
                     + "row was at least this late by its Kafka timestamp when it reached the sink. Well above what a "
-                    + "large insert adds: with it at 5 s, a live job at half load stayed in catch-up mode (p50 latency "
-                    + "1.6 s instead of 0.12 s).");
+                    + "large insert adds, or a live job that fell this far behind once stays in catch-up mode, kept "
+                    + "behind by its own large inserts.");
 
     public static final ConfigOption<Integer> SINK_MAX_IN_FLIGHT = new Builder<>("clickhouse.sink.max-in-flight",
             "integer", Parsers::integer).defaultValue("1").check(positiveInt())

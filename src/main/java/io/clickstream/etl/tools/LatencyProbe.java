@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -56,9 +57,6 @@ public final class LatencyProbe {
         String topic = config.get(Options.KAFKA_TOPICS).get(0);
         int warmupCount = rate * warmup;
         int count = warmupCount + rate * seconds;
-        EventGenerator generator = new EventGenerator(cli.getInt("seed", 7), 5000, System.currentTimeMillis(),
-                (warmup + seconds) * 1000L);
-        generator.millisOnly = true;
 
         Map<String, Long> pending = new ConcurrentHashMap<>();
         List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
@@ -72,7 +70,13 @@ public final class LatencyProbe {
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         int probes = 0;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.partitionsFor(topic); // connects and fetches metadata, which the first send would wait for
             poller.start();
+            // Event times start when sending does: a generator started earlier (before the producer connected)
+            // stamps every event that much in the past, and the event-time bound would seem shorter than it is.
+            EventGenerator generator = new EventGenerator(cli.getInt("seed", 7), 5000, System.currentTimeMillis(),
+                    (warmup + seconds) * 1000L);
+            generator.millisOnly = true;
             long began = System.nanoTime();
             for (int i = 0; i < count; i++) {
                 EventGenerator.Generated g = generator.next(i, count, 1, 0);
@@ -81,7 +85,10 @@ public final class LatencyProbe {
                 if (i >= warmupCount && i % every == 0) {
                     ObjectNode e = (ObjectNode) JSON.readTree(value);
                     e.put("event_type", "latency_probe");
-                    probeId = e.get("event_id").asText();
+                    // Never the generator's id: a seeded generator repeats its ids in every run, and a probe whose id
+                    // an earlier run stored in the same table would be "seen" before it arrived.
+                    probeId = UUID.randomUUID().toString();
+                    e.put("event_id", probeId);
                     value = JSON.writeValueAsBytes(e);
                 }
                 long sentAt = System.currentTimeMillis();
