@@ -11,7 +11,6 @@ import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.RejectReason;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.nio.charset.StandardCharsets;
@@ -74,7 +73,7 @@ public final class RejectedRowsToKafka<T> implements RejectedRows<T> {
         List<Future<?>> sent = new ArrayList<>();
         for (T row : rows) {
             DeadLetter d = deadLetter(row, table, error);
-            sent.add(producer.send(new ProducerRecord<>(topic, d.key, DeadLetterSerializer.toJson(d))));
+            sent.add(producer.send(DeadLetterSerializer.record(topic, d, () -> producer.partitionsFor(topic).size())));
         }
         for (Future<?> f : sent) {
             f.get(60, TimeUnit.SECONDS);

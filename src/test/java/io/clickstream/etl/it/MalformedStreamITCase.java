@@ -57,9 +57,21 @@ class MalformedStreamITCase {
                 // Among the valid ones: half of them, the malformed inputs, the other half.
                 int half = valid.size() / 2;
                 List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(valid.subList(0, half));
+                List<byte[]> keys = new ArrayList<>();
                 for (int i = 0; i < malformed.size(); i++) {
-                    records.add(new ProducerRecord<>(setup.topic(), ("bad" + i).getBytes(StandardCharsets.UTF_8),
-                            malformed.get(i).payload()));
+                    keys.add(("bad" + i).getBytes(StandardCharsets.UTF_8));
+                }
+                if (round == 0) {
+                    // A key no user id has, next to a payload that alone needs all of a dead letter's room: sent on
+                    // together they would be more than the producer takes, on every restart.
+                    byte[] control = new byte[400_000];
+                    java.util.Arrays.fill(control, (byte) 1);
+                    malformed = new ArrayList<>(malformed);
+                    malformed.add(new MalformedInputs.Malformed(control, "oversize", new String(control, StandardCharsets.UTF_8)));
+                    keys.add("k".repeat(600_000).getBytes(StandardCharsets.UTF_8));
+                }
+                for (int i = 0; i < malformed.size(); i++) {
+                    records.add(new ProducerRecord<>(setup.topic(), keys.get(i), malformed.get(i).payload()));
                 }
                 records.addAll(valid.subList(half, valid.size()));
                 List<RecordMetadata> positions = TestStack.produce(records);
@@ -79,7 +91,9 @@ class MalformedStreamITCase {
             for (ConsumerRecord<byte[], byte[]> r : letters) {
                 JsonNode n = JSON.readTree(r.value());
                 got.put(n.get("source_partition").asInt() + "@" + n.get("source_offset").asLong(), n.get("reason").asText());
-                assertThat(r.value().length).as("a dead letter fits Kafka's default limits").isLessThan(1 << 20);
+                int keyBytes = r.key() == null ? 0 : r.key().length;
+                assertThat(keyBytes + r.value().length).as("a dead letter fits Kafka's default limits")
+                        .isLessThan(1 << 20);
             }
             assertThat(letters).as("one dead letter per malformed input").hasSize(reasonAt.size());
             assertThat(got).isEqualTo(reasonAt);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.clickstream.etl.event.DeadLetter;
 import io.clickstream.etl.event.RawEvent;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -77,6 +78,41 @@ class DeadLetterSerializerTest {
                 assertThat(java.util.Arrays.copyOf(payload, kept.length)).isEqualTo(kept);
             }
         }
+    }
+
+    @Test
+    void aKeyThatIsNoUserIdIsLeftOutAndTheLetterGoesToThePartitionTheKeyWouldHaveChosen() throws Exception {
+        byte[] key = "k".repeat(600_000).getBytes(StandardCharsets.UTF_8);
+        byte[] payload = new byte[400_000];
+        java.util.Arrays.fill(payload, (byte) 1); // 2.4 MB once escaped: cut to the room left
+        DeadLetter d = DeadLetter.of(new RawEvent("t", 2, 7, 5L, key, payload), "oversize", "too large");
+
+        ProducerRecord<byte[], byte[]> record = DeadLetterSerializer.record("dlq", d, () -> 12);
+        JsonNode n = JSON.readTree(record.value());
+
+        assertThat(record.key()).isNull();
+        assertThat(record.partition()).isEqualTo(BuiltInPartitioner.partitionForKey(key, 12));
+        assertThat(record.value().length).isLessThanOrEqualTo(DeadLetterSerializer.MAX_BYTES);
+        assertThat(n.get("key_dropped").asBoolean()).isTrue();
+        assertThat(n.get("key_bytes").asInt()).isEqualTo(600_000);
+        assertThat(n.get("payload_truncated").asBoolean()).isTrue();
+        assertThat(n.get("source_offset").asLong()).isEqualTo(7);
+    }
+
+    @Test
+    void aKeptKeyLeavesThePayloadOnlyTheRestOfTheRoom() throws Exception {
+        byte[] key = "u".repeat(DeadLetterSerializer.MAX_KEY_BYTES).getBytes(StandardCharsets.UTF_8);
+        byte[] payload = "x".repeat(DeadLetterSerializer.MAX_BYTES).getBytes(StandardCharsets.UTF_8);
+        DeadLetter d = DeadLetter.of(new RawEvent("t", 0, 1, 5L, key, payload), "oversize", "too large");
+
+        ProducerRecord<byte[], byte[]> record = DeadLetterSerializer.record("dlq", d, () -> {
+            throw new AssertionError("the partition is the producer's to choose");
+        });
+
+        assertThat(record.key()).isEqualTo(key);
+        assertThat(record.partition()).isNull();
+        assertThat(record.key().length + record.value().length).isLessThanOrEqualTo(DeadLetterSerializer.MAX_BYTES);
+        assertThat(JSON.readTree(record.value()).get("payload_truncated").asBoolean()).isTrue();
     }
 
     @Test
