@@ -10,6 +10,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,9 +44,7 @@ public final class DeadLetterReport {
         p.putAll(config.kafkaProperties());
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        Map<String, Long> counts = new TreeMap<>();
-        Map<String, String> examples = new LinkedHashMap<>();
-        long total = 0;
+        Counts counts = new Counts();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(i -> new TopicPartition(topic, i.partition())).collect(Collectors.toList());
@@ -54,15 +53,51 @@ public final class DeadLetterReport {
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofSeconds(1))) {
-                    JsonNode n = JSON.readTree(r.value());
-                    String reason = n.path("reason").asText("?");
-                    counts.merge(reason, 1L, Long::sum);
-                    examples.putIfAbsent(reason, n.path("detail").asText(""));
-                    total++;
+                    counts.add(r.value());
                 }
             }
         }
-        System.out.printf("dead-letter topic %s: %d rejected inputs%n", topic, total);
-        counts.forEach((reason, n) -> System.out.printf("  %-24s %8d   e.g. %s%n", reason, n, examples.get(reason)));
+        System.out.printf("dead-letter topic %s: %d rejected inputs%n", topic, counts.total);
+        counts.perReason.forEach((reason, n) ->
+                System.out.printf("  %-24s %8d   e.g. %s%n", reason, n, counts.examples.get(reason)));
+    }
+
+    /**
+     * Records counted per reason. Anyone can write to the topic, so a record that is not a dead letter of this job
+     * (not JSON, no reason, a tombstone) is counted under a name of its own instead of ending the report.
+     */
+    static final class Counts {
+        static final String NOT_JSON = "(not JSON)";
+        static final String NO_REASON = "(no reason)";
+        static final String EMPTY = "(empty record)";
+
+        final Map<String, Long> perReason = new TreeMap<>();
+        final Map<String, String> examples = new LinkedHashMap<>();
+        long total;
+
+        void add(byte[] value) {
+            String reason;
+            String example = "";
+            if (value == null || value.length == 0) {
+                reason = EMPTY;
+            } else {
+                JsonNode n;
+                try {
+                    n = JSON.readTree(value);
+                } catch (java.io.IOException e) {
+                    n = null;
+                }
+                if (n == null || !n.isObject()) {
+                    reason = NOT_JSON;
+                    example = new String(value, 0, Math.min(value.length, 80), StandardCharsets.UTF_8);
+                } else {
+                    reason = n.path("reason").isTextual() ? n.get("reason").asText() : NO_REASON;
+                    example = n.path("detail").asText("");
+                }
+            }
+            perReason.merge(reason, 1L, Long::sum);
+            examples.putIfAbsent(reason, example);
+            total++;
+        }
     }
 }
