@@ -208,7 +208,8 @@ public final class Options {
             Parsers::string).secret().describe("Set only through CLICKSTREAM_REDIS_PASSWORD.");
 
     public static final ConfigOption<Duration> REDIS_TIMEOUT = duration("redis.timeout", "2s",
-            "Connect and read timeout of a Redis call; a failed call is retried with backoff while the job waits.");
+            "Connect and read timeout of a Redis call; a call that fails for a passing reason is retried with backoff "
+                    + "while the job waits (10 timeouts in a row fail the job).");
 
     public static final ConfigOption<String> REDIS_KEY_PREFIX = string("redis.key-prefix", "clickstream",
             "Prefix of every key the job writes: <prefix>:session:<user_id>.");

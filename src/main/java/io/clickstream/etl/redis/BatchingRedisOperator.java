@@ -18,8 +18,10 @@ import java.util.concurrent.TimeUnit;
  * The common frame of the operators that keep state in Redis (sessions, funnels, joins): events are processed in
  * batches ({@code batchSize} events or every {@code batchDelayMs}) so that a batch costs one read and one write
  * round trip, whatever its size. A batch is also completed before each checkpoint barrier and at the end of
- * input, so a checkpoint never covers an event that has not been emitted. Redis failures are retried with backoff
- * while the task waits (back-pressure): no event leaves without its state applied.
+ * input, so a checkpoint never covers an event that has not been emitted. Redis failures that pass (no connection,
+ * a server loading or failing over) are retried with backoff while the task waits (back-pressure): no event leaves
+ * without its state applied. A refusal that no retry mends (a wrong password, maxmemory reached, a key of another
+ * type) and calls that keep timing out fail the job, with what to fix ({@link RedisErrors}).
  */
 public abstract class BatchingRedisOperator<IN, OUT> extends AbstractStreamOperator<OUT> implements BoundedOneInput {
     private static final long serialVersionUID = 1L;
@@ -159,6 +161,7 @@ public abstract class BatchingRedisOperator<IN, OUT> extends AbstractStreamOpera
 
     private <T> T withRetries(RedisCall<T> call) throws InterruptedException {
         long backoff = 100;
+        int timeouts = 0;
         for (int attempt = 1; ; attempt++) {
             long start = System.nanoTime();
             try {
@@ -170,6 +173,12 @@ public abstract class BatchingRedisOperator<IN, OUT> extends AbstractStreamOpera
                 throw e;
             } catch (Exception e) {
                 redisFailures.inc();
+                RedisErrors.Kind kind = RedisErrors.kind(e);
+                timeouts = kind == RedisErrors.Kind.TIMEOUT ? timeouts + 1 : 0;
+                if (kind == RedisErrors.Kind.PERMANENT || timeouts >= RedisErrors.MAX_TIMEOUTS_IN_A_ROW) {
+                    throw new IllegalStateException(metricGroup + ": Redis call failed (attempt " + attempt + "): " + e
+                            + ". " + RedisErrors.advice(e), e);
+                }
                 if (attempt == 1 || attempt % 10 == 0) {
                     LOG.warn("{}: Redis call failed (attempt {}), retrying in {} ms; events wait: {}",
                             metricGroup, attempt, backoff, e.toString());

@@ -1,10 +1,13 @@
 package io.clickstream.etl.session;
 
 import io.clickstream.etl.event.Event;
+import io.clickstream.etl.redis.RedisErrors;
 import io.clickstream.etl.testing.FakeBlobStore;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -44,10 +47,15 @@ class SessionOperatorTest {
 
     private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, SessionRules rules, long cacheSize)
             throws Exception {
+        return harness(batchSize, rules, cacheSize, 1000);
+    }
+
+    private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, SessionRules rules, long cacheSize,
+                                                                    long maxBackoffMs) throws Exception {
         store();
         String name = storeName;
         SessionOperator op = new SessionOperator(rules, () -> STORES.get(name), batchSize, 100,
-                86_400_000L, cacheSize, 1000, 10_000);
+                86_400_000L, cacheSize, maxBackoffMs, 10_000);
         OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(op);
         harnesses.add(h);
         h.open();
@@ -120,6 +128,32 @@ class SessionOperatorTest {
         h.setProcessingTime(100);
 
         assertThat(h.extractOutputValues()).hasSize(1);
+    }
+
+    @Test
+    void aRedisRefusalThatNoRetryMendsFailsTheJobWithWhatToFix() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(1);
+        store().failure = () -> new JedisDataException("OOM command not allowed when used memory > 'maxmemory'.");
+        store().failNext.set(1_000);
+
+        assertThatThrownBy(() -> h.processElement(ev("a", "u1", 0, "web"), 0))
+                .hasMessageContaining("OOM command not allowed").hasMessageContaining("raise maxmemory");
+        assertThat(store().failures.get()).as("failed at once, not retried").isEqualTo(1);
+        assertThat(h.extractOutputValues()).isEmpty();
+    }
+
+    @Test
+    void redisCallsThatKeepTimingOutFailTheJobButFewerAreRetried() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(1, SessionRules.defaults(), 1000, 100);
+        store().failure = () -> new JedisConnectionException(new java.net.SocketTimeoutException("Read timed out"));
+        store().failNext.set(RedisErrors.MAX_TIMEOUTS_IN_A_ROW - 1);
+        h.processElement(ev("a", "u1", 0, "web"), 0);
+        assertThat(h.extractOutputValues()).hasSize(1);
+
+        store().failNext.set(1_000);
+        assertThatThrownBy(() -> h.processElement(ev("b", "u1", 1, "web"), 0))
+                .hasMessageContaining("redis.timeout");
+        assertThat(store().failures.get()).isEqualTo(2 * RedisErrors.MAX_TIMEOUTS_IN_A_ROW - 1);
     }
 
     @Test
