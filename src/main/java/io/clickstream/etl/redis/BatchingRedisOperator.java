@@ -174,7 +174,9 @@ public abstract class BatchingRedisOperator<IN, OUT> extends AbstractStreamOpera
             } catch (Exception e) {
                 redisFailures.inc();
                 RedisErrors.Kind kind = RedisErrors.kind(e);
-                timeouts = kind == RedisErrors.Kind.TIMEOUT ? timeouts + 1 : 0;
+                if (kind == RedisErrors.Kind.TIMEOUT) {
+                    timeouts++;
+                }
                 if (kind == RedisErrors.Kind.PERMANENT || timeouts >= RedisErrors.MAX_TIMEOUTS_IN_A_ROW) {
                     throw new IllegalStateException(metricGroup + ": Redis call failed (attempt " + attempt + "): " + e
                             + ". " + RedisErrors.advice(e), e);

@@ -13,7 +13,10 @@ import java.util.Set;
  * operator, and retrying them would only hold the job back without a word of what to fix.
  */
 public final class RedisErrors {
-    /** Calls in a row that time out before the job fails: a script too slow for redis.timeout never gets faster. */
+    /**
+     * Timeouts since the last answer before the job fails: a script too slow for redis.timeout never gets faster.
+     * Other passing failures in between (a BUSY while the timed-out script still runs) do not start the count anew.
+     */
     public static final int MAX_TIMEOUTS_IN_A_ROW = 10;
 
     public enum Kind {
@@ -81,10 +84,15 @@ public final class RedisErrors {
         return space < 0 ? message : message.substring(0, space);
     }
 
+    /**
+     * A call sent and not answered in time. A connect that timed out is not one: that is a server or network away,
+     * which passes, and the call never ran.
+     */
     private static boolean timedOut(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof SocketTimeoutException) {
-                return true;
+                String message = c.getMessage() == null ? "" : c.getMessage();
+                return !message.toLowerCase(java.util.Locale.ROOT).contains("connect");
             }
         }
         return false;

@@ -19,6 +19,8 @@ class RedisErrorsTest {
     void anUnreachableStartingOrFailingOverServerIsWaitedFor() {
         assertThat(RedisErrors.kind(new JedisConnectionException(new ConnectException("Connection refused"))))
                 .isEqualTo(TRANSIENT);
+        assertThat(RedisErrors.kind(new JedisConnectionException("Failed to connect to any host resolved for DNS name.",
+                new SocketTimeoutException("Connect timed out")))).as("the call never ran").isEqualTo(TRANSIENT);
         assertThat(RedisErrors.kind(new JedisDataException("LOADING Redis is loading the dataset in memory")))
                 .isEqualTo(TRANSIENT);
         assertThat(RedisErrors.kind(new JedisDataException("BUSY Redis is busy running a script. You can only call "
