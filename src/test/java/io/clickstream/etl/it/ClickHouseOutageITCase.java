@@ -54,7 +54,7 @@ class ClickHouseOutageITCase {
                 Map.entry("clickhouse.sink.retry-backoff", "500ms"),
                 Map.entry("clickhouse.sink.retry-max-backoff", "4s"),
                 Map.entry("clickhouse.sink.request-timeout", "10s"))).with("redis.key-prefix", TestStack.unique("it"));
-        StreamExecutionEnvironment env = TestStack.job(config, 1000);
+        StreamExecutionEnvironment env = TestStack.jobWithoutRestarts(config, 1000);
         JobClient job = env.executeAsync("ClickHouseOutageITCase");
         String node = TestStack.clickHouseUrls().get(0);
         String countAll = "SELECT count() FROM " + database + ".events";

@@ -43,7 +43,7 @@ class MalformedStreamITCase {
         TestStack.requireRunning();
         TestStack.Streaming setup = TestStack.streaming("malformed", Map.of());
         String dead = setup.config().get(io.clickstream.etl.config.Options.DEAD_LETTER_TOPIC);
-        JobClient job = TestStack.job(setup.config(), 1000).executeAsync("MalformedStreamITCase");
+        JobClient job = TestStack.jobWithoutRestarts(setup.config(), 1000).executeAsync("MalformedStreamITCase");
         String node = TestStack.clickHouseUrls().get(0);
         String count = "SELECT count() FROM " + setup.database() + ".events";
         long t0 = System.currentTimeMillis() - 600_000;

@@ -35,7 +35,7 @@ class RedisOutageITCase {
         String database = setup.database();
         String topic = setup.topic();
         JobConfig config = setup.config();
-        StreamExecutionEnvironment env = TestStack.job(config, 1000);
+        StreamExecutionEnvironment env = TestStack.jobWithoutRestarts(config, 1000);
         JobClient job = env.executeAsync();
         String node = TestStack.clickHouseUrls().get(0);
         String count = "SELECT count() FROM " + database + ".events";

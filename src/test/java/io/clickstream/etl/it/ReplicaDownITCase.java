@@ -31,7 +31,7 @@ class ReplicaDownITCase {
         TestStack.Streaming setup = TestStack.streaming("replica", Map.of());
         String database = setup.database();
         String topic = setup.topic();
-        JobClient job = TestStack.job(setup.config(), 1000).executeAsync();
+        JobClient job = TestStack.jobWithoutRestarts(setup.config(), 1000).executeAsync();
         List<String> nodes = TestStack.clickHouseUrls();
         String s1r1 = nodes.get(0);
         String s1r2 = nodes.get(1);

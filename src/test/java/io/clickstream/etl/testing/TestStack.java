@@ -82,6 +82,16 @@ public final class TestStack {
         return job(config, checkpointMs, new org.apache.flink.configuration.Configuration());
     }
 
+    /**
+     * As {@link #job(JobConfig, long)}, for a test that claims the job rode a fault out: without restarts, so a
+     * failure that a restore from the last checkpoint would hide fails the job, and the test sees it.
+     */
+    public static StreamExecutionEnvironment jobWithoutRestarts(JobConfig config, long checkpointMs) throws Exception {
+        org.apache.flink.configuration.Configuration flink = new org.apache.flink.configuration.Configuration();
+        flink.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY, "none");
+        return job(config, checkpointMs, flink);
+    }
+
     /** As {@link #job(JobConfig, long)}, with Flink settings (for example a savepoint to start from). */
     public static StreamExecutionEnvironment job(JobConfig config, long checkpointMs,
                                                  org.apache.flink.configuration.Configuration flink) throws Exception {
