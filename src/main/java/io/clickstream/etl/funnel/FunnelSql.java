@@ -3,7 +3,6 @@ package io.clickstream.etl.funnel;
 import static io.clickstream.etl.clickhouse.ClickHouseSql.literal;
 
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.StringJoiner;
 
@@ -15,8 +14,12 @@ import java.util.StringJoiner;
  * written out over each session's time-ordered array of steps. Runs on 18.16 and current ClickHouse.
  */
 public final class FunnelSql {
-    /** windowFunnel wants UInt32 times; milliseconds from the range's first day fit 49 days. */
-    public static final int MAX_RANGE_DAYS = 49;
+    /**
+     * ClickHouse 18.16's windowFunnel keeps times in 32-bit signed integers and adds the window to them in 32 bits
+     * unsigned: times are milliseconds from their session's first event, so any range works for sessions shorter
+     * than 24.8 days (2^31 ms), and the window is cut to that length, which within such a session changes nothing.
+     */
+    static final long MAX_WINDOW_MS = Integer.MAX_VALUE;
 
     private FunnelSql() {}
 
@@ -47,10 +50,6 @@ public final class FunnelSql {
         if (to.isBefore(from)) {
             throw new IllegalArgumentException("--to " + to + " is before --from " + from);
         }
-        if (to.toEpochDay() - from.toEpochDay() + 1 > MAX_RANGE_DAYS) {
-            throw new IllegalArgumentException("at most " + MAX_RANGE_DAYS + " days per query (windowFunnel's UInt32 "
-                    + "millisecond times); split the range");
-        }
     }
 
     /**
@@ -59,14 +58,17 @@ public final class FunnelSql {
      */
     public static String retroactive(FunnelDefinition d, String table, LocalDate from, LocalDate to) {
         checkRange(from, to);
-        long base = from.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
-        String events = "SELECT session_id, event_id, any(t) AS t, any(session_index) AS idx, any(step) AS step FROM ("
-                + "SELECT session_id, event_id, session_index, toUInt32(toUInt64(ts) * 1000 + ts_ms - " + base + ") AS t, "
+        String stored = "SELECT session_id, event_id, any(ms) AS ms, any(session_index) AS idx, any(step) AS step FROM ("
+                + "SELECT session_id, event_id, session_index, toUInt64(ts) * 1000 + ts_ms AS ms, "
                 + stepExpression(d) + " AS step FROM " + table
                 + " WHERE dt >= toDate('" + from + "') AND dt <= toDate('" + to + "')"
                 + ") GROUP BY session_id, event_id";
+        // Each event's time from its session's first event (see MAX_WINDOW_MS).
+        String events = "SELECT session_id, toUInt32(e.1 - first) AS t, e.2 AS idx, e.3 AS step FROM ("
+                + "SELECT session_id, groupArray((ms, idx, step)) AS es, min(ms) AS first FROM (" + stored
+                + ") GROUP BY session_id) ARRAY JOIN es AS e";
         String perSession;
-        long window = d.windowMs();
+        long window = Math.min(d.windowMs(), MAX_WINDOW_MS);
         if (d.mode() == FunnelDefinition.Mode.SEQUENTIAL) {
             StringJoiner conds = new StringJoiner(", ");
             for (int i = 1; i <= d.steps().size(); i++) {
