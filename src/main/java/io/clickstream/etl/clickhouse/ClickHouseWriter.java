@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -192,19 +193,70 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
         try {
             insertWithRetries(batch);
         } catch (RowsRefused refused) {
-            isolate(batch, refused);
+            isolate(withoutDrift(batch, refused), refused);
         }
+    }
+
+    /**
+     * A refused batch whose first, middle and last rows are each refused alone is taken for a table that no longer
+     * fits the rows (a column changed under the running job), not for bad values: the job fails with the server's
+     * message, nothing goes to the dead letters. Otherwise the rest of the batch, without the probes: an inserted
+     * probe is stored, a refused one is rejected.
+     */
+    @SuppressWarnings("unchecked")
+    private Batch withoutDrift(Batch batch, RowsRefused refused) throws Exception {
+        List<T> rows = (List<T>) batch.sources();
+        if (rows.size() < 2) {
+            return batch;
+        }
+        Set<Integer> probes = new java.util.TreeSet<>(List.of(0, rows.size() / 2, rows.size() - 1));
+        List<T> refusedAlone = new ArrayList<>();
+        RowsRefused last = refused;
+        boolean anyStored = false;
+        for (int i : probes) {
+            try {
+                insertWithRetries(encode(List.of(rows.get(i)), -1, batch.bytes() / rows.size()));
+                anyStored = true;
+            } catch (RowsRefused r) {
+                refusedAlone.add(rows.get(i));
+                last = r;
+            }
+        }
+        if (!anyStored) {
+            throw new IOException("ClickHouse refused every row of " + inserter.table() + " that was tried alone ("
+                    + probes.size() + " of a batch of " + rows.size() + "): the table no longer fits the rows this job writes (a "
+                    + "column changed under the running job?). Make the table match the job's schema (sql/), then "
+                    + "restart; nothing went to the dead letters. The server said: " + last.getCause().getMessage(),
+                    last.getCause());
+        }
+        for (T row : refusedAlone) {
+            rejectOne(row, last);
+        }
+        List<T> rest = new ArrayList<>(rows.size() - probes.size());
+        for (int i = 0; i < rows.size(); i++) {
+            if (!probes.contains(i)) {
+                rest.add(rows.get(i));
+            }
+        }
+        return rest.isEmpty() ? null : encode(rest, -1, batch.bytes());
+    }
+
+    private void rejectOne(T row, RowsRefused refused) throws Exception {
+        rejected.reject(List.of(row), inserter.table(), refused.getCause().getMessage());
+        metrics.rejectedRows.inc();
+        LOG.warn("ClickHouse refused a row of {}; it went to the dead-letter path: {}", inserter.table(),
+                refused.getCause().getMessage());
     }
 
     /** Splits a refused batch in halves until the refused rows are alone, then hands them to the rejected path. */
     @SuppressWarnings("unchecked")
     private void isolate(Batch batch, RowsRefused refused) throws Exception {
+        if (batch == null) {
+            return;
+        }
         List<T> rows = (List<T>) batch.sources();
         if (rows.size() == 1) {
-            rejected.reject(rows, inserter.table(), refused.getCause().getMessage());
-            metrics.rejectedRows.inc();
-            LOG.warn("ClickHouse refused a row of {}; it went to the dead-letter path: {}", inserter.table(),
-                    refused.getCause().getMessage());
+            rejectOne(rows.get(0), refused);
             return;
         }
         int half = rows.size() / 2;

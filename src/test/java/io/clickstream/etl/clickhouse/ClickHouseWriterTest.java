@@ -16,6 +16,8 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -279,6 +281,35 @@ class ClickHouseWriterTest {
         writer.write(event(11), null); // the writer goes on
         writer.flush(false);
         assertThat(inserter.succeeded.stream().mapToInt(Batch::rows).sum()).isEqualTo(9);
+    }
+
+    @Test
+    void aTableThatNoLongerFitsTheRowsFailsTheJobInsteadOfDeadLetteringTheStream() throws Exception {
+        inserter.poison = IntStream.range(0, 10).mapToObj(i -> "e" + i).collect(Collectors.joining(","));
+        writerWithRejectedPath(10);
+        for (int i = 0; i < 10; i++) {
+            writer.write(event(i), null);
+        }
+
+        assertThatThrownBy(() -> writer.flush(false)).isInstanceOf(IOException.class)
+                .hasMessageContaining("no longer fits").hasMessageContaining("Code: 53");
+        assertThat(rejectedRows).isEmpty();
+        assertThat(inserter.attempts).as("the batch, then three rows alone").isEqualTo(4);
+    }
+
+    @Test
+    void aRefusedRowAmongTheProbesGoesToTheDeadLettersAndTheRestIsStored() throws Exception {
+        inserter.poison = "e0,e9";
+        writerWithRejectedPath(10);
+        for (int i = 0; i < 10; i++) {
+            writer.write(event(i), null);
+        }
+        writer.flush(false);
+
+        assertThat(rejectedRows).containsExactlyInAnyOrder("e0 Code: 53 TYPE_MISMATCH (row-level)",
+                "e9 Code: 53 TYPE_MISMATCH (row-level)");
+        assertThat(inserter.succeeded.stream().flatMap(b -> b.sources().stream())
+                .map(r -> ((Event) r).eventId)).containsExactlyInAnyOrder("e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8");
     }
 
     @Test
