@@ -50,11 +50,19 @@ public class ParseEventsFunction extends ProcessFunction<ParsedRecord, Event> {
     private Counter sourceCounter(String source) {
         Counter counter = eventsBySource.get(source);
         if (counter == null) {
-            String name = eventsBySource.size() < MAX_SOURCE_COUNTERS ? source : OTHER_SOURCES;
-            counter = eventsBySource.computeIfAbsent(name, sourceGroup::counter);
+            if (eventsBySource.size() >= MAX_SOURCE_COUNTERS) {
+                // Not remembered: a producer sending a new source per event would grow the map without end.
+                return eventsBySource.computeIfAbsent(OTHER_SOURCES, sourceGroup::counter);
+            }
+            counter = sourceGroup.counter(source);
             eventsBySource.put(source, counter);
         }
         return counter;
+    }
+
+    /** Sources with a counter of their own (or the "other" one): at most {@link #MAX_SOURCE_COUNTERS} + 1. */
+    int countedSources() {
+        return eventsBySource.size();
     }
 
     @Override

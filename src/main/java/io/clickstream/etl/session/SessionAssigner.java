@@ -21,6 +21,11 @@ import java.util.Set;
  * user and the event's time and whose number follows the user's last.
  */
 public final class SessionAssigner {
+    /**
+     * 'source' is producer input: a session's set of sources is capped, so that a producer sending a new source per
+     * event cannot grow one user's stored history without end. The first sources by event time are kept.
+     */
+    static final int MAX_SOURCES_PER_SESSION = 16;
     private final SessionRules rules;
     private final long gapMs;
     private final long maxLengthMs;
@@ -104,7 +109,7 @@ public final class SessionAssigner {
         if ("page_view".equals(e.eventType)) {
             s.pageViews++;
         }
-        if (e.source != null && !e.source.isEmpty()) {
+        if (e.source != null && !e.source.isEmpty() && s.sources.size() < MAX_SOURCES_PER_SESSION) {
             s.sources.add(e.source);
         }
     }

@@ -64,4 +64,20 @@ class ParseEventsFunctionTest {
             assertThat(dead.get(0).topic).isEqualTo("clickstream-app");
         }
     }
+
+    @Test
+    void aNewSourcePerEventDoesNotGrowTheCountersWithoutEnd() throws Exception {
+        ParseEventsFunction function = new ParseEventsFunction();
+        try (OneInputStreamOperatorTestHarness<ParsedRecord, Event> harness = new OneInputStreamOperatorTestHarness<>(
+                new ProcessOperator<>(function))) {
+            harness.open();
+            for (int i = 0; i < 5_000; i++) {
+                harness.processElement(raw(i, "{\"event_id\":\"e" + i + "\",\"user_id\":\"u\",\"event_type\":\"click\","
+                        + "\"ts\":1763799990000,\"source\":\"s" + i + "\"}"), 0);
+            }
+
+            assertThat(harness.extractOutputValues()).hasSize(5_000);
+            assertThat(function.countedSources()).isEqualTo(ParseEventsFunction.MAX_SOURCE_COUNTERS + 1);
+        }
+    }
 }

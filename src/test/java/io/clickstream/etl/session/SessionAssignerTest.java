@@ -61,6 +61,23 @@ class SessionAssignerTest {
     }
 
     @Test
+    void aSessionKeepsItsFirstSourcesByTimeUpToTheCapAndTakesEveryEvent() {
+        UserHistory h = new UserHistory();
+        List<Event> events = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            events.add(ev(String.format("e%03d", i), String.format("10:%02d", i % 20), "s" + (i % 20) + "-" + i));
+        }
+        run(assigner, h, events);
+
+        UserHistory.Session s = UserHistory.fromBytes(h.toBytes()).sessions.get(0);
+        assertThat(s.count).isEqualTo(100);
+        List<String> firstByTime = events.stream()
+                .sorted(java.util.Comparator.comparingLong((Event e) -> e.eventTime).thenComparing(e -> e.eventId))
+                .map(e -> e.source).limit(SessionAssigner.MAX_SOURCES_PER_SESSION).toList();
+        assertThat(s.sources).containsExactlyInAnyOrderElementsOf(firstByTime);
+    }
+
+    @Test
     void aGapOfThirtyMinutesStartsTheNextSession() {
         Map<String, SessionAssignment> r = run(new UserHistory(), ev("a", "10:00"), ev("b", "10:30"));
 
