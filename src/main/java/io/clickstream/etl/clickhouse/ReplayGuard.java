@@ -16,13 +16,17 @@ import java.util.function.Function;
  * have been sent by an earlier run, so ClickHouse is asked for such rows ({@link StoredRows}) and those it holds are
  * left out. Rows above the marks go in unchecked: in steady state no query is made.
  *
- * <p>{@link #admit} may be called from several sender threads; the marks at start are read once, under a lock.
+ * <p>{@link #admit} may be called from several sender threads (clickhouse.sink.max-in-flight above 1). The marks
+ * (one Redis connection) and the look-up (one SQL client) are used by one thread at a time: a lock around each
+ * call, which costs one script call per batch in steady state.
  */
 public final class ReplayGuard<T> implements AutoCloseable {
     private final InsertMarks marks;
     private final StoredRows<T> stored;
     private final Function<T, SourcePosition> position;
     private volatile Map<String, Long> marksAtStart;
+    /** Guards {@link #marks} and {@link #stored}, which are not thread-safe. */
+    private final Object io = new Object();
 
     public ReplayGuard(InsertMarks marks, StoredRows<T> stored, Function<T, SourcePosition> position) {
         this.marks = marks;
@@ -55,7 +59,14 @@ public final class ReplayGuard<T> implements AutoCloseable {
                 suspects.add(rows.get(i));
             }
         }
-        Set<SourcePosition> found = suspects.isEmpty() ? Set.of() : stored.find(suspects);
+        Set<SourcePosition> found;
+        if (suspects.isEmpty()) {
+            found = Set.of();
+        } else {
+            synchronized (io) {
+                found = stored.find(suspects);
+            }
+        }
         List<T> admitted = found.isEmpty() ? rows : new ArrayList<>(rows.size());
         Map<String, Long> highest = new HashMap<>();
         for (int i = 0; i < positions.length; i++) {
@@ -70,7 +81,9 @@ public final class ReplayGuard<T> implements AutoCloseable {
             }
         }
         if (!highest.isEmpty()) {
-            marks.raise(highest);
+            synchronized (io) {
+                marks.raise(highest);
+            }
         }
         return new Admitted<>(admitted, suspects.size(), rows.size() - admitted.size());
     }
@@ -78,7 +91,7 @@ public final class ReplayGuard<T> implements AutoCloseable {
     private Map<String, Long> marksAtStart() throws Exception {
         Map<String, Long> m = marksAtStart;
         if (m == null) {
-            synchronized (this) {
+            synchronized (io) {
                 if (marksAtStart == null) {
                     marksAtStart = Map.copyOf(marks.read());
                 }

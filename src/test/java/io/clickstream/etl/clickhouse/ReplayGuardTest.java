@@ -146,4 +146,68 @@ class ReplayGuardTest {
         assertThatThrownBy(() -> guard.admit(offsets("a", 0, 0, 9))).hasMessageContaining("Connection refused");
         assertThat(marks.marks).isEqualTo(Map.of("a:0", 5L));
     }
+
+    /** Marks and a table that, like one Redis connection and one SQL client, must not be entered by two threads. */
+    static final class SingleThreaded implements InsertMarks, StoredRows<SourcePosition> {
+        final java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger overlaps = new java.util.concurrent.atomic.AtomicInteger();
+
+        private void enter() {
+            if (inside.incrementAndGet() > 1) {
+                overlaps.incrementAndGet();
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            inside.decrementAndGet();
+        }
+
+        @Override
+        public Map<String, Long> read() {
+            enter();
+            return Map.of("t:0", 1_000_000L); // every row below it is looked up
+        }
+
+        @Override
+        public void raise(Map<String, Long> highest) {
+            enter();
+        }
+
+        @Override
+        public Set<SourcePosition> find(List<SourcePosition> rows) {
+            enter();
+            return Set.of();
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    @Test
+    void senderThreadsNeverShareTheRedisConnectionOrTheLookUpAtOnce() throws Exception {
+        SingleThreaded io = new SingleThreaded();
+        ReplayGuard<SourcePosition> shared = new ReplayGuard<>(io, io, p -> p);
+        java.util.concurrent.ExecutorService senders = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                done.add(senders.submit(() -> {
+                    for (int b = 0; b < 25; b++) {
+                        shared.admit(offsets("t", 0, thread * 1000L + b * 10, thread * 1000L + b * 10 + 9));
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            senders.shutdownNow();
+        }
+
+        assertThat(io.overlaps.get()).isZero();
+    }
 }
