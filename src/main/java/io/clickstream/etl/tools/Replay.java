@@ -45,7 +45,7 @@ public final class Replay {
             + "  --topics a,b         topics to move (default: kafka.topics); others keep their offsets\n"
             + "  --group G            consumer group (default: kafka.group-id)\n"
             + "  --dry-run            print what would change, change nothing\n"
-            + "  --flink-rest URL     refuse if a job named --job-name is running there (recommended)\n"
+            + "  --flink-rest URL     required (but for --dry-run): refuse if a job named --job-name runs there\n"
             + "  --job-name NAME      default clickstream-etl\n"
             + "  --watch-seconds N    refuse if the group's offsets move within N seconds (default 15; 0 = skip)";
     private static final JsonMapper JSON = new JsonMapper();
@@ -74,6 +74,13 @@ public final class Replay {
             throw new IllegalArgumentException("give exactly one of --to-timestamp, --to-earliest, --to-offsets\n" + USAGE);
         }
         boolean dryRun = cli.flag("dry-run");
+        if (!dryRun && cli.get("flink-rest", null) == null) {
+            // Kafka cannot tell: the job's source does not join the group and commits only on checkpoints, so an
+            // idle job, or one with checkpoints far apart, looks stopped there and would overwrite the rewind.
+            throw new IllegalArgumentException("--flink-rest URL is required: only the Flink REST API (the JobManager, "
+                    + "or YARN's proxy to it) can show that the job is stopped; its Kafka source does not join the "
+                    + "group and commits offsets only on checkpoints\n" + USAGE);
+        }
 
         try (Admin admin = admin(config)) {
             List<TopicPartition> partitions = partitions(admin, topics);

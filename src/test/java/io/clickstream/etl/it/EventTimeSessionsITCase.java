@@ -160,7 +160,7 @@ class EventTimeSessionsITCase {
                 "kafka.topics=" + c.config.get(io.clickstream.etl.config.Options.KAFKA_TOPICS).stream()
                         .reduce((a, b) -> a + "," + b).orElseThrow(),
                 "--set", "kafka.group-id=" + c.config.get(io.clickstream.etl.config.Options.KAFKA_GROUP_ID)};
-        Replay.run(concat(common, "--to-earliest", "--watch-seconds", "0"));
+        Replay.run(concat(common, "--to-earliest", "--watch-seconds", "0", "--flink-rest", restUrl()));
         String replayed = TestStack.migratedDatabase();
         JobConfig replay = c.config.with("kafka.start-from", "group-offsets").with("redis.key-prefix", TestStack.unique("empty"))
                 .with("clickhouse.database", replayed);
@@ -242,8 +242,7 @@ class EventTimeSessionsITCase {
         try {
             TestStack.produce(records(c, stream), stream.stream().mapToLong(sendAt::get).toArray());
             awaitAllStored(c, c.database);
-            String rest = "http://" + FLINK.getClientConfiguration().get(RestOptions.ADDRESS) + ":"
-                    + FLINK.getClientConfiguration().get(RestOptions.PORT);
+            String rest = restUrl();
             assertThat(TestStack.metricSum(rest, job.getJobID().toString(), ".eventTime.lateEvents"))
                     .as("disorder inside the bound: nothing late").isZero();
             assertThat(TestStack.metricSum(rest, job.getJobID().toString(), ".eventTime.heldEvents"))
@@ -367,5 +366,10 @@ class EventTimeSessionsITCase {
                     .max(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(4))))
                     .orElse(null);
         }
+    }
+
+    private static String restUrl() {
+        return "http://" + FLINK.getClientConfiguration().get(RestOptions.ADDRESS) + ":"
+                + FLINK.getClientConfiguration().get(RestOptions.PORT);
     }
 }

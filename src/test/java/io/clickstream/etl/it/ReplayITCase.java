@@ -66,6 +66,8 @@ class ReplayITCase {
         TestStack.await("100 rows", Duration.ofSeconds(90), TestStack.unchecked(() -> count(first) == 100));
         TestStack.await("100 offsets committed", Duration.ofSeconds(30), TestStack.unchecked(() -> committed(group) == 100));
 
+        assertThatThrownBy(() -> Replay.run(args(common, "--to-timestamp", halfway, "--watch-seconds", "0")))
+                .as("Kafka alone cannot show that the job is stopped").hasMessageContaining("--flink-rest URL is required");
         assertThatThrownBy(() -> Replay.run(args(common, "--to-timestamp", halfway, "--flink-rest", rest, "--watch-seconds", "0")))
                 .hasMessageContaining("is RUNNING").hasMessageContaining("stop it first");
         job.cancel().get(60, TimeUnit.SECONDS);
