@@ -81,7 +81,9 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
 
     /**
      * Day, event type and user hash narrow the read to the parts and granules of the sorting key
-     * (event_type, uh, ...); the positions pick the rows.
+     * (event_type, uh, ...); the positions pick the rows, with the event id: a topic deleted and created again
+     * starts its offsets anew, and a stored row of the old topic at the same position is another event, which
+     * must not make the new one look stored.
      */
     static String query(String from, List<Event> rows) {
         Set<String> days = new TreeSet<>();
@@ -92,13 +94,14 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
             days.add(java.time.LocalDate.ofEpochDay(Math.floorDiv(e.eventTime, MILLIS_PER_DAY)).toString());
             types.add(literal(e.eventType));
             users.add("cityHash64(" + literal(e.userId) + ")");
-            positions.add("(" + literal(e.kafkaTopic) + ", " + e.kafkaPartition + ", " + e.kafkaOffset + ")");
+            positions.add("(" + literal(e.kafkaTopic) + ", " + e.kafkaPartition + ", " + e.kafkaOffset + ", "
+                    + literal(e.eventId) + ")");
         }
         return "SELECT kafka_topic, kafka_partition, kafka_offset FROM " + from
                 + " WHERE dt IN ('" + String.join("', '", days) + "')"
                 + " AND event_type IN (" + String.join(", ", types) + ")"
                 + " AND uh IN (" + String.join(", ", users) + ")"
-                + " AND (kafka_topic, kafka_partition, kafka_offset) IN (" + String.join(", ", positions) + ")"
+                + " AND (kafka_topic, kafka_partition, kafka_offset, event_id) IN (" + String.join(", ", positions) + ")"
                 + " SETTINGS skip_unavailable_shards = 1 FORMAT TSVRaw"; // topic names hold nothing to escape
     }
 

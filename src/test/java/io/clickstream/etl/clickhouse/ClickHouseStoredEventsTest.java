@@ -17,6 +17,7 @@ class ClickHouseStoredEventsTest {
         e.kafkaTopic = topic;
         e.kafkaPartition = partition;
         e.kafkaOffset = offset;
+        e.eventId = "e" + offset;
         return e;
     }
 
@@ -31,7 +32,8 @@ class ClickHouseStoredEventsTest {
                 .contains("dt IN ('2023-11-14', '2023-11-15')")
                 .contains("event_type IN ('click', 'page_view')")
                 .contains("uh IN (cityHash64('u1'), cityHash64('u2'))")
-                .contains("(kafka_topic, kafka_partition, kafka_offset) IN (('web', 0, 7), ('web', 3, 9))")
+                .contains("(kafka_topic, kafka_partition, kafka_offset, event_id) IN (('web', 0, 7, 'e7'), "
+                        + "('web', 3, 9, 'e9'))")
                 .endsWith("SETTINGS skip_unavailable_shards = 1 FORMAT TSVRaw");
     }
 
