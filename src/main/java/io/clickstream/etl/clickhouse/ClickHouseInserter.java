@@ -125,6 +125,13 @@ public final class ClickHouseInserter implements Inserter {
     }
 
     @Override
+    public boolean mayHaveStored(Throwable error) {
+        // A Distributed insert can fail on one shard after another stored its part, so a server's error answer
+        // does not prove that nothing was stored either; only a connection never made does.
+        return !ClickHouseSql.neverConnected(error);
+    }
+
+    @Override
     public boolean mayBeRowLevel(Throwable error) {
         return ROW_LEVEL.contains(serverCode(error));
     }

@@ -334,6 +334,41 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
                     throw new RowsRefused(e);
                 }
                 backOffOrFail("ClickHouse insert of " + batch.rows() + " rows", retry, inserter.isRetryable(e), e);
+                if (inserter.mayHaveStored(e)) {
+                    batch = withoutStored(batch);
+                    if (batch == null) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * After a failure the server may have committed (a timeout, a connection lost after sending): the batch without
+     * the rows ClickHouse holds now, so the retry does not store them twice once the replicated tables' block
+     * deduplication (the last 100 blocks) has forgotten them. Null: all of it is stored. Without positions (the
+     * sessions table, whose version column makes a second copy collapse) the batch stays as it is.
+     */
+    @SuppressWarnings("unchecked")
+    private Batch withoutStored(Batch batch) throws Exception {
+        if (guard == null || batch.sources() == null) {
+            return batch;
+        }
+        List<T> rows = (List<T>) batch.sources();
+        for (int retry = 0; ; retry++) {
+            try {
+                List<T> left = guard.notStored(rows);
+                if (left.size() == rows.size()) {
+                    return batch;
+                }
+                metrics.replaySkippedRows.inc(rows.size() - left.size());
+                LOG.info("{} of {} rows of a failed insert into {} were stored after all; the retry sends the other {}",
+                        rows.size() - left.size(), rows.size(), inserter.table(), left.size());
+                return left.isEmpty() ? null : encode(left, batch.oldestPublishedAt(), batch.bytes());
+            } catch (Exception e) {
+                backOffOrFail("Look-up of a failed insert's " + rows.size() + " rows in " + inserter.table(), retry,
+                        true, e);
             }
         }
     }

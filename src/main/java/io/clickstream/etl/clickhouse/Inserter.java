@@ -18,6 +18,14 @@ public interface Inserter extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether the server may have stored the batch although the call failed: the request went out and no answer
+     * said it failed (a timeout, a connection lost midway). Then the writer looks the rows up before sending again.
+     */
+    default boolean mayHaveStored(Throwable error) {
+        return false;
+    }
+
     /** The table inserted into, for messages. */
     default String table() {
         return "?";

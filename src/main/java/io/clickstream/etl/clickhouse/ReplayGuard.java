@@ -88,6 +88,34 @@ public final class ReplayGuard<T> implements AutoCloseable {
         return new Admitted<>(admitted, suspects.size(), rows.size() - admitted.size());
     }
 
+    /** The rows ClickHouse does not hold, marks or not (after an insert that may have been stored). */
+    public List<T> notStored(List<T> rows) throws Exception {
+        List<T> withPosition = new ArrayList<>(rows.size());
+        for (T row : rows) {
+            if (position.apply(row) != null) {
+                withPosition.add(row);
+            }
+        }
+        if (withPosition.isEmpty()) {
+            return rows;
+        }
+        Set<SourcePosition> found;
+        synchronized (io) {
+            found = stored.find(withPosition);
+        }
+        if (found.isEmpty()) {
+            return rows;
+        }
+        List<T> left = new ArrayList<>(rows.size());
+        for (T row : rows) {
+            SourcePosition p = position.apply(row);
+            if (p == null || !found.contains(p)) {
+                left.add(row);
+            }
+        }
+        return left;
+    }
+
     private Map<String, Long> marksAtStart() throws Exception {
         Map<String, Long> m = marksAtStart;
         if (m == null) {

@@ -324,6 +324,40 @@ class ClickHouseWriterTest {
     }
 
     @Test
+    void anInsertThatTimedOutAfterTheServerStoredItIsNotSentAgain() throws Exception {
+        inserter.storeThenTimeOut = 1;
+        StoredRows<Event> table = new StoredRows<>() {
+            @Override
+            public Set<SourcePosition> find(List<Event> rows) {
+                Set<SourcePosition> found = new HashSet<>();
+                inserter.succeeded.forEach(b -> b.sources().forEach(r -> found.add(EventRowEncoder.INSTANCE.position((Event) r))));
+                return found;
+            }
+
+            @Override
+            public void close() {}
+        };
+        metrics = new SinkMetrics(new UnregisteredMetricsGroup());
+        writer = new ClickHouseWriter<>(new SinkSettings(100, 1 << 20, Duration.ofMillis(60_000), 1,
+                new RetryPolicy(2, Duration.ofMillis(100), Duration.ofMillis(250))), EventRowEncoder.INSTANCE,
+                inserter, null, new ReplayGuard<>(new ReplayGuardTest.MapMarks(), table,
+                EventRowEncoder.INSTANCE::position), time, metrics, sleeps::add);
+        for (int i = 0; i < 10; i++) {
+            Event e = event(i);
+            e.kafkaOffset = i;
+            writer.write(e, null);
+        }
+        writer.flush(false);
+        writer.write(event(10), null); // and the writer goes on
+        writer.flush(false);
+
+        assertThat(inserter.succeeded.stream().flatMap(b -> b.sources().stream()).map(r -> ((Event) r).eventId))
+                .as("each row stored once").hasSize(11).doesNotHaveDuplicates();
+        assertThat(inserter.attempts).as("the timed-out insert, then only the next batch").isEqualTo(2);
+        assertThat(metrics.replaySkippedRows.getCount()).isEqualTo(10);
+    }
+
+    @Test
     void rowsAnEarlierRunStoredAreLeftOutOfTheBatch() throws Exception {
         ReplayGuardTest.MapMarks marks = new ReplayGuardTest.MapMarks();
         marks.marks.put("t:0", 5L);
@@ -372,6 +406,8 @@ class ClickHouseWriterTest {
         volatile boolean retryable = true;
         volatile boolean blockUntilReleased;
         volatile int attempts;
+        /** Inserts that the "server" stores and then the client times out on. */
+        volatile int storeThenTimeOut;
 
         @Override
         public void insert(Batch batch) throws Exception {
@@ -398,6 +434,15 @@ class ClickHouseWriterTest {
                 }
             }
             succeeded.add(batch);
+            if (storeThenTimeOut > 0) {
+                storeThenTimeOut--;
+                throw new java.net.SocketTimeoutException("Read timed out");
+            }
+        }
+
+        @Override
+        public boolean mayHaveStored(Throwable error) {
+            return error instanceof java.net.SocketTimeoutException;
         }
 
         @Override
