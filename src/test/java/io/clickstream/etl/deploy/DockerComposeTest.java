@@ -1,0 +1,66 @@
+package io.clickstream.etl.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * docker-compose.yml cannot be started on this machine (no Docker engine), so its file is checked instead: nothing
+ * is published beyond this host, no service runs without the password it needs, no password is in the repository,
+ * and every file it mounts exists.
+ */
+class DockerComposeTest {
+    private static final Path COMPOSE = Path.of("docker-compose.yml");
+
+    private static JsonNode services() throws Exception {
+        return new YAMLMapper().readTree(COMPOSE.toFile()).get("services");
+    }
+
+    @Test
+    void everyPublishedPortIsBoundToThisHostOnly() throws Exception {
+        List<String> published = new ArrayList<>();
+        services().fields().forEachRemaining(s -> s.getValue().path("ports").forEach(p -> published.add(
+                s.getKey() + " " + p.asText())));
+
+        assertThat(published).hasSize(7).allSatisfy(p -> assertThat(p).contains(" 127.0.0.1:"));
+    }
+
+    @Test
+    void clickHouseAndRedisRequireThePasswordsFromTheEnvFileWhichIsNotCommitted() throws Exception {
+        String text = Files.readString(COMPOSE);
+
+        assertThat(text).doesNotContain("CLICKHOUSE_SKIP_USER_SETUP");
+        assertThat(text).contains("CLICKHOUSE_PASSWORD: ${CLICKHOUSE_PASSWORD:?", "REDIS_PASSWORD: ${REDIS_PASSWORD:?",
+                "CLICKSTREAM_CLICKHOUSE_PASSWORD: ${CLICKHOUSE_PASSWORD:?", "CLICKSTREAM_REDIS_PASSWORD: ${REDIS_PASSWORD:?");
+        assertThat(services().path("redis").path("entrypoint").toString()).contains("requirepass")
+                .doesNotContain("--requirepass"); // never on a command line
+        assertThat(Files.readString(Path.of(".env.example"))).contains("CLICKHOUSE_PASSWORD=\n", "REDIS_PASSWORD=\n");
+        assertThat(Files.readAllLines(Path.of(".gitignore"))).contains(".env");
+        // The replicas log in to each other with the same password, from their environment.
+        assertThat(Files.readString(Path.of("scripts/conf/clickhouse/docker/cluster.xml")))
+                .contains("<password from_env=\"CLICKHOUSE_PASSWORD\"/>");
+    }
+
+    @Test
+    void everyFileItMountsExists() throws Exception {
+        Matcher m = Pattern.compile("- (\\./[^:\\s]+):").matcher(Files.readString(COMPOSE));
+        List<String> mounted = new ArrayList<>();
+        while (m.find()) {
+            mounted.add(m.group(1));
+        }
+
+        assertThat(mounted).isNotEmpty();
+        // target/ is the build's output, made by the first command of the file's instructions.
+        assertThat(mounted).filteredOn(f -> !f.equals("./target"))
+                .allSatisfy(f -> assertThat(Path.of(f)).exists());
+    }
+}
