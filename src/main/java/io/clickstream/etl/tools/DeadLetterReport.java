@@ -44,6 +44,8 @@ public final class DeadLetterReport {
         p.putAll(config.kafkaProperties());
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // The job writes dead letters in transactions: an aborted one (a restart) holds letters written again later.
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         Counts counts = new Counts();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
