@@ -263,14 +263,18 @@ class ClickHouseWriterTest {
         assertThat(inserter.succeeded).hasSize(2);
     }
 
-    /** Records what it is given; fails as told. */
-    @Test
-    void rowsTheServerRefusesGoToTheDeadLetterPathAndTheRestIsStored() throws Exception {
-        inserter.poison = "e3,e7";
+    /** Events e0..e9 buffered by a writer with a dead-letter path, not yet flushed. */
+    private void writeTenWithRejectedPath() throws Exception {
         writerWithRejectedPath(10);
         for (int i = 0; i < 10; i++) {
             writer.write(event(i), null);
         }
+    }
+
+    @Test
+    void rowsTheServerRefusesGoToTheDeadLetterPathAndTheRestIsStored() throws Exception {
+        inserter.poison = "e3,e7";
+        writeTenWithRejectedPath();
         writer.flush(false);
 
         assertThat(rejectedRows).containsExactlyInAnyOrder("e3 Code: 53 TYPE_MISMATCH (row-level)",
@@ -286,10 +290,7 @@ class ClickHouseWriterTest {
     @Test
     void aTableThatNoLongerFitsTheRowsFailsTheJobInsteadOfDeadLetteringTheStream() throws Exception {
         inserter.poison = IntStream.range(0, 10).mapToObj(i -> "e" + i).collect(Collectors.joining(","));
-        writerWithRejectedPath(10);
-        for (int i = 0; i < 10; i++) {
-            writer.write(event(i), null);
-        }
+        writeTenWithRejectedPath();
 
         assertThatThrownBy(() -> writer.flush(false)).isInstanceOf(IOException.class)
                 .hasMessageContaining("no longer fits").hasMessageContaining("Code: 53");
@@ -300,10 +301,7 @@ class ClickHouseWriterTest {
     @Test
     void aRefusedRowAmongTheProbesGoesToTheDeadLettersAndTheRestIsStored() throws Exception {
         inserter.poison = "e0,e9";
-        writerWithRejectedPath(10);
-        for (int i = 0; i < 10; i++) {
-            writer.write(event(i), null);
-        }
+        writeTenWithRejectedPath();
         writer.flush(false);
 
         assertThat(rejectedRows).containsExactlyInAnyOrder("e0 Code: 53 TYPE_MISMATCH (row-level)",
@@ -323,52 +321,17 @@ class ClickHouseWriterTest {
         assertThat(rejectedRows).isEmpty();
     }
 
-    @Test
-    void anInsertThatTimedOutAfterTheServerStoredItIsNotSentAgain() throws Exception {
-        inserter.storeThenTimeOut = 1;
-        StoredRows<Event> table = new StoredRows<>() {
-            @Override
-            public Set<SourcePosition> find(List<Event> rows) {
-                Set<SourcePosition> found = new HashSet<>();
-                inserter.succeeded.forEach(b -> b.sources().forEach(r -> found.add(EventRowEncoder.INSTANCE.position((Event) r))));
-                return found;
-            }
-
-            @Override
-            public void close() {}
-        };
-        metrics = new SinkMetrics(new UnregisteredMetricsGroup());
-        writer = new ClickHouseWriter<>(new SinkSettings(100, 1 << 20, Duration.ofMillis(60_000), 1,
-                new RetryPolicy(2, Duration.ofMillis(100), Duration.ofMillis(250))), EventRowEncoder.INSTANCE,
-                inserter, null, new ReplayGuard<>(new ReplayGuardTest.MapMarks(), table,
-                EventRowEncoder.INSTANCE::position), time, metrics, sleeps::add);
-        for (int i = 0; i < 10; i++) {
-            Event e = event(i);
-            e.kafkaOffset = i;
-            writer.write(e, null);
-        }
-        writer.flush(false);
-        writer.write(event(10), null); // and the writer goes on
-        writer.flush(false);
-
-        assertThat(inserter.succeeded.stream().flatMap(b -> b.sources().stream()).map(r -> ((Event) r).eventId))
-                .as("each row stored once").hasSize(11).doesNotHaveDuplicates();
-        assertThat(inserter.attempts).as("the timed-out insert, then only the next batch").isEqualTo(2);
-        assertThat(metrics.replaySkippedRows.getCount()).isEqualTo(10);
+    /** A table whose look-up is {@code find}. */
+    private interface Lookup {
+        Set<SourcePosition> find(List<Event> rows);
     }
 
-    @Test
-    void rowsAnEarlierRunStoredAreLeftOutOfTheBatch() throws Exception {
-        ReplayGuardTest.MapMarks marks = new ReplayGuardTest.MapMarks();
-        marks.marks.put("t:0", 5L);
-        Set<SourcePosition> stored = Set.of(new SourcePosition("t", 0, 2), new SourcePosition("t", 0, 4));
+    /** Events e0..e9 at offsets 0..9 of t:0, written and flushed by a writer with a replay guard. */
+    private void writeTenWithGuard(InsertMarks marks, Lookup lookup) throws Exception {
         StoredRows<Event> table = new StoredRows<>() {
             @Override
             public Set<SourcePosition> find(List<Event> rows) {
-                Set<SourcePosition> found = new HashSet<>();
-                rows.forEach(e -> found.add(EventRowEncoder.INSTANCE.position(e)));
-                found.retainAll(stored);
-                return found;
+                return lookup.find(rows);
             }
 
             @Override
@@ -385,6 +348,36 @@ class ClickHouseWriterTest {
             writer.write(e, null);
         }
         writer.flush(false);
+    }
+
+    @Test
+    void anInsertThatTimedOutAfterTheServerStoredItIsNotSentAgain() throws Exception {
+        inserter.storeThenTimeOut = 1;
+        writeTenWithGuard(new ReplayGuardTest.MapMarks(), rows -> {
+            Set<SourcePosition> found = new HashSet<>();
+            inserter.succeeded.forEach(b -> b.sources().forEach(r -> found.add(EventRowEncoder.INSTANCE.position((Event) r))));
+            return found;
+        });
+        writer.write(event(10), null); // and the writer goes on
+        writer.flush(false);
+
+        assertThat(inserter.succeeded.stream().flatMap(b -> b.sources().stream()).map(r -> ((Event) r).eventId))
+                .as("each row stored once").hasSize(11).doesNotHaveDuplicates();
+        assertThat(inserter.attempts).as("the timed-out insert, then only the next batch").isEqualTo(2);
+        assertThat(metrics.replaySkippedRows.getCount()).isEqualTo(10);
+    }
+
+    @Test
+    void rowsAnEarlierRunStoredAreLeftOutOfTheBatch() throws Exception {
+        ReplayGuardTest.MapMarks marks = new ReplayGuardTest.MapMarks();
+        marks.marks.put("t:0", 5L);
+        Set<SourcePosition> stored = Set.of(new SourcePosition("t", 0, 2), new SourcePosition("t", 0, 4));
+        writeTenWithGuard(marks, rows -> {
+            Set<SourcePosition> found = new HashSet<>();
+            rows.forEach(e -> found.add(EventRowEncoder.INSTANCE.position(e)));
+            found.retainAll(stored);
+            return found;
+        });
 
         assertThat(inserter.succeeded).hasSize(1);
         assertThat(inserter.succeeded.get(0).sources()).extracting(r -> ((Event) r).eventId)
