@@ -58,6 +58,14 @@ class KafkaSecretsTest {
 
     @Test
     void aCredentialFromTheEnvironmentReachesTheKafkaClients() {
+        try {
+            Class.forName("org.apache.kafka.common.config.provider.EnvVarConfigProvider");
+        } catch (ClassNotFoundException e) {
+            // The -Pflink-1.20 build's connector brings kafka-clients 3.4, before the env provider (3.5); the README
+            // points that build to the file provider, tested above.
+            assertThat(org.apache.kafka.common.utils.AppInfoParser.getVersion()).startsWith("3.4");
+            return;
+        }
         String home = System.getenv("HOME");
         JobConfig config = JobConfig.of(Map.of(
                 "kafka.properties.config.providers", "env",
