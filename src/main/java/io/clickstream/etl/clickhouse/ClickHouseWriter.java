@@ -224,10 +224,10 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
         }
         if (!anyStored) {
             throw new IOException("ClickHouse refused every row of " + inserter.table() + " that was tried alone ("
-                    + probes.size() + " of a batch of " + rows.size() + "): the table no longer fits the rows this job writes (a "
-                    + "column changed under the running job?). Make the table match the job's schema (sql/), then "
-                    + "restart; nothing went to the dead letters. The server said: " + last.getCause().getMessage(),
-                    last.getCause());
+                    + probes.size() + " of a batch of " + rows.size() + "): the table no longer fits the rows this "
+                    + "job writes (a column changed under the running job?). Make the table match the job's schema "
+                    + "(sql/), then restart; nothing went to the dead letters. The server said: "
+                    + last.getCause().getMessage(), last.getCause());
         }
         for (T row : refusedAlone) {
             rejectOne(row, last);
