@@ -59,14 +59,7 @@ public final class ReplayGuard<T> implements AutoCloseable {
                 suspects.add(rows.get(i));
             }
         }
-        Set<SourcePosition> found;
-        if (suspects.isEmpty()) {
-            found = Set.of();
-        } else {
-            synchronized (io) {
-                found = stored.find(suspects);
-            }
-        }
+        Set<SourcePosition> found = lookUp(suspects);
         List<T> admitted = found.isEmpty() ? rows : new ArrayList<>(rows.size());
         Map<String, Long> highest = new HashMap<>();
         for (int i = 0; i < positions.length; i++) {
@@ -96,13 +89,7 @@ public final class ReplayGuard<T> implements AutoCloseable {
                 withPosition.add(row);
             }
         }
-        if (withPosition.isEmpty()) {
-            return rows;
-        }
-        Set<SourcePosition> found;
-        synchronized (io) {
-            found = stored.find(withPosition);
-        }
+        Set<SourcePosition> found = lookUp(withPosition);
         if (found.isEmpty()) {
             return rows;
         }
@@ -114,6 +101,16 @@ public final class ReplayGuard<T> implements AutoCloseable {
             }
         }
         return left;
+    }
+
+    /** The positions of {@code rows} that ClickHouse holds; no query for none. */
+    private Set<SourcePosition> lookUp(List<T> rows) throws Exception {
+        if (rows.isEmpty()) {
+            return Set.of();
+        }
+        synchronized (io) {
+            return stored.find(rows);
+        }
     }
 
     private Map<String, Long> marksAtStart() throws Exception {
