@@ -8,6 +8,9 @@ import io.clickstream.etl.enrich.DeviceFunction;
 import io.clickstream.etl.enrich.GeoFunction;
 import io.clickstream.etl.geo.GeoInfo;
 import io.clickstream.etl.geo.GeoLookup;
+import io.clickstream.etl.deadletter.DeadLetterLedger;
+import io.clickstream.etl.deadletter.DeadLettersOnceFunction;
+import io.clickstream.etl.deadletter.TopicIds;
 import io.clickstream.etl.event.DeadLetter;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.funnel.FunnelOperator;
@@ -17,12 +20,14 @@ import io.clickstream.etl.funnel.FunnelUpdate;
 import io.clickstream.etl.join.JoinOperator;
 import io.clickstream.etl.join.JoinRule;
 import io.clickstream.etl.kafka.KafkaSinks;
+import io.clickstream.etl.kafka.KafkaTopicIds;
 import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.parse.ParseEventsFunction;
 import io.clickstream.etl.parse.ParsedRecord;
 import io.clickstream.etl.eventtime.EventTimeOrder;
 import io.clickstream.etl.eventtime.EventTimeSettings;
 import io.clickstream.etl.eventtime.EventTimeWatermarks;
+import io.clickstream.etl.redis.RedisDeadLetterLedger;
 import io.clickstream.etl.redis.RedisSettings;
 import io.clickstream.etl.session.SessionOperator;
 import io.clickstream.etl.session.SessionRow;
@@ -64,11 +69,16 @@ public final class ClickstreamJob {
         }
     }
 
-    /** What the job writes. */
-    public record Sinks(Sink<Event> events, Sink<SessionRow> sessions, Sink<DeadLetter> deadLetters) {
+    /**
+     * What the job writes, and the ledger of committed dead letters (by topic id) that keeps a replay from writing
+     * them again.
+     */
+    public record Sinks(Sink<Event> events, Sink<SessionRow> sessions, Sink<DeadLetter> deadLetters,
+                        DeadLetterLedger.Factory deadLetterLedger, TopicIds.Factory topicIds) {
         public static Sinks production(JobConfig config, Map<String, String> env) {
             return new Sinks(ClickHouseSink.events(config, env), ClickHouseSink.sessions(config, env),
-                    KafkaSinks.deadLetters(config));
+                    KafkaSinks.deadLetters(config), RedisDeadLetterLedger.factory(RedisSettings.from(config, env)),
+                    KafkaTopicIds.factory(config));
         }
     }
 
@@ -139,7 +149,11 @@ public final class ClickstreamJob {
                 .uid("clickhouse-sessions-sink")
                 .name("ClickHouse sessions");
 
+        // Chained to the sink (same parallelism, forward): it records what the sink's committer has committed.
         events.getSideOutput(ParseEventsFunction.DEAD_LETTERS)
+                .process(new DeadLettersOnceFunction(sinks.deadLetterLedger(), sinks.topicIds()))
+                .uid("dead-letters-once")
+                .name("Dead letters once")
                 .sinkTo(sinks.deadLetters())
                 .uid("dead-letter-sink")
                 .name("Dead letters to Kafka");

@@ -5,10 +5,17 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.testing.MalformedInputs;
 import io.clickstream.etl.testing.TestStack;
+import io.clickstream.etl.tools.Replay;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
@@ -28,7 +35,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Malformed inputs read by a run that stops before its first checkpoint, then by the next run from the group's
- * offsets (none committed, so from the start): one dead letter per input, not one per run that read it.
+ * offsets (none committed, so from the start), then again after a rewind with the replay tool, next to new ones:
+ * one dead letter per input, not one per run that read it.
  */
 class DeadLettersOnceITCase {
     @RegisterExtension
@@ -38,7 +46,7 @@ class DeadLettersOnceITCase {
     private static final JsonMapper JSON = new JsonMapper();
 
     @Test
-    void inputsReadAgainAfterAStopBeforeTheCheckpointGetOneDeadLetterEach() throws Exception {
+    void inputsReadAgainAfterAStopOrARewindGetOneDeadLetterEach() throws Exception {
         TestStack.requireRunning();
         TestStack.Streaming setup = TestStack.streaming("dlonce", Map.of("kafka.start-from", "group-offsets"));
         String dead = setup.config().get(Options.DEAD_LETTER_TOPIC);
@@ -61,16 +69,58 @@ class DeadLettersOnceITCase {
         // The next run reads them again (nothing was committed) and checkpoints every second.
         JobClient second = TestStack.job(setup.config(), 1000).executeAsync("second run");
         try {
-            List<ConsumerRecord<byte[], byte[]>> letters = TestStack.consume(dead, inputs.size(), Duration.ofSeconds(60));
-            Map<String, Integer> perInput = new HashMap<>();
-            for (ConsumerRecord<byte[], byte[]> r : letters) {
-                JsonNode n = JSON.readTree(r.value());
-                perInput.merge(n.get("source_partition").asInt() + "@" + n.get("source_offset").asLong(), 1, Integer::sum);
-            }
-            assertThat(perInput.keySet()).isEqualTo(inputs);
-            assertThat(perInput.values()).as("one dead letter per input").containsOnly(1);
+            assertOnePerInput(TestStack.consume(dead, inputs.size(), Duration.ofSeconds(60)), inputs);
+            TestStack.await("the inputs' offsets committed", Duration.ofSeconds(30),
+                    TestStack.unchecked(() -> committed(setup) == inputs.size()));
         } finally {
             second.cancel().get(60, TimeUnit.SECONDS);
+        }
+        TestStack.await("second run cancelled", Duration.ofSeconds(60),
+                TestStack.unchecked(() -> second.getJobStatus().get() == JobStatus.CANCELED));
+
+        // A deliberate replay: the group rewound to the start, while new malformed inputs arrive.
+        Configuration client = FLINK.getClientConfiguration();
+        Replay.run(new String[] {"--set", "kafka.bootstrap-servers=" + TestStack.kafkaBootstrap(),
+                "--set", "kafka.topics=" + setup.topic(), "--set", "kafka.group-id=" + setup.config().get(Options.KAFKA_GROUP_ID),
+                "--to-earliest", "--flink-rest", "http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT),
+                "--watch-seconds", "0"});
+        assertThat(committed(setup)).as("rewound").isZero();
+        List<ProducerRecord<byte[], byte[]>> more = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            more.add(new ProducerRecord<>(setup.topic(), ("new" + i).getBytes(StandardCharsets.UTF_8),
+                    ("{not json " + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        for (RecordMetadata m : TestStack.produce(more)) {
+            inputs.add(m.partition() + "@" + m.offset());
+        }
+        JobClient third = TestStack.job(setup.config(), 1000).executeAsync("replay");
+        try {
+            TestStack.await("every input read again", Duration.ofSeconds(90),
+                    TestStack.unchecked(() -> committed(setup) == inputs.size()));
+            // Read for the count of a replay that writes them all again: only one each may be there.
+            assertOnePerInput(TestStack.consume(dead, 2 * inputs.size(), Duration.ofSeconds(10)), inputs);
+        } finally {
+            third.cancel().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void assertOnePerInput(List<ConsumerRecord<byte[], byte[]>> letters, Set<String> inputs)
+            throws Exception {
+        Map<String, Integer> perInput = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : letters) {
+            JsonNode n = JSON.readTree(r.value());
+            perInput.merge(n.get("source_partition").asInt() + "@" + n.get("source_offset").asLong(), 1, Integer::sum);
+        }
+        assertThat(perInput.keySet()).isEqualTo(inputs);
+        assertThat(perInput.values()).as("one dead letter per input").containsOnly(1);
+    }
+
+    /** The group's committed offsets, summed over the topic's partitions. */
+    private static long committed(TestStack.Streaming setup) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestStack.kafkaBootstrap()))) {
+            return admin.listConsumerGroupOffsets(setup.config().get(Options.KAFKA_GROUP_ID))
+                    .partitionsToOffsetAndMetadata().get().values().stream()
+                    .filter(java.util.Objects::nonNull).mapToLong(OffsetAndMetadata::offset).sum();
         }
     }
 }
