@@ -95,6 +95,8 @@ write_clickhouse_shared_config() {
   local dir="$STACK_DIR/clickhouse"
   mkdir -p "$dir/users.d"
   cp "$SCRIPTS_DIR/conf/clickhouse/profile.xml" "$dir/users.d/profile.xml"
+  # Debian's server is 18.16: it needs the setting current versions refuse.
+  cp "$SCRIPTS_DIR/conf/clickhouse/profile-18.16.xml" "$dir/users.d/profile-18.16.xml"
   cat >"$dir/users.xml" <<'EOF'
 <?xml version="1.0"?>
 <yandex>
