@@ -2,13 +2,16 @@
 # Runs every test: unit and harness tests, the *ITCase tests on the real local stack (Kafka, a 2x2 ClickHouse
 # cluster with ZooKeeper, Redis; Flink as a MiniCluster in the test JVM, and a standalone cluster from
 # scripts/flink-cluster.sh for the shaded jar), the shaded jar in YARN application mode on a MiniYARNCluster
-# (scripts/yarn-test.sh), then the unit tests again built against Flink 1.20 (-Pflink-1.20).
+# (scripts/yarn-test.sh), then the unit tests again built against Flink 1.20 (-Pflink-1.20). Every statement also
+# runs on a current ClickHouse (26.x embedded through chDB from npm: scripts/chdb.sh).
 # Installs and starts what is missing; stops at the end what it started. Maven arguments are passed on.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$PROJECT_DIR"
 
 "$SCRIPTS_DIR/stack.sh" install
+# ClickHouse 26.x, embedded, for ModernClickHouseSqlITCase (every statement on a current version).
+"$SCRIPTS_DIR/chdb.sh" install
 started_here=0
 if ! "$SCRIPTS_DIR/stack.sh" status >/dev/null 2>&1; then
   "$SCRIPTS_DIR/stack.sh" start
@@ -23,6 +26,7 @@ fi
 # The tests find the services through these (see src/test/java/.../testing/TestStack.java).
 set -a
 eval "$("$SCRIPTS_DIR/stack.sh" env)"
+eval "$("$SCRIPTS_DIR/chdb.sh" env)"
 set +a
 
 echo "== Flink 2.2: unit, harness and integration tests"

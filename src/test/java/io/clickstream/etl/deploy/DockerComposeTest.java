@@ -51,6 +51,49 @@ class DockerComposeTest {
     }
 
     @Test
+    void everyFileItMountsParsesAsWhatItIs() throws Exception {
+        for (String f : mounted()) {
+            Path p = Path.of(f);
+            if (f.endsWith(".xml")) {
+                assertThat(javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(p.toFile())
+                        .getDocumentElement().getTagName()).as(f).isIn("yandex", "clickhouse");
+            } else if (f.endsWith(".yaml") || f.endsWith(".yml")) {
+                assertThat(io.clickstream.etl.config.JobConfig.load(p, java.util.Map.of(), java.util.Map.of())).as(f)
+                        .isNotNull();
+            } else {
+                assertThat(f).as("a directory").isEqualTo("./target");
+            }
+        }
+    }
+
+    @Test
+    void itsImagesAreTheOnesTheReadmeNames() throws Exception {
+        List<String> images = new ArrayList<>();
+        services().fields().forEachRemaining(s -> {
+            if (s.getValue().has("image")) {
+                images.add(s.getValue().get("image").asText());
+            }
+        });
+        new YAMLMapper().readTree(COMPOSE.toFile()).fields().forEachRemaining(e -> {
+            if (e.getKey().startsWith("x-") && e.getValue().has("image")) {
+                images.add(e.getValue().get("image").asText());
+            }
+        });
+        String readme = Files.readString(Path.of("README.md"));
+        assertThat(images).contains("clickhouse/clickhouse-server:25.3")
+                .allSatisfy(image -> assertThat(readme).as(image).contains("`" + image + "`"));
+    }
+
+    private static List<String> mounted() throws Exception {
+        Matcher m = Pattern.compile("- (\\./[^:\\s]+):").matcher(Files.readString(COMPOSE));
+        List<String> mounted = new ArrayList<>();
+        while (m.find()) {
+            mounted.add(m.group(1));
+        }
+        return mounted;
+    }
+
+    @Test
     void everyFileItMountsExists() throws Exception {
         Matcher m = Pattern.compile("- (\\./[^:\\s]+):").matcher(Files.readString(COMPOSE));
         List<String> mounted = new ArrayList<>();
