@@ -107,31 +107,39 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
 
     private String everyReplica() throws Exception {
         if (everyReplica == null) {
-            String engine = sql.execute("SELECT engine_full FROM system.tables WHERE database = " + literal(database)
-                    + " AND name = " + literal(table) + " FORMAT TSVRaw").trim();
-            Matcher m = DISTRIBUTED.matcher(engine);
-            if (!m.matches()) {
-                throw new IllegalStateException(database + "." + table + " is not a Distributed table (engine: '"
-                        + engine + "'); the replay check reads the shards' tables");
-            }
-            String hosts = sql.execute("SELECT host_name, port FROM system.clusters WHERE cluster = "
-                    + literal(m.group(1).trim()) + " FORMAT TSVRaw");
-            List<String> addresses = new ArrayList<>();
-            for (String line : hosts.split("\n")) {
-                if (!line.isBlank()) {
-                    String[] f = line.split("\t");
-                    addresses.add(f[0] + ":" + f[1]);
-                }
-            }
-            if (addresses.isEmpty()) {
-                throw new IllegalStateException("cluster '" + m.group(1).trim() + "' of " + database + "." + table
-                        + " is not in system.clusters");
-            }
-            everyReplica = "remote(" + literal(String.join(",", addresses)) + ", " + literal(m.group(2).trim())
-                    + ", " + literal(m.group(3).trim()) + ", " + literal(user == null || user.isEmpty() ? "default" : user)
-                    + ")";
+            everyReplica = everyReplica(sql::execute, database, table, user);
         }
         return everyReplica;
+    }
+
+    /**
+     * remote('host:port,...', 'db', 'table', 'user') over every replica of the shards behind the Distributed table
+     * {@code database.table}, from system.tables and system.clusters.
+     */
+    static String everyReplica(Migrator.Sql sql, String database, String table, String user) throws Exception {
+        String engine = sql.execute("SELECT engine_full FROM system.tables WHERE database = " + literal(database)
+                + " AND name = " + literal(table) + " FORMAT TSVRaw").trim();
+        Matcher m = DISTRIBUTED.matcher(engine);
+        if (!m.matches()) {
+            throw new IllegalStateException(database + "." + table + " is not a Distributed table (engine: '"
+                    + engine + "'); the replay check reads the shards' tables");
+        }
+        String hosts = sql.execute("SELECT host_name, port FROM system.clusters WHERE cluster = "
+                + literal(m.group(1).trim()) + " FORMAT TSVRaw");
+        List<String> addresses = new ArrayList<>();
+        for (String line : hosts.split("\n")) {
+            if (!line.isBlank()) {
+                String[] f = line.split("\t");
+                addresses.add(f[0] + ":" + f[1]);
+            }
+        }
+        if (addresses.isEmpty()) {
+            throw new IllegalStateException("cluster '" + m.group(1).trim() + "' of " + database + "." + table
+                    + " is not in system.clusters");
+        }
+        return "remote(" + literal(String.join(",", addresses)) + ", " + literal(m.group(2).trim())
+                + ", " + literal(m.group(3).trim()) + ", " + literal(user == null || user.isEmpty() ? "default" : user)
+                + ")";
     }
 
     private String distributed() {

@@ -138,9 +138,7 @@ public final class LatencyProbe {
                 long started = System.currentTimeMillis();
                 List<String> ids = new ArrayList<>(pending.keySet());
                 if (!ids.isEmpty()) {
-                    String in = ids.stream().map(id -> "'" + id.replace("'", "") + "'").collect(Collectors.joining(","));
-                    String seen = sql.execute("SELECT DISTINCT event_id FROM " + table + " WHERE event_type = 'latency_probe' AND event_id IN ("
-                            + in + ") FORMAT TabSeparated");
+                    String seen = sql.execute(seenQuery(table, ids));
                     long now = System.currentTimeMillis();
                     for (String id : seen.split("\n")) {
                         Long sentAt = id.isBlank() ? null : pending.remove(id.trim());
@@ -159,5 +157,12 @@ public final class LatencyProbe {
         } catch (Exception e) {
             error.compareAndSet(null, e);
         }
+    }
+
+    /** Which of the probe ids the table holds. */
+    public static String seenQuery(String table, List<String> ids) {
+        String in = ids.stream().map(id -> "'" + id.replace("'", "") + "'").collect(Collectors.joining(","));
+        return "SELECT DISTINCT event_id FROM " + table + " WHERE event_type = 'latency_probe' AND event_id IN ("
+                + in + ") FORMAT TabSeparated";
     }
 }

@@ -237,9 +237,18 @@ class ModernClickHouseSqlITCase {
         assertThat(ch.execute(ClickHouseStoredEvents.query(DB + ".events", asked)).split("\n"))
                 .containsExactlyInAnyOrder("clickstream-web\t3\t" + EVENTS.get(1).kafkaOffset,
                         "clickstream-web\t3\t" + EVENTS.get(4).kafkaOffset);
-        // The form over every replica names hosts this engine cannot reach: parsed, not run.
-        ch.raw("SELECT formatQuery(" + ModernClickHouse.literal(ClickHouseStoredEvents.query(
-                "remote('h1:9000,h2:9000', 'clickstream', 'events_local', 'default')", asked)) + ") FORMAT Null");
+        // The form over every replica, from system.tables and system.clusters; the one replica it names here is this
+        // engine, which does not listen: parsed, not run.
+        String everyReplica = ClickHouseStoredEvents.everyReplica(ch, DB, "events", "default");
+        assertThat(everyReplica).matches("remote\\('localhost:\\d+', 'clickstream', 'events_local', 'default'\\)");
+        ch.raw("SELECT formatQuery(" + ModernClickHouse.literal(ClickHouseStoredEvents.query(everyReplica, asked))
+                + ") FORMAT Null");
+    }
+
+    @Test
+    void theLatencyProbesQueryRuns() throws Exception {
+        assertThat(ch.execute(io.clickstream.etl.tools.LatencyProbe.seenQuery(DB + ".events", List.of("ev-1", "x'y"))))
+                .as("no probe events among these").isEmpty();
     }
 
     @Test
