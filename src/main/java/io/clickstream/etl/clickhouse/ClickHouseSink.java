@@ -5,6 +5,7 @@ import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.kafka.RejectedRowsToKafka;
+import io.clickstream.etl.redis.RedisSendLedger;
 import io.clickstream.etl.redis.RedisInsertMarks;
 import io.clickstream.etl.redis.RedisSettings;
 import io.clickstream.etl.session.SessionRow;
@@ -67,7 +68,7 @@ public class ClickHouseSink<T> extends WriterSink<T> {
         return new ClickHouseSink<>(SinkSettings.from(config), encoder, ClickHouseInserter.factory(
                 ClickHouseEndpoints.from(config, env), qualified, encoder.columns(),
                 config.get(Options.SINK_DISTRIBUTED_SYNC), config.get(Options.SINK_REQUEST_TIMEOUT).toMillis()),
-                RejectedRowsToKafka.factory(config), guard);
+                RejectedRowsToKafka.factory(config, RedisSendLedger.factory(RedisSettings.from(config, env))), guard);
     }
 
     @Override

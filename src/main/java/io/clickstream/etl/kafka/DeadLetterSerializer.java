@@ -48,13 +48,29 @@ public class DeadLetterSerializer implements KafkaRecordSerializationSchema<Dead
      * only when the key is left out.
      */
     public static ProducerRecord<byte[], byte[]> record(String topic, DeadLetter d, IntSupplier partitions) {
-        Long time = d.timestamp > 0 ? d.timestamp : null;
         if (!keyDropped(d)) {
-            return new ProducerRecord<>(topic, null, time, d.key, toJson(d));
+            return new ProducerRecord<>(topic, null, time(d), d.key, toJson(d));
         }
-        // Where the producer's default partitioner would have put the key.
-        int partition = Utils.toPositive(Utils.murmur2(d.key)) % partitions.getAsInt();
-        return new ProducerRecord<>(topic, partition, time, null, toJson(d));
+        return record(topic, partition(d, partitions.getAsInt()), d);
+    }
+
+    /** The record for a dead letter, into the given partition. */
+    public static ProducerRecord<byte[], byte[]> record(String topic, int partition, DeadLetter d) {
+        return new ProducerRecord<>(topic, partition, time(d), keyDropped(d) ? null : d.key, toJson(d));
+    }
+
+    /**
+     * Where the producer's default partitioner puts the input's key, so the dead letter lands next to that
+     * input's user even when its key is left out; without a key, by source position.
+     */
+    public static int partition(DeadLetter d, int partitions) {
+        byte[] by = d.key != null ? d.key
+                : (d.topic + ":" + d.partition + ":" + d.offset).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return Utils.toPositive(Utils.murmur2(by)) % partitions;
+    }
+
+    private static Long time(DeadLetter d) {
+        return d.timestamp > 0 ? d.timestamp : null;
     }
 
     private static boolean keyDropped(DeadLetter d) {
