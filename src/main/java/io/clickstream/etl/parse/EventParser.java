@@ -2,33 +2,33 @@ package io.clickstream.etl.parse;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.RawEvent;
 import io.clickstream.etl.event.RejectReason;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Turns a Kafka record into an {@link Event} or a reason why not. Plain Java, no Flink: one instance per task
- * (not thread-safe: it keeps a UTF-8 decoder).
+ * (not thread-safe).
+ *
+ * <p>It reads the bytes with Jackson's streaming parser, with no String of the payload and no tree: the known fields
+ * are taken as the parser passes them, everything else is only checked to be JSON. The whole document is read
+ * before any field is judged, and fields are judged in a fixed order, so a payload gets the reason it would get
+ * from a tree: malformed anywhere comes first, then event_id, user_id, event_type, ts, and so on.
  *
  * <p>Time bounds are checked against the record's Kafka timestamp rather than the wall clock, so replaying old
  * offsets accepts and rejects exactly what the first run did.
@@ -44,18 +44,67 @@ public final class EventParser {
     /** Events are flat with shallow properties; a deep document is an attack or a bug, not an event. */
     static final int MAX_NESTING_DEPTH = 64;
 
-    private static final JsonMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
+            // Duplicate names are refused below, as Jackson's strict detection would, without its hash set per object.
+            .disable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .disable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
+            .build();
+    /** For the rare values kept as JSON text (nested properties). */
+    private static final JsonMapper MAPPER = new JsonMapper(JSON);
+    /** The reader of the payloads that are not JSON, for the words of the rejection. */
+    private static final JsonMapper STRICT = JsonMapper.builder(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
                     .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .disable(JsonParser.Feature.ALLOW_COMMENTS)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    /** The fields an event is made of, as the parser met them (null: absent). */
+    private static final class Fields {
+        Value eventId;
+        Value userId;
+        Value eventType;
+        Value ts;
+        Value source;
+        Value url;
+        Value referrer;
+        Value ip;
+        Value userAgent;
+        Value properties;
+    }
+
+    /** One field's value: its JSON type, and its text (strings), its number node (numbers) or its entries. */
+    private record Value(JsonToken token, String text, JsonNode number, List<String> keys, List<Object> values) {
+        static Value scalar(JsonToken token, String text, JsonNode number) {
+            return new Value(token, text, number, null, null);
+        }
+
+        boolean isNull() {
+            return token == JsonToken.VALUE_NULL;
+        }
+
+        boolean isText() {
+            return token == JsonToken.VALUE_STRING;
+        }
+
+        /** The type name a tree gives it (JsonNodeType), for messages. */
+        String typeName() {
+            switch (token) {
+                case START_OBJECT: return "object";
+                case START_ARRAY: return "array";
+                case VALUE_STRING: return "string";
+                case VALUE_NUMBER_INT:
+                case VALUE_NUMBER_FLOAT: return "number";
+                case VALUE_TRUE:
+                case VALUE_FALSE: return "boolean";
+                default: return "null";
+            }
+        }
+    }
 
     private final ParseLimits limits;
-    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
 
     public EventParser(ParseLimits limits) {
         this.limits = limits;
@@ -78,23 +127,20 @@ public final class EventParser {
             throw new Rejected(RejectReason.OVERSIZE, "payload is " + bytes.length
                     + " bytes, more than validation.max-event-bytes (" + limits.maxEventBytes + ")");
         }
-        JsonNode root = readJson(decode(bytes));
-        if (!root.isObject()) {
-            throw new Rejected(RejectReason.NOT_AN_OBJECT,
-                    "payload is a JSON " + root.getNodeType().name().toLowerCase() + ", expected an object");
-        }
+        checkUtf8(bytes);
+        Fields f = readJson(bytes);
         Event e = new Event();
-        e.eventId = requiredString(root, "event_id", MAX_ID_LENGTH);
-        e.userId = requiredId(root, "user_id");
-        e.eventType = requiredString(root, "event_type", MAX_NAME_LENGTH);
-        e.eventTime = eventTime(root, raw.timestamp);
-        String source = optionalString(root, "source", MAX_NAME_LENGTH);
+        e.eventId = requiredString(f.eventId, "event_id", MAX_ID_LENGTH);
+        e.userId = requiredId(f.userId, "user_id");
+        e.eventType = requiredString(f.eventType, "event_type", MAX_NAME_LENGTH);
+        e.eventTime = eventTime(f.ts, raw.timestamp);
+        String source = optionalString(f.source, "source", MAX_NAME_LENGTH);
         e.source = source.isEmpty() ? raw.topic : source;
-        e.url = optionalString(root, "url", limits.maxFieldLength);
-        e.referrer = optionalString(root, "referrer", limits.maxFieldLength);
-        e.ip = optionalString(root, "ip", MAX_IP_LENGTH);
-        e.userAgent = optionalString(root, "user_agent", limits.maxFieldLength);
-        properties(root, e);
+        e.url = optionalString(f.url, "url", limits.maxFieldLength);
+        e.referrer = optionalString(f.referrer, "referrer", limits.maxFieldLength);
+        e.ip = optionalString(f.ip, "ip", MAX_IP_LENGTH);
+        e.userAgent = optionalString(f.userAgent, "user_agent", limits.maxFieldLength);
+        properties(f.properties, e);
         e.kafkaTopic = raw.topic;
         e.kafkaPartition = raw.partition;
         e.kafkaOffset = raw.offset;
@@ -102,59 +148,274 @@ public final class EventParser {
         return e;
     }
 
-    private String decode(byte[] bytes) throws Rejected {
-        try {
-            return utf8.reset().decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            ByteBuffer in = ByteBuffer.wrap(bytes);
-            utf8.reset().decode(in, CharBuffer.allocate(bytes.length), true);
-            throw new Rejected(RejectReason.INVALID_UTF8, "payload is not valid UTF-8 (bad byte at offset "
-                    + in.position() + ")");
+    /**
+     * Any byte sequence that is not UTF-8 is refused as such, wherever it is (also in a part the parser would only
+     * skip, or after a JSON error), as a decoder over the whole payload does.
+     */
+    private static void checkUtf8(byte[] b) throws Rejected {
+        int i = 0;
+        int n = b.length;
+        while (i < n) {
+            int c = b[i];
+            if (c >= 0) {
+                i++;
+                continue;
+            }
+            int start = i;
+            int lead = c & 0xFF;
+            int need;
+            int min;
+            if (lead >= 0xC2 && lead <= 0xDF) {
+                need = 1;
+                min = 0x80;
+            } else if (lead >= 0xE0 && lead <= 0xEF) {
+                need = 2;
+                min = 0x800;
+            } else if (lead >= 0xF0 && lead <= 0xF4) {
+                need = 3;
+                min = 0x10000;
+            } else {
+                throw invalidUtf8(start);
+            }
+            int cp = lead & (0x3F >> need);
+            for (int k = 1; k <= need; k++) {
+                if (i + k >= n || (b[i + k] & 0xC0) != 0x80) {
+                    throw invalidUtf8(start);
+                }
+                cp = cp << 6 | (b[i + k] & 0x3F);
+            }
+            if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+                throw invalidUtf8(start);
+            }
+            i += need + 1;
         }
     }
 
-    private static JsonNode readJson(String text) throws Rejected {
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(text);
+    private static Rejected invalidUtf8(int offset) {
+        return new Rejected(RejectReason.INVALID_UTF8, "payload is not valid UTF-8 (bad byte at offset " + offset + ")");
+    }
+
+    private Fields readJson(byte[] bytes) throws Rejected {
+        try (JsonParser p = JSON.createParser(bytes)) {
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                throw new Rejected(RejectReason.MALFORMED_JSON, "payload holds no JSON value");
+            }
+            Fields f = new Fields();
+            String notAnObject = null;
+            if (first == JsonToken.START_OBJECT) {
+                readFields(p, f);
+            } else {
+                notAnObject = Value.scalar(first, null, null).typeName();
+                skip(p);
+            }
+            if (p.nextToken() != null) {
+                throw malformed(bytes, null);
+            }
+            if (notAnObject != null) {
+                throw new Rejected(RejectReason.NOT_AN_OBJECT, "payload is a JSON " + notAnObject + ", expected an object");
+            }
+            return f;
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? ""
-                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-            String message = e.getOriginalMessage();
-            int newline = message.indexOf('\n');
-            throw new Rejected(RejectReason.MALFORMED_JSON,
-                    "not valid JSON" + where + ": " + (newline > 0 ? message.substring(0, newline) : message));
+            throw malformed(bytes, e);
+        } catch (IOException e) {
+            throw new IllegalStateException("reading a byte array cannot fail", e);
         }
-        if (root == null || root.isMissingNode()) {
-            throw new Rejected(RejectReason.MALFORMED_JSON, "payload holds no JSON value");
-        }
-        return root;
     }
 
-    private static String requiredString(JsonNode root, String field, int maxLength) throws Rejected {
-        JsonNode n = root.get(field);
+    private static final List<String> KNOWN = List.of("event_id", "user_id", "event_type", "ts", "source", "url",
+            "referrer", "ip", "user_agent", "properties");
+
+    private static void readFields(JsonParser p, Fields f) throws IOException {
+        int seen = 0;
+        Names others = null;
+        for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+            int known = KNOWN.indexOf(name);
+            if (known >= 0) {
+                if ((seen & 1 << known) != 0) {
+                    throw duplicate(p, name);
+                }
+                seen |= 1 << known;
+            } else {
+                others = Names.add(others, p, name);
+            }
+            JsonToken t = p.nextToken();
+            switch (known) {
+                case 0 -> f.eventId = scalar(p, t);
+                case 1 -> f.userId = scalar(p, t);
+                case 2 -> f.eventType = scalar(p, t);
+                case 3 -> f.ts = scalar(p, t);
+                case 4 -> f.source = scalar(p, t);
+                case 5 -> f.url = scalar(p, t);
+                case 6 -> f.referrer = scalar(p, t);
+                case 7 -> f.ip = scalar(p, t);
+                case 8 -> f.userAgent = scalar(p, t);
+                case 9 -> f.properties = t == JsonToken.START_OBJECT ? entries(p) : scalar(p, t);
+                default -> skip(p);
+            }
+        }
+        if (p.currentToken() != JsonToken.END_OBJECT) {
+            throw new IllegalStateException("object not closed at " + p.currentLocation());
+        }
+    }
+
+    /** The names met in one object, to refuse a second one: a list while short, a hash set beyond. */
+    /**
+     * The rejection of a payload that is not JSON, worded and placed as a character reader words it (Jackson's byte
+     * reader words some errors differently): the payload is read once more that way. Only malformed input pays.
+     */
+    private static Rejected malformed(byte[] bytes, JsonProcessingException byteReader) {
+        JsonProcessingException e = byteReader;
+        try {
+            STRICT.readTree(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (JsonProcessingException charReader) {
+            e = charReader;
+        }
+        if (e == null) {
+            throw new IllegalStateException("the byte reader refused what the character reader read");
+        }
+        String where = e.getLocation() == null ? ""
+                : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+        String message = e.getOriginalMessage();
+        int newline = message.indexOf('\n');
+        return new Rejected(RejectReason.MALFORMED_JSON,
+                "not valid JSON" + where + ": " + (newline > 0 ? message.substring(0, newline) : message));
+    }
+
+    private static final class Names {
+        private final List<String> list = new ArrayList<>(4);
+        private java.util.Set<String> set;
+
+        static Names add(Names names, JsonParser p, String name) throws JsonProcessingException {
+            Names n = names == null ? new Names() : names;
+            boolean added;
+            if (n.set != null) {
+                added = n.set.add(name);
+            } else if (n.list.size() < 8) {
+                added = !n.list.contains(name) && n.list.add(name);
+            } else {
+                n.set = new java.util.HashSet<>(n.list);
+                added = n.set.add(name);
+            }
+            if (!added) {
+                throw duplicate(p, name);
+            }
+            return n;
+        }
+    }
+
+    /** Worded and placed as Jackson's strict duplicate detection does it. */
+    private static JsonProcessingException duplicate(JsonParser p, String name) {
+        return new com.fasterxml.jackson.core.JsonParseException(p, "Duplicate field '" + name + "'",
+                p.currentTokenLocation());
+    }
+
+    /** A value whose content only matters when it is a string or a number; containers are passed over. */
+    private static Value scalar(JsonParser p, JsonToken t) throws IOException {
+        if (t == JsonToken.VALUE_STRING) {
+            return Value.scalar(t, p.getText(), null);
+        }
+        if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
+            return Value.scalar(t, null, number(p));
+        }
+        skip(p);
+        return Value.scalar(t, null, null);
+    }
+
+    /** The number as a tree holds it (int, long, big integer or double), without a tree reader's set-up. */
+    private static JsonNode number(JsonParser p) throws IOException {
+        switch (p.getNumberType()) {
+            case INT: return NODES.numberNode(p.getIntValue());
+            case LONG: return NODES.numberNode(p.getLongValue());
+            case BIG_INTEGER: return NODES.numberNode(p.getBigIntegerValue());
+            default: return NODES.numberNode(p.getDoubleValue());
+        }
+    }
+
+    /**
+     * Passes over the current value. Strings are read to their end, as a tree reader reads them, so that a broken
+     * string gets the same message as before.
+     */
+    private static void skip(JsonParser p) throws IOException {
+        int depth = 0;
+        // The names of each open object (null for an array), to refuse duplicates at every depth.
+        java.util.ArrayDeque<java.util.Optional<Names>> open = null;
+        JsonToken t = p.currentToken();
+        while (true) {
+            if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                depth++;
+                if (t == JsonToken.START_OBJECT) {
+                    if (open == null) {
+                        open = new java.util.ArrayDeque<>();
+                    }
+                    open.push(java.util.Optional.of(new Names()));
+                } else if (open != null) {
+                    open.push(java.util.Optional.empty());
+                }
+            } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
+                depth--;
+                if (open != null && !open.isEmpty()) {
+                    open.pop();
+                }
+            } else if (t == JsonToken.FIELD_NAME) {
+                Names.add(open.peek().orElseThrow(), p, p.currentName());
+            } else if (t == JsonToken.VALUE_STRING) {
+                p.getTextLength(); // reads it to its end, no String made
+            }
+            if (depth == 0) {
+                return;
+            }
+            t = p.nextToken();
+        }
+    }
+
+    /** The entries of the properties object: strings as text, other scalars as their tree's text, the rest as JSON. */
+    private static Value entries(JsonParser p) throws IOException {
+        List<String> keys = new ArrayList<>();
+        List<Object> values = new ArrayList<>();
+        Names names = null;
+        for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+            names = Names.add(names, p, name);
+            JsonToken t = p.nextToken();
+            keys.add(name);
+            if (t == JsonToken.VALUE_NULL) {
+                values.add(null);
+            } else if (t == JsonToken.VALUE_STRING) {
+                values.add(p.getText());
+            } else if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
+                values.add(number(p).asText());
+            } else if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
+                values.add(p.getText());
+            } else {
+                JsonNode v = MAPPER.readTree(p);
+                values.add(v.isValueNode() ? v.asText() : v.toString());
+            }
+        }
+        return new Value(JsonToken.START_OBJECT, null, null, keys, values);
+    }
+
+    private static String requiredString(Value n, String field, int maxLength) throws Rejected {
         if (n == null || n.isNull()) {
             throw new Rejected(RejectReason.MISSING_FIELD, field + " is missing");
         }
-        if (!n.isTextual()) {
+        if (!n.isText()) {
             throw wrongType(field, "a string", n);
         }
-        return nonBlank(field, n.textValue(), maxLength);
+        return nonBlank(field, n.text(), maxLength);
     }
 
     /** user_id: a string, or a whole number (many systems have numeric user ids). */
-    private static String requiredId(JsonNode root, String field) throws Rejected {
-        JsonNode n = root.get(field);
+    private static String requiredId(Value n, String field) throws Rejected {
         if (n == null || n.isNull()) {
             throw new Rejected(RejectReason.MISSING_FIELD, field + " is missing");
         }
-        if (n.isIntegralNumber()) {
-            return checkLength(field, n.asText(), MAX_ID_LENGTH);
+        if (n.number() != null && n.number().isIntegralNumber()) {
+            return checkLength(field, n.number().asText(), MAX_ID_LENGTH);
         }
-        if (!n.isTextual()) {
+        if (!n.isText()) {
             throw wrongType(field, "a string or a whole number", n);
         }
-        return nonBlank(field, n.textValue(), MAX_ID_LENGTH);
+        return nonBlank(field, n.text(), MAX_ID_LENGTH);
     }
 
     private static String nonBlank(String field, String value, int maxLength) throws Rejected {
@@ -172,32 +433,31 @@ public final class EventParser {
         return value;
     }
 
-    private static String optionalString(JsonNode root, String field, int maxLength) throws Rejected {
-        JsonNode n = root.get(field);
+    private static String optionalString(Value n, String field, int maxLength) throws Rejected {
         if (n == null || n.isNull()) {
             return "";
         }
-        if (!n.isTextual()) {
+        if (!n.isText()) {
             throw wrongType(field, "a string", n);
         }
-        return checkLength(field, n.textValue(), maxLength);
+        return checkLength(field, n.text(), maxLength);
     }
 
-    private long eventTime(JsonNode root, long recordTimestamp) throws Rejected {
-        JsonNode n = root.get("ts");
+    private long eventTime(Value v, long recordTimestamp) throws Rejected {
         long millis;
-        if (n == null || n.isNull()) {
+        if (v == null || v.isNull()) {
             throw new Rejected(RejectReason.MISSING_FIELD, "ts is missing");
-        } else if (n.isNumber()) {
+        } else if (v.number() != null) {
+            JsonNode n = v.number();
             if (!n.canConvertToExactIntegral() || !n.canConvertToLong()) {
                 throw new Rejected(RejectReason.INVALID_TIMESTAMP, "ts " + n.asText()
                         + " is not a whole number of epoch milliseconds");
             }
             millis = n.longValue();
-        } else if (n.isTextual()) {
-            millis = parseTimestamp(n.textValue());
+        } else if (v.isText()) {
+            millis = parseTimestamp(v.text());
         } else {
-            throw wrongType("ts", "epoch milliseconds or an ISO-8601 string", n);
+            throw wrongType("ts", "epoch milliseconds or an ISO-8601 string", v);
         }
         if (millis < MIN_EVENT_TIME || millis >= MAX_EVENT_TIME) {
             throw new Rejected(RejectReason.TIMESTAMP_OUT_OF_RANGE, "ts " + Instant.ofEpochMilli(millis)
@@ -236,41 +496,36 @@ public final class EventParser {
     }
 
     /** properties: an object of scalars; nested values are kept as their JSON text. */
-    private void properties(JsonNode root, Event e) throws Rejected {
-        JsonNode n = root.get("properties");
+    private void properties(Value n, Event e) throws Rejected {
         if (n == null || n.isNull()) {
             e.propertyKeys = new String[0];
             e.propertyValues = new String[0];
             return;
         }
-        if (!n.isObject()) {
+        if (n.keys() == null) {
             throw wrongType("properties", "an object", n);
         }
-        if (n.size() > limits.maxProperties) {
-            throw new Rejected(RejectReason.TOO_MANY_PROPERTIES, "properties has " + n.size()
+        if (n.keys().size() > limits.maxProperties) {
+            throw new Rejected(RejectReason.TOO_MANY_PROPERTIES, "properties has " + n.keys().size()
                     + " entries, more than validation.max-properties (" + limits.maxProperties + ")");
         }
-        List<String> keys = new ArrayList<>(n.size());
-        List<String> values = new ArrayList<>(n.size());
-        Iterator<Map.Entry<String, JsonNode>> fields = n.fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> f = fields.next();
-            JsonNode v = f.getValue();
-            if (v.isNull()) {
+        List<String> keys = new ArrayList<>(n.keys().size());
+        List<String> values = new ArrayList<>(n.keys().size());
+        for (int i = 0; i < n.keys().size(); i++) {
+            Object v = n.values().get(i);
+            if (v == null) {
                 continue;
             }
-            String key = checkLength("properties key", f.getKey(), MAX_NAME_LENGTH);
-            String value = v.isValueNode() ? v.asText() : v.toString();
+            String key = checkLength("properties key", n.keys().get(i), MAX_NAME_LENGTH);
             keys.add(key);
-            values.add(checkLength("properties." + key, value, limits.maxFieldLength));
+            values.add(checkLength("properties." + key, (String) v, limits.maxFieldLength));
         }
         e.propertyKeys = keys.toArray(new String[0]);
         e.propertyValues = values.toArray(new String[0]);
     }
 
-    private static Rejected wrongType(String field, String expected, JsonNode got) {
-        return new Rejected(RejectReason.WRONG_TYPE, field + " must be " + expected + ", got "
-                + got.getNodeType().name().toLowerCase());
+    private static Rejected wrongType(String field, String expected, Value got) {
+        return new Rejected(RejectReason.WRONG_TYPE, field + " must be " + expected + ", got " + got.typeName());
     }
 
     /** Control flow for rejection; no stack trace, it is an expected outcome. */
