@@ -99,15 +99,9 @@ public final class ClickstreamJob {
                 .uid("parse-validate")
                 .name("Parse and validate");
 
-        SingleOutputStreamOperator<Event> sessions = events
-                .keyBy(e -> e.userId)
-                .transform("Order by event time", TypeInformation.of(Event.class), new EventTimeOrder(eventTime))
-                .uid("event-time-order")
-                .transform("Sessions", TypeInformation.of(Event.class), sessionOperator(config))
-                .uid("sessions");
-
-        // Each user's events keep their partitioning and their time order from here on (forward connections).
-        SingleOutputStreamOperator<Event> enriched = sessions
+        // Stateless enrichment before the shuffle, chained to the source: one lookup per event, and the sessions
+        // take their rows' geo and device from their entry events instead of looking them up again.
+        SingleOutputStreamOperator<Event> enriched = events
                 .map(new GeoFunction<Event>(geo(config)))
                 .returns(Event.class)
                 .uid("geo")
@@ -117,8 +111,16 @@ public final class ClickstreamJob {
                 .uid("device")
                 .name("Device from user agent");
 
+        SingleOutputStreamOperator<Event> sessions = enriched
+                .keyBy(e -> e.userId)
+                .transform("Order by event time", TypeInformation.of(Event.class), new EventTimeOrder(eventTime))
+                .uid("event-time-order")
+                .transform("Sessions", TypeInformation.of(Event.class), sessionOperator(config))
+                .uid("sessions");
+
+        // Each user's events keep their partitioning and their time order from here on (forward connections).
         // Joins before funnels: a funnel step may test a joined property, as the stored row shows it.
-        SingleOutputStreamOperator<Event> joined = enriched
+        SingleOutputStreamOperator<Event> joined = sessions
                 .transform("Cross-source joins", TypeInformation.of(Event.class), joinOperator(config))
                 .uid("joins");
 
@@ -136,6 +138,8 @@ public final class ClickstreamJob {
                 .uid("clickhouse-sink")
                 .name("ClickHouse events");
 
+        // Rows of sessions stored before their entry's geo and device were kept still look them up here; the others
+        // pass through.
         sessions.getSideOutput(SessionOperator.SESSION_UPDATES)
                 .map(new GeoFunction<SessionRow>(geo(config)))
                 .returns(SessionRow.class)

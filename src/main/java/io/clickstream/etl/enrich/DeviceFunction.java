@@ -38,7 +38,11 @@ public class DeviceFunction<T extends Enrichable> extends RichMapFunction<T, T> 
 
     @Override
     public T map(T row) {
-        DeviceInfo d = parser.parse(row.userAgentText());
+        String userAgent = row.userAgentText();
+        if (userAgent == null) {
+            return row;
+        }
+        DeviceInfo d = parser.parse(userAgent);
         row.applyDevice(d);
         if (d.bot()) {
             bots.inc();

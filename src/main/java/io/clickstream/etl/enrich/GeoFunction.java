@@ -54,7 +54,11 @@ public class GeoFunction<T extends Enrichable> extends RichMapFunction<T, T> {
 
     @Override
     public T map(T row) {
-        GeoInfo g = geo.lookup(row.ipAddress());
+        String ip = row.ipAddress();
+        if (ip == null) {
+            return row;
+        }
+        GeoInfo g = geo.lookup(ip);
         (g == GeoInfo.EMPTY ? notLocated : located).inc();
         row.applyGeo(g);
         return row;

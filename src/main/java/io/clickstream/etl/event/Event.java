@@ -80,12 +80,12 @@ public class Event implements Enrichable {
 
     @Override
     public String ipAddress() {
-        return ip;
+        return ip == null ? "" : ip;
     }
 
     @Override
     public String userAgentText() {
-        return userAgent;
+        return userAgent == null ? "" : userAgent;
     }
 
     @Override

@@ -100,11 +100,24 @@ public final class SessionAssigner {
             s.end = ts;
             s.exitUrl = nz(e.url);
         }
-        if (!nz(e.ip).isEmpty() && (s.entryIp.isEmpty() || ts <= s.start)) {
-            s.entryIp = e.ip;
+        // Geo and device of the earliest event with an IP / a user agent, as the event got them (looked up before
+        // the shuffle): the session's row needs no lookup of its own. A session stored before format 3 keeps its
+        // entry IP / user agent (its row is looked up) until an earlier event brings its own.
+        if (!nz(e.ip).isEmpty() && ((!s.entryGeo && s.entryIp.isEmpty()) || ts <= s.start)) {
+            s.entryGeo = true;
+            s.entryIp = "";
+            s.countryCode = nz(e.countryCode);
+            s.country = nz(e.country);
+            s.region = nz(e.region);
+            s.city = nz(e.city);
         }
-        if (!nz(e.userAgent).isEmpty() && (s.entryUserAgent.isEmpty() || ts <= s.start)) {
-            s.entryUserAgent = e.userAgent;
+        if (!nz(e.userAgent).isEmpty() && ((!s.entryDevice && s.entryUserAgent.isEmpty()) || ts <= s.start)) {
+            s.entryDevice = true;
+            s.entryUserAgent = "";
+            s.browser = nz(e.browser);
+            s.os = nz(e.os);
+            s.deviceType = nz(e.deviceType);
+            s.bot = e.bot;
         }
         if ("page_view".equals(e.eventType)) {
             s.pageViews++;

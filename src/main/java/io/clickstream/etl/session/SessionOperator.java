@@ -199,6 +199,20 @@ public class SessionOperator extends BatchingRedisOperator<Event, Event> impleme
         r.sources = s.sources.toArray(new String[0]);
         r.ip = s.entryIp;
         r.userAgent = s.entryUserAgent;
+        if (s.entryGeo) {
+            r.geoGiven = true;
+            r.countryCode = s.countryCode;
+            r.country = s.country;
+            r.region = s.region;
+            r.city = s.city;
+        }
+        if (s.entryDevice) {
+            r.deviceGiven = true;
+            r.browser = s.browser;
+            r.os = s.os;
+            r.deviceType = s.deviceType;
+            r.bot = s.bot;
+        }
         return r;
     }
 

@@ -34,17 +34,20 @@ public class SessionRow implements Enrichable {
     public String os = "";
     public String deviceType = "";
     public boolean bot;
+    /** Geo / device came with the session's entry event: nothing to look up (a session stored before them: false). */
+    public boolean geoGiven;
+    public boolean deviceGiven;
 
     public SessionRow() {}
 
     @Override
     public String ipAddress() {
-        return ip;
+        return geoGiven ? null : ip;
     }
 
     @Override
     public String userAgentText() {
-        return userAgent;
+        return deviceGiven ? null : userAgent;
     }
 
     @Override

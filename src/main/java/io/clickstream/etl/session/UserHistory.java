@@ -22,7 +22,7 @@ import java.util.TreeSet;
  */
 public final class UserHistory {
     /** Format of {@link #toBytes()}; bump it and keep reading the old one when the layout changes. */
-    static final byte FORMAT = 2;
+    static final byte FORMAT = 3;
 
     final List<Session> sessions = new ArrayList<>();
     int lastNumber;
@@ -52,9 +52,24 @@ public final class UserHistory {
         String entryUrl = "";
         String exitUrl = "";
         String referrer = "";
+        /**
+         * The entry's IP and user agent, kept only by sessions written before format 3, whose rows still need a geo
+         * and device lookup; empty for the others.
+         */
         String entryIp = "";
         String entryUserAgent = "";
         final Set<String> sources = new TreeSet<>();
+        /** Geo and device of the session's entry (format 3 on), taken from its event: no second lookup. */
+        boolean entryGeo;
+        String countryCode = "";
+        String country = "";
+        String region = "";
+        String city = "";
+        boolean entryDevice;
+        String browser = "";
+        String os = "";
+        String deviceType = "";
+        boolean bot;
 
         /** A new session, without events yet. */
         Session(String id, int number, long origin, long start, long end, int count) {
@@ -159,6 +174,19 @@ public final class UserHistory {
                 for (String source : s.sources) {
                     writeText(out, source);
                 }
+                out.writeByte((s.entryGeo ? 1 : 0) | (s.entryDevice ? 2 : 0));
+                if (s.entryGeo) {
+                    writeText(out, s.countryCode);
+                    writeText(out, s.country);
+                    writeText(out, s.region);
+                    writeText(out, s.city);
+                }
+                if (s.entryDevice) {
+                    writeText(out, s.browser);
+                    writeText(out, s.os);
+                    writeText(out, s.deviceType);
+                    out.writeBoolean(s.bot);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -192,7 +220,7 @@ public final class UserHistory {
         DataInputDeserializer in = new DataInputDeserializer(data);
         try {
             byte format = in.readByte();
-            if (format != 1 && format != 2) {
+            if (format < 1 || format > FORMAT) {
                 throw new IllegalArgumentException("unknown session history format " + format);
             }
             h.lastNumber = in.readInt();
@@ -220,6 +248,26 @@ public final class UserHistory {
                     s.entryUserAgent = readText(in);
                     for (int k = in.readInt(); k > 0; k--) {
                         s.sources.add(readText(in));
+                    }
+                }
+                if (format >= 3) {
+                    int flags = in.readByte();
+                    if ((flags & ~3) != 0) {
+                        throw new IOException("bad entry flags " + flags);
+                    }
+                    s.entryGeo = (flags & 1) != 0;
+                    s.entryDevice = (flags & 2) != 0;
+                    if (s.entryGeo) {
+                        s.countryCode = readText(in);
+                        s.country = readText(in);
+                        s.region = readText(in);
+                        s.city = readText(in);
+                    }
+                    if (s.entryDevice) {
+                        s.browser = readText(in);
+                        s.os = readText(in);
+                        s.deviceType = readText(in);
+                        s.bot = in.readBoolean();
                     }
                 }
                 if (format == FORMAT) {

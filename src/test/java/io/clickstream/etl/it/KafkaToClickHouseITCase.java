@@ -206,6 +206,23 @@ class KafkaToClickHouseITCase {
     }
 
     @Test
+    void theSessionRowCarriesTheGeoAndDeviceOfItsEntryEvent() throws Exception {
+        // e-7 is its session's only event with an IP and a user agent: the session row must show what e-7 got.
+        JsonNode row = JSON.readTree(TestStack.query(TestStack.clickHouseUrls().get(0),
+                "SELECT s.country_code AS cc, s.country AS c, s.region AS r, s.city AS city, s.browser AS b, s.os AS os,"
+                        + " s.device_type AS d, s.is_bot AS bot, e.country_code AS ecc, e.country AS ec, e.region AS er,"
+                        + " e.city AS ecity, e.browser AS eb, e.os AS eos, e.device_type AS ed, e.is_bot AS ebot"
+                        + " FROM (SELECT * FROM " + database + ".events WHERE event_id = 'e-7') AS e"
+                        + " INNER JOIN (SELECT * FROM " + database + ".sessions FINAL) AS s USING (session_id)"
+                        + " FORMAT JSONEachRow"));
+        assertThat(row.get("cc").asText()).isEqualTo("GB");
+        for (String[] pair : new String[][] {{"cc", "ecc"}, {"c", "ec"}, {"r", "er"}, {"city", "ecity"}, {"b", "eb"},
+                {"os", "eos"}, {"d", "ed"}, {"bot", "ebot"}}) {
+            assertThat(row.get(pair[0]).asText()).as(pair[0]).isEqualTo(row.get(pair[1]).asText());
+        }
+    }
+
+    @Test
     void eventsWithoutIpOrUserAgentHaveEmptyGeoAndDevice() throws Exception {
         JsonNode row = JSON.readTree(TestStack.query(TestStack.clickHouseUrls().get(0),
                 "SELECT country_code, city, isNull(latitude) AS no_lat, browser, device_type, is_bot FROM " + database

@@ -331,6 +331,14 @@ class SessionAssignerTest {
         b.url = "https://x.test/cart";
         b.ip = "81.2.69.142";
         b.userAgent = "UA/1";
+        // As looked up before the shuffle.
+        b.countryCode = "GB";
+        b.country = "United Kingdom";
+        b.region = "England";
+        b.city = "London";
+        b.browser = "Firefox";
+        b.os = "Linux";
+        b.deviceType = "Desktop";
         Event c = ev("c", "10:25", "billing");
         c.eventType = "payment";
         run(h, a, b);
@@ -346,8 +354,18 @@ class SessionAssignerTest {
         assertThat(s.referrer).isEmpty();
         assertThat(s.exitUrl).as("c has no url").isEmpty();
         assertThat(s.sources).containsExactly("app", "billing", "web");
-        assertThat(s.entryIp).isEqualTo("81.2.69.142");
-        assertThat(s.entryUserAgent).isEqualTo("UA/1");
+        assertThat(s.entryGeo).as("geo of the earliest event with an IP, b").isTrue();
+        assertThat(List.of(s.countryCode, s.country, s.region, s.city))
+                .containsExactly("GB", "United Kingdom", "England", "London");
+        assertThat(s.entryDevice).isTrue();
+        assertThat(List.of(s.browser, s.os, s.deviceType)).containsExactly("Firefox", "Linux", "Desktop");
+        assertThat(s.entryIp).as("nothing left to look up").isEmpty();
+        assertThat(s.entryUserAgent).isEmpty();
+        SessionRow row = SessionOperator.row("u1", s);
+        assertThat(row.ipAddress()).as("the row keeps the entry's geo, no lookup").isNull();
+        assertThat(row.userAgentText()).isNull();
+        assertThat(List.of(row.countryCode, row.city, row.browser, row.deviceType))
+                .containsExactly("GB", "London", "Firefox", "Desktop");
         assertThat(s.origin).as("the id's time does not move").isEqualTo(ev("x", "10:05").eventTime);
         assertThat(s.start).isEqualTo(late.eventTime);
     }
@@ -375,5 +393,59 @@ class SessionAssignerTest {
         assertThat(r.get("old")).isEqualTo(new SessionAssignment("00000000000000ab", 4, 0, true));
         assertThat(r.get("new")).isEqualTo(new SessionAssignment("00000000000000ab", 4, 1, false));
         assertThat(r.get("next").sessionNumber()).isEqualTo(5);
+    }
+
+    @Test
+    void aSessionStoredInTheSecondFormatKeepsItsEntryIpForALookupUntilAnEarlierEventBringsItsGeo() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeByte(2);
+            out.writeInt(1);
+            out.writeInt(1);
+            out.writeUTF("00000000000000cd");
+            out.writeInt(1);
+            out.writeLong(ev("x", "10:05").eventTime);
+            out.writeLong(ev("x", "10:10").eventTime);
+            out.writeInt(1);
+            out.writeInt(1);
+            out.writeLong(SessionKeys.eventKey("old"));
+            out.writeInt(0);
+            out.writeLong(ev("x", "10:05").eventTime); // origin
+            out.writeInt(1);                          // page views
+            for (String text : new String[] {"https://x.test/", "https://x.test/", "", "81.2.69.142", "UA/old"}) {
+                byte[] b = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                out.writeInt(b.length);
+                out.write(b);
+            }
+            out.writeInt(0); // sources
+        }
+        UserHistory h = UserHistory.fromBytes(bytes.toByteArray());
+        Event later = ev("later", "10:15");
+        later.ip = "10.0.0.1";
+        later.countryCode = "XX";
+        run(h, later);
+        UserHistory.Session s = UserHistory.fromBytes(h.toBytes()).sessions.get(0);
+        SessionRow row = SessionOperator.row("u1", s);
+        assertThat(row.ipAddress()).as("still the stored entry's IP, looked up for the row").isEqualTo("81.2.69.142");
+        assertThat(row.userAgentText()).isEqualTo("UA/old");
+        assertThat(row.countryCode).isEmpty();
+
+        Event earlier = ev("earlier", "10:01");
+        earlier.ip = "81.2.69.160";
+        earlier.countryCode = "GB";
+        earlier.city = "London";
+        run(h, earlier);
+        s = UserHistory.fromBytes(h.toBytes()).sessions.get(0);
+        row = SessionOperator.row("u1", s);
+        assertThat(row.ipAddress()).as("the new entry brought its geo").isNull();
+        assertThat(row.countryCode).isEqualTo("GB");
+        assertThat(row.city).isEqualTo("London");
+        assertThat(row.userAgentText()).as("no user agent came earlier: the stored one is looked up").isEqualTo("UA/old");
+    }
+
+    @Test
+    void aHistoryInANewerFormatIsRefused() {
+        assertThatThrownBy(() -> UserHistory.fromBytes(new byte[] {(byte) (UserHistory.FORMAT + 1), 0, 0}))
+                .hasMessageContaining("unknown session history format " + (UserHistory.FORMAT + 1));
     }
 }
