@@ -27,8 +27,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The parser as it was before the streaming one (String, then a JsonNode tree): the reference that
- * {@code EventParserEquivalenceTest} holds {@link EventParser} to, input by input. Turns a Kafka record into an
+ * The parser as it was before the streaming one (String, then a JsonNode tree), kept frozen as the reference that
+ * {@code EventParserEquivalenceTest} holds {@link EventParser} to, input by input. Its field rules repeat the
+ * streaming parser's on purpose: a change to validation is made in both, or the equivalence test goes with it. Turns a Kafka record into an
  * {@link Event} or a reason why not. One instance per task
  * (not thread-safe: it keeps a UTF-8 decoder).
  *
