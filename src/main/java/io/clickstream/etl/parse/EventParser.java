@@ -1,12 +1,14 @@
 package io.clickstream.etl.parse;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -15,11 +17,16 @@ import io.clickstream.etl.event.RawEvent;
 import io.clickstream.etl.event.RejectReason;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Turns a Kafka record into an {@link Event} or a reason why not. Plain Java, no Flink: one instance per task
@@ -57,7 +64,7 @@ public final class EventParser {
                     .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
                     .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -76,7 +83,7 @@ public final class EventParser {
     }
 
     /** One field's value: its JSON type, and its text (strings), its number node (numbers) or its entries. */
-    private record Value(JsonToken token, String text, JsonNode number, List<String> keys, List<Object> values) {
+    private record Value(JsonToken token, String text, JsonNode number, List<String> keys, List<String> values) {
         static Value scalar(JsonToken token, String text, JsonNode number) {
             return new Value(token, text, number, null, null);
         }
@@ -254,12 +261,8 @@ public final class EventParser {
                 default -> skip(p);
             }
         }
-        if (p.currentToken() != JsonToken.END_OBJECT) {
-            throw new IllegalStateException("object not closed at " + p.currentLocation());
-        }
     }
 
-    /** The names met in one object, to refuse a second one: a list while short, a hash set beyond. */
     /**
      * The rejection of a payload that is not JSON, worded and placed as a character reader words it (Jackson's byte
      * reader words some errors differently): the payload is read once more that way. Only malformed input pays.
@@ -267,7 +270,7 @@ public final class EventParser {
     private static Rejected malformed(byte[] bytes, JsonProcessingException byteReader) {
         JsonProcessingException e = byteReader;
         try {
-            STRICT.readTree(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+            STRICT.readTree(new String(bytes, StandardCharsets.UTF_8));
         } catch (JsonProcessingException charReader) {
             e = charReader;
         }
@@ -282,9 +285,13 @@ public final class EventParser {
                 "not valid JSON" + where + ": " + (newline > 0 ? message.substring(0, newline) : message));
     }
 
+    /** The names met in one object, to refuse a second one: a list while short, a hash set beyond. */
     private static final class Names {
+        /** Stands for an open array on {@link #skip}'s stack: it has no names. */
+        static final Names NONE = new Names();
+
         private final List<String> list = new ArrayList<>(4);
-        private java.util.Set<String> set;
+        private Set<String> set;
 
         static Names add(Names names, JsonParser p, String name) throws JsonProcessingException {
             Names n = names == null ? new Names() : names;
@@ -294,7 +301,7 @@ public final class EventParser {
             } else if (n.list.size() < 8) {
                 added = !n.list.contains(name) && n.list.add(name);
             } else {
-                n.set = new java.util.HashSet<>(n.list);
+                n.set = new HashSet<>(n.list);
                 added = n.set.add(name);
             }
             if (!added) {
@@ -304,10 +311,9 @@ public final class EventParser {
         }
     }
 
-    /** Worded and placed as Jackson's strict duplicate detection does it. */
+    /** Only that it is refused matters here: {@link #malformed} words the rejection. */
     private static JsonProcessingException duplicate(JsonParser p, String name) {
-        return new com.fasterxml.jackson.core.JsonParseException(p, "Duplicate field '" + name + "'",
-                p.currentTokenLocation());
+        return new JsonParseException(p, "Duplicate field '" + name + "'", p.currentTokenLocation());
     }
 
     /** A value whose content only matters when it is a string or a number; containers are passed over. */
@@ -337,32 +343,23 @@ public final class EventParser {
      * string gets the same message as before.
      */
     private static void skip(JsonParser p) throws IOException {
-        int depth = 0;
-        // The names of each open object (null for an array), to refuse duplicates at every depth.
-        java.util.ArrayDeque<java.util.Optional<Names>> open = null;
+        // The names of each open object (Names.NONE for an array), to refuse duplicates at every depth.
+        Deque<Names> open = null;
         JsonToken t = p.currentToken();
         while (true) {
             if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
-                depth++;
-                if (t == JsonToken.START_OBJECT) {
-                    if (open == null) {
-                        open = new java.util.ArrayDeque<>();
-                    }
-                    open.push(java.util.Optional.of(new Names()));
-                } else if (open != null) {
-                    open.push(java.util.Optional.empty());
+                if (open == null) {
+                    open = new ArrayDeque<>();
                 }
+                open.push(t == JsonToken.START_OBJECT ? new Names() : Names.NONE);
             } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
-                depth--;
-                if (open != null && !open.isEmpty()) {
-                    open.pop();
-                }
+                open.pop();
             } else if (t == JsonToken.FIELD_NAME) {
-                Names.add(open.peek().orElseThrow(), p, p.currentName());
+                Names.add(open.peek(), p, p.currentName());
             } else if (t == JsonToken.VALUE_STRING) {
                 p.getTextLength(); // reads it to its end, no String made
             }
-            if (depth == 0) {
+            if (open == null || open.isEmpty()) {
                 return;
             }
             t = p.nextToken();
@@ -372,7 +369,7 @@ public final class EventParser {
     /** The entries of the properties object: strings as text, other scalars as their tree's text, the rest as JSON. */
     private static Value entries(JsonParser p) throws IOException {
         List<String> keys = new ArrayList<>();
-        List<Object> values = new ArrayList<>();
+        List<String> values = new ArrayList<>();
         Names names = null;
         for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
             names = Names.add(names, p, name);
@@ -495,6 +492,7 @@ public final class EventParser {
         }
     }
 
+
     /** properties: an object of scalars; nested values are kept as their JSON text. */
     private void properties(Value n, Event e) throws Rejected {
         if (n == null || n.isNull()) {
@@ -512,13 +510,13 @@ public final class EventParser {
         List<String> keys = new ArrayList<>(n.keys().size());
         List<String> values = new ArrayList<>(n.keys().size());
         for (int i = 0; i < n.keys().size(); i++) {
-            Object v = n.values().get(i);
+            String v = n.values().get(i);
             if (v == null) {
                 continue;
             }
             String key = checkLength("properties key", n.keys().get(i), MAX_NAME_LENGTH);
             keys.add(key);
-            values.add(checkLength("properties." + key, (String) v, limits.maxFieldLength));
+            values.add(checkLength("properties." + key, v, limits.maxFieldLength));
         }
         e.propertyKeys = keys.toArray(new String[0]);
         e.propertyValues = values.toArray(new String[0]);
