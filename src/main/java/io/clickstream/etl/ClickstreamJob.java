@@ -13,10 +13,8 @@ import io.clickstream.etl.deadletter.DeadLettersOnceFunction;
 import io.clickstream.etl.deadletter.TopicIds;
 import io.clickstream.etl.event.DeadLetter;
 import io.clickstream.etl.event.Event;
-import io.clickstream.etl.funnel.FunnelOperator;
-import io.clickstream.etl.funnel.FunnelSource;
+import io.clickstream.etl.funnel.FunnelDefinitions;
 import io.clickstream.etl.funnel.FunnelTopic;
-import io.clickstream.etl.funnel.FunnelUpdate;
 import io.clickstream.etl.join.JoinOperator;
 import io.clickstream.etl.join.JoinRule;
 import io.clickstream.etl.kafka.KafkaSinks;
@@ -28,12 +26,13 @@ import io.clickstream.etl.eventtime.EventTimeOrder;
 import io.clickstream.etl.eventtime.EventTimeSettings;
 import io.clickstream.etl.eventtime.EventTimeWatermarks;
 import io.clickstream.etl.redis.RedisDeadLetterLedger;
+import io.clickstream.etl.redis.BlobStore;
+import io.clickstream.etl.redis.HashStore;
 import io.clickstream.etl.redis.RedisSettings;
-import io.clickstream.etl.session.SessionOperator;
 import io.clickstream.etl.session.SessionRow;
-import io.clickstream.etl.session.SessionRules;
+import io.clickstream.etl.user.UserStepOperator;
+import io.clickstream.etl.user.UserStepSettings;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.PipelineOptions;
@@ -43,9 +42,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The clickstream ETL job. {@link #build} is the data flow, top to bottom; sources and sinks come in as
@@ -59,13 +59,23 @@ public final class ClickstreamJob {
 
     private ClickstreamJob() {}
 
-    /** What the job reads: the events, and the funnel definitions (a stream of changes, and all of them at start). */
-    public record Sources(Source<ParsedRecord, ?, ?> events, Source<FunnelUpdate, ?, ?> funnelDefinitions,
-                          FunnelOperator.Loader funnelLoader) {
-        /** The Kafka sources; creates the funnel definitions topic if it is missing (the source needs it to exist). */
+    /** What the job reads: the events, and the funnel definitions (read by the per-user step itself). */
+    public record Sources(Source<ParsedRecord, ?, ?> events, FunnelDefinitions.Factory funnelDefinitions) {
+        /** The Kafka sources; creates the funnel definitions topic if it is missing. */
         public static Sources production(JobConfig config) throws Exception {
             FunnelTopic.ensure(config);
-            return new Sources(KafkaSources.events(config), FunnelSource.source(config), FunnelTopic.loader(config));
+            return new Sources(KafkaSources.events(config), FunnelTopic.definitions(config));
+        }
+    }
+
+    /**
+     * Where the keyed steps keep their state: one hash per user (sessions, funnel progress, joins keyed by user), and
+     * one value per key for the joins keyed by another field.
+     */
+    public record Stores(HashStore.Factory users, BlobStore.Factory joins) {
+        public static Stores production(JobConfig config, Map<String, String> env) {
+            RedisSettings redis = RedisSettings.from(config, env);
+            return new Stores(redis.users(), redis.store("join"));
         }
     }
 
@@ -82,7 +92,8 @@ public final class ClickstreamJob {
         }
     }
 
-    public static void build(StreamExecutionEnvironment env, JobConfig config, Sources sources, Sinks sinks) {
+    public static void build(StreamExecutionEnvironment env, JobConfig config, Sources sources, Stores stores,
+                             Sinks sinks) {
         // No defensive copies between chained operators (a deep copy of every event at each step otherwise). Safe
         // here: no operator changes an event after emitting it, and those that buffer events (sessions, funnels,
         // joins) buffer what they received from the network or from an operator that emits each object once.
@@ -111,36 +122,37 @@ public final class ClickstreamJob {
                 .uid("device")
                 .name("Device from user agent");
 
-        SingleOutputStreamOperator<Event> sessions = enriched
+        // Joins keyed by a field other than the user: keyed by that field (one more hop, only when such rules exist),
+        // before the per-user step, so that a funnel step may test what they carried in.
+        DataStream<Event> joined = enriched;
+        for (Map.Entry<String, List<JoinRule>> byKey : otherKeyJoins(config).entrySet()) {
+            String field = byKey.getKey();
+            joined = joined
+                    .keyBy(e -> JoinRule.keyOf(e, field))
+                    .transform("Joins by " + field, TypeInformation.of(Event.class), new JoinOperator(byKey.getValue(),
+                            stores.joins(), config.get(Options.SESSION_BATCH_SIZE),
+                            config.get(Options.SESSION_BATCH_DELAY).toMillis(),
+                            config.get(Options.JOIN_STATE_TTL).toMillis(), 10_000))
+                    .uid("joins-by-" + field);
+        }
+
+        // The one keyed step per user, chained to the ordering (one network hop per event in the whole job): sessions,
+        // the joins keyed by user and the funnels, over one Redis hash per user.
+        SingleOutputStreamOperator<Event> users = joined
                 .keyBy(e -> e.userId)
                 .transform("Order by event time", TypeInformation.of(Event.class), new EventTimeOrder(eventTime))
                 .uid("event-time-order")
-                .transform("Sessions", TypeInformation.of(Event.class), sessionOperator(config))
+                .transform("Sessions, joins, funnels", TypeInformation.of(Event.class),
+                        new UserStepOperator(UserStepSettings.from(config), stores.users(), sources.funnelDefinitions()))
                 .uid("sessions");
 
-        // Each user's events keep their partitioning and their time order from here on (forward connections).
-        // Joins before funnels: a funnel step may test a joined property, as the stored row shows it.
-        SingleOutputStreamOperator<Event> joined = sessions
-                .transform("Cross-source joins", TypeInformation.of(Event.class), joinOperator(config))
-                .uid("joins");
-
-        DataStream<FunnelUpdate> definitions = env
-                .fromSource(sources.funnelDefinitions(), WatermarkStrategy.noWatermarks(), "Funnel definitions")
-                .uid("funnel-definitions-source")
-                .setParallelism(1);
-
-        SingleOutputStreamOperator<Event> funnels = joined
-                .connect(definitions.broadcast())
-                .transform("Funnels", TypeInformation.of(Event.class), funnelOperator(config, sources.funnelLoader()))
-                .uid("funnels");
-
-        funnels.sinkTo(sinks.events())
+        users.sinkTo(sinks.events())
                 .uid("clickhouse-sink")
                 .name("ClickHouse events");
 
         // Rows of sessions stored before their entry's geo and device were kept still look them up here; the others
         // pass through.
-        sessions.getSideOutput(SessionOperator.SESSION_UPDATES)
+        users.getSideOutput(UserStepOperator.SESSION_UPDATES)
                 .map(new GeoFunction<SessionRow>(geo(config)))
                 .returns(SessionRow.class)
                 .uid("session-geo")
@@ -163,27 +175,15 @@ public final class ClickstreamJob {
                 .name("Dead letters to Kafka");
     }
 
-    private static SessionOperator sessionOperator(JobConfig config) {
-        SessionRules rules = new SessionRules(config.get(Options.SESSION_GAP),
-                config.get(Options.SESSION_MIDNIGHT_ZONE) == null ? null : ZoneId.of(config.get(Options.SESSION_MIDNIGHT_ZONE)),
-                config.get(Options.SESSION_MAX_LENGTH), config.get(Options.SESSION_HISTORY),
-                config.get(Options.SESSION_MAX_EVENTS));
-        return new SessionOperator(rules, RedisSettings.from(config, System.getenv()).store("session"),
-                config.get(Options.SESSION_BATCH_SIZE), config.get(Options.SESSION_BATCH_DELAY).toMillis(),
-                config.get(Options.SESSION_STATE_TTL).toMillis(), config.get(Options.SESSION_CACHE_SIZE), 10_000,
-                config.get(Options.SESSION_UPDATE_INTERVAL).toMillis());
-    }
-
-    private static FunnelOperator funnelOperator(JobConfig config, FunnelOperator.Loader loader) {
-        return new FunnelOperator(RedisSettings.from(config, System.getenv()).store("funnel"), loader,
-                config.get(Options.SESSION_BATCH_SIZE), config.get(Options.SESSION_BATCH_DELAY).toMillis(),
-                config.get(Options.FUNNEL_STATE_TTL).toMillis(), config.get(Options.SESSION_CACHE_SIZE), 10_000);
-    }
-
-    private static JoinOperator joinOperator(JobConfig config) {
-        return new JoinOperator(JoinRule.parseAll(config.get(Options.JOIN_RULES)),
-                RedisSettings.from(config, System.getenv()).store("join"), config.get(Options.SESSION_BATCH_SIZE),
-                config.get(Options.SESSION_BATCH_DELAY).toMillis(), config.get(Options.JOIN_STATE_TTL).toMillis(), 10_000);
+    /** The join rules keyed by a field other than the user, by that field. */
+    private static Map<String, List<JoinRule>> otherKeyJoins(JobConfig config) {
+        Map<String, List<JoinRule>> out = new TreeMap<>();
+        for (JoinRule r : JoinRule.parseAll(config.get(Options.JOIN_RULES))) {
+            if (!r.keyedByUser()) {
+                out.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r);
+            }
+        }
+        return out;
     }
 
     private static GeoFunction.Factory geo(JobConfig config) {
@@ -221,7 +221,8 @@ public final class ClickstreamJob {
             LOG.warn("Checkpointing is off: Kafka offsets are not committed and the ClickHouse sink flushes only on "
                     + "size and time. Set execution.checkpointing.interval (flink-conf/config.yaml).");
         }
-        build(env, config, Sources.production(config), Sinks.production(config, System.getenv()));
+        build(env, config, Sources.production(config), Stores.production(config, System.getenv()),
+                Sinks.production(config, System.getenv()));
         env.execute(env.getConfiguration().getOptional(PipelineOptions.NAME).orElse(DEFAULT_JOB_NAME));
     }
 }

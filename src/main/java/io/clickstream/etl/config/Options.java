@@ -212,7 +212,7 @@ public final class Options {
                     + "while the job waits (10 timeouts in a row fail the job).");
 
     public static final ConfigOption<String> REDIS_KEY_PREFIX = string("redis.key-prefix", "clickstream",
-            "Prefix of every key the job writes: <prefix>:session:<user_id>.");
+            "Prefix of every key the job writes: <prefix>:user:<user_id>.");
 
     // -------------------------------------------------------------------------------------------- Sessions
 

@@ -25,12 +25,12 @@ public class Event implements Enrichable {
     public String[] propertyKeys;
     public String[] propertyValues;
 
-    // Session (SessionOperator): id from user and session start, the user's session number, index in the session.
+    // Session (UserStepOperator): id from user and session start, the user's session number, index in the session.
     public String sessionId = "";
     public int sessionNumber;
     public int sessionIndex;
 
-    // Funnels (FunnelOperator): the funnels this event advanced, and the step (1-based) it reached in each.
+    // Funnels (UserStepOperator): the funnels this event advanced, and the step (1-based) it reached in each.
     public String[] funnelIds = new String[0];
     public int[] funnelSteps = new int[0];
 

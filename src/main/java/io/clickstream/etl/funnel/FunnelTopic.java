@@ -38,43 +38,75 @@ public final class FunnelTopic {
         return new FunnelUpdate(key, timestamp, offset, value == null ? null : new String(value, StandardCharsets.UTF_8));
     }
 
-    /** Reads the topic from its start to the end offsets of this moment (an empty list if it does not exist). */
-    public static FunnelOperator.Loader loader(JobConfig config) {
+    /** The topic as the per-user step reads it (see {@link FunnelDefinitions}). */
+    public static FunnelDefinitions.Factory definitions(JobConfig config) {
         Map<String, String> props = new HashMap<>(config.kafkaProperties());
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
         String topic = config.get(Options.FUNNEL_TOPIC);
-        return () -> readAll(props, topic);
+        return () -> new Reader(props, topic);
     }
 
-    static List<FunnelUpdate> readAll(Map<String, String> kafka, String topic) {
-        Properties p = new Properties();
-        p.putAll(kafka);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        List<FunnelUpdate> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = new ArrayList<>();
-            c.partitionsFor(topic, Duration.ofSeconds(30)).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
-            if (parts.isEmpty()) {
-                return out;
+    /** Reads the topic from its start to the end offsets of this moment (an empty list if it does not exist). */
+    public static List<FunnelUpdate> readAll(JobConfig config) {
+        try (FunnelDefinitions reader = definitions(config).open()) {
+            return reader.readNew();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not read the funnel definitions topic: " + e.getMessage(), e);
+        }
+    }
+
+    /** A consumer assigned to the topic's partitions (no group), positioned after what it returned last. */
+    static final class Reader implements FunnelDefinitions {
+        private static final Duration TIMEOUT = Duration.ofSeconds(30);
+        private final KafkaConsumer<byte[], byte[]> consumer;
+        private final String topic;
+        private List<TopicPartition> partitions;
+
+        Reader(Map<String, String> kafka, String topic) {
+            Properties p = new Properties();
+            p.putAll(kafka);
+            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+            this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            this.topic = topic;
+        }
+
+        @Override
+        public List<FunnelUpdate> readNew() {
+            List<FunnelUpdate> out = new ArrayList<>();
+            if (partitions == null) {
+                List<TopicPartition> parts = new ArrayList<>();
+                try {
+                    consumer.partitionsFor(topic, TIMEOUT).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
+                } catch (org.apache.kafka.common.errors.UnknownTopicOrPartitionException missing) {
+                    return out; // nothing published yet; asked again next time
+                }
+                if (parts.isEmpty()) {
+                    return out;
+                }
+                consumer.assign(parts);
+                consumer.seekToBeginning(parts);
+                partitions = parts;
             }
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts, Duration.ofSeconds(30));
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
             long deadline = System.currentTimeMillis() + 60_000;
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp, TIMEOUT) < end.get(tp))) {
                 if (System.currentTimeMillis() > deadline) {
                     throw new IllegalStateException("could not read funnel definitions topic " + topic + " to its end in 60 s");
                 }
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    if (r.key() != null && r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    // a record without a funnel id cannot be a definition
+                    if (r.key() != null) {
                         out.add(update(new String(r.key(), StandardCharsets.UTF_8), r.value(), r.timestamp(), r.offset()));
                     }
                 }
             }
-        } catch (org.apache.kafka.common.errors.UnknownTopicOrPartitionException missing) {
             return out;
         }
-        return out;
+
+        @Override
+        public void close() {
+            consumer.close(Duration.ofSeconds(5));
+        }
     }
 
     /** Creates the configured topic (compacted, one partition) if it is missing. */

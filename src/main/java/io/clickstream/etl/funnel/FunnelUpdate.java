@@ -22,7 +22,7 @@ public class FunnelUpdate {
     }
 
     /** The state key: one entry per version. */
-    String versionKey() {
+    public String versionKey() {
         return funnelId + "@" + publishTime + "@" + offset;
     }
 

@@ -15,7 +15,8 @@ import java.util.Map;
  * kept in Redis ({@code <prefix>:join:<rule>:<key>}) with a TTL. One read and one write per batch. A missing value
  * leaves the event as it is; a rule never holds an event back except while Redis is unreachable.
  */
-public class JoinOperator extends BatchingRedisOperator<Event, Event> implements OneInputStreamOperator<Event, Event> {
+public class JoinOperator extends BatchingRedisOperator<Event, Event, BlobStore>
+        implements OneInputStreamOperator<Event, Event> {
     private static final long serialVersionUID = 1L;
 
     private final List<JoinRule> rules;
@@ -50,7 +51,7 @@ public class JoinOperator extends BatchingRedisOperator<Event, Event> implements
         List<String> keys = joiner.keys(batch);
         Map<String, JoinedValues> stored = new HashMap<>();
         if (!keys.isEmpty()) {
-            List<byte[]> loaded = load(keys);
+            List<byte[]> loaded = withRetries(() -> store.load(keys));
             for (int i = 0; i < keys.size(); i++) {
                 try {
                     stored.put(keys.get(i), JoinedValues.fromBytes(loaded.get(i)));
@@ -59,7 +60,13 @@ public class JoinOperator extends BatchingRedisOperator<Event, Event> implements
                 }
             }
         }
-        store(joiner.apply(batch, stored), ttlMs);
+        Map<String, byte[]> changed = joiner.apply(batch, stored);
+        if (!changed.isEmpty()) {
+            withRetries(() -> {
+                store.store(changed, ttlMs);
+                return null;
+            });
+        }
         batch.forEach(this::emit);
     }
 }

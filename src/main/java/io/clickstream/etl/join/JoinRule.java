@@ -26,6 +26,16 @@ public record JoinRule(String name, String from, String key, List<String> fields
         return read(e, key);
     }
 
+    /** Whether the rule's key is the user: its values then live in the user's record, in the per-user step. */
+    public boolean keyedByUser() {
+        return "user_id".equals(key);
+    }
+
+    /** Reads the rule's key field of an event ('' when it has none): the keyBy of a rule keyed by another field. */
+    public static String keyOf(Event e, String field) {
+        return read(e, field);
+    }
+
     boolean gives(Event e) {
         return from.equals(e.source);
     }

@@ -4,6 +4,7 @@ import io.clickstream.etl.event.Event;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -41,6 +42,29 @@ public final class Joiner {
             }
         }
         return new ArrayList<>(keys);
+    }
+
+    /**
+     * Joins one user's events, in the order given, for rules keyed by user_id (the per-user step): the stored values
+     * by rule name in (null or missing where none), the values that changed out, by rule name.
+     *
+     * @throws IllegalArgumentException naming the rule whose stored values cannot be read
+     */
+    public Map<String, byte[]> applyToUser(String user, List<Event> events, Map<String, byte[]> storedByRule) {
+        Map<String, JoinedValues> stored = new HashMap<>();
+        for (JoinRule r : rules) {
+            if (!r.keyedByUser()) {
+                throw new IllegalStateException("rule " + r.name() + " is keyed by " + r.key() + ", not by user_id");
+            }
+            try {
+                stored.put(storeKey(r, user), JoinedValues.fromBytes(storedByRule.get(r.name())));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("rule " + r.name() + ": " + e.getMessage(), e);
+            }
+        }
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        apply(events, stored).forEach((k, v) -> out.put(k.substring(0, k.indexOf(':')), v));
+        return out;
     }
 
     /** Joins the batch given the stored values of {@link #keys}; returns the values to write back. */

@@ -23,17 +23,18 @@ import java.util.concurrent.TimeUnit;
  * without its state applied. A refusal that no retry mends (a wrong password, maxmemory reached, a key of another
  * type) and calls that keep timing out fail the job, with what to fix ({@link RedisErrors}).
  */
-public abstract class BatchingRedisOperator<IN, OUT> extends AbstractStreamOperator<OUT> implements BoundedOneInput {
+public abstract class BatchingRedisOperator<IN, OUT, S extends RedisStore> extends AbstractStreamOperator<OUT>
+        implements BoundedOneInput {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(BatchingRedisOperator.class);
 
     private final String metricGroup;
-    private final BlobStore.Factory storeFactory;
+    private final RedisStore.Factory<S> storeFactory;
     protected final int batchSize;
     private final long batchDelayMs;
     private final long maxBackoffMs;
 
-    protected transient BlobStore store;
+    protected transient S store;
     private transient List<IN> buffer;
     private transient MetricGroup metrics;
     private transient Counter roundTrips;
@@ -41,7 +42,7 @@ public abstract class BatchingRedisOperator<IN, OUT> extends AbstractStreamOpera
     private transient Histogram redisLatencyMs;
     private transient long eventsProcessed;
 
-    protected BatchingRedisOperator(String metricGroup, BlobStore.Factory storeFactory, int batchSize,
+    protected BatchingRedisOperator(String metricGroup, RedisStore.Factory<S> storeFactory, int batchSize,
                                     long batchDelayMs, long maxBackoffMs) {
         this.metricGroup = metricGroup;
         this.storeFactory = storeFactory;
@@ -120,27 +121,11 @@ public abstract class BatchingRedisOperator<IN, OUT> extends AbstractStreamOpera
         eventsProcessed += batch.size();
     }
 
-    /** Applies the state to a batch and emits it; reads and writes go through {@link #load} and {@link #store}. */
+    /** Applies the state to a batch and emits it; reads and writes go through {@link #withRetries}. */
     protected abstract void processBatch(List<IN> batch) throws Exception;
 
     protected void emit(OUT value) {
         output.collect(new StreamRecord<>(value));
-    }
-
-    /** One MGET, retried until it succeeds. */
-    protected List<byte[]> load(List<String> keys) throws InterruptedException {
-        return withRetries(() -> store.load(keys));
-    }
-
-    /** One pipelined write, retried until it succeeds. */
-    protected void store(java.util.Map<String, byte[]> values, long ttlMs) throws InterruptedException {
-        if (values.isEmpty()) {
-            return;
-        }
-        withRetries(() -> {
-            store.store(values, ttlMs);
-            return null;
-        });
     }
 
     /**
@@ -154,12 +139,14 @@ public abstract class BatchingRedisOperator<IN, OUT> extends AbstractStreamOpera
                 + name + "') to start that state afresh.", cause);
     }
 
+    /** One call to the store. */
     @FunctionalInterface
-    private interface RedisCall<T> {
+    protected interface RedisCall<T> {
         T call() throws Exception;
     }
 
-    private <T> T withRetries(RedisCall<T> call) throws InterruptedException {
+    /** One round trip, retried until it succeeds (or fails the job, see the class comment). */
+    protected <T> T withRetries(RedisCall<T> call) throws InterruptedException {
         long backoff = 100;
         int timeouts = 0;
         for (int attempt = 1; ; attempt++) {

@@ -1,14 +1,13 @@
 package io.clickstream.etl.redis;
 
-import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Where per-key state lives between batches (Redis in production; a map in unit tests): sessions per user,
- * funnel progress per session, joined values per key. Each call is one round trip.
+ * One binary value per key (the joins keyed by a field other than the user; the per-user state before it moved
+ * into one hash per user, read for users that have nothing newer). Each call is one round trip.
  */
-public interface BlobStore extends AutoCloseable {
+public interface BlobStore extends RedisStore {
 
     /** The stored values of {@code keys}, in their order; null where a key has none. */
     List<byte[]> load(List<String> keys) throws Exception;
@@ -16,17 +15,6 @@ public interface BlobStore extends AutoCloseable {
     /** Stores values, each expiring {@code ttlMs} after this write. */
     void store(Map<String, byte[]> values, long ttlMs) throws Exception;
 
-    /** The name under which {@code key} is stored, for messages (the Redis key with its prefix). */
-    default String describe(String key) {
-        return key;
-    }
-
-    @Override
-    void close();
-
-    /** Opens a store inside the task; serializable so it travels with the job. */
     @FunctionalInterface
-    interface Factory extends Serializable {
-        BlobStore open();
-    }
+    interface Factory extends RedisStore.Factory<BlobStore> {}
 }

@@ -21,6 +21,12 @@ public record RedisSettings(String host, int port, String user, String password,
         return () -> new RedisBlobStore(self, namespace);
     }
 
+    /** The per-user hashes ({@code user:<id>}) and, for reading, the values of the layout before them. */
+    public HashStore.Factory users() {
+        RedisSettings self = this;
+        return () -> new RedisHashStore(self);
+    }
+
     @Override
     public String toString() {
         return "RedisSettings[" + host + ":" + port + ", user=" + user + ", prefix=" + keyPrefix + "]";

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,6 +24,9 @@ import java.util.TreeSet;
 public final class UserHistory {
     /** Format of {@link #toBytes()}; bump it and keep reading the old one when the layout changes. */
     static final byte FORMAT = 3;
+    /** Formats of the per-user hash's fields ({@link #headerField}, a session's field: a format-3 record). */
+    static final byte HEADER_FORMAT = 1;
+    static final byte SESSION_FIELD_FORMAT = 1;
 
     final List<Session> sessions = new ArrayList<>();
     int lastNumber;
@@ -154,44 +158,159 @@ public final class UserHistory {
             for (Session s : sessions) {
                 if (s.asRead != null) {
                     out.write(s.asRead);
-                    continue;
-                }
-                out.writeUTF(s.id);
-                out.writeInt(s.number);
-                out.writeLong(s.start);
-                out.writeLong(s.end);
-                out.writeInt(s.count);
-                out.writeInt(s.entryCount);
-                out.write(s.entries, 0, 12 * s.entryCount);
-                out.writeLong(s.origin);
-                out.writeInt(s.pageViews);
-                writeText(out, s.entryUrl);
-                writeText(out, s.exitUrl);
-                writeText(out, s.referrer);
-                writeText(out, s.entryIp);
-                writeText(out, s.entryUserAgent);
-                out.writeInt(s.sources.size());
-                for (String source : s.sources) {
-                    writeText(out, source);
-                }
-                out.writeByte((s.entryGeo ? 1 : 0) | (s.entryDevice ? 2 : 0));
-                if (s.entryGeo) {
-                    writeText(out, s.countryCode);
-                    writeText(out, s.country);
-                    writeText(out, s.region);
-                    writeText(out, s.city);
-                }
-                if (s.entryDevice) {
-                    writeText(out, s.browser);
-                    writeText(out, s.os);
-                    writeText(out, s.deviceType);
-                    out.writeBoolean(s.bot);
+                } else {
+                    writeSession(out, s);
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.getCopyOfBuffer();
+    }
+
+    /** One session's record, as {@link #toBytes()} lays it out in format 3 and a session field holds it. */
+    private static void writeSession(DataOutputSerializer out, Session s) throws IOException {
+        out.writeUTF(s.id);
+        out.writeInt(s.number);
+        out.writeLong(s.start);
+        out.writeLong(s.end);
+        out.writeInt(s.count);
+        out.writeInt(s.entryCount);
+        out.write(s.entries, 0, 12 * s.entryCount);
+        out.writeLong(s.origin);
+        out.writeInt(s.pageViews);
+        writeText(out, s.entryUrl);
+        writeText(out, s.exitUrl);
+        writeText(out, s.referrer);
+        writeText(out, s.entryIp);
+        writeText(out, s.entryUserAgent);
+        out.writeInt(s.sources.size());
+        for (String source : s.sources) {
+            writeText(out, source);
+        }
+        out.writeByte((s.entryGeo ? 1 : 0) | (s.entryDevice ? 2 : 0));
+        if (s.entryGeo) {
+            writeText(out, s.countryCode);
+            writeText(out, s.country);
+            writeText(out, s.region);
+            writeText(out, s.city);
+        }
+        if (s.entryDevice) {
+            writeText(out, s.browser);
+            writeText(out, s.os);
+            writeText(out, s.deviceType);
+            out.writeBoolean(s.bot);
+        }
+    }
+
+    // The per-user hash (one field per session, one for the header): a batch writes what it changed, not the user's
+    // whole history. Each field starts with its own format byte, so fields written by different versions can mix.
+
+    /** The header field: the last session number and the sessions' ids in their order. */
+    public byte[] headerField() {
+        DataOutputSerializer out = new DataOutputSerializer(16 + 40 * sessions.size());
+        try {
+            out.writeByte(HEADER_FORMAT);
+            out.writeInt(lastNumber);
+            out.writeInt(sessions.size());
+            for (Session s : sessions) {
+                out.writeUTF(s.id);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.getCopyOfBuffer();
+    }
+
+    /** The ids of the sessions, in order. */
+    public List<String> sessionIds() {
+        List<String> ids = new ArrayList<>(sessions.size());
+        sessions.forEach(s -> ids.add(s.id));
+        return ids;
+    }
+
+    /**
+     * The sessions changed since they were read or last {@link #stored}, as field values by session id; with
+     * {@code all}, every session (a user whose history comes from the older one-value layout).
+     */
+    public Map<String, byte[]> changedSessionFields(boolean all) {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        for (Session s : sessions) {
+            if (all || s.asRead == null) {
+                out.put(s.id, sessionField(s));
+            }
+        }
+        return out;
+    }
+
+    /** Notes that the sessions' fields as {@link #changedSessionFields} gave them are stored now. */
+    public void stored(Map<String, byte[]> fields) {
+        for (Session s : sessions) {
+            byte[] field = fields.get(s.id);
+            if (field != null) {
+                s.asRead = Arrays.copyOfRange(field, 1, field.length);
+            }
+        }
+    }
+
+    private static byte[] sessionField(Session s) {
+        DataOutputSerializer out = new DataOutputSerializer(256 + 12 * s.remembered());
+        try {
+            out.writeByte(SESSION_FIELD_FORMAT);
+            if (s.asRead != null) {
+                out.write(s.asRead);
+            } else {
+                writeSession(out, s);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.getCopyOfBuffer();
+    }
+
+    /**
+     * Reads a user's hash: the header and the session fields by id. A session the header names without a field is
+     * a damaged record (the two are written in one script call); a field the header does not name is left over.
+     */
+    public static UserHistory fromFields(byte[] header, Map<String, byte[]> sessionFields) {
+        UserHistory h = new UserHistory();
+        if (header == null) {
+            if (!sessionFields.isEmpty()) {
+                throw new IllegalArgumentException("damaged session history: sessions without a header");
+            }
+            return h;
+        }
+        try {
+            DataInputDeserializer in = new DataInputDeserializer(header);
+            byte format = in.readByte();
+            if (format != HEADER_FORMAT) {
+                throw new IllegalArgumentException("unknown session header format " + format);
+            }
+            h.lastNumber = in.readInt();
+            int n = in.readInt();
+            if (n < 0 || n > in.available() / 2) {
+                throw new IOException("bad number of sessions " + n);
+            }
+            for (int i = 0; i < n; i++) {
+                String id = in.readUTF();
+                byte[] field = sessionFields.get(id);
+                if (field == null || field.length == 0) {
+                    throw new IOException("session " + id + " is named in the header but has no field");
+                }
+                if (field[0] != SESSION_FIELD_FORMAT) {
+                    throw new IllegalArgumentException("unknown session field format " + field[0] + " of session " + id);
+                }
+                DataInputDeserializer sin = new DataInputDeserializer(field, 1, field.length - 1);
+                Session s = readSession(sin, FORMAT, field);
+                if (sin.available() != 0) {
+                    throw new IOException("session " + id + ": " + sin.available() + " bytes after its record");
+                }
+                h.sessions.add(s);
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("damaged session history: " + e.getMessage(), e);
+        }
+        return h;
     }
 
     /** UTF-8 with an int length: writeUTF stops at 64 KB, and URLs and user agents may be long. */
@@ -226,58 +345,65 @@ public final class UserHistory {
             h.lastNumber = in.readInt();
             int n = in.readInt();
             for (int i = 0; i < n; i++) {
-                int from = data.length - in.available();
-                String id = in.readUTF();
-                int number = in.readInt();
-                long start = in.readLong();
-                long end = in.readLong();
-                int count = in.readInt();
-                int keys = in.readInt();
-                if (keys < 0 || keys > in.available() / 12) {
-                    throw new IOException("bad number of remembered events " + keys);
-                }
-                byte[] entries = new byte[12 * keys];
-                in.readFully(entries);
-                Session s = new Session(id, number, format >= 2 ? in.readLong() : start, start, end, count, entries, keys);
-                if (format >= 2) {
-                    s.pageViews = in.readInt();
-                    s.entryUrl = readText(in);
-                    s.exitUrl = readText(in);
-                    s.referrer = readText(in);
-                    s.entryIp = readText(in);
-                    s.entryUserAgent = readText(in);
-                    for (int k = in.readInt(); k > 0; k--) {
-                        s.sources.add(readText(in));
-                    }
-                }
-                if (format >= 3) {
-                    int flags = in.readByte();
-                    if ((flags & ~3) != 0) {
-                        throw new IOException("bad entry flags " + flags);
-                    }
-                    s.entryGeo = (flags & 1) != 0;
-                    s.entryDevice = (flags & 2) != 0;
-                    if (s.entryGeo) {
-                        s.countryCode = readText(in);
-                        s.country = readText(in);
-                        s.region = readText(in);
-                        s.city = readText(in);
-                    }
-                    if (s.entryDevice) {
-                        s.browser = readText(in);
-                        s.os = readText(in);
-                        s.deviceType = readText(in);
-                        s.bot = in.readBoolean();
-                    }
-                }
-                if (format == FORMAT) {
-                    s.asRead = Arrays.copyOfRange(data, from, data.length - in.available());
-                }
-                h.sessions.add(s);
+                h.sessions.add(readSession(in, format, data));
             }
         } catch (IOException e) {
             throw new IllegalArgumentException("damaged session history: " + e.getMessage(), e);
         }
         return h;
+    }
+    /**
+     * One session's record in {@code format}; {@code in} reads {@code data}, of which the record is kept as read
+     * for this format so that an untouched session is written back as it was.
+     */
+    private static Session readSession(DataInputDeserializer in, byte format, byte[] data) throws IOException {
+        int from = data.length - in.available();
+        String id = in.readUTF();
+        int number = in.readInt();
+        long start = in.readLong();
+        long end = in.readLong();
+        int count = in.readInt();
+        int keys = in.readInt();
+        if (keys < 0 || keys > in.available() / 12) {
+            throw new IOException("bad number of remembered events " + keys);
+        }
+        byte[] entries = new byte[12 * keys];
+        in.readFully(entries);
+        Session s = new Session(id, number, format >= 2 ? in.readLong() : start, start, end, count, entries, keys);
+        if (format >= 2) {
+            s.pageViews = in.readInt();
+            s.entryUrl = readText(in);
+            s.exitUrl = readText(in);
+            s.referrer = readText(in);
+            s.entryIp = readText(in);
+            s.entryUserAgent = readText(in);
+            for (int k = in.readInt(); k > 0; k--) {
+                s.sources.add(readText(in));
+            }
+        }
+        if (format >= 3) {
+            int flags = in.readByte();
+            if ((flags & ~3) != 0) {
+                throw new IOException("bad entry flags " + flags);
+            }
+            s.entryGeo = (flags & 1) != 0;
+            s.entryDevice = (flags & 2) != 0;
+            if (s.entryGeo) {
+                s.countryCode = readText(in);
+                s.country = readText(in);
+                s.region = readText(in);
+                s.city = readText(in);
+            }
+            if (s.entryDevice) {
+                s.browser = readText(in);
+                s.os = readText(in);
+                s.deviceType = readText(in);
+                s.bot = in.readBoolean();
+            }
+        }
+        if (format == FORMAT) {
+            s.asRead = Arrays.copyOfRange(data, from, data.length - in.available());
+        }
+        return s;
     }
 }

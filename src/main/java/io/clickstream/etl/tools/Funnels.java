@@ -103,7 +103,7 @@ public final class Funnels {
 
     static FunnelVersions versions(JobConfig config) throws Exception {
         FunnelVersions versions = new FunnelVersions();
-        for (FunnelUpdate u : FunnelTopic.loader(config).loadAll()) {
+        for (FunnelUpdate u : FunnelTopic.readAll(config)) {
             try {
                 versions.add(u);
             } catch (IllegalArgumentException e) {

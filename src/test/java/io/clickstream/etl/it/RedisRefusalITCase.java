@@ -2,8 +2,10 @@ package io.clickstream.etl.it;
 
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.redis.RedisSettings;
-import io.clickstream.etl.session.SessionOperator;
 import io.clickstream.etl.session.SessionRules;
+import io.clickstream.etl.testing.FakeFunnelTopic;
+import io.clickstream.etl.user.UserStepOperator;
+import io.clickstream.etl.user.UserStepSettings;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -12,6 +14,7 @@ import redis.clients.jedis.Jedis;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -59,8 +62,11 @@ class RedisRefusalITCase {
     }
 
     private static OneInputStreamOperatorTestHarness<Event, Event> sessions(RedisSettings redis) throws Exception {
-        OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(new SessionOperator(
-                SessionRules.defaults(), redis.store("session"), 1, 100, 86_400_000L, 1000, 1000, 10_000));
+        UserStepSettings settings = new UserStepSettings(SessionRules.defaults(), java.util.List.of(), 1,
+                Duration.ofMillis(100), 1000, Duration.ofSeconds(10), Duration.ofDays(90), Duration.ofDays(7),
+                Duration.ofDays(30), Duration.ofSeconds(1));
+        OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(new UserStepOperator(
+                settings, redis.users(), FakeFunnelTopic.definitions("refusal")));
         h.open();
         return h;
     }

@@ -1,7 +1,6 @@
 package io.clickstream.etl.it;
 
 import io.clickstream.etl.config.JobConfig;
-import io.clickstream.etl.redis.RedisBlobStore;
 import io.clickstream.etl.testing.TestStack;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -95,7 +94,10 @@ class SessionReplayITCase {
 
         String[] redis = TestStack.redis().split(":");
         try (Jedis jedis = new Jedis(redis[0], Integer.parseInt(redis[1]))) {
-            byte[] key = RedisBlobStore.key(settings.get("redis.key-prefix"), "session", "user-7");
+            String key = settings.get("redis.key-prefix") + ":user:user-7";
+            assertThat(jedis.type(key)).as("one hash per user").isEqualTo("hash");
+            assertThat(jedis.hkeys(key)).as("a header and a field per session").contains("h")
+                    .anyMatch(f -> f.startsWith("s:"));
             assertThat(jedis.pttl(key)).as("state expires").isPositive();
         }
     }

@@ -361,7 +361,7 @@ class SessionAssignerTest {
         assertThat(List.of(s.browser, s.os, s.deviceType)).containsExactly("Firefox", "Linux", "Desktop");
         assertThat(s.entryIp).as("nothing left to look up").isEmpty();
         assertThat(s.entryUserAgent).isEmpty();
-        SessionRow row = SessionOperator.row("u1", s);
+        SessionRow row = SessionRows.row("u1", s);
         assertThat(row.ipAddress()).as("the row keeps the entry's geo, no lookup").isNull();
         assertThat(row.userAgentText()).isNull();
         assertThat(List.of(row.countryCode, row.city, row.browser, row.deviceType))
@@ -425,7 +425,7 @@ class SessionAssignerTest {
         later.countryCode = "XX";
         run(h, later);
         UserHistory.Session s = UserHistory.fromBytes(h.toBytes()).sessions.get(0);
-        SessionRow row = SessionOperator.row("u1", s);
+        SessionRow row = SessionRows.row("u1", s);
         assertThat(row.ipAddress()).as("still the stored entry's IP, looked up for the row").isEqualTo("81.2.69.142");
         assertThat(row.userAgentText()).isEqualTo("UA/old");
         assertThat(row.countryCode).isEmpty();
@@ -436,7 +436,7 @@ class SessionAssignerTest {
         earlier.city = "London";
         run(h, earlier);
         s = UserHistory.fromBytes(h.toBytes()).sessions.get(0);
-        row = SessionOperator.row("u1", s);
+        row = SessionRows.row("u1", s);
         assertThat(row.ipAddress()).as("the new entry brought its geo").isNull();
         assertThat(row.countryCode).isEqualTo("GB");
         assertThat(row.city).isEqualTo("London");

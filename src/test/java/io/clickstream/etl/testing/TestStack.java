@@ -101,6 +101,7 @@ public final class TestStack {
             env.enableCheckpointing(checkpointMs);
         }
         ClickstreamJob.build(env, config, ClickstreamJob.Sources.production(config),
+                ClickstreamJob.Stores.production(config, Map.of()),
                 ClickstreamJob.Sinks.production(config, Map.of()));
         return env;
     }

@@ -1,14 +1,18 @@
-package io.clickstream.etl.session;
+package io.clickstream.etl.user;
 
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.redis.RedisErrors;
-import io.clickstream.etl.testing.FakeBlobStore;
+import io.clickstream.etl.session.SessionRow;
+import io.clickstream.etl.session.SessionRules;
+import io.clickstream.etl.testing.FakeFunnelTopic;
+import io.clickstream.etl.testing.FakeHashStore;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,9 +23,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class SessionOperatorTest {
+/** The sessions part of the per-user step: ids, numbers, indexes and rows, batching and Redis failures. */
+class UserStepSessionsTest {
     /** Stores by name, so the operator's serializable factory can find them. */
-    private static final Map<String, FakeBlobStore> STORES = new ConcurrentHashMap<>();
+    private static final Map<String, FakeHashStore> STORES = new ConcurrentHashMap<>();
     private final String storeName = "store-" + System.nanoTime();
     private final List<OneInputStreamOperatorTestHarness<Event, Event>> harnesses = new ArrayList<>();
 
@@ -31,10 +36,11 @@ class SessionOperatorTest {
             h.close();
         }
         STORES.remove(storeName);
+        FakeFunnelTopic.drop(storeName);
     }
 
-    private FakeBlobStore store() {
-        return STORES.computeIfAbsent(storeName, n -> new FakeBlobStore());
+    private FakeHashStore store() {
+        return STORES.computeIfAbsent(storeName, n -> new FakeHashStore());
     }
 
     private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize) throws Exception {
@@ -54,8 +60,10 @@ class SessionOperatorTest {
                                                                     long maxBackoffMs) throws Exception {
         store();
         String name = storeName;
-        SessionOperator op = new SessionOperator(rules, () -> STORES.get(name), batchSize, 100,
-                86_400_000L, cacheSize, maxBackoffMs, 10_000);
+        UserStepSettings settings = new UserStepSettings(rules, List.of(), batchSize, Duration.ofMillis(100),
+                (int) cacheSize, Duration.ofSeconds(10), Duration.ofDays(90), Duration.ofDays(7), Duration.ofDays(30),
+                Duration.ofMillis(maxBackoffMs));
+        UserStepOperator op = new UserStepOperator(settings, () -> STORES.get(name), FakeFunnelTopic.definitions(name));
         OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(op);
         harnesses.add(h);
         h.open();
@@ -224,7 +232,7 @@ class SessionOperatorTest {
         SessionRules utcMidnight = new SessionRules(java.time.Duration.ofMinutes(30), java.time.ZoneOffset.UTC, null,
                 java.time.Duration.ofHours(48), 100);
         assertThat(numbers(utcMidnight, 10, "before", 933, "after", 934)).containsEntry("before", 1).containsEntry("after", 2);
-        storeName2();
+        freshStore();
         assertThat(numbers(SessionRules.defaults(), 10, "before", 933, "after", 934)).containsEntry("after", 1);
     }
 
@@ -239,7 +247,7 @@ class SessionOperatorTest {
     @Test
     void outOfOrderEventsLandInTheSameSessionsAsInOrderOnes() throws Exception {
         Map<String, Integer> inOrder = numbers(SessionRules.defaults(), 2, "a", 0, "b", 10, "c", 50, "d", 55, "e", 100);
-        storeName2();
+        freshStore();
         Map<String, Integer> shuffled = numbers(SessionRules.defaults(), 2, "d", 55, "a", 0, "e", 100, "c", 50, "b", 10);
 
         assertThat(shuffled).isEqualTo(inOrder);
@@ -247,8 +255,8 @@ class SessionOperatorTest {
     }
 
     /** A fresh store for a second, independent run inside one test. */
-    private void storeName2() {
-        STORES.put(storeName, new FakeBlobStore());
+    private void freshStore() {
+        STORES.put(storeName, new FakeHashStore());
     }
 
     @Test
@@ -287,7 +295,7 @@ class SessionOperatorTest {
 
     private static List<SessionRow> rows(OneInputStreamOperatorTestHarness<Event, Event> h) {
         List<SessionRow> rows = new ArrayList<>();
-        h.getSideOutput(SessionOperator.SESSION_UPDATES).forEach(r -> rows.add(r.getValue()));
+        h.getSideOutput(UserStepOperator.SESSION_UPDATES).forEach(r -> rows.add(r.getValue()));
         return rows;
     }
 
@@ -349,14 +357,28 @@ class SessionOperatorTest {
 
     @Test
     void aHistoryInAFormatThisVersionDoesNotKnowFailsTheJobAndStaysAsItWas() throws Exception {
-        store().data.put("u1", new byte[] {9, 0, 0, 0, 1});
+        store().hashes.put("user:u1", new HashMap<>(Map.of("h", new byte[] {9, 0, 0, 0, 1})));
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(10);
+        h.processElement(ev("a", "u1", 0, "web"), 0);
+
+        assertThatThrownBy(() -> h.prepareSnapshotPreBarrier(1))
+                .hasMessageContaining("user 'u1'").hasMessageContaining("unknown session header format 9")
+                .hasMessageContaining("user:u1").hasMessageContaining("Nothing was changed");
+        assertThat(store().hashes.get("user:u1").get("h")).containsExactly(9, 0, 0, 0, 1);
+        assertThat(store().writes).isEmpty();
+        assertThat(h.extractOutputValues()).isEmpty();
+    }
+
+    @Test
+    void aHistoryOfTheOlderLayoutInAFormatThisVersionDoesNotKnowFailsTheJobAndStaysAsItWas() throws Exception {
+        store().values.put("session:u1", new byte[] {9, 0, 0, 0, 1});
         OneInputStreamOperatorTestHarness<Event, Event> h = harness(10);
         h.processElement(ev("a", "u1", 0, "web"), 0);
 
         assertThatThrownBy(() -> h.prepareSnapshotPreBarrier(1))
                 .hasMessageContaining("user 'u1'").hasMessageContaining("unknown session history format 9")
-                .hasMessageContaining("Nothing was changed");
-        assertThat(store().data.get("u1")).containsExactly(9, 0, 0, 0, 1);
+                .hasMessageContaining("session:u1").hasMessageContaining("Nothing was changed");
+        assertThat(store().hashes).isEmpty();
         assertThat(h.extractOutputValues()).isEmpty();
     }
 

@@ -1,0 +1,121 @@
+package io.clickstream.etl.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Hashes under {@code <prefix>:<key>} (the key carries its namespace, e.g. {@code user:u1}), with a TTL on the key
+ * refreshed by every write. A load is one script call returning every key's fields, a write one script call that
+ * sets and deletes fields: one round trip and one command each per batch.
+ */
+public final class RedisHashStore implements HashStore {
+    /** KEYS: per lookup its hash, then its older keys; ARGV: per lookup the number of older keys. */
+    private static final byte[] LOAD = ("local out = {} local k = 1 "
+            + "for i = 1, #ARGV do "
+            + "  local n = tonumber(ARGV[i]) local fields = redis.call('HGETALL', KEYS[k]) local older = {} "
+            + "  if #fields == 0 then for j = 1, n do older[j] = redis.call('GET', KEYS[k + j]) end end "
+            + "  out[i] = {fields, older} k = k + 1 + n "
+            + "end return out").getBytes(StandardCharsets.UTF_8);
+    /**
+     * ARGV: the TTL, then per key the number of fields to set and to delete, the (field, value) pairs and the fields
+     * to delete. HSET and HDEL take at most 200 fields per call: unpack() of more would overflow Lua's C stack.
+     */
+    private static final byte[] WRITE = ("local a = 2 "
+            + "for _, k in ipairs(KEYS) do "
+            + "  local nset = tonumber(ARGV[a]) local ndel = tonumber(ARGV[a + 1]) a = a + 2 "
+            + "  local i = 0 "
+            + "  while i < nset do local n = math.min(200, nset - i) "
+            + "    redis.call('HSET', k, unpack(ARGV, a + 2 * i, a + 2 * (i + n) - 1)) i = i + n end "
+            + "  a = a + 2 * nset i = 0 "
+            + "  while i < ndel do local n = math.min(200, ndel - i) "
+            + "    redis.call('HDEL', k, unpack(ARGV, a + i, a + i + n - 1)) i = i + n end "
+            + "  a = a + ndel "
+            + "  redis.call('PEXPIRE', k, ARGV[1]) "
+            + "end return #KEYS").getBytes(StandardCharsets.UTF_8);
+
+    private final RedisConnection connection;
+    private final String prefix;
+
+    public RedisHashStore(RedisSettings settings) {
+        this.connection = new RedisConnection(settings);
+        this.prefix = settings.keyPrefix() + ":";
+    }
+
+    @Override
+    public String describe(String key) {
+        return prefix + key;
+    }
+
+    private byte[] key(String k) {
+        return (prefix + k).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private List<byte[]> keys(List<String> keys) {
+        List<byte[]> raw = new ArrayList<>(keys.size());
+        keys.forEach(k -> raw.add(key(k)));
+        return raw;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<Hash> load(List<Lookup> lookups) {
+        List<byte[]> keys = new ArrayList<>();
+        List<byte[]> counts = new ArrayList<>(lookups.size());
+        for (Lookup l : lookups) {
+            keys.add(key(l.key()));
+            l.olderKeys().forEach(k -> keys.add(key(k)));
+            counts.add(ascii(l.olderKeys().size()));
+        }
+        List<Object> replies = (List<Object>) connection.call(jedis -> jedis.eval(LOAD, keys, counts));
+        List<Hash> out = new ArrayList<>(replies.size());
+        for (Object reply : replies) {
+            List<Object> pair = (List<Object>) reply;
+            List<byte[]> flat = (List<byte[]>) pair.get(0);
+            Map<String, byte[]> fields = new LinkedHashMap<>();
+            for (int i = 0; i + 1 < flat.size(); i += 2) {
+                fields.put(new String(flat.get(i), StandardCharsets.UTF_8), flat.get(i + 1));
+            }
+            out.add(new Hash(fields, (List<byte[]>) pair.get(1)));
+        }
+        return out;
+    }
+
+    @Override
+    public List<byte[]> loadValues(List<String> keys) {
+        byte[][] raw = keys(keys).toArray(new byte[0][]);
+        return connection.call(jedis -> jedis.mget(raw));
+    }
+
+    @Override
+    public void write(Map<String, Changes> changes, long ttlMs) {
+        if (changes.isEmpty()) {
+            return;
+        }
+        List<byte[]> keys = new ArrayList<>(changes.size());
+        List<byte[]> args = new ArrayList<>();
+        args.add(ascii(ttlMs));
+        changes.forEach((k, c) -> {
+            keys.add(key(k));
+            args.add(ascii(c.set().size()));
+            args.add(ascii(c.delete().size()));
+            c.set().forEach((field, value) -> {
+                args.add(field.getBytes(StandardCharsets.UTF_8));
+                args.add(value);
+            });
+            c.delete().forEach(field -> args.add(field.getBytes(StandardCharsets.UTF_8)));
+        });
+        connection.call(jedis -> jedis.eval(WRITE, keys, args));
+    }
+
+    private static byte[] ascii(long n) {
+        return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    public void close() {
+        connection.close();
+    }
+}

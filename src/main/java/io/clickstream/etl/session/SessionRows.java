@@ -1,0 +1,57 @@
+package io.clickstream.etl.session;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The sessions table's rows: the state of the sessions a batch touched, as the user's history holds them now. */
+public final class SessionRows {
+    private SessionRows() {}
+
+    /** The rows of the sessions {@code assigned} touched, by session id, in the history's order. */
+    public static Map<String, SessionRow> touched(String user, UserHistory history, List<SessionAssignment> assigned) {
+        Map<String, SessionRow> out = new LinkedHashMap<>();
+        for (UserHistory.Session s : history.sessions) {
+            for (SessionAssignment a : assigned) {
+                if (a.sessionId().equals(s.id)) {
+                    out.put(s.id, row(user, s));
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    static SessionRow row(String user, UserHistory.Session s) {
+        SessionRow r = new SessionRow();
+        r.sessionId = s.id;
+        r.userId = user;
+        r.sessionNumber = s.number;
+        r.origin = s.origin;
+        r.start = s.start;
+        r.end = s.end;
+        r.events = s.count;
+        r.pageViews = s.pageViews;
+        r.entryUrl = s.entryUrl;
+        r.exitUrl = s.exitUrl;
+        r.referrer = s.referrer;
+        r.sources = s.sources.toArray(new String[0]);
+        r.ip = s.entryIp;
+        r.userAgent = s.entryUserAgent;
+        if (s.entryGeo) {
+            r.geoGiven = true;
+            r.countryCode = s.countryCode;
+            r.country = s.country;
+            r.region = s.region;
+            r.city = s.city;
+        }
+        if (s.entryDevice) {
+            r.deviceGiven = true;
+            r.browser = s.browser;
+            r.os = s.os;
+            r.deviceType = s.deviceType;
+            r.bot = s.bot;
+        }
+        return r;
+    }
+}

@@ -1,0 +1,429 @@
+package io.clickstream.etl.user;
+
+import io.clickstream.etl.event.Event;
+import io.clickstream.etl.funnel.FunnelDefinitions;
+import io.clickstream.etl.funnel.FunnelTracker;
+import io.clickstream.etl.funnel.FunnelUpdate;
+import io.clickstream.etl.funnel.FunnelVersions;
+import io.clickstream.etl.funnel.SessionFunnels;
+import io.clickstream.etl.join.Joiner;
+import io.clickstream.etl.redis.BatchingRedisOperator;
+import io.clickstream.etl.redis.HashStore;
+import io.clickstream.etl.redis.StateCache;
+import io.clickstream.etl.session.SessionAssigner;
+import io.clickstream.etl.session.SessionAssignment;
+import io.clickstream.etl.session.SessionRow;
+import io.clickstream.etl.session.SessionRows;
+import io.clickstream.etl.session.UserHistory;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one keyed step per user: sessions, the joins keyed by user and the funnels, over one Redis hash per user
+ * ({@link UserRecord}). Runs chained after the event-time ordering, so a user's events arrive in time order and each
+ * user has one writer, which lets a bounded cache of records skip most reads. Per batch (see
+ * {@link BatchingRedisOperator}): one read of the uncached users' hashes, one write of the fields that changed.
+ *
+ * <p>Per user and batch, in this order: sessions (ids, numbers, indexes), joins (values given before an event's time,
+ * in time order), funnels (a session's events in index order, so a funnel step may test a joined property, as the
+ * stored row shows it). The funnel definitions are read from their topic by the step itself
+ * ({@link FunnelDefinitions}) and kept in broadcast state, so a restored job knows them at once.
+ */
+public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashStore>
+        implements OneInputStreamOperator<Event, Event> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(UserStepOperator.class);
+
+    /**
+     * The state of the sessions touched since the last update, for the sessions table (replays included: they
+     * repair a lost update): one row per session per update interval and checkpoint, not per batch, which would
+     * come close to one row per event.
+     */
+    public static final OutputTag<SessionRow> SESSION_UPDATES = new OutputTag<>("session-updates", TypeInformation.of(SessionRow.class));
+
+    static final MapStateDescriptor<String, FunnelUpdate> DEFINITIONS = new MapStateDescriptor<>(
+            "funnel-definitions", Types.STRING, TypeInformation.of(FunnelUpdate.class));
+
+    private static final Comparator<Event> TIME_ORDER = Comparator.<Event>comparingLong(e -> e.eventTime)
+            .thenComparing(e -> e.eventId);
+    /** Bounds the memory of pending session rows between updates. */
+    private static final int MAX_PENDING_ROWS = 100_000;
+    /**
+     * How far an event's Kafka time may lie before the moment the definitions were last read up to their end and
+     * still make the step read them again: the two topics' record times come from different clocks.
+     */
+    static final long DEFINITIONS_CLOCK_MARGIN_MS = 5_000;
+
+    private final UserStepSettings settings;
+    private final FunnelDefinitions.Factory definitionsFactory;
+
+    private transient SessionAssigner assigner;
+    private transient Joiner joiner;
+    private transient FunnelTracker tracker;
+    private transient FunnelVersions versions;
+    private transient BroadcastState<String, FunnelUpdate> definitionState;
+    private transient FunnelDefinitions definitions;
+    private transient long definitionsReadAt;
+    private transient Map<String, SessionRow> pendingRows;
+    private transient StateCache<String, UserRecord> cache;
+    private transient Counter sessionsStarted;
+    private transient Counter replayedEvents;
+    private transient Counter tagsGiven;
+    private transient Counter replayedTags;
+    private transient Counter badDefinitions;
+    private transient Counter olderLayoutUsers;
+
+    public UserStepOperator(UserStepSettings settings, HashStore.Factory storeFactory,
+                            FunnelDefinitions.Factory definitions) {
+        super("sessions", storeFactory, settings.batchSize(), settings.batchDelay().toMillis(),
+                settings.maxBackoff().toMillis());
+        this.settings = settings.sanityCheck();
+        this.definitionsFactory = definitions;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        versions = new FunnelVersions();
+        definitionState = context.getOperatorStateStore().getBroadcastState(DEFINITIONS);
+        for (Map.Entry<String, FunnelUpdate> e : definitionState.entries()) {
+            versions.add(e.getValue()); // stored only after it parsed once
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        assigner = new SessionAssigner(settings.sessionRules());
+        joiner = new Joiner(settings.joinRules());
+        tracker = new FunnelTracker();
+        cache = new StateCache<>(settings.cacheSize());
+        pendingRows = new LinkedHashMap<>();
+        sessionsStarted = metrics().counter("started");
+        replayedEvents = metrics().counter("replayedEvents");
+        olderLayoutUsers = metrics().counter("olderLayoutUsers");
+        MetricGroup funnels = metrics().addGroup("funnels");
+        tagsGiven = funnels.counter("tags");
+        replayedTags = funnels.counter("replayedEvents");
+        badDefinitions = funnels.counter("badDefinitions");
+        funnels.gauge("activeFunnels", () -> versions.current().size());
+        definitions = definitionsFactory.open();
+        readDefinitions();
+        LOG.info("Funnels at start: {}", versions.current());
+        scheduleSessionRows();
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (definitions != null) {
+            definitions.close();
+        }
+        super.close();
+    }
+
+    // ------------------------------------------------------------------------------- funnel definitions
+
+    private void readDefinitions() throws Exception {
+        long started = System.currentTimeMillis();
+        for (FunnelUpdate u : definitions.readNew()) {
+            apply(u);
+        }
+        definitionsReadAt = started;
+    }
+
+    /** Before a batch with events published after the last read: every version published before them is known. */
+    private void readDefinitionsFor(List<Event> batch) throws Exception {
+        long newest = Long.MIN_VALUE;
+        for (Event e : batch) {
+            newest = Math.max(newest, e.kafkaTimestamp);
+        }
+        if (newest >= definitionsReadAt - DEFINITIONS_CLOCK_MARGIN_MS) {
+            readDefinitions();
+        }
+    }
+
+    private void apply(FunnelUpdate u) throws Exception {
+        if (definitionState.contains(u.versionKey())) {
+            return; // known from the state of a restored job
+        }
+        try {
+            for (FunnelVersions.Version dropped : versions.add(u)) {
+                definitionState.remove(new FunnelUpdate(dropped.funnelId(), dropped.publishTime(), dropped.offset(), null).versionKey());
+            }
+            definitionState.put(u.versionKey(), u);
+            LOG.info("Funnel {} {} (effective for events published from {})", u.funnelId,
+                    u.definition == null ? "removed" : "defined", u.publishTime);
+        } catch (IllegalArgumentException e) {
+            // A bad definition must not stop the stream: the previous version stays in effect.
+            badDefinitions.inc();
+            LOG.warn("Ignoring funnel definition {} at offset {}: {}", u.funnelId, u.offset, e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------- session rows
+
+    private void scheduleSessionRows() {
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        getProcessingTimeService().registerTimer(now + settings.sessionUpdateInterval().toMillis(), t -> {
+            emitSessionRows();
+            scheduleSessionRows();
+        });
+    }
+
+    /** Emits the pending session rows; each row follows the events it sums up, so also before every barrier. */
+    private void emitSessionRows() throws Exception {
+        flush();
+        pendingRows.values().forEach(r -> output.collect(SESSION_UPDATES, new StreamRecord<>(r)));
+        pendingRows.clear();
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        emitSessionRows();
+    }
+
+    @Override
+    public void endInput() throws Exception {
+        super.endInput();
+        emitSessionRows();
+    }
+
+    @Override
+    public void finish() throws Exception {
+        emitSessionRows();
+        super.finish();
+    }
+
+    // ------------------------------------------------------------------------------------------ events
+
+    @Override
+    public void processElement(StreamRecord<Event> element) throws Exception {
+        add(element.getValue());
+    }
+
+    @Override
+    protected void processBatch(List<Event> batch) throws Exception {
+        readDefinitionsFor(batch);
+        Map<String, List<Event>> byUser = new LinkedHashMap<>();
+        for (Event e : batch) {
+            byUser.computeIfAbsent(e.userId, u -> new ArrayList<>()).add(e);
+        }
+        Map<String, UserRecord> records = load(byUser.keySet());
+        long now = System.currentTimeMillis();
+        Map<String, HashStore.Changes> changes = new LinkedHashMap<>();
+        Map<String, UserRecord> changed = new HashMap<>();
+        for (Map.Entry<String, List<Event>> entry : byUser.entrySet()) {
+            String user = entry.getKey();
+            List<Event> events = entry.getValue();
+            UserRecord record = records.get(user);
+            List<SessionAssignment> assigned = sessions(user, record.history, events);
+            // Each user's events leave in (time, event id) order, as they were assigned: the joins take the values
+            // given before an event's time, and within a session indexes only grow along the stream.
+            events.sort(TIME_ORDER);
+            if (!joiner.isEmpty()) {
+                joins(user, record, events);
+            }
+            if (!versions.isEmpty()) {
+                funnels(record, events);
+            }
+            cache.put(user, record);
+            pendingRows.putAll(SessionRows.touched(user, record.history, assigned));
+            HashStore.Changes c = record.changes(now);
+            if (!c.isEmpty()) {
+                changes.put(key(user), c);
+                changed.put(key(user), record);
+            }
+        }
+        if (!changes.isEmpty()) {
+            withRetries(() -> {
+                store.write(changes, settings.keyTtlMs());
+                return null;
+            });
+            changes.forEach((key, c) -> changed.get(key).written(c));
+        }
+        for (List<Event> events : byUser.values()) {
+            events.forEach(this::emit);
+        }
+        if (pendingRows.size() >= MAX_PENDING_ROWS) {
+            emitSessionRows();
+        }
+    }
+
+    private static String key(String user) {
+        return "user:" + user;
+    }
+
+    /**
+     * The batch's users' records: from the cache, else from their hashes (one round trip, which also returns the
+     * values of the layout before the hash for users without one; their sessions' funnel progress costs one more).
+     * The batch works on its own map: the bounded cache drops entries while a batch puts more than it holds.
+     */
+    private Map<String, UserRecord> load(Iterable<String> users) throws Exception {
+        Map<String, UserRecord> records = new HashMap<>();
+        List<String> uncached = new ArrayList<>();
+        for (String user : users) {
+            UserRecord cached = cache.getIfPresent(user);
+            if (cached == null) {
+                uncached.add(user);
+            } else {
+                records.put(user, cached);
+            }
+        }
+        if (uncached.isEmpty()) {
+            return records;
+        }
+        List<HashStore.Lookup> lookups = new ArrayList<>(uncached.size());
+        for (String user : uncached) {
+            List<String> older = new ArrayList<>(1 + settings.joinRules().size());
+            older.add("session:" + user);
+            settings.joinRules().forEach(r -> older.add("join:" + r.name() + ":" + user));
+            lookups.add(new HashStore.Lookup(key(user), older));
+        }
+        List<HashStore.Hash> loaded = withRetries(() -> store.load(lookups));
+        long now = System.currentTimeMillis();
+        Map<String, List<byte[]>> olderLayout = new LinkedHashMap<>();
+        for (int i = 0; i < uncached.size(); i++) {
+            String user = uncached.get(i);
+            HashStore.Hash hash = loaded.get(i);
+            if (!hash.fields().isEmpty()) {
+                try {
+                    records.put(user, UserRecord.fromFields(hash.fields(), now, settings.funnelTtl().toMillis(),
+                            settings.joinTtl().toMillis()));
+                } catch (IllegalArgumentException e) {
+                    throw unreadable(key(user), "The state of user '" + user + "'", e);
+                }
+            } else if (hash.olderValues().stream().anyMatch(v -> v != null)) {
+                olderLayout.put(user, hash.olderValues());
+            } else {
+                records.put(user, UserRecord.empty());
+            }
+        }
+        if (!olderLayout.isEmpty()) {
+            records.putAll(fromOlderLayout(olderLayout));
+        }
+        return records;
+    }
+
+    /**
+     * Users whose state is still in the keys of the layout before the hash ({@code session:<user>},
+     * {@code join:<rule>:<user>}, and {@code funnel:<session>}, read here); those keys expire on their own. The
+     * next write stores such a user's whole state in the hash.
+     */
+    private Map<String, UserRecord> fromOlderLayout(Map<String, List<byte[]>> values) throws Exception {
+        Map<String, UserHistory> histories = new HashMap<>();
+        List<String> funnelKeys = new ArrayList<>();
+        values.forEach((user, older) -> {
+            try {
+                UserHistory h = UserHistory.fromBytes(older.get(0));
+                histories.put(user, h);
+                h.sessionIds().forEach(s -> funnelKeys.add("funnel:" + s));
+            } catch (IllegalArgumentException e) {
+                throw unreadable("session:" + user, "The session history of user '" + user + "'", e);
+            }
+        });
+        Map<String, byte[]> funnels = new HashMap<>();
+        if (!funnelKeys.isEmpty()) {
+            List<byte[]> progress = withRetries(() -> store.loadValues(funnelKeys));
+            for (int i = 0; i < funnelKeys.size(); i++) {
+                funnels.put(funnelKeys.get(i).substring("funnel:".length()), progress.get(i));
+            }
+        }
+        Map<String, UserRecord> out = new HashMap<>();
+        values.forEach((user, older) -> {
+            Map<String, byte[]> userFunnels = new HashMap<>();
+            histories.get(user).sessionIds().forEach(s -> userFunnels.put(s, funnels.get(s)));
+            Map<String, byte[]> joins = new HashMap<>();
+            for (int r = 0; r < settings.joinRules().size(); r++) {
+                joins.put(settings.joinRules().get(r).name(), older.get(1 + r));
+            }
+            out.put(user, UserRecord.fromOlderLayout(histories.get(user), userFunnels, joins));
+            olderLayoutUsers.inc();
+        });
+        return out;
+    }
+
+    private List<SessionAssignment> sessions(String user, UserHistory history, List<Event> events) {
+        List<SessionAssignment> assigned = assigner.assign(user, history, events);
+        for (int i = 0; i < events.size(); i++) {
+            SessionAssignment a = assigned.get(i);
+            Event e = events.get(i);
+            e.sessionId = a.sessionId();
+            e.sessionNumber = a.sessionNumber();
+            e.sessionIndex = a.index();
+            if (a.replayed()) {
+                replayedEvents.inc();
+            } else if (a.index() == 0) {
+                sessionsStarted.inc();
+            }
+        }
+        return assigned;
+    }
+
+    private void joins(String user, UserRecord record, List<Event> events) {
+        Map<String, byte[]> changed;
+        try {
+            changed = joiner.applyToUser(user, events, record.joins());
+        } catch (IllegalArgumentException e) {
+            throw unreadable(key(user), "The joined values of user '" + user + "'", e);
+        }
+        if (!changed.isEmpty()) {
+            record.joinsChanged(changed);
+        }
+    }
+
+    private void funnels(UserRecord record, List<Event> events) {
+        Map<String, List<Event>> bySession = new LinkedHashMap<>();
+        for (Event e : events) {
+            bySession.computeIfAbsent(e.sessionId, s -> new ArrayList<>()).add(e);
+        }
+        bySession.forEach((session, sessionEvents) -> {
+            SessionFunnels state;
+            try {
+                state = record.funnels(session);
+            } catch (IllegalArgumentException e) {
+                throw unreadable(key(sessionEvents.get(0).userId), "The funnel progress of session " + session, e);
+            }
+            sessionEvents.sort(Comparator.comparingInt(e -> e.sessionIndex));
+            boolean dirty = false;
+            for (Event e : sessionEvents) {
+                if (e.sessionIndex <= state.maxIndex()) {
+                    replayedTags.inc();
+                }
+                List<SessionFunnels.Tag> tags = new ArrayList<>(2);
+                dirty |= tracker.process(state, e, versions.activeAt(e.kafkaTimestamp), tags);
+                tag(e, tags);
+            }
+            if (dirty) {
+                record.funnelsChanged(session);
+            }
+        });
+    }
+
+    private void tag(Event e, List<SessionFunnels.Tag> tags) {
+        e.funnelIds = new String[tags.size()];
+        e.funnelSteps = new int[tags.size()];
+        for (int i = 0; i < tags.size(); i++) {
+            e.funnelIds[i] = tags.get(i).funnelId();
+            e.funnelSteps[i] = tags.get(i).step();
+        }
+        tagsGiven.inc(tags.size());
+    }
+}

@@ -1,0 +1,244 @@
+package io.clickstream.etl.user;
+
+import io.clickstream.etl.event.Event;
+import io.clickstream.etl.funnel.FunnelTracker;
+import io.clickstream.etl.funnel.FunnelUpdate;
+import io.clickstream.etl.funnel.FunnelVersions;
+import io.clickstream.etl.funnel.SessionFunnels;
+import io.clickstream.etl.join.JoinRule;
+import io.clickstream.etl.join.Joiner;
+import io.clickstream.etl.redis.HashStore;
+import io.clickstream.etl.session.SessionAssigner;
+import io.clickstream.etl.session.SessionRules;
+import io.clickstream.etl.session.UserHistory;
+import io.clickstream.etl.testing.FakeFunnelTopic;
+import io.clickstream.etl.testing.FakeHashStore;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The per-user step's one Redis hash per user: what a batch reads and writes (the fields it changed, nothing else),
+ * the joins keyed by user inside it, and users whose state is still in the layout before it.
+ */
+class UserStepRecordTest {
+    private static final Map<String, FakeHashStore> STORES = new ConcurrentHashMap<>();
+    private static final long T0 = 1_763_800_000_000L;
+    /** The latest order's product into later web events of the user. */
+    private static final String ORDER_JOIN = "[{\"name\": \"order\", \"from\": \"backend\", \"fields\": [\"properties.product\"],"
+            + " \"into\": [\"web\"]}]";
+    /** Reaching step 2 (a cart) needs the joined product. */
+    private static final String REPEAT = "{\"id\": \"repeat\", \"steps\": [{\"event_type\": \"page_view\"},"
+            + " {\"event_type\": \"cart\", \"where\": {\"properties.order.product\": {\"equals\": \"p1\"}}}]}";
+
+    private final String name = "record-" + System.nanoTime();
+    private final List<OneInputStreamOperatorTestHarness<Event, Event>> harnesses = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (OneInputStreamOperatorTestHarness<Event, Event> h : harnesses) {
+            h.close();
+        }
+        STORES.remove(name);
+        FakeFunnelTopic.drop(name);
+    }
+
+    private FakeHashStore store() {
+        return STORES.computeIfAbsent(name, n -> new FakeHashStore());
+    }
+
+    private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, String joinRules, Duration joinTtl)
+            throws Exception {
+        store();
+        String n = name;
+        UserStepSettings settings = new UserStepSettings(SessionRules.defaults(), JoinRule.parseAll(joinRules),
+                batchSize, Duration.ofMillis(100), 1000, Duration.ofSeconds(10), Duration.ofDays(90),
+                Duration.ofDays(7), joinTtl, Duration.ofSeconds(1));
+        OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(
+                new UserStepOperator(settings, () -> STORES.get(n), FakeFunnelTopic.definitions(n)));
+        harnesses.add(h);
+        h.open();
+        return h;
+    }
+
+    private static Event ev(String id, String user, long minute, String source, String type, String... props) {
+        Event e = new Event();
+        e.eventId = id;
+        e.userId = user;
+        e.source = source;
+        e.eventType = type;
+        e.eventTime = T0 + minute * 60_000L;
+        e.kafkaTimestamp = e.eventTime;
+        e.propertyKeys = new String[props.length / 2];
+        e.propertyValues = new String[props.length / 2];
+        for (int i = 0; i < props.length / 2; i++) {
+            e.propertyKeys[i] = props[2 * i];
+            e.propertyValues[i] = props[2 * i + 1];
+        }
+        return e;
+    }
+
+    private static Map<String, Event> byId(List<Event> events) {
+        Map<String, Event> out = new LinkedHashMap<>();
+        events.forEach(e -> out.put(e.eventId, e));
+        return out;
+    }
+
+    private HashStore.Changes lastWriteOf(String user) {
+        List<Map<String, HashStore.Changes>> writes = store().writes;
+        for (int i = writes.size() - 1; i >= 0; i--) {
+            if (writes.get(i).containsKey("user:" + user)) {
+                return writes.get(i).get("user:" + user);
+            }
+        }
+        throw new AssertionError("no write of " + user);
+    }
+
+    @Test
+    void aBatchWritesTheFieldsOfTheSessionItChangedNotTheUsersOtherSessions() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(100, null, Duration.ofDays(30));
+        h.processElement(ev("a1", "u1", 0, "web", "page_view"), 0);
+        h.processElement(ev("b1", "u1", 120, "web", "page_view"), 0);
+        h.prepareSnapshotPreBarrier(1);
+        String first = h.extractOutputValues().get(0).sessionId;
+        String second = h.extractOutputValues().get(1).sessionId;
+        assertThat(lastWriteOf("u1").set()).containsOnlyKeys("h", "s:" + first, "s:" + second);
+
+        h.processElement(ev("b2", "u1", 125, "web", "page_view"), 0);
+        h.prepareSnapshotPreBarrier(2);
+        assertThat(lastWriteOf("u1").set()).as("the header and the other session did not change").containsOnlyKeys("s:" + second);
+        assertThat(lastWriteOf("u1").delete()).isEmpty();
+
+        h.processElement(ev("a1", "u1", 0, "web", "page_view"), 0); // a replay changes nothing
+        int writes = store().writes.size();
+        h.prepareSnapshotPreBarrier(3);
+        assertThat(store().writes).hasSize(writes);
+        assertThat(h.extractOutputValues().get(3).sessionId).isEqualTo(first);
+    }
+
+    @Test
+    void sessionsTheHistoryForgetsAreDeletedWithTheirFunnelProgress() throws Exception {
+        FakeFunnelTopic.named(name).publish(new FunnelUpdate("repeat", 0, 0, REPEAT));
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(100, null, Duration.ofDays(30));
+        h.processElement(ev("old", "u1", 0, "web", "page_view"), 0);
+        h.prepareSnapshotPreBarrier(1);
+        String old = h.extractOutputValues().get(0).sessionId;
+        assertThat(store().hashes.get("user:u1")).containsKeys("s:" + old, "f:" + old);
+
+        h.processElement(ev("new", "u1", 3 * 24 * 60, "web", "page_view"), 0); // beyond the 48 h history
+        h.prepareSnapshotPreBarrier(2);
+        String current = h.extractOutputValues().get(1).sessionId;
+        assertThat(lastWriteOf("u1").delete()).containsExactlyInAnyOrder("s:" + old, "f:" + old);
+        assertThat(store().hashes.get("user:u1")).containsOnlyKeys("h", "s:" + current, "f:" + current);
+    }
+
+    @Test
+    void joinsKeyedByUserLiveInTheUsersHashAndFunnelsSeeWhatTheyCarried() throws Exception {
+        FakeFunnelTopic.named(name).publish(new FunnelUpdate("repeat", 0, 0, REPEAT));
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(2, ORDER_JOIN, Duration.ofDays(30));
+        h.processElement(ev("view-1", "u1", 0, "web", "page_view"), 0);
+        h.processElement(ev("order", "u1", 1, "backend", "order", "product", "p1"), 0);
+        h.processElement(ev("view-2", "u1", 2, "web", "cart"), 0);
+        h.processElement(ev("other", "u2", 2, "web", "page_view"), 0);
+        h.prepareSnapshotPreBarrier(1);
+
+        Map<String, Event> out = byId(h.extractOutputValues());
+        assertThat(out.get("view-1").property("order.product")).as("before the order").isNull();
+        assertThat(out.get("view-2").property("order.product")).isEqualTo("p1");
+        assertThat(out.get("other").property("order.product")).as("another user's").isNull();
+        assertThat(out.get("view-2").funnelIds).containsExactly("repeat");
+        assertThat(out.get("view-2").funnelSteps).containsExactly(2);
+        assertThat(store().hashes.get("user:u1")).containsKey("j:order");
+        assertThat(store().hashes.keySet()).as("no key besides the users' hashes").containsOnly("user:u1", "user:u2");
+    }
+
+    @Test
+    void aBatchCostsOneReadAndOneWriteWithSessionsJoinsAndFunnelsAllOn() throws Exception {
+        FakeFunnelTopic.named(name).publish(new FunnelUpdate("repeat", 0, 0, REPEAT));
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(500, ORDER_JOIN, Duration.ofDays(30));
+        for (int i = 0; i < 5000; i++) {
+            h.processElement(ev("e" + i, "u" + (i % 100), i / 100, i % 7 == 0 ? "backend" : "web",
+                    i % 7 == 0 ? "order" : "page_view", "product", "p" + (i % 3)), 0);
+        }
+        assertThat(h.extractOutputValues()).hasSize(5000);
+        // 10 batches: the first reads its (new) users, each writes once; later batches find their users cached
+        assertThat(store().calls.get()).isEqualTo(11);
+    }
+
+    @Test
+    void joinedValuesOlderThanTheirTtlAreNotCarriedAndAreDeleted() throws Exception {
+        Event order = ev("order", "u1", 0, "backend", "order", "product", "p1");
+        Map<String, byte[]> joined = new Joiner(JoinRule.parseAll(ORDER_JOIN)).applyToUser("u1", List.of(order), Map.of());
+        long writtenLongAgo = System.currentTimeMillis() - Duration.ofDays(2).toMillis();
+        UserHistory history = new UserHistory();
+        new SessionAssigner(SessionRules.defaults()).assign("u1", history, List.of(order));
+        Map<String, byte[]> fields = new HashMap<>();
+        fields.put("h", history.headerField());
+        history.changedSessionFields(true).forEach((id, f) -> fields.put("s:" + id, f));
+        fields.put("j:order", ByteBuffer.allocate(8 + joined.get("order").length).putLong(writtenLongAgo)
+                .put(joined.get("order")).array());
+        store().hashes.put("user:u1", new HashMap<>(fields));
+
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(10, ORDER_JOIN, Duration.ofDays(1));
+        h.processElement(ev("view", "u1", 5, "web", "page_view"), 0);
+        h.prepareSnapshotPreBarrier(1);
+        assertThat(h.extractOutputValues().get(0).property("order.product")).isNull();
+        assertThat(lastWriteOf("u1").delete()).containsExactly("j:order");
+        assertThat(h.extractOutputValues().get(0).sessionIndex).as("the history itself was read").isEqualTo(1);
+    }
+
+    @Test
+    void aUserStoredByTheOlderLayoutKeepsSessionsTagsAndJoinedValuesAndMovesIntoTheHash() throws Exception {
+        // What the separate session, funnel and join steps wrote: one value per user, per session, per rule and key.
+        Event view = ev("view-1", "u1", 0, "web", "page_view");
+        Event order = ev("order", "u1", 1, "backend", "order", "product", "p1");
+        UserHistory history = new UserHistory();
+        new SessionAssigner(SessionRules.defaults()).assign("u1", history, List.of(view, order));
+        String session = history.sessionIds().get(0);
+        FunnelVersions versions = new FunnelVersions();
+        versions.add(new FunnelUpdate("repeat", 0, 0, REPEAT));
+        SessionFunnels progress = SessionFunnels.fromBytes(null);
+        view.sessionIndex = 0;
+        new FunnelTracker().process(progress, view, versions.activeAt(view.kafkaTimestamp), new ArrayList<>());
+        Map<String, byte[]> joined = new Joiner(JoinRule.parseAll(ORDER_JOIN)).applyToUser("u1", List.of(order), Map.of());
+        store().values.put("session:u1", history.toBytes());
+        store().values.put("funnel:" + session, progress.toBytes());
+        store().values.put("join:order:u1", joined.get("order"));
+        FakeFunnelTopic.named(name).publish(new FunnelUpdate("repeat", 0, 0, REPEAT));
+
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(10, ORDER_JOIN, Duration.ofDays(30));
+        h.processElement(ev("view-1", "u1", 0, "web", "page_view"), 0); // a replay
+        h.processElement(ev("view-2", "u1", 2, "web", "cart"), 0);
+        h.prepareSnapshotPreBarrier(1);
+
+        Map<String, Event> out = byId(h.extractOutputValues());
+        assertThat(out.get("view-1").sessionId).isEqualTo(session);
+        assertThat(out.get("view-1").sessionIndex).isZero();
+        assertThat(out.get("view-1").funnelSteps).as("its recorded tag").containsExactly(1);
+        assertThat(out.get("view-2").sessionIndex).isEqualTo(2);
+        assertThat(out.get("view-2").property("order.product")).isEqualTo("p1");
+        assertThat(out.get("view-2").funnelSteps).containsExactly(2);
+        assertThat(store().hashes.get("user:u1")).containsOnlyKeys("h", "s:" + session, "f:" + session, "j:order");
+        assertThat(store().values).as("the older keys are left to expire").containsKey("session:u1");
+
+        // A new task reads the hash, not the older values.
+        store().values.clear();
+        OneInputStreamOperatorTestHarness<Event, Event> next = harness(10, ORDER_JOIN, Duration.ofDays(30));
+        next.processElement(ev("view-2", "u1", 2, "web", "cart"), 0);
+        next.prepareSnapshotPreBarrier(1);
+        Event again = next.extractOutputValues().get(0);
+        assertThat(again.sessionId + "/" + again.sessionIndex + "/" + again.funnelSteps[0])
+                .isEqualTo(session + "/2/2");
+    }
+}
