@@ -255,8 +255,9 @@ public final class Options {
             "Longest wait for a batch to fill; bounds the latency each Redis-backed step adds.");
 
     public static final ConfigOption<Duration> SESSION_UPDATE_INTERVAL = duration("session.update-interval", "10s",
-            "How often the sessions table gets the state of the sessions touched since the last update (also at "
-                    + "every checkpoint): one row per session and interval.");
+            "How often the sessions table gets the state of a live session touched since its last row (one row per "
+                    + "session and interval); a session that is being caught up with gets its row once the watermark "
+                    + "passed its end plus the gap, and every waiting row is written when the input goes quiet.");
 
     public static final ConfigOption<Integer> SESSION_CACHE_SIZE = new Builder<>("session.cache-size", "integer",
             Parsers::integer).defaultValue("100000").check(positiveInt())

@@ -16,13 +16,17 @@ import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.session.SessionRows;
 import io.clickstream.etl.session.UserHistory;
 import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
@@ -52,9 +56,9 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     private static final Logger LOG = LoggerFactory.getLogger(UserStepOperator.class);
 
     /**
-     * The state of the sessions touched since the last update, for the sessions table (replays included: they
-     * repair a lost update): one row per session per update interval and checkpoint, not per batch, which would
-     * come close to one row per event.
+     * The state of the sessions touched since their last row, for the sessions table (replays included: they repair
+     * a lost update), when it is due ({@link PendingSessionRows}): not per batch, which would come close to one row
+     * per event, and in a catch-up about once per session.
      */
     public static final OutputTag<SessionRow> SESSION_UPDATES = new OutputTag<>("session-updates", TypeInformation.of(SessionRow.class));
 
@@ -65,6 +69,10 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
             .thenComparing(e -> e.eventId);
     /** Bounds the memory of pending session rows between updates. */
     private static final int MAX_PENDING_ROWS = 100_000;
+    /** How many update intervals a row of a session that neither ended nor is live may wait. */
+    private static final int MAX_WAIT_INTERVALS = 6;
+    private static final ListStateDescriptor<SessionRow> PENDING_ROWS = new ListStateDescriptor<>(
+            "pending-session-rows", TypeInformation.of(SessionRow.class));
     /**
      * How far an event's Kafka time may lie before the moment the definitions were last read up to their end and
      * still make the step read them again: the two topics' record times come from different clocks.
@@ -81,7 +89,10 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     private transient BroadcastState<String, FunnelUpdate> definitionState;
     private transient FunnelDefinitions definitions;
     private transient long definitionsReadAt;
-    private transient Map<String, SessionRow> pendingRows;
+    private transient PendingSessionRows pendingRows;
+    private transient ListState<SessionRow> pendingRowsState;
+    private transient long watermark = Long.MIN_VALUE;
+    private transient long eventsSinceTick;
     private transient StateCache<String, UserRecord> cache;
     private transient Counter sessionsStarted;
     private transient Counter replayedEvents;
@@ -106,6 +117,19 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         for (Map.Entry<String, FunnelUpdate> e : definitionState.entries()) {
             versions.add(e.getValue()); // stored only after it parsed once
         }
+        long interval = settings.sessionUpdateInterval().toMillis();
+        pendingRows = new PendingSessionRows(settings.sessionRules().gap().toMillis(), interval,
+                MAX_WAIT_INTERVALS * interval, MAX_PENDING_ROWS);
+        pendingRowsState = context.getOperatorStateStore().getListState(PENDING_ROWS);
+        for (SessionRow row : pendingRowsState.get()) {
+            pendingRows.put(row, Long.MIN_VALUE / 2); // waited long enough: written with the first check
+        }
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        pendingRowsState.update(new ArrayList<>(pendingRows.all())); // the batch was completed before the barrier
     }
 
     @Override
@@ -115,7 +139,6 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         joiner = new Joiner(settings.joinRules());
         tracker = new FunnelTracker();
         cache = new StateCache<>(settings.cacheSize());
-        pendingRows = new LinkedHashMap<>();
         sessionsStarted = metrics().counter("started");
         replayedEvents = metrics().counter("replayedEvents");
         olderLayoutUsers = metrics().counter("olderLayoutUsers");
@@ -179,36 +202,39 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
 
     // ------------------------------------------------------------------------------------- session rows
 
+    /** Four checks per update interval: a live session's row waits at most 1.25 intervals, an ended one a quarter. */
     private void scheduleSessionRows() {
         long now = getProcessingTimeService().getCurrentProcessingTime();
-        getProcessingTimeService().registerTimer(now + settings.sessionUpdateInterval().toMillis(), t -> {
-            emitSessionRows();
+        getProcessingTimeService().registerTimer(now + Math.max(10, settings.sessionUpdateInterval().toMillis() / 4), t -> {
+            flush();
+            boolean quiet = eventsSinceTick == 0;
+            eventsSinceTick = 0;
+            emitSessionRows(pendingRows.takeDue(watermark, System.currentTimeMillis(),
+                    getProcessingTimeService().getCurrentProcessingTime(), quiet));
             scheduleSessionRows();
         });
     }
 
-    /** Emits the pending session rows; each row follows the events it sums up, so also before every barrier. */
-    private void emitSessionRows() throws Exception {
-        flush();
-        pendingRows.values().forEach(r -> output.collect(SESSION_UPDATES, new StreamRecord<>(r)));
-        pendingRows.clear();
+    private void emitSessionRows(List<SessionRow> rows) {
+        rows.forEach(r -> output.collect(SESSION_UPDATES, new StreamRecord<>(r)));
     }
 
     @Override
-    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-        super.prepareSnapshotPreBarrier(checkpointId);
-        emitSessionRows();
+    public void processWatermark(Watermark mark) throws Exception {
+        watermark = mark.getTimestamp();
+        super.processWatermark(mark);
     }
 
     @Override
     public void endInput() throws Exception {
         super.endInput();
-        emitSessionRows();
+        emitSessionRows(pendingRows.takeDue(watermark, 0, 0, true));
     }
 
     @Override
     public void finish() throws Exception {
-        emitSessionRows();
+        flush();
+        emitSessionRows(pendingRows.takeDue(watermark, 0, 0, true));
         super.finish();
     }
 
@@ -216,6 +242,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
 
     @Override
     public void processElement(StreamRecord<Event> element) throws Exception {
+        eventsSinceTick++;
         add(element.getValue());
     }
 
@@ -228,6 +255,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         }
         Map<String, UserRecord> records = load(byUser.keySet());
         long now = System.currentTimeMillis();
+        long processingTime = getProcessingTimeService().getCurrentProcessingTime();
         Map<String, HashStore.Changes> changes = new LinkedHashMap<>();
         Map<String, UserRecord> changed = new HashMap<>();
         for (Map.Entry<String, List<Event>> entry : byUser.entrySet()) {
@@ -245,7 +273,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
                 funnels(record, events);
             }
             cache.put(user, record);
-            pendingRows.putAll(SessionRows.touched(user, record.history, assigned));
+            SessionRows.touched(user, record.history, assigned).values().forEach(r -> pendingRows.put(r, processingTime));
             HashStore.Changes c = record.changes(now);
             if (!c.isEmpty()) {
                 changes.put(key(user), c);
@@ -262,8 +290,8 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         for (List<Event> events : byUser.values()) {
             events.forEach(this::emit);
         }
-        if (pendingRows.size() >= MAX_PENDING_ROWS) {
-            emitSessionRows();
+        if (pendingRows.overfull()) {
+            emitSessionRows(pendingRows.takeDue(watermark, 0, 0, true));
         }
     }
 

@@ -6,6 +6,8 @@ import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.session.SessionRules;
 import io.clickstream.etl.testing.FakeFunnelTopic;
 import io.clickstream.etl.testing.FakeHashStore;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -56,8 +58,19 @@ class UserStepSessionsTest {
         return harness(batchSize, rules, cacheSize, 1000);
     }
 
+    private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, OperatorSubtaskState restore)
+            throws Exception {
+        return harness(batchSize, SessionRules.defaults(), 1000, 1000, restore);
+    }
+
     private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, SessionRules rules, long cacheSize,
                                                                     long maxBackoffMs) throws Exception {
+        return harness(batchSize, rules, cacheSize, maxBackoffMs, null);
+    }
+
+    private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, SessionRules rules, long cacheSize,
+                                                                    long maxBackoffMs, OperatorSubtaskState restore)
+            throws Exception {
         store();
         String name = storeName;
         UserStepSettings settings = new UserStepSettings(rules, List.of(), batchSize, Duration.ofMillis(100),
@@ -66,6 +79,10 @@ class UserStepSessionsTest {
         UserStepOperator op = new UserStepOperator(settings, () -> STORES.get(name), FakeFunnelTopic.definitions(name));
         OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(op);
         harnesses.add(h);
+        h.setup();
+        if (restore != null) {
+            h.initializeState(restore);
+        }
         h.open();
         return h;
     }
@@ -293,9 +310,18 @@ class UserStepSessionsTest {
         assertThat(h.extractOutputValues()).extracting(e -> e.sessionIndex).contains(7);
     }
 
-    private static List<SessionRow> rows(OneInputStreamOperatorTestHarness<Event, Event> h) {
+    /** The rows written so far, after the end of input wrote every pending one. */
+    private static List<SessionRow> rows(OneInputStreamOperatorTestHarness<Event, Event> h) throws Exception {
+        h.endInput();
+        return written(h);
+    }
+
+    private static List<SessionRow> written(OneInputStreamOperatorTestHarness<Event, Event> h) {
         List<SessionRow> rows = new ArrayList<>();
-        h.getSideOutput(UserStepOperator.SESSION_UPDATES).forEach(r -> rows.add(r.getValue()));
+        var output = h.getSideOutput(UserStepOperator.SESSION_UPDATES);
+        if (output != null) { // null until the first row
+            output.forEach(r -> rows.add(r.getValue()));
+        }
         return rows;
     }
 
@@ -408,5 +434,62 @@ class UserStepSessionsTest {
         List<Event> out = h.extractOutputValues();
         assertThat(out).extracting(e -> e.eventTime).isSorted();
         assertThat(out).extracting(e -> e.sessionNumber).containsExactly(1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6);
+    }
+
+    private static final long INTERVAL = 10_000; // session.update-interval of these harnesses
+
+    @Test
+    void aCatchUpWritesASessionsRowOnceTheWatermarkPassedItsEndNotAtEveryInterval() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(10);
+        h.processElement(ev("a", "u1", 0, "web"), 0); // a day-old session, being caught up with
+        h.setProcessingTime(INTERVAL);
+        h.processElement(ev("b", "u1", 5, "web"), 0);
+        h.setProcessingTime(2 * INTERVAL);
+        assertThat(written(h)).as("still open in event time: its row waits").isEmpty();
+
+        h.processWatermark(new Watermark(ev("x", "u1", 5 + 30, "web").eventTime));
+        h.processElement(ev("c", "u2", 40, "web"), 0);
+        h.setProcessingTime(3 * INTERVAL);
+        assertThat(written(h)).as("the watermark passed its end plus the gap").singleElement()
+                .satisfies(r -> assertThat(r.events).isEqualTo(2));
+    }
+
+    @Test
+    void aLiveSessionsRowIsWrittenEveryIntervalWhileItGoesOn() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(10);
+        Event live = ev("live", "u1", 0, "web");
+        live.eventTime = System.currentTimeMillis();
+        h.processElement(live, 0);
+        h.processElement(ev("old", "u2", 0, "web"), 0); // a day old, still open in event time
+        h.setProcessingTime(INTERVAL); // the batch's rows start waiting
+        h.processElement(ev("other", "u3", 1, "web"), 0); // the input is not quiet
+        h.setProcessingTime(2 * INTERVAL);
+        assertThat(written(h)).as("the live session's row, not the old one's").singleElement()
+                .satisfies(r -> assertThat(r.userId).isEqualTo("u1"));
+    }
+
+    @Test
+    void aQuietInputWritesEveryPendingRow() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(10);
+        h.processElement(ev("a", "u1", 0, "web"), 0);
+        h.setProcessingTime(INTERVAL);
+        assertThat(written(h)).isEmpty();
+        h.setProcessingTime(2 * INTERVAL); // no event since the last tick
+        assertThat(written(h)).hasSize(1);
+    }
+
+    @Test
+    void pendingRowsSurviveARestoreWithoutBeingWrittenAtTheBarrier() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(10);
+        h.processElement(ev("a", "u1", 0, "web"), 0);
+        h.processElement(ev("b", "u2", 0, "web"), 0);
+        h.prepareSnapshotPreBarrier(1);
+        OperatorSubtaskState snapshot = h.snapshot(1, 0);
+        assertThat(written(h)).as("nothing written at the barrier").isEmpty();
+        assertThat(h.extractOutputValues()).as("the batch was").hasSize(2);
+
+        OneInputStreamOperatorTestHarness<Event, Event> restored = harness(10, snapshot);
+        restored.endInput();
+        assertThat(written(restored)).extracting(r -> r.userId).containsExactlyInAnyOrder("u1", "u2");
     }
 }
