@@ -80,6 +80,41 @@ final class BatchBuffer<T> {
         return rows;
     }
 
+    /** Whether the newest row was late enough to count as a catch-up (see {@link #isDue}). */
+    boolean catchingUp() {
+        return catchUpAgeMs > maxAgeMs && newestRowLagMs >= catchUpLagMs;
+    }
+
+    /** The buffered rows as they are, for a checkpoint; the buffer keeps them. */
+    BufferedRows<T> snapshot() {
+        return new BufferedRows<>(Arrays.copyOf(buffer.array(), buffer.size()), rows, oldestPublishedAt,
+                newestRowLagMs, sources == null ? null : new java.util.ArrayList<>(sources));
+    }
+
+    /**
+     * Adds rows a checkpoint held (after a restore), waiting from {@code now}. Rows kept without their objects are
+     * taken only by a buffer that does not keep them either.
+     */
+    void restore(BufferedRows<T> held, long now) {
+        if ((sources == null) != (held.sources() == null)) {
+            throw new IllegalStateException("the buffered rows of the checkpoint " + (held.sources() == null
+                    ? "lack" : "carry") + " the row objects this sink " + (sources == null ? "does not keep" : "needs")
+                    + ": restore with the same settings (rejected-rows path, replay check) as the job that took it");
+        }
+        if (rows == 0) {
+            firstRowAt = now;
+        }
+        buffer.bytes(held.data());
+        if (sources != null) {
+            sources.addAll(held.sources());
+        }
+        rows += held.rows();
+        if (held.oldestPublishedAt() > 0) {
+            oldestPublishedAt = Math.min(oldestPublishedAt, held.oldestPublishedAt());
+        }
+        newestRowLagMs = Math.max(newestRowLagMs, held.newestRowLagMs());
+    }
+
     Batch drain() {
         Batch batch = new Batch(Arrays.copyOf(buffer.array(), buffer.size()), rows,
                 oldestPublishedAt == Long.MAX_VALUE ? -1 : oldestPublishedAt, sources);

@@ -9,13 +9,20 @@ import io.clickstream.etl.redis.RedisSendLedger;
 import io.clickstream.etl.redis.RedisInsertMarks;
 import io.clickstream.etl.redis.RedisSettings;
 import io.clickstream.etl.session.SessionRow;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
+import org.apache.flink.api.connector.sink2.SupportsWriterState;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 
 /** Sink V2 that batch-inserts rows into one ClickHouse table; see {@link ClickHouseWriter}. */
-public class ClickHouseSink<T> extends WriterSink<T> {
+public class ClickHouseSink<T> extends WriterSink<T> implements SupportsWriterState<T, BufferedRows<T>> {
     private static final long serialVersionUID = 1L;
 
     private final SinkSettings settings;
@@ -23,6 +30,11 @@ public class ClickHouseSink<T> extends WriterSink<T> {
     private final Inserter.Factory inserterFactory;
     private final RejectedRows.Factory<T> rejected;
     private final ReplayGuard.Factory<T> guard;
+    /**
+     * The rows' type, for the catch-up buffer in checkpoints (clickhouse.sink.catch-up-hold); null: the buffer is sent
+     * at every checkpoint.
+     */
+    private final TypeInformation<T> rowType;
 
     public ClickHouseSink(SinkSettings settings, RowEncoder<T> encoder, Inserter.Factory inserterFactory) {
         this(settings, encoder, inserterFactory, null);
@@ -37,6 +49,13 @@ public class ClickHouseSink<T> extends WriterSink<T> {
     /** With a replay guard too ({@code guard} null: none), so that re-read input is not stored twice. */
     public ClickHouseSink(SinkSettings settings, RowEncoder<T> encoder, Inserter.Factory inserterFactory,
                           RejectedRows.Factory<T> rejected, ReplayGuard.Factory<T> guard) {
+        this(settings, encoder, inserterFactory, rejected, guard, null);
+    }
+
+    /** With the rows' type too, so that a catching-up writer keeps its partial batch in the checkpoint. */
+    public ClickHouseSink(SinkSettings settings, RowEncoder<T> encoder, Inserter.Factory inserterFactory,
+                          RejectedRows.Factory<T> rejected, ReplayGuard.Factory<T> guard, TypeInformation<T> rowType) {
+        this.rowType = rowType;
         this.settings = settings;
         this.encoder = encoder;
         this.inserterFactory = inserterFactory;
@@ -54,26 +73,44 @@ public class ClickHouseSink<T> extends WriterSink<T> {
                     ClickHouseStoredEvents.factory(ClickHouseEndpoints.from(config, env), database, table),
                     EventRowEncoder.INSTANCE);
         }
-        return of(config, env, table, EventRowEncoder.INSTANCE, guard);
+        return of(config, env, table, EventRowEncoder.INSTANCE, guard, TypeInformation.of(Event.class));
     }
 
     /** Session rows into clickhouse.database.clickhouse.sessions-table. */
     public static ClickHouseSink<SessionRow> sessions(JobConfig config, Map<String, String> env) {
-        return of(config, env, config.get(Options.CLICKHOUSE_SESSIONS_TABLE), SessionRowEncoder.INSTANCE, null);
+        return of(config, env, config.get(Options.CLICKHOUSE_SESSIONS_TABLE), SessionRowEncoder.INSTANCE, null,
+                TypeInformation.of(SessionRow.class));
     }
 
     static <T> ClickHouseSink<T> of(JobConfig config, Map<String, String> env, String table, RowEncoder<T> encoder,
-                                    ReplayGuard.Factory<T> guard) {
+                                    ReplayGuard.Factory<T> guard, TypeInformation<T> rowType) {
         String qualified = config.get(Options.CLICKHOUSE_DATABASE) + "." + table;
         return new ClickHouseSink<>(SinkSettings.from(config), encoder, ClickHouseInserter.factory(
                 ClickHouseEndpoints.from(config, env), qualified, encoder.columns(),
                 config.get(Options.SINK_DISTRIBUTED_SYNC), config.get(Options.SINK_REQUEST_TIMEOUT).toMillis()),
-                RejectedRowsToKafka.factory(config, RedisSendLedger.factory(RedisSettings.from(config, env))), guard);
+                RejectedRowsToKafka.factory(config, RedisSendLedger.factory(RedisSettings.from(config, env))), guard,
+                rowType);
     }
 
     @Override
     public SinkWriter<T> createWriter(WriterInitContext context) {
-        return new ClickHouseWriter<>(settings, encoder, inserterFactory.open(), rejected == null ? null : rejected.open(),
-                guard == null ? null : guard.open(), context.getProcessingTimeService(), new SinkMetrics(context.metricGroup()), Thread::sleep);
+        return restoreWriter(context, List.of());
+    }
+
+    @Override
+    public StatefulSinkWriter<T, BufferedRows<T>> restoreWriter(WriterInitContext context,
+                                                                Collection<BufferedRows<T>> held) {
+        ClickHouseWriter<T> writer = new ClickHouseWriter<>(settings, encoder, inserterFactory.open(),
+                rejected == null ? null : rejected.open(), guard == null ? null : guard.open(),
+                rowType != null && settings.catchUpHold,
+                context.getProcessingTimeService(), new SinkMetrics(context.metricGroup()), Thread::sleep);
+        writer.restore(held);
+        return writer;
+    }
+
+    @Override
+    public SimpleVersionedSerializer<BufferedRows<T>> getWriterStateSerializer() {
+        // Without a row type nothing is ever held (snapshotState returns nothing after a flush that sent all).
+        return new BufferedRows.Serializer<>(rowType == null ? null : rowType.createSerializer(new SerializerConfigImpl()));
     }
 }

@@ -1,13 +1,14 @@
 package io.clickstream.etl.clickhouse;
 
 import org.apache.flink.api.common.operators.ProcessingTimeService;
-import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -21,11 +22,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * (rows or bytes) or old enough (a processing-time timer), while the next one fills; at most
  * {@code maxInFlight} batches are being sent, beyond that {@link #write} blocks, which is back-pressure. Every
  * checkpoint calls {@link #flush}, which sends what is buffered and waits for all sends, so a completed
- * checkpoint means its rows are in ClickHouse (at least once). Failed inserts are retried with backoff; the first
+ * checkpoint means its rows are in ClickHouse (at least once) — except while the job catches up with
+ * clickhouse.sink.catch-up-hold on: then the partial batch stays in the buffer and goes into the checkpoint
+ * ({@link #snapshotState}), so that a catch-up's inserts are as large as the batch limits allow instead of one per
+ * checkpoint (each insert is a part that every replica merges: small ones cost ClickHouse several times more). Failed inserts are retried with backoff; the first
  * error that outlives its retries is kept and rethrown from the task thread, failing the job loudly rather than
  * dropping rows.
  */
-public class ClickHouseWriter<T> implements SinkWriter<T> {
+public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T>> {
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseWriter.class);
 
     /** Waits between retries; tests replace it to run without sleeping. */
@@ -49,6 +53,8 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
     private final RowEncoder<T> encoder;
     private final RejectedRows<T> rejected;
     private final ReplayGuard<T> guard;
+    /** Whether a catching-up writer keeps its partial batch in the checkpoint instead of sending it at the barrier. */
+    private final boolean holdsAcrossCheckpoints;
 
     ClickHouseWriter(SinkSettings settings, RowEncoder<T> encoder, Inserter inserter, ProcessingTimeService timeService,
                      SinkMetrics metrics, Sleeper sleeper) {
@@ -57,13 +63,18 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
 
     ClickHouseWriter(SinkSettings settings, RowEncoder<T> encoder, Inserter inserter, RejectedRows<T> rejected,
                      ProcessingTimeService timeService, SinkMetrics metrics, Sleeper sleeper) {
-        this(settings, encoder, inserter, rejected, null, timeService, metrics, sleeper);
+        this(settings, encoder, inserter, rejected, null, false, timeService, metrics, sleeper);
     }
 
-    /** {@code rejected}: where refused rows go (null: a refusal fails); {@code guard}: replay check (null: none). */
+    /**
+     * {@code rejected}: where refused rows go (null: a refusal fails); {@code guard}: replay check (null: none);
+     * {@code holdsAcrossCheckpoints}: whether the sink checkpoints a catch-up's partial batch ({@link #snapshotState}).
+     */
     ClickHouseWriter(SinkSettings settings, RowEncoder<T> encoder, Inserter inserter, RejectedRows<T> rejected,
-                     ReplayGuard<T> guard, ProcessingTimeService timeService, SinkMetrics metrics, Sleeper sleeper) {
+                     ReplayGuard<T> guard, boolean holdsAcrossCheckpoints, ProcessingTimeService timeService,
+                     SinkMetrics metrics, Sleeper sleeper) {
         this.settings = settings;
+        this.holdsAcrossCheckpoints = holdsAcrossCheckpoints;
         this.encoder = encoder;
         this.rejected = rejected;
         this.guard = guard;
@@ -95,11 +106,27 @@ public class ClickHouseWriter<T> implements SinkWriter<T> {
 
     @Override
     public void flush(boolean endOfInput) throws IOException, InterruptedException {
-        send();
+        if (endOfInput || !holdsAcrossCheckpoints || !buffer.catchingUp()) {
+            send();
+        }
         // Taking every permit means no batch is in flight any more.
         inFlight.acquire(settings.maxInFlight);
         inFlight.release(settings.maxInFlight);
         checkError();
+    }
+
+    /** The rows held across this checkpoint (none unless catching up: {@link #flush} sent them otherwise). */
+    @Override
+    public List<BufferedRows<T>> snapshotState(long checkpointId) {
+        return buffer.isEmpty() ? List.of() : List.of(buffer.snapshot());
+    }
+
+    /** Takes back what a checkpoint held; sent with the next batch. */
+    void restore(Collection<BufferedRows<T>> held) {
+        for (BufferedRows<T> rows : held) {
+            buffer.restore(rows, timeService.getCurrentProcessingTime());
+        }
+        metrics.bufferedRows.set(buffer.rows());
     }
 
     @Override

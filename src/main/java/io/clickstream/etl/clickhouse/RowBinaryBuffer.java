@@ -27,6 +27,13 @@ public final class RowBinaryBuffer {
         size = 0;
     }
 
+    /** Appends rows encoded before (a checkpoint's buffered rows). */
+    void bytes(byte[] encoded) {
+        ensure(encoded.length);
+        System.arraycopy(encoded, 0, buf, size, encoded.length);
+        size += encoded.length;
+    }
+
     public void uint8(int v) {
         ensure(1);
         buf[size++] = (byte) v;

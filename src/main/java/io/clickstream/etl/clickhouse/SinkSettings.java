@@ -17,6 +17,8 @@ public final class SinkSettings implements Serializable {
     final long catchUpLagMs;
     final int maxInFlight;
     final RetryPolicy retryPolicy;
+    /** Whether a catching-up writer keeps its partial batch in the checkpoint (clickhouse.sink.catch-up-hold). */
+    final boolean catchUpHold;
 
     public SinkSettings(int batchRows, long batchBytes, Duration flushInterval, int maxInFlight, RetryPolicy retryPolicy) {
         this(batchRows, batchBytes, flushInterval, flushInterval, Duration.ZERO, maxInFlight, retryPolicy);
@@ -24,6 +26,12 @@ public final class SinkSettings implements Serializable {
 
     public SinkSettings(int batchRows, long batchBytes, Duration flushInterval, Duration catchUpFlushInterval,
                         Duration catchUpLag, int maxInFlight, RetryPolicy retryPolicy) {
+        this(batchRows, batchBytes, flushInterval, catchUpFlushInterval, catchUpLag, false, maxInFlight, retryPolicy);
+    }
+
+    public SinkSettings(int batchRows, long batchBytes, Duration flushInterval, Duration catchUpFlushInterval,
+                        Duration catchUpLag, boolean catchUpHold, int maxInFlight, RetryPolicy retryPolicy) {
+        this.catchUpHold = catchUpHold;
         this.batchRows = batchRows;
         this.batchBytes = batchBytes;
         this.flushIntervalMs = flushInterval.toMillis();
@@ -36,7 +44,7 @@ public final class SinkSettings implements Serializable {
     public static SinkSettings from(JobConfig config) {
         return new SinkSettings(config.get(Options.SINK_BATCH_ROWS), config.get(Options.SINK_BATCH_BYTES),
                 config.get(Options.SINK_FLUSH_INTERVAL), config.get(Options.SINK_CATCH_UP_FLUSH_INTERVAL),
-                config.get(Options.SINK_CATCH_UP_LAG),
+                config.get(Options.SINK_CATCH_UP_LAG), config.get(Options.SINK_CATCH_UP_HOLD),
                 config.get(Options.SINK_MAX_IN_FLIGHT),
                 new RetryPolicy(config.get(Options.SINK_MAX_RETRIES), config.get(Options.SINK_RETRY_BACKOFF),
                         config.get(Options.SINK_RETRY_MAX_BACKOFF)));

@@ -6,6 +6,7 @@ import org.apache.flink.streaming.runtime.tasks.TestProcessingTimeService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.time.Duration;
@@ -158,6 +159,83 @@ class ClickHouseWriterTest {
         writer.write(onTime, null);
         advanceTo(t0 + 6_500);
         await(() -> inserter.succeeded.size() == 2);
+    }
+
+    /** A writer with the rejected-rows path that holds a catch-up's partial batch across checkpoints. */
+    private ClickHouseWriter<Event> holdingWriter(long t0) throws Exception {
+        time.setCurrentTime(t0);
+        metrics = new SinkMetrics(new UnregisteredMetricsGroup());
+        RejectedRows<Event> path = new RejectedRows<>() {
+            @Override
+            public void reject(List<Event> refused, String table, String error) {
+                refused.forEach(e -> rejectedRows.add(e.eventId + " " + error));
+            }
+
+            @Override
+            public void close() {}
+        };
+        writer = new ClickHouseWriter<>(new SinkSettings(1000, 1 << 20, Duration.ofMillis(1000),
+                Duration.ofMillis(60_000), Duration.ofSeconds(30), 1, new RetryPolicy(0, Duration.ofMillis(100),
+                Duration.ofMillis(100))), EventRowEncoder.INSTANCE, inserter, path, null, true, time, metrics,
+                sleeps::add);
+        return writer;
+    }
+
+    @Test
+    void aCatchingUpWriterKeepsItsPartialBatchInTheCheckpointAndSendsItWholeAfterARestore() throws Exception {
+        long t0 = 1_700_000_000_000L;
+        ClickHouseWriter<Event> first = holdingWriter(t0);
+        for (int i = 0; i < 3; i++) {
+            Event late = event(i);
+            late.kafkaTimestamp = t0 - 60_000; // a backlog
+            first.write(late, null);
+        }
+        first.flush(false); // the checkpoint barrier
+        List<BufferedRows<Event>> held = first.snapshotState(1);
+        assertThat(inserter.attempts).as("not inserted at the barrier").isZero();
+        assertThat(held).singleElement().satisfies(b -> assertThat(b.rows()).isEqualTo(3));
+
+        // Through the state's serializer, as a restore reads it.
+        BufferedRows.Serializer<Event> serializer = new BufferedRows.Serializer<>(
+                org.apache.flink.api.common.typeinfo.TypeInformation.of(Event.class)
+                        .createSerializer(new org.apache.flink.api.common.serialization.SerializerConfigImpl()));
+        BufferedRows<Event> read = serializer.deserialize(serializer.getVersion(), serializer.serialize(held.get(0)));
+        first.close();
+
+        ClickHouseWriter<Event> restored = holdingWriter(t0 + 1000);
+        restored.restore(List.of(read));
+        for (int i = 3; i < 5; i++) {
+            Event late = event(i);
+            late.kafkaTimestamp = t0 - 60_000;
+            restored.write(late, null);
+        }
+        restored.flush(true); // the end of input sends everything
+        assertThat(inserter.succeeded).singleElement().satisfies(b -> {
+            assertThat(b.rows()).isEqualTo(5);
+            assertThat(b.sources()).extracting(e -> ((Event) e).eventId).containsExactly("e0", "e1", "e2", "e3", "e4");
+        });
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        for (int i = 0; i < 5; i++) {
+            RowBinaryBuffer one = new RowBinaryBuffer(64);
+            Event e = event(i);
+            e.kafkaTimestamp = t0 - 60_000;
+            EventRowEncoder.INSTANCE.encode(e, one);
+            expected.write(one.array(), 0, one.size());
+        }
+        assertThat(inserter.succeeded.get(0).data()).as("the same bytes as if never checkpointed")
+                .isEqualTo(expected.toByteArray());
+    }
+
+    @Test
+    void onTimeRowsAreStillInsertedAtEveryCheckpoint() throws Exception {
+        long t0 = 1_700_000_000_000L;
+        ClickHouseWriter<Event> w = holdingWriter(t0);
+        Event onTime = event(1);
+        onTime.kafkaTimestamp = t0 - 100;
+        w.write(onTime, null);
+        w.flush(false);
+        assertThat(inserter.succeeded).extracting(Batch::rows).containsExactly(1);
+        assertThat(w.snapshotState(1)).isEmpty();
     }
 
     /** Moves the clock a timer tick at a time, as a running task would see it. */
@@ -340,8 +418,8 @@ class ClickHouseWriterTest {
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
         writer = new ClickHouseWriter<>(new SinkSettings(100, 1 << 20, Duration.ofMillis(60_000), 1,
                 new RetryPolicy(2, Duration.ofMillis(100), Duration.ofMillis(250))), EventRowEncoder.INSTANCE,
-                inserter, null, new ReplayGuard<>(marks, table, EventRowEncoder.INSTANCE::position), time, metrics,
-                sleeps::add);
+                inserter, null, new ReplayGuard<>(marks, table, EventRowEncoder.INSTANCE::position), false, time,
+                metrics, sleeps::add);
         for (int i = 0; i < 10; i++) {
             Event e = event(i);
             e.kafkaOffset = i;

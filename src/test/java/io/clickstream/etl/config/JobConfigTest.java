@@ -21,7 +21,7 @@ class JobConfigTest {
         JobConfig config = JobConfig.of(Map.of());
 
         assertThat(config.get(Options.KAFKA_TOPICS)).containsExactly("clickstream-web", "clickstream-app", "clickstream-backend");
-        assertThat(config.get(Options.SINK_BATCH_BYTES)).isEqualTo(16L << 20);
+        assertThat(config.get(Options.SINK_BATCH_BYTES)).isEqualTo(32L << 20);
         assertThat(config.get(Options.SINK_FLUSH_INTERVAL)).isEqualTo(Duration.ofMillis(500));
         assertThat(config.get(Options.KAFKA_START_TIMESTAMP)).isNull();
     }
