@@ -63,9 +63,12 @@ ticks() {
 HZ=$(getconf CLK_TCK)
 cpu_s() { awk -v t="$1" -v hz="$HZ" 'BEGIN { printf "%.1f", t / hz }'; }
 div() { awk -v a="$1" -v b="$2" -v f="${3:-%.0f}" 'BEGIN { if (b == 0) print "0"; else printf f, a / b }'; }
-redis_calls() { # total calls, and calls of the commands a client sends (SETs inside scripts excluded)
+# Total calls, and calls of the commands a client sends: the commands the job's scripts run inside (SET of the
+# older layout; HGETALL, GET, HSET, HDEL, PEXPIRE of the per-user hashes) are counted in the first only.
+redis_calls() {
   redis-cli -p "$REDIS_PORT" info commandstats | tr -d '\r' | awk -F'[:=,]' '
-    /^cmdstat_/ { total += $3; if ($1 != "cmdstat_set") client += $3 } END { print total + 0, client + 0 }'
+    /^cmdstat_/ { total += $3; if ($1 !~ /^cmdstat_(set|hgetall|get|hset|hdel|pexpire)$/) client += $3 }
+    END { print total + 0, client + 0 }'
 }
 redis_info() { redis-cli -p "$REDIS_PORT" info "$1" | tr -d '\r' | sed -n "s/^$2://p"; }
 # The run's Redis state is large (sessions, funnels, joins of N events); left behind, every later run pays for it
