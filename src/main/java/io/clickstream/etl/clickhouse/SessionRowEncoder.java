@@ -21,6 +21,16 @@ public final class SessionRowEncoder implements RowEncoder<SessionRow> {
         return COLUMNS;
     }
 
+    /**
+     * The time of the session's latest event: a row written long after it (a session being caught up with, or one
+     * that ended) counts as catching up, so the sessions sink inserts such rows in the larger catch-up batches instead
+     * of one small insert per flush interval as they come due.
+     */
+    @Override
+    public long publishedAt(SessionRow s) {
+        return s.end;
+    }
+
     @Override
     public void encode(SessionRow s, RowBinaryBuffer out) {
         out.uint16((int) Math.floorDiv(s.origin, 86_400_000L)); // dt: the session id's day, stable as it grows

@@ -156,16 +156,21 @@ public final class UserHistory {
             out.writeInt(lastNumber);
             out.writeInt(sessions.size());
             for (Session s : sessions) {
-                if (s.asRead != null) {
-                    out.write(s.asRead);
-                } else {
-                    writeSession(out, s);
-                }
+                writeSessionOrAsRead(out, s);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.getCopyOfBuffer();
+    }
+
+    /** An untouched session as it was read (one copy), a changed one encoded again. */
+    private static void writeSessionOrAsRead(DataOutputSerializer out, Session s) throws IOException {
+        if (s.asRead != null) {
+            out.write(s.asRead);
+        } else {
+            writeSession(out, s);
+        }
     }
 
     /** One session's record, as {@link #toBytes()} lays it out in format 3 and a session field holds it. */
@@ -257,11 +262,7 @@ public final class UserHistory {
         DataOutputSerializer out = new DataOutputSerializer(256 + 12 * s.remembered());
         try {
             out.writeByte(SESSION_FIELD_FORMAT);
-            if (s.asRead != null) {
-                out.write(s.asRead);
-            } else {
-                writeSession(out, s);
-            }
+            writeSessionOrAsRead(out, s);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

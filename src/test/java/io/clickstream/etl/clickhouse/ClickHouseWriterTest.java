@@ -38,9 +38,9 @@ class ClickHouseWriterTest {
     /** The dead-letter path of the sink, in memory. */
     private final List<String> rejectedRows = Collections.synchronizedList(new ArrayList<>());
 
-    private ClickHouseWriter<Event> writerWithRejectedPath(int rows) {
-        metrics = new SinkMetrics(new UnregisteredMetricsGroup());
-        RejectedRows<Event> path = new RejectedRows<>() {
+    /** The dead-letter path in memory: {@link #rejectedRows}. */
+    private RejectedRows<Event> rejectedPath() {
+        return new RejectedRows<>() {
             @Override
             public void reject(List<Event> refused, String table, String error) {
                 refused.forEach(e -> rejectedRows.add(e.eventId + " " + error));
@@ -49,6 +49,11 @@ class ClickHouseWriterTest {
             @Override
             public void close() {}
         };
+    }
+
+    private ClickHouseWriter<Event> writerWithRejectedPath(int rows) {
+        metrics = new SinkMetrics(new UnregisteredMetricsGroup());
+        RejectedRows<Event> path = rejectedPath();
         writer = new ClickHouseWriter<>(new SinkSettings(rows, 1 << 20, Duration.ofMillis(60_000), 1,
                 new RetryPolicy(2, Duration.ofMillis(100), Duration.ofMillis(250))), EventRowEncoder.INSTANCE,
                 inserter, path, time, metrics, sleeps::add);
@@ -165,15 +170,7 @@ class ClickHouseWriterTest {
     private ClickHouseWriter<Event> holdingWriter(long t0) throws Exception {
         time.setCurrentTime(t0);
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
-        RejectedRows<Event> path = new RejectedRows<>() {
-            @Override
-            public void reject(List<Event> refused, String table, String error) {
-                refused.forEach(e -> rejectedRows.add(e.eventId + " " + error));
-            }
-
-            @Override
-            public void close() {}
-        };
+        RejectedRows<Event> path = rejectedPath();
         writer = new ClickHouseWriter<>(new SinkSettings(1000, 1 << 20, Duration.ofMillis(1000),
                 Duration.ofMillis(60_000), Duration.ofSeconds(30), 1, new RetryPolicy(0, Duration.ofMillis(100),
                 Duration.ofMillis(100))), EventRowEncoder.INSTANCE, inserter, path, null, true, time, metrics,

@@ -22,6 +22,11 @@ public final class FakeFunnelTopic {
         TOPICS.remove(name);
     }
 
+    /** Forgets every record (a topic emptied), keeping the name. */
+    public synchronized void drop() {
+        records.clear();
+    }
+
     /** Publishes a record; readers see it on their next read. */
     public synchronized void publish(FunnelUpdate u) {
         records.add(u);
@@ -42,6 +47,7 @@ public final class FakeFunnelTopic {
                 FakeFunnelTopic topic = named(name);
                 synchronized (topic) {
                     topic.reads++;
+                    next = Math.min(next, topic.records.size()); // the topic was emptied
                     List<FunnelUpdate> out = new ArrayList<>(topic.records.subList(next, topic.records.size()));
                     next = topic.records.size();
                     return out;

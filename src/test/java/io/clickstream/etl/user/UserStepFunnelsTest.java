@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,30 +23,24 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class UserStepFunnelsTest {
     /** By name, so that the operator's serializable factories find them. */
-    private static final Map<String, FakeHashStore> STORES = new ConcurrentHashMap<>();
     /** Record times near the wall clock, as live events have: the step reads the definitions before their batches. */
     private static final long BASE = System.currentTimeMillis();
-    private final String name = "funnels-" + System.nanoTime();
-    private final List<OneInputStreamOperatorTestHarness<Event, Event>> harnesses = new ArrayList<>();
+    private final UserStepFixture step = new UserStepFixture();
 
     private static final String CHECKOUT = "{\"id\": \"checkout\", \"steps\": [{\"event_type\": \"view\"},"
             + " {\"event_type\": \"cart\"}, {\"event_type\": \"buy\", \"where\": {\"properties.amount\": {\"gt\": 0}}}]}";
 
     @AfterEach
     void closeAll() throws Exception {
-        for (OneInputStreamOperatorTestHarness<Event, Event> h : harnesses) {
-            h.close();
-        }
-        STORES.remove(name);
-        FakeFunnelTopic.drop(name);
+        step.close();
     }
 
     private FakeHashStore store() {
-        return STORES.computeIfAbsent(name, n -> new FakeHashStore());
+        return step.store();
     }
 
     private FakeFunnelTopic topic() {
-        return FakeFunnelTopic.named(name);
+        return step.topic();
     }
 
     private void publish(String funnel, long publishedSecond, long offset, String definition) {
@@ -56,21 +49,7 @@ class UserStepFunnelsTest {
 
     private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, OperatorSubtaskState restore)
             throws Exception {
-        store();
-        topic();
-        String n = name;
-        UserStepSettings settings = new UserStepSettings(SessionRules.defaults(), List.of(), batchSize,
-                Duration.ofMillis(100), 1000, Duration.ofSeconds(10), Duration.ofDays(90), Duration.ofDays(7),
-                Duration.ofDays(30), Duration.ofSeconds(1));
-        UserStepOperator op = new UserStepOperator(settings, () -> STORES.get(n), FakeFunnelTopic.definitions(n));
-        OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(op);
-        harnesses.add(h);
-        h.setup();
-        if (restore != null) {
-            h.initializeState(restore);
-        }
-        h.open();
-        return h;
+        return step.open(UserStepFixture.settings(batchSize), restore);
     }
 
     /** An event of the user of {@code session} (one session per user here: its events are seconds apart). */
@@ -181,7 +160,7 @@ class UserStepFunnelsTest {
         h.close();
 
         // The new task restores the definitions from its state (the topic is empty now) and the progress from Redis.
-        FakeFunnelTopic.drop(name);
+        step.topic().drop();
         OneInputStreamOperatorTestHarness<Event, Event> again = harness(2, snapshot);
         for (Event e : List.of(ev("e1", "s1", "view", 10), ev("e2", "s1", "cart", 11),
                 ev("e3", "s2", "view", 12), ev("e4", "s1", "buy", 13))) {

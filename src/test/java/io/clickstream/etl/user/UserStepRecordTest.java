@@ -11,7 +11,6 @@ import io.clickstream.etl.redis.HashStore;
 import io.clickstream.etl.session.SessionAssigner;
 import io.clickstream.etl.session.SessionRules;
 import io.clickstream.etl.session.UserHistory;
-import io.clickstream.etl.testing.FakeFunnelTopic;
 import io.clickstream.etl.testing.FakeHashStore;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -24,7 +23,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,7 +31,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the joins keyed by user inside it, and users whose state is still in the layout before it.
  */
 class UserStepRecordTest {
-    private static final Map<String, FakeHashStore> STORES = new ConcurrentHashMap<>();
     private static final long T0 = 1_763_800_000_000L;
     /** The latest order's product into later web events of the user. */
     private static final String ORDER_JOIN = "[{\"name\": \"order\", \"from\": \"backend\", \"fields\": [\"properties.product\"],"
@@ -42,34 +39,21 @@ class UserStepRecordTest {
     private static final String REPEAT = "{\"id\": \"repeat\", \"steps\": [{\"event_type\": \"page_view\"},"
             + " {\"event_type\": \"cart\", \"where\": {\"properties.order.product\": {\"equals\": \"p1\"}}}]}";
 
-    private final String name = "record-" + System.nanoTime();
-    private final List<OneInputStreamOperatorTestHarness<Event, Event>> harnesses = new ArrayList<>();
+    private final UserStepFixture step = new UserStepFixture();
 
     @AfterEach
     void closeAll() throws Exception {
-        for (OneInputStreamOperatorTestHarness<Event, Event> h : harnesses) {
-            h.close();
-        }
-        STORES.remove(name);
-        FakeFunnelTopic.drop(name);
+        step.close();
     }
 
     private FakeHashStore store() {
-        return STORES.computeIfAbsent(name, n -> new FakeHashStore());
+        return step.store();
     }
 
     private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, String joinRules, Duration joinTtl)
             throws Exception {
-        store();
-        String n = name;
-        UserStepSettings settings = new UserStepSettings(SessionRules.defaults(), JoinRule.parseAll(joinRules),
-                batchSize, Duration.ofMillis(100), 1000, Duration.ofSeconds(10), Duration.ofDays(90),
-                Duration.ofDays(7), joinTtl, Duration.ofSeconds(1));
-        OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(
-                new UserStepOperator(settings, () -> STORES.get(n), FakeFunnelTopic.definitions(n)));
-        harnesses.add(h);
-        h.open();
-        return h;
+        return step.open(UserStepFixture.settings(SessionRules.defaults(), joinRules, batchSize, 1000, joinTtl,
+                Duration.ofSeconds(1)), null);
     }
 
     private static Event ev(String id, String user, long minute, String source, String type, String... props) {
@@ -129,7 +113,7 @@ class UserStepRecordTest {
 
     @Test
     void sessionsTheHistoryForgetsAreDeletedWithTheirFunnelProgress() throws Exception {
-        FakeFunnelTopic.named(name).publish(new FunnelUpdate("repeat", 0, 0, REPEAT));
+        step.topic().publish(new FunnelUpdate("repeat", 0, 0, REPEAT));
         OneInputStreamOperatorTestHarness<Event, Event> h = harness(100, null, Duration.ofDays(30));
         h.processElement(ev("old", "u1", 0, "web", "page_view"), 0);
         h.prepareSnapshotPreBarrier(1);
@@ -145,7 +129,7 @@ class UserStepRecordTest {
 
     @Test
     void joinsKeyedByUserLiveInTheUsersHashAndFunnelsSeeWhatTheyCarried() throws Exception {
-        FakeFunnelTopic.named(name).publish(new FunnelUpdate("repeat", 0, 0, REPEAT));
+        step.topic().publish(new FunnelUpdate("repeat", 0, 0, REPEAT));
         OneInputStreamOperatorTestHarness<Event, Event> h = harness(2, ORDER_JOIN, Duration.ofDays(30));
         h.processElement(ev("view-1", "u1", 0, "web", "page_view"), 0);
         h.processElement(ev("order", "u1", 1, "backend", "order", "product", "p1"), 0);
@@ -165,7 +149,7 @@ class UserStepRecordTest {
 
     @Test
     void aBatchCostsOneReadAndOneWriteWithSessionsJoinsAndFunnelsAllOn() throws Exception {
-        FakeFunnelTopic.named(name).publish(new FunnelUpdate("repeat", 0, 0, REPEAT));
+        step.topic().publish(new FunnelUpdate("repeat", 0, 0, REPEAT));
         OneInputStreamOperatorTestHarness<Event, Event> h = harness(500, ORDER_JOIN, Duration.ofDays(30));
         for (int i = 0; i < 5000; i++) {
             h.processElement(ev("e" + i, "u" + (i % 100), i / 100, i % 7 == 0 ? "backend" : "web",
@@ -215,7 +199,7 @@ class UserStepRecordTest {
         store().values.put("session:u1", history.toBytes());
         store().values.put("funnel:" + session, progress.toBytes());
         store().values.put("join:order:u1", joined.get("order"));
-        FakeFunnelTopic.named(name).publish(new FunnelUpdate("repeat", 0, 0, REPEAT));
+        step.topic().publish(new FunnelUpdate("repeat", 0, 0, REPEAT));
 
         OneInputStreamOperatorTestHarness<Event, Event> h = harness(10, ORDER_JOIN, Duration.ofDays(30));
         h.processElement(ev("view-1", "u1", 0, "web", "page_view"), 0); // a replay

@@ -4,7 +4,6 @@ import io.clickstream.etl.event.Event;
 import io.clickstream.etl.redis.RedisErrors;
 import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.session.SessionRules;
-import io.clickstream.etl.testing.FakeFunnelTopic;
 import io.clickstream.etl.testing.FakeHashStore;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -19,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,22 +25,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The sessions part of the per-user step: ids, numbers, indexes and rows, batching and Redis failures. */
 class UserStepSessionsTest {
-    /** Stores by name, so the operator's serializable factory can find them. */
-    private static final Map<String, FakeHashStore> STORES = new ConcurrentHashMap<>();
-    private final String storeName = "store-" + System.nanoTime();
-    private final List<OneInputStreamOperatorTestHarness<Event, Event>> harnesses = new ArrayList<>();
+    private final UserStepFixture step = new UserStepFixture();
 
     @AfterEach
     void closeAll() throws Exception {
-        for (OneInputStreamOperatorTestHarness<Event, Event> h : harnesses) {
-            h.close();
-        }
-        STORES.remove(storeName);
-        FakeFunnelTopic.drop(storeName);
+        step.close();
     }
 
     private FakeHashStore store() {
-        return STORES.computeIfAbsent(storeName, n -> new FakeHashStore());
+        return step.store();
     }
 
     private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize) throws Exception {
@@ -53,38 +44,20 @@ class UserStepSessionsTest {
         return harness(batchSize, rules, 1000);
     }
 
-    private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, SessionRules rules, long cacheSize)
+    private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, SessionRules rules, int cacheSize)
             throws Exception {
         return harness(batchSize, rules, cacheSize, 1000);
     }
 
     private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, OperatorSubtaskState restore)
             throws Exception {
-        return harness(batchSize, SessionRules.defaults(), 1000, 1000, restore);
+        return step.open(UserStepFixture.settings(batchSize), restore);
     }
 
-    private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, SessionRules rules, long cacheSize,
+    private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, SessionRules rules, int cacheSize,
                                                                     long maxBackoffMs) throws Exception {
-        return harness(batchSize, rules, cacheSize, maxBackoffMs, null);
-    }
-
-    private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, SessionRules rules, long cacheSize,
-                                                                    long maxBackoffMs, OperatorSubtaskState restore)
-            throws Exception {
-        store();
-        String name = storeName;
-        UserStepSettings settings = new UserStepSettings(rules, List.of(), batchSize, Duration.ofMillis(100),
-                (int) cacheSize, Duration.ofSeconds(10), Duration.ofDays(90), Duration.ofDays(7), Duration.ofDays(30),
-                Duration.ofMillis(maxBackoffMs));
-        UserStepOperator op = new UserStepOperator(settings, () -> STORES.get(name), FakeFunnelTopic.definitions(name));
-        OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(op);
-        harnesses.add(h);
-        h.setup();
-        if (restore != null) {
-            h.initializeState(restore);
-        }
-        h.open();
-        return h;
+        return step.open(UserStepFixture.settings(rules, null, batchSize, cacheSize, Duration.ofDays(30),
+                Duration.ofMillis(maxBackoffMs)), null);
     }
 
     private static Event ev(String id, String user, long minute, String source) {
@@ -249,7 +222,7 @@ class UserStepSessionsTest {
         SessionRules utcMidnight = new SessionRules(java.time.Duration.ofMinutes(30), java.time.ZoneOffset.UTC, null,
                 java.time.Duration.ofHours(48), 100);
         assertThat(numbers(utcMidnight, 10, "before", 933, "after", 934)).containsEntry("before", 1).containsEntry("after", 2);
-        freshStore();
+        step.freshStore();
         assertThat(numbers(SessionRules.defaults(), 10, "before", 933, "after", 934)).containsEntry("after", 1);
     }
 
@@ -264,16 +237,11 @@ class UserStepSessionsTest {
     @Test
     void outOfOrderEventsLandInTheSameSessionsAsInOrderOnes() throws Exception {
         Map<String, Integer> inOrder = numbers(SessionRules.defaults(), 2, "a", 0, "b", 10, "c", 50, "d", 55, "e", 100);
-        freshStore();
+        step.freshStore();
         Map<String, Integer> shuffled = numbers(SessionRules.defaults(), 2, "d", 55, "a", 0, "e", 100, "c", 50, "b", 10);
 
         assertThat(shuffled).isEqualTo(inOrder);
         assertThat(inOrder).containsEntry("b", 1).containsEntry("c", 2).containsEntry("e", 3);
-    }
-
-    /** A fresh store for a second, independent run inside one test. */
-    private void freshStore() {
-        STORES.put(storeName, new FakeHashStore());
     }
 
     @Test

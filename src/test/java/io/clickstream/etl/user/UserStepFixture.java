@@ -1,0 +1,75 @@
+package io.clickstream.etl.user;
+
+import io.clickstream.etl.event.Event;
+import io.clickstream.etl.join.JoinRule;
+import io.clickstream.etl.session.SessionRules;
+import io.clickstream.etl.testing.FakeFunnelTopic;
+import io.clickstream.etl.testing.FakeHashStore;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The per-user step in operator harnesses over a Redis of maps and a funnel topic in memory, both found by a name of
+ * this fixture's own (the operator's factories are serializable, so they look them up rather than hold them).
+ */
+final class UserStepFixture implements AutoCloseable {
+    private static final Map<String, FakeHashStore> STORES = new ConcurrentHashMap<>();
+    private final String name = "user-step-" + System.nanoTime();
+    private final List<OneInputStreamOperatorTestHarness<Event, Event>> opened = new ArrayList<>();
+
+    FakeHashStore store() {
+        return STORES.computeIfAbsent(name, n -> new FakeHashStore());
+    }
+
+    /** A fresh, empty store for a second, independent run inside one test. */
+    void freshStore() {
+        STORES.put(name, new FakeHashStore());
+    }
+
+    FakeFunnelTopic topic() {
+        return FakeFunnelTopic.named(name);
+    }
+
+    /** The settings of these tests: update interval 10 s, TTLs of 90, 7 and 30 days, batch delay 100 ms. */
+    static UserStepSettings settings(SessionRules rules, String joinRules, int batchSize, int cacheSize,
+                                     Duration joinTtl, Duration maxBackoff) {
+        return new UserStepSettings(rules, JoinRule.parseAll(joinRules), batchSize, Duration.ofMillis(100), cacheSize,
+                Duration.ofSeconds(10), Duration.ofDays(90), Duration.ofDays(7), joinTtl, maxBackoff);
+    }
+
+    static UserStepSettings settings(int batchSize) {
+        return settings(SessionRules.defaults(), null, batchSize, 1000, Duration.ofDays(30), Duration.ofSeconds(1));
+    }
+
+    /** An opened harness, restored from {@code restore} when it is not null. */
+    OneInputStreamOperatorTestHarness<Event, Event> open(UserStepSettings settings, OperatorSubtaskState restore)
+            throws Exception {
+        store();
+        topic();
+        String n = name;
+        OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(
+                new UserStepOperator(settings, () -> STORES.get(n), FakeFunnelTopic.definitions(n)));
+        opened.add(h);
+        h.setup();
+        if (restore != null) {
+            h.initializeState(restore);
+        }
+        h.open();
+        return h;
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (OneInputStreamOperatorTestHarness<Event, Event> h : opened) {
+            h.close();
+        }
+        STORES.remove(name);
+        FakeFunnelTopic.drop(name);
+    }
+}
