@@ -3,10 +3,7 @@ package io.clickstream.etl.redis;
 import java.util.List;
 import java.util.Map;
 
-/**
- * One binary value per key (the joins keyed by a field other than the user; the per-user state before it moved
- * into one hash per user, read for users that have nothing newer). Each call is one round trip.
- */
+/** One binary value per key: the values of the join rules keyed by a field other than the user. Each call is one round trip. */
 public interface BlobStore extends RedisStore {
 
     /** The stored values of {@code keys}, in their order; null where a key has none. */

@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Binary values in Redis under {@code <prefix>:<namespace>:<key>} (namespace: session, funnel, join), with a TTL
- * refreshed on every write. Loads are one MGET, stores one script call: one round trip and one command each per batch.
+ * Binary values in Redis under {@code <prefix>:<namespace>:<key>} (namespace: join; the per-user state lives in
+ * hashes, {@link RedisHashStore}), with a TTL refreshed on every write. Loads are one MGET, stores one script call:
+ * one round trip and one command each per batch.
  */
 public final class RedisBlobStore implements BlobStore {
     /**
