@@ -143,11 +143,13 @@ final class UserRecord {
     HashStore.Changes changes(long nowMs) {
         Map<String, byte[]> set = new LinkedHashMap<>();
         byte[] header = history.headerField();
-        if (older || !Arrays.equals(header, storedHeader)) {
+        // Sessions are only forgotten (and added) when the header changes: otherwise nothing needs deleting.
+        boolean sessionsChanged = older || !Arrays.equals(header, storedHeader);
+        if (sessionsChanged) {
             set.put(HEADER, header);
         }
         history.changedSessionFields(older).forEach((id, field) -> set.put(SESSION + id, field));
-        Set<String> live = new HashSet<>(history.sessionIds());
+        Set<String> live = sessionsChanged || !changedFunnels.isEmpty() ? new HashSet<>(history.sessionIds()) : Set.of();
         for (String session : changedFunnels) {
             if (live.contains(session)) {
                 SessionFunnels f = funnels.get(session);
@@ -163,11 +165,13 @@ final class UserRecord {
                 delete.add(field);
             }
         }
-        for (String field : storedFields) {
-            String session = field.startsWith(SESSION) ? field.substring(SESSION.length())
-                    : field.startsWith(FUNNEL) ? field.substring(FUNNEL.length()) : null;
-            if (session != null && !live.contains(session) && !delete.contains(field)) {
-                delete.add(field); // a session the history forgot, and its progress
+        if (sessionsChanged) {
+            for (String field : storedFields) {
+                String session = field.startsWith(SESSION) ? field.substring(SESSION.length())
+                        : field.startsWith(FUNNEL) ? field.substring(FUNNEL.length()) : null;
+                if (session != null && !live.contains(session) && !obsolete.contains(field)) {
+                    delete.add(field); // a session the history forgot, and its progress
+                }
             }
         }
         return new HashStore.Changes(set, delete);
@@ -181,19 +185,21 @@ final class UserRecord {
                 sessions.put(field.substring(SESSION.length()), value);
             }
         });
-        history.stored(sessions);
-        byte[] header = changes.set().get(HEADER);
-        if (header != null) {
-            storedHeader = header;
+        if (!sessions.isEmpty()) {
+            history.stored(sessions);
         }
         storedFields.addAll(changes.set().keySet());
         changes.delete().forEach(storedFields::remove);
+        byte[] header = changes.set().get(HEADER);
+        if (header != null) {
+            storedHeader = header;
+            Set<String> live = new HashSet<>(history.sessionIds());
+            funnels.keySet().retainAll(live);
+            funnelBytes.keySet().retainAll(live);
+        }
         obsolete.clear();
         changedFunnels.clear();
         changedJoins.clear();
-        Set<String> live = new HashSet<>(history.sessionIds());
-        funnels.keySet().retainAll(live);
-        funnelBytes.keySet().retainAll(live);
         older = false;
     }
 
