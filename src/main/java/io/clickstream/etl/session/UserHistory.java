@@ -24,9 +24,24 @@ import java.util.TreeSet;
 public final class UserHistory {
     /** Format of {@link #toBytes()}; bump it and keep reading the old one when the layout changes. */
     static final byte FORMAT = 3;
-    /** Formats of the per-user hash's fields ({@link #headerField}, a session's field: a format-3 record). */
+    /**
+     * Formats of the per-user hash's fields ({@link #headerField}; a session's field: a format-3 record, whose
+     * remembered events are, from session field format 2 on, only the last {@link #CHUNK}-event chunk's, the full
+     * chunks being fields of their own).
+     */
     static final byte HEADER_FORMAT = 1;
-    static final byte SESSION_FIELD_FORMAT = 1;
+    static final byte SESSION_FIELD_FORMAT = 2;
+    /** Session field format 1: all remembered events in the session's field, rewritten whole whenever one is added. */
+    static final byte SESSION_FIELD_FORMAT_INLINE = 1;
+    /**
+     * Remembered events per chunk field. A live session gains events a few at a time; were its events one value, every
+     * batch would rewrite all of them (kilobytes for a long session, the write growing with the session's square);
+     * full chunks never change, so a batch writes the session's summary and at most this many events.
+     */
+    static final int CHUNK = 64;
+    /** Names of a session's fields in the per-user hash: its record, and its full chunks of remembered events. */
+    public static final String SESSION_FIELD = "s:";
+    public static final String CHUNK_FIELD = "e:";
 
     final List<Session> sessions = new ArrayList<>();
     int lastNumber;
@@ -49,8 +64,10 @@ public final class UserHistory {
         /** Key to index, built only for a session looked into often (a replay); a scan serves the others. */
         private Map<Long, Integer> indexByEvent;
         private int lookups;
-        /** The session exactly as read (this format only), while nothing in it changed: written back as is. */
-        private byte[] asRead;
+        /** Whether the session changed since it was read or last {@link #stored}. */
+        private boolean changed = true;
+        /** Full chunks of remembered events the per-user hash holds as fields of their own. */
+        private int storedChunks;
         // Summary for the sessions table (format 2 on).
         int pageViews;
         String entryUrl = "";
@@ -113,9 +130,9 @@ public final class UserHistory {
             return null;
         }
 
-        /** Marks the session changed: {@link #toBytes} encodes it again. Anything that changes a field calls it. */
+        /** Marks the session changed: the next write stores it. Anything that changes a field calls it. */
         void changed() {
-            asRead = null;
+            changed = true;
         }
 
         void remember(long key, int index) {
@@ -148,7 +165,7 @@ public final class UserHistory {
     public byte[] toBytes() {
         int size = 16;
         for (Session s : sessions) {
-            size += s.asRead != null ? s.asRead.length : 256 + 12 * s.remembered();
+            size += 256 + 12 * s.remembered();
         }
         DataOutputSerializer out = new DataOutputSerializer(size);
         try {
@@ -156,7 +173,7 @@ public final class UserHistory {
             out.writeInt(lastNumber);
             out.writeInt(sessions.size());
             for (Session s : sessions) {
-                writeSessionOrAsRead(out, s);
+                writeSession(out, s, 0);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -164,24 +181,18 @@ public final class UserHistory {
         return out.getCopyOfBuffer();
     }
 
-    /** An untouched session as it was read (one copy), a changed one encoded again. */
-    private static void writeSessionOrAsRead(DataOutputSerializer out, Session s) throws IOException {
-        if (s.asRead != null) {
-            out.write(s.asRead);
-        } else {
-            writeSession(out, s);
-        }
-    }
-
-    /** One session's record, as {@link #toBytes()} lays it out in format 3 and a session field holds it. */
-    private static void writeSession(DataOutputSerializer out, Session s) throws IOException {
+    /**
+     * One session's record, as {@link #toBytes()} lays it out in format 3 and a session field holds it: all its
+     * remembered events from {@code fromEntry} on (the events before it are in chunk fields).
+     */
+    private static void writeSession(DataOutputSerializer out, Session s, int fromEntry) throws IOException {
         out.writeUTF(s.id);
         out.writeInt(s.number);
         out.writeLong(s.start);
         out.writeLong(s.end);
         out.writeInt(s.count);
         out.writeInt(s.entryCount);
-        out.write(s.entries, 0, 12 * s.entryCount);
+        out.write(s.entries, 12 * fromEntry, 12 * (s.entryCount - fromEntry));
         out.writeLong(s.origin);
         out.writeInt(s.pageViews);
         writeText(out, s.entryUrl);
@@ -235,34 +246,50 @@ public final class UserHistory {
     }
 
     /**
-     * The sessions changed since they were read or last {@link #stored}, as field values by session id; with
-     * {@code all}, every session (a user whose history comes from the older one-value layout).
+     * The fields of the sessions changed since they were read or last {@link #stored}, by field name: a changed
+     * session's record, and the chunks of remembered events it filled since; with {@code all}, every session's
+     * (a user whose history comes from the older one-value layout).
      */
     public Map<String, byte[]> changedSessionFields(boolean all) {
         Map<String, byte[]> out = new LinkedHashMap<>();
         for (Session s : sessions) {
-            if (all || s.asRead == null) {
-                out.put(s.id, sessionField(s));
+            if (all || s.changed) {
+                int full = s.entryCount / CHUNK;
+                out.put(SESSION_FIELD + s.id, sessionField(s, full * CHUNK));
+                for (int k = s.storedChunks; k < full; k++) {
+                    out.put(chunkField(s.id, k), Arrays.copyOfRange(s.entries, 12 * CHUNK * k, 12 * CHUNK * (k + 1)));
+                }
             }
         }
         return out;
     }
 
-    /** Notes that the sessions' fields as {@link #changedSessionFields} gave them are stored now. */
-    public void stored(Map<String, byte[]> fields) {
+    /** Notes that the fields {@link #changedSessionFields} gave are stored now. */
+    public void stored() {
         for (Session s : sessions) {
-            byte[] field = fields.get(s.id);
-            if (field != null) {
-                s.asRead = Arrays.copyOfRange(field, 1, field.length);
-            }
+            s.changed = false;
+            s.storedChunks = s.entryCount / CHUNK;
         }
     }
 
-    private static byte[] sessionField(Session s) {
-        DataOutputSerializer out = new DataOutputSerializer(256 + 12 * s.remembered());
+    private static String chunkField(String session, int k) {
+        return CHUNK_FIELD + session + ":" + k;
+    }
+
+    /** The session a field of the per-user hash belongs to (its record or a chunk of it), or null for other fields. */
+    public static String sessionOf(String field) {
+        if (field.startsWith(SESSION_FIELD)) {
+            return field.substring(SESSION_FIELD.length());
+        }
+        int colon = field.lastIndexOf(':');
+        return field.startsWith(CHUNK_FIELD) && colon > CHUNK_FIELD.length() ? field.substring(CHUNK_FIELD.length(), colon) : null;
+    }
+
+    private static byte[] sessionField(Session s, int fromEntry) {
+        DataOutputSerializer out = new DataOutputSerializer(256 + 12 * (s.remembered() - fromEntry));
         try {
             out.writeByte(SESSION_FIELD_FORMAT);
-            writeSessionOrAsRead(out, s);
+            writeSession(out, s, fromEntry);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -270,13 +297,14 @@ public final class UserHistory {
     }
 
     /**
-     * Reads a user's hash: the header and the session fields by id. A session the header names without a field is
-     * a damaged record (the two are written in one script call); a field the header does not name is left over.
+     * Reads a user's hash: the header and the sessions' fields (the hash's fields by name; others are ignored here).
+     * A session the header names without its record or one of its chunks is a damaged record (they are written in
+     * one script call); a field the header does not name is left over.
      */
-    public static UserHistory fromFields(byte[] header, Map<String, byte[]> sessionFields) {
+    public static UserHistory fromFields(byte[] header, Map<String, byte[]> fields) {
         UserHistory h = new UserHistory();
         if (header == null) {
-            if (!sessionFields.isEmpty()) {
+            if (fields.keySet().stream().anyMatch(f -> sessionOf(f) != null)) {
                 throw new IllegalArgumentException("damaged session history: sessions without a header");
             }
             return h;
@@ -294,15 +322,24 @@ public final class UserHistory {
             }
             for (int i = 0; i < n; i++) {
                 String id = in.readUTF();
-                byte[] field = sessionFields.get(id);
+                byte[] field = fields.get(SESSION_FIELD + id);
                 if (field == null || field.length == 0) {
                     throw new IOException("session " + id + " is named in the header but has no field");
                 }
-                if (field[0] != SESSION_FIELD_FORMAT) {
+                if (field[0] != SESSION_FIELD_FORMAT && field[0] != SESSION_FIELD_FORMAT_INLINE) {
                     throw new IllegalArgumentException("unknown session field format " + field[0] + " of session " + id);
                 }
                 DataInputDeserializer sin = new DataInputDeserializer(field, 1, field.length - 1);
-                Session s = readSession(sin, FORMAT, field);
+                Session s = readSession(sin, FORMAT, field[0] == SESSION_FIELD_FORMAT ? k -> {
+                    byte[] chunk = fields.get(chunkField(id, k));
+                    if (chunk == null || chunk.length != 12 * CHUNK) {
+                        throw new IOException("session " + id + ": chunk " + k + " of its remembered events is "
+                                + (chunk == null ? "missing" : chunk.length + " bytes long"));
+                    }
+                    return chunk;
+                } : null);
+                s.changed = false;
+                s.storedChunks = field[0] == SESSION_FIELD_FORMAT ? s.entryCount / CHUNK : 0;
                 if (sin.available() != 0) {
                     throw new IOException("session " + id + ": " + sin.available() + " bytes after its record");
                 }
@@ -346,30 +383,37 @@ public final class UserHistory {
             h.lastNumber = in.readInt();
             int n = in.readInt();
             for (int i = 0; i < n; i++) {
-                h.sessions.add(readSession(in, format, data));
+                Session s = readSession(in, format, null);
+                s.changed = false;
+                h.sessions.add(s);
             }
         } catch (IOException e) {
             throw new IllegalArgumentException("damaged session history: " + e.getMessage(), e);
         }
         return h;
     }
-    /**
-     * One session's record in {@code format}; {@code in} reads {@code data}, of which the record is kept as read
-     * for this format so that an untouched session is written back as it was.
-     */
-    private static Session readSession(DataInputDeserializer in, byte format, byte[] data) throws IOException {
-        int from = data.length - in.available();
+    /** The full chunks of a session's remembered events, stored as fields of their own. */
+    private interface Chunks {
+        byte[] chunk(int k) throws IOException;
+    }
+
+    /** One session's record in {@code format}; with {@code chunks}, the record holds only its last chunk's events. */
+    private static Session readSession(DataInputDeserializer in, byte format, Chunks chunks) throws IOException {
         String id = in.readUTF();
         int number = in.readInt();
         long start = in.readLong();
         long end = in.readLong();
         int count = in.readInt();
         int keys = in.readInt();
-        if (keys < 0 || keys > in.available() / 12) {
+        int full = chunks == null ? 0 : keys / CHUNK;
+        if (keys < 0 || keys - full * CHUNK > in.available() / 12) {
             throw new IOException("bad number of remembered events " + keys);
         }
         byte[] entries = new byte[12 * keys];
-        in.readFully(entries);
+        for (int k = 0; k < full; k++) {
+            System.arraycopy(chunks.chunk(k), 0, entries, 12 * CHUNK * k, 12 * CHUNK);
+        }
+        in.readFully(entries, 12 * CHUNK * full, 12 * (keys - CHUNK * full));
         Session s = new Session(id, number, format >= 2 ? in.readLong() : start, start, end, count, entries, keys);
         if (format >= 2) {
             s.pageViews = in.readInt();
@@ -401,9 +445,6 @@ public final class UserHistory {
                 s.deviceType = readText(in);
                 s.bot = in.readBoolean();
             }
-        }
-        if (format == FORMAT) {
-            s.asRead = Arrays.copyOfRange(data, from, data.length - in.available());
         }
         return s;
     }

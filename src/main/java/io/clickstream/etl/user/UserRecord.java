@@ -16,7 +16,7 @@ import java.util.Set;
 
 /**
  * One user's state in the per-user step, kept in one Redis hash: a header ({@code h}), a field per session
- * ({@code s:<session id>}), the funnel progress of a session ({@code f:<session id>}) and the values of each join
+ * ({@code s:<session id>}, with its full chunks of remembered events in {@code e:<session id>:<n>}), the funnel progress of a session ({@code f:<session id>}) and the values of each join
  * rule keyed by user ({@code j:<rule>}). It knows which fields it changed since they were read or written, so a batch
  * writes those and deletes the fields of the sessions it forgot — not the user's whole state.
  *
@@ -25,7 +25,6 @@ import java.util.Set;
  */
 final class UserRecord {
     static final String HEADER = "h";
-    static final String SESSION = "s:";
     static final String FUNNEL = "f:";
     static final String JOIN = "j:";
 
@@ -60,19 +59,16 @@ final class UserRecord {
      * @throws IllegalArgumentException for fields this version cannot read
      */
     static UserRecord fromFields(Map<String, byte[]> fields, long nowMs, long funnelTtlMs, long joinTtlMs) {
-        Map<String, byte[]> sessions = new HashMap<>();
-        fields.forEach((name, value) -> {
-            if (name.startsWith(SESSION)) {
-                sessions.put(name.substring(SESSION.length()), value);
-            }
-        });
-        UserRecord r = new UserRecord(UserHistory.fromFields(fields.get(HEADER), sessions));
+        UserRecord r = new UserRecord(UserHistory.fromFields(fields.get(HEADER), fields));
         r.storedFields.addAll(fields.keySet());
         r.storedHeader = fields.get(HEADER);
         Set<String> known = new HashSet<>(r.history.sessionIds());
         fields.forEach((name, value) -> {
-            if (name.startsWith(SESSION) && !known.contains(name.substring(SESSION.length()))) {
-                r.obsolete.add(name);
+            String ofSession = UserHistory.sessionOf(name);
+            if (ofSession != null) {
+                if (!known.contains(ofSession)) {
+                    r.obsolete.add(name);
+                }
             } else if (name.startsWith(FUNNEL)) {
                 String session = name.substring(FUNNEL.length());
                 if (!known.contains(session) || expired(name, value, nowMs, funnelTtlMs)) {
@@ -86,7 +82,7 @@ final class UserRecord {
                 } else {
                     r.joins.put(name.substring(JOIN.length()), unstamped(value));
                 }
-            } else if (!name.equals(HEADER) && !name.startsWith(SESSION)) {
+            } else if (!name.equals(HEADER)) {
                 throw new IllegalArgumentException("unknown field '" + name + "' (written by a newer version?)");
             }
         });
@@ -148,7 +144,7 @@ final class UserRecord {
         if (sessionsChanged) {
             set.put(HEADER, header);
         }
-        history.changedSessionFields(older).forEach((id, field) -> set.put(SESSION + id, field));
+        set.putAll(history.changedSessionFields(older));
         Set<String> live = sessionsChanged || !changedFunnels.isEmpty() ? new HashSet<>(history.sessionIds()) : Set.of();
         for (String session : changedFunnels) {
             if (live.contains(session)) {
@@ -167,8 +163,7 @@ final class UserRecord {
         }
         if (sessionsChanged) {
             for (String field : storedFields) {
-                String session = field.startsWith(SESSION) ? field.substring(SESSION.length())
-                        : field.startsWith(FUNNEL) ? field.substring(FUNNEL.length()) : null;
+                String session = field.startsWith(FUNNEL) ? field.substring(FUNNEL.length()) : UserHistory.sessionOf(field);
                 if (session != null && !live.contains(session) && !obsolete.contains(field)) {
                     delete.add(field); // a session the history forgot, and its progress
                 }
@@ -179,15 +174,7 @@ final class UserRecord {
 
     /** Notes that {@code changes} are stored now. */
     void written(HashStore.Changes changes) {
-        Map<String, byte[]> sessions = new HashMap<>();
-        changes.set().forEach((field, value) -> {
-            if (field.startsWith(SESSION)) {
-                sessions.put(field.substring(SESSION.length()), value);
-            }
-        });
-        if (!sessions.isEmpty()) {
-            history.stored(sessions);
-        }
+        history.stored();
         storedFields.addAll(changes.set().keySet());
         changes.delete().forEach(storedFields::remove);
         byte[] header = changes.set().get(HEADER);

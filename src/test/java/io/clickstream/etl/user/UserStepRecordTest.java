@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The per-user step's one Redis hash per user: what a batch reads and writes (the fields it changed, nothing else),
@@ -112,6 +113,88 @@ class UserStepRecordTest {
     }
 
     @Test
+    void aLongSessionKeepsItsEventsInChunksSoABatchRewritesAtMostTheLastOne() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(1000, null, Duration.ofDays(30));
+        for (int i = 0; i < 150; i++) {
+            h.processElement(ev("e" + i, "u1", i, "web", "page_view"), 0);
+        }
+        h.prepareSnapshotPreBarrier(1);
+        String session = h.extractOutputValues().get(0).sessionId;
+        assertThat(lastWriteOf("u1").set()).containsOnlyKeys("h", "s:" + session, "e:" + session + ":0", "e:" + session + ":1");
+        int whole = lastWriteOf("u1").set().get("s:" + session).length;
+
+        h.processElement(ev("e150", "u1", 150, "web", "page_view"), 0);
+        h.prepareSnapshotPreBarrier(2);
+        assertThat(lastWriteOf("u1").set()).as("full chunks are not written again").containsOnlyKeys("s:" + session);
+        assertThat(lastWriteOf("u1").set().get("s:" + session).length).isEqualTo(whole + 12);
+
+        // A new task reads the chunks back: replayed events get their indexes, a new one the next.
+        OneInputStreamOperatorTestHarness<Event, Event> next = harness(1000, null, Duration.ofDays(30));
+        next.processElement(ev("e3", "u1", 3, "web", "page_view"), 0);
+        next.processElement(ev("e100", "u1", 100, "web", "page_view"), 0);
+        next.processElement(ev("e151", "u1", 151, "web", "page_view"), 0);
+        next.prepareSnapshotPreBarrier(1);
+        Map<String, Event> out = byId(next.extractOutputValues());
+        assertThat(out.get("e3").sessionIndex).isEqualTo(3);
+        assertThat(out.get("e100").sessionIndex).isEqualTo(100);
+        assertThat(out.get("e151").sessionIndex).isEqualTo(151);
+        assertThat(out.values()).extracting(e -> e.sessionId).containsOnly(session);
+
+        next.processElement(ev("later", "u1", 4 * 24 * 60, "web", "page_view"), 0); // beyond the 48 h history
+        next.prepareSnapshotPreBarrier(2);
+        assertThat(lastWriteOf("u1").delete()).as("a forgotten session's chunks go with it")
+                .containsExactlyInAnyOrder("s:" + session, "e:" + session + ":0", "e:" + session + ":1");
+    }
+
+    @Test
+    void aSessionFieldWithAllItsEventsInlineIsReadAndSplitIntoChunksWithItsNextWrite() throws Exception {
+        List<Event> events = new ArrayList<>();
+        for (int i = 0; i < 70; i++) {
+            events.add(ev("e" + i, "u1", i, "web", "page_view"));
+        }
+        UserHistory history = new UserHistory();
+        new SessionAssigner(SessionRules.defaults()).assign("u1", history, events);
+        String session = history.sessionIds().get(0);
+        // Session field format 1, as the version before the chunks wrote it: a format-1 byte and the session's
+        // record with every remembered event (the one-value layout's record after its 9-byte head).
+        byte[] whole = history.toBytes();
+        byte[] inline = new byte[whole.length - 8];
+        inline[0] = 1;
+        System.arraycopy(whole, 9, inline, 1, whole.length - 9);
+        store().hashes.put("user:u1", new HashMap<>(Map.of("h", history.headerField(), "s:" + session, inline)));
+
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(1000, null, Duration.ofDays(30));
+        h.processElement(ev("e42", "u1", 42, "web", "page_view"), 0);
+        h.prepareSnapshotPreBarrier(1);
+        assertThat(h.extractOutputValues().get(0).sessionIndex).isEqualTo(42);
+        assertThat(store().writes).as("a replay writes nothing, whatever the format").isEmpty();
+
+        h.processElement(ev("e70", "u1", 70, "web", "page_view"), 0);
+        h.prepareSnapshotPreBarrier(2);
+        assertThat(h.extractOutputValues().get(1).sessionIndex).isEqualTo(70);
+        assertThat(lastWriteOf("u1").set()).containsOnlyKeys("s:" + session, "e:" + session + ":0");
+        assertThat(lastWriteOf("u1").set().get("s:" + session)[0]).isEqualTo((byte) 2);
+    }
+
+    @Test
+    void aSessionWithoutOneOfItsChunksIsADamagedRecordNotAShorterSession() {
+        List<Event> events = new ArrayList<>();
+        for (int i = 0; i < 70; i++) {
+            events.add(ev("e" + i, "u1", i, "web", "page_view"));
+        }
+        UserHistory history = new UserHistory();
+        new SessionAssigner(SessionRules.defaults()).assign("u1", history, events);
+        Map<String, byte[]> fields = new HashMap<>(history.changedSessionFields(false));
+        String session = history.sessionIds().get(0);
+        assertThat(UserHistory.fromFields(history.headerField(), fields).sessionIds()).containsExactly(session);
+
+        fields.remove("e:" + session + ":0");
+        assertThatThrownBy(() -> UserHistory.fromFields(history.headerField(), fields))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("session " + session + ": chunk 0 of its remembered events is missing");
+    }
+
+    @Test
     void sessionsTheHistoryForgetsAreDeletedWithTheirFunnelProgress() throws Exception {
         step.topic().publish(new FunnelUpdate("repeat", 0, 0, REPEAT));
         OneInputStreamOperatorTestHarness<Event, Event> h = harness(100, null, Duration.ofDays(30));
@@ -169,7 +252,7 @@ class UserStepRecordTest {
         new SessionAssigner(SessionRules.defaults()).assign("u1", history, List.of(order));
         Map<String, byte[]> fields = new HashMap<>();
         fields.put("h", history.headerField());
-        history.changedSessionFields(true).forEach((id, f) -> fields.put("s:" + id, f));
+        fields.putAll(history.changedSessionFields(true));
         fields.put("j:order", ByteBuffer.allocate(8 + joined.get("order").length).putLong(writtenLongAgo)
                 .put(joined.get("order")).array());
         store().hashes.put("user:u1", new HashMap<>(fields));
