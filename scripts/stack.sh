@@ -91,6 +91,26 @@ stop_zookeeper() { stop_pid "$RUN_DIR/zookeeper.pid" zookeeper; }
 
 # ------------------------------------------------------------------------------------------- clickhouse
 
+# The analysts' login (scripts/conf/clickhouse/analyst.xml, shared with docker-compose). Its password comes from
+# CLICKSTREAM_ANALYST_PASSWORD, else from the file that `env` names (created with a random password on the first
+# start, readable by its owner only); the server's configuration gets only its SHA-256.
+ANALYST_PASSWORD_FILE="$STACK_DIR/secrets/analyst-password"
+write_analyst_user() {
+  local password="${CLICKSTREAM_ANALYST_PASSWORD:-}"
+  if [ -z "$password" ]; then
+    if [ ! -s "$ANALYST_PASSWORD_FILE" ]; then
+      (umask 077; mkdir -p "$(dirname "$ANALYST_PASSWORD_FILE")"
+       head -c 18 /dev/urandom | base64 | tr -d '/+=\n' >"$ANALYST_PASSWORD_FILE")
+    fi
+    password=$(cat "$ANALYST_PASSWORD_FILE")
+  fi
+  local hash
+  hash=$(printf '%s' "$password" | sha256sum | cut -d' ' -f1)
+  sed -e "s|<password from_env=\"CLICKHOUSE_ANALYST_PASSWORD\"/>|<password_sha256_hex>$hash</password_sha256_hex>|" \
+      -e 's|<ip>::/0</ip>|<ip>::1</ip><ip>127.0.0.1</ip>|' "$SCRIPTS_DIR/conf/clickhouse/analyst.xml" >"$1"
+  grep -q "<password_sha256_hex>$hash<" "$1" || die "could not set the analyst's password in $1"
+}
+
 write_clickhouse_shared_config() {
   local dir="$STACK_DIR/clickhouse"
   mkdir -p "$dir/users.d"
@@ -113,6 +133,7 @@ write_clickhouse_shared_config() {
         <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>
 EOF
+  write_analyst_user "$dir/users.d/analyst.xml"
   local replicas="" shard node
   for shard in 1 2; do
     replicas="$replicas        <shard>
@@ -358,6 +379,7 @@ CLICKSTREAM_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT
 CLICKSTREAM_CLICKHOUSE_URLS=$(ch_http_urls)
 CLICKSTREAM_CLICKHOUSE_CLUSTER=$CH_CLUSTER
 CLICKSTREAM_REDIS=127.0.0.1:$REDIS_PORT
+CLICKSTREAM_ANALYST_PASSWORD_FILE=$ANALYST_PASSWORD_FILE
 EOF
 }
 

@@ -145,16 +145,26 @@ class ModernClickHouseSqlITCase {
             (v[1].startsWith("/etc/clickhouse-server/users.d/") ? usersD : configD).add(Path.of(v[0]));
             assertThat(v[1]).as(volume.asText()).matches("/etc/clickhouse-server/(users|config)\\.d/.*\\.xml");
         }
-        assertThat(usersD).containsExactly(Path.of("./scripts/conf/clickhouse/profile.xml"));
+        assertThat(usersD).containsExactly(Path.of("./scripts/conf/clickhouse/profile.xml"),
+                Path.of("./scripts/conf/clickhouse/analyst.xml"));
         Map<String, String> env = new LinkedHashMap<>();
         s1r1.get("environment").fields().forEachRemaining(f -> env.put(f.getKey(), f.getValue().asText()));
         env.put("CLICKHOUSE_PASSWORD", "from-the-env-file");
+        env.put("CLICKHOUSE_ANALYST_PASSWORD", "the-analysts-from-the-env-file");
         try (ModernClickHouse docker = ModernClickHouse.startWith(usersD, configD, env)) {
             assertThat(docker.raw("SELECT shard_num, host_name FROM system.clusters WHERE cluster = 'clickstream_cluster'"))
                     .isEqualTo("1\tclickhouse-s1r1\n1\tclickhouse-s1r2\n2\tclickhouse-s2r1\n2\tclickhouse-s2r2\n");
             assertThat(docker.raw("SELECT macro, substitution FROM system.macros ORDER BY macro"))
                     .isEqualTo("replica\ts1r1\nshard\t01\n");
             assertThat(docker.raw("SELECT getSetting('load_balancing')")).isEqualTo("in_order\n");
+            // The analysts' login as the current version reads it: read-only, the clickstream database only.
+            assertThat(docker.raw("SELECT setting_name, value FROM system.settings_profile_elements"
+                    + " WHERE profile_name = 'analyst' AND setting_name IN ('readonly', 'max_execution_time') ORDER BY 1"))
+                    .isEqualTo("max_execution_time\t300\nreadonly\t1\n");
+            assertThat(docker.raw("SELECT default_roles_all, name FROM system.users WHERE name = 'analyst'")).isEqualTo("1\tanalyst\n");
+            String grants = docker.raw("SHOW GRANTS FOR analyst");
+            assertThat(grants).containsPattern("(?m)^GRANT .*\\bSELECT\\b.* ON clickstream\\.\\* TO analyst$");
+            assertThat(grants).as("databases named in grants").doesNotContainPattern(" ON (?!clickstream[ .])[a-z_]+\\.");
         }
     }
 

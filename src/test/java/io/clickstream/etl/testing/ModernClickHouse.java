@@ -87,7 +87,8 @@ public final class ModernClickHouse implements Migrator.Sql, AutoCloseable {
                 <clickhouse>
                     <profiles><default/></profiles>
                     <users><default><password></password><networks><ip>::1</ip><ip>127.0.0.1</ip></networks>
-                        <profile>default</profile><quota>default</quota></default></users>
+                        <profile>default</profile><quota>default</quota>
+                        <access_management>1</access_management></default></users>
                     <quotas><default/></quotas>
                 </clickhouse>
                 """);

@@ -187,10 +187,34 @@ public final class TestStack {
                     }
                 }
             }
+        }
+        migrate(db);
+        return db;
+    }
+
+    /** Applies the project's migrations to {@code db} (those not applied yet). */
+    public static void migrate(String db) throws Exception {
+        try (ClickHouseSql sql = new ClickHouseSql(clickHouse().withSocketTimeout(Duration.ofMinutes(10)))) {
             new Migrator(sql::execute, db, cluster(), new PrintStream(new ByteArrayOutputStream()))
                     .migrate(Migrator.load(Path.of("sql")), false);
         }
-        return db;
+    }
+
+    /**
+     * The analysts' login of the stack: its password from CLICKSTREAM_ANALYST_PASSWORD, else from the file
+     * CLICKSTREAM_ANALYST_PASSWORD_FILE names (both from {@code scripts/stack.sh env}).
+     */
+    public static ClickHouseEndpoints analyst() throws Exception {
+        String password = System.getenv("CLICKSTREAM_ANALYST_PASSWORD");
+        if (password == null || password.isEmpty()) {
+            String file = System.getenv("CLICKSTREAM_ANALYST_PASSWORD_FILE");
+            if (file == null || file.isBlank() || !Files.isReadable(Path.of(file))) {
+                throw new IllegalStateException("the analyst's password: set CLICKSTREAM_ANALYST_PASSWORD or "
+                        + "CLICKSTREAM_ANALYST_PASSWORD_FILE (scripts/stack.sh start; eval \"$(scripts/stack.sh env)\")");
+            }
+            password = Files.readString(Path.of(file)).strip();
+        }
+        return new ClickHouseEndpoints(clickHouseUrls(), "analyst", password, Duration.ofSeconds(60));
     }
 
     /** The body of a query's answer from one node. */
