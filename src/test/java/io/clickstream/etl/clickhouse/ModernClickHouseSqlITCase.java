@@ -179,7 +179,24 @@ class ModernClickHouseSqlITCase {
                 .isEqualTo(String.valueOf(Migrator.load(Path.of("sql")).size()));
         assertThat(ch.raw("SELECT name, engine FROM system.tables WHERE database = '" + DB + "' ORDER BY name"))
                 .isEqualTo("events\tDistributed\nevents_local\tReplacingMergeTree\nschema_migrations\tMergeTree\n"
-                        + "sessions\tDistributed\nsessions_local\tReplacingMergeTree\n");
+                        + "sessions\tDistributed\nsessions_local\tReplacingMergeTree\n"
+                        + "users_daily\tDistributed\nusers_daily_local\tAggregatingMergeTree\nusers_daily_mv\tMaterializedView\n");
+    }
+
+    @Test
+    void theDailyUserAggregatesFollowTheInsertedEvents() throws Exception {
+        Map<String, long[]> byUser = new java.util.TreeMap<>();
+        for (Event e : EVENTS) {
+            long[] c = byUser.computeIfAbsent(tsv(e.userId), u -> new long[2]);
+            c[0]++;
+            c[1] += e.eventType.equals("page_view") ? 1 : 0;
+        }
+        StringBuilder expected = new StringBuilder();
+        byUser.forEach((user, c) -> expected.append(user).append('\t').append(c[0]).append('\t').append(c[1]).append('\n'));
+        assertThat(ch.raw("SELECT user_id, uniqExactMerge(events), uniqExactIfMerge(page_views) FROM " + DB
+                + ".users_daily GROUP BY user_id ORDER BY user_id")).isEqualTo(expected.toString());
+        assertThat(ch.raw("SELECT arraySort(groupUniqArrayArrayMerge(funnel_steps)) FROM " + DB + ".users_daily"))
+                .isEqualTo("['checkout:1','search-to-cart:255']\n");
     }
 
     @Test

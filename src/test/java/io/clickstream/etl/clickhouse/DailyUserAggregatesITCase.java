@@ -1,0 +1,174 @@
+package io.clickstream.etl.clickhouse;
+
+import io.clickstream.etl.event.Event;
+import io.clickstream.etl.testing.TestStack;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The per (day, user) aggregates (sql/V003__users_daily.sql) on the real 2×2 cluster, filled by the materialized
+ * view as the sink's own inserts arrive, against what the inserted events say, computed here: every user's every
+ * day; and rows sent again in other batches (past the replicated tables' block deduplication, as a replay the
+ * replay check cannot see would) count once.
+ */
+class DailyUserAggregatesITCase {
+    private static final long DAY = 86_400_000L;
+    private static final long T0 = Instant.parse("2026-11-02T00:00:00Z").toEpochMilli();
+    private static final String[] SOURCES = {"web", "app", "backend"};
+    private static final List<Event> EVENTS = new ArrayList<>();
+    private static String db;
+
+    @BeforeAll
+    static void insertThroughTheSinksPath() throws Exception {
+        TestStack.requireRunning();
+        db = TestStack.migratedDatabase();
+        for (int i = 0; i < 400; i++) {
+            EVENTS.add(event(i));
+        }
+        for (int from = 0; from < EVENTS.size(); from += 100) {
+            insert(EVENTS.subList(from, from + 100));
+        }
+    }
+
+    /** 23 users over two days, three sources, sessions of up to 50 events, a funnel now and then. */
+    private static Event event(int i) {
+        Event e = new Event();
+        e.eventId = "agg-" + i;
+        e.userId = "u" + (i % 23);
+        e.eventType = i % 3 == 0 ? "page_view" : "click";
+        e.source = SOURCES[(i / 7) % 3];
+        e.eventTime = T0 + (i % 5 == 0 ? DAY : 0) + (i * 97_000L) % (DAY - 1000) + i % 1000;
+        e.url = "https://shop.example.com/p/" + (i % 11);
+        e.ip = "10.0.0." + (i % 200);
+        e.userAgent = "test";
+        e.kafkaTopic = "agg";
+        e.kafkaPartition = i % 2;
+        e.kafkaOffset = i;
+        e.kafkaTimestamp = e.eventTime;
+        e.countryCode = i % 4 == 0 ? "FR" : "DE";
+        e.country = i % 4 == 0 ? "France" : "Germany";
+        e.browser = "Firefox";
+        e.deviceType = "Desktop";
+        e.sessionId = e.userId + "-s" + (i / 50);
+        e.sessionNumber = 1 + i / 50;
+        e.funnelIds = i % 7 == 0 ? new String[] {"checkout"} : new String[0];
+        e.funnelSteps = i % 7 == 0 ? new int[] {1 + i % 3} : new int[0];
+        return e;
+    }
+
+    private static void insert(List<Event> rows) throws Exception {
+        RowBinaryBuffer out = new RowBinaryBuffer(1024);
+        rows.forEach(e -> EventRowEncoder.INSTANCE.encode(e, out));
+        try (Inserter inserter = ClickHouseInserter.factory(TestStack.clickHouse(), db + ".events",
+                EventRowEncoder.INSTANCE.columns(), true, 60_000).open()) {
+            inserter.insert(new Batch(Arrays.copyOf(out.array(), out.size()), rows.size()));
+        }
+    }
+
+    /** Per day and user, as the aggregates should say it: events, sessions, page views, first, last, sources, steps. */
+    private static String truth() {
+        Map<String, List<Event>> byDayAndUser = new TreeMap<>();
+        for (Event e : EVENTS) {
+            String day = Instant.ofEpochMilli(e.eventTime).atZone(ZoneOffset.UTC).toLocalDate().toString();
+            byDayAndUser.computeIfAbsent(day + "\t" + e.userId, k -> new ArrayList<>()).add(e);
+        }
+        StringBuilder out = new StringBuilder();
+        byDayAndUser.forEach((key, events) -> {
+            TreeSet<String> sessions = new TreeSet<>();
+            TreeSet<String> sources = new TreeSet<>();
+            TreeSet<String> steps = new TreeSet<>();
+            long pageViews = 0;
+            long first = Long.MAX_VALUE;
+            long last = Long.MIN_VALUE;
+            for (Event e : events) {
+                sessions.add(e.sessionId);
+                sources.add(e.source);
+                for (int f = 0; f < e.funnelIds.length; f++) {
+                    steps.add(e.funnelIds[f] + ":" + e.funnelSteps[f]);
+                }
+                pageViews += e.eventType.equals("page_view") ? 1 : 0;
+                first = Math.min(first, e.eventTime / 1000);
+                last = Math.max(last, e.eventTime / 1000);
+            }
+            out.append(String.join("\t", key, String.valueOf(events.size()), String.valueOf(sessions.size()),
+                    String.valueOf(pageViews), String.valueOf(first), String.valueOf(last), array(sources), array(steps)))
+                    .append('\n');
+        });
+        return out.toString();
+    }
+
+    private static String array(TreeSet<String> values) {
+        List<String> quoted = new ArrayList<>();
+        values.forEach(v -> quoted.add("'" + v + "'"));
+        return "[" + String.join(",", quoted) + "]";
+    }
+
+    private static String aggregates() throws Exception {
+        return TestStack.query(TestStack.clickHouseUrls().get(0), "SELECT dt, user_id, uniqExactMerge(events),"
+                + " uniqExactMerge(sessions), uniqExactIfMerge(page_views), toUnixTimestamp(minMerge(first_ts)),"
+                + " toUnixTimestamp(maxMerge(last_ts)), arraySort(groupUniqArrayMerge(sources)),"
+                + " arraySort(groupUniqArrayArrayMerge(funnel_steps))"
+                + " FROM " + db + ".users_daily GROUP BY dt, user_id ORDER BY dt, user_id FORMAT TabSeparated");
+    }
+
+    @Test
+    void everyUsersDayEqualsWhatItsEventsSayAcrossBothShards() throws Exception {
+        assertThat(aggregates()).isEqualTo(truth());
+        Map<LocalDate, TreeSet<String>> users = new TreeMap<>();
+        EVENTS.forEach(e -> users.computeIfAbsent(Instant.ofEpochMilli(e.eventTime).atZone(ZoneOffset.UTC).toLocalDate(),
+                d -> new TreeSet<>()).add(e.userId));
+        StringBuilder dau = new StringBuilder();
+        users.forEach((day, set) -> dau.append(day).append('\t').append(set.size()).append('\n'));
+        assertThat(TestStack.query(TestStack.clickHouseUrls().get(0), "SELECT dt, uniqExact(user_id) FROM " + db
+                + ".users_daily GROUP BY dt ORDER BY dt FORMAT TabSeparated")).as("DAU").isEqualTo(dau.toString());
+        for (String url : TestStack.clickHouseUrls()) { // each shard holds its users' rows, on both replicas
+            TestStack.await("aggregate rows on " + url, Duration.ofSeconds(60), TestStack.unchecked(() ->
+                    TestStack.count(url, "SELECT count() FROM " + db + ".users_daily_local") > 0));
+        }
+        // anyHeavy names the value that more than half of a user's day has, wherever one has.
+        Map<String, Map<String, Integer>> countries = new TreeMap<>();
+        EVENTS.forEach(e -> countries.computeIfAbsent(Instant.ofEpochMilli(e.eventTime).atZone(ZoneOffset.UTC).toLocalDate()
+                + "\t" + e.userId, k -> new TreeMap<>()).merge(e.country, 1, Integer::sum));
+        String stored = TestStack.query(TestStack.clickHouseUrls().get(0), "SELECT dt, user_id, anyHeavyMerge(country)"
+                + " FROM " + db + ".users_daily GROUP BY dt, user_id ORDER BY dt, user_id FORMAT TabSeparated");
+        int checked = 0;
+        for (String line : stored.split("\n")) {
+            String key = line.substring(0, line.lastIndexOf('\t'));
+            Map<String, Integer> byCountry = countries.get(key);
+            int total = byCountry.values().stream().mapToInt(Integer::intValue).sum();
+            for (Map.Entry<String, Integer> c : byCountry.entrySet()) {
+                if (2 * c.getValue() > total) {
+                    assertThat(line).endsWith("\t" + c.getKey());
+                    checked++;
+                }
+            }
+        }
+        assertThat(checked).isGreaterThan(countries.size() / 2);
+    }
+
+    @Test
+    void rowsSentAgainInOtherBatchesCountOnceThoughTheRawTableHoldsThemTwice() throws Exception {
+        String before = aggregates();
+        List<Event> again = new ArrayList<>(EVENTS.subList(0, 250));
+        Collections.reverse(again); // other blocks than the first time: block deduplication does not know them
+        insert(again.subList(0, 120));
+        insert(again.subList(120, 250));
+        assertThat(TestStack.count(TestStack.clickHouseUrls().get(0), "SELECT count() FROM " + db + ".events"))
+                .as("the raw table holds the copies until its merges").isGreaterThan(EVENTS.size());
+        assertThat(aggregates()).isEqualTo(before).isEqualTo(truth());
+    }
+}
