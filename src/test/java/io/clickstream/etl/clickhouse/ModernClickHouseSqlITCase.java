@@ -178,7 +178,10 @@ class ModernClickHouseSqlITCase {
         assertThat(ch.raw("SELECT count() FROM " + DB + ".schema_migrations").trim())
                 .isEqualTo(String.valueOf(Migrator.load(Path.of("sql")).size()));
         assertThat(ch.raw("SELECT name, engine FROM system.tables WHERE database = '" + DB + "' ORDER BY name"))
-                .isEqualTo("events\tDistributed\nevents_local\tReplacingMergeTree\nschema_migrations\tMergeTree\n"
+                .isEqualTo("events\tDistributed\nevents_local\tReplacingMergeTree\nobject_keys\tReplacingMergeTree\n"
+                        + "objects_daily\tDistributed\nobjects_daily_keys_mv\tMaterializedView\n"
+                        + "objects_daily_local\tAggregatingMergeTree\nobjects_daily_url_mv\tMaterializedView\n"
+                        + "schema_migrations\tMergeTree\n"
                         + "sessions\tDistributed\nsessions_local\tReplacingMergeTree\n"
                         + "users_daily\tDistributed\nusers_daily_local\tAggregatingMergeTree\nusers_daily_mv\tMaterializedView\n");
     }

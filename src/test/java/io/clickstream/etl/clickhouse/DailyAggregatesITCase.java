@@ -20,12 +20,12 @@ import java.util.TreeSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The per (day, user) aggregates (sql/V003__users_daily.sql) on the real 2×2 cluster, filled by the materialized
- * view as the sink's own inserts arrive, against what the inserted events say, computed here: every user's every
- * day; and rows sent again in other batches (past the replicated tables' block deduplication, as a replay the
- * replay check cannot see would) count once.
+ * The per (day, user) and per (day, object) aggregates (sql/V003, V004) on the real 2×2 cluster, filled by the
+ * materialized views as the sink's own inserts arrive, against what the inserted events say, computed here: every
+ * user's every day, every page's and item's; and rows sent again in other batches (past the replicated tables'
+ * block deduplication, as a replay the replay check cannot see would) count once.
  */
-class DailyUserAggregatesITCase {
+class DailyAggregatesITCase {
     private static final long DAY = 86_400_000L;
     private static final long T0 = Instant.parse("2026-11-02T00:00:00Z").toEpochMilli();
     private static final String[] SOURCES = {"web", "app", "backend"};
@@ -36,6 +36,7 @@ class DailyUserAggregatesITCase {
     static void insertThroughTheSinksPath() throws Exception {
         TestStack.requireRunning();
         db = TestStack.migratedDatabase();
+        TestStack.query(TestStack.clickHouseUrls().get(0), "INSERT INTO " + db + ".object_keys VALUES ('item_id')");
         for (int i = 0; i < 400; i++) {
             EVENTS.add(event(i));
         }
@@ -52,7 +53,9 @@ class DailyUserAggregatesITCase {
         e.eventType = i % 3 == 0 ? "page_view" : "click";
         e.source = SOURCES[(i / 7) % 3];
         e.eventTime = T0 + (i % 5 == 0 ? DAY : 0) + (i * 97_000L) % (DAY - 1000) + i % 1000;
-        e.url = "https://shop.example.com/p/" + (i % 11);
+        e.url = "https://shop.example.com/p/" + (i % 11) + (i % 3 == 1 ? "?ref=" + i : "");
+        e.propertyKeys = i % 2 == 0 ? new String[] {"item_id", "q"} : new String[0];
+        e.propertyValues = i % 2 == 0 ? new String[] {"i" + (i % 13), "x" + i} : new String[0];
         e.ip = "10.0.0." + (i % 200);
         e.userAgent = "test";
         e.kafkaTopic = "agg";
@@ -65,6 +68,7 @@ class DailyUserAggregatesITCase {
         e.deviceType = "Desktop";
         e.sessionId = e.userId + "-s" + (i / 50);
         e.sessionNumber = 1 + i / 50;
+        e.sessionIndex = (i % 50) / 23; // 0: the user's first event in this block of 50, which is its session
         e.funnelIds = i % 7 == 0 ? new String[] {"checkout"} : new String[0];
         e.funnelSteps = i % 7 == 0 ? new int[] {1 + i % 3} : new int[0];
         return e;
@@ -160,6 +164,41 @@ class DailyUserAggregatesITCase {
         assertThat(checked).isGreaterThan(countries.size() / 2);
     }
 
+    /** Per day, object key and object: events, page views, users, sessions, entries. */
+    private static String objectTruth() {
+        Map<String, List<Event>> byObject = new TreeMap<>();
+        for (Event e : EVENTS) {
+            String day = Instant.ofEpochMilli(e.eventTime).atZone(ZoneOffset.UTC).toLocalDate().toString();
+            byObject.computeIfAbsent(day + "\turl\t" + e.url.replaceAll("\\?.*", ""), k -> new ArrayList<>()).add(e);
+            for (int p = 0; p < e.propertyKeys.length; p++) {
+                if (e.propertyKeys[p].equals("item_id")) {
+                    byObject.computeIfAbsent(day + "\titem_id\t" + e.propertyValues[p], k -> new ArrayList<>()).add(e);
+                }
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        byObject.forEach((key, events) -> out.append(String.join("\t", key, String.valueOf(events.size()),
+                String.valueOf(events.stream().filter(e -> e.eventType.equals("page_view")).count()),
+                String.valueOf(events.stream().map(e -> e.userId).distinct().count()),
+                String.valueOf(events.stream().map(e -> e.sessionId).distinct().count()),
+                String.valueOf(events.stream().filter(e -> e.sessionIndex == 0).map(e -> e.sessionId).distinct().count())))
+                .append('\n'));
+        return out.toString();
+    }
+
+    private static String objects() throws Exception {
+        return TestStack.query(TestStack.clickHouseUrls().get(0), "SELECT dt, object_key, object,"
+                + " uniqExactMerge(events), uniqExactIfMerge(page_views), uniqExactMerge(users), uniqExactMerge(sessions),"
+                + " uniqExactIfMerge(entries) FROM " + db + ".objects_daily GROUP BY dt, object_key, object"
+                + " ORDER BY dt, object_key, object FORMAT TabSeparated");
+    }
+
+    @Test
+    void everyPagesAndItemsDayEqualsWhatItsEventsSayAndOtherPropertiesAreNotObjects() throws Exception {
+        assertThat(objects()).isEqualTo(objectTruth());
+        assertThat(objects()).doesNotContain("\tq\t");
+    }
+
     @Test
     void rowsSentAgainInOtherBatchesCountOnceThoughTheRawTableHoldsThemTwice() throws Exception {
         String before = aggregates();
@@ -170,5 +209,6 @@ class DailyUserAggregatesITCase {
         assertThat(TestStack.count(TestStack.clickHouseUrls().get(0), "SELECT count() FROM " + db + ".events"))
                 .as("the raw table holds the copies until its merges").isGreaterThan(EVENTS.size());
         assertThat(aggregates()).isEqualTo(before).isEqualTo(truth());
+        assertThat(objects()).isEqualTo(objectTruth());
     }
 }
