@@ -3,6 +3,7 @@ package io.clickstream.etl.clickhouse;
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.ConnectionInitiationException;
 import com.clickhouse.client.api.query.QueryResponse;
+import com.clickhouse.client.api.query.QuerySettings;
 
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -11,6 +12,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,10 +55,17 @@ public final class ClickHouseSql implements AutoCloseable {
     }
 
     public String execute(String sql) throws Exception {
+        return execute(sql, Map.of());
+    }
+
+    /** As {@link #execute(String)}, with server settings for this statement (e.g. insert_distributed_sync). */
+    public String execute(String sql, Map<String, String> settings) throws Exception {
+        QuerySettings querySettings = new QuerySettings();
+        settings.forEach(querySettings::serverSetting);
         Exception failed = null;
         for (int tried = 0; tried < clients.size(); tried++) {
             int index = current;
-            try (QueryResponse response = clients.get(index).query(sql).get(10, TimeUnit.MINUTES);
+            try (QueryResponse response = clients.get(index).query(sql, querySettings).get(10, TimeUnit.MINUTES);
                  InputStream in = response.getInputStream()) {
                 return new String(in.readAllBytes(), StandardCharsets.UTF_8);
             } catch (Exception e) {

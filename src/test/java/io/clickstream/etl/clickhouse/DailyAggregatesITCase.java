@@ -200,6 +200,34 @@ class DailyAggregatesITCase {
     }
 
     @Test
+    void aRebuildOfPastDaysRecomputesWhatTheViewsKeptFromTheStoredEvents() throws Exception {
+        String users = aggregates();
+        String objects = objects();
+        for (String table : List.of("users_daily_local", "objects_daily_local")) { // aggregates lost, or never made
+            TestStack.query(TestStack.clickHouseUrls().get(0), "ALTER TABLE " + db + "." + table + " ON CLUSTER "
+                    + TestStack.cluster() + " DROP PARTITION '2026-11-02'");
+        }
+        assertThat(aggregates()).doesNotContain("2026-11-02");
+
+        java.io.PrintStream original = System.out;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            io.clickstream.etl.tools.Aggregates.run("rebuild", "--from", "2026-11-02", "--to", "2026-11-03",
+                    "--set", "clickhouse.urls=" + String.join(",", TestStack.clickHouseUrls()),
+                    "--set", "clickhouse.cluster=" + TestStack.cluster(), "--set", "clickhouse.database=" + db);
+        } finally {
+            System.setOut(original);
+        }
+        assertThat(aggregates()).isEqualTo(users).isEqualTo(truth());
+        assertThat(objects()).isEqualTo(objects).isEqualTo(objectTruth());
+        assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("rebuilding objects_daily_local, users_daily_local in " + db + " for 2 day(s)")
+                .containsPattern("day 1/2 2026-11-02: objects_daily \\d+ rows, users_daily 23 rows")
+                .containsPattern("day 2/2 2026-11-03: objects_daily \\d+ rows, users_daily 23 rows");
+    }
+
+    @Test
     void rowsSentAgainInOtherBatchesCountOnceThoughTheRawTableHoldsThemTwice() throws Exception {
         String before = aggregates();
         List<Event> again = new ArrayList<>(EVENTS.subList(0, 250));

@@ -92,6 +92,13 @@ class ReplayITCase {
             assertThat(TestStack.metricSum(rest, again.getJobID().toString(), ".clickhouse.replayCheckedRows")).isEqualTo(50);
             assertThat(count(first)).as("no row twice, without FINAL").isEqualTo(100);
             assertThat(TestStack.rows(first)).as("the same rows, the same session ids").isEqualTo(before);
+            StringBuilder perUser = new StringBuilder(); // 100 events, i % 9 the user
+            for (int u = 0; u < 9; u++) {
+                perUser.append("u").append(u).append('\t').append(u == 0 ? 12 : 11).append('\n');
+            }
+            assertThat(TestStack.query(TestStack.clickHouseUrls().get(0), "SELECT user_id, uniqExactMerge(events) FROM "
+                    + first + ".users_daily GROUP BY user_id ORDER BY user_id FORMAT TabSeparated"))
+                    .as("the daily aggregates count the replayed events once").isEqualTo(perUser.toString());
             assertThat(output(() -> Replay.run(args(common, "--progress")))).contains("behind: 0 records");
         } finally {
             again.cancel().get(60, TimeUnit.SECONDS);

@@ -1,0 +1,143 @@
+package io.clickstream.etl.tools;
+
+import io.clickstream.etl.aggregate.AggregateViews;
+import io.clickstream.etl.aggregate.AggregateViews.View;
+import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
+import io.clickstream.etl.clickhouse.ClickHouseSql;
+import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.config.Options;
+
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Recomputes the aggregates of past days from the stored events: for events stored before the aggregates existed,
+ * or after their rows were changed. Per day: the day's partition of each aggregate table is dropped on every shard
+ * and each view's SELECT runs over the day's events.
+ *
+ * <pre>java -cp clickstream-etl.jar io.clickstream.etl.tools.Aggregates rebuild --from 2026-11-01 --to 2026-11-07</pre>
+ */
+public final class Aggregates {
+    private static final String USAGE = "usage: Aggregates rebuild --from YYYY-MM-DD --to YYYY-MM-DD [--config FILE]"
+            + " [--set key=value]... [--dry-run]\n"
+            + "  Recomputes users_daily and objects_daily (every materialized view over events_local) for the days"
+            + " from..to (UTC, inclusive)\n  from the events stored in clickhouse.database. Days before today only:"
+            + " today's rows are still arriving.\n  --dry-run  print the statements";
+
+    private Aggregates() {}
+
+    public static void main(String[] args) {
+        CommandLine.run(args, Aggregates::run);
+    }
+
+    public static void run(String... args) throws Exception {
+        if (args.length == 0 || !args[0].equals("rebuild")) {
+            throw new IllegalArgumentException("the command is 'rebuild'\n" + USAGE);
+        }
+        CommandLine cli = new CommandLine(java.util.Arrays.copyOfRange(args, 1, args.length), Set.of("from", "to"),
+                Set.of("dry-run"), USAGE);
+        LocalDate from = day(cli, "from");
+        LocalDate to = day(cli, "to");
+        if (to.isBefore(from)) {
+            throw new IllegalArgumentException("--to " + to + " is before --from " + from);
+        }
+        if (!to.isBefore(LocalDate.now(ZoneOffset.UTC))) {
+            throw new IllegalArgumentException("--to " + to + ": only days before today (UTC) can be rebuilt; "
+                    + "today's rows are still arriving and their views keep them");
+        }
+        JobConfig config = cli.config();
+        String db = config.get(Options.CLICKHOUSE_DATABASE);
+        String cluster = config.get(Options.CLICKHOUSE_CLUSTER);
+        boolean dryRun = cli.flag("dry-run");
+        try (ClickHouseSql sql = new ClickHouseSql(ClickHouseEndpoints.from(config, System.getenv())
+                .withSocketTimeout(Duration.ofHours(1)))) {
+            List<View> views = AggregateViews.parse(db, definitions(sql, db));
+            if (views.isEmpty()) {
+                throw new IllegalStateException("no aggregate views in " + db + ": run tools.Migrate first");
+            }
+            Map<String, List<View>> byTarget = AggregateViews.byTarget(views);
+            long days = to.toEpochDay() - from.toEpochDay() + 1;
+            System.out.println("rebuilding " + String.join(", ", byTarget.keySet()) + " in " + db + " for " + days
+                    + " day(s), " + from + " to " + to + (dryRun ? " (dry run)" : ""));
+            int n = 0;
+            for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
+                long started = System.nanoTime();
+                Map<String, String> counts = new LinkedHashMap<>();
+                for (Map.Entry<String, List<View>> target : byTarget.entrySet()) {
+                    // A replicated table's ALTER ON CLUSTER runs on one replica of each shard and replicates.
+                    run(sql, dryRun, "ALTER TABLE " + db + "." + target.getKey() + " ON CLUSTER " + cluster
+                            + " DROP PARTITION '" + day + "'");
+                    for (View view : target.getValue()) {
+                        run(sql, dryRun, AggregateViews.rebuildInsert(db, view, day));
+                    }
+                    if (!dryRun) {
+                        counts.put(AggregateViews.distributed(target.getValue().get(0)), sql.execute("SELECT count() FROM "
+                                + db + "." + AggregateViews.distributed(target.getValue().get(0)) + " WHERE dt = '" + day
+                                + "' FORMAT TabSeparated").trim() + " rows");
+                    }
+                }
+                System.out.printf("day %d/%d %s: %s (%.1f s)%n", ++n, days, day, counts.isEmpty() ? "-" : counts.toString()
+                        .replaceAll("[{}]", "").replace("=", " "), (System.nanoTime() - started) / 1e9);
+            }
+        }
+    }
+
+    private static void run(ClickHouseSql sql, boolean dryRun, String statement) throws Exception {
+        if (dryRun) {
+            System.out.println("  " + statement);
+        } else {
+            sql.execute(statement, Map.of("insert_distributed_sync", "1"));
+        }
+    }
+
+    private static Map<String, String> definitions(ClickHouseSql sql, String db) throws Exception {
+        Map<String, String> out = new LinkedHashMap<>();
+        String rows = sql.execute("SELECT name, create_table_query FROM system.tables WHERE database = "
+                + ClickHouseSql.literal(db) + " AND engine = 'MaterializedView' FORMAT TabSeparated");
+        for (String line : rows.split("\n")) {
+            if (!line.isBlank()) {
+                int tab = line.indexOf('\t');
+                out.put(line.substring(0, tab), unescape(line.substring(tab + 1)));
+            }
+        }
+        return out;
+    }
+
+    /** TabSeparated's escapes (\\t, \\n, \\', \\\\) undone. */
+    static String unescape(String field) {
+        StringBuilder out = new StringBuilder(field.length());
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '\\' && i + 1 < field.length()) {
+                char next = field.charAt(++i);
+                out.append(switch (next) {
+                    case 't' -> '\t';
+                    case 'n' -> '\n';
+                    case '0' -> '\0';
+                    default -> next;
+                });
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    private static LocalDate day(CommandLine cli, String option) {
+        String value = cli.get(option, null);
+        if (value == null) {
+            throw new IllegalArgumentException("--" + option + " YYYY-MM-DD is required\n" + USAGE);
+        }
+        try {
+            return LocalDate.parse(value);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("--" + option + " " + value + ": not a date (YYYY-MM-DD)");
+        }
+    }
+}
