@@ -104,6 +104,19 @@ tool io.clickstream.etl.tools.Funnels report --config "$CONFIG" --id checkout --
 tool io.clickstream.etl.tools.Funnels report --config "$CONFIG" --id search-to-cart --from "$DAY_FROM" --to "$(date -u +%F)"
 echo "(sessions streamed before a funnel was published — earlier runs — count only in the retroactive column)"
 
+step "Standard reports over the aggregates, read as the read-only analyst"
+# Days before the aggregates existed (earlier runs) are aggregated from the stored events first.
+if [ "$DAY_FROM" \< "$(date -u +%F)" ]; then
+  tool io.clickstream.etl.tools.Aggregates rebuild --config "$CONFIG" --from "$DAY_FROM" --to "$(date -u -d yesterday +%F)"
+fi
+ANALYST_PASSWORD_FILE=$("$SCRIPTS_DIR/stack.sh" env | sed -n 's/^CLICKSTREAM_ANALYST_PASSWORD_FILE=//p')
+analyst() { CLICKSTREAM_CLICKHOUSE_PASSWORD="$(cat "$ANALYST_PASSWORD_FILE")" tool "$@" --set clickhouse.user=analyst; }
+analyst io.clickstream.etl.tools.Report --config "$CONFIG" --from "$DAY_FROM" --to "$(date -u +%F)" \
+  --reports active,traffic,pages,funnels
+analyst io.clickstream.etl.tools.Report --config "$CONFIG" --from "$DAY_FROM" --to "$(date -u +%F)" --split source \
+  --format html --out "$STACK_DIR/report.html"
+echo "(open $STACK_DIR/report.html in a browser: charts of all six reports, split by source)"
+
 step "What was rejected (dead-letter topic)"
 tool io.clickstream.etl.tools.DeadLetterReport --config "$CONFIG"
 

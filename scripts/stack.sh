@@ -17,7 +17,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
 ALL_SERVICES=(zookeeper clickhouse redis kafka)
-APT_PACKAGES=(clickhouse-server clickhouse-client zookeeper redis-server curl)
+# chromium: the tests open the HTML report in it (headless).
+APT_PACKAGES=(clickhouse-server clickhouse-client zookeeper redis-server curl chromium)
 
 # ---------------------------------------------------------------------------------------------- install
 
@@ -28,6 +29,7 @@ install_apt() {
   [ -f /usr/share/java/zookeeper.jar ] || missing+=(zookeeper)
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v curl >/dev/null || missing+=(curl)
+  command -v chromium >/dev/null || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] && return 0
   say "installing with apt: ${missing[*]}"
   local sudo=""

@@ -103,31 +103,12 @@ public final class Aggregates {
         for (String line : rows.split("\n")) {
             if (!line.isBlank()) {
                 int tab = line.indexOf('\t');
-                out.put(line.substring(0, tab), unescape(line.substring(tab + 1)));
+                out.put(line.substring(0, tab), ClickHouseSql.unescapeTsv(line.substring(tab + 1)));
             }
         }
         return out;
     }
 
-    /** TabSeparated's escapes (\\t, \\n, \\', \\\\) undone. */
-    static String unescape(String field) {
-        StringBuilder out = new StringBuilder(field.length());
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (c == '\\' && i + 1 < field.length()) {
-                char next = field.charAt(++i);
-                out.append(switch (next) {
-                    case 't' -> '\t';
-                    case 'n' -> '\n';
-                    case '0' -> '\0';
-                    default -> next;
-                });
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
-    }
 
     private static LocalDate day(CommandLine cli, String option) {
         String value = cli.get(option, null);

@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -75,13 +74,9 @@ class DailyAggregatesITCase {
     }
 
     private static void insert(List<Event> rows) throws Exception {
-        RowBinaryBuffer out = new RowBinaryBuffer(1024);
-        rows.forEach(e -> EventRowEncoder.INSTANCE.encode(e, out));
-        try (Inserter inserter = ClickHouseInserter.factory(TestStack.clickHouse(), db + ".events",
-                EventRowEncoder.INSTANCE.columns(), true, 60_000).open()) {
-            inserter.insert(new Batch(Arrays.copyOf(out.array(), out.size()), rows.size()));
-        }
+        TestInserts.insert(db, rows);
     }
+
 
     /** Per day and user, as the aggregates should say it: events, sessions, page views, first, last, sources, steps. */
     private static String truth() {

@@ -1,0 +1,125 @@
+package io.clickstream.etl.report;
+
+import io.clickstream.etl.report.ReportRequest.Kind;
+
+import java.time.LocalDate;
+import java.util.List;
+
+/**
+ * The SQL of each standard report over the aggregates (sql/V003, V004), for ClickHouse 18.16 and current versions.
+ * Every user-based report starts from one row per (day, user) of users_daily, merged, optionally sampled by the user
+ * hash and split by a dimension; pages come from objects_daily.
+ */
+public final class ReportQueries {
+    /** A report's statement and how to read its answer. */
+    public record Query(Kind kind, String sql, List<String> columns, Scale scale, Chart chart) {}
+
+    /**
+     * Which columns are counted over sampled users: {@code users} are numbers of users (scaled, with a binomial error),
+     * {@code sums} are sums over those users (scaled; their error is stated as the row's user count's).
+     */
+    public record Scale(List<String> users, List<String> sums) {
+        static final Scale NONE = new Scale(List.of(), List.of());
+    }
+
+    /** How the HTML report draws it: line or bar, the x column, the y columns, one series per split value. */
+    public record Chart(String type, String x, List<String> y) {}
+
+    private ReportQueries() {}
+
+    public static Query of(ReportRequest r, Kind kind) {
+        return switch (kind) {
+            case ACTIVE -> active(r);
+            case DAYS -> days(r);
+            case RETENTION -> retention(r);
+            case TRAFFIC -> traffic(r);
+            case PAGES -> pages(r);
+            case FUNNELS -> funnels(r);
+        };
+    }
+
+    /** One row per (day, user) with its split values, page views, sessions and funnel steps, days [from, to]. */
+    private static String userDays(ReportRequest r, String from, String to) {
+        return "SELECT dt, user_id, " + r.split().expression + " AS splits, uniqExactIfMerge(page_views) AS pv,"
+                + " uniqExactMerge(sessions) AS s, groupUniqArrayArrayMerge(funnel_steps) AS steps"
+                + " FROM " + r.database() + ".users_daily" + sample(r)
+                + " WHERE dt >= " + from + " AND dt <= " + to + " GROUP BY dt, user_id";
+    }
+
+    /** The same, one row per split value. */
+    private static String userDaysSplit(ReportRequest r, String from, String to) {
+        return "SELECT dt, user_id, split, pv, s, steps FROM (" + userDays(r, from, to) + ") ARRAY JOIN splits AS split";
+    }
+
+    private static String sample(ReportRequest r) {
+        return r.sampleDenominator() == 1 ? "" : " SAMPLE 1/" + r.sampleDenominator();
+    }
+
+    private static String day(LocalDate d) {
+        return "toDate('" + d + "')";
+    }
+
+    private static Query active(ReportRequest r) {
+        String sql = "SELECT d AS day, split, uniqExactIf(user_id, d - dt < 1) AS dau, uniqExactIf(user_id, d - dt < 7) AS wau,"
+                + " uniqExact(user_id) AS mau FROM (SELECT dt, user_id, split, dt + n AS d FROM ("
+                + userDaysSplit(r, day(r.from()) + " - 29", day(r.to())) + ") ARRAY JOIN range(30) AS n)"
+                + " WHERE d >= " + day(r.from()) + " AND d <= " + day(r.to())
+                + " GROUP BY day, split ORDER BY day, split";
+        return new Query(Kind.ACTIVE, sql, List.of("day", "split", "dau", "wau", "mau"),
+                new Scale(List.of("dau", "wau", "mau"), List.of()), new Chart("line", "day", List.of("dau", "wau", "mau")));
+    }
+
+    private static Query days(ReportRequest r) {
+        String end = day(r.to());
+        String sql = "SELECT days, split, sum(d7 = days) AS users_7d, sum(d28 = days) AS users_28d FROM ("
+                + "SELECT user_id, split, uniqExactIf(dt, dt > " + end + " - 7) AS d7, uniqExact(dt) AS d28 FROM ("
+                + userDaysSplit(r, end + " - 27", end) + ") GROUP BY user_id, split) ARRAY JOIN range(1, 29) AS days"
+                + " GROUP BY days, split HAVING users_28d > 0 OR users_7d > 0 ORDER BY days, split";
+        return new Query(Kind.DAYS, sql, List.of("days", "split", "users_7d", "users_28d"),
+                new Scale(List.of("users_7d", "users_28d"), List.of()), new Chart("bar", "days", List.of("users_7d", "users_28d")));
+    }
+
+    private static Query retention(ReportRequest r) {
+        // First seen: the user's first day at all (up to the last cohort's last day), split as on that day.
+        String sql = "SELECT cohort, split, n AS day_n, uniqExact(user_id) AS users FROM ("
+                + "SELECT user_id, split, cohort, n FROM (SELECT user_id, min(dt) AS cohort, argMin(splits, dt) AS first_splits,"
+                + " groupUniqArray(dt) AS days FROM (" + userDays(r, "toDate('1970-01-02')", day(r.to().plusDays(r.retentionDays())))
+                + ") GROUP BY user_id) ARRAY JOIN first_splits AS split"
+                + " ARRAY JOIN arrayMap(x -> toInt32(x - cohort), days) AS n)"
+                + " WHERE cohort >= " + day(r.from()) + " AND cohort <= " + day(r.to()) + " AND n <= " + r.retentionDays()
+                + " GROUP BY cohort, split, day_n ORDER BY cohort, split, day_n";
+        return new Query(Kind.RETENTION, sql, List.of("cohort", "split", "day_n", "users"),
+                new Scale(List.of("users"), List.of()), new Chart("line", "day_n", List.of("users")));
+    }
+
+    private static Query traffic(ReportRequest r) {
+        String sql = "SELECT dt AS day, split, sum(pv) AS page_views, sum(s) AS sessions, uniqExact(user_id) AS users FROM ("
+                + userDaysSplit(r, day(r.from()), day(r.to())) + ") GROUP BY day, split ORDER BY day, split";
+        return new Query(Kind.TRAFFIC, sql, List.of("day", "split", "page_views", "sessions", "users"),
+                new Scale(List.of("users"), List.of("page_views", "sessions")),
+                new Chart("line", "day", List.of("page_views", "sessions")));
+    }
+
+    private static Query pages(ReportRequest r) {
+        // The page at the asked depth of its path: depth 0 the host, 1 its first path segment, ...
+        String page = "concat(domain(object), arrayStringConcat(arraySlice(splitByChar('/', path(object)), 1, "
+                + (r.urlDepth() + 1) + "), '/'))";
+        String sql = "SELECT " + page + " AS page, uniqExactIfMerge(page_views) AS views, uniqExactMerge(users) AS users,"
+                + " uniqExactMerge(sessions) AS sessions, uniqExactIfMerge(entries) AS entries"
+                + " FROM " + r.database() + ".objects_daily WHERE object_key = 'url' AND dt >= " + day(r.from())
+                + " AND dt <= " + day(r.to()) + " GROUP BY page ORDER BY views DESC, page LIMIT " + r.top();
+        return new Query(Kind.PAGES, sql, List.of("page", "views", "users", "sessions", "entries"), Scale.NONE,
+                new Chart("bar", "page", List.of("views", "users")));
+    }
+
+    private static Query funnels(ReportRequest r) {
+        // A user reached a step when any of the range's days holds it or a later one (steps are reached in order).
+        String sql = "SELECT funnel, split, step, count() AS users FROM (SELECT user_id, split, funnel, max(reached) AS top"
+                + " FROM (SELECT user_id, split, splitByChar(':', fs)[1] AS funnel, toUInt32(splitByChar(':', fs)[2]) AS reached"
+                + " FROM (" + userDaysSplit(r, day(r.from()), day(r.to())) + ") ARRAY JOIN steps AS fs)"
+                + " GROUP BY user_id, split, funnel) ARRAY JOIN range(1, toUInt32(top) + 1) AS step"
+                + " GROUP BY funnel, split, step ORDER BY funnel, split, step";
+        return new Query(Kind.FUNNELS, sql, List.of("funnel", "split", "step", "users"),
+                new Scale(List.of("users"), List.of()), new Chart("bar", "step", List.of("users")));
+    }
+}

@@ -1,0 +1,267 @@
+package io.clickstream.etl.report;
+
+import io.clickstream.etl.clickhouse.ClickHouseSql;
+import io.clickstream.etl.clickhouse.TestInserts;
+import io.clickstream.etl.event.Event;
+import io.clickstream.etl.report.ReportRequest.Kind;
+import io.clickstream.etl.report.ReportRequest.Split;
+import io.clickstream.etl.testing.TestStack;
+import io.clickstream.etl.tools.Report;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The standard reports on the real cluster, over aggregates the views filled from known events, against figures
+ * computed here from the same events by their definitions: every row of every report; a split and a sample; and
+ * the HTML page in a real headless Chromium (it loads, every chart draws, no script error).
+ */
+class ReportITCase {
+    private static final LocalDate D0 = LocalDate.of(2026, 11, 2);
+    private static final LocalDate LAST = D0.plusDays(12);
+    private static final LocalDate FROM = D0.plusDays(3);
+    private static final LocalDate TO = D0.plusDays(10);
+    private static final String[] SOURCES = {"web", "app", "backend"};
+    private static final List<Event> EVENTS = new ArrayList<>();
+    private static String db;
+    private static ClickHouseSql sql;
+
+    /** 40 users: user k first seen on day k % 6, then active every 1 + k % 3 days; a page view a day, a cart click for even k. */
+    @BeforeAll
+    static void knownEvents() throws Exception {
+        TestStack.requireRunning();
+        db = TestStack.migratedDatabase();
+        for (int k = 0; k < 40; k++) {
+            LocalDate first = D0.plusDays(k % 6);
+            for (LocalDate d = first; !d.isAfter(LAST); d = d.plusDays(1 + k % 3)) {
+                boolean second = d.equals(first.plusDays(1 + k % 3));
+                EVENTS.add(event(k, d, 0, "page_view", "https://shop.example.com/p/" + (k % 4) + "/item?x=" + k,
+                        k % 5 == 0 ? 1 : 0));
+                if (k % 2 == 0) {
+                    EVENTS.add(event(k, d, 1, "click", "https://shop.example.com/cart", k % 10 == 0 && second ? 2 : 0));
+                }
+            }
+        }
+        TestInserts.insert(db, EVENTS);
+        sql = new ClickHouseSql(TestStack.clickHouse(), TestStack.clickHouseUrls().get(0));
+    }
+
+    @AfterAll
+    static void close() {
+        if (sql != null) {
+            sql.close();
+        }
+    }
+
+    private static Event event(int k, LocalDate day, int index, String type, String url, int checkoutStep) {
+        Event e = new Event();
+        e.userId = "u" + k;
+        e.eventId = e.userId + "-" + day + "-" + index;
+        e.eventType = type;
+        e.eventTime = day.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli() + 36_000_000L + k * 60_000L + index * 1000L;
+        e.kafkaTimestamp = e.eventTime;
+        e.kafkaTopic = "reports";
+        e.url = url;
+        e.source = SOURCES[k % 3];
+        e.country = k % 2 == 0 ? "Germany" : "France";
+        e.browser = "Firefox";
+        e.deviceType = "Desktop";
+        e.sessionId = e.userId + "-" + day;
+        e.sessionIndex = index;
+        e.funnelIds = checkoutStep > 0 ? new String[] {"checkout"} : new String[0];
+        e.funnelSteps = checkoutStep > 0 ? new int[] {checkoutStep} : new int[0];
+        return e;
+    }
+
+    private static LocalDate day(Event e) {
+        return java.time.Instant.ofEpochMilli(e.eventTime).atZone(ZoneOffset.UTC).toLocalDate();
+    }
+
+    private static ReportRequest request(Kind kind, Split split, int sample) {
+        return new ReportRequest(db, FROM, TO, List.of(kind), split, sample, 7, 1, 20);
+    }
+
+    private static List<List<Object>> rows(Kind kind, Split split, int sample) throws Exception {
+        return new ReportRunner(sql::execute).run(request(kind, split, sample)).get(0).rows();
+    }
+
+    /** Users with an event on a day in [from, to] among those {@code who} accepts. */
+    private static Set<String> activeUsers(LocalDate from, LocalDate to, Predicate<Event> who) {
+        Set<String> users = new TreeSet<>();
+        EVENTS.stream().filter(who).filter(e -> !day(e).isBefore(from) && !day(e).isAfter(to)).forEach(e -> users.add(e.userId));
+        return users;
+    }
+
+    private static List<List<Object>> activeTruth(Predicate<Event> who, String split, long scale) {
+        List<List<Object>> out = new ArrayList<>();
+        for (LocalDate d = FROM; !d.isAfter(TO); d = d.plusDays(1)) {
+            List<Object> row = new ArrayList<>(List.of(d.toString()));
+            if (split != null) {
+                row.add(split);
+            }
+            row.add(scale * activeUsers(d, d, who).size());
+            row.add(scale * activeUsers(d.minusDays(6), d, who).size());
+            row.add(scale * activeUsers(d.minusDays(29), d, who).size());
+            out.add(row);
+        }
+        return out;
+    }
+
+    @Test
+    void activeUsersPerDayAreTheUsersWithAnEventThatDayWeekAndMonth() throws Exception {
+        assertThat(rows(Kind.ACTIVE, Split.NONE, 1)).isEqualTo(activeTruth(e -> true, null, 1));
+    }
+
+    @Test
+    void aSplitByCountryGivesEachCountrysUsers() throws Exception {
+        List<List<Object>> expected = new ArrayList<>();
+        List<List<Object>> france = activeTruth(e -> e.country.equals("France"), "France", 1);
+        List<List<Object>> germany = activeTruth(e -> e.country.equals("Germany"), "Germany", 1);
+        for (int i = 0; i < france.size(); i++) {
+            expected.add(france.get(i));
+            expected.add(germany.get(i));
+        }
+        assertThat(rows(Kind.ACTIVE, Split.COUNTRY, 1)).isEqualTo(expected);
+    }
+
+    @Test
+    void aSampleCountsTheSampledUsersScaledUpWithTheirInterval() throws Exception {
+        Set<String> sampled = new HashSet<>(List.of(sql.execute("SELECT DISTINCT user_id FROM " + db
+                + ".users_daily SAMPLE 1/2 FORMAT TabSeparated").split("\n")));
+        assertThat(sampled.size()).isBetween(5, 35);
+        List<List<Object>> truth = activeTruth(e -> sampled.contains(e.userId), null, 1);
+        List<List<Object>> expected = new ArrayList<>();
+        for (List<Object> t : truth) {
+            List<Object> row = new ArrayList<>(List.of(t.get(0)));
+            for (int i = 1; i < 4; i++) {
+                long n = (Long) t.get(i);
+                row.add(2 * n);
+                row.add(Math.round(1.96 * Math.sqrt(n * 0.5) * 2));
+            }
+            expected.add(row);
+        }
+        assertThat(rows(Kind.ACTIVE, Split.NONE, 2)).isEqualTo(expected);
+        assertThat(new ReportRunner(sql::execute).run(request(Kind.ACTIVE, Split.NONE, 2)).get(0).columns())
+                .containsExactly("day", "dau", "dau_pm95", "wau", "wau_pm95", "mau", "mau_pm95");
+    }
+
+    @Test
+    void daysInServiceCountUsersByTheirActiveDaysInTheLast7And28() throws Exception {
+        Map<Long, long[]> byDays = new TreeMap<>();
+        for (String user : activeUsers(TO.minusDays(27), TO, e -> true)) {
+            long d7 = EVENTS.stream().filter(e -> e.userId.equals(user) && !day(e).isBefore(TO.minusDays(6)) && !day(e).isAfter(TO))
+                    .map(ReportITCase::day).distinct().count();
+            long d28 = EVENTS.stream().filter(e -> e.userId.equals(user) && !day(e).isAfter(TO)).map(ReportITCase::day).distinct().count();
+            byDays.computeIfAbsent(d7, x -> new long[2])[0]++;
+            byDays.computeIfAbsent(d28, x -> new long[2])[1]++;
+        }
+        List<List<Object>> expected = new ArrayList<>();
+        byDays.forEach((days, c) -> {
+            if (days > 0) {
+                expected.add(List.of(days, c[0], c[1]));
+            }
+        });
+        assertThat(rows(Kind.DAYS, Split.NONE, 1)).isEqualTo(expected);
+    }
+
+    @Test
+    void retentionFollowsEachFirstSeenCohortForSevenDays() throws Exception {
+        Map<String, LocalDate> firstSeen = new TreeMap<>();
+        EVENTS.forEach(e -> firstSeen.merge(e.userId, day(e), (a, b) -> a.isBefore(b) ? a : b));
+        Map<String, Long> counts = new TreeMap<>();
+        firstSeen.forEach((user, cohort) -> {
+            if (cohort.isBefore(FROM) || cohort.isAfter(TO)) {
+                return;
+            }
+            EVENTS.stream().filter(e -> e.userId.equals(user)).map(ReportITCase::day).distinct().forEach(d -> {
+                long n = d.toEpochDay() - cohort.toEpochDay();
+                if (n <= 7) {
+                    counts.merge(cohort + "\t" + (char) ('a' + n), 1L, Long::sum);
+                }
+            });
+        });
+        List<List<Object>> expected = new ArrayList<>();
+        counts.forEach((key, users) -> expected.add(List.of(key.substring(0, 10), (long) (key.charAt(11) - 'a'), users)));
+        assertThat(rows(Kind.RETENTION, Split.NONE, 1)).isEqualTo(expected);
+    }
+
+    @Test
+    void trafficIsPageViewsSessionsAndUsersPerDay() throws Exception {
+        List<List<Object>> expected = new ArrayList<>();
+        for (LocalDate d = FROM; !d.isAfter(TO); d = d.plusDays(1)) {
+            LocalDate day = d;
+            List<Event> of = EVENTS.stream().filter(e -> day(e).equals(day)).toList();
+            expected.add(List.of(d.toString(), of.stream().filter(e -> e.eventType.equals("page_view")).count(),
+                    of.stream().map(e -> e.sessionId).distinct().count(), of.stream().map(e -> e.userId).distinct().count()));
+        }
+        assertThat(rows(Kind.TRAFFIC, Split.NONE, 1)).isEqualTo(expected);
+    }
+
+    @Test
+    void topPagesGroupTheirUrlsByTheFirstPathSegment() throws Exception {
+        List<Event> inRange = EVENTS.stream().filter(e -> !day(e).isBefore(FROM) && !day(e).isAfter(TO)).toList();
+        List<List<Object>> expected = new ArrayList<>();
+        for (String page : List.of("shop.example.com/p", "shop.example.com/cart")) {
+            List<Event> of = inRange.stream().filter(e -> e.url.startsWith("https://" + page + "/") || e.url.equals("https://" + page)).toList();
+            expected.add(List.of(page, of.stream().filter(e -> e.eventType.equals("page_view")).count(),
+                    of.stream().map(e -> e.userId).distinct().count(), of.stream().map(e -> e.sessionId).distinct().count(),
+                    of.stream().filter(e -> e.sessionIndex == 0).map(e -> e.sessionId).distinct().count()));
+        }
+        assertThat(rows(Kind.PAGES, Split.NONE, 1)).isEqualTo(expected);
+    }
+
+    @Test
+    void funnelConversionCountsTheUsersWhoReachedEachStep() throws Exception {
+        Map<String, Integer> top = new TreeMap<>();
+        EVENTS.stream().filter(e -> !day(e).isBefore(FROM) && !day(e).isAfter(TO) && e.funnelIds.length > 0)
+                .forEach(e -> top.merge(e.userId, e.funnelSteps[0], Math::max));
+        assertThat(top).isNotEmpty();
+        assertThat(rows(Kind.FUNNELS, Split.NONE, 1)).isEqualTo(List.of(
+                List.of("checkout", 1L, (long) top.size()),
+                List.of("checkout", 2L, top.values().stream().filter(s -> s >= 2).count())));
+    }
+
+    @Test
+    void theHtmlReportOpensOfflineInChromiumAndDrawsEveryChart() throws Exception {
+        Path html = Files.createTempFile("report", ".html");
+        Report.run("--from", FROM.toString(), "--to", TO.toString(), "--split", "source", "--format", "html", "--out",
+                html.toString(), "--set", "clickhouse.urls=" + String.join(",", TestStack.clickHouseUrls()),
+                "--set", "clickhouse.database=" + db);
+        String page = Files.readString(html);
+        assertThat(page).doesNotContain("<script src").doesNotContain("/*ECHARTS*/").contains("echarts");
+        String dom = chromium("--dump-dom", html);
+        assertThat(dom).contains("data-charts=\"6\"").contains("data-charts-drawn=\"6\"").doesNotContain("data-errors");
+        assertThat(dom).contains("<h2>active users: DAU, WAU, MAU</h2>").contains("<canvas");
+    }
+
+    /** Debian's chromium, headless, as the developers' guide starts it; fails loudly when it is not installed. */
+    static String chromium(String mode, Path html) throws Exception {
+        String binary = Files.isExecutable(Path.of("/usr/bin/chromium")) ? "/usr/bin/chromium" : null;
+        if (binary == null) {
+            throw new IllegalStateException("chromium is not installed: scripts/stack.sh install installs it (apt: chromium)");
+        }
+        Path profile = Files.createTempDirectory("chromium");
+        Process p = new ProcessBuilder(binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--user-data-dir=" + profile, "--virtual-time-budget=10000",
+                mode, html.toUri().toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("chromium finished").isTrue();
+        return out;
+    }
+}
