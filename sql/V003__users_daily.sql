@@ -31,22 +31,8 @@ PARTITION BY dt
 ORDER BY (dt, uh, user_id)
 SAMPLE BY uh;
 
-CREATE TABLE IF NOT EXISTS ${database}.users_daily ON CLUSTER ${cluster}
-(
-    dt           Date,
-    user_id      String,
-    uh           UInt64,
-    events       AggregateFunction(uniqExact, String),
-    sessions     AggregateFunction(uniqExact, String),
-    page_views   AggregateFunction(uniqExactIf, String, UInt8),
-    first_ts     AggregateFunction(min, DateTime),
-    last_ts      AggregateFunction(max, DateTime),
-    sources      AggregateFunction(groupUniqArray, String),
-    country      AggregateFunction(anyHeavy, String),
-    browser      AggregateFunction(anyHeavy, String),
-    device_type  AggregateFunction(anyHeavy, String),
-    funnel_steps AggregateFunction(groupUniqArrayArray, Array(String))
-)
+-- The Distributed table takes its columns from the shards' table (no MATERIALIZED column here to forward).
+CREATE TABLE IF NOT EXISTS ${database}.users_daily ON CLUSTER ${cluster} AS ${database}.users_daily_local
 ENGINE = Distributed(${cluster}, ${database}, users_daily_local, uh);
 
 -- Funnel steps as 'funnel:step' strings. The LowCardinality columns are cast to String: 18.16 keeps the

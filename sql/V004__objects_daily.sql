@@ -32,17 +32,8 @@ ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/${database}/
 PARTITION BY dt
 ORDER BY (dt, object_key, object);
 
-CREATE TABLE IF NOT EXISTS ${database}.objects_daily ON CLUSTER ${cluster}
-(
-    dt         Date,
-    object_key String,
-    object     String,
-    events     AggregateFunction(uniqExact, String),
-    page_views AggregateFunction(uniqExactIf, String, UInt8),
-    users      AggregateFunction(uniqExact, String),
-    sessions   AggregateFunction(uniqExact, String),
-    entries    AggregateFunction(uniqExactIf, String, UInt8)
-)
+-- The Distributed table takes its columns from the shards' table (no MATERIALIZED column here to forward).
+CREATE TABLE IF NOT EXISTS ${database}.objects_daily ON CLUSTER ${cluster} AS ${database}.objects_daily_local
 ENGINE = Distributed(${cluster}, ${database}, objects_daily_local, rand());
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.objects_daily_url_mv ON CLUSTER ${cluster}

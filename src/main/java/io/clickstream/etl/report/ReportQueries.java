@@ -73,7 +73,7 @@ public final class ReportQueries {
         String end = day(r.to());
         String sql = "SELECT days, split, sum(d7 = days) AS users_7d, sum(d28 = days) AS users_28d FROM ("
                 + "SELECT user_id, split, uniqExactIf(dt, dt > " + end + " - 7) AS d7, uniqExact(dt) AS d28 FROM ("
-                + userDaysSplit(r, end + " - 27", end) + ") GROUP BY user_id, split) ARRAY JOIN range(1, 29) AS days"
+                + userDaysSplit(r, end + " - 27", end) + ") GROUP BY user_id, split) ARRAY JOIN arrayMap(x -> x + 1, range(28)) AS days"
                 + " GROUP BY days, split HAVING users_28d > 0 OR users_7d > 0 ORDER BY days, split";
         return new Query(Kind.DAYS, sql, List.of("days", "split", "users_7d", "users_28d"),
                 new Scale(List.of("users_7d", "users_28d"), List.of()), new Chart("bar", "days", List.of("users_7d", "users_28d")));
@@ -81,11 +81,12 @@ public final class ReportQueries {
 
     private static Query retention(ReportRequest r) {
         // First seen: the user's first day at all (up to the last cohort's last day), split as on that day.
+        // 18.16 takes one ARRAY JOIN per SELECT: the split in the inner one, the days in the outer.
         String sql = "SELECT cohort, split, n AS day_n, uniqExact(user_id) AS users FROM ("
-                + "SELECT user_id, split, cohort, n FROM (SELECT user_id, min(dt) AS cohort, argMin(splits, dt) AS first_splits,"
+                + "SELECT user_id, split, cohort, days FROM (SELECT user_id, min(dt) AS cohort, argMin(splits, dt) AS first_splits,"
                 + " groupUniqArray(dt) AS days FROM (" + userDays(r, "toDate('1970-01-02')", day(r.to().plusDays(r.retentionDays())))
-                + ") GROUP BY user_id) ARRAY JOIN first_splits AS split"
-                + " ARRAY JOIN arrayMap(x -> toInt32(x - cohort), days) AS n)"
+                + ") GROUP BY user_id) ARRAY JOIN first_splits AS split)"
+                + " ARRAY JOIN arrayMap(x -> toInt32(x - cohort), days) AS n"
                 + " WHERE cohort >= " + day(r.from()) + " AND cohort <= " + day(r.to()) + " AND n <= " + r.retentionDays()
                 + " GROUP BY cohort, split, day_n ORDER BY cohort, split, day_n";
         return new Query(Kind.RETENTION, sql, List.of("cohort", "split", "day_n", "users"),
@@ -117,7 +118,7 @@ public final class ReportQueries {
         String sql = "SELECT funnel, split, step, count() AS users FROM (SELECT user_id, split, funnel, max(reached) AS top"
                 + " FROM (SELECT user_id, split, splitByChar(':', fs)[1] AS funnel, toUInt32(splitByChar(':', fs)[2]) AS reached"
                 + " FROM (" + userDaysSplit(r, day(r.from()), day(r.to())) + ") ARRAY JOIN steps AS fs)"
-                + " GROUP BY user_id, split, funnel) ARRAY JOIN range(1, toUInt32(top) + 1) AS step"
+                + " GROUP BY user_id, split, funnel) ARRAY JOIN arrayMap(x -> x + 1, range(toUInt32(top))) AS step"
                 + " GROUP BY funnel, split, step ORDER BY funnel, split, step";
         return new Query(Kind.FUNNELS, sql, List.of("funnel", "split", "step", "users"),
                 new Scale(List.of("users"), List.of()), new Chart("bar", "step", List.of("users")));

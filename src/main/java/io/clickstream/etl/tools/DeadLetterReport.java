@@ -40,6 +40,15 @@ public final class DeadLetterReport {
     static void run(String[] args) throws Exception {
         JobConfig config = new CommandLine(args, Set.of(), Set.of(), USAGE).config();
         String topic = config.get(Options.DEAD_LETTER_TOPIC);
+        Counts counts = count(config, Long.MIN_VALUE, Long.MAX_VALUE);
+        System.out.printf("dead-letter topic %s: %d rejected inputs%n", topic, counts.total);
+        counts.perReason.forEach((reason, n) ->
+                System.out.printf("  %-24s %8d   e.g. %s%n", reason, n, counts.examples.get(reason)));
+    }
+
+    /** The dead letters of the topic whose record time is in [fromMs, toMs), per reason. */
+    static Counts count(JobConfig config, long fromMs, long toMs) throws Exception {
+        String topic = config.get(Options.DEAD_LETTER_TOPIC);
         Properties p = new Properties();
         p.putAll(config.kafkaProperties());
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
@@ -52,16 +61,27 @@ public final class DeadLetterReport {
                     .map(i -> new TopicPartition(topic, i.partition())).collect(Collectors.toList());
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
+            if (fromMs > 0) {
+                Map<TopicPartition, Long> at = new java.util.HashMap<>();
+                partitions.forEach(tp -> at.put(tp, fromMs));
+                consumer.offsetsForTimes(at).forEach((tp, o) -> {
+                    if (o != null) {
+                        consumer.seek(tp, o.offset());
+                    } else {
+                        consumer.seekToEnd(List.of(tp));
+                    }
+                });
+            }
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofSeconds(1))) {
-                    counts.add(r.value());
+                    if (r.timestamp() >= fromMs && r.timestamp() < toMs) {
+                        counts.add(r.value());
+                    }
                 }
             }
         }
-        System.out.printf("dead-letter topic %s: %d rejected inputs%n", topic, counts.total);
-        counts.perReason.forEach((reason, n) ->
-                System.out.printf("  %-24s %8d   e.g. %s%n", reason, n, counts.examples.get(reason)));
+        return counts;
     }
 
     /**

@@ -10,13 +10,13 @@
     return e;
   }
 
-  // One series per combination of the columns that are neither the x axis, a drawn value nor an error (split,
-  // cohort, funnel), and per drawn value.
+  // One series per combination of the text columns other than the x axis (split, cohort, funnel), and per drawn
+  // value; the other numbers are in the table only.
   function series(report) {
     var cols = report.columns, x = cols.indexOf(report.chart.x);
     var ys = report.chart.y.map(function (c) { return cols.indexOf(c); });
     var keys = cols.map(function (c, i) { return i; }).filter(function (i) {
-      return i !== x && ys.indexOf(i) < 0 && !/_pm95$/.test(cols[i]);
+      return i !== x && ys.indexOf(i) < 0 && report.rows.every(function (row) { return typeof row[i] === 'string'; });
     });
     var xs = [], byName = {};
     report.rows.forEach(function (row) {
@@ -31,7 +31,7 @@
     return {
       x: xs,
       series: Object.keys(byName).map(function (name) {
-        return { name: name, type: report.chart.type, data: xs.map(function (xv) {
+        return { name: name, type: report.chart.type, connectNulls: true, data: xs.map(function (xv) {
           return byName[name][xv] === undefined ? null : byName[name][xv];
         }) };
       })

@@ -1,0 +1,136 @@
+package io.clickstream.etl.quality;
+
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The morning checks of one day's data (UTC): its volume against the same weekday a week earlier, in the raw tables
+ * and in the aggregates; the aggregates against the raw rows; no event id twice without FINAL; dead letters per
+ * reason under their share of the day's events. Plain logic over a query function and the dead-letter counts.
+ */
+public final class QualityChecks {
+    /** Runs one statement and returns its TabSeparated answer. */
+    @FunctionalInterface
+    public interface Sql {
+        String query(String sql) throws Exception;
+    }
+
+    /** One check's outcome: its group and name, whether it passed, and what it saw. */
+    public record Result(String group, String name, boolean passed, String message) {}
+
+    /** What to check: the database, the day, the largest drop allowed, and dead letters' largest share per reason. */
+    public record Settings(String database, LocalDate day, double maxDrop, double maxDeadLetterShare) {
+        public void sanityCheck() {
+            if (database == null || !database.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw new IllegalArgumentException("clickhouse.database: '" + database + "' is not a plain database name");
+            }
+            if (!(maxDrop >= 0 && maxDrop < 1)) {
+                throw new IllegalArgumentException("--max-drop: " + maxDrop + " is not a share in [0, 1)");
+            }
+            if (!(maxDeadLetterShare >= 0 && maxDeadLetterShare <= 1)) {
+                throw new IllegalArgumentException("--max-dead-letters: " + maxDeadLetterShare + " is not a share in [0, 1]");
+            }
+        }
+    }
+
+    private static final String ALL = "(all)";
+    private final Sql sql;
+
+    public QualityChecks(Sql sql) {
+        this.sql = sql;
+    }
+
+    /** Every check of the day; {@code deadLetters} are the day's dead letters per reason. */
+    public List<Result> run(Settings s, Map<String, Long> deadLetters) throws Exception {
+        s.sanityCheck();
+        LocalDate week = s.day().minusDays(7);
+        Map<String, long[]> raw = raw(s.database(), s.day());
+        Map<String, long[]> rawBefore = raw(s.database(), week);
+        Map<String, long[]> agg = aggregates(s.database(), s.day());
+        Map<String, long[]> aggBefore = aggregates(s.database(), week);
+        List<Result> out = new ArrayList<>();
+        String[] metrics = {"events", "users", "sessions"};
+        java.util.Set<String> sources = new java.util.TreeSet<>(rawBefore.keySet());
+        sources.addAll(raw.keySet());
+        for (String source : sources) {
+            for (int m = 0; m < 3; m++) {
+                out.add(drop("volume (raw)", metrics[m] + " " + source, value(raw, source, m), value(rawBefore, source, m),
+                        s, week));
+            }
+        }
+        for (String source : sources) {
+            for (int m = 0; m < 3; m++) {
+                if (source.equals(ALL) || m == 1) { // per source the aggregates keep users only
+                    out.add(drop("volume (aggregates)", metrics[m] + " " + source, value(agg, source, m),
+                            value(aggBefore, source, m), s, week));
+                    long r = value(raw, source, m);
+                    long a = value(agg, source, m);
+                    out.add(new Result("aggregates agree with raw", metrics[m] + " " + source, r == a,
+                            r == a ? r + " in both" : "raw " + r + ", users_daily " + a + ": rebuild the day with"
+                                    + " tools.Aggregates rebuild --from " + s.day() + " --to " + s.day()));
+                }
+            }
+        }
+        long rows = Long.parseLong(sql.query("SELECT count() FROM " + s.database() + ".events WHERE dt = '" + s.day()
+                + "' FORMAT TabSeparated").trim());
+        long twice = rows - value(raw, ALL, 0);
+        out.add(new Result("duplicates", "event ids stored twice (without FINAL)", twice == 0,
+                twice == 0 ? rows + " rows, each event id once" : twice + " rows of " + rows + " repeat an event id"));
+        long events = value(raw, ALL, 0);
+        long allowed = (long) Math.floor(events * s.maxDeadLetterShare());
+        if (deadLetters.isEmpty()) {
+            out.add(new Result("dead letters", "per reason", true, "none"));
+        }
+        new TreeMap<>(deadLetters).forEach((reason, n) -> out.add(new Result("dead letters", reason, n <= allowed,
+                String.format(java.util.Locale.ROOT, "%d (%.2f %% of %d events; at most %.2f %%)", n,
+                        events == 0 ? 100.0 : 100.0 * n / events, events, 100 * s.maxDeadLetterShare()))));
+        return out;
+    }
+
+    private static long value(Map<String, long[]> figures, String source, int metric) {
+        long[] v = figures.get(source);
+        return v == null ? 0 : v[metric];
+    }
+
+    private static Result drop(String group, String name, long now, long before, Settings s, LocalDate week) {
+        boolean passed = now > 0 && now >= before * (1 - s.maxDrop());
+        double change = before == 0 ? 0 : 100.0 * (now - before) / before;
+        String message = String.format(java.util.Locale.ROOT, "%d on %s, %d on %s (%+.2f %%; at most -%.2f %%)", now,
+                s.day(), before, week, change, 100 * s.maxDrop());
+        return new Result(group, name, passed, now == 0 ? "nothing on " + s.day() + " (" + before + " on " + week + ")" : message);
+    }
+
+    /** Per source and for all sources: distinct events, users and sessions of the day in the raw table. */
+    private Map<String, long[]> raw(String db, LocalDate day) throws Exception {
+        return figures(sql.query("SELECT s, uniqExact(event_id), uniqExact(user_id), uniqExact(user_id, session_id)"
+                + " FROM " + db + ".events ARRAY JOIN [toString(source), '" + ALL + "'] AS s WHERE dt = '" + day
+                + "' GROUP BY s ORDER BY s FORMAT TabSeparated"));
+    }
+
+    /** For all sources: events, users and sessions of the day in users_daily; per source its users. */
+    private Map<String, long[]> aggregates(String db, LocalDate day) throws Exception {
+        String perUser = "SELECT user_id, uniqExactMerge(events) AS e, uniqExactMerge(sessions) AS s,"
+                + " groupUniqArrayMerge(sources) AS srcs FROM " + db + ".users_daily WHERE dt = '" + day + "' GROUP BY user_id";
+        Map<String, long[]> out = figures(sql.query("SELECT '" + ALL + "', sum(e), count(), sum(s) FROM (" + perUser
+                + ") FORMAT TabSeparated"));
+        figures(sql.query("SELECT src, 0, count(), 0 FROM (" + perUser + ") ARRAY JOIN srcs AS src GROUP BY src"
+                + " ORDER BY src FORMAT TabSeparated")).forEach(out::put);
+        return out;
+    }
+
+    private static Map<String, long[]> figures(String tsv) {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (String line : tsv.split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] f = line.split("\t");
+            out.put(f[0], new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3])});
+        }
+        return out;
+    }
+}
