@@ -27,6 +27,21 @@ public final class ReportQueries {
 
     private ReportQueries() {}
 
+    /**
+     * The README's list of the reports' SQL, for the clickstream database and the week 2026-11-01..07, unsplit and
+     * unsampled (JobConfigTest-style: a test keeps the README equal to it).
+     */
+    public static String markdown() {
+        ReportRequest week = new ReportRequest("clickstream", java.time.LocalDate.of(2026, 11, 1),
+                java.time.LocalDate.of(2026, 11, 7), List.of(Kind.values()), ReportRequest.Split.NONE, 1, 7, 1, 20);
+        StringBuilder out = new StringBuilder();
+        for (Kind kind : Kind.values()) {
+            out.append("-- ").append(kind.id()).append(": ").append(kind.title).append('\n')
+                    .append(of(week, kind).sql()).append(";\n");
+        }
+        return out.toString();
+    }
+
     public static Query of(ReportRequest r, Kind kind) {
         return switch (kind) {
             case ACTIVE -> active(r);

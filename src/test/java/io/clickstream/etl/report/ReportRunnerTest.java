@@ -81,4 +81,9 @@ class ReportRunnerTest {
         data = data.substring(0, data.indexOf("</script>"));
         assertThat(data).contains("x<\\/script><script>alert(1)");
     }
+
+    @Test
+    void theReadmeShowsTheReportsQueriesAsTheyAre() throws Exception {
+        assertThat(java.nio.file.Files.readString(java.nio.file.Path.of("README.md"))).contains(ReportQueries.markdown());
+    }
 }
