@@ -55,7 +55,9 @@ START_MS=$(( $(date +%s) * 1000 ))
 
 step "Starting the job on a local Flink, web UI on http://127.0.0.1:$UI_PORT (log: $LOG_DIR/job-demo.log)"
 require_free_ports "the demo's Flink web UI (--web-ui-port)" "$UI_PORT"
-scripts/run-local.sh --config "$CONFIG" --web-ui-port "$UI_PORT" "${GEO_ARGS[@]}" >"$LOG_DIR/job-demo.log" 2>&1 &
+# As the job's own ClickHouse user (scripts/conf/clickhouse/job.xml): inserts and reads, no DDL.
+scripts/run-local.sh --config "$CONFIG" --web-ui-port "$UI_PORT" "${GEO_ARGS[@]}" --set clickhouse.user=clickstream_job \
+  >"$LOG_DIR/job-demo.log" 2>&1 &
 JOB_PID=$!
 stop_job() { kill "$JOB_PID" 2>/dev/null && wait "$JOB_PID" 2>/dev/null || true; }
 trap stop_job EXIT

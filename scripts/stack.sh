@@ -136,6 +136,8 @@ write_clickhouse_shared_config() {
 </yandex>
 EOF
   write_analyst_user "$dir/users.d/analyst.xml"
+  sed -e 's|<password from_env="CLICKHOUSE_JOB_PASSWORD"/>|<password></password>|' \
+      -e 's|<ip>::/0</ip>|<ip>::1</ip><ip>127.0.0.1</ip>|' "$SCRIPTS_DIR/conf/clickhouse/job.xml" >"$dir/users.d/job.xml"
   local replicas="" shard node
   for shard in 1 2; do
     replicas="$replicas        <shard>

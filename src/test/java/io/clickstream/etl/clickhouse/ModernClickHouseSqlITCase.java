@@ -146,11 +146,12 @@ class ModernClickHouseSqlITCase {
             assertThat(v[1]).as(volume.asText()).matches("/etc/clickhouse-server/(users|config)\\.d/.*\\.xml");
         }
         assertThat(usersD).containsExactly(Path.of("./scripts/conf/clickhouse/profile.xml"),
-                Path.of("./scripts/conf/clickhouse/analyst.xml"));
+                Path.of("./scripts/conf/clickhouse/analyst.xml"), Path.of("./scripts/conf/clickhouse/job.xml"));
         Map<String, String> env = new LinkedHashMap<>();
         s1r1.get("environment").fields().forEachRemaining(f -> env.put(f.getKey(), f.getValue().asText()));
         env.put("CLICKHOUSE_PASSWORD", "from-the-env-file");
         env.put("CLICKHOUSE_ANALYST_PASSWORD", "the-analysts-from-the-env-file");
+        env.put("CLICKHOUSE_JOB_PASSWORD", "the-jobs-from-the-env-file");
         try (ModernClickHouse docker = ModernClickHouse.startWith(usersD, configD, env)) {
             assertThat(docker.raw("SELECT shard_num, host_name FROM system.clusters WHERE cluster = 'clickstream_cluster'"))
                     .isEqualTo("1\tclickhouse-s1r1\n1\tclickhouse-s1r2\n2\tclickhouse-s2r1\n2\tclickhouse-s2r2\n");
@@ -162,6 +163,10 @@ class ModernClickHouseSqlITCase {
                     + " WHERE profile_name = 'analyst' AND setting_name IN ('readonly', 'max_execution_time') ORDER BY 1"))
                     .isEqualTo("max_execution_time\t300\nreadonly\t1\n");
             assertThat(docker.raw("SELECT default_roles_all, name FROM system.users WHERE name = 'analyst'")).isEqualTo("1\tanalyst\n");
+            assertThat(docker.raw("SELECT setting_name, value FROM system.settings_profile_elements"
+                    + " WHERE profile_name = 'job' AND setting_name IN ('readonly', 'allow_ddl') ORDER BY 1"))
+                    .isEqualTo("allow_ddl\t0\nreadonly\t0\n");
+            assertThat(docker.raw("SHOW GRANTS FOR clickstream_job")).contains(" ON clickstream.* TO clickstream_job");
             String grants = docker.raw("SHOW GRANTS FOR analyst");
             assertThat(grants).containsPattern("(?m)^GRANT .*\\bSELECT\\b.* ON clickstream\\.\\* TO analyst$");
             assertThat(grants).as("databases named in grants").doesNotContainPattern(" ON (?!clickstream[ .])[a-z_]+\\.");
