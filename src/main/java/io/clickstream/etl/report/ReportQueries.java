@@ -117,16 +117,26 @@ public final class ReportQueries {
     }
 
     private static Query pages(ReportRequest r) {
-        // The page at the asked depth of its path: depth 0 the host, 1 its first path segment, ...
-        String page = "concat(domain(object), arrayStringConcat(arraySlice(splitByChar('/', path(object)), 1, "
-                + (r.urlDepth() + 1) + "), '/'))";
-        String sql = "SELECT " + page + " AS page, uniqExactIfMerge(page_views) AS views, uniqExactMerge(users) AS users,"
+        // Exits need a session's last event, which later events change: they come from the sessions table's latest
+        // row of each session (FINAL), by the day the session began.
+        String range = " AND dt >= " + day(r.from()) + " AND dt <= " + day(r.to());
+        String sql = "SELECT page, views, users, sessions, entries, exits FROM (SELECT " + page(r, "object") + " AS page,"
+                + " uniqExactIfMerge(page_views) AS views, uniqExactMerge(users) AS users,"
                 + " uniqExactMerge(sessions) AS sessions, uniqExactIfMerge(entries) AS entries"
-                + " FROM " + r.database() + ".objects_daily WHERE object_key = 'url' AND dt >= " + day(r.from())
-                + " AND dt <= " + day(r.to()) + " GROUP BY page ORDER BY views DESC, page LIMIT " + r.top();
-        return new Query(Kind.PAGES, sql, List.of("page", "views", "users", "sessions", "entries"), Scale.NONE,
+                + " FROM " + r.database() + ".objects_daily WHERE object_key = 'url'" + range + " GROUP BY page)"
+                + " ANY LEFT JOIN (SELECT " + page(r, "cutQueryStringAndFragment(exit_url)") + " AS page, count() AS exits"
+                + " FROM " + r.database() + ".sessions FINAL WHERE exit_url != ''" + range + " GROUP BY page) USING page"
+                + " ORDER BY views DESC, page LIMIT " + r.top();
+        return new Query(Kind.PAGES, sql, List.of("page", "views", "users", "sessions", "entries", "exits"), Scale.NONE,
                 new Chart("bar", "page", List.of("views", "users")));
     }
+
+    /** A URL's page at the asked depth of its path: depth 0 the host, 1 its first path segment, ... */
+    private static String page(ReportRequest r, String url) {
+        return "concat(domain(" + url + "), arrayStringConcat(arraySlice(splitByChar('/', path(" + url + ")), 1, "
+                + (r.urlDepth() + 1) + "), '/'))";
+    }
+
 
     private static Query funnels(ReportRequest r) {
         // A user reached a step when any of the range's days holds it or a later one (steps are reached in order).

@@ -59,6 +59,15 @@ class ReportITCase {
             }
         }
         TestInserts.insert(db, EVENTS);
+        // The sessions table's rows of those sessions: an older row with another exit first, then the latest.
+        StringBuilder sessions = new StringBuilder();
+        java.util.Map<String, Event> last = new java.util.LinkedHashMap<>();
+        EVENTS.forEach(e -> last.merge(e.sessionId, e, (a, b) -> a.eventTime >= b.eventTime ? a : b));
+        last.values().forEach(e -> sessions.append(sessions.length() == 0 ? "" : ",").append(String.format(
+                "('%s', '%s', '%s', 'https://shop.example.com/old', 1), ('%s', '%s', '%s', '%s', 2)", day(e), e.sessionId,
+                e.userId, day(e), e.sessionId, e.userId, e.url)));
+        TestStack.query(TestStack.clickHouseUrls().get(0), "INSERT INTO " + db + ".sessions (dt, session_id, user_id,"
+                + " exit_url, version) VALUES " + sessions);
         sql = new ClickHouseSql(TestStack.clickHouse(), TestStack.clickHouseUrls().get(0));
     }
 
@@ -214,14 +223,17 @@ class ReportITCase {
     }
 
     @Test
-    void topPagesGroupTheirUrlsByTheFirstPathSegment() throws Exception {
+    void topPagesGroupTheirUrlsByTheFirstPathSegmentWithEntriesAndExits() throws Exception {
         List<Event> inRange = EVENTS.stream().filter(e -> !day(e).isBefore(FROM) && !day(e).isAfter(TO)).toList();
         List<List<Object>> expected = new ArrayList<>();
         for (String page : List.of("shop.example.com/p", "shop.example.com/cart")) {
             List<Event> of = inRange.stream().filter(e -> e.url.startsWith("https://" + page + "/") || e.url.equals("https://" + page)).toList();
+            java.util.Map<String, Event> lastOf = new java.util.HashMap<>();
+            inRange.forEach(e -> lastOf.merge(e.sessionId, e, (x, y) -> x.eventTime >= y.eventTime ? x : y));
             expected.add(List.of(page, of.stream().filter(e -> e.eventType.equals("page_view")).count(),
                     of.stream().map(e -> e.userId).distinct().count(), of.stream().map(e -> e.sessionId).distinct().count(),
-                    of.stream().filter(e -> e.sessionIndex == 0).map(e -> e.sessionId).distinct().count()));
+                    of.stream().filter(e -> e.sessionIndex == 0).map(e -> e.sessionId).distinct().count(),
+                    lastOf.values().stream().filter(e -> of.contains(e)).count()));
         }
         assertThat(rows(Kind.PAGES, Split.NONE, 1)).isEqualTo(expected);
     }

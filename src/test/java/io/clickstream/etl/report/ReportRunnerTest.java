@@ -38,8 +38,8 @@ class ReportRunnerTest {
 
     @Test
     void pagesAreNeitherSampledNorSplitAndSaySo() throws Exception {
-        ReportTable t = new ReportRunner(sql -> "shop/p\t10\t3\t4\t2\n").run(request(List.of(Kind.PAGES), Split.COUNTRY, 10)).get(0);
-        assertThat(t.rows()).containsExactly(List.of("shop/p", 10L, 3L, 4L, 2L));
+        ReportTable t = new ReportRunner(sql -> "shop/p\t10\t3\t4\t2\t1\n").run(request(List.of(Kind.PAGES), Split.COUNTRY, 10)).get(0);
+        assertThat(t.rows()).containsExactly(List.of("shop/p", 10L, 3L, 4L, 2L, 1L));
         assertThat(t.notes()).anySatisfy(n -> assertThat(n).startsWith("not sampled"))
                 .anySatisfy(n -> assertThat(n).startsWith("not split by country"));
     }
@@ -75,7 +75,7 @@ class ReportRunnerTest {
     @Test
     void aValueThatLooksLikeTheEndOfAScriptCannotEndThePagesDataBlock() throws Exception {
         ReportRequest r = request(List.of(Kind.PAGES), Split.NONE, 1);
-        List<ReportTable> tables = new ReportRunner(sql -> "x</script><script>alert(1)\t1\t1\t1\t1\n").run(r);
+        List<ReportTable> tables = new ReportRunner(sql -> "x</script><script>alert(1)\t1\t1\t1\t1\t1\n").run(r);
         String html = ReportRenderer.html(r, tables);
         String data = html.substring(html.indexOf("id=\"report-data\""));
         data = data.substring(0, data.indexOf("</script>"));
