@@ -118,14 +118,14 @@ public final class ReportQueries {
 
     private static Query pages(ReportRequest r) {
         // Exits need a session's last event, which later events change: they come from the sessions table's latest
-        // row of each session (FINAL), by the day the session began.
+        // row of each session (FINAL), by the day the session began. Current versions want the joined subqueries named.
         String range = " AND dt >= " + day(r.from()) + " AND dt <= " + day(r.to());
         String sql = "SELECT page, views, users, sessions, entries, exits FROM (SELECT " + page(r, "object") + " AS page,"
                 + " uniqExactIfMerge(page_views) AS views, uniqExactMerge(users) AS users,"
                 + " uniqExactMerge(sessions) AS sessions, uniqExactIfMerge(entries) AS entries"
-                + " FROM " + r.database() + ".objects_daily WHERE object_key = 'url'" + range + " GROUP BY page)"
+                + " FROM " + r.database() + ".objects_daily WHERE object_key = 'url'" + range + " GROUP BY page) AS visited"
                 + " ANY LEFT JOIN (SELECT " + page(r, "cutQueryStringAndFragment(exit_url)") + " AS page, count() AS exits"
-                + " FROM " + r.database() + ".sessions FINAL WHERE exit_url != ''" + range + " GROUP BY page) USING page"
+                + " FROM " + r.database() + ".sessions FINAL WHERE exit_url != ''" + range + " GROUP BY page) AS left_from USING page"
                 + " ORDER BY views DESC, page LIMIT " + r.top();
         return new Query(Kind.PAGES, sql, List.of("page", "views", "users", "sessions", "entries", "exits"), Scale.NONE,
                 new Chart("bar", "page", List.of("views", "users")));

@@ -36,6 +36,10 @@ class DailyAggregatesITCase {
         TestStack.requireRunning();
         db = TestStack.migratedDatabase();
         TestStack.query(TestStack.clickHouseUrls().get(0), "INSERT INTO " + db + ".object_keys VALUES ('item_id')");
+        for (String url : TestStack.clickHouseUrls()) { // each node's views read the list on that node
+            TestStack.await("object_keys replicated to " + url, Duration.ofSeconds(60), TestStack.unchecked(() ->
+                    TestStack.count(url, "SELECT count() FROM " + db + ".object_keys") == 1));
+        }
         for (int i = 0; i < 400; i++) {
             EVENTS.add(event(i));
         }

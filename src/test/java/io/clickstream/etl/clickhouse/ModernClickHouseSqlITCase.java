@@ -192,6 +192,22 @@ class ModernClickHouseSqlITCase {
     }
 
     @Test
+    void everyReportsQueryRunsOnTheCurrentVersionAndCountsTheEvents() throws Exception {
+        java.time.LocalDate day = Instant.ofEpochMilli(T0).atZone(ZoneOffset.UTC).toLocalDate();
+        for (io.clickstream.etl.report.ReportRequest.Split split : io.clickstream.etl.report.ReportRequest.Split.values()) {
+            io.clickstream.etl.report.ReportRequest request = new io.clickstream.etl.report.ReportRequest(DB, day, day,
+                    List.of(io.clickstream.etl.report.ReportRequest.Kind.values()), split, split.ordinal() % 2 + 1, 7, 1, 20);
+            for (io.clickstream.etl.report.ReportRequest.Kind kind : request.kinds()) {
+                String answer = ch.raw(io.clickstream.etl.report.ReportQueries.of(request, kind).sql());
+                if (kind == io.clickstream.etl.report.ReportRequest.Kind.TRAFFIC && split.ordinal() == 0) {
+                    long pageViews = EVENTS.stream().filter(e -> e.eventType.equals("page_view")).count();
+                    assertThat(answer).isEqualTo(day + "\t\t" + pageViews + "\t2\t2\n");
+                }
+            }
+        }
+    }
+
+    @Test
     void theDailyUserAggregatesFollowTheInsertedEvents() throws Exception {
         Map<String, long[]> byUser = new java.util.TreeMap<>();
         for (Event e : EVENTS) {

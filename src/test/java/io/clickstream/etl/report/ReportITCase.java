@@ -66,8 +66,10 @@ class ReportITCase {
         last.values().forEach(e -> sessions.append(sessions.length() == 0 ? "" : ",").append(String.format(
                 "('%s', '%s', '%s', 'https://shop.example.com/old', 1), ('%s', '%s', '%s', '%s', 2)", day(e), e.sessionId,
                 e.userId, day(e), e.sessionId, e.userId, e.url)));
-        TestStack.query(TestStack.clickHouseUrls().get(0), "INSERT INTO " + db + ".sessions (dt, session_id, user_id,"
-                + " exit_url, version) VALUES " + sessions);
+        try (ClickHouseSql admin = new ClickHouseSql(TestStack.clickHouse(), TestStack.clickHouseUrls().get(0))) {
+            admin.execute("INSERT INTO " + db + ".sessions (dt, session_id, user_id, exit_url, version) VALUES " + sessions,
+                    java.util.Map.of("insert_distributed_sync", "1")); // stored on the shards when it returns
+        }
         sql = new ClickHouseSql(TestStack.clickHouse(), TestStack.clickHouseUrls().get(0));
     }
 
