@@ -117,6 +117,9 @@ public final class ReportQueries {
     }
 
     private static Query pages(ReportRequest r) {
+        if (r.split() != ReportRequest.Split.NONE || r.sampleDenominator() > 1) {
+            return pagesFromEvents(r);
+        }
         // Exits need a session's last event, which later events change: they come from the sessions table's latest
         // row of each session (FINAL), by the day the session began. Current versions want the joined subqueries named.
         String range = " AND dt >= " + day(r.from()) + " AND dt <= " + day(r.to());
@@ -130,6 +133,29 @@ public final class ReportQueries {
         return new Query(Kind.PAGES, sql, List.of("page", "views", "users", "sessions", "entries", "exits"), Scale.NONE,
                 new Chart("bar", "page", List.of("views", "users")));
     }
+
+    /**
+     * Pages split or sampled: objects_daily has neither a dimension nor a user hash, so these read the events (split
+     * by the event's own source, country, browser, device) and the sessions (by their sources and entry's values),
+     * sampled by user hash as the other reports are; the top pages of each split value.
+     */
+    private static Query pagesFromEvents(ReportRequest r) {
+        String range = " AND dt >= " + day(r.from()) + " AND dt <= " + day(r.to());
+        String sql = "SELECT page, split, views, users, sessions, entries, exits FROM (SELECT "
+                + page(r, "cutQueryStringAndFragment(url)") + " AS page, split,"
+                + " uniqExactIf(event_id, event_type = 'page_view') AS views, uniqExact(user_id) AS users,"
+                + " uniqExact(session_id) AS sessions, uniqExactIf(session_id, session_index = 0) AS entries"
+                + " FROM " + r.database() + ".events" + sample(r) + " ARRAY JOIN " + r.split().ofEvent + " AS split"
+                + " WHERE url != ''" + range + " GROUP BY page, split) AS visited"
+                + " ANY LEFT JOIN (SELECT " + page(r, "cutQueryStringAndFragment(exit_url)") + " AS page, split,"
+                + " count() AS exits FROM " + r.database() + ".sessions FINAL" + sample(r) + " ARRAY JOIN "
+                + r.split().ofSession + " AS split WHERE exit_url != ''" + range + " GROUP BY page, split) AS left_from"
+                + " USING page, split ORDER BY split, views DESC, page LIMIT " + r.top() + " BY split";
+        return new Query(Kind.PAGES, sql, List.of("page", "split", "views", "users", "sessions", "entries", "exits"),
+                new Scale(List.of("users"), List.of("views", "sessions", "entries", "exits")),
+                new Chart("bar", "page", List.of("views", "users")));
+    }
+
 
     /** A URL's page at the asked depth of its path: depth 0 the host, 1 its first path segment, ... */
     private static String page(ReportRequest r, String url) {

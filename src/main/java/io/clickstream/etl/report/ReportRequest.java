@@ -32,17 +32,23 @@ public record ReportRequest(String database, LocalDate from, LocalDate to, List<
 
     /** The dimension a report is split by: a user's sources of the day, or the day's most frequent value. */
     public enum Split {
-        NONE("['']"),
-        SOURCE("groupUniqArrayMerge(sources)"),
-        COUNTRY("[anyHeavyMerge(country)]"),
-        BROWSER("[anyHeavyMerge(browser)]"),
-        DEVICE("[anyHeavyMerge(device_type)]");
+        NONE("['']", "['']", "['']"),
+        SOURCE("groupUniqArrayMerge(sources)", "[toString(source)]", "sources"),
+        COUNTRY("[anyHeavyMerge(country)]", "[toString(country)]", "[toString(country)]"),
+        BROWSER("[anyHeavyMerge(browser)]", "[toString(browser)]", "[toString(browser)]"),
+        DEVICE("[anyHeavyMerge(device_type)]", "[toString(device_type)]", "[toString(device_type)]");
 
         /** The values of a (day, user) row of users_daily, as an array (a user has several sources). */
         final String expression;
+        /** The values of a row of the events table: the event's own. */
+        final String ofEvent;
+        /** The values of a row of the sessions table: its sources, its entry's geo and device. */
+        final String ofSession;
 
-        Split(String expression) {
+        Split(String expression, String ofEvent, String ofSession) {
             this.expression = expression;
+            this.ofEvent = ofEvent;
+            this.ofSession = ofSession;
         }
     }
 

@@ -40,11 +40,9 @@ public final class ReportRunner {
     private ReportTable read(ReportRequest r, Query q) throws Exception {
         List<String> notes = new ArrayList<>();
         boolean sampled = r.sampleDenominator() > 1 && !q.scale().users().isEmpty();
-        if (r.sampleDenominator() > 1 && !sampled) {
-            notes.add("not sampled: " + q.kind().id() + " has no per-user rows to sample; all users counted");
-        }
-        if (r.split() != Split.NONE && !q.columns().contains("split")) {
-            notes.add("not split by " + r.split().name().toLowerCase(java.util.Locale.ROOT) + ": its aggregate has no such dimension");
+        if (q.kind() == Kind.PAGES && q.columns().contains("split")) {
+            notes.add("from the events themselves (split by each event's own value, exits by the session's), not from"
+                    + " the daily aggregates");
         }
         if (sampled) {
             notes.add(String.format(java.util.Locale.ROOT, "a 1/%d sample of users (by user hash): counts are scaled by %d;"

@@ -64,10 +64,10 @@ class ReportITCase {
         java.util.Map<String, Event> last = new java.util.LinkedHashMap<>();
         EVENTS.forEach(e -> last.merge(e.sessionId, e, (a, b) -> a.eventTime >= b.eventTime ? a : b));
         last.values().forEach(e -> sessions.append(sessions.length() == 0 ? "" : ",").append(String.format(
-                "('%s', '%s', '%s', 'https://shop.example.com/old', 1), ('%s', '%s', '%s', '%s', 2)", day(e), e.sessionId,
-                e.userId, day(e), e.sessionId, e.userId, e.url)));
+                "('%s', '%s', '%s', 'https://shop.example.com/old', '', 1), ('%s', '%s', '%s', '%s', '%s', 2)", day(e),
+                e.sessionId, e.userId, day(e), e.sessionId, e.userId, e.url, e.country)));
         try (ClickHouseSql admin = new ClickHouseSql(TestStack.clickHouse(), TestStack.clickHouseUrls().get(0))) {
-            admin.execute("INSERT INTO " + db + ".sessions (dt, session_id, user_id, exit_url, version) VALUES " + sessions,
+            admin.execute("INSERT INTO " + db + ".sessions (dt, session_id, user_id, exit_url, country, version) VALUES " + sessions,
                     java.util.Map.of("insert_distributed_sync", "1")); // stored on the shards when it returns
         }
         sql = new ClickHouseSql(TestStack.clickHouse(), TestStack.clickHouseUrls().get(0));
@@ -238,6 +238,27 @@ class ReportITCase {
                     lastOf.values().stream().filter(e -> of.contains(e)).count()));
         }
         assertThat(rows(Kind.PAGES, Split.NONE, 1)).isEqualTo(expected);
+    }
+
+    @Test
+    void topPagesSplitByCountryComeFromTheEventsOfEachCountry() throws Exception {
+        List<Event> inRange = EVENTS.stream().filter(e -> !day(e).isBefore(FROM) && !day(e).isAfter(TO)).toList();
+        java.util.Map<String, Event> lastOf = new java.util.HashMap<>();
+        inRange.forEach(e -> lastOf.merge(e.sessionId, e, (x, y) -> x.eventTime >= y.eventTime ? x : y));
+        List<List<Object>> expected = new ArrayList<>();
+        for (String country : List.of("France", "Germany")) {
+            for (String page : List.of("shop.example.com/p", "shop.example.com/cart")) {
+                List<Event> of = inRange.stream().filter(e -> e.country.equals(country)
+                        && (e.url.startsWith("https://" + page + "/") || e.url.equals("https://" + page))).toList();
+                if (!of.isEmpty()) {
+                    expected.add(List.of(page, country, of.stream().filter(e -> e.eventType.equals("page_view")).count(),
+                            of.stream().map(e -> e.userId).distinct().count(), of.stream().map(e -> e.sessionId).distinct().count(),
+                            of.stream().filter(e -> e.sessionIndex == 0).map(e -> e.sessionId).distinct().count(),
+                            lastOf.values().stream().filter(of::contains).count()));
+                }
+            }
+        }
+        assertThat(rows(Kind.PAGES, Split.COUNTRY, 1)).isEqualTo(expected);
     }
 
     @Test

@@ -37,12 +37,18 @@ class ReportRunnerTest {
     }
 
     @Test
-    void pagesAreNeitherSampledNorSplitAndSaySo() throws Exception {
-        ReportTable t = new ReportRunner(sql -> "shop/p\t10\t3\t4\t2\t1\n").run(request(List.of(Kind.PAGES), Split.COUNTRY, 10)).get(0);
-        assertThat(t.rows()).containsExactly(List.of("shop/p", 10L, 3L, 4L, 2L, 1L));
-        assertThat(t.notes()).anySatisfy(n -> assertThat(n).startsWith("not sampled"))
-                .anySatisfy(n -> assertThat(n).startsWith("not split by country"));
+    void pagesSplitOrSampledComeFromTheEventsAndSaySo() throws Exception {
+        List<String> asked = new ArrayList<>();
+        ReportTable t = new ReportRunner(sql -> {
+            asked.add(sql);
+            return "shop/p\tFrance\t10\t3\t4\t2\t1\n";
+        }).run(request(List.of(Kind.PAGES), Split.COUNTRY, 1)).get(0);
+        assertThat(asked.get(0)).contains(".events ARRAY JOIN [toString(country)] AS split").contains("LIMIT 20 BY split");
+        assertThat(t.rows()).containsExactly(List.of("shop/p", "France", 10L, 3L, 4L, 2L, 1L));
+        assertThat(t.notes()).singleElement().asString().startsWith("from the events themselves");
+        assertThat(new ReportRunner(sql -> "").run(request(List.of(Kind.PAGES), Split.NONE, 1)).get(0).notes()).isEmpty();
     }
+
 
     @Test
     void anAnswerOfAnotherShapeFailsWithTheReportsName() {
