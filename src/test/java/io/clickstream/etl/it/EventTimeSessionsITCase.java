@@ -91,6 +91,11 @@ class EventTimeSessionsITCase {
 
     private static Case newCase(long seed, ClickstreamTruth.Timing timing, long start, Map<String, String> extra)
             throws Exception {
+        return newCase(seed, USERS, timing, start, extra);
+    }
+
+    private static Case newCase(long seed, int users, ClickstreamTruth.Timing timing, long start, Map<String, String> extra)
+            throws Exception {
         TestStack.requireRunning();
         Map<String, String> topics = new HashMap<>();
         for (String source : ClickstreamTruth.SOURCES) {
@@ -115,7 +120,7 @@ class EventTimeSessionsITCase {
         for (String definition : DEFINITIONS) {
             Funnels.publish(config, definition);
         }
-        ClickstreamTruth truth = ClickstreamTruth.generate(seed, USERS, timing, start);
+        ClickstreamTruth truth = ClickstreamTruth.generate(seed, users, timing, start);
         return new Case(topics, settings.get("clickhouse.database"), config, truth, truth.expected(TRUTH_FUNNELS));
     }
 
@@ -184,7 +189,23 @@ class EventTimeSessionsITCase {
     @Test
     void aJobKilledInTheMiddleOfACatchUpAndRestoredFromItsCheckpointGivesTheTruth(@TempDir Path checkpoints)
             throws Exception {
-        Case c = newCase(3);
+        killAndRestore(newCase(3), checkpoints);
+    }
+
+    @Test
+    void longSessionsWhoseEventsAreKeptInChunksGiveTheTruthAcrossAKillAndRestore(@TempDir Path checkpoints)
+            throws Exception {
+        // 30 users with sessions of up to 150 events in bursts: the per-user hash keeps a session's events in
+        // 64-event chunk fields, and the restored tasks read them back from Redis.
+        ClickstreamTruth.Timing longSessions = new ClickstreamTruth.Timing(30 * 60_000L, 3_600_000L, 2, 150, 100,
+                10 * 60_000L, 31 * 60_000L, 90 * 60_000L);
+        Case c = newCase(5, 30, longSessions, System.currentTimeMillis() - 17 * 3_600_000L, Map.of());
+        assertThat(c.expected.values().stream().collect(java.util.stream.Collectors.groupingBy(Expected::sessionKey,
+                java.util.stream.Collectors.counting())).values()).as("sessions longer than a chunk").anyMatch(n -> n > 128);
+        killAndRestore(c, checkpoints);
+    }
+
+    private static void killAndRestore(Case c, Path checkpoints) throws Exception {
         for (String source : ClickstreamTruth.SOURCES) {
             TestStack.produce(records(c, c.truth.of(source)));
         }
