@@ -1,0 +1,42 @@
+package io.clickstream.collector;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The collector's metrics, scraped as Prometheus text at {@code /metrics}. */
+public final class CollectorMetrics {
+    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final AtomicLong inFlightEvents = new AtomicLong();
+    final Counter accepted;
+    final Counter failed;
+    private final Timer.Builder requests;
+
+    CollectorMetrics() {
+        accepted = Counter.builder("collector.events.accepted").description("events acknowledged by Kafka").register(registry);
+        failed = Counter.builder("collector.events.failed").description("events Kafka did not acknowledge (request got 503)").register(registry);
+        registry.gauge("collector.events.in_flight", inFlightEvents);
+        requests = Timer.builder("collector.requests")
+                .description("requests by endpoint and status, from arrival to answer")
+                .publishPercentiles(0.5, 0.99)
+                .publishPercentileHistogram()
+                .maximumExpectedValue(Duration.ofSeconds(30));
+    }
+
+    void request(String endpoint, int status, long startNanos) {
+        requests.tags("endpoint", endpoint, "status", Integer.toString(status))
+                .register(registry)
+                .record(System.nanoTime() - startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    void refused(String reason, int events) {
+        registry.counter("collector.events.refused", "reason", reason).increment(Math.max(events, 1));
+    }
+
+    String scrape() {
+        return registry.scrape();
+    }
+}
