@@ -7,3 +7,6 @@ cd "$PROJECT_DIR"
 mvn -B -q -Dstyle.color=never package -DskipTests "$@"
 mvn -B -q -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=test "$@" >/dev/null
 ls target/clickstream-etl-*.jar | grep -v original >&2
+# The HTTP collector, a service of its own (collector/): collector/target/clickstream-collector.jar
+mvn -B -q -Dstyle.color=never -f collector/pom.xml package -DskipTests
+ls collector/target/clickstream-collector.jar >&2

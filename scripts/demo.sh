@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole pipeline on this machine, from nothing: installs and starts the local stack (ZooKeeper, ClickHouse
-# 2 shards x 2 replicas, Redis, Kafka), applies the schema, builds the job jar, starts the job on a local Flink with
-# its web UI, produces a synthetic click stream (with 1% malformed inputs) and prints what landed in ClickHouse,
+# 2 shards x 2 replicas, Redis, Kafka, the HTTP collector), applies the schema, builds the job jar, starts the job on
+# a local Flink with its web UI, sends a synthetic click stream (with 1% malformed inputs) through the collector as
+# clients would (NDJSON batches, retried on 503; inputs it refuses are counted) and prints what landed in ClickHouse,
 # in the dead-letter topic, and the conversion of the example funnels (flink-conf/funnels/) it publishes.
 #
 #   scripts/demo.sh [--events N] [--rate N] [--web-ui-port N] [--keep-running]
@@ -72,9 +73,11 @@ for f in flink-conf/funnels/*.json; do
 done
 DAY_FROM=$(date -u -d "-7 hours" +%F)   # the generator spreads event times over the 6 hours before now
 
-step "Producing $EVENTS events at $RATE/s into $(grep '^kafka.topics:' "$CONFIG" | cut -d' ' -f2)"
+step "Sending $EVENTS events at $RATE/s through the HTTP collector (http://127.0.0.1:$COLLECTOR_PORT) into $(grep '^kafka.topics:' "$CONFIG" | cut -d' ' -f2)"
+wait_for 60 "the collector to be ready" curl -sf "http://127.0.0.1:$COLLECTOR_PORT/ready" \
+  || die "the collector is not ready, see $LOG_DIR/collector.log"
 tool io.clickstream.etl.tools.EventGenerator --config "$CONFIG" --count "$EVENTS" --rate "$RATE" \
-  --invalid-ratio 0.01 --seed "$(date +%s)" --summary "$STACK_DIR/demo-summary.json"
+  --http "http://127.0.0.1:$COLLECTOR_PORT" --invalid-ratio 0.01 --seed "$(date +%s)" --summary "$STACK_DIR/demo-summary.json"
 valid=$(grep -o '"valid":[0-9]*' "$STACK_DIR/demo-summary.json" | cut -d: -f2)
 
 step "Waiting for the $valid valid events to land in ClickHouse"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local stack without Docker: ZooKeeper, a ClickHouse cluster of 2 shards x 2 replicas (four server
-# processes), Redis and a KRaft Kafka broker, all on 127.0.0.1.
+# processes), Redis, a KRaft Kafka broker and the HTTP collector (collector/) in front of it, all on 127.0.0.1.
 #
 #   scripts/stack.sh install                 apt packages and Kafka broker jars, when missing
 #   scripts/stack.sh start   [SERVICE...]    start (idempotent); default: all
@@ -10,15 +10,15 @@
 #   scripts/stack.sh env                     endpoints as shell variables (for tests and tools)
 #   scripts/stack.sh clean                   stop everything and delete STACK_DIR
 #
-# SERVICE: zookeeper, clickhouse (all four nodes) or one node (s1r1 s1r2 s2r1 s2r2), redis, kafka.
+# SERVICE: zookeeper, clickhouse (all four nodes) or one node (s1r1 s1r2 s2r1 s2r2), redis, kafka, collector.
 # Ports and STACK_DIR: scripts/conf/stack.env, overridable by environment variables.
 # Logs: STACK_DIR/logs/.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
-ALL_SERVICES=(zookeeper clickhouse redis kafka)
+ALL_SERVICES=(zookeeper clickhouse redis kafka collector)
 # chromium: the tests open the HTML report in it (headless).
-APT_PACKAGES=(clickhouse-server clickhouse-client zookeeper redis-server curl chromium)
+APT_PACKAGES=(clickhouse-server clickhouse-client zookeeper redis-server curl chromium wrk)
 
 # ---------------------------------------------------------------------------------------------- install
 
@@ -30,6 +30,7 @@ install_apt() {
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v curl >/dev/null || missing+=(curl)
   command -v chromium >/dev/null || missing+=(chromium)
+  command -v wrk >/dev/null || missing+=(wrk)
   [ ${#missing[@]} -eq 0 ] && return 0
   say "installing with apt: ${missing[*]}"
   local sudo=""
@@ -316,6 +317,31 @@ EOF
 
 stop_kafka() { stop_pid "$RUN_DIR/kafka.pid" kafka; }
 
+# -------------------------------------------------------------------------------------------- collector
+
+collector_ready() { [ "$(curl -s "http://127.0.0.1:$COLLECTOR_PORT/health" 2>/dev/null)" = "ok" ]; }
+
+# The HTTP collector (collector/), built here when its jar is missing. It answers /health at once; /ready only once
+# Kafka has the job's topics (the demo and the tests create them).
+start_collector() {
+  local pidfile="$RUN_DIR/collector.pid" jar="$PROJECT_DIR/collector/target/clickstream-collector.jar"
+  if pid_alive "$pidfile" && collector_ready; then return 0; fi
+  require_free_ports collector "$COLLECTOR_PORT"
+  if [ ! -f "$jar" ]; then
+    say "building the collector (collector/target/clickstream-collector.jar)"
+    mvn -B -q -Dstyle.color=never -f "$PROJECT_DIR/collector/pom.xml" package -DskipTests >"$LOG_DIR/collector-build.log" 2>&1 \
+      || die "building the collector failed, see $LOG_DIR/collector-build.log"
+  fi
+  CLICKSTREAM_COLLECTOR_HOST=127.0.0.1 CLICKSTREAM_COLLECTOR_PORT="$COLLECTOR_PORT" \
+  CLICKSTREAM_COLLECTOR_KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" \
+    setsid nohup java -Xmx512m -jar "$jar" >"$LOG_DIR/collector.log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  wait_for 60 "the collector on port $COLLECTOR_PORT" collector_ready || die "the collector did not come up, see $LOG_DIR/collector.log"
+  say "collector: up on http://127.0.0.1:$COLLECTOR_PORT"
+}
+
+stop_collector() { stop_pid "$RUN_DIR/collector.pid" collector; }
+
 # --------------------------------------------------------------------------------------------- commands
 
 expand_services() {
@@ -324,8 +350,8 @@ expand_services() {
   for s in "$@"; do
     case "$s" in
       clickhouse) printf '%s\n' "${CH_NODES[@]}" ;;
-      zookeeper|redis|kafka|s1r1|s1r2|s2r1|s2r2) echo "$s" ;;
-      *) die "unknown service '$s' (zookeeper, clickhouse, s1r1, s1r2, s2r1, s2r2, redis, kafka)" ;;
+      zookeeper|redis|kafka|collector|s1r1|s1r2|s2r1|s2r2) echo "$s" ;;
+      *) die "unknown service '$s' (zookeeper, clickhouse, s1r1, s1r2, s2r1, s2r2, redis, kafka, collector)" ;;
     esac
   done
 }
@@ -342,6 +368,7 @@ cmd_start() {
       zookeeper) start_zookeeper ;;
       redis) start_redis ;;
       kafka) start_kafka ;;
+      collector) start_collector ;;
       *) start_clickhouse_node "$s" ;;
     esac
   done
@@ -356,6 +383,7 @@ cmd_stop() {
       zookeeper) stop_zookeeper ;;
       redis) stop_redis ;;
       kafka) stop_kafka ;;
+      collector) stop_collector ;;
       *) stop_clickhouse_node "$s" ;;
     esac
     say "$s: stopped"
@@ -373,6 +401,7 @@ cmd_status() {
   for n in "${CH_NODES[@]}"; do report "$n" "clickhouse-$n" "http://127.0.0.1:$(ch_http_port "$n")" ch_ping "$n"; done
   report redis redis "127.0.0.1:$REDIS_PORT" redis_ready
   report kafka kafka "127.0.0.1:$KAFKA_PORT" kafka_ready
+  report collector collector "http://127.0.0.1:$COLLECTOR_PORT" collector_ready
   printf 'logs:      %s\n' "$LOG_DIR"
   return $ok
 }
@@ -385,6 +414,7 @@ CLICKSTREAM_CLICKHOUSE_CLUSTER=$CH_CLUSTER
 CLICKSTREAM_REDIS=127.0.0.1:$REDIS_PORT
 CLICKSTREAM_ANALYST_PASSWORD_FILE=$ANALYST_PASSWORD_FILE
 CLICKSTREAM_KAFKA_LIBS=$STACK_DIR/kafka/libs
+CLICKSTREAM_COLLECTOR_URL=http://127.0.0.1:$COLLECTOR_PORT
 EOF
 }
 

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.VerticleBase;
@@ -23,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -321,10 +319,5 @@ public final class Collector implements AutoCloseable {
             LOG.warn("closing Vert.x: {}", e.toString());
         }
         LOG.info("collector stopped: {} events accepted", (long) metrics.accepted.count());
-    }
-
-    static Map<String, String> params(MultiMap m) {
-        return Map.copyOf(m.entries().stream().collect(java.util.stream.Collectors.toMap(
-                Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a)));
     }
 }

@@ -78,6 +78,7 @@ public final class EventParser {
         Value url;
         Value referrer;
         Value ip;
+        Value clientIp;
         Value userAgent;
         Value properties;
     }
@@ -146,6 +147,11 @@ public final class EventParser {
         e.url = optionalString(f.url, "url", limits.maxFieldLength);
         e.referrer = optionalString(f.referrer, "referrer", limits.maxFieldLength);
         e.ip = optionalString(f.ip, "ip", MAX_IP_LENGTH);
+        if (e.ip.isEmpty()) {
+            // Set by the HTTP collector from the connection (or a trusted proxy's X-Forwarded-For): the sender's
+            // address stands in when the event does not name one.
+            e.ip = optionalString(f.clientIp, "client_ip", MAX_IP_LENGTH);
+        }
         e.userAgent = optionalString(f.userAgent, "user_agent", limits.maxFieldLength);
         properties(f.properties, e);
         e.kafkaTopic = raw.topic;
@@ -231,7 +237,7 @@ public final class EventParser {
     }
 
     private static final List<String> KNOWN = List.of("event_id", "user_id", "event_type", "ts", "source", "url",
-            "referrer", "ip", "user_agent", "properties");
+            "referrer", "ip", "user_agent", "properties", "client_ip");
 
     private static void readFields(JsonParser p, Fields f) throws IOException {
         int seen = 0;
@@ -258,6 +264,7 @@ public final class EventParser {
                 case 7 -> f.ip = scalar(p, t);
                 case 8 -> f.userAgent = scalar(p, t);
                 case 9 -> f.properties = t == JsonToken.START_OBJECT ? entries(p) : scalar(p, t);
+                case 10 -> f.clientIp = scalar(p, t);
                 default -> skip(p);
             }
         }

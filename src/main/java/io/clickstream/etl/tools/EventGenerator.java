@@ -46,9 +46,13 @@ public final class EventGenerator {
             + "  --millis-only       every ts as epoch milliseconds (default: 1 in 10 as ISO-8601 text); for readers\n"
             + "                      that take one type only, like ClickHouse's Kafka engine\n"
             + "  --create-topics N   create missing topics (and the dead-letter topic) with N partitions\n"
+            + "  --http URL          send through the HTTP collector at URL (e.g. http://127.0.0.1:8088) instead of\n"
+            + "                      straight to Kafka: sources web, app, backend for the config's 1st, 2nd, 3rd topic\n"
             + "  --summary FILE      write the counts as JSON";
 
     private static final JsonMapper JSON = new JsonMapper();
+    /** The collector's default routes: source name per topic of `kafka.topics`, in order. */
+    private static final String[] HTTP_SOURCES = {"web", "app", "backend"};
     private static final String[] PAGES = {"/", "/search", "/category/shoes", "/category/jackets", "/category/bags",
             "/product/1001", "/product/1002", "/product/2001", "/product/3005", "/blog/how-to-choose", "/about",
             "/help/shipping", "/account", "/cart", "/checkout"};
@@ -85,7 +89,7 @@ public final class EventGenerator {
 
     static void run(String[] args) throws Exception {
         CommandLine cli = new CommandLine(args, Set.of("count", "rate", "users", "span-minutes", "invalid-ratio",
-                "seed", "create-topics", "summary"), Set.of("millis-only"), USAGE);
+                "seed", "create-topics", "summary", "http"), Set.of("millis-only"), USAGE);
         JobConfig config = cli.config();
         int count = cli.getInt("count", 100_000);
         int rate = cli.getInt("rate", 0);
@@ -113,17 +117,23 @@ public final class EventGenerator {
         AtomicReference<Exception> sendError = new AtomicReference<>();
         long began = System.nanoTime();
         long lastReport = began;
-        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap, config.kafkaProperties())) {
+        String httpUrl = cli.get("http", null);
+        HttpEventSender http = httpUrl == null ? null : new HttpEventSender(httpUrl);
+        try (KafkaProducer<byte[], byte[]> producer = http != null ? null : producer(bootstrap, config.kafkaProperties())) {
             for (int i = 0; i < count; i++) {
                 Generated g = generator.next(i, count, topics.size(), invalidRatio);
                 String topic = topics.get(g.topicIndex);
-                producer.send(new ProducerRecord<>(topic, g.key, g.value), (md, e) -> {
-                    if (e != null) {
-                        sendError.compareAndSet(null, e);
-                    } else {
-                        acked.incrementAndGet();
-                    }
-                });
+                if (http != null) {
+                    http.send(HTTP_SOURCES[g.topicIndex % HTTP_SOURCES.length], g.value, g.valid);
+                } else {
+                    producer.send(new ProducerRecord<>(topic, g.key, g.value), (md, e) -> {
+                        if (e != null) {
+                            sendError.compareAndSet(null, e);
+                        } else {
+                            acked.incrementAndGet();
+                        }
+                    });
+                }
                 perTopic.merge(topic, 1L, Long::sum);
                 if (g.valid) {
                     valid++;
@@ -147,7 +157,12 @@ public final class EventGenerator {
                             (i + 1) / ((now - began) / 1e9), invalid);
                 }
             }
-            producer.flush();
+            if (http != null) {
+                http.close();
+                acked.set(http.accepted.get());
+            } else {
+                producer.flush();
+            }
         }
         if (sendError.get() != null) {
             throw sendError.get();
@@ -155,6 +170,10 @@ public final class EventGenerator {
         double seconds = (System.nanoTime() - began) / 1e9;
         System.out.printf("done: %d events (%d valid, %d malformed) in %.1f s, %.0f events/s, acknowledged %d%n",
                 count, valid, invalid, seconds, count / seconds, acked.get());
+        if (http != null) {
+            System.out.printf("through the collector: %d accepted, refused %s, %d requests sent again after a 503%n",
+                    http.accepted.get(), http.refusedSummary(), http.retried.get());
+        }
         String summaryFile = cli.get("summary", null);
         if (summaryFile != null) {
             ObjectNode s = JSON.createObjectNode();
@@ -162,6 +181,10 @@ public final class EventGenerator {
             s.put("valid", valid);
             s.put("malformed", invalid);
             s.set("per_topic", JSON.valueToTree(perTopic));
+            if (http != null) {
+                s.put("collector_accepted", http.accepted.get());
+                s.set("collector_refused", JSON.valueToTree(http.refused));
+            }
             Files.writeString(Path.of(summaryFile), JSON.writeValueAsString(s) + "\n");
         }
     }

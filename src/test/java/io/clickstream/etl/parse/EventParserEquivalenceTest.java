@@ -48,6 +48,11 @@ class EventParserEquivalenceTest {
         s.add("{" + base + ",\"properties\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":null}}");
         s.add("{" + base + ",\"properties\":[1]}");
         s.add("{" + base + ",\"url\":12,\"ip\":[\"x\"]}");
+        s.add("{" + base + ",\"client_ip\":\"81.2.69.142\",\"received_at\":1763805600123}");
+        s.add("{" + base + ",\"ip\":\"10.0.0.1\",\"client_ip\":\"81.2.69.142\"}");
+        s.add("{" + base + ",\"ip\":\"\",\"client_ip\":\"81.2.69.142\"}");
+        s.add("{" + base + ",\"client_ip\":5}");
+        s.add("{" + base + ",\"client_ip\":\"a\",\"client_ip\":\"b\"}");
         s.add("{\"event_id\":{\"a\":1},\"user_id\":true,\"event_type\":[],\"ts\":null}");
         s.add("{" + base + "} ");
         s.add(" \n{" + base + "}\n");

@@ -159,6 +159,14 @@ class EventParserTest {
     }
 
     @Test
+    void theCollectorsClientIpStandsInForAMissingIp() {
+        String withClient = VALID.substring(0, VALID.length() - 1) + ",\"client_ip\":\"81.2.69.142\",\"received_at\":1}";
+        assertThat(parser.parse(raw(withClient)).event().ip).isEqualTo("81.2.69.142");
+        String both = VALID.substring(0, VALID.length() - 1) + ",\"ip\":\"10.1.1.1\",\"client_ip\":\"81.2.69.142\"}";
+        assertThat(parser.parse(raw(both)).event().ip).as("the event's own ip wins").isEqualTo("10.1.1.1");
+    }
+
+    @Test
     void recordWithoutTimestampIsCheckedOnlyAgainstAbsoluteBounds() {
         RawEvent input = raw(VALID.replace(String.valueOf(TS), "\"2001-01-01T00:00:00Z\""));
         input.timestamp = -1;

@@ -96,6 +96,9 @@ public final class TreeEventParser {
         e.url = optionalString(root, "url", limits.maxFieldLength);
         e.referrer = optionalString(root, "referrer", limits.maxFieldLength);
         e.ip = optionalString(root, "ip", MAX_IP_LENGTH);
+        if (e.ip.isEmpty()) {
+            e.ip = optionalString(root, "client_ip", MAX_IP_LENGTH);
+        }
         e.userAgent = optionalString(root, "user_agent", limits.maxFieldLength);
         properties(root, e);
         e.kafkaTopic = raw.topic;
