@@ -22,6 +22,8 @@ import io.clickstream.etl.kafka.KafkaTopicIds;
 import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.parse.ParseEventsFunction;
 import io.clickstream.etl.parse.ParsedRecord;
+import io.clickstream.etl.privacy.PrivacyFunction;
+import io.clickstream.etl.privacy.PrivacySettings;
 import io.clickstream.etl.eventtime.EventTimeOrder;
 import io.clickstream.etl.eventtime.EventTimeSettings;
 import io.clickstream.etl.eventtime.EventTimeWatermarks;
@@ -121,6 +123,17 @@ public final class ClickstreamJob {
                 .returns(Event.class)
                 .uid("device")
                 .name("Device from user agent");
+
+        // Pseudonyms and the IP as privacy.* says, after geo and device have used the originals and before anything
+        // keyed: sessions, joins and funnels work on the pseudonyms. Stateless; absent when nothing is to change.
+        PrivacySettings privacy = PrivacySettings.from(config);
+        if (privacy.changesEvents()) {
+            enriched = enriched
+                    .map(new PrivacyFunction(privacy))
+                    .returns(Event.class)
+                    .uid("privacy")
+                    .name("Privacy");
+        }
 
         // Joins keyed by a field other than the user: keyed by that field (one more hop, only when such rules exist),
         // before the per-user step, so that a funnel step may test what they carried in.

@@ -296,6 +296,27 @@ public final class Options {
             Parsers::integer).defaultValue("20000").check(positiveInt())
             .describe("User agents whose parse is kept per parallel task.");
 
+    // -------------------------------------------------------------------------------------------- Privacy
+
+    public static final ConfigOption<String> PRIVACY_IP = new Builder<>("privacy.ip", "string", Parsers::string)
+            .defaultValue("keep")
+            .check(v -> List.of("keep", "truncate", "drop").contains(v) ? null : "expected keep, truncate or drop")
+            .describe("What is stored of an event's IP address after the geo lookup: keep it, truncate it (IPv4 to "
+                    + "its /24, IPv6 to its /48: 81.2.69.0, 2001:db8:1::) or drop it (empty).");
+
+    public static final ConfigOption<List<String>> PRIVACY_PSEUDONYMIZE = list("privacy.pseudonymize", null,
+            "Fields replaced by a keyed hash (HMAC-SHA256, 32 hex digits) before anything else uses them: user_id, url, "
+                    + "referrer, user_agent, properties.<name>. The same value gives the same pseudonym in every run, "
+                    + "so sessions, joins and funnels work as before. The key: privacy.key-file or the environment "
+                    + "variable CLICKSTREAM_PRIVACY_KEY of the TaskManagers (at least 16 bytes).");
+
+    public static final ConfigOption<String> PRIVACY_KEY_FILE = string("privacy.key-file", null,
+            "A file, readable on every TaskManager (and by tools.Erase), holding the pseudonymization key.");
+
+    public static final ConfigOption<Duration> PRIVACY_ERASURE_CHECK = duration("privacy.erasure-check-interval", "10s",
+            "How often each per-user task reads the users erased by tools.Erase (one Redis hash), to leave out their "
+                    + "events up to the erasure time (a replay of old offsets) and forget their cached state.");
+
     // -------------------------------------------------------------------------------------------- Funnels
 
     public static final ConfigOption<String> FUNNEL_TOPIC = string("funnel.definitions-topic", "clickstream-funnels",

@@ -11,13 +11,13 @@ import java.util.regex.Pattern;
  * DNS lookup on the hot path), and tells addresses that no geo database places: private, loopback, link-local,
  * shared (CGNAT), documentation, multicast and reserved ranges.
  */
-final class IpAddresses {
+public final class IpAddresses {
     private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]{2,45}");
 
     private IpAddresses() {}
 
     /** The address, or null when {@code text} is not an IPv4 or IPv6 literal. */
-    static InetAddress parse(String text) {
+    public static InetAddress parse(String text) {
         if (text == null) {
             return null;
         }

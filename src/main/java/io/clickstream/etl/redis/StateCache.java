@@ -31,6 +31,10 @@ public final class StateCache<K, V> {
         map.put(key, value);
     }
 
+    public void remove(K key) {
+        map.remove(key);
+    }
+
     public int size() {
         return map.size();
     }

@@ -57,35 +57,47 @@ public final class Aggregates {
         boolean dryRun = cli.flag("dry-run");
         try (ClickHouseSql sql = new ClickHouseSql(ClickHouseEndpoints.from(config, System.getenv())
                 .withSocketTimeout(Duration.ofHours(1)))) {
-            List<View> views = AggregateViews.parse(db, definitions(sql, db));
-            if (views.isEmpty()) {
-                throw new IllegalStateException("no aggregate views in " + db + ": run tools.Migrate first");
-            }
-            Map<String, List<View>> byTarget = AggregateViews.byTarget(views);
+            Map<String, List<View>> byTarget = views(sql, db);
             long days = to.toEpochDay() - from.toEpochDay() + 1;
             System.out.println("rebuilding " + String.join(", ", byTarget.keySet()) + " in " + db + " for " + days
                     + " day(s), " + from + " to " + to + (dryRun ? " (dry run)" : ""));
             int n = 0;
             for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
                 long started = System.nanoTime();
-                Map<String, String> counts = new LinkedHashMap<>();
-                for (Map.Entry<String, List<View>> target : byTarget.entrySet()) {
-                    // A replicated table's ALTER ON CLUSTER runs on one replica of each shard and replicates.
-                    run(sql, dryRun, "ALTER TABLE " + db + "." + target.getKey() + " ON CLUSTER " + cluster
-                            + " DROP PARTITION '" + day + "'");
-                    for (View view : target.getValue()) {
-                        run(sql, dryRun, AggregateViews.rebuildInsert(db, view, day));
-                    }
-                    if (!dryRun) {
-                        counts.put(AggregateViews.distributed(target.getValue().get(0)), sql.execute("SELECT count() FROM "
-                                + db + "." + AggregateViews.distributed(target.getValue().get(0)) + " WHERE dt = '" + day
-                                + "' FORMAT TabSeparated").trim() + " rows");
-                    }
-                }
+                Map<String, String> counts = rebuildDay(sql, db, cluster, byTarget, day, dryRun);
                 System.out.printf("day %d/%d %s: %s (%.1f s)%n", ++n, days, day, counts.isEmpty() ? "-" : counts.toString()
                         .replaceAll("[{}]", "").replace("=", " "), (System.nanoTime() - started) / 1e9);
             }
         }
+    }
+
+    /** The aggregate views of {@code db}, by the table they write to; fails when there are none. */
+    static Map<String, List<View>> views(ClickHouseSql sql, String db) throws Exception {
+        List<View> views = AggregateViews.parse(db, definitions(sql, db));
+        if (views.isEmpty()) {
+            throw new IllegalStateException("no aggregate views in " + db + ": run tools.Migrate first");
+        }
+        return AggregateViews.byTarget(views);
+    }
+
+    /** Drops one past day of every aggregate table and recomputes it; the rows per table afterwards. */
+    static Map<String, String> rebuildDay(ClickHouseSql sql, String db, String cluster, Map<String, List<View>> byTarget,
+                                          LocalDate day, boolean dryRun) throws Exception {
+        Map<String, String> counts = new LinkedHashMap<>();
+        for (Map.Entry<String, List<View>> target : byTarget.entrySet()) {
+            // A replicated table's ALTER ON CLUSTER runs on one replica of each shard and replicates.
+            run(sql, dryRun, "ALTER TABLE " + db + "." + target.getKey() + " ON CLUSTER " + cluster
+                    + " DROP PARTITION '" + day + "'");
+            for (View view : target.getValue()) {
+                run(sql, dryRun, AggregateViews.rebuildInsert(db, view, day));
+            }
+            if (!dryRun) {
+                String table = AggregateViews.distributed(target.getValue().get(0));
+                counts.put(table, sql.execute("SELECT count() FROM " + db + "." + table + " WHERE dt = '" + day
+                        + "' FORMAT TabSeparated").trim() + " rows");
+            }
+        }
+        return counts;
     }
 
     private static void run(ClickHouseSql sql, boolean dryRun, String statement) throws Exception {

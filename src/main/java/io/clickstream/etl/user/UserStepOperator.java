@@ -9,6 +9,7 @@ import io.clickstream.etl.funnel.SessionFunnels;
 import io.clickstream.etl.join.Joiner;
 import io.clickstream.etl.redis.BatchingRedisOperator;
 import io.clickstream.etl.redis.HashStore;
+import io.clickstream.etl.privacy.ErasedUsers;
 import io.clickstream.etl.redis.StateCache;
 import io.clickstream.etl.session.SessionAssigner;
 import io.clickstream.etl.session.SessionAssignment;
@@ -100,6 +101,8 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     private transient Counter replayedTags;
     private transient Counter badDefinitions;
     private transient Counter olderLayoutUsers;
+    private transient ErasedUsers erased;
+    private transient Counter erasedEvents;
 
     public UserStepOperator(UserStepSettings settings, HashStore.Factory storeFactory,
                             FunnelDefinitions.Factory definitions) {
@@ -142,6 +145,8 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         sessionsStarted = metrics().counter("started");
         replayedEvents = metrics().counter("replayedEvents");
         olderLayoutUsers = metrics().counter("olderLayoutUsers");
+        erased = new ErasedUsers(settings.erasureCheckInterval().toMillis());
+        erasedEvents = metrics().counter("erasedUsersEvents");
         MetricGroup funnels = metrics().addGroup("funnels");
         tagsGiven = funnels.counter("tags");
         replayedTags = funnels.counter("replayedEvents");
@@ -249,9 +254,17 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     @Override
     protected void processBatch(List<Event> batch) throws Exception {
         readDefinitionsFor(batch);
+        readErasures();
         Map<String, List<Event>> byUser = new LinkedHashMap<>();
         for (Event e : batch) {
+            if (erased.covers(e.userId, e.eventTime)) {
+                erasedEvents.inc();
+                continue;
+            }
             byUser.computeIfAbsent(e.userId, u -> new ArrayList<>()).add(e);
+        }
+        if (byUser.isEmpty()) {
+            return;
         }
         Map<String, UserRecord> records = load(byUser.keySet());
         long now = System.currentTimeMillis();
@@ -292,6 +305,18 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         }
         if (pendingRows.overfull()) {
             emitSessionRows(pendingRows.takeDue(watermark, 0, 0, true));
+        }
+    }
+
+    /** The users tools.Erase removed (one hash, every privacy.erasure-check-interval). */
+    private void readErasures() throws Exception {
+        long now = System.currentTimeMillis();
+        if (!erased.due(now)) {
+            return;
+        }
+        List<HashStore.Hash> read = withRetries(() -> store.load(List.of(new HashStore.Lookup(ErasedUsers.KEY, List.of()))));
+        for (String user : erased.update(read.get(0).fields(), now)) {
+            cache.remove(user);
         }
     }
 

@@ -17,7 +17,8 @@ import java.util.List;
  */
 public record UserStepSettings(SessionRules sessionRules, List<JoinRule> joinRules, int batchSize,
                                Duration batchDelay, int cacheSize, Duration sessionUpdateInterval,
-                               Duration sessionTtl, Duration funnelTtl, Duration joinTtl, Duration maxBackoff)
+                               Duration sessionTtl, Duration funnelTtl, Duration joinTtl, Duration maxBackoff,
+                               Duration erasureCheckInterval)
         implements Serializable {
 
     /** The longest wait between two tries of a Redis call that failed transiently. */
@@ -37,7 +38,8 @@ public record UserStepSettings(SessionRules sessionRules, List<JoinRule> joinRul
         return new UserStepSettings(rules, byUser, config.get(Options.SESSION_BATCH_SIZE),
                 config.get(Options.SESSION_BATCH_DELAY), config.get(Options.SESSION_CACHE_SIZE),
                 config.get(Options.SESSION_UPDATE_INTERVAL), config.get(Options.SESSION_STATE_TTL),
-                config.get(Options.FUNNEL_STATE_TTL), config.get(Options.JOIN_STATE_TTL), MAX_BACKOFF)
+                config.get(Options.FUNNEL_STATE_TTL), config.get(Options.JOIN_STATE_TTL), MAX_BACKOFF,
+                config.get(Options.PRIVACY_ERASURE_CHECK))
                 .sanityCheck();
     }
 
@@ -51,6 +53,7 @@ public record UserStepSettings(SessionRules sessionRules, List<JoinRule> joinRul
         positive(funnelTtl, Options.FUNNEL_STATE_TTL.key());
         positive(joinTtl, Options.JOIN_STATE_TTL.key());
         positive(maxBackoff, "the Redis back-off");
+        positive(erasureCheckInterval, Options.PRIVACY_ERASURE_CHECK.key());
         if (sessionTtl.compareTo(sessionRules.history()) < 0) {
             throw new IllegalArgumentException(Options.SESSION_STATE_TTL.key() + " (" + sessionTtl + ") is shorter than "
                     + Options.SESSION_HISTORY.key() + " (" + sessionRules.history() + "): replays inside the history "
@@ -63,6 +66,11 @@ public record UserStepSettings(SessionRules sessionRules, List<JoinRule> joinRul
             }
         }
         return this;
+    }
+
+    public UserStepSettings withErasureCheckInterval(Duration interval) {
+        return new UserStepSettings(sessionRules, joinRules, batchSize, batchDelay, cacheSize, sessionUpdateInterval,
+                sessionTtl, funnelTtl, joinTtl, maxBackoff, interval).sanityCheck();
     }
 
     /** The TTL of a user's key: its fields carry their own times for the shorter ones. */

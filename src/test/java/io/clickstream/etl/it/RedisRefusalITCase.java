@@ -64,7 +64,7 @@ class RedisRefusalITCase {
     private static OneInputStreamOperatorTestHarness<Event, Event> sessions(RedisSettings redis) throws Exception {
         UserStepSettings settings = new UserStepSettings(SessionRules.defaults(), java.util.List.of(), 1,
                 Duration.ofMillis(100), 1000, Duration.ofSeconds(10), Duration.ofDays(90), Duration.ofDays(7),
-                Duration.ofDays(30), Duration.ofSeconds(1));
+                Duration.ofDays(30), Duration.ofSeconds(1), Duration.ofSeconds(10));
         OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(new UserStepOperator(
                 settings, redis.users(), FakeFunnelTopic.definitions("refusal")));
         h.open();

@@ -40,11 +40,12 @@ final class UserStepFixture implements AutoCloseable {
     static UserStepSettings settings(SessionRules rules, String joinRules, int batchSize, int cacheSize,
                                      Duration joinTtl, Duration maxBackoff) {
         return new UserStepSettings(rules, JoinRule.parseAll(joinRules), batchSize, Duration.ofMillis(100), cacheSize,
-                Duration.ofSeconds(10), Duration.ofDays(90), Duration.ofDays(7), joinTtl, maxBackoff);
+                Duration.ofSeconds(10), Duration.ofDays(90), Duration.ofDays(7), joinTtl, maxBackoff, Duration.ofSeconds(10));
     }
 
     static UserStepSettings settings(int batchSize) {
-        return settings(SessionRules.defaults(), null, batchSize, 1000, Duration.ofDays(30), Duration.ofSeconds(1));
+        return settings(SessionRules.defaults(), null, batchSize, 1000, Duration.ofDays(30), Duration.ofSeconds(1))
+                .withErasureCheckInterval(Duration.ofMillis(10));
     }
 
     /** An opened harness, restored from {@code restore} when it is not null. */

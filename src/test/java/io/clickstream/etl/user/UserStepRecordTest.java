@@ -239,8 +239,9 @@ class UserStepRecordTest {
                     i % 7 == 0 ? "order" : "page_view", "product", "p" + (i % 3)), 0);
         }
         assertThat(h.extractOutputValues()).hasSize(5000);
-        // 10 batches: the first reads its (new) users, each writes once; later batches find their users cached
-        assertThat(store().calls.get()).isEqualTo(11);
+        // 10 batches: the first reads its (new) users, each writes once; later batches find their users cached; one read
+        // of the erased users (every privacy.erasure-check-interval)
+        assertThat(store().calls.get()).isEqualTo(12);
     }
 
     @Test

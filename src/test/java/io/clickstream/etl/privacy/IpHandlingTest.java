@@ -1,0 +1,28 @@
+package io.clickstream.etl.privacy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class IpHandlingTest {
+    @Test
+    void truncatesIpv4ToItsSlash24AndIpv6ToItsSlash48() {
+        assertThat(IpHandling.TRUNCATE.apply("81.2.69.142")).isEqualTo("81.2.69.0");
+        assertThat(IpHandling.TRUNCATE.apply("2001:db8:1234:5678::1")).isEqualTo("2001:db8:1234::");
+        assertThat(IpHandling.TRUNCATE.apply("[2a02:ff0:3:4::9]")).isEqualTo("2a02:ff0:3::");
+        assertThat(IpHandling.TRUNCATE.apply("::ffff:81.2.69.142")).as("IPv4-mapped is IPv4").isEqualTo("81.2.69.0");
+    }
+
+    @Test
+    void whatIsNotAnAddressIsNotKeptWhenTruncating() {
+        assertThat(IpHandling.TRUNCATE.apply("unknown")).isEmpty();
+        assertThat(IpHandling.TRUNCATE.apply("")).isEmpty();
+    }
+
+    @Test
+    void keepsOrDrops() {
+        assertThat(IpHandling.KEEP.apply("81.2.69.142")).isEqualTo("81.2.69.142");
+        assertThat(IpHandling.DROP.apply("81.2.69.142")).isEmpty();
+        assertThat(IpHandling.of("truncate")).isEqualTo(IpHandling.TRUNCATE);
+    }
+}
