@@ -66,6 +66,7 @@ public final class ClickstreamJob {
         /** The Kafka sources; creates the funnel definitions topic if it is missing. */
         public static Sources production(JobConfig config) throws Exception {
             FunnelTopic.ensure(config);
+            KafkaSources.ensureBackfillTopic(config);
             return new Sources(KafkaSources.events(config), FunnelTopic.definitions(config));
         }
     }

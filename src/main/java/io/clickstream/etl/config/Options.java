@@ -296,6 +296,13 @@ public final class Options {
             Parsers::integer).defaultValue("20000").check(positiveInt())
             .describe("User agents whose parse is kept per parallel task.");
 
+    // ------------------------------------------------------------------------------------------- Backfill
+
+    public static final ConfigOption<String> BACKFILL_TOPIC = string("backfill.topic", null,
+            "Topic that tools.Backfill imports history into (created if missing); the job reads it with kafka.topics, "
+                    + "in event-time order with them. Its events may be of any age (validation.max-event-age does not "
+                    + "apply to it). Unset: no backfill topic.");
+
     // -------------------------------------------------------------------------------------------- Privacy
 
     public static final ConfigOption<String> PRIVACY_IP = new Builder<>("privacy.ip", "string", Parsers::string)

@@ -1,5 +1,7 @@
 package io.clickstream.etl.kafka;
 
+import java.util.ArrayList;
+import java.util.List;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.config.Timestamps;
@@ -18,7 +20,7 @@ public final class KafkaSources {
     public static KafkaSource<ParsedRecord> events(JobConfig config) {
         KafkaSourceBuilder<ParsedRecord> builder = KafkaSource.<ParsedRecord>builder()
                 .setBootstrapServers(config.get(Options.KAFKA_BOOTSTRAP_SERVERS))
-                .setTopics(config.get(Options.KAFKA_TOPICS))
+                .setTopics(topics(config))
                 .setGroupId(config.get(Options.KAFKA_GROUP_ID))
                 .setClientIdPrefix(config.get(Options.KAFKA_GROUP_ID))
                 .setStartingOffsets(startingOffsets(config))
@@ -31,6 +33,33 @@ public final class KafkaSources {
             builder.setBounded(OffsetsInitializer.latest());
         }
         return builder.build();
+    }
+
+    /** Partitions of backfill.topic when the job or tools.Backfill creates it. */
+    public static final int BACKFILL_PARTITIONS = 4;
+
+    /** Creates backfill.topic, when set and missing: the source fails on a topic that does not exist. */
+    public static void ensureBackfillTopic(JobConfig config) throws Exception {
+        String backfill = config.get(Options.BACKFILL_TOPIC);
+        if (backfill == null || backfill.isBlank()) {
+            return;
+        }
+        java.util.Properties p = new java.util.Properties();
+        p.putAll(config.kafkaProperties());
+        p.put("bootstrap.servers", config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+            Topics.createMissing(admin, List.of(backfill), BACKFILL_PARTITIONS);
+        }
+    }
+
+    /** kafka.topics, and backfill.topic when it is set: history is read in event-time order with the rest. */
+    public static List<String> topics(JobConfig config) {
+        List<String> topics = new ArrayList<>(config.get(Options.KAFKA_TOPICS));
+        String backfill = config.get(Options.BACKFILL_TOPIC);
+        if (backfill != null && !backfill.isBlank() && !topics.contains(backfill)) {
+            topics.add(backfill);
+        }
+        return topics;
     }
 
     @SuppressWarnings("deprecation") // OffsetResetStrategy: the connector's API still takes it (1.20 and 2.x)

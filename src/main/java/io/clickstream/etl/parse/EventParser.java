@@ -141,7 +141,7 @@ public final class EventParser {
         e.eventId = requiredString(f.eventId, "event_id", MAX_ID_LENGTH);
         e.userId = requiredId(f.userId, "user_id");
         e.eventType = requiredString(f.eventType, "event_type", MAX_NAME_LENGTH);
-        e.eventTime = eventTime(f.ts, raw.timestamp);
+        e.eventTime = eventTime(f.ts, raw.timestamp, raw.topic != null && raw.topic.equals(limits.backfillTopic));
         String source = optionalString(f.source, "source", MAX_NAME_LENGTH);
         e.source = source.isEmpty() ? raw.topic : source;
         e.url = optionalString(f.url, "url", limits.maxFieldLength);
@@ -447,7 +447,7 @@ public final class EventParser {
         return checkLength(field, n.text(), maxLength);
     }
 
-    private long eventTime(Value v, long recordTimestamp) throws Rejected {
+    private long eventTime(Value v, long recordTimestamp, boolean history) throws Rejected {
         long millis;
         if (v == null || v.isNull()) {
             throw new Rejected(RejectReason.MISSING_FIELD, "ts is missing");
@@ -473,7 +473,7 @@ public final class EventParser {
                         + " is later than the Kafka record time " + Instant.ofEpochMilli(recordTimestamp)
                         + " plus validation.max-future-skew");
             }
-            if (millis < recordTimestamp - limits.maxEventAgeMs) {
+            if (!history && millis < recordTimestamp - limits.maxEventAgeMs) {
                 throw new Rejected(RejectReason.TIMESTAMP_OUT_OF_RANGE, "ts " + Instant.ofEpochMilli(millis)
                         + " is earlier than the Kafka record time " + Instant.ofEpochMilli(recordTimestamp)
                         + " minus validation.max-event-age");

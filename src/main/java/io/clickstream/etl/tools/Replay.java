@@ -1,7 +1,5 @@
 package io.clickstream.etl.tools;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.config.Timestamps;
@@ -14,10 +12,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,7 +42,6 @@ public final class Replay {
             + "  --flink-rest URL     required (but for --dry-run): refuse if a job named --job-name runs there\n"
             + "  --job-name NAME      default clickstream-etl\n"
             + "  --watch-seconds N    refuse if the group's offsets move within N seconds (default 15; 0 = skip)";
-    private static final JsonMapper JSON = new JsonMapper();
 
     private Replay() {}
 
@@ -223,17 +216,7 @@ public final class Replay {
         }
         String rest = cli.get("flink-rest", null);
         if (rest != null) {
-            String name = cli.get("job-name", "clickstream-etl");
-            JsonNode jobs = JSON.readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create(rest.replaceAll("/$", "") + "/jobs/overview")).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body()).path("jobs");
-            for (JsonNode job : jobs) {
-                if (name.equals(job.path("name").asText()) && !job.path("state").asText().matches("FINISHED|CANCELED|FAILED")) {
-                    throw new IllegalStateException("job " + name + " (" + job.path("jid").asText() + ") is "
-                            + job.path("state").asText() + " at " + rest + ": stop it first (flink stop --savepointPath DIR "
-                            + job.path("jid").asText() + "), then replay");
-                }
-            }
+            FlinkJobs.refuseIfRunning(rest, cli.get("job-name", FlinkJobs.DEFAULT_NAME), "replay");
         }
         int watch = cli.getInt("watch-seconds", 15);
         if (watch > 0) {

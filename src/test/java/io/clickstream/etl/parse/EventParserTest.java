@@ -159,6 +159,21 @@ class EventParserTest {
     }
 
     @Test
+    void historyInTheBackfillTopicMayBeOfAnyAgeButNotFromTheFuture() {
+        EventParser withBackfill = new EventParser(new ParseLimits(1024, 100, 3, Duration.ofHours(1), Duration.ofDays(30),
+                "history"));
+        String yearOld = VALID.replace(String.valueOf(TS), String.valueOf(TS - 400L * 24 * 3600 * 1000));
+        RawEvent live = raw(yearOld);
+        RawEvent history = raw(yearOld);
+        history.topic = "history";
+        assertThat(withBackfill.parse(live).isValid()).isFalse();
+        assertThat(withBackfill.parse(history).isValid()).isTrue();
+        RawEvent future = raw(VALID.replace(String.valueOf(TS), String.valueOf(TS + 2 * 3600 * 1000)));
+        future.topic = "history";
+        assertThat(withBackfill.parse(future).isValid()).isFalse();
+    }
+
+    @Test
     void theCollectorsClientIpStandsInForAMissingIp() {
         String withClient = VALID.substring(0, VALID.length() - 1) + ",\"client_ip\":\"81.2.69.142\",\"received_at\":1}";
         assertThat(parser.parse(raw(withClient)).event().ip).isEqualTo("81.2.69.142");

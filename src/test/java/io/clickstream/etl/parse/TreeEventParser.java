@@ -90,7 +90,7 @@ public final class TreeEventParser {
         e.eventId = requiredString(root, "event_id", MAX_ID_LENGTH);
         e.userId = requiredId(root, "user_id");
         e.eventType = requiredString(root, "event_type", MAX_NAME_LENGTH);
-        e.eventTime = eventTime(root, raw.timestamp);
+        e.eventTime = eventTime(root, raw.timestamp, raw.topic != null && raw.topic.equals(limits.backfillTopic));
         String source = optionalString(root, "source", MAX_NAME_LENGTH);
         e.source = source.isEmpty() ? raw.topic : source;
         e.url = optionalString(root, "url", limits.maxFieldLength);
@@ -189,7 +189,7 @@ public final class TreeEventParser {
         return checkLength(field, n.textValue(), maxLength);
     }
 
-    private long eventTime(JsonNode root, long recordTimestamp) throws Rejected {
+    private long eventTime(JsonNode root, long recordTimestamp, boolean history) throws Rejected {
         JsonNode n = root.get("ts");
         long millis;
         if (n == null || n.isNull()) {
@@ -215,7 +215,7 @@ public final class TreeEventParser {
                         + " is later than the Kafka record time " + Instant.ofEpochMilli(recordTimestamp)
                         + " plus validation.max-future-skew");
             }
-            if (millis < recordTimestamp - limits.maxEventAgeMs) {
+            if (!history && millis < recordTimestamp - limits.maxEventAgeMs) {
                 throw new Rejected(RejectReason.TIMESTAMP_OUT_OF_RANGE, "ts " + Instant.ofEpochMilli(millis)
                         + " is earlier than the Kafka record time " + Instant.ofEpochMilli(recordTimestamp)
                         + " minus validation.max-event-age");
