@@ -106,7 +106,7 @@ CH_PIDS=$(pids_of clickhouse-s1r1 clickhouse-s1r2 clickhouse-s2r1 clickhouse-s2r
 GEO=$(scripts/fetch-geo-db.sh) || die "the benchmark runs with geo on: scripts/fetch-geo-db.sh failed"
 SETS=(--set "kafka.topics=$TOPIC" --set "kafka.dead-letter-topic=$RUN-dead" --set "kafka.group-id=$RUN-job"
       --set "clickhouse.database=$JOB_DB" --set "funnel.definitions-topic=$RUN-funnels"
-      --set "redis.key-prefix=$RUN" --set "geo.databases=$GEO"
+      --set "redis.key-prefix=$RUN" --set "geo.databases=$GEO" --set "backfill.topic=$RUN-backfill"
       --set "join.rules=[{\"name\": \"last-order\", \"from\": \"$TOPIC\", \"fields\": [\"properties.product_id\", \"properties.price\"], \"into\": [\"web\", \"app\"]}]"
       ${JOB_SETS[@]+"${JOB_SETS[@]}"})
 

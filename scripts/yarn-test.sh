@@ -97,7 +97,8 @@ tool() { java -cp "$JAR" "$@" 2> >(grep -v '^SLF4J' >&2); }
 SETS=(--set "kafka.bootstrap-servers=127.0.0.1:$KAFKA_PORT" --set "kafka.topics=$RUN-events"
       --set "kafka.dead-letter-topic=$RUN-dead" --set "kafka.group-id=$RUN" --set kafka.start-from=earliest
       --set "clickhouse.urls=$(ch_http_urls)" --set "clickhouse.database=$RUN" --set "redis.port=$REDIS_PORT"
-      --set "redis.key-prefix=$RUN" --set "funnel.definitions-topic=$RUN-funnels" --set device.enabled=false)
+      --set "redis.key-prefix=$RUN" --set "funnel.definitions-topic=$RUN-funnels" --set device.enabled=false
+      --set "backfill.topic=$RUN-backfill")
 tool io.clickstream.etl.tools.Migrate "${SETS[@]}"
 tool io.clickstream.etl.tools.EventGenerator "${SETS[@]}" --count 0 --create-topics 2
 

@@ -39,6 +39,9 @@ public final class HistoryImporter implements AutoCloseable {
         default void committed(ImportProgress progress) {}
     }
 
+    /** Events between two reports to the listener inside a transaction (besides one after each commit). */
+    private static final int PROGRESS_EVERY = 100;
+
     private final KafkaProducer<byte[], byte[]> producer;
     private final String topic;
     private final String progressTopic;
@@ -95,6 +98,9 @@ public final class HistoryImporter implements AutoCloseable {
                     producer.send(new ProducerRecord<>(topic, c.key(), c.value()));
                     eventsInBatch++;
                     inBatch++;
+                    if (eventsInBatch % PROGRESS_EVERY == 0) {
+                        listener.reading(file, in.bytesRead(), bytes, at.events() + eventsInBatch);
+                    }
                 }
                 if (inBatch >= batch) {
                     at = commit(at, recordsInBatch, eventsInBatch, false);

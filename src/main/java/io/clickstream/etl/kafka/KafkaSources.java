@@ -26,6 +26,9 @@ public final class KafkaSources {
                 .setStartingOffsets(startingOffsets(config))
                 .setDeserializer(new ParsingDeserializer(ParseLimits.from(config)))
                 .setProperty("commit.offsets.on.checkpoint", "true")
+                // tools.Backfill writes in transactions; an import stopped half-way leaves an aborted one behind, whose
+                // records the next import sends again.
+                .setProperty("isolation.level", "read_committed")
                 .setProperty("partition.discovery.interval.ms",
                         String.valueOf(config.get(Options.KAFKA_PARTITION_DISCOVERY).toMillis()));
         config.kafkaProperties().forEach(builder::setProperty);

@@ -1,7 +1,5 @@
 package io.clickstream.etl.it;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.funnel.FunnelDefinition;
 import io.clickstream.etl.funnel.FunnelReport;
@@ -9,6 +7,7 @@ import io.clickstream.etl.testing.ClickstreamTruth;
 import io.clickstream.etl.testing.ClickstreamTruth.Expected;
 import io.clickstream.etl.testing.ClickstreamTruth.Generated;
 import io.clickstream.etl.testing.TestStack;
+import io.clickstream.etl.testing.TruthJob;
 import io.clickstream.etl.tools.Funnels;
 import io.clickstream.etl.tools.Replay;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -32,11 +31,9 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -57,29 +54,6 @@ class EventTimeSessionsITCase {
     static final MiniClusterExtension FLINK = new MiniClusterExtension(TestStack.miniClusterKeepingCheckpoints());
 
     private static final int USERS = 300;
-    private static final String JOIN_RULES = "[{\"from\": \"backend\", \"fields\": [\"properties.plan\"], "
-            + "\"into\": [\"web\", \"app\"], \"prefix\": \"acct.\"}]";
-    private static final String CHECKOUT = "{\"id\": \"checkout\", \"window\": \"1h\", \"steps\": ["
-            + "{\"event_type\": \"page_view\"}, {\"event_type\": \"add_to_cart\"}, {\"event_type\": \"purchase\"}]}";
-    private static final String SEARCH_TO_CART = "{\"id\": \"search-to-cart\", \"mode\": \"strict\", \"steps\": ["
-            + "{\"event_type\": \"search\"}, {\"event_type\": \"add_to_cart\"}]}";
-    /** Its first step tests the property the join carries over from the backend. */
-    private static final String PRO_PURCHASE = "{\"id\": \"pro-purchase\", \"steps\": ["
-            + "{\"event_type\": \"page_view\", \"where\": {\"properties.acct.plan\": \"pro\"}},"
-            + "{\"event_type\": \"purchase\"}]}";
-    private static final List<String> DEFINITIONS = List.of(CHECKOUT, SEARCH_TO_CART, PRO_PURCHASE);
-
-    /** The same funnels as the truth sees them, written independently of the definitions' parser. */
-    private static final List<ClickstreamTruth.Funnel> TRUTH_FUNNELS = List.of(
-            new ClickstreamTruth.Funnel("checkout", false, 3_600_000L, List.of(
-                    j -> j.event().type().equals("page_view"), j -> j.event().type().equals("add_to_cart"),
-                    j -> j.event().type().equals("purchase"))),
-            new ClickstreamTruth.Funnel("search-to-cart", true, Long.MAX_VALUE / 4, List.of(
-                    j -> j.event().type().equals("search"), j -> j.event().type().equals("add_to_cart"))),
-            new ClickstreamTruth.Funnel("pro-purchase", false, Long.MAX_VALUE / 4, List.of(
-                    j -> j.event().type().equals("page_view") && "pro".equals(j.plan()),
-                    j -> j.event().type().equals("purchase"))));
-
     /** Topics, database and settings of one case. */
     private record Case(Map<String, String> topics, String database, JobConfig config, ClickstreamTruth truth,
                         Map<String, Expected> expected) {}
@@ -114,14 +88,14 @@ class EventTimeSessionsITCase {
         settings.put("clickhouse.sink.flush-interval", "200ms");
         settings.put("funnel.definitions-topic", TestStack.unique("funnels"));
         settings.put("device.enabled", "false");
-        settings.put("join.rules", JOIN_RULES);
+        settings.put("join.rules", TruthJob.JOIN_RULES);
         settings.putAll(extra);
         JobConfig config = JobConfig.of(settings);
-        for (String definition : DEFINITIONS) {
+        for (String definition : TruthJob.DEFINITIONS) {
             Funnels.publish(config, definition);
         }
         ClickstreamTruth truth = ClickstreamTruth.generate(seed, users, timing, start);
-        return new Case(topics, settings.get("clickhouse.database"), config, truth, truth.expected(TRUTH_FUNNELS));
+        return new Case(topics, settings.get("clickhouse.database"), config, truth, truth.expected(TruthJob.TRUTH_FUNNELS));
     }
 
     private static List<ProducerRecord<byte[], byte[]>> records(Case c, List<Generated> events) {
@@ -151,7 +125,7 @@ class EventTimeSessionsITCase {
         long from = writtenAt.get(web.get(web.size() / 2).id());
         ClickstreamTruth later = c.truth.only(e -> writtenAt.get(e.id()) >= from);
         Case fromTimestamp = new Case(c.topics, TestStack.migratedDatabase(), c.config, later,
-                later.expected(TRUTH_FUNNELS));
+                later.expected(TruthJob.TRUTH_FUNNELS));
         // The timestamp goes first: every with(...) validates, and start-from=timestamp needs it.
         JobConfig atTimestamp = c.config.with("kafka.start-timestamp", String.valueOf(from))
                 .with("kafka.start-from", "timestamp")
@@ -300,59 +274,8 @@ class EventTimeSessionsITCase {
         return TestStack.count(node, "SELECT count() FROM " + database + ".events");
     }
 
-    /** Every stored event against the truth: session (as a grouping), number, index, tags, joined plan. */
     private static void assertMatchesTheTruth(Case c, String database) throws Exception {
-        String node = TestStack.clickHouseUrls().get(0);
-        assertThat(rows(node, database)).as("every event once, without FINAL").isEqualTo(c.truth.events.size());
-        String json = TestStack.query(node, "SELECT event_id, session_id, session_number, session_index, funnels.id AS f, "
-                + "funnels.step AS s, props.value[indexOf(props.key, 'acct.plan')] AS plan FROM " + database
-                + ".events FORMAT JSONEachRow");
-        ObjectMapper mapper = new ObjectMapper();
-        Map<String, String> actualSessionOf = new HashMap<>();
-        Map<String, Set<String>> idsByTrueSession = new HashMap<>();
-        List<String> wrong = new ArrayList<>();
-        int wrongSessions = 0;
-        int wrongTags = 0;
-        int wrongPlans = 0;
-        for (String line : json.split("\n")) {
-            if (line.isBlank()) {
-                continue;
-            }
-            JsonNode row = mapper.readTree(line);
-            String id = row.get("event_id").asText();
-            Expected want = c.expected.get(id);
-            List<String> tags = new ArrayList<>();
-            for (int i = 0; i < row.get("f").size(); i++) {
-                tags.add(row.get("f").get(i).asText() + ":" + row.get("s").get(i).asInt());
-            }
-            tags.sort(null);
-            String sessionId = row.get("session_id").asText();
-            actualSessionOf.put(id, sessionId);
-            idsByTrueSession.computeIfAbsent(want.sessionKey(), k -> new HashSet<>()).add(sessionId);
-            boolean sessionOk = row.get("session_number").asInt() == want.sessionNumber()
-                    && row.get("session_index").asInt() == want.index();
-            wrongSessions += sessionOk ? 0 : 1;
-            wrongTags += tags.equals(want.tags()) ? 0 : 1;
-            wrongPlans += row.get("plan").asText().equals(want.plan()) ? 0 : 1;
-            if ((!sessionOk || !tags.equals(want.tags()) || !row.get("plan").asText().equals(want.plan())) && wrong.size() < 10) {
-                wrong.add(id + ": number/index " + row.get("session_number") + "/" + row.get("session_index") + " tags "
-                        + tags + " plan '" + row.get("plan").asText() + "', truth " + want);
-            }
-        }
-        long trueSessions = c.expected.values().stream().map(Expected::sessionKey).distinct().count();
-        long actualSessions = new HashSet<>(actualSessionOf.values()).size();
-        long splitSessions = idsByTrueSession.values().stream().filter(s -> s.size() != 1).count();
-        String summary = String.format("sessions %d (truth %d), true sessions split %d, events with a wrong number or "
-                        + "index %d of %d, wrong funnel tags %d, wrong joined values %d; first differences: %s",
-                actualSessions, trueSessions, splitSessions, wrongSessions, c.expected.size(), wrongTags, wrongPlans, wrong);
-        assertThat(actualSessions).as(summary).isEqualTo(trueSessions);
-        assertThat(splitSessions + wrongSessions + wrongTags + wrongPlans).as(summary).isZero();
-
-        // The sessions table agrees with the events: one row per session (FINAL), with its event count and start.
-        assertThat(TestStack.query(node, "SELECT session_id, max(events), toUInt32(min(start)) FROM " + database
-                + ".sessions FINAL GROUP BY session_id ORDER BY session_id FORMAT TabSeparated"))
-                .isEqualTo(TestStack.query(node, "SELECT session_id, count(), toUInt32(min(ts)) FROM " + database
-                        + ".events GROUP BY session_id ORDER BY session_id FORMAT TabSeparated"));
+        TruthJob.assertStoredRowsMatch(database, c.expected);
     }
 
     /** The retroactive report over the stored rows equals the stream's tags and the truth, funnel by funnel. */
@@ -360,7 +283,7 @@ class EventTimeSessionsITCase {
         long first = c.truth.events.stream().mapToLong(Generated::ts).min().orElseThrow();
         long last = c.truth.events.stream().mapToLong(Generated::ts).max().orElseThrow();
         JobConfig config = c.config.with("clickhouse.database", database);
-        for (String json : DEFINITIONS) {
+        for (String json : TruthJob.DEFINITIONS) {
             FunnelDefinition d = FunnelDefinition.parse(json);
             FunnelReport r = Funnels.report(config, d, day(first), day(last));
             assertThat(r.retroactive()).as(r.table()).isEqualTo(r.streamed())

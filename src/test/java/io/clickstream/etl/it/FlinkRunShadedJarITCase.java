@@ -47,6 +47,7 @@ class FlinkRunShadedJarITCase {
                 "--config", "flink-conf/clickstream.yaml",
                 "--set", "kafka.bootstrap-servers=" + TestStack.kafkaBootstrap(),
                 "--set", "kafka.topics=" + topic,
+                "--set", "backfill.topic=" + TestStack.unique("backfill"),
                 "--set", "kafka.group-id=" + TestStack.unique("group"),
                 "--set", "kafka.start-from=earliest",
                 "--set", "kafka.bounded=true",

@@ -100,6 +100,11 @@ public final class ClickstreamTruth {
      * session are below the session gap, gaps between sessions above it.
      */
     public static ClickstreamTruth generate(long seed, int users, Timing timing, long start) {
+        return generate(seed, users, timing, start, "u");
+    }
+
+    /** As {@link #generate(long, int, Timing, long)}, with user ids {@code <userPrefix><n>}. */
+    public static ClickstreamTruth generate(long seed, int users, Timing timing, long start, String userPrefix) {
         if (timing.innerMaxMs >= timing.gapMs || timing.betweenMinMs <= timing.gapMs) {
             throw new IllegalArgumentException("ambiguous sessions: " + timing);
         }
@@ -108,7 +113,7 @@ public final class ClickstreamTruth {
         String[] webTypes = {"page_view", "page_view", "page_view", "page_view", "page_view", "search", "search",
                 "add_to_cart", "add_to_cart", "purchase", "click"};
         for (int u = 0; u < users; u++) {
-            String user = "u" + u;
+            String user = userPrefix + u;
             long t = start + (long) (random.nextDouble() * timing.startSpreadMs);
             int sessions = 1 + random.nextInt(timing.maxSessions);
             int n = 0;
@@ -137,6 +142,13 @@ public final class ClickstreamTruth {
             }
         }
         return new ClickstreamTruth(out, timing.gapMs);
+    }
+
+    /** One truth over the events of both (of different users or not: the truth is computed over all of them). */
+    public ClickstreamTruth plus(ClickstreamTruth other) {
+        List<Generated> all = new ArrayList<>(events);
+        all.addAll(other.events);
+        return new ClickstreamTruth(all, gapMs);
     }
 
     /** The same truth over only some of the events (those a job started at a later position reads). */

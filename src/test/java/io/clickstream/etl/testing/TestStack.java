@@ -278,11 +278,16 @@ public final class TestStack {
 
     /** Reads a topic from the start until {@code expected} records arrived or the timeout passed. */
     public static List<ConsumerRecord<byte[], byte[]>> consume(String topic, int expected, Duration timeout) {
+        return consume(topic, expected, timeout, "read_committed");
+    }
+
+    /** As {@link #consume(String, int, Duration)}, with the given isolation level. */
+    public static List<ConsumerRecord<byte[], byte[]>> consume(String topic, int expected, Duration timeout, String isolation) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, unique("reader"));
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"); // as the README tells readers of dead letters
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation); // read_committed as the README tells readers of dead letters
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         long deadline = System.nanoTime() + timeout.toNanos();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
