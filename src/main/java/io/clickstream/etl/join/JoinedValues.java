@@ -10,13 +10,16 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * The last few values a rule's source gave for one key, each with its event time, stored in Redis. A receiving
- * event takes the latest version at or before its own time, so reprocessing it gives the same values even when
- * the source has sent newer ones since.
+ * The values a rule's source gave for one key, each with its event time, stored in Redis. A receiving event takes
+ * the latest version at or before its own time, so reprocessing it gives the same values even when the source has
+ * sent newer ones since. Kept: every version a reprocessed event within the horizon (the session history, where
+ * replays and restores reprocess) may need — the one in effect at the horizon and all after it; a count cap only
+ * bounds a key whose source changes it hundreds of times within the horizon.
  */
 final class JoinedValues {
     private static final byte FORMAT = 1;
-    static final int MAX_VERSIONS = 8;
+    /** The stored count is one unsigned byte. */
+    static final int MAX_VERSIONS = 255;
 
     record Version(long time, String eventId, List<String> names, List<String> values) {}
 
@@ -24,8 +27,11 @@ final class JoinedValues {
 
     final List<Version> versions = new ArrayList<>();
 
-    /** Adds a version (no change if the same event is already there); returns whether anything changed. */
-    boolean add(Version v) {
+    /**
+     * Adds a version (no change if the same event is already there) and drops those no event within
+     * {@code horizonMs} of the newest can need; returns whether anything changed.
+     */
+    boolean add(Version v, long horizonMs) {
         for (Version old : versions) {
             if (old.time() == v.time() && old.eventId().equals(v.eventId())) {
                 return false;
@@ -33,6 +39,10 @@ final class JoinedValues {
         }
         versions.add(v);
         versions.sort(ORDER);
+        long horizon = versions.get(versions.size() - 1).time() - horizonMs;
+        while (versions.size() > 1 && versions.get(1).time() <= horizon) {
+            versions.remove(0); // superseded before the horizon
+        }
         while (versions.size() > MAX_VERSIONS) {
             versions.remove(0);
         }

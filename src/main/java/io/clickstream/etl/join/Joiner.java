@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -16,10 +17,20 @@ import java.util.Set;
  * receiving event gets the latest values at or before its time. Plain Java; the operator does the Redis I/O.
  */
 public final class Joiner {
+    /** The replay horizon when none is given: the default session.history. */
+    public static final Duration DEFAULT_HORIZON = Duration.ofHours(48);
+
     private final List<JoinRule> rules;
+    private final long horizonMs;
 
     public Joiner(List<JoinRule> rules) {
+        this(rules, DEFAULT_HORIZON);
+    }
+
+    /** {@code horizon}: how far back events may be reprocessed and must find the values they found the first time. */
+    public Joiner(List<JoinRule> rules, Duration horizon) {
         this.rules = List.copyOf(rules);
+        this.horizonMs = horizon.toMillis();
     }
 
     public boolean isEmpty() {
@@ -90,7 +101,7 @@ public final class Joiner {
                             fv.add(v);
                         }
                     }
-                    if (jv.add(new JoinedValues.Version(e.eventTime, e.eventId, fn, fv))) {
+                    if (jv.add(new JoinedValues.Version(e.eventTime, e.eventId, fn, fv), horizonMs)) {
                         changed.add(sk);
                     }
                 } else if (r.receives(e)) {

@@ -139,7 +139,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     public void open() throws Exception {
         super.open();
         assigner = new SessionAssigner(settings.sessionRules());
-        joiner = new Joiner(settings.joinRules());
+        joiner = new Joiner(settings.joinRules(), settings.sessionRules().history());
         tracker = new FunnelTracker();
         cache = new StateCache<>(settings.cacheSize());
         sessionsStarted = metrics().counter("started");

@@ -111,16 +111,32 @@ class JoinerTest {
     }
 
     @Test
-    void keepsOnlyTheLastVersionsAndWritesOnlyWhatChanged() {
-        for (int i = 0; i < 20; i++) {
+    void keepsEveryVersionAReprocessedEventWithinTheHorizonMayNeedAndWritesOnlyWhatChanged() {
+        long hour = 3_600_000L;
+        for (int i = 0; i < 100; i++) {
+            run(PROFILE, ev("p" + i, "profile", "u1", i * hour, "age", String.valueOf(i)));
+        }
+        JoinedValues stored = JoinedValues.fromBytes(redis.get("profile:u1"));
+        // Newest at hour 99, the default horizon 48 h: the version in effect at hour 51 and every later one.
+        assertThat(stored.versions).hasSize(49);
+        assertThat(stored.versions.get(0).values()).containsExactly("51");
+        // An event of hour 60 reprocessed (a restore, a replay) after 40 newer versions: the value it had at first.
+        Event reprocessed = ev("v60", "web", "u1", 60 * hour + 1);
+        run(PROFILE, reprocessed);
+        assertThat(props(reprocessed)).containsEntry("profile.age", "60");
+        Joiner j = new Joiner(JoinRule.parseAll(PROFILE));
+        Map<String, JoinedValues> again = new HashMap<>(Map.of("profile:u1", stored));
+        assertThat(j.apply(List.of(ev("p99", "profile", "u1", 99 * hour, "age", "99")), again)).isEmpty();
+    }
+
+    @Test
+    void aKeyChangedHundredsOfTimesWithinTheHorizonKeepsItsLatestVersionsOnly() {
+        for (int i = 0; i < 300; i++) {
             run(PROFILE, ev("p" + i, "profile", "u1", i, "age", String.valueOf(i)));
         }
         JoinedValues stored = JoinedValues.fromBytes(redis.get("profile:u1"));
         assertThat(stored.versions).hasSize(JoinedValues.MAX_VERSIONS);
-        assertThat(stored.versions.get(0).values()).containsExactly("12");
-        Joiner j = new Joiner(JoinRule.parseAll(PROFILE));
-        Map<String, JoinedValues> again = new HashMap<>(Map.of("profile:u1", stored));
-        assertThat(j.apply(List.of(ev("p19", "profile", "u1", 19, "age", "19")), again)).isEmpty();
+        assertThat(stored.versions.get(0).values()).containsExactly("45");
     }
 
     static Stream<Arguments> badRules() {
