@@ -46,6 +46,8 @@ public final class EventGenerator {
             + "  --millis-only       every ts as epoch milliseconds (default: 1 in 10 as ISO-8601 text); for readers\n"
             + "                      that take one type only, like ClickHouse's Kafka engine\n"
             + "  --create-topics N   create missing topics (and the dead-letter topic) with N partitions\n"
+            + "  --file PATH         write NDJSON to PATH (gzip if it ends in .gz) instead of sending: history for\n"
+            + "                      tools.Backfill, in time order\n"
             + "  --http URL          send through the HTTP collector at URL (e.g. http://127.0.0.1:8088) instead of\n"
             + "                      straight to Kafka: sources web, app, backend for the config's 1st, 2nd, 3rd topic\n"
             + "  --summary FILE      write the counts as JSON";
@@ -89,7 +91,7 @@ public final class EventGenerator {
 
     static void run(String[] args) throws Exception {
         CommandLine cli = new CommandLine(args, Set.of("count", "rate", "users", "span-minutes", "invalid-ratio",
-                "seed", "create-topics", "summary", "http"), Set.of("millis-only"), USAGE);
+                "seed", "create-topics", "summary", "http", "file"), Set.of("millis-only"), USAGE);
         JobConfig config = cli.config();
         int count = cli.getInt("count", 100_000);
         int rate = cli.getInt("rate", 0);
@@ -119,11 +121,19 @@ public final class EventGenerator {
         long lastReport = began;
         String httpUrl = cli.get("http", null);
         HttpEventSender http = httpUrl == null ? null : new HttpEventSender(httpUrl);
-        try (KafkaProducer<byte[], byte[]> producer = http != null ? null : producer(bootstrap, config.kafkaProperties())) {
+        String file = cli.get("file", null);
+        java.io.OutputStream out = file == null ? null : new java.io.BufferedOutputStream(file.endsWith(".gz")
+                ? new java.util.zip.GZIPOutputStream(Files.newOutputStream(Path.of(file)), 1 << 16)
+                : Files.newOutputStream(Path.of(file)), 1 << 16);
+        try (KafkaProducer<byte[], byte[]> producer = http != null || out != null ? null
+                : producer(bootstrap, config.kafkaProperties())) {
             for (int i = 0; i < count; i++) {
                 Generated g = generator.next(i, count, topics.size(), invalidRatio);
                 String topic = topics.get(g.topicIndex);
-                if (http != null) {
+                if (out != null) {
+                    out.write(g.value);
+                    out.write('\n');
+                } else if (http != null) {
                     http.send(HTTP_SOURCES[g.topicIndex % HTTP_SOURCES.length], g.value, g.valid);
                 } else {
                     producer.send(new ProducerRecord<>(topic, g.key, g.value), (md, e) -> {
@@ -157,7 +167,10 @@ public final class EventGenerator {
                             (i + 1) / ((now - began) / 1e9), invalid);
                 }
             }
-            if (http != null) {
+            if (out != null) {
+                out.close();
+                acked.set(count);
+            } else if (http != null) {
                 http.close();
                 acked.set(http.accepted.get());
             } else {
