@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit and harness tests, the *ITCase tests on the real local stack (Kafka, a 2x2 ClickHouse
 # cluster with ZooKeeper, Redis; Flink as a MiniCluster in the test JVM, and a standalone cluster from
-# scripts/flink-cluster.sh for the shaded jar), the shaded jar in YARN application mode on a MiniYARNCluster
+# scripts/flink-cluster.sh for the shaded jar), the HTTP collector's tests (collector/), the shaded jar in YARN application mode on a MiniYARNCluster
 # (scripts/yarn-test.sh), then the unit tests again built against Flink 1.20 (-Pflink-1.20). Every statement also
 # runs on a current ClickHouse (26.x embedded through chDB from npm: scripts/chdb.sh).
 # Installs and starts what is missing; stops at the end what it started. Maven arguments are passed on.
@@ -31,6 +31,8 @@ set +a
 
 echo "== Flink 2.2: unit, harness and integration tests"
 mvn -B -Dstyle.color=never verify "$@"
+echo "== The HTTP collector (collector/): unit tests and integration tests on the real Kafka"
+mvn -B -Dstyle.color=never -f collector/pom.xml verify "$@"
 echo "== YARN application mode: the shaded jar on a MiniYARNCluster"
 "$SCRIPTS_DIR/yarn-test.sh"
 echo "== Flink 1.20 profile: unit and harness tests"

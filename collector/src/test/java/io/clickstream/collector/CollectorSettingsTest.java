@@ -32,6 +32,13 @@ class CollectorSettingsTest {
     }
 
     @Test
+    void theReadmeListsEverySettingWithItsDefault() throws Exception {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("../README.md"));
+        CollectorSettings.KEYS.forEach((key, d) -> assertThat(readme).as(key).contains("| `" + key + "` | "
+                + (d[0].isEmpty() ? "" : "`" + d[0] + "` ") + "| " + d[1] + " |"));
+    }
+
+    @Test
     void badValuesNameTheirKey() {
         assertThatThrownBy(() -> CollectorSettings.from(Map.of("prot", "1"))).hasMessageContaining("'prot'");
         assertThatThrownBy(() -> CollectorSettings.from(Map.of("port", "x"))).hasMessageContaining("'port'");
