@@ -23,12 +23,13 @@ import java.util.regex.Pattern;
  */
 final class HttpEventSender implements AutoCloseable {
     private static final Pattern REASON = Pattern.compile("\"error\"\\s*:\\s*\"([a-z_]+)\"");
-    private static final int BATCH = 100;
+    private static final int BATCH = 200;
+    private static final int IN_FLIGHT = 16;
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
     private final String url;
-    private final Semaphore inFlight = new Semaphore(8);
+    private final Semaphore inFlight = new Semaphore(IN_FLIGHT);
     private final Map<String, ByteArrayOutputStream> buffers = new TreeMap<>();
     private final Map<String, Integer> buffered = new TreeMap<>();
     final AtomicLong accepted = new AtomicLong();
@@ -115,8 +116,8 @@ final class HttpEventSender implements AutoCloseable {
         for (String source : buffers.keySet()) {
             flush(source);
         }
-        inFlight.acquire(8);
-        inFlight.release(8);
+        inFlight.acquire(IN_FLIGHT);
+        inFlight.release(IN_FLIGHT);
         check();
     }
 
