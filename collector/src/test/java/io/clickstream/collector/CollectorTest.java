@@ -51,6 +51,17 @@ class CollectorTest {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Posts {@code body} with Kafka holding its acknowledgements; returns once the {@code events} are sent. */
+    private CompletableFuture<HttpResponse<String>> postHeldByKafka(String body, int events) throws InterruptedException {
+        sink.hold = true;
+        CompletableFuture<HttpResponse<String>> pending = http.sendAsync(HttpRequest.newBuilder(uri("/v1/events"))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        while (sink.heldCount() < events) {
+            Thread.sleep(10);
+        }
+        return pending;
+    }
+
     private static JsonNode json(String s) throws Exception {
         return EventReader.MAPPER.readTree(s);
     }
@@ -96,13 +107,7 @@ class CollectorTest {
     @Test
     void answersOnlyAfterKafkaAcknowledged() throws Exception {
         start(Map.of());
-        sink.hold = true;
-        CompletableFuture<HttpResponse<String>> pending = http.sendAsync(HttpRequest.newBuilder(uri("/v1/events"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"user_id\":\"u1\",\"source\":\"web\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        while (sink.heldCount() == 0) {
-            Thread.sleep(10);
-        }
+        CompletableFuture<HttpResponse<String>> pending = postHeldByKafka("{\"user_id\":\"u1\",\"source\":\"web\"}", 1);
         Thread.sleep(300);
         assertThat(pending).as("no answer before the acknowledgement").isNotDone();
         sink.release();
@@ -132,13 +137,8 @@ class CollectorTest {
     @Test
     void tooManyEventsInFlightAnswer503() throws Exception {
         start(Map.of("max-in-flight-events", "3", "max-events-per-request", "2"));
-        sink.hold = true;
-        CompletableFuture<HttpResponse<String>> first = http.sendAsync(HttpRequest.newBuilder(uri("/v1/events"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"user_id\":\"u1\",\"source\":\"web\"}{\"user_id\":\"u2\",\"source\":\"web\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        while (sink.heldCount() < 2) {
-            Thread.sleep(10);
-        }
+        CompletableFuture<HttpResponse<String>> first = postHeldByKafka(
+                "{\"user_id\":\"u1\",\"source\":\"web\"}{\"user_id\":\"u2\",\"source\":\"web\"}", 2);
         HttpResponse<String> second = post("/v1/events", "{\"user_id\":\"u3\",\"source\":\"web\"}{\"user_id\":\"u4\",\"source\":\"web\"}");
         assertThat(second.statusCode()).isEqualTo(503);
         assertThat(json(second.body()).get("error").asText()).isEqualTo("overloaded");
@@ -230,13 +230,7 @@ class CollectorTest {
     @Test
     void shutdownLetsOpenRequestsFinishAndFlushes() throws Exception {
         start(Map.of("shutdown-timeout", "10s"));
-        sink.hold = true;
-        CompletableFuture<HttpResponse<String>> pending = http.sendAsync(HttpRequest.newBuilder(uri("/v1/events"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"user_id\":\"u1\",\"source\":\"web\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        while (sink.heldCount() == 0) {
-            Thread.sleep(10);
-        }
+        CompletableFuture<HttpResponse<String>> pending = postHeldByKafka("{\"user_id\":\"u1\",\"source\":\"web\"}", 1);
         CompletableFuture<Void> closing = CompletableFuture.runAsync(collector::close);
         Thread.sleep(500);
         assertThat(closing).as("waits for the open request").isNotDone();

@@ -11,7 +11,6 @@ import io.clickstream.etl.testing.ClickstreamTruth.Generated;
 import io.clickstream.etl.testing.TestStack;
 import io.clickstream.etl.testing.TruthJob;
 import io.clickstream.etl.tools.Backfill;
-import io.clickstream.etl.tools.Funnels;
 import java.io.OutputStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +48,6 @@ class BackfillITCase {
     @Test
     void historyAndLiveTrafficOfTheSameUsersGiveTheEventTimeTruthOnceHoweverOftenTheFilesAreImported(@TempDir Path dir)
             throws Exception {
-        TestStack.requireRunning();
         long now = System.currentTimeMillis();
         // Users active over the last 7 hours (their events before 4 hours ago are history, the later ones live; users
         // whose sessions would reach into the future left out), and 10 users with history only, 400 days old: older
@@ -77,29 +75,11 @@ class BackfillITCase {
         writeGzip(files.resolve("2025-part2.ndjson.gz"), history.subList(third, 2 * third));
         writeMongoExport(files.resolve("2025-part3.json"), history.subList(2 * third, history.size()));
 
-        Map<String, String> topics = new HashMap<>();
-        for (String source : ClickstreamTruth.SOURCES) {
-            topics.put(source, TestStack.unique(source));
-        }
-        TestStack.createTopics(3, topics.get("web"));
-        TestStack.createTopics(2, topics.get("app"), topics.get("backend"));
-        String dead = TestStack.unique("dead");
-        TestStack.createTopics(1, dead);
-        Map<String, String> settings = new HashMap<>(TestStack.jobSettings());
-        settings.put("kafka.topics", String.join(",", topics.get("web"), topics.get("app"), topics.get("backend")));
-        settings.put("backfill.topic", TestStack.unique("backfill"));
-        settings.put("kafka.dead-letter-topic", dead);
-        settings.put("kafka.start-from", "earliest");
-        settings.put("kafka.group-id", TestStack.unique("g"));
-        settings.put("clickhouse.database", TestStack.migratedDatabase());
-        settings.put("clickhouse.sink.flush-interval", "200ms");
-        settings.put("funnel.definitions-topic", TestStack.unique("funnels"));
-        settings.put("device.enabled", "false");
-        settings.put("join.rules", TruthJob.JOIN_RULES);
-        JobConfig config = JobConfig.of(settings);
-        for (String definition : TruthJob.DEFINITIONS) {
-            Funnels.publish(config, definition);
-        }
+        TruthJob.Setup setup = TruthJob.setUp(Map.of("backfill.topic", TestStack.unique("backfill")));
+        Map<String, String> topics = setup.topics();
+        Map<String, String> settings = setup.settings();
+        JobConfig config = setup.config();
+        String dead = setup.deadLetterTopic();
         String[] args = backfillArgs(settings, files);
 
         // Live traffic goes on while the history is imported (the job is stopped for the import, as the tool asks).

@@ -70,32 +70,9 @@ class EventTimeSessionsITCase {
 
     private static Case newCase(long seed, int users, ClickstreamTruth.Timing timing, long start, Map<String, String> extra)
             throws Exception {
-        TestStack.requireRunning();
-        Map<String, String> topics = new HashMap<>();
-        for (String source : ClickstreamTruth.SOURCES) {
-            topics.put(source, TestStack.unique(source));
-        }
-        TestStack.createTopics(3, topics.get("web"));
-        TestStack.createTopics(2, topics.get("app"), topics.get("backend"));
-        String dead = TestStack.unique("dead");
-        TestStack.createTopics(1, dead);
-        Map<String, String> settings = new HashMap<>(TestStack.jobSettings());
-        settings.put("kafka.topics", String.join(",", topics.get("web"), topics.get("app"), topics.get("backend")));
-        settings.put("kafka.dead-letter-topic", dead);
-        settings.put("kafka.start-from", "earliest");
-        settings.put("kafka.group-id", TestStack.unique("g"));
-        settings.put("clickhouse.database", TestStack.migratedDatabase());
-        settings.put("clickhouse.sink.flush-interval", "200ms");
-        settings.put("funnel.definitions-topic", TestStack.unique("funnels"));
-        settings.put("device.enabled", "false");
-        settings.put("join.rules", TruthJob.JOIN_RULES);
-        settings.putAll(extra);
-        JobConfig config = JobConfig.of(settings);
-        for (String definition : TruthJob.DEFINITIONS) {
-            Funnels.publish(config, definition);
-        }
+        TruthJob.Setup setup = TruthJob.setUp(extra);
         ClickstreamTruth truth = ClickstreamTruth.generate(seed, users, timing, start);
-        return new Case(topics, settings.get("clickhouse.database"), config, truth, truth.expected(TruthJob.TRUTH_FUNNELS));
+        return new Case(setup.topics(), setup.database(), setup.config(), truth, truth.expected(TruthJob.TRUTH_FUNNELS));
     }
 
     private static List<ProducerRecord<byte[], byte[]>> records(Case c, List<Generated> events) {

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.testing.ClickstreamTruth.Expected;
+import io.clickstream.etl.tools.Funnels;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -19,6 +21,49 @@ import java.util.Set;
  */
 public final class TruthJob {
     private TruthJob() {}
+
+    /** The topics by source, and the job's settings (the funnels published, the join rules set) over them. */
+    public record Setup(Map<String, String> topics, String deadLetterTopic, Map<String, String> settings) {
+        public JobConfig config() {
+            return JobConfig.of(settings);
+        }
+
+        public String database() {
+            return settings.get("clickhouse.database");
+        }
+    }
+
+    /**
+     * A topic per source (web 3 partitions, app and backend 2), a dead-letter topic, a migrated database, the funnels
+     * published, and settings reading the topics from the start with the join rules; {@code extra} on top.
+     */
+    public static Setup setUp(Map<String, String> extra) throws Exception {
+        TestStack.requireRunning();
+        Map<String, String> topics = new HashMap<>();
+        for (String source : ClickstreamTruth.SOURCES) {
+            topics.put(source, TestStack.unique(source));
+        }
+        TestStack.createTopics(3, topics.get("web"));
+        TestStack.createTopics(2, topics.get("app"), topics.get("backend"));
+        String dead = TestStack.unique("dead");
+        TestStack.createTopics(1, dead);
+        Map<String, String> settings = new HashMap<>(TestStack.jobSettings());
+        settings.put("kafka.topics", String.join(",", topics.get("web"), topics.get("app"), topics.get("backend")));
+        settings.put("kafka.dead-letter-topic", dead);
+        settings.put("kafka.start-from", "earliest");
+        settings.put("kafka.group-id", TestStack.unique("g"));
+        settings.put("clickhouse.database", TestStack.migratedDatabase());
+        settings.put("clickhouse.sink.flush-interval", "200ms");
+        settings.put("funnel.definitions-topic", TestStack.unique("funnels"));
+        settings.put("device.enabled", "false");
+        settings.put("join.rules", JOIN_RULES);
+        settings.putAll(extra);
+        JobConfig config = JobConfig.of(settings);
+        for (String definition : DEFINITIONS) {
+            Funnels.publish(config, definition);
+        }
+        return new Setup(topics, dead, settings);
+    }
 
     public static final String JOIN_RULES = "[{\"from\": \"backend\", \"fields\": [\"properties.plan\"], "
             + "\"into\": [\"web\", \"app\"], \"prefix\": \"acct.\"}]";
