@@ -79,6 +79,11 @@ PRODUCE_MS=$(( $(now_ms) - t0 ))
 read -r LIVE_MS LIVE_TICKS < <(run_job live "${RUN}_live" --set "kafka.topics=$RUN-live" --set "backfill.topic=$RUN-empty2" \
   --set validation.max-event-age=400d)
 
+# Leftover replicated databases keep ZooKeeper and ClickHouse busy at rest (docs/benchmarks.md): drop this run's.
+for db in "${RUN}_backfill" "${RUN}_live"; do sql "DROP DATABASE IF EXISTS $db ON CLUSTER $CH_CLUSTER" >/dev/null; done
+redis-cli -p "$REDIS_PORT" --scan --pattern "$RUN-*" | xargs -r -n 5000 redis-cli -p "$REDIS_PORT" unlink >/dev/null
+rm -rf "$WORK"
+
 awk -v n="$EVENTS" -v im="$IMPORT_MS" -v ic="$IMPORT_CPU" -v bf="$BF_MS" -v bft="$BF_TICKS" -v pm="$PRODUCE_MS" \
     -v lm="$LIVE_MS" -v lt="$LIVE_TICKS" -v hz="$HZ" -v cores="$(nproc)" 'BEGIN {
   printf "\nHistory import, %d events over a year, %d cores (same events, same job settings in both columns)\n", n, cores
