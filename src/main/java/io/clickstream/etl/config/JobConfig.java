@@ -248,6 +248,16 @@ public final class JobConfig implements Serializable {
         return props;
     }
 
+    /**
+     * What every Kafka client of the job and its tools starts from: the brokers and the kafka.properties.* entries
+     * (security, config providers). A new, mutable map: add the client's own settings to it.
+     */
+    public Map<String, String> kafkaClientProperties() {
+        Map<String, String> props = new java.util.HashMap<>(kafkaProperties());
+        props.put("bootstrap.servers", get(Options.KAFKA_BOOTSTRAP_SERVERS));
+        return props;
+    }
+
     /** A copy with one more value set (validated like --set). */
     public JobConfig with(String key, String value) {
         Map<String, String> merged = new LinkedHashMap<>(values);

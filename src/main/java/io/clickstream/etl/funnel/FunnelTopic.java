@@ -19,7 +19,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -40,8 +39,7 @@ public final class FunnelTopic {
 
     /** The topic as the per-user step reads it (see {@link FunnelDefinitions}). */
     public static FunnelDefinitions.Factory definitions(JobConfig config) {
-        Map<String, String> props = new HashMap<>(config.kafkaProperties());
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
+        Map<String, String> props = config.kafkaClientProperties();
         String topic = config.get(Options.FUNNEL_TOPIC);
         return () -> new Reader(props, topic);
     }
@@ -112,8 +110,7 @@ public final class FunnelTopic {
     /** Creates the configured topic (compacted, one partition) if it is missing. */
     public static void ensure(JobConfig config) throws Exception {
         Properties p = new Properties();
-        p.putAll(config.kafkaProperties());
-        p.put("bootstrap.servers", config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
+        p.putAll(config.kafkaClientProperties());
         try (Admin admin = Admin.create(p)) {
             ensure(admin, config.get(Options.FUNNEL_TOPIC));
         }

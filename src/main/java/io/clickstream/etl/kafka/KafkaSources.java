@@ -48,8 +48,7 @@ public final class KafkaSources {
             return;
         }
         java.util.Properties p = new java.util.Properties();
-        p.putAll(config.kafkaProperties());
-        p.put("bootstrap.servers", config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
+        p.putAll(config.kafkaClientProperties());
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
             Topics.createMissing(admin, List.of(backfill), BACKFILL_PARTITIONS);
         }

@@ -1,10 +1,8 @@
 package io.clickstream.etl.kafka;
 
 import io.clickstream.etl.config.JobConfig;
-import io.clickstream.etl.config.Options;
 import io.clickstream.etl.deadletter.TopicIds;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 
 import java.util.HashMap;
 import java.util.List;
@@ -23,8 +21,7 @@ public final class KafkaTopicIds implements TopicIds {
     }
 
     public static TopicIds.Factory factory(JobConfig config) {
-        Map<String, String> kafka = new HashMap<>(config.kafkaProperties());
-        kafka.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
+        Map<String, String> kafka = config.kafkaClientProperties();
         return () -> {
             Properties p = new Properties();
             p.putAll(kafka);

@@ -23,7 +23,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -67,8 +66,7 @@ public final class RejectedRowsToKafka<T> implements RejectedRows<T> {
     }
 
     public static <T> RejectedRows.Factory<T> factory(JobConfig config, SendOnce.Ledger.Factory ledger) {
-        Map<String, String> kafka = new HashMap<>(config.kafkaProperties());
-        kafka.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
+        Map<String, String> kafka = config.kafkaClientProperties();
         String topic = config.get(Options.DEAD_LETTER_TOPIC);
         TopicIds.Factory ids = KafkaTopicIds.factory(config);
         return () -> new RejectedRowsToKafka<>(kafka, topic, ledger.open(), ids.open());

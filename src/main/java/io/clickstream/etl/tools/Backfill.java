@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -68,8 +67,7 @@ public final class Backfill {
             throw new IllegalArgumentException("no files in " + given);
         }
         String progressTopic = topic + "-imports";
-        Map<String, String> kafka = new HashMap<>(config.kafkaProperties());
-        kafka.put("bootstrap.servers", config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
+        Map<String, String> kafka = config.kafkaClientProperties();
         String rest = cli.get("flink-rest", null);
         if (rest != null) {
             FlinkJobs.refuseIfRunning(rest, cli.get("job-name", FlinkJobs.DEFAULT_NAME), "import");

@@ -50,8 +50,7 @@ public final class DeadLetterReport {
     static Counts count(JobConfig config, long fromMs, long toMs) throws Exception {
         String topic = config.get(Options.DEAD_LETTER_TOPIC);
         Properties p = new Properties();
-        p.putAll(config.kafkaProperties());
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
+        p.putAll(config.kafkaClientProperties());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         // The job writes dead letters in transactions: an aborted one (a restart) holds letters written again later.
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

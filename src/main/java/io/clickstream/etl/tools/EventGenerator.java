@@ -6,7 +6,6 @@ import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.kafka.Topics;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -106,7 +105,7 @@ public final class EventGenerator {
         if (partitions > 0) {
             List<String> all = new ArrayList<>(topics);
             all.add(config.get(Options.DEAD_LETTER_TOPIC));
-            createTopics(bootstrap, config.kafkaProperties(), all, partitions);
+            createTopics(config.kafkaClientProperties(), all, partitions);
         }
 
         EventGenerator generator = new EventGenerator(cli.getInt("seed", 42), cli.getInt("users", 5000),
@@ -126,7 +125,7 @@ public final class EventGenerator {
                 ? new java.util.zip.GZIPOutputStream(Files.newOutputStream(Path.of(file)), 1 << 16)
                 : Files.newOutputStream(Path.of(file)), 1 << 16);
         try (KafkaProducer<byte[], byte[]> producer = http != null || out != null ? null
-                : producer(bootstrap, config.kafkaProperties())) {
+                : producer(config.kafkaClientProperties())) {
             for (int i = 0; i < count; i++) {
                 Generated g = generator.next(i, count, topics.size(), invalidRatio);
                 String topic = topics.get(g.topicIndex);
@@ -393,10 +392,9 @@ public final class EventGenerator {
 
     // ------------------------------------------------------------------------------------------------ Kafka
 
-    private static KafkaProducer<byte[], byte[]> producer(String bootstrap, Map<String, String> extra) {
+    private static KafkaProducer<byte[], byte[]> producer(Map<String, String> kafka) {
         Properties p = new Properties();
-        p.putAll(extra);
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(kafka);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
@@ -404,11 +402,9 @@ public final class EventGenerator {
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    static void createTopics(String bootstrap, Map<String, String> extra, List<String> topics, int partitions)
-            throws Exception {
+    static void createTopics(Map<String, String> kafka, List<String> topics, int partitions) throws Exception {
         Properties p = new Properties();
-        p.putAll(extra);
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(kafka);
         try (Admin admin = Admin.create(p)) {
             List<String> created = Topics.createMissing(admin, topics, partitions);
             if (!created.isEmpty()) {

@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -139,9 +138,7 @@ public final class Funnels {
     }
 
     private static Map<String, String> kafka(JobConfig config) {
-        Map<String, String> p = new HashMap<>(config.kafkaProperties());
-        p.put("bootstrap.servers", config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
-        return p;
+        return config.kafkaClientProperties();
     }
 
     private static String require(CommandLine cl, String name) {

@@ -11,7 +11,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -65,8 +64,7 @@ public final class LatencyProbe {
         poller.setDaemon(true);
 
         Properties p = new Properties();
-        p.putAll(config.kafkaProperties());
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(Options.KAFKA_BOOTSTRAP_SERVERS));
+        p.putAll(config.kafkaClientProperties());
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         int probes = 0;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
