@@ -14,8 +14,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * How an {@link Event} crosses the network between tasks (after keyBy, and into the funnel step). Flink's POJO
- * serializer reached each field by reflection and wrote strings char by char; a profile put it at 13 % of the job's
- * CPU. This one writes the fields in a fixed order and strings as UTF-8 bytes. It is also the stored form of the
+ * serializer reached each field by reflection and wrote strings char by char, a large share of the job's CPU in
+ * a profile (docs/benchmarks.md). This one writes the fields in a fixed order and strings as UTF-8 bytes. It is also the stored form of the
  * events held for event-time ordering ({@code EventTimeOrder}'s keyed state), so it is part of checkpoints and
  * savepoints: a change to the layout needs a {@link Snapshot} that tells the old layout apart and a restore
  * serializer that still reads it (EventSerializerTest pins the current layout).

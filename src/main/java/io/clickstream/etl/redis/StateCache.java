@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * The states a Redis-backed operator read or wrote last, least recently used dropped first. Only the operator's
  * task thread touches it, so a plain access-ordered {@link LinkedHashMap} does: Caffeine's concurrent bookkeeping
- * (read buffers, frequency sketch, maintenance on another thread) cost 5 % of the job's CPU in a profile for a
+ * (read buffers, frequency sketch, maintenance on another thread) showed in profiles (docs/benchmarks.md) for a
  * cache that is never shared.
  */
 public final class StateCache<K, V> {
