@@ -5,7 +5,7 @@ public final class Batch {
     private final byte[] data;
     private final int rows;
     private final long oldestPublishedAt;
-    private final java.util.List<?> sources;
+    private final java.util.List<?> rowObjects;
 
     public Batch(byte[] data, int rows) {
         this(data, rows, -1);
@@ -15,16 +15,16 @@ public final class Batch {
         this(data, rows, oldestPublishedAt, null);
     }
 
-    Batch(byte[] data, int rows, long oldestPublishedAt, java.util.List<?> sources) {
+    Batch(byte[] data, int rows, long oldestPublishedAt, java.util.List<?> rowObjects) {
         this.data = data;
         this.rows = rows;
         this.oldestPublishedAt = oldestPublishedAt;
-        this.sources = sources;
+        this.rowObjects = rowObjects;
     }
 
     /** The rows as objects, kept when the sink has a path for rejected rows; null otherwise. */
-    java.util.List<?> sources() {
-        return sources;
+    java.util.List<?> rowObjects() {
+        return rowObjects;
     }
 
     /** The publish time of the batch's oldest input (epoch ms), -1 if unknown. */

@@ -17,7 +17,7 @@ final class BatchBuffer<T> {
     /** How old the newest row was (by its Kafka timestamp) when it was added; Long.MIN_VALUE: unknown. */
     private long newestRowLagMs = Long.MIN_VALUE;
     /** The rows themselves, when refused rows must be isolated and handed on (null: not kept). */
-    private java.util.List<T> sources;
+    private java.util.List<T> rowObjects;
 
     BatchBuffer(RowEncoder<T> encoder, int maxRows, long maxBytes, long maxAgeMs) {
         this(encoder, maxRows, maxBytes, maxAgeMs, maxAgeMs, 0, false);
@@ -29,7 +29,7 @@ final class BatchBuffer<T> {
      */
     BatchBuffer(RowEncoder<T> encoder, int maxRows, long maxBytes, long maxAgeMs, long catchUpAgeMs, long catchUpLagMs,
                 boolean keepRows) {
-        this.sources = keepRows ? new java.util.ArrayList<>() : null;
+        this.rowObjects = keepRows ? new java.util.ArrayList<>() : null;
         this.encoder = encoder;
         this.maxRows = maxRows;
         this.maxBytes = maxBytes;
@@ -44,8 +44,8 @@ final class BatchBuffer<T> {
             firstRowAt = now;
         }
         encoder.encode(row, buffer);
-        if (sources != null) {
-            sources.add(row);
+        if (rowObjects != null) {
+            rowObjects.add(row);
         }
         long published = encoder.publishedAt(row);
         if (published > 0) {
@@ -88,7 +88,7 @@ final class BatchBuffer<T> {
     /** The buffered rows as they are, for a checkpoint; the buffer keeps them. */
     BufferedRows<T> snapshot() {
         return new BufferedRows<>(Arrays.copyOf(buffer.array(), buffer.size()), rows, oldestPublishedAt,
-                newestRowLagMs, sources == null ? null : new java.util.ArrayList<>(sources));
+                newestRowLagMs, rowObjects == null ? null : new java.util.ArrayList<>(rowObjects));
     }
 
     /**
@@ -96,17 +96,17 @@ final class BatchBuffer<T> {
      * taken only by a buffer that does not keep them either.
      */
     void restore(BufferedRows<T> held, long now) {
-        if ((sources == null) != (held.sources() == null)) {
-            throw new IllegalStateException("the buffered rows of the checkpoint " + (held.sources() == null
-                    ? "lack" : "carry") + " the row objects this sink " + (sources == null ? "does not keep" : "needs")
+        if ((rowObjects == null) != (held.rowObjects() == null)) {
+            throw new IllegalStateException("the buffered rows of the checkpoint " + (held.rowObjects() == null
+                    ? "lack" : "carry") + " the row objects this sink " + (rowObjects == null ? "does not keep" : "needs")
                     + ": restore with the same settings (rejected-rows path, replay check) as the job that took it");
         }
         if (rows == 0) {
             firstRowAt = now;
         }
         buffer.bytes(held.data());
-        if (sources != null) {
-            sources.addAll(held.sources());
+        if (rowObjects != null) {
+            rowObjects.addAll(held.rowObjects());
         }
         rows += held.rows();
         if (held.oldestPublishedAt() > 0) {
@@ -117,9 +117,9 @@ final class BatchBuffer<T> {
 
     Batch drain() {
         Batch batch = new Batch(Arrays.copyOf(buffer.array(), buffer.size()), rows,
-                oldestPublishedAt == Long.MAX_VALUE ? -1 : oldestPublishedAt, sources);
-        if (sources != null) {
-            sources = new java.util.ArrayList<>();
+                oldestPublishedAt == Long.MAX_VALUE ? -1 : oldestPublishedAt, rowObjects);
+        if (rowObjects != null) {
+            rowObjects = new java.util.ArrayList<>();
         }
         buffer.reset();
         rows = 0;

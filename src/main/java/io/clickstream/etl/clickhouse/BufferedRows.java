@@ -15,7 +15,7 @@ import java.util.List;
  * completes with them in its state loses none, and a catch-up's inserts are as large as the batch limits allow
  * rather than cut at every checkpoint.
  */
-public record BufferedRows<T>(byte[] data, int rows, long oldestPublishedAt, long newestRowLagMs, List<T> sources) {
+public record BufferedRows<T>(byte[] data, int rows, long oldestPublishedAt, long newestRowLagMs, List<T> rowObjects) {
 
     /** The state's serializer: the rows as objects through the sink's row serializer (format 1). */
     public static final class Serializer<T> implements SimpleVersionedSerializer<BufferedRows<T>> {
@@ -38,9 +38,9 @@ public record BufferedRows<T>(byte[] data, int rows, long oldestPublishedAt, lon
             out.writeLong(b.newestRowLagMs());
             out.writeInt(b.data().length);
             out.write(b.data());
-            out.writeInt(b.sources() == null ? -1 : b.sources().size());
-            if (b.sources() != null) {
-                for (T row : b.sources()) {
+            out.writeInt(b.rowObjects() == null ? -1 : b.rowObjects().size());
+            if (b.rowObjects() != null) {
+                for (T row : b.rowObjects()) {
                     rowSerializer.serialize(row, out);
                 }
             }
@@ -60,14 +60,14 @@ public record BufferedRows<T>(byte[] data, int rows, long oldestPublishedAt, lon
             byte[] data = new byte[in.readInt()];
             in.readFully(data);
             int n = in.readInt();
-            List<T> sources = null;
+            List<T> rowObjects = null;
             if (n >= 0) {
-                sources = new ArrayList<>(n);
+                rowObjects = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    sources.add(rowSerializer.deserialize(in));
+                    rowObjects.add(rowSerializer.deserialize(in));
                 }
             }
-            return new BufferedRows<>(data, rows, oldest, lag, sources);
+            return new BufferedRows<>(data, rows, oldest, lag, rowObjects);
         }
     }
 }

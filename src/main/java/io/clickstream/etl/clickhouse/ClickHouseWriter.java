@@ -232,7 +232,7 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
      */
     @SuppressWarnings("unchecked")
     private Batch withoutDrift(Batch batch, RowsRefused refused) throws Exception {
-        List<T> rows = (List<T>) batch.sources();
+        List<T> rows = (List<T>) batch.rowObjects();
         if (rows.size() < 2) {
             return batch;
         }
@@ -281,7 +281,7 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
         if (batch == null) {
             return;
         }
-        List<T> rows = (List<T>) batch.sources();
+        List<T> rows = (List<T>) batch.rowObjects();
         if (rows.size() == 1) {
             rejectOne(rows.get(0), refused);
             return;
@@ -303,7 +303,7 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
      */
     @SuppressWarnings("unchecked")
     private Batch admit(Batch batch) throws Exception {
-        List<T> rows = (List<T>) batch.sources();
+        List<T> rows = (List<T>) batch.rowObjects();
         for (int retry = 0; ; retry++) {
             ReplayGuard.Admitted<T> admitted;
             try {
@@ -357,7 +357,7 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
                 return;
             } catch (Exception e) {
                 if (!closed && !inserter.isRetryable(e) && inserter.mayBeRowLevel(e) && rejected != null
-                        && batch.sources() != null) {
+                        && batch.rowObjects() != null) {
                     throw new RowsRefused(e);
                 }
                 backOffOrFail("ClickHouse insert of " + batch.rows() + " rows", retry, inserter.isRetryable(e), e);
@@ -379,10 +379,10 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
      */
     @SuppressWarnings("unchecked")
     private Batch withoutStored(Batch batch) throws Exception {
-        if (guard == null || batch.sources() == null) {
+        if (guard == null || batch.rowObjects() == null) {
             return batch;
         }
-        List<T> rows = (List<T>) batch.sources();
+        List<T> rows = (List<T>) batch.rowObjects();
         for (int retry = 0; ; retry++) {
             try {
                 List<T> left = guard.notStored(rows);

@@ -71,7 +71,7 @@ final class JoinedValues {
                 out.writeShort(v.names().size());
                 for (int i = 0; i < v.names().size(); i++) {
                     out.writeUTF(v.names().get(i));
-                    writeLong(out, v.values().get(i));
+                    writeLongText(out, v.values().get(i));
                 }
             }
         } catch (IOException e) {
@@ -99,7 +99,7 @@ final class JoinedValues {
                 List<String> values = new ArrayList<>(fields);
                 for (int i = 0; i < fields; i++) {
                     names.add(in.readUTF());
-                    values.add(readLong(in));
+                    values.add(readLongText(in));
                 }
                 j.versions.add(new Version(time, id, names, values));
             }
@@ -113,13 +113,13 @@ final class JoinedValues {
     }
 
     /** writeUTF stops at 64 KB; property values may be longer (validation.max-field-length). */
-    private static void writeLong(DataOutputSerializer out, String s) throws IOException {
+    private static void writeLongText(DataOutputSerializer out, String s) throws IOException {
         byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         out.writeInt(b.length);
         out.write(b);
     }
 
-    private static String readLong(DataInputDeserializer in) throws IOException {
+    private static String readLongText(DataInputDeserializer in) throws IOException {
         int len = in.readInt();
         if (len < 0 || len > in.available()) {
             throw new IOException("bad length " + len);

@@ -93,30 +93,30 @@ public final class SessionAssigner {
         boolean first = s.count == 0;
         if (first || ts < s.start) {
             s.start = ts;
-            s.entryUrl = nz(e.url);
-            s.referrer = nz(e.referrer);
+            s.entryUrl = orEmpty(e.url);
+            s.referrer = orEmpty(e.referrer);
         }
         if (first || ts >= s.end) {
             s.end = ts;
-            s.exitUrl = nz(e.url);
+            s.exitUrl = orEmpty(e.url);
         }
         // Geo and device of the earliest event with an IP / a user agent, as the event got them (looked up before
         // the shuffle): the session's row needs no lookup of its own. A session stored before format 3 keeps its
         // entry IP / user agent (its row is looked up) until an earlier event brings its own.
-        if (!nz(e.ip).isEmpty() && ((!s.entryGeo && s.entryIp.isEmpty()) || ts <= s.start)) {
+        if (!orEmpty(e.ip).isEmpty() && ((!s.entryGeo && s.entryIp.isEmpty()) || ts <= s.start)) {
             s.entryGeo = true;
             s.entryIp = "";
-            s.countryCode = nz(e.countryCode);
-            s.country = nz(e.country);
-            s.region = nz(e.region);
-            s.city = nz(e.city);
+            s.countryCode = orEmpty(e.countryCode);
+            s.country = orEmpty(e.country);
+            s.region = orEmpty(e.region);
+            s.city = orEmpty(e.city);
         }
-        if (!nz(e.userAgent).isEmpty() && ((!s.entryDevice && s.entryUserAgent.isEmpty()) || ts <= s.start)) {
+        if (!orEmpty(e.userAgent).isEmpty() && ((!s.entryDevice && s.entryUserAgent.isEmpty()) || ts <= s.start)) {
             s.entryDevice = true;
             s.entryUserAgent = "";
-            s.browser = nz(e.browser);
-            s.os = nz(e.os);
-            s.deviceType = nz(e.deviceType);
+            s.browser = orEmpty(e.browser);
+            s.os = orEmpty(e.os);
+            s.deviceType = orEmpty(e.deviceType);
             s.bot = e.bot;
         }
         if ("page_view".equals(e.eventType)) {
@@ -127,7 +127,7 @@ public final class SessionAssigner {
         }
     }
 
-    private static String nz(String s) {
+    private static String orEmpty(String s) {
         return s == null ? "" : s;
     }
 

@@ -209,7 +209,7 @@ class ClickHouseWriterTest {
         restored.flush(true); // the end of input sends everything
         assertThat(inserter.succeeded).singleElement().satisfies(b -> {
             assertThat(b.rows()).isEqualTo(5);
-            assertThat(b.sources()).extracting(e -> ((Event) e).eventId).containsExactly("e0", "e1", "e2", "e3", "e4");
+            assertThat(b.rowObjects()).extracting(e -> ((Event) e).eventId).containsExactly("e0", "e1", "e2", "e3", "e4");
         });
         ByteArrayOutputStream expected = new ByteArrayOutputStream();
         for (int i = 0; i < 5; i++) {
@@ -381,7 +381,7 @@ class ClickHouseWriterTest {
 
         assertThat(rejectedRows).containsExactlyInAnyOrder("e0 Code: 53 TYPE_MISMATCH (row-level)",
                 "e9 Code: 53 TYPE_MISMATCH (row-level)");
-        assertThat(inserter.succeeded.stream().flatMap(b -> b.sources().stream())
+        assertThat(inserter.succeeded.stream().flatMap(b -> b.rowObjects().stream())
                 .map(r -> ((Event) r).eventId)).containsExactlyInAnyOrder("e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8");
     }
 
@@ -430,13 +430,13 @@ class ClickHouseWriterTest {
         inserter.storeThenTimeOut = 1;
         writeTenWithGuard(new ReplayGuardTest.MapMarks(), rows -> {
             Set<SourcePosition> found = new HashSet<>();
-            inserter.succeeded.forEach(b -> b.sources().forEach(r -> found.add(EventRowEncoder.INSTANCE.position((Event) r))));
+            inserter.succeeded.forEach(b -> b.rowObjects().forEach(r -> found.add(EventRowEncoder.INSTANCE.position((Event) r))));
             return found;
         });
         writer.write(event(10), null); // and the writer goes on
         writer.flush(false);
 
-        assertThat(inserter.succeeded.stream().flatMap(b -> b.sources().stream()).map(r -> ((Event) r).eventId))
+        assertThat(inserter.succeeded.stream().flatMap(b -> b.rowObjects().stream()).map(r -> ((Event) r).eventId))
                 .as("each row stored once").hasSize(11).doesNotHaveDuplicates();
         assertThat(inserter.attempts).as("the timed-out insert, then only the next batch").isEqualTo(2);
         assertThat(metrics.replaySkippedRows.getCount()).isEqualTo(10);
@@ -455,7 +455,7 @@ class ClickHouseWriterTest {
         });
 
         assertThat(inserter.succeeded).hasSize(1);
-        assertThat(inserter.succeeded.get(0).sources()).extracting(r -> ((Event) r).eventId)
+        assertThat(inserter.succeeded.get(0).rowObjects()).extracting(r -> ((Event) r).eventId)
                 .containsExactly("e0", "e1", "e3", "e5", "e6", "e7", "e8", "e9");
         assertThat(metrics.rows.getCount()).isEqualTo(8);
         assertThat(metrics.replayCheckedRows.getCount()).isEqualTo(6);
@@ -494,8 +494,8 @@ class ClickHouseWriterTest {
             if (next != null) {
                 throw next;
             }
-            if (batch.sources() != null) {
-                for (Object row : batch.sources()) {
+            if (batch.rowObjects() != null) {
+                for (Object row : batch.rowObjects()) {
                     if (java.util.Arrays.asList(poison.split(",")).contains(((Event) row).eventId)) {
                         throw new IllegalStateException("Code: 53 TYPE_MISMATCH (row-level)");
                     }
