@@ -1,35 +1,46 @@
 package io.clickstream.etl;
 
+import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
+import io.clickstream.etl.clickhouse.ClickHouseInserter;
 import io.clickstream.etl.clickhouse.ClickHouseSink;
+import io.clickstream.etl.clickhouse.ClickHouseStoredEvents;
+import io.clickstream.etl.clickhouse.EventRowEncoder;
+import io.clickstream.etl.clickhouse.ReplayGuard;
+import io.clickstream.etl.clickhouse.RowEncoder;
+import io.clickstream.etl.clickhouse.SessionRowEncoder;
+import io.clickstream.etl.clickhouse.SinkSettings;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
-import io.clickstream.etl.device.DeviceInfo;
-import io.clickstream.etl.enrich.DeviceFunction;
-import io.clickstream.etl.enrich.GeoFunction;
-import io.clickstream.etl.geo.GeoInfo;
-import io.clickstream.etl.geo.GeoLookup;
 import io.clickstream.etl.deadletter.DeadLetterLedger;
 import io.clickstream.etl.deadletter.DeadLettersOnceFunction;
 import io.clickstream.etl.deadletter.TopicIds;
+import io.clickstream.etl.device.DeviceInfo;
+import io.clickstream.etl.enrich.DeviceFunction;
+import io.clickstream.etl.enrich.GeoFunction;
 import io.clickstream.etl.event.DeadLetter;
 import io.clickstream.etl.event.Event;
+import io.clickstream.etl.eventtime.EventTimeOrder;
+import io.clickstream.etl.eventtime.EventTimeSettings;
+import io.clickstream.etl.eventtime.EventTimeWatermarks;
 import io.clickstream.etl.funnel.FunnelDefinitions;
 import io.clickstream.etl.funnel.FunnelTopic;
+import io.clickstream.etl.geo.GeoInfo;
+import io.clickstream.etl.geo.GeoLookup;
 import io.clickstream.etl.join.JoinOperator;
 import io.clickstream.etl.join.JoinRule;
 import io.clickstream.etl.kafka.KafkaSinks;
-import io.clickstream.etl.kafka.KafkaTopicIds;
 import io.clickstream.etl.kafka.KafkaSources;
+import io.clickstream.etl.kafka.KafkaTopicIds;
+import io.clickstream.etl.kafka.RejectedRowsToKafka;
 import io.clickstream.etl.parse.ParseEventsFunction;
 import io.clickstream.etl.parse.ParsedRecord;
 import io.clickstream.etl.privacy.PrivacyFunction;
 import io.clickstream.etl.privacy.PrivacySettings;
-import io.clickstream.etl.eventtime.EventTimeOrder;
-import io.clickstream.etl.eventtime.EventTimeSettings;
-import io.clickstream.etl.eventtime.EventTimeWatermarks;
-import io.clickstream.etl.redis.RedisDeadLetterLedger;
 import io.clickstream.etl.redis.BlobStore;
 import io.clickstream.etl.redis.HashStore;
+import io.clickstream.etl.redis.RedisDeadLetterLedger;
+import io.clickstream.etl.redis.RedisInsertMarks;
+import io.clickstream.etl.redis.RedisSendLedger;
 import io.clickstream.etl.redis.RedisSettings;
 import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.user.UserStepOperator;
@@ -89,9 +100,38 @@ public final class ClickstreamJob {
     public record Sinks(Sink<Event> events, Sink<SessionRow> sessions, Sink<DeadLetter> deadLetters,
                         DeadLetterLedger.Factory deadLetterLedger, TopicIds.Factory topicIds) {
         public static Sinks production(JobConfig config, Map<String, String> env) {
-            return new Sinks(ClickHouseSink.events(config, env), ClickHouseSink.sessions(config, env),
+            return new Sinks(clickHouseEvents(config, env), clickHouseSessions(config, env),
                     KafkaSinks.deadLetters(config), RedisDeadLetterLedger.factory(RedisSettings.from(config, env)),
                     KafkaTopicIds.factory(config));
+        }
+
+        /** Events into clickhouse.database.clickhouse.table, with client-v2. */
+        static ClickHouseSink<Event> clickHouseEvents(JobConfig config, Map<String, String> env) {
+            String table = config.get(Options.CLICKHOUSE_TABLE);
+            ReplayGuard.Factory<Event> guard = null;
+            if (config.get(Options.SINK_REPLAY_CHECK)) {
+                String database = config.get(Options.CLICKHOUSE_DATABASE);
+                guard = new ReplayGuard.Factory<>(RedisInsertMarks.factory(RedisSettings.from(config, env), database + "." + table),
+                        ClickHouseStoredEvents.factory(ClickHouseEndpoints.from(config, env), database, table),
+                        EventRowEncoder.INSTANCE);
+            }
+            return clickHouse(config, env, table, EventRowEncoder.INSTANCE, guard, TypeInformation.of(Event.class));
+        }
+
+        /** Session rows into clickhouse.database.clickhouse.sessions-table. */
+        static ClickHouseSink<SessionRow> clickHouseSessions(JobConfig config, Map<String, String> env) {
+            return clickHouse(config, env, config.get(Options.CLICKHOUSE_SESSIONS_TABLE), SessionRowEncoder.INSTANCE, null,
+                    TypeInformation.of(SessionRow.class));
+        }
+
+        static <T> ClickHouseSink<T> clickHouse(JobConfig config, Map<String, String> env, String table, RowEncoder<T> encoder,
+                                        ReplayGuard.Factory<T> guard, TypeInformation<T> rowType) {
+            String qualified = config.get(Options.CLICKHOUSE_DATABASE) + "." + table;
+            return new ClickHouseSink<>(SinkSettings.from(config), encoder, ClickHouseInserter.factory(
+                    ClickHouseEndpoints.from(config, env), qualified, encoder.columns(),
+                    config.get(Options.SINK_DISTRIBUTED_SYNC), config.get(Options.SINK_REQUEST_TIMEOUT).toMillis()),
+                    RejectedRowsToKafka.factory(config, RedisSendLedger.factory(RedisSettings.from(config, env))), guard,
+                    rowType);
         }
     }
 

@@ -4,10 +4,6 @@ import io.clickstream.etl.compat.WriterSink;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.event.Event;
-import io.clickstream.etl.kafka.RejectedRowsToKafka;
-import io.clickstream.etl.redis.RedisSendLedger;
-import io.clickstream.etl.redis.RedisInsertMarks;
-import io.clickstream.etl.redis.RedisSettings;
 import io.clickstream.etl.session.SessionRow;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -61,35 +57,6 @@ public class ClickHouseSink<T> extends WriterSink<T> implements SupportsWriterSt
         this.inserterFactory = inserterFactory;
         this.rejected = rejected;
         this.guard = guard;
-    }
-
-    /** Events into clickhouse.database.clickhouse.table, with client-v2. */
-    public static ClickHouseSink<Event> events(JobConfig config, Map<String, String> env) {
-        String table = config.get(Options.CLICKHOUSE_TABLE);
-        ReplayGuard.Factory<Event> guard = null;
-        if (config.get(Options.SINK_REPLAY_CHECK)) {
-            String database = config.get(Options.CLICKHOUSE_DATABASE);
-            guard = new ReplayGuard.Factory<>(RedisInsertMarks.factory(RedisSettings.from(config, env), database + "." + table),
-                    ClickHouseStoredEvents.factory(ClickHouseEndpoints.from(config, env), database, table),
-                    EventRowEncoder.INSTANCE);
-        }
-        return of(config, env, table, EventRowEncoder.INSTANCE, guard, TypeInformation.of(Event.class));
-    }
-
-    /** Session rows into clickhouse.database.clickhouse.sessions-table. */
-    public static ClickHouseSink<SessionRow> sessions(JobConfig config, Map<String, String> env) {
-        return of(config, env, config.get(Options.CLICKHOUSE_SESSIONS_TABLE), SessionRowEncoder.INSTANCE, null,
-                TypeInformation.of(SessionRow.class));
-    }
-
-    static <T> ClickHouseSink<T> of(JobConfig config, Map<String, String> env, String table, RowEncoder<T> encoder,
-                                    ReplayGuard.Factory<T> guard, TypeInformation<T> rowType) {
-        String qualified = config.get(Options.CLICKHOUSE_DATABASE) + "." + table;
-        return new ClickHouseSink<>(SinkSettings.from(config), encoder, ClickHouseInserter.factory(
-                ClickHouseEndpoints.from(config, env), qualified, encoder.columns(),
-                config.get(Options.SINK_DISTRIBUTED_SYNC), config.get(Options.SINK_REQUEST_TIMEOUT).toMillis()),
-                RejectedRowsToKafka.factory(config, RedisSendLedger.factory(RedisSettings.from(config, env))), guard,
-                rowType);
     }
 
     @Override
