@@ -24,16 +24,11 @@ CONFIG="$PROJECT_DIR/flink-conf/clickstream.yaml"
 CH="http://127.0.0.1:$CH_HTTP_PORT"
 WORK="$STACK_DIR/$RUN"
 mkdir -p "$WORK"
-step() { printf '\n== %s\n' "$*" >&2; }
-sql() { curl -sS --fail-with-body "$CH/" --data-binary "$1"; }
-now_ms() { date +%s%3N; }
-ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 
 scripts/stack.sh start >&2
 [ -f target/classpath.txt ] && ls target/clickstream-etl-*.jar >/dev/null 2>&1 || scripts/build.sh >&2
-JAR="$(ls target/clickstream-etl-*.jar | grep -v original | head -1)"
-tool() { java -cp "$JAR" "$@" 2> >(grep -v '^SLF4J' >&2); }
+JAR="$(job_jar)"
 COMMON=(--set "kafka.dead-letter-topic=$RUN-dead" --set "funnel.definitions-topic=$RUN-funnels" --set device.enabled=true)
 for f in flink-conf/funnels/*.json; do tool io.clickstream.etl.tools.Funnels publish --config "$CONFIG" "${COMMON[@]}" --file "$f" >&2; done
 

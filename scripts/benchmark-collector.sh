@@ -25,7 +25,7 @@ done
 command -v wrk >/dev/null || die "wrk is missing: scripts/stack.sh install"
 kafka_ready || die "Kafka is not running: scripts/stack.sh start"
 [ -f collector/target/clickstream-collector.jar ] && ls target/clickstream-etl-*.jar >/dev/null 2>&1 || scripts/build.sh
-JAR="$(ls target/clickstream-etl-*.jar | grep -v original | head -1)"
+JAR="$(job_jar)"
 
 RUN="benchcollector$(date +%s)"
 TOPIC="$RUN-web"
@@ -42,7 +42,6 @@ wait_for 60 "the collector to be ready" curl -sf "http://127.0.0.1:$PORT/ready" 
   || die "collector not ready, see $LOG_DIR/benchmark-collector.log"
 KAFKA_PID="$(cat "$RUN_DIR/kafka.pid")"
 
-ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 HZ="$(getconf CLK_TCK)"
 
 # phase NAME EVENTS_PER_REQUEST CONNECTIONS PATH [SCRIPT]

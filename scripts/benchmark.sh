@@ -47,19 +47,6 @@ KAFKA_DB="${RUN}_kafka"
 UI_PORT=8089
 CH="http://127.0.0.1:$CH_HTTP_PORT"
 
-step() { printf '\n== %s\n' "$*" >&2; }
-sql() { curl -sS --fail-with-body "$CH/" --data-binary "$1"; }
-now_ms() { date +%s%3N; }
-# CPU clock ticks (user + system) used so far by the given processes and their ended children: Redis rewrites its
-# append-only file in forked children, whose CPU is not in its own figures.
-ticks() {
-  local t=0 pid
-  for pid in "$@"; do
-    [ -r "/proc/$pid/stat" ] || continue
-    t=$(( t + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$pid/stat") ))
-  done
-  echo "$t"
-}
 HZ=$(getconf CLK_TCK)
 cpu_s() { awk -v t="$1" -v hz="$HZ" 'BEGIN { printf "%.1f", t / hz }'; }
 div() { awk -v a="$1" -v b="$2" -v f="${3:-%.0f}" 'BEGIN { if (b == 0) print "0"; else printf f, a / b }'; }
@@ -93,8 +80,7 @@ step "Stack, build, geo database"
 scripts/stack.sh install >&2
 scripts/stack.sh start >&2
 scripts/build.sh >&2
-JAR="$(ls target/clickstream-etl-*.jar | grep -v original | head -1)"
-tool() { java -cp "$JAR" "$@" 2> >(grep -v '^SLF4J' >&2); }
+JAR="$(job_jar)"
 step "Dropping what earlier runs left: their ClickHouse databases (the last run's are kept until now for inspection)"
 # Every replicated table polls ZooKeeper: 50 leftover databases cost ZooKeeper ~10 % of a core and ClickHouse as
 # much again, at rest, and that showed up in every later run's CPU figures.

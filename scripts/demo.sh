@@ -28,8 +28,6 @@ done
 CONFIG="$PROJECT_DIR/flink-conf/clickstream.yaml"
 CH="http://127.0.0.1:$CH_HTTP_PORT"
 
-step() { printf '\n== %s\n' "$*"; }
-sql() { curl -sS --fail-with-body "$CH/" --data-binary "$1"; }
 
 step "Installing and starting the local stack (logs: $LOG_DIR)"
 scripts/stack.sh install
@@ -37,8 +35,7 @@ scripts/stack.sh start
 
 step "Building the job jar"
 scripts/build.sh
-JAR="$(ls target/clickstream-etl-*.jar | grep -v original | head -1)"
-tool() { java -cp "$JAR" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn "$@" 2> >(grep -v '^SLF4J' >&2); }
+JAR="$(job_jar)"
 
 step "Fetching the DB-IP Lite geo database (IP Geolocation by DB-IP, https://db-ip.com, CC BY 4.0)"
 GEO_ARGS=()

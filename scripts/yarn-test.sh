@@ -22,8 +22,6 @@ FLINK_YARN_VERSION=2.2.0
 Y="$STACK_DIR/yarn"
 RUN="yarn$(date +%s)"
 mkdir -p "$Y" "$LOG_DIR"
-step() { printf '\n== %s\n' "$*"; }
-sql() { curl -sS --fail-with-body "http://127.0.0.1:$CH_HTTP_PORT/" --data-binary "$1"; }
 
 step "Fetching Hadoop (MiniYARNCluster) and Flink $FLINK_YARN_VERSION with flink-yarn into $Y"
 if [ ! -f "$Y/hadooplib/.complete" ]; then
@@ -40,7 +38,7 @@ fi
 # yarn.flink-dist-jar is the one jar YARN starts Flink from; the other Flink jars are shipped next to it.
 rm -rf "$Y/shiplib" && mkdir -p "$Y/shiplib"
 find "$Y/flinklib" -name '*.jar' ! -name "flink-yarn-$FLINK_YARN_VERSION.jar" -exec cp {} "$Y/shiplib/" \;
-JAR="$(ls target/clickstream-etl-*.jar 2>/dev/null | grep -v original | head -1)"
+JAR="$(job_jar)"
 [ -n "$JAR" ] || die "no job jar: run scripts/build.sh first"
 STATUS="$(scripts/stack.sh status 2>/dev/null || true)"
 for s in zookeeper s1r1 s1r2 s2r1 s2r2 redis kafka; do
@@ -93,7 +91,6 @@ flink_cli() {
 }
 
 step "Topic $RUN-events, database ${RUN}"
-tool() { java -cp "$JAR" "$@" 2> >(grep -v '^SLF4J' >&2); }
 SETS=(--set "kafka.bootstrap-servers=127.0.0.1:$KAFKA_PORT" --set "kafka.topics=$RUN-events"
       --set "kafka.dead-letter-topic=$RUN-dead" --set "kafka.group-id=$RUN" --set kafka.start-from=earliest
       --set "clickhouse.urls=$(ch_http_urls)" --set "clickhouse.database=$RUN" --set "redis.port=$REDIS_PORT"

@@ -127,3 +127,24 @@ JAVA17_OPTS="-XX:+IgnoreUnrecognizedVMOptions --add-exports=java.base/sun.net.ut
 --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
 --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED"
 JAVA17_OPTS="$(tr '\n' ' ' <<<"$JAVA17_OPTS")"
+
+# ------------------------------------------------------------------ shared by demo.sh, benchmark*.sh, yarn-test.sh
+
+step() { printf '\n== %s\n' "$*" >&2; }
+# A query to the first ClickHouse node of the local stack.
+sql() { curl -sS --fail-with-body "http://127.0.0.1:$CH_HTTP_PORT/" --data-binary "$1"; }
+now_ms() { date +%s%3N; }
+# The shaded job jar built by scripts/build.sh (empty when there is none).
+job_jar() { ls "$PROJECT_DIR"/target/clickstream-etl-*.jar 2>/dev/null | grep -v original | head -1; }
+# Runs a main class of the job jar ($JAR): the tools. The jar bundles slf4j without a binding; its notice is noise.
+tool() { java -cp "${JAR:?no job jar: run scripts/build.sh}" "$@" 2> >(grep -v '^SLF4J' >&2); }
+# CPU clock ticks (user + system) used so far by the given processes and their ended children: Redis rewrites its
+# append-only file in forked children, whose CPU is not in its own figures.
+ticks() {
+  local t=0 pid
+  for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] || continue
+    t=$(( t + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$pid/stat") ))
+  done
+  echo "$t"
+}
