@@ -30,10 +30,10 @@ eval "$("$SCRIPTS_DIR/chdb.sh" env)"
 set +a
 
 echo "== Flink 2.2: unit, harness and integration tests"
-mvn -B -Dstyle.color=never verify "$@"
+mvn -B -Dstyle.color=never verify "$@" 2>&1 | strip_ansi
 echo "== The HTTP collector (collector/): unit tests and integration tests on the real Kafka"
-mvn -B -Dstyle.color=never -f collector/pom.xml verify "$@"
+mvn -B -Dstyle.color=never -f collector/pom.xml verify "$@" 2>&1 | strip_ansi
 echo "== YARN application mode: the shaded jar on a MiniYARNCluster"
 "$SCRIPTS_DIR/yarn-test.sh"
 echo "== Flink 1.20 profile: unit and harness tests"
-mvn -B -Dstyle.color=never -Pflink-1.20 test "$@"
+mvn -B -Dstyle.color=never -Pflink-1.20 test "$@" 2>&1 | strip_ansi

@@ -134,6 +134,8 @@ step() { printf '\n== %s\n' "$*" >&2; }
 # A query to the first ClickHouse node of the local stack.
 sql() { curl -sS --fail-with-body "http://127.0.0.1:$CH_HTTP_PORT/" --data-binary "$1"; }
 now_ms() { date +%s%3N; }
+# Maven 3.8 as Debian packs it prints ANSI resets ("\e[0m") whatever -B and -Dstyle.color say: output through this.
+strip_ansi() { sed -u $'s/\e\\[[0-9;]*m//g'; }
 # The shaded job jar built by scripts/build.sh (empty when there is none).
 job_jar() { ls "$PROJECT_DIR"/target/clickstream-etl-*.jar 2>/dev/null | grep -v original | head -1; }
 # Runs a main class of the job jar ($JAR): the tools. The jar bundles slf4j without a binding; its notice is noise.
