@@ -132,7 +132,7 @@ JAVA17_OPTS="$(tr '\n' ' ' <<<"$JAVA17_OPTS")"
 
 step() { printf '\n== %s\n' "$*" >&2; }
 # A query to the first ClickHouse node of the local stack.
-sql() { curl -sS --fail-with-body "http://127.0.0.1:$CH_HTTP_PORT/" --data-binary "$1"; }
+sql() { curl -sS --fail-with-body "http://127.0.0.1:$CH_HTTP_PORT/?output_format_pretty_color=0" --data-binary "$1"; }
 now_ms() { date +%s%3N; }
 # Maven 3.8 as Debian packs it prints ANSI resets ("\e[0m") whatever -B and -Dstyle.color say: output through this.
 strip_ansi() { sed -u $'s/\e\\[[0-9;]*m//g'; }
