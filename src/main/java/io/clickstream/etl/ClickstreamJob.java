@@ -184,8 +184,8 @@ public final class ClickstreamJob {
             joined = joined
                     .keyBy(e -> JoinRule.keyOf(e, field))
                     .transform("Joins by " + field, TypeInformation.of(Event.class), new JoinOperator(byKey.getValue(),
-                            stores.joins(), config.get(Options.SESSION_BATCH_SIZE),
-                            config.get(Options.SESSION_BATCH_DELAY).toMillis(),
+                            stores.joins(), config.get(Options.REDIS_BATCH_SIZE),
+                            config.get(Options.REDIS_BATCH_DELAY).toMillis(),
                             config.get(Options.JOIN_STATE_TTL).toMillis(), 10_000))
                     .uid("joins-by-" + field);
         }

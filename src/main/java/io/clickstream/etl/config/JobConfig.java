@@ -27,6 +27,7 @@ import java.util.stream.Collectors;
  * the like).
  */
 public final class JobConfig implements Serializable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JobConfig.class);
     private static final long serialVersionUID = 1L;
 
     public static final String KAFKA_PROPERTIES_PREFIX = "kafka.properties.";
@@ -71,6 +72,12 @@ public final class JobConfig implements Serializable {
             }
             readYaml(file, problems).forEach((k, v) -> put(values, k, v, "in " + file, problems));
         }
+        RENAMED.forEach((old, now) -> {
+            String name = "CLICKSTREAM_" + old.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
+            if (env.containsKey(name) && !env.containsKey(OPTIONS.get(now).envVariable())) {
+                put(values, old, env.get(name), "in the environment (" + name + ")", problems);
+            }
+        });
         for (ConfigOption<?> option : OPTIONS.values()) {
             String fromEnv = env.get(option.envVariable());
             if (fromEnv != null) {
@@ -95,7 +102,19 @@ public final class JobConfig implements Serializable {
         }
     }
 
+    /** Keys renamed since, still read: the old name to the new one. */
+    static final Map<String, String> RENAMED = Map.of(
+            "session.batch-size", "redis.batch-size",
+            "session.batch-delay", "redis.batch-delay",
+            "session.cache-size", "redis.cache-size");
+
     private static void put(Map<String, String> values, String key, String value, String where, List<String> problems) {
+        if (RENAMED.containsKey(key)) {
+            String now = RENAMED.get(key);
+            LOG.warn("'{}' {} is read as '{}', its new name: it sets the batching of every Redis-backed step, not only "
+                    + "sessions'. Rename it; the old name will go.", key, where, now);
+            key = now;
+        }
         ConfigOption<?> option = OPTIONS.get(key);
         if (option == null && !key.startsWith(KAFKA_PROPERTIES_PREFIX)) {
             problems.add("Unknown key '" + key + "' " + where + suggestion(key));

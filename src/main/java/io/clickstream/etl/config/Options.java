@@ -222,6 +222,21 @@ public final class Options {
     public static final ConfigOption<String> REDIS_KEY_PREFIX = string("redis.key-prefix", "clickstream",
             "Prefix of every key the job writes: <prefix>:user:<user_id>.");
 
+    public static final ConfigOption<Integer> REDIS_BATCH_SIZE = new Builder<>("redis.batch-size", "integer",
+            Parsers::integer).defaultValue("5000").check(positiveInt())
+            .describe("Events per Redis batch in each Redis-backed step (sessions, funnels, joins): at most two round trips "
+                    + "per batch and step. Batches reach it only when events come faster than batch-delay lets them "
+                    + "collect (catching up). Formerly session.batch-size (still read, with a warning).");
+
+    public static final ConfigOption<Duration> REDIS_BATCH_DELAY = duration("redis.batch-delay", "100ms",
+            "Longest wait for a batch to fill; bounds the latency each Redis-backed step adds. Formerly "
+                    + "session.batch-delay (still read, with a warning).");
+
+    public static final ConfigOption<Integer> REDIS_CACHE_SIZE = new Builder<>("redis.cache-size", "integer",
+            Parsers::integer).defaultValue("100000").check(positiveInt())
+            .describe("User states (sessions, funnel progress, joined values) kept in memory per parallel task; each task "
+                    + "is the only writer of its users. Formerly session.cache-size (still read, with a warning).");
+
     // -------------------------------------------------------------------------------------------- Sessions
 
     public static final ConfigOption<Duration> SESSION_GAP = duration("session.gap", "30min",
@@ -253,24 +268,10 @@ public final class Options {
             .describe("Events remembered per session (12 bytes each in Redis); later events of a longer session "
                     + "still get indexes, but replays of them are not guaranteed the same.");
 
-    public static final ConfigOption<Integer> SESSION_BATCH_SIZE = new Builder<>("session.batch-size", "integer",
-            Parsers::integer).defaultValue("5000").check(positiveInt())
-            .describe("Events per Redis batch in each Redis-backed step (sessions, funnels, joins): at most two round trips "
-                    + "per batch and step. Batches reach it only when events come faster than batch-delay lets them "
-                    + "collect (catching up).");
-
-    public static final ConfigOption<Duration> SESSION_BATCH_DELAY = duration("session.batch-delay", "100ms",
-            "Longest wait for a batch to fill; bounds the latency each Redis-backed step adds.");
-
     public static final ConfigOption<Duration> SESSION_UPDATE_INTERVAL = duration("session.update-interval", "10s",
             "How often the sessions table gets the state of a live session touched since its last row (one row per "
                     + "session and interval); a session that is being caught up with gets its row once the watermark "
                     + "passed its end plus the gap, and every waiting row is written when the input goes quiet.");
-
-    public static final ConfigOption<Integer> SESSION_CACHE_SIZE = new Builder<>("session.cache-size", "integer",
-            Parsers::integer).defaultValue("100000").check(positiveInt())
-            .describe("User histories (and as many sessions' funnel states) kept in memory per parallel task; each task is the "
-                    + "only writer of its users.");
 
     // ------------------------------------------------------------------------------------------------ Geo
 

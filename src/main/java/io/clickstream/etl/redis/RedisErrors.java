@@ -52,7 +52,7 @@ public final class RedisErrors {
     public static String advice(Throwable error) {
         if (kind(error) == Kind.TIMEOUT) {
             return "Redis did not answer within redis.timeout " + MAX_TIMEOUTS_IN_A_ROW + " times in a row: a batch's "
-                    + "script may take longer than that (raise redis.timeout, or lower session.batch-size), or Redis "
+                    + "script may take longer than that (raise redis.timeout, or lower redis.batch-size), or Redis "
                     + "is overloaded (see its SLOWLOG and INFO).";
         }
         String word = "";

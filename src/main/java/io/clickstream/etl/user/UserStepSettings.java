@@ -35,8 +35,8 @@ public record UserStepSettings(SessionRules sessionRules, List<JoinRule> joinRul
                 config.get(Options.SESSION_MAX_EVENTS));
         List<JoinRule> byUser = JoinRule.parseAll(config.get(Options.JOIN_RULES)).stream()
                 .filter(JoinRule::keyedByUser).toList();
-        return new UserStepSettings(rules, byUser, config.get(Options.SESSION_BATCH_SIZE),
-                config.get(Options.SESSION_BATCH_DELAY), config.get(Options.SESSION_CACHE_SIZE),
+        return new UserStepSettings(rules, byUser, config.get(Options.REDIS_BATCH_SIZE),
+                config.get(Options.REDIS_BATCH_DELAY), config.get(Options.REDIS_CACHE_SIZE),
                 config.get(Options.SESSION_UPDATE_INTERVAL), config.get(Options.SESSION_STATE_TTL),
                 config.get(Options.FUNNEL_STATE_TTL), config.get(Options.JOIN_STATE_TTL), MAX_BACKOFF,
                 config.get(Options.PRIVACY_ERASURE_CHECK))
@@ -45,9 +45,9 @@ public record UserStepSettings(SessionRules sessionRules, List<JoinRule> joinRul
 
     /** Returns this, or throws naming the option whose value cannot work. */
     public UserStepSettings sanityCheck() {
-        positive(batchSize, Options.SESSION_BATCH_SIZE.key());
-        positive(cacheSize, Options.SESSION_CACHE_SIZE.key());
-        positive(batchDelay, Options.SESSION_BATCH_DELAY.key());
+        positive(batchSize, Options.REDIS_BATCH_SIZE.key());
+        positive(cacheSize, Options.REDIS_CACHE_SIZE.key());
+        positive(batchDelay, Options.REDIS_BATCH_DELAY.key());
         positive(sessionUpdateInterval, Options.SESSION_UPDATE_INTERVAL.key());
         positive(sessionTtl, Options.SESSION_STATE_TTL.key());
         positive(funnelTtl, Options.FUNNEL_STATE_TTL.key());

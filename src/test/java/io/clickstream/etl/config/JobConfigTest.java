@@ -123,6 +123,26 @@ class JobConfigTest {
     }
 
     @Test
+    void theOldNamesOfTheRedisBatchingKeysAreStillReadAsTheNewOnes() {
+        JobConfig config = JobConfig.of(Map.of("session.batch-size", "97", "session.cache-size", "5"));
+        assertThat(config.get(Options.REDIS_BATCH_SIZE)).isEqualTo(97);
+        assertThat(config.get(Options.REDIS_CACHE_SIZE)).isEqualTo(5);
+        JobConfig fromEnv = assertDoesNotThrowLoad(Map.of("CLICKSTREAM_SESSION_BATCH_DELAY", "250ms"));
+        assertThat(fromEnv.get(Options.REDIS_BATCH_DELAY)).isEqualTo(java.time.Duration.ofMillis(250));
+        assertThat(assertDoesNotThrowLoad(Map.of("CLICKSTREAM_SESSION_BATCH_DELAY", "250ms",
+                "CLICKSTREAM_REDIS_BATCH_DELAY", "50ms")).get(Options.REDIS_BATCH_DELAY))
+                .as("the new name wins").isEqualTo(java.time.Duration.ofMillis(50));
+    }
+
+    private static JobConfig assertDoesNotThrowLoad(Map<String, String> env) {
+        try {
+            return JobConfig.load(null, env, Map.of());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void readmeConfigurationTableMatchesTheOptions() throws Exception {
         assertThat(Files.readString(Path.of("README.md"))).contains(ConfigDoc.markdown());
     }

@@ -57,7 +57,7 @@ class SessionReplayITCase {
         settings.put("kafka.dead-letter-topic", dead);
         settings.put("kafka.start-from", "earliest");
         settings.put("kafka.bounded", "true");
-        settings.put("session.batch-size", "97");
+        settings.put("redis.batch-size", "97");
 
         String firstDb = run(settings);
         String secondDb = run(settings);
