@@ -28,6 +28,7 @@ import io.clickstream.etl.geo.GeoInfo;
 import io.clickstream.etl.geo.GeoLookup;
 import io.clickstream.etl.join.JoinOperator;
 import io.clickstream.etl.join.JoinRule;
+import io.clickstream.etl.join.JoinSettings;
 import io.clickstream.etl.kafka.KafkaSinks;
 import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.kafka.KafkaTopicIds;
@@ -183,10 +184,8 @@ public final class ClickstreamJob {
             String field = byKey.getKey();
             joined = joined
                     .keyBy(e -> JoinRule.keyOf(e, field))
-                    .transform("Joins by " + field, TypeInformation.of(Event.class), new JoinOperator(byKey.getValue(),
-                            stores.joins(), config.get(Options.REDIS_BATCH_SIZE),
-                            config.get(Options.REDIS_BATCH_DELAY).toMillis(),
-                            config.get(Options.JOIN_STATE_TTL).toMillis(), 10_000))
+                    .transform("Joins by " + field, TypeInformation.of(Event.class), new JoinOperator(
+                            JoinSettings.from(config, byKey.getValue()), stores.joins()))
                     .uid("joins-by-" + field);
         }
 

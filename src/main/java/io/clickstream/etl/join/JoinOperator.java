@@ -19,22 +19,22 @@ public class JoinOperator extends BatchingRedisOperator<Event, Event, BlobStore>
         implements OneInputStreamOperator<Event, Event> {
     private static final long serialVersionUID = 1L;
 
-    private final List<JoinRule> rules;
+    private final JoinSettings settings;
     private final long ttlMs;
 
     private transient Joiner joiner;
 
-    public JoinOperator(List<JoinRule> rules, BlobStore.Factory storeFactory, int batchSize, long batchDelayMs,
-                        long ttlMs, long maxBackoffMs) {
-        super("joins", storeFactory, batchSize, batchDelayMs, maxBackoffMs);
-        this.rules = List.copyOf(rules);
-        this.ttlMs = ttlMs;
+    public JoinOperator(JoinSettings settings, BlobStore.Factory storeFactory) {
+        super("joins", storeFactory, settings.batchSize(), settings.batchDelay().toMillis(),
+                settings.maxBackoff().toMillis());
+        this.settings = settings.sanityCheck();
+        this.ttlMs = settings.ttl().toMillis();
     }
 
     @Override
     public void open() throws Exception {
         super.open();
-        joiner = new Joiner(rules);
+        joiner = new Joiner(settings.rules(), settings.horizon());
     }
 
     @Override

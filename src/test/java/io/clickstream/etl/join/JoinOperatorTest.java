@@ -6,11 +6,13 @@ import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The step of the join rules keyed by a field other than the user (the others run in the per-user step). */
 class JoinOperatorTest {
@@ -22,17 +24,31 @@ class JoinOperatorTest {
 
     @AfterEach
     void close() throws Exception {
-        harness.close();
+        if (harness != null) {
+            harness.close();
+        }
         STORES.remove(name);
     }
 
     private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize) throws Exception {
         STORES.put(name, new FakeBlobStore());
         String n = name;
-        harness = new OneInputStreamOperatorTestHarness<>(new JoinOperator(JoinRule.parseAll(VIDEO), () -> STORES.get(n),
-                batchSize, 100, 86_400_000L, 1000));
+        JoinSettings settings = new JoinSettings(JoinRule.parseAll(VIDEO), batchSize, Duration.ofMillis(100),
+                Duration.ofDays(1), Duration.ofSeconds(1), Joiner.DEFAULT_HORIZON);
+        harness = new OneInputStreamOperatorTestHarness<>(new JoinOperator(settings, () -> STORES.get(n)));
         harness.open();
         return harness;
+    }
+
+    @Test
+    void badSettingsNameTheOption() {
+        List<JoinRule> rules = JoinRule.parseAll(VIDEO);
+        assertThatThrownBy(() -> new JoinSettings(rules, 0, Duration.ofMillis(100), Duration.ofDays(1), Duration.ofSeconds(1),
+                Duration.ofHours(48)).sanityCheck()).hasMessageContaining("redis.batch-size");
+        assertThatThrownBy(() -> new JoinSettings(rules, 10, Duration.ofMillis(100), Duration.ZERO, Duration.ofSeconds(1),
+                Duration.ofHours(48)).sanityCheck()).hasMessageContaining("join.state-ttl");
+        assertThatThrownBy(() -> new JoinSettings(List.of(), 10, Duration.ofMillis(100), Duration.ofDays(1),
+                Duration.ofSeconds(1), Duration.ofHours(48)).sanityCheck()).hasMessageContaining("join.rules");
     }
 
     private static Event ev(String id, String source, String user, long time, String video, String title) {
