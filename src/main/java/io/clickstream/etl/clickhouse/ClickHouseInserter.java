@@ -10,7 +10,6 @@ import com.clickhouse.data.ClickHouseFormat;
 import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -20,38 +19,7 @@ import java.util.concurrent.TimeUnit;
  * the next endpoint, so one node down does not stop ingestion.
  */
 public final class ClickHouseInserter implements Inserter {
-    /**
-     * Server errors that will fail the same way on every retry: wrong schema, unparseable data, no access.
-     * Everything else (network, ZooKeeper, a replica down, too many parts) is retried.
-     */
-    private static final Set<Integer> NOT_RETRYABLE = Set.of(
-            16,   // NO_SUCH_COLUMN_IN_TABLE
-            27,   // CANNOT_PARSE_INPUT_ASSERTION_FAILED
-            33,   // CANNOT_READ_ALL_DATA
-            44,   // ILLEGAL_COLUMN
-            47,   // UNKNOWN_IDENTIFIER
-            53,   // TYPE_MISMATCH
-            60,   // UNKNOWN_TABLE
-            62,   // SYNTAX_ERROR
-            81,   // UNKNOWN_DATABASE
-            115,  // UNKNOWN_SETTING
-            117,  // INCORRECT_DATA
-            192,  // UNKNOWN_USER
-            193,  // WRONG_PASSWORD
-            194,  // REQUIRED_PASSWORD
-            497,  // ACCESS_DENIED
-            516); // AUTHENTICATION_FAILED
-
-    /** Of those, the errors a single value can cause; the others concern the table or the setup. */
-    private static final Set<Integer> ROW_LEVEL = Set.of(
-            6,    // CANNOT_PARSE_TEXT
-            27,   // CANNOT_PARSE_INPUT_ASSERTION_FAILED
-            33,   // CANNOT_READ_ALL_DATA
-            53,   // TYPE_MISMATCH
-            69,   // ARGUMENT_OUT_OF_BOUND
-            70,   // CANNOT_CONVERT_TYPE
-            117,  // INCORRECT_DATA
-            131); // TOO_LARGE_STRING_SIZE
+// TOO_LARGE_STRING_SIZE
 
     private final List<Client> clients;
     private final List<String> urls;
@@ -121,7 +89,7 @@ public final class ClickHouseInserter implements Inserter {
                 return false;
             }
         }
-        return !NOT_RETRYABLE.contains(serverCode(error));
+        return !ClickHouseErrors.NOT_RETRYABLE.contains(serverCode(error));
     }
 
     @Override
@@ -133,7 +101,7 @@ public final class ClickHouseInserter implements Inserter {
 
     @Override
     public boolean mayBeRowLevel(Throwable error) {
-        return ROW_LEVEL.contains(serverCode(error));
+        return ClickHouseErrors.ROW_LEVEL.contains(serverCode(error));
     }
 
     @Override

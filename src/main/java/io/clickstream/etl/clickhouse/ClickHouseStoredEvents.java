@@ -30,8 +30,6 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
     private static final long MILLIS_PER_DAY = 86_400_000L;
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClickHouseStoredEvents.class);
-    /** UNKNOWN_USER, WRONG_PASSWORD, REQUIRED_PASSWORD, AUTHENTICATION_FAILED, ACCESS_DENIED. */
-    private static final java.util.Set<Integer> LOGIN_REFUSED = java.util.Set.of(192, 193, 194, 516, 497);
 
     private final ClickHouseSql sql;
     private final String user;
@@ -147,7 +145,7 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
     }
 
     private static boolean loginRefused(Throwable e) {
-        return LOGIN_REFUSED.contains(ClickHouseInserter.serverCode(e));
+        return ClickHouseErrors.LOGIN_REFUSED.contains(ClickHouseInserter.serverCode(e));
     }
 
     @Override
