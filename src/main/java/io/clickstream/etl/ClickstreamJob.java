@@ -128,11 +128,16 @@ public final class ClickstreamJob {
         static <T> ClickHouseSink<T> clickHouse(JobConfig config, Map<String, String> env, String table, RowEncoder<T> encoder,
                                         ReplayGuard.Factory<T> guard, TypeInformation<T> rowType) {
             String qualified = config.get(Options.CLICKHOUSE_DATABASE) + "." + table;
-            return new ClickHouseSink<>(SinkSettings.from(config), encoder, ClickHouseInserter.factory(
-                    ClickHouseEndpoints.from(config, env), qualified, encoder.columns(),
-                    config.get(Options.SINK_DISTRIBUTED_SYNC), config.get(Options.SINK_REQUEST_TIMEOUT).toMillis()),
-                    RejectedRowsToKafka.factory(config, RedisSendLedger.factory(RedisSettings.from(config, env))), guard,
-                    rowType);
+            return ClickHouseSink.<T>builder()
+                    .settings(SinkSettings.from(config))
+                    .encoder(encoder)
+                    .inserter(ClickHouseInserter.factory(ClickHouseEndpoints.from(config, env), qualified,
+                            encoder.columns(), config.get(Options.SINK_DISTRIBUTED_SYNC),
+                            config.get(Options.SINK_REQUEST_TIMEOUT).toMillis()))
+                    .rejectedRows(RejectedRowsToKafka.factory(config, RedisSendLedger.factory(RedisSettings.from(config, env))))
+                    .replayGuard(guard)
+                    .rowType(rowType)
+                    .build();
         }
     }
 

@@ -7,14 +7,10 @@ public final class Batch {
     private final long oldestPublishedAt;
     private final java.util.List<?> rowObjects;
 
-    public Batch(byte[] data, int rows) {
-        this(data, rows, -1);
-    }
-
-    public Batch(byte[] data, int rows, long oldestPublishedAt) {
-        this(data, rows, oldestPublishedAt, null);
-    }
-
+    /**
+     * {@code oldestPublishedAt}: the publish time of the oldest input (epoch ms), -1 if unknown; {@code rowObjects}:
+     * the rows as objects when the sink may have to isolate refused rows or leave out stored ones, else null.
+     */
     Batch(byte[] data, int rows, long oldestPublishedAt, java.util.List<?> rowObjects) {
         this.data = data;
         this.rows = rows;

@@ -19,23 +19,18 @@ final class BatchBuffer<T> {
     /** The rows themselves, when refused rows must be isolated and handed on (null: not kept). */
     private java.util.List<T> rowObjects;
 
-    BatchBuffer(RowEncoder<T> encoder, int maxRows, long maxBytes, long maxAgeMs) {
-        this(encoder, maxRows, maxBytes, maxAgeMs, maxAgeMs, 0, false);
-    }
-
     /**
-     * {@code catchUpAgeMs}: the age a batch may reach while its newest row was at least {@code catchUpLagMs} late
-     * when it arrived (the job is catching up); at or below {@code maxAgeMs} it is not used.
+     * Limits from {@code settings}: a batch may reach the catch-up flush interval while its newest row was at least
+     * the catch-up lag late when it arrived (the job is catching up). {@code keepRows}: keep the row objects too.
      */
-    BatchBuffer(RowEncoder<T> encoder, int maxRows, long maxBytes, long maxAgeMs, long catchUpAgeMs, long catchUpLagMs,
-                boolean keepRows) {
+    BatchBuffer(RowEncoder<T> encoder, SinkSettings settings, boolean keepRows) {
         this.rowObjects = keepRows ? new java.util.ArrayList<>() : null;
         this.encoder = encoder;
-        this.maxRows = maxRows;
-        this.maxBytes = maxBytes;
-        this.maxAgeMs = maxAgeMs;
-        this.catchUpAgeMs = catchUpAgeMs;
-        this.catchUpLagMs = catchUpLagMs;
+        this.maxRows = settings.batchRows();
+        this.maxBytes = settings.batchBytes();
+        this.maxAgeMs = settings.flushInterval().toMillis();
+        this.catchUpAgeMs = settings.catchUpFlushInterval().toMillis();
+        this.catchUpLagMs = settings.catchUpLag().toMillis();
         this.buffer = new RowBinaryBuffer((int) Math.min(maxBytes, 1 << 20));
     }
 

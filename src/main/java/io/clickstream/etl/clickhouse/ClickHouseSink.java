@@ -1,10 +1,7 @@
 package io.clickstream.etl.clickhouse;
 
 import io.clickstream.etl.compat.WriterSink;
-import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
-import io.clickstream.etl.event.Event;
-import io.clickstream.etl.session.SessionRow;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -15,7 +12,6 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 
 /** Sink V2 that batch-inserts rows into one ClickHouse table; see {@link ClickHouseWriter}. */
 public class ClickHouseSink<T> extends WriterSink<T> implements SupportsWriterState<T, BufferedRows<T>> {
@@ -26,37 +22,71 @@ public class ClickHouseSink<T> extends WriterSink<T> implements SupportsWriterSt
     private final Inserter.Factory inserterFactory;
     private final RejectedRows.Factory<T> rejected;
     private final ReplayGuard.Factory<T> guard;
-    /**
-     * The rows' type, for the catch-up buffer in checkpoints (clickhouse.sink.catch-up-hold); null: the buffer is sent
-     * at every checkpoint.
-     */
+    /** The rows' type, for the catch-up buffer in checkpoints; null: the buffer is sent at every checkpoint. */
     private final TypeInformation<T> rowType;
 
-    public ClickHouseSink(SinkSettings settings, RowEncoder<T> encoder, Inserter.Factory inserterFactory) {
-        this(settings, encoder, inserterFactory, null);
+    private ClickHouseSink(Builder<T> b) {
+        this.settings = java.util.Objects.requireNonNull(b.settings, "settings").sanityCheck();
+        this.encoder = java.util.Objects.requireNonNull(b.encoder, "encoder");
+        this.inserterFactory = java.util.Objects.requireNonNull(b.inserterFactory, "inserter");
+        this.rejected = b.rejected;
+        this.guard = b.guard;
+        this.rowType = b.rowType;
+        if (settings.catchUpHold() && rowType == null) {
+            throw new IllegalArgumentException(Options.SINK_CATCH_UP_HOLD.key() + " keeps rows in checkpoints: the "
+                    + "sink needs their type (Builder.rowType)");
+        }
     }
 
-    /** With a dead-letter path for rows the server refuses ({@code rejected} null: such a refusal fails the job). */
-    public ClickHouseSink(SinkSettings settings, RowEncoder<T> encoder, Inserter.Factory inserterFactory,
-                          RejectedRows.Factory<T> rejected) {
-        this(settings, encoder, inserterFactory, rejected, null);
+    public static <T> Builder<T> builder() {
+        return new Builder<>();
     }
 
-    /** With a replay guard too ({@code guard} null: none), so that re-read input is not stored twice. */
-    public ClickHouseSink(SinkSettings settings, RowEncoder<T> encoder, Inserter.Factory inserterFactory,
-                          RejectedRows.Factory<T> rejected, ReplayGuard.Factory<T> guard) {
-        this(settings, encoder, inserterFactory, rejected, guard, null);
-    }
+    /** Settings, encoder and inserter are needed; the rest is optional. */
+    public static final class Builder<T> {
+        private SinkSettings settings;
+        private RowEncoder<T> encoder;
+        private Inserter.Factory inserterFactory;
+        private RejectedRows.Factory<T> rejected;
+        private ReplayGuard.Factory<T> guard;
+        private TypeInformation<T> rowType;
 
-    /** With the rows' type too, so that a catching-up writer keeps its partial batch in the checkpoint. */
-    public ClickHouseSink(SinkSettings settings, RowEncoder<T> encoder, Inserter.Factory inserterFactory,
-                          RejectedRows.Factory<T> rejected, ReplayGuard.Factory<T> guard, TypeInformation<T> rowType) {
-        this.rowType = rowType;
-        this.settings = settings;
-        this.encoder = encoder;
-        this.inserterFactory = inserterFactory;
-        this.rejected = rejected;
-        this.guard = guard;
+        public Builder<T> settings(SinkSettings settings) {
+            this.settings = settings;
+            return this;
+        }
+
+        public Builder<T> encoder(RowEncoder<T> encoder) {
+            this.encoder = encoder;
+            return this;
+        }
+
+        public Builder<T> inserter(Inserter.Factory inserterFactory) {
+            this.inserterFactory = inserterFactory;
+            return this;
+        }
+
+        /** Where rows the server refuses go; without it such a refusal fails the job. */
+        public Builder<T> rejectedRows(RejectedRows.Factory<T> rejected) {
+            this.rejected = rejected;
+            return this;
+        }
+
+        /** Leaves out rows an earlier run stored, so that re-read input is not stored twice; without it no check. */
+        public Builder<T> replayGuard(ReplayGuard.Factory<T> guard) {
+            this.guard = guard;
+            return this;
+        }
+
+        /** The rows' type, needed to keep a catch-up's partial batch in checkpoints (clickhouse.sink.catch-up-hold). */
+        public Builder<T> rowType(TypeInformation<T> rowType) {
+            this.rowType = rowType;
+            return this;
+        }
+
+        public ClickHouseSink<T> build() {
+            return new ClickHouseSink<>(this);
+        }
     }
 
     @Override
@@ -67,9 +97,8 @@ public class ClickHouseSink<T> extends WriterSink<T> implements SupportsWriterSt
     @Override
     public StatefulSinkWriter<T, BufferedRows<T>> restoreWriter(WriterInitContext context,
                                                                 Collection<BufferedRows<T>> held) {
-        ClickHouseWriter<T> writer = new ClickHouseWriter<>(settings, encoder, inserterFactory.open(),
-                rejected == null ? null : rejected.open(), guard == null ? null : guard.open(),
-                rowType != null && settings.catchUpHold,
+        ClickHouseWriter<T> writer = new ClickHouseWriter<>(settings, encoder, new ClickHouseWriter.Outputs<>(
+                inserterFactory.open(), rejected == null ? null : rejected.open(), guard == null ? null : guard.open()),
                 context.getProcessingTimeService(), new SinkMetrics(context.metricGroup()), Thread::sleep);
         writer.restore(held);
         return writer;

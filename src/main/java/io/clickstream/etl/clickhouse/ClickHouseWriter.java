@@ -56,41 +56,40 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
     /** Whether a catching-up writer keeps its partial batch in the checkpoint instead of sending it at the barrier. */
     private final boolean holdsAcrossCheckpoints;
 
-    ClickHouseWriter(SinkSettings settings, RowEncoder<T> encoder, Inserter inserter, ProcessingTimeService timeService,
-                     SinkMetrics metrics, Sleeper sleeper) {
-        this(settings, encoder, inserter, null, timeService, metrics, sleeper);
-    }
-
-    ClickHouseWriter(SinkSettings settings, RowEncoder<T> encoder, Inserter inserter, RejectedRows<T> rejected,
-                     ProcessingTimeService timeService, SinkMetrics metrics, Sleeper sleeper) {
-        this(settings, encoder, inserter, rejected, null, false, timeService, metrics, sleeper);
-    }
-
     /**
-     * {@code rejected}: where refused rows go (null: a refusal fails); {@code guard}: replay check (null: none);
-     * {@code holdsAcrossCheckpoints}: whether the sink checkpoints a catch-up's partial batch ({@link #snapshotState}).
+     * Where the rows go: {@code inserter} into the table; {@code rejectedRows} the rows the server refuses (null: a
+     * refusal fails the job); {@code replayGuard} leaves out rows an earlier run stored (null: no check).
      */
-    ClickHouseWriter(SinkSettings settings, RowEncoder<T> encoder, Inserter inserter, RejectedRows<T> rejected,
-                     ReplayGuard<T> guard, boolean holdsAcrossCheckpoints, ProcessingTimeService timeService,
+    record Outputs<T>(Inserter inserter, RejectedRows<T> rejectedRows, ReplayGuard<T> replayGuard) {
+        Outputs {
+            java.util.Objects.requireNonNull(inserter, "inserter");
+        }
+
+        static <T> Outputs<T> of(Inserter inserter) {
+            return new Outputs<>(inserter, null, null);
+        }
+    }
+
+    /** A catching-up writer keeps its partial batch in the checkpoint when {@code settings.catchUpHold()}. */
+    ClickHouseWriter(SinkSettings settings, RowEncoder<T> encoder, Outputs<T> outputs, ProcessingTimeService timeService,
                      SinkMetrics metrics, Sleeper sleeper) {
-        this.settings = settings;
-        this.holdsAcrossCheckpoints = holdsAcrossCheckpoints;
+        this.settings = settings.sanityCheck();
+        this.holdsAcrossCheckpoints = settings.catchUpHold();
         this.encoder = encoder;
-        this.rejected = rejected;
-        this.guard = guard;
+        this.rejected = outputs.rejectedRows();
+        this.guard = outputs.replayGuard();
         this.rowKind = encoder.getClass().getSimpleName().replace("RowEncoder", "").toLowerCase(java.util.Locale.ROOT);
-        this.inserter = inserter;
+        this.inserter = outputs.inserter();
         this.timeService = timeService;
         this.metrics = metrics;
         this.sleeper = sleeper;
-        this.buffer = new BatchBuffer<>(encoder, settings.batchRows, settings.batchBytes, settings.flushIntervalMs,
-                settings.catchUpFlushIntervalMs, settings.catchUpLagMs, rejected != null || guard != null);
-        this.sender = Executors.newFixedThreadPool(settings.maxInFlight, r -> {
+        this.buffer = new BatchBuffer<>(encoder, settings, rejected != null || guard != null);
+        this.sender = Executors.newFixedThreadPool(settings.maxInFlight(), r -> {
             Thread t = new Thread(r, "clickhouse-sender");
             t.setDaemon(true);
             return t;
         });
-        this.inFlight = new Semaphore(settings.maxInFlight);
+        this.inFlight = new Semaphore(settings.maxInFlight());
         scheduleTimer();
     }
 
@@ -110,8 +109,8 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
             send();
         }
         // Taking every permit means no batch is in flight any more.
-        inFlight.acquire(settings.maxInFlight);
-        inFlight.release(settings.maxInFlight);
+        inFlight.acquire(settings.maxInFlight());
+        inFlight.release(settings.maxInFlight());
         checkError();
     }
 
@@ -161,7 +160,7 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
      * future: four per interval, so a row waits at most 1.25 intervals, not 2.
      */
     private void scheduleTimer(long from) {
-        long tick = Math.max(10, settings.flushIntervalMs / 4);
+        long tick = Math.max(10, settings.flushInterval().toMillis() / 4);
         long current = timeService.getCurrentProcessingTime();
         long next = from + tick;
         if (next <= current) { // late: the first tick of the same grid after now (overflow: just after now)
@@ -402,7 +401,7 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
 
     /** After failed attempt {@code retry} of {@code what}: waits the policy's backoff, or throws when it may not retry. */
     private void backOffOrFail(String what, int retry, boolean retryable, Exception e) throws Exception {
-        RetryPolicy policy = settings.retryPolicy;
+        RetryPolicy policy = settings.retryPolicy();
         if (closed || !retryable || retry >= policy.maxRetries()) {
             throw new IOException(what + " failed" + (retryable ? " after " + retry + " retries" : " (not retryable)")
                     + ": " + e.getMessage(), e);

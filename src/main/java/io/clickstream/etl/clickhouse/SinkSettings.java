@@ -2,51 +2,54 @@ package io.clickstream.etl.clickhouse;
 
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
-
 import java.io.Serializable;
 import java.time.Duration;
 
-/** The clickhouse.sink.* settings the writer needs. */
-public final class SinkSettings implements Serializable {
-    private static final long serialVersionUID = 1L;
-
-    final int batchRows;
-    final long batchBytes;
-    final long flushIntervalMs;
-    final long catchUpFlushIntervalMs;
-    final long catchUpLagMs;
-    final int maxInFlight;
-    final RetryPolicy retryPolicy;
-    /** Whether a catching-up writer keeps its partial batch in the checkpoint (clickhouse.sink.catch-up-hold). */
-    final boolean catchUpHold;
-
-    public SinkSettings(int batchRows, long batchBytes, Duration flushInterval, int maxInFlight, RetryPolicy retryPolicy) {
-        this(batchRows, batchBytes, flushInterval, flushInterval, Duration.ZERO, maxInFlight, retryPolicy);
-    }
-
-    public SinkSettings(int batchRows, long batchBytes, Duration flushInterval, Duration catchUpFlushInterval,
-                        Duration catchUpLag, int maxInFlight, RetryPolicy retryPolicy) {
-        this(batchRows, batchBytes, flushInterval, catchUpFlushInterval, catchUpLag, false, maxInFlight, retryPolicy);
-    }
-
-    public SinkSettings(int batchRows, long batchBytes, Duration flushInterval, Duration catchUpFlushInterval,
-                        Duration catchUpLag, boolean catchUpHold, int maxInFlight, RetryPolicy retryPolicy) {
-        this.catchUpHold = catchUpHold;
-        this.batchRows = batchRows;
-        this.batchBytes = batchBytes;
-        this.flushIntervalMs = flushInterval.toMillis();
-        this.catchUpFlushIntervalMs = catchUpFlushInterval.toMillis();
-        this.catchUpLagMs = catchUpLag.toMillis();
-        this.maxInFlight = maxInFlight;
-        this.retryPolicy = retryPolicy;
-    }
+/**
+ * How a ClickHouse sink batches, sends and retries: the clickhouse.sink.* options. Built from the job's options in
+ * {@link #from}; {@link #sanityCheck} names the option of a value that cannot work.
+ *
+ * @param catchUpFlushInterval the age a batch may reach while the job catches up; at or below {@code flushInterval}
+ *     catch-up batching is off
+ * @param catchUpHold whether a catching-up writer keeps its partial batch in the checkpoint
+ */
+public record SinkSettings(int batchRows, long batchBytes, Duration flushInterval, Duration catchUpFlushInterval,
+                           Duration catchUpLag, boolean catchUpHold, int maxInFlight, RetryPolicy retryPolicy)
+        implements Serializable {
 
     public static SinkSettings from(JobConfig config) {
         return new SinkSettings(config.get(Options.SINK_BATCH_ROWS), config.get(Options.SINK_BATCH_BYTES),
                 config.get(Options.SINK_FLUSH_INTERVAL), config.get(Options.SINK_CATCH_UP_FLUSH_INTERVAL),
                 config.get(Options.SINK_CATCH_UP_LAG), config.get(Options.SINK_CATCH_UP_HOLD),
-                config.get(Options.SINK_MAX_IN_FLIGHT),
-                new RetryPolicy(config.get(Options.SINK_MAX_RETRIES), config.get(Options.SINK_RETRY_BACKOFF),
-                        config.get(Options.SINK_RETRY_MAX_BACKOFF)));
+                config.get(Options.SINK_MAX_IN_FLIGHT), RetryPolicy.from(config)).sanityCheck();
+    }
+
+    /** Returns this, or throws naming the option whose value cannot work. */
+    public SinkSettings sanityCheck() {
+        if (batchRows <= 0) {
+            throw new IllegalArgumentException(Options.SINK_BATCH_ROWS.key() + " must be more than zero, not " + batchRows);
+        }
+        if (batchBytes <= 0) {
+            throw new IllegalArgumentException(Options.SINK_BATCH_BYTES.key() + " must be more than zero, not " + batchBytes);
+        }
+        positive(flushInterval, Options.SINK_FLUSH_INTERVAL.key());
+        positive(catchUpFlushInterval, Options.SINK_CATCH_UP_FLUSH_INTERVAL.key());
+        positive(catchUpLag, Options.SINK_CATCH_UP_LAG.key());
+        if (maxInFlight <= 0) {
+            throw new IllegalArgumentException(Options.SINK_MAX_IN_FLIGHT.key() + " must be more than zero, not "
+                    + maxInFlight);
+        }
+        if (retryPolicy == null) {
+            throw new IllegalArgumentException("the retry policy (" + Options.SINK_MAX_RETRIES.key() + ", "
+                    + Options.SINK_RETRY_BACKOFF.key() + ") is missing");
+        }
+        retryPolicy.sanityCheck();
+        return this;
+    }
+
+    static void positive(Duration value, String key) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(key + " must be more than zero, not " + value);
+        }
     }
 }

@@ -15,7 +15,8 @@ class BatchBufferTest {
 
     @Test
     void aBatchKnowsItsOldestInputForTheEndToEndLag() {
-        BatchBuffer<Event> buffer = new BatchBuffer<>(EventRowEncoder.INSTANCE, 10, 1 << 20, 1000);
+        BatchBuffer<Event> buffer = new BatchBuffer<>(EventRowEncoder.INSTANCE,
+                TestSinkSettings.of("batch-rows", "10", "flush-interval", "1000ms"), false);
         buffer.add(published(5_000), 0);
         buffer.add(published(3_000), 0);
         buffer.add(published(-1), 0); // no record time: ignored
@@ -29,7 +30,8 @@ class BatchBufferTest {
 
     @Test
     void fullByRowsOrBytesAndDueByAge() {
-        BatchBuffer<Event> buffer = new BatchBuffer<>(EventRowEncoder.INSTANCE, 2, 1 << 20, 1000);
+        BatchBuffer<Event> buffer = new BatchBuffer<>(EventRowEncoder.INSTANCE,
+                TestSinkSettings.of("batch-rows", "2", "flush-interval", "1000ms"), false);
         assertThat(buffer.isDue(5_000)).isFalse();
         buffer.add(published(1), 100);
         assertThat(buffer.isFull()).isFalse();
@@ -41,7 +43,8 @@ class BatchBufferTest {
 
     @Test
     void rowsThatArriveLateMayWaitForTheCatchUpIntervalUntilARowArrivesLessLate() {
-        BatchBuffer<Event> buffer = new BatchBuffer<>(EventRowEncoder.INSTANCE, 1000, 1 << 20, 500, 5_000, 30_000, false);
+        BatchBuffer<Event> buffer = new BatchBuffer<>(EventRowEncoder.INSTANCE, TestSinkSettings.of("batch-rows", "1000",
+                "flush-interval", "500ms", "catch-up-flush-interval", "5s", "catch-up-lag", "30s"), false);
         buffer.add(published(10_000), 100_000); // 90 s late: catching up
         assertThat(buffer.isDue(100_500)).as("late rows: the short limit does not apply").isFalse();
         assertThat(buffer.isDue(104_999)).isFalse();
@@ -63,7 +66,8 @@ class BatchBufferTest {
 
     @Test
     void aCatchUpIntervalAtOrBelowTheFlushIntervalIsOff() {
-        BatchBuffer<Event> buffer = new BatchBuffer<>(EventRowEncoder.INSTANCE, 1000, 1 << 20, 500, 500, 30_000, false);
+        BatchBuffer<Event> buffer = new BatchBuffer<>(EventRowEncoder.INSTANCE, TestSinkSettings.of("batch-rows", "1000",
+                "flush-interval", "500ms", "catch-up-flush-interval", "500ms", "catch-up-lag", "30s"), false);
         buffer.add(published(1), 100_000);
         assertThat(buffer.isDue(100_500)).isTrue();
     }

@@ -54,17 +54,18 @@ class ClickHouseWriterTest {
     private ClickHouseWriter<Event> writerWithRejectedPath(int rows) {
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
         RejectedRows<Event> path = rejectedPath();
-        writer = new ClickHouseWriter<>(new SinkSettings(rows, 1 << 20, Duration.ofMillis(60_000), 1,
-                new RetryPolicy(2, Duration.ofMillis(100), Duration.ofMillis(250))), EventRowEncoder.INSTANCE,
-                inserter, path, time, metrics, sleeps::add);
+        writer = new ClickHouseWriter<>(TestSinkSettings.of("batch-rows", "" + rows, "flush-interval", "60s",
+                "max-retries", "2", "retry-backoff", "100ms", "retry-max-backoff", "250ms"), EventRowEncoder.INSTANCE,
+                new ClickHouseWriter.Outputs<>(inserter, path, null), time, metrics, sleeps::add);
         return writer;
     }
 
     private ClickHouseWriter<Event> writer(int rows, long bytes, long intervalMs, int maxInFlight, int maxRetries) {
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
-        writer = new ClickHouseWriter<>(new SinkSettings(rows, bytes, Duration.ofMillis(intervalMs), maxInFlight,
-                new RetryPolicy(maxRetries, Duration.ofMillis(100), Duration.ofMillis(250))), EventRowEncoder.INSTANCE,
-                inserter, time, metrics, sleeps::add);
+        writer = new ClickHouseWriter<>(TestSinkSettings.of("batch-rows", "" + rows, "batch-bytes", "" + bytes,
+                "flush-interval", intervalMs + "ms", "max-in-flight", "" + maxInFlight, "max-retries", "" + maxRetries,
+                "retry-backoff", "100ms", "retry-max-backoff", "250ms"), EventRowEncoder.INSTANCE,
+                ClickHouseWriter.Outputs.of(inserter), time, metrics, sleeps::add);
         return writer;
     }
 
@@ -148,9 +149,9 @@ class ClickHouseWriterTest {
         long t0 = 1_700_000_000_000L;
         time.setCurrentTime(t0);
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
-        writer = new ClickHouseWriter<>(new SinkSettings(1000, 1 << 20, Duration.ofMillis(1000), Duration.ofMillis(5000),
-                Duration.ofSeconds(30), 1, new RetryPolicy(0, Duration.ofMillis(100), Duration.ofMillis(100))),
-                EventRowEncoder.INSTANCE, inserter, time, metrics, sleeps::add);
+        writer = new ClickHouseWriter<>(TestSinkSettings.of("batch-rows", "1000", "flush-interval", "1000ms",
+                "catch-up-flush-interval", "5000ms", "catch-up-lag", "30s", "max-retries", "0", "retry-backoff", "100ms"),
+                EventRowEncoder.INSTANCE, ClickHouseWriter.Outputs.of(inserter), time, metrics, sleeps::add);
         Event late = event(1);
         late.kafkaTimestamp = t0 - 60_000; // a backlog: read a minute after it was written
         writer.write(late, null);
@@ -171,10 +172,10 @@ class ClickHouseWriterTest {
         time.setCurrentTime(t0);
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
         RejectedRows<Event> path = rejectedPath();
-        writer = new ClickHouseWriter<>(new SinkSettings(1000, 1 << 20, Duration.ofMillis(1000),
-                Duration.ofMillis(60_000), Duration.ofSeconds(30), 1, new RetryPolicy(0, Duration.ofMillis(100),
-                Duration.ofMillis(100))), EventRowEncoder.INSTANCE, inserter, path, null, true, time, metrics,
-                sleeps::add);
+        writer = new ClickHouseWriter<>(TestSinkSettings.of("batch-rows", "1000", "flush-interval", "1000ms",
+                "catch-up-flush-interval", "60s", "catch-up-lag", "30s", "catch-up-hold", "true", "max-retries", "0",
+                "retry-backoff", "100ms"), EventRowEncoder.INSTANCE, new ClickHouseWriter.Outputs<>(inserter, path, null),
+                time, metrics, sleeps::add);
         return writer;
     }
 
@@ -413,10 +414,10 @@ class ClickHouseWriterTest {
             public void close() {}
         };
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
-        writer = new ClickHouseWriter<>(new SinkSettings(100, 1 << 20, Duration.ofMillis(60_000), 1,
-                new RetryPolicy(2, Duration.ofMillis(100), Duration.ofMillis(250))), EventRowEncoder.INSTANCE,
-                inserter, null, new ReplayGuard<>(marks, table, EventRowEncoder.INSTANCE::position), false, time,
-                metrics, sleeps::add);
+        writer = new ClickHouseWriter<>(TestSinkSettings.of("batch-rows", "100", "flush-interval", "60s",
+                "max-retries", "2", "retry-backoff", "100ms", "retry-max-backoff", "250ms"), EventRowEncoder.INSTANCE,
+                new ClickHouseWriter.Outputs<>(inserter, null, new ReplayGuard<>(marks, table,
+                        EventRowEncoder.INSTANCE::position)), time, metrics, sleeps::add);
         for (int i = 0; i < 10; i++) {
             Event e = event(i);
             e.kafkaOffset = i;

@@ -16,7 +16,7 @@ public final class TestInserts {
         rows.forEach(e -> EventRowEncoder.INSTANCE.encode(e, out));
         try (Inserter inserter = ClickHouseInserter.factory(TestStack.clickHouse(), db + ".events",
                 EventRowEncoder.INSTANCE.columns(), true, 60_000).open()) {
-            inserter.insert(new Batch(Arrays.copyOf(out.array(), out.size()), rows.size()));
+            inserter.insert(new Batch(Arrays.copyOf(out.array(), out.size()), rows.size(), -1, null));
         }
     }
 }
