@@ -49,29 +49,6 @@ public final class ClickHouseSql implements AutoCloseable {
         return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 
-    /** A TabSeparated field with its escapes (\\t, \\n, \\0, \\', \\\\) undone. */
-    public static String unescapeTsv(String field) {
-        if (field.indexOf('\\') < 0) {
-            return field;
-        }
-        StringBuilder out = new StringBuilder(field.length());
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (c == '\\' && i + 1 < field.length()) {
-                char next = field.charAt(++i);
-                out.append(switch (next) {
-                    case 't' -> '\t';
-                    case 'n' -> '\n';
-                    case '0' -> '\0';
-                    default -> next;
-                });
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
-    }
-
     /** The endpoint the next statement goes to. */
     public String url() {
         return urls.get(current);

@@ -67,11 +67,8 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
                 from = everyReplica = distributed();
                 result = sql.execute(query(from, part));
             }
-            for (String line : result.split("\n")) {
-                if (!line.isEmpty()) {
-                    String[] f = line.split("\t");
-                    found.add(new SourcePosition(f[0], Integer.parseInt(f[1]), Long.parseLong(f[2])));
-                }
+            for (String[] f : TabSeparated.rows(result)) {
+                found.add(new SourcePosition(f[0], Integer.parseInt(f[1]), Long.parseLong(f[2])));
             }
         }
         return found;
@@ -100,7 +97,7 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
                 + " AND event_type IN (" + String.join(", ", types) + ")"
                 + " AND uh IN (" + String.join(", ", users) + ")"
                 + " AND (kafka_topic, kafka_partition, kafka_offset, event_id) IN (" + String.join(", ", positions) + ")"
-                + " SETTINGS skip_unavailable_shards = 1 FORMAT TSVRaw"; // topic names hold nothing to escape
+                + " SETTINGS skip_unavailable_shards = 1 FORMAT TabSeparated";
     }
 
     private String everyReplica() throws Exception {
@@ -123,13 +120,10 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
                     + engine + "'); the replay check reads the shards' tables");
         }
         String hosts = sql.execute("SELECT host_name, port FROM system.clusters WHERE cluster = "
-                + literal(m.group(1).trim()) + " FORMAT TSVRaw");
+                + literal(m.group(1).trim()) + " FORMAT TabSeparated");
         List<String> addresses = new ArrayList<>();
-        for (String line : hosts.split("\n")) {
-            if (!line.isBlank()) {
-                String[] f = line.split("\t");
-                addresses.add(f[0] + ":" + f[1]);
-            }
+        for (String[] f : TabSeparated.rows(hosts)) {
+            addresses.add(f[0] + ":" + f[1]);
         }
         if (addresses.isEmpty()) {
             throw new IllegalStateException("cluster '" + m.group(1).trim() + "' of " + database + "." + table

@@ -88,11 +88,8 @@ public final class Migrator {
         }
         Map<Integer, String> applied = new HashMap<>();
         String rows = sql.execute("SELECT version, checksum FROM " + database + ".schema_migrations FORMAT TabSeparated");
-        for (String line : rows.split("\n")) {
-            if (!line.isBlank()) {
-                String[] cols = line.split("\t");
-                applied.put(Integer.parseInt(cols[0]), cols[1]);
-            }
+        for (String[] cols : TabSeparated.rows(rows)) {
+            applied.put(Integer.parseInt(cols[0]), cols[1]);
         }
         return applied;
     }

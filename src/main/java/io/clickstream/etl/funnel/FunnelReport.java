@@ -1,5 +1,6 @@
 package io.clickstream.etl.funnel;
 
+import io.clickstream.etl.clickhouse.TabSeparated;
 import io.clickstream.etl.clickhouse.ClickHouseSql;
 
 import java.time.LocalDate;
@@ -36,11 +37,8 @@ public record FunnelReport(FunnelDefinition definition, LocalDate from, LocalDat
 
     private static Map<Integer, Long> levels(String tsv) {
         Map<Integer, Long> out = new TreeMap<>();
-        for (String line : tsv.split("\n")) {
-            if (!line.isBlank()) {
-                String[] f = line.split("\t");
-                out.put(Integer.parseInt(f[0].trim()), Long.parseLong(f[1].trim()));
-            }
+        for (String[] f : TabSeparated.rows(tsv)) {
+            out.put(Integer.parseInt(f[0].trim()), Long.parseLong(f[1].trim()));
         }
         return out;
     }

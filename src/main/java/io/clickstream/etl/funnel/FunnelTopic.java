@@ -4,7 +4,6 @@ import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.kafka.Topics;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -112,23 +110,7 @@ public final class FunnelTopic {
         Properties p = new Properties();
         p.putAll(config.kafkaClientProperties());
         try (Admin admin = Admin.create(p)) {
-            ensure(admin, config.get(Options.FUNNEL_TOPIC));
-        }
-    }
-
-    /** Creates the topic (compacted, one partition) if it is missing. */
-    public static void ensure(Admin admin, String topic) throws Exception {
-        Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-        if (!existing.contains(topic)) {
-            NewTopic t = new NewTopic(topic, 1, (short) 1).configs(Map.of("cleanup.policy", "compact"));
-            try {
-                admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
-                    throw e;
-                }
-            }
-            Topics.awaitLeaders(admin, List.of(topic));
+            Topics.createCompacted(admin, config.get(Options.FUNNEL_TOPIC));
         }
     }
 

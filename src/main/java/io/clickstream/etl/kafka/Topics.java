@@ -33,6 +33,27 @@ public final class Topics {
     }
 
     /**
+     * Creates {@code topic} compacted with one partition if it is missing: a log of the latest value per key (funnel
+     * definitions, import progress) in the order written.
+     */
+    public static void createCompacted(Admin admin, String topic) throws Exception {
+        Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        if (existing.contains(topic)) {
+            return;
+        }
+        NewTopic t = new NewTopic(topic, 1, (short) 1).configs(java.util.Map.of("cleanup.policy", "compact"));
+        try {
+            admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            // another client (a second job, a tool) created it meanwhile
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                throw e;
+            }
+        }
+        awaitLeaders(admin, List.of(topic));
+    }
+
+    /**
      * Waits until the broker serves every partition of {@code topics}. Producing at once to a just-created topic
      * can lose records even with an idempotent producer (KAFKA-15591: a first request refused as NOT_LEADER, a
      * later one accepted, and the first one's retries then rejected as out of order until they expire).

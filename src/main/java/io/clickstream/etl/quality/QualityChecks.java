@@ -1,5 +1,6 @@
 package io.clickstream.etl.quality;
 
+import io.clickstream.etl.clickhouse.TabSeparated;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -124,11 +125,7 @@ public final class QualityChecks {
 
     private static Map<String, long[]> figures(String tsv) {
         Map<String, long[]> out = new LinkedHashMap<>();
-        for (String line : tsv.split("\n")) {
-            if (line.isBlank()) {
-                continue;
-            }
-            String[] f = line.split("\t");
+        for (String[] f : TabSeparated.rows(tsv)) {
             out.put(f[0], new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3])});
         }
         return out;

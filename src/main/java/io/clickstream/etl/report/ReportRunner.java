@@ -1,5 +1,6 @@
 package io.clickstream.etl.report;
 
+import io.clickstream.etl.clickhouse.TabSeparated;
 import io.clickstream.etl.clickhouse.ClickHouseSql;
 import io.clickstream.etl.report.ReportQueries.Query;
 import io.clickstream.etl.report.ReportRequest.Kind;
@@ -60,14 +61,10 @@ public final class ReportRunner {
             }
         }
         List<List<Object>> rows = new ArrayList<>();
-        for (String line : sql.query(q.sql() + " FORMAT TabSeparated").split("\n")) {
-            if (line.isEmpty()) {
-                continue;
-            }
-            String[] fields = line.split("\t", -1);
+        for (String[] fields : TabSeparated.rows(sql.query(q.sql() + " FORMAT TabSeparated"))) {
             if (fields.length != q.columns().size()) {
                 throw new IllegalStateException(q.kind().id() + ": " + fields.length + " fields in a row, expected "
-                        + q.columns().size() + ": " + line);
+                        + q.columns().size() + ": " + String.join("\t", fields));
             }
             double relativeError = 0;
             if (sampled) {
@@ -80,7 +77,7 @@ public final class ReportRunner {
                 if (c.equals("split") && r.split() == Split.NONE) {
                     continue;
                 }
-                Object value = value(ClickHouseSql.unescapeTsv(fields[i]));
+                Object value = value(fields[i]);
                 if (sampled && value instanceof Long n && q.scale().users().contains(c)) {
                     row.add(n * r.sampleDenominator());
                     row.add(Math.round(Z95 * Math.sqrt(n * (1 - r.sampleRate())) * r.sampleDenominator()));

@@ -1,5 +1,6 @@
 package io.clickstream.etl.tools;
 
+import io.clickstream.etl.clickhouse.TabSeparated;
 import io.clickstream.etl.aggregate.AggregateViews;
 import io.clickstream.etl.aggregate.AggregateViews.View;
 import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
@@ -112,11 +113,8 @@ public final class Aggregates {
         Map<String, String> out = new LinkedHashMap<>();
         String rows = sql.execute("SELECT name, create_table_query FROM system.tables WHERE database = "
                 + ClickHouseSql.literal(db) + " AND engine = 'MaterializedView' FORMAT TabSeparated");
-        for (String line : rows.split("\n")) {
-            if (!line.isBlank()) {
-                int tab = line.indexOf('\t');
-                out.put(line.substring(0, tab), ClickHouseSql.unescapeTsv(line.substring(tab + 1)));
-            }
+        for (String[] f : TabSeparated.rows(rows)) {
+            out.put(f[0], f[1]);
         }
         return out;
     }

@@ -5,7 +5,6 @@ import io.clickstream.etl.backfill.HistoryImporter;
 import io.clickstream.etl.backfill.ImportProgress;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
-import io.clickstream.etl.funnel.FunnelTopic;
 import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.kafka.Topics;
 import java.io.IOException;
@@ -79,7 +78,7 @@ public final class Backfill {
         admin.putAll(kafka);
         try (Admin a = Admin.create(admin)) {
             Topics.createMissing(a, List.of(topic), KafkaSources.BACKFILL_PARTITIONS);
-            FunnelTopic.ensure(a, progressTopic); // compacted, one partition: the latest progress per file
+            Topics.createCompacted(a, progressTopic); // the latest progress per file
         }
         if (cli.flag("dry-run")) {
             Map<String, ImportProgress> known = HistoryImporter.readProgress(kafka, progressTopic);

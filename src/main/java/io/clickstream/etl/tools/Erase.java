@@ -1,5 +1,6 @@
 package io.clickstream.etl.tools;
 
+import io.clickstream.etl.clickhouse.TabSeparated;
 import io.clickstream.etl.aggregate.AggregateViews.View;
 import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
 import io.clickstream.etl.clickhouse.ClickHouseSql;
@@ -79,11 +80,9 @@ public final class Erase {
              RedisConnection redisConnection = new RedisConnection(redis)) {
             Map<String, Long> before = counts(sql, db, ids);
             List<LocalDate> days = new ArrayList<>();
-            for (String d : sql.execute("SELECT DISTINCT dt FROM " + db + ".events WHERE user_id IN (" + ids
-                    + ") ORDER BY dt FORMAT TabSeparated").split("\n")) {
-                if (!d.isBlank()) {
-                    days.add(LocalDate.parse(d.trim()));
-                }
+            for (String d : TabSeparated.column(sql.execute("SELECT DISTINCT dt FROM " + db + ".events WHERE user_id IN ("
+                    + ids + ") ORDER BY dt FORMAT TabSeparated"))) {
+                days.add(LocalDate.parse(d.trim()));
             }
             Map<String, Long> redisFields = new LinkedHashMap<>();
             for (String id : stored.values()) {

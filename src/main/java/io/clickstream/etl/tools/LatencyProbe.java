@@ -1,5 +1,6 @@
 package io.clickstream.etl.tools;
 
+import io.clickstream.etl.clickhouse.TabSeparated;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
@@ -138,8 +139,8 @@ public final class LatencyProbe {
                 if (!ids.isEmpty()) {
                     String seen = sql.execute(seenQuery(table, ids));
                     long now = System.currentTimeMillis();
-                    for (String id : seen.split("\n")) {
-                        Long sentAt = id.isBlank() ? null : pending.remove(id.trim());
+                    for (String id : TabSeparated.column(seen)) {
+                        Long sentAt = pending.remove(id);
                         if (sentAt != null) {
                             latencies.add(now - sentAt);
                         }
