@@ -1,5 +1,6 @@
 package io.clickstream.etl.join;
 
+import io.clickstream.etl.codec.LongText;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
@@ -71,7 +72,7 @@ final class JoinedValues {
                 out.writeShort(v.names().size());
                 for (int i = 0; i < v.names().size(); i++) {
                     out.writeUTF(v.names().get(i));
-                    writeLongText(out, v.values().get(i));
+                    LongText.write(out, v.values().get(i));
                 }
             }
         } catch (IOException e) {
@@ -99,7 +100,7 @@ final class JoinedValues {
                 List<String> values = new ArrayList<>(fields);
                 for (int i = 0; i < fields; i++) {
                     names.add(in.readUTF());
-                    values.add(readLongText(in));
+                    values.add(LongText.read(in));
                 }
                 j.versions.add(new Version(time, id, names, values));
             }
@@ -110,22 +111,5 @@ final class JoinedValues {
             throw new IllegalArgumentException("joined values are truncated or damaged", e);
         }
         return j;
-    }
-
-    /** writeUTF stops at 64 KB; property values may be longer (validation.max-field-length). */
-    private static void writeLongText(DataOutputSerializer out, String s) throws IOException {
-        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        out.writeInt(b.length);
-        out.write(b);
-    }
-
-    private static String readLongText(DataInputDeserializer in) throws IOException {
-        int len = in.readInt();
-        if (len < 0 || len > in.available()) {
-            throw new IOException("bad length " + len);
-        }
-        byte[] b = new byte[len];
-        in.readFully(b);
-        return new String(b, java.nio.charset.StandardCharsets.UTF_8);
     }
 }

@@ -1,5 +1,6 @@
 package io.clickstream.etl.session;
 
+import io.clickstream.etl.codec.LongText;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
@@ -195,26 +196,26 @@ public final class UserHistory {
         out.write(s.entries, 12 * fromEntry, 12 * (s.entryCount - fromEntry));
         out.writeLong(s.origin);
         out.writeInt(s.pageViews);
-        writeText(out, s.entryUrl);
-        writeText(out, s.exitUrl);
-        writeText(out, s.referrer);
-        writeText(out, s.entryIp);
-        writeText(out, s.entryUserAgent);
+        LongText.write(out, s.entryUrl);
+        LongText.write(out, s.exitUrl);
+        LongText.write(out, s.referrer);
+        LongText.write(out, s.entryIp);
+        LongText.write(out, s.entryUserAgent);
         out.writeInt(s.sources.size());
         for (String source : s.sources) {
-            writeText(out, source);
+            LongText.write(out, source);
         }
         out.writeByte((s.entryGeo ? 1 : 0) | (s.entryDevice ? 2 : 0));
         if (s.entryGeo) {
-            writeText(out, s.countryCode);
-            writeText(out, s.country);
-            writeText(out, s.region);
-            writeText(out, s.city);
+            LongText.write(out, s.countryCode);
+            LongText.write(out, s.country);
+            LongText.write(out, s.region);
+            LongText.write(out, s.city);
         }
         if (s.entryDevice) {
-            writeText(out, s.browser);
-            writeText(out, s.os);
-            writeText(out, s.deviceType);
+            LongText.write(out, s.browser);
+            LongText.write(out, s.os);
+            LongText.write(out, s.deviceType);
             out.writeBoolean(s.bot);
         }
     }
@@ -351,23 +352,6 @@ public final class UserHistory {
         return h;
     }
 
-    /** UTF-8 with an int length: writeUTF stops at 64 KB, and URLs and user agents may be long. */
-    private static void writeText(DataOutputSerializer out, String text) throws IOException {
-        byte[] b = (text == null ? "" : text).getBytes(StandardCharsets.UTF_8);
-        out.writeInt(b.length);
-        out.write(b);
-    }
-
-    private static String readText(DataInputDeserializer in) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > in.available()) {
-            throw new IOException("bad text length " + n);
-        }
-        byte[] b = new byte[n];
-        in.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
-    }
-
     /** Reads what {@link #toBytes()} wrote (this format or the older one); null or empty input is a user without history. */
     public static UserHistory fromBytes(byte[] data) {
         UserHistory h = new UserHistory();
@@ -417,13 +401,13 @@ public final class UserHistory {
         Session s = new Session(id, number, format >= 2 ? in.readLong() : start, start, end, count, entries, keys);
         if (format >= 2) {
             s.pageViews = in.readInt();
-            s.entryUrl = readText(in);
-            s.exitUrl = readText(in);
-            s.referrer = readText(in);
-            s.entryIp = readText(in);
-            s.entryUserAgent = readText(in);
+            s.entryUrl = LongText.read(in);
+            s.exitUrl = LongText.read(in);
+            s.referrer = LongText.read(in);
+            s.entryIp = LongText.read(in);
+            s.entryUserAgent = LongText.read(in);
             for (int k = in.readInt(); k > 0; k--) {
-                s.sources.add(readText(in));
+                s.sources.add(LongText.read(in));
             }
         }
         if (format >= 3) {
@@ -434,15 +418,15 @@ public final class UserHistory {
             s.entryGeo = (flags & 1) != 0;
             s.entryDevice = (flags & 2) != 0;
             if (s.entryGeo) {
-                s.countryCode = readText(in);
-                s.country = readText(in);
-                s.region = readText(in);
-                s.city = readText(in);
+                s.countryCode = LongText.read(in);
+                s.country = LongText.read(in);
+                s.region = LongText.read(in);
+                s.city = LongText.read(in);
             }
             if (s.entryDevice) {
-                s.browser = readText(in);
-                s.os = readText(in);
-                s.deviceType = readText(in);
+                s.browser = LongText.read(in);
+                s.os = LongText.read(in);
+                s.deviceType = LongText.read(in);
                 s.bot = in.readBoolean();
             }
         }
