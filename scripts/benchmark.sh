@@ -116,7 +116,7 @@ c_ch0=$(ticks $CH_PIDS); c_kafka0=$(ticks $(pids_of kafka)); c_redis0=$(ticks $(
 job_start=$(now_ms)
 JAVA_OPTS="-Xmx3g ${JOB_JAVA_OPTS:-}" scripts/run-local.sh --config "$CONFIG" "${SETS[@]}" --set kafka.start-from=earliest \
   --set kafka.bounded=true --parallelism "$PARALLELISM" --web-ui-port "$UI_PORT" --checkpoint-interval-ms 10000 \
-  >"$LOG_DIR/$RUN-job.log" 2>&1 &
+  --counter-totals "$STACK_DIR/$RUN-counters.json" >"$LOG_DIR/$RUN-job.log" 2>&1 &
 JOB_PID=$!
 trap 'kill $JOB_PID 2>/dev/null || true' EXIT
 read -r first last at_first < <(await_rows "$JOB_DB.events" "$EVENTS" 1800) || { tail -20 "$LOG_DIR/$RUN-job.log" >&2; die "the job did not deliver"; }
@@ -131,10 +131,13 @@ JOB_RATE=$(div "$(( (EVENTS - at_first) * 1000 ))" "$(( last - first ))" "%.0f")
 JOB_WALL=$(div "$(( last - job_start ))" 1000 "%.1f")
 REDIS_CMDS=$(div "$(( r_total1 - r_total0 ))" "$EVENTS" "%.4f")
 REDIS_RT=$(div "$(( r_client1 - r_client0 ))" "$EVENTS" "%.4f")
-read -r batches rows < <(grep -o 'ClickHouse sink totals (event): batches=[0-9]* rows=[0-9]*' "$LOG_DIR/$RUN-job.log" \
-  | awk -F'[= ]' '{ b += $6; r += $8 } END { print b + 0, r + 0 }')
-read -r s_batches s_rows < <(grep -o 'ClickHouse sink totals (session): batches=[0-9]* rows=[0-9]*' "$LOG_DIR/$RUN-job.log" \
-  | awk -F'[= ]' '{ b += $6; r += $8 } END { print b + 0, r + 0 }')
+# The sinks' counters, summed over their subtasks as the bounded job's tasks ended (LocalRunner --counter-totals).
+sink_totals() {
+  jq -r --arg op "$1" '[to_entries[] | select(.key | startswith($op)) | .value]
+    | "\(map(.batches // 0) | add // 0) \(map(.rows // 0) | add // 0)"' "$STACK_DIR/$RUN-counters.json"
+}
+read -r batches rows < <(sink_totals "ClickHouse events")
+read -r s_batches s_rows < <(sink_totals "ClickHouse sessions")
 ROWS_PER_INSERT=$(div "$rows" "$batches")
 INSERTS_PER_S=$(div "$(( batches + s_batches ))" "$JOB_SECONDS" "%.1f")
 TAGGED=$(sql "SELECT count() FROM $JOB_DB.events WHERE length(funnels.id) > 0")
@@ -230,22 +233,30 @@ kch_s=$(cpu_s "$k_ch"); kkafka_s=$(cpu_s "$k_kafka")
   printf '(*) rows counted from the first poll that saw rows, without those rows; polls every 0.25 s\n'
   printf 'preload rate %s events/s; latency run: %s\n' "$PRELOAD_RATE" "$LAT_LINE"
 } | tee "$STACK_DIR/$RUN.txt"
-cat >"$OUT" <<EOF
-{"run": "$RUN", "events": $EVENTS, "partitions": $PARTITIONS, "users": $USERS, "parallelism": $PARALLELISM,
- "cores": $(nproc),
- "job": {"events_per_s": $JOB_RATE, "seconds": $JOB_SECONDS, "wall_seconds": $JOB_WALL,
-         "cpu_s": {"flink": $flink_s, "clickhouse": $ch_s, "kafka": $kafka_s, "redis": $redis_s, "zookeeper": $zk_s},
-         "redis_round_trips_per_event": $REDIS_RT, "redis_commands_per_event": $REDIS_CMDS,
-         "redis_aof_rewrites": $AOF_REWRITES,
-         "event_inserts": $batches, "event_rows": $rows, "rows_per_insert": $ROWS_PER_INSERT,
-         "session_inserts": $s_batches, "session_rows": $s_rows, "inserts_per_s": $INSERTS_PER_S,
-         "rows_with_funnel_tags": $TAGGED, "rows_joined": $JOINED, "rows_with_geo": $GEO_ROWS},
- "kafka_engine": {"events_per_s": $KAFKA_RATE, "seconds": $KAFKA_SECONDS, "wall_seconds": $KAFKA_WALL,
-                  "cpu_s": {"clickhouse": $kch_s, "kafka": $kkafka_s}},
- "ratio_to_baseline": $RATIO,
- "latency": {"rate": $LAT_RATE, "seconds": $LAT_SECONDS, "p50_ms": $P50, "p99_ms": $P99, "event_time_bound": "$BOUND",
-             "redis_aof_rewrites": $LAT_AOF_REWRITES},
- "preload_events_per_s": $PRELOAD_RATE}
-EOF
+jq -n --arg run "$RUN" --argjson events "$EVENTS" --argjson partitions "$PARTITIONS" --argjson users "$USERS" \
+  --argjson parallelism "$PARALLELISM" --argjson cores "$(nproc)" \
+  --argjson job_rate "$JOB_RATE" --argjson job_s "$JOB_SECONDS" --argjson job_wall "$JOB_WALL" \
+  --argjson flink_s "$flink_s" --argjson ch_s "$ch_s" --argjson kafka_s "$kafka_s" --argjson redis_s "$redis_s" \
+  --argjson zk_s "$zk_s" --argjson redis_rt "$REDIS_RT" --argjson redis_cmds "$REDIS_CMDS" \
+  --argjson aof "$AOF_REWRITES" --argjson batches "$batches" --argjson rows "$rows" \
+  --argjson rows_per_insert "$ROWS_PER_INSERT" --argjson s_batches "$s_batches" --argjson s_rows "$s_rows" \
+  --argjson inserts_per_s "$INSERTS_PER_S" --argjson tagged "$TAGGED" --argjson joined "$JOINED" \
+  --argjson geo "$GEO_ROWS" --argjson k_rate "$KAFKA_RATE" --argjson k_s "$KAFKA_SECONDS" \
+  --argjson k_wall "$KAFKA_WALL" --argjson kch_s "$kch_s" --argjson kkafka_s "$kkafka_s" --argjson ratio "$RATIO" \
+  --argjson lat_rate "$LAT_RATE" --argjson lat_s "$LAT_SECONDS" --argjson p50 "$P50" --argjson p99 "$P99" \
+  --arg bound "$BOUND" --argjson lat_aof "$LAT_AOF_REWRITES" --argjson preload "$PRELOAD_RATE" '{
+    run: $run, events: $events, partitions: $partitions, users: $users, parallelism: $parallelism, cores: $cores,
+    job: {events_per_s: $job_rate, seconds: $job_s, wall_seconds: $job_wall,
+          cpu_s: {flink: $flink_s, clickhouse: $ch_s, kafka: $kafka_s, redis: $redis_s, zookeeper: $zk_s},
+          redis_round_trips_per_event: $redis_rt, redis_commands_per_event: $redis_cmds, redis_aof_rewrites: $aof,
+          event_inserts: $batches, event_rows: $rows, rows_per_insert: $rows_per_insert,
+          session_inserts: $s_batches, session_rows: $s_rows, inserts_per_s: $inserts_per_s,
+          rows_with_funnel_tags: $tagged, rows_joined: $joined, rows_with_geo: $geo},
+    kafka_engine: {events_per_s: $k_rate, seconds: $k_s, wall_seconds: $k_wall,
+                   cpu_s: {clickhouse: $kch_s, kafka: $kkafka_s}},
+    ratio_to_baseline: $ratio,
+    latency: {rate: $lat_rate, seconds: $lat_s, p50_ms: $p50, p99_ms: $p99, event_time_bound: $bound,
+              redis_aof_rewrites: $lat_aof},
+    preload_events_per_s: $preload}' >"$OUT"
 drop_redis_keys "$RUN:*"
 say "written: $OUT (and $STACK_DIR/$RUN.txt); databases $JOB_DB and $KAFKA_DB are left for inspection, the run's Redis keys are removed"

@@ -18,7 +18,7 @@ source "$(dirname "$0")/lib/common.sh"
 
 ALL_SERVICES=(zookeeper clickhouse redis kafka collector)
 # chromium: the tests open the HTML report in it (headless).
-APT_PACKAGES=(clickhouse-server clickhouse-client zookeeper redis-server curl chromium wrk)
+APT_PACKAGES=(clickhouse-server clickhouse-client zookeeper redis-server curl chromium wrk jq)
 
 # ---------------------------------------------------------------------------------------------- install
 

@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * Runs the job in this JVM on a local Flink with the web UI (scripts/run-local.sh). Takes the job's arguments plus
  * {@code --web-ui-port N} (default 8081), {@code --parallelism N} (default 1), {@code --checkpoint-interval-ms N}
- * (default 10000) and {@code --checkpoint-dir DIR} (default: a directory under java.io.tmpdir).
+ * (default 10000), {@code --checkpoint-dir DIR} (default: a directory under java.io.tmpdir) and
+ * {@code --counter-totals FILE} (the sinks' counters summed as tasks end, as JSON: {@link CounterTotalsReporter}).
  */
 public final class LocalRunner {
     private LocalRunner() {}
@@ -23,6 +24,7 @@ public final class LocalRunner {
         int parallelism = 1;
         long checkpointMs = 10_000;
         String checkpointDir = Path.of(System.getProperty("java.io.tmpdir"), "clickstream-etl-checkpoints").toUri().toString();
+        String counterTotals = null;
         List<String> jobArgs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -34,6 +36,9 @@ public final class LocalRunner {
                     break;
                 case "--checkpoint-interval-ms":
                     checkpointMs = Long.parseLong(args[++i]);
+                    break;
+                case "--counter-totals":
+                    counterTotals = Path.of(args[++i]).toAbsolutePath().toString();
                     break;
                 case "--checkpoint-dir":
                     checkpointDir = Path.of(args[++i]).toAbsolutePath().toUri().toString();
@@ -51,6 +56,10 @@ public final class LocalRunner {
             // backlog is read can take tens of MB, and a failed checkpoint fails the job.
             flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
             flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir);
+            if (counterTotals != null) {
+                flink.setString("metrics.reporter.totals.factory.class", CounterTotalsReporter.Factory.class.getName());
+                flink.setString("metrics.reporter.totals." + CounterTotalsReporter.FILE, counterTotals);
+            }
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
             env.setParallelism(parallelism);
             env.enableCheckpointing(checkpointMs);

@@ -1,0 +1,57 @@
+package io.clickstream.etl;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.metrics.MetricConfig;
+import org.apache.flink.metrics.SimpleCounter;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CounterTotalsReporterTest {
+
+    /** A subtask's metric group under an operator, as Flink's scope names it. */
+    private static UnregisteredMetricsGroup group(String operator, int subtask, String userGroup) {
+        return new UnregisteredMetricsGroup() {
+            @Override
+            public Map<String, String> getAllVariables() {
+                return Map.of("<operator_name>", operator, "<subtask_index>", "" + subtask);
+            }
+
+            @Override
+            public String getMetricIdentifier(String name) {
+                return "localhost.taskmanager.tm1.job." + operator + "." + subtask + "." + userGroup + "." + name;
+            }
+        };
+    }
+
+    private static SimpleCounter counter(long n) {
+        SimpleCounter c = new SimpleCounter();
+        c.inc(n);
+        return c;
+    }
+
+    @Test
+    void theCountersOfTheGroupAreSummedOverSubtasksAsTheyEndAndWritten(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("totals.json");
+        CounterTotalsReporter reporter = new CounterTotalsReporter();
+        MetricConfig config = new MetricConfig();
+        config.setProperty(CounterTotalsReporter.FILE, file.toString());
+        reporter.open(config);
+        reporter.notifyOfRemovedMetric(counter(3), "batches", group("ClickHouse events: Writer", 0, "clickhouse"));
+        reporter.notifyOfRemovedMetric(counter(4), "batches", group("ClickHouse events: Writer", 1, "clickhouse"));
+        reporter.notifyOfRemovedMetric(counter(9868), "rows", group("ClickHouse events: Writer", 0, "clickhouse"));
+        reporter.notifyOfRemovedMetric(counter(50), "numRecordsIn", group("ClickHouse events: Writer", 0, "io"));
+        reporter.notifyOfRemovedMetric(counter(2), "batches", group("ClickHouse sessions: Writer", 0, "clickhouse"));
+        reporter.close();
+
+        Map<?, ?> totals = new ObjectMapper().readValue(file.toFile(), Map.class);
+        assertThat(totals).isEqualTo(Map.of(
+                "ClickHouse events: Writer", Map.of("batches", 7, "rows", 9868),
+                "ClickHouse sessions: Writer", Map.of("batches", 2)));
+    }
+}
