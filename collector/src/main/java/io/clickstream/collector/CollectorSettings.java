@@ -30,7 +30,7 @@ public record CollectorSettings(
         int retryAfterSeconds,
         Duration shutdownTimeout) {
 
-    /** Every key, with its default ("" = none) and what it does; README's collector table lists the same. */
+    /** Every key, with its default ("" = none) and what it does; docs/ingest.md's collector table lists the same. */
     public static final Map<String, String[]> KEYS = keys();
 
     private static Map<String, String[]> keys() {

@@ -32,8 +32,8 @@ class CollectorSettingsTest {
     }
 
     @Test
-    void theReadmeListsEverySettingWithItsDefault() throws Exception {
-        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("../README.md"));
+    void theIngestPageListsEverySettingWithItsDefault() throws Exception {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("../docs/ingest.md"));
         CollectorSettings.KEYS.forEach((key, d) -> assertThat(readme).as(key).contains("| `" + key + "` | "
                 + (d[0].isEmpty() ? "" : "`" + d[0] + "` ") + "| " + d[1] + " |"));
     }

@@ -1,6 +1,6 @@
 package io.clickstream.etl.config;
 
-/** Prints the configuration reference as a Markdown table (the README's "Configuration" section). */
+/** Prints the configuration reference as a Markdown table (docs/configuration.md). */
 public final class ConfigDoc {
     private ConfigDoc() {}
 

@@ -6,7 +6,7 @@ import io.clickstream.etl.geo.GeoInfo;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
- * A validated event: the fields of the documented JSON schema (README, "Event schema") plus the Kafka position it
+ * A validated event: the fields of the documented JSON schema (docs/ingest.md, "Event schema") plus the Kafka position it
  * was read from. Properties are two parallel arrays. Crosses the network through {@link EventSerializer}.
  */
 @TypeInfo(EventTypeInfo.Factory.class)

@@ -15,7 +15,7 @@ import java.util.Base64;
 import java.util.function.IntSupplier;
 
 /**
- * A dead letter as a JSON object (README, "Dead letters"), keyed like the input so it lands in the partition of
+ * A dead letter as a JSON object (docs/ingest.md, "Dead letters"), keyed like the input so it lands in the partition of
  * the same user. A payload that is not UTF-8 goes as payload_base64, so the exact bytes survive. A dead letter is
  * kept under {@link #MAX_BYTES}: escaping (up to 6 bytes per control character) or base64 can make a payload that
  * Kafka took in too large to send on, and a record the producer refuses would fail the job on every restart. Such a

@@ -28,8 +28,8 @@ public final class ReportQueries {
     private ReportQueries() {}
 
     /**
-     * The README's list of the reports' SQL, for the clickstream database and the week 2026-11-01..07, unsplit and
-     * unsampled (JobConfigTest-style: a test keeps the README equal to it).
+     * The list of the reports' SQL in docs/clickhouse.md, for the clickstream database and the week 2026-11-01..07, unsplit and
+     * unsampled (JobConfigTest-style: a test keeps the page equal to it).
      */
     public static String markdown() {
         ReportRequest week = new ReportRequest("clickstream", java.time.LocalDate.of(2026, 11, 1),

@@ -143,8 +143,8 @@ class JobConfigTest {
     }
 
     @Test
-    void readmeConfigurationTableMatchesTheOptions() throws Exception {
-        assertThat(Files.readString(Path.of("README.md"))).contains(ConfigDoc.markdown());
+    void theConfigurationPageTableMatchesTheOptions() throws Exception {
+        assertThat(Files.readString(Path.of("docs/configuration.md"))).contains(ConfigDoc.markdown());
     }
 
     @Test

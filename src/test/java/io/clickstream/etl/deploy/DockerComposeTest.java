@@ -67,7 +67,7 @@ class DockerComposeTest {
     }
 
     @Test
-    void itsImagesAreTheOnesTheReadmeNames() throws Exception {
+    void itsImagesAreTheOnesTheRunningPageNames() throws Exception {
         List<String> images = new ArrayList<>();
         services().fields().forEachRemaining(s -> {
             if (s.getValue().has("image")) {
@@ -79,9 +79,9 @@ class DockerComposeTest {
                 images.add(e.getValue().get("image").asText());
             }
         });
-        String readme = Files.readString(Path.of("README.md"));
+        String running = Files.readString(Path.of("docs/running.md"));
         assertThat(images).contains("clickhouse/clickhouse-server:25.3")
-                .allSatisfy(image -> assertThat(readme).as(image).contains("`" + image + "`"));
+                .allSatisfy(image -> assertThat(running).as(image).contains("`" + image + "`"));
     }
 
     private static List<String> mounted() throws Exception {

@@ -89,7 +89,7 @@ class ReportRunnerTest {
     }
 
     @Test
-    void theReadmeShowsTheReportsQueriesAsTheyAre() throws Exception {
-        assertThat(java.nio.file.Files.readString(java.nio.file.Path.of("README.md"))).contains(ReportQueries.markdown());
+    void theClickHousePageShowsTheReportsQueriesAsTheyAre() throws Exception {
+        assertThat(java.nio.file.Files.readString(java.nio.file.Path.of("docs/clickhouse.md"))).contains(ReportQueries.markdown());
     }
 }
