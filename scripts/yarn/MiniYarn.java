@@ -1,10 +1,9 @@
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.yarn.conf.YarnConfiguration;
-import org.apache.hadoop.yarn.server.MiniYARNCluster;
-
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.server.MiniYARNCluster;
 
 /**
  * A one-node YARN cluster in this JVM for scripts/yarn-test.sh (run with Java's single-file launcher).
@@ -36,8 +35,8 @@ public class MiniYarn {
             actual.writeXml(out);
         }
         Files.move(tmp, confDir.resolve("yarn-site.xml"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        System.out.println("MiniYARNCluster up: ResourceManager " + actual.get(YarnConfiguration.RM_ADDRESS)
-                + ", web " + actual.get(YarnConfiguration.RM_WEBAPP_ADDRESS));
+        System.out.println("MiniYARNCluster up: ResourceManager " + actual.get(YarnConfiguration.RM_ADDRESS) + ", web "
+                + actual.get(YarnConfiguration.RM_WEBAPP_ADDRESS));
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop));
         Thread.currentThread().join();
     }

@@ -46,6 +46,10 @@ import io.clickstream.etl.redis.RedisSettings;
 import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.user.UserStepOperator;
 import io.clickstream.etl.user.UserStepSettings;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -55,11 +59,6 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The clickstream ETL job. {@link #build} is the data flow, top to bottom; sources and sinks come in as
@@ -98,11 +97,18 @@ public final class ClickstreamJob {
      * What the job writes, and the ledger of committed dead letters (by topic id) that keeps a replay from writing
      * them again.
      */
-    public record Sinks(Sink<Event> events, Sink<SessionRow> sessions, Sink<DeadLetter> deadLetters,
-                        DeadLetterLedger.Factory deadLetterLedger, TopicIds.Factory topicIds) {
+    public record Sinks(
+            Sink<Event> events,
+            Sink<SessionRow> sessions,
+            Sink<DeadLetter> deadLetters,
+            DeadLetterLedger.Factory deadLetterLedger,
+            TopicIds.Factory topicIds) {
         public static Sinks production(JobConfig config, Map<String, String> env) {
-            return new Sinks(clickHouseEvents(config, env), clickHouseSessions(config, env),
-                    KafkaSinks.deadLetters(config), RedisDeadLetterLedger.factory(RedisSettings.from(config, env)),
+            return new Sinks(
+                    clickHouseEvents(config, env),
+                    clickHouseSessions(config, env),
+                    KafkaSinks.deadLetters(config),
+                    RedisDeadLetterLedger.factory(RedisSettings.from(config, env)),
                     KafkaTopicIds.factory(config));
         }
 
@@ -112,7 +118,8 @@ public final class ClickstreamJob {
             ReplayGuard.Factory<Event> guard = null;
             if (config.get(Options.SINK_REPLAY_CHECK)) {
                 String database = config.get(Options.CLICKHOUSE_DATABASE);
-                guard = new ReplayGuard.Factory<>(RedisInsertMarks.factory(RedisSettings.from(config, env), database + "." + table),
+                guard = new ReplayGuard.Factory<>(
+                        RedisInsertMarks.factory(RedisSettings.from(config, env), database + "." + table),
                         ClickHouseStoredEvents.factory(ClickHouseEndpoints.from(config, env), database, table),
                         EventRowEncoder.INSTANCE);
             }
@@ -121,28 +128,42 @@ public final class ClickstreamJob {
 
         /** Session rows into clickhouse.database.clickhouse.sessions-table. */
         static ClickHouseSink<SessionRow> clickHouseSessions(JobConfig config, Map<String, String> env) {
-            return clickHouse(config, env, config.get(Options.CLICKHOUSE_SESSIONS_TABLE), SessionRowEncoder.INSTANCE, null,
+            return clickHouse(
+                    config,
+                    env,
+                    config.get(Options.CLICKHOUSE_SESSIONS_TABLE),
+                    SessionRowEncoder.INSTANCE,
+                    null,
                     TypeInformation.of(SessionRow.class));
         }
 
-        static <T> ClickHouseSink<T> clickHouse(JobConfig config, Map<String, String> env, String table, RowEncoder<T> encoder,
-                                        ReplayGuard.Factory<T> guard, TypeInformation<T> rowType) {
+        static <T> ClickHouseSink<T> clickHouse(
+                JobConfig config,
+                Map<String, String> env,
+                String table,
+                RowEncoder<T> encoder,
+                ReplayGuard.Factory<T> guard,
+                TypeInformation<T> rowType) {
             String qualified = config.get(Options.CLICKHOUSE_DATABASE) + "." + table;
             return ClickHouseSink.<T>builder()
                     .settings(SinkSettings.from(config))
                     .encoder(encoder)
-                    .inserter(ClickHouseInserter.factory(ClickHouseEndpoints.from(config, env), qualified,
-                            encoder.columns(), config.get(Options.SINK_DISTRIBUTED_SYNC),
+                    .inserter(ClickHouseInserter.factory(
+                            ClickHouseEndpoints.from(config, env),
+                            qualified,
+                            encoder.columns(),
+                            config.get(Options.SINK_DISTRIBUTED_SYNC),
                             config.get(Options.SINK_REQUEST_TIMEOUT).toMillis()))
-                    .rejectedRows(RejectedRowsToKafka.factory(config, RedisSendLedger.factory(RedisSettings.from(config, env))))
+                    .rejectedRows(RejectedRowsToKafka.factory(
+                            config, RedisSendLedger.factory(RedisSettings.from(config, env))))
                     .replayGuard(guard)
                     .rowType(rowType)
                     .build();
         }
     }
 
-    public static void build(StreamExecutionEnvironment env, JobConfig config, Sources sources, Stores stores,
-                             Sinks sinks) {
+    public static void build(
+            StreamExecutionEnvironment env, JobConfig config, Sources sources, Stores stores, Sinks sinks) {
         // No defensive copies between chained operators (a deep copy of every event at each step otherwise). Safe
         // here: no operator changes an event after emitting it, and those that buffer events (sessions, funnels,
         // joins) buffer what they received from the network or from an operator that emits each object once.
@@ -150,19 +171,16 @@ public final class ClickstreamJob {
         EventTimeSettings eventTime = EventTimeSettings.from(config);
         // Per-partition watermarks over the events' times, aligned across partitions and topics: a catch-up reads
         // the topics in step, and each user's events can be put in time order below.
-        DataStream<ParsedRecord> parsed = env
-                .fromSource(sources.events(), EventTimeWatermarks.strategy(eventTime, ParsedRecord.TIMES), "Kafka events")
+        DataStream<ParsedRecord> parsed = env.fromSource(
+                        sources.events(), EventTimeWatermarks.strategy(eventTime, ParsedRecord.TIMES), "Kafka events")
                 .uid("kafka-source");
 
-        SingleOutputStreamOperator<Event> events = parsed
-                .process(new ParseEventsFunction())
-                .uid("parse-validate")
-                .name("Parse and validate");
+        SingleOutputStreamOperator<Event> events =
+                parsed.process(new ParseEventsFunction()).uid("parse-validate").name("Parse and validate");
 
         // Stateless enrichment before the shuffle, chained to the source: one lookup per event, and the sessions
         // take their rows' geo and device from their entry events instead of looking them up again.
-        SingleOutputStreamOperator<Event> enriched = events
-                .map(new GeoFunction<Event>(geo(config)))
+        SingleOutputStreamOperator<Event> enriched = events.map(new GeoFunction<Event>(geo(config)))
                 .returns(Event.class)
                 .uid("geo")
                 .name("Geo from IP")
@@ -175,8 +193,7 @@ public final class ClickstreamJob {
         // keyed: sessions, joins and funnels work on the pseudonyms. Stateless; absent when nothing is to change.
         PrivacySettings privacy = PrivacySettings.from(config);
         if (privacy.changesEvents()) {
-            enriched = enriched
-                    .map(new PrivacyFunction(privacy))
+            enriched = enriched.map(new PrivacyFunction(privacy))
                     .returns(Event.class)
                     .uid("privacy")
                     .name("Privacy");
@@ -187,26 +204,27 @@ public final class ClickstreamJob {
         DataStream<Event> joined = enriched;
         for (Map.Entry<String, List<JoinRule>> byKey : otherKeyJoins(config).entrySet()) {
             String field = byKey.getKey();
-            joined = joined
-                    .keyBy(e -> JoinRule.keyOf(e, field))
-                    .transform("Joins by " + field, TypeInformation.of(Event.class), new JoinOperator(
-                            JoinSettings.from(config, byKey.getValue()), stores.joins()))
+            joined = joined.keyBy(e -> JoinRule.keyOf(e, field))
+                    .transform(
+                            "Joins by " + field,
+                            TypeInformation.of(Event.class),
+                            new JoinOperator(JoinSettings.from(config, byKey.getValue()), stores.joins()))
                     .uid("joins-by-" + field);
         }
 
         // The one keyed step per user, chained to the ordering (one network hop per event in the whole job): sessions,
         // the joins keyed by user and the funnels, over one Redis hash per user.
-        SingleOutputStreamOperator<Event> users = joined
-                .keyBy(e -> e.userId)
+        SingleOutputStreamOperator<Event> users = joined.keyBy(e -> e.userId)
                 .transform("Order by event time", TypeInformation.of(Event.class), new EventTimeOrder(eventTime))
                 .uid("event-time-order")
-                .transform("Sessions, joins, funnels", TypeInformation.of(Event.class),
-                        new UserStepOperator(UserStepSettings.from(config), stores.users(), sources.funnelDefinitions()))
+                .transform(
+                        "Sessions, joins, funnels",
+                        TypeInformation.of(Event.class),
+                        new UserStepOperator(
+                                UserStepSettings.from(config), stores.users(), sources.funnelDefinitions()))
                 .uid("sessions");
 
-        users.sinkTo(sinks.events())
-                .uid("clickhouse-sink")
-                .name("ClickHouse events");
+        users.sinkTo(sinks.events()).uid("clickhouse-sink").name("ClickHouse events");
 
         // Rows of sessions stored before their entry's geo and device were kept still look them up here; the others
         // pass through.
@@ -279,7 +297,11 @@ public final class ClickstreamJob {
             LOG.warn("Checkpointing is off: Kafka offsets are not committed and the ClickHouse sink flushes only on "
                     + "size and time. Set execution.checkpointing.interval (flink-conf/config.yaml).");
         }
-        build(env, config, Sources.production(config), Stores.production(config, System.getenv()),
+        build(
+                env,
+                config,
+                Sources.production(config),
+                Stores.production(config, System.getenv()),
                 Sinks.production(config, System.getenv()));
         env.execute(env.getConfiguration().getOptional(PipelineOptions.NAME).orElse(DEFAULT_JOB_NAME));
     }

@@ -2,13 +2,6 @@ package io.clickstream.etl;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Metric;
-import org.apache.flink.metrics.MetricConfig;
-import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.metrics.reporter.MetricReporter;
-import org.apache.flink.metrics.reporter.MetricReporterFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -16,6 +9,12 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.metrics.MetricConfig;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.reporter.MetricReporter;
+import org.apache.flink.metrics.reporter.MetricReporterFactory;
 
 /**
  * Writes, as a JSON file, the totals of the counters of one user metric group (e.g. "clickhouse": the sinks' batches
@@ -44,7 +43,8 @@ public final class CounterTotalsReporter implements MetricReporter {
     @Override
     public synchronized void notifyOfRemovedMetric(Metric metric, String name, MetricGroup metricGroup) {
         String operator = metricGroup.getAllVariables().get("<operator_name>");
-        if (!(metric instanceof Counter counter) || operator == null
+        if (!(metric instanceof Counter counter)
+                || operator == null
                 || !metricGroup.getMetricIdentifier(name).endsWith("." + group + "." + name)) {
             return;
         }
@@ -61,7 +61,10 @@ public final class CounterTotalsReporter implements MetricReporter {
         try {
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), totals);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            Files.move(
+                    tmp,
+                    file,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("could not write counter totals to " + file, e);

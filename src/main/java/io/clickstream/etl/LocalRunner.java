@@ -1,14 +1,13 @@
 package io.clickstream.etl;
 
 import io.clickstream.etl.config.JobConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Runs the job in this JVM on a local Flink with the web UI (scripts/run-local.sh). Takes the job's arguments plus
@@ -23,7 +22,9 @@ public final class LocalRunner {
         int port = 8081;
         int parallelism = 1;
         long checkpointMs = 10_000;
-        String checkpointDir = Path.of(System.getProperty("java.io.tmpdir"), "clickstream-etl-checkpoints").toUri().toString();
+        String checkpointDir = Path.of(System.getProperty("java.io.tmpdir"), "clickstream-etl-checkpoints")
+                .toUri()
+                .toString();
         String counterTotals = null;
         List<String> jobArgs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {

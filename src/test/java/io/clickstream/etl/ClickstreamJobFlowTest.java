@@ -53,10 +53,12 @@ class ClickstreamJobFlowTest {
     @Test
     void theWholeFlowGivesEveryEventTheEventTimeTruthAndEveryBadInputADeadLetter() throws Exception {
         long now = System.currentTimeMillis();
-        ClickstreamTruth truth = ClickstreamTruth.generate(3, 40, ClickstreamTruth.Timing.hours(), now - 17 * 3_600_000L);
+        ClickstreamTruth truth =
+                ClickstreamTruth.generate(3, 40, ClickstreamTruth.Timing.hours(), now - 17 * 3_600_000L);
         // As a topic per source would deliver them: each in time order; the sources interleaved by time.
         List<Generated> events = truth.events.stream()
-                .sorted(Comparator.comparingLong(Generated::ts).thenComparing(Generated::id)).toList();
+                .sorted(Comparator.comparingLong(Generated::ts).thenComparing(Generated::id))
+                .toList();
         List<byte[]> inputs = new ArrayList<>();
         List<String> topics = new ArrayList<>();
         for (Generated e : events) {
@@ -69,8 +71,15 @@ class ClickstreamJobFlowTest {
         topics.add("app");
 
         String name = "flow-" + System.nanoTime();
-        Map<String, String> settings = new HashMap<>(Map.of("kafka.topics", "web,app,backend", "kafka.bounded", "true",
-                "device.enabled", "false", "join.rules", TruthJob.JOIN_RULES));
+        Map<String, String> settings = new HashMap<>(Map.of(
+                "kafka.topics",
+                "web,app,backend",
+                "kafka.bounded",
+                "true",
+                "device.enabled",
+                "false",
+                "join.rules",
+                TruthJob.JOIN_RULES));
         JobConfig config = JobConfig.of(settings);
         FakeFunnelTopic funnels = FakeFunnelTopic.named(name);
         for (String definition : TruthJob.DEFINITIONS) {
@@ -88,11 +97,18 @@ class ClickstreamJobFlowTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         ParseLimits limits = ParseLimits.from(config);
-        ClickstreamJob.build(env, config,
-                new ClickstreamJob.Sources(new DataGeneratorSource<>(records(inputs, topics, limits, now), inputs.size(),
-                        TypeInformation.of(ParsedRecord.class)), FakeFunnelTopic.definitions(name)),
+        ClickstreamJob.build(
+                env,
+                config,
+                new ClickstreamJob.Sources(
+                        new DataGeneratorSource<>(
+                                records(inputs, topics, limits, now),
+                                inputs.size(),
+                                TypeInformation.of(ParsedRecord.class)),
+                        FakeFunnelTopic.definitions(name)),
                 new ClickstreamJob.Stores(() -> USERS.get(name), () -> JOINS.get(name)),
-                new ClickstreamJob.Sinks(rows, sessionRows, deadLetters, () -> inMemory(ledger), ClickstreamJobFlowTest::topicIds));
+                new ClickstreamJob.Sinks(
+                        rows, sessionRows, deadLetters, () -> inMemory(ledger), ClickstreamJobFlowTest::topicIds));
         env.execute("ClickstreamJobFlowTest");
 
         Map<String, Expected> expected = truth.expected(TruthJob.TRUTH_FUNNELS);
@@ -108,25 +124,31 @@ class ClickstreamJobFlowTest {
             }
             tags.sort(null);
             String plan = e.property("acct.plan") == null ? "" : e.property("acct.plan");
-            if (e.sessionNumber != want.sessionNumber() || e.sessionIndex != want.index() || !tags.equals(want.tags())
+            if (e.sessionNumber != want.sessionNumber()
+                    || e.sessionIndex != want.index()
+                    || !tags.equals(want.tags())
                     || !plan.equals(want.plan() == null ? "" : want.plan())) {
-                wrong.add(e.eventId + ": " + e.sessionNumber + "/" + e.sessionIndex + " " + tags + " '" + plan + "' truth " + want);
+                wrong.add(e.eventId + ": " + e.sessionNumber + "/" + e.sessionIndex + " " + tags + " '" + plan
+                        + "' truth " + want);
             }
             sessions.add(e.sessionId);
         }
         assertThat(wrong).as("events unlike the truth").isEmpty();
-        assertThat(sessions).hasSize((int) expected.values().stream().map(Expected::sessionKey).distinct().count());
+        assertThat(sessions).hasSize((int)
+                expected.values().stream().map(Expected::sessionKey).distinct().count());
         Map<String, Integer> latestRowEvents = new TreeMap<>();
         sessionRows.received().forEach(r -> latestRowEvents.merge(r.sessionId, r.events, Math::max));
         assertThat(latestRowEvents.keySet()).isEqualTo(new java.util.TreeSet<>(sessions));
-        assertThat(latestRowEvents.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(expected.size());
-        assertThat(deadLetters.received()).extracting(d -> d.reason)
+        assertThat(latestRowEvents.values().stream().mapToInt(Integer::intValue).sum())
+                .isEqualTo(expected.size());
+        assertThat(deadLetters.received())
+                .extracting(d -> d.reason)
                 .containsExactlyInAnyOrder("malformed_json", "missing_field");
     }
 
     /** Input i as the Kafka source would parse it: record i of its source's topic, written now. */
-    private static GeneratorFunction<Long, ParsedRecord> records(List<byte[]> inputs, List<String> topics, ParseLimits limits,
-                                                                 long writtenAt) {
+    private static GeneratorFunction<Long, ParsedRecord> records(
+            List<byte[]> inputs, List<String> topics, ParseLimits limits, long writtenAt) {
         return new GeneratorFunction<>() {
             private transient EventParser parser;
 

@@ -1,16 +1,15 @@
 package io.clickstream.etl;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.Map;
 import org.apache.flink.metrics.MetricConfig;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class CounterTotalsReporterTest {
 
@@ -50,8 +49,9 @@ class CounterTotalsReporterTest {
         reporter.close();
 
         Map<?, ?> totals = new ObjectMapper().readValue(file.toFile(), Map.class);
-        assertThat(totals).isEqualTo(Map.of(
-                "ClickHouse events: Writer", Map.of("batches", 7, "rows", 9868),
-                "ClickHouse sessions: Writer", Map.of("batches", 2)));
+        assertThat(totals)
+                .isEqualTo(Map.of(
+                        "ClickHouse events: Writer", Map.of("batches", 7, "rows", 9868),
+                        "ClickHouse sessions: Writer", Map.of("batches", 2)));
     }
 }

@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
@@ -54,7 +54,9 @@ public final class Collector implements AutoCloseable {
         this.settings = settings;
         this.sink = sink;
         this.reader = new EventReader(settings.maxEventsPerRequest());
-        int loops = settings.eventLoops() > 0 ? settings.eventLoops() : Runtime.getRuntime().availableProcessors();
+        int loops = settings.eventLoops() > 0
+                ? settings.eventLoops()
+                : Runtime.getRuntime().availableProcessors();
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
     }
 
@@ -62,7 +64,9 @@ public final class Collector implements AutoCloseable {
     public static Collector start(CollectorSettings settings, EventSink sink) throws Exception {
         Collector c = new Collector(settings, sink);
         Router router = c.router();
-        int loops = settings.eventLoops() > 0 ? settings.eventLoops() : Runtime.getRuntime().availableProcessors();
+        int loops = settings.eventLoops() > 0
+                ? settings.eventLoops()
+                : Runtime.getRuntime().availableProcessors();
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(settings.host())
                 .setPort(settings.port())
@@ -73,19 +77,32 @@ public final class Collector implements AutoCloseable {
                 .setTcpNoDelay(true)
                 .setIdleTimeout(120);
         AtomicInteger bound = new AtomicInteger();
-        c.vertx.deployVerticle(() -> new VerticleBase() {
-                    @Override
-                    public Future<?> start() {
-                        return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> {
-                            c.servers.add(s);
-                            bound.set(s.actualPort());
-                        });
-                    }
-                }, new DeploymentOptions().setInstances(loops))
-                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        c.vertx
+                .deployVerticle(
+                        () -> new VerticleBase() {
+                            @Override
+                            public Future<?> start() {
+                                return vertx.createHttpServer(options)
+                                        .requestHandler(router)
+                                        .listen()
+                                        .onSuccess(s -> {
+                                            c.servers.add(s);
+                                            bound.set(s.actualPort());
+                                        });
+                            }
+                        },
+                        new DeploymentOptions().setInstances(loops))
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
         c.port = bound.get();
-        LOG.info("collector listening on {}:{} ({} event loops), routes {}, default topic {}",
-                settings.host(), c.port, loops, settings.routes(), settings.defaultTopic());
+        LOG.info(
+                "collector listening on {}:{} ({} event loops), routes {}, default topic {}",
+                settings.host(),
+                c.port,
+                loops,
+                settings.routes(),
+                settings.defaultTopic());
         return c;
     }
 
@@ -108,16 +125,20 @@ public final class Collector implements AutoCloseable {
         router.post("/v1/events").handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()));
         router.post("/v1/events").handler(this::postEvents);
         router.get("/v1/pixel.gif").handler(this::pixel);
-        router.get("/health").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain").end("ok\n"));
+        router.get("/health")
+                .handler(ctx ->
+                        ctx.response().putHeader("Content-Type", "text/plain").end("ok\n"));
         router.get("/ready").handler(this::readiness);
-        router.get("/metrics").handler(ctx -> ctx.response()
-                .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-                .end(metrics.scrape()));
+        router.get("/metrics")
+                .handler(ctx -> ctx.response()
+                        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                        .end(metrics.scrape()));
         router.route().failureHandler(ctx -> {
             int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
             String reason = status == 413 ? "body_too_large" : "failed";
             String detail = status == 413
-                    ? "the body is larger than " + settings.maxBodyBytes() + " bytes (max-body-bytes, after decompression)"
+                    ? "the body is larger than " + settings.maxBodyBytes()
+                            + " bytes (max-body-bytes, after decompression)"
                     : String.valueOf(ctx.failure());
             if (status >= 500) {
                 LOG.error("request failed", ctx.failure());
@@ -143,7 +164,9 @@ public final class Collector implements AutoCloseable {
         long start = System.nanoTime();
         List<ObjectNode> events;
         try {
-            byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+            byte[] body = ctx.body().buffer() == null
+                    ? new byte[0]
+                    : ctx.body().buffer().getBytes();
             events = reader.read(body);
         } catch (BadRequest e) {
             refuse(ctx, "events", start, e);
@@ -154,8 +177,11 @@ public final class Collector implements AutoCloseable {
 
     private void pixel(RoutingContext ctx) {
         long start = System.nanoTime();
-        ObjectNode event = PixelEvents.fromQuery(ctx.request().params(), ctx.request().getHeader("Referer"),
-                ctx.request().getHeader("User-Agent"), System.currentTimeMillis());
+        ObjectNode event = PixelEvents.fromQuery(
+                ctx.request().params(),
+                ctx.request().getHeader("Referer"),
+                ctx.request().getHeader("User-Agent"),
+                System.currentTimeMillis());
         try {
             reader.read(EventReader.MAPPER.writeValueAsBytes(event));
         } catch (BadRequest | JsonProcessingException e) {
@@ -166,11 +192,19 @@ public final class Collector implements AutoCloseable {
         accept(ctx, "pixel", start, List.of(event), null, true);
     }
 
-    private void accept(RoutingContext ctx, String endpoint, long start, List<ObjectNode> events, String requestSource,
+    private void accept(
+            RoutingContext ctx,
+            String endpoint,
+            long start,
+            List<ObjectNode> events,
+            String requestSource,
             boolean pixel) {
         long receivedAt = System.currentTimeMillis();
-        String peer = ctx.request().remoteAddress() == null ? "" : ctx.request().remoteAddress().hostAddress();
-        String client = settings.trustedProxies().clientAddress(peer, ctx.request().getHeader("X-Forwarded-For"));
+        String peer = ctx.request().remoteAddress() == null
+                ? ""
+                : ctx.request().remoteAddress().hostAddress();
+        String client =
+                settings.trustedProxies().clientAddress(peer, ctx.request().getHeader("X-Forwarded-For"));
         List<Record> records = new ArrayList<>(events.size());
         try {
             for (int i = 0; i < events.size(); i++) {
@@ -181,8 +215,14 @@ public final class Collector implements AutoCloseable {
             return;
         }
         if (shuttingDown || !sink.ready()) {
-            unavailable(ctx, endpoint, start, shuttingDown ? "shutting_down" : "kafka_unavailable",
-                    shuttingDown ? "the collector is stopping" : "Kafka is not reachable or the topics are missing", 0, events.size());
+            unavailable(
+                    ctx,
+                    endpoint,
+                    start,
+                    shuttingDown ? "shutting_down" : "kafka_unavailable",
+                    shuttingDown ? "the collector is stopping" : "Kafka is not reachable or the topics are missing",
+                    0,
+                    events.size());
             return;
         }
         int n = records.size();
@@ -209,23 +249,34 @@ public final class Collector implements AutoCloseable {
         }
     }
 
-    private void answer(RoutingContext ctx, String endpoint, long start, int n, int failed, Exception error, boolean pixel) {
+    private void answer(
+            RoutingContext ctx, String endpoint, long start, int n, int failed, Exception error, boolean pixel) {
         if (failed > 0) {
             LOG.warn("{} of {} events not acknowledged by Kafka: {}", failed, n, String.valueOf(error));
-            unavailable(ctx, endpoint, start, "kafka_unavailable", "Kafka did not acknowledge: " + error, n - failed, failed);
+            unavailable(
+                    ctx,
+                    endpoint,
+                    start,
+                    "kafka_unavailable",
+                    "Kafka did not acknowledge: " + error,
+                    n - failed,
+                    failed);
             return;
         }
         metrics.accepted.increment(n);
         HttpServerResponse response = ctx.response();
         if (pixel) {
-            response.putHeader("Content-Type", "image/gif").putHeader("Cache-Control", "no-store").end(Buffer.buffer(PIXEL));
+            response.putHeader("Content-Type", "image/gif")
+                    .putHeader("Cache-Control", "no-store")
+                    .end(Buffer.buffer(PIXEL));
         } else {
             json(response, EventReader.MAPPER.createObjectNode().put("accepted", n));
         }
         metrics.request(endpoint, 200, start);
     }
 
-    private Record record(ObjectNode event, int index, String requestSource, long receivedAt, String client) throws BadRequest {
+    private Record record(ObjectNode event, int index, String requestSource, long receivedAt, String client)
+            throws BadRequest {
         JsonNode s = event.get("source");
         String source = s != null && s.isTextual() ? s.asText() : null;
         if (source == null && requestSource != null && !requestSource.isBlank()) {
@@ -237,8 +288,12 @@ public final class Collector implements AutoCloseable {
             topic = settings.defaultTopic();
         }
         if (topic == null) {
-            throw new BadRequest("unknown_source", index, "event " + index + ": source " + (source == null ? "missing" : "'" + source + "' unknown")
-                    + " (known: " + settings.routes().keySet() + "; set `source` in the event or ?source= on the request)");
+            throw new BadRequest(
+                    "unknown_source",
+                    index,
+                    "event " + index + ": source " + (source == null ? "missing" : "'" + source + "' unknown")
+                            + " (known: " + settings.routes().keySet()
+                            + "; set `source` in the event or ?source= on the request)");
         }
         // Server-side fields: the clients' own values are replaced, so the job can rely on them.
         event.put("received_at", receivedAt);
@@ -250,8 +305,11 @@ public final class Collector implements AutoCloseable {
             throw new BadRequest("malformed_json", index, e.getOriginalMessage());
         }
         if (value.length > settings.maxEventBytes()) {
-            throw new BadRequest("event_too_large", index, "event " + index + " is " + value.length + " bytes, more than "
-                    + settings.maxEventBytes() + " (max-event-bytes)");
+            throw new BadRequest(
+                    "event_too_large",
+                    index,
+                    "event " + index + " is " + value.length + " bytes, more than " + settings.maxEventBytes()
+                            + " (max-event-bytes)");
         }
         return new Record(topic, EventReader.userId(event).getBytes(StandardCharsets.UTF_8), value);
     }
@@ -264,16 +322,22 @@ public final class Collector implements AutoCloseable {
         metrics.request(endpoint, 400, start);
     }
 
-    private void unavailable(RoutingContext ctx, String endpoint, long start, String reason, String detail, int accepted, int failed) {
+    private void unavailable(
+            RoutingContext ctx, String endpoint, long start, String reason, String detail, int accepted, int failed) {
         metrics.failed.increment(failed);
         metrics.accepted.increment(accepted);
         ObjectNode body = error(reason, detail, -1).put("accepted", accepted).put("failed", failed);
-        json(ctx.response().setStatusCode(503).putHeader("Retry-After", Integer.toString(settings.retryAfterSeconds())), body);
+        json(
+                ctx.response()
+                        .setStatusCode(503)
+                        .putHeader("Retry-After", Integer.toString(settings.retryAfterSeconds())),
+                body);
         metrics.request(endpoint, 503, start);
     }
 
     private static ObjectNode error(String reason, String detail, int index) {
-        ObjectNode body = EventReader.MAPPER.createObjectNode().put("error", reason).put("detail", detail);
+        ObjectNode body =
+                EventReader.MAPPER.createObjectNode().put("error", reason).put("detail", detail);
         if (index >= 0) {
             body.put("index", index);
         }
@@ -306,8 +370,12 @@ public final class Collector implements AutoCloseable {
             LOG.warn("{} events still unacknowledged after {} ms", metrics.inFlightEvents.get(), timeoutMs);
         }
         try {
-            Future.all(servers.stream().map(s -> s.shutdown(1, TimeUnit.SECONDS)).toList())
-                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            Future.all(servers.stream()
+                            .map(s -> s.shutdown(1, TimeUnit.SECONDS))
+                            .toList())
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("closing the HTTP servers: {}", e.toString());
         }

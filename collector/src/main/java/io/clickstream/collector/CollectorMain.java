@@ -50,11 +50,14 @@ public final class CollectorMain {
         }
         Collector collector = Collector.start(settings, new KafkaEventSink(settings, topics));
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("stopping: finishing open requests, flushing to Kafka");
-            collector.close();
-            stopped.countDown();
-        }, "collector-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            LOG.info("stopping: finishing open requests, flushing to Kafka");
+                            collector.close();
+                            stopped.countDown();
+                        },
+                        "collector-shutdown"));
         stopped.await();
     }
 }

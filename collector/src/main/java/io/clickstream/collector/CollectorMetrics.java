@@ -15,11 +15,16 @@ public final class CollectorMetrics {
     final Counter failed;
     private final Timer.Builder requests;
     /** One timer per endpoint and status, looked up without building tags on every request. */
-    private final java.util.concurrent.ConcurrentHashMap<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, Timer> timers =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     CollectorMetrics() {
-        accepted = Counter.builder("collector.events.accepted").description("events acknowledged by Kafka").register(registry);
-        failed = Counter.builder("collector.events.failed").description("events Kafka did not acknowledge (request got 503)").register(registry);
+        accepted = Counter.builder("collector.events.accepted")
+                .description("events acknowledged by Kafka")
+                .register(registry);
+        failed = Counter.builder("collector.events.failed")
+                .description("events Kafka did not acknowledge (request got 503)")
+                .register(registry);
         registry.gauge("collector.events.in_flight", inFlightEvents);
         requests = Timer.builder("collector.requests")
                 .description("requests by endpoint and status, from arrival to answer")
@@ -29,8 +34,10 @@ public final class CollectorMetrics {
     }
 
     void request(String endpoint, int status, long startNanos) {
-        timers.computeIfAbsent(endpoint + status, k -> requests.tags("endpoint", endpoint, "status", Integer.toString(status))
-                        .register(registry))
+        timers.computeIfAbsent(
+                        endpoint + status,
+                        k -> requests.tags("endpoint", endpoint, "status", Integer.toString(status))
+                                .register(registry))
                 .record(System.nanoTime() - startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 

@@ -39,26 +39,40 @@ public record CollectorSettings(
         k.put("port", new String[] {"8088", "HTTP port"});
         k.put("event-loops", new String[] {"0", "Netty event loops (0: one per core)"});
         k.put("kafka.bootstrap-servers", new String[] {"127.0.0.1:9092", "Kafka brokers"});
-        k.put("routes", new String[] {"web:clickstream-web,app:clickstream-app,backend:clickstream-backend",
-                "source:topic pairs: an event's `source` (or the request's `?source=`) picks its topic"});
-        k.put("default-topic", new String[] {"", "topic for sources not in `routes`; empty: such events are refused (400 unknown_source)"});
+        k.put("routes", new String[] {
+            "web:clickstream-web,app:clickstream-app,backend:clickstream-backend",
+            "source:topic pairs: an event's `source` (or the request's `?source=`) picks its topic"
+        });
+        k.put("default-topic", new String[] {
+            "", "topic for sources not in `routes`; empty: such events are refused (400 unknown_source)"
+        });
         k.put("max-body-bytes", new String[] {"1048576", "largest request body, after gzip decompression (413 above)"});
         k.put("max-events-per-request", new String[] {"1000", "most events in one request (400 above)"});
-        k.put("max-event-bytes", new String[] {"65536", "largest event, as written to Kafka (the job's validation.max-event-bytes)"});
-        k.put("cors-origins", new String[] {"", "origins allowed to POST from browsers, comma-separated (`*` for any)"});
-        k.put("trusted-proxies", new String[] {"", "addresses/CIDRs whose X-Forwarded-For is believed, comma-separated"});
-        k.put("send-timeout", new String[] {"10s", "how long Kafka may take to acknowledge before the request gets 503"});
-        k.put("max-in-flight-events", new String[] {"100000", "events sent but not yet acknowledged; above it requests get 503"});
+        k.put(
+                "max-event-bytes",
+                new String[] {"65536", "largest event, as written to Kafka (the job's validation.max-event-bytes)"});
+        k.put("cors-origins", new String[] {"", "origins allowed to POST from browsers, comma-separated (`*` for any)"
+        });
+        k.put("trusted-proxies", new String[] {"", "addresses/CIDRs whose X-Forwarded-For is believed, comma-separated"
+        });
+        k.put("send-timeout", new String[] {"10s", "how long Kafka may take to acknowledge before the request gets 503"
+        });
+        k.put(
+                "max-in-flight-events",
+                new String[] {"100000", "events sent but not yet acknowledged; above it requests get 503"});
         k.put("retry-after", new String[] {"1s", "Retry-After of a 503"});
         k.put("shutdown-timeout", new String[] {"30s", "on SIGTERM: how long open requests may take to finish"});
-        k.put("kafka.properties.*", new String[] {"", "passed to the Kafka producer as is (security, compression.type, …)"});
+        k.put(
+                "kafka.properties.*",
+                new String[] {"", "passed to the Kafka producer as is (security, compression.type, …)"});
         return k;
     }
 
     public static CollectorSettings from(Map<String, String> given) {
         for (String key : given.keySet()) {
             if (!KEYS.containsKey(key) && !key.startsWith("kafka.properties.")) {
-                throw new IllegalArgumentException("unknown collector setting '" + key + "' (known: " + KEYS.keySet() + ")");
+                throw new IllegalArgumentException(
+                        "unknown collector setting '" + key + "' (known: " + KEYS.keySet() + ")");
             }
         }
         Map<String, String> v = new LinkedHashMap<>();
@@ -95,7 +109,8 @@ public record CollectorSettings(
         Map<String, String> out = new LinkedHashMap<>();
         file.stringPropertyNames().forEach(k -> out.put(k, file.getProperty(k)));
         for (String key : KEYS.keySet()) {
-            String name = "CLICKSTREAM_COLLECTOR_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+            String name = "CLICKSTREAM_COLLECTOR_"
+                    + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
             if (env.containsKey(name)) {
                 out.put(key, env.get(name));
             }
@@ -107,12 +122,18 @@ public record CollectorSettings(
         check(port >= 0 && port < 65536, "port", "must be 0..65535 (0: any free port), is " + port);
         check(eventLoops >= 0, "event-loops", "must be >= 0");
         check(!kafkaBootstrapServers.isBlank(), "kafka.bootstrap-servers", "is empty");
-        check(!routes.isEmpty() || defaultTopic != null, "routes", "no routes and no default-topic: every event would be refused");
+        check(
+                !routes.isEmpty() || defaultTopic != null,
+                "routes",
+                "no routes and no default-topic: every event would be refused");
         check(maxBodyBytes >= 1024, "max-body-bytes", "must be at least 1024");
         check(maxEventsPerRequest >= 1, "max-events-per-request", "must be at least 1");
         check(maxEventBytes >= 256 && maxEventBytes <= maxBodyBytes, "max-event-bytes", "must be 256..max-body-bytes");
         check(!sendTimeout.isNegative() && sendTimeout.toMillis() >= 1000, "send-timeout", "must be at least 1s");
-        check(maxInFlightEvents >= maxEventsPerRequest, "max-in-flight-events", "must be at least max-events-per-request");
+        check(
+                maxInFlightEvents >= maxEventsPerRequest,
+                "max-in-flight-events",
+                "must be at least max-events-per-request");
         check(!shutdownTimeout.isNegative(), "shutdown-timeout", "must not be negative");
     }
 
@@ -148,7 +169,8 @@ public record CollectorSettings(
         try {
             return Integer.parseInt(v.get(key));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("collector setting '" + key + "' is not a whole number: '" + v.get(key) + "'");
+            throw new IllegalArgumentException(
+                    "collector setting '" + key + "' is not a whole number: '" + v.get(key) + "'");
         }
     }
 
@@ -167,6 +189,7 @@ public record CollectorSettings(
         } catch (NumberFormatException e) {
             // falls through to the message below
         }
-        throw new IllegalArgumentException("collector setting '" + key + "' is not a duration such as 500ms, 10s, 1min: '" + text + "'");
+        throw new IllegalArgumentException(
+                "collector setting '" + key + "' is not a duration such as 500ms, 10s, 1min: '" + text + "'");
     }
 }

@@ -55,8 +55,10 @@ public final class EventReader {
                 }
             }
         } catch (JsonProcessingException e) {
-            throw new BadRequest("malformed_json", events.size(), "event " + events.size() + " is not valid JSON: "
-                    + e.getOriginalMessage());
+            throw new BadRequest(
+                    "malformed_json",
+                    events.size(),
+                    "event " + events.size() + " is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new BadRequest("malformed_json", events.size(), e.toString());
         }
@@ -65,8 +67,10 @@ public final class EventReader {
             if (userId == null || userId.isNull()) {
                 throw new BadRequest("missing_user_id", i, "event " + i + " has no user_id");
             }
-            if (!(userId.isTextual() || userId.isIntegralNumber()) || userId.asText().isBlank()) {
-                throw new BadRequest("missing_user_id", i, "event " + i + ": user_id must be a non-blank string or a whole number");
+            if (!(userId.isTextual() || userId.isIntegralNumber())
+                    || userId.asText().isBlank()) {
+                throw new BadRequest(
+                        "missing_user_id", i, "event " + i + ": user_id must be a non-blank string or a whole number");
             }
         }
         return events;

@@ -85,7 +85,9 @@ public final class KafkaEventSink implements EventSink {
     @Override
     public void send(String topic, byte[] key, byte[] value, Consumer<Exception> done) {
         try {
-            producer.send(new ProducerRecord<>(topic, null, null, key, value, List.of()), (meta, error) -> done.accept(error));
+            producer.send(
+                    new ProducerRecord<>(topic, null, null, key, value, List.of()),
+                    (meta, error) -> done.accept(error));
         } catch (Exception e) {
             done.accept(e);
         }

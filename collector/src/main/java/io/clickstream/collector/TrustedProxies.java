@@ -32,7 +32,8 @@ public final class TrustedProxies {
             String address = slash < 0 ? entry : entry.substring(0, slash);
             byte[] bytes = literal(address);
             if (bytes == null) {
-                throw new IllegalArgumentException("collector setting '" + key + "': '" + entry + "' is not an IP address or CIDR");
+                throw new IllegalArgumentException(
+                        "collector setting '" + key + "': '" + entry + "' is not an IP address or CIDR");
             }
             int prefix = bytes.length * 8;
             if (slash >= 0) {
@@ -42,7 +43,8 @@ public final class TrustedProxies {
                     prefix = -1;
                 }
                 if (prefix < 0 || prefix > bytes.length * 8) {
-                    throw new IllegalArgumentException("collector setting '" + key + "': bad prefix length in '" + entry + "'");
+                    throw new IllegalArgumentException(
+                            "collector setting '" + key + "': bad prefix length in '" + entry + "'");
                 }
             }
             networks.add(bytes);
@@ -117,7 +119,8 @@ public final class TrustedProxies {
         }
         String t = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
         boolean v4 = t.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.');
-        boolean v6 = t.indexOf(':') >= 0 && t.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.');
+        boolean v6 =
+                t.indexOf(':') >= 0 && t.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.');
         if (v4) {
             String[] parts = t.split("\\.", -1);
             if (parts.length != 4) {

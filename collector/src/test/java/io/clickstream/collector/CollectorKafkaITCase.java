@@ -9,7 +9,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,14 +38,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The running collector, a real HTTP client and a real Kafka: what was acknowledged is in Kafka, once. */
 class CollectorKafkaITCase {
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     private static String stackKafka() {
         String b = System.getenv("CLICKSTREAM_KAFKA_BOOTSTRAP");
         if (b == null) {
-            throw new IllegalStateException("CLICKSTREAM_KAFKA_BOOTSTRAP is not set: start the stack with scripts/stack.sh start "
-                    + "and export `scripts/stack.sh env` (scripts/test.sh does both)");
+            throw new IllegalStateException(
+                    "CLICKSTREAM_KAFKA_BOOTSTRAP is not set: start the stack with scripts/stack.sh start "
+                            + "and export `scripts/stack.sh env` (scripts/test.sh does both)");
         }
         return b;
     }
@@ -54,7 +56,8 @@ class CollectorKafkaITCase {
     @Test
     void everyAcknowledgedEventIsInKafkaOnceOnItsSourcesTopicKeyedByUser() throws Exception {
         String run = "it-collector-" + System.currentTimeMillis();
-        String web = run + "-web", app = run + "-app";
+        String web = run + "-web";
+        String app = run + "-app";
         createTopics(stackKafka(), web, app);
         CollectorSettings settings = settings(stackKafka(), web, app, "10s");
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
@@ -73,7 +76,8 @@ class CollectorKafkaITCase {
                         for (int i = 0; i < n; i++) {
                             String id = "e" + ids.incrementAndGet();
                             batch.add(id);
-                            body.append(event(id, "u" + (id.hashCode() % 40), i % 2 == 0 ? "web" : "app")).append('\n');
+                            body.append(event(id, "u" + (id.hashCode() % 40), i % 2 == 0 ? "web" : "app"))
+                                    .append('\n');
                         }
                         boolean gzip = thread % 2 == 1;
                         HttpResponse<String> r = post(collector, body.toString(), gzip);
@@ -97,12 +101,16 @@ class CollectorKafkaITCase {
             assertThat(r.key()).isEqualTo(e.get("user_id").asText());
             assertThat(r.topic()).isEqualTo(e.get("source").asText().equals("web") ? web : app);
             assertThat(e.get("client_ip").asText()).isEqualTo("127.0.0.1");
-            partitionsOfUser.computeIfAbsent(r.topic() + "/" + r.key(), k -> new HashSet<>()).add(r.partition());
+            partitionsOfUser
+                    .computeIfAbsent(r.topic() + "/" + r.key(), k -> new HashSet<>())
+                    .add(r.partition());
         }
         assertThat(acknowledged).hasSize(8 * (20 * 1 + 40 * 25));
         assertThat(copies.keySet()).isEqualTo(acknowledged);
         assertThat(copies.values()).as("each acknowledged event once").containsOnly(1);
-        assertThat(partitionsOfUser.values()).as("a user's events share a partition").allSatisfy(p -> assertThat(p).hasSize(1));
+        assertThat(partitionsOfUser.values())
+                .as("a user's events share a partition")
+                .allSatisfy(p -> assertThat(p).hasSize(1));
     }
 
     @Test
@@ -130,12 +138,14 @@ class CollectorKafkaITCase {
                                 batch.add(id);
                                 body.append(i == 0 ? "" : ",").append(event(id, "u" + (i % 7), "web"));
                             }
-                            HttpResponse<String> r = post(collector, body.append(']').toString(), false);
+                            HttpResponse<String> r =
+                                    post(collector, body.append(']').toString(), false);
                             if (r.statusCode() == 200) {
                                 acknowledged.addAll(batch);
                             } else {
                                 assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
-                                assertThat(r.headers().firstValue("Retry-After")).isPresent();
+                                assertThat(r.headers().firstValue("Retry-After"))
+                                        .isPresent();
                                 unavailable.incrementAndGet();
                                 refused.addAll(batch);
                                 Thread.sleep(100);
@@ -150,11 +160,15 @@ class CollectorKafkaITCase {
                 while (unavailable.get() < 5) {
                     Thread.sleep(50);
                 }
-                assertThat(System.currentTimeMillis() - stoppedAt).as("503 within the send timeout and the check").isLessThan(20_000);
+                assertThat(System.currentTimeMillis() - stoppedAt)
+                        .as("503 within the send timeout and the check")
+                        .isLessThan(20_000);
                 assertThat(get(collector, "/ready").statusCode()).isEqualTo(503);
                 int acknowledgedWhileDown = acknowledged.size();
                 Thread.sleep(2000);
-                assertThat(acknowledged).as("nothing is acknowledged while Kafka is down").hasSize(acknowledgedWhileDown);
+                assertThat(acknowledged)
+                        .as("nothing is acknowledged while Kafka is down")
+                        .hasSize(acknowledgedWhileDown);
                 kafka.start();
                 awaitCount(acknowledged, acknowledgedWhileDown + 500);
                 sending.set(false);
@@ -165,7 +179,8 @@ class CollectorKafkaITCase {
             }
             Map<String, Integer> copies = new HashMap<>();
             for (ConsumerRecord<String, String> r : readAll(kafka.bootstrap(), "web", "app")) {
-                copies.merge(EventReader.MAPPER.readTree(r.value()).get("event_id").asText(), 1, Integer::sum);
+                copies.merge(
+                        EventReader.MAPPER.readTree(r.value()).get("event_id").asText(), 1, Integer::sum);
             }
             assertThat(unavailable.get()).isPositive();
             for (String id : acknowledged) {
@@ -184,8 +199,19 @@ class CollectorKafkaITCase {
     }
 
     private static CollectorSettings settings(String bootstrap, String web, String app, String sendTimeout) {
-        return CollectorSettings.from(Map.of("port", "0", "host", "127.0.0.1", "kafka.bootstrap-servers", bootstrap,
-                "routes", "web:" + web + ",app:" + app, "send-timeout", sendTimeout, "shutdown-timeout", "10s"));
+        return CollectorSettings.from(Map.of(
+                "port",
+                "0",
+                "host",
+                "127.0.0.1",
+                "kafka.bootstrap-servers",
+                bootstrap,
+                "routes",
+                "web:" + web + ",app:" + app,
+                "send-timeout",
+                sendTimeout,
+                "shutdown-timeout",
+                "10s"));
     }
 
     private static String event(String id, String user, String source) {
@@ -209,14 +235,18 @@ class CollectorKafkaITCase {
     }
 
     private HttpResponse<String> get(Collector c, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.port() + path)).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.port() + path))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     private void awaitReady(Collector c) throws Exception {
         long deadline = System.currentTimeMillis() + 30_000;
         while (get(c, "/ready").statusCode() != 200) {
-            assertThat(System.currentTimeMillis()).as("collector ready within 30 s").isLessThan(deadline);
+            assertThat(System.currentTimeMillis())
+                    .as("collector ready within 30 s")
+                    .isLessThan(deadline);
             Thread.sleep(100);
         }
     }
@@ -224,7 +254,9 @@ class CollectorKafkaITCase {
     private static void awaitCount(Set<String> set, int n) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 90_000;
         while (set.size() < n) {
-            assertThat(System.currentTimeMillis()).as("%s acknowledged within 90 s", n).isLessThan(deadline);
+            assertThat(System.currentTimeMillis())
+                    .as("%s acknowledged within 90 s", n)
+                    .isLessThan(deadline);
             Thread.sleep(50);
         }
     }
@@ -244,7 +276,8 @@ class CollectorKafkaITCase {
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<ConsumerRecord<String, String>> out = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer =
+                new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
             List<TopicPartition> parts = new ArrayList<>();
             for (String topic : topics) {
                 consumer.partitionsFor(topic).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));

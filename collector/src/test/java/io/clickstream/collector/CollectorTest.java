@@ -20,13 +20,23 @@ import org.junit.jupiter.api.Test;
 
 /** The collector over real HTTP (JDK client), with a fake Kafka behind {@link EventSink}. */
 class CollectorTest {
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final FakeSink sink = new FakeSink();
     private Collector collector;
 
     private Collector start(Map<String, String> extra) throws Exception {
-        Map<String, String> s = new HashMap<>(Map.of("port", "0", "host", "127.0.0.1", "event-loops", "2",
-                "max-body-bytes", "4096", "max-event-bytes", "1024"));
+        Map<String, String> s = new HashMap<>(Map.of(
+                "port",
+                "0",
+                "host",
+                "127.0.0.1",
+                "event-loops",
+                "2",
+                "max-body-bytes",
+                "4096",
+                "max-event-bytes",
+                "1024"));
         s.putAll(extra);
         collector = Collector.start(CollectorSettings.from(s), sink);
         return collector;
@@ -52,10 +62,14 @@ class CollectorTest {
     }
 
     /** Posts {@code body} with Kafka holding its acknowledgements; returns once the {@code events} are sent. */
-    private CompletableFuture<HttpResponse<String>> postHeldByKafka(String body, int events) throws InterruptedException {
+    private CompletableFuture<HttpResponse<String>> postHeldByKafka(String body, int events)
+            throws InterruptedException {
         sink.hold = true;
-        CompletableFuture<HttpResponse<String>> pending = http.sendAsync(HttpRequest.newBuilder(uri("/v1/events"))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> pending = http.sendAsync(
+                HttpRequest.newBuilder(uri("/v1/events"))
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         while (sink.heldCount() < events) {
             Thread.sleep(10);
         }
@@ -69,8 +83,10 @@ class CollectorTest {
     @Test
     void writesEachEventToItsSourcesTopicKeyedByUserWithServerFields() throws Exception {
         start(Map.of());
-        HttpResponse<String> r = post("/v1/events", "[{\"user_id\":\"u1\",\"source\":\"web\",\"event_id\":\"e1\",\"received_at\":1},"
-                + "{\"user_id\":42,\"source\":\"app\",\"event_id\":\"e2\",\"client_ip\":\"6.6.6.6\"}]");
+        HttpResponse<String> r = post(
+                "/v1/events",
+                "[{\"user_id\":\"u1\",\"source\":\"web\",\"event_id\":\"e1\",\"received_at\":1},"
+                        + "{\"user_id\":42,\"source\":\"app\",\"event_id\":\"e2\",\"client_ip\":\"6.6.6.6\"}]");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(json(r.body()).get("accepted").asInt()).isEqualTo(2);
         assertThat(sink.sent).extracting(FakeSink.Sent::topic).containsExactly("clickstream-web", "clickstream-app");
@@ -78,29 +94,36 @@ class CollectorTest {
         for (FakeSink.Sent s : sink.sent) {
             JsonNode e = json(s.value());
             assertThat(e.get("client_ip").asText()).isEqualTo("127.0.0.1");
-            assertThat(e.get("received_at").asLong()).isBetween(System.currentTimeMillis() - 60_000, System.currentTimeMillis());
+            assertThat(e.get("received_at").asLong())
+                    .isBetween(System.currentTimeMillis() - 60_000, System.currentTimeMillis());
         }
     }
 
     @Test
     void theRequestsSourceParameterFillsEventsWithoutOne() throws Exception {
         start(Map.of());
-        assertThat(post("/v1/events?source=backend", "{\"user_id\":\"u1\"}\n{\"user_id\":\"u2\",\"source\":\"web\"}").statusCode()).isEqualTo(200);
-        assertThat(sink.sent).extracting(FakeSink.Sent::topic).containsExactly("clickstream-backend", "clickstream-web");
+        assertThat(post("/v1/events?source=backend", "{\"user_id\":\"u1\"}\n{\"user_id\":\"u2\",\"source\":\"web\"}")
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(sink.sent)
+                .extracting(FakeSink.Sent::topic)
+                .containsExactly("clickstream-backend", "clickstream-web");
         assertThat(json(sink.sent.get(0).value()).get("source").asText()).isEqualTo("backend");
     }
 
     @Test
     void unknownSourcesAreRefusedUnlessADefaultTopicIsSet() throws Exception {
         start(Map.of());
-        HttpResponse<String> r = post("/v1/events", "[{\"user_id\":\"u1\",\"source\":\"web\"},{\"user_id\":\"u2\",\"source\":\"tv\"}]");
+        HttpResponse<String> r =
+                post("/v1/events", "[{\"user_id\":\"u1\",\"source\":\"web\"},{\"user_id\":\"u2\",\"source\":\"tv\"}]");
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(json(r.body()).get("error").asText()).isEqualTo("unknown_source");
         assertThat(json(r.body()).get("index").asInt()).isEqualTo(1);
         assertThat(sink.sent).as("a refused request writes nothing").isEmpty();
         collector.close();
         start(Map.of("default-topic", "clickstream-other"));
-        assertThat(post("/v1/events", "{\"user_id\":\"u2\",\"source\":\"tv\"}").statusCode()).isEqualTo(200);
+        assertThat(post("/v1/events", "{\"user_id\":\"u2\",\"source\":\"tv\"}").statusCode())
+                .isEqualTo(200);
         assertThat(sink.sent).extracting(FakeSink.Sent::topic).containsExactly("clickstream-other");
     }
 
@@ -118,7 +141,8 @@ class CollectorTest {
     void kafkaFailuresAnswer503WithRetryAfter() throws Exception {
         start(Map.of("retry-after", "3s"));
         sink.failWith = new org.apache.kafka.common.errors.TimeoutException("Expiring 1 record(s)");
-        HttpResponse<String> r = post("/v1/events", "[{\"user_id\":\"u1\",\"source\":\"web\"},{\"user_id\":\"u2\",\"source\":\"web\"}]");
+        HttpResponse<String> r =
+                post("/v1/events", "[{\"user_id\":\"u1\",\"source\":\"web\"},{\"user_id\":\"u2\",\"source\":\"web\"}]");
         assertThat(r.statusCode()).isEqualTo(503);
         assertThat(r.headers().firstValue("Retry-After")).contains("3");
         assertThat(json(r.body()).get("error").asText()).isEqualTo("kafka_unavailable");
@@ -130,16 +154,21 @@ class CollectorTest {
         r = post("/v1/events", "{\"user_id\":\"u1\",\"source\":\"web\"}");
         assertThat(r.statusCode()).isEqualTo(503);
         assertThat(sink.sent).as("not ready: not even tried").isEmpty();
-        assertThat(http.send(HttpRequest.newBuilder(uri("/ready")).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(503);
-        assertThat(http.send(HttpRequest.newBuilder(uri("/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(http.send(HttpRequest.newBuilder(uri("/ready")).build(), HttpResponse.BodyHandlers.ofString())
+                        .statusCode())
+                .isEqualTo(503);
+        assertThat(http.send(HttpRequest.newBuilder(uri("/health")).build(), HttpResponse.BodyHandlers.ofString())
+                        .statusCode())
+                .isEqualTo(200);
     }
 
     @Test
     void tooManyEventsInFlightAnswer503() throws Exception {
         start(Map.of("max-in-flight-events", "3", "max-events-per-request", "2"));
-        CompletableFuture<HttpResponse<String>> first = postHeldByKafka(
-                "{\"user_id\":\"u1\",\"source\":\"web\"}{\"user_id\":\"u2\",\"source\":\"web\"}", 2);
-        HttpResponse<String> second = post("/v1/events", "{\"user_id\":\"u3\",\"source\":\"web\"}{\"user_id\":\"u4\",\"source\":\"web\"}");
+        CompletableFuture<HttpResponse<String>> first =
+                postHeldByKafka("{\"user_id\":\"u1\",\"source\":\"web\"}{\"user_id\":\"u2\",\"source\":\"web\"}", 2);
+        HttpResponse<String> second =
+                post("/v1/events", "{\"user_id\":\"u3\",\"source\":\"web\"}{\"user_id\":\"u4\",\"source\":\"web\"}");
         assertThat(second.statusCode()).isEqualTo(503);
         assertThat(json(second.body()).get("error").asText()).isEqualTo("overloaded");
         sink.release();
@@ -149,9 +178,17 @@ class CollectorTest {
     @Test
     void cheapChecksAnswer400AndLimitsHold() throws Exception {
         start(Map.of("max-events-per-request", "2"));
-        assertThat(json(post("/v1/events", "{\"user_id\":").body()).get("error").asText()).isEqualTo("malformed_json");
-        assertThat(json(post("/v1/events", "{\"event_id\":\"e\",\"source\":\"web\"}").body()).get("error").asText()).isEqualTo("missing_user_id");
-        assertThat(json(post("/v1/events", "{\"user_id\":1,\"source\":\"web\"}{\"user_id\":2}{\"user_id\":3}").body()).get("error").asText())
+        assertThat(json(post("/v1/events", "{\"user_id\":").body()).get("error").asText())
+                .isEqualTo("malformed_json");
+        assertThat(json(post("/v1/events", "{\"event_id\":\"e\",\"source\":\"web\"}")
+                                .body())
+                        .get("error")
+                        .asText())
+                .isEqualTo("missing_user_id");
+        assertThat(json(post("/v1/events", "{\"user_id\":1,\"source\":\"web\"}{\"user_id\":2}{\"user_id\":3}")
+                                .body())
+                        .get("error")
+                        .asText())
                 .isEqualTo("too_many_events");
         String big = "{\"user_id\":\"u\",\"source\":\"web\",\"url\":\"" + "x".repeat(2000) + "\"}";
         HttpResponse<String> r = post("/v1/events", big);
@@ -167,24 +204,36 @@ class CollectorTest {
     void acceptsGzipBodiesAndLimitsThemAfterDecompression() throws Exception {
         start(Map.of());
         String ndjson = "{\"user_id\":\"u1\",\"source\":\"web\"}\n{\"user_id\":\"u2\",\"source\":\"web\"}\n";
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri("/v1/events")).header("Content-Encoding", "gzip")
-                .header("Content-Type", "application/x-ndjson")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(gzip(ndjson))).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(uri("/v1/events"))
+                        .header("Content-Encoding", "gzip")
+                        .header("Content-Type", "application/x-ndjson")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(gzip(ndjson)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(sink.sent).extracting(FakeSink.Sent::key).containsExactly("u1", "u2");
         // 100 KB of spaces compress to a few hundred bytes: the limit counts what they expand to.
         String bomb = "{\"user_id\":\"u1\",\"source\":\"web\"}" + " ".repeat(100_000);
-        r = http.send(HttpRequest.newBuilder(uri("/v1/events")).header("Content-Encoding", "gzip")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(gzip(bomb))).build(), HttpResponse.BodyHandlers.ofString());
+        r = http.send(
+                HttpRequest.newBuilder(uri("/v1/events"))
+                        .header("Content-Encoding", "gzip")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(gzip(bomb)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(413);
     }
 
     @Test
     void thePixelTakesItsEventFromTheQueryAndWhatTheBrowserSends() throws Exception {
         start(Map.of());
-        String q = "user_id=u9&event_id=e9&source=web&p.campaign=" + URLEncoder.encode("black friday", StandardCharsets.UTF_8);
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri("/v1/pixel.gif?" + q))
-                .header("Referer", "https://shop.example.com/p/1").header("User-Agent", "Mozilla/5.0 test").build(),
+        String q = "user_id=u9&event_id=e9&source=web&p.campaign="
+                + URLEncoder.encode("black friday", StandardCharsets.UTF_8);
+        HttpResponse<byte[]> r = http.send(
+                HttpRequest.newBuilder(uri("/v1/pixel.gif?" + q))
+                        .header("Referer", "https://shop.example.com/p/1")
+                        .header("User-Agent", "Mozilla/5.0 test")
+                        .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type")).contains("image/gif");
@@ -195,21 +244,31 @@ class CollectorTest {
         assertThat(e.get("user_agent").asText()).isEqualTo("Mozilla/5.0 test");
         assertThat(e.get("properties").get("campaign").asText()).isEqualTo("black friday");
         assertThat(e.get("ts").asLong()).isPositive();
-        assertThat(http.send(HttpRequest.newBuilder(uri("/v1/pixel.gif?event_id=x&source=web")).build(),
-                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(400);
+        assertThat(http.send(
+                                HttpRequest.newBuilder(uri("/v1/pixel.gif?event_id=x&source=web"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .statusCode())
+                .isEqualTo(400);
     }
 
     @Test
     void corsAllowsOnlyConfiguredOrigins() throws Exception {
         start(Map.of("cors-origins", "https://shop.example.com"));
-        HttpResponse<String> ok = http.send(HttpRequest.newBuilder(uri("/v1/events"))
-                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
-                .header("Origin", "https://shop.example.com").header("Access-Control-Request-Method", "POST").build(),
+        HttpResponse<String> ok = http.send(
+                HttpRequest.newBuilder(uri("/v1/events"))
+                        .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                        .header("Origin", "https://shop.example.com")
+                        .header("Access-Control-Request-Method", "POST")
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(ok.headers().firstValue("Access-Control-Allow-Origin")).contains("https://shop.example.com");
-        HttpResponse<String> other = http.send(HttpRequest.newBuilder(uri("/v1/events"))
-                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
-                .header("Origin", "https://evil.example.com").header("Access-Control-Request-Method", "POST").build(),
+        HttpResponse<String> other = http.send(
+                HttpRequest.newBuilder(uri("/v1/events"))
+                        .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                        .header("Origin", "https://evil.example.com")
+                        .header("Access-Control-Request-Method", "POST")
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(other.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
         assertThat(other.statusCode()).isEqualTo(403);
@@ -246,7 +305,8 @@ class CollectorTest {
         start(Map.of());
         post("/v1/events", "{\"user_id\":\"u1\",\"source\":\"web\"}{\"user_id\":\"u2\",\"source\":\"web\"}");
         post("/v1/events", "{\"event_id\":\"x\"}");
-        String m = http.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        String m = http.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
         assertThat(m).contains("collector_events_accepted_total 2.0");
         assertThat(m).contains("collector_events_refused_total{reason=\"missing_user_id\"} 1.0");
         assertThat(m).containsPattern("collector_requests_seconds_count\\{endpoint=\"events\",status=\"400\"\\} 1");

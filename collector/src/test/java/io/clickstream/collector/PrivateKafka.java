@@ -31,27 +31,42 @@ final class PrivateKafka implements AutoCloseable {
         this.classpath = libs + "/*";
         this.port = freePort();
         this.controllerPort = freePort();
-        Files.writeString(dir.resolve("server.properties"), String.join("\n",
-                "process.roles=broker,controller",
-                "node.id=1",
-                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-                "controller.listener.names=CONTROLLER",
-                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-                "log.dirs=" + dir.resolve("data"),
-                "num.partitions=4",
-                "offsets.topic.replication.factor=1",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "group.initial.rebalance.delay.ms=0",
-                "auto.create.topics.enable=false",
-                ""));
-        Process format = new ProcessBuilder("java", "-Xmx256m", "-cp", classpath, "kafka.tools.StorageTool", "format",
-                "-t", UUID.randomUUID().toString().replace("-", "").substring(0, 22), "-c", dir.resolve("server.properties").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("format.log").toFile()).start();
+        Files.writeString(
+                dir.resolve("server.properties"),
+                String.join(
+                        "\n",
+                        "process.roles=broker,controller",
+                        "node.id=1",
+                        "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                        "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                        "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                        "controller.listener.names=CONTROLLER",
+                        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                        "log.dirs=" + dir.resolve("data"),
+                        "num.partitions=4",
+                        "offsets.topic.replication.factor=1",
+                        "transaction.state.log.replication.factor=1",
+                        "transaction.state.log.min.isr=1",
+                        "group.initial.rebalance.delay.ms=0",
+                        "auto.create.topics.enable=false",
+                        ""));
+        Process format = new ProcessBuilder(
+                        "java",
+                        "-Xmx256m",
+                        "-cp",
+                        classpath,
+                        "kafka.tools.StorageTool",
+                        "format",
+                        "-t",
+                        UUID.randomUUID().toString().replace("-", "").substring(0, 22),
+                        "-c",
+                        dir.resolve("server.properties").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("format.log").toFile())
+                .start();
         if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
-            throw new IllegalStateException("formatting the private Kafka failed: " + Files.readString(dir.resolve("format.log")));
+            throw new IllegalStateException(
+                    "formatting the private Kafka failed: " + Files.readString(dir.resolve("format.log")));
         }
     }
 
@@ -60,10 +75,19 @@ final class PrivateKafka implements AutoCloseable {
     }
 
     void start() throws Exception {
-        process = new ProcessBuilder(List.of("java", "-Xms256m", "-Xmx256m", "-cp", classpath,
-                "-Dlog4j2.configurationFile=" + dir.resolve("none.properties"), "kafka.Kafka",
-                dir.resolve("server.properties").toString()))
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("kafka.log").toFile())).start();
+        process = new ProcessBuilder(List.of(
+                        "java",
+                        "-Xms256m",
+                        "-Xmx256m",
+                        "-cp",
+                        classpath,
+                        "-Dlog4j2.configurationFile=" + dir.resolve("none.properties"),
+                        "kafka.Kafka",
+                        dir.resolve("server.properties").toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve("kafka.log").toFile()))
+                .start();
         long deadline = System.currentTimeMillis() + 90_000;
         while (System.currentTimeMillis() < deadline) {
             try (Socket s = new Socket("127.0.0.1", port)) {
@@ -75,7 +99,8 @@ final class PrivateKafka implements AutoCloseable {
                 Thread.sleep(200);
             }
         }
-        throw new IllegalStateException("the private Kafka did not listen within 90 s: see " + dir.resolve("kafka.log"));
+        throw new IllegalStateException(
+                "the private Kafka did not listen within 90 s: see " + dir.resolve("kafka.log"));
     }
 
     /** A clean stop (SIGTERM), as an operator's restart does. */

@@ -7,11 +7,13 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TrustedProxiesTest {
-    private final TrustedProxies proxies = TrustedProxies.parse("trusted-proxies", List.of("10.0.0.0/8", "192.168.1.7", "fd00::/8"));
+    private final TrustedProxies proxies =
+            TrustedProxies.parse("trusted-proxies", List.of("10.0.0.0/8", "192.168.1.7", "fd00::/8"));
 
     @Test
     void withoutTrustedProxiesTheHeaderIsIgnored() {
-        assertThat(TrustedProxies.none().clientAddress("81.2.69.142", "1.2.3.4")).isEqualTo("81.2.69.142");
+        assertThat(TrustedProxies.none().clientAddress("81.2.69.142", "1.2.3.4"))
+                .isEqualTo("81.2.69.142");
     }
 
     @Test
@@ -23,14 +25,16 @@ class TrustedProxiesTest {
     void behindTrustedProxiesTheNearestUntrustedHopIsTheClient() {
         // The client wrote "6.6.6.6" itself; the load balancer appended what it saw.
         assertThat(proxies.clientAddress("10.1.2.3", "6.6.6.6, 81.2.69.142")).isEqualTo("81.2.69.142");
-        assertThat(proxies.clientAddress("10.1.2.3", "81.2.69.142, 192.168.1.7")).isEqualTo("81.2.69.142");
+        assertThat(proxies.clientAddress("10.1.2.3", "81.2.69.142, 192.168.1.7"))
+                .isEqualTo("81.2.69.142");
         assertThat(proxies.clientAddress("fd00::1", "2001:db8::5")).isEqualTo("2001:db8::5");
         assertThat(proxies.clientAddress("10.1.2.3", "10.9.9.9")).isEqualTo("10.9.9.9");
     }
 
     @Test
     void garbageInTheHeaderStopsTheWalk() {
-        assertThat(proxies.clientAddress("10.1.2.3", "81.2.69.142, evil.example.com")).isEqualTo("10.1.2.3");
+        assertThat(proxies.clientAddress("10.1.2.3", "81.2.69.142, evil.example.com"))
+                .isEqualTo("10.1.2.3");
     }
 
     @Test
@@ -46,7 +50,8 @@ class TrustedProxiesTest {
     @Test
     void aBadEntryNamesTheSetting() {
         assertThatThrownBy(() -> TrustedProxies.parse("trusted-proxies", List.of("lb.example.com")))
-                .hasMessageContaining("trusted-proxies").hasMessageContaining("lb.example.com");
+                .hasMessageContaining("trusted-proxies")
+                .hasMessageContaining("lb.example.com");
         assertThatThrownBy(() -> TrustedProxies.parse("trusted-proxies", List.of("10.0.0.0/33")))
                 .hasMessageContaining("prefix");
     }

@@ -33,7 +33,8 @@ public final class AggregateViews {
         new java.util.TreeMap<>(definitions).forEach((name, query) -> {
             Matcher m = DEFINITION.matcher(query.trim());
             if (!m.matches()) {
-                throw new IllegalArgumentException("materialized view " + name + ": cannot read its definition: " + query);
+                throw new IllegalArgumentException(
+                        "materialized view " + name + ": cannot read its definition: " + query);
             }
             if (!source(db).matcher(m.group(2)).find()) {
                 return; // not one of the event aggregates
@@ -59,7 +60,8 @@ public final class AggregateViews {
     /** The targets of the views, each with its views. */
     public static Map<String, List<View>> byTarget(List<View> views) {
         Map<String, List<View>> out = new LinkedHashMap<>();
-        views.forEach(v -> out.computeIfAbsent(v.target(), t -> new ArrayList<>()).add(v));
+        views.forEach(
+                v -> out.computeIfAbsent(v.target(), t -> new ArrayList<>()).add(v));
         return out;
     }
 

@@ -28,7 +28,8 @@ import java.util.zip.GZIPInputStream;
  */
 public final class HistoryFile implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build());
 
     /** One input record as it goes to Kafka: key = user id (null when there is none), value = the event. */
     public record Converted(byte[] key, byte[] value) {}
@@ -103,7 +104,8 @@ public final class HistoryFile implements AutoCloseable {
         }
         JsonNode user = doc.get("user_id");
         byte[] key = user != null && (user.isTextual() || user.isIntegralNumber())
-                ? user.asText().getBytes(StandardCharsets.UTF_8) : null;
+                ? user.asText().getBytes(StandardCharsets.UTF_8)
+                : null;
         try {
             return new Converted(key, JSON.writeValueAsBytes(doc));
         } catch (IOException e) {
@@ -113,7 +115,8 @@ public final class HistoryFile implements AutoCloseable {
 
     /** The SHA-256 of the file's bytes: the file's identity for "already imported". */
     public static String sha256(Path path) throws IOException {
-        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(path), MessageDigest.getInstance("SHA-256"))) {
+        try (DigestInputStream in =
+                new DigestInputStream(Files.newInputStream(path), MessageDigest.getInstance("SHA-256"))) {
             in.transferTo(java.io.OutputStream.nullOutputStream());
             return HexFormat.of().formatHex(in.getMessageDigest().digest());
         } catch (java.security.NoSuchAlgorithmException e) {

@@ -28,7 +28,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class HistoryImporter implements AutoCloseable {
     /** What an import of one file did. */
-    public enum Outcome { IMPORTED, RESUMED, ALREADY_IMPORTED }
+    public enum Outcome {
+        IMPORTED,
+        RESUMED,
+        ALREADY_IMPORTED
+    }
 
     public record Result(Path file, Outcome outcome, long events, long records, ImportProgress earlier) {}
 
@@ -49,7 +53,8 @@ public final class HistoryImporter implements AutoCloseable {
     private final Listener listener;
     private final Map<String, ImportProgress> progress;
 
-    public HistoryImporter(Map<String, String> kafka, String topic, String progressTopic, int batch, Listener listener) {
+    public HistoryImporter(
+            Map<String, String> kafka, String topic, String progressTopic, int batch, Listener listener) {
         this.topic = topic;
         this.progressTopic = progressTopic;
         this.batch = batch;
@@ -78,7 +83,9 @@ public final class HistoryImporter implements AutoCloseable {
         if (earlier != null && earlier.done()) {
             return new Result(file, Outcome.ALREADY_IMPORTED, 0, earlier.records(), earlier);
         }
-        ImportProgress at = earlier != null ? earlier : ImportProgress.start(sha, file.getFileName().toString(), bytes);
+        ImportProgress at = earlier != null
+                ? earlier
+                : ImportProgress.start(sha, file.getFileName().toString(), bytes);
         long skip = at.records();
         long sent = 0;
         try (HistoryFile in = new HistoryFile(file)) {
@@ -121,8 +128,8 @@ public final class HistoryImporter implements AutoCloseable {
 
     private ImportProgress commit(ImportProgress at, long records, long events, boolean done) {
         ImportProgress next = at.advanced(records, events, done, System.currentTimeMillis());
-        producer.send(new ProducerRecord<>(progressTopic, next.sha256().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                next.toJson()));
+        producer.send(new ProducerRecord<>(
+                progressTopic, next.sha256().getBytes(java.nio.charset.StandardCharsets.UTF_8), next.toJson()));
         producer.commitTransaction();
         progress.put(next.sha256(), next);
         listener.committed(next);
@@ -136,9 +143,11 @@ public final class HistoryImporter implements AutoCloseable {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         Map<String, ImportProgress> out = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> parts = new ArrayList<>();
-            consumer.partitionsFor(topic, Duration.ofSeconds(30)).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
+            consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                    .forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
             Map<TopicPartition, Long> end = consumer.endOffsets(parts);

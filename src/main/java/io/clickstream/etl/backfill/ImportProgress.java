@@ -23,19 +23,33 @@ public record ImportProgress(String sha256, String file, long bytes, long record
     }
 
     public byte[] toJson() {
-        ObjectNode n = JSON.createObjectNode().put("sha256", sha256).put("file", file).put("bytes", bytes)
-                .put("records", records).put("events", events).put("done", done).put("at", at);
+        ObjectNode n = JSON.createObjectNode()
+                .put("sha256", sha256)
+                .put("file", file)
+                .put("bytes", bytes)
+                .put("records", records)
+                .put("events", events)
+                .put("done", done)
+                .put("at", at);
         return n.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     public static ImportProgress fromJson(byte[] bytes) {
         try {
             JsonNode n = JSON.readTree(bytes);
-            return new ImportProgress(n.get("sha256").asText(), n.get("file").asText(), n.get("bytes").asLong(),
-                    n.get("records").asLong(), n.get("events").asLong(), n.get("done").asBoolean(), n.get("at").asLong());
+            return new ImportProgress(
+                    n.get("sha256").asText(),
+                    n.get("file").asText(),
+                    n.get("bytes").asLong(),
+                    n.get("records").asLong(),
+                    n.get("events").asLong(),
+                    n.get("done").asBoolean(),
+                    n.get("at").asLong());
         } catch (Exception e) {
-            throw new IllegalStateException("an import progress record is unreadable (written by another program?): "
-                    + new String(bytes, java.nio.charset.StandardCharsets.UTF_8), e);
+            throw new IllegalStateException(
+                    "an import progress record is unreadable (written by another program?): "
+                            + new String(bytes, java.nio.charset.StandardCharsets.UTF_8),
+                    e);
         }
     }
 }

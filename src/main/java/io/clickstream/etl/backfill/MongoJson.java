@@ -97,7 +97,8 @@ public final class MongoJson {
         }
         JsonNode ms = inner.isObject() && inner.has("$numberLong") ? inner.get("$numberLong") : inner;
         try {
-            return NODES.textNode(Instant.ofEpochMilli(Long.parseLong(ms.asText())).toString());
+            return NODES.textNode(
+                    Instant.ofEpochMilli(Long.parseLong(ms.asText())).toString());
         } catch (NumberFormatException e) {
             return inner;
         }

@@ -82,8 +82,12 @@ final class BatchBuffer<T> {
 
     /** The buffered rows as they are, for a checkpoint; the buffer keeps them. */
     BufferedRows<T> snapshot() {
-        return new BufferedRows<>(Arrays.copyOf(buffer.array(), buffer.size()), rows, oldestPublishedAt,
-                newestRowLagMs, rowObjects == null ? null : new java.util.ArrayList<>(rowObjects));
+        return new BufferedRows<>(
+                Arrays.copyOf(buffer.array(), buffer.size()),
+                rows,
+                oldestPublishedAt,
+                newestRowLagMs,
+                rowObjects == null ? null : new java.util.ArrayList<>(rowObjects));
     }
 
     /**
@@ -92,9 +96,10 @@ final class BatchBuffer<T> {
      */
     void restore(BufferedRows<T> held, long now) {
         if ((rowObjects == null) != (held.rowObjects() == null)) {
-            throw new IllegalStateException("the buffered rows of the checkpoint " + (held.rowObjects() == null
-                    ? "lack" : "carry") + " the row objects this sink " + (rowObjects == null ? "does not keep" : "needs")
-                    + ": restore with the same settings (rejected-rows path, replay check) as the job that took it");
+            throw new IllegalStateException(
+                    "the buffered rows of the checkpoint " + (held.rowObjects() == null ? "lack" : "carry")
+                            + " the row objects this sink " + (rowObjects == null ? "does not keep" : "needs")
+                            + ": restore with the same settings (rejected-rows path, replay check) as the job that took it");
         }
         if (rows == 0) {
             firstRowAt = now;
@@ -111,8 +116,11 @@ final class BatchBuffer<T> {
     }
 
     Batch drain() {
-        Batch batch = new Batch(Arrays.copyOf(buffer.array(), buffer.size()), rows,
-                oldestPublishedAt == Long.MAX_VALUE ? -1 : oldestPublishedAt, rowObjects);
+        Batch batch = new Batch(
+                Arrays.copyOf(buffer.array(), buffer.size()),
+                rows,
+                oldestPublishedAt == Long.MAX_VALUE ? -1 : oldestPublishedAt,
+                rowObjects);
         if (rowObjects != null) {
             rowObjects = new java.util.ArrayList<>();
         }

@@ -4,7 +4,6 @@ import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.ClientFaultCause;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
-
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
@@ -28,8 +27,11 @@ public final class ClickHouseEndpoints implements Serializable {
     }
 
     public static ClickHouseEndpoints from(JobConfig config, Map<String, String> env) {
-        return new ClickHouseEndpoints(config.get(Options.CLICKHOUSE_URLS), config.get(Options.CLICKHOUSE_USER),
-                config.clickHousePassword(env), config.get(Options.SINK_REQUEST_TIMEOUT));
+        return new ClickHouseEndpoints(
+                config.get(Options.CLICKHOUSE_URLS),
+                config.get(Options.CLICKHOUSE_USER),
+                config.clickHousePassword(env),
+                config.get(Options.SINK_REQUEST_TIMEOUT));
     }
 
     /** The same endpoints with another read timeout (ON CLUSTER DDL waits for every host, up to minutes). */

@@ -6,7 +6,6 @@ import com.clickhouse.client.api.ServerException;
 import com.clickhouse.client.api.insert.InsertResponse;
 import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.data.ClickHouseFormat;
-
 import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * the next endpoint, so one node down does not stop ingestion.
  */
 public final class ClickHouseInserter implements Inserter {
-// TOO_LARGE_STRING_SIZE
+    // TOO_LARGE_STRING_SIZE
 
     private final List<Client> clients;
     private final List<String> urls;
@@ -30,8 +29,12 @@ public final class ClickHouseInserter implements Inserter {
     /** The endpoint the next insert goes to; sender threads move it on after a failure. */
     private volatile int current;
 
-    private ClickHouseInserter(ClickHouseEndpoints endpoints, String table, List<String> columns, boolean distributedSync,
-                               long timeoutMs) {
+    private ClickHouseInserter(
+            ClickHouseEndpoints endpoints,
+            String table,
+            List<String> columns,
+            boolean distributedSync,
+            long timeoutMs) {
         this.columns = List.copyOf(columns);
         this.urls = endpoints.urls();
         this.clients = new ArrayList<>();
@@ -45,8 +48,12 @@ public final class ClickHouseInserter implements Inserter {
         this.settings = new InsertSettings().serverSetting("insert_distributed_sync", distributedSync ? "1" : "0");
     }
 
-    public static Inserter.Factory factory(ClickHouseEndpoints endpoints, String qualifiedTable, List<String> columns,
-                                           boolean distributedSync, long timeoutMs) {
+    public static Inserter.Factory factory(
+            ClickHouseEndpoints endpoints,
+            String qualifiedTable,
+            List<String> columns,
+            boolean distributedSync,
+            long timeoutMs) {
         return () -> new ClickHouseInserter(endpoints, qualifiedTable, columns, distributedSync, timeoutMs);
     }
 
@@ -54,8 +61,7 @@ public final class ClickHouseInserter implements Inserter {
     public void insert(Batch batch) throws Exception {
         int index = current;
         try (InsertResponse ignored = clients.get(index)
-                .insert(table, columns, new ByteArrayInputStream(batch.data()),
-                        ClickHouseFormat.RowBinary, settings)
+                .insert(table, columns, new ByteArrayInputStream(batch.data()), ClickHouseFormat.RowBinary, settings)
                 .get(timeoutMs, TimeUnit.MILLISECONDS)) {
             // The 18.16 server sends no X-ClickHouse-Summary, so there is no row count to check here.
         } catch (ExecutionException | CompletionException e) {

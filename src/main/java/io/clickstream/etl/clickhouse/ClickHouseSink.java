@@ -2,6 +2,8 @@ package io.clickstream.etl.clickhouse;
 
 import io.clickstream.etl.compat.WriterSink;
 import io.clickstream.etl.config.Options;
+import java.util.Collection;
+import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -9,9 +11,6 @@ import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.SupportsWriterState;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
-
-import java.util.Collection;
-import java.util.List;
 
 /** Sink V2 that batch-inserts rows into one ClickHouse table; see {@link ClickHouseWriter}. */
 public class ClickHouseSink<T> extends WriterSink<T> implements SupportsWriterState<T, BufferedRows<T>> {
@@ -95,11 +94,18 @@ public class ClickHouseSink<T> extends WriterSink<T> implements SupportsWriterSt
     }
 
     @Override
-    public StatefulSinkWriter<T, BufferedRows<T>> restoreWriter(WriterInitContext context,
-                                                                Collection<BufferedRows<T>> held) {
-        ClickHouseWriter<T> writer = new ClickHouseWriter<>(settings, encoder, new ClickHouseWriter.Outputs<>(
-                inserterFactory.open(), rejected == null ? null : rejected.open(), guard == null ? null : guard.open()),
-                context.getProcessingTimeService(), new SinkMetrics(context.metricGroup()), Thread::sleep);
+    public StatefulSinkWriter<T, BufferedRows<T>> restoreWriter(
+            WriterInitContext context, Collection<BufferedRows<T>> held) {
+        ClickHouseWriter<T> writer = new ClickHouseWriter<>(
+                settings,
+                encoder,
+                new ClickHouseWriter.Outputs<>(
+                        inserterFactory.open(),
+                        rejected == null ? null : rejected.open(),
+                        guard == null ? null : guard.open()),
+                context.getProcessingTimeService(),
+                new SinkMetrics(context.metricGroup()),
+                Thread::sleep);
         writer.restore(held);
         return writer;
     }
@@ -107,6 +113,7 @@ public class ClickHouseSink<T> extends WriterSink<T> implements SupportsWriterSt
     @Override
     public SimpleVersionedSerializer<BufferedRows<T>> getWriterStateSerializer() {
         // Without a row type nothing is ever held (snapshotState returns nothing after a flush that sent all).
-        return new BufferedRows.Serializer<>(rowType == null ? null : rowType.createSerializer(new SerializerConfigImpl()));
+        return new BufferedRows.Serializer<>(
+                rowType == null ? null : rowType.createSerializer(new SerializerConfigImpl()));
     }
 }

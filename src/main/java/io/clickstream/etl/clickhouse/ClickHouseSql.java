@@ -4,7 +4,6 @@ import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.ConnectionInitiationException;
 import com.clickhouse.client.api.query.QueryResponse;
 import com.clickhouse.client.api.query.QuerySettings;
-
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -65,8 +64,9 @@ public final class ClickHouseSql implements AutoCloseable {
         Exception failed = null;
         for (int tried = 0; tried < clients.size(); tried++) {
             int index = current;
-            try (QueryResponse response = clients.get(index).query(sql, querySettings).get(10, TimeUnit.MINUTES);
-                 InputStream in = response.getInputStream()) {
+            try (QueryResponse response =
+                            clients.get(index).query(sql, querySettings).get(10, TimeUnit.MINUTES);
+                    InputStream in = response.getInputStream()) {
                 return new String(in.readAllBytes(), StandardCharsets.UTF_8);
             } catch (Exception e) {
                 e.addSuppressed(new Exception("endpoint: " + urls.get(index)));
@@ -86,7 +86,8 @@ public final class ClickHouseSql implements AutoCloseable {
 
     static boolean neverConnected(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof ConnectException || t instanceof NoRouteToHostException
+            if (t instanceof ConnectException
+                    || t instanceof NoRouteToHostException
                     || t instanceof UnknownHostException
                     || t instanceof ConnectionInitiationException) {
                 return true;

@@ -3,7 +3,6 @@ package io.clickstream.etl.clickhouse;
 import static io.clickstream.etl.clickhouse.ClickHouseSql.literal;
 
 import io.clickstream.etl.event.Event;
-
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,6 +24,7 @@ import java.util.regex.Pattern;
 public final class ClickHouseStoredEvents implements StoredRows<Event> {
     /** Rows per query: keeps the statement well under max_query_size (256 KiB by default). */
     static final int ROWS_PER_QUERY = 500;
+
     private static final Pattern DISTRIBUTED = Pattern.compile(
             "Distributed\\(\\s*'?([^,']+)'?\\s*,\\s*'?([^,']+)'?\\s*,\\s*'?([^,')]+)'?\\s*[,)].*", Pattern.DOTALL);
     private static final long MILLIS_PER_DAY = 86_400_000L;
@@ -62,8 +62,12 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
                 if (from.equals(distributed()) || !loginRefused(e)) {
                     throw e;
                 }
-                LOG.warn("The replay check cannot read every replica with remote() as user '{}' ({}); it reads through "
-                        + "{} instead, one replica per shard", user, e.getMessage(), distributed());
+                LOG.warn(
+                        "The replay check cannot read every replica with remote() as user '{}' ({}); it reads through "
+                                + "{} instead, one replica per shard",
+                        user,
+                        e.getMessage(),
+                        distributed());
                 from = everyReplica = distributed();
                 result = sql.execute(query(from, part));
             }
@@ -86,7 +90,8 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
         Set<String> users = new TreeSet<>();
         List<String> positions = new ArrayList<>(rows.size());
         for (Event e : rows) {
-            days.add(java.time.LocalDate.ofEpochDay(Math.floorDiv(e.eventTime, MILLIS_PER_DAY)).toString());
+            days.add(java.time.LocalDate.ofEpochDay(Math.floorDiv(e.eventTime, MILLIS_PER_DAY))
+                    .toString());
             types.add(literal(e.eventType));
             users.add("cityHash64(" + literal(e.userId) + ")");
             positions.add("(" + literal(e.kafkaTopic) + ", " + e.kafkaPartition + ", " + e.kafkaOffset + ", "
@@ -96,7 +101,8 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
                 + " WHERE dt IN ('" + String.join("', '", days) + "')"
                 + " AND event_type IN (" + String.join(", ", types) + ")"
                 + " AND uh IN (" + String.join(", ", users) + ")"
-                + " AND (kafka_topic, kafka_partition, kafka_offset, event_id) IN (" + String.join(", ", positions) + ")"
+                + " AND (kafka_topic, kafka_partition, kafka_offset, event_id) IN (" + String.join(", ", positions)
+                + ")"
                 + " SETTINGS skip_unavailable_shards = 1 FORMAT TabSeparated";
     }
 
@@ -113,11 +119,12 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
      */
     static String everyReplica(Migrator.Sql sql, String database, String table, String user) throws Exception {
         String engine = sql.execute("SELECT engine_full FROM system.tables WHERE database = " + literal(database)
-                + " AND name = " + literal(table) + " FORMAT TSVRaw").trim();
+                        + " AND name = " + literal(table) + " FORMAT TSVRaw")
+                .trim();
         Matcher m = DISTRIBUTED.matcher(engine);
         if (!m.matches()) {
-            throw new IllegalStateException(database + "." + table + " is not a Distributed table (engine: '"
-                    + engine + "'); the replay check reads the shards' tables");
+            throw new IllegalStateException(database + "." + table + " is not a Distributed table (engine: '" + engine
+                    + "'); the replay check reads the shards' tables");
         }
         String hosts = sql.execute("SELECT host_name, port FROM system.clusters WHERE cluster = "
                 + literal(m.group(1).trim()) + " FORMAT TabSeparated");
@@ -126,10 +133,11 @@ public final class ClickHouseStoredEvents implements StoredRows<Event> {
             addresses.add(f[0] + ":" + f[1]);
         }
         if (addresses.isEmpty()) {
-            throw new IllegalStateException("cluster '" + m.group(1).trim() + "' of " + database + "." + table
-                    + " is not in system.clusters");
+            throw new IllegalStateException(
+                    "cluster '" + m.group(1).trim() + "' of " + database + "." + table + " is not in system.clusters");
         }
-        return "remote(" + literal(String.join(",", addresses)) + ", " + literal(m.group(2).trim())
+        return "remote(" + literal(String.join(",", addresses)) + ", "
+                + literal(m.group(2).trim())
                 + ", " + literal(m.group(3).trim()) + ", " + literal(user == null || user.isEmpty() ? "default" : user)
                 + ")";
     }

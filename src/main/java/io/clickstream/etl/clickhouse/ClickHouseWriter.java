@@ -1,10 +1,5 @@
 package io.clickstream.etl.clickhouse;
 
-import org.apache.flink.api.common.operators.ProcessingTimeService;
-import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,6 +11,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.flink.api.common.operators.ProcessingTimeService;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Buffers rows and inserts them in batches, in the manner of Flink's KafkaWriter: a batch is sent when it is full
@@ -71,14 +70,20 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
     }
 
     /** A catching-up writer keeps its partial batch in the checkpoint when {@code settings.catchUpHold()}. */
-    ClickHouseWriter(SinkSettings settings, RowEncoder<T> encoder, Outputs<T> outputs, ProcessingTimeService timeService,
-                     SinkMetrics metrics, Sleeper sleeper) {
+    ClickHouseWriter(
+            SinkSettings settings,
+            RowEncoder<T> encoder,
+            Outputs<T> outputs,
+            ProcessingTimeService timeService,
+            SinkMetrics metrics,
+            Sleeper sleeper) {
         this.settings = settings.sanityCheck();
         this.holdsAcrossCheckpoints = settings.catchUpHold();
         this.encoder = encoder;
         this.rejected = outputs.rejectedRows();
         this.guard = outputs.replayGuard();
-        this.rowKind = encoder.getClass().getSimpleName().replace("RowEncoder", "").toLowerCase(java.util.Locale.ROOT);
+        this.rowKind =
+                encoder.getClass().getSimpleName().replace("RowEncoder", "").toLowerCase(java.util.Locale.ROOT);
         this.inserter = outputs.inserter();
         this.timeService = timeService;
         this.metrics = metrics;
@@ -132,8 +137,14 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
     public void close() {
         closed = true;
         // One line per writer with its totals: the benchmark script reads rows per insert from it.
-        LOG.info("ClickHouse sink totals ({}): batches={} rows={} bytes={} retries={} failures={}", rowKind, metrics.batches.getCount(),
-                metrics.rows.getCount(), metrics.bytes.getCount(), metrics.retries.getCount(), metrics.failures.getCount());
+        LOG.info(
+                "ClickHouse sink totals ({}): batches={} rows={} bytes={} retries={} failures={}",
+                rowKind,
+                metrics.batches.getCount(),
+                metrics.rows.getCount(),
+                metrics.bytes.getCount(),
+                metrics.retries.getCount(),
+                metrics.failures.getCount());
         sender.shutdownNow();
         try {
             sender.awaitTermination(10, TimeUnit.SECONDS);
@@ -153,7 +164,6 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
     private void scheduleTimer() {
         scheduleTimer(timeService.getCurrentProcessingTime());
     }
-
 
     /**
      * The next check, a tick after {@code from} (the last check's time, so that late checks do not drift) but in the
@@ -249,11 +259,14 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
             }
         }
         if (!anyStored) {
-            throw new IOException("ClickHouse refused every row of " + inserter.table() + " that was tried alone ("
-                    + probes.size() + " of a batch of " + rows.size() + "): the table no longer fits the rows this "
-                    + "job writes (a column changed under the running job?). Make the table match the job's schema "
-                    + "(sql/), then restart; nothing went to the dead letters. The server said: "
-                    + last.getCause().getMessage(), last.getCause());
+            throw new IOException(
+                    "ClickHouse refused every row of " + inserter.table() + " that was tried alone ("
+                            + probes.size() + " of a batch of " + rows.size()
+                            + "): the table no longer fits the rows this "
+                            + "job writes (a column changed under the running job?). Make the table match the job's schema "
+                            + "(sql/), then restart; nothing went to the dead letters. The server said: "
+                            + last.getCause().getMessage(),
+                    last.getCause());
         }
         for (T row : refusedAlone) {
             rejectOne(row, last);
@@ -270,7 +283,9 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
     private void rejectOne(T row, RowsRefused refused) throws Exception {
         rejected.reject(List.of(row), inserter.table(), refused.getCause().getMessage());
         metrics.rejectedRows.inc();
-        LOG.warn("ClickHouse refused a row of {}; it went to the dead-letter path: {}", inserter.table(),
+        LOG.warn(
+                "ClickHouse refused a row of {}; it went to the dead-letter path: {}",
+                inserter.table(),
                 refused.getCause().getMessage());
     }
 
@@ -308,15 +323,21 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
             try {
                 admitted = guard.admit(rows);
             } catch (Exception e) {
-                backOffOrFail("Replay check before inserting " + rows.size() + " rows into " + inserter.table(), retry,
-                        true, e);
+                backOffOrFail(
+                        "Replay check before inserting " + rows.size() + " rows into " + inserter.table(),
+                        retry,
+                        true,
+                        e);
                 continue;
             }
             metrics.replayCheckedRows.inc(admitted.checked());
             metrics.replaySkippedRows.inc(admitted.skipped());
             if (admitted.skipped() > 0) {
-                LOG.info("Replay: {} of {} rows of a batch are in {} already and are left out", admitted.skipped(),
-                        rows.size(), inserter.table());
+                LOG.info(
+                        "Replay: {} of {} rows of a batch are in {} already and are left out",
+                        admitted.skipped(),
+                        rows.size(),
+                        inserter.table());
             }
             if (admitted.rows().isEmpty()) {
                 return null;
@@ -355,7 +376,10 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
                 }
                 return;
             } catch (Exception e) {
-                if (!closed && !inserter.isRetryable(e) && inserter.mayBeRowLevel(e) && rejected != null
+                if (!closed
+                        && !inserter.isRetryable(e)
+                        && inserter.mayBeRowLevel(e)
+                        && rejected != null
                         && batch.rowObjects() != null) {
                     throw new RowsRefused(e);
                 }
@@ -389,12 +413,16 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
                     return batch;
                 }
                 metrics.replaySkippedRows.inc(rows.size() - left.size());
-                LOG.info("{} of {} rows of a failed insert into {} were stored after all; the retry sends the other {}",
-                        rows.size() - left.size(), rows.size(), inserter.table(), left.size());
+                LOG.info(
+                        "{} of {} rows of a failed insert into {} were stored after all; the retry sends the other {}",
+                        rows.size() - left.size(),
+                        rows.size(),
+                        inserter.table(),
+                        left.size());
                 return left.isEmpty() ? null : encode(left, batch.oldestPublishedAt(), batch.bytes());
             } catch (Exception e) {
-                backOffOrFail("Look-up of a failed insert's " + rows.size() + " rows in " + inserter.table(), retry,
-                        true, e);
+                backOffOrFail(
+                        "Look-up of a failed insert's " + rows.size() + " rows in " + inserter.table(), retry, true, e);
             }
         }
     }
@@ -403,12 +431,15 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
     private void backOffOrFail(String what, int retry, boolean retryable, Exception e) throws Exception {
         RetryPolicy policy = settings.retryPolicy();
         if (closed || !retryable || retry >= policy.maxRetries()) {
-            throw new IOException(what + " failed" + (retryable ? " after " + retry + " retries" : " (not retryable)")
-                    + ": " + e.getMessage(), e);
+            throw new IOException(
+                    what + " failed" + (retryable ? " after " + retry + " retries" : " (not retryable)") + ": "
+                            + e.getMessage(),
+                    e);
         }
         long backoff = policy.backoffMs(retry + 1);
         metrics.retries.inc();
-        LOG.warn("{} failed (retry {} of {} in {} ms): {}", what, retry + 1, policy.maxRetries(), backoff, e.toString());
+        LOG.warn(
+                "{} failed (retry {} of {} in {} ms): {}", what, retry + 1, policy.maxRetries(), backoff, e.toString());
         sleeper.sleep(backoff);
     }
 

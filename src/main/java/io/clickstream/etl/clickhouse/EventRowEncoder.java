@@ -1,7 +1,6 @@
 package io.clickstream.etl.clickhouse;
 
 import io.clickstream.etl.event.Event;
-
 import java.util.List;
 
 /**
@@ -13,11 +12,40 @@ public final class EventRowEncoder implements RowEncoder<Event> {
     public static final EventRowEncoder INSTANCE = new EventRowEncoder();
 
     static final List<String> COLUMNS = List.of(
-            "dt", "ts", "ts_ms", "event_id", "user_id", "event_type", "source", "url", "referrer", "ip",
-            "user_agent", "props.key", "props.value", "kafka_topic", "kafka_partition", "kafka_offset", "version",
-            "country_code", "country", "region", "city", "latitude", "longitude",
-            "browser", "browser_version", "os", "os_version", "device_type", "is_bot",
-            "session_id", "session_number", "session_index", "funnels.id", "funnels.step");
+            "dt",
+            "ts",
+            "ts_ms",
+            "event_id",
+            "user_id",
+            "event_type",
+            "source",
+            "url",
+            "referrer",
+            "ip",
+            "user_agent",
+            "props.key",
+            "props.value",
+            "kafka_topic",
+            "kafka_partition",
+            "kafka_offset",
+            "version",
+            "country_code",
+            "country",
+            "region",
+            "city",
+            "latitude",
+            "longitude",
+            "browser",
+            "browser_version",
+            "os",
+            "os_version",
+            "device_type",
+            "is_bot",
+            "session_id",
+            "session_number",
+            "session_index",
+            "funnels.id",
+            "funnels.step");
 
     private static final long MILLIS_PER_DAY = 86_400_000L;
 
@@ -40,9 +68,9 @@ public final class EventRowEncoder implements RowEncoder<Event> {
 
     @Override
     public void encode(Event e, RowBinaryBuffer out) {
-        out.uint16((int) Math.floorDiv(e.eventTime, MILLIS_PER_DAY));   // dt Date (UTC day)
-        out.uint32(Math.floorDiv(e.eventTime, 1000L));                  // ts DateTime
-        out.uint16((int) Math.floorMod(e.eventTime, 1000L));            // ts_ms UInt16 (no DateTime64 on 18.16)
+        out.uint16((int) Math.floorDiv(e.eventTime, MILLIS_PER_DAY)); // dt Date (UTC day)
+        out.uint32(Math.floorDiv(e.eventTime, 1000L)); // ts DateTime
+        out.uint16((int) Math.floorMod(e.eventTime, 1000L)); // ts_ms UInt16 (no DateTime64 on 18.16)
         out.string(e.eventId);
         out.string(e.userId);
         out.string(e.eventType);

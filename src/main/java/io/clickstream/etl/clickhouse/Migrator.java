@@ -65,14 +65,17 @@ public final class Migrator {
             }
             done.add(m);
         }
-        log.println(done.isEmpty() ? "schema of " + database + " is up to date (" + migrations.size() + " migrations)"
-                : (dryRun ? "would apply " : "applied ") + done.size() + " migration(s) to " + database);
+        log.println(
+                done.isEmpty()
+                        ? "schema of " + database + " is up to date (" + migrations.size() + " migrations)"
+                        : (dryRun ? "would apply " : "applied ") + done.size() + " migration(s) to " + database);
         return done;
     }
 
     private boolean databaseExists() throws Exception {
         return sql.execute("SELECT count() FROM system.databases WHERE name = '" + database + "' FORMAT TabSeparated")
-                .trim().equals("1");
+                .trim()
+                .equals("1");
     }
 
     private Map<Integer, String> applied(boolean dryRun) throws Exception {
@@ -83,11 +86,14 @@ public final class Migrator {
                     + " (version UInt32, name String, checksum String, applied_at DateTime)"
                     + " ENGINE = ReplicatedMergeTree('/clickhouse/" + database + "/schema_migrations', '{replica}')"
                     + " ORDER BY version");
-        } else if (!sql.execute("EXISTS TABLE " + database + ".schema_migrations FORMAT TabSeparated").trim().equals("1")) {
+        } else if (!sql.execute("EXISTS TABLE " + database + ".schema_migrations FORMAT TabSeparated")
+                .trim()
+                .equals("1")) {
             return Map.of();
         }
         Map<Integer, String> applied = new HashMap<>();
-        String rows = sql.execute("SELECT version, checksum FROM " + database + ".schema_migrations FORMAT TabSeparated");
+        String rows =
+                sql.execute("SELECT version, checksum FROM " + database + ".schema_migrations FORMAT TabSeparated");
         for (String[] cols : TabSeparated.rows(rows)) {
             applied.put(Integer.parseInt(cols[0]), cols[1]);
         }
@@ -120,7 +126,8 @@ public final class Migrator {
         List<Migration> migrations = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) {
-                Migration m = Migration.fromFile(f.getFileName().toString(), Files.readString(f, StandardCharsets.UTF_8));
+                Migration m =
+                        Migration.fromFile(f.getFileName().toString(), Files.readString(f, StandardCharsets.UTF_8));
                 if (m != null) {
                     migrations.add(m);
                 }
@@ -129,7 +136,8 @@ public final class Migrator {
         migrations.sort(Comparator.comparingInt(Migration::version));
         for (int i = 1; i < migrations.size(); i++) {
             if (migrations.get(i).version() == migrations.get(i - 1).version()) {
-                throw new IOException("two migrations with version " + migrations.get(i).version() + " in " + dir);
+                throw new IOException(
+                        "two migrations with version " + migrations.get(i).version() + " in " + dir);
             }
         }
         return migrations;

@@ -136,8 +136,8 @@ public final class ReplayGuard<T> implements AutoCloseable {
     }
 
     /** Opens the guard inside the task. */
-    public record Factory<T>(InsertMarks.Factory marks, StoredRows.Factory<T> stored,
-                             RowEncoder<T> encoder) implements Serializable {
+    public record Factory<T>(InsertMarks.Factory marks, StoredRows.Factory<T> stored, RowEncoder<T> encoder)
+            implements Serializable {
         public ReplayGuard<T> open() {
             return new ReplayGuard<>(marks.open(), stored.open(), encoder::position);
         }

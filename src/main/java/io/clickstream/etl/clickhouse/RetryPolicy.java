@@ -9,14 +9,18 @@ import java.time.Duration;
 public record RetryPolicy(int maxRetries, Duration initialBackoff, Duration maxBackoff) implements Serializable {
 
     public static RetryPolicy from(JobConfig config) {
-        return new RetryPolicy(config.get(Options.SINK_MAX_RETRIES), config.get(Options.SINK_RETRY_BACKOFF),
-                config.get(Options.SINK_RETRY_MAX_BACKOFF)).sanityCheck();
+        return new RetryPolicy(
+                        config.get(Options.SINK_MAX_RETRIES),
+                        config.get(Options.SINK_RETRY_BACKOFF),
+                        config.get(Options.SINK_RETRY_MAX_BACKOFF))
+                .sanityCheck();
     }
 
     /** Returns this, or throws naming the option whose value cannot work. */
     public RetryPolicy sanityCheck() {
         if (maxRetries < 0) {
-            throw new IllegalArgumentException(Options.SINK_MAX_RETRIES.key() + " must be 0 or more, not " + maxRetries);
+            throw new IllegalArgumentException(
+                    Options.SINK_MAX_RETRIES.key() + " must be 0 or more, not " + maxRetries);
         }
         SinkSettings.positive(initialBackoff, Options.SINK_RETRY_BACKOFF.key());
         SinkSettings.positive(maxBackoff, Options.SINK_RETRY_MAX_BACKOFF.key());

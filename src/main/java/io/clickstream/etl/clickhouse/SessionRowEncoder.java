@@ -1,7 +1,6 @@
 package io.clickstream.etl.clickhouse;
 
 import io.clickstream.etl.session.SessionRow;
-
 import java.util.List;
 
 /** The columns of the sessions table (sql/V002__sessions.sql) and their RowBinary encoding. */
@@ -10,9 +9,28 @@ public final class SessionRowEncoder implements RowEncoder<SessionRow> {
     public static final SessionRowEncoder INSTANCE = new SessionRowEncoder();
 
     private static final List<String> COLUMNS = List.of(
-            "dt", "session_id", "user_id", "session_number", "start", "end", "duration_s", "events", "page_views",
-            "entry_url", "exit_url", "referrer", "sources", "country_code", "country", "region", "city",
-            "browser", "os", "device_type", "is_bot", "version");
+            "dt",
+            "session_id",
+            "user_id",
+            "session_number",
+            "start",
+            "end",
+            "duration_s",
+            "events",
+            "page_views",
+            "entry_url",
+            "exit_url",
+            "referrer",
+            "sources",
+            "country_code",
+            "country",
+            "region",
+            "city",
+            "browser",
+            "os",
+            "device_type",
+            "is_bot",
+            "version");
 
     private SessionRowEncoder() {}
 

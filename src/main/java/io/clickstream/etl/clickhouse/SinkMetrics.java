@@ -1,11 +1,10 @@
 package io.clickstream.etl.clickhouse;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
-
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** What the ClickHouse writer reports (web UI / REST, under the sink's operator, group "clickhouse"). */
 final class SinkMetrics {
@@ -19,9 +18,11 @@ final class SinkMetrics {
     final Counter replayCheckedRows;
     /** Of those, the rows found stored already and left out. */
     final Counter replaySkippedRows;
+
     final Histogram flushLatencyMs;
     /** Per batch: from the publish of its oldest input to the end of its insert (when the rows are queryable). */
     final Histogram endToEndLagMs;
+
     final AtomicInteger bufferedRows = new AtomicInteger();
     final AtomicInteger inFlightBatches = new AtomicInteger();
 

@@ -13,31 +13,46 @@ import java.time.Duration;
  *     catch-up batching is off
  * @param catchUpHold whether a catching-up writer keeps its partial batch in the checkpoint
  */
-public record SinkSettings(int batchRows, long batchBytes, Duration flushInterval, Duration catchUpFlushInterval,
-                           Duration catchUpLag, boolean catchUpHold, int maxInFlight, RetryPolicy retryPolicy)
+public record SinkSettings(
+        int batchRows,
+        long batchBytes,
+        Duration flushInterval,
+        Duration catchUpFlushInterval,
+        Duration catchUpLag,
+        boolean catchUpHold,
+        int maxInFlight,
+        RetryPolicy retryPolicy)
         implements Serializable {
 
     public static SinkSettings from(JobConfig config) {
-        return new SinkSettings(config.get(Options.SINK_BATCH_ROWS), config.get(Options.SINK_BATCH_BYTES),
-                config.get(Options.SINK_FLUSH_INTERVAL), config.get(Options.SINK_CATCH_UP_FLUSH_INTERVAL),
-                config.get(Options.SINK_CATCH_UP_LAG), config.get(Options.SINK_CATCH_UP_HOLD),
-                config.get(Options.SINK_MAX_IN_FLIGHT), RetryPolicy.from(config)).sanityCheck();
+        return new SinkSettings(
+                        config.get(Options.SINK_BATCH_ROWS),
+                        config.get(Options.SINK_BATCH_BYTES),
+                        config.get(Options.SINK_FLUSH_INTERVAL),
+                        config.get(Options.SINK_CATCH_UP_FLUSH_INTERVAL),
+                        config.get(Options.SINK_CATCH_UP_LAG),
+                        config.get(Options.SINK_CATCH_UP_HOLD),
+                        config.get(Options.SINK_MAX_IN_FLIGHT),
+                        RetryPolicy.from(config))
+                .sanityCheck();
     }
 
     /** Returns this, or throws naming the option whose value cannot work. */
     public SinkSettings sanityCheck() {
         if (batchRows <= 0) {
-            throw new IllegalArgumentException(Options.SINK_BATCH_ROWS.key() + " must be more than zero, not " + batchRows);
+            throw new IllegalArgumentException(
+                    Options.SINK_BATCH_ROWS.key() + " must be more than zero, not " + batchRows);
         }
         if (batchBytes <= 0) {
-            throw new IllegalArgumentException(Options.SINK_BATCH_BYTES.key() + " must be more than zero, not " + batchBytes);
+            throw new IllegalArgumentException(
+                    Options.SINK_BATCH_BYTES.key() + " must be more than zero, not " + batchBytes);
         }
         positive(flushInterval, Options.SINK_FLUSH_INTERVAL.key());
         positive(catchUpFlushInterval, Options.SINK_CATCH_UP_FLUSH_INTERVAL.key());
         positive(catchUpLag, Options.SINK_CATCH_UP_LAG.key());
         if (maxInFlight <= 0) {
-            throw new IllegalArgumentException(Options.SINK_MAX_IN_FLIGHT.key() + " must be more than zero, not "
-                    + maxInFlight);
+            throw new IllegalArgumentException(
+                    Options.SINK_MAX_IN_FLIGHT.key() + " must be more than zero, not " + maxInFlight);
         }
         if (retryPolicy == null) {
             throw new IllegalArgumentException("the retry policy (" + Options.SINK_MAX_RETRIES.key() + ", "

@@ -46,12 +46,13 @@ public final class TabSeparated {
             char c = field.charAt(i);
             if (c == '\\' && i + 1 < field.length()) {
                 char next = field.charAt(++i);
-                out.append(switch (next) {
-                    case 't' -> '\t';
-                    case 'n' -> '\n';
-                    case '0' -> '\0';
-                    default -> next;
-                });
+                out.append(
+                        switch (next) {
+                            case 't' -> '\t';
+                            case 'n' -> '\n';
+                            case '0' -> '\0';
+                            default -> next;
+                        });
             } else {
                 out.append(c);
             }

@@ -2,8 +2,8 @@ package io.clickstream.etl.codec;
 
 import java.io.DataOutput;
 import java.io.IOException;
-import org.apache.flink.core.memory.DataInputDeserializer;
 import java.nio.charset.StandardCharsets;
+import org.apache.flink.core.memory.DataInputDeserializer;
 
 /**
  * Text in the state the job keeps in Redis: UTF-8 after an int length. {@code writeUTF} stops at 64 KB, while URLs,

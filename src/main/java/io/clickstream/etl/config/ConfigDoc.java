@@ -10,9 +10,15 @@ public final class ConfigDoc {
             if (o.isSecret()) {
                 continue;
             }
-            sb.append("| `").append(o.key()).append("` | ").append(o.typeName()).append(" | ")
-                    .append(o.defaultText() == null ? "" : "`" + o.defaultText() + "`").append(" | ")
-                    .append(o.description().replace("|", "\\|")).append(" |\n");
+            sb.append("| `")
+                    .append(o.key())
+                    .append("` | ")
+                    .append(o.typeName())
+                    .append(" | ")
+                    .append(o.defaultText() == null ? "" : "`" + o.defaultText() + "`")
+                    .append(" | ")
+                    .append(o.description().replace("|", "\\|"))
+                    .append(" |\n");
         }
         return sb.toString();
     }

@@ -30,8 +30,14 @@ public final class ConfigOption<T> implements Serializable {
     private final Check<T> check;
     private final boolean secret;
 
-    ConfigOption(String key, String typeName, Parser<T> parser, String defaultText, String description,
-                 Check<T> check, boolean secret) {
+    ConfigOption(
+            String key,
+            String typeName,
+            Parser<T> parser,
+            String defaultText,
+            String description,
+            Check<T> check,
+            boolean secret) {
         this.key = Objects.requireNonNull(key);
         this.typeName = typeName;
         this.parser = parser;
@@ -65,7 +71,8 @@ public final class ConfigOption<T> implements Serializable {
 
     /** The environment variable that overrides this option, e.g. CLICKSTREAM_KAFKA_BOOTSTRAP_SERVERS. */
     public String envVariable() {
-        return "CLICKSTREAM_" + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
+        return "CLICKSTREAM_"
+                + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
     }
 
     /** Parses and checks {@code text}; the exception message names the key. */

@@ -3,7 +3,6 @@ package io.clickstream.etl.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +55,8 @@ public final class JobConfig implements Serializable {
                 }
                 overrides.put(kv.substring(0, eq).trim(), kv.substring(eq + 1));
             } else {
-                throw new IllegalArgumentException("Unknown argument '" + arg + "'. Usage: [--config FILE] [--set key=value]...");
+                throw new IllegalArgumentException(
+                        "Unknown argument '" + arg + "'. Usage: [--config FILE] [--set key=value]...");
             }
         }
         return load(file, env, overrides);
@@ -73,7 +73,8 @@ public final class JobConfig implements Serializable {
             readYaml(file, problems).forEach((k, v) -> put(values, k, v, "in " + file, problems));
         }
         RENAMED.forEach((old, now) -> {
-            String name = "CLICKSTREAM_" + old.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
+            String name = "CLICKSTREAM_"
+                    + old.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
             if (env.containsKey(name) && !env.containsKey(OPTIONS.get(now).envVariable())) {
                 put(values, old, env.get(name), "in the environment (" + name + ")", problems);
             }
@@ -111,16 +112,20 @@ public final class JobConfig implements Serializable {
     private static void put(Map<String, String> values, String key, String value, String where, List<String> problems) {
         if (RENAMED.containsKey(key)) {
             String now = RENAMED.get(key);
-            LOG.warn("'{}' {} is read as '{}', its new name: it sets the batching of every Redis-backed step, not only "
-                    + "sessions'. Rename it; the old name will go.", key, where, now);
+            LOG.warn(
+                    "'{}' {} is read as '{}', its new name: it sets the batching of every Redis-backed step, not only "
+                            + "sessions'. Rename it; the old name will go.",
+                    key,
+                    where,
+                    now);
             key = now;
         }
         ConfigOption<?> option = OPTIONS.get(key);
         if (option == null && !key.startsWith(KAFKA_PROPERTIES_PREFIX)) {
             problems.add("Unknown key '" + key + "' " + where + suggestion(key));
         } else if (option != null && option.isSecret()) {
-            problems.add("'" + key + "' " + where + ": secrets are read from " + option.envVariable()
-                    + " or " + key + "-file only");
+            problems.add("'" + key + "' " + where + ": secrets are read from " + option.envVariable() + " or " + key
+                    + "-file only");
         } else {
             values.put(key, value);
         }
@@ -252,7 +257,8 @@ public final class JobConfig implements Serializable {
             List<String> lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
             return lines.isEmpty() ? "" : lines.get(0).trim();
         } catch (IOException e) {
-            throw new IllegalArgumentException("'" + fileOption.key() + "': cannot read " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "'" + fileOption.key() + "': cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -290,10 +296,19 @@ public final class JobConfig implements Serializable {
         for (ConfigOption<?> option : OPTIONS.values()) {
             if (!option.isSecret()) {
                 Object v = get(option);
-                sb.append("  ").append(option.key()).append(": ").append(v == null ? "(unset)" : v).append('\n');
+                sb.append("  ")
+                        .append(option.key())
+                        .append(": ")
+                        .append(v == null ? "(unset)" : v)
+                        .append('\n');
             }
         }
-        kafkaProperties().keySet().forEach(k -> sb.append("  ").append(KAFKA_PROPERTIES_PREFIX).append(k).append(": ***\n"));
+        kafkaProperties()
+                .keySet()
+                .forEach(k -> sb.append("  ")
+                        .append(KAFKA_PROPERTIES_PREFIX)
+                        .append(k)
+                        .append(": ***\n"));
         return sb.toString();
     }
 }

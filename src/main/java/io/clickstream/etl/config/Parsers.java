@@ -40,7 +40,9 @@ public final class Parsers {
         String body = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
         List<String> items = Arrays.stream(body.split(","))
                 .map(String::trim)
-                .map(s -> s.length() >= 2 && (s.startsWith("\"") || s.startsWith("'")) ? s.substring(1, s.length() - 1) : s)
+                .map(s -> s.length() >= 2 && (s.startsWith("\"") || s.startsWith("'"))
+                        ? s.substring(1, s.length() - 1)
+                        : s)
                 .filter(s -> !s.isEmpty())
                 .toList();
         if (items.isEmpty()) {

@@ -1,6 +1,10 @@
 package io.clickstream.etl.deadletter;
 
 import io.clickstream.etl.event.DeadLetter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.state.ListState;
@@ -15,11 +19,6 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Leaves out the dead letters of inputs whose dead letters an earlier run committed ({@link ReplayedDeadLetters}),
@@ -43,6 +42,7 @@ public class DeadLettersOnceFunction extends ProcessFunction<DeadLetter, DeadLet
     private transient TopicIds topicIds;
     /** Completed ranges a failed write left unrecorded; tried again at the next checkpoint. */
     private transient Map<String, Ranges> unrecorded;
+
     private transient Counter written;
     private transient Counter leftOut;
 
@@ -53,8 +53,9 @@ public class DeadLettersOnceFunction extends ProcessFunction<DeadLetter, DeadLet
 
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
-        state = context.getOperatorStateStore().getListState(new ListStateDescriptor<>("dead-letter-ranges",
-                Types.TUPLE(Types.STRING, Types.LONG, Types.LONG)));
+        state = context.getOperatorStateStore()
+                .getListState(new ListStateDescriptor<>(
+                        "dead-letter-ranges", Types.TUPLE(Types.STRING, Types.LONG, Types.LONG)));
         fromCheckpoint = new ArrayList<>();
         if (context.isRestored()) {
             for (Tuple3<String, Long, Long> t : state.get()) {
@@ -77,7 +78,9 @@ public class DeadLettersOnceFunction extends ProcessFunction<DeadLetter, DeadLet
 
     @Override
     public void processElement(DeadLetter d, Context ctx, Collector<DeadLetter> out) throws Exception {
-        if (d.topic == null || d.topic.isEmpty() || d.offset < 0
+        if (d.topic == null
+                || d.topic.isEmpty()
+                || d.offset < 0
                 || replayed.admit(topicIds.id(d.topic) + ":" + d.partition, d.offset)) {
             out.collect(d);
             written.inc();
@@ -113,7 +116,8 @@ public class DeadLettersOnceFunction extends ProcessFunction<DeadLetter, DeadLet
             ledger.add(unrecorded);
             unrecorded.clear();
         } catch (Exception e) {
-            LOG.warn("Could not record which dead letters are committed (tried again at the next checkpoint): {}",
+            LOG.warn(
+                    "Could not record which dead letters are committed (tried again at the next checkpoint): {}",
                     e.toString());
         }
     }

@@ -27,6 +27,7 @@ public final class ReplayedDeadLetters {
     private final Map<String, long[]> current = new HashMap<>();
     /** {@link #current} as it was at each checkpoint not yet known to be complete. */
     private final NavigableMap<Long, Map<String, Ranges>> atCheckpoint = new TreeMap<>();
+
     private final Map<String, Ranges> restored = new HashMap<>();
 
     /**
@@ -37,8 +38,8 @@ public final class ReplayedDeadLetters {
         this.recorded = new HashMap<>(recorded);
         for (Range r : fromCheckpoint) {
             restored.merge(r.partition(), Ranges.of(r.from(), r.to()), Ranges::union);
-            current.merge(r.partition(), new long[] {r.from(), r.to()},
-                    (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
+            current.merge(r.partition(), new long[] {r.from(), r.to()}, (a, b) ->
+                    new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
         }
         restored.forEach((p, r) -> this.recorded.merge(p, r, Ranges::union));
     }

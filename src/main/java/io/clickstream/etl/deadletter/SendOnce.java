@@ -1,7 +1,6 @@
 package io.clickstream.etl.deadletter;
 
 import io.clickstream.etl.event.DeadLetter;
-
 import java.io.Serializable;
 
 /**

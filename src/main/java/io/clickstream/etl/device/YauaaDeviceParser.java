@@ -2,11 +2,10 @@ package io.clickstream.etl.device;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import nl.basjes.parse.useragent.UserAgent;
-import nl.basjes.parse.useragent.UserAgentAnalyzer;
-
 import java.util.Locale;
 import java.util.Set;
+import nl.basjes.parse.useragent.UserAgent;
+import nl.basjes.parse.useragent.UserAgentAnalyzer;
 
 /**
  * Parses user agents with Yauaa, asking it only for the fields stored (which keeps its start-up and memory down),
@@ -37,8 +36,12 @@ public final class YauaaDeviceParser implements DeviceParser {
 
     public YauaaDeviceParser(long cacheSize) {
         this.analyzer = UserAgentAnalyzer.newBuilder()
-                .withFields(UserAgent.AGENT_NAME, UserAgent.AGENT_VERSION_MAJOR, UserAgent.OPERATING_SYSTEM_NAME,
-                        UserAgent.OPERATING_SYSTEM_VERSION_MAJOR, UserAgent.DEVICE_CLASS)
+                .withFields(
+                        UserAgent.AGENT_NAME,
+                        UserAgent.AGENT_VERSION_MAJOR,
+                        UserAgent.OPERATING_SYSTEM_NAME,
+                        UserAgent.OPERATING_SYSTEM_VERSION_MAJOR,
+                        UserAgent.DEVICE_CLASS)
                 .withoutCache() // ours, below, caches the finished DeviceInfo
                 .hideMatcherLoadStats()
                 .immediateInitialization()

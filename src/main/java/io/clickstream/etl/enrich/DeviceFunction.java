@@ -3,11 +3,10 @@ package io.clickstream.etl.enrich;
 import io.clickstream.etl.device.DeviceInfo;
 import io.clickstream.etl.device.DeviceParser;
 import io.clickstream.etl.device.YauaaDeviceParser;
+import java.io.Serializable;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.metrics.Counter;
-
-import java.io.Serializable;
 
 /** Adds browser, OS, device type and the bot flag from the user agent (of events, and of session rows). */
 public class DeviceFunction<T extends Enrichable> extends RichMapFunction<T, T> {

@@ -3,15 +3,14 @@ package io.clickstream.etl.enrich;
 import io.clickstream.etl.geo.GeoInfo;
 import io.clickstream.etl.geo.GeoLookup;
 import io.clickstream.etl.geo.MmdbGeoLookup;
-import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.functions.RichMapFunction;
-import org.apache.flink.metrics.Counter;
-
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.metrics.Counter;
 
 /** Adds country, region, city and coordinates from the IP address (of events, and of session rows). */
 public class GeoFunction<T extends Enrichable> extends RichMapFunction<T, T> {
@@ -37,10 +36,14 @@ public class GeoFunction<T extends Enrichable> extends RichMapFunction<T, T> {
         return () -> {
             for (String f : files) {
                 if (!Files.isReadable(Path.of(f))) {
-                    throw new IllegalArgumentException("geo.databases: cannot read " + Path.of(f).toAbsolutePath());
+                    throw new IllegalArgumentException(
+                            "geo.databases: cannot read " + Path.of(f).toAbsolutePath());
                 }
             }
-            return new MmdbGeoLookup(files.stream().map(Path::of).toList(), checkInterval.toMillis(), cacheSize,
+            return new MmdbGeoLookup(
+                    files.stream().map(Path::of).toList(),
+                    checkInterval.toMillis(),
+                    cacheSize,
                     System::currentTimeMillis);
         };
     }

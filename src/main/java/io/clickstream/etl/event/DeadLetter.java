@@ -6,6 +6,7 @@ public class DeadLetter {
     public String reason;
     /** What exactly was wrong, naming the field: "user_id is blank". */
     public String detail;
+
     public String topic;
     public int partition;
     public long offset;

@@ -18,6 +18,7 @@ public class Event implements Enrichable {
     public String source;
     /** Event time, epoch milliseconds. */
     public long eventTime;
+
     public String url;
     public String referrer;
     public String ip;
@@ -110,7 +111,7 @@ public class Event implements Enrichable {
 
     @Override
     public String toString() {
-        return "Event{" + eventId + ", user=" + userId + ", type=" + eventType + ", source=" + source
-                + ", time=" + eventTime + ", at=" + kafkaTopic + "/" + kafkaPartition + "@" + kafkaOffset + "}";
+        return "Event{" + eventId + ", user=" + userId + ", type=" + eventType + ", source=" + source + ", time="
+                + eventTime + ", at=" + kafkaTopic + "/" + kafkaPartition + "@" + kafkaOffset + "}";
     }
 }

@@ -48,6 +48,9 @@ public enum EventField {
     }
 
     public static String names() {
-        return Arrays.stream(values()).map(f -> f.column).reduce((a, b) -> a + ", " + b).orElse("");
+        return Arrays.stream(values())
+                .map(f -> f.column)
+                .reduce((a, b) -> a + ", " + b)
+                .orElse("");
     }
 }

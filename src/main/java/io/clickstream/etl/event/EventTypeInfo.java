@@ -1,13 +1,12 @@
 package io.clickstream.etl.event;
 
+import java.lang.reflect.Type;
+import java.util.Map;
 import org.apache.flink.api.common.ExecutionConfig;
 import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
-
-import java.lang.reflect.Type;
-import java.util.Map;
 
 /** Flink's type information for {@link Event} (through {@code @TypeInfo} on the class): {@link EventSerializer}. */
 public final class EventTypeInfo extends TypeInformation<Event> {

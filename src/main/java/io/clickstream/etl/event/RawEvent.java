@@ -10,6 +10,7 @@ public class RawEvent {
     public long offset;
     /** The record's timestamp (epoch ms), or -1 when the record has none. */
     public long timestamp;
+
     public byte[] key;
     public byte[] value;
 

@@ -1,6 +1,9 @@
 package io.clickstream.etl.eventtime;
 
 import io.clickstream.etl.event.Event;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -18,10 +21,6 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
-
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 
 /**
  * Puts each user's events in event-time order before they get sessions and funnel tags. Runs after
@@ -43,12 +42,14 @@ public class EventTimeOrder extends AbstractStreamOperator<Event>
         implements OneInputStreamOperator<Event, Event>, Triggerable<Object, VoidNamespace> {
     private static final long serialVersionUID = 1L;
 
-    static final ListStateDescriptor<Event> HELD = new ListStateDescriptor<>("held-events", TypeInformation.of(Event.class));
+    static final ListStateDescriptor<Event> HELD =
+            new ListStateDescriptor<>("held-events", TypeInformation.of(Event.class));
     private static final ValueStateDescriptor<Long> NEXT = new ValueStateDescriptor<>("next-release", Types.LONG);
     /** The latest time the wall-clock stand-in released for the user, until the watermark passes it. */
     private static final ValueStateDescriptor<Long> STOOD_IN = new ValueStateDescriptor<>("stood-in", Types.LONG);
-    private static final Comparator<Event> ORDER = Comparator.<Event>comparingLong(e -> e.eventTime)
-            .thenComparing(e -> e.eventId);
+
+    private static final Comparator<Event> ORDER =
+            Comparator.<Event>comparingLong(e -> e.eventTime).thenComparing(e -> e.eventId);
     /** How often an idle input's stand-in watermark moves on. */
     static final long STAND_IN_INTERVAL_MS = 200;
 
@@ -79,8 +80,12 @@ public class EventTimeOrder extends AbstractStreamOperator<Event>
         timers = getInternalTimerService("event-time-order", VoidNamespaceSerializer.INSTANCE, this);
         reuse = new StreamRecord<>(null);
         // Restored events count as held too (the gauge would go negative otherwise).
-        getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, HELD,
-                (key, state) -> state.get().forEach(e -> heldCount++));
+        getKeyedStateBackend()
+                .applyToAllKeys(
+                        VoidNamespace.INSTANCE,
+                        VoidNamespaceSerializer.INSTANCE,
+                        HELD,
+                        (key, state) -> state.get().forEach(e -> heldCount++));
         MetricGroup metrics = getMetricGroup().addGroup("eventTime");
         lateEvents = metrics.counter("lateEvents");
         metrics.gauge("heldEvents", () -> heldCount);
@@ -144,8 +149,12 @@ public class EventTimeOrder extends AbstractStreamOperator<Event>
         getProcessingTimeService().registerTimer(now + STAND_IN_INTERVAL_MS, t -> {
             if (inputIdle && t - lastArrivalMs >= idleMs) {
                 long limit = System.currentTimeMillis() - boundMs - 1;
-                getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
-                        HELD, (key, state) -> standIn(limit));
+                getKeyedStateBackend()
+                        .applyToAllKeys(
+                                VoidNamespace.INSTANCE,
+                                VoidNamespaceSerializer.INSTANCE,
+                                HELD,
+                                (key, state) -> standIn(limit));
             }
             scheduleStandIn();
         });

@@ -2,7 +2,6 @@ package io.clickstream.etl.eventtime;
 
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
-
 import java.io.Serializable;
 import java.time.Duration;
 
@@ -10,8 +9,13 @@ import java.time.Duration;
  * How the job puts events in time order (event-time.* settings): the disorder it waits for, when a quiet partition
  * stops holding the others back, and how far partitions may read ahead of each other.
  */
-public record EventTimeSettings(Duration maxOutOfOrderness, Duration idleTimeout, Duration maxDrift,
-                                Duration alignmentUpdateInterval, boolean aligned) implements Serializable {
+public record EventTimeSettings(
+        Duration maxOutOfOrderness,
+        Duration idleTimeout,
+        Duration maxDrift,
+        Duration alignmentUpdateInterval,
+        boolean aligned)
+        implements Serializable {
 
     /**
      * A partition that has delivered nothing yet is waited for at least this long before it stops holding the
@@ -24,14 +28,19 @@ public record EventTimeSettings(Duration maxOutOfOrderness, Duration idleTimeout
         // partition that has just reached its end (FLINK-39728, fixed after that release). Unbounded partitions never
         // end. Without alignment the order stays right; only the events held while topics are read at different
         // speeds are not bounded by max-drift.
-        return new EventTimeSettings(config.get(Options.EVENT_TIME_OUT_OF_ORDERNESS),
-                config.get(Options.EVENT_TIME_IDLE_TIMEOUT), config.get(Options.EVENT_TIME_MAX_DRIFT),
-                config.get(Options.EVENT_TIME_ALIGNMENT_INTERVAL), !config.get(Options.KAFKA_BOUNDED)).sanityCheck();
+        return new EventTimeSettings(
+                        config.get(Options.EVENT_TIME_OUT_OF_ORDERNESS),
+                        config.get(Options.EVENT_TIME_IDLE_TIMEOUT),
+                        config.get(Options.EVENT_TIME_MAX_DRIFT),
+                        config.get(Options.EVENT_TIME_ALIGNMENT_INTERVAL),
+                        !config.get(Options.KAFKA_BOUNDED))
+                .sanityCheck();
     }
 
     public EventTimeSettings sanityCheck() {
         if (maxOutOfOrderness.isNegative()) {
-            throw new IllegalArgumentException("event-time.max-out-of-orderness must be 0 or more: " + maxOutOfOrderness);
+            throw new IllegalArgumentException(
+                    "event-time.max-out-of-orderness must be 0 or more: " + maxOutOfOrderness);
         }
         if (idleTimeout.isNegative() || idleTimeout.isZero()) {
             throw new IllegalArgumentException("event-time.idle-timeout must be more than zero: " + idleTimeout);
@@ -42,8 +51,8 @@ public record EventTimeSettings(Duration maxOutOfOrderness, Duration idleTimeout
                     + "their events are even due");
         }
         if (alignmentUpdateInterval.isNegative() || alignmentUpdateInterval.isZero()) {
-            throw new IllegalArgumentException("event-time.alignment-update-interval must be more than zero: "
-                    + alignmentUpdateInterval);
+            throw new IllegalArgumentException(
+                    "event-time.alignment-update-interval must be more than zero: " + alignmentUpdateInterval);
         }
         return this;
     }

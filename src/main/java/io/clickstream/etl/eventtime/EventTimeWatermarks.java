@@ -1,5 +1,7 @@
 package io.clickstream.etl.eventtime;
 
+import java.io.Serializable;
+import java.util.function.LongSupplier;
 import org.apache.flink.api.common.eventtime.TimestampAssigner;
 import org.apache.flink.api.common.eventtime.TimestampAssignerSupplier;
 import org.apache.flink.api.common.eventtime.Watermark;
@@ -8,9 +10,6 @@ import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.util.clock.RelativeClock;
-
-import java.io.Serializable;
-import java.util.function.LongSupplier;
 
 /**
  * The watermarks of one source split (a Kafka partition): bounded out-of-orderness over the event times, with
@@ -45,7 +44,8 @@ public final class EventTimeWatermarks<T> implements WatermarkGenerator<T> {
         WatermarkStrategy<T> base = new WatermarkStrategy<>() {
             @Override
             public WatermarkGenerator<T> createWatermarkGenerator(WatermarkGeneratorSupplier.Context context) {
-                return new EventTimeWatermarks<>(settings, times, context.getInputActivityClock(), System::currentTimeMillis);
+                return new EventTimeWatermarks<>(
+                        settings, times, context.getInputActivityClock(), System::currentTimeMillis);
             }
 
             @Override
@@ -54,7 +54,8 @@ public final class EventTimeWatermarks<T> implements WatermarkGenerator<T> {
             }
         };
         return settings.aligned()
-                ? base.withWatermarkAlignment("clickstream-events", settings.maxDrift(), settings.alignmentUpdateInterval())
+                ? base.withWatermarkAlignment(
+                        "clickstream-events", settings.maxDrift(), settings.alignmentUpdateInterval())
                 : base;
     }
 
@@ -69,7 +70,8 @@ public final class EventTimeWatermarks<T> implements WatermarkGenerator<T> {
     private long lastActivityNanos;
     private boolean idle;
 
-    EventTimeWatermarks(EventTimeSettings settings, Times<T> times, RelativeClock activityClock, LongSupplier wallClock) {
+    EventTimeWatermarks(
+            EventTimeSettings settings, Times<T> times, RelativeClock activityClock, LongSupplier wallClock) {
         this.settings = settings;
         this.times = times;
         this.activityClock = activityClock;

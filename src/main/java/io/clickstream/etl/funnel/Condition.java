@@ -4,7 +4,6 @@ import static io.clickstream.etl.clickhouse.ClickHouseSql.literal;
 
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.EventField;
-
 import java.io.Serializable;
 import java.util.List;
 import java.util.Locale;
@@ -19,7 +18,14 @@ public final class Condition implements Serializable {
     private static final long serialVersionUID = 1L;
 
     public enum Op {
-        EQUALS, IN, PREFIX, EXISTS, GT, GTE, LT, LTE;
+        EQUALS,
+        IN,
+        PREFIX,
+        EXISTS,
+        GT,
+        GTE,
+        LT,
+        LTE;
 
         static Op byName(String name) {
             for (Op op : values()) {
@@ -31,14 +37,15 @@ public final class Condition implements Serializable {
         }
 
         static String names() {
-            return java.util.Arrays.stream(values()).map(o -> o.name().toLowerCase(Locale.ROOT))
+            return java.util.Arrays.stream(values())
+                    .map(o -> o.name().toLowerCase(Locale.ROOT))
                     .collect(Collectors.joining(", "));
         }
     }
 
-    private final String target;      // as written: a field name or properties.<name>
-    private final EventField field;   // null for a property
-    private final String property;    // null for a field
+    private final String target; // as written: a field name or properties.<name>
+    private final EventField field; // null for a property
+    private final String property; // null for a field
     private final Op op;
     private final List<String> values;
     private final double number;
@@ -92,13 +99,16 @@ public final class Condition implements Serializable {
 
     /** The same test in ClickHouse SQL on the events table (18.16 and current). */
     String sql() {
-        String v = field != null ? field.column
-                : "props.value[indexOf(props.key, " + literal(property) + ")]";
+        String v = field != null ? field.column : "props.value[indexOf(props.key, " + literal(property) + ")]";
         switch (op) {
             case EQUALS:
                 return v + " = " + literal(values.get(0));
             case IN:
-                return v + " IN (" + values.stream().map(io.clickstream.etl.clickhouse.ClickHouseSql::literal).collect(Collectors.joining(", ")) + ")";
+                return v + " IN ("
+                        + values.stream()
+                                .map(io.clickstream.etl.clickhouse.ClickHouseSql::literal)
+                                .collect(Collectors.joining(", "))
+                        + ")";
             case PREFIX:
                 // startsWith is missing on 18.16; both sides are compared as bytes, like String.startsWith on UTF-8.
                 String p = literal(values.get(0));
@@ -108,8 +118,8 @@ public final class Condition implements Serializable {
             default:
                 String cmp = op == Op.GT ? ">" : op == Op.GTE ? ">=" : op == Op.LT ? "<" : "<=";
                 // toFloat64OrZero turns non-numbers into 0; the match() keeps them false as in Java.
-                return "(match(" + v + ", " + literal(NUMBER) + ") AND toFloat64OrZero(" + v + ") " + cmp
-                        + " " + FunnelSql.number(number) + ")";
+                return "(match(" + v + ", " + literal(NUMBER) + ") AND toFloat64OrZero(" + v + ") " + cmp + " "
+                        + FunnelSql.number(number) + ")";
         }
     }
 

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clickstream.etl.config.Parsers;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.EventField;
-
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +29,10 @@ public final class FunnelDefinition implements Serializable {
     /** No window means "the whole session": sessions are far shorter than this. */
     static final long NO_WINDOW_MS = Duration.ofDays(30).toMillis();
 
-    public enum Mode { SEQUENTIAL, STRICT }
+    public enum Mode {
+        SEQUENTIAL,
+        STRICT
+    }
 
     public record Step(String name, String eventType, List<Condition> conditions) implements Serializable {
         boolean matches(Event e) {
@@ -108,7 +110,8 @@ public final class FunnelDefinition implements Serializable {
         allowOnly(root, "", Set.of("id", "name", "mode", "window", "steps", "description"));
         String id = text(root, "id", true);
         if (!ID.matcher(id).matches()) {
-            throw new IllegalArgumentException("id '" + id + "': use 1-64 of a-z, 0-9, '_' and '-', starting with a letter or digit");
+            throw new IllegalArgumentException(
+                    "id '" + id + "': use 1-64 of a-z, 0-9, '_' and '-', starting with a letter or digit");
         }
         String name = root.has("name") ? text(root, "name", false) : id;
         Mode mode;
@@ -167,7 +170,8 @@ public final class FunnelDefinition implements Serializable {
             }
         }
         if (eventType == null && conditions.isEmpty()) {
-            throw new IllegalArgumentException(where + ": needs event_type or a where condition (it would match every event)");
+            throw new IllegalArgumentException(
+                    where + ": needs event_type or a where condition (it would match every event)");
         }
         String name = n.has("name") ? text(n, "name", false) : eventType != null ? eventType : where;
         return new Step(name, eventType, conditions);
@@ -181,8 +185,8 @@ public final class FunnelDefinition implements Serializable {
         } else {
             field = EventField.byName(target);
             if (field == null) {
-                throw new IllegalArgumentException(where + ": unknown field; use one of " + EventField.names()
-                        + " or properties.<name>");
+                throw new IllegalArgumentException(
+                        where + ": unknown field; use one of " + EventField.names() + " or properties.<name>");
             }
         }
         if (spec.isValueNode()) { // shorthand: "field": "value"
@@ -194,7 +198,8 @@ public final class FunnelDefinition implements Serializable {
         Map.Entry<String, JsonNode> e = spec.fields().next();
         Condition.Op op = Condition.Op.byName(e.getKey());
         if (op == null) {
-            throw new IllegalArgumentException(where + ": unknown operator '" + e.getKey() + "'; use one of " + Condition.Op.names());
+            throw new IllegalArgumentException(
+                    where + ": unknown operator '" + e.getKey() + "'; use one of " + Condition.Op.names());
         }
         JsonNode v = e.getValue();
         switch (op) {
@@ -227,7 +232,8 @@ public final class FunnelDefinition implements Serializable {
     private static void allowOnly(JsonNode n, String where, Set<String> allowed) {
         n.fieldNames().forEachRemaining(k -> {
             if (!allowed.contains(k)) {
-                throw new IllegalArgumentException(where + k + ": unknown key; allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)));
+                throw new IllegalArgumentException(
+                        where + k + ": unknown key; allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)));
             }
         });
     }

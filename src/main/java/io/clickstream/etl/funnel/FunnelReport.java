@@ -1,8 +1,7 @@
 package io.clickstream.etl.funnel;
 
-import io.clickstream.etl.clickhouse.TabSeparated;
 import io.clickstream.etl.clickhouse.ClickHouseSql;
-
+import io.clickstream.etl.clickhouse.TabSeparated;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +14,13 @@ import java.util.TreeMap;
  * stored events (any definition, also one defined after the fact) and from the tags the stream wrote. On sessions
  * streamed entirely after the definition was published, the two columns are equal.
  */
-public record FunnelReport(FunnelDefinition definition, LocalDate from, LocalDate to, long sessions,
-                           List<Long> retroactive, List<Long> streamed) {
+public record FunnelReport(
+        FunnelDefinition definition,
+        LocalDate from,
+        LocalDate to,
+        long sessions,
+        List<Long> retroactive,
+        List<Long> streamed) {
 
     /** Sessions that reached step {@code step} (1-based) or further, per the stored events. */
     public long retroactiveReached(int step) {
@@ -27,12 +31,18 @@ public record FunnelReport(FunnelDefinition definition, LocalDate from, LocalDat
         return streamed.get(step - 1);
     }
 
-    public static FunnelReport compute(ClickHouseSql sql, String table, FunnelDefinition d, LocalDate from, LocalDate to)
-            throws Exception {
+    public static FunnelReport compute(
+            ClickHouseSql sql, String table, FunnelDefinition d, LocalDate from, LocalDate to) throws Exception {
         Map<Integer, Long> retro = levels(sql.execute(FunnelSql.retroactive(d, table, from, to)));
         Map<Integer, Long> stream = levels(sql.execute(FunnelSql.streamed(d.id(), table, from, to)));
         long sessions = retro.values().stream().mapToLong(Long::longValue).sum();
-        return new FunnelReport(d, from, to, sessions, reached(retro, d.steps().size()), reached(stream, d.steps().size()));
+        return new FunnelReport(
+                d,
+                from,
+                to,
+                sessions,
+                reached(retro, d.steps().size()),
+                reached(stream, d.steps().size()));
     }
 
     private static Map<Integer, Long> levels(String tsv) {
@@ -61,17 +71,36 @@ public record FunnelReport(FunnelDefinition definition, LocalDate from, LocalDat
     /** A plain-text table: step, name, sessions reaching it (retroactive), conversion, stream-tagged sessions. */
     public String table() {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "Funnel %s (%s, window %s) over %s .. %s: %d sessions%n", definition.id(),
+        b.append(String.format(
+                Locale.ROOT,
+                "Funnel %s (%s, window %s) over %s .. %s: %d sessions%n",
+                definition.id(),
                 definition.mode().name().toLowerCase(Locale.ROOT),
                 definition.windowMs() == FunnelDefinition.NO_WINDOW_MS ? "session" : definition.windowMs() / 1000 + "s",
-                from, to, sessions));
-        b.append(String.format(Locale.ROOT, "%-5s %-28s %12s %9s %9s %14s%n", "step", "name", "retroactive",
-                "of prev", "of all", "stream-tagged"));
+                from,
+                to,
+                sessions));
+        b.append(String.format(
+                Locale.ROOT,
+                "%-5s %-28s %12s %9s %9s %14s%n",
+                "step",
+                "name",
+                "retroactive",
+                "of prev",
+                "of all",
+                "stream-tagged"));
         for (int k = 1; k <= retroactive.size(); k++) {
             long n = retroactive.get(k - 1);
             long prev = k == 1 ? sessions : retroactive.get(k - 2);
-            b.append(String.format(Locale.ROOT, "%-5d %-28s %12d %8.1f%% %8.1f%% %14d%n", k,
-                    truncate(definition.steps().get(k - 1).name()), n, pct(n, prev), pct(n, sessions), streamed.get(k - 1)));
+            b.append(String.format(
+                    Locale.ROOT,
+                    "%-5d %-28s %12d %8.1f%% %8.1f%% %14d%n",
+                    k,
+                    truncate(definition.steps().get(k - 1).name()),
+                    n,
+                    pct(n, prev),
+                    pct(n, sessions),
+                    streamed.get(k - 1)));
         }
         return b.toString();
     }

@@ -58,11 +58,12 @@ public final class FunnelSql {
      */
     public static String retroactive(FunnelDefinition d, String table, LocalDate from, LocalDate to) {
         checkRange(from, to);
-        String stored = "SELECT session_id, event_id, any(ms) AS ms, any(session_index) AS idx, any(step) AS step FROM ("
-                + "SELECT session_id, event_id, session_index, toUInt64(ts) * 1000 + ts_ms AS ms, "
-                + stepExpression(d) + " AS step FROM " + table
-                + " WHERE dt >= toDate('" + from + "') AND dt <= toDate('" + to + "')"
-                + ") GROUP BY session_id, event_id";
+        String stored =
+                "SELECT session_id, event_id, any(ms) AS ms, any(session_index) AS idx, any(step) AS step FROM ("
+                        + "SELECT session_id, event_id, session_index, toUInt64(ts) * 1000 + ts_ms AS ms, "
+                        + stepExpression(d) + " AS step FROM " + table
+                        + " WHERE dt >= toDate('" + from + "') AND dt <= toDate('" + to + "')"
+                        + ") GROUP BY session_id, event_id";
         // Each event's time from its session's first event (see MAX_WINDOW_MS).
         String events = "SELECT session_id, toUInt32(e.1 - first) AS t, e.2 AS idx, e.3 AS step FROM ("
                 + "SELECT session_id, groupArray((ms, idx, step)) AS es, min(ms) AS first FROM (" + stored
@@ -81,10 +82,12 @@ public final class FunnelSql {
             // the length of the run of consecutive steps within the window; the session's level is the longest.
             perSession = "SELECT session_id, arraySort(groupArray((t, idx, step))) AS seq, "
                     + "arrayMap(x -> x.1, seq) AS ts_, arrayMap(x -> x.3, seq) AS st_, "
-                    + "arrayReduce('max', arrayMap(i -> " + strictRun(1, d.steps().size(), window) + ", arrayEnumerate(st_))) AS level "
+                    + "arrayReduce('max', arrayMap(i -> "
+                    + strictRun(1, d.steps().size(), window) + ", arrayEnumerate(st_))) AS level "
                     + "FROM (" + events + ") GROUP BY session_id";
         }
-        return "SELECT level, count() AS sessions FROM (" + perSession + ") GROUP BY level ORDER BY level FORMAT TabSeparated";
+        return "SELECT level, count() AS sessions FROM (" + perSession
+                + ") GROUP BY level ORDER BY level FORMAT TabSeparated";
     }
 
     /** if(st_[i+k-1] = k AND within window, 1 + next, 0), unrolled over the steps. */

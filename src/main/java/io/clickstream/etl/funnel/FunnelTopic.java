@@ -3,6 +3,13 @@ package io.clickstream.etl.funnel;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.kafka.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -15,14 +22,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.TimeUnit;
-
 /**
  * The funnel definitions topic: one record per version, keyed by funnel id, the definition's JSON as value, a
  * null value (tombstone) to remove a funnel. Compacted, so it holds the latest version of every funnel forever;
@@ -32,7 +31,8 @@ public final class FunnelTopic {
     private FunnelTopic() {}
 
     static FunnelUpdate update(String key, byte[] value, long timestamp, long offset) {
-        return new FunnelUpdate(key, timestamp, offset, value == null ? null : new String(value, StandardCharsets.UTF_8));
+        return new FunnelUpdate(
+                key, timestamp, offset, value == null ? null : new String(value, StandardCharsets.UTF_8));
     }
 
     /** The topic as the per-user step reads it (see {@link FunnelDefinitions}). */
@@ -72,7 +72,8 @@ public final class FunnelTopic {
             if (partitions == null) {
                 List<TopicPartition> parts = new ArrayList<>();
                 try {
-                    consumer.partitionsFor(topic, TIMEOUT).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
+                    consumer.partitionsFor(topic, TIMEOUT)
+                            .forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
                 } catch (org.apache.kafka.common.errors.UnknownTopicOrPartitionException missing) {
                     return out; // nothing published yet; asked again next time
                 }
@@ -87,12 +88,14 @@ public final class FunnelTopic {
             long deadline = System.currentTimeMillis() + 60_000;
             while (partitions.stream().anyMatch(tp -> consumer.position(tp, TIMEOUT) < end.get(tp))) {
                 if (System.currentTimeMillis() > deadline) {
-                    throw new IllegalStateException("could not read funnel definitions topic " + topic + " to its end in 60 s");
+                    throw new IllegalStateException(
+                            "could not read funnel definitions topic " + topic + " to its end in 60 s");
                 }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     // a record without a funnel id cannot be a definition
                     if (r.key() != null) {
-                        out.add(update(new String(r.key(), StandardCharsets.UTF_8), r.value(), r.timestamp(), r.offset()));
+                        out.add(update(
+                                new String(r.key(), StandardCharsets.UTF_8), r.value(), r.timestamp(), r.offset()));
                     }
                 }
             }
@@ -120,8 +123,10 @@ public final class FunnelTopic {
         Properties p = new Properties();
         p.putAll(kafka);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
-            return producer.send(new ProducerRecord<>(topic, funnelId, definition)).get(30, TimeUnit.SECONDS);
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            return producer.send(new ProducerRecord<>(topic, funnelId, definition))
+                    .get(30, TimeUnit.SECONDS);
         }
     }
 }

@@ -1,8 +1,6 @@
 package io.clickstream.etl.funnel;
 
 import io.clickstream.etl.event.Event;
-
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -20,7 +18,8 @@ import java.util.Set;
 public final class FunnelTracker {
 
     /** Whether the event changed {@code state} (then it must be stored). The event's tags are returned via {@code tags}. */
-    public boolean process(SessionFunnels state, Event e, List<FunnelVersions.Version> active, List<SessionFunnels.Tag> tags) {
+    public boolean process(
+            SessionFunnels state, Event e, List<FunnelVersions.Version> active, List<SessionFunnels.Tag> tags) {
         if (e.sessionIndex <= state.maxIndex) {
             tags.addAll(state.tagsAt(e.sessionIndex));
             return false;
@@ -33,7 +32,8 @@ public final class FunnelTracker {
             FunnelDefinition d = v.definition();
             SessionFunnels.Progress p = state.funnels.get(v.funnelId());
             if (p == null || p.versionTime != v.publishTime() || p.versionOffset != v.offset()) {
-                p = new SessionFunnels.Progress(v.publishTime(), v.offset(), d.steps().size());
+                p = new SessionFunnels.Progress(
+                        v.publishTime(), v.offset(), d.steps().size());
                 if (state.funnels.put(v.funnelId(), p) != null) {
                     changed = true; // an old version's progress is dropped
                 }
@@ -69,7 +69,9 @@ public final class FunnelTracker {
             p.starts[0] = time;
             return true;
         }
-        if (step > 0 && p.starts[step - 1] >= 0 && time <= p.starts[step - 1] + windowMs
+        if (step > 0
+                && p.starts[step - 1] >= 0
+                && time <= p.starts[step - 1] + windowMs
                 && p.starts[step] != p.starts[step - 1]) {
             p.starts[step] = p.starts[step - 1];
             return true;

@@ -28,6 +28,7 @@ public class FunnelUpdate {
 
     @Override
     public String toString() {
-        return "FunnelUpdate{" + funnelId + " at " + publishTime + "/" + offset + (definition == null ? ", removed}" : "}");
+        return "FunnelUpdate{" + funnelId + " at " + publishTime + "/" + offset
+                + (definition == null ? ", removed}" : "}");
     }
 }

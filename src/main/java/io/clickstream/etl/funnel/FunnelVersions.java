@@ -19,12 +19,13 @@ public final class FunnelVersions {
     /** A parsed version; {@code definition} null for a removal. */
     public record Version(String funnelId, long publishTime, long offset, FunnelDefinition definition) {}
 
-    private static final Comparator<Version> ORDER = Comparator.comparingLong(Version::publishTime)
-            .thenComparingLong(Version::offset);
+    private static final Comparator<Version> ORDER =
+            Comparator.comparingLong(Version::publishTime).thenComparingLong(Version::offset);
 
     private final Map<String, TreeSet<Version>> byFunnel = new HashMap<>();
     /** Nearly every event is newer than every version: their answer is computed once per change, not per event. */
     private long newestPublishTime = Long.MIN_VALUE;
+
     private List<Version> newest;
 
     /**
@@ -34,7 +35,8 @@ public final class FunnelVersions {
     public List<Version> add(FunnelUpdate u) {
         FunnelDefinition d = u.definition == null ? null : FunnelDefinition.parse(u.definition);
         if (d != null && !d.id().equals(u.funnelId)) {
-            throw new IllegalArgumentException("the record key '" + u.funnelId + "' differs from the definition's id '" + d.id() + "'");
+            throw new IllegalArgumentException(
+                    "the record key '" + u.funnelId + "' differs from the definition's id '" + d.id() + "'");
         }
         TreeSet<Version> versions = byFunnel.computeIfAbsent(u.funnelId, k -> new TreeSet<>(ORDER));
         versions.add(new Version(u.funnelId, u.publishTime, u.offset, d));

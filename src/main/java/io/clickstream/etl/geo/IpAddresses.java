@@ -69,7 +69,10 @@ public final class IpAddresses {
 
     /** True for addresses that are not on the public internet. */
     static boolean isNonPublic(InetAddress a) {
-        if (a.isAnyLocalAddress() || a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress()
+        if (a.isAnyLocalAddress()
+                || a.isLoopbackAddress()
+                || a.isLinkLocalAddress()
+                || a.isSiteLocalAddress()
                 || a.isMulticastAddress()) {
             return true;
         }
@@ -78,16 +81,19 @@ public final class IpAddresses {
         int b1 = b[1] & 0xFF;
         int b2 = b[2] & 0xFF;
         if (a instanceof Inet4Address) {
-            return b0 == 0                                        // "this network"
-                    || (b0 == 100 && (b1 & 0xC0) == 64)           // 100.64.0.0/10 shared address space (CGNAT)
-                    || (b0 == 192 && b1 == 0 && (b2 == 0 || b2 == 2))  // protocol assignments, TEST-NET-1
-                    || (b0 == 198 && (b1 == 18 || b1 == 19))      // benchmarking
-                    || (b0 == 198 && b1 == 51 && b2 == 100)       // TEST-NET-2
-                    || (b0 == 203 && b1 == 0 && b2 == 113)        // TEST-NET-3
-                    || b0 >= 240;                                 // reserved and broadcast
+            return b0 == 0 // "this network"
+                    || (b0 == 100 && (b1 & 0xC0) == 64) // 100.64.0.0/10 shared address space (CGNAT)
+                    || (b0 == 192 && b1 == 0 && (b2 == 0 || b2 == 2)) // protocol assignments, TEST-NET-1
+                    || (b0 == 198 && (b1 == 18 || b1 == 19)) // benchmarking
+                    || (b0 == 198 && b1 == 51 && b2 == 100) // TEST-NET-2
+                    || (b0 == 203 && b1 == 0 && b2 == 113) // TEST-NET-3
+                    || b0 >= 240; // reserved and broadcast
         }
         return a instanceof Inet6Address
-                && ((b0 & 0xFE) == 0xFC                            // fc00::/7 unique local
-                || (b0 == 0x20 && b1 == 0x01 && b2 == 0x0D && (b[3] & 0xFF) == 0xB8)); // 2001:db8::/32 documentation
+                && ((b0 & 0xFE) == 0xFC // fc00::/7 unique local
+                        || (b0 == 0x20
+                                && b1 == 0x01
+                                && b2 == 0x0D
+                                && (b[3] & 0xFF) == 0xB8)); // 2001:db8::/32 documentation
     }
 }

@@ -8,7 +8,6 @@ import com.maxmind.geoip2.exception.GeoIp2Exception;
 import com.maxmind.geoip2.model.CityResponse;
 import com.maxmind.geoip2.model.CountryResponse;
 import com.maxmind.geoip2.record.Location;
-
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -56,8 +55,10 @@ abstract class MmdbDatabase implements Closeable {
         private final boolean hasCities;
 
         MaxMindLayout(Path file, String type) throws IOException {
-            this.reader = new DatabaseReader.Builder(file.toFile()).fileMode(Reader.FileMode.MEMORY_MAPPED)
-                    .locales(List.of("en")).build();
+            this.reader = new DatabaseReader.Builder(file.toFile())
+                    .fileMode(Reader.FileMode.MEMORY_MAPPED)
+                    .locales(List.of("en"))
+                    .build();
             this.type = type;
             this.hasCities = type.contains("City") || type.contains("Enterprise");
         }
@@ -74,12 +75,19 @@ abstract class MmdbDatabase implements Closeable {
                     String code = c.country().isoCode();
                     String country = c.country().name();
                     Location location = c.location();
-                    return new GeoInfo(code, country == null || country.isEmpty() ? countryName(code) : country,
-                            c.subdivisions().isEmpty() ? "" : c.subdivisions().get(0).name(), c.city().name(),
-                            location == null ? null : location.latitude(), location == null ? null : location.longitude());
+                    return new GeoInfo(
+                            code,
+                            country == null || country.isEmpty() ? countryName(code) : country,
+                            c.subdivisions().isEmpty()
+                                    ? ""
+                                    : c.subdivisions().get(0).name(),
+                            c.city().name(),
+                            location == null ? null : location.latitude(),
+                            location == null ? null : location.longitude());
                 }
                 Optional<CountryResponse> r = reader.tryCountry(address);
-                return r.map(c -> new GeoInfo(c.country().isoCode(), c.country().name(), "", "", null, null)).orElse(null);
+                return r.map(c -> new GeoInfo(c.country().isoCode(), c.country().name(), "", "", null, null))
+                        .orElse(null);
             } catch (GeoIp2Exception e) {
                 return null;
             }
@@ -111,8 +119,8 @@ abstract class MmdbDatabase implements Closeable {
             if (r == null) {
                 return null;
             }
-            return new GeoInfo(r.countryCode, countryName(r.countryCode), r.region, r.city, widen(r.latitude),
-                    widen(r.longitude));
+            return new GeoInfo(
+                    r.countryCode, countryName(r.countryCode), r.region, r.city, widen(r.latitude), widen(r.longitude));
         }
 
         /** Through the decimal text, so 51.5143f becomes 51.5143 and not 51.51430130004883. */
@@ -140,11 +148,12 @@ abstract class MmdbDatabase implements Closeable {
         final Float longitude;
 
         @MaxMindDbConstructor
-        public FlatCity(@MaxMindDbParameter(name = "country_code") String countryCode,
-                        @MaxMindDbParameter(name = "state1") String region,
-                        @MaxMindDbParameter(name = "city") String city,
-                        @MaxMindDbParameter(name = "latitude") Float latitude,
-                        @MaxMindDbParameter(name = "longitude") Float longitude) {
+        public FlatCity(
+                @MaxMindDbParameter(name = "country_code") String countryCode,
+                @MaxMindDbParameter(name = "state1") String region,
+                @MaxMindDbParameter(name = "city") String city,
+                @MaxMindDbParameter(name = "latitude") Float latitude,
+                @MaxMindDbParameter(name = "longitude") Float longitude) {
             this.countryCode = countryCode;
             this.region = region;
             this.city = city;

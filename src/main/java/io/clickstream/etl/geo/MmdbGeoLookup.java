@@ -2,9 +2,6 @@ package io.clickstream.etl.geo;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -12,6 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Looks addresses up in one or more .mmdb files (DB-IP ships IPv4 and IPv6 as two files; the first file that knows
@@ -31,7 +30,8 @@ public final class MmdbGeoLookup implements GeoLookup {
     private long lastCheck;
     private long reloads;
 
-    public MmdbGeoLookup(List<Path> files, long checkIntervalMs, long cacheSize, LongSupplier clock) throws IOException {
+    public MmdbGeoLookup(List<Path> files, long checkIntervalMs, long cacheSize, LongSupplier clock)
+            throws IOException {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("no geo database files given");
         }
@@ -42,7 +42,10 @@ public final class MmdbGeoLookup implements GeoLookup {
         this.loadedStamps = stamps();
         this.databases = openAll();
         this.lastCheck = clock.getAsLong();
-        LOG.info("Geo databases {}: {}", files, databases.stream().map(MmdbDatabase::type).toList());
+        LOG.info(
+                "Geo databases {}: {}",
+                files,
+                databases.stream().map(MmdbDatabase::type).toList());
     }
 
     @Override

@@ -3,12 +3,11 @@ package io.clickstream.etl.join;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.redis.BatchingRedisOperator;
 import io.clickstream.etl.redis.BlobStore;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
  * Denormalization at processing time (join.rules): values of one source carried into the events of others,
@@ -25,7 +24,11 @@ public class JoinOperator extends BatchingRedisOperator<Event, Event, BlobStore>
     private transient Joiner joiner;
 
     public JoinOperator(JoinSettings settings, BlobStore.Factory storeFactory) {
-        super("joins", storeFactory, settings.batchSize(), settings.batchDelay().toMillis(),
+        super(
+                "joins",
+                storeFactory,
+                settings.batchSize(),
+                settings.batchDelay().toMillis(),
                 settings.maxBackoff().toMillis());
         this.settings = settings.sanityCheck();
         this.ttlMs = settings.ttl().toMillis();

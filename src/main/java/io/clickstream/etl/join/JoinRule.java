@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.EventField;
-
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,7 +88,8 @@ public record JoinRule(String name, String from, String key, List<String> fields
         }
         n.fieldNames().forEachRemaining(k -> {
             if (!Set.of("name", "from", "key", "fields", "into", "prefix").contains(k)) {
-                throw new IllegalArgumentException(where + "." + k + ": unknown key; allowed: fields, from, into, key, name, prefix");
+                throw new IllegalArgumentException(
+                        where + "." + k + ": unknown key; allowed: fields, from, into, key, name, prefix");
             }
         });
         String from = text(n, "from", where);
@@ -110,8 +110,8 @@ public record JoinRule(String name, String from, String key, List<String> fields
 
     private static void checkField(String f, String where) {
         if (EventField.byName(f) == null && !(f.startsWith("properties.") && f.length() > "properties.".length())) {
-            throw new IllegalArgumentException(where + ": '" + f + "' is not a field; use one of " + EventField.names()
-                    + " or properties.<name>");
+            throw new IllegalArgumentException(
+                    where + ": '" + f + "' is not a field; use one of " + EventField.names() + " or properties.<name>");
         }
     }
 
@@ -133,7 +133,8 @@ public record JoinRule(String name, String from, String key, List<String> fields
             return out;
         }
         if (!v.isArray() || (required && v.isEmpty())) {
-            throw new IllegalArgumentException(where + "." + key + ": expected a " + (required ? "non-empty " : "") + "list");
+            throw new IllegalArgumentException(
+                    where + "." + key + ": expected a " + (required ? "non-empty " : "") + "list");
         }
         v.forEach(x -> out.add(x.asText()));
         return out;

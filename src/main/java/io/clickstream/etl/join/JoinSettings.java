@@ -11,8 +11,9 @@ import java.util.List;
  * values live, and how far back reprocessing must find the values it found the first time. Built from the job's
  * options in {@link #from}; {@link #sanityCheck} names the option of a bad value.
  */
-public record JoinSettings(List<JoinRule> rules, int batchSize, Duration batchDelay, Duration ttl, Duration maxBackoff,
-                           Duration horizon) implements Serializable {
+public record JoinSettings(
+        List<JoinRule> rules, int batchSize, Duration batchDelay, Duration ttl, Duration maxBackoff, Duration horizon)
+        implements Serializable {
     /** The longest wait between two tries of a Redis call that failed transiently. */
     static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
@@ -22,14 +23,21 @@ public record JoinSettings(List<JoinRule> rules, int batchSize, Duration batchDe
 
     /** The settings of the step for {@code rules} (all keyed by one field). */
     public static JoinSettings from(JobConfig config, List<JoinRule> rules) {
-        return new JoinSettings(rules, config.get(Options.REDIS_BATCH_SIZE), config.get(Options.REDIS_BATCH_DELAY),
-                config.get(Options.JOIN_STATE_TTL), MAX_BACKOFF, config.get(Options.SESSION_HISTORY)).sanityCheck();
+        return new JoinSettings(
+                        rules,
+                        config.get(Options.REDIS_BATCH_SIZE),
+                        config.get(Options.REDIS_BATCH_DELAY),
+                        config.get(Options.JOIN_STATE_TTL),
+                        MAX_BACKOFF,
+                        config.get(Options.SESSION_HISTORY))
+                .sanityCheck();
     }
 
     /** Returns this, or throws naming the option whose value cannot work. */
     public JoinSettings sanityCheck() {
         if (batchSize <= 0) {
-            throw new IllegalArgumentException(Options.REDIS_BATCH_SIZE.key() + " must be more than zero, not " + batchSize);
+            throw new IllegalArgumentException(
+                    Options.REDIS_BATCH_SIZE.key() + " must be more than zero, not " + batchSize);
         }
         positive(batchDelay, Options.REDIS_BATCH_DELAY.key());
         positive(ttl, Options.JOIN_STATE_TTL.key());

@@ -1,14 +1,13 @@
 package io.clickstream.etl.join;
 
 import io.clickstream.etl.codec.LongText;
-import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
 
 /**
  * The values a rule's source gave for one key, each with its event time, stored in Redis. A receiving event takes
@@ -24,7 +23,8 @@ final class JoinedValues {
 
     record Version(long time, String eventId, List<String> names, List<String> values) {}
 
-    private static final Comparator<Version> ORDER = Comparator.comparingLong(Version::time).thenComparing(Version::eventId);
+    private static final Comparator<Version> ORDER =
+            Comparator.comparingLong(Version::time).thenComparing(Version::eventId);
 
     final List<Version> versions = new ArrayList<>();
 

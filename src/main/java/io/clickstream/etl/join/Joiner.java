@@ -1,12 +1,11 @@
 package io.clickstream.etl.join;
 
 import io.clickstream.etl.event.Event;
-
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;

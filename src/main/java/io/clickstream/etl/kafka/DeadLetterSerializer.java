@@ -3,16 +3,15 @@ package io.clickstream.etl.kafka;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.clickstream.etl.event.DeadLetter;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.utils.Utils;
-
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.function.IntSupplier;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * A dead letter as a JSON object (docs/ingest.md, "Dead letters"), keyed like the input so it lands in the partition of
@@ -64,7 +63,8 @@ public class DeadLetterSerializer implements KafkaRecordSerializationSchema<Dead
      * input's user even when its key is left out; without a key, by source position.
      */
     public static int partition(DeadLetter d, int partitions) {
-        byte[] by = d.key != null ? d.key
+        byte[] by = d.key != null
+                ? d.key
                 : (d.topic + ":" + d.partition + ":" + d.offset).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         return Utils.toPositive(Utils.murmur2(by)) % partitions;
     }
@@ -93,8 +93,8 @@ public class DeadLetterSerializer implements KafkaRecordSerializationSchema<Dead
         }
         String text = utf8OrNull(d.payload);
         String field = text != null ? "payload" : "payload_base64";
-        String value = text != null ? text
-                : d.payload != null ? Base64.getEncoder().encodeToString(d.payload) : null;
+        String value =
+                text != null ? text : d.payload != null ? Base64.getEncoder().encodeToString(d.payload) : null;
         if (value != null) {
             n.put(field, value);
         }
@@ -130,8 +130,12 @@ public class DeadLetterSerializer implements KafkaRecordSerializationSchema<Dead
             return null;
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             return null;
         }

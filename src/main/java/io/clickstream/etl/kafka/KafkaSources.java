@@ -1,12 +1,12 @@
 package io.clickstream.etl.kafka;
 
-import java.util.ArrayList;
-import java.util.List;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.config.Timestamps;
 import io.clickstream.etl.parse.ParseLimits;
 import io.clickstream.etl.parse.ParsedRecord;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -29,8 +29,10 @@ public final class KafkaSources {
                 // tools.Backfill writes in transactions; an import stopped half-way leaves an aborted one behind, whose
                 // records the next import sends again.
                 .setProperty("isolation.level", "read_committed")
-                .setProperty("partition.discovery.interval.ms",
-                        String.valueOf(config.get(Options.KAFKA_PARTITION_DISCOVERY).toMillis()));
+                .setProperty(
+                        "partition.discovery.interval.ms",
+                        String.valueOf(
+                                config.get(Options.KAFKA_PARTITION_DISCOVERY).toMillis()));
         config.kafkaProperties().forEach(builder::setProperty);
         if (config.get(Options.KAFKA_BOUNDED)) {
             builder.setBounded(OffsetsInitializer.latest());
@@ -74,8 +76,10 @@ public final class KafkaSources {
             case "timestamp":
                 return OffsetsInitializer.timestamp(Timestamps.parseMillis(config.get(Options.KAFKA_START_TIMESTAMP)));
             case "group-offsets":
-                return OffsetsInitializer.committedOffsets("latest".equals(config.get(Options.KAFKA_GROUP_OFFSETS_RESET))
-                        ? OffsetResetStrategy.LATEST : OffsetResetStrategy.EARLIEST);
+                return OffsetsInitializer.committedOffsets(
+                        "latest".equals(config.get(Options.KAFKA_GROUP_OFFSETS_RESET))
+                                ? OffsetResetStrategy.LATEST
+                                : OffsetResetStrategy.EARLIEST);
             default:
                 throw new IllegalArgumentException("kafka.start-from: " + config.get(Options.KAFKA_START_FROM));
         }

@@ -2,13 +2,12 @@ package io.clickstream.etl.kafka;
 
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.deadletter.TopicIds;
-import org.apache.kafka.clients.admin.Admin;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
 
 /** Topic ids from the Kafka cluster, asked once per topic. */
 public final class KafkaTopicIds implements TopicIds {
@@ -36,8 +35,12 @@ public final class KafkaTopicIds implements TopicIds {
             if (admin == null) {
                 admin = Admin.create(properties);
             }
-            id = admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic)
-                    .topicId().toString();
+            id = admin.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get(60, TimeUnit.SECONDS)
+                    .get(topic)
+                    .topicId()
+                    .toString();
             ids.put(topic, id);
         }
         return id;

@@ -33,8 +33,8 @@ public class ParsingDeserializer implements KafkaRecordDeserializationSchema<Par
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<ParsedRecord> out) {
-        RawEvent raw = new RawEvent(record.topic(), record.partition(), record.offset(), record.timestamp(),
-                record.key(), record.value());
+        RawEvent raw = new RawEvent(
+                record.topic(), record.partition(), record.offset(), record.timestamp(), record.key(), record.value());
         out.collect(ParsedRecord.of(raw, parse(raw)));
     }
 

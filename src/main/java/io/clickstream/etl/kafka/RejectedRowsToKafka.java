@@ -12,6 +12,12 @@ import io.clickstream.etl.deadletter.TopicIds;
 import io.clickstream.etl.event.DeadLetter;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.RejectReason;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -20,13 +26,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The sink's dead-letter path: rows ClickHouse refused go to the dead-letter topic like rejected inputs, with reason
@@ -38,7 +37,8 @@ public final class RejectedRowsToKafka<T> implements RejectedRows<T> {
     private static final JsonMapper JSON = JsonMapper.builder()
             .visibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.PUBLIC_ONLY)
             .visibility(PropertyAccessor.GETTER, JsonAutoDetect.Visibility.NONE)
-            .visibility(PropertyAccessor.IS_GETTER, JsonAutoDetect.Visibility.NONE).build();
+            .visibility(PropertyAccessor.IS_GETTER, JsonAutoDetect.Visibility.NONE)
+            .build();
     private static final JsonMapper READ = new JsonMapper();
 
     private final KafkaProducer<byte[], byte[]> producer;
@@ -118,7 +118,8 @@ public final class RejectedRowsToKafka<T> implements RejectedRows<T> {
     private final class DeadLetterTopic implements SendOnce.Topic {
         @Override
         public int partitionOf(DeadLetter d) {
-            return DeadLetterSerializer.partition(d, producer.partitionsFor(topic).size());
+            return DeadLetterSerializer.partition(
+                    d, producer.partitionsFor(topic).size());
         }
 
         @Override
@@ -137,7 +138,8 @@ public final class RejectedRowsToKafka<T> implements RejectedRows<T> {
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             while (c.position(tp) < end) {
                 if (System.nanoTime() > deadline) {
-                    throw new java.io.IOException("could not read " + tp + " from " + from + " to " + end + " in 5 min");
+                    throw new java.io.IOException(
+                            "could not read " + tp + " from " + from + " to " + end + " in 5 min");
                 }
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
                     if (sameInput(r.value(), d, detailPrefix)) {
@@ -155,7 +157,8 @@ public final class RejectedRowsToKafka<T> implements RejectedRows<T> {
 
         private KafkaConsumer<byte[], byte[]> reader() {
             if (consumer == null) {
-                consumer = new KafkaConsumer<>(consumerProperties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                consumer = new KafkaConsumer<>(
+                        consumerProperties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
             }
             return consumer;
         }
@@ -164,8 +167,10 @@ public final class RejectedRowsToKafka<T> implements RejectedRows<T> {
     private static boolean sameInput(byte[] value, DeadLetter d, String detailPrefix) {
         try {
             JsonNode n = READ.readTree(value);
-            return d.reason.equals(n.path("reason").asText()) && n.path("detail").asText().startsWith(detailPrefix)
-                    && d.topic.equals(n.path("source_topic").asText()) && d.partition == n.path("source_partition").asInt()
+            return d.reason.equals(n.path("reason").asText())
+                    && n.path("detail").asText().startsWith(detailPrefix)
+                    && d.topic.equals(n.path("source_topic").asText())
+                    && d.partition == n.path("source_partition").asInt()
                     && d.offset == n.path("source_offset").asLong(-1);
         } catch (Exception e) {
             return false; // not a dead letter this job wrote

@@ -15,7 +15,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.RawEvent;
 import io.clickstream.etl.event.RejectReason;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -46,13 +45,16 @@ public final class EventParser {
     static final int MAX_IP_LENGTH = 64;
     /** ClickHouse DateTime is seconds since 1970 in a UInt32; keep well inside it. */
     static final long MIN_EVENT_TIME = Instant.parse("2000-01-01T00:00:00Z").toEpochMilli();
+
     static final long MAX_EVENT_TIME = Instant.parse("2100-01-01T00:00:00Z").toEpochMilli();
 
     /** Events are flat with shallow properties; a deep document is an attack or a bug, not an event. */
     static final int MAX_NESTING_DEPTH = 64;
 
     private static final JsonFactory JSON = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_NESTING_DEPTH)
+                    .build())
             // Duplicate names are refused below, as Jackson's strict detection would, without its hash set per object.
             .disable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
@@ -61,11 +63,14 @@ public final class EventParser {
     private static final JsonMapper MAPPER = new JsonMapper(JSON);
     /** The reader of the payloads that are not JSON, for the words of the rejection. */
     private static final JsonMapper STRICT = JsonMapper.builder(JsonFactory.builder()
-                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxNestingDepth(MAX_NESTING_DEPTH)
+                            .build())
                     .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
+
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /** The fields an event is made of, as the parser met them (null: absent). */
@@ -100,14 +105,20 @@ public final class EventParser {
         /** The type name a tree gives it (JsonNodeType), for messages. */
         String typeName() {
             switch (token) {
-                case START_OBJECT: return "object";
-                case START_ARRAY: return "array";
-                case VALUE_STRING: return "string";
+                case START_OBJECT:
+                    return "object";
+                case START_ARRAY:
+                    return "array";
+                case VALUE_STRING:
+                    return "string";
                 case VALUE_NUMBER_INT:
-                case VALUE_NUMBER_FLOAT: return "number";
+                case VALUE_NUMBER_FLOAT:
+                    return "number";
                 case VALUE_TRUE:
-                case VALUE_FALSE: return "boolean";
-                default: return "null";
+                case VALUE_FALSE:
+                    return "boolean";
+                default:
+                    return "null";
             }
         }
     }
@@ -132,8 +143,10 @@ public final class EventParser {
             throw new Rejected(RejectReason.EMPTY_PAYLOAD, "payload is empty");
         }
         if (bytes.length > limits.maxEventBytes) {
-            throw new Rejected(RejectReason.OVERSIZE, "payload is " + bytes.length
-                    + " bytes, more than validation.max-event-bytes (" + limits.maxEventBytes + ")");
+            throw new Rejected(
+                    RejectReason.OVERSIZE,
+                    "payload is " + bytes.length + " bytes, more than validation.max-event-bytes ("
+                            + limits.maxEventBytes + ")");
         }
         checkUtf8(bytes);
         Fields f = readJson(bytes);
@@ -205,7 +218,8 @@ public final class EventParser {
     }
 
     private static Rejected invalidUtf8(int offset) {
-        return new Rejected(RejectReason.INVALID_UTF8, "payload is not valid UTF-8 (bad byte at offset " + offset + ")");
+        return new Rejected(
+                RejectReason.INVALID_UTF8, "payload is not valid UTF-8 (bad byte at offset " + offset + ")");
     }
 
     private Fields readJson(byte[] bytes) throws Rejected {
@@ -226,7 +240,8 @@ public final class EventParser {
                 throw malformed(bytes, null);
             }
             if (notAnObject != null) {
-                throw new Rejected(RejectReason.NOT_AN_OBJECT, "payload is a JSON " + notAnObject + ", expected an object");
+                throw new Rejected(
+                        RejectReason.NOT_AN_OBJECT, "payload is a JSON " + notAnObject + ", expected an object");
             }
             return f;
         } catch (JsonProcessingException e) {
@@ -236,8 +251,18 @@ public final class EventParser {
         }
     }
 
-    private static final List<String> KNOWN = List.of("event_id", "user_id", "event_type", "ts", "source", "url",
-            "referrer", "ip", "user_agent", "properties", "client_ip");
+    private static final List<String> KNOWN = List.of(
+            "event_id",
+            "user_id",
+            "event_type",
+            "ts",
+            "source",
+            "url",
+            "referrer",
+            "ip",
+            "user_agent",
+            "properties",
+            "client_ip");
 
     private static void readFields(JsonParser p, Fields f) throws IOException {
         int seen = 0;
@@ -284,11 +309,14 @@ public final class EventParser {
         if (e == null) {
             throw new IllegalStateException("the byte reader refused what the character reader read");
         }
-        String where = e.getLocation() == null ? ""
-                : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+        String where = e.getLocation() == null
+                ? ""
+                : " at line " + e.getLocation().getLineNr() + ", column "
+                        + e.getLocation().getColumnNr();
         String message = e.getOriginalMessage();
         int newline = message.indexOf('\n');
-        return new Rejected(RejectReason.MALFORMED_JSON,
+        return new Rejected(
+                RejectReason.MALFORMED_JSON,
                 "not valid JSON" + where + ": " + (newline > 0 ? message.substring(0, newline) : message));
     }
 
@@ -338,10 +366,14 @@ public final class EventParser {
     /** The number as a tree holds it (int, long, big integer or double), without a tree reader's set-up. */
     private static JsonNode number(JsonParser p) throws IOException {
         switch (p.getNumberType()) {
-            case INT: return NODES.numberNode(p.getIntValue());
-            case LONG: return NODES.numberNode(p.getLongValue());
-            case BIG_INTEGER: return NODES.numberNode(p.getBigIntegerValue());
-            default: return NODES.numberNode(p.getDoubleValue());
+            case INT:
+                return NODES.numberNode(p.getIntValue());
+            case LONG:
+                return NODES.numberNode(p.getLongValue());
+            case BIG_INTEGER:
+                return NODES.numberNode(p.getBigIntegerValue());
+            default:
+                return NODES.numberNode(p.getDoubleValue());
         }
     }
 
@@ -431,7 +463,8 @@ public final class EventParser {
 
     private static String checkLength(String field, String value, int maxLength) throws Rejected {
         if (value.length() > maxLength) {
-            throw new Rejected(RejectReason.FIELD_TOO_LONG,
+            throw new Rejected(
+                    RejectReason.FIELD_TOO_LONG,
                     field + " is " + value.length() + " characters, more than " + maxLength);
         }
         return value;
@@ -454,8 +487,9 @@ public final class EventParser {
         } else if (v.number() != null) {
             JsonNode n = v.number();
             if (!n.canConvertToExactIntegral() || !n.canConvertToLong()) {
-                throw new Rejected(RejectReason.INVALID_TIMESTAMP, "ts " + n.asText()
-                        + " is not a whole number of epoch milliseconds");
+                throw new Rejected(
+                        RejectReason.INVALID_TIMESTAMP,
+                        "ts " + n.asText() + " is not a whole number of epoch milliseconds");
             }
             millis = n.longValue();
         } else if (v.isText()) {
@@ -464,19 +498,25 @@ public final class EventParser {
             throw wrongType("ts", "epoch milliseconds or an ISO-8601 string", v);
         }
         if (millis < MIN_EVENT_TIME || millis >= MAX_EVENT_TIME) {
-            throw new Rejected(RejectReason.TIMESTAMP_OUT_OF_RANGE, "ts " + Instant.ofEpochMilli(millis)
-                    + " is outside 2000-01-01..2100-01-01 (seconds given where milliseconds are expected?)");
+            throw new Rejected(
+                    RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                    "ts " + Instant.ofEpochMilli(millis)
+                            + " is outside 2000-01-01..2100-01-01 (seconds given where milliseconds are expected?)");
         }
         if (recordTimestamp > 0) {
             if (millis > recordTimestamp + limits.maxFutureSkewMs) {
-                throw new Rejected(RejectReason.TIMESTAMP_OUT_OF_RANGE, "ts " + Instant.ofEpochMilli(millis)
-                        + " is later than the Kafka record time " + Instant.ofEpochMilli(recordTimestamp)
-                        + " plus validation.max-future-skew");
+                throw new Rejected(
+                        RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                        "ts " + Instant.ofEpochMilli(millis)
+                                + " is later than the Kafka record time " + Instant.ofEpochMilli(recordTimestamp)
+                                + " plus validation.max-future-skew");
             }
             if (!history && millis < recordTimestamp - limits.maxEventAgeMs) {
-                throw new Rejected(RejectReason.TIMESTAMP_OUT_OF_RANGE, "ts " + Instant.ofEpochMilli(millis)
-                        + " is earlier than the Kafka record time " + Instant.ofEpochMilli(recordTimestamp)
-                        + " minus validation.max-event-age");
+                throw new Rejected(
+                        RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                        "ts " + Instant.ofEpochMilli(millis)
+                                + " is earlier than the Kafka record time " + Instant.ofEpochMilli(recordTimestamp)
+                                + " minus validation.max-event-age");
             }
         }
         return millis;
@@ -494,11 +534,12 @@ public final class EventParser {
             return OffsetDateTime.parse(t).toInstant().toEpochMilli();
         } catch (DateTimeParseException | ArithmeticException e) {
             String shown = t.length() > 64 ? t.substring(0, 64) + "..." : t;
-            throw new Rejected(RejectReason.INVALID_TIMESTAMP, "ts '" + shown
-                    + "' is neither epoch milliseconds nor ISO-8601 with an offset (2026-11-22T08:00:00.123Z)");
+            throw new Rejected(
+                    RejectReason.INVALID_TIMESTAMP,
+                    "ts '" + shown
+                            + "' is neither epoch milliseconds nor ISO-8601 with an offset (2026-11-22T08:00:00.123Z)");
         }
     }
-
 
     /** properties: an object of scalars; nested values are kept as their JSON text. */
     private void properties(Value n, Event e) throws Rejected {
@@ -511,8 +552,10 @@ public final class EventParser {
             throw wrongType("properties", "an object", n);
         }
         if (n.keys().size() > limits.maxProperties) {
-            throw new Rejected(RejectReason.TOO_MANY_PROPERTIES, "properties has " + n.keys().size()
-                    + " entries, more than validation.max-properties (" + limits.maxProperties + ")");
+            throw new Rejected(
+                    RejectReason.TOO_MANY_PROPERTIES,
+                    "properties has " + n.keys().size() + " entries, more than validation.max-properties ("
+                            + limits.maxProperties + ")");
         }
         List<String> keys = new ArrayList<>(n.keys().size());
         List<String> values = new ArrayList<>(n.keys().size());

@@ -3,16 +3,15 @@ package io.clickstream.etl.parse;
 import io.clickstream.etl.event.DeadLetter;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.RejectReason;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
-
-import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Splits the parsed records (parsing itself happens in the source, which needs the event times): valid events go
@@ -25,6 +24,7 @@ public class ParseEventsFunction extends ProcessFunction<ParsedRecord, Event> {
 
     /** 'source' is producer input: cap the number of per-source counters so a bad producer cannot flood metrics. */
     static final int MAX_SOURCE_COUNTERS = 50;
+
     static final String OTHER_SOURCES = "_other";
 
     private transient Counter eventsIn;

@@ -38,8 +38,9 @@ public final class ErasedUsers {
             try {
                 at = Long.parseLong(new String(f.getValue(), StandardCharsets.UTF_8).trim());
             } catch (NumberFormatException e) {
-                throw new IllegalStateException("the erasure record of user " + f.getKey() + " in hash '" + KEY
-                        + "' is not a time in epoch ms: written by something other than tools.Erase? Fix or remove the field");
+                throw new IllegalStateException(
+                        "the erasure record of user " + f.getKey() + " in hash '" + KEY
+                                + "' is not a time in epoch ms: written by something other than tools.Erase? Fix or remove the field");
             }
             next.put(f.getKey(), at);
             Long before = erasedAt.get(f.getKey());

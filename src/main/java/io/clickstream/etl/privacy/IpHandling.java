@@ -31,7 +31,10 @@ public enum IpHandling {
         if (a instanceof Inet4Address) {
             return (b[0] & 0xFF) + "." + (b[1] & 0xFF) + "." + (b[2] & 0xFF) + ".0";
         }
-        return String.format("%x:%x:%x::", ((b[0] & 0xFF) << 8) | (b[1] & 0xFF), ((b[2] & 0xFF) << 8) | (b[3] & 0xFF),
+        return String.format(
+                "%x:%x:%x::",
+                ((b[0] & 0xFF) << 8) | (b[1] & 0xFF),
+                ((b[2] & 0xFF) << 8) | (b[3] & 0xFF),
                 ((b[4] & 0xFF) << 8) | (b[5] & 0xFF));
     }
 }

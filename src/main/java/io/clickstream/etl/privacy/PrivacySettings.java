@@ -23,8 +23,11 @@ public record PrivacySettings(IpHandling ip, List<String> pseudonymize, String k
     }
 
     public static PrivacySettings from(JobConfig config) {
-        return new PrivacySettings(IpHandling.of(config.get(Options.PRIVACY_IP)), config.get(Options.PRIVACY_PSEUDONYMIZE),
-                config.get(Options.PRIVACY_KEY_FILE)).sanityCheck();
+        return new PrivacySettings(
+                        IpHandling.of(config.get(Options.PRIVACY_IP)),
+                        config.get(Options.PRIVACY_PSEUDONYMIZE),
+                        config.get(Options.PRIVACY_KEY_FILE))
+                .sanityCheck();
     }
 
     public PrivacySettings sanityCheck() {
@@ -52,16 +55,20 @@ public record PrivacySettings(IpHandling ip, List<String> pseudonymize, String k
         if (keyFile != null && !keyFile.isBlank()) {
             where = Options.PRIVACY_KEY_FILE.key() + " " + keyFile;
             try {
-                key = Files.readString(Path.of(keyFile), StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
+                key = Files.readString(Path.of(keyFile), StandardCharsets.UTF_8)
+                        .strip()
+                        .getBytes(StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw new IllegalStateException("cannot read the pseudonymization key (" + where + "): " + e.getMessage());
+                throw new IllegalStateException(
+                        "cannot read the pseudonymization key (" + where + "): " + e.getMessage());
             }
         } else if (env.get(KEY_ENV) != null) {
             where = "the environment variable " + KEY_ENV;
             key = env.get(KEY_ENV).strip().getBytes(StandardCharsets.UTF_8);
         } else {
             throw new IllegalStateException(Options.PRIVACY_PSEUDONYMIZE.key() + " is set but there is no key: set "
-                    + Options.PRIVACY_KEY_FILE.key() + " or " + KEY_ENV + " (the same key in every run: a new key gives "
+                    + Options.PRIVACY_KEY_FILE.key() + " or " + KEY_ENV
+                    + " (the same key in every run: a new key gives "
                     + "every user a new pseudonym, and new sessions)");
         }
         if (key.length < MIN_KEY_BYTES) {

@@ -17,6 +17,7 @@ import javax.crypto.spec.SecretKeySpec;
 public final class Pseudonymizer {
     /** The fields of an event it can replace; properties by name as {@code properties.<name>}. */
     public static final Set<String> FIELDS = Set.of("user_id", "url", "referrer", "user_agent");
+
     private static final String PROPERTY = "properties.";
 
     private final Mac mac;
@@ -37,13 +38,16 @@ public final class Pseudonymizer {
         url = fields.contains("url");
         referrer = fields.contains("referrer");
         userAgent = fields.contains("user_agent");
-        properties = fields.stream().filter(f -> f.startsWith(PROPERTY)).map(f -> f.substring(PROPERTY.length()))
+        properties = fields.stream()
+                .filter(f -> f.startsWith(PROPERTY))
+                .map(f -> f.substring(PROPERTY.length()))
                 .collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     /** The names in {@code fields} it does not know, for the settings' sanity check. */
     public static List<String> unknown(List<String> fields) {
-        return fields.stream().filter(f -> !FIELDS.contains(f) && !(f.startsWith(PROPERTY) && f.length() > PROPERTY.length()))
+        return fields.stream()
+                .filter(f -> !FIELDS.contains(f) && !(f.startsWith(PROPERTY) && f.length() > PROPERTY.length()))
                 .toList();
     }
 

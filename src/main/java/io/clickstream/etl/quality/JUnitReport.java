@@ -1,7 +1,6 @@
 package io.clickstream.etl.quality;
 
 import io.clickstream.etl.quality.QualityChecks.Result;
-
 import java.time.Instant;
 import java.util.List;
 
@@ -12,16 +11,27 @@ public final class JUnitReport {
     public static String xml(String suite, List<Result> results, Instant at) {
         long failures = results.stream().filter(r -> !r.passed()).count();
         StringBuilder out = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        out.append("<testsuite name=\"").append(escape(suite)).append("\" tests=\"").append(results.size())
-                .append("\" failures=\"").append(failures).append("\" errors=\"0\" skipped=\"0\" timestamp=\"")
-                .append(at.toString()).append("\">\n");
+        out.append("<testsuite name=\"")
+                .append(escape(suite))
+                .append("\" tests=\"")
+                .append(results.size())
+                .append("\" failures=\"")
+                .append(failures)
+                .append("\" errors=\"0\" skipped=\"0\" timestamp=\"")
+                .append(at.toString())
+                .append("\">\n");
         for (Result r : results) {
-            out.append("  <testcase classname=\"").append(escape(r.group())).append("\" name=\"").append(escape(r.name()))
+            out.append("  <testcase classname=\"")
+                    .append(escape(r.group()))
+                    .append("\" name=\"")
+                    .append(escape(r.name()))
                     .append("\"");
             if (r.passed()) {
                 out.append(">\n    <system-out>").append(escape(r.message())).append("</system-out>\n  </testcase>\n");
             } else {
-                out.append(">\n    <failure message=\"").append(escape(r.message())).append("\"/>\n  </testcase>\n");
+                out.append(">\n    <failure message=\"")
+                        .append(escape(r.message()))
+                        .append("\"/>\n  </testcase>\n");
             }
         }
         return out.append("</testsuite>\n").toString();

@@ -27,13 +27,15 @@ public final class QualityChecks {
     public record Settings(String database, LocalDate day, double maxDrop, double maxDeadLetterShare) {
         public void sanityCheck() {
             if (database == null || !database.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-                throw new IllegalArgumentException("clickhouse.database: '" + database + "' is not a plain database name");
+                throw new IllegalArgumentException(
+                        "clickhouse.database: '" + database + "' is not a plain database name");
             }
             if (!(maxDrop >= 0 && maxDrop < 1)) {
                 throw new IllegalArgumentException("--max-drop: " + maxDrop + " is not a share in [0, 1)");
             }
             if (!(maxDeadLetterShare >= 0 && maxDeadLetterShare <= 1)) {
-                throw new IllegalArgumentException("--max-dead-letters: " + maxDeadLetterShare + " is not a share in [0, 1]");
+                throw new IllegalArgumentException(
+                        "--max-dead-letters: " + maxDeadLetterShare + " is not a share in [0, 1]");
             }
         }
     }
@@ -59,36 +61,64 @@ public final class QualityChecks {
         sources.addAll(raw.keySet());
         for (String source : sources) {
             for (int m = 0; m < 3; m++) {
-                out.add(drop("volume (raw)", metrics[m] + " " + source, value(raw, source, m), value(rawBefore, source, m),
-                        s, week));
+                out.add(drop(
+                        "volume (raw)",
+                        metrics[m] + " " + source,
+                        value(raw, source, m),
+                        value(rawBefore, source, m),
+                        s,
+                        week));
             }
         }
         for (String source : sources) {
             for (int m = 0; m < 3; m++) {
                 if (source.equals(ALL) || m == 1) { // per source the aggregates keep users only
-                    out.add(drop("volume (aggregates)", metrics[m] + " " + source, value(agg, source, m),
-                            value(aggBefore, source, m), s, week));
+                    out.add(drop(
+                            "volume (aggregates)",
+                            metrics[m] + " " + source,
+                            value(agg, source, m),
+                            value(aggBefore, source, m),
+                            s,
+                            week));
                     long r = value(raw, source, m);
                     long a = value(agg, source, m);
-                    out.add(new Result("aggregates agree with raw", metrics[m] + " " + source, r == a,
-                            r == a ? r + " in both" : "raw " + r + ", users_daily " + a + ": rebuild the day with"
-                                    + " tools.Aggregates rebuild --from " + s.day() + " --to " + s.day()));
+                    out.add(new Result(
+                            "aggregates agree with raw",
+                            metrics[m] + " " + source,
+                            r == a,
+                            r == a
+                                    ? r + " in both"
+                                    : "raw " + r + ", users_daily " + a + ": rebuild the day with"
+                                            + " tools.Aggregates rebuild --from " + s.day() + " --to " + s.day()));
                 }
             }
         }
         long rows = Long.parseLong(sql.query("SELECT count() FROM " + s.database() + ".events WHERE dt = '" + s.day()
-                + "' FORMAT TabSeparated").trim());
+                        + "' FORMAT TabSeparated")
+                .trim());
         long twice = rows - value(raw, ALL, 0);
-        out.add(new Result("duplicates", "event ids stored twice (without FINAL)", twice == 0,
+        out.add(new Result(
+                "duplicates",
+                "event ids stored twice (without FINAL)",
+                twice == 0,
                 twice == 0 ? rows + " rows, each event id once" : twice + " rows of " + rows + " repeat an event id"));
         long events = value(raw, ALL, 0);
         long allowed = (long) Math.floor(events * s.maxDeadLetterShare());
         if (deadLetters.isEmpty()) {
             out.add(new Result("dead letters", "per reason", true, "none"));
         }
-        new TreeMap<>(deadLetters).forEach((reason, n) -> out.add(new Result("dead letters", reason, n <= allowed,
-                String.format(java.util.Locale.ROOT, "%d (%.2f %% of %d events; at most %.2f %%)", n,
-                        events == 0 ? 100.0 : 100.0 * n / events, events, 100 * s.maxDeadLetterShare()))));
+        new TreeMap<>(deadLetters)
+                .forEach((reason, n) -> out.add(new Result(
+                        "dead letters",
+                        reason,
+                        n <= allowed,
+                        String.format(
+                                java.util.Locale.ROOT,
+                                "%d (%.2f %% of %d events; at most %.2f %%)",
+                                n,
+                                events == 0 ? 100.0 : 100.0 * n / events,
+                                events,
+                                100 * s.maxDeadLetterShare()))));
         return out;
     }
 
@@ -100,9 +130,20 @@ public final class QualityChecks {
     private static Result drop(String group, String name, long now, long before, Settings s, LocalDate week) {
         boolean passed = now > 0 && now >= before * (1 - s.maxDrop());
         double change = before == 0 ? 0 : 100.0 * (now - before) / before;
-        String message = String.format(java.util.Locale.ROOT, "%d on %s, %d on %s (%+.2f %%; at most -%.2f %%)", now,
-                s.day(), before, week, change, 100 * s.maxDrop());
-        return new Result(group, name, passed, now == 0 ? "nothing on " + s.day() + " (" + before + " on " + week + ")" : message);
+        String message = String.format(
+                java.util.Locale.ROOT,
+                "%d on %s, %d on %s (%+.2f %%; at most -%.2f %%)",
+                now,
+                s.day(),
+                before,
+                week,
+                change,
+                100 * s.maxDrop());
+        return new Result(
+                group,
+                name,
+                passed,
+                now == 0 ? "nothing on " + s.day() + " (" + before + " on " + week + ")" : message);
     }
 
     /** Per source and for all sources: distinct events, users and sessions of the day in the raw table. */
@@ -115,11 +156,13 @@ public final class QualityChecks {
     /** For all sources: events, users and sessions of the day in users_daily; per source its users. */
     private Map<String, long[]> aggregates(String db, LocalDate day) throws Exception {
         String perUser = "SELECT user_id, uniqExactMerge(events) AS e, uniqExactMerge(sessions) AS s,"
-                + " groupUniqArrayMerge(sources) AS srcs FROM " + db + ".users_daily WHERE dt = '" + day + "' GROUP BY user_id";
-        Map<String, long[]> out = figures(sql.query("SELECT '" + ALL + "', sum(e), count(), sum(s) FROM (" + perUser
-                + ") FORMAT TabSeparated"));
+                + " groupUniqArrayMerge(sources) AS srcs FROM " + db + ".users_daily WHERE dt = '" + day
+                + "' GROUP BY user_id";
+        Map<String, long[]> out = figures(
+                sql.query("SELECT '" + ALL + "', sum(e), count(), sum(s) FROM (" + perUser + ") FORMAT TabSeparated"));
         figures(sql.query("SELECT src, 0, count(), 0 FROM (" + perUser + ") ARRAY JOIN srcs AS src GROUP BY src"
-                + " ORDER BY src FORMAT TabSeparated")).forEach(out::put);
+                        + " ORDER BY src FORMAT TabSeparated"))
+                .forEach(out::put);
         return out;
     }
 

@@ -1,5 +1,8 @@
 package io.clickstream.etl.redis;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
@@ -9,10 +12,6 @@ import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The common frame of the operators that keep state in Redis (sessions, funnels, joins): events are processed in
@@ -42,8 +41,12 @@ public abstract class BatchingRedisOperator<IN, OUT, S extends RedisStore> exten
     private transient Histogram redisLatencyMs;
     private transient long eventsProcessed;
 
-    protected BatchingRedisOperator(String metricGroup, RedisStore.Factory<S> storeFactory, int batchSize,
-                                    long batchDelayMs, long maxBackoffMs) {
+    protected BatchingRedisOperator(
+            String metricGroup,
+            RedisStore.Factory<S> storeFactory,
+            int batchSize,
+            long batchDelayMs,
+            long maxBackoffMs) {
         this.metricGroup = metricGroup;
         this.storeFactory = storeFactory;
         this.batchSize = batchSize;
@@ -60,7 +63,8 @@ public abstract class BatchingRedisOperator<IN, OUT, S extends RedisStore> exten
         roundTrips = metrics.counter("redisRoundTrips");
         redisFailures = metrics.counter("redisFailures");
         redisLatencyMs = metrics.histogram("redisLatencyMs", new DescriptiveStatisticsHistogram(1000));
-        metrics.gauge("redisRoundTripsPerEvent",
+        metrics.gauge(
+                "redisRoundTripsPerEvent",
                 () -> eventsProcessed == 0 ? 0.0 : (double) roundTrips.getCount() / eventsProcessed);
         scheduleFlush();
     }
@@ -134,9 +138,11 @@ public abstract class BatchingRedisOperator<IN, OUT, S extends RedisStore> exten
      */
     protected IllegalStateException unreadable(String key, String what, IllegalArgumentException cause) {
         String name = store.describe(key);
-        return new IllegalStateException(what + " under Redis key '" + name + "' cannot be read: " + cause.getMessage()
-                + ". Nothing was changed. Run the job version that wrote it, or delete the key (redis-cli DEL '"
-                + name + "') to start that state afresh.", cause);
+        return new IllegalStateException(
+                what + " under Redis key '" + name + "' cannot be read: " + cause.getMessage()
+                        + ". Nothing was changed. Run the job version that wrote it, or delete the key (redis-cli DEL '"
+                        + name + "') to start that state afresh.",
+                cause);
     }
 
     /** One call to the store. */
@@ -165,12 +171,18 @@ public abstract class BatchingRedisOperator<IN, OUT, S extends RedisStore> exten
                     timeouts++;
                 }
                 if (kind == RedisErrors.Kind.PERMANENT || timeouts >= RedisErrors.MAX_TIMEOUTS_IN_A_ROW) {
-                    throw new IllegalStateException(metricGroup + ": Redis call failed (attempt " + attempt + "): " + e
-                            + ". " + RedisErrors.advice(e), e);
+                    throw new IllegalStateException(
+                            metricGroup + ": Redis call failed (attempt " + attempt + "): " + e + ". "
+                                    + RedisErrors.advice(e),
+                            e);
                 }
                 if (attempt == 1 || attempt % 10 == 0) {
-                    LOG.warn("{}: Redis call failed (attempt {}), retrying in {} ms; events wait: {}",
-                            metricGroup, attempt, backoff, e.toString());
+                    LOG.warn(
+                            "{}: Redis call failed (attempt {}), retrying in {} ms; events wait: {}",
+                            metricGroup,
+                            attempt,
+                            backoff,
+                            e.toString());
                 }
                 Thread.sleep(backoff);
                 backoff = Math.min(backoff * 2, maxBackoffMs);

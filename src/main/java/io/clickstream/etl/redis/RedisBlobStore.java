@@ -15,8 +15,9 @@ public final class RedisBlobStore implements BlobStore {
      * All of a batch's writes as one command: a pipeline of SETs would be one round trip too, but one command per key
      * for Redis to parse and count. Redis caches the compiled script by its hash after the first call.
      */
-    private static final byte[] SET_ALL = ("for i, k in ipairs(KEYS) do redis.call('SET', k, ARGV[i + 1], 'PX', ARGV[1]) end "
-            + "return #KEYS").getBytes(StandardCharsets.UTF_8);
+    private static final byte[] SET_ALL =
+            ("for i, k in ipairs(KEYS) do redis.call('SET', k, ARGV[i + 1], 'PX', ARGV[1]) end " + "return #KEYS")
+                    .getBytes(StandardCharsets.UTF_8);
 
     private final RedisConnection connection;
     private final String prefix;

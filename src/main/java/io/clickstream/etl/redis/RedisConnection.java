@@ -1,10 +1,9 @@
 package io.clickstream.etl.redis;
 
+import java.util.function.Function;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
-
-import java.util.function.Function;
 
 /** One Redis connection per task, replaced on the next call after it failed. Not thread-safe. */
 public final class RedisConnection implements AutoCloseable {
@@ -16,7 +15,8 @@ public final class RedisConnection implements AutoCloseable {
         this.address = new HostAndPort(settings.host(), settings.port());
         // Plain RESP2 commands: no protocol negotiation (Jedis warns on every connection otherwise).
         DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(settings.timeoutMs()).socketTimeoutMillis(settings.timeoutMs())
+                .connectionTimeoutMillis(settings.timeoutMs())
+                .socketTimeoutMillis(settings.timeoutMs())
                 .autoNegotiateProtocol(false);
         if (settings.password() != null && !settings.password().isEmpty()) {
             b.password(settings.password());

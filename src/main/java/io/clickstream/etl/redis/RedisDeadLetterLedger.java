@@ -2,7 +2,6 @@ package io.clickstream.etl.redis;
 
 import io.clickstream.etl.deadletter.DeadLetterLedger;
 import io.clickstream.etl.deadletter.Ranges;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +44,8 @@ public final class RedisDeadLetterLedger implements DeadLetterLedger {
                 if (after.equals(before)) {
                     break;
                 }
-                Object set = connection.call(jedis -> jedis.eval(COMPARE_AND_SET, List.of(key),
-                        List.of(e.getKey(), before == null ? "" : before, after)));
+                Object set = connection.call(jedis -> jedis.eval(
+                        COMPARE_AND_SET, List.of(key), List.of(e.getKey(), before == null ? "" : before, after)));
                 if (Long.valueOf(1).equals(set)) {
                     break;
                 }
@@ -58,9 +57,11 @@ public final class RedisDeadLetterLedger implements DeadLetterLedger {
         try {
             return Ranges.parse(value);
         } catch (IllegalArgumentException ex) {
-            throw new IllegalStateException("Redis hash " + key + ", field " + field + ": " + ex.getMessage()
-                    + ". It says which inputs have their dead letters written; repair or delete that field (a deleted"
-                    + " field lets a replay write those dead letters again).", ex);
+            throw new IllegalStateException(
+                    "Redis hash " + key + ", field " + field + ": " + ex.getMessage()
+                            + ". It says which inputs have their dead letters written; repair or delete that field (a deleted"
+                            + " field lets a replay write those dead letters again).",
+                    ex);
         }
     }
 

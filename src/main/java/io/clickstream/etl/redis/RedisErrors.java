@@ -1,11 +1,10 @@
 package io.clickstream.etl.redis;
 
+import java.net.SocketTimeoutException;
+import java.util.Set;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
-
-import java.net.SocketTimeoutException;
-import java.util.Set;
 
 /**
  * What a failed Redis call means for the job. Redis answers with an error word first ("OOM command not allowed…",
@@ -28,8 +27,8 @@ public final class RedisErrors {
         PERMANENT
     }
 
-    private static final Set<String> PASSING = Set.of("LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY",
-            "CLUSTERDOWN");
+    private static final Set<String> PASSING =
+            Set.of("LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY", "CLUSTERDOWN");
 
     private RedisErrors() {}
 
@@ -63,16 +62,20 @@ public final class RedisErrors {
             }
         }
         return switch (word) {
-            case "WRONGPASS", "NOAUTH" -> "Redis refused the login: check redis.user and the password "
-                    + "(CLICKSTREAM_REDIS_PASSWORD or redis.password-file).";
-            case "NOPERM" -> "The Redis user may not run a command the job needs (MGET; EVAL calling SET, HGET and HSET; "
-                    + "HGETALL) on keys under redis.key-prefix: grant them in the user's ACL.";
-            case "OOM" -> "Redis is at maxmemory and evicts nothing (noeviction): raise maxmemory, or shorten "
-                    + "session.history. Do not let it evict the job's keys: that state would be lost.";
-            case "MISCONF" -> "Redis cannot write its snapshot and refuses writes: see its log (disk full or not "
-                    + "writable).";
-            case "WRONGTYPE" -> "A key under redis.key-prefix holds a value of another type: another application "
-                    + "uses the prefix; give the job a redis.key-prefix of its own.";
+            case "WRONGPASS", "NOAUTH" ->
+                "Redis refused the login: check redis.user and the password "
+                        + "(CLICKSTREAM_REDIS_PASSWORD or redis.password-file).";
+            case "NOPERM" ->
+                "The Redis user may not run a command the job needs (MGET; EVAL calling SET, HGET and HSET; "
+                        + "HGETALL) on keys under redis.key-prefix: grant them in the user's ACL.";
+            case "OOM" ->
+                "Redis is at maxmemory and evicts nothing (noeviction): raise maxmemory, or shorten "
+                        + "session.history. Do not let it evict the job's keys: that state would be lost.";
+            case "MISCONF" ->
+                "Redis cannot write its snapshot and refuses writes: see its log (disk full or not " + "writable).";
+            case "WRONGTYPE" ->
+                "A key under redis.key-prefix holds a value of another type: another application "
+                        + "uses the prefix; give the job a redis.key-prefix of its own.";
             case "" -> "The call failed outside Redis; see the cause.";
             default -> "Redis refused the call; the same call would be refused again. See the cause.";
         };

@@ -14,27 +14,29 @@ import java.util.Map;
 public final class RedisHashStore implements HashStore {
     /** KEYS: per lookup its hash, then its older keys; ARGV: per lookup the number of older keys. */
     private static final byte[] LOAD = ("local out = {} local k = 1 "
-            + "for i = 1, #ARGV do "
-            + "  local n = tonumber(ARGV[i]) local fields = redis.call('HGETALL', KEYS[k]) local older = {} "
-            + "  if #fields == 0 then for j = 1, n do older[j] = redis.call('GET', KEYS[k + j]) end end "
-            + "  out[i] = {fields, older} k = k + 1 + n "
-            + "end return out").getBytes(StandardCharsets.UTF_8);
+                    + "for i = 1, #ARGV do "
+                    + "  local n = tonumber(ARGV[i]) local fields = redis.call('HGETALL', KEYS[k]) local older = {} "
+                    + "  if #fields == 0 then for j = 1, n do older[j] = redis.call('GET', KEYS[k + j]) end end "
+                    + "  out[i] = {fields, older} k = k + 1 + n "
+                    + "end return out")
+            .getBytes(StandardCharsets.UTF_8);
     /**
      * ARGV: the TTL, then per key the number of fields to set and to delete, the (field, value) pairs and the fields
      * to delete. HSET and HDEL take at most 200 fields per call: unpack() of more would overflow Lua's C stack.
      */
     private static final byte[] WRITE = ("local a = 2 "
-            + "for _, k in ipairs(KEYS) do "
-            + "  local nset = tonumber(ARGV[a]) local ndel = tonumber(ARGV[a + 1]) a = a + 2 "
-            + "  local i = 0 "
-            + "  while i < nset do local n = math.min(200, nset - i) "
-            + "    redis.call('HSET', k, unpack(ARGV, a + 2 * i, a + 2 * (i + n) - 1)) i = i + n end "
-            + "  a = a + 2 * nset i = 0 "
-            + "  while i < ndel do local n = math.min(200, ndel - i) "
-            + "    redis.call('HDEL', k, unpack(ARGV, a + i, a + i + n - 1)) i = i + n end "
-            + "  a = a + ndel "
-            + "  redis.call('PEXPIRE', k, ARGV[1]) "
-            + "end return #KEYS").getBytes(StandardCharsets.UTF_8);
+                    + "for _, k in ipairs(KEYS) do "
+                    + "  local nset = tonumber(ARGV[a]) local ndel = tonumber(ARGV[a + 1]) a = a + 2 "
+                    + "  local i = 0 "
+                    + "  while i < nset do local n = math.min(200, nset - i) "
+                    + "    redis.call('HSET', k, unpack(ARGV, a + 2 * i, a + 2 * (i + n) - 1)) i = i + n end "
+                    + "  a = a + 2 * nset i = 0 "
+                    + "  while i < ndel do local n = math.min(200, ndel - i) "
+                    + "    redis.call('HDEL', k, unpack(ARGV, a + i, a + i + n - 1)) i = i + n end "
+                    + "  a = a + ndel "
+                    + "  redis.call('PEXPIRE', k, ARGV[1]) "
+                    + "end return #KEYS")
+            .getBytes(StandardCharsets.UTF_8);
 
     private final RedisConnection connection;
     private final String prefix;

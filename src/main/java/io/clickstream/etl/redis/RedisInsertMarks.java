@@ -1,7 +1,6 @@
 package io.clickstream.etl.redis;
 
 import io.clickstream.etl.clickhouse.InsertMarks;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -2,7 +2,6 @@ package io.clickstream.etl.redis;
 
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
-
 import java.io.Serializable;
 import java.util.Map;
 
@@ -11,9 +10,13 @@ public record RedisSettings(String host, int port, String user, String password,
         implements Serializable {
 
     public static RedisSettings from(JobConfig config, Map<String, String> env) {
-        return new RedisSettings(config.get(Options.REDIS_HOST), config.get(Options.REDIS_PORT),
-                config.get(Options.REDIS_USER), config.redisPassword(env),
-                (int) config.get(Options.REDIS_TIMEOUT).toMillis(), config.get(Options.REDIS_KEY_PREFIX));
+        return new RedisSettings(
+                config.get(Options.REDIS_HOST),
+                config.get(Options.REDIS_PORT),
+                config.get(Options.REDIS_USER),
+                config.redisPassword(env),
+                (int) config.get(Options.REDIS_TIMEOUT).toMillis(),
+                config.get(Options.REDIS_KEY_PREFIX));
     }
 
     public BlobStore.Factory store(String namespace) {

@@ -1,7 +1,6 @@
 package io.clickstream.etl.report;
 
 import io.clickstream.etl.report.ReportRequest.Kind;
-
 import java.time.LocalDate;
 import java.util.List;
 
@@ -32,12 +31,25 @@ public final class ReportQueries {
      * unsampled (JobConfigTest-style: a test keeps the page equal to it).
      */
     public static String markdown() {
-        ReportRequest week = new ReportRequest("clickstream", java.time.LocalDate.of(2026, 11, 1),
-                java.time.LocalDate.of(2026, 11, 7), List.of(Kind.values()), ReportRequest.Split.NONE, 1, 7, 1, 20);
+        ReportRequest week = new ReportRequest(
+                "clickstream",
+                java.time.LocalDate.of(2026, 11, 1),
+                java.time.LocalDate.of(2026, 11, 7),
+                List.of(Kind.values()),
+                ReportRequest.Split.NONE,
+                1,
+                7,
+                1,
+                20);
         StringBuilder out = new StringBuilder();
         for (Kind kind : Kind.values()) {
-            out.append("-- ").append(kind.id()).append(": ").append(kind.title).append('\n')
-                    .append(of(week, kind).sql()).append(";\n");
+            out.append("-- ")
+                    .append(kind.id())
+                    .append(": ")
+                    .append(kind.title)
+                    .append('\n')
+                    .append(of(week, kind).sql())
+                    .append(";\n");
         }
         return out.toString();
     }
@@ -63,7 +75,8 @@ public final class ReportQueries {
 
     /** The same, one row per split value. */
     private static String userDaysSplit(ReportRequest r, String from, String to) {
-        return "SELECT dt, user_id, split, pv, s, steps FROM (" + userDays(r, from, to) + ") ARRAY JOIN splits AS split";
+        return "SELECT dt, user_id, split, pv, s, steps FROM (" + userDays(r, from, to)
+                + ") ARRAY JOIN splits AS split";
     }
 
     private static String sample(ReportRequest r) {
@@ -75,23 +88,33 @@ public final class ReportQueries {
     }
 
     private static Query active(ReportRequest r) {
-        String sql = "SELECT d AS day, split, uniqExactIf(user_id, d - dt < 1) AS dau, uniqExactIf(user_id, d - dt < 7) AS wau,"
-                + " uniqExact(user_id) AS mau FROM (SELECT dt, user_id, split, dt + n AS d FROM ("
-                + userDaysSplit(r, day(r.from()) + " - 29", day(r.to())) + ") ARRAY JOIN range(30) AS n)"
-                + " WHERE d >= " + day(r.from()) + " AND d <= " + day(r.to())
-                + " GROUP BY day, split ORDER BY day, split";
-        return new Query(Kind.ACTIVE, sql, List.of("day", "split", "dau", "wau", "mau"),
-                new Scale(List.of("dau", "wau", "mau"), List.of()), new Chart("line", "day", List.of("dau", "wau", "mau")));
+        String sql =
+                "SELECT d AS day, split, uniqExactIf(user_id, d - dt < 1) AS dau, uniqExactIf(user_id, d - dt < 7) AS wau,"
+                        + " uniqExact(user_id) AS mau FROM (SELECT dt, user_id, split, dt + n AS d FROM ("
+                        + userDaysSplit(r, day(r.from()) + " - 29", day(r.to())) + ") ARRAY JOIN range(30) AS n)"
+                        + " WHERE d >= " + day(r.from()) + " AND d <= " + day(r.to())
+                        + " GROUP BY day, split ORDER BY day, split";
+        return new Query(
+                Kind.ACTIVE,
+                sql,
+                List.of("day", "split", "dau", "wau", "mau"),
+                new Scale(List.of("dau", "wau", "mau"), List.of()),
+                new Chart("line", "day", List.of("dau", "wau", "mau")));
     }
 
     private static Query days(ReportRequest r) {
         String end = day(r.to());
         String sql = "SELECT days, split, sum(d7 = days) AS users_7d, sum(d28 = days) AS users_28d FROM ("
                 + "SELECT user_id, split, uniqExactIf(dt, dt > " + end + " - 7) AS d7, uniqExact(dt) AS d28 FROM ("
-                + userDaysSplit(r, end + " - 27", end) + ") GROUP BY user_id, split) ARRAY JOIN arrayMap(x -> x + 1, range(28)) AS days"
+                + userDaysSplit(r, end + " - 27", end)
+                + ") GROUP BY user_id, split) ARRAY JOIN arrayMap(x -> x + 1, range(28)) AS days"
                 + " GROUP BY days, split HAVING users_28d > 0 OR users_7d > 0 ORDER BY days, split";
-        return new Query(Kind.DAYS, sql, List.of("days", "split", "users_7d", "users_28d"),
-                new Scale(List.of("users_7d", "users_28d"), List.of()), new Chart("bar", "days", List.of("users_7d", "users_28d")));
+        return new Query(
+                Kind.DAYS,
+                sql,
+                List.of("days", "split", "users_7d", "users_28d"),
+                new Scale(List.of("users_7d", "users_28d"), List.of()),
+                new Chart("bar", "days", List.of("users_7d", "users_28d")));
     }
 
     private static Query retention(ReportRequest r) {
@@ -99,19 +122,29 @@ public final class ReportQueries {
         // 18.16 takes one ARRAY JOIN per SELECT: the split in the inner one, the days in the outer.
         String sql = "SELECT cohort, split, n AS day_n, uniqExact(user_id) AS users FROM ("
                 + "SELECT user_id, split, cohort, days FROM (SELECT user_id, min(dt) AS cohort, argMin(splits, dt) AS first_splits,"
-                + " groupUniqArray(dt) AS days FROM (" + userDays(r, "toDate('1970-01-02')", day(r.to().plusDays(r.retentionDays())))
+                + " groupUniqArray(dt) AS days FROM ("
+                + userDays(r, "toDate('1970-01-02')", day(r.to().plusDays(r.retentionDays())))
                 + ") GROUP BY user_id) ARRAY JOIN first_splits AS split)"
                 + " ARRAY JOIN arrayMap(x -> toInt32(x - cohort), days) AS n"
-                + " WHERE cohort >= " + day(r.from()) + " AND cohort <= " + day(r.to()) + " AND n <= " + r.retentionDays()
+                + " WHERE cohort >= " + day(r.from()) + " AND cohort <= " + day(r.to()) + " AND n <= "
+                + r.retentionDays()
                 + " GROUP BY cohort, split, day_n ORDER BY cohort, split, day_n";
-        return new Query(Kind.RETENTION, sql, List.of("cohort", "split", "day_n", "users"),
-                new Scale(List.of("users"), List.of()), new Chart("line", "day_n", List.of("users")));
+        return new Query(
+                Kind.RETENTION,
+                sql,
+                List.of("cohort", "split", "day_n", "users"),
+                new Scale(List.of("users"), List.of()),
+                new Chart("line", "day_n", List.of("users")));
     }
 
     private static Query traffic(ReportRequest r) {
-        String sql = "SELECT dt AS day, split, sum(pv) AS page_views, sum(s) AS sessions, uniqExact(user_id) AS users FROM ("
-                + userDaysSplit(r, day(r.from()), day(r.to())) + ") GROUP BY day, split ORDER BY day, split";
-        return new Query(Kind.TRAFFIC, sql, List.of("day", "split", "page_views", "sessions", "users"),
+        String sql =
+                "SELECT dt AS day, split, sum(pv) AS page_views, sum(s) AS sessions, uniqExact(user_id) AS users FROM ("
+                        + userDaysSplit(r, day(r.from()), day(r.to())) + ") GROUP BY day, split ORDER BY day, split";
+        return new Query(
+                Kind.TRAFFIC,
+                sql,
+                List.of("day", "split", "page_views", "sessions", "users"),
                 new Scale(List.of("users"), List.of("page_views", "sessions")),
                 new Chart("line", "day", List.of("page_views", "sessions")));
     }
@@ -123,14 +156,22 @@ public final class ReportQueries {
         // Exits need a session's last event, which later events change: they come from the sessions table's latest
         // row of each session (FINAL), by the day the session began. Current versions want the joined subqueries named.
         String range = " AND dt >= " + day(r.from()) + " AND dt <= " + day(r.to());
-        String sql = "SELECT page, views, users, sessions, entries, exits FROM (SELECT " + page(r, "object") + " AS page,"
-                + " uniqExactIfMerge(page_views) AS views, uniqExactMerge(users) AS users,"
-                + " uniqExactMerge(sessions) AS sessions, uniqExactIfMerge(entries) AS entries"
-                + " FROM " + r.database() + ".objects_daily WHERE object_key = 'url'" + range + " GROUP BY page) AS visited"
-                + " ANY LEFT JOIN (SELECT " + page(r, "cutQueryStringAndFragment(exit_url)") + " AS page, count() AS exits"
-                + " FROM " + r.database() + ".sessions FINAL WHERE exit_url != ''" + range + " GROUP BY page) AS left_from USING page"
-                + " ORDER BY views DESC, page LIMIT " + r.top();
-        return new Query(Kind.PAGES, sql, List.of("page", "views", "users", "sessions", "entries", "exits"), Scale.NONE,
+        String sql =
+                "SELECT page, views, users, sessions, entries, exits FROM (SELECT " + page(r, "object") + " AS page,"
+                        + " uniqExactIfMerge(page_views) AS views, uniqExactMerge(users) AS users,"
+                        + " uniqExactMerge(sessions) AS sessions, uniqExactIfMerge(entries) AS entries"
+                        + " FROM " + r.database() + ".objects_daily WHERE object_key = 'url'" + range
+                        + " GROUP BY page) AS visited"
+                        + " ANY LEFT JOIN (SELECT " + page(r, "cutQueryStringAndFragment(exit_url)")
+                        + " AS page, count() AS exits"
+                        + " FROM " + r.database() + ".sessions FINAL WHERE exit_url != ''" + range
+                        + " GROUP BY page) AS left_from USING page"
+                        + " ORDER BY views DESC, page LIMIT " + r.top();
+        return new Query(
+                Kind.PAGES,
+                sql,
+                List.of("page", "views", "users", "sessions", "entries", "exits"),
+                Scale.NONE,
                 new Chart("bar", "page", List.of("views", "users")));
     }
 
@@ -151,11 +192,13 @@ public final class ReportQueries {
                 + " count() AS exits FROM " + r.database() + ".sessions FINAL" + sample(r) + " ARRAY JOIN "
                 + r.split().ofSession + " AS split WHERE exit_url != ''" + range + " GROUP BY page, split) AS left_from"
                 + " USING page, split ORDER BY split, views DESC, page LIMIT " + r.top() + " BY split";
-        return new Query(Kind.PAGES, sql, List.of("page", "split", "views", "users", "sessions", "entries", "exits"),
+        return new Query(
+                Kind.PAGES,
+                sql,
+                List.of("page", "split", "views", "users", "sessions", "entries", "exits"),
                 new Scale(List.of("users"), List.of("views", "sessions", "entries", "exits")),
                 new Chart("bar", "page", List.of("views", "users")));
     }
-
 
     /** A URL's page at the asked depth of its path: depth 0 the host, 1 its first path segment, ... */
     private static String page(ReportRequest r, String url) {
@@ -163,15 +206,19 @@ public final class ReportQueries {
                 + (r.urlDepth() + 1) + "), '/'))";
     }
 
-
     private static Query funnels(ReportRequest r) {
         // A user reached a step when any of the range's days holds it or a later one (steps are reached in order).
-        String sql = "SELECT funnel, split, step, count() AS users FROM (SELECT user_id, split, funnel, max(reached) AS top"
-                + " FROM (SELECT user_id, split, splitByChar(':', fs)[1] AS funnel, toUInt32(splitByChar(':', fs)[2]) AS reached"
-                + " FROM (" + userDaysSplit(r, day(r.from()), day(r.to())) + ") ARRAY JOIN steps AS fs)"
-                + " GROUP BY user_id, split, funnel) ARRAY JOIN arrayMap(x -> x + 1, range(toUInt32(top))) AS step"
-                + " GROUP BY funnel, split, step ORDER BY funnel, split, step";
-        return new Query(Kind.FUNNELS, sql, List.of("funnel", "split", "step", "users"),
-                new Scale(List.of("users"), List.of()), new Chart("bar", "step", List.of("users")));
+        String sql =
+                "SELECT funnel, split, step, count() AS users FROM (SELECT user_id, split, funnel, max(reached) AS top"
+                        + " FROM (SELECT user_id, split, splitByChar(':', fs)[1] AS funnel, toUInt32(splitByChar(':', fs)[2]) AS reached"
+                        + " FROM (" + userDaysSplit(r, day(r.from()), day(r.to())) + ") ARRAY JOIN steps AS fs)"
+                        + " GROUP BY user_id, split, funnel) ARRAY JOIN arrayMap(x -> x + 1, range(toUInt32(top))) AS step"
+                        + " GROUP BY funnel, split, step ORDER BY funnel, split, step";
+        return new Query(
+                Kind.FUNNELS,
+                sql,
+                List.of("funnel", "split", "step", "users"),
+                new Scale(List.of("users"), List.of()),
+                new Chart("bar", "step", List.of("users")));
     }
 }

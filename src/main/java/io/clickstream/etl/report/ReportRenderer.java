@@ -3,7 +3,6 @@ package io.clickstream.etl.report;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -15,6 +14,7 @@ import java.util.List;
 public final class ReportRenderer {
     /** ECharts as the WebJar on the classpath holds it (org.webjars.npm:echarts, see pom.xml). */
     static final String ECHARTS = "META-INF/resources/webjars/echarts/5.3.1/dist/echarts.min.js";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ReportRenderer() {}
@@ -31,7 +31,11 @@ public final class ReportRenderer {
                     width[i] = Math.max(width[i], String.valueOf(row.get(i)).length());
                 }
             }
-            appendRow(out, t.columns(), width, t.rows().isEmpty() ? List.of() : t.rows().get(0));
+            appendRow(
+                    out,
+                    t.columns(),
+                    width,
+                    t.rows().isEmpty() ? List.of() : t.rows().get(0));
             for (List<Object> row : t.rows()) {
                 List<String> cells = new ArrayList<>();
                 row.forEach(v -> cells.add(String.valueOf(v)));
@@ -56,7 +60,9 @@ public final class ReportRenderer {
 
     private static String heading(ReportRequest r) {
         return "clickstream reports for " + r.database() + ", " + r.from() + " to " + r.to() + " (UTC)"
-                + (r.split() == ReportRequest.Split.NONE ? "" : ", split by " + r.split().name().toLowerCase(java.util.Locale.ROOT))
+                + (r.split() == ReportRequest.Split.NONE
+                        ? ""
+                        : ", split by " + r.split().name().toLowerCase(java.util.Locale.ROOT))
                 + (r.sampleDenominator() == 1 ? "" : ", sample 1/" + r.sampleDenominator());
     }
 

@@ -7,8 +7,16 @@ import java.util.List;
  * What a report run asks for: the days (UTC, inclusive), the reports, the dimension to split by, the share of users
  * to read (1 = all), and the reports' own knobs.
  */
-public record ReportRequest(String database, LocalDate from, LocalDate to, List<Kind> kinds, Split split, int sampleDenominator,
-                            int retentionDays, int urlDepth, int top) {
+public record ReportRequest(
+        String database,
+        LocalDate from,
+        LocalDate to,
+        List<Kind> kinds,
+        Split split,
+        int sampleDenominator,
+        int retentionDays,
+        int urlDepth,
+        int top) {
 
     /** The standard reports. */
     public enum Kind {

@@ -1,11 +1,9 @@
 package io.clickstream.etl.report;
 
 import io.clickstream.etl.clickhouse.TabSeparated;
-import io.clickstream.etl.clickhouse.ClickHouseSql;
 import io.clickstream.etl.report.ReportQueries.Query;
 import io.clickstream.etl.report.ReportRequest.Kind;
 import io.clickstream.etl.report.ReportRequest.Split;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -46,8 +44,11 @@ public final class ReportRunner {
                     + " the daily aggregates");
         }
         if (sampled) {
-            notes.add(String.format(java.util.Locale.ROOT, "a 1/%d sample of users (by user hash): counts are scaled by %d;"
-                    + " ±: 95 %% interval of a user count, a sum's taken as its row's user count's", r.sampleDenominator(),
+            notes.add(String.format(
+                    java.util.Locale.ROOT,
+                    "a 1/%d sample of users (by user hash): counts are scaled by %d;"
+                            + " ±: 95 %% interval of a user count, a sum's taken as its row's user count's",
+                    r.sampleDenominator(),
                     r.sampleDenominator()));
         }
         List<String> columns = new ArrayList<>();
@@ -68,7 +69,8 @@ public final class ReportRunner {
             }
             double relativeError = 0;
             if (sampled) {
-                long n = Long.parseLong(fields[q.columns().indexOf(q.scale().users().get(0))]);
+                long n = Long.parseLong(
+                        fields[q.columns().indexOf(q.scale().users().get(0))]);
                 relativeError = n == 0 ? 0 : Z95 * Math.sqrt(n * (1 - r.sampleRate())) / n;
             }
             List<Object> row = new ArrayList<>();
@@ -81,7 +83,9 @@ public final class ReportRunner {
                 if (sampled && value instanceof Long n && q.scale().users().contains(c)) {
                     row.add(n * r.sampleDenominator());
                     row.add(Math.round(Z95 * Math.sqrt(n * (1 - r.sampleRate())) * r.sampleDenominator()));
-                } else if (sampled && value instanceof Long n && q.scale().sums().contains(c)) {
+                } else if (sampled
+                        && value instanceof Long n
+                        && q.scale().sums().contains(c)) {
                     row.add(n * r.sampleDenominator());
                     row.add(Math.round(n * r.sampleDenominator() * relativeError));
                 } else {
@@ -102,5 +106,4 @@ public final class ReportRunner {
         }
         return field;
     }
-
 }

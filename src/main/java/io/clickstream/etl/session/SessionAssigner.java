@@ -1,7 +1,6 @@
 package io.clickstream.etl.session;
 
 import io.clickstream.etl.event.Event;
-
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Arrays;
@@ -26,6 +25,7 @@ public final class SessionAssigner {
      * event cannot grow one user's stored history without end. The first sources by event time are kept.
      */
     static final int MAX_SOURCES_PER_SESSION = 16;
+
     private final SessionRules rules;
     private final long gapMs;
     private final long maxLengthMs;
@@ -33,7 +33,8 @@ public final class SessionAssigner {
     public SessionAssigner(SessionRules rules) {
         this.rules = rules;
         this.gapMs = rules.gap().toMillis();
-        this.maxLengthMs = rules.maxLength() == null ? Long.MAX_VALUE : rules.maxLength().toMillis();
+        this.maxLengthMs =
+                rules.maxLength() == null ? Long.MAX_VALUE : rules.maxLength().toMillis();
     }
 
     /** Assignments in the order of {@code events}. */
@@ -42,8 +43,10 @@ public final class SessionAssigner {
         for (int i = 0; i < events.size(); i++) {
             order[i] = i;
         }
-        Arrays.sort(order, Comparator.<Integer>comparingLong(i -> events.get(i).eventTime)
-                .thenComparing(i -> events.get(i).eventId));
+        Arrays.sort(
+                order,
+                Comparator.<Integer>comparingLong(i -> events.get(i).eventTime)
+                        .thenComparing(i -> events.get(i).eventId));
 
         SessionAssignment[] result = new SessionAssignment[events.size()];
         Set<UserHistory.Session> touched = new HashSet<>();
@@ -62,8 +65,8 @@ public final class SessionAssigner {
         return List.of(result);
     }
 
-    private SessionAssignment assignOne(String userId, UserHistory history, Event event, long key,
-                                        Set<UserHistory.Session> touched) {
+    private SessionAssignment assignOne(
+            String userId, UserHistory history, Event event, long key, Set<UserHistory.Session> touched) {
         long ts = event.eventTime;
         for (UserHistory.Session s : history.sessions) {
             // A session holds only events within [start, end]: the others need no look-up (and no decoding).

@@ -1,8 +1,7 @@
 package io.clickstream.etl.session;
 
-import org.apache.commons.codec.digest.MurmurHash3;
-
 import java.nio.charset.StandardCharsets;
+import org.apache.commons.codec.digest.MurmurHash3;
 
 /** Deterministic identities: the same user and start give the same session id in every run and job version. */
 final class SessionKeys {

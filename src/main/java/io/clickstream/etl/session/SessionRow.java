@@ -15,6 +15,7 @@ public class SessionRow implements Enrichable {
     public int sessionNumber;
     /** The time the session id derives from; its UTC day is the row's partition, stable while the session grows. */
     public long origin;
+
     public long start;
     public long end;
     public int events;
@@ -36,6 +37,7 @@ public class SessionRow implements Enrichable {
     public boolean bot;
     /** Geo / device came with the session's entry event: nothing to look up (a session stored before them: false). */
     public boolean geoGiven;
+
     public boolean deviceGiven;
 
     public SessionRow() {}

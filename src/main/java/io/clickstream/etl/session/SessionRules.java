@@ -10,8 +10,9 @@ import java.time.ZoneId;
  * {@code history} is how long a session is remembered (the replay window); {@code maxEventsPerSession} caps how many
  * events of one session are remembered one by one (beyond it, indexes of replayed events are not guaranteed).
  */
-public record SessionRules(Duration gap, ZoneId splitAtMidnight, Duration maxLength, Duration history,
-                           int maxEventsPerSession) implements Serializable {
+public record SessionRules(
+        Duration gap, ZoneId splitAtMidnight, Duration maxLength, Duration history, int maxEventsPerSession)
+        implements Serializable {
 
     public SessionRules {
         if (gap.isNegative() || gap.isZero()) {

@@ -1,13 +1,9 @@
 package io.clickstream.etl.session;
 
 import io.clickstream.etl.codec.LongText;
-import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -16,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
 
 /**
  * One user's recent sessions, as kept in Redis: for each its id, number, start, end, event count, and which events
@@ -31,6 +29,7 @@ public final class UserHistory {
      * chunks being fields of their own).
      */
     static final byte HEADER_FORMAT = 1;
+
     static final byte SESSION_FIELD_FORMAT = 2;
     /** Session field format 1: all remembered events in the session's field, rewritten whole whenever one is added. */
     static final byte SESSION_FIELD_FORMAT_INLINE = 1;
@@ -42,6 +41,7 @@ public final class UserHistory {
     static final int CHUNK = 64;
     /** Names of a session's fields in the per-user hash: its record, and its full chunks of remembered events. */
     public static final String SESSION_FIELD = "s:";
+
     public static final String CHUNK_FIELD = "e:";
 
     final List<Session> sessions = new ArrayList<>();
@@ -52,6 +52,7 @@ public final class UserHistory {
         final int number;
         /** The time the id derives from (the first event seen); format 1 did not store it: its start then. */
         final long origin;
+
         long start;
         long end;
         int count;
@@ -61,9 +62,11 @@ public final class UserHistory {
          * as much as the whole session), and adding an event appends 12 bytes.
          */
         private byte[] entries;
+
         private int entryCount;
         /** Key to index, built only for a session looked into often (a replay); a scan serves the others. */
         private Map<Long, Integer> indexByEvent;
+
         private int lookups;
         /** Whether the session changed since it was read or last {@link #stored}. */
         private boolean changed = true;
@@ -79,10 +82,12 @@ public final class UserHistory {
          * and device lookup; empty for the others.
          */
         String entryIp = "";
+
         String entryUserAgent = "";
         final Set<String> sources = new TreeSet<>();
         /** Geo and device of the session's entry (format 3 on), taken from its event: no second lookup. */
         boolean entryGeo;
+
         String countryCode = "";
         String country = "";
         String region = "";
@@ -98,8 +103,8 @@ public final class UserHistory {
             this(id, number, origin, start, end, count, new byte[12 * 8], 0);
         }
 
-        private Session(String id, int number, long origin, long start, long end, int count, byte[] entries,
-                        int entryCount) {
+        private Session(
+                String id, int number, long origin, long start, long end, int count, byte[] entries, int entryCount) {
             this.id = id;
             this.number = number;
             this.origin = origin;
@@ -283,7 +288,9 @@ public final class UserHistory {
             return field.substring(SESSION_FIELD.length());
         }
         int colon = field.lastIndexOf(':');
-        return field.startsWith(CHUNK_FIELD) && colon > CHUNK_FIELD.length() ? field.substring(CHUNK_FIELD.length(), colon) : null;
+        return field.startsWith(CHUNK_FIELD) && colon > CHUNK_FIELD.length()
+                ? field.substring(CHUNK_FIELD.length(), colon)
+                : null;
     }
 
     private static byte[] sessionField(Session s, int fromEntry) {
@@ -328,17 +335,24 @@ public final class UserHistory {
                     throw new IOException("session " + id + " is named in the header but has no field");
                 }
                 if (field[0] != SESSION_FIELD_FORMAT && field[0] != SESSION_FIELD_FORMAT_INLINE) {
-                    throw new IllegalArgumentException("unknown session field format " + field[0] + " of session " + id);
+                    throw new IllegalArgumentException(
+                            "unknown session field format " + field[0] + " of session " + id);
                 }
                 DataInputDeserializer sin = new DataInputDeserializer(field, 1, field.length - 1);
-                Session s = readSession(sin, FORMAT, field[0] == SESSION_FIELD_FORMAT ? k -> {
-                    byte[] chunk = fields.get(chunkField(id, k));
-                    if (chunk == null || chunk.length != 12 * CHUNK) {
-                        throw new IOException("session " + id + ": chunk " + k + " of its remembered events is "
-                                + (chunk == null ? "missing" : chunk.length + " bytes long"));
-                    }
-                    return chunk;
-                } : null);
+                Session s = readSession(
+                        sin,
+                        FORMAT,
+                        field[0] == SESSION_FIELD_FORMAT
+                                ? k -> {
+                                    byte[] chunk = fields.get(chunkField(id, k));
+                                    if (chunk == null || chunk.length != 12 * CHUNK) {
+                                        throw new IOException(
+                                                "session " + id + ": chunk " + k + " of its remembered events is "
+                                                        + (chunk == null ? "missing" : chunk.length + " bytes long"));
+                                    }
+                                    return chunk;
+                                }
+                                : null);
                 s.changed = false;
                 s.storedChunks = field[0] == SESSION_FIELD_FORMAT ? s.entryCount / CHUNK : 0;
                 if (sin.available() != 0) {

@@ -1,13 +1,12 @@
 package io.clickstream.etl.tools;
 
-import io.clickstream.etl.clickhouse.TabSeparated;
 import io.clickstream.etl.aggregate.AggregateViews;
 import io.clickstream.etl.aggregate.AggregateViews.View;
 import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
 import io.clickstream.etl.clickhouse.ClickHouseSql;
+import io.clickstream.etl.clickhouse.TabSeparated;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
-
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -41,8 +40,8 @@ public final class Aggregates {
         if (args.length == 0 || !args[0].equals("rebuild")) {
             throw new IllegalArgumentException("the command is 'rebuild'\n" + USAGE);
         }
-        CommandLine cli = new CommandLine(java.util.Arrays.copyOfRange(args, 1, args.length), Set.of("from", "to"),
-                Set.of("dry-run"), USAGE);
+        CommandLine cli = new CommandLine(
+                java.util.Arrays.copyOfRange(args, 1, args.length), Set.of("from", "to"), Set.of("dry-run"), USAGE);
         LocalDate from = day(cli, "from");
         LocalDate to = day(cli, "to");
         if (to.isBefore(from)) {
@@ -56,8 +55,8 @@ public final class Aggregates {
         String db = config.get(Options.CLICKHOUSE_DATABASE);
         String cluster = config.get(Options.CLICKHOUSE_CLUSTER);
         boolean dryRun = cli.flag("dry-run");
-        try (ClickHouseSql sql = new ClickHouseSql(ClickHouseEndpoints.from(config, System.getenv())
-                .withSocketTimeout(Duration.ofHours(1)))) {
+        try (ClickHouseSql sql = new ClickHouseSql(
+                ClickHouseEndpoints.from(config, System.getenv()).withSocketTimeout(Duration.ofHours(1)))) {
             Map<String, List<View>> byTarget = views(sql, db);
             long days = to.toEpochDay() - from.toEpochDay() + 1;
             System.out.println("rebuilding " + String.join(", ", byTarget.keySet()) + " in " + db + " for " + days
@@ -66,8 +65,15 @@ public final class Aggregates {
             for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
                 long started = System.nanoTime();
                 Map<String, String> counts = rebuildDay(sql, db, cluster, byTarget, day, dryRun);
-                System.out.printf("day %d/%d %s: %s (%.1f s)%n", ++n, days, day, counts.isEmpty() ? "-" : counts.toString()
-                        .replaceAll("[{}]", "").replace("=", " "), (System.nanoTime() - started) / 1e9);
+                System.out.printf(
+                        "day %d/%d %s: %s (%.1f s)%n",
+                        ++n,
+                        days,
+                        day,
+                        counts.isEmpty()
+                                ? "-"
+                                : counts.toString().replaceAll("[{}]", "").replace("=", " "),
+                        (System.nanoTime() - started) / 1e9);
             }
         }
     }
@@ -82,20 +88,33 @@ public final class Aggregates {
     }
 
     /** Drops one past day of every aggregate table and recomputes it; the rows per table afterwards. */
-    static Map<String, String> rebuildDay(ClickHouseSql sql, String db, String cluster, Map<String, List<View>> byTarget,
-                                          LocalDate day, boolean dryRun) throws Exception {
+    static Map<String, String> rebuildDay(
+            ClickHouseSql sql,
+            String db,
+            String cluster,
+            Map<String, List<View>> byTarget,
+            LocalDate day,
+            boolean dryRun)
+            throws Exception {
         Map<String, String> counts = new LinkedHashMap<>();
         for (Map.Entry<String, List<View>> target : byTarget.entrySet()) {
             // A replicated table's ALTER ON CLUSTER runs on one replica of each shard and replicates.
-            run(sql, dryRun, "ALTER TABLE " + db + "." + target.getKey() + " ON CLUSTER " + cluster
-                    + " DROP PARTITION '" + day + "'");
+            run(
+                    sql,
+                    dryRun,
+                    "ALTER TABLE " + db + "." + target.getKey() + " ON CLUSTER " + cluster + " DROP PARTITION '" + day
+                            + "'");
             for (View view : target.getValue()) {
                 run(sql, dryRun, AggregateViews.rebuildInsert(db, view, day));
             }
             if (!dryRun) {
                 String table = AggregateViews.distributed(target.getValue().get(0));
-                counts.put(table, sql.execute("SELECT count() FROM " + db + "." + table + " WHERE dt = '" + day
-                        + "' FORMAT TabSeparated").trim() + " rows");
+                counts.put(
+                        table,
+                        sql.execute("SELECT count() FROM " + db + "." + table + " WHERE dt = '" + day
+                                                + "' FORMAT TabSeparated")
+                                        .trim()
+                                + " rows");
             }
         }
         return counts;
@@ -118,7 +137,6 @@ public final class Aggregates {
         }
         return out;
     }
-
 
     private static LocalDate day(CommandLine cli, String option) {
         String value = cli.get(option, null);

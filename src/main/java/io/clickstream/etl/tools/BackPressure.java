@@ -2,7 +2,6 @@ package io.clickstream.etl.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,7 +35,8 @@ public final class BackPressure {
         CommandLine cli = new CommandLine(args, Set.of("rest", "job", "watch"), Set.of(), USAGE);
         String rest = cli.get("rest", "http://127.0.0.1:8081").replaceAll("/+$", "");
         int watch = cli.getInt("watch", 0);
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         do {
             System.out.print(report(http, rest, cli.get("job", null)));
             if (watch > 0) {
@@ -51,16 +51,31 @@ public final class BackPressure {
         int shown = 0;
         for (JsonNode job : jobs) {
             String id = job.path("jid").asText();
-            if (onlyJob != null ? !onlyJob.equals(id) : !"RUNNING".equals(job.path("state").asText())) {
+            if (onlyJob != null
+                    ? !onlyJob.equals(id)
+                    : !"RUNNING".equals(job.path("state").asText())) {
                 continue;
             }
             shown++;
-            out.append(String.format(Locale.ROOT, "%s  job %s (%s) %s%n", LocalTime.now().truncatedTo(ChronoUnit.SECONDS),
-                    job.path("name").asText(), id, job.path("state").asText()));
-            out.append(String.format(Locale.ROOT, "  %-62s %4s %-8s %10s %6s %6s%n", "operator (chain)", "par",
-                    "level", "backpress.", "busy", "idle"));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%s  job %s (%s) %s%n",
+                    LocalTime.now().truncatedTo(ChronoUnit.SECONDS),
+                    job.path("name").asText(),
+                    id,
+                    job.path("state").asText()));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "  %-62s %4s %-8s %10s %6s %6s%n",
+                    "operator (chain)",
+                    "par",
+                    "level",
+                    "backpress.",
+                    "busy",
+                    "idle"));
             for (JsonNode v : get(http, rest + "/jobs/" + id).path("vertices")) {
-                JsonNode bp = get(http, rest + "/jobs/" + id + "/vertices/" + v.path("id").asText() + "/backpressure");
+                JsonNode bp = get(
+                        http, rest + "/jobs/" + id + "/vertices/" + v.path("id").asText() + "/backpressure");
                 double back = 0;
                 double busy = 0;
                 double idle = 1;
@@ -69,14 +84,22 @@ public final class BackPressure {
                     busy = Math.max(busy, s.path("busyRatio").asDouble());
                     idle = Math.min(idle, s.path("idleRatio").asDouble());
                 }
-                String level = bp.path("backpressure-level").asText(bp.path("status").asText("?"));
-                out.append(String.format(Locale.ROOT, "  %-62s %4d %-8s %9.0f%% %5.0f%% %5.0f%%%n",
-                        truncate(v.path("name").asText()), v.path("parallelism").asInt(), level, 100 * back,
-                        100 * busy, 100 * idle));
+                String level =
+                        bp.path("backpressure-level").asText(bp.path("status").asText("?"));
+                out.append(String.format(
+                        Locale.ROOT,
+                        "  %-62s %4d %-8s %9.0f%% %5.0f%% %5.0f%%%n",
+                        truncate(v.path("name").asText()),
+                        v.path("parallelism").asInt(),
+                        level,
+                        100 * back,
+                        100 * busy,
+                        100 * idle));
             }
         }
         if (shown == 0) {
-            out.append(onlyJob == null ? "no RUNNING job at " + rest + "\n" : "no job " + onlyJob + " at " + rest + "\n");
+            out.append(
+                    onlyJob == null ? "no RUNNING job at " + rest + "\n" : "no job " + onlyJob + " at " + rest + "\n");
         }
         return out.toString();
     }
@@ -86,7 +109,10 @@ public final class BackPressure {
     }
 
     private static JsonNode get(HttpClient http, String url) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new IllegalStateException("GET " + url + " answered " + r.statusCode() + ": " + r.body());

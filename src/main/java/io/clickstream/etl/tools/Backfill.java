@@ -49,13 +49,14 @@ public final class Backfill {
 
     /** {@code listener}: told of progress besides the bar (tests stop an import half-way with it); may be null. */
     public static List<HistoryImporter.Result> run(HistoryImporter.Listener listener, String... args) throws Exception {
-        CommandLine cli = new CommandLine(args, Set.of("files", "source", "batch", "flink-rest", "job-name"),
-                Set.of("dry-run"), USAGE);
+        CommandLine cli = new CommandLine(
+                args, Set.of("files", "source", "batch", "flink-rest", "job-name"), Set.of("dry-run"), USAGE);
         JobConfig config = cli.config();
         String topic = config.get(Options.BACKFILL_TOPIC);
         if (topic == null || topic.isBlank()) {
-            throw new IllegalArgumentException("backfill.topic is not set: set it (e.g. clickstream-backfill) in the job's "
-                    + "configuration, so that the job reads it too");
+            throw new IllegalArgumentException(
+                    "backfill.topic is not set: set it (e.g. clickstream-backfill) in the job's "
+                            + "configuration, so that the job reads it too");
         }
         String given = cli.get("files", null);
         if (given == null) {
@@ -71,8 +72,9 @@ public final class Backfill {
         if (rest != null) {
             FlinkJobs.refuseIfRunning(rest, cli.get("job-name", FlinkJobs.DEFAULT_NAME), "import");
         } else if (!cli.flag("dry-run")) {
-            System.err.println("note: without --flink-rest it is not checked that the job is stopped; a running job would"
-                    + " read the history late (sessions by arrival, not by event time)");
+            System.err.println(
+                    "note: without --flink-rest it is not checked that the job is stopped; a running job would"
+                            + " read the history late (sessions by arrival, not by event time)");
         }
         Properties admin = new Properties();
         admin.putAll(kafka);
@@ -84,8 +86,15 @@ public final class Backfill {
             Map<String, ImportProgress> known = HistoryImporter.readProgress(kafka, progressTopic);
             for (Path f : files) {
                 ImportProgress p = known.get(HistoryFile.sha256(f));
-                System.out.printf("%s  %,d bytes  %s%n", f, Files.size(f), p == null ? "new"
-                        : p.done() ? "imported (" + p.events() + " events)" : "partly imported (" + p.records() + " records)");
+                System.out.printf(
+                        "%s  %,d bytes  %s%n",
+                        f,
+                        Files.size(f),
+                        p == null
+                                ? "new"
+                                : p.done()
+                                        ? "imported (" + p.events() + " events)"
+                                        : "partly imported (" + p.records() + " records)");
             }
             return List.of();
         }
@@ -112,22 +121,31 @@ public final class Backfill {
             }
         };
         long started = System.nanoTime();
-        try (HistoryImporter importer = new HistoryImporter(kafka, topic, progressTopic, cli.getInt("batch", 10_000), both)) {
+        try (HistoryImporter importer =
+                new HistoryImporter(kafka, topic, progressTopic, cli.getInt("batch", 10_000), both)) {
             for (Path f : files) {
                 bar.startFile(f);
                 HistoryImporter.Result r = importer.importFile(f, cli.get("source", null));
                 bar.endFile(Files.size(f));
                 results.add(r);
-                System.out.println(switch (r.outcome()) {
-                    case IMPORTED -> String.format("%s: %,d events imported", f, r.events());
-                    case RESUMED -> String.format("%s: continued after record %,d: %,d more events", f, r.earlier().records(), r.events());
-                    case ALREADY_IMPORTED -> String.format("%s: already imported (%,d events), left out", f, r.earlier().events());
-                });
+                System.out.println(
+                        switch (r.outcome()) {
+                            case IMPORTED -> String.format("%s: %,d events imported", f, r.events());
+                            case RESUMED ->
+                                String.format(
+                                        "%s: continued after record %,d: %,d more events",
+                                        f, r.earlier().records(), r.events());
+                            case ALREADY_IMPORTED ->
+                                String.format(
+                                        "%s: already imported (%,d events), left out",
+                                        f, r.earlier().events());
+                        });
             }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         long events = results.stream().mapToLong(HistoryImporter.Result::events).sum();
-        System.out.printf("done: %d file(s), %,d events into %s in %.1f s (%,.0f events/s); the job takes them from there%n",
+        System.out.printf(
+                "done: %d file(s), %,d events into %s in %.1f s (%,.0f events/s); the job takes them from there%n",
                 files.size(), events, topic, seconds, events / Math.max(seconds, 0.001));
         return results;
     }
@@ -184,9 +202,15 @@ public final class Backfill {
             long eta = fraction > 0 ? (long) (seconds / fraction - seconds) : -1;
             int width = 30;
             int filled = (int) (fraction * width);
-            String line = String.format("[%s%s] %3.0f%%  %,d events  %,.0f/s  ETA %s  %s", "#".repeat(filled),
-                    ".".repeat(width - filled), fraction * 100, events, rate,
-                    eta < 0 ? "?" : String.format("%d:%02d:%02d", eta / 3600, eta / 60 % 60, eta % 60), file.getFileName());
+            String line = String.format(
+                    "[%s%s] %3.0f%%  %,d events  %,.0f/s  ETA %s  %s",
+                    "#".repeat(filled),
+                    ".".repeat(width - filled),
+                    fraction * 100,
+                    events,
+                    rate,
+                    eta < 0 ? "?" : String.format("%d:%02d:%02d", eta / 3600, eta / 60 % 60, eta % 60),
+                    file.getFileName());
             if (terminal) {
                 System.err.print("\r" + line + "   ");
             } else {

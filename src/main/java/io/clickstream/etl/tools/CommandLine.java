@@ -1,7 +1,6 @@
 package io.clickstream.etl.tools;
 
 import io.clickstream.etl.config.JobConfig;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

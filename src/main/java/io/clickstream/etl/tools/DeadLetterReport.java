@@ -4,12 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -19,6 +13,11 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Summarises the dead-letter topic: how many inputs were rejected, per reason, with an example detail each.
@@ -27,8 +26,9 @@ import java.util.stream.Collectors;
  * <pre>java -cp clickstream-etl.jar io.clickstream.etl.tools.DeadLetterReport --config flink-conf/clickstream.yaml</pre>
  */
 public final class DeadLetterReport {
-    private static final String USAGE = "usage: DeadLetterReport [--config FILE] [--set key=value]... [--since-offsets FILE]\n"
-            + "  Counts the records of kafka.dead-letter-topic per reason.";
+    private static final String USAGE =
+            "usage: DeadLetterReport [--config FILE] [--set key=value]... [--since-offsets FILE]\n"
+                    + "  Counts the records of kafka.dead-letter-topic per reason.";
     private static final JsonMapper JSON = new JsonMapper();
 
     private DeadLetterReport() {}
@@ -42,8 +42,8 @@ public final class DeadLetterReport {
         String topic = config.get(Options.DEAD_LETTER_TOPIC);
         Counts counts = count(config, Long.MIN_VALUE, Long.MAX_VALUE);
         System.out.printf("dead-letter topic %s: %d rejected inputs%n", topic, counts.total);
-        counts.perReason.forEach((reason, n) ->
-                System.out.printf("  %-24s %8d   e.g. %s%n", reason, n, counts.examples.get(reason)));
+        counts.perReason.forEach(
+                (reason, n) -> System.out.printf("  %-24s %8d   e.g. %s%n", reason, n, counts.examples.get(reason)));
     }
 
     /** The dead letters of the topic whose record time is in [fromMs, toMs), per reason. */
@@ -55,9 +55,11 @@ public final class DeadLetterReport {
         // The job writes dead letters in transactions: an aborted one (a restart) holds letters written again later.
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         Counts counts = new Counts();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).collect(Collectors.toList());
+                    .map(i -> new TopicPartition(topic, i.partition()))
+                    .collect(Collectors.toList());
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             if (fromMs > 0) {

@@ -1,9 +1,9 @@
 package io.clickstream.etl.tools;
 
-import io.clickstream.etl.clickhouse.TabSeparated;
 import io.clickstream.etl.aggregate.AggregateViews.View;
 import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
 import io.clickstream.etl.clickhouse.ClickHouseSql;
+import io.clickstream.etl.clickhouse.TabSeparated;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.privacy.ErasedUsers;
@@ -34,14 +34,15 @@ import java.util.stream.Collectors;
  * days are recomputed without them.
  */
 public final class Erase {
-    private static final String USAGE = "usage: Erase --user ID[,ID...] [--config FILE] [--set key=value]... [--dry-run]"
-            + " [--settle DURATION] [--remember DAYS]\n"
-            + "  --user      user ids as the producers send them (pseudonymized here when privacy.pseudonymize has user_id)\n"
-            + "  --dry-run   count what would be removed, change nothing\n"
-            + "  --settle    wait between recording the erasure and deleting (default: 2 x privacy.erasure-check-interval"
-            + " + 5 s), so that every task of a running job has seen it\n"
-            + "  --remember  how long the erasure is kept, for replays (default 90: keep it at least as long as Kafka keeps"
-            + " the topics)";
+    private static final String USAGE =
+            "usage: Erase --user ID[,ID...] [--config FILE] [--set key=value]... [--dry-run]"
+                    + " [--settle DURATION] [--remember DAYS]\n"
+                    + "  --user      user ids as the producers send them (pseudonymized here when privacy.pseudonymize has user_id)\n"
+                    + "  --dry-run   count what would be removed, change nothing\n"
+                    + "  --settle    wait between recording the erasure and deleting (default: 2 x privacy.erasure-check-interval"
+                    + " + 5 s), so that every task of a running job has seen it\n"
+                    + "  --remember  how long the erasure is kept, for replays (default 90: keep it at least as long as Kafka keeps"
+                    + " the topics)";
     private static final List<String> PER_USER_TABLES = List.of("events_local", "sessions_local", "users_daily_local");
 
     private Erase() {}
@@ -58,7 +59,8 @@ public final class Erase {
         }
         JobConfig config = cli.config();
         PrivacySettings privacy = PrivacySettings.from(config);
-        Pseudonymizer pseudonymizer = privacy.pseudonymize().contains("user_id") ? privacy.pseudonymizer(System.getenv()) : null;
+        Pseudonymizer pseudonymizer =
+                privacy.pseudonymize().contains("user_id") ? privacy.pseudonymizer(System.getenv()) : null;
         Map<String, String> stored = new LinkedHashMap<>();
         for (String user : given.split(",")) {
             if (!user.isBlank()) {
@@ -69,27 +71,28 @@ public final class Erase {
         Duration settle = cli.get("settle", null) == null
                 ? config.get(Options.PRIVACY_ERASURE_CHECK).multipliedBy(2).plusSeconds(5)
                 : io.clickstream.etl.config.Parsers.duration(cli.get("settle", null));
-        long rememberMs = Duration.ofDays(Long.parseLong(cli.get("remember", "90"))).toMillis();
+        long rememberMs =
+                Duration.ofDays(Long.parseLong(cli.get("remember", "90"))).toMillis();
         String db = config.get(Options.CLICKHOUSE_DATABASE);
         String cluster = config.get(Options.CLICKHOUSE_CLUSTER);
         RedisSettings redis = RedisSettings.from(config, System.getenv());
         String ids = stored.values().stream().map(ClickHouseSql::literal).collect(Collectors.joining(", "));
 
-        try (ClickHouseSql sql = new ClickHouseSql(ClickHouseEndpoints.from(config, System.getenv())
-                .withSocketTimeout(Duration.ofHours(1)));
-             RedisConnection redisConnection = new RedisConnection(redis)) {
+        try (ClickHouseSql sql = new ClickHouseSql(
+                        ClickHouseEndpoints.from(config, System.getenv()).withSocketTimeout(Duration.ofHours(1)));
+                RedisConnection redisConnection = new RedisConnection(redis)) {
             Map<String, Long> before = counts(sql, db, ids);
             List<LocalDate> days = new ArrayList<>();
-            for (String d : TabSeparated.column(sql.execute("SELECT DISTINCT dt FROM " + db + ".events WHERE user_id IN ("
-                    + ids + ") ORDER BY dt FORMAT TabSeparated"))) {
+            for (String d : TabSeparated.column(sql.execute("SELECT DISTINCT dt FROM " + db
+                    + ".events WHERE user_id IN (" + ids + ") ORDER BY dt FORMAT TabSeparated"))) {
                 days.add(LocalDate.parse(d.trim()));
             }
             Map<String, Long> redisFields = new LinkedHashMap<>();
             for (String id : stored.values()) {
                 redisFields.put(id, redisConnection.call(j -> j.hlen(userKey(redis, id))));
             }
-            stored.forEach((user, id) -> System.out.println("user " + user + (user.equals(id) ? "" : " (stored as " + id + ")")
-                    + ": Redis fields " + redisFields.get(id)));
+            stored.forEach((user, id) -> System.out.println("user " + user
+                    + (user.equals(id) ? "" : " (stored as " + id + ")") + ": Redis fields " + redisFields.get(id)));
             System.out.println("rows in " + db + ": " + before + "; active on " + days.size() + " day(s) " + days);
             if (dryRun) {
                 System.out.println("dry run: nothing changed");
@@ -108,12 +111,13 @@ public final class Erase {
                 });
                 return null;
             });
-            System.out.printf("recorded in %s at %d; waiting %d s for the job's tasks to see it%n", erasedKey, erasedAt,
-                    settle.toSeconds());
+            System.out.printf(
+                    "recorded in %s at %d; waiting %d s for the job's tasks to see it%n",
+                    erasedKey, erasedAt, settle.toSeconds());
             Thread.sleep(settle.toMillis());
 
-            long deletedKeys = redisConnection.call(j -> j.del(stored.values().stream().map(id -> userKey(redis, id))
-                    .toArray(String[]::new)));
+            long deletedKeys = redisConnection.call(j ->
+                    j.del(stored.values().stream().map(id -> userKey(redis, id)).toArray(String[]::new)));
             for (String table : PER_USER_TABLES) {
                 sql.execute("ALTER TABLE " + db + "." + table + " ON CLUSTER " + cluster + " DELETE WHERE user_id IN ("
                         + ids + ")");
@@ -133,15 +137,17 @@ public final class Erase {
                     + redisFields.values().stream().mapToLong(Long::longValue).sum() + " field(s); aggregates of "
                     + rebuilt.size() + " day(s) recomputed " + rebuilt);
             if (days.contains(today)) {
-                System.out.println("today's objects_daily still counts them until it is recomputed: run tools.Aggregates"
-                        + " rebuild --from " + today + " --to " + today + " tomorrow");
+                System.out.println(
+                        "today's objects_daily still counts them until it is recomputed: run tools.Aggregates"
+                                + " rebuild --from " + today + " --to " + today + " tomorrow");
             }
             if (after.values().stream().anyMatch(n -> n > 0)) {
-                throw new IllegalStateException("rows are left after the erasure: " + after + " (rows inserted while it ran?"
-                        + " run it again)");
+                throw new IllegalStateException("rows are left after the erasure: " + after
+                        + " (rows inserted while it ran?" + " run it again)");
             }
-            System.out.println("erased: " + String.join(", ", stored.keySet()) + "; left in " + db + ": " + after
-                    + "; Kafka keeps the raw events until its retention (the job leaves them out if it reads them again)");
+            System.out.println(
+                    "erased: " + String.join(", ", stored.keySet()) + "; left in " + db + ": " + after
+                            + "; Kafka keeps the raw events until its retention (the job leaves them out if it reads them again)");
         }
     }
 
@@ -153,8 +159,11 @@ public final class Erase {
         Map<String, Long> out = new LinkedHashMap<>();
         for (String table : PER_USER_TABLES) {
             String distributed = table.substring(0, table.length() - "_local".length());
-            out.put(distributed, Long.parseLong(sql.execute("SELECT count() FROM " + db + "." + distributed
-                    + " WHERE user_id IN (" + ids + ") FORMAT TabSeparated").trim()));
+            out.put(
+                    distributed,
+                    Long.parseLong(sql.execute("SELECT count() FROM " + db + "." + distributed + " WHERE user_id IN ("
+                                    + ids + ") FORMAT TabSeparated")
+                            .trim()));
         }
         return out;
     }
@@ -173,7 +182,8 @@ public final class Erase {
             try (ClickHouseSql node = new ClickHouseSql(endpoints, url)) {
                 while (true) {
                     String left = node.execute("SELECT count() FROM system.mutations WHERE database = "
-                            + ClickHouseSql.literal(db) + " AND is_done = 0 FORMAT TabSeparated").trim();
+                                    + ClickHouseSql.literal(db) + " AND is_done = 0 FORMAT TabSeparated")
+                            .trim();
                     if (left.equals("0")) {
                         break;
                     }

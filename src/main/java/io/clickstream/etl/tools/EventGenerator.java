@@ -5,12 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.kafka.Topics;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +17,11 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Produces a synthetic click stream into the job's topics: users with sessions (30-minute gaps), page views,
@@ -54,19 +53,45 @@ public final class EventGenerator {
     private static final JsonMapper JSON = new JsonMapper();
     /** The collector's default routes: source name per topic of `kafka.topics`, in order. */
     private static final String[] HTTP_SOURCES = {"web", "app", "backend"};
-    private static final String[] PAGES = {"/", "/search", "/category/shoes", "/category/jackets", "/category/bags",
-            "/product/1001", "/product/1002", "/product/2001", "/product/3005", "/blog/how-to-choose", "/about",
-            "/help/shipping", "/account", "/cart", "/checkout"};
-    private static final String[] REFERRERS = {"", "", "", "https://www.google.com/", "https://www.bing.com/",
-            "https://t.co/x1", "https://news.example.org/deals", "https://mail.example.com/newsletter"};
+
+    private static final String[] PAGES = {
+        "/",
+        "/search",
+        "/category/shoes",
+        "/category/jackets",
+        "/category/bags",
+        "/product/1001",
+        "/product/1002",
+        "/product/2001",
+        "/product/3005",
+        "/blog/how-to-choose",
+        "/about",
+        "/help/shipping",
+        "/account",
+        "/cart",
+        "/checkout"
+    };
+    private static final String[] REFERRERS = {
+        "",
+        "",
+        "",
+        "https://www.google.com/",
+        "https://www.bing.com/",
+        "https://t.co/x1",
+        "https://news.example.org/deals",
+        "https://mail.example.com/newsletter"
+    };
     private static final String[] USER_AGENTS = {
-            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
-            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
-            "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0",
-            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
-            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
-            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"};
-    private static final String[] APP_AGENTS = {"ShopApp/5.2.1 (iOS 18.1; iPhone15,2)", "ShopApp/5.2.0 (Android 14; Pixel 8)"};
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+        "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    };
+    private static final String[] APP_AGENTS = {
+        "ShopApp/5.2.1 (iOS 18.1; iPhone15,2)", "ShopApp/5.2.0 (Android 14; Pixel 8)"
+    };
     private static final long SESSION_GAP_MS = 30 * 60_000L;
 
     private final Random random;
@@ -89,8 +114,21 @@ public final class EventGenerator {
     }
 
     static void run(String[] args) throws Exception {
-        CommandLine cli = new CommandLine(args, Set.of("count", "rate", "users", "span-minutes", "invalid-ratio",
-                "seed", "create-topics", "summary", "http", "file"), Set.of("millis-only"), USAGE);
+        CommandLine cli = new CommandLine(
+                args,
+                Set.of(
+                        "count",
+                        "rate",
+                        "users",
+                        "span-minutes",
+                        "invalid-ratio",
+                        "seed",
+                        "create-topics",
+                        "summary",
+                        "http",
+                        "file"),
+                Set.of("millis-only"),
+                USAGE);
         JobConfig config = cli.config();
         int count = cli.getInt("count", 100_000);
         int rate = cli.getInt("rate", 0);
@@ -108,8 +146,8 @@ public final class EventGenerator {
             createTopics(config.kafkaClientProperties(), all, partitions);
         }
 
-        EventGenerator generator = new EventGenerator(cli.getInt("seed", 42), cli.getInt("users", 5000),
-                System.currentTimeMillis() - spanMs, spanMs);
+        EventGenerator generator = new EventGenerator(
+                cli.getInt("seed", 42), cli.getInt("users", 5000), System.currentTimeMillis() - spanMs, spanMs);
         generator.millisOnly = cli.flag("millis-only");
         Map<String, Long> perTopic = new TreeMap<>();
         long valid = 0;
@@ -121,11 +159,15 @@ public final class EventGenerator {
         String httpUrl = cli.get("http", null);
         HttpEventSender http = httpUrl == null ? null : new HttpEventSender(httpUrl);
         String file = cli.get("file", null);
-        java.io.OutputStream out = file == null ? null : new java.io.BufferedOutputStream(file.endsWith(".gz")
-                ? new java.util.zip.GZIPOutputStream(Files.newOutputStream(Path.of(file)), 1 << 16)
-                : Files.newOutputStream(Path.of(file)), 1 << 16);
-        try (KafkaProducer<byte[], byte[]> producer = http != null || out != null ? null
-                : producer(config.kafkaClientProperties())) {
+        java.io.OutputStream out = file == null
+                ? null
+                : new java.io.BufferedOutputStream(
+                        file.endsWith(".gz")
+                                ? new java.util.zip.GZIPOutputStream(Files.newOutputStream(Path.of(file)), 1 << 16)
+                                : Files.newOutputStream(Path.of(file)),
+                        1 << 16);
+        try (KafkaProducer<byte[], byte[]> producer =
+                http != null || out != null ? null : producer(config.kafkaClientProperties())) {
             for (int i = 0; i < count; i++) {
                 Generated g = generator.next(i, count, topics.size(), invalidRatio);
                 String topic = topics.get(g.topicIndex);
@@ -162,8 +204,9 @@ public final class EventGenerator {
                 long now = System.nanoTime();
                 if (now - lastReport >= 1_000_000_000L) {
                     lastReport = now;
-                    System.out.printf("sent %d/%d events (%.0f/s), %d malformed%n", i + 1, count,
-                            (i + 1) / ((now - began) / 1e9), invalid);
+                    System.out.printf(
+                            "sent %d/%d events (%.0f/s), %d malformed%n",
+                            i + 1, count, (i + 1) / ((now - began) / 1e9), invalid);
                 }
             }
             if (out != null) {
@@ -180,10 +223,12 @@ public final class EventGenerator {
             throw sendError.get();
         }
         double seconds = (System.nanoTime() - began) / 1e9;
-        System.out.printf("done: %d events (%d valid, %d malformed) in %.1f s, %.0f events/s, acknowledged %d%n",
+        System.out.printf(
+                "done: %d events (%d valid, %d malformed) in %.1f s, %.0f events/s, acknowledged %d%n",
                 count, valid, invalid, seconds, count / seconds, acked.get());
         if (http != null) {
-            System.out.printf("through the collector: %d accepted, refused %s, %d requests sent again after a 503%n",
+            System.out.printf(
+                    "through the collector: %d accepted, refused %s, %d requests sent again after a 503%n",
                     http.accepted.get(), http.refusedSummary(), http.retried.get());
         }
         String summaryFile = cli.get("summary", null);
@@ -243,7 +288,8 @@ public final class EventGenerator {
             u.step = 0;
             u.page = PAGES[random.nextInt(6)];
             u.referrer = REFERRERS[random.nextInt(REFERRERS.length)];
-            u.userAgent = u.platform == 2 ? APP_AGENTS[random.nextInt(APP_AGENTS.length)]
+            u.userAgent = u.platform == 2
+                    ? APP_AGENTS[random.nextInt(APP_AGENTS.length)]
                     : USER_AGENTS[random.nextInt(USER_AGENTS.length)];
         }
         u.lastEventAt = now;
@@ -382,12 +428,14 @@ public final class EventGenerator {
         // A quarter IPv6, some private addresses (geo must cope with them).
         int kind = random.nextInt(8);
         if (kind == 0) {
-            return String.format("2a02:%x:%x::%x", random.nextInt(0xffff), random.nextInt(0xffff), random.nextInt(0xffff));
+            return String.format(
+                    "2a02:%x:%x::%x", random.nextInt(0xffff), random.nextInt(0xffff), random.nextInt(0xffff));
         }
         if (kind == 1) {
             return "10.0." + random.nextInt(256) + "." + random.nextInt(256);
         }
-        return (1 + random.nextInt(222)) + "." + random.nextInt(256) + "." + random.nextInt(256) + "." + (1 + random.nextInt(254));
+        return (1 + random.nextInt(222)) + "." + random.nextInt(256) + "." + random.nextInt(256) + "."
+                + (1 + random.nextInt(254));
     }
 
     // ------------------------------------------------------------------------------------------------ Kafka

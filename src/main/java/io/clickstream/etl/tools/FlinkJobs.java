@@ -17,14 +17,22 @@ final class FlinkJobs {
 
     /** Fails when a job named {@code name} is not finished, cancelled or failed at {@code rest}. */
     static void refuseIfRunning(String rest, String name, String action) throws Exception {
-        JsonNode jobs = JSON.readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(rest.replaceAll("/$", "") + "/jobs/overview")).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString()).body()).path("jobs");
+        JsonNode jobs = JSON.readTree(HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(URI.create(rest.replaceAll("/$", "") + "/jobs/overview"))
+                                        .timeout(Duration.ofSeconds(10))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body())
+                .path("jobs");
         for (JsonNode job : jobs) {
-            if (name.equals(job.path("name").asText()) && !job.path("state").asText().matches("FINISHED|CANCELED|FAILED")) {
-                throw new IllegalStateException("job " + name + " (" + job.path("jid").asText() + ") is "
-                        + job.path("state").asText() + " at " + rest + ": stop it first (flink stop --savepointPath DIR "
-                        + job.path("jid").asText() + "), then " + action);
+            if (name.equals(job.path("name").asText())
+                    && !job.path("state").asText().matches("FINISHED|CANCELED|FAILED")) {
+                throw new IllegalStateException(
+                        "job " + name + " (" + job.path("jid").asText() + ") is "
+                                + job.path("state").asText() + " at " + rest
+                                + ": stop it first (flink stop --savepointPath DIR "
+                                + job.path("jid").asText() + "), then " + action);
             }
         }
     }

@@ -9,8 +9,6 @@ import io.clickstream.etl.funnel.FunnelReport;
 import io.clickstream.etl.funnel.FunnelTopic;
 import io.clickstream.etl.funnel.FunnelUpdate;
 import io.clickstream.etl.funnel.FunnelVersions;
-import org.apache.kafka.clients.producer.RecordMetadata;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
  * Manages funnel definitions on the definitions topic and reports conversion from ClickHouse.
@@ -33,7 +32,8 @@ import java.util.Set;
  * </pre>
  */
 public final class Funnels {
-    private static final String USAGE = String.join("\n",
+    private static final String USAGE = String.join(
+            "\n",
             "usage: Funnels <command> [--config FILE] [--set key=value]...",
             "  publish --file F    check a definition (docs/funnels.md) and publish it; the job applies it to events",
             "                      published from now on",
@@ -54,8 +54,8 @@ public final class Funnels {
             throw new IllegalArgumentException("a command is needed\n" + USAGE);
         }
         String command = args[0];
-        CommandLine cl = new CommandLine(Arrays.copyOfRange(args, 1, args.length), Set.of("file", "id", "from", "to"),
-                Set.of(), USAGE);
+        CommandLine cl = new CommandLine(
+                Arrays.copyOfRange(args, 1, args.length), Set.of("file", "id", "from", "to"), Set.of(), USAGE);
         JobConfig config = cl.config();
         switch (command) {
             case "publish":
@@ -69,8 +69,10 @@ public final class Funnels {
                 break;
             case "report":
                 LocalDate from = date(require(cl, "from"), "--from");
-                LocalDate to = cl.get("to", null) == null ? LocalDate.now(ZoneOffset.UTC) : date(cl.get("to", null), "--to");
-                FunnelDefinition d = cl.get("file", null) != null ? FunnelDefinition.parse(read(cl.get("file", null)))
+                LocalDate to =
+                        cl.get("to", null) == null ? LocalDate.now(ZoneOffset.UTC) : date(cl.get("to", null), "--to");
+                FunnelDefinition d = cl.get("file", null) != null
+                        ? FunnelDefinition.parse(read(cl.get("file", null)))
                         : current(config, require(cl, "id"));
                 System.out.print(report(config, d, from, to).table());
                 break;
@@ -88,8 +90,13 @@ public final class Funnels {
         }
         FunnelTopic.ensure(config);
         RecordMetadata m = FunnelTopic.publish(kafka(config), config.get(Options.FUNNEL_TOPIC), d.id(), json);
-        System.out.printf("published funnel %s (%d steps, %s) at %s, offset %d: tags events published from then on%n",
-                d.id(), d.steps().size(), d.mode().name().toLowerCase(), Instant.ofEpochMilli(m.timestamp()), m.offset());
+        System.out.printf(
+                "published funnel %s (%d steps, %s) at %s, offset %d: tags events published from then on%n",
+                d.id(),
+                d.steps().size(),
+                d.mode().name().toLowerCase(),
+                Instant.ofEpochMilli(m.timestamp()),
+                m.offset());
         return m;
     }
 
@@ -106,7 +113,8 @@ public final class Funnels {
             try {
                 versions.add(u);
             } catch (IllegalArgumentException e) {
-                System.err.printf("skipping the bad definition of %s at offset %d: %s%n", u.funnelId, u.offset, e.getMessage());
+                System.err.printf(
+                        "skipping the bad definition of %s at offset %d: %s%n", u.funnelId, u.offset, e.getMessage());
             }
         }
         return versions;
@@ -119,18 +127,27 @@ public final class Funnels {
         }
         for (FunnelVersions.Version v : current) {
             FunnelDefinition d = v.definition();
-            System.out.printf("%-24s %-10s %2d steps  since %s  %s%n", d.id(), d.mode().name().toLowerCase(),
-                    d.steps().size(), Instant.ofEpochMilli(v.publishTime()), d.name());
+            System.out.printf(
+                    "%-24s %-10s %2d steps  since %s  %s%n",
+                    d.id(),
+                    d.mode().name().toLowerCase(),
+                    d.steps().size(),
+                    Instant.ofEpochMilli(v.publishTime()),
+                    d.name());
         }
     }
 
     static FunnelDefinition current(JobConfig config, String id) throws Exception {
-        return versions(config).current().stream().filter(v -> v.funnelId().equals(id)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no funnel '" + id + "' on " + config.get(Options.FUNNEL_TOPIC)))
+        return versions(config).current().stream()
+                .filter(v -> v.funnelId().equals(id))
+                .findFirst()
+                .orElseThrow(() ->
+                        new IllegalArgumentException("no funnel '" + id + "' on " + config.get(Options.FUNNEL_TOPIC)))
                 .definition();
     }
 
-    public static FunnelReport report(JobConfig config, FunnelDefinition d, LocalDate from, LocalDate to) throws Exception {
+    public static FunnelReport report(JobConfig config, FunnelDefinition d, LocalDate from, LocalDate to)
+            throws Exception {
         String table = config.get(Options.CLICKHOUSE_DATABASE) + "." + config.get(Options.CLICKHOUSE_TABLE);
         try (ClickHouseSql sql = new ClickHouseSql(ClickHouseEndpoints.from(config, System.getenv()))) {
             return FunnelReport.compute(sql, table, d, from, to);

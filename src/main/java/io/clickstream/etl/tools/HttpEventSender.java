@@ -26,8 +26,10 @@ final class HttpEventSender implements AutoCloseable {
     private static final int BATCH = 200;
     private static final int IN_FLIGHT = 16;
 
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
     private final String url;
     private final Semaphore inFlight = new Semaphore(IN_FLIGHT);
     private final Map<String, ByteArrayOutputStream> buffers = new TreeMap<>();
@@ -80,8 +82,10 @@ final class HttpEventSender implements AutoCloseable {
 
     private CompletableFuture<Void> attempt(String source, byte[] body, int events, int tries) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/v1/events?source=" + source))
-                .header("Content-Type", "application/x-ndjson").timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+                .header("Content-Type", "application/x-ndjson")
+                .timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenCompose(r -> {
             if (r.statusCode() == 200) {
                 accepted.addAndGet(events);
@@ -89,17 +93,20 @@ final class HttpEventSender implements AutoCloseable {
             }
             if (r.statusCode() == 400 || r.statusCode() == 413) {
                 Matcher m = REASON.matcher(r.body());
-                refused.computeIfAbsent(m.find() ? m.group(1) : "http_" + r.statusCode(), k -> new AtomicLong()).addAndGet(events);
+                refused.computeIfAbsent(m.find() ? m.group(1) : "http_" + r.statusCode(), k -> new AtomicLong())
+                        .addAndGet(events);
                 return CompletableFuture.completedFuture(null);
             }
             if (r.statusCode() == 503 && tries < 60) {
                 retried.incrementAndGet();
                 long wait = r.headers().firstValueAsLong("Retry-After").orElse(1) * 1000;
-                return CompletableFuture.runAsync(() -> { },
-                        CompletableFuture.delayedExecutor(wait, java.util.concurrent.TimeUnit.MILLISECONDS))
+                return CompletableFuture.runAsync(
+                                () -> {},
+                                CompletableFuture.delayedExecutor(wait, java.util.concurrent.TimeUnit.MILLISECONDS))
                         .thenCompose(v -> attempt(source, body, events, tries + 1));
             }
-            throw new IllegalStateException("the collector at " + url + " answered " + r.statusCode() + ": " + r.body());
+            throw new IllegalStateException(
+                    "the collector at " + url + " answered " + r.statusCode() + ": " + r.body());
         });
     }
 

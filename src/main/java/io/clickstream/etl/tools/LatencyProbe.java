@@ -1,17 +1,12 @@
 package io.clickstream.etl.tools;
 
-import io.clickstream.etl.clickhouse.TabSeparated;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
 import io.clickstream.etl.clickhouse.ClickHouseSql;
+import io.clickstream.etl.clickhouse.TabSeparated;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -22,6 +17,10 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Event-to-queryable latency: produces the generator's stream at a fixed rate into the first of kafka.topics, and
@@ -30,11 +29,12 @@ import java.util.stream.Collectors;
  * first poll that saw it. Prints one line: {@code latency p50_ms=.. p99_ms=.. max_ms=.. probes=.. lost=..}.
  */
 public final class LatencyProbe {
-    private static final String USAGE = "usage: LatencyProbe [--config FILE] [--set key=value]... --rate N [--seconds N]"
-            + " [--probe-every N] [--warmup-seconds N] [--table DB.TABLE]\n"
-            + "  Produces --rate events/s for --seconds (default 60) and measures when every --probe-every-th (default 500)\n"
-            + "  is queryable in --table (default clickhouse.database.clickhouse.table), after --warmup-seconds (default 0)\n"
-            + "  at the same rate without probes (a fresh JVM is slower until its code is compiled).";
+    private static final String USAGE =
+            "usage: LatencyProbe [--config FILE] [--set key=value]... --rate N [--seconds N]"
+                    + " [--probe-every N] [--warmup-seconds N] [--table DB.TABLE]\n"
+                    + "  Produces --rate events/s for --seconds (default 60) and measures when every --probe-every-th (default 500)\n"
+                    + "  is queryable in --table (default clickhouse.database.clickhouse.table), after --warmup-seconds (default 0)\n"
+                    + "  at the same rate without probes (a fresh JVM is slower until its code is compiled).";
     private static final JsonMapper JSON = new JsonMapper();
 
     private LatencyProbe() {}
@@ -44,7 +44,8 @@ public final class LatencyProbe {
     }
 
     static void run(String[] args) throws Exception {
-        CommandLine cli = new CommandLine(args, Set.of("rate", "seconds", "probe-every", "table", "seed", "warmup-seconds"), Set.of(), USAGE);
+        CommandLine cli = new CommandLine(
+                args, Set.of("rate", "seconds", "probe-every", "table", "seed", "warmup-seconds"), Set.of(), USAGE);
         JobConfig config = cli.config();
         int rate = cli.getInt("rate", 0);
         int seconds = cli.getInt("seconds", 60);
@@ -53,7 +54,8 @@ public final class LatencyProbe {
         if (rate <= 0 || seconds <= 0 || every <= 0) {
             throw new IllegalArgumentException("--rate, --seconds and --probe-every must be above 0\n" + USAGE);
         }
-        String table = cli.get("table", config.get(Options.CLICKHOUSE_DATABASE) + "." + config.get(Options.CLICKHOUSE_TABLE));
+        String table =
+                cli.get("table", config.get(Options.CLICKHOUSE_DATABASE) + "." + config.get(Options.CLICKHOUSE_TABLE));
         String topic = config.get(Options.KAFKA_TOPICS).get(0);
         int warmupCount = rate * warmup;
         int count = warmupCount + rate * seconds;
@@ -68,13 +70,14 @@ public final class LatencyProbe {
         p.putAll(config.kafkaClientProperties());
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         int probes = 0;
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.partitionsFor(topic); // connects and fetches metadata, which the first send would wait for
             poller.start();
             // Event times start when sending does: a generator started earlier (before the producer connected)
             // stamps every event that much in the past, and the event-time bound would seem shorter than it is.
-            EventGenerator generator = new EventGenerator(cli.getInt("seed", 7), 5000, System.currentTimeMillis(),
-                    (warmup + seconds) * 1000L);
+            EventGenerator generator = new EventGenerator(
+                    cli.getInt("seed", 7), 5000, System.currentTimeMillis(), (warmup + seconds) * 1000L);
             generator.millisOnly = true;
             long began = System.nanoTime();
             for (int i = 0; i < count; i++) {
@@ -116,8 +119,15 @@ public final class LatencyProbe {
                 sorted = new ArrayList<>(latencies);
             }
             Collections.sort(sorted);
-            System.out.printf("latency rate=%d sent_rate=%.0f probes=%d seen=%d lost=%d p50_ms=%d p99_ms=%d max_ms=%d%n",
-                    rate, actual, probes, sorted.size(), pending.size(), pct(sorted, 50), pct(sorted, 99),
+            System.out.printf(
+                    "latency rate=%d sent_rate=%.0f probes=%d seen=%d lost=%d p50_ms=%d p99_ms=%d max_ms=%d%n",
+                    rate,
+                    actual,
+                    probes,
+                    sorted.size(),
+                    pending.size(),
+                    pct(sorted, 50),
+                    pct(sorted, 99),
                     sorted.isEmpty() ? -1 : sorted.get(sorted.size() - 1));
         }
     }
@@ -130,8 +140,12 @@ public final class LatencyProbe {
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, idx)));
     }
 
-    private static void poll(JobConfig config, String table, Map<String, Long> pending, List<Long> latencies,
-                             AtomicReference<Exception> error) {
+    private static void poll(
+            JobConfig config,
+            String table,
+            Map<String, Long> pending,
+            List<Long> latencies,
+            AtomicReference<Exception> error) {
         try (ClickHouseSql sql = new ClickHouseSql(ClickHouseEndpoints.from(config, System.getenv()))) {
             while (!Thread.currentThread().isInterrupted()) {
                 long started = System.currentTimeMillis();
@@ -161,7 +175,7 @@ public final class LatencyProbe {
     /** Which of the probe ids the table holds. */
     public static String seenQuery(String table, List<String> ids) {
         String in = ids.stream().map(id -> "'" + id.replace("'", "") + "'").collect(Collectors.joining(","));
-        return "SELECT DISTINCT event_id FROM " + table + " WHERE event_type = 'latency_probe' AND event_id IN ("
-                + in + ") FORMAT TabSeparated";
+        return "SELECT DISTINCT event_id FROM " + table + " WHERE event_type = 'latency_probe' AND event_id IN (" + in
+                + ") FORMAT TabSeparated";
     }
 }

@@ -6,7 +6,6 @@ import io.clickstream.etl.clickhouse.Migration;
 import io.clickstream.etl.clickhouse.Migrator;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -18,10 +17,11 @@ import java.util.Set;
  * <pre>java -cp clickstream-etl.jar io.clickstream.etl.tools.Migrate --config flink-conf/clickstream.yaml [--dry-run]</pre>
  */
 public final class Migrate {
-    private static final String USAGE = "usage: Migrate [--config FILE] [--set key=value]... [--sql-dir DIR] [--dry-run]\n"
-            + "  Applies pending migrations ON CLUSTER clickhouse.cluster to clickhouse.database, through the first "
-            + "of clickhouse.urls.\n  --sql-dir DIR  migrations from DIR instead of those in the jar\n"
-            + "  --dry-run      list what would be applied";
+    private static final String USAGE =
+            "usage: Migrate [--config FILE] [--set key=value]... [--sql-dir DIR] [--dry-run]\n"
+                    + "  Applies pending migrations ON CLUSTER clickhouse.cluster to clickhouse.database, through the first "
+                    + "of clickhouse.urls.\n  --sql-dir DIR  migrations from DIR instead of those in the jar\n"
+                    + "  --dry-run      list what would be applied";
 
     private Migrate() {}
 
@@ -35,12 +35,16 @@ public final class Migrate {
         String dir = cli.get("sql-dir", null);
         List<Migration> migrations = Migrator.load(dir == null ? null : Path.of(dir));
         // ON CLUSTER DDL answers once every host ran it (distributed_ddl_task_timeout, 180 s by default).
-        try (ClickHouseSql sql = new ClickHouseSql(ClickHouseEndpoints.from(config, System.getenv())
-                .withSocketTimeout(Duration.ofMinutes(10)))) {
+        try (ClickHouseSql sql = new ClickHouseSql(
+                ClickHouseEndpoints.from(config, System.getenv()).withSocketTimeout(Duration.ofMinutes(10)))) {
             System.out.println("migrating " + config.get(Options.CLICKHOUSE_DATABASE) + " on cluster "
                     + config.get(Options.CLICKHOUSE_CLUSTER) + " via " + sql.url());
-            new Migrator(sql::execute, config.get(Options.CLICKHOUSE_DATABASE), config.get(Options.CLICKHOUSE_CLUSTER),
-                    System.out).migrate(migrations, cli.flag("dry-run"));
+            new Migrator(
+                            sql::execute,
+                            config.get(Options.CLICKHOUSE_DATABASE),
+                            config.get(Options.CLICKHOUSE_CLUSTER),
+                            System.out)
+                    .migrate(migrations, cli.flag("dry-run"));
         }
     }
 }

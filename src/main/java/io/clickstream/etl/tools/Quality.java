@@ -7,7 +7,6 @@ import io.clickstream.etl.config.Options;
 import io.clickstream.etl.quality.JUnitReport;
 import io.clickstream.etl.quality.QualityChecks;
 import io.clickstream.etl.quality.QualityChecks.Result;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,12 +25,13 @@ import java.util.Set;
  * <pre>java -cp clickstream-etl.jar io.clickstream.etl.tools.Quality --day 2026-11-29 --junit quality.xml</pre>
  */
 public final class Quality {
-    private static final String USAGE = "usage: Quality [--day YYYY-MM-DD] [--max-drop PERCENT] [--max-dead-letters PERCENT]"
-            + " [--junit FILE] [--config FILE] [--set key=value]...\n"
-            + "  Checks a day (UTC; default yesterday) against the same weekday a week earlier: events, users, sessions,"
-            + " per source,\n  in the raw tables and the aggregates (a drop of more than --max-drop, default 0.5 %, fails);"
-            + " the aggregates against\n  the raw rows; no event id twice without FINAL; the day's dead letters per reason"
-            + " at most --max-dead-letters\n  (default 1 %) of its events. Exit code 0: all passed, 1: a check failed.";
+    private static final String USAGE =
+            "usage: Quality [--day YYYY-MM-DD] [--max-drop PERCENT] [--max-dead-letters PERCENT]"
+                    + " [--junit FILE] [--config FILE] [--set key=value]...\n"
+                    + "  Checks a day (UTC; default yesterday) against the same weekday a week earlier: events, users, sessions,"
+                    + " per source,\n  in the raw tables and the aggregates (a drop of more than --max-drop, default 0.5 %, fails);"
+                    + " the aggregates against\n  the raw rows; no event id twice without FINAL; the day's dead letters per reason"
+                    + " at most --max-dead-letters\n  (default 1 %) of its events. Exit code 0: all passed, 1: a check failed.";
 
     private Quality() {}
 
@@ -43,26 +43,32 @@ public final class Quality {
 
     /** Runs the checks and prints them; returns the exit code. */
     public static int run(String... args) throws Exception {
-        CommandLine cli = new CommandLine(args, Set.of("day", "max-drop", "max-dead-letters", "junit"), Set.of(), USAGE);
+        CommandLine cli =
+                new CommandLine(args, Set.of("day", "max-drop", "max-dead-letters", "junit"), Set.of(), USAGE);
         LocalDate day;
         try {
-            day = LocalDate.parse(cli.get("day", LocalDate.now(ZoneOffset.UTC).minusDays(1).toString()));
+            day = LocalDate.parse(
+                    cli.get("day", LocalDate.now(ZoneOffset.UTC).minusDays(1).toString()));
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("--day " + cli.get("day", "") + ": not a date (YYYY-MM-DD)");
         }
         JobConfig config = cli.config();
-        QualityChecks.Settings settings = new QualityChecks.Settings(config.get(Options.CLICKHOUSE_DATABASE), day,
-                cli.getDouble("max-drop", 0.5) / 100, cli.getDouble("max-dead-letters", 1.0) / 100);
+        QualityChecks.Settings settings = new QualityChecks.Settings(
+                config.get(Options.CLICKHOUSE_DATABASE),
+                day,
+                cli.getDouble("max-drop", 0.5) / 100,
+                cli.getDouble("max-dead-letters", 1.0) / 100);
         settings.sanityCheck();
         long from = day.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
         Map<String, Long> deadLetters = DeadLetterReport.count(config, from, from + 86_400_000L).perReason;
         List<Result> results;
-        try (ClickHouseSql sql = new ClickHouseSql(ClickHouseEndpoints.from(config, System.getenv())
-                .withSocketTimeout(Duration.ofMinutes(30)))) {
+        try (ClickHouseSql sql = new ClickHouseSql(
+                ClickHouseEndpoints.from(config, System.getenv()).withSocketTimeout(Duration.ofMinutes(30)))) {
             results = new QualityChecks(sql::execute).run(settings, deadLetters);
         }
         long failed = results.stream().filter(r -> !r.passed()).count();
-        System.out.printf("data quality of %s on %s: %d checks, %d failed%n", settings.database(), day, results.size(), failed);
+        System.out.printf(
+                "data quality of %s on %s: %d checks, %d failed%n", settings.database(), day, results.size(), failed);
         String group = "";
         for (Result r : results) {
             if (!r.group().equals(group)) {
@@ -73,8 +79,9 @@ public final class Quality {
         }
         String junit = cli.get("junit", null);
         if (junit != null) {
-            Files.writeString(Path.of(junit), JUnitReport.xml("clickstream-quality " + settings.database() + " " + day,
-                    results, Instant.now()));
+            Files.writeString(
+                    Path.of(junit),
+                    JUnitReport.xml("clickstream-quality " + settings.database() + " " + day, results, Instant.now()));
             System.out.println("wrote " + junit);
         }
         return failed == 0 ? 0 : 1;

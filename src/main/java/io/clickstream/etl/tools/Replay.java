@@ -3,14 +3,6 @@ package io.clickstream.etl.tools;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.config.Timestamps;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.GroupIdNotFoundException;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,6 +13,13 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 
 /**
  * Rewinds (or moves) the job's consumer group so that the next start with {@code kafka.start-from: group-offsets}
@@ -49,20 +48,26 @@ public final class Replay {
 
     /** The command without its exit codes: throws IllegalArgumentException / IllegalStateException with the reason. */
     public static void run(String[] args) throws Exception {
-        CommandLine cli = new CommandLine(args, Set.of("to-timestamp", "to-offsets", "topics", "group", "flink-rest",
-                "job-name", "watch-seconds"), Set.of("to-earliest", "dry-run", "progress"), USAGE);
+        CommandLine cli = new CommandLine(
+                args,
+                Set.of("to-timestamp", "to-offsets", "topics", "group", "flink-rest", "job-name", "watch-seconds"),
+                Set.of("to-earliest", "dry-run", "progress"),
+                USAGE);
         JobConfig config = cli.config();
         String group = cli.get("group", config.get(Options.KAFKA_GROUP_ID));
-        List<String> topics = cli.get("topics", null) == null ? config.get(Options.KAFKA_TOPICS)
+        List<String> topics = cli.get("topics", null) == null
+                ? config.get(Options.KAFKA_TOPICS)
                 : List.of(cli.get("topics", "").split(","));
         if (cli.flag("progress")) {
             progress(config, group, topics);
             return;
         }
-        int targets = (cli.get("to-timestamp", null) != null ? 1 : 0) + (cli.get("to-offsets", null) != null ? 1 : 0)
+        int targets = (cli.get("to-timestamp", null) != null ? 1 : 0)
+                + (cli.get("to-offsets", null) != null ? 1 : 0)
                 + (cli.flag("to-earliest") ? 1 : 0);
         if (targets != 1) {
-            throw new IllegalArgumentException("give exactly one of --to-timestamp, --to-earliest, --to-offsets\n" + USAGE);
+            throw new IllegalArgumentException(
+                    "give exactly one of --to-timestamp, --to-earliest, --to-offsets\n" + USAGE);
         }
         boolean dryRun = cli.flag("dry-run");
         if (!dryRun && cli.get("flink-rest", null) == null) {
@@ -99,11 +104,15 @@ public final class Replay {
             try {
                 admin.alterConsumerGroupOffsets(group, offsets).all().get(60, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
-                throw new IllegalStateException("Kafka refused to move the offsets of group " + group + ": "
-                        + e.getCause().getMessage() + " (is a consumer of the group still running?)", e);
+                throw new IllegalStateException(
+                        "Kafka refused to move the offsets of group " + group + ": "
+                                + e.getCause().getMessage() + " (is a consumer of the group still running?)",
+                        e);
             }
-            System.out.printf("done: group %s now starts at the target offsets. Start the job without a savepoint and "
-                    + "with kafka.start-from: group-offsets to replay.%n", group);
+            System.out.printf(
+                    "done: group %s now starts at the target offsets. Start the job without a savepoint and "
+                            + "with kafka.start-from: group-offsets to replay.%n",
+                    group);
         }
     }
 
@@ -138,9 +147,12 @@ public final class Replay {
 
     private static List<TopicPartition> partitions(Admin admin, List<String> topics) throws Exception {
         List<TopicPartition> out = new ArrayList<>();
-        admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).forEach((t, d) ->
-                d.partitions().forEach(pi -> out.add(new TopicPartition(t, pi.partition()))));
-        out.sort((a, b) -> a.topic().equals(b.topic()) ? Integer.compare(a.partition(), b.partition())
+        admin.describeTopics(topics)
+                .allTopicNames()
+                .get(30, TimeUnit.SECONDS)
+                .forEach((t, d) -> d.partitions().forEach(pi -> out.add(new TopicPartition(t, pi.partition()))));
+        out.sort((a, b) -> a.topic().equals(b.topic())
+                ? Integer.compare(a.partition(), b.partition())
                 : a.topic().compareTo(b.topic()));
         return out;
     }
@@ -148,7 +160,9 @@ public final class Replay {
     private static Map<TopicPartition, Long> committed(Admin admin, String group) throws Exception {
         Map<TopicPartition, Long> out = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
         try {
-            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+            admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS)
                     .forEach((tp, om) -> {
                         if (om != null) {
                             out.put(tp, om.offset());
@@ -171,21 +185,26 @@ public final class Replay {
                 int colon = item.lastIndexOf(':');
                 int eq = item.indexOf('=');
                 if (colon <= 0 || eq < colon) {
-                    throw new IllegalArgumentException("--to-offsets expects topic:partition=offset, got '" + item + "'");
+                    throw new IllegalArgumentException(
+                            "--to-offsets expects topic:partition=offset, got '" + item + "'");
                 }
-                TopicPartition tp = new TopicPartition(item.substring(0, colon), Integer.parseInt(item.substring(colon + 1, eq)));
+                TopicPartition tp =
+                        new TopicPartition(item.substring(0, colon), Integer.parseInt(item.substring(colon + 1, eq)));
                 if (!partitions.contains(tp)) {
-                    throw new IllegalArgumentException("--to-offsets names " + tp + ", which is not among " + partitions);
+                    throw new IllegalArgumentException(
+                            "--to-offsets names " + tp + ", which is not among " + partitions);
                 }
                 out.put(tp, Long.parseLong(item.substring(eq + 1)));
             }
             return out;
         }
-        OffsetSpec spec = cli.flag("to-earliest") ? OffsetSpec.earliest()
+        OffsetSpec spec = cli.flag("to-earliest")
+                ? OffsetSpec.earliest()
                 : OffsetSpec.forTimestamp(Timestamps.parseMillis(cli.get("to-timestamp", "")));
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
         partitions.forEach(tp -> request.put(tp, spec));
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> found = admin.listOffsets(request).all().get(30, TimeUnit.SECONDS);
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> found =
+                admin.listOffsets(request).all().get(30, TimeUnit.SECONDS);
         Map<TopicPartition, Long> end = ends(admin, partitions);
         for (TopicPartition tp : partitions) {
             long o = found.get(tp).offset();
@@ -205,11 +224,13 @@ public final class Replay {
 
     private static void refuseIfRunning(Admin admin, String group, Map<TopicPartition, Long> before, CommandLine cli)
             throws Exception {
-        ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).all()
-                .get(30, TimeUnit.SECONDS).get(group);
+        ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group))
+                .all()
+                .get(30, TimeUnit.SECONDS)
+                .get(group);
         if (description != null && !description.members().isEmpty()) {
-            throw new IllegalStateException("group " + group + " has " + description.members().size()
-                    + " active consumers: stop them first");
+            throw new IllegalStateException(
+                    "group " + group + " has " + description.members().size() + " active consumers: stop them first");
         }
         String rest = cli.get("flink-rest", null);
         if (rest != null) {
@@ -217,7 +238,9 @@ public final class Replay {
         }
         int watch = cli.getInt("watch-seconds", 15);
         if (watch > 0) {
-            System.out.printf("watching the group's offsets for %d s (a running job commits them on every checkpoint) ...%n", watch);
+            System.out.printf(
+                    "watching the group's offsets for %d s (a running job commits them on every checkpoint) ...%n",
+                    watch);
             Thread.sleep(watch * 1000L);
             if (!committed(admin, group).equals(before)) {
                 throw new IllegalStateException("the offsets of group " + group + " moved in the last " + watch

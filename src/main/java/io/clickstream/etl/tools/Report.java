@@ -10,7 +10,6 @@ import io.clickstream.etl.report.ReportRequest.Kind;
 import io.clickstream.etl.report.ReportRequest.Split;
 import io.clickstream.etl.report.ReportRunner;
 import io.clickstream.etl.report.ReportTable;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,18 +29,19 @@ import java.util.Set;
  * <pre>java -cp clickstream-etl.jar io.clickstream.etl.tools.Report --from 2026-11-01 --to 2026-11-28 --format html --out r.html</pre>
  */
 public final class Report {
-    private static final String USAGE = "usage: Report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--reports LIST] [--split DIM]"
-            + " [--sample 1/N] [--format text|json|html] [--out FILE] [--retention-days N] [--url-depth N] [--top N]"
-            + " [--config FILE] [--set key=value]...\n"
-            + "  --from, --to      UTC days, inclusive (default: the 7 days before today)\n"
-            + "  --reports         any of active,days,retention,traffic,pages,funnels (default: all)\n"
-            + "  --split           none|source|country|browser|device (default none)\n"
-            + "  --sample 1/N      read 1/N of the users (by user hash), counts scaled up with a 95 % interval\n"
-            + "  --format          text (default), json, html (one file with charts, opens offline)\n"
-            + "  --retention-days  days after first seen (default 7); --url-depth  path segments of a page (default 1);"
-            + " --top  pages (default 20)\n"
-            + "  Reads clickhouse.database through clickhouse.urls as clickhouse.user (e.g. the read-only analyst:"
-            + " --set clickhouse.user=analyst, password in CLICKSTREAM_CLICKHOUSE_PASSWORD).";
+    private static final String USAGE =
+            "usage: Report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--reports LIST] [--split DIM]"
+                    + " [--sample 1/N] [--format text|json|html] [--out FILE] [--retention-days N] [--url-depth N] [--top N]"
+                    + " [--config FILE] [--set key=value]...\n"
+                    + "  --from, --to      UTC days, inclusive (default: the 7 days before today)\n"
+                    + "  --reports         any of active,days,retention,traffic,pages,funnels (default: all)\n"
+                    + "  --split           none|source|country|browser|device (default none)\n"
+                    + "  --sample 1/N      read 1/N of the users (by user hash), counts scaled up with a 95 % interval\n"
+                    + "  --format          text (default), json, html (one file with charts, opens offline)\n"
+                    + "  --retention-days  days after first seen (default 7); --url-depth  path segments of a page (default 1);"
+                    + " --top  pages (default 20)\n"
+                    + "  Reads clickhouse.database through clickhouse.urls as clickhouse.user (e.g. the read-only analyst:"
+                    + " --set clickhouse.user=analyst, password in CLICKSTREAM_CLICKHOUSE_PASSWORD).";
 
     private Report() {}
 
@@ -50,8 +50,21 @@ public final class Report {
     }
 
     public static void run(String... args) throws Exception {
-        CommandLine cli = new CommandLine(args, Set.of("from", "to", "reports", "split", "sample", "format", "out",
-                "retention-days", "url-depth", "top"), Set.of(), USAGE);
+        CommandLine cli = new CommandLine(
+                args,
+                Set.of(
+                        "from",
+                        "to",
+                        "reports",
+                        "split",
+                        "sample",
+                        "format",
+                        "out",
+                        "retention-days",
+                        "url-depth",
+                        "top"),
+                Set.of(),
+                USAGE);
         LocalDate yesterday = LocalDate.now(ZoneOffset.UTC).minusDays(1);
         LocalDate to = day(cli, "to", yesterday);
         LocalDate from = day(cli, "from", to.minusDays(6));
@@ -60,13 +73,20 @@ public final class Report {
             throw new IllegalArgumentException("--format: '" + format + "' is none of text, json, html");
         }
         JobConfig config = cli.config();
-        ReportRequest request = new ReportRequest(config.get(Options.CLICKHOUSE_DATABASE), from, to,
-                kinds(cli.get("reports", null)), split(cli.get("split", "none")), sample(cli.get("sample", "1/1")),
-                cli.getInt("retention-days", 7), cli.getInt("url-depth", 1), cli.getInt("top", 20));
+        ReportRequest request = new ReportRequest(
+                config.get(Options.CLICKHOUSE_DATABASE),
+                from,
+                to,
+                kinds(cli.get("reports", null)),
+                split(cli.get("split", "none")),
+                sample(cli.get("sample", "1/1")),
+                cli.getInt("retention-days", 7),
+                cli.getInt("url-depth", 1),
+                cli.getInt("top", 20));
         request.sanityCheck();
         List<ReportTable> tables;
-        try (ClickHouseSql sql = new ClickHouseSql(ClickHouseEndpoints.from(config, System.getenv())
-                .withSocketTimeout(Duration.ofMinutes(30)))) {
+        try (ClickHouseSql sql = new ClickHouseSql(
+                ClickHouseEndpoints.from(config, System.getenv()).withSocketTimeout(Duration.ofMinutes(30)))) {
             tables = new ReportRunner(sql::execute).run(request);
         }
         String out = switch (format) {
@@ -92,8 +112,8 @@ public final class Report {
             try {
                 kinds.add(Kind.valueOf(name.trim().toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--reports: '" + name + "' is none of active, days, retention,"
-                        + " traffic, pages, funnels");
+                throw new IllegalArgumentException(
+                        "--reports: '" + name + "' is none of active, days, retention," + " traffic, pages, funnels");
             }
         }
         return kinds;
@@ -103,7 +123,8 @@ public final class Report {
         try {
             return Split.valueOf(name.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--split: '" + name + "' is none of none, source, country, browser, device");
+            throw new IllegalArgumentException(
+                    "--split: '" + name + "' is none of none, source, country, browser, device");
         }
     }
 

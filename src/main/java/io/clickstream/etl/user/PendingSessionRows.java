@@ -1,7 +1,6 @@
 package io.clickstream.etl.user;
 
 import io.clickstream.etl.session.SessionRow;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
@@ -50,7 +49,10 @@ final class PendingSessionRows {
             Pending p = it.next();
             long closesAt = p.row().end + gapMs;
             long waited = nowMs - p.sinceMs();
-            if (everything || closesAt <= watermark || (closesAt > wallClockMs && waited >= intervalMs) || waited >= maxWaitMs) {
+            if (everything
+                    || closesAt <= watermark
+                    || (closesAt > wallClockMs && waited >= intervalMs)
+                    || waited >= maxWaitMs) {
                 out.add(p.row());
                 it.remove();
             }

@@ -3,7 +3,6 @@ package io.clickstream.etl.user;
 import io.clickstream.etl.funnel.SessionFunnels;
 import io.clickstream.etl.redis.HashStore;
 import io.clickstream.etl.session.UserHistory;
-
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,13 +30,16 @@ final class UserRecord {
     final UserHistory history;
     /** Funnel progress as read (stamp removed), by session id; decoded when the session gets events. */
     private final Map<String, byte[]> funnelBytes = new HashMap<>();
+
     private final Map<String, SessionFunnels> funnels = new HashMap<>();
     private final Set<String> changedFunnels = new HashSet<>();
     /** Joined values by rule name (a {@code JoinedValues} encoding). */
     private final Map<String, byte[]> joins = new HashMap<>();
+
     private final Set<String> changedJoins = new HashSet<>();
     /** The fields the hash holds now, and the header as it holds it. */
     private final Set<String> storedFields = new HashSet<>();
+
     private byte[] storedHeader;
     /** Fields to delete with the next write: expired progress or values, and forgotten sessions' fields. */
     private final Set<String> obsolete = new HashSet<>();
@@ -145,7 +147,8 @@ final class UserRecord {
             set.put(HEADER, header);
         }
         set.putAll(history.changedSessionFields(older));
-        Set<String> live = sessionsChanged || !changedFunnels.isEmpty() ? new HashSet<>(history.sessionIds()) : Set.of();
+        Set<String> live =
+                sessionsChanged || !changedFunnels.isEmpty() ? new HashSet<>(history.sessionIds()) : Set.of();
         for (String session : changedFunnels) {
             if (live.contains(session)) {
                 SessionFunnels f = funnels.get(session);
@@ -163,7 +166,8 @@ final class UserRecord {
         }
         if (sessionsChanged) {
             for (String field : storedFields) {
-                String session = field.startsWith(FUNNEL) ? field.substring(FUNNEL.length()) : UserHistory.sessionOf(field);
+                String session =
+                        field.startsWith(FUNNEL) ? field.substring(FUNNEL.length()) : UserHistory.sessionOf(field);
                 if (session != null && !live.contains(session) && !obsolete.contains(field)) {
                     delete.add(field); // a session the history forgot, and its progress
                 }

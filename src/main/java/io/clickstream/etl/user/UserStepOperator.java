@@ -7,15 +7,21 @@ import io.clickstream.etl.funnel.FunnelUpdate;
 import io.clickstream.etl.funnel.FunnelVersions;
 import io.clickstream.etl.funnel.SessionFunnels;
 import io.clickstream.etl.join.Joiner;
+import io.clickstream.etl.privacy.ErasedUsers;
 import io.clickstream.etl.redis.BatchingRedisOperator;
 import io.clickstream.etl.redis.HashStore;
-import io.clickstream.etl.privacy.ErasedUsers;
 import io.clickstream.etl.redis.StateCache;
 import io.clickstream.etl.session.SessionAssigner;
 import io.clickstream.etl.session.SessionAssignment;
 import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.session.SessionRows;
 import io.clickstream.etl.session.UserHistory;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -32,13 +38,6 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The one keyed step per user: sessions, the joins keyed by user and the funnels, over one Redis hash per user
@@ -61,19 +60,21 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
      * a lost update), when it is due ({@link PendingSessionRows}): not per batch, which would come close to one row
      * per event, and in a catch-up about once per session.
      */
-    public static final OutputTag<SessionRow> SESSION_UPDATES = new OutputTag<>("session-updates", TypeInformation.of(SessionRow.class));
+    public static final OutputTag<SessionRow> SESSION_UPDATES =
+            new OutputTag<>("session-updates", TypeInformation.of(SessionRow.class));
 
-    static final MapStateDescriptor<String, FunnelUpdate> DEFINITIONS = new MapStateDescriptor<>(
-            "funnel-definitions", Types.STRING, TypeInformation.of(FunnelUpdate.class));
+    static final MapStateDescriptor<String, FunnelUpdate> DEFINITIONS =
+            new MapStateDescriptor<>("funnel-definitions", Types.STRING, TypeInformation.of(FunnelUpdate.class));
 
-    private static final Comparator<Event> TIME_ORDER = Comparator.<Event>comparingLong(e -> e.eventTime)
-            .thenComparing(e -> e.eventId);
+    private static final Comparator<Event> TIME_ORDER =
+            Comparator.<Event>comparingLong(e -> e.eventTime).thenComparing(e -> e.eventId);
     /** Bounds the memory of pending session rows between updates. */
     private static final int MAX_PENDING_ROWS = 100_000;
     /** How many update intervals a row of a session that neither ended nor is live may wait. */
     private static final int MAX_WAIT_INTERVALS = 6;
-    private static final ListStateDescriptor<SessionRow> PENDING_ROWS = new ListStateDescriptor<>(
-            "pending-session-rows", TypeInformation.of(SessionRow.class));
+
+    private static final ListStateDescriptor<SessionRow> PENDING_ROWS =
+            new ListStateDescriptor<>("pending-session-rows", TypeInformation.of(SessionRow.class));
     /**
      * How far an event's Kafka time may lie before the moment the definitions were last read up to their end and
      * still make the step read them again: the two topics' record times come from different clocks.
@@ -104,9 +105,13 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     private transient ErasedUsers erased;
     private transient Counter erasedEvents;
 
-    public UserStepOperator(UserStepSettings settings, HashStore.Factory storeFactory,
-                            FunnelDefinitions.Factory definitions) {
-        super("sessions", storeFactory, settings.batchSize(), settings.batchDelay().toMillis(),
+    public UserStepOperator(
+            UserStepSettings settings, HashStore.Factory storeFactory, FunnelDefinitions.Factory definitions) {
+        super(
+                "sessions",
+                storeFactory,
+                settings.batchSize(),
+                settings.batchDelay().toMillis(),
                 settings.maxBackoff().toMillis());
         this.settings = settings.sanityCheck();
         this.definitionsFactory = definitions;
@@ -121,8 +126,8 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
             versions.add(e.getValue()); // stored only after it parsed once
         }
         long interval = settings.sessionUpdateInterval().toMillis();
-        pendingRows = new PendingSessionRows(settings.sessionRules().gap().toMillis(), interval,
-                MAX_WAIT_INTERVALS * interval, MAX_PENDING_ROWS);
+        pendingRows = new PendingSessionRows(
+                settings.sessionRules().gap().toMillis(), interval, MAX_WAIT_INTERVALS * interval, MAX_PENDING_ROWS);
         pendingRowsState = context.getOperatorStateStore().getListState(PENDING_ROWS);
         for (SessionRow row : pendingRowsState.get()) {
             pendingRows.put(row, Long.MIN_VALUE / 2); // waited long enough: written with the first check
@@ -193,11 +198,16 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         }
         try {
             for (FunnelVersions.Version dropped : versions.add(u)) {
-                definitionState.remove(new FunnelUpdate(dropped.funnelId(), dropped.publishTime(), dropped.offset(), null).versionKey());
+                definitionState.remove(
+                        new FunnelUpdate(dropped.funnelId(), dropped.publishTime(), dropped.offset(), null)
+                                .versionKey());
             }
             definitionState.put(u.versionKey(), u);
-            LOG.info("Funnel {} {} (effective for events published from {})", u.funnelId,
-                    u.definition == null ? "removed" : "defined", u.publishTime);
+            LOG.info(
+                    "Funnel {} {} (effective for events published from {})",
+                    u.funnelId,
+                    u.definition == null ? "removed" : "defined",
+                    u.publishTime);
         } catch (IllegalArgumentException e) {
             // A bad definition must not stop the stream: the previous version stays in effect.
             badDefinitions.inc();
@@ -210,14 +220,19 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     /** Four checks per update interval: a live session's row waits at most 1.25 intervals, an ended one a quarter. */
     private void scheduleSessionRows() {
         long now = getProcessingTimeService().getCurrentProcessingTime();
-        getProcessingTimeService().registerTimer(now + Math.max(10, settings.sessionUpdateInterval().toMillis() / 4), t -> {
-            flush();
-            boolean quiet = eventsSinceTick == 0;
-            eventsSinceTick = 0;
-            emitSessionRows(pendingRows.takeDue(watermark, System.currentTimeMillis(),
-                    getProcessingTimeService().getCurrentProcessingTime(), quiet));
-            scheduleSessionRows();
-        });
+        getProcessingTimeService()
+                .registerTimer(
+                        now + Math.max(10, settings.sessionUpdateInterval().toMillis() / 4), t -> {
+                            flush();
+                            boolean quiet = eventsSinceTick == 0;
+                            eventsSinceTick = 0;
+                            emitSessionRows(pendingRows.takeDue(
+                                    watermark,
+                                    System.currentTimeMillis(),
+                                    getProcessingTimeService().getCurrentProcessingTime(),
+                                    quiet));
+                            scheduleSessionRows();
+                        });
     }
 
     private void emitSessionRows(List<SessionRow> rows) {
@@ -286,7 +301,9 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
                 funnels(record, events);
             }
             cache.put(user, record);
-            SessionRows.touched(user, record.history, assigned).values().forEach(r -> pendingRows.put(r, processingTime));
+            SessionRows.touched(user, record.history, assigned)
+                    .values()
+                    .forEach(r -> pendingRows.put(r, processingTime));
             HashStore.Changes c = record.changes(now);
             if (!c.isEmpty()) {
                 changes.put(key(user), c);
@@ -314,7 +331,8 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         if (!erased.due(now)) {
             return;
         }
-        List<HashStore.Hash> read = withRetries(() -> store.load(List.of(new HashStore.Lookup(ErasedUsers.KEY, List.of()))));
+        List<HashStore.Hash> read =
+                withRetries(() -> store.load(List.of(new HashStore.Lookup(ErasedUsers.KEY, List.of()))));
         for (String user : erased.update(read.get(0).fields(), now)) {
             cache.remove(user);
         }
@@ -358,8 +376,13 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
             HashStore.Hash hash = loaded.get(i);
             if (!hash.fields().isEmpty()) {
                 try {
-                    records.put(user, UserRecord.fromFields(hash.fields(), now, settings.funnelTtl().toMillis(),
-                            settings.joinTtl().toMillis()));
+                    records.put(
+                            user,
+                            UserRecord.fromFields(
+                                    hash.fields(),
+                                    now,
+                                    settings.funnelTtl().toMillis(),
+                                    settings.joinTtl().toMillis()));
                 } catch (IllegalArgumentException e) {
                     throw unreadable(key(user), "The state of user '" + user + "'", e);
                 }

@@ -4,7 +4,6 @@ import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.join.JoinRule;
 import io.clickstream.etl.session.SessionRules;
-
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -15,10 +14,18 @@ import java.util.List;
  * how long what it keeps lives. Built from the job's options in {@link #from}; {@link #sanityCheck} names the option
  * of a bad value.
  */
-public record UserStepSettings(SessionRules sessionRules, List<JoinRule> joinRules, int batchSize,
-                               Duration batchDelay, int cacheSize, Duration sessionUpdateInterval,
-                               Duration sessionTtl, Duration funnelTtl, Duration joinTtl, Duration maxBackoff,
-                               Duration erasureCheckInterval)
+public record UserStepSettings(
+        SessionRules sessionRules,
+        List<JoinRule> joinRules,
+        int batchSize,
+        Duration batchDelay,
+        int cacheSize,
+        Duration sessionUpdateInterval,
+        Duration sessionTtl,
+        Duration funnelTtl,
+        Duration joinTtl,
+        Duration maxBackoff,
+        Duration erasureCheckInterval)
         implements Serializable {
 
     /** The longest wait between two tries of a Redis call that failed transiently. */
@@ -30,16 +37,27 @@ public record UserStepSettings(SessionRules sessionRules, List<JoinRule> joinRul
 
     public static UserStepSettings from(JobConfig config) {
         String zone = config.get(Options.SESSION_MIDNIGHT_ZONE);
-        SessionRules rules = new SessionRules(config.get(Options.SESSION_GAP), zone == null ? null : ZoneId.of(zone),
-                config.get(Options.SESSION_MAX_LENGTH), config.get(Options.SESSION_HISTORY),
+        SessionRules rules = new SessionRules(
+                config.get(Options.SESSION_GAP),
+                zone == null ? null : ZoneId.of(zone),
+                config.get(Options.SESSION_MAX_LENGTH),
+                config.get(Options.SESSION_HISTORY),
                 config.get(Options.SESSION_MAX_EVENTS));
         List<JoinRule> byUser = JoinRule.parseAll(config.get(Options.JOIN_RULES)).stream()
-                .filter(JoinRule::keyedByUser).toList();
-        return new UserStepSettings(rules, byUser, config.get(Options.REDIS_BATCH_SIZE),
-                config.get(Options.REDIS_BATCH_DELAY), config.get(Options.REDIS_CACHE_SIZE),
-                config.get(Options.SESSION_UPDATE_INTERVAL), config.get(Options.SESSION_STATE_TTL),
-                config.get(Options.FUNNEL_STATE_TTL), config.get(Options.JOIN_STATE_TTL), MAX_BACKOFF,
-                config.get(Options.PRIVACY_ERASURE_CHECK))
+                .filter(JoinRule::keyedByUser)
+                .toList();
+        return new UserStepSettings(
+                        rules,
+                        byUser,
+                        config.get(Options.REDIS_BATCH_SIZE),
+                        config.get(Options.REDIS_BATCH_DELAY),
+                        config.get(Options.REDIS_CACHE_SIZE),
+                        config.get(Options.SESSION_UPDATE_INTERVAL),
+                        config.get(Options.SESSION_STATE_TTL),
+                        config.get(Options.FUNNEL_STATE_TTL),
+                        config.get(Options.JOIN_STATE_TTL),
+                        MAX_BACKOFF,
+                        config.get(Options.PRIVACY_ERASURE_CHECK))
                 .sanityCheck();
     }
 
@@ -55,22 +73,34 @@ public record UserStepSettings(SessionRules sessionRules, List<JoinRule> joinRul
         positive(maxBackoff, "the Redis back-off");
         positive(erasureCheckInterval, Options.PRIVACY_ERASURE_CHECK.key());
         if (sessionTtl.compareTo(sessionRules.history()) < 0) {
-            throw new IllegalArgumentException(Options.SESSION_STATE_TTL.key() + " (" + sessionTtl + ") is shorter than "
+            throw new IllegalArgumentException(Options.SESSION_STATE_TTL.key() + " (" + sessionTtl
+                    + ") is shorter than "
                     + Options.SESSION_HISTORY.key() + " (" + sessionRules.history() + "): replays inside the history "
                     + "would find their users' sessions expired");
         }
         for (JoinRule r : joinRules) {
             if (!r.keyedByUser()) {
-                throw new IllegalArgumentException(Options.JOIN_RULES.key() + ": rule " + r.name()
-                        + " is keyed by " + r.key() + "; the per-user step takes only rules keyed by user_id");
+                throw new IllegalArgumentException(Options.JOIN_RULES.key() + ": rule " + r.name() + " is keyed by "
+                        + r.key() + "; the per-user step takes only rules keyed by user_id");
             }
         }
         return this;
     }
 
     public UserStepSettings withErasureCheckInterval(Duration interval) {
-        return new UserStepSettings(sessionRules, joinRules, batchSize, batchDelay, cacheSize, sessionUpdateInterval,
-                sessionTtl, funnelTtl, joinTtl, maxBackoff, interval).sanityCheck();
+        return new UserStepSettings(
+                        sessionRules,
+                        joinRules,
+                        batchSize,
+                        batchDelay,
+                        cacheSize,
+                        sessionUpdateInterval,
+                        sessionTtl,
+                        funnelTtl,
+                        joinTtl,
+                        maxBackoff,
+                        interval)
+                .sanityCheck();
     }
 
     /** The TTL of a user's key: its fields carry their own times for the shorter ones. */

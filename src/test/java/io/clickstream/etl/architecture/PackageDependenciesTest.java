@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  */
 class PackageDependenciesTest {
     private static final Path SOURCES = Path.of("src/main/java/io/clickstream/etl");
-    private static final Pattern IMPORT = Pattern.compile("^import io\\.clickstream\\.etl\\.(\\w+)\\.", Pattern.MULTILINE);
+    private static final Pattern IMPORT =
+            Pattern.compile("^import io\\.clickstream\\.etl\\.(\\w+)\\.", Pattern.MULTILINE);
 
     @Test
     void noPackageDependsOnItselfThroughOthers() throws IOException {
@@ -32,7 +33,8 @@ class PackageDependenciesTest {
                 String pkg = dir.getFileName().toString();
                 Set<String> deps = new HashSet<>();
                 try (Stream<Path> files = Files.list(dir)) {
-                    for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                    for (Path f :
+                            files.filter(p -> p.toString().endsWith(".java")).toList()) {
                         Matcher m = IMPORT.matcher(Files.readString(f));
                         while (m.find()) {
                             if (!m.group(1).equals(pkg)) {

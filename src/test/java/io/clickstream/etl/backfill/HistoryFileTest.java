@@ -32,11 +32,15 @@ class HistoryFileTest {
         try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {
             out.write(ndjson.getBytes(StandardCharsets.UTF_8));
         }
-        Path array = Files.writeString(dir.resolve("export.json"), " [ {\"event_id\":\"a\",\"user_id\":\"u1\"},\n"
-                + "{\"event_id\":\"b\",\"user_id\":\"u2\"} ]");
-        assertThat(all(plain)).containsExactly("{\"event_id\":\"a\",\"user_id\":\"u1\"}", "", "{\"event_id\":\"b\",\"user_id\":\"u2\"}");
+        Path array = Files.writeString(
+                dir.resolve("export.json"),
+                " [ {\"event_id\":\"a\",\"user_id\":\"u1\"},\n" + "{\"event_id\":\"b\",\"user_id\":\"u2\"} ]");
+        assertThat(all(plain))
+                .containsExactly(
+                        "{\"event_id\":\"a\",\"user_id\":\"u1\"}", "", "{\"event_id\":\"b\",\"user_id\":\"u2\"}");
         assertThat(all(gz)).isEqualTo(all(plain));
-        assertThat(all(array)).containsExactly("{\"event_id\":\"a\",\"user_id\":\"u1\"}", "{\"event_id\":\"b\",\"user_id\":\"u2\"}");
+        assertThat(all(array))
+                .containsExactly("{\"event_id\":\"a\",\"user_id\":\"u1\"}", "{\"event_id\":\"b\",\"user_id\":\"u2\"}");
         assertThat(HistoryFile.sha256(plain)).hasSize(64).isNotEqualTo(HistoryFile.sha256(gz));
     }
 
@@ -51,7 +55,9 @@ class HistoryFileTest {
             assertThat(c.key()).isNull();
             assertThat(new String(c.value(), StandardCharsets.UTF_8)).isEqualTo(bad);
         }
-        HistoryFile.Converted own = HistoryFile.convert("{\"event_id\":\"a\",\"user_id\":\"u\",\"source\":\"app\"}", "web");
-        assertThat(HistoryFile.JSON.readTree(own.value()).get("source").asText()).isEqualTo("app");
+        HistoryFile.Converted own =
+                HistoryFile.convert("{\"event_id\":\"a\",\"user_id\":\"u\",\"source\":\"app\"}", "web");
+        assertThat(HistoryFile.JSON.readTree(own.value()).get("source").asText())
+                .isEqualTo("app");
     }
 }

@@ -1,9 +1,9 @@
 package io.clickstream.etl.clickhouse;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.clickstream.etl.event.Event;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class BatchBufferTest {
 
@@ -15,8 +15,8 @@ class BatchBufferTest {
 
     @Test
     void aBatchKnowsItsOldestInputForTheEndToEndLag() {
-        BatchBuffer<Event> buffer = new BatchBuffer<>(EventRowEncoder.INSTANCE,
-                TestSinkSettings.of("batch-rows", "10", "flush-interval", "1000ms"), false);
+        BatchBuffer<Event> buffer = new BatchBuffer<>(
+                EventRowEncoder.INSTANCE, TestSinkSettings.of("batch-rows", "10", "flush-interval", "1000ms"), false);
         buffer.add(published(5_000), 0);
         buffer.add(published(3_000), 0);
         buffer.add(published(-1), 0); // no record time: ignored
@@ -25,13 +25,15 @@ class BatchBufferTest {
         assertThat(first.oldestPublishedAt()).isEqualTo(3_000);
 
         buffer.add(published(-1), 0);
-        assertThat(buffer.drain().oldestPublishedAt()).as("reset after each batch; unknown stays unknown").isEqualTo(-1);
+        assertThat(buffer.drain().oldestPublishedAt())
+                .as("reset after each batch; unknown stays unknown")
+                .isEqualTo(-1);
     }
 
     @Test
     void fullByRowsOrBytesAndDueByAge() {
-        BatchBuffer<Event> buffer = new BatchBuffer<>(EventRowEncoder.INSTANCE,
-                TestSinkSettings.of("batch-rows", "2", "flush-interval", "1000ms"), false);
+        BatchBuffer<Event> buffer = new BatchBuffer<>(
+                EventRowEncoder.INSTANCE, TestSinkSettings.of("batch-rows", "2", "flush-interval", "1000ms"), false);
         assertThat(buffer.isDue(5_000)).isFalse();
         buffer.add(published(1), 100);
         assertThat(buffer.isFull()).isFalse();
@@ -43,19 +45,35 @@ class BatchBufferTest {
 
     @Test
     void rowsThatArriveLateMayWaitForTheCatchUpIntervalUntilARowArrivesLessLate() {
-        BatchBuffer<Event> buffer = new BatchBuffer<>(EventRowEncoder.INSTANCE, TestSinkSettings.of("batch-rows", "1000",
-                "flush-interval", "500ms", "catch-up-flush-interval", "5s", "catch-up-lag", "30s"), false);
+        BatchBuffer<Event> buffer = new BatchBuffer<>(
+                EventRowEncoder.INSTANCE,
+                TestSinkSettings.of(
+                        "batch-rows",
+                        "1000",
+                        "flush-interval",
+                        "500ms",
+                        "catch-up-flush-interval",
+                        "5s",
+                        "catch-up-lag",
+                        "30s"),
+                false);
         buffer.add(published(10_000), 100_000); // 90 s late: catching up
-        assertThat(buffer.isDue(100_500)).as("late rows: the short limit does not apply").isFalse();
+        assertThat(buffer.isDue(100_500))
+                .as("late rows: the short limit does not apply")
+                .isFalse();
         assertThat(buffer.isDue(104_999)).isFalse();
         assertThat(buffer.isDue(105_000)).isTrue();
 
         buffer.add(published(81_200), 101_200); // 20 s late: under the catch-up lag
-        assertThat(buffer.isDue(100_500)).as("the age counts from the first row").isTrue();
+        assertThat(buffer.isDue(100_500))
+                .as("the age counts from the first row")
+                .isTrue();
 
         buffer.drain();
         buffer.add(published(-1), 200_000);
-        assertThat(buffer.isDue(200_500)).as("no Kafka timestamp: the short limit").isTrue();
+        assertThat(buffer.isDue(200_500))
+                .as("no Kafka timestamp: the short limit")
+                .isTrue();
         buffer.drain();
         buffer.add(published(175_000), 200_000); // 25 s late: a hiccup of a live job, not a backlog
         assertThat(buffer.isDue(200_500)).isTrue();
@@ -66,8 +84,18 @@ class BatchBufferTest {
 
     @Test
     void aCatchUpIntervalAtOrBelowTheFlushIntervalIsOff() {
-        BatchBuffer<Event> buffer = new BatchBuffer<>(EventRowEncoder.INSTANCE, TestSinkSettings.of("batch-rows", "1000",
-                "flush-interval", "500ms", "catch-up-flush-interval", "500ms", "catch-up-lag", "30s"), false);
+        BatchBuffer<Event> buffer = new BatchBuffer<>(
+                EventRowEncoder.INSTANCE,
+                TestSinkSettings.of(
+                        "batch-rows",
+                        "1000",
+                        "flush-interval",
+                        "500ms",
+                        "catch-up-flush-interval",
+                        "500ms",
+                        "catch-up-lag",
+                        "30s"),
+                false);
         buffer.add(published(1), 100_000);
         assertThat(buffer.isDue(100_500)).isTrue();
     }

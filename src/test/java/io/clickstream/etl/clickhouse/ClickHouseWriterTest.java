@@ -1,15 +1,12 @@
 package io.clickstream.etl.clickhouse;
 
-import io.clickstream.etl.event.Event;
-import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
-import org.apache.flink.streaming.runtime.tasks.TestProcessingTimeService;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.clickstream.etl.event.Event;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,16 +14,17 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.apache.flink.streaming.runtime.tasks.TestProcessingTimeService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 class ClickHouseWriterTest {
     private final TestProcessingTimeService time = new TestProcessingTimeService();
@@ -54,18 +52,49 @@ class ClickHouseWriterTest {
     private ClickHouseWriter<Event> writerWithRejectedPath(int rows) {
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
         RejectedRows<Event> path = rejectedPath();
-        writer = new ClickHouseWriter<>(TestSinkSettings.of("batch-rows", "" + rows, "flush-interval", "60s",
-                "max-retries", "2", "retry-backoff", "100ms", "retry-max-backoff", "250ms"), EventRowEncoder.INSTANCE,
-                new ClickHouseWriter.Outputs<>(inserter, path, null), time, metrics, sleeps::add);
+        writer = new ClickHouseWriter<>(
+                TestSinkSettings.of(
+                        "batch-rows",
+                        "" + rows,
+                        "flush-interval",
+                        "60s",
+                        "max-retries",
+                        "2",
+                        "retry-backoff",
+                        "100ms",
+                        "retry-max-backoff",
+                        "250ms"),
+                EventRowEncoder.INSTANCE,
+                new ClickHouseWriter.Outputs<>(inserter, path, null),
+                time,
+                metrics,
+                sleeps::add);
         return writer;
     }
 
     private ClickHouseWriter<Event> writer(int rows, long bytes, long intervalMs, int maxInFlight, int maxRetries) {
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
-        writer = new ClickHouseWriter<>(TestSinkSettings.of("batch-rows", "" + rows, "batch-bytes", "" + bytes,
-                "flush-interval", intervalMs + "ms", "max-in-flight", "" + maxInFlight, "max-retries", "" + maxRetries,
-                "retry-backoff", "100ms", "retry-max-backoff", "250ms"), EventRowEncoder.INSTANCE,
-                ClickHouseWriter.Outputs.of(inserter), time, metrics, sleeps::add);
+        writer = new ClickHouseWriter<>(
+                TestSinkSettings.of(
+                        "batch-rows",
+                        "" + rows,
+                        "batch-bytes",
+                        "" + bytes,
+                        "flush-interval",
+                        intervalMs + "ms",
+                        "max-in-flight",
+                        "" + maxInFlight,
+                        "max-retries",
+                        "" + maxRetries,
+                        "retry-backoff",
+                        "100ms",
+                        "retry-max-backoff",
+                        "250ms"),
+                EventRowEncoder.INSTANCE,
+                ClickHouseWriter.Outputs.of(inserter),
+                time,
+                metrics,
+                sleeps::add);
         return writer;
     }
 
@@ -125,7 +154,8 @@ class ClickHouseWriterTest {
         assertThat(inserter.succeeded.subList(0, inserter.succeeded.size() - 1))
                 .allSatisfy(b -> assertThat(b.bytes()).isGreaterThanOrEqualTo(300));
         assertThat(inserter.succeeded.stream().mapToInt(Batch::rows).sum()).isEqualTo(10);
-        assertThat(metrics.bytes.getCount()).isEqualTo(inserter.succeeded.stream().mapToInt(Batch::bytes).sum());
+        assertThat(metrics.bytes.getCount())
+                .isEqualTo(inserter.succeeded.stream().mapToInt(Batch::bytes).sum());
     }
 
     @Test
@@ -149,9 +179,25 @@ class ClickHouseWriterTest {
         long t0 = 1_700_000_000_000L;
         time.setCurrentTime(t0);
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
-        writer = new ClickHouseWriter<>(TestSinkSettings.of("batch-rows", "1000", "flush-interval", "1000ms",
-                "catch-up-flush-interval", "5000ms", "catch-up-lag", "30s", "max-retries", "0", "retry-backoff", "100ms"),
-                EventRowEncoder.INSTANCE, ClickHouseWriter.Outputs.of(inserter), time, metrics, sleeps::add);
+        writer = new ClickHouseWriter<>(
+                TestSinkSettings.of(
+                        "batch-rows",
+                        "1000",
+                        "flush-interval",
+                        "1000ms",
+                        "catch-up-flush-interval",
+                        "5000ms",
+                        "catch-up-lag",
+                        "30s",
+                        "max-retries",
+                        "0",
+                        "retry-backoff",
+                        "100ms"),
+                EventRowEncoder.INSTANCE,
+                ClickHouseWriter.Outputs.of(inserter),
+                time,
+                metrics,
+                sleeps::add);
         Event late = event(1);
         late.kafkaTimestamp = t0 - 60_000; // a backlog: read a minute after it was written
         writer.write(late, null);
@@ -172,10 +218,27 @@ class ClickHouseWriterTest {
         time.setCurrentTime(t0);
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
         RejectedRows<Event> path = rejectedPath();
-        writer = new ClickHouseWriter<>(TestSinkSettings.of("batch-rows", "1000", "flush-interval", "1000ms",
-                "catch-up-flush-interval", "60s", "catch-up-lag", "30s", "catch-up-hold", "true", "max-retries", "0",
-                "retry-backoff", "100ms"), EventRowEncoder.INSTANCE, new ClickHouseWriter.Outputs<>(inserter, path, null),
-                time, metrics, sleeps::add);
+        writer = new ClickHouseWriter<>(
+                TestSinkSettings.of(
+                        "batch-rows",
+                        "1000",
+                        "flush-interval",
+                        "1000ms",
+                        "catch-up-flush-interval",
+                        "60s",
+                        "catch-up-lag",
+                        "30s",
+                        "catch-up-hold",
+                        "true",
+                        "max-retries",
+                        "0",
+                        "retry-backoff",
+                        "100ms"),
+                EventRowEncoder.INSTANCE,
+                new ClickHouseWriter.Outputs<>(inserter, path, null),
+                time,
+                metrics,
+                sleeps::add);
         return writer;
     }
 
@@ -194,8 +257,8 @@ class ClickHouseWriterTest {
         assertThat(held).singleElement().satisfies(b -> assertThat(b.rows()).isEqualTo(3));
 
         // Through the state's serializer, as a restore reads it.
-        BufferedRows.Serializer<Event> serializer = new BufferedRows.Serializer<>(
-                org.apache.flink.api.common.typeinfo.TypeInformation.of(Event.class)
+        BufferedRows.Serializer<Event> serializer =
+                new BufferedRows.Serializer<>(org.apache.flink.api.common.typeinfo.TypeInformation.of(Event.class)
                         .createSerializer(new org.apache.flink.api.common.serialization.SerializerConfigImpl()));
         BufferedRows<Event> read = serializer.deserialize(serializer.getVersion(), serializer.serialize(held.get(0)));
         first.close();
@@ -210,7 +273,9 @@ class ClickHouseWriterTest {
         restored.flush(true); // the end of input sends everything
         assertThat(inserter.succeeded).singleElement().satisfies(b -> {
             assertThat(b.rows()).isEqualTo(5);
-            assertThat(b.rowObjects()).extracting(e -> ((Event) e).eventId).containsExactly("e0", "e1", "e2", "e3", "e4");
+            assertThat(b.rowObjects())
+                    .extracting(e -> ((Event) e).eventId)
+                    .containsExactly("e0", "e1", "e2", "e3", "e4");
         });
         ByteArrayOutputStream expected = new ByteArrayOutputStream();
         for (int i = 0; i < 5; i++) {
@@ -220,7 +285,8 @@ class ClickHouseWriterTest {
             EventRowEncoder.INSTANCE.encode(e, one);
             expected.write(one.array(), 0, one.size());
         }
-        assertThat(inserter.succeeded.get(0).data()).as("the same bytes as if never checkpointed")
+        assertThat(inserter.succeeded.get(0).data())
+                .as("the same bytes as if never checkpointed")
                 .isEqualTo(expected.toByteArray());
     }
 
@@ -353,8 +419,9 @@ class ClickHouseWriterTest {
         writeTenWithRejectedPath();
         writer.flush(false);
 
-        assertThat(rejectedRows).containsExactlyInAnyOrder("e3 Code: 53 TYPE_MISMATCH (row-level)",
-                "e7 Code: 53 TYPE_MISMATCH (row-level)");
+        assertThat(rejectedRows)
+                .containsExactlyInAnyOrder(
+                        "e3 Code: 53 TYPE_MISMATCH (row-level)", "e7 Code: 53 TYPE_MISMATCH (row-level)");
         assertThat(inserter.succeeded.stream().mapToInt(Batch::rows).sum()).isEqualTo(8);
         assertThat(metrics.rejectedRows.getCount()).isEqualTo(2);
         assertThat(metrics.failures.getCount()).isZero();
@@ -368,8 +435,10 @@ class ClickHouseWriterTest {
         inserter.poison = IntStream.range(0, 10).mapToObj(i -> "e" + i).collect(Collectors.joining(","));
         writeTenWithRejectedPath();
 
-        assertThatThrownBy(() -> writer.flush(false)).isInstanceOf(IOException.class)
-                .hasMessageContaining("no longer fits").hasMessageContaining("Code: 53");
+        assertThatThrownBy(() -> writer.flush(false))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("no longer fits")
+                .hasMessageContaining("Code: 53");
         assertThat(rejectedRows).isEmpty();
         assertThat(inserter.attempts).as("the batch, then three rows alone").isEqualTo(4);
     }
@@ -380,10 +449,13 @@ class ClickHouseWriterTest {
         writeTenWithRejectedPath();
         writer.flush(false);
 
-        assertThat(rejectedRows).containsExactlyInAnyOrder("e0 Code: 53 TYPE_MISMATCH (row-level)",
-                "e9 Code: 53 TYPE_MISMATCH (row-level)");
-        assertThat(inserter.succeeded.stream().flatMap(b -> b.rowObjects().stream())
-                .map(r -> ((Event) r).eventId)).containsExactlyInAnyOrder("e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8");
+        assertThat(rejectedRows)
+                .containsExactlyInAnyOrder(
+                        "e0 Code: 53 TYPE_MISMATCH (row-level)", "e9 Code: 53 TYPE_MISMATCH (row-level)");
+        assertThat(inserter.succeeded.stream()
+                        .flatMap(b -> b.rowObjects().stream())
+                        .map(r -> ((Event) r).eventId))
+                .containsExactlyInAnyOrder("e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8");
     }
 
     @Test
@@ -393,7 +465,9 @@ class ClickHouseWriterTest {
         writerWithRejectedPath(10);
         writer.write(event(1), null);
 
-        assertThatThrownBy(() -> writer.flush(false)).isInstanceOf(IOException.class).hasMessageContaining("UNKNOWN_TABLE");
+        assertThatThrownBy(() -> writer.flush(false))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("UNKNOWN_TABLE");
         assertThat(rejectedRows).isEmpty();
     }
 
@@ -414,10 +488,24 @@ class ClickHouseWriterTest {
             public void close() {}
         };
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
-        writer = new ClickHouseWriter<>(TestSinkSettings.of("batch-rows", "100", "flush-interval", "60s",
-                "max-retries", "2", "retry-backoff", "100ms", "retry-max-backoff", "250ms"), EventRowEncoder.INSTANCE,
-                new ClickHouseWriter.Outputs<>(inserter, null, new ReplayGuard<>(marks, table,
-                        EventRowEncoder.INSTANCE::position)), time, metrics, sleeps::add);
+        writer = new ClickHouseWriter<>(
+                TestSinkSettings.of(
+                        "batch-rows",
+                        "100",
+                        "flush-interval",
+                        "60s",
+                        "max-retries",
+                        "2",
+                        "retry-backoff",
+                        "100ms",
+                        "retry-max-backoff",
+                        "250ms"),
+                EventRowEncoder.INSTANCE,
+                new ClickHouseWriter.Outputs<>(
+                        inserter, null, new ReplayGuard<>(marks, table, EventRowEncoder.INSTANCE::position)),
+                time,
+                metrics,
+                sleeps::add);
         for (int i = 0; i < 10; i++) {
             Event e = event(i);
             e.kafkaOffset = i;
@@ -431,15 +519,22 @@ class ClickHouseWriterTest {
         inserter.storeThenTimeOut = 1;
         writeTenWithGuard(new ReplayGuardTest.MapMarks(), rows -> {
             Set<SourcePosition> found = new HashSet<>();
-            inserter.succeeded.forEach(b -> b.rowObjects().forEach(r -> found.add(EventRowEncoder.INSTANCE.position((Event) r))));
+            inserter.succeeded.forEach(
+                    b -> b.rowObjects().forEach(r -> found.add(EventRowEncoder.INSTANCE.position((Event) r))));
             return found;
         });
         writer.write(event(10), null); // and the writer goes on
         writer.flush(false);
 
-        assertThat(inserter.succeeded.stream().flatMap(b -> b.rowObjects().stream()).map(r -> ((Event) r).eventId))
-                .as("each row stored once").hasSize(11).doesNotHaveDuplicates();
-        assertThat(inserter.attempts).as("the timed-out insert, then only the next batch").isEqualTo(2);
+        assertThat(inserter.succeeded.stream()
+                        .flatMap(b -> b.rowObjects().stream())
+                        .map(r -> ((Event) r).eventId))
+                .as("each row stored once")
+                .hasSize(11)
+                .doesNotHaveDuplicates();
+        assertThat(inserter.attempts)
+                .as("the timed-out insert, then only the next batch")
+                .isEqualTo(2);
         assertThat(metrics.replaySkippedRows.getCount()).isEqualTo(10);
     }
 
@@ -456,7 +551,8 @@ class ClickHouseWriterTest {
         });
 
         assertThat(inserter.succeeded).hasSize(1);
-        assertThat(inserter.succeeded.get(0).rowObjects()).extracting(r -> ((Event) r).eventId)
+        assertThat(inserter.succeeded.get(0).rowObjects())
+                .extracting(r -> ((Event) r).eventId)
                 .containsExactly("e0", "e1", "e3", "e5", "e6", "e7", "e8", "e9");
         assertThat(metrics.rows.getCount()).isEqualTo(8);
         assertThat(metrics.replayCheckedRows.getCount()).isEqualTo(6);
@@ -467,6 +563,7 @@ class ClickHouseWriterTest {
     private static final class FakeInserter implements Inserter {
         /** Event ids the "server" refuses, comma-separated: a batch holding one fails as a whole, row-level. */
         volatile String poison = "";
+
         final List<Batch> succeeded = Collections.synchronizedList(new ArrayList<>());
         final List<byte[]> sent = Collections.synchronizedList(new ArrayList<>());
         final Deque<Exception> failures = new ArrayDeque<>();

@@ -1,10 +1,9 @@
 package io.clickstream.etl.clickhouse;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.testing.TestStack;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -15,8 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The per (day, user) and per (day, object) aggregates (sql/V003, V004) on the real 2×2 cluster, filled by the
@@ -37,8 +36,10 @@ class DailyAggregatesITCase {
         db = TestStack.migratedDatabase();
         TestStack.query(TestStack.clickHouseUrls().get(0), "INSERT INTO " + db + ".object_keys VALUES ('item_id')");
         for (String url : TestStack.clickHouseUrls()) { // each node's views read the list on that node
-            TestStack.await("object_keys replicated to " + url, Duration.ofSeconds(60), TestStack.unchecked(() ->
-                    TestStack.count(url, "SELECT count() FROM " + db + ".object_keys") == 1));
+            TestStack.await(
+                    "object_keys replicated to " + url,
+                    Duration.ofSeconds(60),
+                    TestStack.unchecked(() -> TestStack.count(url, "SELECT count() FROM " + db + ".object_keys") == 1));
         }
         for (int i = 0; i < 400; i++) {
             EVENTS.add(event(i));
@@ -81,13 +82,17 @@ class DailyAggregatesITCase {
         TestInserts.insert(db, rows);
     }
 
-
     /** Per day and user, as the aggregates should say it: events, sessions, page views, first, last, sources, steps. */
     private static String truth() {
         Map<String, List<Event>> byDayAndUser = new TreeMap<>();
         for (Event e : EVENTS) {
-            String day = Instant.ofEpochMilli(e.eventTime).atZone(ZoneOffset.UTC).toLocalDate().toString();
-            byDayAndUser.computeIfAbsent(day + "\t" + e.userId, k -> new ArrayList<>()).add(e);
+            String day = Instant.ofEpochMilli(e.eventTime)
+                    .atZone(ZoneOffset.UTC)
+                    .toLocalDate()
+                    .toString();
+            byDayAndUser
+                    .computeIfAbsent(day + "\t" + e.userId, k -> new ArrayList<>())
+                    .add(e);
         }
         StringBuilder out = new StringBuilder();
         byDayAndUser.forEach((key, events) -> {
@@ -107,8 +112,16 @@ class DailyAggregatesITCase {
                 first = Math.min(first, e.eventTime / 1000);
                 last = Math.max(last, e.eventTime / 1000);
             }
-            out.append(String.join("\t", key, String.valueOf(events.size()), String.valueOf(sessions.size()),
-                    String.valueOf(pageViews), String.valueOf(first), String.valueOf(last), array(sources), array(steps)))
+            out.append(String.join(
+                            "\t",
+                            key,
+                            String.valueOf(events.size()),
+                            String.valueOf(sessions.size()),
+                            String.valueOf(pageViews),
+                            String.valueOf(first),
+                            String.valueOf(last),
+                            array(sources),
+                            array(steps)))
                     .append('\n');
         });
         return out.toString();
@@ -121,33 +134,49 @@ class DailyAggregatesITCase {
     }
 
     private static String aggregates() throws Exception {
-        return TestStack.query(TestStack.clickHouseUrls().get(0), "SELECT dt, user_id, uniqExactMerge(events),"
-                + " uniqExactMerge(sessions), uniqExactIfMerge(page_views), toUnixTimestamp(minMerge(first_ts)),"
-                + " toUnixTimestamp(maxMerge(last_ts)), arraySort(groupUniqArrayMerge(sources)),"
-                + " arraySort(groupUniqArrayArrayMerge(funnel_steps))"
-                + " FROM " + db + ".users_daily GROUP BY dt, user_id ORDER BY dt, user_id FORMAT TabSeparated");
+        return TestStack.query(
+                TestStack.clickHouseUrls().get(0),
+                "SELECT dt, user_id, uniqExactMerge(events),"
+                        + " uniqExactMerge(sessions), uniqExactIfMerge(page_views), toUnixTimestamp(minMerge(first_ts)),"
+                        + " toUnixTimestamp(maxMerge(last_ts)), arraySort(groupUniqArrayMerge(sources)),"
+                        + " arraySort(groupUniqArrayArrayMerge(funnel_steps))"
+                        + " FROM " + db + ".users_daily GROUP BY dt, user_id ORDER BY dt, user_id FORMAT TabSeparated");
     }
 
     @Test
     void everyUsersDayEqualsWhatItsEventsSayAcrossBothShards() throws Exception {
         assertThat(aggregates()).isEqualTo(truth());
         Map<LocalDate, TreeSet<String>> users = new TreeMap<>();
-        EVENTS.forEach(e -> users.computeIfAbsent(Instant.ofEpochMilli(e.eventTime).atZone(ZoneOffset.UTC).toLocalDate(),
-                d -> new TreeSet<>()).add(e.userId));
+        EVENTS.forEach(e -> users.computeIfAbsent(
+                        Instant.ofEpochMilli(e.eventTime).atZone(ZoneOffset.UTC).toLocalDate(), d -> new TreeSet<>())
+                .add(e.userId));
         StringBuilder dau = new StringBuilder();
-        users.forEach((day, set) -> dau.append(day).append('\t').append(set.size()).append('\n'));
-        assertThat(TestStack.query(TestStack.clickHouseUrls().get(0), "SELECT dt, uniqExact(user_id) FROM " + db
-                + ".users_daily GROUP BY dt ORDER BY dt FORMAT TabSeparated")).as("DAU").isEqualTo(dau.toString());
+        users.forEach(
+                (day, set) -> dau.append(day).append('\t').append(set.size()).append('\n'));
+        assertThat(TestStack.query(
+                        TestStack.clickHouseUrls().get(0),
+                        "SELECT dt, uniqExact(user_id) FROM " + db
+                                + ".users_daily GROUP BY dt ORDER BY dt FORMAT TabSeparated"))
+                .as("DAU")
+                .isEqualTo(dau.toString());
         for (String url : TestStack.clickHouseUrls()) { // each shard holds its users' rows, on both replicas
-            TestStack.await("aggregate rows on " + url, Duration.ofSeconds(60), TestStack.unchecked(() ->
-                    TestStack.count(url, "SELECT count() FROM " + db + ".users_daily_local") > 0));
+            TestStack.await(
+                    "aggregate rows on " + url,
+                    Duration.ofSeconds(60),
+                    TestStack.unchecked(
+                            () -> TestStack.count(url, "SELECT count() FROM " + db + ".users_daily_local") > 0));
         }
         // anyHeavy names the value that more than half of a user's day has, wherever one has.
         Map<String, Map<String, Integer>> countries = new TreeMap<>();
-        EVENTS.forEach(e -> countries.computeIfAbsent(Instant.ofEpochMilli(e.eventTime).atZone(ZoneOffset.UTC).toLocalDate()
-                + "\t" + e.userId, k -> new TreeMap<>()).merge(e.country, 1, Integer::sum));
-        String stored = TestStack.query(TestStack.clickHouseUrls().get(0), "SELECT dt, user_id, anyHeavyMerge(country)"
-                + " FROM " + db + ".users_daily GROUP BY dt, user_id ORDER BY dt, user_id FORMAT TabSeparated");
+        EVENTS.forEach(e -> countries
+                .computeIfAbsent(
+                        Instant.ofEpochMilli(e.eventTime).atZone(ZoneOffset.UTC).toLocalDate() + "\t" + e.userId,
+                        k -> new TreeMap<>())
+                .merge(e.country, 1, Integer::sum));
+        String stored = TestStack.query(
+                TestStack.clickHouseUrls().get(0),
+                "SELECT dt, user_id, anyHeavyMerge(country)" + " FROM " + db
+                        + ".users_daily GROUP BY dt, user_id ORDER BY dt, user_id FORMAT TabSeparated");
         int checked = 0;
         for (String line : stored.split("\n")) {
             String key = line.substring(0, line.lastIndexOf('\t'));
@@ -167,29 +196,47 @@ class DailyAggregatesITCase {
     private static String objectTruth() {
         Map<String, List<Event>> byObject = new TreeMap<>();
         for (Event e : EVENTS) {
-            String day = Instant.ofEpochMilli(e.eventTime).atZone(ZoneOffset.UTC).toLocalDate().toString();
-            byObject.computeIfAbsent(day + "\turl\t" + e.url.replaceAll("\\?.*", ""), k -> new ArrayList<>()).add(e);
+            String day = Instant.ofEpochMilli(e.eventTime)
+                    .atZone(ZoneOffset.UTC)
+                    .toLocalDate()
+                    .toString();
+            byObject.computeIfAbsent(day + "\turl\t" + e.url.replaceAll("\\?.*", ""), k -> new ArrayList<>())
+                    .add(e);
             for (int p = 0; p < e.propertyKeys.length; p++) {
                 if (e.propertyKeys[p].equals("item_id")) {
-                    byObject.computeIfAbsent(day + "\titem_id\t" + e.propertyValues[p], k -> new ArrayList<>()).add(e);
+                    byObject.computeIfAbsent(day + "\titem_id\t" + e.propertyValues[p], k -> new ArrayList<>())
+                            .add(e);
                 }
             }
         }
         StringBuilder out = new StringBuilder();
-        byObject.forEach((key, events) -> out.append(String.join("\t", key, String.valueOf(events.size()),
-                String.valueOf(events.stream().filter(e -> e.eventType.equals("page_view")).count()),
-                String.valueOf(events.stream().map(e -> e.userId).distinct().count()),
-                String.valueOf(events.stream().map(e -> e.sessionId).distinct().count()),
-                String.valueOf(events.stream().filter(e -> e.sessionIndex == 0).map(e -> e.sessionId).distinct().count())))
+        byObject.forEach((key, events) -> out.append(String.join(
+                        "\t",
+                        key,
+                        String.valueOf(events.size()),
+                        String.valueOf(events.stream()
+                                .filter(e -> e.eventType.equals("page_view"))
+                                .count()),
+                        String.valueOf(
+                                events.stream().map(e -> e.userId).distinct().count()),
+                        String.valueOf(
+                                events.stream().map(e -> e.sessionId).distinct().count()),
+                        String.valueOf(events.stream()
+                                .filter(e -> e.sessionIndex == 0)
+                                .map(e -> e.sessionId)
+                                .distinct()
+                                .count())))
                 .append('\n'));
         return out.toString();
     }
 
     private static String objects() throws Exception {
-        return TestStack.query(TestStack.clickHouseUrls().get(0), "SELECT dt, object_key, object,"
-                + " uniqExactMerge(events), uniqExactIfMerge(page_views), uniqExactMerge(users), uniqExactMerge(sessions),"
-                + " uniqExactIfMerge(entries) FROM " + db + ".objects_daily GROUP BY dt, object_key, object"
-                + " ORDER BY dt, object_key, object FORMAT TabSeparated");
+        return TestStack.query(
+                TestStack.clickHouseUrls().get(0),
+                "SELECT dt, object_key, object,"
+                        + " uniqExactMerge(events), uniqExactIfMerge(page_views), uniqExactMerge(users), uniqExactMerge(sessions),"
+                        + " uniqExactIfMerge(entries) FROM " + db + ".objects_daily GROUP BY dt, object_key, object"
+                        + " ORDER BY dt, object_key, object FORMAT TabSeparated");
     }
 
     @Test
@@ -203,8 +250,10 @@ class DailyAggregatesITCase {
         String users = aggregates();
         String objects = objects();
         for (String table : List.of("users_daily_local", "objects_daily_local")) { // aggregates lost, or never made
-            TestStack.query(TestStack.clickHouseUrls().get(0), "ALTER TABLE " + db + "." + table + " ON CLUSTER "
-                    + TestStack.cluster() + " DROP PARTITION '2026-11-02'");
+            TestStack.query(
+                    TestStack.clickHouseUrls().get(0),
+                    "ALTER TABLE " + db + "." + table + " ON CLUSTER " + TestStack.cluster()
+                            + " DROP PARTITION '2026-11-02'");
         }
         assertThat(aggregates()).doesNotContain("2026-11-02");
 
@@ -212,9 +261,18 @@ class DailyAggregatesITCase {
         java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
         System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
         try {
-            io.clickstream.etl.tools.Aggregates.run("rebuild", "--from", "2026-11-02", "--to", "2026-11-03",
-                    "--set", "clickhouse.urls=" + String.join(",", TestStack.clickHouseUrls()),
-                    "--set", "clickhouse.cluster=" + TestStack.cluster(), "--set", "clickhouse.database=" + db);
+            io.clickstream.etl.tools.Aggregates.run(
+                    "rebuild",
+                    "--from",
+                    "2026-11-02",
+                    "--to",
+                    "2026-11-03",
+                    "--set",
+                    "clickhouse.urls=" + String.join(",", TestStack.clickHouseUrls()),
+                    "--set",
+                    "clickhouse.cluster=" + TestStack.cluster(),
+                    "--set",
+                    "clickhouse.database=" + db);
         } finally {
             System.setOut(original);
         }
@@ -234,7 +292,8 @@ class DailyAggregatesITCase {
         insert(again.subList(0, 120));
         insert(again.subList(120, 250));
         assertThat(TestStack.count(TestStack.clickHouseUrls().get(0), "SELECT count() FROM " + db + ".events"))
-                .as("the raw table holds the copies until its merges").isGreaterThan(EVENTS.size());
+                .as("the raw table holds the copies until its merges")
+                .isGreaterThan(EVENTS.size());
         assertThat(aggregates()).isEqualTo(before).isEqualTo(truth());
         assertThat(objects()).isEqualTo(objectTruth());
     }

@@ -1,15 +1,14 @@
 package io.clickstream.etl.clickhouse;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class MigratorTest {
     private final List<String> executed = new ArrayList<>();
@@ -30,13 +29,16 @@ class MigratorTest {
 
     @Test
     void splitsStatementsDropsCommentsAndFillsPlaceholders() {
-        Migration m = Migration.fromFile("V007__x.sql", "-- about\nCREATE TABLE ${database}.a ON CLUSTER ${cluster}\n(\n  a UInt8\n);\n\n"
-                + "-- next\nCREATE TABLE ${database}.b AS ${database}.a;\nSELECT 1");
+        Migration m = Migration.fromFile(
+                "V007__x.sql",
+                "-- about\nCREATE TABLE ${database}.a ON CLUSTER ${cluster}\n(\n  a UInt8\n);\n\n"
+                        + "-- next\nCREATE TABLE ${database}.b AS ${database}.a;\nSELECT 1");
 
         assertThat(m.version()).isEqualTo(7);
         assertThat(m.name()).isEqualTo("x");
-        assertThat(m.statements("db", "cl")).containsExactly(
-                "CREATE TABLE db.a ON CLUSTER cl\n(\n  a UInt8\n)", "CREATE TABLE db.b AS db.a", "SELECT 1");
+        assertThat(m.statements("db", "cl"))
+                .containsExactly(
+                        "CREATE TABLE db.a ON CLUSTER cl\n(\n  a UInt8\n)", "CREATE TABLE db.b AS db.a", "SELECT 1");
     }
 
     @Test
@@ -55,9 +57,12 @@ class MigratorTest {
 
         assertThat(applied).containsExactly(two);
         assertThat(executed).anyMatch(s -> s.startsWith("CREATE DATABASE IF NOT EXISTS db ON CLUSTER cl"));
-        assertThat(executed).contains("CREATE TABLE db.b (x UInt8) ENGINE = Log").doesNotContain("CREATE TABLE db.a (x UInt8) ENGINE = Log");
+        assertThat(executed)
+                .contains("CREATE TABLE db.b (x UInt8) ENGINE = Log")
+                .doesNotContain("CREATE TABLE db.a (x UInt8) ENGINE = Log");
         assertThat(executed.get(executed.size() - 1))
-                .startsWith("INSERT INTO db.schema_migrations").contains("(2, 'b', '" + two.checksum() + "'");
+                .startsWith("INSERT INTO db.schema_migrations")
+                .contains("(2, 'b', '" + two.checksum() + "'");
     }
 
     @Test
@@ -84,8 +89,11 @@ class MigratorTest {
 
         assertThat(fromDir).isNotEmpty();
         assertThat(fromDir.get(0).version()).isEqualTo(1);
-        assertThat(fromClassPath).extracting(Migration::checksum).containsExactlyElementsOf(
-                fromDir.stream().map(Migration::checksum).toList());
-        assertThat(fromDir.get(0).statements("db", "cl")).allSatisfy(s -> assertThat(s).contains("ON CLUSTER cl"));
+        assertThat(fromClassPath)
+                .extracting(Migration::checksum)
+                .containsExactlyElementsOf(
+                        fromDir.stream().map(Migration::checksum).toList());
+        assertThat(fromDir.get(0).statements("db", "cl"))
+                .allSatisfy(s -> assertThat(s).contains("ON CLUSTER cl"));
     }
 }

@@ -1,5 +1,8 @@
 package io.clickstream.etl.clickhouse;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.clickstream.etl.event.Event;
@@ -7,13 +10,6 @@ import io.clickstream.etl.funnel.FunnelDefinition;
 import io.clickstream.etl.funnel.FunnelSql;
 import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.testing.ModernClickHouse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.w3c.dom.Element;
-import org.w3c.dom.Node;
-
-import javax.xml.parsers.DocumentBuilderFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -30,9 +26,12 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
 
 /**
  * Every statement of the project on a current ClickHouse (26.x, embedded: {@link ModernClickHouse}), next to the
@@ -45,6 +44,7 @@ class ModernClickHouseSqlITCase {
     private static final Path PROFILE_18_16 = Path.of("scripts/conf/clickhouse/profile-18.16.xml");
     /** The database the docs' examples name. */
     private static final String DB = "clickstream";
+
     private static final long T0 = Instant.parse("2026-11-20T09:00:00.250Z").toEpochMilli();
 
     private static ModernClickHouse ch;
@@ -58,7 +58,10 @@ class ModernClickHouseSqlITCase {
         for (int i = 0; i < 6; i++) {
             EVENTS.add(event(i));
         }
-        ch.insertRowBinary(DB + ".events", EventRowEncoder.INSTANCE.columns(), encode(EventRowEncoder.INSTANCE, EVENTS),
+        ch.insertRowBinary(
+                DB + ".events",
+                EventRowEncoder.INSTANCE.columns(),
+                encode(EventRowEncoder.INSTANCE, EVENTS),
                 "insert_distributed_sync = 1");
     }
 
@@ -122,21 +125,26 @@ class ModernClickHouseSqlITCase {
         Map<String, String> settings = profileSettings(PROFILE);
         assertThat(settings).containsKeys("load_balancing", "max_memory_usage");
         for (Map.Entry<String, String> s : settings.entrySet()) {
-            String value = ch.raw("SELECT toString(getSetting(" + ModernClickHouse.literal(s.getKey()) + "))").trim();
-            assertThat(value.replace("true", "1").replace("false", "0")).as(s.getKey()).isEqualTo(s.getValue());
+            String value = ch.raw("SELECT toString(getSetting(" + ModernClickHouse.literal(s.getKey()) + "))")
+                    .trim();
+            assertThat(value.replace("true", "1").replace("false", "0"))
+                    .as(s.getKey())
+                    .isEqualTo(s.getValue());
         }
     }
 
     @Test
     void theSettingOnly1816NeedsIsRefusedByCurrentVersionsSoItLivesInAFileOfItsOwn() throws Exception {
         assertThat(profileSettings(PROFILE_18_16)).containsOnlyKeys("allow_experimental_low_cardinality_type");
-        assertThatThrownBy(() -> ModernClickHouse.start(List.of(PROFILE, PROFILE_18_16)).close())
+        assertThatThrownBy(() ->
+                        ModernClickHouse.start(List.of(PROFILE, PROFILE_18_16)).close())
                 .hasMessageContaining("Unknown setting 'allow_experimental_low_cardinality_type'");
     }
 
     @Test
     void theClickHouseFilesDockerComposeMountsAreAcceptedAsItsContainersLoadThem() throws Exception {
-        JsonNode compose = new YAMLMapper().readTree(Path.of("docker-compose.yml").toFile());
+        JsonNode compose =
+                new YAMLMapper().readTree(Path.of("docker-compose.yml").toFile());
         JsonNode s1r1 = compose.get("services").get("clickhouse-s1r1");
         List<Path> usersD = new ArrayList<>();
         List<Path> configD = new ArrayList<>();
@@ -145,62 +153,88 @@ class ModernClickHouseSqlITCase {
             (v[1].startsWith("/etc/clickhouse-server/users.d/") ? usersD : configD).add(Path.of(v[0]));
             assertThat(v[1]).as(volume.asText()).matches("/etc/clickhouse-server/(users|config)\\.d/.*\\.xml");
         }
-        assertThat(usersD).containsExactly(Path.of("./scripts/conf/clickhouse/profile.xml"),
-                Path.of("./scripts/conf/clickhouse/analyst.xml"), Path.of("./scripts/conf/clickhouse/job.xml"));
+        assertThat(usersD)
+                .containsExactly(
+                        Path.of("./scripts/conf/clickhouse/profile.xml"),
+                        Path.of("./scripts/conf/clickhouse/analyst.xml"),
+                        Path.of("./scripts/conf/clickhouse/job.xml"));
         Map<String, String> env = new LinkedHashMap<>();
-        s1r1.get("environment").fields().forEachRemaining(f -> env.put(f.getKey(), f.getValue().asText()));
+        s1r1.get("environment")
+                .fields()
+                .forEachRemaining(f -> env.put(f.getKey(), f.getValue().asText()));
         env.put("CLICKHOUSE_PASSWORD", "from-the-env-file");
         env.put("CLICKHOUSE_ANALYST_PASSWORD", "the-analysts-from-the-env-file");
         env.put("CLICKHOUSE_JOB_PASSWORD", "the-jobs-from-the-env-file");
         try (ModernClickHouse docker = ModernClickHouse.startWith(usersD, configD, env)) {
-            assertThat(docker.raw("SELECT shard_num, host_name FROM system.clusters WHERE cluster = 'clickstream_cluster'"))
+            assertThat(docker.raw(
+                            "SELECT shard_num, host_name FROM system.clusters WHERE cluster = 'clickstream_cluster'"))
                     .isEqualTo("1\tclickhouse-s1r1\n1\tclickhouse-s1r2\n2\tclickhouse-s2r1\n2\tclickhouse-s2r2\n");
             assertThat(docker.raw("SELECT macro, substitution FROM system.macros ORDER BY macro"))
                     .isEqualTo("replica\ts1r1\nshard\t01\n");
             assertThat(docker.raw("SELECT getSetting('load_balancing')")).isEqualTo("in_order\n");
             // The analysts' login as the current version reads it: read-only, the clickstream database only.
-            assertThat(docker.raw("SELECT setting_name, value FROM system.settings_profile_elements"
-                    + " WHERE profile_name = 'analyst' AND setting_name IN ('readonly', 'max_execution_time') ORDER BY 1"))
+            assertThat(
+                            docker.raw(
+                                    "SELECT setting_name, value FROM system.settings_profile_elements"
+                                            + " WHERE profile_name = 'analyst' AND setting_name IN ('readonly', 'max_execution_time') ORDER BY 1"))
                     .isEqualTo("max_execution_time\t300\nreadonly\t1\n");
-            assertThat(docker.raw("SELECT default_roles_all, name FROM system.users WHERE name = 'analyst'")).isEqualTo("1\tanalyst\n");
+            assertThat(docker.raw("SELECT default_roles_all, name FROM system.users WHERE name = 'analyst'"))
+                    .isEqualTo("1\tanalyst\n");
             assertThat(docker.raw("SELECT setting_name, value FROM system.settings_profile_elements"
-                    + " WHERE profile_name = 'job' AND setting_name IN ('readonly', 'allow_ddl') ORDER BY 1"))
+                            + " WHERE profile_name = 'job' AND setting_name IN ('readonly', 'allow_ddl') ORDER BY 1"))
                     .isEqualTo("allow_ddl\t0\nreadonly\t0\n");
             assertThat(docker.raw("SHOW GRANTS FOR clickstream_job")).contains(" ON clickstream.* TO clickstream_job");
             String grants = docker.raw("SHOW GRANTS FOR analyst");
             assertThat(grants).containsPattern("(?m)^GRANT .*\\bSELECT\\b.* ON clickstream\\.\\* TO analyst$");
-            assertThat(grants).as("databases named in grants").doesNotContainPattern(" ON (?!clickstream[ .])[a-z_]+\\.");
+            assertThat(grants)
+                    .as("databases named in grants")
+                    .doesNotContainPattern(" ON (?!clickstream[ .])[a-z_]+\\.");
         }
     }
 
     @Test
     void everyMigrationIsAppliedOnceAndRecorded() throws Exception {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        List<Migration> again = new Migrator(ch, DB, ModernClickHouse.CLUSTER, new PrintStream(log, true, StandardCharsets.UTF_8))
+        List<Migration> again = new Migrator(
+                        ch, DB, ModernClickHouse.CLUSTER, new PrintStream(log, true, StandardCharsets.UTF_8))
                 .migrate(Migrator.load(Path.of("sql")), false);
         assertThat(again).as("all applied at start").isEmpty();
         assertThat(log.toString(StandardCharsets.UTF_8)).contains("is up to date");
         assertThat(ch.raw("SELECT count() FROM " + DB + ".schema_migrations").trim())
                 .isEqualTo(String.valueOf(Migrator.load(Path.of("sql")).size()));
         assertThat(ch.raw("SELECT name, engine FROM system.tables WHERE database = '" + DB + "' ORDER BY name"))
-                .isEqualTo("events\tDistributed\nevents_local\tReplacingMergeTree\nobject_keys\tReplacingMergeTree\n"
-                        + "objects_daily\tDistributed\nobjects_daily_keys_mv\tMaterializedView\n"
-                        + "objects_daily_local\tAggregatingMergeTree\nobjects_daily_url_mv\tMaterializedView\n"
-                        + "schema_migrations\tMergeTree\n"
-                        + "sessions\tDistributed\nsessions_local\tReplacingMergeTree\n"
-                        + "users_daily\tDistributed\nusers_daily_local\tAggregatingMergeTree\nusers_daily_mv\tMaterializedView\n");
+                .isEqualTo(
+                        "events\tDistributed\nevents_local\tReplacingMergeTree\nobject_keys\tReplacingMergeTree\n"
+                                + "objects_daily\tDistributed\nobjects_daily_keys_mv\tMaterializedView\n"
+                                + "objects_daily_local\tAggregatingMergeTree\nobjects_daily_url_mv\tMaterializedView\n"
+                                + "schema_migrations\tMergeTree\n"
+                                + "sessions\tDistributed\nsessions_local\tReplacingMergeTree\n"
+                                + "users_daily\tDistributed\nusers_daily_local\tAggregatingMergeTree\nusers_daily_mv\tMaterializedView\n");
     }
 
     @Test
     void everyReportsQueryRunsOnTheCurrentVersionAndCountsTheEvents() throws Exception {
-        java.time.LocalDate day = Instant.ofEpochMilli(T0).atZone(ZoneOffset.UTC).toLocalDate();
-        for (io.clickstream.etl.report.ReportRequest.Split split : io.clickstream.etl.report.ReportRequest.Split.values()) {
-            io.clickstream.etl.report.ReportRequest request = new io.clickstream.etl.report.ReportRequest(DB, day, day,
-                    List.of(io.clickstream.etl.report.ReportRequest.Kind.values()), split, split.ordinal() % 2 + 1, 7, 1, 20);
+        java.time.LocalDate day =
+                Instant.ofEpochMilli(T0).atZone(ZoneOffset.UTC).toLocalDate();
+        for (io.clickstream.etl.report.ReportRequest.Split split :
+                io.clickstream.etl.report.ReportRequest.Split.values()) {
+            io.clickstream.etl.report.ReportRequest request = new io.clickstream.etl.report.ReportRequest(
+                    DB,
+                    day,
+                    day,
+                    List.of(io.clickstream.etl.report.ReportRequest.Kind.values()),
+                    split,
+                    split.ordinal() % 2 + 1,
+                    7,
+                    1,
+                    20);
             for (io.clickstream.etl.report.ReportRequest.Kind kind : request.kinds()) {
-                String answer = ch.raw(io.clickstream.etl.report.ReportQueries.of(request, kind).sql());
+                String answer = ch.raw(io.clickstream.etl.report.ReportQueries.of(request, kind)
+                        .sql());
                 if (kind == io.clickstream.etl.report.ReportRequest.Kind.TRAFFIC && split.ordinal() == 0) {
-                    long pageViews = EVENTS.stream().filter(e -> e.eventType.equals("page_view")).count();
+                    long pageViews = EVENTS.stream()
+                            .filter(e -> e.eventType.equals("page_view"))
+                            .count();
                     assertThat(answer).isEqualTo(day + "\t\t" + pageViews + "\t2\t2\n");
                 }
             }
@@ -216,33 +250,71 @@ class ModernClickHouseSqlITCase {
             c[1] += e.eventType.equals("page_view") ? 1 : 0;
         }
         StringBuilder expected = new StringBuilder();
-        byUser.forEach((user, c) -> expected.append(user).append('\t').append(c[0]).append('\t').append(c[1]).append('\n'));
+        byUser.forEach((user, c) -> expected.append(user)
+                .append('\t')
+                .append(c[0])
+                .append('\t')
+                .append(c[1])
+                .append('\n'));
         assertThat(ch.raw("SELECT user_id, uniqExactMerge(events), uniqExactIfMerge(page_views) FROM " + DB
-                + ".users_daily GROUP BY user_id ORDER BY user_id")).isEqualTo(expected.toString());
+                        + ".users_daily GROUP BY user_id ORDER BY user_id"))
+                .isEqualTo(expected.toString());
         assertThat(ch.raw("SELECT arraySort(groupUniqArrayArrayMerge(funnel_steps)) FROM " + DB + ".users_daily"))
                 .isEqualTo("['checkout:1','search-to-cart:255']\n");
     }
 
     @Test
     void eventRowsFromTheSinksEncoderComeBackWithEveryColumnIntact() throws Exception {
-        String stored = ch.raw("SELECT dt, ts, ts_ms, event_id, user_id, uh = cityHash64(user_id), event_type, source, url,"
-                + " referrer, ip, user_agent, props.key, props.value, kafka_topic, kafka_partition, kafka_offset, version,"
-                + " country_code, country, region, city, latitude, longitude, browser, browser_version, os, os_version,"
-                + " device_type, is_bot, session_id, session_number, session_index, funnels.id, funnels.step"
-                + " FROM " + DB + ".events ORDER BY event_id SETTINGS session_timezone = 'UTC'");
+        String stored =
+                ch.raw("SELECT dt, ts, ts_ms, event_id, user_id, uh = cityHash64(user_id), event_type, source, url,"
+                        + " referrer, ip, user_agent, props.key, props.value, kafka_topic, kafka_partition, kafka_offset, version,"
+                        + " country_code, country, region, city, latitude, longitude, browser, browser_version, os, os_version,"
+                        + " device_type, is_bot, session_id, session_number, session_index, funnels.id, funnels.step"
+                        + " FROM " + DB + ".events ORDER BY event_id SETTINGS session_timezone = 'UTC'");
         StringBuilder expected = new StringBuilder();
         for (Event e : EVENTS) {
             Instant t = Instant.ofEpochMilli(e.eventTime);
-            expected.append(String.join("\t", List.of(t.atZone(ZoneOffset.UTC).toLocalDate().toString(),
-                    java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC).format(t),
-                    String.valueOf(e.eventTime % 1000), e.eventId, tsv(e.userId), "1", e.eventType, e.source, e.url,
-                    e.referrer, e.ip, e.userAgent, "['price','currency','query']", "['12.5','EUR','shoes']", e.kafkaTopic,
-                    String.valueOf(e.kafkaPartition), String.valueOf(e.kafkaOffset), String.valueOf(e.kafkaTimestamp),
-                    e.countryCode, e.country, e.region, e.city, e.latitude == null ? "\\N" : "52.52",
-                    e.longitude == null ? "\\N" : "-13.405", e.browser, e.browserVersion, e.os, e.osVersion, e.deviceType,
-                    e.bot ? "1" : "0", e.sessionId, String.valueOf(e.sessionNumber), String.valueOf(e.sessionIndex),
-                    e.funnelIds.length == 0 ? "[]" : "['checkout','search-to-cart']",
-                    e.funnelSteps.length == 0 ? "[]" : "[1,255]"))).append('\n');
+            expected.append(String.join(
+                            "\t",
+                            List.of(
+                                    t.atZone(ZoneOffset.UTC).toLocalDate().toString(),
+                                    java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+                                            .withZone(ZoneOffset.UTC)
+                                            .format(t),
+                                    String.valueOf(e.eventTime % 1000),
+                                    e.eventId,
+                                    tsv(e.userId),
+                                    "1",
+                                    e.eventType,
+                                    e.source,
+                                    e.url,
+                                    e.referrer,
+                                    e.ip,
+                                    e.userAgent,
+                                    "['price','currency','query']",
+                                    "['12.5','EUR','shoes']",
+                                    e.kafkaTopic,
+                                    String.valueOf(e.kafkaPartition),
+                                    String.valueOf(e.kafkaOffset),
+                                    String.valueOf(e.kafkaTimestamp),
+                                    e.countryCode,
+                                    e.country,
+                                    e.region,
+                                    e.city,
+                                    e.latitude == null ? "\\N" : "52.52",
+                                    e.longitude == null ? "\\N" : "-13.405",
+                                    e.browser,
+                                    e.browserVersion,
+                                    e.os,
+                                    e.osVersion,
+                                    e.deviceType,
+                                    e.bot ? "1" : "0",
+                                    e.sessionId,
+                                    String.valueOf(e.sessionNumber),
+                                    String.valueOf(e.sessionIndex),
+                                    e.funnelIds.length == 0 ? "[]" : "['checkout','search-to-cart']",
+                                    e.funnelSteps.length == 0 ? "[]" : "[1,255]")))
+                    .append('\n');
         }
         assertThat(stored).isEqualTo(expected.toString());
     }
@@ -270,12 +342,16 @@ class ModernClickHouseSqlITCase {
         s.os = "Android";
         s.deviceType = "Phone";
         s.bot = false;
-        ch.insertRowBinary(DB + ".sessions", SessionRowEncoder.INSTANCE.columns(),
-                encode(SessionRowEncoder.INSTANCE, List.of(s)), "insert_distributed_sync = 1");
+        ch.insertRowBinary(
+                DB + ".sessions",
+                SessionRowEncoder.INSTANCE.columns(),
+                encode(SessionRowEncoder.INSTANCE, List.of(s)),
+                "insert_distributed_sync = 1");
         assertThat(ch.raw("SELECT dt, session_id, user_id, uh = cityHash64(user_id), session_number, start, end,"
-                + " duration_s, events, page_views, entry_url, exit_url, referrer, sources, country_code, country, region,"
-                + " city, browser, os, device_type, is_bot, version FROM " + DB + ".sessions FINAL WHERE session_id = 's-9'"
-                + " SETTINGS session_timezone = 'UTC'"))
+                        + " duration_s, events, page_views, entry_url, exit_url, referrer, sources, country_code, country, region,"
+                        + " city, browser, os, device_type, is_bot, version FROM " + DB
+                        + ".sessions FINAL WHERE session_id = 's-9'"
+                        + " SETTINGS session_timezone = 'UTC'"))
                 .isEqualTo("2026-11-20\ts-9\tuser-9\t1\t4\t2026-11-20 09:00:00\t2026-11-20 09:29:59\t1799\t7\t3\t"
                         + "https://a.example/\thttps://a.example/bye\t\t['web','app']\tFR\tFrance\tÎle-de-France\tParis\t"
                         + "Chrome\tAndroid\tPhone\t0\t7\n");
@@ -285,8 +361,10 @@ class ModernClickHouseSqlITCase {
     void theReplayLookUpFindsExactlyTheStoredRows() throws Exception {
         Event notStored = event(7);
         List<Event> asked = List.of(EVENTS.get(1), EVENTS.get(4), notStored);
-        assertThat(ch.execute(ClickHouseStoredEvents.query(DB + ".events", asked)).split("\n"))
-                .containsExactlyInAnyOrder("clickstream-web\t3\t" + EVENTS.get(1).kafkaOffset,
+        assertThat(ch.execute(ClickHouseStoredEvents.query(DB + ".events", asked))
+                        .split("\n"))
+                .containsExactlyInAnyOrder(
+                        "clickstream-web\t3\t" + EVENTS.get(1).kafkaOffset,
                         "clickstream-web\t3\t" + EVENTS.get(4).kafkaOffset);
         // The form over every replica, from system.tables and system.clusters; the one replica it names here is this
         // engine, which does not listen: parsed, not run.
@@ -299,7 +377,8 @@ class ModernClickHouseSqlITCase {
     @Test
     void theLatencyProbesQueryRuns() throws Exception {
         assertThat(ch.execute(io.clickstream.etl.tools.LatencyProbe.seenQuery(DB + ".events", List.of("ev-1", "x'y"))))
-                .as("no probe events among these").isEmpty();
+                .as("no probe events among these")
+                .isEmpty();
     }
 
     @Test
@@ -313,11 +392,13 @@ class ModernClickHouseSqlITCase {
         for (Path f : files) {
             String json = Files.readString(f);
             for (String mode : List.of("sequential", "strict")) {
-                FunnelDefinition d = FunnelDefinition.parse(json.replaceFirst("\"mode\"\\s*:\\s*\"\\w+\"", "\"mode\": \"" + mode + "\""));
+                FunnelDefinition d = FunnelDefinition.parse(
+                        json.replaceFirst("\"mode\"\\s*:\\s*\"\\w+\"", "\"mode\": \"" + mode + "\""));
                 String report = ch.execute(FunnelSql.retroactive(d, DB + ".events", day.minusDays(40), day));
                 assertThat(report).as(f + " " + mode).matches("(\\d+\t\\d+\n)+");
             }
-            String streamed = ch.execute(FunnelSql.streamed(FunnelDefinition.parse(json).id(), DB + ".events", day, day));
+            String streamed =
+                    ch.execute(FunnelSql.streamed(FunnelDefinition.parse(json).id(), DB + ".events", day, day));
             assertThat(streamed).as(f + " streamed").matches("(\\d+\t\\d+\n)*");
         }
     }
@@ -334,7 +415,8 @@ class ModernClickHouseSqlITCase {
             Matcher m = block.matcher(Files.readString(doc));
             while (m.find()) {
                 for (String statement : statements(m.group(1))) {
-                    examples.computeIfAbsent(doc.toString(), k -> new ArrayList<>()).add(statement);
+                    examples.computeIfAbsent(doc.toString(), k -> new ArrayList<>())
+                            .add(statement);
                 }
             }
         }
@@ -375,9 +457,14 @@ class ModernClickHouseSqlITCase {
 
     /** The settings of the 'default' profile in a users.d file. */
     private static Map<String, String> profileSettings(Path file) throws Exception {
-        Element root = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(file.toFile()).getDocumentElement();
-        Element profile = (Element) ((Element) root.getElementsByTagName("profiles").item(0))
-                .getElementsByTagName("default").item(0);
+        Element root = DocumentBuilderFactory.newInstance()
+                .newDocumentBuilder()
+                .parse(file.toFile())
+                .getDocumentElement();
+        Element profile =
+                (Element) ((Element) root.getElementsByTagName("profiles").item(0))
+                        .getElementsByTagName("default")
+                        .item(0);
         Map<String, String> settings = new LinkedHashMap<>();
         for (Node n = profile.getFirstChild(); n != null; n = n.getNextSibling()) {
             if (n instanceof Element el) {

@@ -1,6 +1,7 @@
 package io.clickstream.etl.clickhouse;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,9 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class ReplayGuardTest {
     /** Marks in a map, raised as the Redis script raises them: never lowered. */
@@ -123,7 +122,10 @@ class ReplayGuardTest {
 
         assertThat(admitted.rows()).hasSize(5);
         assertThat(table.asked).isEmpty();
-        assertThat(marks.marks).containsEntry("a:0", 100L).containsEntry("a:1", 2L).containsEntry("b:0", 1L);
+        assertThat(marks.marks)
+                .containsEntry("a:0", 100L)
+                .containsEntry("a:1", 2L)
+                .containsEntry("b:0", 1L);
     }
 
     @Test

@@ -1,12 +1,11 @@
 package io.clickstream.etl.clickhouse;
 
-import io.clickstream.etl.event.Event;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import io.clickstream.etl.event.Event;
 import java.time.Instant;
 import java.util.Arrays;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class RowBinaryEncodingTest {
 
@@ -29,7 +28,8 @@ class RowBinaryEncodingTest {
         b.uint16(0x0102);
         b.uint32(0x01020304L);
         b.uint64(0x0102030405060708L);
-        assertThat(bytes(b)).containsExactly(0x02, 0x01, 0x04, 0x03, 0x02, 0x01, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01);
+        assertThat(bytes(b))
+                .containsExactly(0x02, 0x01, 0x04, 0x03, 0x02, 0x01, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01);
     }
 
     @Test
@@ -69,8 +69,31 @@ class RowBinaryEncodingTest {
         // The row ends with geo and device (4 empty strings, 2 null coordinates, 5 empty strings, is_bot 0) and the
         // session (empty id, number 0, index 0) and the funnel tags (two empty arrays) ...
         byte[] tail = Arrays.copyOfRange(row, row.length - 23, row.length);
-        assertThat(tail).containsExactly(0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, /* session */ 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                /* funnels */ 0, 0);
+        assertThat(tail)
+                .containsExactly(
+                        0,
+                        0,
+                        0,
+                        0,
+                        1,
+                        1,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0, /* session */
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        /* funnels */ 0,
+                        0);
         // ... after version, which falls back to the event time when the record has no timestamp.
         long version = 0;
         for (int i = 0; i < 8; i++) {

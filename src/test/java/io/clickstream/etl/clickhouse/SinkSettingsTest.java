@@ -1,21 +1,26 @@
 package io.clickstream.etl.clickhouse;
 
-import io.clickstream.etl.config.JobConfig;
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.util.Map;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.clickstream.etl.config.JobConfig;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class SinkSettingsTest {
 
     @Test
     void theSettingsComeFromTheSinkOptions() {
-        SinkSettings settings = SinkSettings.from(JobConfig.of(Map.of("clickhouse.sink.batch-rows", "5000",
-                "clickhouse.sink.flush-interval", "2s", "clickhouse.sink.catch-up-hold", "true",
-                "clickhouse.sink.max-retries", "3")));
+        SinkSettings settings = SinkSettings.from(JobConfig.of(Map.of(
+                "clickhouse.sink.batch-rows",
+                "5000",
+                "clickhouse.sink.flush-interval",
+                "2s",
+                "clickhouse.sink.catch-up-hold",
+                "true",
+                "clickhouse.sink.max-retries",
+                "3")));
         assertThat(settings.batchRows()).isEqualTo(5000);
         assertThat(settings.flushInterval()).isEqualTo(Duration.ofSeconds(2));
         assertThat(settings.catchUpHold()).isTrue();
@@ -27,27 +32,52 @@ class SinkSettingsTest {
     @Test
     void aBadValueIsRefusedNamingItsOption() {
         SinkSettings good = TestSinkSettings.of();
-        assertThatThrownBy(() -> new SinkSettings(0, good.batchBytes(), good.flushInterval(),
-                good.catchUpFlushInterval(), good.catchUpLag(), false, 1, good.retryPolicy()).sanityCheck())
+        assertThatThrownBy(() -> new SinkSettings(
+                                0,
+                                good.batchBytes(),
+                                good.flushInterval(),
+                                good.catchUpFlushInterval(),
+                                good.catchUpLag(),
+                                false,
+                                1,
+                                good.retryPolicy())
+                        .sanityCheck())
                 .hasMessageContaining("clickhouse.sink.batch-rows");
-        assertThatThrownBy(() -> new SinkSettings(1, good.batchBytes(), Duration.ZERO, good.catchUpFlushInterval(),
-                good.catchUpLag(), false, 1, good.retryPolicy()).sanityCheck())
+        assertThatThrownBy(() -> new SinkSettings(
+                                1,
+                                good.batchBytes(),
+                                Duration.ZERO,
+                                good.catchUpFlushInterval(),
+                                good.catchUpLag(),
+                                false,
+                                1,
+                                good.retryPolicy())
+                        .sanityCheck())
                 .hasMessageContaining("clickhouse.sink.flush-interval");
-        assertThatThrownBy(() -> new SinkSettings(1, good.batchBytes(), good.flushInterval(),
-                good.catchUpFlushInterval(), good.catchUpLag(), false, 0, good.retryPolicy()).sanityCheck())
+        assertThatThrownBy(() -> new SinkSettings(
+                                1,
+                                good.batchBytes(),
+                                good.flushInterval(),
+                                good.catchUpFlushInterval(),
+                                good.catchUpLag(),
+                                false,
+                                0,
+                                good.retryPolicy())
+                        .sanityCheck())
                 .hasMessageContaining("clickhouse.sink.max-in-flight");
-        assertThatThrownBy(() -> SinkSettings.from(JobConfig.of(Map.of("clickhouse.sink.retry-backoff", "10s",
-                "clickhouse.sink.retry-max-backoff", "1s"))))
-                .hasMessageContaining("clickhouse.sink.retry-max-backoff").hasMessageContaining("clickhouse.sink.retry-backoff");
+        assertThatThrownBy(() -> SinkSettings.from(JobConfig.of(
+                        Map.of("clickhouse.sink.retry-backoff", "10s", "clickhouse.sink.retry-max-backoff", "1s"))))
+                .hasMessageContaining("clickhouse.sink.retry-max-backoff")
+                .hasMessageContaining("clickhouse.sink.retry-backoff");
     }
 
     @Test
     void aSinkThatHoldsRowsInCheckpointsMustKnowTheirType() {
         assertThatThrownBy(() -> ClickHouseSink.<io.clickstream.etl.event.Event>builder()
-                .settings(TestSinkSettings.of("catch-up-hold", "true"))
-                .encoder(EventRowEncoder.INSTANCE)
-                .inserter(() -> null)
-                .build())
+                        .settings(TestSinkSettings.of("catch-up-hold", "true"))
+                        .encoder(EventRowEncoder.INSTANCE)
+                        .inserter(() -> null)
+                        .build())
                 .hasMessageContaining("clickhouse.sink.catch-up-hold");
     }
 }

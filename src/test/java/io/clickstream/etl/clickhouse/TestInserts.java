@@ -2,7 +2,6 @@ package io.clickstream.etl.clickhouse;
 
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.testing.TestStack;
-
 import java.util.Arrays;
 import java.util.List;
 
@@ -14,8 +13,9 @@ public final class TestInserts {
     public static void insert(String db, List<Event> rows) throws Exception {
         RowBinaryBuffer out = new RowBinaryBuffer(1024);
         rows.forEach(e -> EventRowEncoder.INSTANCE.encode(e, out));
-        try (Inserter inserter = ClickHouseInserter.factory(TestStack.clickHouse(), db + ".events",
-                EventRowEncoder.INSTANCE.columns(), true, 60_000).open()) {
+        try (Inserter inserter = ClickHouseInserter.factory(
+                        TestStack.clickHouse(), db + ".events", EventRowEncoder.INSTANCE.columns(), true, 60_000)
+                .open()) {
             inserter.insert(new Batch(Arrays.copyOf(out.array(), out.size()), rows.size(), -1, null));
         }
     }

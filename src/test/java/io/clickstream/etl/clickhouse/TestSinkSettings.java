@@ -1,7 +1,6 @@
 package io.clickstream.etl.clickhouse;
 
 import io.clickstream.etl.config.JobConfig;
-
 import java.util.HashMap;
 import java.util.Map;
 

@@ -1,17 +1,16 @@
 package io.clickstream.etl.deadletter;
 
-import io.clickstream.etl.event.DeadLetter;
-import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.ProcessOperator;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import io.clickstream.etl.event.DeadLetter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.ProcessOperator;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
 
 class DeadLettersOnceFunctionTest {
     /** Shared by the harnesses of a test, as Redis is by the runs of a job. */
@@ -28,8 +27,8 @@ class DeadLettersOnceFunctionTest {
         return d;
     }
 
-    private OneInputStreamOperatorTestHarness<DeadLetter, DeadLetter> harness(OperatorSubtaskState restored,
-                                                                              String topicId) throws Exception {
+    private OneInputStreamOperatorTestHarness<DeadLetter, DeadLetter> harness(
+            OperatorSubtaskState restored, String topicId) throws Exception {
         String name = ledgerName;
         DeadLetterLedger.Factory ledger = () -> new DeadLetterLedger() {
             @Override
@@ -54,7 +53,8 @@ class DeadLettersOnceFunctionTest {
             @Override
             public void close() {}
         };
-        var h = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new DeadLettersOnceFunction(ledger, ids)));
+        var h = new OneInputStreamOperatorTestHarness<>(
+                new ProcessOperator<>(new DeadLettersOnceFunction(ledger, ids)));
         if (restored != null) {
             h.initializeState(restored);
         }

@@ -1,15 +1,18 @@
 package io.clickstream.etl.deadletter;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
 
 class RangesTest {
 
     @Test
     void overlappingAndAdjacentRangesAreJoinedAndGapsKept() {
-        Ranges r = Ranges.of(10, 20).union(Ranges.of(30, 40)).union(Ranges.of(21, 22)).union(Ranges.of(35, 50));
+        Ranges r = Ranges.of(10, 20)
+                .union(Ranges.of(30, 40))
+                .union(Ranges.of(21, 22))
+                .union(Ranges.of(35, 50));
         assertThat(r.toString()).isEqualTo("10-22,30-50");
         assertThat(r.contains(9)).isFalse();
         assertThat(r.contains(10)).isTrue();
@@ -31,7 +34,9 @@ class RangesTest {
     @Test
     void textThatIsNotRangesIsRefusedNotTakenForNone() {
         for (String bad : new String[] {"7", "a-b", "9-3", "1-2,", "-1-3", "{\"v\":2}"}) {
-            assertThatThrownBy(() -> Ranges.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> Ranges.parse(bad))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(bad);
         }
     }

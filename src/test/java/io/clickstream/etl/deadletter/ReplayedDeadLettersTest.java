@@ -1,11 +1,10 @@
 package io.clickstream.etl.deadletter;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class ReplayedDeadLettersTest {
 
@@ -40,17 +39,20 @@ class ReplayedDeadLettersTest {
         assertThat(r.admit("t:0", 200)).isFalse();
         assertThat(r.admit("t:0", 201)).isTrue();
         assertThat(r.admit("t:1", 150)).as("another partition").isTrue();
-        assertThat(r.admit("other-id:0", 150)).as("a topic created again has another id").isTrue();
+        assertThat(r.admit("other-id:0", 150))
+                .as("a topic created again has another id")
+                .isTrue();
         r.snapshot(7);
         assertThat(r.completed(7)).containsEntry("t:0", Ranges.of(50, 201));
     }
 
     @Test
     void aRestoreRecordsTheCheckpointsRangesAndContinuesThem() {
-        ReplayedDeadLetters r = new ReplayedDeadLetters(Map.of(),
-                List.of(new ReplayedDeadLetters.Range("t:0", 5, 9)));
+        ReplayedDeadLetters r = new ReplayedDeadLetters(Map.of(), List.of(new ReplayedDeadLetters.Range("t:0", 5, 9)));
         assertThat(r.restored()).isEqualTo(Map.of("t:0", Ranges.of(5, 9)));
-        assertThat(r.admit("t:0", 9)).as("committed with the checkpoint restored").isFalse();
+        assertThat(r.admit("t:0", 9))
+                .as("committed with the checkpoint restored")
+                .isFalse();
         assertThat(r.admit("t:0", 14)).isTrue();
         r.snapshot(3);
         assertThat(r.completed(3)).isEqualTo(Map.of("t:0", Ranges.of(5, 14)));

@@ -1,19 +1,19 @@
 package io.clickstream.etl.deadletter;
 
-import io.clickstream.etl.event.DeadLetter;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.clickstream.etl.event.DeadLetter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class SendOnceTest {
     /** One partition; records as (offset in the list, letter). */
     private final List<DeadLetter> topic = new ArrayList<>();
+
     private final Map<String, String> ledger = new HashMap<>();
     private String topicId = "id1";
     /** Fails the send after the broker stored it: a run that stops before the ledger says "sent". */
@@ -32,8 +32,11 @@ class SendOnceTest {
 
         @Override
         public boolean holds(int partition, long from, DeadLetter d, String detailPrefix) {
-            return topic.subList((int) from, topic.size()).stream().anyMatch(t -> t.topic.equals(d.topic)
-                    && t.partition == d.partition && t.offset == d.offset && t.detail.startsWith(detailPrefix));
+            return topic.subList((int) from, topic.size()).stream()
+                    .anyMatch(t -> t.topic.equals(d.topic)
+                            && t.partition == d.partition
+                            && t.offset == d.offset
+                            && t.detail.startsWith(detailPrefix));
         }
 
         @Override
@@ -132,8 +135,10 @@ class SendOnceTest {
     @Test
     void aLedgerEntryItCannotReadStopsWithoutSending() {
         ledger.put("db.events:id1:2:7", "{\"v\":2}");
-        assertThatThrownBy(() -> once().send(letter(7), "db.events")).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("db.events:id1:2:7").hasMessageContaining("{\"v\":2}");
+        assertThatThrownBy(() -> once().send(letter(7), "db.events"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("db.events:id1:2:7")
+                .hasMessageContaining("{\"v\":2}");
         assertThat(topic).isEmpty();
         assertThat(ledger).containsEntry("db.events:id1:2:7", "{\"v\":2}");
     }

@@ -1,17 +1,16 @@
 package io.clickstream.etl.deploy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * docker-compose.yml cannot be started on this machine (no Docker engine), so its file is checked instead: nothing
@@ -28,8 +27,10 @@ class DockerComposeTest {
     @Test
     void everyPublishedPortIsBoundToThisHostOnly() throws Exception {
         List<String> published = new ArrayList<>();
-        services().fields().forEachRemaining(s -> s.getValue().path("ports").forEach(p -> published.add(
-                s.getKey() + " " + p.asText())));
+        services()
+                .fields()
+                .forEachRemaining(
+                        s -> s.getValue().path("ports").forEach(p -> published.add(s.getKey() + " " + p.asText())));
 
         assertThat(published).hasSize(8).allSatisfy(p -> assertThat(p).contains(" 127.0.0.1:"));
     }
@@ -39,9 +40,14 @@ class DockerComposeTest {
         String text = Files.readString(COMPOSE);
 
         assertThat(text).doesNotContain("CLICKHOUSE_SKIP_USER_SETUP");
-        assertThat(text).contains("CLICKHOUSE_PASSWORD: ${CLICKHOUSE_PASSWORD:?", "REDIS_PASSWORD: ${REDIS_PASSWORD:?",
-                "CLICKSTREAM_CLICKHOUSE_PASSWORD: ${CLICKHOUSE_PASSWORD:?", "CLICKSTREAM_REDIS_PASSWORD: ${REDIS_PASSWORD:?");
-        assertThat(services().path("redis").path("entrypoint").toString()).contains("requirepass")
+        assertThat(text)
+                .contains(
+                        "CLICKHOUSE_PASSWORD: ${CLICKHOUSE_PASSWORD:?",
+                        "REDIS_PASSWORD: ${REDIS_PASSWORD:?",
+                        "CLICKSTREAM_CLICKHOUSE_PASSWORD: ${CLICKHOUSE_PASSWORD:?",
+                        "CLICKSTREAM_REDIS_PASSWORD: ${REDIS_PASSWORD:?");
+        assertThat(services().path("redis").path("entrypoint").toString())
+                .contains("requirepass")
                 .doesNotContain("--requirepass"); // never on a command line
         assertThat(Files.readString(Path.of(".env.example"))).contains("CLICKHOUSE_PASSWORD=\n", "REDIS_PASSWORD=\n");
         assertThat(Files.readAllLines(Path.of(".gitignore"))).contains(".env");
@@ -55,10 +61,16 @@ class DockerComposeTest {
         for (String f : mounted()) {
             Path p = Path.of(f);
             if (f.endsWith(".xml")) {
-                assertThat(javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(p.toFile())
-                        .getDocumentElement().getTagName()).as(f).isIn("yandex", "clickhouse");
+                assertThat(javax.xml.parsers.DocumentBuilderFactory.newInstance()
+                                .newDocumentBuilder()
+                                .parse(p.toFile())
+                                .getDocumentElement()
+                                .getTagName())
+                        .as(f)
+                        .isIn("yandex", "clickhouse");
             } else if (f.endsWith(".yaml") || f.endsWith(".yml")) {
-                assertThat(io.clickstream.etl.config.JobConfig.load(p, java.util.Map.of(), java.util.Map.of())).as(f)
+                assertThat(io.clickstream.etl.config.JobConfig.load(p, java.util.Map.of(), java.util.Map.of()))
+                        .as(f)
                         .isNotNull();
             } else {
                 assertThat(f).as("a directory").isIn("./target", "./collector/target");
@@ -80,7 +92,8 @@ class DockerComposeTest {
             }
         });
         String running = Files.readString(Path.of("docs/running.md"));
-        assertThat(images).contains("clickhouse/clickhouse-server:25.3")
+        assertThat(images)
+                .contains("clickhouse/clickhouse-server:25.3")
                 .allSatisfy(image -> assertThat(running).as(image).contains("`" + image + "`"));
     }
 
@@ -103,7 +116,8 @@ class DockerComposeTest {
 
         assertThat(mounted).isNotEmpty();
         // target/ is the build's output, made by the first command of the file's instructions.
-        assertThat(mounted).filteredOn(f -> !f.equals("./target"))
+        assertThat(mounted)
+                .filteredOn(f -> !f.equals("./target"))
                 .allSatisfy(f -> assertThat(Path.of(f)).exists());
     }
 }

@@ -61,7 +61,8 @@ class EnrichFunctionsTest {
 
     @Test
     void geoFillsEventsAndSessionRowsFromTheIpAndLeavesTheRestEmpty() throws Exception {
-        List<Event> out = run(new GeoFunction<>(EnrichFunctionsTest::geo),
+        List<Event> out = run(
+                new GeoFunction<>(EnrichFunctionsTest::geo),
                 List.of(event("a", "81.2.69.142", ""), event("b", "10.0.0.1", ""), event("c", "", "")));
         assertThat(out).extracting(e -> e.countryCode).containsExactly("GB", "", "");
         assertThat(out.get(0).city).isEqualTo("London");
@@ -69,7 +70,10 @@ class EnrichFunctionsTest {
         assertThat(out.get(1).latitude).isNull();
         SessionRow row = new SessionRow();
         row.ip = "81.2.69.142";
-        assertThat(run(new GeoFunction<SessionRow>(EnrichFunctionsTest::geo), List.of(row)).get(0).countryCode).isEqualTo("GB");
+        assertThat(run(new GeoFunction<SessionRow>(EnrichFunctionsTest::geo), List.of(row))
+                        .get(0)
+                        .countryCode)
+                .isEqualTo("GB");
     }
 
     @Test
@@ -77,9 +81,13 @@ class EnrichFunctionsTest {
         DeviceFunction.Factory parser = () -> ua -> ua.contains("bot")
                 ? new DeviceInfo("Googlebot", "2", "Unknown", "", "robot", true)
                 : new DeviceInfo("Chrome", "131", "Windows", "10", "desktop", false);
-        List<Event> out = run(new DeviceFunction<>(parser), List.of(event("a", "", "Mozilla/5.0 Chrome/131"),
-                event("b", "", "Googlebot/2.1 (+http://www.google.com/bot.html)")));
-        assertThat(out).extracting(e -> e.browser + "/" + e.os + "/" + e.deviceType + "/" + e.bot)
+        List<Event> out = run(
+                new DeviceFunction<>(parser),
+                List.of(
+                        event("a", "", "Mozilla/5.0 Chrome/131"),
+                        event("b", "", "Googlebot/2.1 (+http://www.google.com/bot.html)")));
+        assertThat(out)
+                .extracting(e -> e.browser + "/" + e.os + "/" + e.deviceType + "/" + e.bot)
                 .containsExactly("Chrome/Windows/desktop/false", "Googlebot/Unknown/robot/true");
     }
 
@@ -87,10 +95,13 @@ class EnrichFunctionsTest {
     void privacyTruncatesTheIpAndPseudonymizesWithTheKeyFromItsFile(@TempDir Path dir) throws Exception {
         Path key = Files.writeString(dir.resolve("key"), "0123456789abcdef0123456789abcdef");
         PrivacySettings settings = new PrivacySettings(IpHandling.TRUNCATE, List.of("user_id"), key.toString());
-        List<Event> out = run(new PrivacyFunction(settings), List.of(event("a", "81.2.69.142", ""),
-                event("b", "2001:db8:1:2::9", "")));
+        List<Event> out = run(
+                new PrivacyFunction(settings),
+                List.of(event("a", "81.2.69.142", ""), event("b", "2001:db8:1:2::9", "")));
         assertThat(out).extracting(e -> e.ip).containsExactly("81.2.69.0", "2001:db8:1::");
-        assertThat(out).extracting(e -> e.userId).containsOnly(settings.pseudonymizer(Map.of()).pseudonym("u1"));
+        assertThat(out)
+                .extracting(e -> e.userId)
+                .containsOnly(settings.pseudonymizer(Map.of()).pseudonym("u1"));
         assertThat(out.get(0).userId).hasSize(32).isNotEqualTo("u1");
     }
 }

@@ -1,18 +1,17 @@
 package io.clickstream.etl.event;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.util.Arrays;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
-
-import java.io.EOFException;
-import java.io.IOException;
-import java.util.Arrays;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class EventSerializerTest {
     private final EventSerializer serializer = EventSerializer.INSTANCE;
@@ -66,7 +65,9 @@ class EventSerializerTest {
     @Test
     void everyFieldSurvivesTheNetwork() throws IOException {
         Event e = full();
-        assertThat(e).as("full() sets every field, so a field the serializer forgets shows").hasNoNullFieldsOrProperties();
+        assertThat(e)
+                .as("full() sets every field, so a field the serializer forgets shows")
+                .hasNoNullFieldsOrProperties();
         assertThat(roundTrip(e)).usingRecursiveComparison().isEqualTo(e);
     }
 
@@ -97,7 +98,8 @@ class EventSerializerTest {
         DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
         serializer.copy(in, copied);
         serializer.copy(in, copied);
-        assertThat(copied.getCopyOfBuffer()).as("copy() passes the bytes through unchanged")
+        assertThat(copied.getCopyOfBuffer())
+                .as("copy() passes the bytes through unchanged")
                 .isEqualTo(out.getCopyOfBuffer());
 
         DataInputDeserializer again = new DataInputDeserializer(copied.getCopyOfBuffer());
@@ -110,7 +112,8 @@ class EventSerializerTest {
         DataOutputSerializer out = new DataOutputSerializer(64);
         serializer.serialize(full(), out);
         byte[] bytes = Arrays.copyOf(out.getCopyOfBuffer(), out.length() - 5);
-        assertThatThrownBy(() -> serializer.deserialize(new DataInputDeserializer(bytes))).isInstanceOf(EOFException.class);
+        assertThatThrownBy(() -> serializer.deserialize(new DataInputDeserializer(bytes)))
+                .isInstanceOf(EOFException.class);
     }
 
     @Test
@@ -167,11 +170,13 @@ class EventSerializerTest {
         for (byte b : out.getCopyOfBuffer()) {
             hex.append(String.format("%02x", b));
         }
-        assertThat(hex.toString()).as("the layout of events in savepoints changed: give EventSerializer a snapshot that "
-                + "tells the old layout apart and a restore serializer that reads it, then update this pin")
+        assertThat(hex.toString())
+                .as("the layout of events in savepoints changed: give EventSerializer a snapshot that "
+                        + "tells the old layout apart and a restore serializer that reads it, then update this pin")
                 .isEqualTo(PINNED_LAYOUT);
     }
 
-    private static final String PINNED_LAYOUT = "026502750274027300000000000000010000000002026b0200010000000000000000020266"
-            + "020000000201010101013fe000000000000000010101010101026b0000000300000000000000040000000000000005";
+    private static final String PINNED_LAYOUT =
+            "026502750274027300000000000000010000000002026b0200010000000000000000020266"
+                    + "020000000201010101013fe000000000000000010101010101026b0000000300000000000000040000000000000005";
 }

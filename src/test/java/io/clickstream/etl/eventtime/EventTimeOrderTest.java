@@ -1,6 +1,11 @@
 package io.clickstream.etl.eventtime;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.clickstream.etl.event.Event;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -9,17 +14,11 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 class EventTimeOrderTest {
     private static final long T = 1_800_000_000_000L;
     private static final long MIN = 60_000L;
-    private static final EventTimeSettings SETTINGS = new EventTimeSettings(Duration.ofMillis(500), Duration.ofSeconds(2),
-            Duration.ofMinutes(1), Duration.ofMillis(200), true);
+    private static final EventTimeSettings SETTINGS = new EventTimeSettings(
+            Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofMinutes(1), Duration.ofMillis(200), true);
 
     private final List<KeyedOneInputStreamOperatorTestHarness<String, Event, Event>> harnesses = new ArrayList<>();
 
@@ -32,8 +31,8 @@ class EventTimeOrderTest {
 
     private KeyedOneInputStreamOperatorTestHarness<String, Event, Event> harness(OperatorSubtaskState restored)
             throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<String, Event, Event> h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new EventTimeOrder(SETTINGS), e -> e.userId, Types.STRING);
+        KeyedOneInputStreamOperatorTestHarness<String, Event, Event> h =
+                new KeyedOneInputStreamOperatorTestHarness<>(new EventTimeOrder(SETTINGS), e -> e.userId, Types.STRING);
         harnesses.add(h);
         if (restored != null) {
             h.initializeState(restored);
@@ -50,7 +49,8 @@ class EventTimeOrderTest {
         return e;
     }
 
-    private static void send(KeyedOneInputStreamOperatorTestHarness<String, Event, Event> h, Event... events) throws Exception {
+    private static void send(KeyedOneInputStreamOperatorTestHarness<String, Event, Event> h, Event... events)
+            throws Exception {
         for (Event e : events) {
             h.processElement(e, e.eventTime);
         }
@@ -63,7 +63,11 @@ class EventTimeOrderTest {
     @Test
     void eventsWaitForTheWatermarkAndLeaveInTimeOrderWhateverOrderTheyCameIn() throws Exception {
         KeyedOneInputStreamOperatorTestHarness<String, Event, Event> h = harness(null);
-        send(h, ev("u1-3", "u1", T + 3 * MIN), ev("u1-1", "u1", T + MIN), ev("u2-2", "u2", T + 2 * MIN),
+        send(
+                h,
+                ev("u1-3", "u1", T + 3 * MIN),
+                ev("u1-1", "u1", T + MIN),
+                ev("u2-2", "u2", T + 2 * MIN),
                 ev("u1-2", "u1", T + 2 * MIN));
         assertThat(ids(h)).as("nothing before the watermark").isEmpty();
 
@@ -137,12 +141,16 @@ class EventTimeOrderTest {
         assertThat(ids(h)).containsExactlyInAnyOrder("past", "other");
 
         send(h, ev("older-than-released", "u1", now - 15_000), ev("old-flush", "u3", now - 30_000));
-        assertThat(ids(h)).as("u1's older event is late; u3's old event still waits to be put in order")
-                .endsWith("older-than-released").doesNotContain("old-flush");
+        assertThat(ids(h))
+                .as("u1's older event is late; u3's old event still waits to be put in order")
+                .endsWith("older-than-released")
+                .doesNotContain("old-flush");
         assertThat(((EventTimeOrder) h.getOperator()).lateEvents()).isEqualTo(1);
 
         h.setProcessingTime(3_400);
-        assertThat(ids(h)).as("an arrival less than the idle timeout ago: no stand-in yet").doesNotContain("old-flush");
+        assertThat(ids(h))
+                .as("an arrival less than the idle timeout ago: no stand-in yet")
+                .doesNotContain("old-flush");
         h.setProcessingTime(5_400);
         h.setProcessingTime(5_600);
         assertThat(ids(h)).contains("old-flush").doesNotContain("ahead");

@@ -1,20 +1,19 @@
 package io.clickstream.etl.eventtime;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.util.clock.RelativeClock;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 class EventTimeWatermarksTest {
     private static final long NOW = 1_800_000_000_000L;
-    private static final EventTimeSettings SETTINGS = new EventTimeSettings(Duration.ofMillis(500), Duration.ofSeconds(2),
-            Duration.ofMinutes(1), Duration.ofMillis(200), true);
+    private static final EventTimeSettings SETTINGS = new EventTimeSettings(
+            Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofMinutes(1), Duration.ofMillis(200), true);
 
     /** An element: event time and record time; a dead letter has event time Long.MIN_VALUE. */
     record El(long eventTime, long recordTime) {}
@@ -89,12 +88,16 @@ class EventTimeWatermarksTest {
 
     @Test
     void aBoundedRunReadsWithoutAlignmentAndAnUnboundedOneWithIt() {
-        io.clickstream.etl.config.JobConfig bounded = io.clickstream.etl.config.JobConfig.of(java.util.Map.of("kafka.bounded", "true"));
+        io.clickstream.etl.config.JobConfig bounded =
+                io.clickstream.etl.config.JobConfig.of(java.util.Map.of("kafka.bounded", "true"));
         io.clickstream.etl.config.JobConfig unbounded = io.clickstream.etl.config.JobConfig.of(java.util.Map.of());
 
-        assertThat(EventTimeWatermarks.strategy(EventTimeSettings.from(bounded), TIMES).getAlignmentParameters().isEnabled())
+        assertThat(EventTimeWatermarks.strategy(EventTimeSettings.from(bounded), TIMES)
+                        .getAlignmentParameters()
+                        .isEnabled())
                 .isFalse();
-        assertThat(EventTimeWatermarks.strategy(EventTimeSettings.from(unbounded), TIMES).getAlignmentParameters())
+        assertThat(EventTimeWatermarks.strategy(EventTimeSettings.from(unbounded), TIMES)
+                        .getAlignmentParameters())
                 .satisfies(p -> {
                     assertThat(p.isEnabled()).isTrue();
                     assertThat(p.getMaxAllowedWatermarkDrift()).isEqualTo(60_000L);
@@ -164,12 +167,16 @@ class EventTimeWatermarksTest {
         generator.onPeriodicEmit(out);
         activity.advance(Duration.ofSeconds(9));
         generator.onPeriodicEmit(out);
-        assertThat(out.idle).as("a slow first fetch must not let the others run ahead").isFalse();
+        assertThat(out.idle)
+                .as("a slow first fetch must not let the others run ahead")
+                .isFalse();
         assertThat(out.watermarks).isEmpty();
 
         activity.advance(Duration.ofSeconds(2));
         generator.onPeriodicEmit(out);
-        assertThat(out.idle).as("an empty partition stops holding the others back").isTrue();
+        assertThat(out.idle)
+                .as("an empty partition stops holding the others back")
+                .isTrue();
     }
 
     @Test

@@ -1,15 +1,14 @@
 package io.clickstream.etl.funnel;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.clickstream.etl.event.Event;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
-
-import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class FunnelDefinitionTest {
 
@@ -27,34 +26,50 @@ class FunnelDefinitionTest {
                 Arguments.of("{\"id\": \"f\", \"mode\": \"loose\", " + steps + "}", "mode 'loose'"),
                 Arguments.of("{\"id\": \"f\", \"window\": \"soon\", " + steps + "}", "window: expected a duration"),
                 Arguments.of("{\"id\": \"f\", \"window\": \"0s\", " + steps + "}", "window: must be above 0"),
-                Arguments.of("{\"id\": \"f\", \"window\": \"31d\", " + steps + "}", "window: must be above 0 and at most 30d"),
+                Arguments.of(
+                        "{\"id\": \"f\", \"window\": \"31d\", " + steps + "}",
+                        "window: must be above 0 and at most 30d"),
                 Arguments.of("{\"id\": \"f\"}", "steps: a list of at least 2 steps"),
-                Arguments.of("{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}]}", "steps: a list of at least 2 steps"),
+                Arguments.of(
+                        "{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}]}", "steps: a list of at least 2 steps"),
                 Arguments.of("{\"id\": \"f\", \"steps\": \"a,b\"}", "steps: a list of at least 2 steps"),
                 Arguments.of("{\"id\": \"f\", \"colour\": 1, " + steps + "}", "colour: unknown key"),
-                Arguments.of("{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {}]}", "steps[2]: needs event_type or a where condition"),
-                Arguments.of("{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, 5]}", "steps[2]: a step is an object"),
-                Arguments.of("{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {\"type\": \"b\"}]}", "steps[2].type: unknown key"),
-                Arguments.of("{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {\"where\": {\"colour\": \"red\"}}]}",
+                Arguments.of(
+                        "{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {}]}",
+                        "steps[2]: needs event_type or a where condition"),
+                Arguments.of(
+                        "{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, 5]}", "steps[2]: a step is an object"),
+                Arguments.of(
+                        "{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {\"type\": \"b\"}]}",
+                        "steps[2].type: unknown key"),
+                Arguments.of(
+                        "{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {\"where\": {\"colour\": \"red\"}}]}",
                         "steps[2].where.colour: unknown field"),
-                Arguments.of("{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {\"where\": {\"url\": {\"like\": \"x\"}}}]}",
+                Arguments.of(
+                        "{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {\"where\": {\"url\": {\"like\": \"x\"}}}]}",
                         "steps[2].where.url: unknown operator 'like'"),
-                Arguments.of("{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {\"where\": {\"url\": {\"prefix\": \"a\", \"in\": [\"b\"]}}}]}",
+                Arguments.of(
+                        "{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {\"where\": {\"url\": {\"prefix\": \"a\", \"in\": [\"b\"]}}}]}",
                         "steps[2].where.url: a value, or an object with one of"),
-                Arguments.of("{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {\"where\": {\"url\": {\"in\": []}}}]}",
+                Arguments.of(
+                        "{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {\"where\": {\"url\": {\"in\": []}}}]}",
                         "steps[2].where.url.in: expected a non-empty list"),
-                Arguments.of("{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {\"where\": {\"properties.n\": {\"gt\": \"ten\"}}}]}",
+                Arguments.of(
+                        "{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {\"where\": {\"properties.n\": {\"gt\": \"ten\"}}}]}",
                         "steps[2].where.properties.n.gt: expected a number"),
-                Arguments.of("{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {\"where\": {\"properties.n\": {\"exists\": false}}}]}",
+                Arguments.of(
+                        "{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {\"where\": {\"properties.n\": {\"exists\": false}}}]}",
                         "steps[2].where.properties.n.exists: expected true"),
-                Arguments.of("{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {\"where\": {\"url\": {\"prefix\": null}}}]}",
+                Arguments.of(
+                        "{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {\"where\": {\"url\": {\"prefix\": null}}}]}",
                         "steps[2].where.url.prefix: expected a value"));
     }
 
     @ParameterizedTest(name = "[{index}] {1}")
     @MethodSource("badDefinitions")
     void rejectsBadDefinitionsNamingTheBadPart(String json, String message) {
-        assertThatThrownBy(() -> FunnelDefinition.parse(json)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> FunnelDefinition.parse(json))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(message);
     }
 
@@ -62,7 +77,10 @@ class FunnelDefinitionTest {
     void rejectsMoreThan32Steps() {
         StringBuilder steps = new StringBuilder();
         for (int i = 0; i < 33; i++) {
-            steps.append(i == 0 ? "" : ",").append("{\"event_type\": \"e").append(i).append("\"}");
+            steps.append(i == 0 ? "" : ",")
+                    .append("{\"event_type\": \"e")
+                    .append(i)
+                    .append("\"}");
         }
         assertThatThrownBy(() -> FunnelDefinition.parse("{\"id\": \"f\", \"steps\": [" + steps + "]}"))
                 .hasMessageContaining("steps: at most 32, got 33");
@@ -70,9 +88,10 @@ class FunnelDefinitionTest {
 
     @Test
     void readsModeWindowAndStepNames() {
-        FunnelDefinition d = FunnelDefinition.parse("{\"id\": \"checkout\", \"name\": \"Checkout\", \"mode\": \"strict\","
-                + " \"window\": \"1h\", \"steps\": [{\"name\": \"Cart\", \"event_type\": \"add_to_cart\"},"
-                + " {\"event_type\": \"purchase\"}]}");
+        FunnelDefinition d =
+                FunnelDefinition.parse("{\"id\": \"checkout\", \"name\": \"Checkout\", \"mode\": \"strict\","
+                        + " \"window\": \"1h\", \"steps\": [{\"name\": \"Cart\", \"event_type\": \"add_to_cart\"},"
+                        + " {\"event_type\": \"purchase\"}]}");
         assertThat(d.id()).isEqualTo("checkout");
         assertThat(d.name()).isEqualTo("Checkout");
         assertThat(d.mode()).isEqualTo(FunnelDefinition.Mode.STRICT);
@@ -82,7 +101,8 @@ class FunnelDefinitionTest {
 
     @Test
     void withoutWindowOrModeIsSequentialOverTheSession() {
-        FunnelDefinition d = FunnelDefinition.parse("{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {\"event_type\": \"b\"}]}");
+        FunnelDefinition d = FunnelDefinition.parse(
+                "{\"id\": \"f\", \"steps\": [{\"event_type\": \"a\"}, {\"event_type\": \"b\"}]}");
         assertThat(d.mode()).isEqualTo(FunnelDefinition.Mode.SEQUENTIAL);
         assertThat(d.windowMs()).isEqualTo(FunnelDefinition.NO_WINDOW_MS);
     }
@@ -125,15 +145,21 @@ class FunnelDefinitionTest {
                 Arguments.of("{\"properties.amount\": {\"lt\": 5}}", event("v", "", "amount", "four"), false),
                 Arguments.of("{\"properties.amount\": {\"lt\": 5}}", event("v", "", "amount", ""), false),
                 Arguments.of("{\"properties.amount\": {\"lt\": 5}}", event("v", ""), false),
-                Arguments.of("{\"url\": {\"prefix\": \"x\"}, \"properties.plan\": \"pro\"}", event("v", "xy", "plan", "pro"), true),
-                Arguments.of("{\"url\": {\"prefix\": \"x\"}, \"properties.plan\": \"pro\"}", event("v", "xy", "plan", "free"), false));
+                Arguments.of(
+                        "{\"url\": {\"prefix\": \"x\"}, \"properties.plan\": \"pro\"}",
+                        event("v", "xy", "plan", "pro"),
+                        true),
+                Arguments.of(
+                        "{\"url\": {\"prefix\": \"x\"}, \"properties.plan\": \"pro\"}",
+                        event("v", "xy", "plan", "free"),
+                        false));
     }
 
     @ParameterizedTest(name = "[{index}] {0} -> {2}")
     @MethodSource("conditions")
     void stepConditionsMatchFieldsAndProperties(String where, Event e, boolean matches) {
-        FunnelDefinition d = FunnelDefinition.parse("{\"id\": \"f\", \"steps\": [{\"event_type\": \"v\", \"where\": " + where
-                + "}, {\"event_type\": \"never\"}]}");
+        FunnelDefinition d = FunnelDefinition.parse("{\"id\": \"f\", \"steps\": [{\"event_type\": \"v\", \"where\": "
+                + where + "}, {\"event_type\": \"never\"}]}");
         assertThat(d.stepOf(e)).isEqualTo(matches ? 0 : -1);
     }
 

@@ -1,12 +1,11 @@
 package io.clickstream.etl.funnel;
 
-import io.clickstream.etl.event.Event;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import io.clickstream.etl.event.Event;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class FunnelTrackerTest {
     private static final String STEPS = "[{\"event_type\": \"a\"}, {\"event_type\": \"b\"}, {\"event_type\": \"c\"}]";
@@ -17,8 +16,12 @@ class FunnelTrackerTest {
     private int index;
 
     private void define(String id, String mode, String window, long at) {
-        versions.add(new FunnelUpdate(id, at, at, "{\"id\": \"" + id + "\", \"mode\": \"" + mode + "\""
-                + (window == null ? "" : ", \"window\": \"" + window + "\"") + ", \"steps\": " + STEPS + "}"));
+        versions.add(new FunnelUpdate(
+                id,
+                at,
+                at,
+                "{\"id\": \"" + id + "\", \"mode\": \"" + mode + "\""
+                        + (window == null ? "" : ", \"window\": \"" + window + "\"") + ", \"steps\": " + STEPS + "}"));
     }
 
     /** Feeds events "type@second" (published at that second too); returns each event's tags as "funnel:step". */
@@ -39,7 +42,10 @@ class FunnelTrackerTest {
     private String tags(Event e) {
         List<SessionFunnels.Tag> tags = new ArrayList<>();
         tracker.process(state, e, versions.activeAt(e.kafkaTimestamp), tags);
-        return tags.stream().map(t -> t.funnelId() + ":" + t.step()).reduce((a, b) -> a + " " + b).orElse("-");
+        return tags.stream()
+                .map(t -> t.funnelId() + ":" + t.step())
+                .reduce((a, b) -> a + " " + b)
+                .orElse("-");
     }
 
     @Test
@@ -57,7 +63,8 @@ class FunnelTrackerTest {
     @Test
     void strictEndsTheChainAtAnyOtherEvent() {
         define("f", "strict", null, 0);
-        assertThat(feed("a@1", "x@2", "b@3", "a@4", "b@5", "x@6", "c@7")).containsExactly("f:1", "-", "-", "-", "f:2", "-", "-");
+        assertThat(feed("a@1", "x@2", "b@3", "a@4", "b@5", "x@6", "c@7"))
+                .containsExactly("f:1", "-", "-", "-", "f:2", "-", "-");
     }
 
     @Test
@@ -88,7 +95,8 @@ class FunnelTrackerTest {
     @Test
     void strictWindowAlsoCounts() {
         define("f", "strict", "10s", 0);
-        assertThat(feed("a@0", "b@5", "c@11", "a@12", "b@13", "c@14")).containsExactly("f:1", "f:2", "-", "-", "-", "f:3");
+        assertThat(feed("a@0", "b@5", "c@11", "a@12", "b@13", "c@14"))
+                .containsExactly("f:1", "f:2", "-", "-", "-", "f:3");
     }
 
     @Test

@@ -1,12 +1,9 @@
 package io.clickstream.etl.geo;
 
-import io.clickstream.etl.testing.MmdbWriter;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.NullSource;
-import org.junit.jupiter.params.provider.ValueSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.clickstream.etl.testing.MmdbWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,17 +11,21 @@ import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.NullSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class MmdbGeoLookupTest {
     @TempDir
     Path dir;
+
     private final AtomicLong clock = new AtomicLong(1_000);
 
     /** A GeoIP2-City-layout record, as MaxMind's databases hold them. */
-    private static Map<String, Object> city(String code, String country, String region, String city, double lat, double lon) {
+    private static Map<String, Object> city(
+            String code, String country, String region, String city, double lat, double lon) {
         return Map.of(
                 "country", Map.of("iso_code", code, "names", Map.of("en", country)),
                 "subdivisions", List.of(Map.of("iso_code", "X", "names", Map.of("en", region))),
@@ -53,8 +54,8 @@ class MmdbGeoLookupTest {
     @Test
     void findsCityRegionAndCoordinatesInAGeoIp2CityDatabase() throws Exception {
         try (MmdbGeoLookup geo = lookup(geoIp2City())) {
-            assertThat(geo.lookup("81.2.69.142")).isEqualTo(
-                    new GeoInfo("GB", "United Kingdom", "England", "London", 51.5142, -0.0931));
+            assertThat(geo.lookup("81.2.69.142"))
+                    .isEqualTo(new GeoInfo("GB", "United Kingdom", "England", "London", 51.5142, -0.0931));
             assertThat(geo.lookup("216.160.83.56").city()).isEqualTo("Milton");
         }
     }
@@ -73,10 +74,36 @@ class MmdbGeoLookupTest {
 
     @ParameterizedTest
     @NullSource
-    @ValueSource(strings = {"", "   ", "not an ip", "999.1.2.3", "1.2.3", "1.2.3.4.5", "81.2.69.142:443", "localhost",
-            "example.com", "::g", "8.8.8.8", "10.1.2.3", "192.168.0.7", "172.16.5.4", "127.0.0.1", "169.254.1.1",
-            "100.64.0.1", "0.0.0.0", "255.255.255.255", "224.0.0.1", "192.0.2.1", "::1", "::", "fe80::1", "fd00::1",
-            "2001:db8::1", "1:2:3:4:5:6:7:8:9"})
+    @ValueSource(
+            strings = {
+                "",
+                "   ",
+                "not an ip",
+                "999.1.2.3",
+                "1.2.3",
+                "1.2.3.4.5",
+                "81.2.69.142:443",
+                "localhost",
+                "example.com",
+                "::g",
+                "8.8.8.8",
+                "10.1.2.3",
+                "192.168.0.7",
+                "172.16.5.4",
+                "127.0.0.1",
+                "169.254.1.1",
+                "100.64.0.1",
+                "0.0.0.0",
+                "255.255.255.255",
+                "224.0.0.1",
+                "192.0.2.1",
+                "::1",
+                "::",
+                "fe80::1",
+                "fd00::1",
+                "2001:db8::1",
+                "1:2:3:4:5:6:7:8:9"
+            })
     void unknownPrivateReservedOrGarbageAddressesGiveEmptyGeo(String ip) throws Exception {
         try (MmdbGeoLookup geo = lookup(geoIp2City())) {
             assertThat(geo.lookup(ip)).isEqualTo(GeoInfo.EMPTY);
@@ -87,8 +114,12 @@ class MmdbGeoLookupTest {
     void readsTheFlatDbIpLayoutAndNamesTheCountry() throws Exception {
         Path v4 = dir.resolve("dbip-city-ipv4.mmdb");
         Path v6 = dir.resolve("dbip-city-ipv6.mmdb");
-        new MmdbWriter("DBIP-City-Lite ipv4").add("89.160.20.0/24", flat("SE", "Östergötland", "Linköping", 58.4167f, 15.6167f)).write(v4);
-        new MmdbWriter("DBIP-City-Lite ipv6").add("2a02:1000::/24", flat("DE", "Berlin", "Berlin", 52.52f, 13.405f)).write(v6);
+        new MmdbWriter("DBIP-City-Lite ipv4")
+                .add("89.160.20.0/24", flat("SE", "Östergötland", "Linköping", 58.4167f, 15.6167f))
+                .write(v4);
+        new MmdbWriter("DBIP-City-Lite ipv6")
+                .add("2a02:1000::/24", flat("DE", "Berlin", "Berlin", 52.52f, 13.405f))
+                .write(v6);
 
         try (MmdbGeoLookup geo = lookup(v4, v6)) {
             GeoInfo se = geo.lookup("89.160.20.112");
@@ -110,12 +141,17 @@ class MmdbGeoLookupTest {
             assertThat(geo.lookup("81.2.69.142").city()).isEqualTo("London");
 
             Path next = dir.resolve("next.mmdb");
-            new MmdbWriter("GeoIP2-City").add("81.2.69.0/24", city("GB", "United Kingdom", "Scotland", "Edinburgh", 55.95, -3.19)).write(next);
-            Files.setLastModifiedTime(next, FileTime.fromMillis(Files.getLastModifiedTime(live).toMillis() + 5000));
+            new MmdbWriter("GeoIP2-City")
+                    .add("81.2.69.0/24", city("GB", "United Kingdom", "Scotland", "Edinburgh", 55.95, -3.19))
+                    .write(next);
+            Files.setLastModifiedTime(
+                    next, FileTime.fromMillis(Files.getLastModifiedTime(live).toMillis() + 5000));
             Files.move(next, live, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 
             clock.addAndGet(59_000);
-            assertThat(geo.lookup("81.2.69.142").city()).as("not yet checked: cached answer").isEqualTo("London");
+            assertThat(geo.lookup("81.2.69.142").city())
+                    .as("not yet checked: cached answer")
+                    .isEqualTo("London");
             clock.addAndGet(1_000);
             assertThat(geo.lookup("81.2.69.142").city()).isEqualTo("Edinburgh");
             assertThat(geo.lookup("216.160.83.56")).as("gone from the new file").isEqualTo(GeoInfo.EMPTY);

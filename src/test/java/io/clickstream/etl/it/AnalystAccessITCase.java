@@ -1,17 +1,16 @@
 package io.clickstream.etl.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
 import io.clickstream.etl.clickhouse.ClickHouseSql;
 import io.clickstream.etl.testing.TestStack;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The analysts' login of the real stack ({@code scripts/conf/clickhouse/analyst.xml}, written by
@@ -22,6 +21,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class AnalystAccessITCase {
     /** The database the analyst may read: the one the README's first command fills. */
     private static final String DB = "clickstream";
+
     private static final String TABLE = DB + "." + TestStack.unique("it_analyst");
     private static String otherDb;
 
@@ -30,7 +30,8 @@ class AnalystAccessITCase {
         TestStack.requireRunning();
         TestStack.migrate(DB);
         otherDb = TestStack.migratedDatabase();
-        try (ClickHouseSql admin = new ClickHouseSql(TestStack.clickHouse(), TestStack.clickHouseUrls().get(0))) {
+        try (ClickHouseSql admin = new ClickHouseSql(
+                TestStack.clickHouse(), TestStack.clickHouseUrls().get(0))) {
             admin.execute("CREATE TABLE " + TABLE + " (k String, v UInt32) ENGINE = Memory");
             admin.execute("INSERT INTO " + TABLE + " VALUES ('a', 1), ('b', 2), ('c', 3)");
         }
@@ -38,7 +39,8 @@ class AnalystAccessITCase {
 
     @AfterAll
     static void dropTable() throws Exception {
-        try (ClickHouseSql admin = new ClickHouseSql(TestStack.clickHouse(), TestStack.clickHouseUrls().get(0))) {
+        try (ClickHouseSql admin = new ClickHouseSql(
+                TestStack.clickHouse(), TestStack.clickHouseUrls().get(0))) {
             admin.execute("DROP TABLE IF EXISTS " + TABLE);
         }
     }
@@ -48,19 +50,30 @@ class AnalystAccessITCase {
     }
 
     private static String tableContent() throws Exception {
-        return TestStack.query(TestStack.clickHouseUrls().get(0),
-                "SELECT groupArray(k), sum(v) FROM (SELECT k, v FROM " + TABLE + " ORDER BY k) FORMAT TabSeparated").trim();
+        return TestStack.query(
+                        TestStack.clickHouseUrls().get(0),
+                        "SELECT groupArray(k), sum(v) FROM (SELECT k, v FROM " + TABLE
+                                + " ORDER BY k) FORMAT TabSeparated")
+                .trim();
     }
 
     @Test
     void theAnalystReadsTheClickstreamDatabaseAcrossTheShards() throws Exception {
         try (ClickHouseSql sql = analyst()) {
-            assertThat(sql.execute("SELECT sum(v) FROM " + TABLE + " FORMAT TabSeparated").trim()).isEqualTo("6");
+            assertThat(sql.execute("SELECT sum(v) FROM " + TABLE + " FORMAT TabSeparated")
+                            .trim())
+                    .isEqualTo("6");
             // The Distributed tables query every shard as the analyst, read-only as it is.
-            String admin = TestStack.query(TestStack.clickHouseUrls().get(0),
-                    "SELECT count() FROM " + DB + ".events FORMAT TabSeparated").trim();
-            assertThat(sql.execute("SELECT count() FROM " + DB + ".events FORMAT TabSeparated").trim()).isEqualTo(admin);
-            assertThat(sql.execute("SELECT count() FROM " + DB + ".sessions FORMAT TabSeparated").trim()).matches("\\d+");
+            String admin = TestStack.query(
+                            TestStack.clickHouseUrls().get(0),
+                            "SELECT count() FROM " + DB + ".events FORMAT TabSeparated")
+                    .trim();
+            assertThat(sql.execute("SELECT count() FROM " + DB + ".events FORMAT TabSeparated")
+                            .trim())
+                    .isEqualTo(admin);
+            assertThat(sql.execute("SELECT count() FROM " + DB + ".sessions FORMAT TabSeparated")
+                            .trim())
+                    .matches("\\d+");
         }
     }
 
@@ -80,35 +93,43 @@ class AnalystAccessITCase {
         String before = tableContent();
         try (ClickHouseSql sql = analyst()) {
             for (String statement : refused) {
-                assertThatThrownBy(() -> sql.execute(statement)).as(statement)
-                        .hasMessageContaining("readonly");
+                assertThatThrownBy(() -> sql.execute(statement)).as(statement).hasMessageContaining("readonly");
             }
         }
         assertThat(tableContent()).isEqualTo(before).isEqualTo("['a','b','c']\t6");
-        assertThat(TestStack.count(TestStack.clickHouseUrls().get(0),
-                "SELECT count() FROM system.tables WHERE name = 'analyst_made'")).isZero();
-        assertThat(TestStack.count(TestStack.clickHouseUrls().get(0),
-                "SELECT count() FROM system.databases WHERE name = 'analyst_made'")).isZero();
+        assertThat(TestStack.count(
+                        TestStack.clickHouseUrls().get(0),
+                        "SELECT count() FROM system.tables WHERE name = 'analyst_made'"))
+                .isZero();
+        assertThat(TestStack.count(
+                        TestStack.clickHouseUrls().get(0),
+                        "SELECT count() FROM system.databases WHERE name = 'analyst_made'"))
+                .isZero();
     }
 
     @Test
     void theAnalystCannotReadOtherDatabases() throws Exception {
         try (ClickHouseSql sql = analyst()) {
             for (String table : List.of(otherDb + ".events", otherDb + ".events_local", "default.nothing")) {
-                assertThatThrownBy(() -> sql.execute("SELECT count() FROM " + table)).as(table)
+                assertThatThrownBy(() -> sql.execute("SELECT count() FROM " + table))
+                        .as(table)
                         .hasMessageContaining("Access denied to database");
             }
             assertThat(sql.execute("SHOW DATABASES FORMAT TabSeparated").lines().toList())
-                    .doesNotContain(otherDb, "default").contains(DB);
+                    .doesNotContain(otherDb, "default")
+                    .contains(DB);
         }
     }
 
     @Test
     void tableFunctionsCannotReachAroundTheLimits() throws Exception {
         try (ClickHouseSql sql = analyst()) {
-            for (String from : List.of("remote('127.0.0.1:9000', " + otherDb + ".events_local, 'default', '')",
-                    "url('http://127.0.0.1:8123/?query=SELECT%201', TSV, 'x UInt8')", "file('x.tsv', TSV, 'x UInt8')")) {
-                assertThatThrownBy(() -> sql.execute("SELECT count() FROM " + from)).as(from)
+            for (String from : List.of(
+                    "remote('127.0.0.1:9000', " + otherDb + ".events_local, 'default', '')",
+                    "url('http://127.0.0.1:8123/?query=SELECT%201', TSV, 'x UInt8')",
+                    "file('x.tsv', TSV, 'x UInt8')")) {
+                assertThatThrownBy(() -> sql.execute("SELECT count() FROM " + from))
+                        .as(from)
                         .hasMessageContaining("readonly");
             }
         }
@@ -117,8 +138,8 @@ class AnalystAccessITCase {
     @Test
     void aWrongPasswordIsRefused() throws Exception {
         ClickHouseEndpoints right = TestStack.analyst();
-        ClickHouseEndpoints wrong = new ClickHouseEndpoints(right.urls(), "analyst", "not-" + TestStack.unique("pw"),
-                Duration.ofSeconds(30));
+        ClickHouseEndpoints wrong = new ClickHouseEndpoints(
+                right.urls(), "analyst", "not-" + TestStack.unique("pw"), Duration.ofSeconds(30));
         try (ClickHouseSql sql = new ClickHouseSql(wrong, right.urls().get(0))) {
             assertThatThrownBy(() -> sql.execute("SELECT 1")).hasMessageContaining("password");
         }

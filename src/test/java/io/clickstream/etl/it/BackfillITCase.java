@@ -56,22 +56,34 @@ class BackfillITCase {
         Map<String, Long> lastOfUser = new HashMap<>();
         generated.events.forEach(e -> lastOfUser.merge(e.user(), e.ts(), Math::max));
         ClickstreamTruth recent = generated.only(e -> lastOfUser.get(e.user()) < now - 60_000);
-        ClickstreamTruth old = ClickstreamTruth.generate(8, 20, ClickstreamTruth.Timing.hours(), now - 400 * 24 * HOUR, "old-u");
+        ClickstreamTruth old =
+                ClickstreamTruth.generate(8, 20, ClickstreamTruth.Timing.hours(), now - 400 * 24 * HOUR, "old-u");
         ClickstreamTruth truth = recent.plus(old);
         long split = now - 4 * HOUR;
-        List<Generated> history = truth.events.stream().filter(e -> e.ts() < split)
-                .sorted(Comparator.comparingLong(Generated::ts).thenComparing(Generated::id)).toList();
-        List<Generated> live = truth.events.stream().filter(e -> e.ts() >= split).toList();
+        List<Generated> history = truth.events.stream()
+                .filter(e -> e.ts() < split)
+                .sorted(Comparator.comparingLong(Generated::ts).thenComparing(Generated::id))
+                .toList();
+        List<Generated> live =
+                truth.events.stream().filter(e -> e.ts() >= split).toList();
         assertThat(history).hasSizeGreaterThan(300);
-        assertThat(live).hasSizeGreaterThan(100).allSatisfy(e -> assertThat(e.ts()).isLessThan(now));
-        assertThat(live.stream().map(Generated::user).distinct().filter(u -> history.stream().anyMatch(h -> h.user().equals(u))))
-                .as("users with both history and live events").hasSizeGreaterThan(5);
+        assertThat(live)
+                .hasSizeGreaterThan(100)
+                .allSatisfy(e -> assertThat(e.ts()).isLessThan(now));
+        assertThat(live.stream()
+                        .map(Generated::user)
+                        .distinct()
+                        .filter(u -> history.stream().anyMatch(h -> h.user().equals(u))))
+                .as("users with both history and live events")
+                .hasSizeGreaterThan(5);
 
         // The export, sorted by time (mongoexport --sort), in three files whose names keep that order.
         int third = history.size() / 3;
         Path files = Files.createDirectories(dir.resolve("export"));
-        writeNdjson(files.resolve("2025-part1.ndjson"), history.subList(0, third), List.of("not json at all",
-                "{\"event_id\":\"no-user-or-time\",\"event_type\":\"x\"}"));
+        writeNdjson(
+                files.resolve("2025-part1.ndjson"),
+                history.subList(0, third),
+                List.of("not json at all", "{\"event_id\":\"no-user-or-time\",\"event_type\":\"x\"}"));
         writeGzip(files.resolve("2025-part2.ndjson.gz"), history.subList(third, 2 * third));
         writeMongoExport(files.resolve("2025-part3.json"), history.subList(2 * third, history.size()));
 
@@ -83,25 +95,38 @@ class BackfillITCase {
         String[] args = backfillArgs(settings, files);
 
         // Live traffic goes on while the history is imported (the job is stopped for the import, as the tool asks).
-        List<Generated> liveBefore = live.stream().filter(e -> e.ts() < now - 2 * HOUR).toList();
-        List<Generated> liveAfter = live.stream().filter(e -> e.ts() >= now - 2 * HOUR).toList();
+        List<Generated> liveBefore =
+                live.stream().filter(e -> e.ts() < now - 2 * HOUR).toList();
+        List<Generated> liveAfter =
+                live.stream().filter(e -> e.ts() >= now - 2 * HOUR).toList();
         CompletableFuture<Void> liveSender = CompletableFuture.runAsync(() -> produceInTimeOrder(liveBefore, topics));
 
         // An import that stops inside its third transaction (the first file done, the second begun: 100 events sent
         // and never committed, as a crash would leave them), then continues, then runs twice more.
         assertThatThrownBy(() -> Backfill.run(stopAfter(2), args)).hasMessageContaining("stopped here");
         List<HistoryImporter.Result> resumed = Backfill.run(null, args);
-        assertThat(resumed).extracting(HistoryImporter.Result::outcome).containsExactly(
-                HistoryImporter.Outcome.ALREADY_IMPORTED, HistoryImporter.Outcome.RESUMED, HistoryImporter.Outcome.IMPORTED);
+        assertThat(resumed)
+                .extracting(HistoryImporter.Result::outcome)
+                .containsExactly(
+                        HistoryImporter.Outcome.ALREADY_IMPORTED,
+                        HistoryImporter.Outcome.RESUMED,
+                        HistoryImporter.Outcome.IMPORTED);
         liveSender.get(60, TimeUnit.SECONDS);
-        assertThat(Backfill.run(null, args)).extracting(HistoryImporter.Result::outcome)
+        assertThat(Backfill.run(null, args))
+                .extracting(HistoryImporter.Result::outcome)
                 .containsOnly(HistoryImporter.Outcome.ALREADY_IMPORTED);
-        List<ConsumerRecord<byte[], byte[]>> imported = TestStack.consume(settings.get("backfill.topic"), history.size() + 2,
-                Duration.ofSeconds(30));
-        assertThat(imported).as("every line of the files once in the backfill topic").hasSize(history.size() + 2);
+        List<ConsumerRecord<byte[], byte[]>> imported =
+                TestStack.consume(settings.get("backfill.topic"), history.size() + 2, Duration.ofSeconds(30));
+        assertThat(imported)
+                .as("every line of the files once in the backfill topic")
+                .hasSize(history.size() + 2);
         // The stopped import's open transaction was aborted, its records stay in the log: the job reads committed ones.
-        assertThat(TestStack.consume(settings.get("backfill.topic"), history.size() + 102, Duration.ofSeconds(30),
-                "read_uncommitted")).hasSize(history.size() + 102);
+        assertThat(TestStack.consume(
+                        settings.get("backfill.topic"),
+                        history.size() + 102,
+                        Duration.ofSeconds(30),
+                        "read_uncommitted"))
+                .hasSize(history.size() + 102);
 
         JobClient job = TestStack.job(config, 1000).executeAsync("BackfillITCase");
         try {
@@ -109,15 +134,24 @@ class BackfillITCase {
             String db = settings.get("clickhouse.database");
             // More live traffic while the job runs, and the same files imported once more meanwhile.
             produceInTimeOrder(liveAfter, topics);
-            assertThat(Backfill.run(null, args)).extracting(HistoryImporter.Result::events).containsOnly(0L);
-            TestStack.await(truth.events.size() + " rows", Duration.ofSeconds(180), TestStack.unchecked(() ->
-                    TestStack.count(node, "SELECT count() FROM " + db + ".events") >= truth.events.size()));
-            TestStack.await("session rows of every event", Duration.ofSeconds(60), TestStack.unchecked(() -> TestStack.count(node,
-                    "SELECT sum(events) FROM " + db + ".sessions FINAL") == truth.events.size()));
+            assertThat(Backfill.run(null, args))
+                    .extracting(HistoryImporter.Result::events)
+                    .containsOnly(0L);
+            TestStack.await(
+                    truth.events.size() + " rows",
+                    Duration.ofSeconds(180),
+                    TestStack.unchecked(() ->
+                            TestStack.count(node, "SELECT count() FROM " + db + ".events") >= truth.events.size()));
+            TestStack.await(
+                    "session rows of every event",
+                    Duration.ofSeconds(60),
+                    TestStack.unchecked(() -> TestStack.count(node, "SELECT sum(events) FROM " + db + ".sessions FINAL")
+                            == truth.events.size()));
             Thread.sleep(2000);
             TruthJob.assertStoredRowsMatch(db, truth.expected(TruthJob.TRUTH_FUNNELS));
             List<ConsumerRecord<byte[], byte[]>> letters = TestStack.consume(dead, 2, Duration.ofSeconds(30));
-            assertThat(letters).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+            assertThat(letters)
+                    .extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
                     .anySatisfy(l -> assertThat(l).contains("\"reason\":\"malformed_json\""))
                     .anySatisfy(l -> assertThat(l).contains("\"reason\":\"missing_field\""));
         } finally {
@@ -159,7 +193,10 @@ class BackfillITCase {
 
     private static void produceInTimeOrder(List<Generated> events, Map<String, String> topics) {
         try {
-            TestStack.produce(events.stream().sorted(Comparator.comparingLong(Generated::ts)).map(e -> e.record(topics)).toList());
+            TestStack.produce(events.stream()
+                    .sorted(Comparator.comparingLong(Generated::ts))
+                    .map(e -> e.record(topics))
+                    .toList());
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -193,9 +230,11 @@ class BackfillITCase {
             w.write("[");
             for (int i = 0; i < events.size(); i++) {
                 Generated e = events.get(i);
-                String ts = i % 2 == 0 ? "{\"$date\":\"" + Instant.ofEpochMilli(e.ts()) + "\"}"
+                String ts = i % 2 == 0
+                        ? "{\"$date\":\"" + Instant.ofEpochMilli(e.ts()) + "\"}"
                         : "{\"$date\":{\"$numberLong\":\"" + e.ts() + "\"}}";
-                String json = e.json().replace("\"ts\":" + e.ts(), "\"ts\":" + ts)
+                String json = e.json()
+                        .replace("\"ts\":" + e.ts(), "\"ts\":" + ts)
                         .replaceFirst("^\\{", "{\"_id\":{\"\\$oid\":\"" + String.format("%024x", i) + "\"},");
                 w.write((i == 0 ? "" : ",\n") + json);
             }

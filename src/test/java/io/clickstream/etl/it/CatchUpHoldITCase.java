@@ -1,18 +1,9 @@
 package io.clickstream.etl.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.testing.TestStack;
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.configuration.StateRecoveryOptions;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,8 +14,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * clickhouse.sink.catch-up-hold on real Kafka, ClickHouse, Redis and Flink: a job catching up keeps its partial
@@ -52,10 +51,23 @@ class CatchUpHoldITCase {
         TestStack.produce(records);
 
         Map<String, String> settings = new HashMap<>(TestStack.jobSettings());
-        settings.putAll(Map.of("kafka.topics", topic, "kafka.dead-letter-topic", dead, "kafka.start-from", "earliest",
-                "kafka.group-id", TestStack.unique("g"), "device.enabled", "false",
-                "funnel.definitions-topic", TestStack.unique("funnels"), "clickhouse.sink.catch-up-hold", "true",
-                "clickhouse.sink.catch-up-flush-interval", "25s"));
+        settings.putAll(Map.of(
+                "kafka.topics",
+                topic,
+                "kafka.dead-letter-topic",
+                dead,
+                "kafka.start-from",
+                "earliest",
+                "kafka.group-id",
+                TestStack.unique("g"),
+                "device.enabled",
+                "false",
+                "funnel.definitions-topic",
+                TestStack.unique("funnels"),
+                "clickhouse.sink.catch-up-hold",
+                "true",
+                "clickhouse.sink.catch-up-flush-interval",
+                "25s"));
         String database = TestStack.migratedDatabase();
         JobConfig config = JobConfig.of(settings).with("clickhouse.database", database);
         String node = TestStack.clickHouseUrls().get(0);
@@ -63,48 +75,66 @@ class CatchUpHoldITCase {
                 + FLINK.getClientConfiguration().get(RestOptions.PORT);
 
         Configuration retain = new Configuration();
-        retain.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+        retain.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
         retain.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
         JobClient first = TestStack.job(config, 300, retain).executeAsync("CatchUpHoldITCase-cancelled");
         int heldIn;
         try {
-            TestStack.await("every event buffered by the sinks", Duration.ofSeconds(60), TestStack.unchecked(() ->
-                    TestStack.metricSum(rest, first.getJobID().toString(), ".clickhouse.bufferedRows") >= EVENTS));
+            TestStack.await(
+                    "every event buffered by the sinks",
+                    Duration.ofSeconds(60),
+                    TestStack.unchecked(
+                            () -> TestStack.metricSum(rest, first.getJobID().toString(), ".clickhouse.bufferedRows")
+                                    >= EVENTS));
             int buffered = checkpointNumber(latestCheckpoint(checkpoints));
-            TestStack.await("a checkpoint after that", Duration.ofSeconds(20), TestStack.unchecked(() ->
-                    checkpointNumber(latestCheckpoint(checkpoints)) > buffered + 1));
+            TestStack.await(
+                    "a checkpoint after that",
+                    Duration.ofSeconds(20),
+                    TestStack.unchecked(() -> checkpointNumber(latestCheckpoint(checkpoints)) > buffered + 1));
             heldIn = checkpointNumber(latestCheckpoint(checkpoints));
             assertThat(TestStack.count(node, "SELECT count() FROM " + database + ".events"))
-                    .as("nothing inserted at the checkpoints' barriers").isZero();
+                    .as("nothing inserted at the checkpoints' barriers")
+                    .isZero();
         } finally {
             first.cancel().get(60, TimeUnit.SECONDS);
         }
         Path checkpoint = checkpoints.resolve(first.getJobID().toString()).resolve("chk-" + heldIn);
         assertThat(TestStack.count(node, "SELECT count() FROM " + database + ".events"))
-                .as("the cancelled run inserted nothing").isZero();
+                .as("the cancelled run inserted nothing")
+                .isZero();
 
         Configuration restore = new Configuration(retain);
         restore.set(StateRecoveryOptions.SAVEPOINT_PATH, checkpoint.toString());
         JobClient second = TestStack.job(config, 300, restore).executeAsync("CatchUpHoldITCase-restored");
         try {
-            TestStack.await(EVENTS + " events", Duration.ofSeconds(90), TestStack.unchecked(() ->
-                    TestStack.count(node, "SELECT count() FROM " + database + ".events") >= EVENTS));
+            TestStack.await(
+                    EVENTS + " events",
+                    Duration.ofSeconds(90),
+                    TestStack.unchecked(
+                            () -> TestStack.count(node, "SELECT count() FROM " + database + ".events") >= EVENTS));
         } finally {
             second.cancel().get(60, TimeUnit.SECONDS);
         }
-        assertThat(TestStack.count(node, "SELECT count() FROM " + database + ".events")).as("without FINAL")
+        assertThat(TestStack.count(node, "SELECT count() FROM " + database + ".events"))
+                .as("without FINAL")
                 .isEqualTo(EVENTS);
-        assertThat(TestStack.count(node, "SELECT uniqExact(event_id) FROM " + database + ".events")).isEqualTo(EVENTS);
+        assertThat(TestStack.count(node, "SELECT uniqExact(event_id) FROM " + database + ".events"))
+                .isEqualTo(EVENTS);
     }
 
     private static int checkpointNumber(Path checkpoint) {
-        return checkpoint == null ? 0 : Integer.parseInt(checkpoint.getFileName().toString().substring(4));
+        return checkpoint == null
+                ? 0
+                : Integer.parseInt(checkpoint.getFileName().toString().substring(4));
     }
 
     private static Path latestCheckpoint(Path root) throws Exception {
         try (Stream<Path> all = Files.walk(root, 2)) {
-            return all.filter(p -> p.getFileName().toString().startsWith("chk-") && Files.exists(p.resolve("_metadata")))
-                    .max(Comparator.comparingInt(CatchUpHoldITCase::checkpointNumber)).orElse(null);
+            return all.filter(
+                            p -> p.getFileName().toString().startsWith("chk-") && Files.exists(p.resolve("_metadata")))
+                    .max(Comparator.comparingInt(CatchUpHoldITCase::checkpointNumber))
+                    .orElse(null);
         }
     }
 }

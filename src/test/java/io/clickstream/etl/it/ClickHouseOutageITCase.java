@@ -1,7 +1,15 @@
 package io.clickstream.etl.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.testing.TestStack;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -10,15 +18,6 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * ClickHouse goes away mid-stream for a minute (all four servers stopped for real), events keep arriving, ClickHouse
@@ -30,7 +29,9 @@ class ClickHouseOutageITCase {
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .build());
 
     @Test
     void eventsSentWhileClickHouseIsDownAreStoredOnceWhenItComesBack() throws Exception {
@@ -40,27 +41,30 @@ class ClickHouseOutageITCase {
         String dead = TestStack.unique("dead");
         TestStack.createTopics(4, topic, dead);
         JobConfig config = JobConfig.of(Map.ofEntries(
-                Map.entry("kafka.bootstrap-servers", TestStack.kafkaBootstrap()),
-                Map.entry("kafka.topics", topic),
-                Map.entry("kafka.group-id", TestStack.unique("group")),
-                Map.entry("kafka.start-from", "earliest"),
-                Map.entry("kafka.dead-letter-topic", dead),
-                Map.entry("clickhouse.urls", String.join(",", TestStack.clickHouseUrls())),
-                Map.entry("clickhouse.database", database),
-                Map.entry("clickhouse.sink.batch-rows", "500"),
-                Map.entry("clickhouse.sink.flush-interval", "200ms"),
-                // Retries spanning more than the outage (0.5 + 1 + 2 + 4 + 4 ... s): the sink waits it out.
-                Map.entry("clickhouse.sink.max-retries", "30"),
-                Map.entry("clickhouse.sink.retry-backoff", "500ms"),
-                Map.entry("clickhouse.sink.retry-max-backoff", "4s"),
-                Map.entry("clickhouse.sink.request-timeout", "10s"))).with("redis.key-prefix", TestStack.unique("it"));
+                        Map.entry("kafka.bootstrap-servers", TestStack.kafkaBootstrap()),
+                        Map.entry("kafka.topics", topic),
+                        Map.entry("kafka.group-id", TestStack.unique("group")),
+                        Map.entry("kafka.start-from", "earliest"),
+                        Map.entry("kafka.dead-letter-topic", dead),
+                        Map.entry("clickhouse.urls", String.join(",", TestStack.clickHouseUrls())),
+                        Map.entry("clickhouse.database", database),
+                        Map.entry("clickhouse.sink.batch-rows", "500"),
+                        Map.entry("clickhouse.sink.flush-interval", "200ms"),
+                        // Retries spanning more than the outage (0.5 + 1 + 2 + 4 + 4 ... s): the sink waits it out.
+                        Map.entry("clickhouse.sink.max-retries", "30"),
+                        Map.entry("clickhouse.sink.retry-backoff", "500ms"),
+                        Map.entry("clickhouse.sink.retry-max-backoff", "4s"),
+                        Map.entry("clickhouse.sink.request-timeout", "10s")))
+                .with("redis.key-prefix", TestStack.unique("it"));
         StreamExecutionEnvironment env = TestStack.jobWithoutRestarts(config, 1000);
         JobClient job = env.executeAsync("ClickHouseOutageITCase");
         String node = TestStack.clickHouseUrls().get(0);
         String countAll = "SELECT count() FROM " + database + ".events";
         try {
             TestStack.produce(events(topic, 0, BEFORE));
-            TestStack.await(BEFORE + " rows before the outage", Duration.ofSeconds(90),
+            TestStack.await(
+                    BEFORE + " rows before the outage",
+                    Duration.ofSeconds(90),
                     TestStack.unchecked(() -> TestStack.count(node, countAll) == BEFORE));
 
             TestStack.stack("stop", "clickhouse");
@@ -75,17 +79,24 @@ class ClickHouseOutageITCase {
                 TestStack.stack("start", "clickhouse");
             }
 
-            TestStack.await("all rows after the outage", Duration.ofSeconds(120),
+            TestStack.await(
+                    "all rows after the outage",
+                    Duration.ofSeconds(120),
                     TestStack.unchecked(() -> TestStack.count(node, countAll) >= BEFORE + 2 * DURING));
             Thread.sleep(2000); // a late duplicate would show up now
-            assertThat(TestStack.count(node, countAll)).as("rows, without FINAL").isEqualTo(BEFORE + 2 * DURING);
+            assertThat(TestStack.count(node, countAll))
+                    .as("rows, without FINAL")
+                    .isEqualTo(BEFORE + 2 * DURING);
             assertThat(TestStack.count(node, "SELECT uniqExact(event_id) FROM " + database + ".events"))
                     .isEqualTo(BEFORE + 2 * DURING);
-            assertThat(job.getJobStatus().get(10, TimeUnit.SECONDS)).as("the job rode out the outage").isEqualTo(JobStatus.RUNNING);
+            assertThat(job.getJobStatus().get(10, TimeUnit.SECONDS))
+                    .as("the job rode out the outage")
+                    .isEqualTo(JobStatus.RUNNING);
         } finally {
             job.cancel().get(60, TimeUnit.SECONDS);
         }
-        assertThat(TestStack.rows(database)).as("row for row as without the fault")
+        assertThat(TestStack.rows(database))
+                .as("row for row as without the fault")
                 .isEqualTo(TestStack.faultFreeRows(config));
     }
 
@@ -96,7 +107,8 @@ class ClickHouseOutageITCase {
             String user = "u" + (i % 97);
             String json = "{\"event_id\":\"o-" + i + "\",\"user_id\":\"" + user
                     + "\",\"event_type\":\"page_view\",\"ts\":" + (now - 10_000 + i) + "}";
-            records.add(new ProducerRecord<>(topic, user.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8)));
+            records.add(new ProducerRecord<>(
+                    topic, user.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8)));
         }
         return records;
     }

@@ -1,11 +1,22 @@
 package io.clickstream.etl.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.testing.MalformedInputs;
 import io.clickstream.etl.testing.TestStack;
 import io.clickstream.etl.tools.Replay;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
@@ -21,18 +32,6 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
  * Malformed inputs read by a run that stops before its first checkpoint, then by the next run from the group's
  * offsets (none committed, so from the start), then again after a rewind with the replay tool, next to new ones:
@@ -41,7 +40,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DeadLettersOnceITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .build());
 
     private static final JsonMapper JSON = new JsonMapper();
 
@@ -53,7 +54,9 @@ class DeadLettersOnceITCase {
         List<MalformedInputs.Malformed> malformed = MalformedInputs.all("once-", System.currentTimeMillis(), false);
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < malformed.size(); i++) {
-            records.add(new ProducerRecord<>(setup.topic(), ("k" + i).getBytes(StandardCharsets.UTF_8),
+            records.add(new ProducerRecord<>(
+                    setup.topic(),
+                    ("k" + i).getBytes(StandardCharsets.UTF_8),
                     malformed.get(i).payload()));
         }
         Set<String> inputs = new HashSet<>();
@@ -70,24 +73,39 @@ class DeadLettersOnceITCase {
         JobClient second = TestStack.job(setup.config(), 1000).executeAsync("second run");
         try {
             assertOnePerInput(TestStack.consume(dead, inputs.size(), Duration.ofSeconds(60)), inputs);
-            TestStack.await("the inputs' offsets committed", Duration.ofSeconds(30),
+            TestStack.await(
+                    "the inputs' offsets committed",
+                    Duration.ofSeconds(30),
                     TestStack.unchecked(() -> committed(setup) == inputs.size()));
         } finally {
             second.cancel().get(60, TimeUnit.SECONDS);
         }
-        TestStack.await("second run cancelled", Duration.ofSeconds(60),
+        TestStack.await(
+                "second run cancelled",
+                Duration.ofSeconds(60),
                 TestStack.unchecked(() -> second.getJobStatus().get() == JobStatus.CANCELED));
 
         // A deliberate replay: the group rewound to the start, while new malformed inputs arrive.
         Configuration client = FLINK.getClientConfiguration();
-        Replay.run(new String[] {"--set", "kafka.bootstrap-servers=" + TestStack.kafkaBootstrap(),
-                "--set", "kafka.topics=" + setup.topic(), "--set", "kafka.group-id=" + setup.config().get(Options.KAFKA_GROUP_ID),
-                "--to-earliest", "--flink-rest", "http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT),
-                "--watch-seconds", "0"});
+        Replay.run(new String[] {
+            "--set",
+            "kafka.bootstrap-servers=" + TestStack.kafkaBootstrap(),
+            "--set",
+            "kafka.topics=" + setup.topic(),
+            "--set",
+            "kafka.group-id=" + setup.config().get(Options.KAFKA_GROUP_ID),
+            "--to-earliest",
+            "--flink-rest",
+            "http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT),
+            "--watch-seconds",
+            "0"
+        });
         assertThat(committed(setup)).as("rewound").isZero();
         List<ProducerRecord<byte[], byte[]>> more = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            more.add(new ProducerRecord<>(setup.topic(), ("new" + i).getBytes(StandardCharsets.UTF_8),
+            more.add(new ProducerRecord<>(
+                    setup.topic(),
+                    ("new" + i).getBytes(StandardCharsets.UTF_8),
                     ("{not json " + i).getBytes(StandardCharsets.UTF_8)));
         }
         for (RecordMetadata m : TestStack.produce(more)) {
@@ -95,7 +113,9 @@ class DeadLettersOnceITCase {
         }
         JobClient third = TestStack.job(setup.config(), 1000).executeAsync("replay");
         try {
-            TestStack.await("every input read again", Duration.ofSeconds(90),
+            TestStack.await(
+                    "every input read again",
+                    Duration.ofSeconds(90),
                     TestStack.unchecked(() -> committed(setup) == inputs.size()));
             // Read for the count of a replay that writes them all again: only one each may be there.
             assertOnePerInput(TestStack.consume(dead, 2 * inputs.size(), Duration.ofSeconds(10)), inputs);
@@ -109,7 +129,11 @@ class DeadLettersOnceITCase {
         Map<String, Integer> perInput = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : letters) {
             JsonNode n = JSON.readTree(r.value());
-            perInput.merge(n.get("source_partition").asInt() + "@" + n.get("source_offset").asLong(), 1, Integer::sum);
+            perInput.merge(
+                    n.get("source_partition").asInt() + "@"
+                            + n.get("source_offset").asLong(),
+                    1,
+                    Integer::sum);
         }
         assertThat(perInput.keySet()).isEqualTo(inputs);
         assertThat(perInput.values()).as("one dead letter per input").containsOnly(1);
@@ -117,10 +141,17 @@ class DeadLettersOnceITCase {
 
     /** The group's committed offsets, summed over the topic's partitions. */
     private static long committed(TestStack.Streaming setup) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestStack.kafkaBootstrap()))) {
-            return admin.listConsumerGroupOffsets(setup.config().get(Options.KAFKA_GROUP_ID))
-                    .partitionsToOffsetAndMetadata().get().values().stream()
-                    .filter(java.util.Objects::nonNull).mapToLong(OffsetAndMetadata::offset).sum();
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestStack.kafkaBootstrap()))) {
+            return admin
+                    .listConsumerGroupOffsets(setup.config().get(Options.KAFKA_GROUP_ID))
+                    .partitionsToOffsetAndMetadata()
+                    .get()
+                    .values()
+                    .stream()
+                    .filter(java.util.Objects::nonNull)
+                    .mapToLong(OffsetAndMetadata::offset)
+                    .sum();
         }
     }
 }

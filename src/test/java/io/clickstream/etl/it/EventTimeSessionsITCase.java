@@ -1,5 +1,7 @@
 package io.clickstream.etl.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.funnel.FunnelDefinition;
 import io.clickstream.etl.funnel.FunnelReport;
@@ -10,18 +12,6 @@ import io.clickstream.etl.testing.TestStack;
 import io.clickstream.etl.testing.TruthJob;
 import io.clickstream.etl.tools.Funnels;
 import io.clickstream.etl.tools.Replay;
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.configuration.StateRecoveryOptions;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,8 +26,17 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Sessions, joins and funnel tags are functions of the events' times, whatever order the topics are read in: a
@@ -55,8 +54,12 @@ class EventTimeSessionsITCase {
 
     private static final int USERS = 300;
     /** Topics, database and settings of one case. */
-    private record Case(Map<String, String> topics, String database, JobConfig config, ClickstreamTruth truth,
-                        Map<String, Expected> expected) {}
+    private record Case(
+            Map<String, String> topics,
+            String database,
+            JobConfig config,
+            ClickstreamTruth truth,
+            Map<String, Expected> expected) {}
 
     /** A case of the usual time scale: sessions over the 17 hours before now (a 30-minute gap). */
     private static Case newCase(long seed) throws Exception {
@@ -68,11 +71,13 @@ class EventTimeSessionsITCase {
         return newCase(seed, USERS, timing, start, extra);
     }
 
-    private static Case newCase(long seed, int users, ClickstreamTruth.Timing timing, long start, Map<String, String> extra)
+    private static Case newCase(
+            long seed, int users, ClickstreamTruth.Timing timing, long start, Map<String, String> extra)
             throws Exception {
         TruthJob.Setup setup = TruthJob.setUp(extra);
         ClickstreamTruth truth = ClickstreamTruth.generate(seed, users, timing, start);
-        return new Case(setup.topics(), setup.database(), setup.config(), truth, truth.expected(TruthJob.TRUTH_FUNNELS));
+        return new Case(
+                setup.topics(), setup.database(), setup.config(), truth, truth.expected(TruthJob.TRUTH_FUNNELS));
     }
 
     private static List<ProducerRecord<byte[], byte[]>> records(Case c, List<Generated> events) {
@@ -101,24 +106,35 @@ class EventTimeSessionsITCase {
         List<Generated> web = c.truth.of("web");
         long from = writtenAt.get(web.get(web.size() / 2).id());
         ClickstreamTruth later = c.truth.only(e -> writtenAt.get(e.id()) >= from);
-        Case fromTimestamp = new Case(c.topics, TestStack.migratedDatabase(), c.config, later,
-                later.expected(TruthJob.TRUTH_FUNNELS));
+        Case fromTimestamp = new Case(
+                c.topics, TestStack.migratedDatabase(), c.config, later, later.expected(TruthJob.TRUTH_FUNNELS));
         // The timestamp goes first: every with(...) validates, and start-from=timestamp needs it.
-        JobConfig atTimestamp = c.config.with("kafka.start-timestamp", String.valueOf(from))
+        JobConfig atTimestamp = c.config
+                .with("kafka.start-timestamp", String.valueOf(from))
                 .with("kafka.start-from", "timestamp")
-                .with("kafka.group-id", TestStack.unique("g")).with("redis.key-prefix", TestStack.unique("ts"))
+                .with("kafka.group-id", TestStack.unique("g"))
+                .with("redis.key-prefix", TestStack.unique("ts"))
                 .with("clickhouse.database", fromTimestamp.database);
         runUntilStored(fromTimestamp, atTimestamp, fromTimestamp.database);
         assertMatchesTheTruth(fromTimestamp, fromTimestamp.database);
 
         // The job stopped, its group rewound with the replay tool, Redis state gone: computed afresh, the same truth.
-        String[] common = {"--set", "kafka.bootstrap-servers=" + TestStack.kafkaBootstrap(), "--set",
-                "kafka.topics=" + c.config.get(io.clickstream.etl.config.Options.KAFKA_TOPICS).stream()
-                        .reduce((a, b) -> a + "," + b).orElseThrow(),
-                "--set", "kafka.group-id=" + c.config.get(io.clickstream.etl.config.Options.KAFKA_GROUP_ID)};
+        String[] common = {
+            "--set",
+            "kafka.bootstrap-servers=" + TestStack.kafkaBootstrap(),
+            "--set",
+            "kafka.topics="
+                    + c.config.get(io.clickstream.etl.config.Options.KAFKA_TOPICS).stream()
+                            .reduce((a, b) -> a + "," + b)
+                            .orElseThrow(),
+            "--set",
+            "kafka.group-id=" + c.config.get(io.clickstream.etl.config.Options.KAFKA_GROUP_ID)
+        };
         Replay.run(concat(common, "--to-earliest", "--watch-seconds", "0", "--flink-rest", restUrl()));
         String replayed = TestStack.migratedDatabase();
-        JobConfig replay = c.config.with("kafka.start-from", "group-offsets").with("redis.key-prefix", TestStack.unique("empty"))
+        JobConfig replay = c.config
+                .with("kafka.start-from", "group-offsets")
+                .with("redis.key-prefix", TestStack.unique("empty"))
                 .with("clickhouse.database", replayed);
         runUntilStored(c, replay, replayed);
         assertMatchesTheTruth(c, replayed);
@@ -148,11 +164,15 @@ class EventTimeSessionsITCase {
             throws Exception {
         // 30 users with sessions of up to 150 events in bursts: the per-user hash keeps a session's events in
         // 64-event chunk fields, and the restored tasks read them back from Redis.
-        ClickstreamTruth.Timing longSessions = new ClickstreamTruth.Timing(30 * 60_000L, 3_600_000L, 2, 150, 100,
-                10 * 60_000L, 31 * 60_000L, 90 * 60_000L);
+        ClickstreamTruth.Timing longSessions = new ClickstreamTruth.Timing(
+                30 * 60_000L, 3_600_000L, 2, 150, 100, 10 * 60_000L, 31 * 60_000L, 90 * 60_000L);
         Case c = newCase(5, 30, longSessions, System.currentTimeMillis() - 17 * 3_600_000L, Map.of());
-        assertThat(c.expected.values().stream().collect(java.util.stream.Collectors.groupingBy(Expected::sessionKey,
-                java.util.stream.Collectors.counting())).values()).as("sessions longer than a chunk").anyMatch(n -> n > 128);
+        assertThat(c.expected.values().stream()
+                        .collect(java.util.stream.Collectors.groupingBy(
+                                Expected::sessionKey, java.util.stream.Collectors.counting()))
+                        .values())
+                .as("sessions longer than a chunk")
+                .anyMatch(n -> n > 128);
         killAndRestore(c, checkpoints);
     }
 
@@ -164,14 +184,20 @@ class EventTimeSessionsITCase {
         // killed in the middle of its catch-up, with events held for ordering in its checkpoints and rows stored
         // after the checkpoint it is restored from.
         Configuration retain = new Configuration();
-        retain.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+        retain.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
         retain.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
-        JobConfig slowReader = c.config.with("kafka.properties.fetch.min.bytes", "10000000")
-                .with("kafka.properties.fetch.max.wait.ms", "100").with("kafka.properties.max.partition.fetch.bytes", "1024");
+        JobConfig slowReader = c.config
+                .with("kafka.properties.fetch.min.bytes", "10000000")
+                .with("kafka.properties.fetch.max.wait.ms", "100")
+                .with("kafka.properties.max.partition.fetch.bytes", "1024");
         JobClient first = TestStack.job(slowReader, 300, retain).executeAsync("EventTimeSessionsITCase-killed");
         String node = TestStack.clickHouseUrls().get(0);
-        TestStack.await("a fifth of the rows and a checkpoint", Duration.ofSeconds(120), TestStack.unchecked(() ->
-                rows(node, c.database) > c.truth.events.size() / 5 && latestCheckpoint(checkpoints) != null));
+        TestStack.await(
+                "a fifth of the rows and a checkpoint",
+                Duration.ofSeconds(120),
+                TestStack.unchecked(() ->
+                        rows(node, c.database) > c.truth.events.size() / 5 && latestCheckpoint(checkpoints) != null));
         Path checkpoint = latestCheckpoint(checkpoints);
         first.cancel().get(60, TimeUnit.SECONDS);
         long stored = rows(node, c.database);
@@ -193,7 +219,10 @@ class EventTimeSessionsITCase {
         // Live: event time is the wall clock, so the disorder spans many watermark periods. The same shapes in
         // seconds (a 3 s session gap) over about 45 s; every event reaches Kafka up to 1.5 s after its time, a bound
         // of 2 s. With a bound of 1 ms, the events sent after a later one of the same partition would be late.
-        Case c = newCase(4, ClickstreamTruth.Timing.seconds(), System.currentTimeMillis() + 8_000,
+        Case c = newCase(
+                4,
+                ClickstreamTruth.Timing.seconds(),
+                System.currentTimeMillis() + 8_000,
                 Map.of("session.gap", "3s", "event-time.max-out-of-orderness", "2s"));
         Random random = new Random(4);
         Map<Generated, Long> sendAt = new HashMap<>();
@@ -212,13 +241,16 @@ class EventTimeSessionsITCase {
 
         JobClient job = TestStack.job(c.config, 1000).executeAsync("EventTimeSessionsITCase-live");
         try {
-            TestStack.produce(records(c, stream), stream.stream().mapToLong(sendAt::get).toArray());
+            TestStack.produce(
+                    records(c, stream), stream.stream().mapToLong(sendAt::get).toArray());
             awaitAllStored(c, c.database);
             String rest = restUrl();
             assertThat(TestStack.metricSum(rest, job.getJobID().toString(), ".eventTime.lateEvents"))
-                    .as("disorder inside the bound: nothing late").isZero();
+                    .as("disorder inside the bound: nothing late")
+                    .isZero();
             assertThat(TestStack.metricSum(rest, job.getJobID().toString(), ".eventTime.heldEvents"))
-                    .as("the wall clock released the last ones").isZero();
+                    .as("the wall clock released the last ones")
+                    .isZero();
         } finally {
             job.cancel().get(60, TimeUnit.SECONDS);
         }
@@ -241,10 +273,16 @@ class EventTimeSessionsITCase {
     /** Waits while the job runs: session rows leave at the next checkpoint or update after their events. */
     private static void awaitAllStored(Case c, String database) throws InterruptedException {
         String node = TestStack.clickHouseUrls().get(0);
-        TestStack.await(c.truth.events.size() + " rows", Duration.ofSeconds(180),
+        TestStack.await(
+                c.truth.events.size() + " rows",
+                Duration.ofSeconds(180),
                 TestStack.unchecked(() -> rows(node, database) >= c.truth.events.size()));
-        TestStack.await("session rows of every event", Duration.ofSeconds(60), TestStack.unchecked(() -> TestStack.count(node,
-                "SELECT sum(events) FROM " + database + ".sessions FINAL") == c.truth.events.size()));
+        TestStack.await(
+                "session rows of every event",
+                Duration.ofSeconds(60),
+                TestStack.unchecked(
+                        () -> TestStack.count(node, "SELECT sum(events) FROM " + database + ".sessions FINAL")
+                                == c.truth.events.size()));
     }
 
     private static long rows(String node, String database) throws Exception {
@@ -263,9 +301,14 @@ class EventTimeSessionsITCase {
         for (String json : TruthJob.DEFINITIONS) {
             FunnelDefinition d = FunnelDefinition.parse(json);
             FunnelReport r = Funnels.report(config, d, day(first), day(last));
-            assertThat(r.retroactive()).as(r.table()).isEqualTo(r.streamed())
-                    .isEqualTo(ClickstreamTruth.reached(c.expected, d.id(), d.steps().size()));
-            assertThat(r.retroactive().get(1)).as("the funnel %s reaches its second step in some sessions", d.id()).isPositive();
+            assertThat(r.retroactive())
+                    .as(r.table())
+                    .isEqualTo(r.streamed())
+                    .isEqualTo(ClickstreamTruth.reached(
+                            c.expected, d.id(), d.steps().size()));
+            assertThat(r.retroactive().get(1))
+                    .as("the funnel %s reaches its second step in some sessions", d.id())
+                    .isPositive();
         }
     }
 
@@ -283,8 +326,10 @@ class EventTimeSessionsITCase {
     /** The newest retained checkpoint, or null. */
     private static Path latestCheckpoint(Path root) throws Exception {
         try (Stream<Path> all = Files.walk(root, 2)) {
-            return all.filter(p -> p.getFileName().toString().startsWith("chk-") && Files.exists(p.resolve("_metadata")))
-                    .max(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(4))))
+            return all.filter(
+                            p -> p.getFileName().toString().startsWith("chk-") && Files.exists(p.resolve("_metadata")))
+                    .max(Comparator.comparingInt(
+                            p -> Integer.parseInt(p.getFileName().toString().substring(4))))
                     .orElse(null);
         }
     }

@@ -1,16 +1,15 @@
 package io.clickstream.etl.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.clickstream.etl.funnel.FunnelDefinition;
 import io.clickstream.etl.funnel.FunnelSql;
 import io.clickstream.etl.testing.TestStack;
-import org.junit.jupiter.api.Test;
-
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * The retroactive funnel report over a long range, on the real ClickHouse: a session on the range's first day and
@@ -35,7 +34,11 @@ class FunnelReportRangeITCase {
     private static List<Row> sessionsOn(int... days) {
         List<Row> rows = new ArrayList<>();
         for (int day : days) {
-            long start = FIRST.plusDays(day - 1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli() + 10 * HOUR;
+            long start = FIRST.plusDays(day - 1)
+                            .atStartOfDay(ZoneOffset.UTC)
+                            .toInstant()
+                            .toEpochMilli()
+                    + 10 * HOUR;
             String d = "d" + day;
             rows.add(new Row(d + "-full", 0, start, "a"));
             rows.add(new Row(d + "-full", 1, start + 10 * 60_000 + 7, "b"));
@@ -53,11 +56,24 @@ class FunnelReportRangeITCase {
                 + "(dt, ts, ts_ms, event_id, user_id, event_type, session_id, session_index) VALUES ");
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
-            sql.append(i == 0 ? "" : ", ").append("('")
-                    .append(java.time.Instant.ofEpochMilli(r.time()).atZone(ZoneOffset.UTC).toLocalDate())
-                    .append("', ").append(r.time() / 1000).append(", ").append(r.time() % 1000).append(", 'e").append(i)
-                    .append("', 'u', '").append(r.type()).append("', '").append(r.session()).append("', ")
-                    .append(r.index()).append(")");
+            sql.append(i == 0 ? "" : ", ")
+                    .append("('")
+                    .append(java.time.Instant.ofEpochMilli(r.time())
+                            .atZone(ZoneOffset.UTC)
+                            .toLocalDate())
+                    .append("', ")
+                    .append(r.time() / 1000)
+                    .append(", ")
+                    .append(r.time() % 1000)
+                    .append(", 'e")
+                    .append(i)
+                    .append("', 'u', '")
+                    .append(r.type())
+                    .append("', '")
+                    .append(r.session())
+                    .append("', ")
+                    .append(r.index())
+                    .append(")");
         }
         return sql.toString();
     }

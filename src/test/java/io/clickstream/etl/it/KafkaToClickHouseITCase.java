@@ -1,22 +1,13 @@
 package io.clickstream.etl.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.clickstream.etl.config.JobConfig;
-import io.clickstream.etl.testing.MmdbWriter;
 import io.clickstream.etl.testing.MalformedInputs;
+import io.clickstream.etl.testing.MmdbWriter;
 import io.clickstream.etl.testing.TestStack;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,8 +18,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The first end-to-end path on real services: JSON events in real Kafka topics → the job on a Flink MiniCluster →
@@ -42,7 +41,9 @@ class KafkaToClickHouseITCase {
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .build());
 
     private static String database;
     private static String deadLetterTopic;
@@ -56,11 +57,15 @@ class KafkaToClickHouseITCase {
     static void runJobOverValidAndMalformedEvents(@TempDir Path dir) throws Exception {
         TestStack.requireRunning();
         Path geoDb = dir.resolve("city.mmdb");
-        new MmdbWriter("GeoIP2-City").add("81.2.69.0/24", Map.of(
-                "country", Map.of("iso_code", "GB", "names", Map.of("en", "United Kingdom")),
-                "subdivisions", List.of(Map.of("names", Map.of("en", "England"))),
-                "city", Map.of("names", Map.of("en", "London")),
-                "location", Map.of("latitude", 51.5142, "longitude", -0.0931))).write(geoDb);
+        new MmdbWriter("GeoIP2-City")
+                .add(
+                        "81.2.69.0/24",
+                        Map.of(
+                                "country", Map.of("iso_code", "GB", "names", Map.of("en", "United Kingdom")),
+                                "subdivisions", List.of(Map.of("names", Map.of("en", "England"))),
+                                "city", Map.of("names", Map.of("en", "London")),
+                                "location", Map.of("latitude", 51.5142, "longitude", -0.0931)))
+                .write(geoDb);
         database = TestStack.migratedDatabase();
         String web = TestStack.unique("web");
         String app = TestStack.unique("app");
@@ -89,16 +94,27 @@ class KafkaToClickHouseITCase {
         }
 
         JobConfig config = JobConfig.of(Map.of(
-                "kafka.bootstrap-servers", TestStack.kafkaBootstrap(),
-                "kafka.topics", web + "," + app,
-                "kafka.group-id", TestStack.unique("group"),
-                "kafka.start-from", "earliest",
-                "kafka.bounded", "true",
-                "kafka.dead-letter-topic", deadLetterTopic,
-                "clickhouse.urls", String.join(",", TestStack.clickHouseUrls()),
-                "clickhouse.database", database,
-                "clickhouse.sink.batch-rows", "700",
-                "clickhouse.sink.flush-interval", "200ms")).with("geo.databases", geoDb.toString())
+                        "kafka.bootstrap-servers",
+                        TestStack.kafkaBootstrap(),
+                        "kafka.topics",
+                        web + "," + app,
+                        "kafka.group-id",
+                        TestStack.unique("group"),
+                        "kafka.start-from",
+                        "earliest",
+                        "kafka.bounded",
+                        "true",
+                        "kafka.dead-letter-topic",
+                        deadLetterTopic,
+                        "clickhouse.urls",
+                        String.join(",", TestStack.clickHouseUrls()),
+                        "clickhouse.database",
+                        database,
+                        "clickhouse.sink.batch-rows",
+                        "700",
+                        "clickhouse.sink.flush-interval",
+                        "200ms"))
+                .with("geo.databases", geoDb.toString())
                 .with("redis.key-prefix", TestStack.unique("it"));
         StreamExecutionEnvironment env = TestStack.job(config, 0);
         env.execute("KafkaToClickHouseITCase");
@@ -136,8 +152,11 @@ class KafkaToClickHouseITCase {
         List<String> nodes = TestStack.clickHouseUrls();
         // Which shard owns each user, by the Distributed table's own sharding expression (2 shards, weight 1).
         Map<String, Integer> shardOfUser = new HashMap<>();
-        for (String line : TestStack.query(nodes.get(0), "SELECT user_id, cityHash64(user_id) % 2 FROM "
-                + "(SELECT DISTINCT user_id FROM " + database + ".events) FORMAT TabSeparated").split("\n")) {
+        for (String line : TestStack.query(
+                        nodes.get(0),
+                        "SELECT user_id, cityHash64(user_id) % 2 FROM " + "(SELECT DISTINCT user_id FROM " + database
+                                + ".events) FORMAT TabSeparated")
+                .split("\n")) {
             String[] cols = line.split("\t");
             shardOfUser.put(cols[0], Integer.parseInt(cols[1]));
         }
@@ -146,19 +165,24 @@ class KafkaToClickHouseITCase {
         // Replicas fetch parts asynchronously: wait until every node holds what its shard should.
         Map<Integer, Set<String>> expected = new HashMap<>();
         for (int i = 0; i < VALID_EVENTS; i++) {
-            expected.computeIfAbsent(shardOfUser.get("user-" + (i % USERS)), s -> new HashSet<>()).add("e-" + i);
+            expected.computeIfAbsent(shardOfUser.get("user-" + (i % USERS)), s -> new HashSet<>())
+                    .add("e-" + i);
         }
         assertThat(expected.get(0)).isNotEmpty();
         assertThat(expected.get(1)).isNotEmpty();
         for (int n = 0; n < 4; n++) {
             String node = nodes.get(n);
             int shard = n / 2;
-            TestStack.await("node " + node + " to hold shard " + (shard + 1), Duration.ofSeconds(60),
+            TestStack.await(
+                    "node " + node + " to hold shard " + (shard + 1),
+                    Duration.ofSeconds(60),
                     TestStack.unchecked(() -> eventIds(node).equals(expected.get(shard))));
             assertThat(TestStack.count(node, "SELECT count() FROM " + database + ".events_local"))
-                    .as("no duplicates on " + node).isEqualTo(expected.get(shard).size());
+                    .as("no duplicates on " + node)
+                    .isEqualTo(expected.get(shard).size());
         }
-        assertThat(TestStack.count(nodes.get(2), "SELECT count() FROM " + database + ".events")).isEqualTo(VALID_EVENTS);
+        assertThat(TestStack.count(nodes.get(2), "SELECT count() FROM " + database + ".events"))
+                .isEqualTo(VALID_EVENTS);
     }
 
     private static Set<String> eventIds(String node) throws Exception {
@@ -174,11 +198,13 @@ class KafkaToClickHouseITCase {
 
     @Test
     void storedRowKeepsEveryFieldOfTheEvent() throws Exception {
-        JsonNode row = JSON.readTree(TestStack.query(TestStack.clickHouseUrls().get(1),
+        JsonNode row = JSON.readTree(TestStack.query(
+                TestStack.clickHouseUrls().get(1),
                 "SELECT toString(dt) AS day, toUnixTimestamp(ts) AS secs, ts_ms, event_id, user_id, event_type, source, "
                         + "url, referrer, ip, user_agent, props.key AS pk, props.value AS pv, kafka_partition, version, "
                         + "uh = cityHash64(user_id) AS uh_ok, country_code, country, region, city, latitude, longitude, browser, "
-                        + "browser_version, os, device_type, is_bot FROM " + database + ".events WHERE event_id = 'e-7' FORMAT JSONEachRow"));
+                        + "browser_version, os, device_type, is_bot FROM " + database
+                        + ".events WHERE event_id = 'e-7' FORMAT JSONEachRow"));
 
         assertThat(row.get("event_type").asText()).isEqualTo("purchase");
         assertThat(row.get("source").asText()).isEqualTo("ios");
@@ -202,13 +228,16 @@ class KafkaToClickHouseITCase {
         assertThat(row.get("pv").toString()).isEqualTo("[\"19.99\",\"A-1\",\"false\"]");
         assertThat(row.get("uh_ok").asInt()).isEqualTo(1);
         assertThat(row.get("version").asLong()).isGreaterThan(row.get("secs").asLong() * 1000);
-        assertThat(row.get("day").asText()).isEqualTo(java.time.LocalDate.ofEpochDay(row.get("secs").asLong() / 86400).toString());
+        assertThat(row.get("day").asText())
+                .isEqualTo(java.time.LocalDate.ofEpochDay(row.get("secs").asLong() / 86400)
+                        .toString());
     }
 
     @Test
     void theSessionRowCarriesTheGeoAndDeviceOfItsEntryEvent() throws Exception {
         // e-7 is its session's only event with an IP and a user agent: the session row must show what e-7 got.
-        JsonNode row = JSON.readTree(TestStack.query(TestStack.clickHouseUrls().get(0),
+        JsonNode row = JSON.readTree(TestStack.query(
+                TestStack.clickHouseUrls().get(0),
                 "SELECT s.country_code AS cc, s.country AS c, s.region AS r, s.city AS city, s.browser AS b, s.os AS os,"
                         + " s.device_type AS d, s.is_bot AS bot, e.country_code AS ecc, e.country AS ec, e.region AS er,"
                         + " e.city AS ecity, e.browser AS eb, e.os AS eos, e.device_type AS ed, e.is_bot AS ebot"
@@ -216,15 +245,26 @@ class KafkaToClickHouseITCase {
                         + " INNER JOIN (SELECT * FROM " + database + ".sessions FINAL) AS s USING (session_id)"
                         + " FORMAT JSONEachRow"));
         assertThat(row.get("cc").asText()).isEqualTo("GB");
-        for (String[] pair : new String[][] {{"cc", "ecc"}, {"c", "ec"}, {"r", "er"}, {"city", "ecity"}, {"b", "eb"},
-                {"os", "eos"}, {"d", "ed"}, {"bot", "ebot"}}) {
-            assertThat(row.get(pair[0]).asText()).as(pair[0]).isEqualTo(row.get(pair[1]).asText());
+        for (String[] pair : new String[][] {
+            {"cc", "ecc"},
+            {"c", "ec"},
+            {"r", "er"},
+            {"city", "ecity"},
+            {"b", "eb"},
+            {"os", "eos"},
+            {"d", "ed"},
+            {"bot", "ebot"}
+        }) {
+            assertThat(row.get(pair[0]).asText())
+                    .as(pair[0])
+                    .isEqualTo(row.get(pair[1]).asText());
         }
     }
 
     @Test
     void eventsWithoutIpOrUserAgentHaveEmptyGeoAndDevice() throws Exception {
-        JsonNode row = JSON.readTree(TestStack.query(TestStack.clickHouseUrls().get(0),
+        JsonNode row = JSON.readTree(TestStack.query(
+                TestStack.clickHouseUrls().get(0),
                 "SELECT country_code, city, isNull(latitude) AS no_lat, browser, device_type, is_bot FROM " + database
                         + ".events WHERE event_id = 'e-8' FORMAT JSONEachRow"));
 
@@ -239,18 +279,23 @@ class KafkaToClickHouseITCase {
     @Test
     void malformedEventsEndInTheDeadLetterTopicWithReasonAndPosition() throws Exception {
         int expected = malformedPositions.size();
-        List<ConsumerRecord<byte[], byte[]>> dead = TestStack.consume(deadLetterTopic, expected, Duration.ofSeconds(30));
+        List<ConsumerRecord<byte[], byte[]>> dead =
+                TestStack.consume(deadLetterTopic, expected, Duration.ofSeconds(30));
 
         assertThat(dead).hasSize(expected);
         Set<String> seenPositions = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> r : dead) {
             JsonNode n = JSON.readTree(r.value());
-            String position = n.get("source_partition").asInt() + "@" + n.get("source_offset").asLong();
-            assertThat(malformedPositions).as("dead letter points at a malformed input").containsKey(position);
+            String position = n.get("source_partition").asInt() + "@"
+                    + n.get("source_offset").asLong();
+            assertThat(malformedPositions)
+                    .as("dead letter points at a malformed input")
+                    .containsKey(position);
             seenPositions.add(position);
             assertThat(n.get("detail").asText()).isNotBlank();
             if (n.has("payload")) {
-                assertThat(n.get("reason").asText()).as(n.get("payload").asText())
+                assertThat(n.get("reason").asText())
+                        .as(n.get("payload").asText())
                         .isEqualTo(malformedPayloadToReason.get(n.get("payload").asText()));
             } else {
                 assertThat(n.get("reason").asText()).isEqualTo("invalid_utf8");
@@ -262,7 +307,9 @@ class KafkaToClickHouseITCase {
         // Every input ends up in exactly one place: ClickHouse or the dead-letter topic.
         long stored = TestStack.count(TestStack.clickHouseUrls().get(0), "SELECT count() FROM " + database + ".events");
         assertThat(stored + dead.size()).isEqualTo(VALID_EVENTS + expected);
-        assertThat(TestStack.count(TestStack.clickHouseUrls().get(0), "SELECT count() FROM " + database
-                + ".events WHERE event_id LIKE 'x%' OR user_id = 'u'")).isZero();
+        assertThat(TestStack.count(
+                        TestStack.clickHouseUrls().get(0),
+                        "SELECT count() FROM " + database + ".events WHERE event_id LIKE 'x%' OR user_id = 'u'"))
+                .isZero();
     }
 }

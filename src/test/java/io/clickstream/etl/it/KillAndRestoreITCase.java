@@ -1,8 +1,18 @@
 package io.clickstream.etl.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.testing.TestStack;
 import io.clickstream.etl.tools.Funnels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
@@ -12,17 +22,6 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The job killed mid-stream and started again from an early retained checkpoint (so that hundreds of stored events
@@ -43,9 +42,19 @@ class KillAndRestoreITCase {
         String dead = TestStack.unique("dead");
         TestStack.createTopics(2, topic, dead);
         Map<String, String> settings = new HashMap<>(TestStack.jobSettings());
-        settings.putAll(Map.of("kafka.topics", topic, "kafka.dead-letter-topic", dead, "kafka.start-from", "earliest",
-                "clickhouse.sink.flush-interval", "200ms", "device.enabled", "false",
-                "funnel.definitions-topic", TestStack.unique("funnels")));
+        settings.putAll(Map.of(
+                "kafka.topics",
+                topic,
+                "kafka.dead-letter-topic",
+                dead,
+                "kafka.start-from",
+                "earliest",
+                "clickhouse.sink.flush-interval",
+                "200ms",
+                "device.enabled",
+                "false",
+                "funnel.definitions-topic",
+                TestStack.unique("funnels")));
         JobConfig base = JobConfig.of(settings);
         Funnels.publish(base, FUNNEL);
         long t0 = System.currentTimeMillis() - 600_000;
@@ -55,7 +64,8 @@ class KillAndRestoreITCase {
         String faulty = TestStack.migratedDatabase();
         JobConfig config = base.with("clickhouse.database", faulty).with("kafka.group-id", TestStack.unique("g"));
         Configuration retain = new Configuration();
-        retain.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+        retain.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
         retain.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
         JobClient first = TestStack.job(config, 500, retain).executeAsync("KillAndRestoreITCase-killed");
         TestStack.produce(TestStack.pageViews(topic, "x", "xu", 25, 0, 300, t0));
@@ -80,26 +90,38 @@ class KillAndRestoreITCase {
             awaitDistinct(node, faulty, 1200);
             String rest = "http://" + FLINK.getClientConfiguration().get(RestOptions.ADDRESS) + ":"
                     + FLINK.getClientConfiguration().get(RestOptions.PORT);
-            TestStack.await("the second 300 read again and left out", Duration.ofSeconds(30), TestStack.unchecked(() ->
-                    TestStack.metricSum(rest, second.getJobID().toString(), ".clickhouse.replaySkippedRows") >= 300));
+            TestStack.await(
+                    "the second 300 read again and left out",
+                    Duration.ofSeconds(30),
+                    TestStack.unchecked(() ->
+                            TestStack.metricSum(rest, second.getJobID().toString(), ".clickhouse.replaySkippedRows")
+                                    >= 300));
         } finally {
             second.cancel().get(60, TimeUnit.SECONDS);
         }
 
-        assertThat(TestStack.count(node, "SELECT count() FROM " + faulty + ".events")).as("without FINAL").isEqualTo(1200);
+        assertThat(TestStack.count(node, "SELECT count() FROM " + faulty + ".events"))
+                .as("without FINAL")
+                .isEqualTo(1200);
         String faultyRows = TestStack.rows(faulty);
         assertThat(faultyRows.split("\n")).hasSize(1200);
         assertThat(faultyRows).as("row for row as without the fault").isEqualTo(TestStack.faultFreeRows(config));
     }
+
     private static void awaitDistinct(String node, String database, long expected) throws InterruptedException {
-        TestStack.await(expected + " distinct events", Duration.ofSeconds(120), TestStack.unchecked(() ->
-                TestStack.count(node, "SELECT uniqExact(event_id) FROM " + database + ".events") >= expected));
+        TestStack.await(
+                expected + " distinct events",
+                Duration.ofSeconds(120),
+                TestStack.unchecked(() ->
+                        TestStack.count(node, "SELECT uniqExact(event_id) FROM " + database + ".events") >= expected));
     }
 
     private static Path latestCheckpoint(Path root) throws Exception {
         try (Stream<Path> all = Files.walk(root, 2)) {
-            return all.filter(p -> p.getFileName().toString().startsWith("chk-") && Files.exists(p.resolve("_metadata")))
-                    .max(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(4))))
+            return all.filter(
+                            p -> p.getFileName().toString().startsWith("chk-") && Files.exists(p.resolve("_metadata")))
+                    .max(Comparator.comparingInt(
+                            p -> Integer.parseInt(p.getFileName().toString().substring(4))))
                     .orElseThrow(() -> new AssertionError("no retained checkpoint under " + root));
         }
     }

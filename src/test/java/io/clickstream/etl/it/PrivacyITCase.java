@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +37,9 @@ class PrivacyITCase {
     private static String hmac(String value) throws Exception {
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(KEY.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        return HexFormat.of().formatHex(mac.doFinal(value.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
+        return HexFormat.of()
+                .formatHex(mac.doFinal(value.getBytes(StandardCharsets.UTF_8)))
+                .substring(0, 32);
     }
 
     private record Ev(String id, String user, long ts, String url) {
@@ -54,21 +55,38 @@ class PrivacyITCase {
         TestStack.requireRunning();
         Path geo = dir.resolve("city.mmdb");
         // Only the full address is located: a lookup of the truncated one would find nothing.
-        new MmdbWriter("GeoIP2-City").add("81.2.69.142/32", Map.of(
-                "country", Map.of("iso_code", "GB", "names", Map.of("en", "United Kingdom")))).write(geo);
+        new MmdbWriter("GeoIP2-City")
+                .add(
+                        "81.2.69.142/32",
+                        Map.of("country", Map.of("iso_code", "GB", "names", Map.of("en", "United Kingdom"))))
+                .write(geo);
         Path keyFile = dir.resolve("privacy.key");
         Files.writeString(keyFile, KEY + "\n");
-        TestStack.Streaming s = TestStack.streaming("privacy", Map.of("privacy.ip", "truncate",
-                "privacy.pseudonymize", "user_id,properties.email", "privacy.key-file", keyFile.toString(),
-                "geo.databases", geo.toString(), "privacy.erasure-check-interval", "1s"));
+        TestStack.Streaming s = TestStack.streaming(
+                "privacy",
+                Map.of(
+                        "privacy.ip",
+                        "truncate",
+                        "privacy.pseudonymize",
+                        "user_id,properties.email",
+                        "privacy.key-file",
+                        keyFile.toString(),
+                        "geo.databases",
+                        geo.toString(),
+                        "privacy.erasure-check-interval",
+                        "1s"));
         // Two past days (UTC), three sessions per user: at 10:00, 10:20 (same session), 14:00 and next day 09:00.
         LocalDate day1 = LocalDate.now(ZoneOffset.UTC).minusDays(3);
         long base = day1.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
         List<Ev> events = new ArrayList<>();
         for (int u = 0; u < USERS; u++) {
             String user = "person-" + u;
-            long[] at = {base + 10 * 3_600_000L, base + 10 * 3_600_000L + 20 * 60_000L, base + 14 * 3_600_000L,
-                    base + 33 * 3_600_000L};
+            long[] at = {
+                base + 10 * 3_600_000L,
+                base + 10 * 3_600_000L + 20 * 60_000L,
+                base + 14 * 3_600_000L,
+                base + 33 * 3_600_000L
+            };
             for (int i = 0; i < at.length; i++) {
                 events.add(new Ev(user + "-e" + i, user, at[i] + u * 1000L, "https://shop.example.com/p/" + (i % 2)));
             }
@@ -79,38 +97,77 @@ class PrivacyITCase {
         try {
             String node = TestStack.clickHouseUrls().get(0);
             String db = s.database();
-            TestStack.await("all rows", Duration.ofSeconds(120), TestStack.unchecked(() ->
-                    TestStack.count(node, "SELECT count() FROM " + db + ".events") == events.size()));
+            TestStack.await(
+                    "all rows",
+                    Duration.ofSeconds(120),
+                    TestStack.unchecked(
+                            () -> TestStack.count(node, "SELECT count() FROM " + db + ".events") == events.size()));
 
             // Stored: pseudonyms computed here independently, the truncated IP, geo from the full one.
-            String rows = TestStack.query(node, "SELECT user_id, props.value[indexOf(props.key, 'email')] AS email, "
-                    + "props.value[indexOf(props.key, 'plan')] AS plan, ip, country_code, count(), uniqExact(session_id) FROM "
-                    + db + ".events GROUP BY user_id, email, plan, ip, country_code ORDER BY user_id FORMAT TabSeparated");
+            String rows = TestStack.query(
+                    node,
+                    "SELECT user_id, props.value[indexOf(props.key, 'email')] AS email, "
+                            + "props.value[indexOf(props.key, 'plan')] AS plan, ip, country_code, count(), uniqExact(session_id) FROM "
+                            + db
+                            + ".events GROUP BY user_id, email, plan, ip, country_code ORDER BY user_id FORMAT TabSeparated");
             List<String> expected = new ArrayList<>();
             for (int u = 0; u < USERS; u++) {
-                expected.add(String.join("\t", hmac("person-" + u), hmac("person-" + u + "@mail.example"), "pro",
-                        "81.2.69.0", "GB", "4", "3"));
+                expected.add(String.join(
+                        "\t",
+                        hmac("person-" + u),
+                        hmac("person-" + u + "@mail.example"),
+                        "pro",
+                        "81.2.69.0",
+                        "GB",
+                        "4",
+                        "3"));
             }
             expected.sort(null);
             assertThat(rows.strip().split("\n")).containsExactlyElementsOf(expected);
-            assertThat(TestStack.query(node, "SELECT count() FROM " + db + ".events WHERE user_id LIKE 'person-%' "
-                    + "OR ip = '81.2.69.142' FORMAT TabSeparated").strip()).isEqualTo("0");
+            assertThat(TestStack.query(
+                                    node,
+                                    "SELECT count() FROM " + db + ".events WHERE user_id LIKE 'person-%' "
+                                            + "OR ip = '81.2.69.142' FORMAT TabSeparated")
+                            .strip())
+                    .isEqualTo("0");
 
             // Erase person-0 while the job runs; others untouched.
             String erased = hmac("person-0");
-            TestStack.await("session rows", Duration.ofSeconds(60), TestStack.unchecked(() -> TestStack.count(node,
-                    "SELECT uniqExact(session_id) FROM " + db + ".sessions") == USERS * 3L));
+            TestStack.await(
+                    "session rows",
+                    Duration.ofSeconds(60),
+                    TestStack.unchecked(
+                            () -> TestStack.count(node, "SELECT uniqExact(session_id) FROM " + db + ".sessions")
+                                    == USERS * 3L));
             Map<String, Long> pagesBefore = pageViews(node, db);
-            Erase.run("--set", "clickhouse.urls=" + String.join(",", TestStack.clickHouseUrls()),
-                    "--set", "clickhouse.database=" + db, "--set", "redis.host=" + TestStack.redis().split(":")[0],
-                    "--set", "redis.port=" + TestStack.redis().split(":")[1],
-                    "--set", "redis.key-prefix=" + s.config().get(io.clickstream.etl.config.Options.REDIS_KEY_PREFIX),
-                    "--set", "privacy.pseudonymize=user_id", "--set", "privacy.key-file=" + keyFile,
-                    "--set", "clickhouse.cluster=" + TestStack.cluster(), "--user", "person-0", "--settle", "3s");
+            Erase.run(
+                    "--set",
+                    "clickhouse.urls=" + String.join(",", TestStack.clickHouseUrls()),
+                    "--set",
+                    "clickhouse.database=" + db,
+                    "--set",
+                    "redis.host=" + TestStack.redis().split(":")[0],
+                    "--set",
+                    "redis.port=" + TestStack.redis().split(":")[1],
+                    "--set",
+                    "redis.key-prefix=" + s.config().get(io.clickstream.etl.config.Options.REDIS_KEY_PREFIX),
+                    "--set",
+                    "privacy.pseudonymize=user_id",
+                    "--set",
+                    "privacy.key-file=" + keyFile,
+                    "--set",
+                    "clickhouse.cluster=" + TestStack.cluster(),
+                    "--user",
+                    "person-0",
+                    "--settle",
+                    "3s");
             for (String table : List.of("events", "sessions", "users_daily")) {
-                assertThat(TestStack.count(node, "SELECT count() FROM " + db + "." + table + " WHERE user_id = '" + erased + "'"))
-                        .as(table).isZero();
-                assertThat(TestStack.count(node, "SELECT uniqExact(user_id) FROM " + db + "." + table)).as(table)
+                assertThat(TestStack.count(
+                                node, "SELECT count() FROM " + db + "." + table + " WHERE user_id = '" + erased + "'"))
+                        .as(table)
+                        .isZero();
+                assertThat(TestStack.count(node, "SELECT uniqExact(user_id) FROM " + db + "." + table))
+                        .as(table)
                         .isEqualTo(USERS - 1);
             }
             // Page views per page and day: each page lost exactly person-0's views.
@@ -118,27 +175,42 @@ class PrivacyITCase {
             Map<String, Long> expectedPages = new TreeMap<>(pagesBefore);
             for (Ev e : events) {
                 if (e.user().equals("person-0")) {
-                    String day = java.time.Instant.ofEpochMilli(e.ts()).atZone(ZoneOffset.UTC).toLocalDate().toString();
+                    String day = java.time.Instant.ofEpochMilli(e.ts())
+                            .atZone(ZoneOffset.UTC)
+                            .toLocalDate()
+                            .toString();
                     expectedPages.merge(day + " " + e.url(), -1L, Long::sum);
                 }
             }
             assertThat(pagesAfter).isEqualTo(expectedPages);
             String prefix = s.config().get(io.clickstream.etl.config.Options.REDIS_KEY_PREFIX);
-            try (Jedis redis = new Jedis(TestStack.redis().split(":")[0], Integer.parseInt(TestStack.redis().split(":")[1]))) {
+            try (Jedis redis = new Jedis(
+                    TestStack.redis().split(":")[0],
+                    Integer.parseInt(TestStack.redis().split(":")[1]))) {
                 assertThat(redis.exists(prefix + ":user:" + erased)).isFalse();
                 assertThat(redis.exists(prefix + ":user:" + hmac("person-1"))).isTrue();
                 assertThat(redis.hget(prefix + ":erased", erased)).isNotNull();
             }
 
             // A replay of person-0's events (Kafka still has them) and one new event after the erasure.
-            List<Ev> again = new ArrayList<>(events.stream().filter(e -> e.user().equals("person-0")).toList());
+            List<Ev> again = new ArrayList<>(
+                    events.stream().filter(e -> e.user().equals("person-0")).toList());
             again.add(new Ev("person-0-new", "person-0", System.currentTimeMillis(), "https://shop.example.com/p/9"));
             TestStack.produce(records(s.topic(), again));
-            TestStack.await("the new event", Duration.ofSeconds(60), TestStack.unchecked(() -> TestStack.count(node,
-                    "SELECT count() FROM " + db + ".events WHERE event_id = 'person-0-new'") == 1));
+            TestStack.await(
+                    "the new event",
+                    Duration.ofSeconds(60),
+                    TestStack.unchecked(() -> TestStack.count(
+                                    node, "SELECT count() FROM " + db + ".events WHERE event_id = 'person-0-new'")
+                            == 1));
             Thread.sleep(2000);
-            assertThat(TestStack.query(node, "SELECT event_id FROM " + db + ".events WHERE user_id = '" + erased
-                    + "' FORMAT TabSeparated").strip()).as("only what came after the erasure").isEqualTo("person-0-new");
+            assertThat(TestStack.query(
+                                    node,
+                                    "SELECT event_id FROM " + db + ".events WHERE user_id = '" + erased
+                                            + "' FORMAT TabSeparated")
+                            .strip())
+                    .as("only what came after the erasure")
+                    .isEqualTo("person-0-new");
         } finally {
             job.cancel().get(60, TimeUnit.SECONDS);
         }
@@ -146,8 +218,11 @@ class PrivacyITCase {
 
     private static Map<String, Long> pageViews(String node, String db) throws Exception {
         Map<String, Long> out = new TreeMap<>();
-        for (String line : TestStack.query(node, "SELECT dt, object, uniqExactIfMerge(page_views) FROM " + db
-                + ".objects_daily WHERE object_key = 'url' GROUP BY dt, object FORMAT TabSeparated").split("\n")) {
+        for (String line : TestStack.query(
+                        node,
+                        "SELECT dt, object, uniqExactIfMerge(page_views) FROM " + db
+                                + ".objects_daily WHERE object_key = 'url' GROUP BY dt, object FORMAT TabSeparated")
+                .split("\n")) {
             if (!line.isBlank()) {
                 String[] f = line.split("\t");
                 out.put(f[0] + " " + f[1], Long.parseLong(f[2]));
@@ -159,7 +234,8 @@ class PrivacyITCase {
     private static List<ProducerRecord<byte[], byte[]>> records(String topic, List<Ev> events) {
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
         for (Ev e : events) {
-            out.add(new ProducerRecord<>(topic, e.user().getBytes(StandardCharsets.UTF_8), e.json().getBytes(StandardCharsets.UTF_8)));
+            out.add(new ProducerRecord<>(
+                    topic, e.user().getBytes(StandardCharsets.UTF_8), e.json().getBytes(StandardCharsets.UTF_8)));
         }
         return out;
     }

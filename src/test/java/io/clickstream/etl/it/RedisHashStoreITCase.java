@@ -1,20 +1,19 @@
 package io.clickstream.etl.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.clickstream.etl.redis.HashStore;
 import io.clickstream.etl.redis.RedisHashStore;
 import io.clickstream.etl.redis.RedisSettings;
 import io.clickstream.etl.testing.TestStack;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import redis.clients.jedis.Jedis;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
 
 /** The per-user hashes' two scripts on the stack's real Redis: one call to read a batch's users, one to write. */
 class RedisHashStoreITCase {
@@ -40,8 +39,10 @@ class RedisHashStoreITCase {
 
     @Test
     void aBatchReadsHashesAndForUsersWithoutOneTheirOlderValuesInOneCall() {
-        try (Jedis jedis = new Jedis(host, port); RedisHashStore store = store()) {
-            jedis.hset(bytes(prefix + ":user:u1"), Map.of(bytes("h"), new byte[] {1, 2}, bytes("s:a"), new byte[] {0, 3}));
+        try (Jedis jedis = new Jedis(host, port);
+                RedisHashStore store = store()) {
+            jedis.hset(
+                    bytes(prefix + ":user:u1"), Map.of(bytes("h"), new byte[] {1, 2}, bytes("s:a"), new byte[] {0, 3}));
             jedis.set(bytes(prefix + ":session:u1"), bytes("ignored: u1 has a hash"));
             jedis.set(bytes(prefix + ":session:u2"), bytes("older history"));
 
@@ -55,7 +56,8 @@ class RedisHashStoreITCase {
             assertThat(loaded.get(0).olderValues()).isEmpty();
             assertThat(loaded.get(1).fields()).isEmpty();
             assertThat(loaded.get(1).olderValues()).hasSize(2);
-            assertThat(new String(loaded.get(1).olderValues().get(0), StandardCharsets.UTF_8)).isEqualTo("older history");
+            assertThat(new String(loaded.get(1).olderValues().get(0), StandardCharsets.UTF_8))
+                    .isEqualTo("older history");
             assertThat(loaded.get(1).olderValues().get(1)).isNull();
             assertThat(loaded.get(2).fields()).isEmpty();
             assertThat(loaded.get(2).olderValues()).containsExactly((byte[]) null);
@@ -68,13 +70,19 @@ class RedisHashStoreITCase {
 
     @Test
     void aWriteSetsAndDeletesFieldsOfManyKeysAndRefreshesTheirTtl() {
-        try (Jedis jedis = new Jedis(host, port); RedisHashStore store = store()) {
+        try (Jedis jedis = new Jedis(host, port);
+                RedisHashStore store = store()) {
             Map<String, byte[]> many = new LinkedHashMap<>();
             for (int i = 0; i < 450; i++) { // more than one HSET of the script's 200-field chunks
                 many.put("s:" + i, bytes("v" + i));
             }
-            store.write(Map.of("user:u1", new HashStore.Changes(many, List.of()),
-                    "user:u2", new HashStore.Changes(Map.of("h", bytes("x")), List.of())), 60_000);
+            store.write(
+                    Map.of(
+                            "user:u1",
+                            new HashStore.Changes(many, List.of()),
+                            "user:u2",
+                            new HashStore.Changes(Map.of("h", bytes("x")), List.of())),
+                    60_000);
             assertThat(jedis.hlen(prefix + ":user:u1")).isEqualTo(450);
             assertThat(jedis.hget(prefix + ":user:u1", "s:449")).isEqualTo("v449");
             assertThat(jedis.pttl(prefix + ":user:u1")).isBetween(1L, 60_000L);
@@ -83,11 +91,18 @@ class RedisHashStoreITCase {
             for (int i = 0; i < 449; i++) {
                 delete.add("s:" + i);
             }
-            store.write(Map.of("user:u1", new HashStore.Changes(Map.of("h", bytes("header")), delete),
-                    "user:u2", new HashStore.Changes(Map.of(), List.of("h"))), 120_000);
+            store.write(
+                    Map.of(
+                            "user:u1",
+                            new HashStore.Changes(Map.of("h", bytes("header")), delete),
+                            "user:u2",
+                            new HashStore.Changes(Map.of(), List.of("h"))),
+                    120_000);
             assertThat(jedis.hkeys(prefix + ":user:u1")).containsExactlyInAnyOrder("h", "s:449");
             assertThat(jedis.pttl(prefix + ":user:u1")).isGreaterThan(60_000L);
-            assertThat(jedis.exists(prefix + ":user:u2")).as("a hash whose last field went is gone").isFalse();
+            assertThat(jedis.exists(prefix + ":user:u2"))
+                    .as("a hash whose last field went is gone")
+                    .isFalse();
 
             List<HashStore.Hash> loaded = store.load(List.of(new HashStore.Lookup("user:u1", List.of())));
             assertThat(loaded.get(0).fields()).containsOnlyKeys("h", "s:449");

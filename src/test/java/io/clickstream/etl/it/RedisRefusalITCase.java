@@ -1,24 +1,23 @@
 package io.clickstream.etl.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.redis.RedisSettings;
 import io.clickstream.etl.session.SessionRules;
 import io.clickstream.etl.testing.FakeFunnelTopic;
 import io.clickstream.etl.user.UserStepOperator;
 import io.clickstream.etl.user.UserStepSettings;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import redis.clients.jedis.Jedis;
-
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
 
 /**
  * A real Redis server that refuses the job's calls — full under noeviction, or a login it does not know — fails
@@ -35,10 +34,23 @@ class RedisRefusalITCase {
             port = s.getLocalPort();
         }
         dir = Files.createTempDirectory("redis-refusal");
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("redis-server", "--port",
-                String.valueOf(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                "redis-server",
+                "--port",
+                String.valueOf(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                dir.toString()));
         cmd.addAll(java.util.List.of(extra));
-        server = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
+        server = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("log").toFile())
+                .start();
         long deadline = System.currentTimeMillis() + 10_000;
         while (true) {
             try (Jedis j = new Jedis("127.0.0.1", port)) {
@@ -62,11 +74,20 @@ class RedisRefusalITCase {
     }
 
     private static OneInputStreamOperatorTestHarness<Event, Event> sessions(RedisSettings redis) throws Exception {
-        UserStepSettings settings = new UserStepSettings(SessionRules.defaults(), java.util.List.of(), 1,
-                Duration.ofMillis(100), 1000, Duration.ofSeconds(10), Duration.ofDays(90), Duration.ofDays(7),
-                Duration.ofDays(30), Duration.ofSeconds(1), Duration.ofSeconds(10));
-        OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(new UserStepOperator(
-                settings, redis.users(), FakeFunnelTopic.definitions("refusal")));
+        UserStepSettings settings = new UserStepSettings(
+                SessionRules.defaults(),
+                java.util.List.of(),
+                1,
+                Duration.ofMillis(100),
+                1000,
+                Duration.ofSeconds(10),
+                Duration.ofDays(90),
+                Duration.ofDays(7),
+                Duration.ofDays(30),
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(10));
+        OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(
+                new UserStepOperator(settings, redis.users(), FakeFunnelTopic.definitions("refusal")));
         h.open();
         return h;
     }
@@ -95,11 +116,12 @@ class RedisRefusalITCase {
                 }
             }
         }
-        OneInputStreamOperatorTestHarness<Event, Event> h = sessions(
-                new RedisSettings("127.0.0.1", port, null, null, 2000, "refusal"));
+        OneInputStreamOperatorTestHarness<Event, Event> h =
+                sessions(new RedisSettings("127.0.0.1", port, null, null, 2000, "refusal"));
         try {
             assertThatThrownBy(() -> h.processElement(event(), 0))
-                    .hasMessageContaining("OOM").hasMessageContaining("raise maxmemory");
+                    .hasMessageContaining("OOM")
+                    .hasMessageContaining("raise maxmemory");
             assertThat(h.extractOutputValues()).isEmpty();
         } finally {
             h.close();
@@ -109,11 +131,12 @@ class RedisRefusalITCase {
     @Test
     void aLoginRedisDoesNotKnowFailsTheJobNamingTheSettings() throws Exception {
         int port = startServer();
-        OneInputStreamOperatorTestHarness<Event, Event> h = sessions(
-                new RedisSettings("127.0.0.1", port, "nobody", "not-the-password", 2000, "refusal"));
+        OneInputStreamOperatorTestHarness<Event, Event> h =
+                sessions(new RedisSettings("127.0.0.1", port, "nobody", "not-the-password", 2000, "refusal"));
         try {
             assertThatThrownBy(() -> h.processElement(event(), 0))
-                    .hasMessageContaining("WRONGPASS").hasMessageContaining("redis.user");
+                    .hasMessageContaining("WRONGPASS")
+                    .hasMessageContaining("redis.user");
         } finally {
             h.close();
         }

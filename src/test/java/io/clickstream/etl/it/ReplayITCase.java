@@ -1,9 +1,19 @@
 package io.clickstream.etl.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.clickstream.etl.ClickstreamJob;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.testing.TestStack;
 import io.clickstream.etl.tools.Replay;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
@@ -18,17 +28,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 /**
  * The replay command: refuses while the job runs, dry-runs, rewinds to a time; the next run reads from there again
  * into the same tables and stores nothing twice (without FINAL), with the same session ids.
@@ -36,7 +35,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ReplayITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .build());
 
     @Test
     void rewindToATimestampMakesTheNextRunReadAgainFromThere() throws Exception {
@@ -49,29 +50,46 @@ class ReplayITCase {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             String user = "u" + (i % 9);
-            records.add(new ProducerRecord<>(topic, null, base + i * 1000L, user.getBytes(StandardCharsets.UTF_8),
+            records.add(new ProducerRecord<>(
+                    topic,
+                    null,
+                    base + i * 1000L,
+                    user.getBytes(StandardCharsets.UTF_8),
                     ("{\"event_id\":\"r" + i + "\",\"user_id\":\"" + user + "\",\"event_type\":\"click\",\"ts\":"
-                            + (base + i * 1000L - 10) + "}").getBytes(StandardCharsets.UTF_8)));
+                                    + (base + i * 1000L - 10) + "}")
+                            .getBytes(StandardCharsets.UTF_8)));
         }
         TestStack.produce(records);
         Configuration client = FLINK.getClientConfiguration();
         String rest = "http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT);
-        String[] common = {"--set", "kafka.bootstrap-servers=" + TestStack.kafkaBootstrap(), "--set", "kafka.topics=" + topic,
-                "--set", "kafka.group-id=" + group};
+        String[] common = {
+            "--set",
+            "kafka.bootstrap-servers=" + TestStack.kafkaBootstrap(),
+            "--set",
+            "kafka.topics=" + topic,
+            "--set",
+            "kafka.group-id=" + group
+        };
         String halfway = Instant.ofEpochMilli(base + 50_000).toString();
 
         String first = TestStack.migratedDatabase();
         String prefix = TestStack.unique("it");
         JobClient job = start(topic, dead, group, first, prefix);
         TestStack.await("100 rows", Duration.ofSeconds(90), TestStack.unchecked(() -> count(first) == 100));
-        TestStack.await("100 offsets committed", Duration.ofSeconds(30), TestStack.unchecked(() -> committed(group) == 100));
+        TestStack.await(
+                "100 offsets committed", Duration.ofSeconds(30), TestStack.unchecked(() -> committed(group) == 100));
 
         assertThatThrownBy(() -> Replay.run(args(common, "--to-timestamp", halfway, "--watch-seconds", "0")))
-                .as("Kafka alone cannot show that the job is stopped").hasMessageContaining("--flink-rest URL is required");
-        assertThatThrownBy(() -> Replay.run(args(common, "--to-timestamp", halfway, "--flink-rest", rest, "--watch-seconds", "0")))
-                .hasMessageContaining("is RUNNING").hasMessageContaining("stop it first");
+                .as("Kafka alone cannot show that the job is stopped")
+                .hasMessageContaining("--flink-rest URL is required");
+        assertThatThrownBy(() -> Replay.run(
+                        args(common, "--to-timestamp", halfway, "--flink-rest", rest, "--watch-seconds", "0")))
+                .hasMessageContaining("is RUNNING")
+                .hasMessageContaining("stop it first");
         job.cancel().get(60, TimeUnit.SECONDS);
-        TestStack.await("job cancelled", Duration.ofSeconds(60),
+        TestStack.await(
+                "job cancelled",
+                Duration.ofSeconds(60),
                 TestStack.unchecked(() -> job.getJobStatus().get() == JobStatus.CANCELED));
 
         Replay.run(args(common, "--to-timestamp", halfway, "--dry-run"));
@@ -79,26 +97,43 @@ class ReplayITCase {
 
         Replay.run(args(common, "--to-timestamp", halfway, "--flink-rest", rest, "--watch-seconds", "2"));
         assertThat(committed(group)).isEqualTo(50);
-        assertThat(output(() -> Replay.run(args(common, "--progress")))).as("the replay's progress before the start")
+        assertThat(output(() -> Replay.run(args(common, "--progress"))))
+                .as("the replay's progress before the start")
                 .contains("behind: 50 records");
 
         String before = TestStack.rows(first);
         JobClient again = start(topic, dead, group, first, prefix);
         try {
-            TestStack.await("the group back at the end", Duration.ofSeconds(90),
+            TestStack.await(
+                    "the group back at the end",
+                    Duration.ofSeconds(90),
                     TestStack.unchecked(() -> committed(group) == 100));
-            TestStack.await("50 rows read again and recognised", Duration.ofSeconds(30), TestStack.unchecked(() ->
-                    TestStack.metricSum(rest, again.getJobID().toString(), ".clickhouse.replaySkippedRows") == 50));
-            assertThat(TestStack.metricSum(rest, again.getJobID().toString(), ".clickhouse.replayCheckedRows")).isEqualTo(50);
+            TestStack.await(
+                    "50 rows read again and recognised",
+                    Duration.ofSeconds(30),
+                    TestStack.unchecked(() ->
+                            TestStack.metricSum(rest, again.getJobID().toString(), ".clickhouse.replaySkippedRows")
+                                    == 50));
+            assertThat(TestStack.metricSum(rest, again.getJobID().toString(), ".clickhouse.replayCheckedRows"))
+                    .isEqualTo(50);
             assertThat(count(first)).as("no row twice, without FINAL").isEqualTo(100);
-            assertThat(TestStack.rows(first)).as("the same rows, the same session ids").isEqualTo(before);
+            assertThat(TestStack.rows(first))
+                    .as("the same rows, the same session ids")
+                    .isEqualTo(before);
             StringBuilder perUser = new StringBuilder(); // 100 events, i % 9 the user
             for (int u = 0; u < 9; u++) {
-                perUser.append("u").append(u).append('\t').append(u == 0 ? 12 : 11).append('\n');
+                perUser.append("u")
+                        .append(u)
+                        .append('\t')
+                        .append(u == 0 ? 12 : 11)
+                        .append('\n');
             }
-            assertThat(TestStack.query(TestStack.clickHouseUrls().get(0), "SELECT user_id, uniqExactMerge(events) FROM "
-                    + first + ".users_daily GROUP BY user_id ORDER BY user_id FORMAT TabSeparated"))
-                    .as("the daily aggregates count the replayed events once").isEqualTo(perUser.toString());
+            assertThat(TestStack.query(
+                            TestStack.clickHouseUrls().get(0),
+                            "SELECT user_id, uniqExactMerge(events) FROM " + first
+                                    + ".users_daily GROUP BY user_id ORDER BY user_id FORMAT TabSeparated"))
+                    .as("the daily aggregates count the replayed events once")
+                    .isEqualTo(perUser.toString());
             assertThat(output(() -> Replay.run(args(common, "--progress")))).contains("behind: 0 records");
         } finally {
             again.cancel().get(60, TimeUnit.SECONDS);
@@ -128,15 +163,25 @@ class ReplayITCase {
     private static JobClient start(String topic, String dead, String group, String database, String redisPrefix)
             throws Exception {
         JobConfig config = JobConfig.of(Map.of(
-                "kafka.bootstrap-servers", TestStack.kafkaBootstrap(),
-                "kafka.topics", topic,
-                "kafka.group-id", group,
-                "kafka.start-from", "group-offsets",
-                "kafka.dead-letter-topic", dead,
-                "clickhouse.urls", String.join(",", TestStack.clickHouseUrls()),
-                "clickhouse.database", database,
-                "clickhouse.sink.flush-interval", "200ms",
-                "device.enabled", "false")).with("redis.key-prefix", redisPrefix);
+                        "kafka.bootstrap-servers",
+                        TestStack.kafkaBootstrap(),
+                        "kafka.topics",
+                        topic,
+                        "kafka.group-id",
+                        group,
+                        "kafka.start-from",
+                        "group-offsets",
+                        "kafka.dead-letter-topic",
+                        dead,
+                        "clickhouse.urls",
+                        String.join(",", TestStack.clickHouseUrls()),
+                        "clickhouse.database",
+                        database,
+                        "clickhouse.sink.flush-interval",
+                        "200ms",
+                        "device.enabled",
+                        "false"))
+                .with("redis.key-prefix", redisPrefix);
         StreamExecutionEnvironment env = TestStack.job(config, 500);
         return env.executeAsync(ClickstreamJob.DEFAULT_JOB_NAME);
     }
@@ -146,9 +191,16 @@ class ReplayITCase {
     }
 
     private static long committed(String group) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestStack.kafkaBootstrap()))) {
-            return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS)
-                    .values().stream().mapToLong(OffsetAndMetadata::offset).sum();
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestStack.kafkaBootstrap()))) {
+            return admin
+                    .listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata()
+                    .get(10, TimeUnit.SECONDS)
+                    .values()
+                    .stream()
+                    .mapToLong(OffsetAndMetadata::offset)
+                    .sum();
         }
     }
 }

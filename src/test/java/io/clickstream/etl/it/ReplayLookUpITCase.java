@@ -1,5 +1,7 @@
 package io.clickstream.etl.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
 import io.clickstream.etl.clickhouse.ClickHouseStoredEvents;
 import io.clickstream.etl.clickhouse.ReplayGuard;
@@ -8,8 +10,6 @@ import io.clickstream.etl.event.Event;
 import io.clickstream.etl.redis.RedisInsertMarks;
 import io.clickstream.etl.redis.RedisSettings;
 import io.clickstream.etl.testing.TestStack;
-import org.junit.jupiter.api.Test;
-
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,8 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * The replay check of a restored job asks ClickHouse which of its rows are stored already, on the real stack. With
@@ -48,8 +47,11 @@ class ReplayLookUpITCase {
             values.add("('2026-01-01', " + e.eventTime / 1000 + ", '" + e.eventId + "', '" + e.userId + "', '"
                     + e.eventType + "', '" + e.kafkaTopic + "', " + e.kafkaPartition + ", " + e.kafkaOffset + ")");
         }
-        TestStack.query(TestStack.clickHouseUrls().get(0), "INSERT INTO " + database + ".events_local "
-                + "(dt, ts, event_id, user_id, event_type, kafka_topic, kafka_partition, kafka_offset) VALUES " + values);
+        TestStack.query(
+                TestStack.clickHouseUrls().get(0),
+                "INSERT INTO " + database + ".events_local "
+                        + "(dt, ts, event_id, user_id, event_type, kafka_topic, kafka_partition, kafka_offset) VALUES "
+                        + values);
     }
 
     @Test
@@ -69,9 +71,12 @@ class ReplayLookUpITCase {
         try (ClickHouseStoredEvents stored = new ClickHouseStoredEvents(endpoints, database, "events")) {
             Set<SourcePosition> found = stored.find(rows);
 
-            assertThat(found).containsExactlyInAnyOrder(new SourcePosition("web", 0, 100),
-                    new SourcePosition("web", 1, 101), new SourcePosition("web", 0, 102),
-                    new SourcePosition("web", 1, 103));
+            assertThat(found)
+                    .containsExactlyInAnyOrder(
+                            new SourcePosition("web", 0, 100),
+                            new SourcePosition("web", 1, 101),
+                            new SourcePosition("web", 0, 102),
+                            new SourcePosition("web", 1, 103));
             // And the next look-up starts at the node that answered.
             assertThat(stored.find(rows.subList(4, 6))).isEmpty();
         }
@@ -90,14 +95,15 @@ class ReplayLookUpITCase {
         }
         storeInOneShard(database, old);
         String[] redis = TestStack.redis().split(":");
-        RedisSettings settings = new RedisSettings(redis[0], Integer.parseInt(redis[1]), null, null, 2000,
-                TestStack.unique("marks"));
+        RedisSettings settings =
+                new RedisSettings(redis[0], Integer.parseInt(redis[1]), null, null, 2000, TestStack.unique("marks"));
         try (RedisInsertMarks marks = new RedisInsertMarks(settings, database + ".events")) {
             marks.raise(Map.of("web:0", 5L));
         }
 
         // The topic deleted and created again: new events from offset 0, a restored writer with those marks.
-        try (ReplayGuard<Event> guard = new ReplayGuard<>(new RedisInsertMarks(settings, database + ".events"),
+        try (ReplayGuard<Event> guard = new ReplayGuard<>(
+                new RedisInsertMarks(settings, database + ".events"),
                 new ClickHouseStoredEvents(TestStack.clickHouse(), database, "events"),
                 e -> new SourcePosition(e.kafkaTopic, e.kafkaPartition, e.kafkaOffset))) {
             ReplayGuard.Admitted<Event> admitted = guard.admit(fresh);

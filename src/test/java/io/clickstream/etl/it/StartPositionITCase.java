@@ -1,7 +1,17 @@
 package io.clickstream.etl.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.testing.TestStack;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -13,22 +23,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 /** Where a job without a checkpoint starts reading: kafka.start-from timestamp and group-offsets, on real Kafka. */
 class StartPositionITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .build());
 
     private String database;
     private String topic;
@@ -45,13 +46,20 @@ class StartPositionITCase {
 
     private Map<String, String> settings(String... more) {
         Map<String, String> s = new HashMap<>(Map.of(
-                "kafka.bootstrap-servers", TestStack.kafkaBootstrap(),
-                "kafka.topics", topic,
-                "kafka.dead-letter-topic", dead,
-                "clickhouse.urls", String.join(",", TestStack.clickHouseUrls()),
-                "clickhouse.database", database,
-                "clickhouse.sink.flush-interval", "200ms",
-                "redis.key-prefix", TestStack.unique("it")));
+                "kafka.bootstrap-servers",
+                TestStack.kafkaBootstrap(),
+                "kafka.topics",
+                topic,
+                "kafka.dead-letter-topic",
+                dead,
+                "clickhouse.urls",
+                String.join(",", TestStack.clickHouseUrls()),
+                "clickhouse.database",
+                database,
+                "clickhouse.sink.flush-interval",
+                "200ms",
+                "redis.key-prefix",
+                TestStack.unique("it")));
         for (int i = 0; i < more.length; i += 2) {
             s.put(more[i], more[i + 1]);
         }
@@ -70,14 +78,19 @@ class StartPositionITCase {
             String user = "u" + (i % 7);
             String json = "{\"event_id\":\"e" + i + "\",\"user_id\":\"" + user + "\",\"event_type\":\"click\",\"ts\":"
                     + (recordTime - 10) + "}";
-            records.add(new ProducerRecord<>(topic, null, recordTime, user.getBytes(StandardCharsets.UTF_8),
+            records.add(new ProducerRecord<>(
+                    topic,
+                    null,
+                    recordTime,
+                    user.getBytes(StandardCharsets.UTF_8),
                     json.getBytes(StandardCharsets.UTF_8)));
         }
         TestStack.produce(records);
     }
 
     private long count(String where) throws Exception {
-        return TestStack.count(TestStack.clickHouseUrls().get(0), "SELECT count() FROM " + database + ".events" + where);
+        return TestStack.count(
+                TestStack.clickHouseUrls().get(0), "SELECT count() FROM " + database + ".events" + where);
     }
 
     @Test
@@ -86,8 +99,17 @@ class StartPositionITCase {
         produce(0, 100, base);
         String startAt = Instant.ofEpochMilli(base + 60_000).toString(); // record of e60
 
-        JobClient job = start(JobConfig.of(settings("kafka.start-from", "timestamp", "kafka.start-timestamp", startAt,
-                "kafka.group-id", TestStack.unique("g"), "kafka.bounded", "true")), false);
+        JobClient job = start(
+                JobConfig.of(settings(
+                        "kafka.start-from",
+                        "timestamp",
+                        "kafka.start-timestamp",
+                        startAt,
+                        "kafka.group-id",
+                        TestStack.unique("g"),
+                        "kafka.bounded",
+                        "true")),
+                false);
         job.getJobExecutionResult().get(120, TimeUnit.SECONDS);
 
         assertThat(count("")).isEqualTo(40);
@@ -103,7 +125,9 @@ class StartPositionITCase {
 
         JobClient first = start(config, true);
         TestStack.await("50 rows", Duration.ofSeconds(90), TestStack.unchecked(() -> count("") == 50));
-        TestStack.await("offsets committed for 50 records", Duration.ofSeconds(30),
+        TestStack.await(
+                "offsets committed for 50 records",
+                Duration.ofSeconds(30),
                 TestStack.unchecked(() -> committed(group) == 50));
         first.cancel().get(60, TimeUnit.SECONDS);
 
@@ -111,7 +135,9 @@ class StartPositionITCase {
         JobClient second = start(config, true);
         try {
             TestStack.await("80 rows", Duration.ofSeconds(90), TestStack.unchecked(() -> count("") >= 80));
-            TestStack.await("offsets committed for 80 records", Duration.ofSeconds(30),
+            TestStack.await(
+                    "offsets committed for 80 records",
+                    Duration.ofSeconds(30),
                     TestStack.unchecked(() -> committed(group) == 80));
             assertThat(count("")).as("the first 50 were not read again").isEqualTo(80);
         } finally {
@@ -120,9 +146,16 @@ class StartPositionITCase {
     }
 
     private static long committed(String group) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestStack.kafkaBootstrap()))) {
-            return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS)
-                    .values().stream().mapToLong(OffsetAndMetadata::offset).sum();
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestStack.kafkaBootstrap()))) {
+            return admin
+                    .listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata()
+                    .get(10, TimeUnit.SECONDS)
+                    .values()
+                    .stream()
+                    .mapToLong(OffsetAndMetadata::offset)
+                    .sum();
         }
     }
 }

@@ -1,24 +1,24 @@
 package io.clickstream.etl.join;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.testing.FakeBlobStore;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /** The step of the join rules keyed by a field other than the user (the others run in the per-user step). */
 class JoinOperatorTest {
     private static final Map<String, FakeBlobStore> STORES = new ConcurrentHashMap<>();
-    private static final String VIDEO = "[{\"name\": \"video\", \"from\": \"catalog\", \"key\": \"properties.video_id\","
-            + " \"fields\": [\"properties.title\"], \"into\": [\"player\"], \"prefix\": \"video_\"}]";
+    private static final String VIDEO =
+            "[{\"name\": \"video\", \"from\": \"catalog\", \"key\": \"properties.video_id\","
+                    + " \"fields\": [\"properties.title\"], \"into\": [\"player\"], \"prefix\": \"video_\"}]";
     private final String name = "joins-" + System.nanoTime();
     private OneInputStreamOperatorTestHarness<Event, Event> harness;
 
@@ -33,8 +33,13 @@ class JoinOperatorTest {
     private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize) throws Exception {
         STORES.put(name, new FakeBlobStore());
         String n = name;
-        JoinSettings settings = new JoinSettings(JoinRule.parseAll(VIDEO), batchSize, Duration.ofMillis(100),
-                Duration.ofDays(1), Duration.ofSeconds(1), Joiner.DEFAULT_HORIZON);
+        JoinSettings settings = new JoinSettings(
+                JoinRule.parseAll(VIDEO),
+                batchSize,
+                Duration.ofMillis(100),
+                Duration.ofDays(1),
+                Duration.ofSeconds(1),
+                Joiner.DEFAULT_HORIZON);
         harness = new OneInputStreamOperatorTestHarness<>(new JoinOperator(settings, () -> STORES.get(n)));
         harness.open();
         return harness;
@@ -43,12 +48,33 @@ class JoinOperatorTest {
     @Test
     void badSettingsNameTheOption() {
         List<JoinRule> rules = JoinRule.parseAll(VIDEO);
-        assertThatThrownBy(() -> new JoinSettings(rules, 0, Duration.ofMillis(100), Duration.ofDays(1), Duration.ofSeconds(1),
-                Duration.ofHours(48)).sanityCheck()).hasMessageContaining("redis.batch-size");
-        assertThatThrownBy(() -> new JoinSettings(rules, 10, Duration.ofMillis(100), Duration.ZERO, Duration.ofSeconds(1),
-                Duration.ofHours(48)).sanityCheck()).hasMessageContaining("join.state-ttl");
-        assertThatThrownBy(() -> new JoinSettings(List.of(), 10, Duration.ofMillis(100), Duration.ofDays(1),
-                Duration.ofSeconds(1), Duration.ofHours(48)).sanityCheck()).hasMessageContaining("join.rules");
+        assertThatThrownBy(() -> new JoinSettings(
+                                rules,
+                                0,
+                                Duration.ofMillis(100),
+                                Duration.ofDays(1),
+                                Duration.ofSeconds(1),
+                                Duration.ofHours(48))
+                        .sanityCheck())
+                .hasMessageContaining("redis.batch-size");
+        assertThatThrownBy(() -> new JoinSettings(
+                                rules,
+                                10,
+                                Duration.ofMillis(100),
+                                Duration.ZERO,
+                                Duration.ofSeconds(1),
+                                Duration.ofHours(48))
+                        .sanityCheck())
+                .hasMessageContaining("join.state-ttl");
+        assertThatThrownBy(() -> new JoinSettings(
+                                List.of(),
+                                10,
+                                Duration.ofMillis(100),
+                                Duration.ofDays(1),
+                                Duration.ofSeconds(1),
+                                Duration.ofHours(48))
+                        .sanityCheck())
+                .hasMessageContaining("join.rules");
     }
 
     private static Event ev(String id, String source, String user, long time, String video, String title) {
@@ -73,6 +99,8 @@ class JoinOperatorTest {
 
         List<Event> out = h.extractOutputValues();
         assertThat(out).extracting(e -> e.property("video_title")).containsExactly(null, "Intro", null, "Intro");
-        assertThat(STORES.get(name).calls.get()).as("batch 1: read + write; batch 2: read").isEqualTo(3);
+        assertThat(STORES.get(name).calls.get())
+                .as("batch 1: read + write; batch 2: read")
+                .isEqualTo(3);
     }
 }

@@ -1,24 +1,25 @@
 package io.clickstream.etl.join;
 
-import io.clickstream.etl.event.Event;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.clickstream.etl.event.Event;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class JoinerTest {
-    private static final String PROFILE = "[{\"from\": \"profile\", \"fields\": [\"properties.age\", \"properties.country\"]}]";
-    private static final String VIDEO = "[{\"name\": \"video\", \"from\": \"catalog\", \"key\": \"properties.video_id\","
-            + " \"fields\": [\"properties.title\"], \"into\": [\"player\"], \"prefix\": \"video_\"}]";
+    private static final String PROFILE =
+            "[{\"from\": \"profile\", \"fields\": [\"properties.age\", \"properties.country\"]}]";
+    private static final String VIDEO =
+            "[{\"name\": \"video\", \"from\": \"catalog\", \"key\": \"properties.video_id\","
+                    + " \"fields\": [\"properties.title\"], \"into\": [\"player\"], \"prefix\": \"video_\"}]";
 
     /** Redis in a map: what apply() writes back is read by the next batch. */
     private final Map<String, byte[]> redis = new HashMap<>();
@@ -62,8 +63,9 @@ class JoinerTest {
         Event web = ev("w1", "web", "u1", 200, "page", "home");
         Event other = ev("w2", "web", "u2", 200);
         run(PROFILE, web, other);
-        assertThat(props(web)).containsExactly(Map.entry("page", "home"), Map.entry("profile.age", "31"),
-                Map.entry("profile.country", "NO"));
+        assertThat(props(web))
+                .containsExactly(
+                        Map.entry("page", "home"), Map.entry("profile.age", "31"), Map.entry("profile.country", "NO"));
         assertThat(props(other)).isEmpty();
     }
 
@@ -126,7 +128,8 @@ class JoinerTest {
         assertThat(props(reprocessed)).containsEntry("profile.age", "60");
         Joiner j = new Joiner(JoinRule.parseAll(PROFILE));
         Map<String, JoinedValues> again = new HashMap<>(Map.of("profile:u1", stored));
-        assertThat(j.apply(List.of(ev("p99", "profile", "u1", 99 * hour, "age", "99")), again)).isEmpty();
+        assertThat(j.apply(List.of(ev("p99", "profile", "u1", 99 * hour, "age", "99")), again))
+                .isEmpty();
     }
 
     @Test
@@ -147,10 +150,13 @@ class JoinerTest {
                 Arguments.of("[{\"from\": \"p\"}]", "rule 1.fields: missing"),
                 Arguments.of("[{\"from\": \"p\", \"fields\": []}]", "rule 1.fields: expected a non-empty list"),
                 Arguments.of("[{\"from\": \"p\", \"fields\": [\"age\"]}]", "rule 1.fields: 'age' is not a field"),
-                Arguments.of("[{\"from\": \"p\", \"key\": \"video\", \"fields\": [\"url\"]}]", "rule 1.key: 'video' is not a field"),
+                Arguments.of(
+                        "[{\"from\": \"p\", \"key\": \"video\", \"fields\": [\"url\"]}]",
+                        "rule 1.key: 'video' is not a field"),
                 Arguments.of("[{\"from\": \"p\", \"fields\": [\"url\"], \"to\": [\"web\"]}]", "rule 1.to: unknown key"),
                 Arguments.of("[{\"from\": \"P Q\", \"fields\": [\"url\"]}]", "rule 1.name 'P Q'"),
-                Arguments.of("[{\"from\": \"p\", \"fields\": [\"url\"]}, {\"from\": \"p\", \"fields\": [\"os\"]}]",
+                Arguments.of(
+                        "[{\"from\": \"p\", \"fields\": [\"url\"]}, {\"from\": \"p\", \"fields\": [\"os\"]}]",
                         "rule 2: name 'p' is used twice"),
                 Arguments.of("[{\"from\": \"p\", \"fields\": [\"url\"]", "not valid JSON"));
     }
@@ -158,7 +164,8 @@ class JoinerTest {
     @ParameterizedTest(name = "[{index}] {1}")
     @MethodSource("badRules")
     void badRulesAreRejectedNamingTheRuleAndKey(String json, String message) {
-        assertThatThrownBy(() -> JoinRule.parseAll(json)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> JoinRule.parseAll(json))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(message);
     }
 
@@ -172,7 +179,8 @@ class JoinerTest {
 
     @Test
     void damagedStoredValuesAreReported() {
-        assertThatThrownBy(() -> JoinedValues.fromBytes(new byte[] {1, 1, 0})).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> JoinedValues.fromBytes(new byte[] {1, 1, 0}))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> JoinedValues.fromBytes(new byte[] {7})).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -1,25 +1,32 @@
 package io.clickstream.etl.kafka;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.clickstream.etl.event.DeadLetter;
 import io.clickstream.etl.event.RawEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.junit.jupiter.api.Test;
-
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class DeadLetterSerializerTest {
     private static final JsonMapper JSON = new JsonMapper();
 
     @Test
     void textPayloadIsKeptAsTextWithReasonAndPosition() throws Exception {
-        DeadLetter d = DeadLetter.of(new RawEvent("t", 3, 99, 1234L, "u1".getBytes(StandardCharsets.UTF_8),
-                "{bad".getBytes(StandardCharsets.UTF_8)), "malformed_json", "not valid JSON");
+        DeadLetter d = DeadLetter.of(
+                new RawEvent(
+                        "t",
+                        3,
+                        99,
+                        1234L,
+                        "u1".getBytes(StandardCharsets.UTF_8),
+                        "{bad".getBytes(StandardCharsets.UTF_8)),
+                "malformed_json",
+                "not valid JSON");
 
         ProducerRecord<byte[], byte[]> record = new DeadLetterSerializer("dlq").serialize(d, null, null);
         JsonNode n = JSON.readTree(record.value());
@@ -71,7 +78,8 @@ class DeadLetterSerializerTest {
                 String kept = n.get("payload").asText();
                 assertThat(kept).isNotEmpty();
                 assertThat(new String(payload, StandardCharsets.UTF_8)).startsWith(kept);
-                assertThat(Character.isHighSurrogate(kept.charAt(kept.length() - 1))).isFalse();
+                assertThat(Character.isHighSurrogate(kept.charAt(kept.length() - 1)))
+                        .isFalse();
             } else {
                 byte[] kept = Base64.getDecoder().decode(n.get("payload_base64").asText());
                 assertThat(kept).isNotEmpty();
@@ -112,7 +120,8 @@ class DeadLetterSerializerTest {
         assertThat(record.key()).isEqualTo(key);
         assertThat(record.partition()).isNull();
         assertThat(record.key().length + record.value().length).isLessThanOrEqualTo(DeadLetterSerializer.MAX_BYTES);
-        assertThat(JSON.readTree(record.value()).get("payload_truncated").asBoolean()).isTrue();
+        assertThat(JSON.readTree(record.value()).get("payload_truncated").asBoolean())
+                .isTrue();
     }
 
     @Test

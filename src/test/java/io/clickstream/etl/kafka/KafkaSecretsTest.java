@@ -1,14 +1,8 @@
 package io.clickstream.etl.kafka;
 
-import io.clickstream.etl.config.JobConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.config.SaslConfigs;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import io.clickstream.etl.config.JobConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -16,8 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kafka credentials through Kafka's own config providers: the settings (and so the job graph, the logs and the
@@ -32,10 +31,12 @@ class KafkaSecretsTest {
         Path secrets = dir.resolve("kafka-client.properties");
         Files.writeString(secrets, "jaas=" + JAAS.replace("\"", "\\\"") + "\n");
         JobConfig config = JobConfig.of(Map.of(
-                "kafka.properties.config.providers", "file",
+                "kafka.properties.config.providers",
+                "file",
                 "kafka.properties.config.providers.file.class",
                 "org.apache.kafka.common.config.provider.FileConfigProvider",
-                "kafka.properties.sasl.jaas.config", "${file:" + secrets + ":jaas}"));
+                "kafka.properties.sasl.jaas.config",
+                "${file:" + secrets + ":jaas}"));
 
         Map<String, Object> consumer = new HashMap<>(config.kafkaProperties());
         consumer.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9092");
@@ -46,8 +47,14 @@ class KafkaSecretsTest {
         producer.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         producer.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
 
-        assertThat(new ConsumerConfig(consumer).getPassword(SaslConfigs.SASL_JAAS_CONFIG).value()).isEqualTo(JAAS);
-        assertThat(new ProducerConfig(producer).getPassword(SaslConfigs.SASL_JAAS_CONFIG).value()).isEqualTo(JAAS);
+        assertThat(new ConsumerConfig(consumer)
+                        .getPassword(SaslConfigs.SASL_JAAS_CONFIG)
+                        .value())
+                .isEqualTo(JAAS);
+        assertThat(new ProducerConfig(producer)
+                        .getPassword(SaslConfigs.SASL_JAAS_CONFIG)
+                        .value())
+                .isEqualTo(JAAS);
         ByteArrayOutputStream serialized = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(serialized)) {
             out.writeObject(config);
@@ -68,15 +75,20 @@ class KafkaSecretsTest {
         }
         String home = System.getenv("HOME");
         JobConfig config = JobConfig.of(Map.of(
-                "kafka.properties.config.providers", "env",
+                "kafka.properties.config.providers",
+                "env",
                 "kafka.properties.config.providers.env.class",
                 "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
-                "kafka.properties.sasl.jaas.config", "${env:HOME}"));
+                "kafka.properties.sasl.jaas.config",
+                "${env:HOME}"));
         Map<String, Object> consumer = new HashMap<>(config.kafkaProperties());
         consumer.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9092");
         consumer.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         consumer.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
 
-        assertThat(new ConsumerConfig(consumer).getPassword(SaslConfigs.SASL_JAAS_CONFIG).value()).isEqualTo(home);
+        assertThat(new ConsumerConfig(consumer)
+                        .getPassword(SaslConfigs.SASL_JAAS_CONFIG)
+                        .value())
+                .isEqualTo(home);
     }
 }

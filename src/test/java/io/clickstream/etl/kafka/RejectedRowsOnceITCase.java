@@ -1,5 +1,7 @@
 package io.clickstream.etl.kafka;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.deadletter.SendOnce;
@@ -7,17 +9,14 @@ import io.clickstream.etl.event.Event;
 import io.clickstream.etl.redis.RedisSendLedger;
 import io.clickstream.etl.redis.RedisSettings;
 import io.clickstream.etl.testing.TestStack;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.Test;
-import redis.clients.jedis.Jedis;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
 
 /**
  * Rows ClickHouse refused, refused again after a restart or replay, on the real Kafka and Redis: one dead letter
@@ -44,8 +43,8 @@ class RejectedRowsOnceITCase {
         String dead = TestStack.unique("dead");
         TestStack.createTopics(2, source, dead);
         String[] redis = TestStack.redis().split(":");
-        RedisSettings settings = new RedisSettings(redis[0], Integer.parseInt(redis[1]), null, null, 2000,
-                TestStack.unique("rej"));
+        RedisSettings settings =
+                new RedisSettings(redis[0], Integer.parseInt(redis[1]), null, null, 2000, TestStack.unique("rej"));
         Map<String, String> kafka = Map.of("bootstrap.servers", TestStack.kafkaBootstrap());
         JobConfig config = JobConfig.of(Map.of("kafka.bootstrap-servers", TestStack.kafkaBootstrap()));
         // Notes the ledger's first value per input (partition:offset), to put it back as a stopped run leaves it.
@@ -70,8 +69,8 @@ class RejectedRowsOnceITCase {
             }
         };
         List<Event> first = List.of(event(10, source), event(11, source), event(12, source));
-        try (RejectedRowsToKafka<Event> run = new RejectedRowsToKafka<>(kafka, dead, noting.open(),
-                KafkaTopicIds.factory(config).open())) {
+        try (RejectedRowsToKafka<Event> run = new RejectedRowsToKafka<>(
+                kafka, dead, noting.open(), KafkaTopicIds.factory(config).open())) {
             run.reject(first, "db.events", "Code: 53. Type mismatch");
         }
         // A run that stopped after the broker took them but before the ledger said "sent".
@@ -81,8 +80,11 @@ class RejectedRowsOnceITCase {
         List<Event> again = new ArrayList<>(first);
         again.add(event(13, source));
         for (int run = 0; run < 2; run++) { // the restart, then a replay
-            try (RejectedRowsToKafka<Event> r = new RejectedRowsToKafka<>(kafka, dead,
-                    RedisSendLedger.factory(settings).open(), KafkaTopicIds.factory(config).open())) {
+            try (RejectedRowsToKafka<Event> r = new RejectedRowsToKafka<>(
+                    kafka,
+                    dead,
+                    RedisSendLedger.factory(settings).open(),
+                    KafkaTopicIds.factory(config).open())) {
                 r.reject(again, "db.events", "Code: 53. Type mismatch");
             }
         }

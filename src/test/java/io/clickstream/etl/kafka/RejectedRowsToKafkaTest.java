@@ -1,13 +1,13 @@
 package io.clickstream.etl.kafka;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.clickstream.etl.event.DeadLetter;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.session.SessionRow;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class RejectedRowsToKafkaTest {
 
@@ -39,6 +39,7 @@ class RejectedRowsToKafkaTest {
         r.sessionId = "s1";
         DeadLetter d = RejectedRowsToKafka.deadLetter(r, "db.sessions", "Code: 131");
         assertThat(d.offset).isEqualTo(-1);
-        assertThat(new JsonMapper().readTree(d.payload).get("sessionId").asText()).isEqualTo("s1");
+        assertThat(new JsonMapper().readTree(d.payload).get("sessionId").asText())
+                .isEqualTo("s1");
     }
 }

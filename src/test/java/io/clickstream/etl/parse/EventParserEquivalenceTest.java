@@ -1,10 +1,10 @@
 package io.clickstream.etl.parse;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.RawEvent;
 import io.clickstream.etl.testing.MalformedInputs;
-import org.junit.jupiter.api.Test;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,8 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * The streaming {@link EventParser} against the tree parser it replaced ({@link TreeEventParser}): for every input,
@@ -25,7 +24,8 @@ class EventParserEquivalenceTest {
     private static final long RECORD_TS = Instant.parse("2026-11-22T10:00:00Z").toEpochMilli();
     private static final long TS = RECORD_TS - 5_000;
     private static final ParseLimits LIMITS = new ParseLimits(4096, 200, 5, Duration.ofHours(1), Duration.ofDays(30));
-    private static final String ALPHABET = "{}[]\",:\\ \t\n0123456789.-+eEtrufalsn\u00e9\u20ac\uD83D\uDE00abcxyz_\u0000";
+    private static final String ALPHABET =
+            "{}[]\",:\\ \t\n0123456789.-+eEtrufalsn\u00e9\u20ac\uD83D\uDE00abcxyz_\u0000";
 
     private final EventParser streaming = new EventParser(LIMITS);
     private final TreeEventParser tree = new TreeEventParser(LIMITS);
@@ -34,12 +34,16 @@ class EventParserEquivalenceTest {
         List<String> s = new ArrayList<>();
         String base = "\"event_id\":\"e1\",\"user_id\":\"u1\",\"event_type\":\"page_view\",\"ts\":" + TS;
         s.add("{" + base + "}");
-        s.add("{" + base + ",\"source\":\"web\",\"url\":\"https://x.example/a?b=c\",\"referrer\":\"\",\"ip\":\"10.0.0.1\","
-                + "\"user_agent\":\"Mozilla/5.0 \\\"q\\\" \\u00e9\",\"properties\":{\"price\":12.50,\"n\":-3,\"big\":123456789012345678901,"
-                + "\"f\":1e3,\"ok\":true,\"no\":false,\"nil\":null,\"s\":\"t\u00e9xt\",\"nested\":{\"a\":[1,2.0,\"x\"],\"b\":{}},\"arr\":[]}}");
-        s.add("{\"ts\":\"2026-11-22T09:59:55.123+01:00\",\"user_id\":4242,\"event_type\":\"click\",\"event_id\":\"\u20ac\uD83D\uDE00\"}");
+        s.add(
+                "{" + base
+                        + ",\"source\":\"web\",\"url\":\"https://x.example/a?b=c\",\"referrer\":\"\",\"ip\":\"10.0.0.1\","
+                        + "\"user_agent\":\"Mozilla/5.0 \\\"q\\\" \\u00e9\",\"properties\":{\"price\":12.50,\"n\":-3,\"big\":123456789012345678901,"
+                        + "\"f\":1e3,\"ok\":true,\"no\":false,\"nil\":null,\"s\":\"t\u00e9xt\",\"nested\":{\"a\":[1,2.0,\"x\"],\"b\":{}},\"arr\":[]}}");
+        s.add(
+                "{\"ts\":\"2026-11-22T09:59:55.123+01:00\",\"user_id\":4242,\"event_type\":\"click\",\"event_id\":\"\u20ac\uD83D\uDE00\"}");
         s.add("{" + base.replace("\"ts\":" + TS, "\"ts\":" + TS + ".0") + "}");
-        s.add("{" + base.replace("\"ts\":" + TS, "\"ts\":1.7638056E12") + ",\"unknown\":{\"deep\":[[[[1]]]]},\"x\":null}");
+        s.add("{" + base.replace("\"ts\":" + TS, "\"ts\":1.7638056E12")
+                + ",\"unknown\":{\"deep\":[[[[1]]]]},\"x\":null}");
         s.add("{" + base.replace("\"ts\":" + TS, "\"ts\":\"" + TS + "\"") + ",\"source\":null,\"properties\":null}");
         s.add("{" + base.replace("\"user_id\":\"u1\"", "\"user_id\":-0") + "}");
         s.add("{" + base.replace("\"user_id\":\"u1\"", "\"user_id\":99999999999999999999999") + "}");
@@ -70,7 +74,8 @@ class EventParserEquivalenceTest {
     }
 
     private void assertSame(byte[] payload) {
-        RawEvent raw = new RawEvent("clickstream-web", 2, 41, RECORD_TS, "u1".getBytes(StandardCharsets.UTF_8), payload);
+        RawEvent raw =
+                new RawEvent("clickstream-web", 2, 41, RECORD_TS, "u1".getBytes(StandardCharsets.UTF_8), payload);
         ParseResult expected = tree.parse(raw);
         ParseResult actual = streaming.parse(raw);
         String shown = payload == null ? "null" : new String(payload, StandardCharsets.UTF_8);
@@ -78,15 +83,29 @@ class EventParserEquivalenceTest {
         if (expected.isValid()) {
             assertThat(fields(actual.event())).as(shown).isEqualTo(fields(expected.event()));
         } else {
-            assertThat(actual.reason() + ": " + actual.detail()).as(shown)
+            assertThat(actual.reason() + ": " + actual.detail())
+                    .as(shown)
                     .isEqualTo(expected.reason() + ": " + expected.detail());
         }
     }
 
     private static String fields(Event e) {
-        return String.join("|", e.eventId, e.userId, e.eventType, String.valueOf(e.eventTime), e.source, e.url,
-                e.referrer, e.ip, e.userAgent, Arrays.toString(e.propertyKeys), Arrays.toString(e.propertyValues),
-                e.kafkaTopic, String.valueOf(e.kafkaPartition), String.valueOf(e.kafkaOffset),
+        return String.join(
+                "|",
+                e.eventId,
+                e.userId,
+                e.eventType,
+                String.valueOf(e.eventTime),
+                e.source,
+                e.url,
+                e.referrer,
+                e.ip,
+                e.userAgent,
+                Arrays.toString(e.propertyKeys),
+                Arrays.toString(e.propertyValues),
+                e.kafkaTopic,
+                String.valueOf(e.kafkaPartition),
+                String.valueOf(e.kafkaOffset),
                 String.valueOf(e.kafkaTimestamp));
     }
 
@@ -101,7 +120,9 @@ class EventParserEquivalenceTest {
     @Test
     void aDuplicateNameAtAnyDepthIsRefusedWithTheSameWordsAndPlace() {
         String base = "\"event_id\":\"e1\",\"user_id\":\"u1\",\"event_type\":\"page_view\",\"ts\":" + TS;
-        for (String json : List.of("{" + base + ",\"user_id\":\"u2\"}", "{" + base + ",\"x\":1,\"x\":2}",
+        for (String json : List.of(
+                "{" + base + ",\"user_id\":\"u2\"}",
+                "{" + base + ",\"x\":1,\"x\":2}",
                 "{" + base + ",\"properties\":{\"a\":1,\"b\":2,\"a\":3}}",
                 "{" + base + ",\"x\":[{\"a\":{\"b\":1,\"b\":1}}]}",
                 "[{\"a\":1},{\"a\":1,\"c\":2,\"d\":3,\"e\":4,\"f\":5,\"g\":6,\"h\":7,\"i\":8,\"j\":9,\"a\":0}]")) {
@@ -133,9 +154,15 @@ class EventParserEquivalenceTest {
                 int at = random.nextInt(b.length);
                 switch (random.nextInt(4)) {
                     case 0 -> b = concat(Arrays.copyOf(b, at), Arrays.copyOfRange(b, at + 1, b.length));
-                    case 1 -> b = concat(Arrays.copyOf(b, at), new byte[] {alphabet[random.nextInt(alphabet.length)]},
-                            Arrays.copyOfRange(b, at, b.length));
-                    case 2 -> b[at] = random.nextInt(10) == 0 ? (byte) random.nextInt(256) : alphabet[random.nextInt(alphabet.length)];
+                    case 1 ->
+                        b = concat(
+                                Arrays.copyOf(b, at),
+                                new byte[] {alphabet[random.nextInt(alphabet.length)]},
+                                Arrays.copyOfRange(b, at, b.length));
+                    case 2 ->
+                        b[at] = random.nextInt(10) == 0
+                                ? (byte) random.nextInt(256)
+                                : alphabet[random.nextInt(alphabet.length)];
                     default -> {
                         int to = Math.min(b.length, at + 1 + random.nextInt(12));
                         b = concat(Arrays.copyOf(b, to), Arrays.copyOfRange(b, at, b.length));

@@ -1,28 +1,30 @@
 package io.clickstream.etl.parse;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.RawEvent;
 import io.clickstream.etl.event.RejectReason;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.params.provider.Arguments.arguments;
-
 class EventParserTest {
     /** Kafka record time of every test record: 2026-11-22T10:00:00Z. */
     private static final long RECORD_TS = Instant.parse("2026-11-22T10:00:00Z").toEpochMilli();
-    private static final long TS = RECORD_TS - 5_000;
-    private static final String VALID = "{\"event_id\":\"e1\",\"user_id\":\"u1\",\"event_type\":\"page_view\",\"ts\":" + TS + "}";
 
-    private final EventParser parser = new EventParser(new ParseLimits(1024, 100, 3, Duration.ofHours(1), Duration.ofDays(30)));
+    private static final long TS = RECORD_TS - 5_000;
+    private static final String VALID =
+            "{\"event_id\":\"e1\",\"user_id\":\"u1\",\"event_type\":\"page_view\",\"ts\":" + TS + "}";
+
+    private final EventParser parser =
+            new EventParser(new ParseLimits(1024, 100, 3, Duration.ofHours(1), Duration.ofDays(30)));
 
     private static RawEvent raw(byte[] value) {
         return new RawEvent("clickstream-web", 2, 41, RECORD_TS, "u1".getBytes(StandardCharsets.UTF_8), value);
@@ -49,46 +51,152 @@ class EventParserTest {
                 arguments("empty payload", "", RejectReason.EMPTY_PAYLOAD, "empty"),
                 arguments("blank payload", "   \n ", RejectReason.MALFORMED_JSON, "no JSON value"),
                 arguments("garbage", "not json at all", RejectReason.MALFORMED_JSON, "not valid JSON at line 1"),
-                arguments("truncated object", "{\"event_id\":\"e1\",\"user_id\":", RejectReason.MALFORMED_JSON, "not valid JSON"),
+                arguments(
+                        "truncated object",
+                        "{\"event_id\":\"e1\",\"user_id\":",
+                        RejectReason.MALFORMED_JSON,
+                        "not valid JSON"),
                 arguments("trailing garbage", VALID + " xyz", RejectReason.MALFORMED_JSON, "not valid JSON"),
                 arguments("two objects", VALID + VALID, RejectReason.MALFORMED_JSON, "not valid JSON"),
-                arguments("duplicate key", with("user_id", "\"u2\""), RejectReason.MALFORMED_JSON, "Duplicate field 'user_id'"),
+                arguments(
+                        "duplicate key",
+                        with("user_id", "\"u2\""),
+                        RejectReason.MALFORMED_JSON,
+                        "Duplicate field 'user_id'"),
                 arguments("array", "[" + VALID + "]", RejectReason.NOT_AN_OBJECT, "array"),
                 arguments("string", "\"hello\"", RejectReason.NOT_AN_OBJECT, "string"),
                 arguments("number", "42", RejectReason.NOT_AN_OBJECT, "number"),
                 arguments("JSON null", "null", RejectReason.NOT_AN_OBJECT, "null"),
                 arguments("missing event_id", without("event_id"), RejectReason.MISSING_FIELD, "event_id is missing"),
-                arguments("null event_id", VALID.replace("\"e1\"", "null"), RejectReason.MISSING_FIELD, "event_id is missing"),
-                arguments("blank event_id", VALID.replace("\"e1\"", "\" \\t \""), RejectReason.BLANK_FIELD, "event_id is blank"),
-                arguments("numeric event_id", VALID.replace("\"e1\"", "7"), RejectReason.WRONG_TYPE, "event_id must be a string, got number"),
+                arguments(
+                        "null event_id",
+                        VALID.replace("\"e1\"", "null"),
+                        RejectReason.MISSING_FIELD,
+                        "event_id is missing"),
+                arguments(
+                        "blank event_id",
+                        VALID.replace("\"e1\"", "\" \\t \""),
+                        RejectReason.BLANK_FIELD,
+                        "event_id is blank"),
+                arguments(
+                        "numeric event_id",
+                        VALID.replace("\"e1\"", "7"),
+                        RejectReason.WRONG_TYPE,
+                        "event_id must be a string, got number"),
                 arguments("missing user_id", without("user_id"), RejectReason.MISSING_FIELD, "user_id is missing"),
-                arguments("blank user_id", VALID.replace("\"u1\"", "\"\""), RejectReason.BLANK_FIELD, "user_id is blank"),
-                arguments("300-digit user_id", VALID.replace("\"u1\"", "1".repeat(300)), RejectReason.FIELD_TOO_LONG, "user_id is 300 characters"),
-                arguments("deeply nested properties", with("properties", "{\"a\":" + "[".repeat(100) + "]".repeat(100) + "}"), RejectReason.MALFORMED_JSON, "nesting depth"),
-                arguments("fractional user_id", VALID.replace("\"u1\"", "12.5"), RejectReason.WRONG_TYPE, "user_id must be a string or a whole number"),
-                arguments("object user_id", VALID.replace("\"u1\"", "{\"id\":1}"), RejectReason.WRONG_TYPE, "got object"),
+                arguments(
+                        "blank user_id", VALID.replace("\"u1\"", "\"\""), RejectReason.BLANK_FIELD, "user_id is blank"),
+                arguments(
+                        "300-digit user_id",
+                        VALID.replace("\"u1\"", "1".repeat(300)),
+                        RejectReason.FIELD_TOO_LONG,
+                        "user_id is 300 characters"),
+                arguments(
+                        "deeply nested properties",
+                        with("properties", "{\"a\":" + "[".repeat(100) + "]".repeat(100) + "}"),
+                        RejectReason.MALFORMED_JSON,
+                        "nesting depth"),
+                arguments(
+                        "fractional user_id",
+                        VALID.replace("\"u1\"", "12.5"),
+                        RejectReason.WRONG_TYPE,
+                        "user_id must be a string or a whole number"),
+                arguments(
+                        "object user_id", VALID.replace("\"u1\"", "{\"id\":1}"), RejectReason.WRONG_TYPE, "got object"),
                 arguments("boolean user_id", VALID.replace("\"u1\"", "true"), RejectReason.WRONG_TYPE, "got boolean"),
-                arguments("missing event_type", without("event_type"), RejectReason.MISSING_FIELD, "event_type is missing"),
+                arguments(
+                        "missing event_type",
+                        without("event_type"),
+                        RejectReason.MISSING_FIELD,
+                        "event_type is missing"),
                 arguments("missing ts", without("ts"), RejectReason.MISSING_FIELD, "ts is missing"),
-                arguments("blank ts", VALID.replace(String.valueOf(TS), "\"  \""), RejectReason.BLANK_FIELD, "ts is blank"),
-                arguments("words as ts", VALID.replace(String.valueOf(TS), "\"yesterday\""), RejectReason.INVALID_TIMESTAMP, "'yesterday'"),
-                arguments("ISO without offset", VALID.replace(String.valueOf(TS), "\"2026-11-22T09:00:00\""), RejectReason.INVALID_TIMESTAMP, "neither"),
-                arguments("fractional ts", VALID.replace(String.valueOf(TS), TS + ".5"), RejectReason.INVALID_TIMESTAMP, "whole number"),
-                arguments("boolean ts", VALID.replace(String.valueOf(TS), "false"), RejectReason.WRONG_TYPE, "ts must be"),
-                arguments("huge ts", VALID.replace(String.valueOf(TS), "99999999999999999999999"), RejectReason.INVALID_TIMESTAMP, "whole number"),
-                arguments("ts in seconds", VALID.replace(String.valueOf(TS), String.valueOf(TS / 1000)), RejectReason.TIMESTAMP_OUT_OF_RANGE, "seconds given"),
-                arguments("negative ts", VALID.replace(String.valueOf(TS), "-5"), RejectReason.TIMESTAMP_OUT_OF_RANGE, "outside"),
-                arguments("ts past 2100", VALID.replace(String.valueOf(TS), "\"2150-01-01T00:00:00Z\""), RejectReason.TIMESTAMP_OUT_OF_RANGE, "outside"),
-                arguments("ts 2h after record", VALID.replace(String.valueOf(TS), String.valueOf(RECORD_TS + 7_200_000)), RejectReason.TIMESTAMP_OUT_OF_RANGE, "max-future-skew"),
-                arguments("ts 31 days before record", VALID.replace(String.valueOf(TS), String.valueOf(RECORD_TS - 31L * 86_400_000)), RejectReason.TIMESTAMP_OUT_OF_RANGE, "max-event-age"),
+                arguments(
+                        "blank ts",
+                        VALID.replace(String.valueOf(TS), "\"  \""),
+                        RejectReason.BLANK_FIELD,
+                        "ts is blank"),
+                arguments(
+                        "words as ts",
+                        VALID.replace(String.valueOf(TS), "\"yesterday\""),
+                        RejectReason.INVALID_TIMESTAMP,
+                        "'yesterday'"),
+                arguments(
+                        "ISO without offset",
+                        VALID.replace(String.valueOf(TS), "\"2026-11-22T09:00:00\""),
+                        RejectReason.INVALID_TIMESTAMP,
+                        "neither"),
+                arguments(
+                        "fractional ts",
+                        VALID.replace(String.valueOf(TS), TS + ".5"),
+                        RejectReason.INVALID_TIMESTAMP,
+                        "whole number"),
+                arguments(
+                        "boolean ts",
+                        VALID.replace(String.valueOf(TS), "false"),
+                        RejectReason.WRONG_TYPE,
+                        "ts must be"),
+                arguments(
+                        "huge ts",
+                        VALID.replace(String.valueOf(TS), "99999999999999999999999"),
+                        RejectReason.INVALID_TIMESTAMP,
+                        "whole number"),
+                arguments(
+                        "ts in seconds",
+                        VALID.replace(String.valueOf(TS), String.valueOf(TS / 1000)),
+                        RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                        "seconds given"),
+                arguments(
+                        "negative ts",
+                        VALID.replace(String.valueOf(TS), "-5"),
+                        RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                        "outside"),
+                arguments(
+                        "ts past 2100",
+                        VALID.replace(String.valueOf(TS), "\"2150-01-01T00:00:00Z\""),
+                        RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                        "outside"),
+                arguments(
+                        "ts 2h after record",
+                        VALID.replace(String.valueOf(TS), String.valueOf(RECORD_TS + 7_200_000)),
+                        RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                        "max-future-skew"),
+                arguments(
+                        "ts 31 days before record",
+                        VALID.replace(String.valueOf(TS), String.valueOf(RECORD_TS - 31L * 86_400_000)),
+                        RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                        "max-event-age"),
                 arguments("numeric url", with("url", "5"), RejectReason.WRONG_TYPE, "url must be a string"),
-                arguments("url too long", with("url", "\"" + "x".repeat(101) + "\""), RejectReason.FIELD_TOO_LONG, "url is 101 characters"),
-                arguments("properties not an object", with("properties", "[1,2]"), RejectReason.WRONG_TYPE, "properties must be an object"),
-                arguments("too many properties", with("properties", "{\"a\":1,\"b\":2,\"c\":3,\"d\":4}"), RejectReason.TOO_MANY_PROPERTIES, "4 entries"),
-                arguments("property value too long", with("properties", "{\"a\":\"" + "y".repeat(101) + "\"}"), RejectReason.FIELD_TOO_LONG, "properties.a"),
-                arguments("oversize", with("url", "\"" + "x".repeat(1100) + "\""), RejectReason.OVERSIZE, "max-event-bytes (1024)"),
+                arguments(
+                        "url too long",
+                        with("url", "\"" + "x".repeat(101) + "\""),
+                        RejectReason.FIELD_TOO_LONG,
+                        "url is 101 characters"),
+                arguments(
+                        "properties not an object",
+                        with("properties", "[1,2]"),
+                        RejectReason.WRONG_TYPE,
+                        "properties must be an object"),
+                arguments(
+                        "too many properties",
+                        with("properties", "{\"a\":1,\"b\":2,\"c\":3,\"d\":4}"),
+                        RejectReason.TOO_MANY_PROPERTIES,
+                        "4 entries"),
+                arguments(
+                        "property value too long",
+                        with("properties", "{\"a\":\"" + "y".repeat(101) + "\"}"),
+                        RejectReason.FIELD_TOO_LONG,
+                        "properties.a"),
+                arguments(
+                        "oversize",
+                        with("url", "\"" + "x".repeat(1100) + "\""),
+                        RejectReason.OVERSIZE,
+                        "max-event-bytes (1024)"),
                 arguments("bad UTF-8", badUtf8, RejectReason.INVALID_UTF8, "offset 15"),
-                arguments("binary garbage", new byte[] {(byte) 0xFF, (byte) 0xFE, 0, 1, 2}, RejectReason.INVALID_UTF8, "UTF-8"));
+                arguments(
+                        "binary garbage",
+                        new byte[] {(byte) 0xFF, (byte) 0xFE, 0, 1, 2},
+                        RejectReason.INVALID_UTF8,
+                        "UTF-8"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -108,8 +216,14 @@ class EventParserTest {
                 arguments("epoch millis", VALID, TS),
                 arguments("epoch millis as string", VALID.replace(String.valueOf(TS), "\"" + TS + "\""), TS),
                 arguments("ISO-8601 UTC", VALID.replace(String.valueOf(TS), "\"2026-11-22T09:59:55Z\""), TS),
-                arguments("ISO-8601 with millis and offset", VALID.replace(String.valueOf(TS), "\"2026-11-22T11:59:55.250+02:00\""), TS + 250),
-                arguments("ts at the skew limit", VALID.replace(String.valueOf(TS), String.valueOf(RECORD_TS + 3_600_000)), RECORD_TS + 3_600_000),
+                arguments(
+                        "ISO-8601 with millis and offset",
+                        VALID.replace(String.valueOf(TS), "\"2026-11-22T11:59:55.250+02:00\""),
+                        TS + 250),
+                arguments(
+                        "ts at the skew limit",
+                        VALID.replace(String.valueOf(TS), String.valueOf(RECORD_TS + 3_600_000)),
+                        RECORD_TS + 3_600_000),
                 arguments("numeric ts written as float", VALID.replace(String.valueOf(TS), TS + ".0"), TS));
     }
 
@@ -160,8 +274,8 @@ class EventParserTest {
 
     @Test
     void historyInTheBackfillTopicMayBeOfAnyAgeButNotFromTheFuture() {
-        EventParser withBackfill = new EventParser(new ParseLimits(1024, 100, 3, Duration.ofHours(1), Duration.ofDays(30),
-                "history"));
+        EventParser withBackfill =
+                new EventParser(new ParseLimits(1024, 100, 3, Duration.ofHours(1), Duration.ofDays(30), "history"));
         String yearOld = VALID.replace(String.valueOf(TS), String.valueOf(TS - 400L * 24 * 3600 * 1000));
         RawEvent live = raw(yearOld);
         RawEvent history = raw(yearOld);
@@ -175,10 +289,13 @@ class EventParserTest {
 
     @Test
     void theCollectorsClientIpStandsInForAMissingIp() {
-        String withClient = VALID.substring(0, VALID.length() - 1) + ",\"client_ip\":\"81.2.69.142\",\"received_at\":1}";
+        String withClient =
+                VALID.substring(0, VALID.length() - 1) + ",\"client_ip\":\"81.2.69.142\",\"received_at\":1}";
         assertThat(parser.parse(raw(withClient)).event().ip).isEqualTo("81.2.69.142");
         String both = VALID.substring(0, VALID.length() - 1) + ",\"ip\":\"10.1.1.1\",\"client_ip\":\"81.2.69.142\"}";
-        assertThat(parser.parse(raw(both)).event().ip).as("the event's own ip wins").isEqualTo("10.1.1.1");
+        assertThat(parser.parse(raw(both)).event().ip)
+                .as("the event's own ip wins")
+                .isEqualTo("10.1.1.1");
     }
 
     @Test
@@ -191,7 +308,8 @@ class EventParserTest {
 
     @Test
     void unicodeTextSurvives() {
-        Event e = parser.parse(raw(with("url", "\"https://x.test/straße/東京/😀\""))).event();
+        Event e = parser.parse(raw(with("url", "\"https://x.test/straße/東京/😀\"")))
+                .event();
 
         assertThat(e.url).isEqualTo("https://x.test/straße/東京/😀");
     }
@@ -199,7 +317,8 @@ class EventParserTest {
     @Test
     void neverThrowsOnRandomOrMutatedInput() {
         java.util.Random random = new java.util.Random(7);
-        byte[] valid = with("properties", "{\"k\":[1,{\"x\":null}],\"s\":\"\\u00e9\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] valid =
+                with("properties", "{\"k\":[1,{\"x\":null}],\"s\":\"\\u00e9\"}").getBytes(StandardCharsets.UTF_8);
         int accepted = 0;
         for (int i = 0; i < 20_000; i++) {
             byte[] input;

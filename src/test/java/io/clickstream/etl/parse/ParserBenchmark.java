@@ -1,7 +1,6 @@
 package io.clickstream.etl.parse;
 
 import io.clickstream.etl.event.RawEvent;
-
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +46,8 @@ public final class ParserBenchmark {
                 streamNs[r] = t2 - t1;
             }
         }
-        System.out.printf("%,d payloads (%,d bytes on average), %d rounds after 2 warm-up rounds, CPU of this thread%n",
+        System.out.printf(
+                "%,d payloads (%,d bytes on average), %d rounds after 2 warm-up rounds, CPU of this thread%n",
                 count, inputs.stream().mapToLong(e -> e.value.length).sum() / count, rounds);
         System.out.printf("%-34s %12s %12s%n", "parser", "median µs/ev", "best µs/ev");
         print("tree (String + JsonNode, before)", treeNs, count);
@@ -57,8 +57,8 @@ public final class ParserBenchmark {
     private static void print(String name, long[] ns, int count) {
         long[] sorted = ns.clone();
         java.util.Arrays.sort(sorted);
-        System.out.printf("%-34s %12.2f %12.2f%n", name, sorted[sorted.length / 2] / 1000.0 / count,
-                sorted[0] / 1000.0 / count);
+        System.out.printf(
+                "%-34s %12.2f %12.2f%n", name, sorted[sorted.length / 2] / 1000.0 / count, sorted[0] / 1000.0 / count);
     }
 
     /** Events like the generator's: page views, clicks, carts with prices, searches; 1 % malformed. */
@@ -69,16 +69,27 @@ public final class ParserBenchmark {
         for (int i = 0; i < count; i++) {
             String type = types[random.nextInt(types.length)];
             StringBuilder b = new StringBuilder(400);
-            b.append("{\"event_id\":\"").append(new java.util.UUID(random.nextLong(), random.nextLong()))
-                    .append("\",\"user_id\":\"user-").append(random.nextInt(50_000))
-                    .append("\",\"event_type\":\"").append(type).append("\",\"ts\":").append(now - random.nextInt(60_000))
-                    .append(",\"source\":\"web\",\"url\":\"https://shop.example.com/product/").append(random.nextInt(5000))
-                    .append("\",\"referrer\":\"https://www.google.com/\",\"ip\":\"203.0.113.").append(random.nextInt(255))
-                    .append("\",\"user_agent\":\"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-                            + "Chrome/131.0.0.0 Safari/537.36\",\"properties\":{");
+            b.append("{\"event_id\":\"")
+                    .append(new java.util.UUID(random.nextLong(), random.nextLong()))
+                    .append("\",\"user_id\":\"user-")
+                    .append(random.nextInt(50_000))
+                    .append("\",\"event_type\":\"")
+                    .append(type)
+                    .append("\",\"ts\":")
+                    .append(now - random.nextInt(60_000))
+                    .append(",\"source\":\"web\",\"url\":\"https://shop.example.com/product/")
+                    .append(random.nextInt(5000))
+                    .append("\",\"referrer\":\"https://www.google.com/\",\"ip\":\"203.0.113.")
+                    .append(random.nextInt(255))
+                    .append(
+                            "\",\"user_agent\":\"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                                    + "Chrome/131.0.0.0 Safari/537.36\",\"properties\":{");
             if (type.equals("add_to_cart") || type.equals("purchase")) {
-                b.append("\"product_id\":\"").append(random.nextInt(5000)).append("\",\"price\":")
-                        .append(random.nextInt(20000) / 100.0).append(",\"currency\":\"EUR\"");
+                b.append("\"product_id\":\"")
+                        .append(random.nextInt(5000))
+                        .append("\",\"price\":")
+                        .append(random.nextInt(20000) / 100.0)
+                        .append(",\"currency\":\"EUR\"");
             } else if (type.equals("search")) {
                 b.append("\"query\":\"running shoes\"");
             } else if (type.equals("click")) {
@@ -88,7 +99,8 @@ public final class ParserBenchmark {
             if (random.nextInt(100) == 0) {
                 b.setLength(b.length() - 3); // malformed
             }
-            out.add(new RawEvent("clickstream-web", 0, i, now, null, b.toString().getBytes(StandardCharsets.UTF_8)));
+            out.add(new RawEvent(
+                    "clickstream-web", 0, i, now, null, b.toString().getBytes(StandardCharsets.UTF_8)));
         }
         return out;
     }

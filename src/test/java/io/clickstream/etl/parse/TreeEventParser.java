@@ -2,8 +2,8 @@ package io.clickstream.etl.parse;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.RawEvent;
 import io.clickstream.etl.event.RejectReason;
-
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -42,13 +41,16 @@ public final class TreeEventParser {
     static final int MAX_IP_LENGTH = 64;
     /** ClickHouse DateTime is seconds since 1970 in a UInt32; keep well inside it. */
     static final long MIN_EVENT_TIME = Instant.parse("2000-01-01T00:00:00Z").toEpochMilli();
+
     static final long MAX_EVENT_TIME = Instant.parse("2100-01-01T00:00:00Z").toEpochMilli();
 
     /** Events are flat with shallow properties; a deep document is an attack or a bug, not an event. */
     static final int MAX_NESTING_DEPTH = 64;
 
     private static final JsonMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
-                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxNestingDepth(MAX_NESTING_DEPTH)
+                            .build())
                     .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -56,7 +58,8 @@ public final class TreeEventParser {
             .build();
 
     private final ParseLimits limits;
-    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8
+            .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
 
@@ -78,12 +81,15 @@ public final class TreeEventParser {
             throw new Rejected(RejectReason.EMPTY_PAYLOAD, "payload is empty");
         }
         if (bytes.length > limits.maxEventBytes) {
-            throw new Rejected(RejectReason.OVERSIZE, "payload is " + bytes.length
-                    + " bytes, more than validation.max-event-bytes (" + limits.maxEventBytes + ")");
+            throw new Rejected(
+                    RejectReason.OVERSIZE,
+                    "payload is " + bytes.length + " bytes, more than validation.max-event-bytes ("
+                            + limits.maxEventBytes + ")");
         }
         JsonNode root = readJson(decode(bytes));
         if (!root.isObject()) {
-            throw new Rejected(RejectReason.NOT_AN_OBJECT,
+            throw new Rejected(
+                    RejectReason.NOT_AN_OBJECT,
                     "payload is a JSON " + root.getNodeType().name().toLowerCase() + ", expected an object");
         }
         Event e = new Event();
@@ -114,8 +120,8 @@ public final class TreeEventParser {
         } catch (CharacterCodingException e) {
             ByteBuffer in = ByteBuffer.wrap(bytes);
             utf8.reset().decode(in, CharBuffer.allocate(bytes.length), true);
-            throw new Rejected(RejectReason.INVALID_UTF8, "payload is not valid UTF-8 (bad byte at offset "
-                    + in.position() + ")");
+            throw new Rejected(
+                    RejectReason.INVALID_UTF8, "payload is not valid UTF-8 (bad byte at offset " + in.position() + ")");
         }
     }
 
@@ -124,11 +130,14 @@ public final class TreeEventParser {
         try {
             root = MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? ""
-                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            String where = e.getLocation() == null
+                    ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column "
+                            + e.getLocation().getColumnNr();
             String message = e.getOriginalMessage();
             int newline = message.indexOf('\n');
-            throw new Rejected(RejectReason.MALFORMED_JSON,
+            throw new Rejected(
+                    RejectReason.MALFORMED_JSON,
                     "not valid JSON" + where + ": " + (newline > 0 ? message.substring(0, newline) : message));
         }
         if (root == null || root.isMissingNode()) {
@@ -172,7 +181,8 @@ public final class TreeEventParser {
 
     private static String checkLength(String field, String value, int maxLength) throws Rejected {
         if (value.length() > maxLength) {
-            throw new Rejected(RejectReason.FIELD_TOO_LONG,
+            throw new Rejected(
+                    RejectReason.FIELD_TOO_LONG,
                     field + " is " + value.length() + " characters, more than " + maxLength);
         }
         return value;
@@ -196,8 +206,9 @@ public final class TreeEventParser {
             throw new Rejected(RejectReason.MISSING_FIELD, "ts is missing");
         } else if (n.isNumber()) {
             if (!n.canConvertToExactIntegral() || !n.canConvertToLong()) {
-                throw new Rejected(RejectReason.INVALID_TIMESTAMP, "ts " + n.asText()
-                        + " is not a whole number of epoch milliseconds");
+                throw new Rejected(
+                        RejectReason.INVALID_TIMESTAMP,
+                        "ts " + n.asText() + " is not a whole number of epoch milliseconds");
             }
             millis = n.longValue();
         } else if (n.isTextual()) {
@@ -206,19 +217,25 @@ public final class TreeEventParser {
             throw wrongType("ts", "epoch milliseconds or an ISO-8601 string", n);
         }
         if (millis < MIN_EVENT_TIME || millis >= MAX_EVENT_TIME) {
-            throw new Rejected(RejectReason.TIMESTAMP_OUT_OF_RANGE, "ts " + Instant.ofEpochMilli(millis)
-                    + " is outside 2000-01-01..2100-01-01 (seconds given where milliseconds are expected?)");
+            throw new Rejected(
+                    RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                    "ts " + Instant.ofEpochMilli(millis)
+                            + " is outside 2000-01-01..2100-01-01 (seconds given where milliseconds are expected?)");
         }
         if (recordTimestamp > 0) {
             if (millis > recordTimestamp + limits.maxFutureSkewMs) {
-                throw new Rejected(RejectReason.TIMESTAMP_OUT_OF_RANGE, "ts " + Instant.ofEpochMilli(millis)
-                        + " is later than the Kafka record time " + Instant.ofEpochMilli(recordTimestamp)
-                        + " plus validation.max-future-skew");
+                throw new Rejected(
+                        RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                        "ts " + Instant.ofEpochMilli(millis)
+                                + " is later than the Kafka record time " + Instant.ofEpochMilli(recordTimestamp)
+                                + " plus validation.max-future-skew");
             }
             if (!history && millis < recordTimestamp - limits.maxEventAgeMs) {
-                throw new Rejected(RejectReason.TIMESTAMP_OUT_OF_RANGE, "ts " + Instant.ofEpochMilli(millis)
-                        + " is earlier than the Kafka record time " + Instant.ofEpochMilli(recordTimestamp)
-                        + " minus validation.max-event-age");
+                throw new Rejected(
+                        RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                        "ts " + Instant.ofEpochMilli(millis)
+                                + " is earlier than the Kafka record time " + Instant.ofEpochMilli(recordTimestamp)
+                                + " minus validation.max-event-age");
             }
         }
         return millis;
@@ -236,8 +253,10 @@ public final class TreeEventParser {
             return OffsetDateTime.parse(t).toInstant().toEpochMilli();
         } catch (DateTimeParseException | ArithmeticException e) {
             String shown = t.length() > 64 ? t.substring(0, 64) + "..." : t;
-            throw new Rejected(RejectReason.INVALID_TIMESTAMP, "ts '" + shown
-                    + "' is neither epoch milliseconds nor ISO-8601 with an offset (2026-11-22T08:00:00.123Z)");
+            throw new Rejected(
+                    RejectReason.INVALID_TIMESTAMP,
+                    "ts '" + shown
+                            + "' is neither epoch milliseconds nor ISO-8601 with an offset (2026-11-22T08:00:00.123Z)");
         }
     }
 
@@ -253,8 +272,10 @@ public final class TreeEventParser {
             throw wrongType("properties", "an object", n);
         }
         if (n.size() > limits.maxProperties) {
-            throw new Rejected(RejectReason.TOO_MANY_PROPERTIES, "properties has " + n.size()
-                    + " entries, more than validation.max-properties (" + limits.maxProperties + ")");
+            throw new Rejected(
+                    RejectReason.TOO_MANY_PROPERTIES,
+                    "properties has " + n.size() + " entries, more than validation.max-properties ("
+                            + limits.maxProperties + ")");
         }
         List<String> keys = new ArrayList<>(n.size());
         List<String> values = new ArrayList<>(n.size());
@@ -275,8 +296,10 @@ public final class TreeEventParser {
     }
 
     private static Rejected wrongType(String field, String expected, JsonNode got) {
-        return new Rejected(RejectReason.WRONG_TYPE, field + " must be " + expected + ", got "
-                + got.getNodeType().name().toLowerCase());
+        return new Rejected(
+                RejectReason.WRONG_TYPE,
+                field + " must be " + expected + ", got "
+                        + got.getNodeType().name().toLowerCase());
     }
 
     /** Control flow for rejection; no stack trace, it is an expected outcome. */

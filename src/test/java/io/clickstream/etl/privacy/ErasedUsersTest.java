@@ -18,7 +18,9 @@ class ErasedUsersTest {
         erased.update(Map.of("u1", t(5_000)), 0);
         assertThat(erased.covers("u1", 4_999)).isTrue();
         assertThat(erased.covers("u1", 5_000)).isTrue();
-        assertThat(erased.covers("u1", 5_001)).as("a new start after the erasure").isFalse();
+        assertThat(erased.covers("u1", 5_001))
+                .as("a new start after the erasure")
+                .isFalse();
         assertThat(erased.covers("u2", 1)).isFalse();
     }
 
@@ -30,12 +32,16 @@ class ErasedUsersTest {
         assertThat(erased.due(5_000)).isFalse();
         assertThat(erased.due(10_100)).isTrue();
         assertThat(erased.update(Map.of("u1", t(5), "u2", t(7)), 10_100)).containsExactly("u2");
-        assertThat(erased.update(Map.of("u1", t(9), "u2", t(7)), 20_100)).as("erased again").containsExactly("u1");
+        assertThat(erased.update(Map.of("u1", t(9), "u2", t(7)), 20_100))
+                .as("erased again")
+                .containsExactly("u1");
     }
 
     @Test
     void anUnreadableRecordStopsWithWhatToFix() {
-        assertThatThrownBy(() -> new ErasedUsers(1).update(Map.of("u1", "yesterday".getBytes(StandardCharsets.UTF_8)), 0))
-                .hasMessageContaining("u1").hasMessageContaining("erased");
+        assertThatThrownBy(() ->
+                        new ErasedUsers(1).update(Map.of("u1", "yesterday".getBytes(StandardCharsets.UTF_8)), 0))
+                .hasMessageContaining("u1")
+                .hasMessageContaining("erased");
     }
 }

@@ -10,7 +10,9 @@ class IpHandlingTest {
         assertThat(IpHandling.TRUNCATE.apply("81.2.69.142")).isEqualTo("81.2.69.0");
         assertThat(IpHandling.TRUNCATE.apply("2001:db8:1234:5678::1")).isEqualTo("2001:db8:1234::");
         assertThat(IpHandling.TRUNCATE.apply("[2a02:ff0:3:4::9]")).isEqualTo("2a02:ff0:3::");
-        assertThat(IpHandling.TRUNCATE.apply("::ffff:81.2.69.142")).as("IPv4-mapped is IPv4").isEqualTo("81.2.69.0");
+        assertThat(IpHandling.TRUNCATE.apply("::ffff:81.2.69.142"))
+                .as("IPv4-mapped is IPv4")
+                .isEqualTo("81.2.69.0");
     }
 
     @Test

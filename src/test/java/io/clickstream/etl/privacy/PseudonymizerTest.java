@@ -23,7 +23,9 @@ class PseudonymizerTest {
     private static String hmac(byte[] key, String value) throws Exception {
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(key, "HmacSHA256"));
-        return HexFormat.of().formatHex(mac.doFinal(value.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
+        return HexFormat.of()
+                .formatHex(mac.doFinal(value.getBytes(StandardCharsets.UTF_8)))
+                .substring(0, 32);
     }
 
     private static Event event() {
@@ -52,8 +54,11 @@ class PseudonymizerTest {
     void theSameKeyGivesTheSamePseudonymAnotherKeyAnother() {
         Pseudonymizer a = new Pseudonymizer(KEY, List.of("user_id"));
         Pseudonymizer b = new Pseudonymizer(KEY.clone(), List.of("user_id"));
-        Pseudonymizer other = new Pseudonymizer("another key, 16+ bytes long".getBytes(StandardCharsets.UTF_8), List.of("user_id"));
-        assertThat(a.pseudonym("u1")).isEqualTo(b.pseudonym("u1")).isNotEqualTo(a.pseudonym("u2"))
+        Pseudonymizer other =
+                new Pseudonymizer("another key, 16+ bytes long".getBytes(StandardCharsets.UTF_8), List.of("user_id"));
+        assertThat(a.pseudonym("u1"))
+                .isEqualTo(b.pseudonym("u1"))
+                .isNotEqualTo(a.pseudonym("u2"))
                 .isNotEqualTo(other.pseudonym("u1"));
     }
 
@@ -61,23 +66,33 @@ class PseudonymizerTest {
     void theKeyComesFromTheFileOrTheEnvironmentAndMustBeLongEnough(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("privacy.key");
         Files.writeString(file, new String(KEY, StandardCharsets.UTF_8) + "\n");
-        PrivacySettings fromFile = PrivacySettings.from(JobConfig.of(Map.of("privacy.pseudonymize", "user_id",
-                "privacy.key-file", file.toString())));
+        PrivacySettings fromFile = PrivacySettings.from(
+                JobConfig.of(Map.of("privacy.pseudonymize", "user_id", "privacy.key-file", file.toString())));
         assertThat(fromFile.key(Map.of())).isEqualTo(KEY);
         PrivacySettings fromEnv = PrivacySettings.from(JobConfig.of(Map.of("privacy.pseudonymize", "user_id")));
-        assertThat(fromEnv.key(Map.of(PrivacySettings.KEY_ENV, new String(KEY, StandardCharsets.UTF_8)))).isEqualTo(KEY);
-        assertThatThrownBy(() -> fromEnv.key(Map.of())).hasMessageContaining("privacy.key-file")
+        assertThat(fromEnv.key(Map.of(PrivacySettings.KEY_ENV, new String(KEY, StandardCharsets.UTF_8))))
+                .isEqualTo(KEY);
+        assertThatThrownBy(() -> fromEnv.key(Map.of()))
+                .hasMessageContaining("privacy.key-file")
                 .hasMessageContaining(PrivacySettings.KEY_ENV);
-        assertThatThrownBy(() -> fromEnv.key(Map.of(PrivacySettings.KEY_ENV, "short"))).hasMessageContaining("at least 16");
-        assertThatThrownBy(() -> PrivacySettings.from(JobConfig.of(Map.of("privacy.pseudonymize", "user_id",
-                "privacy.key-file", dir.resolve("missing").toString()))).key(Map.of())).hasMessageContaining("privacy.key-file");
+        assertThatThrownBy(() -> fromEnv.key(Map.of(PrivacySettings.KEY_ENV, "short")))
+                .hasMessageContaining("at least 16");
+        assertThatThrownBy(() -> PrivacySettings.from(JobConfig.of(Map.of(
+                                "privacy.pseudonymize",
+                                "user_id",
+                                "privacy.key-file",
+                                dir.resolve("missing").toString())))
+                        .key(Map.of()))
+                .hasMessageContaining("privacy.key-file");
     }
 
     @Test
     void unknownFieldsAndBadIpHandlingNameTheSetting() {
         assertThatThrownBy(() -> PrivacySettings.from(JobConfig.of(Map.of("privacy.pseudonymize", "email"))))
-                .hasMessageContaining("privacy.pseudonymize").hasMessageContaining("email");
-        assertThatThrownBy(() -> JobConfig.of(Map.of("privacy.ip", "mask")).get(io.clickstream.etl.config.Options.PRIVACY_IP))
+                .hasMessageContaining("privacy.pseudonymize")
+                .hasMessageContaining("email");
+        assertThatThrownBy(() ->
+                        JobConfig.of(Map.of("privacy.ip", "mask")).get(io.clickstream.etl.config.Options.PRIVACY_IP))
                 .hasMessageContaining("privacy.ip");
     }
 }

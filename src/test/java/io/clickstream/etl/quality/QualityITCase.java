@@ -1,13 +1,11 @@
 package io.clickstream.etl.quality;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.clickstream.etl.clickhouse.TestInserts;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.testing.TestStack;
 import io.clickstream.etl.tools.Quality;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -18,8 +16,9 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The data-quality command on the real stack, fed good and broken days (each against the same weekday a week
@@ -44,11 +43,14 @@ class QualityITCase {
         for (LocalDate day = GOOD; !day.isAfter(DEAD_LETTERS); day = day.plusDays(1)) {
             TestInserts.insert(db, day(day.minusDays(7), e -> true));
             // Three of the app's 150 events missing: 2 %.
-            TestInserts.insert(db, day(day, day.equals(SOURCE_DOWN) ? e -> !e.eventId.matches(".*-u(1|3|5)-0") : e -> true));
+            TestInserts.insert(
+                    db, day(day, day.equals(SOURCE_DOWN) ? e -> !e.eventId.matches(".*-u(1|3|5)-0") : e -> true));
         }
         TestInserts.insert(db, day(TWICE, e -> true).subList(0, 10));
-        TestStack.query(TestStack.clickHouseUrls().get(0), "ALTER TABLE " + db + ".users_daily_local ON CLUSTER "
-                + TestStack.cluster() + " DROP PARTITION '" + NO_AGGREGATES + "'");
+        TestStack.query(
+                TestStack.clickHouseUrls().get(0),
+                "ALTER TABLE " + db + ".users_daily_local ON CLUSTER " + TestStack.cluster() + " DROP PARTITION '"
+                        + NO_AGGREGATES + "'");
         List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>();
         letters.add(deadLetter(GOOD, "invalid_json"));
         letters.add(deadLetter(GOOD, "invalid_json"));
@@ -68,7 +70,9 @@ class QualityITCase {
                 e.eventId = day + "-" + e.userId + "-" + i;
                 e.eventType = i == 0 ? "page_view" : "click";
                 e.source = k % 2 == 0 ? "web" : "app";
-                e.eventTime = day.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli() + 3_600_000L * (k % 20) + 60_000L * i;
+                e.eventTime = day.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli()
+                        + 3_600_000L * (k % 20)
+                        + 60_000L * i;
                 e.kafkaTimestamp = e.eventTime;
                 e.kafkaTopic = "quality";
                 e.sessionId = e.userId + "-" + day;
@@ -82,8 +86,12 @@ class QualityITCase {
     }
 
     private static ProducerRecord<byte[], byte[]> deadLetter(LocalDate day, String reason) {
-        return new ProducerRecord<>(deadTopic, null, day.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli() + 43_200_000L,
-                null, ("{\"reason\":\"" + reason + "\",\"detail\":\"test\"}").getBytes(StandardCharsets.UTF_8));
+        return new ProducerRecord<>(
+                deadTopic,
+                null,
+                day.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli() + 43_200_000L,
+                null,
+                ("{\"reason\":\"" + reason + "\",\"detail\":\"test\"}").getBytes(StandardCharsets.UTF_8));
     }
 
     private record Run(int code, String printed, String junit) {}
@@ -95,10 +103,19 @@ class QualityITCase {
         System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
         int code;
         try {
-            code = Quality.run("--day", day.toString(), "--junit", junit.toString(),
-                    "--set", "clickhouse.urls=" + String.join(",", TestStack.clickHouseUrls()),
-                    "--set", "clickhouse.database=" + db, "--set", "kafka.bootstrap-servers=" + TestStack.kafkaBootstrap(),
-                    "--set", "kafka.dead-letter-topic=" + deadTopic);
+            code = Quality.run(
+                    "--day",
+                    day.toString(),
+                    "--junit",
+                    junit.toString(),
+                    "--set",
+                    "clickhouse.urls=" + String.join(",", TestStack.clickHouseUrls()),
+                    "--set",
+                    "clickhouse.database=" + db,
+                    "--set",
+                    "kafka.bootstrap-servers=" + TestStack.kafkaBootstrap(),
+                    "--set",
+                    "kafka.dead-letter-topic=" + deadTopic);
         } finally {
             System.setOut(original);
         }
@@ -106,8 +123,11 @@ class QualityITCase {
     }
 
     private static List<String> failed(Run run) {
-        return run.printed().lines().filter(l -> l.trim().startsWith("FAIL "))
-                .map(l -> l.trim().substring(5, l.trim().indexOf(" — ")).trim()).toList();
+        return run.printed()
+                .lines()
+                .filter(l -> l.trim().startsWith("FAIL "))
+                .map(l -> l.trim().substring(5, l.trim().indexOf(" — ")).trim())
+                .toList();
     }
 
     @Test
@@ -115,10 +135,16 @@ class QualityITCase {
         Run run = check(GOOD);
         assertThat(failed(run)).isEmpty();
         assertThat(run.code()).isZero();
-        assertThat(run.printed()).contains("data quality of " + db + " on " + GOOD + ": ").contains(" 0 failed")
-                .contains("events (all)").contains("300 on 2026-11-19, 300 on 2026-11-12 (+0.00 %")
-                .contains("invalid_json").contains("2 (0.67 % of 300 events");
-        assertThat(run.junit()).contains("failures=\"0\"").contains("<testcase classname=\"volume (raw)\" name=\"events web\">");
+        assertThat(run.printed())
+                .contains("data quality of " + db + " on " + GOOD + ": ")
+                .contains(" 0 failed")
+                .contains("events (all)")
+                .contains("300 on 2026-11-19, 300 on 2026-11-12 (+0.00 %")
+                .contains("invalid_json")
+                .contains("2 (0.67 % of 300 events");
+        assertThat(run.junit())
+                .contains("failures=\"0\"")
+                .contains("<testcase classname=\"volume (raw)\" name=\"events web\">");
     }
 
     @Test
@@ -127,7 +153,8 @@ class QualityITCase {
         assertThat(run.code()).isEqualTo(1);
         // In the raw table all sources and the app's; in the aggregates, which keep events for all sources only.
         assertThat(failed(run)).containsExactly("events (all)", "events app", "events (all)");
-        assertThat(run.printed()).contains("147 on 2026-11-20, 150 on 2026-11-13 (-2.00 %; at most -0.50 %)")
+        assertThat(run.printed())
+                .contains("147 on 2026-11-20, 150 on 2026-11-13 (-2.00 %; at most -0.50 %)")
                 .contains("297 on 2026-11-20, 300 on 2026-11-13 (-1.00 %");
         assertThat(run.junit()).contains("failures=\"3\"").contains("<failure message=\"147 on 2026-11-20");
     }
@@ -142,10 +169,12 @@ class QualityITCase {
     @Test
     void lostAggregatesFailTheirVolumeAndTheirAgreementWithTheRawRows() throws Exception {
         Run run = check(NO_AGGREGATES);
-        assertThat(failed(run)).contains("events (all)", "users (all)", "sessions (all)", "users web", "users app")
+        assertThat(failed(run))
+                .contains("events (all)", "users (all)", "sessions (all)", "users web", "users app")
                 .hasSize(10);
-        assertThat(run.printed()).contains("raw 300, users_daily 0: rebuild the day with tools.Aggregates rebuild --from "
-                + NO_AGGREGATES);
+        assertThat(run.printed())
+                .contains("raw 300, users_daily 0: rebuild the day with tools.Aggregates rebuild --from "
+                        + NO_AGGREGATES);
     }
 
     @Test

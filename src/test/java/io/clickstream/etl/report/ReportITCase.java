@@ -1,5 +1,7 @@
 package io.clickstream.etl.report;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.clickstream.etl.clickhouse.ClickHouseSql;
 import io.clickstream.etl.clickhouse.TestInserts;
 import io.clickstream.etl.event.Event;
@@ -7,10 +9,6 @@ import io.clickstream.etl.report.ReportRequest.Kind;
 import io.clickstream.etl.report.ReportRequest.Split;
 import io.clickstream.etl.testing.TestStack;
 import io.clickstream.etl.tools.Report;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -24,8 +22,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The standard reports on the real cluster, over aggregates the views filled from known events, against figures
@@ -51,7 +50,12 @@ class ReportITCase {
             LocalDate first = D0.plusDays(k % 6);
             for (LocalDate d = first; !d.isAfter(LAST); d = d.plusDays(1 + k % 3)) {
                 boolean second = d.equals(first.plusDays(1 + k % 3));
-                EVENTS.add(event(k, d, 0, "page_view", "https://shop.example.com/p/" + (k % 4) + "/item?x=" + k,
+                EVENTS.add(event(
+                        k,
+                        d,
+                        0,
+                        "page_view",
+                        "https://shop.example.com/p/" + (k % 4) + "/item?x=" + k,
                         k % 5 == 0 ? 1 : 0));
                 if (k % 2 == 0) {
                     EVENTS.add(event(k, d, 1, "click", "https://shop.example.com/cart", k % 10 == 0 && second ? 2 : 0));
@@ -63,14 +67,20 @@ class ReportITCase {
         StringBuilder sessions = new StringBuilder();
         java.util.Map<String, Event> last = new java.util.LinkedHashMap<>();
         EVENTS.forEach(e -> last.merge(e.sessionId, e, (a, b) -> a.eventTime >= b.eventTime ? a : b));
-        last.values().forEach(e -> sessions.append(sessions.length() == 0 ? "" : ",").append(String.format(
-                "('%s', '%s', '%s', 'https://shop.example.com/old', '', 1), ('%s', '%s', '%s', '%s', '%s', 2)", day(e),
-                e.sessionId, e.userId, day(e), e.sessionId, e.userId, e.url, e.country)));
-        try (ClickHouseSql admin = new ClickHouseSql(TestStack.clickHouse(), TestStack.clickHouseUrls().get(0))) {
-            admin.execute("INSERT INTO " + db + ".sessions (dt, session_id, user_id, exit_url, country, version) VALUES " + sessions,
+        last.values()
+                .forEach(e -> sessions.append(sessions.length() == 0 ? "" : ",")
+                        .append(String.format(
+                                "('%s', '%s', '%s', 'https://shop.example.com/old', '', 1), ('%s', '%s', '%s', '%s', '%s', 2)",
+                                day(e), e.sessionId, e.userId, day(e), e.sessionId, e.userId, e.url, e.country)));
+        try (ClickHouseSql admin = new ClickHouseSql(
+                TestStack.clickHouse(), TestStack.clickHouseUrls().get(0))) {
+            admin.execute(
+                    "INSERT INTO " + db + ".sessions (dt, session_id, user_id, exit_url, country, version) VALUES "
+                            + sessions,
                     java.util.Map.of("insert_distributed_sync", "1")); // stored on the shards when it returns
         }
-        sql = new ClickHouseSql(TestStack.clickHouse(), TestStack.clickHouseUrls().get(0));
+        sql = new ClickHouseSql(
+                TestStack.clickHouse(), TestStack.clickHouseUrls().get(0));
     }
 
     @AfterAll
@@ -85,7 +95,8 @@ class ReportITCase {
         e.userId = "u" + k;
         e.eventId = e.userId + "-" + day + "-" + index;
         e.eventType = type;
-        e.eventTime = day.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli() + 36_000_000L + k * 60_000L + index * 1000L;
+        e.eventTime =
+                day.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli() + 36_000_000L + k * 60_000L + index * 1000L;
         e.kafkaTimestamp = e.eventTime;
         e.kafkaTopic = "reports";
         e.url = url;
@@ -101,7 +112,9 @@ class ReportITCase {
     }
 
     private static LocalDate day(Event e) {
-        return java.time.Instant.ofEpochMilli(e.eventTime).atZone(ZoneOffset.UTC).toLocalDate();
+        return java.time.Instant.ofEpochMilli(e.eventTime)
+                .atZone(ZoneOffset.UTC)
+                .toLocalDate();
     }
 
     private static ReportRequest request(Kind kind, Split split, int sample) {
@@ -109,13 +122,19 @@ class ReportITCase {
     }
 
     private static List<List<Object>> rows(Kind kind, Split split, int sample) throws Exception {
-        return new ReportRunner(sql::execute).run(request(kind, split, sample)).get(0).rows();
+        return new ReportRunner(sql::execute)
+                .run(request(kind, split, sample))
+                .get(0)
+                .rows();
     }
 
     /** Users with an event on a day in [from, to] among those {@code who} accepts. */
     private static Set<String> activeUsers(LocalDate from, LocalDate to, Predicate<Event> who) {
         Set<String> users = new TreeSet<>();
-        EVENTS.stream().filter(who).filter(e -> !day(e).isBefore(from) && !day(e).isAfter(to)).forEach(e -> users.add(e.userId));
+        EVENTS.stream()
+                .filter(who)
+                .filter(e -> !day(e).isBefore(from) && !day(e).isAfter(to))
+                .forEach(e -> users.add(e.userId));
         return users;
     }
 
@@ -153,8 +172,10 @@ class ReportITCase {
 
     @Test
     void aSampleCountsTheSampledUsersScaledUpWithTheirInterval() throws Exception {
-        Set<String> sampled = new HashSet<>(List.of(sql.execute("SELECT user_id FROM " + db // uh: 18.16 samples a Distributed table only with it
-                + ".users_daily SAMPLE 1/2 GROUP BY user_id, uh FORMAT TabSeparated").split("\n")));
+        Set<String> sampled = new HashSet<>(
+                List.of(sql.execute("SELECT user_id FROM " + db // uh: 18.16 samples a Distributed table only with it
+                                + ".users_daily SAMPLE 1/2 GROUP BY user_id, uh FORMAT TabSeparated")
+                        .split("\n")));
         assertThat(sampled.size()).isBetween(5, 35);
         List<List<Object>> truth = activeTruth(e -> sampled.contains(e.userId), null, 1);
         List<List<Object>> expected = new ArrayList<>();
@@ -168,7 +189,10 @@ class ReportITCase {
             expected.add(row);
         }
         assertThat(rows(Kind.ACTIVE, Split.NONE, 2)).isEqualTo(expected);
-        assertThat(new ReportRunner(sql::execute).run(request(Kind.ACTIVE, Split.NONE, 2)).get(0).columns())
+        assertThat(new ReportRunner(sql::execute)
+                        .run(request(Kind.ACTIVE, Split.NONE, 2))
+                        .get(0)
+                        .columns())
                 .containsExactly("day", "dau", "dau_pm95", "wau", "wau_pm95", "mau", "mau_pm95");
     }
 
@@ -176,9 +200,16 @@ class ReportITCase {
     void daysInServiceCountUsersByTheirActiveDaysInTheLast7And28() throws Exception {
         Map<Long, long[]> byDays = new TreeMap<>();
         for (String user : activeUsers(TO.minusDays(27), TO, e -> true)) {
-            long d7 = EVENTS.stream().filter(e -> e.userId.equals(user) && !day(e).isBefore(TO.minusDays(6)) && !day(e).isAfter(TO))
-                    .map(ReportITCase::day).distinct().count();
-            long d28 = EVENTS.stream().filter(e -> e.userId.equals(user) && !day(e).isAfter(TO)).map(ReportITCase::day).distinct().count();
+            long d7 = EVENTS.stream()
+                    .filter(e -> e.userId.equals(user) && !day(e).isBefore(TO.minusDays(6)) && !day(e).isAfter(TO))
+                    .map(ReportITCase::day)
+                    .distinct()
+                    .count();
+            long d28 = EVENTS.stream()
+                    .filter(e -> e.userId.equals(user) && !day(e).isAfter(TO))
+                    .map(ReportITCase::day)
+                    .distinct()
+                    .count();
             byDays.computeIfAbsent(d7, x -> new long[2])[0]++;
             byDays.computeIfAbsent(d28, x -> new long[2])[1]++;
         }
@@ -200,15 +231,20 @@ class ReportITCase {
             if (cohort.isBefore(FROM) || cohort.isAfter(TO)) {
                 return;
             }
-            EVENTS.stream().filter(e -> e.userId.equals(user)).map(ReportITCase::day).distinct().forEach(d -> {
-                long n = d.toEpochDay() - cohort.toEpochDay();
-                if (n <= 7) {
-                    counts.merge(cohort + "\t" + (char) ('a' + n), 1L, Long::sum);
-                }
-            });
+            EVENTS.stream()
+                    .filter(e -> e.userId.equals(user))
+                    .map(ReportITCase::day)
+                    .distinct()
+                    .forEach(d -> {
+                        long n = d.toEpochDay() - cohort.toEpochDay();
+                        if (n <= 7) {
+                            counts.merge(cohort + "\t" + (char) ('a' + n), 1L, Long::sum);
+                        }
+                    });
         });
         List<List<Object>> expected = new ArrayList<>();
-        counts.forEach((key, users) -> expected.add(List.of(key.substring(0, 10), (long) (key.charAt(11) - 'a'), users)));
+        counts.forEach(
+                (key, users) -> expected.add(List.of(key.substring(0, 10), (long) (key.charAt(11) - 'a'), users)));
         assertThat(rows(Kind.RETENTION, Split.NONE, 1)).isEqualTo(expected);
     }
 
@@ -218,23 +254,37 @@ class ReportITCase {
         for (LocalDate d = FROM; !d.isAfter(TO); d = d.plusDays(1)) {
             LocalDate day = d;
             List<Event> of = EVENTS.stream().filter(e -> day(e).equals(day)).toList();
-            expected.add(List.of(d.toString(), of.stream().filter(e -> e.eventType.equals("page_view")).count(),
-                    of.stream().map(e -> e.sessionId).distinct().count(), of.stream().map(e -> e.userId).distinct().count()));
+            expected.add(List.of(
+                    d.toString(),
+                    of.stream().filter(e -> e.eventType.equals("page_view")).count(),
+                    of.stream().map(e -> e.sessionId).distinct().count(),
+                    of.stream().map(e -> e.userId).distinct().count()));
         }
         assertThat(rows(Kind.TRAFFIC, Split.NONE, 1)).isEqualTo(expected);
     }
 
     @Test
     void topPagesGroupTheirUrlsByTheFirstPathSegmentWithEntriesAndExits() throws Exception {
-        List<Event> inRange = EVENTS.stream().filter(e -> !day(e).isBefore(FROM) && !day(e).isAfter(TO)).toList();
+        List<Event> inRange = EVENTS.stream()
+                .filter(e -> !day(e).isBefore(FROM) && !day(e).isAfter(TO))
+                .toList();
         List<List<Object>> expected = new ArrayList<>();
         for (String page : List.of("shop.example.com/p", "shop.example.com/cart")) {
-            List<Event> of = inRange.stream().filter(e -> e.url.startsWith("https://" + page + "/") || e.url.equals("https://" + page)).toList();
+            List<Event> of = inRange.stream()
+                    .filter(e -> e.url.startsWith("https://" + page + "/") || e.url.equals("https://" + page))
+                    .toList();
             java.util.Map<String, Event> lastOf = new java.util.HashMap<>();
             inRange.forEach(e -> lastOf.merge(e.sessionId, e, (x, y) -> x.eventTime >= y.eventTime ? x : y));
-            expected.add(List.of(page, of.stream().filter(e -> e.eventType.equals("page_view")).count(),
-                    of.stream().map(e -> e.userId).distinct().count(), of.stream().map(e -> e.sessionId).distinct().count(),
-                    of.stream().filter(e -> e.sessionIndex == 0).map(e -> e.sessionId).distinct().count(),
+            expected.add(List.of(
+                    page,
+                    of.stream().filter(e -> e.eventType.equals("page_view")).count(),
+                    of.stream().map(e -> e.userId).distinct().count(),
+                    of.stream().map(e -> e.sessionId).distinct().count(),
+                    of.stream()
+                            .filter(e -> e.sessionIndex == 0)
+                            .map(e -> e.sessionId)
+                            .distinct()
+                            .count(),
                     lastOf.values().stream().filter(e -> of.contains(e)).count()));
         }
         assertThat(rows(Kind.PAGES, Split.NONE, 1)).isEqualTo(expected);
@@ -242,18 +292,32 @@ class ReportITCase {
 
     @Test
     void topPagesSplitByCountryComeFromTheEventsOfEachCountry() throws Exception {
-        List<Event> inRange = EVENTS.stream().filter(e -> !day(e).isBefore(FROM) && !day(e).isAfter(TO)).toList();
+        List<Event> inRange = EVENTS.stream()
+                .filter(e -> !day(e).isBefore(FROM) && !day(e).isAfter(TO))
+                .toList();
         java.util.Map<String, Event> lastOf = new java.util.HashMap<>();
         inRange.forEach(e -> lastOf.merge(e.sessionId, e, (x, y) -> x.eventTime >= y.eventTime ? x : y));
         List<List<Object>> expected = new ArrayList<>();
         for (String country : List.of("France", "Germany")) {
             for (String page : List.of("shop.example.com/p", "shop.example.com/cart")) {
-                List<Event> of = inRange.stream().filter(e -> e.country.equals(country)
-                        && (e.url.startsWith("https://" + page + "/") || e.url.equals("https://" + page))).toList();
+                List<Event> of = inRange.stream()
+                        .filter(e -> e.country.equals(country)
+                                && (e.url.startsWith("https://" + page + "/") || e.url.equals("https://" + page)))
+                        .toList();
                 if (!of.isEmpty()) {
-                    expected.add(List.of(page, country, of.stream().filter(e -> e.eventType.equals("page_view")).count(),
-                            of.stream().map(e -> e.userId).distinct().count(), of.stream().map(e -> e.sessionId).distinct().count(),
-                            of.stream().filter(e -> e.sessionIndex == 0).map(e -> e.sessionId).distinct().count(),
+                    expected.add(List.of(
+                            page,
+                            country,
+                            of.stream()
+                                    .filter(e -> e.eventType.equals("page_view"))
+                                    .count(),
+                            of.stream().map(e -> e.userId).distinct().count(),
+                            of.stream().map(e -> e.sessionId).distinct().count(),
+                            of.stream()
+                                    .filter(e -> e.sessionIndex == 0)
+                                    .map(e -> e.sessionId)
+                                    .distinct()
+                                    .count(),
                             lastOf.values().stream().filter(of::contains).count()));
                 }
             }
@@ -264,26 +328,49 @@ class ReportITCase {
     @Test
     void funnelConversionCountsTheUsersWhoReachedEachStep() throws Exception {
         Map<String, Integer> top = new TreeMap<>();
-        EVENTS.stream().filter(e -> !day(e).isBefore(FROM) && !day(e).isAfter(TO) && e.funnelIds.length > 0)
+        EVENTS.stream()
+                .filter(e -> !day(e).isBefore(FROM) && !day(e).isAfter(TO) && e.funnelIds.length > 0)
                 .forEach(e -> top.merge(e.userId, e.funnelSteps[0], Math::max));
         assertThat(top).isNotEmpty();
-        assertThat(rows(Kind.FUNNELS, Split.NONE, 1)).isEqualTo(List.of(
-                List.of("checkout", 1L, (long) top.size()),
-                List.of("checkout", 2L, top.values().stream().filter(s -> s >= 2).count())));
+        assertThat(rows(Kind.FUNNELS, Split.NONE, 1))
+                .isEqualTo(List.of(
+                        List.of("checkout", 1L, (long) top.size()),
+                        List.of(
+                                "checkout",
+                                2L,
+                                top.values().stream().filter(s -> s >= 2).count())));
     }
 
     @Test
     void theHtmlReportOpensOfflineInChromiumAndDrawsEveryChart() throws Exception {
         Path html = Files.createTempFile("report", ".html");
-        Report.run("--from", FROM.toString(), "--to", TO.toString(), "--split", "source", "--format", "html", "--out",
-                html.toString(), "--set", "clickhouse.urls=" + String.join(",", TestStack.clickHouseUrls()),
-                "--set", "clickhouse.database=" + db);
+        Report.run(
+                "--from",
+                FROM.toString(),
+                "--to",
+                TO.toString(),
+                "--split",
+                "source",
+                "--format",
+                "html",
+                "--out",
+                html.toString(),
+                "--set",
+                "clickhouse.urls=" + String.join(",", TestStack.clickHouseUrls()),
+                "--set",
+                "clickhouse.database=" + db);
         String page = Files.readString(html);
-        assertThat(page).doesNotContain("<script src").doesNotContain("/*ECHARTS*/").contains("echarts");
+        assertThat(page)
+                .doesNotContain("<script src")
+                .doesNotContain("/*ECHARTS*/")
+                .contains("echarts");
         String dom = chromium("--dump-dom", html);
         String root = dom.substring(dom.indexOf("<html"), dom.indexOf('>', dom.indexOf("<html")));
-        assertThat(root).as("the page's marks: every chart drawn, no script error")
-                .contains("data-charts=\"6\"").contains("data-charts-drawn=\"6\"").doesNotContain("data-errors");
+        assertThat(root)
+                .as("the page's marks: every chart drawn, no script error")
+                .contains("data-charts=\"6\"")
+                .contains("data-charts-drawn=\"6\"")
+                .doesNotContain("data-errors");
         assertThat(dom).contains("<h2>active users: DAU, WAU, MAU</h2>").contains("<canvas");
     }
 
@@ -291,12 +378,23 @@ class ReportITCase {
     static String chromium(String mode, Path html) throws Exception {
         String binary = Files.isExecutable(Path.of("/usr/bin/chromium")) ? "/usr/bin/chromium" : null;
         if (binary == null) {
-            throw new IllegalStateException("chromium is not installed: scripts/stack.sh install installs it (apt: chromium)");
+            throw new IllegalStateException(
+                    "chromium is not installed: scripts/stack.sh install installs it (apt: chromium)");
         }
         Path profile = Files.createTempDirectory("chromium");
-        Process p = new ProcessBuilder(binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-background-networking", "--user-data-dir=" + profile, "--virtual-time-budget=10000",
-                mode, html.toUri().toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(
+                        binary,
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--no-first-run",
+                        "--disable-background-networking",
+                        "--user-data-dir=" + profile,
+                        "--virtual-time-budget=10000",
+                        mode,
+                        html.toUri().toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("chromium finished").isTrue();
         return out;

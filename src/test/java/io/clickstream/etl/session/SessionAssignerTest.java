@@ -1,8 +1,9 @@
 package io.clickstream.etl.session;
 
-import io.clickstream.etl.event.Event;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.clickstream.etl.event.Event;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -12,9 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class SessionAssignerTest {
     private final SessionAssigner assigner = new SessionAssigner(SessionRules.defaults());
@@ -34,7 +33,9 @@ class SessionAssignerTest {
         e.eventId = id;
         e.userId = "u1";
         e.source = source;
-        e.eventTime = Instant.parse("2026-11-22T" + when + ":00Z").plus(Duration.ofDays(days)).toEpochMilli();
+        e.eventTime = Instant.parse("2026-11-22T" + when + ":00Z")
+                .plus(Duration.ofDays(days))
+                .toEpochMilli();
         return e;
     }
 
@@ -55,9 +56,12 @@ class SessionAssignerTest {
     void eventsLessThanTheGapApartShareASession() {
         Map<String, SessionAssignment> r = run(new UserHistory(), ev("a", "10:00"), ev("b", "10:10"), ev("c", "10:39"));
 
-        assertThat(r.values()).extracting(SessionAssignment::sessionId).containsOnly(r.get("a").sessionId());
+        assertThat(r.values())
+                .extracting(SessionAssignment::sessionId)
+                .containsOnly(r.get("a").sessionId());
         assertThat(r.get("a").sessionNumber()).isEqualTo(1);
-        assertThat(List.of(r.get("a").index(), r.get("b").index(), r.get("c").index())).containsExactly(0, 1, 2);
+        assertThat(List.of(r.get("a").index(), r.get("b").index(), r.get("c").index()))
+                .containsExactly(0, 1, 2);
     }
 
     @Test
@@ -72,8 +76,11 @@ class SessionAssignerTest {
         UserHistory.Session s = UserHistory.fromBytes(h.toBytes()).sessions.get(0);
         assertThat(s.count).isEqualTo(100);
         List<String> firstByTime = events.stream()
-                .sorted(java.util.Comparator.comparingLong((Event e) -> e.eventTime).thenComparing(e -> e.eventId))
-                .map(e -> e.source).limit(SessionAssigner.MAX_SOURCES_PER_SESSION).toList();
+                .sorted(java.util.Comparator.comparingLong((Event e) -> e.eventTime)
+                        .thenComparing(e -> e.eventId))
+                .map(e -> e.source)
+                .limit(SessionAssigner.MAX_SOURCES_PER_SESSION)
+                .toList();
         assertThat(s.sources).containsExactlyInAnyOrderElementsOf(firstByTime);
     }
 
@@ -90,16 +97,24 @@ class SessionAssignerTest {
     void sessionIdDependsOnlyOnUserAndStart() {
         Map<String, SessionAssignment> r = run(new UserHistory(), ev("a", "10:00"));
 
-        assertThat(r.get("a").sessionId()).isEqualTo(SessionKeys.sessionId("u1", ev("x", "10:00").eventTime))
-                .hasSize(16).isNotEqualTo(SessionKeys.sessionId("u2", ev("x", "10:00").eventTime));
+        assertThat(r.get("a").sessionId())
+                .isEqualTo(SessionKeys.sessionId("u1", ev("x", "10:00").eventTime))
+                .hasSize(16)
+                .isNotEqualTo(SessionKeys.sessionId("u2", ev("x", "10:00").eventTime));
     }
 
     @Test
     void oneSessionSpansAllSourcesOfAUser() {
-        Map<String, SessionAssignment> r = run(new UserHistory(), ev("a", "10:00", "web"), ev("b", "10:05", "app"),
-                ev("c", "10:06", "billing"), ev("d", "10:20", "web"));
+        Map<String, SessionAssignment> r = run(
+                new UserHistory(),
+                ev("a", "10:00", "web"),
+                ev("b", "10:05", "app"),
+                ev("c", "10:06", "billing"),
+                ev("d", "10:20", "web"));
 
-        assertThat(r.values()).extracting(SessionAssignment::sessionId).containsOnly(r.get("a").sessionId());
+        assertThat(r.values())
+                .extracting(SessionAssignment::sessionId)
+                .containsOnly(r.get("a").sessionId());
     }
 
     @Test
@@ -116,7 +131,9 @@ class SessionAssignerTest {
             Collections.shuffle(shuffled, random);
             assertThat(run(assigner, new UserHistory(), shuffled)).isEqualTo(expected);
         }
-        assertThat(expected.values()).extracting(SessionAssignment::sessionNumber).containsOnly(1, 2, 3, 4);
+        assertThat(expected.values())
+                .extracting(SessionAssignment::sessionNumber)
+                .containsOnly(1, 2, 3, 4);
     }
 
     @Test
@@ -164,9 +181,12 @@ class SessionAssignerTest {
         Map<String, SessionAssignment> first = run(h, ev("a", "10:00"), ev("b", "10:10"), ev("c", "12:00"));
         byte[] stored = h.toBytes();
 
-        assertThat(UserHistory.fromBytes(stored).toBytes()).as("read and written back unchanged").isEqualTo(stored);
+        assertThat(UserHistory.fromBytes(stored).toBytes())
+                .as("read and written back unchanged")
+                .isEqualTo(stored);
 
-        // A new event in the 12:00 session and a replay of one in it: the 10:00 session is neither looked into nor changed.
+        // A new event in the 12:00 session and a replay of one in it: the 10:00 session is neither looked into nor
+        // changed.
         UserHistory next = UserHistory.fromBytes(stored);
         run(next, ev("d", "12:05"), ev("c", "12:00"));
         UserHistory again = UserHistory.fromBytes(next.toBytes());
@@ -198,7 +218,8 @@ class SessionAssignerTest {
 
     @Test
     void aDuplicateDeliveryGetsTheSameAnswer() {
-        List<SessionAssignment> r = assigner.assign("u1", new UserHistory(), List.of(ev("a", "10:00"), ev("a", "10:00")));
+        List<SessionAssignment> r =
+                assigner.assign("u1", new UserHistory(), List.of(ev("a", "10:00"), ev("a", "10:00")));
 
         assertThat(r.get(1)).isEqualTo(withReplayed(r.get(0)));
     }
@@ -211,7 +232,8 @@ class SessionAssignerTest {
 
         assertThat(late.get("z").sessionId()).isEqualTo(first.get("a").sessionId());
         assertThat(late.get("z").index()).isEqualTo(2);
-        assertThat(run(h, ev("y", "09:20")).get("y").sessionId()).as("the session now starts 09:45")
+        assertThat(run(h, ev("y", "09:20")).get("y").sessionId())
+                .as("the session now starts 09:45")
                 .isEqualTo(first.get("a").sessionId());
     }
 
@@ -234,7 +256,9 @@ class SessionAssignerTest {
         run(h, ahead);
 
         SessionAssignment next = run(h, ev("c", "10:20")).get("c");
-        assertThat(next.sessionId()).as("the current session is still remembered").isEqualTo(now.get("a").sessionId());
+        assertThat(next.sessionId())
+                .as("the current session is still remembered")
+                .isEqualTo(now.get("a").sessionId());
         assertThat(next.index()).isEqualTo(2);
     }
 
@@ -248,36 +272,47 @@ class SessionAssignerTest {
         old1.kafkaTimestamp = old2.kafkaTimestamp = ev("x", "+3d 10:06").eventTime;
         Map<String, SessionAssignment> late = run(h, old1, old2);
 
-        assertThat(late.get("old-2").sessionId()).as("one session, not one per event").isEqualTo(late.get("old-1").sessionId());
+        assertThat(late.get("old-2").sessionId())
+                .as("one session, not one per event")
+                .isEqualTo(late.get("old-1").sessionId());
         assertThat(late.get("old-1").sessionNumber()).isEqualTo(2);
-        assertThat(List.of(late.get("old-1").index(), late.get("old-2").index())).containsExactly(0, 1);
-        assertThat(h.sessions).extracting(s -> s.id).as("kept by the batch that made it")
+        assertThat(List.of(late.get("old-1").index(), late.get("old-2").index()))
+                .containsExactly(0, 1);
+        assertThat(h.sessions)
+                .extracting(s -> s.id)
+                .as("kept by the batch that made it")
                 .contains(late.get("old-1").sessionId());
 
         SessionAssignment next = run(h, ev("c", "+3d 10:10")).get("c");
-        assertThat(next.sessionId()).as("the active session goes on").isEqualTo(active.get("a").sessionId());
+        assertThat(next.sessionId())
+                .as("the active session goes on")
+                .isEqualTo(active.get("a").sessionId());
         assertThat(next.index()).isEqualTo(2);
     }
 
     @Test
     void midnightSplitsSessionsInTheConfiguredZone() {
-        SessionAssigner berlin = new SessionAssigner(new SessionRules(Duration.ofMinutes(30), ZoneId.of("Europe/Berlin"),
-                null, Duration.ofHours(48), 100));
+        SessionAssigner berlin = new SessionAssigner(
+                new SessionRules(Duration.ofMinutes(30), ZoneId.of("Europe/Berlin"), null, Duration.ofHours(48), 100));
         // 22:50 UTC is 23:50 in Berlin, 23:05 UTC is 00:05 the next day there.
-        Map<String, SessionAssignment> split = run(berlin, new UserHistory(), List.of(ev("a", "22:50"), ev("b", "23:05")));
-        Map<String, SessionAssignment> unsplit = run(assigner, new UserHistory(), List.of(ev("a", "22:50"), ev("b", "23:05")));
+        Map<String, SessionAssignment> split =
+                run(berlin, new UserHistory(), List.of(ev("a", "22:50"), ev("b", "23:05")));
+        Map<String, SessionAssignment> unsplit =
+                run(assigner, new UserHistory(), List.of(ev("a", "22:50"), ev("b", "23:05")));
         // Midnight UTC is 01:00 in Berlin: no split there.
-        Map<String, SessionAssignment> utcMidnight = run(berlin, new UserHistory(), List.of(ev("a", "23:50"), ev("b", "+1d 00:05")));
+        Map<String, SessionAssignment> utcMidnight =
+                run(berlin, new UserHistory(), List.of(ev("a", "23:50"), ev("b", "+1d 00:05")));
 
         assertThat(split.get("a").sessionId()).isNotEqualTo(split.get("b").sessionId());
         assertThat(unsplit.get("a").sessionId()).isEqualTo(unsplit.get("b").sessionId());
-        assertThat(utcMidnight.get("a").sessionId()).isEqualTo(utcMidnight.get("b").sessionId());
+        assertThat(utcMidnight.get("a").sessionId())
+                .isEqualTo(utcMidnight.get("b").sessionId());
     }
 
     @Test
     void maxLengthCutsLongSessions() {
-        SessionAssigner oneHour = new SessionAssigner(new SessionRules(Duration.ofMinutes(30), null, Duration.ofHours(1),
-                Duration.ofHours(48), 100));
+        SessionAssigner oneHour = new SessionAssigner(
+                new SessionRules(Duration.ofMinutes(30), null, Duration.ofHours(1), Duration.ofHours(48), 100));
         List<Event> events = new ArrayList<>();
         for (int m = 0; m <= 90; m += 10) {
             events.add(ev("m" + m, String.format("%02d:%02d", 10 + m / 60, m % 60)));
@@ -301,10 +336,13 @@ class SessionAssignerTest {
 
     @Test
     void eventsBeyondTheRememberedCapStillGetIndexes() {
-        SessionAssigner capped = new SessionAssigner(new SessionRules(Duration.ofMinutes(30), null, null, Duration.ofHours(48), 3));
+        SessionAssigner capped =
+                new SessionAssigner(new SessionRules(Duration.ofMinutes(30), null, null, Duration.ofHours(48), 3));
         UserHistory h = new UserHistory();
-        Map<String, SessionAssignment> r = run(capped, h, List.of(ev("a", "10:00"), ev("b", "10:01"), ev("c", "10:02"),
-                ev("d", "10:03"), ev("e", "10:04")));
+        Map<String, SessionAssignment> r = run(
+                capped,
+                h,
+                List.of(ev("a", "10:00"), ev("b", "10:01"), ev("c", "10:02"), ev("d", "10:03"), ev("e", "10:04")));
 
         assertThat(r.get("e").index()).isEqualTo(4);
         assertThat(h.sessions.get(0).remembered()).isEqualTo(3);
@@ -315,8 +353,10 @@ class SessionAssignerTest {
     void storedFormIsCheckedWhenRead() {
         assertThat(UserHistory.fromBytes(null).sessionCount()).isZero();
         assertThat(UserHistory.fromBytes(new byte[0]).sessionCount()).isZero();
-        assertThatThrownBy(() -> UserHistory.fromBytes(new byte[] {9, 0, 0})).hasMessageContaining("unknown session history format 9");
-        assertThatThrownBy(() -> UserHistory.fromBytes(new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 5})).hasMessageContaining("damaged");
+        assertThatThrownBy(() -> UserHistory.fromBytes(new byte[] {9, 0, 0}))
+                .hasMessageContaining("unknown session history format 9");
+        assertThatThrownBy(() -> UserHistory.fromBytes(new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 5}))
+                .hasMessageContaining("damaged");
     }
 
     @Test
@@ -362,7 +402,9 @@ class SessionAssignerTest {
         assertThat(s.entryIp).as("nothing left to look up").isEmpty();
         assertThat(s.entryUserAgent).isEmpty();
         SessionRow row = SessionRows.row("u1", s);
-        assertThat(row.ipAddress()).as("the row keeps the entry's geo, no lookup").isNull();
+        assertThat(row.ipAddress())
+                .as("the row keeps the entry's geo, no lookup")
+                .isNull();
         assertThat(row.userAgentText()).isNull();
         assertThat(List.of(row.countryCode, row.city, row.browser, row.deviceType))
                 .containsExactly("GB", "London", "Firefox", "Desktop");
@@ -375,8 +417,8 @@ class SessionAssignerTest {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
             out.writeByte(1);
-            out.writeInt(4);          // last session number
-            out.writeInt(1);          // one session
+            out.writeInt(4); // last session number
+            out.writeInt(1); // one session
             out.writeUTF("00000000000000ab");
             out.writeInt(4);
             out.writeLong(ev("x", "10:00").eventTime);
@@ -411,7 +453,7 @@ class SessionAssignerTest {
             out.writeLong(SessionKeys.eventKey("old"));
             out.writeInt(0);
             out.writeLong(ev("x", "10:05").eventTime); // origin
-            out.writeInt(1);                          // page views
+            out.writeInt(1); // page views
             for (String text : new String[] {"https://x.test/", "https://x.test/", "", "81.2.69.142", "UA/old"}) {
                 byte[] b = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 out.writeInt(b.length);
@@ -426,7 +468,9 @@ class SessionAssignerTest {
         run(h, later);
         UserHistory.Session s = UserHistory.fromBytes(h.toBytes()).sessions.get(0);
         SessionRow row = SessionRows.row("u1", s);
-        assertThat(row.ipAddress()).as("still the stored entry's IP, looked up for the row").isEqualTo("81.2.69.142");
+        assertThat(row.ipAddress())
+                .as("still the stored entry's IP, looked up for the row")
+                .isEqualTo("81.2.69.142");
         assertThat(row.userAgentText()).isEqualTo("UA/old");
         assertThat(row.countryCode).isEmpty();
 
@@ -440,7 +484,9 @@ class SessionAssignerTest {
         assertThat(row.ipAddress()).as("the new entry brought its geo").isNull();
         assertThat(row.countryCode).isEqualTo("GB");
         assertThat(row.city).isEqualTo("London");
-        assertThat(row.userAgentText()).as("no user agent came earlier: the stored one is looked up").isEqualTo("UA/old");
+        assertThat(row.userAgentText())
+                .as("no user agent came earlier: the stored one is looked up")
+                .isEqualTo("UA/old");
     }
 
     @Test

@@ -1,7 +1,5 @@
 package io.clickstream.etl.testing;
 
-import org.apache.kafka.clients.producer.ProducerRecord;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,6 +10,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * A generated clickstream of many users over three sources (web, app, backend), and what the job must make of it,
@@ -30,8 +29,15 @@ public final class ClickstreamTruth {
      * {@code innerMaxMs}) and between sessions (at least {@code betweenMinMs}, at most that plus
      * {@code betweenExtraMs}).
      */
-    public record Timing(long gapMs, long startSpreadMs, int maxSessions, int maxEvents, int burstPercent,
-                         long innerMaxMs, long betweenMinMs, long betweenExtraMs) {
+    public record Timing(
+            long gapMs,
+            long startSpreadMs,
+            int maxSessions,
+            int maxEvents,
+            int burstPercent,
+            long innerMaxMs,
+            long betweenMinMs,
+            long betweenExtraMs) {
         /** Sessions of real clickstreams: a 30-minute gap, 16 hours of history. */
         public static Timing hours() {
             return new Timing(30 * 60_000L, 3_600_000L, 4, 10, 30, 10 * 60_000L, 31 * 60_000L, 90 * 60_000L);
@@ -46,9 +52,16 @@ public final class ClickstreamTruth {
     /** One generated event. {@code plan} is set on backend events (what the join carries). */
     public record Generated(String id, String user, String source, String type, long ts, String url, String plan) {
         public String json() {
-            StringBuilder b = new StringBuilder("{\"event_id\":\"").append(id).append("\",\"user_id\":\"").append(user)
-                    .append("\",\"event_type\":\"").append(type).append("\",\"source\":\"").append(source)
-                    .append("\",\"ts\":").append(ts);
+            StringBuilder b = new StringBuilder("{\"event_id\":\"")
+                    .append(id)
+                    .append("\",\"user_id\":\"")
+                    .append(user)
+                    .append("\",\"event_type\":\"")
+                    .append(type)
+                    .append("\",\"source\":\"")
+                    .append(source)
+                    .append("\",\"ts\":")
+                    .append(ts);
             if (url != null) {
                 b.append(",\"url\":\"").append(url).append('"');
             }
@@ -59,7 +72,9 @@ public final class ClickstreamTruth {
         }
 
         public ProducerRecord<byte[], byte[]> record(Map<String, String> topicBySource) {
-            return new ProducerRecord<>(topicBySource.get(source), user.getBytes(StandardCharsets.UTF_8),
+            return new ProducerRecord<>(
+                    topicBySource.get(source),
+                    user.getBytes(StandardCharsets.UTF_8),
                     json().getBytes(StandardCharsets.UTF_8));
         }
     }
@@ -110,8 +125,19 @@ public final class ClickstreamTruth {
         }
         Random random = new Random(seed);
         List<Generated> out = new ArrayList<>();
-        String[] webTypes = {"page_view", "page_view", "page_view", "page_view", "page_view", "search", "search",
-                "add_to_cart", "add_to_cart", "purchase", "click"};
+        String[] webTypes = {
+            "page_view",
+            "page_view",
+            "page_view",
+            "page_view",
+            "page_view",
+            "search",
+            "search",
+            "add_to_cart",
+            "add_to_cart",
+            "purchase",
+            "click"
+        };
         for (int u = 0; u < users; u++) {
             String user = userPrefix + u;
             long t = start + (long) (random.nextDouble() * timing.startSpreadMs);
@@ -124,14 +150,21 @@ public final class ClickstreamTruth {
                 int size = 2 + random.nextInt(timing.maxEvents - 1);
                 for (int i = 0; i < size; i++) {
                     if (i > 0) {
-                        t += random.nextInt(100) < timing.burstPercent ? 50 + random.nextInt(1450)
+                        t += random.nextInt(100) < timing.burstPercent
+                                ? 50 + random.nextInt(1450)
                                 : 5_000 + (long) (random.nextDouble() * (timing.innerMaxMs - 5_000));
                     }
                     int roll = random.nextInt(100);
                     String source = roll < 55 ? "web" : roll < 90 ? "app" : "backend";
                     String id = user + "-" + n++;
                     if (source.equals("backend")) {
-                        out.add(new Generated(id, user, source, random.nextBoolean() ? "plan_change" : "payment", t, null,
+                        out.add(new Generated(
+                                id,
+                                user,
+                                source,
+                                random.nextBoolean() ? "plan_change" : "payment",
+                                t,
+                                null,
                                 random.nextBoolean() ? "pro" : "free"));
                     } else {
                         String type = webTypes[random.nextInt(webTypes.length)];
@@ -158,8 +191,10 @@ public final class ClickstreamTruth {
 
     /** The events of one source, in time order (as one producer would send them). */
     public List<Generated> of(String source) {
-        return events.stream().filter(e -> e.source.equals(source))
-                .sorted(Comparator.comparingLong(Generated::ts).thenComparing(Generated::id)).toList();
+        return events.stream()
+                .filter(e -> e.source.equals(source))
+                .sorted(Comparator.comparingLong(Generated::ts).thenComparing(Generated::id))
+                .toList();
     }
 
     /** Every event's expected answers, by event id. */
@@ -191,8 +226,14 @@ public final class ClickstreamTruth {
                 Map<Integer, List<String>> tags = tags(session, funnels);
                 for (int i = 0; i < session.size(); i++) {
                     Joined j = session.get(i);
-                    out.put(j.event.id, new Expected(j.event.user, s + 1, i, tags.getOrDefault(i, List.of()),
-                            j.plan == null ? "" : j.plan));
+                    out.put(
+                            j.event.id,
+                            new Expected(
+                                    j.event.user,
+                                    s + 1,
+                                    i,
+                                    tags.getOrDefault(i, List.of()),
+                                    j.plan == null ? "" : j.plan));
                 }
             }
         }
@@ -211,7 +252,9 @@ public final class ClickstreamTruth {
             }
             int before = 0;
             for (int p = 0; p < session.size(); p++) {
-                int level = f.strict ? strictLevel(steps, times, p, f.windowMs) : sequentialLevel(steps, times, p, f.windowMs);
+                int level = f.strict
+                        ? strictLevel(steps, times, p, f.windowMs)
+                        : sequentialLevel(steps, times, p, f.windowMs);
                 if (level > before) {
                     out.computeIfAbsent(p, k -> new ArrayList<>()).add(f.id + ":" + level);
                     before = level;
@@ -248,7 +291,8 @@ public final class ClickstreamTruth {
         int best = 0;
         for (int start = 0; start <= last; start++) {
             int level = 0;
-            while (start + level <= last && steps[start + level] == level + 1
+            while (start + level <= last
+                    && steps[start + level] == level + 1
                     && times[start + level] - times[start] <= windowMs) {
                 level++;
             }

@@ -1,7 +1,6 @@
 package io.clickstream.etl.testing;
 
 import io.clickstream.etl.redis.BlobStore;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -2,7 +2,6 @@ package io.clickstream.etl.testing;
 
 import io.clickstream.etl.funnel.FunnelDefinitions;
 import io.clickstream.etl.funnel.FunnelUpdate;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

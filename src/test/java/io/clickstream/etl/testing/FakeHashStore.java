@@ -1,8 +1,6 @@
 package io.clickstream.etl.testing;
 
 import io.clickstream.etl.redis.HashStore;
-import redis.clients.jedis.exceptions.JedisConnectionException;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 
 /**
  * Redis hashes (and plain values of the older layout) in maps for unit tests; counts calls (round trips) and the

@@ -26,14 +26,26 @@ public final class MalformedInputs {
         text(out, "{\"event_id\":\"  \",\"user_id\":\"u\"," + ok + "}", "blank_field");
         text(out, "{" + id + "1\",\"user_id\":12.5," + ok + "}", "wrong_type");
         text(out, "{" + id + "2\",\"user_id\":\"u\",\"event_type\":\"click\",\"ts\":\"soon\"}", "invalid_timestamp");
-        text(out, "{" + id + "3\",\"user_id\":\"u\",\"event_type\":\"click\",\"ts\":" + now / 1000 + "}", "timestamp_out_of_range");
-        text(out, "{" + id + "4\",\"user_id\":\"u\",\"event_type\":\"click\",\"ts\":" + (now + 2 * 86_400_000L) + "}",
+        text(
+                out,
+                "{" + id + "3\",\"user_id\":\"u\",\"event_type\":\"click\",\"ts\":" + now / 1000 + "}",
                 "timestamp_out_of_range");
-        text(out, "{" + id + "5\",\"user_id\":\"u\"," + ok + ",\"url\":\"" + "u".repeat(9000) + "\"}", "field_too_long");
+        text(
+                out,
+                "{" + id + "4\",\"user_id\":\"u\",\"event_type\":\"click\",\"ts\":" + (now + 2 * 86_400_000L) + "}",
+                "timestamp_out_of_range");
+        text(
+                out,
+                "{" + id + "5\",\"user_id\":\"u\"," + ok + ",\"url\":\"" + "u".repeat(9000) + "\"}",
+                "field_too_long");
         text(out, "{" + id + "6\",\"user_id\":\"u\"," + ok + ",\"url\":\"" + "o".repeat(70_000) + "\"}", "oversize");
         StringBuilder props = new StringBuilder("{");
         for (int i = 0; i < 150; i++) {
-            props.append(i == 0 ? "" : ",").append("\"p").append(i).append("\":").append(i);
+            props.append(i == 0 ? "" : ",")
+                    .append("\"p")
+                    .append(i)
+                    .append("\":")
+                    .append(i);
         }
         text(out, "{" + id + "7\",\"user_id\":\"u\"," + ok + ",\"properties\":" + props + "}}", "too_many_properties");
         text(out, "", "empty_payload");
@@ -41,11 +53,16 @@ public final class MalformedInputs {
         badUtf8[5] = (byte) 0xFF;
         out.add(new Malformed(badUtf8, "invalid_utf8", null));
         if (huge) {
-            text(out, "{" + id + "9\",\"user_id\":\"u\",\"event_type\":\"click\",\"ts\":\"1900-01-01T00:00:00Z\"}",
+            text(
+                    out,
+                    "{" + id + "9\",\"user_id\":\"u\",\"event_type\":\"click\",\"ts\":\"1900-01-01T00:00:00Z\"}",
                     "timestamp_out_of_range");
-            text(out, "{" + id + "10\",\"user_id\":\"u\",\"event_type\":\"click\",\"ts\":\"2999-01-01T00:00:00Z\"}",
+            text(
+                    out,
+                    "{" + id + "10\",\"user_id\":\"u\",\"event_type\":\"click\",\"ts\":\"2999-01-01T00:00:00Z\"}",
                     "timestamp_out_of_range");
-            // Near 1 MiB: control characters (6 bytes each when escaped in the dead letter) and bytes that are not UTF-8.
+            // Near 1 MiB: control characters (6 bytes each when escaped in the dead letter) and bytes that are not
+            // UTF-8.
             byte[] control = new byte[1_000_000];
             Arrays.fill(control, (byte) 1);
             out.add(new Malformed(control, "oversize", new String(control, StandardCharsets.UTF_8)));

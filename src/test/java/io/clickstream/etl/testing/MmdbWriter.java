@@ -18,8 +18,9 @@ import java.util.Map;
  * writer is published on Maven Central, hence this one; it follows the public MaxMind DB format spec.
  */
 public final class MmdbWriter {
-    private static final byte[] METADATA_MARKER = {(byte) 0xAB, (byte) 0xCD, (byte) 0xEF,
-            'M', 'a', 'x', 'M', 'i', 'n', 'd', '.', 'c', 'o', 'm'};
+    private static final byte[] METADATA_MARKER = {
+        (byte) 0xAB, (byte) 0xCD, (byte) 0xEF, 'M', 'a', 'x', 'M', 'i', 'n', 'd', '.', 'c', 'o', 'm'
+    };
 
     private final String databaseType;
     private final Node root = new Node();

@@ -3,7 +3,6 @@ package io.clickstream.etl.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.clickstream.etl.clickhouse.Migrator;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -28,7 +27,8 @@ import java.util.regex.Pattern;
 public final class ModernClickHouse implements Migrator.Sql, AutoCloseable {
     public static final String CLUSTER = "clickstream_cluster";
     private static final JsonMapper JSON = new JsonMapper();
-    private static final Pattern ON_CLUSTER = Pattern.compile("\\s+ON\\s+CLUSTER\\s+[^\\s(]+", Pattern.CASE_INSENSITIVE);
+    private static final Pattern ON_CLUSTER =
+            Pattern.compile("\\s+ON\\s+CLUSTER\\s+[^\\s(]+", Pattern.CASE_INSENSITIVE);
     private static final Pattern REPLICATED = Pattern.compile(
             "Replicated(\\w*MergeTree)\\(\\s*'[^']*'\\s*,\\s*'[^']*'\\s*(?:,\\s*)?", Pattern.CASE_INSENSITIVE);
 
@@ -50,9 +50,13 @@ public final class ModernClickHouse implements Migrator.Sql, AutoCloseable {
     public static Path installation() {
         String env = System.getenv("CLICKSTREAM_CHDB");
         Path p = env == null ? null : Path.of(env);
-        if (p == null || !Files.isRegularFile(p.resolve("engine.js")) || !Files.isDirectory(p.resolve("node_modules/chdb"))) {
-            throw new IllegalStateException("ClickHouse 26.x (chDB) is not installed: run `scripts/chdb.sh install` and set "
-                    + "the environment from `scripts/chdb.sh env` (scripts/test.sh does both). CLICKSTREAM_CHDB=" + env);
+        if (p == null
+                || !Files.isRegularFile(p.resolve("engine.js"))
+                || !Files.isDirectory(p.resolve("node_modules/chdb"))) {
+            throw new IllegalStateException(
+                    "ClickHouse 26.x (chDB) is not installed: run `scripts/chdb.sh install` and set "
+                            + "the environment from `scripts/chdb.sh env` (scripts/test.sh does both). CLICKSTREAM_CHDB="
+                            + env);
         }
         return p;
     }
@@ -71,8 +75,8 @@ public final class ModernClickHouse implements Migrator.Sql, AutoCloseable {
         return start(usersD, configD, env, false);
     }
 
-    private static ModernClickHouse start(List<Path> profiles, List<Path> configs, Map<String, String> env,
-                                          boolean localCluster) throws IOException {
+    private static ModernClickHouse start(
+            List<Path> profiles, List<Path> configs, Map<String, String> env, boolean localCluster) throws IOException {
         Path home = installation();
         Path dir = Files.createTempDirectory("modern-clickhouse");
         Path usersD = Files.createDirectories(dir.resolve("users.d"));
@@ -102,12 +106,16 @@ public final class ModernClickHouse implements Migrator.Sql, AutoCloseable {
                     <users_config>%s</users_config>
                     %s
                 </clickhouse>
-                """.formatted(port, dir.resolve("users.xml"), !localCluster ? "" : """
+                """.formatted(
+                        port, dir.resolve("users.xml"), !localCluster ? "" : """
                     <remote_servers><%s><shard><internal_replication>true</internal_replication>
                         <replica><host>localhost</host><port>%d</port></replica></shard></%s></remote_servers>
                 """.formatted(CLUSTER, port, CLUSTER)));
-        ProcessBuilder pb = new ProcessBuilder("node", home.resolve("engine.js").toString(),
-                dir.resolve("data").toString(), dir.resolve("config.xml").toString())
+        ProcessBuilder pb = new ProcessBuilder(
+                        "node",
+                        home.resolve("engine.js").toString(),
+                        dir.resolve("data").toString(),
+                        dir.resolve("config.xml").toString())
                 .redirectError(dir.resolve("engine.log").toFile());
         pb.environment().putAll(env);
         Process p = pb.start();
@@ -189,7 +197,9 @@ public final class ModernClickHouse implements Migrator.Sql, AutoCloseable {
     public static final class SqlRefused extends IOException {
         public SqlRefused(String asWritten, String executed, String error, String version) {
             super("ClickHouse " + version + " refused:\n  " + asWritten.strip().replace("\n", "\n  ")
-                    + (asWritten.equals(executed) ? "" : "\nexecuted as:\n  " + executed.strip().replace("\n", "\n  "))
+                    + (asWritten.equals(executed)
+                            ? ""
+                            : "\nexecuted as:\n  " + executed.strip().replace("\n", "\n  "))
                     + "\nwith: " + error);
         }
     }

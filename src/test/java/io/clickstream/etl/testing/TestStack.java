@@ -2,26 +2,10 @@ package io.clickstream.etl.testing;
 
 import io.clickstream.etl.ClickstreamJob;
 import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
-import io.clickstream.etl.clickhouse.ClickHouseSink;
-import io.clickstream.etl.config.JobConfig;
-import io.clickstream.etl.kafka.KafkaSinks;
-import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.clickhouse.ClickHouseSql;
 import io.clickstream.etl.clickhouse.Migrator;
+import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.kafka.Topics;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -40,6 +24,18 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The real services the integration tests run against: those of scripts/stack.sh (scripts/test.sh starts them),
@@ -55,8 +51,10 @@ public final class TestStack {
 
     /** HTTP endpoints of the four nodes, in the order s1r1, s1r2, s2r1, s2r2. */
     public static List<String> clickHouseUrls() {
-        return Arrays.asList(env("CLICKSTREAM_CLICKHOUSE_URLS",
-                "http://127.0.0.1:8123,http://127.0.0.1:8124,http://127.0.0.1:8125,http://127.0.0.1:8126").split(","));
+        return Arrays.asList(env(
+                        "CLICKSTREAM_CLICKHOUSE_URLS",
+                        "http://127.0.0.1:8123,http://127.0.0.1:8124,http://127.0.0.1:8125,http://127.0.0.1:8126")
+                .split(","));
     }
 
     /** host:port of Redis. */
@@ -94,14 +92,17 @@ public final class TestStack {
     }
 
     /** As {@link #job(JobConfig, long)}, with Flink settings (for example a savepoint to start from). */
-    public static StreamExecutionEnvironment job(JobConfig config, long checkpointMs,
-                                                 org.apache.flink.configuration.Configuration flink) throws Exception {
+    public static StreamExecutionEnvironment job(
+            JobConfig config, long checkpointMs, org.apache.flink.configuration.Configuration flink) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         env.setParallelism(2);
         if (checkpointMs > 0) {
             env.enableCheckpointing(checkpointMs);
         }
-        ClickstreamJob.build(env, config, ClickstreamJob.Sources.production(config),
+        ClickstreamJob.build(
+                env,
+                config,
+                ClickstreamJob.Sources.production(config),
                 ClickstreamJob.Stores.production(config, Map.of()),
                 ClickstreamJob.Sinks.production(config, Map.of()));
         return env;
@@ -115,7 +116,10 @@ public final class TestStack {
         org.apache.flink.configuration.Configuration c = new org.apache.flink.configuration.Configuration();
         c.set(org.apache.flink.configuration.CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 100);
         return new org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration.Builder()
-                .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).setConfiguration(c).build();
+                .setNumberTaskManagers(1)
+                .setNumberSlotsPerTaskManager(2)
+                .setConfiguration(c)
+                .build();
     }
 
     public static String cluster() {
@@ -179,8 +183,9 @@ public final class TestStack {
         String db = unique("it");
         try (ClickHouseSql sql = new ClickHouseSql(clickHouse().withSocketTimeout(Duration.ofMinutes(10)))) {
             if (LEFTOVERS_DROPPED.compareAndSet(false, true)) {
-                String leftovers = sql.execute("SELECT name FROM system.databases WHERE match(name, '^it_[0-9a-f]{10}$')"
-                        + " FORMAT TabSeparated");
+                String leftovers =
+                        sql.execute("SELECT name FROM system.databases WHERE match(name, '^it_[0-9a-f]{10}$')"
+                                + " FORMAT TabSeparated");
                 for (String old : leftovers.split("\n")) {
                     if (!old.isBlank()) {
                         sql.execute("DROP DATABASE IF EXISTS " + old.trim() + " ON CLUSTER " + cluster());
@@ -209,8 +214,9 @@ public final class TestStack {
         if (password == null || password.isEmpty()) {
             String file = System.getenv("CLICKSTREAM_ANALYST_PASSWORD_FILE");
             if (file == null || file.isBlank() || !Files.isReadable(Path.of(file))) {
-                throw new IllegalStateException("the analyst's password: set CLICKSTREAM_ANALYST_PASSWORD or "
-                        + "CLICKSTREAM_ANALYST_PASSWORD_FILE (scripts/stack.sh start; eval \"$(scripts/stack.sh env)\")");
+                throw new IllegalStateException(
+                        "the analyst's password: set CLICKSTREAM_ANALYST_PASSWORD or "
+                                + "CLICKSTREAM_ANALYST_PASSWORD_FILE (scripts/stack.sh start; eval \"$(scripts/stack.sh env)\")");
             }
             password = Files.readString(Path.of(file)).strip();
         }
@@ -236,7 +242,8 @@ public final class TestStack {
 
     private static void assertCreated(List<String> created, String... topics) {
         if (created.size() != topics.length) {
-            throw new IllegalStateException("topics existed already: " + Arrays.toString(topics) + " created " + created);
+            throw new IllegalStateException(
+                    "topics existed already: " + Arrays.toString(topics) + " created " + created);
         }
     }
 
@@ -259,7 +266,8 @@ public final class TestStack {
         // One request in flight: a refused request can never be overtaken by a later one (Topics.awaitLeaders).
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         List<Future<RecordMetadata>> futures = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < records.size(); i++) {
                 long wait = sendAt == null ? 0 : sendAt[i] - System.currentTimeMillis();
                 if (wait > 0) {
@@ -282,15 +290,19 @@ public final class TestStack {
     }
 
     /** As {@link #consume(String, int, Duration)}, with the given isolation level. */
-    public static List<ConsumerRecord<byte[], byte[]>> consume(String topic, int expected, Duration timeout, String isolation) {
+    public static List<ConsumerRecord<byte[], byte[]>> consume(
+            String topic, int expected, Duration timeout, String isolation) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, unique("reader"));
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation); // read_committed as the README tells readers of dead letters
+        p.put(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                isolation); // read_committed as the README tells readers of dead letters
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
             while (out.size() < expected && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(500)).forEach(out::add);
@@ -312,7 +324,8 @@ public final class TestStack {
             args = Arrays.copyOfRange(args, 1, args.length);
         }
         if (!Files.isExecutable(script)) {
-            throw new IllegalStateException("run the integration tests from the project directory: " + script.toAbsolutePath());
+            throw new IllegalStateException(
+                    "run the integration tests from the project directory: " + script.toAbsolutePath());
         }
         List<String> command = new ArrayList<>(List.of("bash", script.toString()));
         command.addAll(List.of(args));
@@ -363,14 +376,16 @@ public final class TestStack {
      * {@code n} page views from number {@code from} on, ids {@code <idPrefix><i>}, spread over {@code users} users
      * ({@code <userPrefix><i % users>}, keyed by user) 500 ms apart from {@code t0}.
      */
-    public static List<ProducerRecord<byte[], byte[]>> pageViews(String topic, String idPrefix, String userPrefix,
-                                                                 int users, int from, int n, long t0) {
+    public static List<ProducerRecord<byte[], byte[]>> pageViews(
+            String topic, String idPrefix, String userPrefix, int users, int from, int n, long t0) {
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
         for (int i = from; i < from + n; i++) {
             String user = userPrefix + (i % users);
             String json = "{\"event_id\":\"" + idPrefix + i + "\",\"user_id\":\"" + user
                     + "\",\"event_type\":\"page_view\",\"ts\":" + (t0 + i * 500L) + "}";
-            out.add(new ProducerRecord<>(topic, user.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            out.add(new ProducerRecord<>(
+                    topic,
+                    user.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                     json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         }
         return out;
@@ -381,8 +396,10 @@ public final class TestStack {
      * id, session id, number and index, funnel ids and steps.
      */
     public static String rows(String database) throws Exception {
-        return query(clickHouseUrls().get(0), "SELECT event_id, session_id, session_number, session_index, funnels.id, "
-                + "funnels.step FROM " + database + ".events ORDER BY event_id, session_id FORMAT TabSeparated");
+        return query(
+                clickHouseUrls().get(0),
+                "SELECT event_id, session_id, session_number, session_index, funnels.id, " + "funnels.step FROM "
+                        + database + ".events ORDER BY event_id, session_id FORMAT TabSeparated");
     }
 
     /**
@@ -391,8 +408,10 @@ public final class TestStack {
      */
     public static String faultFreeRows(JobConfig config) throws Exception {
         String clean = migratedDatabase();
-        JobConfig cleanConfig = config.with("clickhouse.database", clean).with("kafka.group-id", unique("g"))
-                .with("redis.key-prefix", unique("clean")).with("kafka.start-from", "earliest")
+        JobConfig cleanConfig = config.with("clickhouse.database", clean)
+                .with("kafka.group-id", unique("g"))
+                .with("redis.key-prefix", unique("clean"))
+                .with("kafka.start-from", "earliest")
                 .with("kafka.bounded", "true");
         job(cleanConfig, 0).execute("fault-free run");
         return rows(clean);
@@ -407,20 +426,24 @@ public final class TestStack {
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         java.util.function.Function<String, com.fasterxml.jackson.databind.JsonNode> get = path -> {
             try {
-                return json.readTree(http.send(java.net.http.HttpRequest.newBuilder(URI.create(rest + path)).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+                return json.readTree(http.send(
+                                java.net.http.HttpRequest.newBuilder(URI.create(rest + path))
+                                        .build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString())
+                        .body());
             } catch (Exception e) {
                 throw new IllegalStateException(rest + path + ": " + e, e);
             }
         };
         long sum = 0;
-        for (com.fasterxml.jackson.databind.JsonNode vertex : get.apply("/jobs/" + jobId).path("vertices")) {
+        for (com.fasterxml.jackson.databind.JsonNode vertex :
+                get.apply("/jobs/" + jobId).path("vertices")) {
             String base = "/jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/subtasks/metrics";
             for (com.fasterxml.jackson.databind.JsonNode metric : get.apply(base)) {
                 String id = metric.path("id").asText();
                 if (id.endsWith(suffix)) {
-                    String query = base + "?get=" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8)
-                            + "&agg=sum";
+                    String query = base + "?get="
+                            + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8) + "&agg=sum";
                     sum += (long) get.apply(query).path(0).path("sum").asDouble();
                 }
             }
@@ -441,10 +464,23 @@ public final class TestStack {
         String dead = unique("dead");
         createTopics(2, topic, dead);
         Map<String, String> settings = new java.util.HashMap<>(jobSettings());
-        settings.putAll(Map.of("kafka.topics", topic, "kafka.dead-letter-topic", dead, "kafka.start-from", "earliest",
-                "kafka.group-id", unique("g"), "clickhouse.database", database,
-                "clickhouse.sink.flush-interval", "200ms", "device.enabled", "false",
-                "funnel.definitions-topic", unique("funnels")));
+        settings.putAll(Map.of(
+                "kafka.topics",
+                topic,
+                "kafka.dead-letter-topic",
+                dead,
+                "kafka.start-from",
+                "earliest",
+                "kafka.group-id",
+                unique("g"),
+                "clickhouse.database",
+                database,
+                "clickhouse.sink.flush-interval",
+                "200ms",
+                "device.enabled",
+                "false",
+                "funnel.definitions-topic",
+                unique("funnels")));
         settings.putAll(extra);
         return new Streaming(database, topic, JobConfig.of(settings));
     }

@@ -75,27 +75,45 @@ public final class TruthJob {
     public static final String PRO_PURCHASE = "{\"id\": \"pro-purchase\", \"steps\": ["
             + "{\"event_type\": \"page_view\", \"where\": {\"properties.acct.plan\": \"pro\"}},"
             + "{\"event_type\": \"purchase\"}]}";
+
     public static final List<String> DEFINITIONS = List.of(CHECKOUT, SEARCH_TO_CART, PRO_PURCHASE);
 
     /** The same funnels as the truth sees them, written independently of the definitions' parser. */
     public static final List<ClickstreamTruth.Funnel> TRUTH_FUNNELS = List.of(
-            new ClickstreamTruth.Funnel("checkout", false, 3_600_000L, List.of(
-                    j -> j.event().type().equals("page_view"), j -> j.event().type().equals("add_to_cart"),
-                    j -> j.event().type().equals("purchase"))),
-            new ClickstreamTruth.Funnel("search-to-cart", true, Long.MAX_VALUE / 4, List.of(
-                    j -> j.event().type().equals("search"), j -> j.event().type().equals("add_to_cart"))),
-            new ClickstreamTruth.Funnel("pro-purchase", false, Long.MAX_VALUE / 4, List.of(
-                    j -> j.event().type().equals("page_view") && "pro".equals(j.plan()),
-                    j -> j.event().type().equals("purchase"))));
+            new ClickstreamTruth.Funnel(
+                    "checkout",
+                    false,
+                    3_600_000L,
+                    List.of(
+                            j -> j.event().type().equals("page_view"),
+                            j -> j.event().type().equals("add_to_cart"),
+                            j -> j.event().type().equals("purchase"))),
+            new ClickstreamTruth.Funnel(
+                    "search-to-cart",
+                    true,
+                    Long.MAX_VALUE / 4,
+                    List.of(
+                            j -> j.event().type().equals("search"),
+                            j -> j.event().type().equals("add_to_cart"))),
+            new ClickstreamTruth.Funnel(
+                    "pro-purchase",
+                    false,
+                    Long.MAX_VALUE / 4,
+                    List.of(
+                            j -> j.event().type().equals("page_view") && "pro".equals(j.plan()),
+                            j -> j.event().type().equals("purchase"))));
 
     /** Every stored event against the truth: session (as a grouping), number, index, tags, joined plan. */
     public static void assertStoredRowsMatch(String database, Map<String, Expected> expected) throws Exception {
         String node = TestStack.clickHouseUrls().get(0);
-        assertThat(TestStack.count(node, "SELECT count() FROM " + database + ".events")).as("every event once, without FINAL")
+        assertThat(TestStack.count(node, "SELECT count() FROM " + database + ".events"))
+                .as("every event once, without FINAL")
                 .isEqualTo(expected.size());
-        String json = TestStack.query(node, "SELECT event_id, session_id, session_number, session_index, funnels.id AS f, "
-                + "funnels.step AS s, props.value[indexOf(props.key, 'acct.plan')] AS plan FROM " + database
-                + ".events FORMAT JSONEachRow");
+        String json = TestStack.query(
+                node,
+                "SELECT event_id, session_id, session_number, session_index, funnels.id AS f, "
+                        + "funnels.step AS s, props.value[indexOf(props.key, 'acct.plan')] AS plan FROM " + database
+                        + ".events FORMAT JSONEachRow");
         ObjectMapper mapper = new ObjectMapper();
         Map<String, String> actualSessionOf = new HashMap<>();
         Map<String, Set<String>> idsByTrueSession = new HashMap<>();
@@ -112,36 +130,57 @@ public final class TruthJob {
             Expected want = expected.get(id);
             List<String> tags = new ArrayList<>();
             for (int i = 0; i < row.get("f").size(); i++) {
-                tags.add(row.get("f").get(i).asText() + ":" + row.get("s").get(i).asInt());
+                tags.add(
+                        row.get("f").get(i).asText() + ":" + row.get("s").get(i).asInt());
             }
             tags.sort(null);
             String sessionId = row.get("session_id").asText();
             actualSessionOf.put(id, sessionId);
-            idsByTrueSession.computeIfAbsent(want.sessionKey(), k -> new HashSet<>()).add(sessionId);
+            idsByTrueSession
+                    .computeIfAbsent(want.sessionKey(), k -> new HashSet<>())
+                    .add(sessionId);
             boolean sessionOk = row.get("session_number").asInt() == want.sessionNumber()
                     && row.get("session_index").asInt() == want.index();
             wrongSessions += sessionOk ? 0 : 1;
             wrongTags += tags.equals(want.tags()) ? 0 : 1;
             wrongPlans += row.get("plan").asText().equals(want.plan()) ? 0 : 1;
-            if ((!sessionOk || !tags.equals(want.tags()) || !row.get("plan").asText().equals(want.plan())) && wrong.size() < 10) {
+            if ((!sessionOk
+                            || !tags.equals(want.tags())
+                            || !row.get("plan").asText().equals(want.plan()))
+                    && wrong.size() < 10) {
                 wrong.add(id + ": number/index " + row.get("session_number") + "/" + row.get("session_index") + " tags "
                         + tags + " plan '" + row.get("plan").asText() + "', truth " + want);
             }
         }
-        long trueSessions = expected.values().stream().map(Expected::sessionKey).distinct().count();
+        long trueSessions =
+                expected.values().stream().map(Expected::sessionKey).distinct().count();
         long actualSessions = new HashSet<>(actualSessionOf.values()).size();
-        long splitSessions = idsByTrueSession.values().stream().filter(s -> s.size() != 1).count();
-        String summary = String.format("sessions %d (truth %d), true sessions split %d, events with a wrong number or "
+        long splitSessions =
+                idsByTrueSession.values().stream().filter(s -> s.size() != 1).count();
+        String summary = String.format(
+                "sessions %d (truth %d), true sessions split %d, events with a wrong number or "
                         + "index %d of %d, wrong funnel tags %d, wrong joined values %d; first differences: %s",
-                actualSessions, trueSessions, splitSessions, wrongSessions, expected.size(), wrongTags, wrongPlans, wrong);
+                actualSessions,
+                trueSessions,
+                splitSessions,
+                wrongSessions,
+                expected.size(),
+                wrongTags,
+                wrongPlans,
+                wrong);
         assertThat(actualSessions).as(summary).isEqualTo(trueSessions);
-        assertThat(splitSessions + wrongSessions + wrongTags + wrongPlans).as(summary).isZero();
+        assertThat(splitSessions + wrongSessions + wrongTags + wrongPlans)
+                .as(summary)
+                .isZero();
 
         // The sessions table agrees with the events: one row per session (FINAL), with its event count and start.
-        assertThat(TestStack.query(node, "SELECT session_id, max(events), toUInt32(min(start)) FROM " + database
-                + ".sessions FINAL GROUP BY session_id ORDER BY session_id FORMAT TabSeparated"))
-                .isEqualTo(TestStack.query(node, "SELECT session_id, count(), toUInt32(min(ts)) FROM " + database
-                        + ".events GROUP BY session_id ORDER BY session_id FORMAT TabSeparated"));
+        assertThat(TestStack.query(
+                        node,
+                        "SELECT session_id, max(events), toUInt32(min(start)) FROM " + database
+                                + ".sessions FINAL GROUP BY session_id ORDER BY session_id FORMAT TabSeparated"))
+                .isEqualTo(TestStack.query(
+                        node,
+                        "SELECT session_id, count(), toUInt32(min(ts)) FROM " + database
+                                + ".events GROUP BY session_id ORDER BY session_id FORMAT TabSeparated"));
     }
-
 }

@@ -5,14 +5,13 @@ import io.clickstream.etl.join.JoinRule;
 import io.clickstream.etl.session.SessionRules;
 import io.clickstream.etl.testing.FakeFunnelTopic;
 import io.clickstream.etl.testing.FakeHashStore;
-import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 
 /**
  * The per-user step in operator harnesses over a Redis of maps and a funnel topic in memory, both found by a name of
@@ -37,10 +36,20 @@ final class UserStepFixture implements AutoCloseable {
     }
 
     /** The settings of these tests: update interval 10 s, TTLs of 90, 7 and 30 days, batch delay 100 ms. */
-    static UserStepSettings settings(SessionRules rules, String joinRules, int batchSize, int cacheSize,
-                                     Duration joinTtl, Duration maxBackoff) {
-        return new UserStepSettings(rules, JoinRule.parseAll(joinRules), batchSize, Duration.ofMillis(100), cacheSize,
-                Duration.ofSeconds(10), Duration.ofDays(90), Duration.ofDays(7), joinTtl, maxBackoff, Duration.ofSeconds(10));
+    static UserStepSettings settings(
+            SessionRules rules, String joinRules, int batchSize, int cacheSize, Duration joinTtl, Duration maxBackoff) {
+        return new UserStepSettings(
+                rules,
+                JoinRule.parseAll(joinRules),
+                batchSize,
+                Duration.ofMillis(100),
+                cacheSize,
+                Duration.ofSeconds(10),
+                Duration.ofDays(90),
+                Duration.ofDays(7),
+                joinTtl,
+                maxBackoff,
+                Duration.ofSeconds(10));
     }
 
     static UserStepSettings settings(int batchSize) {

@@ -1,21 +1,17 @@
 package io.clickstream.etl.user;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.funnel.FunnelUpdate;
-import io.clickstream.etl.session.SessionRules;
 import io.clickstream.etl.testing.FakeFunnelTopic;
 import io.clickstream.etl.testing.FakeHashStore;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The funnels part of the per-user step: tags by the version in effect when an event was published, definitions
@@ -25,6 +21,7 @@ class UserStepFunnelsTest {
     /** By name, so that the operator's serializable factories find them. */
     /** Record times near the wall clock, as live events have: the step reads the definitions before their batches. */
     private static final long BASE = System.currentTimeMillis();
+
     private final UserStepFixture step = new UserStepFixture();
 
     private static final String CHECKOUT = "{\"id\": \"checkout\", \"steps\": [{\"event_type\": \"view\"},"
@@ -85,7 +82,8 @@ class UserStepFunnelsTest {
         h.processElement(ev("e2", "s1", "scroll", 11), 0);
         h.processElement(ev("e3", "s1", "cart", 12), 0);
         h.processElement(ev("e4", "s1", "buy", 13), 0);
-        assertThat(tags(h.extractOutputValues())).containsExactly("e1=checkout:1", "e2=", "e3=checkout:2", "e4=checkout:3");
+        assertThat(tags(h.extractOutputValues()))
+                .containsExactly("e1=checkout:1", "e2=", "e3=checkout:2", "e4=checkout:3");
     }
 
     @Test
@@ -121,8 +119,8 @@ class UserStepFunnelsTest {
         h.processElement(ev("e4", "s1", "wishlist", 23), 0);
         publish("checkout", 30, 2, null);
         h.processElement(ev("e5", "s1", "buy", 31), 0);
-        assertThat(tags(h.extractOutputValues())).containsExactly("e1=checkout:1", "e2=", "e3=checkout:1",
-                "e4=checkout:2", "e5=");
+        assertThat(tags(h.extractOutputValues()))
+                .containsExactly("e1=checkout:1", "e2=", "e3=checkout:1", "e4=checkout:2", "e5=");
     }
 
     @Test
@@ -150,8 +148,11 @@ class UserStepFunnelsTest {
     void aReplayGivesTheSameTagsFromRedisAfterARestartFromACheckpoint() throws Exception {
         OneInputStreamOperatorTestHarness<Event, Event> h = harness(2, null);
         publish("checkout", 0, 0, CHECKOUT);
-        List<Event> input = List.of(ev("e1", "s1", "view", 10), ev("e2", "s1", "cart", 11),
-                ev("e3", "s2", "view", 12), ev("e4", "s1", "buy", 13));
+        List<Event> input = List.of(
+                ev("e1", "s1", "view", 10),
+                ev("e2", "s1", "cart", 11),
+                ev("e3", "s2", "view", 12),
+                ev("e4", "s1", "buy", 13));
         for (Event e : input) {
             h.processElement(e, 0);
         }
@@ -162,15 +163,19 @@ class UserStepFunnelsTest {
         // The new task restores the definitions from its state (the topic is empty now) and the progress from Redis.
         step.topic().drop();
         OneInputStreamOperatorTestHarness<Event, Event> again = harness(2, snapshot);
-        for (Event e : List.of(ev("e1", "s1", "view", 10), ev("e2", "s1", "cart", 11),
-                ev("e3", "s2", "view", 12), ev("e4", "s1", "buy", 13))) {
+        for (Event e : List.of(
+                ev("e1", "s1", "view", 10),
+                ev("e2", "s1", "cart", 11),
+                ev("e3", "s2", "view", 12),
+                ev("e4", "s1", "buy", 13))) {
             again.processElement(e, 0);
         }
         again.processElement(ev("e5", "s2", "cart", 14), 0);
         again.prepareSnapshotPreBarrier(2);
         List<String> second = tags(again.extractOutputValues());
         assertThat(first).containsExactly("e1=checkout:1", "e2=checkout:2", "e3=checkout:1", "e4=checkout:3");
-        assertThat(second).containsExactly("e1=checkout:1", "e2=checkout:2", "e3=checkout:1", "e4=checkout:3", "e5=checkout:2");
+        assertThat(second)
+                .containsExactly("e1=checkout:1", "e2=checkout:2", "e3=checkout:1", "e4=checkout:3", "e5=checkout:2");
     }
 
     @Test
@@ -193,9 +198,11 @@ class UserStepFunnelsTest {
             h.processElement(ev("e" + i, "s" + i, "view", 10), 0);
         }
         h.prepareSnapshotPreBarrier(1);
-        assertThat(h.extractOutputValues()).hasSize(100).allSatisfy(e -> assertThat(e.funnelIds).isNullOrEmpty());
-        assertThat(store().hashes.values()).allSatisfy(fields ->
-                assertThat(fields.keySet()).noneMatch(f -> f.startsWith(UserRecord.FUNNEL)));
+        assertThat(h.extractOutputValues())
+                .hasSize(100)
+                .allSatisfy(e -> assertThat(e.funnelIds).isNullOrEmpty());
+        assertThat(store().hashes.values())
+                .allSatisfy(fields -> assertThat(fields.keySet()).noneMatch(f -> f.startsWith(UserRecord.FUNNEL)));
     }
 
     @Test
@@ -209,11 +216,15 @@ class UserStepFunnelsTest {
         publish("checkout", 60, 1, null);
         h.prepareSnapshotPreBarrier(1);
         assertThat(tags(h.extractOutputValues())).contains("e0=checkout:1", "e1=checkout:2");
-        assertThat(topic().reads()).as("read at start only: the batches held no event newer than that read").isEqualTo(1);
+        assertThat(topic().reads())
+                .as("read at start only: the batches held no event newer than that read")
+                .isEqualTo(1);
 
         h.processElement(ev("live", "s0", "view", 61), 0);
         h.prepareSnapshotPreBarrier(2);
-        assertThat(topic().reads()).as("a live event: read again, and the removal applies").isEqualTo(2);
+        assertThat(topic().reads())
+                .as("a live event: read again, and the removal applies")
+                .isEqualTo(2);
         assertThat(tags(h.extractOutputValues())).last().isEqualTo("live=");
     }
 

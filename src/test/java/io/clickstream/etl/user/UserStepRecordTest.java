@@ -1,5 +1,8 @@
 package io.clickstream.etl.user;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.funnel.FunnelTracker;
 import io.clickstream.etl.funnel.FunnelUpdate;
@@ -12,10 +15,6 @@ import io.clickstream.etl.session.SessionAssigner;
 import io.clickstream.etl.session.SessionRules;
 import io.clickstream.etl.session.UserHistory;
 import io.clickstream.etl.testing.FakeHashStore;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,9 +22,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * The per-user step's one Redis hash per user: what a batch reads and writes (the fields it changed, nothing else),
@@ -34,8 +33,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class UserStepRecordTest {
     private static final long T0 = 1_763_800_000_000L;
     /** The latest order's product into later web events of the user. */
-    private static final String ORDER_JOIN = "[{\"name\": \"order\", \"from\": \"backend\", \"fields\": [\"properties.product\"],"
-            + " \"into\": [\"web\"]}]";
+    private static final String ORDER_JOIN =
+            "[{\"name\": \"order\", \"from\": \"backend\", \"fields\": [\"properties.product\"],"
+                    + " \"into\": [\"web\"]}]";
     /** Reaching step 2 (a cart) needs the joined product. */
     private static final String REPEAT = "{\"id\": \"repeat\", \"steps\": [{\"event_type\": \"page_view\"},"
             + " {\"event_type\": \"cart\", \"where\": {\"properties.order.product\": {\"equals\": \"p1\"}}}]}";
@@ -53,8 +53,10 @@ class UserStepRecordTest {
 
     private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, String joinRules, Duration joinTtl)
             throws Exception {
-        return step.open(UserStepFixture.settings(SessionRules.defaults(), joinRules, batchSize, 1000, joinTtl,
-                Duration.ofSeconds(1)), null);
+        return step.open(
+                UserStepFixture.settings(
+                        SessionRules.defaults(), joinRules, batchSize, 1000, joinTtl, Duration.ofSeconds(1)),
+                null);
     }
 
     private static Event ev(String id, String user, long minute, String source, String type, String... props) {
@@ -102,7 +104,9 @@ class UserStepRecordTest {
 
         h.processElement(ev("b2", "u1", 125, "web", "page_view"), 0);
         h.prepareSnapshotPreBarrier(2);
-        assertThat(lastWriteOf("u1").set()).as("the header and the other session did not change").containsOnlyKeys("s:" + second);
+        assertThat(lastWriteOf("u1").set())
+                .as("the header and the other session did not change")
+                .containsOnlyKeys("s:" + second);
         assertThat(lastWriteOf("u1").delete()).isEmpty();
 
         h.processElement(ev("a1", "u1", 0, "web", "page_view"), 0); // a replay changes nothing
@@ -120,12 +124,15 @@ class UserStepRecordTest {
         }
         h.prepareSnapshotPreBarrier(1);
         String session = h.extractOutputValues().get(0).sessionId;
-        assertThat(lastWriteOf("u1").set()).containsOnlyKeys("h", "s:" + session, "e:" + session + ":0", "e:" + session + ":1");
+        assertThat(lastWriteOf("u1").set())
+                .containsOnlyKeys("h", "s:" + session, "e:" + session + ":0", "e:" + session + ":1");
         int whole = lastWriteOf("u1").set().get("s:" + session).length;
 
         h.processElement(ev("e150", "u1", 150, "web", "page_view"), 0);
         h.prepareSnapshotPreBarrier(2);
-        assertThat(lastWriteOf("u1").set()).as("full chunks are not written again").containsOnlyKeys("s:" + session);
+        assertThat(lastWriteOf("u1").set())
+                .as("full chunks are not written again")
+                .containsOnlyKeys("s:" + session);
         assertThat(lastWriteOf("u1").set().get("s:" + session).length).isEqualTo(whole + 12);
 
         // A new task reads the chunks back: replayed events get their indexes, a new one the next.
@@ -142,7 +149,8 @@ class UserStepRecordTest {
 
         next.processElement(ev("later", "u1", 4 * 24 * 60, "web", "page_view"), 0); // beyond the 48 h history
         next.prepareSnapshotPreBarrier(2);
-        assertThat(lastWriteOf("u1").delete()).as("a forgotten session's chunks go with it")
+        assertThat(lastWriteOf("u1").delete())
+                .as("a forgotten session's chunks go with it")
                 .containsExactlyInAnyOrder("s:" + session, "e:" + session + ":0", "e:" + session + ":1");
     }
 
@@ -167,7 +175,9 @@ class UserStepRecordTest {
         h.processElement(ev("e42", "u1", 42, "web", "page_view"), 0);
         h.prepareSnapshotPreBarrier(1);
         assertThat(h.extractOutputValues().get(0).sessionIndex).isEqualTo(42);
-        assertThat(store().writes).as("a replay writes nothing, whatever the format").isEmpty();
+        assertThat(store().writes)
+                .as("a replay writes nothing, whatever the format")
+                .isEmpty();
 
         h.processElement(ev("e70", "u1", 70, "web", "page_view"), 0);
         h.prepareSnapshotPreBarrier(2);
@@ -186,7 +196,8 @@ class UserStepRecordTest {
         new SessionAssigner(SessionRules.defaults()).assign("u1", history, events);
         Map<String, byte[]> fields = new HashMap<>(history.changedSessionFields(false));
         String session = history.sessionIds().get(0);
-        assertThat(UserHistory.fromFields(history.headerField(), fields).sessionIds()).containsExactly(session);
+        assertThat(UserHistory.fromFields(history.headerField(), fields).sessionIds())
+                .containsExactly(session);
 
         fields.remove("e:" + session + ":0");
         assertThatThrownBy(() -> UserHistory.fromFields(history.headerField(), fields))
@@ -221,13 +232,19 @@ class UserStepRecordTest {
         h.prepareSnapshotPreBarrier(1);
 
         Map<String, Event> out = byId(h.extractOutputValues());
-        assertThat(out.get("view-1").property("order.product")).as("before the order").isNull();
+        assertThat(out.get("view-1").property("order.product"))
+                .as("before the order")
+                .isNull();
         assertThat(out.get("view-2").property("order.product")).isEqualTo("p1");
-        assertThat(out.get("other").property("order.product")).as("another user's").isNull();
+        assertThat(out.get("other").property("order.product"))
+                .as("another user's")
+                .isNull();
         assertThat(out.get("view-2").funnelIds).containsExactly("repeat");
         assertThat(out.get("view-2").funnelSteps).containsExactly(2);
         assertThat(store().hashes.get("user:u1")).containsKey("j:order");
-        assertThat(store().hashes.keySet()).as("no key besides the users' hashes").containsOnly("user:u1", "user:u2");
+        assertThat(store().hashes.keySet())
+                .as("no key besides the users' hashes")
+                .containsOnly("user:u1", "user:u2");
     }
 
     @Test
@@ -235,11 +252,20 @@ class UserStepRecordTest {
         step.topic().publish(new FunnelUpdate("repeat", 0, 0, REPEAT));
         OneInputStreamOperatorTestHarness<Event, Event> h = harness(500, ORDER_JOIN, Duration.ofDays(30));
         for (int i = 0; i < 5000; i++) {
-            h.processElement(ev("e" + i, "u" + (i % 100), i / 100, i % 7 == 0 ? "backend" : "web",
-                    i % 7 == 0 ? "order" : "page_view", "product", "p" + (i % 3)), 0);
+            h.processElement(
+                    ev(
+                            "e" + i,
+                            "u" + (i % 100),
+                            i / 100,
+                            i % 7 == 0 ? "backend" : "web",
+                            i % 7 == 0 ? "order" : "page_view",
+                            "product",
+                            "p" + (i % 3)),
+                    0);
         }
         assertThat(h.extractOutputValues()).hasSize(5000);
-        // 10 batches: the first reads its (new) users, each writes once; later batches find their users cached; one read
+        // 10 batches: the first reads its (new) users, each writes once; later batches find their users cached; one
+        // read
         // of the erased users (every privacy.erasure-check-interval)
         assertThat(store().calls.get()).isEqualTo(12);
     }
@@ -247,15 +273,20 @@ class UserStepRecordTest {
     @Test
     void joinedValuesOlderThanTheirTtlAreNotCarriedAndAreDeleted() throws Exception {
         Event order = ev("order", "u1", 0, "backend", "order", "product", "p1");
-        Map<String, byte[]> joined = new Joiner(JoinRule.parseAll(ORDER_JOIN)).applyToUser("u1", List.of(order), Map.of());
+        Map<String, byte[]> joined =
+                new Joiner(JoinRule.parseAll(ORDER_JOIN)).applyToUser("u1", List.of(order), Map.of());
         long writtenLongAgo = System.currentTimeMillis() - Duration.ofDays(2).toMillis();
         UserHistory history = new UserHistory();
         new SessionAssigner(SessionRules.defaults()).assign("u1", history, List.of(order));
         Map<String, byte[]> fields = new HashMap<>();
         fields.put("h", history.headerField());
         fields.putAll(history.changedSessionFields(true));
-        fields.put("j:order", ByteBuffer.allocate(8 + joined.get("order").length).putLong(writtenLongAgo)
-                .put(joined.get("order")).array());
+        fields.put(
+                "j:order",
+                ByteBuffer.allocate(8 + joined.get("order").length)
+                        .putLong(writtenLongAgo)
+                        .put(joined.get("order"))
+                        .array());
         store().hashes.put("user:u1", new HashMap<>(fields));
 
         OneInputStreamOperatorTestHarness<Event, Event> h = harness(10, ORDER_JOIN, Duration.ofDays(1));
@@ -263,7 +294,9 @@ class UserStepRecordTest {
         h.prepareSnapshotPreBarrier(1);
         assertThat(h.extractOutputValues().get(0).property("order.product")).isNull();
         assertThat(lastWriteOf("u1").delete()).containsExactly("j:order");
-        assertThat(h.extractOutputValues().get(0).sessionIndex).as("the history itself was read").isEqualTo(1);
+        assertThat(h.extractOutputValues().get(0).sessionIndex)
+                .as("the history itself was read")
+                .isEqualTo(1);
     }
 
     @Test
@@ -279,7 +312,8 @@ class UserStepRecordTest {
         SessionFunnels progress = SessionFunnels.fromBytes(null);
         view.sessionIndex = 0;
         new FunnelTracker().process(progress, view, versions.activeAt(view.kafkaTimestamp), new ArrayList<>());
-        Map<String, byte[]> joined = new Joiner(JoinRule.parseAll(ORDER_JOIN)).applyToUser("u1", List.of(order), Map.of());
+        Map<String, byte[]> joined =
+                new Joiner(JoinRule.parseAll(ORDER_JOIN)).applyToUser("u1", List.of(order), Map.of());
         store().values.put("session:u1", history.toBytes());
         store().values.put("funnel:" + session, progress.toBytes());
         store().values.put("join:order:u1", joined.get("order"));

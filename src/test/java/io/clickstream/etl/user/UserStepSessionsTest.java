@@ -1,10 +1,18 @@
 package io.clickstream.etl.user;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.redis.RedisErrors;
 import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.session.SessionRules;
 import io.clickstream.etl.testing.FakeHashStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -12,16 +20,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
-
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The sessions part of the per-user step: ids, numbers, indexes and rows, batching and Redis failures. */
 class UserStepSessionsTest {
@@ -40,7 +38,8 @@ class UserStepSessionsTest {
         return harness(batchSize, SessionRules.defaults());
     }
 
-    private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, SessionRules rules) throws Exception {
+    private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, SessionRules rules)
+            throws Exception {
         return harness(batchSize, rules, 1000);
     }
 
@@ -54,10 +53,12 @@ class UserStepSessionsTest {
         return step.open(UserStepFixture.settings(batchSize), restore);
     }
 
-    private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize, SessionRules rules, int cacheSize,
-                                                                    long maxBackoffMs) throws Exception {
-        return step.open(UserStepFixture.settings(rules, null, batchSize, cacheSize, Duration.ofDays(30),
-                Duration.ofMillis(maxBackoffMs)), null);
+    private OneInputStreamOperatorTestHarness<Event, Event> harness(
+            int batchSize, SessionRules rules, int cacheSize, long maxBackoffMs) throws Exception {
+        return step.open(
+                UserStepFixture.settings(
+                        rules, null, batchSize, cacheSize, Duration.ofDays(30), Duration.ofMillis(maxBackoffMs)),
+                null);
     }
 
     private static Event ev(String id, String user, long minute, String source) {
@@ -85,18 +86,23 @@ class UserStepSessionsTest {
         assertThat(store().hashes).containsKey("user:u1");
         // tools.Erase: the erasure recorded (at minute 10 of the events' clock), then the user's hash deleted.
         long erasedAt = ev("x", "u1", 10, "web").eventTime;
-        store().hashes.put("erased", new java.util.HashMap<>(Map.of("u1",
-                Long.toString(erasedAt).getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        store().hashes
+                .put(
+                        "erased",
+                        new java.util.HashMap<>(Map.of(
+                                "u1", Long.toString(erasedAt).getBytes(java.nio.charset.StandardCharsets.UTF_8))));
         store().hashes.remove("user:u1");
         h.setProcessingTime(0);
         Thread.sleep(20); // past the 10 ms check interval of these settings
-        h.processElement(ev("a2", "u1", 5, "web"), 0);  // read again by a replay: before the erasure
+        h.processElement(ev("a2", "u1", 5, "web"), 0); // read again by a replay: before the erasure
         h.processElement(ev("b2", "u2", 5, "web"), 0);
         h.processElement(ev("a3", "u1", 11, "web"), 0); // after it: a new start
         List<Event> out = h.extractOutputValues();
-        assertThat(out).extracting(e -> e.eventId + ":" + e.sessionNumber + ":" + e.sessionIndex)
+        assertThat(out)
+                .extracting(e -> e.eventId + ":" + e.sessionNumber + ":" + e.sessionIndex)
                 .containsExactly("a1:1:0", "b1:1:0", "b2:1:1", "a3:1:0");
-        // Within the 30-minute gap of a1, yet a session of its own: nothing of the erased state was kept or written back.
+        // Within the 30-minute gap of a1, yet a session of its own: nothing of the erased state was kept or written
+        // back.
         assertThat(out.get(3).sessionId).isNotEqualTo(out.get(0).sessionId);
     }
 
@@ -125,7 +131,9 @@ class UserStepSessionsTest {
         h.processElement(ev("c", "u1", 9, "billing"), 0);
         h.prepareSnapshotPreBarrier(1);
 
-        assertThat(h.extractOutputValues()).extracting(e -> e.sessionId).containsOnly(h.extractOutputValues().get(0).sessionId);
+        assertThat(h.extractOutputValues())
+                .extracting(e -> e.sessionId)
+                .containsOnly(h.extractOutputValues().get(0).sessionId);
         assertThat(h.extractOutputValues()).extracting(e -> e.sessionIndex).containsExactly(0, 1, 2);
     }
 
@@ -159,7 +167,8 @@ class UserStepSessionsTest {
         store().failNext.set(1_000);
 
         assertThatThrownBy(() -> h.processElement(ev("a", "u1", 0, "web"), 0))
-                .hasMessageContaining("OOM command not allowed").hasMessageContaining("raise maxmemory");
+                .hasMessageContaining("OOM command not allowed")
+                .hasMessageContaining("raise maxmemory");
         assertThat(store().failures.get()).as("failed at once, not retried").isEqualTo(1);
         assertThat(h.extractOutputValues()).isEmpty();
     }
@@ -173,8 +182,7 @@ class UserStepSessionsTest {
         assertThat(h.extractOutputValues()).hasSize(1);
 
         store().failNext.set(1_000);
-        assertThatThrownBy(() -> h.processElement(ev("b", "u1", 1, "web"), 0))
-                .hasMessageContaining("redis.timeout");
+        assertThatThrownBy(() -> h.processElement(ev("b", "u1", 1, "web"), 0)).hasMessageContaining("redis.timeout");
         assertThat(store().failures.get()).isEqualTo(2 * RedisErrors.MAX_TIMEOUTS_IN_A_ROW - 1);
     }
 
@@ -185,7 +193,9 @@ class UserStepSessionsTest {
         h.processElement(ev("a", "u1", 0, "web"), 0);
         h.processElement(ev("b", "u1", 1, "web"), 0);
 
-        assertThat(h.extractOutputValues()).hasSize(2).allSatisfy(e -> assertThat(e.sessionId).isNotEmpty());
+        assertThat(h.extractOutputValues())
+                .hasSize(2)
+                .allSatisfy(e -> assertThat(e.sessionId).isNotEmpty());
         assertThat(store().failures.get()).isEqualTo(3);
     }
 
@@ -208,7 +218,8 @@ class UserStepSessionsTest {
         }
         second.prepareSnapshotPreBarrier(1);
 
-        assertThat(second.extractOutputValues()).hasSize(900)
+        assertThat(second.extractOutputValues())
+                .hasSize(900)
                 .allSatisfy(e -> assertThat(answer(e)).isEqualTo(firstAnswers.get(e.eventId)));
     }
 
@@ -237,32 +248,44 @@ class UserStepSessionsTest {
     @Test
     void aThirtyMinuteGapStartsANewSession() throws Exception {
         assertThat(numbers(SessionRules.defaults(), 10, "a", 0, "b", 29, "c", 59, "d", 60))
-                .containsEntry("a", 1).containsEntry("b", 1).containsEntry("c", 2).containsEntry("d", 2);
+                .containsEntry("a", 1)
+                .containsEntry("b", 1)
+                .containsEntry("c", 2)
+                .containsEntry("d", 2);
     }
 
     @Test
     void midnightInTheConfiguredZoneEndsASession() throws Exception {
         // Minute 0 is 2025-11-22T08:26:40Z; minute 933 is 23:59:40 UTC, minute 934 00:00:40 UTC the next day.
-        SessionRules utcMidnight = new SessionRules(java.time.Duration.ofMinutes(30), java.time.ZoneOffset.UTC, null,
-                java.time.Duration.ofHours(48), 100);
-        assertThat(numbers(utcMidnight, 10, "before", 933, "after", 934)).containsEntry("before", 1).containsEntry("after", 2);
+        SessionRules utcMidnight = new SessionRules(
+                java.time.Duration.ofMinutes(30), java.time.ZoneOffset.UTC, null, java.time.Duration.ofHours(48), 100);
+        assertThat(numbers(utcMidnight, 10, "before", 933, "after", 934))
+                .containsEntry("before", 1)
+                .containsEntry("after", 2);
         step.freshStore();
-        assertThat(numbers(SessionRules.defaults(), 10, "before", 933, "after", 934)).containsEntry("after", 1);
+        assertThat(numbers(SessionRules.defaults(), 10, "before", 933, "after", 934))
+                .containsEntry("after", 1);
     }
 
     @Test
     void maxLengthEndsALongSession() throws Exception {
-        SessionRules oneHour = new SessionRules(java.time.Duration.ofMinutes(30), null, java.time.Duration.ofHours(1),
-                java.time.Duration.ofHours(48), 100);
+        SessionRules oneHour = new SessionRules(
+                java.time.Duration.ofMinutes(30),
+                null,
+                java.time.Duration.ofHours(1),
+                java.time.Duration.ofHours(48),
+                100);
         assertThat(numbers(oneHour, 100, "a", 0, "b", 20, "c", 40, "d", 60, "e", 61))
-                .containsEntry("d", 1).containsEntry("e", 2);
+                .containsEntry("d", 1)
+                .containsEntry("e", 2);
     }
 
     @Test
     void outOfOrderEventsLandInTheSameSessionsAsInOrderOnes() throws Exception {
         Map<String, Integer> inOrder = numbers(SessionRules.defaults(), 2, "a", 0, "b", 10, "c", 50, "d", 55, "e", 100);
         step.freshStore();
-        Map<String, Integer> shuffled = numbers(SessionRules.defaults(), 2, "d", 55, "a", 0, "e", 100, "c", 50, "b", 10);
+        Map<String, Integer> shuffled =
+                numbers(SessionRules.defaults(), 2, "d", 55, "a", 0, "e", 100, "c", 50, "b", 10);
 
         assertThat(shuffled).isEqualTo(inOrder);
         assertThat(inOrder).containsEntry("b", 1).containsEntry("c", 2).containsEntry("e", 3);
@@ -279,7 +302,10 @@ class UserStepSessionsTest {
 
         List<SessionRow> rows = rows(h);
         assertThat(rows).hasSize(3);
-        SessionRow first = rows.stream().filter(r -> r.userId.equals("u1") && r.sessionNumber == 1).findFirst().orElseThrow();
+        SessionRow first = rows.stream()
+                .filter(r -> r.userId.equals("u1") && r.sessionNumber == 1)
+                .findFirst()
+                .orElseThrow();
         assertThat(first.events).isEqualTo(2);
         assertThat(first.sources).containsExactly("app", "web");
         assertThat(first.end - first.start).isEqualTo(5 * 60_000L);
@@ -296,9 +322,13 @@ class UserStepSessionsTest {
 
         Map<String, java.util.Set<String>> sessionsByUser = new HashMap<>();
         for (Event e : h.extractOutputValues()) {
-            sessionsByUser.computeIfAbsent(e.userId, u -> new java.util.HashSet<>()).add(e.sessionId);
+            sessionsByUser
+                    .computeIfAbsent(e.userId, u -> new java.util.HashSet<>())
+                    .add(e.sessionId);
         }
-        assertThat(sessionsByUser).hasSize(25).allSatisfy((user, ids) -> assertThat(ids).hasSize(1));
+        assertThat(sessionsByUser)
+                .hasSize(25)
+                .allSatisfy((user, ids) -> assertThat(ids).hasSize(1));
         assertThat(h.extractOutputValues()).extracting(e -> e.sessionIndex).contains(7);
     }
 
@@ -339,9 +369,13 @@ class UserStepSessionsTest {
         SessionRow row = rows(h).get(rows(h).size() - 1);
         assertThat(row.sessionId).isEqualTo(first.get("b1").sessionId);
         assertThat(row.events).isEqualTo(3);
-        assertThat(row.start).as("the session now starts at the late event").isEqualTo(ev("x", "u1", 45, "web").eventTime);
+        assertThat(row.start)
+                .as("the session now starts at the late event")
+                .isEqualTo(ev("x", "u1", 45, "web").eventTime);
         assertThat(row.sources).containsExactly("app", "web");
-        assertThat(rows(h)).extracting(r -> r.sessionId).as("the sessions are not merged")
+        assertThat(rows(h))
+                .extracting(r -> r.sessionId)
+                .as("the sessions are not merged")
                 .containsOnly(first.get("a1").sessionId, first.get("b1").sessionId);
     }
 
@@ -365,12 +399,16 @@ class UserStepSessionsTest {
 
         Map<String, Event> out = new HashMap<>();
         h.extractOutputValues().forEach(e -> out.put(e.eventId, e));
-        assertThat(List.of(out.get("old-2").sessionId, out.get("old-3").sessionId)).containsOnly(out.get("old-1").sessionId);
+        assertThat(List.of(out.get("old-2").sessionId, out.get("old-3").sessionId))
+                .containsOnly(out.get("old-1").sessionId);
         assertThat(out.get("old-1").sessionNumber).isEqualTo(2);
         assertThat(out.get("now-3").sessionId).isEqualTo(active);
         assertThat(out.get("now-3").sessionIndex).isEqualTo(2);
-        assertThat(rows(h)).filteredOn(r -> r.sessionId.equals(out.get("old-1").sessionId))
-                .as("the late session has its row").singleElement().satisfies(r -> assertThat(r.events).isEqualTo(3));
+        assertThat(rows(h))
+                .filteredOn(r -> r.sessionId.equals(out.get("old-1").sessionId))
+                .as("the late session has its row")
+                .singleElement()
+                .satisfies(r -> assertThat(r.events).isEqualTo(3));
     }
 
     @Test
@@ -380,8 +418,10 @@ class UserStepSessionsTest {
         h.processElement(ev("a", "u1", 0, "web"), 0);
 
         assertThatThrownBy(() -> h.prepareSnapshotPreBarrier(1))
-                .hasMessageContaining("user 'u1'").hasMessageContaining("unknown session header format 9")
-                .hasMessageContaining("user:u1").hasMessageContaining("Nothing was changed");
+                .hasMessageContaining("user 'u1'")
+                .hasMessageContaining("unknown session header format 9")
+                .hasMessageContaining("user:u1")
+                .hasMessageContaining("Nothing was changed");
         assertThat(store().hashes.get("user:u1").get("h")).containsExactly(9, 0, 0, 0, 1);
         assertThat(store().writes).isEmpty();
         assertThat(h.extractOutputValues()).isEmpty();
@@ -394,8 +434,10 @@ class UserStepSessionsTest {
         h.processElement(ev("a", "u1", 0, "web"), 0);
 
         assertThatThrownBy(() -> h.prepareSnapshotPreBarrier(1))
-                .hasMessageContaining("user 'u1'").hasMessageContaining("unknown session history format 9")
-                .hasMessageContaining("session:u1").hasMessageContaining("Nothing was changed");
+                .hasMessageContaining("user 'u1'")
+                .hasMessageContaining("unknown session history format 9")
+                .hasMessageContaining("session:u1")
+                .hasMessageContaining("Nothing was changed");
         assertThat(store().hashes).isEmpty();
         assertThat(h.extractOutputValues()).isEmpty();
     }
@@ -409,7 +451,9 @@ class UserStepSessionsTest {
         h.processElement(ev("second", "u1", 1, "web"), 0);
         h.prepareSnapshotPreBarrier(1);
 
-        List<Event> u1 = h.extractOutputValues().stream().filter(e -> e.userId.equals("u1")).toList();
+        List<Event> u1 = h.extractOutputValues().stream()
+                .filter(e -> e.userId.equals("u1"))
+                .toList();
         assertThat(u1).extracting(e -> e.eventId).containsExactly("first", "second", "late-but-later");
         assertThat(u1).extracting(e -> e.sessionIndex).containsExactly(0, 1, 2);
     }
@@ -442,7 +486,9 @@ class UserStepSessionsTest {
         h.processWatermark(new Watermark(ev("x", "u1", 5 + 30, "web").eventTime));
         h.processElement(ev("c", "u2", 40, "web"), 0);
         h.setProcessingTime(3 * INTERVAL);
-        assertThat(written(h)).as("the watermark passed its end plus the gap").singleElement()
+        assertThat(written(h))
+                .as("the watermark passed its end plus the gap")
+                .singleElement()
                 .satisfies(r -> assertThat(r.events).isEqualTo(2));
     }
 
@@ -456,7 +502,9 @@ class UserStepSessionsTest {
         h.setProcessingTime(INTERVAL); // the batch's rows start waiting
         h.processElement(ev("other", "u3", 1, "web"), 0); // the input is not quiet
         h.setProcessingTime(2 * INTERVAL);
-        assertThat(written(h)).as("the live session's row, not the old one's").singleElement()
+        assertThat(written(h))
+                .as("the live session's row, not the old one's")
+                .singleElement()
                 .satisfies(r -> assertThat(r.userId).isEqualTo("u1"));
     }
 
