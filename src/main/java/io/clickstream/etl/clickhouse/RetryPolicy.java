@@ -1,5 +1,7 @@
 package io.clickstream.etl.clickhouse;
 
+import static io.clickstream.etl.config.SanityChecks.positive;
+
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import java.io.Serializable;
@@ -22,8 +24,8 @@ public record RetryPolicy(int maxRetries, Duration initialBackoff, Duration maxB
             throw new IllegalArgumentException(
                     Options.SINK_MAX_RETRIES.key() + " must be 0 or more, not " + maxRetries);
         }
-        SinkSettings.positive(initialBackoff, Options.SINK_RETRY_BACKOFF.key());
-        SinkSettings.positive(maxBackoff, Options.SINK_RETRY_MAX_BACKOFF.key());
+        positive(initialBackoff, Options.SINK_RETRY_BACKOFF);
+        positive(maxBackoff, Options.SINK_RETRY_MAX_BACKOFF);
         if (maxBackoff.compareTo(initialBackoff) < 0) {
             throw new IllegalArgumentException(Options.SINK_RETRY_MAX_BACKOFF.key() + " (" + maxBackoff
                     + ") must be at least " + Options.SINK_RETRY_BACKOFF.key() + " (" + initialBackoff + ")");

@@ -1,5 +1,7 @@
 package io.clickstream.etl.clickhouse;
 
+import static io.clickstream.etl.config.SanityChecks.positive;
+
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import java.io.Serializable;
@@ -39,32 +41,17 @@ public record SinkSettings(
 
     /** Returns this, or throws naming the option whose value cannot work. */
     public SinkSettings sanityCheck() {
-        if (batchRows <= 0) {
-            throw new IllegalArgumentException(
-                    Options.SINK_BATCH_ROWS.key() + " must be more than zero, not " + batchRows);
-        }
-        if (batchBytes <= 0) {
-            throw new IllegalArgumentException(
-                    Options.SINK_BATCH_BYTES.key() + " must be more than zero, not " + batchBytes);
-        }
-        positive(flushInterval, Options.SINK_FLUSH_INTERVAL.key());
-        positive(catchUpFlushInterval, Options.SINK_CATCH_UP_FLUSH_INTERVAL.key());
-        positive(catchUpLag, Options.SINK_CATCH_UP_LAG.key());
-        if (maxInFlight <= 0) {
-            throw new IllegalArgumentException(
-                    Options.SINK_MAX_IN_FLIGHT.key() + " must be more than zero, not " + maxInFlight);
-        }
+        positive(batchRows, Options.SINK_BATCH_ROWS);
+        positive(batchBytes, Options.SINK_BATCH_BYTES);
+        positive(flushInterval, Options.SINK_FLUSH_INTERVAL);
+        positive(catchUpFlushInterval, Options.SINK_CATCH_UP_FLUSH_INTERVAL);
+        positive(catchUpLag, Options.SINK_CATCH_UP_LAG);
+        positive(maxInFlight, Options.SINK_MAX_IN_FLIGHT);
         if (retryPolicy == null) {
             throw new IllegalArgumentException("the retry policy (" + Options.SINK_MAX_RETRIES.key() + ", "
                     + Options.SINK_RETRY_BACKOFF.key() + ") is missing");
         }
         retryPolicy.sanityCheck();
         return this;
-    }
-
-    static void positive(Duration value, String key) {
-        if (value == null || value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(key + " must be more than zero, not " + value);
-        }
     }
 }

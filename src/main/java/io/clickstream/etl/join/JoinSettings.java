@@ -1,5 +1,7 @@
 package io.clickstream.etl.join;
 
+import static io.clickstream.etl.config.SanityChecks.positive;
+
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import java.io.Serializable;
@@ -35,14 +37,11 @@ public record JoinSettings(
 
     /** Returns this, or throws naming the option whose value cannot work. */
     public JoinSettings sanityCheck() {
-        if (batchSize <= 0) {
-            throw new IllegalArgumentException(
-                    Options.REDIS_BATCH_SIZE.key() + " must be more than zero, not " + batchSize);
-        }
-        positive(batchDelay, Options.REDIS_BATCH_DELAY.key());
-        positive(ttl, Options.JOIN_STATE_TTL.key());
+        positive(batchSize, Options.REDIS_BATCH_SIZE);
+        positive(batchDelay, Options.REDIS_BATCH_DELAY);
+        positive(ttl, Options.JOIN_STATE_TTL);
         positive(maxBackoff, "the Redis back-off");
-        positive(horizon, Options.SESSION_HISTORY.key());
+        positive(horizon, Options.SESSION_HISTORY);
         if (rules.isEmpty()) {
             throw new IllegalArgumentException(Options.JOIN_RULES.key() + ": a join step without rules");
         }
@@ -54,11 +53,5 @@ public record JoinSettings(
             }
         }
         return this;
-    }
-
-    private static void positive(Duration value, String key) {
-        if (value == null || value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(key + " must be more than zero, not " + value);
-        }
     }
 }

@@ -1,5 +1,7 @@
 package io.clickstream.etl.user;
 
+import static io.clickstream.etl.config.SanityChecks.positive;
+
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.join.JoinRule;
@@ -63,15 +65,15 @@ public record UserStepSettings(
 
     /** Returns this, or throws naming the option whose value cannot work. */
     public UserStepSettings sanityCheck() {
-        positive(batchSize, Options.REDIS_BATCH_SIZE.key());
-        positive(cacheSize, Options.REDIS_CACHE_SIZE.key());
-        positive(batchDelay, Options.REDIS_BATCH_DELAY.key());
-        positive(sessionUpdateInterval, Options.SESSION_UPDATE_INTERVAL.key());
-        positive(sessionTtl, Options.SESSION_STATE_TTL.key());
-        positive(funnelTtl, Options.FUNNEL_STATE_TTL.key());
-        positive(joinTtl, Options.JOIN_STATE_TTL.key());
+        positive(batchSize, Options.REDIS_BATCH_SIZE);
+        positive(cacheSize, Options.REDIS_CACHE_SIZE);
+        positive(batchDelay, Options.REDIS_BATCH_DELAY);
+        positive(sessionUpdateInterval, Options.SESSION_UPDATE_INTERVAL);
+        positive(sessionTtl, Options.SESSION_STATE_TTL);
+        positive(funnelTtl, Options.FUNNEL_STATE_TTL);
+        positive(joinTtl, Options.JOIN_STATE_TTL);
         positive(maxBackoff, "the Redis back-off");
-        positive(erasureCheckInterval, Options.PRIVACY_ERASURE_CHECK.key());
+        positive(erasureCheckInterval, Options.PRIVACY_ERASURE_CHECK);
         if (sessionTtl.compareTo(sessionRules.history()) < 0) {
             throw new IllegalArgumentException(Options.SESSION_STATE_TTL.key() + " (" + sessionTtl
                     + ") is shorter than "
@@ -106,17 +108,5 @@ public record UserStepSettings(
     /** The TTL of a user's key: its fields carry their own times for the shorter ones. */
     long keyTtlMs() {
         return Math.max(sessionTtl.toMillis(), Math.max(funnelTtl.toMillis(), joinTtl.toMillis()));
-    }
-
-    private static void positive(int value, String key) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(key + " must be more than zero, not " + value);
-        }
-    }
-
-    private static void positive(Duration value, String key) {
-        if (value == null || value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(key + " must be more than zero, not " + value);
-        }
     }
 }
