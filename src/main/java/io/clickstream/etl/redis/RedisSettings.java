@@ -1,5 +1,7 @@
 package io.clickstream.etl.redis;
 
+import static io.clickstream.etl.config.SanityChecks.positive;
+
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import java.io.Serializable;
@@ -11,12 +13,30 @@ public record RedisSettings(String host, int port, String user, String password,
 
     public static RedisSettings from(JobConfig config, Map<String, String> env) {
         return new RedisSettings(
-                config.get(Options.REDIS_HOST),
-                config.get(Options.REDIS_PORT),
-                config.get(Options.REDIS_USER),
-                config.redisPassword(env),
-                (int) config.get(Options.REDIS_TIMEOUT).toMillis(),
-                config.get(Options.REDIS_KEY_PREFIX));
+                        config.get(Options.REDIS_HOST),
+                        config.get(Options.REDIS_PORT),
+                        config.get(Options.REDIS_USER),
+                        config.redisPassword(env),
+                        (int) config.get(Options.REDIS_TIMEOUT).toMillis(),
+                        config.get(Options.REDIS_KEY_PREFIX))
+                .sanityCheck();
+    }
+
+    /** Returns this, or throws naming the option whose value cannot work. */
+    public RedisSettings sanityCheck() {
+        if (host == null || host.isBlank()) {
+            throw new IllegalArgumentException(Options.REDIS_HOST.key() + " is empty: set the Redis server's host");
+        }
+        if (port <= 0 || port > 65_535) {
+            throw new IllegalArgumentException(
+                    Options.REDIS_PORT.key() + " must be a TCP port (1..65535), not " + port);
+        }
+        positive(timeoutMs, Options.REDIS_TIMEOUT);
+        if (keyPrefix == null || keyPrefix.isBlank()) {
+            throw new IllegalArgumentException(Options.REDIS_KEY_PREFIX.key()
+                    + " is empty: every key of the job's state lives under it, and a replay must find them again");
+        }
+        return this;
     }
 
     public BlobStore.Factory store(String namespace) {
