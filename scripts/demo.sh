@@ -36,6 +36,8 @@ scripts/stack.sh start
 step "Building the job jar"
 scripts/build.sh
 JAR="$(job_jar)"
+# The collector the events go through runs the code just built (restarted only if its jar changed).
+scripts/stack.sh start collector
 
 step "Fetching the DB-IP Lite geo database (IP Geolocation by DB-IP, https://db-ip.com, CC BY 4.0)"
 GEO_ARGS=()

@@ -322,19 +322,27 @@ stop_kafka() { stop_pid "$RUN_DIR/kafka.pid" kafka; }
 collector_ready() { [ "$(curl -s "http://127.0.0.1:$COLLECTOR_PORT/health" 2>/dev/null)" = "ok" ]; }
 
 # The HTTP collector (collector/), built here when its jar is missing. It answers /health at once; /ready only once
-# Kafka has the job's topics (the demo and the tests create them).
+# Kafka has the job's topics (the demo and the tests create them). It runs from a copy of the jar: a JVM loads classes
+# from its jar lazily, so a rebuild (scripts/build.sh) under a running collector broke its first requests. A running
+# collector whose copy differs from the built jar is restarted, so that `start` always leaves the built code running.
 start_collector() {
   local pidfile="$RUN_DIR/collector.pid" jar="$PROJECT_DIR/collector/target/clickstream-collector.jar"
-  if pid_alive "$pidfile" && collector_ready; then return 0; fi
+  local running_jar="$RUN_DIR/clickstream-collector.jar"
+  if pid_alive "$pidfile" && collector_ready; then
+    if [ ! -f "$jar" ] || cmp -s "$jar" "$running_jar"; then return 0; fi
+    say "collector: restarting with the jar built since it started"
+    stop_collector
+  fi
   require_free_ports collector "$COLLECTOR_PORT"
   if [ ! -f "$jar" ]; then
     say "building the collector (collector/target/clickstream-collector.jar)"
     mvn -B -q -Dstyle.color=never -f "$PROJECT_DIR/collector/pom.xml" package -DskipTests >"$LOG_DIR/collector-build.log" 2>&1 \
       || die "building the collector failed, see $LOG_DIR/collector-build.log"
   fi
+  cp "$jar" "$running_jar"
   CLICKSTREAM_COLLECTOR_HOST=127.0.0.1 CLICKSTREAM_COLLECTOR_PORT="$COLLECTOR_PORT" \
   CLICKSTREAM_COLLECTOR_KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" \
-    setsid nohup java -Xmx512m -jar "$jar" >"$LOG_DIR/collector.log" 2>&1 </dev/null &
+    setsid nohup java -Xmx512m -jar "$running_jar" >"$LOG_DIR/collector.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
   wait_for 60 "the collector on port $COLLECTOR_PORT" collector_ready || die "the collector did not come up, see $LOG_DIR/collector.log"
   say "collector: up on http://127.0.0.1:$COLLECTOR_PORT"
