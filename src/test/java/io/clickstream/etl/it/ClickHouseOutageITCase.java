@@ -40,22 +40,17 @@ class ClickHouseOutageITCase {
         String topic = TestStack.unique("events");
         String dead = TestStack.unique("dead");
         TestStack.createTopics(4, topic, dead);
-        JobConfig config = JobConfig.of(Map.ofEntries(
-                        Map.entry("kafka.bootstrap-servers", TestStack.kafkaBootstrap()),
-                        Map.entry("kafka.topics", topic),
-                        Map.entry("kafka.group-id", TestStack.unique("group")),
-                        Map.entry("kafka.start-from", "earliest"),
-                        Map.entry("kafka.dead-letter-topic", dead),
-                        Map.entry("clickhouse.urls", String.join(",", TestStack.clickHouseUrls())),
-                        Map.entry("clickhouse.database", database),
-                        Map.entry("clickhouse.sink.batch-rows", "500"),
-                        Map.entry("clickhouse.sink.flush-interval", "200ms"),
-                        // Retries spanning more than the outage (0.5 + 1 + 2 + 4 + 4 ... s): the sink waits it out.
-                        Map.entry("clickhouse.sink.max-retries", "30"),
-                        Map.entry("clickhouse.sink.retry-backoff", "500ms"),
-                        Map.entry("clickhouse.sink.retry-max-backoff", "4s"),
-                        Map.entry("clickhouse.sink.request-timeout", "10s")))
-                .with("redis.key-prefix", TestStack.unique("it"));
+        // Retries spanning more than the outage (0.5 + 1 + 2 + 4 + 4 ... s): the sink waits it out.
+        JobConfig config = TestStack.settings(
+                topic,
+                dead,
+                database,
+                Map.of(
+                        "clickhouse.sink.batch-rows", "500",
+                        "clickhouse.sink.max-retries", "30",
+                        "clickhouse.sink.retry-backoff", "500ms",
+                        "clickhouse.sink.retry-max-backoff", "4s",
+                        "clickhouse.sink.request-timeout", "10s"));
         StreamExecutionEnvironment env = TestStack.jobWithoutRestarts(config, 1000);
         JobClient job = env.executeAsync("ClickHouseOutageITCase");
         String node = TestStack.clickHouseUrls().get(0);

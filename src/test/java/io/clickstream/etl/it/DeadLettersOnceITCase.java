@@ -23,10 +23,7 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
@@ -76,7 +73,8 @@ class DeadLettersOnceITCase {
             TestStack.await(
                     "the inputs' offsets committed",
                     Duration.ofSeconds(30),
-                    TestStack.unchecked(() -> committed(setup) == inputs.size()));
+                    TestStack.unchecked(() ->
+                            TestStack.committedOffsets(setup.config().get(Options.KAFKA_GROUP_ID)) == inputs.size()));
         } finally {
             second.cancel().get(60, TimeUnit.SECONDS);
         }
@@ -100,7 +98,9 @@ class DeadLettersOnceITCase {
             "--watch-seconds",
             "0"
         });
-        assertThat(committed(setup)).as("rewound").isZero();
+        assertThat(TestStack.committedOffsets(setup.config().get(Options.KAFKA_GROUP_ID)))
+                .as("rewound")
+                .isZero();
         List<ProducerRecord<byte[], byte[]>> more = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             more.add(new ProducerRecord<>(
@@ -116,7 +116,8 @@ class DeadLettersOnceITCase {
             TestStack.await(
                     "every input read again",
                     Duration.ofSeconds(90),
-                    TestStack.unchecked(() -> committed(setup) == inputs.size()));
+                    TestStack.unchecked(() ->
+                            TestStack.committedOffsets(setup.config().get(Options.KAFKA_GROUP_ID)) == inputs.size()));
             // Read for the count of a replay that writes them all again: only one each may be there.
             assertOnePerInput(TestStack.consume(dead, 2 * inputs.size(), Duration.ofSeconds(10)), inputs);
         } finally {
@@ -137,21 +138,5 @@ class DeadLettersOnceITCase {
         }
         assertThat(perInput.keySet()).isEqualTo(inputs);
         assertThat(perInput.values()).as("one dead letter per input").containsOnly(1);
-    }
-
-    /** The group's committed offsets, summed over the topic's partitions. */
-    private static long committed(TestStack.Streaming setup) throws Exception {
-        try (Admin admin =
-                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestStack.kafkaBootstrap()))) {
-            return admin
-                    .listConsumerGroupOffsets(setup.config().get(Options.KAFKA_GROUP_ID))
-                    .partitionsToOffsetAndMetadata()
-                    .get()
-                    .values()
-                    .stream()
-                    .filter(java.util.Objects::nonNull)
-                    .mapToLong(OffsetAndMetadata::offset)
-                    .sum();
-        }
     }
 }

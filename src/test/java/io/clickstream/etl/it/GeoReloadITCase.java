@@ -50,28 +50,8 @@ class GeoReloadITCase {
         String topic = TestStack.unique("geo");
         String dead = TestStack.unique("dead");
         TestStack.createTopics(2, topic, dead);
-        JobConfig config = JobConfig.of(Map.of(
-                        "kafka.bootstrap-servers",
-                        TestStack.kafkaBootstrap(),
-                        "kafka.topics",
-                        topic,
-                        "kafka.group-id",
-                        TestStack.unique("g"),
-                        "kafka.start-from",
-                        "earliest",
-                        "kafka.dead-letter-topic",
-                        dead,
-                        "clickhouse.urls",
-                        String.join(",", TestStack.clickHouseUrls()),
-                        "clickhouse.database",
-                        database,
-                        "clickhouse.sink.flush-interval",
-                        "200ms",
-                        "geo.databases",
-                        live.toString(),
-                        "geo.reload-check-interval",
-                        "1s"))
-                .with("redis.key-prefix", TestStack.unique("it"));
+        JobConfig config = TestStack.settings(
+                topic, dead, database, Map.of("geo.databases", live.toString(), "geo.reload-check-interval", "1s"));
         StreamExecutionEnvironment env = TestStack.job(config, 0);
         JobClient job = env.executeAsync();
         String node = TestStack.clickHouseUrls().get(0);

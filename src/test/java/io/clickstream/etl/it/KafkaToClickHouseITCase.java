@@ -93,29 +93,17 @@ class KafkaToClickHouseITCase {
             malformedPositions.put(key(positions.get(firstMalformed + i)), positions.get(firstMalformed + i));
         }
 
-        JobConfig config = JobConfig.of(Map.of(
-                        "kafka.bootstrap-servers",
-                        TestStack.kafkaBootstrap(),
-                        "kafka.topics",
-                        web + "," + app,
-                        "kafka.group-id",
-                        TestStack.unique("group"),
-                        "kafka.start-from",
-                        "earliest",
+        JobConfig config = TestStack.settings(
+                web + "," + app,
+                deadLetterTopic,
+                database,
+                Map.of(
                         "kafka.bounded",
                         "true",
-                        "kafka.dead-letter-topic",
-                        deadLetterTopic,
-                        "clickhouse.urls",
-                        String.join(",", TestStack.clickHouseUrls()),
-                        "clickhouse.database",
-                        database,
                         "clickhouse.sink.batch-rows",
                         "700",
-                        "clickhouse.sink.flush-interval",
-                        "200ms"))
-                .with("geo.databases", geoDb.toString())
-                .with("redis.key-prefix", TestStack.unique("it"));
+                        "geo.databases",
+                        geoDb.toString()));
         StreamExecutionEnvironment env = TestStack.job(config, 0);
         env.execute("KafkaToClickHouseITCase");
     }

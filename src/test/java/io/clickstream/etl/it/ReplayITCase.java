@@ -21,9 +21,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -77,7 +74,9 @@ class ReplayITCase {
         JobClient job = start(topic, dead, group, first, prefix);
         TestStack.await("100 rows", Duration.ofSeconds(90), TestStack.unchecked(() -> count(first) == 100));
         TestStack.await(
-                "100 offsets committed", Duration.ofSeconds(30), TestStack.unchecked(() -> committed(group) == 100));
+                "100 offsets committed",
+                Duration.ofSeconds(30),
+                TestStack.unchecked(() -> TestStack.committedOffsets(group) == 100));
 
         assertThatThrownBy(() -> Replay.run(args(common, "--to-timestamp", halfway, "--watch-seconds", "0")))
                 .as("Kafka alone cannot show that the job is stopped")
@@ -93,10 +92,12 @@ class ReplayITCase {
                 TestStack.unchecked(() -> job.getJobStatus().get() == JobStatus.CANCELED));
 
         Replay.run(args(common, "--to-timestamp", halfway, "--dry-run"));
-        assertThat(committed(group)).as("a dry run changes nothing").isEqualTo(100);
+        assertThat(TestStack.committedOffsets(group))
+                .as("a dry run changes nothing")
+                .isEqualTo(100);
 
         Replay.run(args(common, "--to-timestamp", halfway, "--flink-rest", rest, "--watch-seconds", "2"));
-        assertThat(committed(group)).isEqualTo(50);
+        assertThat(TestStack.committedOffsets(group)).isEqualTo(50);
         assertThat(output(() -> Replay.run(args(common, "--progress"))))
                 .as("the replay's progress before the start")
                 .contains("behind: 50 records");
@@ -107,7 +108,7 @@ class ReplayITCase {
             TestStack.await(
                     "the group back at the end",
                     Duration.ofSeconds(90),
-                    TestStack.unchecked(() -> committed(group) == 100));
+                    TestStack.unchecked(() -> TestStack.committedOffsets(group) == 100));
             TestStack.await(
                     "50 rows read again and recognised",
                     Duration.ofSeconds(30),
@@ -162,45 +163,24 @@ class ReplayITCase {
     /** The job as it runs in production: the same group, Redis keys and tables each time. */
     private static JobClient start(String topic, String dead, String group, String database, String redisPrefix)
             throws Exception {
-        JobConfig config = JobConfig.of(Map.of(
-                        "kafka.bootstrap-servers",
-                        TestStack.kafkaBootstrap(),
-                        "kafka.topics",
-                        topic,
+        JobConfig config = TestStack.settings(
+                topic,
+                dead,
+                database,
+                Map.of(
                         "kafka.group-id",
                         group,
                         "kafka.start-from",
                         "group-offsets",
-                        "kafka.dead-letter-topic",
-                        dead,
-                        "clickhouse.urls",
-                        String.join(",", TestStack.clickHouseUrls()),
-                        "clickhouse.database",
-                        database,
-                        "clickhouse.sink.flush-interval",
-                        "200ms",
                         "device.enabled",
-                        "false"))
-                .with("redis.key-prefix", redisPrefix);
+                        "false",
+                        "redis.key-prefix",
+                        redisPrefix));
         StreamExecutionEnvironment env = TestStack.job(config, 500);
         return env.executeAsync(ClickstreamJob.DEFAULT_JOB_NAME);
     }
 
     private static long count(String database) throws Exception {
         return TestStack.count(TestStack.clickHouseUrls().get(0), "SELECT count() FROM " + database + ".events");
-    }
-
-    private static long committed(String group) throws Exception {
-        try (Admin admin =
-                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestStack.kafkaBootstrap()))) {
-            return admin
-                    .listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata()
-                    .get(10, TimeUnit.SECONDS)
-                    .values()
-                    .stream()
-                    .mapToLong(OffsetAndMetadata::offset)
-                    .sum();
-        }
     }
 }

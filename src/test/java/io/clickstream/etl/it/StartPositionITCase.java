@@ -8,16 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,26 +40,8 @@ class StartPositionITCase {
         TestStack.createTopics(2, topic, dead);
     }
 
-    private Map<String, String> settings(String... more) {
-        Map<String, String> s = new HashMap<>(Map.of(
-                "kafka.bootstrap-servers",
-                TestStack.kafkaBootstrap(),
-                "kafka.topics",
-                topic,
-                "kafka.dead-letter-topic",
-                dead,
-                "clickhouse.urls",
-                String.join(",", TestStack.clickHouseUrls()),
-                "clickhouse.database",
-                database,
-                "clickhouse.sink.flush-interval",
-                "200ms",
-                "redis.key-prefix",
-                TestStack.unique("it")));
-        for (int i = 0; i < more.length; i += 2) {
-            s.put(more[i], more[i + 1]);
-        }
-        return s;
+    private JobConfig settings(Map<String, String> more) {
+        return TestStack.settings(topic, dead, database, more);
     }
 
     private static JobClient start(JobConfig config, boolean checkpointing) throws Exception {
@@ -100,15 +78,8 @@ class StartPositionITCase {
         String startAt = Instant.ofEpochMilli(base + 60_000).toString(); // record of e60
 
         JobClient job = start(
-                JobConfig.of(settings(
-                        "kafka.start-from",
-                        "timestamp",
-                        "kafka.start-timestamp",
-                        startAt,
-                        "kafka.group-id",
-                        TestStack.unique("g"),
-                        "kafka.bounded",
-                        "true")),
+                settings(Map.of(
+                        "kafka.start-from", "timestamp", "kafka.start-timestamp", startAt, "kafka.bounded", "true")),
                 false);
         job.getJobExecutionResult().get(120, TimeUnit.SECONDS);
 
@@ -119,7 +90,7 @@ class StartPositionITCase {
     @Test
     void groupOffsetsResumeWhereTheLastRunCommitted() throws Exception {
         String group = TestStack.unique("g");
-        JobConfig config = JobConfig.of(settings("kafka.start-from", "group-offsets", "kafka.group-id", group));
+        JobConfig config = settings(Map.of("kafka.start-from", "group-offsets", "kafka.group-id", group));
         long base = System.currentTimeMillis() - 60_000;
         produce(0, 50, base);
 
@@ -128,7 +99,7 @@ class StartPositionITCase {
         TestStack.await(
                 "offsets committed for 50 records",
                 Duration.ofSeconds(30),
-                TestStack.unchecked(() -> committed(group) == 50));
+                TestStack.unchecked(() -> TestStack.committedOffsets(group) == 50));
         first.cancel().get(60, TimeUnit.SECONDS);
 
         produce(50, 30, base);
@@ -138,24 +109,10 @@ class StartPositionITCase {
             TestStack.await(
                     "offsets committed for 80 records",
                     Duration.ofSeconds(30),
-                    TestStack.unchecked(() -> committed(group) == 80));
+                    TestStack.unchecked(() -> TestStack.committedOffsets(group) == 80));
             assertThat(count("")).as("the first 50 were not read again").isEqualTo(80);
         } finally {
             second.cancel().get(60, TimeUnit.SECONDS);
-        }
-    }
-
-    private static long committed(String group) throws Exception {
-        try (Admin admin =
-                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestStack.kafkaBootstrap()))) {
-            return admin
-                    .listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata()
-                    .get(10, TimeUnit.SECONDS)
-                    .values()
-                    .stream()
-                    .mapToLong(OffsetAndMetadata::offset)
-                    .sum();
         }
     }
 }

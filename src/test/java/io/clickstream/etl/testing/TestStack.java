@@ -455,18 +455,15 @@ public final class TestStack {
     public record Streaming(String database, String topic, JobConfig config) {}
 
     /**
-     * The usual set-up of a test that streams into ClickHouse while something happens: a migrated database, a topic
-     * with 2 partitions read from the start, 200 ms sink flushes, no device parsing; {@code extra} settings on top.
+     * The job's settings for the stack (Kafka, ClickHouse, Redis under a prefix of its own) reading {@code topics}
+     * (comma-separated) from the start in a group of its own, dead letters to {@code dead}, rows into {@code database}
+     * with 200 ms sink flushes; {@code extra} settings on top.
      */
-    public static Streaming streaming(String name, Map<String, String> extra) throws Exception {
-        String database = migratedDatabase();
-        String topic = unique(name);
-        String dead = unique("dead");
-        createTopics(2, topic, dead);
+    public static JobConfig settings(String topics, String dead, String database, Map<String, String> extra) {
         Map<String, String> settings = new java.util.HashMap<>(jobSettings());
         settings.putAll(Map.of(
                 "kafka.topics",
-                topic,
+                topics,
                 "kafka.dead-letter-topic",
                 dead,
                 "kafka.start-from",
@@ -476,12 +473,39 @@ public final class TestStack {
                 "clickhouse.database",
                 database,
                 "clickhouse.sink.flush-interval",
-                "200ms",
-                "device.enabled",
-                "false",
-                "funnel.definitions-topic",
-                unique("funnels")));
+                "200ms"));
         settings.putAll(extra);
-        return new Streaming(database, topic, JobConfig.of(settings));
+        return JobConfig.of(settings);
+    }
+
+    /**
+     * The usual set-up of a test that streams into ClickHouse while something happens: a migrated database, a topic
+     * with 2 partitions read from the start, 200 ms sink flushes, no device parsing; {@code extra} settings on top.
+     */
+    public static Streaming streaming(String name, Map<String, String> extra) throws Exception {
+        String database = migratedDatabase();
+        String topic = unique(name);
+        String dead = unique("dead");
+        createTopics(2, topic, dead);
+        Map<String, String> settings = new java.util.HashMap<>(
+                Map.of("device.enabled", "false", "funnel.definitions-topic", unique("funnels")));
+        settings.putAll(extra);
+        return new Streaming(database, topic, settings(topic, dead, database, settings));
+    }
+
+    /** The offsets a consumer group has committed, summed over its partitions. */
+    public static long committedOffsets(String group) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap()))) {
+            return admin
+                    .listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata()
+                    .get(10, TimeUnit.SECONDS)
+                    .values()
+                    .stream()
+                    .filter(java.util.Objects::nonNull) // a partition without a commit
+                    .mapToLong(org.apache.kafka.clients.consumer.OffsetAndMetadata::offset)
+                    .sum();
+        }
     }
 }
