@@ -29,42 +29,28 @@ class SinkSettingsTest {
         assertThat(settings.retryPolicy().backoffMs(20)).as("capped").isEqualTo(30_000);
     }
 
+    /** Good settings but for these three, checked as they are (not through the options' own checks). */
+    private static SinkSettings checked(int batchRows, Duration flushInterval, int maxInFlight) {
+        SinkSettings good = TestSinkSettings.of();
+        return new SinkSettings(
+                        batchRows,
+                        good.batchBytes(),
+                        flushInterval,
+                        good.catchUpFlushInterval(),
+                        good.catchUpLag(),
+                        false,
+                        maxInFlight,
+                        good.retryPolicy())
+                .sanityCheck();
+    }
+
     @Test
     void aBadValueIsRefusedNamingItsOption() {
-        SinkSettings good = TestSinkSettings.of();
-        assertThatThrownBy(() -> new SinkSettings(
-                                0,
-                                good.batchBytes(),
-                                good.flushInterval(),
-                                good.catchUpFlushInterval(),
-                                good.catchUpLag(),
-                                false,
-                                1,
-                                good.retryPolicy())
-                        .sanityCheck())
-                .hasMessageContaining("clickhouse.sink.batch-rows");
-        assertThatThrownBy(() -> new SinkSettings(
-                                1,
-                                good.batchBytes(),
-                                Duration.ZERO,
-                                good.catchUpFlushInterval(),
-                                good.catchUpLag(),
-                                false,
-                                1,
-                                good.retryPolicy())
-                        .sanityCheck())
-                .hasMessageContaining("clickhouse.sink.flush-interval");
-        assertThatThrownBy(() -> new SinkSettings(
-                                1,
-                                good.batchBytes(),
-                                good.flushInterval(),
-                                good.catchUpFlushInterval(),
-                                good.catchUpLag(),
-                                false,
-                                0,
-                                good.retryPolicy())
-                        .sanityCheck())
-                .hasMessageContaining("clickhouse.sink.max-in-flight");
+        Duration second = Duration.ofSeconds(1);
+        assertThat(checked(1, second, 1).batchRows()).isEqualTo(1);
+        assertThatThrownBy(() -> checked(0, second, 1)).hasMessageContaining("clickhouse.sink.batch-rows");
+        assertThatThrownBy(() -> checked(1, Duration.ZERO, 1)).hasMessageContaining("clickhouse.sink.flush-interval");
+        assertThatThrownBy(() -> checked(1, second, 0)).hasMessageContaining("clickhouse.sink.max-in-flight");
         assertThatThrownBy(() -> SinkSettings.from(JobConfig.of(
                         Map.of("clickhouse.sink.retry-backoff", "10s", "clickhouse.sink.retry-max-backoff", "1s"))))
                 .hasMessageContaining("clickhouse.sink.retry-max-backoff")

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -50,26 +49,16 @@ class CatchUpHoldITCase {
         }
         TestStack.produce(records);
 
-        Map<String, String> settings = new HashMap<>(TestStack.jobSettings());
-        settings.putAll(Map.of(
-                "kafka.topics",
-                topic,
-                "kafka.dead-letter-topic",
-                dead,
-                "kafka.start-from",
-                "earliest",
-                "kafka.group-id",
-                TestStack.unique("g"),
-                "device.enabled",
-                "false",
-                "funnel.definitions-topic",
-                TestStack.unique("funnels"),
-                "clickhouse.sink.catch-up-hold",
-                "true",
-                "clickhouse.sink.catch-up-flush-interval",
-                "25s"));
         String database = TestStack.migratedDatabase();
-        JobConfig config = JobConfig.of(settings).with("clickhouse.database", database);
+        JobConfig config = TestStack.settings(
+                topic,
+                dead,
+                database,
+                Map.of(
+                        "device.enabled", "false",
+                        "funnel.definitions-topic", TestStack.unique("funnels"),
+                        "clickhouse.sink.catch-up-hold", "true",
+                        "clickhouse.sink.catch-up-flush-interval", "25s"));
         String node = TestStack.clickHouseUrls().get(0);
         String rest = "http://" + FLINK.getClientConfiguration().get(RestOptions.ADDRESS) + ":"
                 + FLINK.getClientConfiguration().get(RestOptions.PORT);
