@@ -3,6 +3,7 @@ package io.clickstream.etl.clickhouse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clickstream.etl.event.Event;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class BatchBufferTest {
@@ -16,7 +17,9 @@ class BatchBufferTest {
     @Test
     void aBatchKnowsItsOldestInputForTheEndToEndLag() {
         BatchBuffer<Event> buffer = new BatchBuffer<>(
-                EventRowEncoder.INSTANCE, TestSinkSettings.of("batch-rows", "10", "flush-interval", "1000ms"), false);
+                EventRowEncoder.INSTANCE,
+                TestSinkSettings.of(Map.of("batch-rows", "10", "flush-interval", "1000ms")),
+                false);
         buffer.add(published(5_000), 0);
         buffer.add(published(3_000), 0);
         buffer.add(published(-1), 0); // no record time: ignored
@@ -33,7 +36,9 @@ class BatchBufferTest {
     @Test
     void fullByRowsOrBytesAndDueByAge() {
         BatchBuffer<Event> buffer = new BatchBuffer<>(
-                EventRowEncoder.INSTANCE, TestSinkSettings.of("batch-rows", "2", "flush-interval", "1000ms"), false);
+                EventRowEncoder.INSTANCE,
+                TestSinkSettings.of(Map.of("batch-rows", "2", "flush-interval", "1000ms")),
+                false);
         assertThat(buffer.isDue(5_000)).isFalse();
         buffer.add(published(1), 100);
         assertThat(buffer.isFull()).isFalse();
@@ -47,7 +52,7 @@ class BatchBufferTest {
     void rowsThatArriveLateMayWaitForTheCatchUpIntervalUntilARowArrivesLessLate() {
         BatchBuffer<Event> buffer = new BatchBuffer<>(
                 EventRowEncoder.INSTANCE,
-                TestSinkSettings.of(
+                TestSinkSettings.of(Map.of(
                         "batch-rows",
                         "1000",
                         "flush-interval",
@@ -55,7 +60,7 @@ class BatchBufferTest {
                         "catch-up-flush-interval",
                         "5s",
                         "catch-up-lag",
-                        "30s"),
+                        "30s")),
                 false);
         buffer.add(published(10_000), 100_000); // 90 s late: catching up
         assertThat(buffer.isDue(100_500))
@@ -86,7 +91,7 @@ class BatchBufferTest {
     void aCatchUpIntervalAtOrBelowTheFlushIntervalIsOff() {
         BatchBuffer<Event> buffer = new BatchBuffer<>(
                 EventRowEncoder.INSTANCE,
-                TestSinkSettings.of(
+                TestSinkSettings.of(Map.of(
                         "batch-rows",
                         "1000",
                         "flush-interval",
@@ -94,7 +99,7 @@ class BatchBufferTest {
                         "catch-up-flush-interval",
                         "500ms",
                         "catch-up-lag",
-                        "30s"),
+                        "30s")),
                 false);
         buffer.add(published(1), 100_000);
         assertThat(buffer.isDue(100_500)).isTrue();

@@ -14,6 +14,7 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -53,17 +54,7 @@ class ClickHouseWriterTest {
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
         RejectedRows<Event> path = rejectedPath();
         writer = new ClickHouseWriter<>(
-                TestSinkSettings.of(
-                        "batch-rows",
-                        "" + rows,
-                        "flush-interval",
-                        "60s",
-                        "max-retries",
-                        "2",
-                        "retry-backoff",
-                        "100ms",
-                        "retry-max-backoff",
-                        "250ms"),
+                TestSinkSettings.of(Map.of("batch-rows", "" + rows, "flush-interval", "60s")),
                 EventRowEncoder.INSTANCE,
                 new ClickHouseWriter.Outputs<>(inserter, path, null),
                 time,
@@ -75,7 +66,7 @@ class ClickHouseWriterTest {
     private ClickHouseWriter<Event> writer(int rows, long bytes, long intervalMs, int maxInFlight, int maxRetries) {
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
         writer = new ClickHouseWriter<>(
-                TestSinkSettings.of(
+                TestSinkSettings.of(Map.of(
                         "batch-rows",
                         "" + rows,
                         "batch-bytes",
@@ -85,11 +76,7 @@ class ClickHouseWriterTest {
                         "max-in-flight",
                         "" + maxInFlight,
                         "max-retries",
-                        "" + maxRetries,
-                        "retry-backoff",
-                        "100ms",
-                        "retry-max-backoff",
-                        "250ms"),
+                        "" + maxRetries)),
                 EventRowEncoder.INSTANCE,
                 ClickHouseWriter.Outputs.of(inserter),
                 time,
@@ -180,7 +167,7 @@ class ClickHouseWriterTest {
         time.setCurrentTime(t0);
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
         writer = new ClickHouseWriter<>(
-                TestSinkSettings.of(
+                TestSinkSettings.of(Map.of(
                         "batch-rows",
                         "1000",
                         "flush-interval",
@@ -190,9 +177,7 @@ class ClickHouseWriterTest {
                         "catch-up-lag",
                         "30s",
                         "max-retries",
-                        "0",
-                        "retry-backoff",
-                        "100ms"),
+                        "0")),
                 EventRowEncoder.INSTANCE,
                 ClickHouseWriter.Outputs.of(inserter),
                 time,
@@ -219,7 +204,7 @@ class ClickHouseWriterTest {
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
         RejectedRows<Event> path = rejectedPath();
         writer = new ClickHouseWriter<>(
-                TestSinkSettings.of(
+                TestSinkSettings.of(Map.of(
                         "batch-rows",
                         "1000",
                         "flush-interval",
@@ -231,9 +216,7 @@ class ClickHouseWriterTest {
                         "catch-up-hold",
                         "true",
                         "max-retries",
-                        "0",
-                        "retry-backoff",
-                        "100ms"),
+                        "0")),
                 EventRowEncoder.INSTANCE,
                 new ClickHouseWriter.Outputs<>(inserter, path, null),
                 time,
@@ -489,17 +472,7 @@ class ClickHouseWriterTest {
         };
         metrics = new SinkMetrics(new UnregisteredMetricsGroup());
         writer = new ClickHouseWriter<>(
-                TestSinkSettings.of(
-                        "batch-rows",
-                        "100",
-                        "flush-interval",
-                        "60s",
-                        "max-retries",
-                        "2",
-                        "retry-backoff",
-                        "100ms",
-                        "retry-max-backoff",
-                        "250ms"),
+                TestSinkSettings.of(Map.of("batch-rows", "100", "flush-interval", "60s")),
                 EventRowEncoder.INSTANCE,
                 new ClickHouseWriter.Outputs<>(
                         inserter, null, new ReplayGuard<>(marks, table, EventRowEncoder.INSTANCE::position)),

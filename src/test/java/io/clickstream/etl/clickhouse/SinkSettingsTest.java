@@ -31,7 +31,7 @@ class SinkSettingsTest {
 
     /** Good settings but for these three, checked as they are (not through the options' own checks). */
     private static SinkSettings checked(int batchRows, Duration flushInterval, int maxInFlight) {
-        SinkSettings good = TestSinkSettings.of();
+        SinkSettings good = TestSinkSettings.of(Map.of());
         return new SinkSettings(
                         batchRows,
                         good.batchBytes(),
@@ -60,7 +60,7 @@ class SinkSettingsTest {
     @Test
     void aSinkThatHoldsRowsInCheckpointsMustKnowTheirType() {
         assertThatThrownBy(() -> ClickHouseSink.<io.clickstream.etl.event.Event>builder()
-                        .settings(TestSinkSettings.of("catch-up-hold", "true"))
+                        .settings(TestSinkSettings.of(Map.of("catch-up-hold", "true")))
                         .encoder(EventRowEncoder.INSTANCE)
                         .inserter(() -> null)
                         .build())

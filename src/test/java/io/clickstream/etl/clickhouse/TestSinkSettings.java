@@ -4,17 +4,23 @@ import io.clickstream.etl.config.JobConfig;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Sink settings for tests, from clickhouse.sink.* keys; catch-up batching off unless a test sets it. */
+/**
+ * Sink settings for tests, from clickhouse.sink.* keys: catch-up batching off, two retries after 100 and 250 ms,
+ * unless a test sets them.
+ */
 final class TestSinkSettings {
     private TestSinkSettings() {}
 
-    /** {@code keyValues}: pairs of keys without the "clickhouse.sink." prefix and their values. */
-    static SinkSettings of(String... keyValues) {
-        Map<String, String> values = new HashMap<>();
-        values.put("clickhouse.sink.catch-up-flush-interval", "1ms"); // at or below flush-interval: off
-        for (int i = 0; i < keyValues.length; i += 2) {
-            values.put("clickhouse.sink." + keyValues[i], keyValues[i + 1]);
-        }
-        return SinkSettings.from(JobConfig.of(values));
+    /** {@code settings}: keys without the "clickhouse.sink." prefix and their values. */
+    static SinkSettings of(Map<String, String> settings) {
+        Map<String, String> values = new HashMap<>(Map.of(
+                "catch-up-flush-interval", "1ms", // at or below flush-interval: off
+                "max-retries", "2",
+                "retry-backoff", "100ms",
+                "retry-max-backoff", "250ms"));
+        values.putAll(settings);
+        Map<String, String> options = new HashMap<>();
+        values.forEach((key, value) -> options.put("clickhouse.sink." + key, value));
+        return SinkSettings.from(JobConfig.of(options));
     }
 }
