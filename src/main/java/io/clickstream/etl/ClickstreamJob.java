@@ -29,17 +29,21 @@ import io.clickstream.etl.geo.GeoLookup;
 import io.clickstream.etl.join.JoinOperator;
 import io.clickstream.etl.join.JoinRule;
 import io.clickstream.etl.join.JoinSettings;
+import io.clickstream.etl.kafka.ErasureTopic;
 import io.clickstream.etl.kafka.KafkaSinks;
 import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.kafka.KafkaTopicIds;
 import io.clickstream.etl.kafka.RejectedRowsToKafka;
 import io.clickstream.etl.parse.ParseEventsFunction;
 import io.clickstream.etl.parse.ParsedRecord;
+import io.clickstream.etl.privacy.ErasureAcks;
+import io.clickstream.etl.privacy.ErasureFeed;
+import io.clickstream.etl.privacy.ErasureLog;
 import io.clickstream.etl.privacy.PrivacyFunction;
 import io.clickstream.etl.privacy.PrivacySettings;
-import io.clickstream.etl.redis.BlobStore;
 import io.clickstream.etl.redis.HashStore;
 import io.clickstream.etl.redis.RedisDeadLetterLedger;
+import io.clickstream.etl.redis.RedisErasureAcks;
 import io.clickstream.etl.redis.RedisInsertMarks;
 import io.clickstream.etl.redis.RedisSendLedger;
 import io.clickstream.etl.redis.RedisSettings;
@@ -72,13 +76,36 @@ public final class ClickstreamJob {
 
     private ClickstreamJob() {}
 
-    /** What the job reads: the events, and the funnel definitions (read by the per-user step itself). */
-    public record Sources(Source<ParsedRecord, ?, ?> events, FunnelDefinitions.Factory funnelDefinitions) {
-        /** The Kafka sources; creates the funnel definitions topic if it is missing. */
-        public static Sources production(JobConfig config) throws Exception {
+    /**
+     * What the job reads: the events, the funnel definitions (read by the per-user step itself) and the erasure list
+     * (followed by every task that keeps state or writes rows).
+     */
+    public record Sources(
+            Source<ParsedRecord, ?, ?> events,
+            FunnelDefinitions.Factory funnelDefinitions,
+            ErasureLog.Factory erasures) {
+        /** The Kafka sources; creates the funnel definitions and erasure topics if they are missing. */
+        public static Sources production(JobConfig config, Map<String, String> env) throws Exception {
             FunnelTopic.ensure(config);
+            ErasureTopic.ensure(config);
+            moveOlderErasureList(config, env);
             KafkaSources.ensureBackfillTopic(config);
-            return new Sources(KafkaSources.events(config), FunnelTopic.definitions(config));
+            return new Sources(
+                    KafkaSources.events(config), FunnelTopic.definitions(config), ErasureTopic.follower(config));
+        }
+
+        /** Erasures an earlier version kept in one Redis hash go on the durable list (once). */
+        private static void moveOlderErasureList(JobConfig config, Map<String, String> env) throws Exception {
+            Map<String, Long> older = RedisErasureAcks.takeOlderList(RedisSettings.from(config, env), list -> {
+                Map<String, ErasureTopic.Erasure> records = new java.util.LinkedHashMap<>();
+                list.forEach((user, at) -> records.put(user, new ErasureTopic.Erasure(at, List.of())));
+                ErasureTopic.publish(config, records);
+            });
+            if (!older.isEmpty()) {
+                LOG.info(
+                        "Moved {} erasure(s) from the Redis hash of the earlier version to the erasure topic",
+                        older.size());
+            }
         }
     }
 
@@ -86,10 +113,10 @@ public final class ClickstreamJob {
      * Where the keyed steps keep their state: one hash per user (sessions, funnel progress, joins keyed by user), and
      * one value per key for the joins keyed by another field.
      */
-    public record Stores(HashStore.Factory users, BlobStore.Factory joins) {
+    public record Stores(HashStore.Factory users, HashStore.Factory joins, ErasureAcks.Factory erasureAcks) {
         public static Stores production(JobConfig config, Map<String, String> env) {
             RedisSettings redis = RedisSettings.from(config, env);
-            return new Stores(redis.users(), redis.store("join"));
+            return new Stores(redis.users(), redis.users(), RedisErasureAcks.factory(redis));
         }
     }
 
@@ -104,16 +131,23 @@ public final class ClickstreamJob {
             DeadLetterLedger.Factory deadLetterLedger,
             TopicIds.Factory topicIds) {
         public static Sinks production(JobConfig config, Map<String, String> env) {
+            // The sinks acknowledge erasures when they learn of them (after sending what they held), whether or not
+            // the job takes checkpoints.
+            ErasureFeed erasures = ErasureFeed.from(
+                    config,
+                    ErasureTopic.follower(config),
+                    RedisErasureAcks.factory(RedisSettings.from(config, env)),
+                    true);
             return new Sinks(
-                    clickHouseEvents(config, env),
-                    clickHouseSessions(config, env),
+                    clickHouseEvents(config, env, erasures),
+                    clickHouseSessions(config, env, erasures),
                     KafkaSinks.deadLetters(config),
                     RedisDeadLetterLedger.factory(RedisSettings.from(config, env)),
                     KafkaTopicIds.factory(config));
         }
 
         /** Events into clickhouse.database.clickhouse.table, with client-v2. */
-        static ClickHouseSink<Event> clickHouseEvents(JobConfig config, Map<String, String> env) {
+        static ClickHouseSink<Event> clickHouseEvents(JobConfig config, Map<String, String> env, ErasureFeed erasures) {
             String table = config.get(Options.CLICKHOUSE_TABLE);
             ReplayGuard.Factory<Event> guard = null;
             if (config.get(Options.SINK_REPLAY_CHECK)) {
@@ -123,21 +157,26 @@ public final class ClickstreamJob {
                         ClickHouseStoredEvents.factory(ClickHouseEndpoints.from(config, env), database, table),
                         EventRowEncoder.INSTANCE);
             }
-            return clickHouse(config, env, table, EventRowEncoder.INSTANCE, guard, TypeInformation.of(Event.class));
+            return clickHouse(config, env, table, EventRowEncoder.INSTANCE, guard, TypeInformation.of(Event.class))
+                    .erasures(erasures, "clickhouse-sink")
+                    .build();
         }
 
         /** Session rows into clickhouse.database.clickhouse.sessions-table. */
-        static ClickHouseSink<SessionRow> clickHouseSessions(JobConfig config, Map<String, String> env) {
+        static ClickHouseSink<SessionRow> clickHouseSessions(
+                JobConfig config, Map<String, String> env, ErasureFeed erasures) {
             return clickHouse(
-                    config,
-                    env,
-                    config.get(Options.CLICKHOUSE_SESSIONS_TABLE),
-                    SessionRowEncoder.INSTANCE,
-                    null,
-                    TypeInformation.of(SessionRow.class));
+                            config,
+                            env,
+                            config.get(Options.CLICKHOUSE_SESSIONS_TABLE),
+                            SessionRowEncoder.INSTANCE,
+                            null,
+                            TypeInformation.of(SessionRow.class))
+                    .erasures(erasures, "clickhouse-sessions-sink")
+                    .build();
         }
 
-        static <T> ClickHouseSink<T> clickHouse(
+        static <T> ClickHouseSink.Builder<T> clickHouse(
                 JobConfig config,
                 Map<String, String> env,
                 String table,
@@ -157,8 +196,7 @@ public final class ClickstreamJob {
                     .rejectedRows(RejectedRowsToKafka.factory(
                             config, RedisSendLedger.factory(RedisSettings.from(config, env))))
                     .replayGuard(guard)
-                    .rowType(rowType)
-                    .build();
+                    .rowType(rowType);
         }
     }
 
@@ -169,6 +207,13 @@ public final class ClickstreamJob {
         // joins) buffer what they received from the network or from an operator that emits each object once.
         env.getConfig().enableObjectReuse();
         EventTimeSettings eventTime = EventTimeSettings.from(config);
+        // Every step that keeps state follows the erasure list and acknowledges it after a completed checkpoint
+        // (tools.Erase deletes only then); without checkpoints, as soon as it applied it.
+        ErasureFeed erasures = ErasureFeed.from(
+                config,
+                sources.erasures(),
+                stores.erasureAcks(),
+                env.getCheckpointConfig().getCheckpointInterval() > 0);
         // Per-partition watermarks over the events' times, aligned across partitions and topics: a catch-up reads
         // the topics in step, and each user's events can be put in time order below.
         DataStream<ParsedRecord> parsed = env.fromSource(
@@ -208,7 +253,11 @@ public final class ClickstreamJob {
                     .transform(
                             "Joins by " + field,
                             TypeInformation.of(Event.class),
-                            new JoinOperator(JoinSettings.from(config, byKey.getValue()), stores.joins()))
+                            new JoinOperator(
+                                    JoinSettings.from(config, byKey.getValue()),
+                                    stores.joins(),
+                                    erasures,
+                                    "joins-by-" + field))
                     .uid("joins-by-" + field);
         }
 
@@ -221,7 +270,7 @@ public final class ClickstreamJob {
                         "Sessions, joins, funnels",
                         TypeInformation.of(Event.class),
                         new UserStepOperator(
-                                UserStepSettings.from(config), stores.users(), sources.funnelDefinitions()))
+                                UserStepSettings.from(config), stores.users(), sources.funnelDefinitions(), erasures))
                 .uid("sessions");
 
         users.sinkTo(sinks.events()).uid("clickhouse-sink").name("ClickHouse events");
@@ -300,7 +349,7 @@ public final class ClickstreamJob {
         build(
                 env,
                 config,
-                Sources.production(config),
+                Sources.production(config, System.getenv()),
                 Stores.production(config, System.getenv()),
                 Sinks.production(config, System.getenv()));
         env.execute(env.getConfiguration().getOptional(PipelineOptions.NAME).orElse(DEFAULT_JOB_NAME));

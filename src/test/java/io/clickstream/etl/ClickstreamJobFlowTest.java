@@ -17,7 +17,7 @@ import io.clickstream.etl.testing.ClickstreamTruth;
 import io.clickstream.etl.testing.ClickstreamTruth.Expected;
 import io.clickstream.etl.testing.ClickstreamTruth.Generated;
 import io.clickstream.etl.testing.CollectingSink;
-import io.clickstream.etl.testing.FakeBlobStore;
+import io.clickstream.etl.testing.FakeErasureList;
 import io.clickstream.etl.testing.FakeFunnelTopic;
 import io.clickstream.etl.testing.FakeHashStore;
 import io.clickstream.etl.testing.TruthJob;
@@ -47,7 +47,7 @@ import org.junit.jupiter.api.Test;
  */
 class ClickstreamJobFlowTest {
     private static final Map<String, FakeHashStore> USERS = new ConcurrentHashMap<>();
-    private static final Map<String, FakeBlobStore> JOINS = new ConcurrentHashMap<>();
+    private static final Map<String, FakeHashStore> JOINS = new ConcurrentHashMap<>();
     private static final Pattern FUNNEL_ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
 
     @Test
@@ -88,7 +88,7 @@ class ClickstreamJobFlowTest {
             funnels.publish(new FunnelUpdate(id.group(1), 0, 0, definition));
         }
         USERS.put(name, new FakeHashStore());
-        JOINS.put(name, new FakeBlobStore());
+        JOINS.put(name, new FakeHashStore());
         CollectingSink<Event> rows = new CollectingSink<>(name + "-events");
         CollectingSink<SessionRow> sessionRows = new CollectingSink<>(name + "-sessions");
         CollectingSink<DeadLetter> deadLetters = new CollectingSink<>(name + "-dead");
@@ -105,8 +105,9 @@ class ClickstreamJobFlowTest {
                                 records(inputs, topics, limits, now),
                                 inputs.size(),
                                 TypeInformation.of(ParsedRecord.class)),
-                        FakeFunnelTopic.definitions(name)),
-                new ClickstreamJob.Stores(() -> USERS.get(name), () -> JOINS.get(name)),
+                        FakeFunnelTopic.definitions(name),
+                        FakeErasureList.log(name)),
+                new ClickstreamJob.Stores(() -> USERS.get(name), () -> JOINS.get(name), FakeErasureList.acks(name)),
                 new ClickstreamJob.Sinks(
                         rows, sessionRows, deadLetters, () -> inMemory(ledger), ClickstreamJobFlowTest::topicIds));
         env.execute("ClickstreamJobFlowTest");

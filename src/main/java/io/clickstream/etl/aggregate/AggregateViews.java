@@ -71,8 +71,13 @@ public final class AggregateViews {
      * shard of their sharding key).
      */
     public static String rebuildInsert(String db, View view, LocalDate day) {
-        String dayRows = "FROM (SELECT * FROM " + db + ".events WHERE dt = '" + day + "')";
+        return rebuildInsert(db, view, "dt = '" + day + "'");
+    }
+
+    /** The statement that recomputes a view over the rows of {@code <db>.events} that {@code where} selects. */
+    public static String rebuildInsert(String db, View view, String where) {
+        String rows = "FROM (SELECT * FROM " + db + ".events WHERE " + where + ")";
         return "INSERT INTO " + db + "." + distributed(view) + " "
-                + source(db).matcher(view.select()).replaceFirst(Matcher.quoteReplacement(dayRows));
+                + source(db).matcher(view.select()).replaceFirst(Matcher.quoteReplacement(rows));
     }
 }

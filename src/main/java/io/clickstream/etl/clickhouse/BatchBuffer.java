@@ -91,10 +91,21 @@ final class BatchBuffer<T> {
     }
 
     /**
-     * Adds rows a checkpoint held (after a restore), waiting from {@code now}. Rows kept without their objects are
-     * taken only by a buffer that does not keep them either.
+     * Adds rows a checkpoint held (after a restore), waiting from {@code now}, without those {@code drop} selects
+     * (which needs the rows' objects). Rows kept without their objects are taken only by a buffer that does not keep
+     * them either.
      */
-    void restore(BufferedRows<T> held, long now) {
+    void restore(BufferedRows<T> held, long now, java.util.function.Predicate<T> drop) {
+        if (held.rowObjects() != null
+                && rowObjects != null
+                && held.rowObjects().stream().anyMatch(drop)) {
+            for (T row : held.rowObjects()) {
+                if (!drop.test(row)) {
+                    add(row, now);
+                }
+            }
+            return;
+        }
         if ((rowObjects == null) != (held.rowObjects() == null)) {
             throw new IllegalStateException(
                     "the buffered rows of the checkpoint " + (held.rowObjects() == null ? "lack" : "carry")

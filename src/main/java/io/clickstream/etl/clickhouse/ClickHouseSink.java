@@ -2,6 +2,8 @@ package io.clickstream.etl.clickhouse;
 
 import io.clickstream.etl.compat.WriterSink;
 import io.clickstream.etl.config.Options;
+import io.clickstream.etl.privacy.ErasureFeed;
+import io.clickstream.etl.privacy.ErasureTracker;
 import java.util.Collection;
 import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
@@ -23,6 +25,10 @@ public class ClickHouseSink<T> extends WriterSink<T> implements SupportsWriterSt
     private final ReplayGuard.Factory<T> guard;
     /** The rows' type, for the catch-up buffer in checkpoints; null: the buffer is sent at every checkpoint. */
     private final TypeInformation<T> rowType;
+    /** The erasure list and the name this sink acknowledges it under; null: no erasures. */
+    private final ErasureFeed erasures;
+
+    private final String name;
 
     private ClickHouseSink(Builder<T> b) {
         this.settings = java.util.Objects.requireNonNull(b.settings, "settings").sanityCheck();
@@ -31,6 +37,8 @@ public class ClickHouseSink<T> extends WriterSink<T> implements SupportsWriterSt
         this.rejected = b.rejected;
         this.guard = b.guard;
         this.rowType = b.rowType;
+        this.erasures = b.erasures;
+        this.name = b.name;
         if (settings.catchUpHold() && rowType == null) {
             throw new IllegalArgumentException(Options.SINK_CATCH_UP_HOLD.key() + " keeps rows in checkpoints: the "
                     + "sink needs their type (Builder.rowType)");
@@ -49,6 +57,8 @@ public class ClickHouseSink<T> extends WriterSink<T> implements SupportsWriterSt
         private RejectedRows.Factory<T> rejected;
         private ReplayGuard.Factory<T> guard;
         private TypeInformation<T> rowType;
+        private ErasureFeed erasures;
+        private String name = "clickhouse";
 
         public Builder<T> settings(SinkSettings settings) {
             this.settings = settings;
@@ -83,6 +93,13 @@ public class ClickHouseSink<T> extends WriterSink<T> implements SupportsWriterSt
             return this;
         }
 
+        /** Rows of erased users from before their erasure are not written; {@code name}: whose acknowledgement. */
+        public Builder<T> erasures(ErasureFeed erasures, String name) {
+            this.erasures = erasures;
+            this.name = name;
+            return this;
+        }
+
         public ClickHouseSink<T> build() {
             return new ClickHouseSink<>(this);
         }
@@ -102,7 +119,14 @@ public class ClickHouseSink<T> extends WriterSink<T> implements SupportsWriterSt
                 new ClickHouseWriter.Outputs<>(
                         inserterFactory.open(),
                         rejected == null ? null : rejected.open(),
-                        guard == null ? null : guard.open()),
+                        guard == null ? null : guard.open(),
+                        erasures == null
+                                ? null
+                                : erasures.open(new ErasureTracker.Participant(
+                                        context.getJobInfo().getJobId().toString(),
+                                        name,
+                                        context.getTaskInfo().getIndexOfThisSubtask(),
+                                        context.getTaskInfo().getNumberOfParallelSubtasks()))),
                 context.getProcessingTimeService(),
                 new SinkMetrics(context.metricGroup()),
                 Thread::sleep);

@@ -1,5 +1,6 @@
 package io.clickstream.etl.clickhouse;
 
+import io.clickstream.etl.privacy.ErasureTracker;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * checkpoint (each insert is a part that every replica merges: small ones cost ClickHouse several times more). Failed inserts are retried with backoff; the first
  * error that outlives its retries is kept and rethrown from the task thread, failing the job loudly rather than
  * dropping rows.
+ *
+ * <p>Erasures: rows of an erased user from before the erasure are not written (a replay, a buffer restored from an
+ * older checkpoint). When the writer learns of a new erasure it first sends and waits for everything it holds, then
+ * acknowledges: after that, nothing of the erased user's past can still be inserted by it.
  */
 public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T>> {
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseWriter.class);
@@ -54,18 +59,25 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
     private final ReplayGuard<T> guard;
     /** Whether a catching-up writer keeps its partial batch in the checkpoint instead of sending it at the barrier. */
     private final boolean holdsAcrossCheckpoints;
+    /** The erasure list (null: none). */
+    private final ErasureTracker erasures;
 
     /**
      * Where the rows go: {@code inserter} into the table; {@code rejectedRows} the rows the server refuses (null: a
      * refusal fails the job); {@code replayGuard} leaves out rows an earlier run stored (null: no check).
      */
-    record Outputs<T>(Inserter inserter, RejectedRows<T> rejectedRows, ReplayGuard<T> replayGuard) {
+    record Outputs<T>(
+            Inserter inserter, RejectedRows<T> rejectedRows, ReplayGuard<T> replayGuard, ErasureTracker erasures) {
         Outputs {
             java.util.Objects.requireNonNull(inserter, "inserter");
         }
 
+        Outputs(Inserter inserter, RejectedRows<T> rejectedRows, ReplayGuard<T> replayGuard) {
+            this(inserter, rejectedRows, replayGuard, null);
+        }
+
         static <T> Outputs<T> of(Inserter inserter) {
-            return new Outputs<>(inserter, null, null);
+            return new Outputs<>(inserter, null, null, null);
         }
     }
 
@@ -82,25 +94,45 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
         this.encoder = encoder;
         this.rejected = outputs.rejectedRows();
         this.guard = outputs.replayGuard();
+        this.erasures = outputs.erasures();
         this.rowKind =
                 encoder.getClass().getSimpleName().replace("RowEncoder", "").toLowerCase(java.util.Locale.ROOT);
         this.inserter = outputs.inserter();
         this.timeService = timeService;
         this.metrics = metrics;
         this.sleeper = sleeper;
-        this.buffer = new BatchBuffer<>(encoder, settings, rejected != null || guard != null);
+        // Held rows are checked against erasures again when a checkpoint brings them back: that needs their objects.
+        this.buffer = new BatchBuffer<>(
+                encoder, settings, rejected != null || guard != null || (holdsAcrossCheckpoints && erasures != null));
         this.sender = Executors.newFixedThreadPool(settings.maxInFlight(), r -> {
             Thread t = new Thread(r, "clickhouse-sender");
             t.setDaemon(true);
             return t;
         });
         this.inFlight = new Semaphore(settings.maxInFlight());
+        if (erasures != null) {
+            try {
+                erasures.awaitKnown(Long.MIN_VALUE); // restored rows are checked against the list
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading the erasure list", e);
+            }
+            erasures.refresh();
+            erasures.ackApplied();
+        }
         scheduleTimer();
     }
 
     @Override
     public void write(T row, Context context) throws IOException, InterruptedException {
         checkError();
+        if (erasures != null) {
+            applyErasures();
+            if (erasures.covers(encoder.userId(row), encoder.recordTime(row))) {
+                metrics.erasedRows.inc();
+                return;
+            }
+        }
         buffer.add(row, timeService.getCurrentProcessingTime());
         metrics.bufferedRows.set(buffer.rows());
         if (buffer.isFull()) {
@@ -125,10 +157,28 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
         return buffer.isEmpty() ? List.of() : List.of(buffer.snapshot());
     }
 
-    /** Takes back what a checkpoint held; sent with the next batch. */
+    /**
+     * When the erasure list erases someone new: sends and waits for everything buffered and in flight (it may hold the
+     * user's past, and the eraser deletes what is stored only after this writer's acknowledgement), then acknowledges.
+     */
+    private void applyErasures() throws InterruptedException, IOException {
+        if (erasures.refresh().isEmpty()) {
+            return;
+        }
+        send();
+        inFlight.acquire(settings.maxInFlight());
+        inFlight.release(settings.maxInFlight());
+        checkError();
+        erasures.ackApplied();
+    }
+
+    /** Takes back what a checkpoint held, without rows of users erased since; sent with the next batch. */
     void restore(Collection<BufferedRows<T>> held) {
         for (BufferedRows<T> rows : held) {
-            buffer.restore(rows, timeService.getCurrentProcessingTime());
+            buffer.restore(
+                    rows,
+                    timeService.getCurrentProcessingTime(),
+                    row -> erasures != null && erasures.covers(encoder.userId(row), encoder.recordTime(row)));
         }
         metrics.bufferedRows.set(buffer.rows());
     }
@@ -158,6 +208,9 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
             if (guard != null) {
                 guard.close();
             }
+            if (erasures != null) {
+                erasures.close();
+            }
         }
     }
 
@@ -182,6 +235,10 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
                 return;
             }
             // Runs in the task thread (mailbox), like write(): no locking around the buffer needed.
+            if (erasures != null && firstError.get() == null) {
+                applyErasures(); // also while no row comes
+                erasures.refreshAck();
+            }
             if (buffer.isDue(now) && firstError.get() == null) {
                 send();
             }

@@ -62,6 +62,11 @@ public final class EventRowEncoder implements RowEncoder<Event> {
     }
 
     @Override
+    public String userId(Event e) {
+        return e.userId;
+    }
+
+    @Override
     public SourcePosition position(Event e) {
         return e.kafkaTopic == null ? null : new SourcePosition(e.kafkaTopic, e.kafkaPartition, e.kafkaOffset);
     }

@@ -18,6 +18,19 @@ public interface RowEncoder<T> extends Serializable {
         return -1;
     }
 
+    /** The user the row belongs to (null: none), for erasures. */
+    default String userId(T row) {
+        return null;
+    }
+
+    /**
+     * The newest record time (Kafka timestamp, epoch ms) of the inputs the row holds: a row of an erased user at or
+     * before the erasure's time is not written.
+     */
+    default long recordTime(T row) {
+        return publishedAt(row);
+    }
+
     /** The Kafka record the row came from, if it has one: rows with a position can be recognised on a replay. */
     default SourcePosition position(T row) {
         return null;

@@ -3,7 +3,7 @@ package io.clickstream.etl.clickhouse;
 import io.clickstream.etl.session.SessionRow;
 import java.util.List;
 
-/** The columns of the sessions table (sql/V002__sessions.sql) and their RowBinary encoding. */
+/** The columns of the sessions table (sql/V002__sessions.sql, V005) and their RowBinary encoding. */
 public final class SessionRowEncoder implements RowEncoder<SessionRow> {
     private static final long serialVersionUID = 1L;
     public static final SessionRowEncoder INSTANCE = new SessionRowEncoder();
@@ -30,7 +30,8 @@ public final class SessionRowEncoder implements RowEncoder<SessionRow> {
             "os",
             "device_type",
             "is_bot",
-            "version");
+            "version",
+            "record_time");
 
     private SessionRowEncoder() {}
 
@@ -47,6 +48,16 @@ public final class SessionRowEncoder implements RowEncoder<SessionRow> {
     @Override
     public long publishedAt(SessionRow s) {
         return s.end;
+    }
+
+    @Override
+    public String userId(SessionRow s) {
+        return s.userId;
+    }
+
+    @Override
+    public long recordTime(SessionRow s) {
+        return s.recordTime;
     }
 
     @Override
@@ -76,5 +87,6 @@ public final class SessionRowEncoder implements RowEncoder<SessionRow> {
         out.uint8(s.bot ? 1 : 0);
         // The row with the most events wins: updates only ever add events to a session.
         out.uint64(s.events);
+        out.uint64(s.recordTime);
     }
 }

@@ -18,6 +18,8 @@ final class SinkMetrics {
     final Counter replayCheckedRows;
     /** Of those, the rows found stored already and left out. */
     final Counter replaySkippedRows;
+    /** Rows of erased users, from before their erasure (a replay, a restored buffer), left out. */
+    final Counter erasedRows;
 
     final Histogram flushLatencyMs;
     /** Per batch: from the publish of its oldest input to the end of its insert (when the rows are queryable). */
@@ -36,6 +38,7 @@ final class SinkMetrics {
         rejectedRows = g.counter("rejectedRows");
         replayCheckedRows = g.counter("replayCheckedRows");
         replaySkippedRows = g.counter("replaySkippedRows");
+        erasedRows = g.counter("erasedRows");
         flushLatencyMs = g.histogram("insertLatencyMs", new DescriptiveStatisticsHistogram(1000));
         endToEndLagMs = g.histogram("endToEndLagMs", new DescriptiveStatisticsHistogram(1000));
         g.gauge("bufferedRows", bufferedRows::get);

@@ -423,11 +423,25 @@ public final class Options {
             null,
             "A file, readable on every TaskManager (and by tools.Erase), holding the pseudonymization key.");
 
+    public static final ConfigOption<String> PRIVACY_ERASURE_TOPIC = string(
+            "privacy.erasure-topic",
+            "clickstream-erasures",
+            "Compacted topic of the users erased by tools.Erase (created if missing): every task that keeps state or "
+                    + "writes rows follows it, leaves out the erased users' inputs up to their erasure (a replay, a "
+                    + "restore of an older checkpoint) and forgets their state. Keep it as long as the event topics.");
+
     public static final ConfigOption<Duration> PRIVACY_ERASURE_CHECK = duration(
             "privacy.erasure-check-interval",
-            "10s",
-            "How often each per-user task reads the users erased by tools.Erase (one Redis hash), to leave out their "
-                    + "events up to the erasure time (a replay of old offsets) and forget their cached state.");
+            "2s",
+            "How often each TaskManager reads the erasure list to its end (one consumer per TaskManager).");
+
+    public static final ConfigOption<Duration> PRIVACY_ERASURE_LEAD = duration(
+            "privacy.erasure-lead",
+            "30s",
+            "How far ahead tools.Erase dates an erasure: it covers the user's inputs published up to that moment, "
+                    + "and a task whose erasure list is older than this processes no newer input (it waits) - so "
+                    + "that an input after the erasure never meets the state from before it. At least twice "
+                    + "privacy.erasure-check-interval plus 10 s.");
 
     // -------------------------------------------------------------------------------------------- Funnels
 

@@ -1,6 +1,7 @@
 package io.clickstream.etl.join;
 
 import io.clickstream.etl.event.Event;
+import io.clickstream.etl.privacy.Erasures;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Applies the join rules to a batch, in the batch's order: a giving event records its values under its key, a
@@ -36,7 +38,7 @@ public final class Joiner {
         return rules.isEmpty();
     }
 
-    private static String storeKey(JoinRule r, String key) {
+    static String storeKey(JoinRule r, String key) {
         return r.name() + ":" + key;
     }
 
@@ -56,30 +58,32 @@ public final class Joiner {
 
     /**
      * Joins one user's events, in the order given, for rules keyed by user_id (the per-user step): the stored values
-     * by rule name in (null or missing where none), the values that changed out, by rule name.
-     *
-     * @throws IllegalArgumentException naming the rule whose stored values cannot be read
+     * by rule name (missing: none yet; the map gets them), the rules whose values changed out.
      */
-    public Map<String, byte[]> applyToUser(String user, List<Event> events, Map<String, byte[]> storedByRule) {
+    public Set<String> applyToUser(List<Event> events, Map<String, JoinedValues> byRule) {
         Map<String, JoinedValues> stored = new HashMap<>();
         for (JoinRule r : rules) {
             if (!r.keyedByUser()) {
                 throw new IllegalStateException("rule " + r.name() + " is keyed by " + r.key() + ", not by user_id");
             }
-            try {
-                stored.put(storeKey(r, user), JoinedValues.fromBytes(storedByRule.get(r.name())));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("rule " + r.name() + ": " + e.getMessage(), e);
-            }
+            stored.put(
+                    r.name() + ":" + (events.isEmpty() ? "" : events.get(0).userId),
+                    byRule.computeIfAbsent(r.name(), n -> new JoinedValues()));
         }
-        Map<String, byte[]> out = new LinkedHashMap<>();
-        apply(events, stored).forEach((k, v) -> out.put(k.substring(0, k.indexOf(':')), v));
+        Set<String> out = new LinkedHashSet<>();
+        apply(events, stored, Erasures.NONE).forEach(k -> out.add(k.substring(0, k.indexOf(':'))));
         return out;
     }
 
-    /** Joins the batch given the stored values of {@link #keys}; returns the values to write back. */
-    public Map<String, byte[]> apply(List<Event> batch, Map<String, JoinedValues> stored) {
+    /**
+     * Joins the batch given the stored values of {@link #keys} (missing: none yet; the map gets them); returns the
+     * keys whose values changed. Events of erased users from before their erasure give nothing, and versions they
+     * gave are passed over.
+     */
+    public Set<String> apply(List<Event> batch, Map<String, JoinedValues> stored, Erasures erased) {
         Set<String> changed = new LinkedHashSet<>();
+        Predicate<JoinedValues.Version> skip =
+                erased.isEmpty() ? v -> false : v -> erased.covers(v.giver(), v.recordTime());
         for (Event e : batch) {
             List<String> names = new ArrayList<>();
             List<String> values = new ArrayList<>();
@@ -91,6 +95,9 @@ public final class Joiner {
                 String sk = storeKey(r, k);
                 JoinedValues jv = stored.computeIfAbsent(sk, x -> new JoinedValues());
                 if (r.gives(e)) {
+                    if (erased.covers(e.userId, e.kafkaTimestamp)) {
+                        continue;
+                    }
                     List<String> fn = new ArrayList<>();
                     List<String> fv = new ArrayList<>();
                     for (String f : r.fields()) {
@@ -100,11 +107,13 @@ public final class Joiner {
                             fv.add(v);
                         }
                     }
-                    if (jv.add(new JoinedValues.Version(e.eventTime, e.eventId, fn, fv), horizonMs)) {
+                    JoinedValues.Version version =
+                            new JoinedValues.Version(e.eventTime, e.eventId, fn, fv, e.userId, e.kafkaTimestamp);
+                    if (jv.add(version, horizonMs)) {
                         changed.add(sk);
                     }
                 } else if (r.receives(e)) {
-                    JoinedValues.Version v = jv.at(e.eventTime);
+                    JoinedValues.Version v = jv.at(e.eventTime, skip);
                     if (v != null) {
                         names.addAll(v.names());
                         values.addAll(v.values());
@@ -115,9 +124,20 @@ public final class Joiner {
                 addProperties(e, names, values);
             }
         }
-        Map<String, byte[]> out = new LinkedHashMap<>();
-        for (String k : changed) {
-            out.put(k, stored.get(k).toBytes());
+        return changed;
+    }
+
+    /** The keys of the index of what a user gave: the store key (rule and key) of each value in {@code batch}. */
+    public Map<String, Map<String, Long>> givenBy(List<Event> batch, Erasures erased) {
+        Map<String, Map<String, Long>> out = new LinkedHashMap<>();
+        for (Event e : batch) {
+            for (JoinRule r : rules) {
+                String k = r.keyOf(e);
+                if (!k.isEmpty() && r.gives(e) && !erased.covers(e.userId, e.kafkaTimestamp)) {
+                    out.computeIfAbsent(e.userId, u -> new LinkedHashMap<>())
+                            .merge(storeKey(r, k), e.kafkaTimestamp, Math::max);
+                }
+            }
         }
         return out;
     }

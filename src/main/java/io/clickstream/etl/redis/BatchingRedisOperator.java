@@ -78,9 +78,13 @@ public abstract class BatchingRedisOperator<IN, OUT, S extends RedisStore> exten
         long now = getProcessingTimeService().getCurrentProcessingTime();
         getProcessingTimeService().registerTimer(now + batchDelayMs, t -> {
             flush();
+            tick();
             scheduleFlush();
         });
     }
+
+    /** Runs after each timed flush (every batch delay), also while no event comes. */
+    protected void tick() throws Exception {}
 
     /** Adds an event to the current batch, completing the batch when it is full. */
     protected void add(IN event) throws Exception {

@@ -21,21 +21,33 @@ public final class RedisHashStore implements HashStore {
                     + "end return out")
             .getBytes(StandardCharsets.UTF_8);
     /**
-     * ARGV: the TTL, then per key the number of fields to set and to delete, the (field, value) pairs and the fields
-     * to delete. HSET and HDEL take at most 200 fields per call: unpack() of more would overflow Lua's C stack.
+     * ARGV: the TTL, then per key the mode (0 update, 1 replace, 2 merge), the number of fields to set and to delete,
+     * the (field, value) pairs and the fields to delete. A replace deletes the hash first; an update skips a key that
+     * does not exist and returns its index. HSET and HDEL take at most 200 fields per call: unpack() of more would
+     * overflow Lua's C stack.
      */
-    private static final byte[] WRITE = ("local a = 2 "
-                    + "for _, k in ipairs(KEYS) do "
-                    + "  local nset = tonumber(ARGV[a]) local ndel = tonumber(ARGV[a + 1]) a = a + 2 "
-                    + "  local i = 0 "
-                    + "  while i < nset do local n = math.min(200, nset - i) "
-                    + "    redis.call('HSET', k, unpack(ARGV, a + 2 * i, a + 2 * (i + n) - 1)) i = i + n end "
-                    + "  a = a + 2 * nset i = 0 "
-                    + "  while i < ndel do local n = math.min(200, ndel - i) "
-                    + "    redis.call('HDEL', k, unpack(ARGV, a + i, a + i + n - 1)) i = i + n end "
-                    + "  a = a + ndel "
-                    + "  redis.call('PEXPIRE', k, ARGV[1]) "
-                    + "end return #KEYS")
+    private static final byte[] WRITE = ("local a = 2 local missing = {} "
+                    + "for idx, k in ipairs(KEYS) do "
+                    + "  local mode = ARGV[a] local nset = tonumber(ARGV[a + 1]) "
+                    + "  local ndel = tonumber(ARGV[a + 2]) a = a + 3 "
+                    + "  if mode == '1' then redis.call('DEL', k) end "
+                    + "  if mode ~= '0' or redis.call('EXISTS', k) == 1 then "
+                    + "    local i = 0 "
+                    + "    while i < nset do local n = math.min(200, nset - i) "
+                    + "      redis.call('HSET', k, unpack(ARGV, a + 2 * i, a + 2 * (i + n) - 1)) i = i + n end "
+                    + "    i = 0 local d = a + 2 * nset "
+                    + "    while i < ndel do local n = math.min(200, ndel - i) "
+                    + "      redis.call('HDEL', k, unpack(ARGV, d + i, d + i + n - 1)) i = i + n end "
+                    + "    if redis.call('EXISTS', k) == 1 then redis.call('PEXPIRE', k, ARGV[1]) end "
+                    + "  else missing[#missing + 1] = idx end "
+                    + "  a = a + 2 * nset + ndel "
+                    + "end return missing")
+            .getBytes(StandardCharsets.UTF_8);
+    /** KEYS: the hash, then plain keys to delete; ARGV: the erasure time. */
+    private static final byte[] DELETE_UP_TO = ("local t = redis.call('HGET', KEYS[1], 't') local gone = 0 "
+                    + "if (not t) or tonumber(t) <= tonumber(ARGV[1]) then "
+                    + "  gone = redis.call('DEL', KEYS[1]) end "
+                    + "for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end return gone")
             .getBytes(StandardCharsets.UTF_8);
 
     private final RedisConnection connection;
@@ -92,15 +104,18 @@ public final class RedisHashStore implements HashStore {
     }
 
     @Override
-    public void write(Map<String, Changes> changes, long ttlMs) {
+    @SuppressWarnings("unchecked")
+    public List<String> write(Map<String, Changes> changes, long ttlMs) {
         if (changes.isEmpty()) {
-            return;
+            return List.of();
         }
+        List<String> names = new ArrayList<>(changes.keySet());
         List<byte[]> keys = new ArrayList<>(changes.size());
         List<byte[]> args = new ArrayList<>();
         args.add(ascii(ttlMs));
         changes.forEach((k, c) -> {
             keys.add(key(k));
+            args.add(ascii(c.mode().ordinal()));
             args.add(ascii(c.set().size()));
             args.add(ascii(c.delete().size()));
             c.set().forEach((field, value) -> {
@@ -109,7 +124,19 @@ public final class RedisHashStore implements HashStore {
             });
             c.delete().forEach(field -> args.add(field.getBytes(StandardCharsets.UTF_8)));
         });
-        connection.call(jedis -> jedis.eval(WRITE, keys, args));
+        List<Long> missing = (List<Long>) connection.call(jedis -> jedis.eval(WRITE, keys, args));
+        List<String> out = new ArrayList<>(missing.size());
+        missing.forEach(i -> out.add(names.get(i.intValue() - 1)));
+        return out;
+    }
+
+    @Override
+    public boolean deleteUpTo(String key, long erasedAt, List<String> others) {
+        List<byte[]> keys = new ArrayList<>(1 + others.size());
+        keys.add(key(key));
+        others.forEach(k -> keys.add(key(k)));
+        Object gone = connection.call(jedis -> jedis.eval(DELETE_UP_TO, keys, List.of(ascii(erasedAt))));
+        return gone instanceof Long n && n > 0;
     }
 
     private static byte[] ascii(long n) {

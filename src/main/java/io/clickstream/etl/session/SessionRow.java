@@ -39,6 +39,11 @@ public class SessionRow implements Enrichable {
     public boolean geoGiven;
 
     public boolean deviceGiven;
+    /**
+     * The newest record time (Kafka timestamp) of the inputs of the batch that gave this row: a row from before a
+     * user's erasure is at or before the erasure's time, one of a session the user started afresh after it.
+     */
+    public long recordTime;
 
     public SessionRow() {}
 

@@ -253,8 +253,8 @@ public final class UserHistory {
 
     /**
      * The fields of the sessions changed since they were read or last {@link #stored}, by field name: a changed
-     * session's record, and the chunks of remembered events it filled since; with {@code all}, every session's
-     * (a user whose history comes from the older one-value layout).
+     * session's record, and the chunks of remembered events it filled since; with {@code all}, every session's record
+     * and all of its chunks (a record written whole: a user from the older one-value layout, a key that vanished).
      */
     public Map<String, byte[]> changedSessionFields(boolean all) {
         Map<String, byte[]> out = new LinkedHashMap<>();
@@ -262,7 +262,7 @@ public final class UserHistory {
             if (all || s.changed) {
                 int full = s.entryCount / CHUNK;
                 out.put(SESSION_FIELD + s.id, sessionField(s, full * CHUNK));
-                for (int k = s.storedChunks; k < full; k++) {
+                for (int k = all ? 0 : s.storedChunks; k < full; k++) {
                     out.put(chunkField(s.id, k), Arrays.copyOfRange(s.entries, 12 * CHUNK * k, 12 * CHUNK * (k + 1)));
                 }
             }

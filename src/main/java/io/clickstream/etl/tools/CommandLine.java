@@ -11,6 +11,7 @@ import java.util.Set;
 final class CommandLine {
     private final Map<String, String> values = new LinkedHashMap<>();
     private final Map<String, String> sets = new LinkedHashMap<>();
+    private final Map<String, java.util.List<String>> repeated = new LinkedHashMap<>();
 
     CommandLine(String[] args, Set<String> options, Set<String> flags, String usage) {
         for (int i = 0; i < args.length; i++) {
@@ -31,6 +32,8 @@ final class CommandLine {
                     sets.put(v.substring(0, eq), v.substring(eq + 1));
                 } else {
                     values.put(name, v);
+                    repeated.computeIfAbsent(name, n -> new java.util.ArrayList<>())
+                            .add(v);
                 }
             } else if (name.equals("help")) {
                 System.out.println(usage);
@@ -43,6 +46,11 @@ final class CommandLine {
 
     String get(String name, String def) {
         return values.getOrDefault(name, def);
+    }
+
+    /** Every value of an option given more than once, in order (empty when not given). */
+    java.util.List<String> all(String name) {
+        return repeated.getOrDefault(name, java.util.List.of());
     }
 
     int getInt(String name, int def) {

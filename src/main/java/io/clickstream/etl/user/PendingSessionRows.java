@@ -60,6 +60,11 @@ final class PendingSessionRows {
         return out;
     }
 
+    /** Drops the rows {@code drop} selects (an erased user's, from before the erasure). */
+    void removeIf(java.util.function.Predicate<SessionRow> drop) {
+        rows.values().removeIf(p -> drop.test(p.row()));
+    }
+
     /** Whether more rows wait than should be held. */
     boolean overfull() {
         return rows.size() > maxRows;

@@ -1,6 +1,7 @@
 package io.clickstream.etl.user;
 
 import io.clickstream.etl.funnel.SessionFunnels;
+import io.clickstream.etl.join.JoinedValues;
 import io.clickstream.etl.redis.HashStore;
 import io.clickstream.etl.session.UserHistory;
 import java.nio.ByteBuffer;
@@ -16,11 +17,15 @@ import java.util.Set;
 /**
  * One user's state in the per-user step, kept in one Redis hash: a header ({@code h}), a field per session
  * ({@code s:<session id>}, with its full chunks of remembered events in {@code e:<session id>:<n>}), the funnel progress of a session ({@code f:<session id>}) and the values of each join
- * rule keyed by user ({@code j:<rule>}). It knows which fields it changed since they were read or written, so a batch
+ * rule keyed by user, one field per version ({@code j:<rule>:<version>}; {@code j:<rule>} held all of them before). It knows which fields it changed since they were read or written, so a batch
  * writes those and deletes the fields of the sessions it forgot — not the user's whole state.
  *
  * <p>Funnel progress and joined values carry the time they were written (8 bytes before the value), so that
  * funnel.state-ttl and join.state-ttl keep their meaning inside the one key, whose own TTL is the longest of the three.
+ *
+ * <p>The newest record time of the inputs it holds ({@link HashStore#RECORD_TIME}) tells a record from before a user's
+ * erasure from one the user started afresh after it. A record that is not (or no longer) in Redis is written whole,
+ * replacing whatever the key holds; a record read from Redis writes its changes only into a hash that still exists.
  */
 final class UserRecord {
     static final String HEADER = "h";
@@ -33,8 +38,10 @@ final class UserRecord {
 
     private final Map<String, SessionFunnels> funnels = new HashMap<>();
     private final Set<String> changedFunnels = new HashSet<>();
-    /** Joined values by rule name (a {@code JoinedValues} encoding). */
-    private final Map<String, byte[]> joins = new HashMap<>();
+    /** Joined values by rule name. */
+    private final Map<String, JoinedValues> joins = new HashMap<>();
+    /** Rules whose values were read from their one field of the earlier layout, deleted with the next write. */
+    private final Set<String> olderJoinFields = new HashSet<>();
 
     private final Set<String> changedJoins = new HashSet<>();
     /** The fields the hash holds now, and the header as it holds it. */
@@ -45,13 +52,20 @@ final class UserRecord {
     private final Set<String> obsolete = new HashSet<>();
     /** From the layout before the hash: everything is written once, whether it changed or not. */
     private boolean older;
+    /** Not in Redis as it is here (a new user, or a key that vanished behind the cache): the next write is whole. */
+    private boolean whole;
+
+    private long recordTime = Long.MIN_VALUE;
+    private long storedRecordTime = Long.MIN_VALUE;
 
     private UserRecord(UserHistory history) {
         this.history = history;
     }
 
     static UserRecord empty() {
-        return new UserRecord(new UserHistory());
+        UserRecord r = new UserRecord(new UserHistory());
+        r.whole = true;
+        return r;
     }
 
     /**
@@ -65,6 +79,7 @@ final class UserRecord {
         r.storedFields.addAll(fields.keySet());
         r.storedHeader = fields.get(HEADER);
         Set<String> known = new HashSet<>(r.history.sessionIds());
+        Map<String, Map<String, byte[]>> versions = new HashMap<>();
         fields.forEach((name, value) -> {
             String ofSession = UserHistory.sessionOf(name);
             if (ofSession != null) {
@@ -79,14 +94,34 @@ final class UserRecord {
                     r.funnelBytes.put(session, unstamped(value));
                 }
             } else if (name.startsWith(JOIN)) {
+                String rest = name.substring(JOIN.length());
+                int colon = rest.indexOf(':');
                 if (expired(name, value, nowMs, joinTtlMs)) {
                     r.obsolete.add(name);
+                } else if (colon < 0) {
+                    r.joins.put(rest, JoinedValues.fromOlderBytes(unstamped(value)));
+                    r.olderJoinFields.add(rest);
+                    r.changedJoins.add(rest); // moves into one field per version
                 } else {
-                    r.joins.put(name.substring(JOIN.length()), unstamped(value));
+                    versions.computeIfAbsent(rest.substring(0, colon), k -> new LinkedHashMap<>())
+                            .put(rest.substring(colon + 1), unstamped(value));
                 }
+            } else if (name.equals(HashStore.RECORD_TIME)) {
+                try {
+                    r.recordTime = Long.parseLong(new String(value, java.nio.charset.StandardCharsets.US_ASCII));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("field '" + name + "' is not a time");
+                }
+                r.storedRecordTime = r.recordTime;
             } else if (!name.equals(HEADER)) {
                 throw new IllegalArgumentException("unknown field '" + name + "' (written by a newer version?)");
             }
+        });
+        versions.forEach((rule, byField) -> {
+            if (r.joins.containsKey(rule)) {
+                throw new IllegalArgumentException("rule " + rule + " has values in both layouts");
+            }
+            r.joins.put(rule, JoinedValues.fromFields(byField));
         });
         return r;
     }
@@ -98,6 +133,7 @@ final class UserRecord {
     static UserRecord fromOlderLayout(UserHistory history, Map<String, byte[]> funnels, Map<String, byte[]> joins) {
         UserRecord r = new UserRecord(history);
         r.older = true;
+        r.whole = true;
         funnels.forEach((session, bytes) -> {
             if (bytes != null) {
                 r.funnelBytes.put(session, bytes);
@@ -106,7 +142,7 @@ final class UserRecord {
         });
         joins.forEach((rule, bytes) -> {
             if (bytes != null) {
-                r.joins.put(rule, bytes);
+                r.joins.put(rule, JoinedValues.fromOlderBytes(bytes));
                 r.changedJoins.add(rule);
             }
         });
@@ -127,38 +163,66 @@ final class UserRecord {
         changedFunnels.add(session);
     }
 
-    /** The joined values by rule name, as stored. */
-    Map<String, byte[]> joins() {
+    /** The joined values by rule name, as stored; the joins add to it. */
+    Map<String, JoinedValues> joins() {
         return joins;
     }
 
-    void joinsChanged(Map<String, byte[]> changed) {
-        joins.putAll(changed);
-        changedJoins.addAll(changed.keySet());
+    void joinsChanged(Set<String> rules) {
+        changedJoins.addAll(rules);
+    }
+
+    /** The newest record time (Kafka timestamp) of the inputs this record holds; Long.MIN_VALUE: unknown. */
+    long recordTime() {
+        return recordTime;
+    }
+
+    /** Notes an input published at {@code time} applied to this record. */
+    void applied(long time) {
+        recordTime = Math.max(recordTime, time);
+    }
+
+    /** Its key vanished from Redis while this record was cached: the next write puts all of it back. */
+    void rewriteWhole() {
+        whole = true;
     }
 
     /** What the next write must set and delete; empty when nothing changed. */
     HashStore.Changes changes(long nowMs) {
+        if (whole) {
+            return wholeChanges(nowMs);
+        }
         Map<String, byte[]> set = new LinkedHashMap<>();
         byte[] header = history.headerField();
         // Sessions are only forgotten (and added) when the header changes: otherwise nothing needs deleting.
-        boolean sessionsChanged = older || !Arrays.equals(header, storedHeader);
+        boolean sessionsChanged = !Arrays.equals(header, storedHeader);
         if (sessionsChanged) {
             set.put(HEADER, header);
         }
-        set.putAll(history.changedSessionFields(older));
+        set.putAll(history.changedSessionFields(false));
         Set<String> live =
                 sessionsChanged || !changedFunnels.isEmpty() ? new HashSet<>(history.sessionIds()) : Set.of();
         for (String session : changedFunnels) {
             if (live.contains(session)) {
-                SessionFunnels f = funnels.get(session);
-                set.put(FUNNEL + session, stamped(nowMs, f != null ? f.toBytes() : funnelBytes.get(session)));
+                set.put(FUNNEL + session, funnelField(session, nowMs));
             }
         }
-        for (String rule : changedJoins) {
-            set.put(JOIN + rule, stamped(nowMs, joins.get(rule)));
-        }
         List<String> delete = new ArrayList<>();
+        for (String rule : changedJoins) {
+            JoinedValues jv = joins.get(rule);
+            jv.addedFields().forEach((version, bytes) -> set.put(JOIN + rule + ":" + version, stamped(nowMs, bytes)));
+            for (String version : jv.removedFields()) {
+                if (storedFields.contains(JOIN + rule + ":" + version)) {
+                    delete.add(JOIN + rule + ":" + version);
+                }
+            }
+            if (olderJoinFields.contains(rule)) {
+                delete.add(JOIN + rule);
+            }
+        }
+        if (recordTime != storedRecordTime && !set.isEmpty()) {
+            set.put(HashStore.RECORD_TIME, recordTimeField());
+        }
         for (String field : obsolete) {
             if (!set.containsKey(field) && storedFields.contains(field)) {
                 delete.add(field);
@@ -176,9 +240,43 @@ final class UserRecord {
         return new HashStore.Changes(set, delete);
     }
 
+    /** Every field of the record, to replace the key's hash. */
+    private HashStore.Changes wholeChanges(long nowMs) {
+        Map<String, byte[]> set = new LinkedHashMap<>();
+        set.put(HEADER, history.headerField());
+        set.putAll(history.changedSessionFields(true));
+        Set<String> live = new HashSet<>(history.sessionIds());
+        Set<String> withProgress = new HashSet<>(funnels.keySet());
+        withProgress.addAll(funnelBytes.keySet());
+        for (String session : withProgress) {
+            byte[] field = live.contains(session) ? funnelField(session, nowMs) : null;
+            if (field != null) {
+                set.put(FUNNEL + session, field);
+            }
+        }
+        joins.forEach((rule, jv) -> jv.allFields()
+                .forEach((version, bytes) -> set.put(JOIN + rule + ":" + version, stamped(nowMs, bytes))));
+        set.put(HashStore.RECORD_TIME, recordTimeField());
+        return new HashStore.Changes(set, List.of(), HashStore.Mode.REPLACE);
+    }
+
+    /** A session's funnel progress as stored (decoded or as read), or null when it has none. */
+    private byte[] funnelField(String session, long nowMs) {
+        SessionFunnels f = funnels.get(session);
+        byte[] bytes = f != null ? f.toBytes() : funnelBytes.get(session);
+        return bytes == null ? null : stamped(nowMs, bytes);
+    }
+
+    private byte[] recordTimeField() {
+        return Long.toString(recordTime).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
     /** Notes that {@code changes} are stored now. */
     void written(HashStore.Changes changes) {
         history.stored();
+        if (changes.whole()) {
+            storedFields.clear();
+        }
         storedFields.addAll(changes.set().keySet());
         changes.delete().forEach(storedFields::remove);
         byte[] header = changes.set().get(HEADER);
@@ -190,8 +288,14 @@ final class UserRecord {
         }
         obsolete.clear();
         changedFunnels.clear();
+        changedJoins.forEach(rule -> joins.get(rule).written());
         changedJoins.clear();
+        olderJoinFields.clear();
         older = false;
+        whole = false;
+        if (changes.set().containsKey(HashStore.RECORD_TIME)) {
+            storedRecordTime = recordTime;
+        }
     }
 
     private static boolean expired(String name, byte[] value, long nowMs, long ttlMs) {

@@ -7,7 +7,9 @@ import io.clickstream.etl.funnel.FunnelUpdate;
 import io.clickstream.etl.funnel.FunnelVersions;
 import io.clickstream.etl.funnel.SessionFunnels;
 import io.clickstream.etl.join.Joiner;
-import io.clickstream.etl.privacy.ErasedUsers;
+import io.clickstream.etl.privacy.ErasureFeed;
+import io.clickstream.etl.privacy.ErasureTracker;
+import io.clickstream.etl.privacy.Erasures;
 import io.clickstream.etl.redis.BatchingRedisOperator;
 import io.clickstream.etl.redis.HashStore;
 import io.clickstream.etl.redis.StateCache;
@@ -22,6 +24,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -49,6 +52,10 @@ import org.slf4j.LoggerFactory;
  * in time order), funnels (a session's events in index order, so a funnel step may test a joined property, as the
  * stored row shows it). The funnel definitions are read from their topic by the step itself
  * ({@link FunnelDefinitions}) and kept in broadcast state, so a restored job knows them at once.
+ *
+ * <p>Erasures ({@link ErasureTracker}): an erased user's inputs up to the erasure are left out, a newly erased user's
+ * cached state and pending session rows are forgotten, and a stored record that holds nothing newer than the erasure
+ * is taken for a new user's (tools.Erase deletes it once every task has acknowledged the erasure).
  */
 public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashStore>
         implements OneInputStreamOperator<Event, Event> {
@@ -81,8 +88,12 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
      */
     static final long DEFINITIONS_CLOCK_MARGIN_MS = 5_000;
 
+    private static final ListStateDescriptor<Long> ERASURES_APPLIED =
+            new ListStateDescriptor<>("erasures-applied", Types.LONG);
+
     private final UserStepSettings settings;
     private final FunnelDefinitions.Factory definitionsFactory;
+    private final ErasureFeed erasureFeed;
 
     private transient SessionAssigner assigner;
     private transient Joiner joiner;
@@ -102,11 +113,20 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     private transient Counter replayedTags;
     private transient Counter badDefinitions;
     private transient Counter olderLayoutUsers;
-    private transient ErasedUsers erased;
+    private transient ErasureTracker erasures;
+    private transient ListState<Long> erasuresAppliedState;
+    /** The list position the restored state had applied (the least over the subtasks); -1: not restored. */
+    private transient long restoredErasures = -1;
+
     private transient Counter erasedEvents;
+    private transient Counter erasedRecords;
+    private transient Counter vanishedRecords;
 
     public UserStepOperator(
-            UserStepSettings settings, HashStore.Factory storeFactory, FunnelDefinitions.Factory definitions) {
+            UserStepSettings settings,
+            HashStore.Factory storeFactory,
+            FunnelDefinitions.Factory definitions,
+            ErasureFeed erasures) {
         super(
                 "sessions",
                 storeFactory,
@@ -115,6 +135,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
                 settings.maxBackoff().toMillis());
         this.settings = settings.sanityCheck();
         this.definitionsFactory = definitions;
+        this.erasureFeed = erasures;
     }
 
     @Override
@@ -132,12 +153,31 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         for (SessionRow row : pendingRowsState.get()) {
             pendingRows.put(row, Long.MIN_VALUE / 2); // waited long enough: written with the first check
         }
+        erasuresAppliedState = context.getOperatorStateStore().getUnionListState(ERASURES_APPLIED);
+        if (context.isRestored()) {
+            restoredErasures = 0; // a state from before erasures were acknowledged: all of them are new to it
+            Long least = null;
+            for (Long v : erasuresAppliedState.get()) {
+                least = least == null ? v : Math.min(least, v);
+            }
+            if (least != null) {
+                restoredErasures = least;
+            }
+        }
     }
 
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         pendingRowsState.update(new ArrayList<>(pendingRows.all())); // the batch was completed before the barrier
+        erasures.snapshotTaken(context.getCheckpointId());
+        erasuresAppliedState.update(List.of(erasures.applied().version()));
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        super.notifyCheckpointComplete(checkpointId);
+        erasures.checkpointCompleted(checkpointId);
     }
 
     @Override
@@ -150,8 +190,21 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         sessionsStarted = metrics().counter("started");
         replayedEvents = metrics().counter("replayedEvents");
         olderLayoutUsers = metrics().counter("olderLayoutUsers");
-        erased = new ErasedUsers(settings.erasureCheckInterval().toMillis());
         erasedEvents = metrics().counter("erasedUsersEvents");
+        erasedRecords = metrics().counter("erasedUsersRecords");
+        vanishedRecords = metrics().counter("vanishedRecords");
+        erasures = erasureFeed.open(new ErasureTracker.Participant(
+                getRuntimeContext().getJobInfo().getJobId().toString(),
+                "sessions",
+                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+                getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks()));
+        erasures.awaitKnown(Long.MIN_VALUE); // the list read once, before anything restored is written
+        erasures.refresh();
+        if (restoredErasures >= 0) {
+            // Rows the restored state holds of users erased since: those from before the erasure go.
+            forget(erasures.recordedSince(restoredErasures));
+        }
+        erasures.ackApplied(); // so that tools.Erase knows to wait for this task
         MetricGroup funnels = metrics().addGroup("funnels");
         tagsGiven = funnels.counter("tags");
         replayedTags = funnels.counter("replayedEvents");
@@ -167,6 +220,9 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     public void close() throws Exception {
         if (definitions != null) {
             definitions.close();
+        }
+        if (erasures != null) {
+            erasures.close();
         }
         super.close();
     }
@@ -224,6 +280,8 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
                 .registerTimer(
                         now + Math.max(10, settings.sessionUpdateInterval().toMillis() / 4), t -> {
                             flush();
+                            applyErasures(); // also when no event comes: the acknowledgement must not wait for one
+                            erasures.refreshAck();
                             boolean quiet = eventsSinceTick == 0;
                             eventsSinceTick = 0;
                             emitSessionRows(pendingRows.takeDue(
@@ -269,10 +327,15 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     @Override
     protected void processBatch(List<Event> batch) throws Exception {
         readDefinitionsFor(batch);
-        readErasures();
+        long newest = Long.MIN_VALUE;
+        for (Event e : batch) {
+            newest = Math.max(newest, e.kafkaTimestamp);
+        }
+        erasures.awaitKnown(newest);
+        applyErasures();
         Map<String, List<Event>> byUser = new LinkedHashMap<>();
         for (Event e : batch) {
-            if (erased.covers(e.userId, e.eventTime)) {
+            if (erasures.covers(e.userId, e.kafkaTimestamp)) {
                 erasedEvents.inc();
                 continue;
             }
@@ -294,29 +357,30 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
             // Each user's events leave in (time, event id) order, as they were assigned: the joins take the values
             // given before an event's time, and within a session indexes only grow along the stream.
             events.sort(TIME_ORDER);
+            long newestOfUser = Long.MIN_VALUE;
+            for (Event e : events) {
+                newestOfUser = Math.max(newestOfUser, e.kafkaTimestamp);
+            }
+            record.applied(newestOfUser);
             if (!joiner.isEmpty()) {
-                joins(user, record, events);
+                joins(record, events);
             }
             if (!versions.isEmpty()) {
                 funnels(record, events);
             }
             cache.put(user, record);
-            SessionRows.touched(user, record.history, assigned)
-                    .values()
-                    .forEach(r -> pendingRows.put(r, processingTime));
+            for (SessionRow r :
+                    SessionRows.touched(user, record.history, assigned).values()) {
+                r.recordTime = newestOfUser;
+                pendingRows.put(r, processingTime);
+            }
             HashStore.Changes c = record.changes(now);
             if (!c.isEmpty()) {
                 changes.put(key(user), c);
                 changed.put(key(user), record);
             }
         }
-        if (!changes.isEmpty()) {
-            withRetries(() -> {
-                store.write(changes, settings.keyTtlMs());
-                return null;
-            });
-            changes.forEach((key, c) -> changed.get(key).written(c));
-        }
+        write(changes, changed, now);
         for (List<Event> events : byUser.values()) {
             events.forEach(this::emit);
         }
@@ -325,17 +389,55 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         }
     }
 
-    /** The users tools.Erase removed (one hash, every privacy.erasure-check-interval). */
-    private void readErasures() throws Exception {
-        long now = System.currentTimeMillis();
-        if (!erased.due(now)) {
+    /**
+     * Writes the batch's changes; a record whose key vanished from Redis behind the cache (expired, evicted, deleted)
+     * is written again whole, never as the few fields it changed.
+     */
+    private void write(Map<String, HashStore.Changes> changes, Map<String, UserRecord> changed, long now)
+            throws Exception {
+        if (changes.isEmpty()) {
             return;
         }
-        List<HashStore.Hash> read =
-                withRetries(() -> store.load(List.of(new HashStore.Lookup(ErasedUsers.KEY, List.of()))));
-        for (String user : erased.update(read.get(0).fields(), now)) {
+        List<String> missing = withRetries(() -> store.write(changes, settings.keyTtlMs()));
+        Map<String, HashStore.Changes> again = new LinkedHashMap<>();
+        for (String key : missing) {
+            UserRecord record = changed.get(key);
+            record.rewriteWhole();
+            again.put(key, record.changes(now));
+        }
+        changes.forEach((key, c) -> {
+            if (!again.containsKey(key)) {
+                changed.get(key).written(c);
+            }
+        });
+        if (!again.isEmpty()) {
+            vanishedRecords.inc(again.size());
+            withRetries(() -> store.write(again, settings.keyTtlMs()));
+            again.forEach((key, c) -> changed.get(key).written(c));
+        }
+    }
+
+    /** Takes the erasure list as read now and forgets what this task holds of the users it newly erases. */
+    private void applyErasures() {
+        forget(erasures.refresh());
+        if (!erasureFeed.checkpointed()) {
+            erasures.ackApplied(); // nothing is held back until a checkpoint: what was emitted has been written
+        }
+    }
+
+    /**
+     * Forgets erased users' cached records (the next event reads the hash, and takes a record from before the
+     * erasure for none) and their pending session rows from before the erasure.
+     */
+    private void forget(Set<String> users) {
+        if (users.isEmpty()) {
+            return;
+        }
+        Erasures list = erasures.applied();
+        for (String user : users) {
             cache.remove(user);
         }
+        pendingRows.removeIf(r -> list.covers(r.userId, r.recordTime));
     }
 
     private static String key(String user) {
@@ -374,18 +476,27 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         for (int i = 0; i < uncached.size(); i++) {
             String user = uncached.get(i);
             HashStore.Hash hash = loaded.get(i);
+            Erasures.Entry erased = erasures.applied().of(user);
             if (!hash.fields().isEmpty()) {
+                UserRecord record;
                 try {
-                    records.put(
-                            user,
-                            UserRecord.fromFields(
-                                    hash.fields(),
-                                    now,
-                                    settings.funnelTtl().toMillis(),
-                                    settings.joinTtl().toMillis()));
+                    record = UserRecord.fromFields(
+                            hash.fields(),
+                            now,
+                            settings.funnelTtl().toMillis(),
+                            settings.joinTtl().toMillis());
                 } catch (IllegalArgumentException e) {
-                    throw unreadable(key(user), "The state of user '" + user + "'", e);
+                    throw unreadable(key(user), "The state of a user", e);
                 }
+                if (erased != null && record.recordTime() <= erased.erasedAt()) {
+                    // From before the user's erasure (tools.Erase deletes it): the user starts afresh, and the first
+                    // write replaces it whole.
+                    erasedRecords.inc();
+                    record = UserRecord.empty();
+                }
+                records.put(user, record);
+            } else if (erased != null) {
+                records.put(user, UserRecord.empty()); // the older layout's keys predate the erasure
             } else if (hash.olderValues().stream().anyMatch(v -> v != null)) {
                 olderLayout.put(user, hash.olderValues());
             } else {
@@ -412,7 +523,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
                 histories.put(user, h);
                 h.sessionIds().forEach(s -> funnelKeys.add("funnel:" + s));
             } catch (IllegalArgumentException e) {
-                throw unreadable("session:" + user, "The session history of user '" + user + "'", e);
+                throw unreadable("session:" + user, "The session history of a user", e);
             }
         });
         Map<String, byte[]> funnels = new HashMap<>();
@@ -430,7 +541,11 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
             for (int r = 0; r < settings.joinRules().size(); r++) {
                 joins.put(settings.joinRules().get(r).name(), older.get(1 + r));
             }
-            out.put(user, UserRecord.fromOlderLayout(histories.get(user), userFunnels, joins));
+            try {
+                out.put(user, UserRecord.fromOlderLayout(histories.get(user), userFunnels, joins));
+            } catch (IllegalArgumentException e) {
+                throw unreadable("join:<rule>:" + user, "The joined values of a user (earlier layout)", e);
+            }
             olderLayoutUsers.inc();
         });
         return out;
@@ -453,13 +568,8 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         return assigned;
     }
 
-    private void joins(String user, UserRecord record, List<Event> events) {
-        Map<String, byte[]> changed;
-        try {
-            changed = joiner.applyToUser(user, events, record.joins());
-        } catch (IllegalArgumentException e) {
-            throw unreadable(key(user), "The joined values of user '" + user + "'", e);
-        }
+    private void joins(UserRecord record, List<Event> events) {
+        Set<String> changed = joiner.applyToUser(events, record.joins());
         if (!changed.isEmpty()) {
             record.joinsChanged(changed);
         }

@@ -26,8 +26,7 @@ public record UserStepSettings(
         Duration sessionTtl,
         Duration funnelTtl,
         Duration joinTtl,
-        Duration maxBackoff,
-        Duration erasureCheckInterval)
+        Duration maxBackoff)
         implements Serializable {
 
     /** The longest wait between two tries of a Redis call that failed transiently. */
@@ -58,8 +57,7 @@ public record UserStepSettings(
                         config.get(Options.SESSION_STATE_TTL),
                         config.get(Options.FUNNEL_STATE_TTL),
                         config.get(Options.JOIN_STATE_TTL),
-                        MAX_BACKOFF,
-                        config.get(Options.PRIVACY_ERASURE_CHECK))
+                        MAX_BACKOFF)
                 .sanityCheck();
     }
 
@@ -73,7 +71,6 @@ public record UserStepSettings(
         positive(funnelTtl, Options.FUNNEL_STATE_TTL);
         positive(joinTtl, Options.JOIN_STATE_TTL);
         positive(maxBackoff, "the Redis back-off");
-        positive(erasureCheckInterval, Options.PRIVACY_ERASURE_CHECK);
         if (sessionTtl.compareTo(sessionRules.history()) < 0) {
             throw new IllegalArgumentException(Options.SESSION_STATE_TTL.key() + " (" + sessionTtl
                     + ") is shorter than "
@@ -87,22 +84,6 @@ public record UserStepSettings(
             }
         }
         return this;
-    }
-
-    public UserStepSettings withErasureCheckInterval(Duration interval) {
-        return new UserStepSettings(
-                        sessionRules,
-                        joinRules,
-                        batchSize,
-                        batchDelay,
-                        cacheSize,
-                        sessionUpdateInterval,
-                        sessionTtl,
-                        funnelTtl,
-                        joinTtl,
-                        maxBackoff,
-                        interval)
-                .sanityCheck();
     }
 
     /** The TTL of a user's key: its fields carry their own times for the shorter ones. */

@@ -132,7 +132,7 @@ class JobConfigTest {
         }
         // The reference file itself must load.
         assertThat(JobConfig.load(reference, Map.of(), Map.of()).get(Options.CLICKHOUSE_URLS))
-                .hasSize(2);
+                .hasSize(4);
     }
 
     @Test

@@ -2,6 +2,8 @@ package io.clickstream.etl.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.clickstream.etl.config.Options;
+import io.clickstream.etl.kafka.ErasureTopic;
 import io.clickstream.etl.testing.MmdbWriter;
 import io.clickstream.etl.testing.TestStack;
 import io.clickstream.etl.tools.Erase;
@@ -74,7 +76,9 @@ class PrivacyITCase {
                         "geo.databases",
                         geo.toString(),
                         "privacy.erasure-check-interval",
-                        "1s"));
+                        "1s",
+                        "privacy.erasure-lead",
+                        "15s"));
         // Two past days (UTC), three sessions per user: at 10:00, 10:20 (same session), 14:00 and next day 09:00.
         LocalDate day1 = LocalDate.now(ZoneOffset.UTC).minusDays(3);
         long base = day1.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
@@ -150,17 +154,19 @@ class PrivacyITCase {
                     "--set",
                     "redis.port=" + TestStack.redis().split(":")[1],
                     "--set",
-                    "redis.key-prefix=" + s.config().get(io.clickstream.etl.config.Options.REDIS_KEY_PREFIX),
+                    "redis.key-prefix=" + s.config().get(Options.REDIS_KEY_PREFIX),
                     "--set",
                     "privacy.pseudonymize=user_id",
                     "--set",
                     "privacy.key-file=" + keyFile,
                     "--set",
                     "clickhouse.cluster=" + TestStack.cluster(),
+                    "--set",
+                    "kafka.bootstrap-servers=" + TestStack.kafkaBootstrap(),
+                    "--set",
+                    "privacy.erasure-topic=" + s.config().get(Options.PRIVACY_ERASURE_TOPIC),
                     "--user",
-                    "person-0",
-                    "--settle",
-                    "3s");
+                    "person-0");
             for (String table : List.of("events", "sessions", "users_daily")) {
                 assertThat(TestStack.count(
                                 node, "SELECT count() FROM " + db + "." + table + " WHERE user_id = '" + erased + "'"))
@@ -189,14 +195,23 @@ class PrivacyITCase {
                     Integer.parseInt(TestStack.redis().split(":")[1]))) {
                 assertThat(redis.exists(prefix + ":user:" + erased)).isFalse();
                 assertThat(redis.exists(prefix + ":user:" + hmac("person-1"))).isTrue();
-                assertThat(redis.hget(prefix + ":erased", erased)).isNotNull();
             }
+            assertThat(ErasureTopic.readAll(s.config()))
+                    .as("the erasure is on the durable list, under the stored id")
+                    .containsOnlyKeys(erased, "person-0");
 
-            // A replay of person-0's events (Kafka still has them) and one new event after the erasure.
-            List<Ev> again = new ArrayList<>(
-                    events.stream().filter(e -> e.user().equals("person-0")).toList());
-            again.add(new Ev("person-0-new", "person-0", System.currentTimeMillis(), "https://shop.example.com/p/9"));
-            TestStack.produce(records(s.topic(), again));
+            // One new event after the erasure's time (it covers what was published up to privacy.erasure-lead after
+            // the request), then a replay: the job again from the start of the topic, which still has person-0's
+            // events.
+            long erasedAt = ErasureTopic.readAll(s.config()).get(erased).erasedAt();
+            Thread.sleep(Math.max(0, erasedAt - System.currentTimeMillis() + 1000));
+            TestStack.produce(records(
+                    s.topic(),
+                    List.of(new Ev(
+                            "person-0-new", "person-0", System.currentTimeMillis(), "https://shop.example.com/p/9"))));
+            job.cancel().get(60, TimeUnit.SECONDS);
+            job = TestStack.job(s.config().with("kafka.group-id", TestStack.unique("replay")), 1000)
+                    .executeAsync("PrivacyITCase-replay");
             TestStack.await(
                     "the new event",
                     Duration.ofSeconds(60),

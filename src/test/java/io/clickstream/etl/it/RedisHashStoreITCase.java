@@ -15,7 +15,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
-/** The per-user hashes' two scripts on the stack's real Redis: one call to read a batch's users, one to write. */
+/**
+ * The per-user hashes' scripts on the stack's real Redis: one call to read a batch's users, one to write (an update
+ * never recreates a vanished hash as a partial one), and the erasure's conditional delete.
+ */
 class RedisHashStoreITCase {
     private static String host;
     private static int port;
@@ -79,9 +82,9 @@ class RedisHashStoreITCase {
             store.write(
                     Map.of(
                             "user:u1",
-                            new HashStore.Changes(many, List.of()),
+                            new HashStore.Changes(many, List.of(), HashStore.Mode.REPLACE),
                             "user:u2",
-                            new HashStore.Changes(Map.of("h", bytes("x")), List.of())),
+                            new HashStore.Changes(Map.of("h", bytes("x")), List.of(), HashStore.Mode.REPLACE)),
                     60_000);
             assertThat(jedis.hlen(prefix + ":user:u1")).isEqualTo(450);
             assertThat(jedis.hget(prefix + ":user:u1", "s:449")).isEqualTo("v449");
@@ -109,6 +112,53 @@ class RedisHashStoreITCase {
         } finally {
             try (Jedis jedis = new Jedis(host, port)) {
                 jedis.del(prefix + ":user:u1", prefix + ":user:u2", prefix + ":session:u1", prefix + ":session:u2");
+            }
+        }
+    }
+
+    @Test
+    void anUpdateOfAVanishedHashIsSkippedAndReportedWhileReplaceAndMergeCreateIt() {
+        try (Jedis jedis = new Jedis(host, port);
+                RedisHashStore store = store()) {
+            jedis.hset(prefix + ":user:old", Map.of("h", "header", "s:gone", "x"));
+            List<String> missing = store.write(
+                    new LinkedHashMap<>(Map.of(
+                            "user:vanished",
+                            new HashStore.Changes(Map.of("s:a", bytes("partial")), List.of()),
+                            "user:old",
+                            new HashStore.Changes(Map.of("h", bytes("new")), List.of(), HashStore.Mode.REPLACE),
+                            "join-given:u1",
+                            new HashStore.Changes(Map.of("video:v1", bytes("5")), List.of(), HashStore.Mode.MERGE))),
+                    60_000);
+            assertThat(missing).containsExactly("user:vanished");
+            assertThat(jedis.exists(prefix + ":user:vanished")).isFalse();
+            assertThat(jedis.hgetAll(prefix + ":user:old")).isEqualTo(Map.of("h", "new"));
+            assertThat(jedis.hgetAll(prefix + ":join-given:u1")).isEqualTo(Map.of("video:v1", "5"));
+        } finally {
+            try (Jedis jedis = new Jedis(host, port)) {
+                jedis.del(prefix + ":user:old", prefix + ":join-given:u1");
+            }
+        }
+    }
+
+    @Test
+    void theErasureDeletesAHashThatHoldsNothingNewerThanItAndTheOlderKeys() {
+        try (Jedis jedis = new Jedis(host, port);
+                RedisHashStore store = store()) {
+            jedis.hset(prefix + ":user:before", Map.of("h", "x", "t", "1000"));
+            jedis.hset(prefix + ":user:after", Map.of("h", "x", "t", "3000"));
+            jedis.hset(prefix + ":user:untimed", Map.of("h", "x"));
+            jedis.set(prefix + ":session:before", "older layout");
+            assertThat(store.deleteUpTo("user:before", 2000, List.of("session:before")))
+                    .isTrue();
+            assertThat(store.deleteUpTo("user:after", 2000, List.of())).isFalse();
+            assertThat(store.deleteUpTo("user:untimed", 2000, List.of())).isTrue();
+            assertThat(jedis.exists(prefix + ":user:before", prefix + ":session:before", prefix + ":user:untimed"))
+                    .isZero();
+            assertThat(jedis.exists(prefix + ":user:after")).isTrue();
+        } finally {
+            try (Jedis jedis = new Jedis(host, port)) {
+                jedis.del(prefix + ":user:after");
             }
         }
     }

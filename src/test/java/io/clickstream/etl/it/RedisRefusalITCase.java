@@ -84,10 +84,13 @@ class RedisRefusalITCase {
                 Duration.ofDays(90),
                 Duration.ofDays(7),
                 Duration.ofDays(30),
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(10));
-        OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(
-                new UserStepOperator(settings, redis.users(), FakeFunnelTopic.definitions("refusal")));
+                Duration.ofSeconds(1));
+        OneInputStreamOperatorTestHarness<Event, Event> h =
+                new OneInputStreamOperatorTestHarness<>(new UserStepOperator(
+                        settings,
+                        redis.users(),
+                        FakeFunnelTopic.definitions("refusal"),
+                        io.clickstream.etl.testing.FakeErasureList.feed("refusal", true)));
         h.open();
         return h;
     }

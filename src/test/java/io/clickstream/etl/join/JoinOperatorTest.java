@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.clickstream.etl.event.Event;
-import io.clickstream.etl.testing.FakeBlobStore;
+import io.clickstream.etl.testing.FakeErasureList;
+import io.clickstream.etl.testing.FakeHashStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /** The step of the join rules keyed by a field other than the user (the others run in the per-user step). */
 class JoinOperatorTest {
-    private static final Map<String, FakeBlobStore> STORES = new ConcurrentHashMap<>();
+    private static final Map<String, FakeHashStore> STORES = new ConcurrentHashMap<>();
     private static final String VIDEO =
             "[{\"name\": \"video\", \"from\": \"catalog\", \"key\": \"properties.video_id\","
                     + " \"fields\": [\"properties.title\"], \"into\": [\"player\"], \"prefix\": \"video_\"}]";
@@ -28,10 +29,11 @@ class JoinOperatorTest {
             harness.close();
         }
         STORES.remove(name);
+        FakeErasureList.drop(name);
     }
 
     private OneInputStreamOperatorTestHarness<Event, Event> harness(int batchSize) throws Exception {
-        STORES.put(name, new FakeBlobStore());
+        STORES.put(name, new FakeHashStore());
         String n = name;
         JoinSettings settings = new JoinSettings(
                 JoinRule.parseAll(VIDEO),
@@ -40,7 +42,8 @@ class JoinOperatorTest {
                 Duration.ofDays(1),
                 Duration.ofSeconds(1),
                 Joiner.DEFAULT_HORIZON);
-        harness = new OneInputStreamOperatorTestHarness<>(new JoinOperator(settings, () -> STORES.get(n)));
+        harness = new OneInputStreamOperatorTestHarness<>(new JoinOperator(
+                settings, () -> STORES.get(n), FakeErasureList.feed(n, true), "joins-by-properties.video_id"));
         harness.open();
         return harness;
     }
@@ -102,5 +105,49 @@ class JoinOperatorTest {
         assertThat(STORES.get(name).calls.get())
                 .as("batch 1: read + write; batch 2: read")
                 .isEqualTo(3);
+        assertThat(STORES.get(name).hashes.get("joinv:video:v1"))
+                .as("one field per version")
+                .containsOnlyKeys("1:c1");
+        assertThat(new String(
+                        STORES.get(name).hashes.get("join-given:editor").get("video:v1"),
+                        java.nio.charset.StandardCharsets.US_ASCII))
+                .as("the index of what the giver gave, for erasures")
+                .isEqualTo("0");
+    }
+
+    @Test
+    void anErasedGiversValuesAreLeftOutAndItAcknowledgesAfterACompletedCheckpoint() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(1);
+        Event given = ev("c1", "catalog", "editor", 1, "v1", "Intro");
+        given.kafkaTimestamp = 1_000;
+        h.processElement(given, 0);
+        long version = FakeErasureList.named(name).publish("editor", 1_000);
+        h.processElement(ev("p1", "player", "u1", 2, "v1", null), 0);
+        assertThat(h.extractOutputValues().get(1).property("video_title"))
+                .as("the erased giver's value is passed over before tools.Erase deletes it")
+                .isNull();
+        assertThat(FakeErasureList.named(name).acked("joins-by-properties.video_id"))
+                .isLessThan(version);
+        h.snapshot(1, 0);
+        assertThat(FakeErasureList.named(name).acked("joins-by-properties.video_id"))
+                .as("not before the checkpoint completed: rows emitted before may still be on their way")
+                .isLessThan(version);
+        h.notifyOfCompletedCheckpoint(1);
+        assertThat(FakeErasureList.named(name).acked("joins-by-properties.video_id"))
+                .isEqualTo(version);
+    }
+
+    @Test
+    void aValueOfTheOneValueLayoutIsReadAndMovesIntoTheHash() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(1);
+        FakeHashStore store = STORES.get(name);
+        store.values.put("join:video:v1", new byte[] {
+            1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 'c', '1', 0, 1, 0, 11, 'v', 'i', 'd', 'e', 'o', '_', 't', 'i', 't', 'l',
+            'e', 0, 0, 0, 5, 'I', 'n', 't', 'r', 'o'
+        });
+        h.processElement(ev("p1", "player", "u1", 2, "v1", null), 0);
+        assertThat(h.extractOutputValues().get(0).property("video_title")).isEqualTo("Intro");
+        h.processElement(ev("c2", "catalog", "editor", 3, "v1", "Next"), 0);
+        assertThat(store.hashes.get("joinv:video:v1")).containsOnlyKeys("1:c1", "3:c2");
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.clickstream.etl.event.Event;
+import io.clickstream.etl.privacy.Erasures;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,17 +22,36 @@ class JoinerTest {
             "[{\"name\": \"video\", \"from\": \"catalog\", \"key\": \"properties.video_id\","
                     + " \"fields\": [\"properties.title\"], \"into\": [\"player\"], \"prefix\": \"video_\"}]";
 
-    /** Redis in a map: what apply() writes back is read by the next batch. */
-    private final Map<String, byte[]> redis = new HashMap<>();
+    /** Redis hashes in maps: what a batch writes (the versions it added and dropped) is read by the next one. */
+    private final Map<String, Map<String, byte[]>> redis = new HashMap<>();
+    /** Fields written per batch. */
+    private final List<Integer> written = new ArrayList<>();
 
     private void run(String rules, Event... batch) {
+        run(rules, Erasures.NONE, batch);
+    }
+
+    private void run(String rules, Erasures erased, Event... batch) {
         Joiner j = new Joiner(JoinRule.parseAll(rules));
         List<Event> events = List.of(batch);
         Map<String, JoinedValues> stored = new HashMap<>();
         for (String k : j.keys(events)) {
-            stored.put(k, JoinedValues.fromBytes(redis.get(k)));
+            stored.put(k, stored(k));
         }
-        redis.putAll(j.apply(events, stored));
+        int fields = 0;
+        for (String k : j.apply(events, stored, erased)) {
+            JoinedValues jv = stored.get(k);
+            Map<String, byte[]> hash = redis.computeIfAbsent(k, x -> new HashMap<>());
+            hash.putAll(jv.addedFields());
+            jv.removedFields().forEach(hash::remove);
+            fields += jv.addedFields().size() + jv.removedFields().size();
+            jv.written();
+        }
+        written.add(fields);
+    }
+
+    private JoinedValues stored(String key) {
+        return JoinedValues.fromFields(redis.getOrDefault(key, Map.of()));
     }
 
     private static Event ev(String id, String source, String user, long time, String... props) {
@@ -118,28 +138,87 @@ class JoinerTest {
         for (int i = 0; i < 100; i++) {
             run(PROFILE, ev("p" + i, "profile", "u1", i * hour, "age", String.valueOf(i)));
         }
-        JoinedValues stored = JoinedValues.fromBytes(redis.get("profile:u1"));
+        JoinedValues stored = stored("profile:u1");
         // Newest at hour 99, the default horizon 48 h: the version in effect at hour 51 and every later one.
-        assertThat(stored.versions).hasSize(49);
-        assertThat(stored.versions.get(0).values()).containsExactly("51");
+        assertThat(stored.versions()).hasSize(49);
+        assertThat(stored.versions().get(0).values()).containsExactly("51");
+        // Each batch wrote its new version, and from hour 49 on deleted the one the horizon passed: never the list.
+        assertThat(written.subList(0, 49)).containsOnly(1);
+        assertThat(written.subList(50, 100)).containsOnly(2);
         // An event of hour 60 reprocessed (a restore, a replay) after 40 newer versions: the value it had at first.
         Event reprocessed = ev("v60", "web", "u1", 60 * hour + 1);
         run(PROFILE, reprocessed);
         assertThat(props(reprocessed)).containsEntry("profile.age", "60");
         Joiner j = new Joiner(JoinRule.parseAll(PROFILE));
         Map<String, JoinedValues> again = new HashMap<>(Map.of("profile:u1", stored));
-        assertThat(j.apply(List.of(ev("p99", "profile", "u1", 99 * hour, "age", "99")), again))
+        assertThat(j.apply(List.of(ev("p99", "profile", "u1", 99 * hour, "age", "99")), again, Erasures.NONE))
+                .as("the same giving event again changes nothing")
                 .isEmpty();
     }
 
     @Test
-    void aKeyChangedHundredsOfTimesWithinTheHorizonKeepsItsLatestVersionsOnly() {
+    void aKeyChangedHundredsOfTimesWithinTheHorizonKeepsThemAllSoThatAReplayGivesTheSameValues() {
+        Event[] firstTime = new Event[300];
         for (int i = 0; i < 300; i++) {
-            run(PROFILE, ev("p" + i, "profile", "u1", i, "age", String.valueOf(i)));
+            run(PROFILE, ev("p" + i, "profile", "u1", 10 * i, "age", String.valueOf(i)));
+            firstTime[i] = ev("w" + i, "web", "u1", 10 * i + 5);
+            run(PROFILE, firstTime[i]);
         }
-        JoinedValues stored = JoinedValues.fromBytes(redis.get("profile:u1"));
-        assertThat(stored.versions).hasSize(JoinedValues.MAX_VERSIONS);
-        assertThat(stored.versions.get(0).values()).containsExactly("45");
+        assertThat(stored("profile:u1").versions()).hasSize(300);
+        assertThat(written).as("one field per version, never the whole list").containsOnly(1, 0);
+        for (int i = 0; i < 300; i += 37) {
+            Event replayed = ev("w" + i, "web", "u1", 10 * i + 5);
+            run(PROFILE, replayed);
+            assertThat(props(replayed)).isEqualTo(props(firstTime[i]));
+        }
+    }
+
+    @Test
+    void aVersionThatRepeatsItsGiversValuesIsNotStored() {
+        run(PROFILE, ev("p1", "profile", "u1", 100, "age", "31"));
+        run(PROFILE, ev("p2", "profile", "u1", 200, "age", "31"));
+        run(PROFILE, ev("p3", "profile", "u1", 300, "age", "32"));
+        assertThat(stored("profile:u1").versions())
+                .extracting(JoinedValues.Version::eventId)
+                .containsExactly("p1", "p3");
+    }
+
+    @Test
+    void valuesOfAnErasedGiverAreNotRecordedNorGivenUntilTheyAreDeleted() {
+        Event given = ev("c1", "catalog", "editor", 100, "video_id", "v9", "title", "Fjords");
+        given.kafkaTimestamp = 1_000;
+        run(VIDEO, given);
+        Erasures erased = Erasures.NONE.toBuilder().record(0, "editor", 1_000L).build();
+        Event replayed = ev("c2", "catalog", "editor", 150, "video_id", "v9", "title", "Again");
+        replayed.kafkaTimestamp = 900;
+        Event play = ev("x1", "player", "u7", 200, "video_id", "v9");
+        run(VIDEO, erased, replayed, play);
+        assertThat(props(play)).doesNotContainKey("video_title");
+        assertThat(stored("video:v9").versions())
+                .as("the erased giver's replayed event gave nothing")
+                .extracting(JoinedValues.Version::eventId)
+                .containsExactly("c1");
+        Event after = ev("c3", "catalog", "editor", 300, "video_id", "v9", "title", "New start");
+        after.kafkaTimestamp = 2_000;
+        Event later = ev("x2", "player", "u7", 400, "video_id", "v9");
+        run(VIDEO, erased, after, later);
+        assertThat(props(later)).containsEntry("video_title", "New start");
+        assertThat(stored("video:v9").versions())
+                .extracting(v -> v.giver() + "@" + v.recordTime())
+                .containsExactly("editor@1000", "editor@2000");
+    }
+
+    @Test
+    void valuesOfTheOneValueLayoutAreReadAndWrittenAgainOnePerField() {
+        JoinedValues older = JoinedValues.fromOlderBytes(new byte[] {
+            1, 1, 0, 0, 0, 0, 0, 0, 0, 100, 0, 2, 'p', '1', 0, 1, 0, 11, 'p', 'r', 'o', 'f', 'i', 'l', 'e', '.', 'a',
+            'g', 'e', 0, 0, 0, 2, '3', '1'
+        });
+        assertThat(older.versions())
+                .extracting(v -> v.eventId() + "=" + v.values())
+                .containsExactly("p1=[31]");
+        assertThat(older.fromOlderLayout()).isTrue();
+        assertThat(older.addedFields()).containsOnlyKeys("100:p1");
     }
 
     static Stream<Arguments> badRules() {
@@ -179,8 +258,13 @@ class JoinerTest {
 
     @Test
     void damagedStoredValuesAreReported() {
-        assertThatThrownBy(() -> JoinedValues.fromBytes(new byte[] {1, 1, 0}))
+        assertThatThrownBy(() -> JoinedValues.fromOlderBytes(new byte[] {1, 1, 0}))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> JoinedValues.fromBytes(new byte[] {7})).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> JoinedValues.fromOlderBytes(new byte[] {7}))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> JoinedValues.fromFields(Map.of("100:p1", new byte[] {9})))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> JoinedValues.fromFields(Map.of("p1", new byte[] {2})))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

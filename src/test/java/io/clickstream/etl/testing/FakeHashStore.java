@@ -59,9 +59,17 @@ public final class FakeHashStore implements HashStore {
     }
 
     @Override
-    public synchronized void write(Map<String, Changes> changes, long ttlMs) {
+    public synchronized List<String> write(Map<String, Changes> changes, long ttlMs) {
         maybeFail();
+        List<String> missing = new ArrayList<>();
         changes.forEach((key, c) -> {
+            if (c.mode() == Mode.UPDATE && !hashes.containsKey(key)) {
+                missing.add(key); // never a partial record where the hash vanished
+                return;
+            }
+            if (c.mode() == Mode.REPLACE) {
+                hashes.remove(key);
+            }
             Map<String, byte[]> hash = hashes.computeIfAbsent(key, k -> new ConcurrentHashMap<>());
             c.set().forEach((field, value) -> {
                 hash.put(field, value);
@@ -73,6 +81,22 @@ public final class FakeHashStore implements HashStore {
             }
         });
         writes.add(changes);
+        return missing;
+    }
+
+    @Override
+    public synchronized boolean deleteUpTo(String key, long erasedAt, List<String> others) {
+        maybeFail();
+        others.forEach(values::remove);
+        Map<String, byte[]> hash = hashes.get(key);
+        byte[] t = hash == null ? null : hash.get(RECORD_TIME);
+        if (hash != null
+                && (t == null
+                        || Long.parseLong(new String(t, java.nio.charset.StandardCharsets.US_ASCII)) <= erasedAt)) {
+            hashes.remove(key);
+            return true;
+        }
+        return false;
     }
 
     @Override

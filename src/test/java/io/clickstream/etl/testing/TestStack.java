@@ -62,7 +62,10 @@ public final class TestStack {
         return env("CLICKSTREAM_REDIS", "127.0.0.1:6379");
     }
 
-    /** Settings that point the job at the test stack, with a Redis key prefix of its own for this test. */
+    /**
+     * Settings that point the job at the test stack, with a Redis key prefix and an erasure list of its own for this
+     * test.
+     */
     public static Map<String, String> jobSettings() {
         String[] redis = redis().split(":");
         return Map.of(
@@ -70,7 +73,8 @@ public final class TestStack {
                 "clickhouse.urls", String.join(",", clickHouseUrls()),
                 "redis.host", redis[0],
                 "redis.port", redis[1],
-                "redis.key-prefix", unique("it"));
+                "redis.key-prefix", unique("it"),
+                "privacy.erasure-topic", unique("erasures"));
     }
 
     /**
@@ -102,7 +106,7 @@ public final class TestStack {
         ClickstreamJob.build(
                 env,
                 config,
-                ClickstreamJob.Sources.production(config),
+                ClickstreamJob.Sources.production(config, Map.of()),
                 ClickstreamJob.Stores.production(config, Map.of()),
                 ClickstreamJob.Sinks.production(config, Map.of()));
         return env;

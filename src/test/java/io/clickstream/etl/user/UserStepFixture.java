@@ -3,6 +3,7 @@ package io.clickstream.etl.user;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.join.JoinRule;
 import io.clickstream.etl.session.SessionRules;
+import io.clickstream.etl.testing.FakeErasureList;
 import io.clickstream.etl.testing.FakeFunnelTopic;
 import io.clickstream.etl.testing.FakeHashStore;
 import java.time.Duration;
@@ -31,6 +32,10 @@ final class UserStepFixture implements AutoCloseable {
         STORES.put(name, new FakeHashStore());
     }
 
+    FakeErasureList erasures() {
+        return FakeErasureList.named(name);
+    }
+
     FakeFunnelTopic topic() {
         return FakeFunnelTopic.named(name);
     }
@@ -48,13 +53,11 @@ final class UserStepFixture implements AutoCloseable {
                 Duration.ofDays(90),
                 Duration.ofDays(7),
                 joinTtl,
-                maxBackoff,
-                Duration.ofSeconds(10));
+                maxBackoff);
     }
 
     static UserStepSettings settings(int batchSize) {
-        return settings(SessionRules.defaults(), null, batchSize, 1000, Duration.ofDays(30), Duration.ofSeconds(1))
-                .withErasureCheckInterval(Duration.ofMillis(10));
+        return settings(SessionRules.defaults(), null, batchSize, 1000, Duration.ofDays(30), Duration.ofSeconds(1));
     }
 
     /** An opened harness, restored from {@code restore} when it is not null. */
@@ -63,8 +66,9 @@ final class UserStepFixture implements AutoCloseable {
         store();
         topic();
         String n = name;
-        OneInputStreamOperatorTestHarness<Event, Event> h = new OneInputStreamOperatorTestHarness<>(
-                new UserStepOperator(settings, () -> STORES.get(n), FakeFunnelTopic.definitions(n)));
+        OneInputStreamOperatorTestHarness<Event, Event> h =
+                new OneInputStreamOperatorTestHarness<>(new UserStepOperator(
+                        settings, () -> STORES.get(n), FakeFunnelTopic.definitions(n), FakeErasureList.feed(n, true)));
         opened.add(h);
         h.setup();
         if (restore != null) {
@@ -81,5 +85,6 @@ final class UserStepFixture implements AutoCloseable {
         }
         STORES.remove(name);
         FakeFunnelTopic.drop(name);
+        FakeErasureList.drop(name);
     }
 }

@@ -8,13 +8,13 @@ import io.clickstream.etl.funnel.FunnelTracker;
 import io.clickstream.etl.funnel.FunnelUpdate;
 import io.clickstream.etl.funnel.FunnelVersions;
 import io.clickstream.etl.funnel.SessionFunnels;
-import io.clickstream.etl.join.JoinRule;
-import io.clickstream.etl.join.Joiner;
+import io.clickstream.etl.join.JoinedValues;
 import io.clickstream.etl.redis.HashStore;
 import io.clickstream.etl.session.SessionAssigner;
 import io.clickstream.etl.session.SessionRules;
 import io.clickstream.etl.session.UserHistory;
 import io.clickstream.etl.testing.FakeHashStore;
+import io.clickstream.etl.testing.OlderJoinedValues;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -100,13 +100,13 @@ class UserStepRecordTest {
         h.prepareSnapshotPreBarrier(1);
         String first = h.extractOutputValues().get(0).sessionId;
         String second = h.extractOutputValues().get(1).sessionId;
-        assertThat(lastWriteOf("u1").set()).containsOnlyKeys("h", "s:" + first, "s:" + second);
+        assertThat(lastWriteOf("u1").set()).containsOnlyKeys("h", "s:" + first, "s:" + second, "t");
 
         h.processElement(ev("b2", "u1", 125, "web", "page_view"), 0);
         h.prepareSnapshotPreBarrier(2);
         assertThat(lastWriteOf("u1").set())
-                .as("the header and the other session did not change")
-                .containsOnlyKeys("s:" + second);
+                .as("the header and the other session did not change (t: the newest record time)")
+                .containsOnlyKeys("s:" + second, "t");
         assertThat(lastWriteOf("u1").delete()).isEmpty();
 
         h.processElement(ev("a1", "u1", 0, "web", "page_view"), 0); // a replay changes nothing
@@ -125,14 +125,14 @@ class UserStepRecordTest {
         h.prepareSnapshotPreBarrier(1);
         String session = h.extractOutputValues().get(0).sessionId;
         assertThat(lastWriteOf("u1").set())
-                .containsOnlyKeys("h", "s:" + session, "e:" + session + ":0", "e:" + session + ":1");
+                .containsOnlyKeys("h", "s:" + session, "e:" + session + ":0", "e:" + session + ":1", "t");
         int whole = lastWriteOf("u1").set().get("s:" + session).length;
 
         h.processElement(ev("e150", "u1", 150, "web", "page_view"), 0);
         h.prepareSnapshotPreBarrier(2);
         assertThat(lastWriteOf("u1").set())
                 .as("full chunks are not written again")
-                .containsOnlyKeys("s:" + session);
+                .containsOnlyKeys("s:" + session, "t");
         assertThat(lastWriteOf("u1").set().get("s:" + session).length).isEqualTo(whole + 12);
 
         // A new task reads the chunks back: replayed events get their indexes, a new one the next.
@@ -182,7 +182,7 @@ class UserStepRecordTest {
         h.processElement(ev("e70", "u1", 70, "web", "page_view"), 0);
         h.prepareSnapshotPreBarrier(2);
         assertThat(h.extractOutputValues().get(1).sessionIndex).isEqualTo(70);
-        assertThat(lastWriteOf("u1").set()).containsOnlyKeys("s:" + session, "e:" + session + ":0");
+        assertThat(lastWriteOf("u1").set()).containsOnlyKeys("s:" + session, "e:" + session + ":0", "t");
         assertThat(lastWriteOf("u1").set().get("s:" + session)[0]).isEqualTo((byte) 2);
     }
 
@@ -218,7 +218,7 @@ class UserStepRecordTest {
         h.prepareSnapshotPreBarrier(2);
         String current = h.extractOutputValues().get(1).sessionId;
         assertThat(lastWriteOf("u1").delete()).containsExactlyInAnyOrder("s:" + old, "f:" + old);
-        assertThat(store().hashes.get("user:u1")).containsOnlyKeys("h", "s:" + current, "f:" + current);
+        assertThat(store().hashes.get("user:u1")).containsOnlyKeys("h", "s:" + current, "f:" + current, "t");
     }
 
     @Test
@@ -241,7 +241,9 @@ class UserStepRecordTest {
                 .isNull();
         assertThat(out.get("view-2").funnelIds).containsExactly("repeat");
         assertThat(out.get("view-2").funnelSteps).containsExactly(2);
-        assertThat(store().hashes.get("user:u1")).containsKey("j:order");
+        assertThat(store().hashes.get("user:u1").keySet())
+                .as("one field per joined version")
+                .anyMatch(f -> f.startsWith("j:order:"));
         assertThat(store().hashes.keySet())
                 .as("no key besides the users' hashes")
                 .containsOnly("user:u1", "user:u2");
@@ -264,17 +266,16 @@ class UserStepRecordTest {
                     0);
         }
         assertThat(h.extractOutputValues()).hasSize(5000);
-        // 10 batches: the first reads its (new) users, each writes once; later batches find their users cached; one
-        // read
-        // of the erased users (every privacy.erasure-check-interval)
-        assertThat(store().calls.get()).isEqualTo(12);
+        // 10 batches: the first reads its (new) users, each writes once; later batches find their users cached.
+        assertThat(store().calls.get()).isEqualTo(11);
     }
 
     @Test
     void joinedValuesOlderThanTheirTtlAreNotCarriedAndAreDeleted() throws Exception {
         Event order = ev("order", "u1", 0, "backend", "order", "product", "p1");
-        Map<String, byte[]> joined =
-                new Joiner(JoinRule.parseAll(ORDER_JOIN)).applyToUser("u1", List.of(order), Map.of());
+        JoinedValues.Version version = new JoinedValues.Version(
+                order.eventTime, "order", List.of("order.product"), List.of("p1"), "u1", order.kafkaTimestamp);
+        byte[] joined = JoinedValues.encode(version);
         long writtenLongAgo = System.currentTimeMillis() - Duration.ofDays(2).toMillis();
         UserHistory history = new UserHistory();
         new SessionAssigner(SessionRules.defaults()).assign("u1", history, List.of(order));
@@ -282,10 +283,10 @@ class UserStepRecordTest {
         fields.put("h", history.headerField());
         fields.putAll(history.changedSessionFields(true));
         fields.put(
-                "j:order",
-                ByteBuffer.allocate(8 + joined.get("order").length)
+                "j:order:" + version.field(),
+                ByteBuffer.allocate(8 + joined.length)
                         .putLong(writtenLongAgo)
-                        .put(joined.get("order"))
+                        .put(joined)
                         .array());
         store().hashes.put("user:u1", new HashMap<>(fields));
 
@@ -293,7 +294,7 @@ class UserStepRecordTest {
         h.processElement(ev("view", "u1", 5, "web", "page_view"), 0);
         h.prepareSnapshotPreBarrier(1);
         assertThat(h.extractOutputValues().get(0).property("order.product")).isNull();
-        assertThat(lastWriteOf("u1").delete()).containsExactly("j:order");
+        assertThat(lastWriteOf("u1").delete()).containsExactly("j:order:" + version.field());
         assertThat(h.extractOutputValues().get(0).sessionIndex)
                 .as("the history itself was read")
                 .isEqualTo(1);
@@ -312,11 +313,9 @@ class UserStepRecordTest {
         SessionFunnels progress = SessionFunnels.fromBytes(null);
         view.sessionIndex = 0;
         new FunnelTracker().process(progress, view, versions.activeAt(view.kafkaTimestamp), new ArrayList<>());
-        Map<String, byte[]> joined =
-                new Joiner(JoinRule.parseAll(ORDER_JOIN)).applyToUser("u1", List.of(order), Map.of());
         store().values.put("session:u1", history.toBytes());
         store().values.put("funnel:" + session, progress.toBytes());
-        store().values.put("join:order:u1", joined.get("order"));
+        store().values.put("join:order:u1", OlderJoinedValues.of(order.eventTime, "order", "order.product", "p1"));
         step.topic().publish(new FunnelUpdate("repeat", 0, 0, REPEAT));
 
         OneInputStreamOperatorTestHarness<Event, Event> h = harness(10, ORDER_JOIN, Duration.ofDays(30));
@@ -331,7 +330,8 @@ class UserStepRecordTest {
         assertThat(out.get("view-2").sessionIndex).isEqualTo(2);
         assertThat(out.get("view-2").property("order.product")).isEqualTo("p1");
         assertThat(out.get("view-2").funnelSteps).containsExactly(2);
-        assertThat(store().hashes.get("user:u1")).containsOnlyKeys("h", "s:" + session, "f:" + session, "j:order");
+        assertThat(store().hashes.get("user:u1"))
+                .containsOnlyKeys("h", "s:" + session, "f:" + session, "j:order:" + order.eventTime + ":order", "t");
         assertThat(store().values).as("the older keys are left to expire").containsKey("session:u1");
 
         // A new task reads the hash, not the older values.
