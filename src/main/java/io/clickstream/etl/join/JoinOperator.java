@@ -95,6 +95,12 @@ public class JoinOperator extends BatchingRedisOperator<Event, Event, HashStore>
     }
 
     @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        tick();
+    }
+
+    @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         erasures.snapshotTaken(context.getCheckpointId());

@@ -280,8 +280,6 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
                 .registerTimer(
                         now + Math.max(10, settings.sessionUpdateInterval().toMillis() / 4), t -> {
                             flush();
-                            applyErasures(); // also when no event comes: the acknowledgement must not wait for one
-                            erasures.refreshAck();
                             boolean quiet = eventsSinceTick == 0;
                             eventsSinceTick = 0;
                             emitSessionRows(pendingRows.takeDue(
@@ -295,6 +293,18 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
 
     private void emitSessionRows(List<SessionRow> rows) {
         rows.forEach(r -> output.collect(SESSION_UPDATES, new StreamRecord<>(r)));
+    }
+
+    @Override
+    protected void tick() {
+        applyErasures(); // also while no event comes: an idle task must not hold an erasure back
+        erasures.refreshAck();
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        applyErasures(); // the snapshot, and the acknowledgement that follows it, cover the list as read now
     }
 
     @Override

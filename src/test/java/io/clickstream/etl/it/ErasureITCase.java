@@ -1,0 +1,265 @@
+package io.clickstream.etl.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.testing.TestStack;
+import io.clickstream.etl.tools.Erase;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
+
+/**
+ * An erasure while the job runs, on the real stack, where the erased user's data is still inside the job: a session
+ * row waiting to be written, a value the user gave to a join keyed by another field, a savepoint taken before the
+ * erasure that the job is restored from, and a replay from the start of the topics after Redis lost its data. Nothing
+ * of the user from before the erasure reaches ClickHouse or stays in Redis, and the erased id is in none of the
+ * ClickHouse tables an analyst can read (mutations, the distributed DDL queue).
+ */
+class ErasureITCase {
+    /** The billing source's plan goes into web events of the same account: a join keyed by another field. */
+    private static final String PLAN_JOIN =
+            "[{\"name\": \"plan\", \"from\": \"billing\", \"key\": \"properties.account\","
+                    + " \"fields\": [\"properties.tier\"], \"into\": [\"web\"], \"prefix\": \"plan_\"}]";
+
+    private static final String VICTIM = "victim-7f3a";
+    private static final int OTHERS = 5;
+    private final long base = System.currentTimeMillis() - Duration.ofHours(3).toMillis();
+
+    private record Ev(String id, String user, String source, long minute, String account, String tier) {
+        String json(long base) {
+            return "{\"event_id\":\"" + id + "\",\"user_id\":\"" + user + "\",\"source\":\"" + source
+                    + "\",\"event_type\":\"page_view\",\"ts\":" + (base + minute * 60_000L)
+                    + ",\"url\":\"https://shop.example.com/" + id + "\",\"properties\":{"
+                    + (account == null ? "" : "\"account\":\"" + account + "\"")
+                    + (tier == null ? "" : ",\"tier\":\"" + tier + "\"") + "}}";
+        }
+    }
+
+    @Test
+    void nothingOfAnErasedUserComesBackFromPendingRowsJoinsAnOlderSavepointOrAReplay(@TempDir Path savepoints)
+            throws Exception {
+        TestStack.requireRunning();
+        String topic = TestStack.unique("erasure");
+        String dead = TestStack.unique("dead");
+        TestStack.createTopics(2, topic, dead);
+        String db = TestStack.migratedDatabase();
+        Map<String, String> settings = new HashMap<>(TestStack.jobSettings());
+        settings.put("kafka.topics", topic);
+        settings.put("kafka.dead-letter-topic", dead);
+        settings.put("kafka.start-from", "earliest");
+        settings.put("kafka.group-id", TestStack.unique("g"));
+        settings.put("clickhouse.database", db);
+        settings.put("clickhouse.cluster", TestStack.cluster());
+        settings.put("clickhouse.sink.flush-interval", "200ms");
+        settings.put("funnel.definitions-topic", TestStack.unique("funnels"));
+        settings.put("device.enabled", "false");
+        settings.put("join.rules", PLAN_JOIN);
+        // Session rows wait: written at a check (every minute here) when the watermark passed their end plus the gap,
+        // or when the input was quiet since the last check.
+        settings.put("session.update-interval", "4m"); // checked every minute
+        settings.put("privacy.erasure-check-interval", "1s");
+        settings.put("privacy.erasure-lead", "12s");
+        JobConfig config = JobConfig.of(settings);
+        String node = TestStack.clickHouseUrls().get(0);
+        String prefix = settings.get("redis.key-prefix");
+
+        List<Ev> events = new ArrayList<>();
+        events.add(new Ev("v-1", VICTIM, "web", 0, null, null));
+        events.add(new Ev("v-bill", VICTIM, "billing", 1, "acme", "gold"));
+        events.add(new Ev("v-2", VICTIM, "web", 2, null, null));
+        for (int u = 0; u < OTHERS; u++) {
+            String user = "other-" + u;
+            events.add(new Ev(user + "-1", user, "web", 0, null, null));
+            events.add(new Ev(user + "-2", user, "web", 5, u == 0 ? "acme" : null, null));
+            events.add(new Ev(user + "-3", user, "web", 10, null, null));
+        }
+        // The join keyed by account works in processing order: the plan is given before other-0's event comes.
+        TestStack.produce(records(topic, events.subList(0, 3)));
+        JobClient job = TestStack.job(config, 500).executeAsync("ErasureITCase-running");
+        try {
+            awaitCount(node, "SELECT count() FROM " + db + ".events", 3);
+            TestStack.produce(records(topic, events.subList(3, events.size())));
+            awaitCount(node, "SELECT count() FROM " + db + ".events", events.size());
+            assertThat(TestStack.query(
+                                    node,
+                                    "SELECT props.value[indexOf(props.key, 'plan_tier')] FROM " + db
+                                            + ".events WHERE event_id = 'other-0-2' FORMAT TabSeparated")
+                            .strip())
+                    .as("the victim's plan reached another user's event through the join")
+                    .isEqualTo("gold");
+            assertThat(TestStack.count(node, "SELECT count() FROM " + db + ".sessions"))
+                    .as("every session row is still pending in the job")
+                    .isZero();
+            String beforeErasure = job.triggerSavepoint(savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+                    .get(2, TimeUnit.MINUTES);
+
+            Erase.run(eraseArgs(settings, VICTIM));
+
+            for (String table : List.of("events", "sessions", "users_daily")) {
+                assertThat(TestStack.count(
+                                node, "SELECT count() FROM " + db + "." + table + " WHERE user_id = '" + VICTIM + "'"))
+                        .as(table)
+                        .isZero();
+            }
+            try (Jedis redis = redis()) {
+                assertThat(redis.exists(prefix + ":user:" + VICTIM)).isFalse();
+                assertThat(redis.exists(prefix + ":join-given:" + VICTIM)).isFalse();
+                assertThat(redis.hkeys(prefix + ":joinv:plan:acme"))
+                        .as("the value the victim gave is gone")
+                        .isEmpty();
+            }
+
+            // The watermark passes every session's end: the pending rows are written, the victim's is not.
+            TestStack.produce(records(topic, late("after", 60)));
+            awaitCount(node, "SELECT uniqExact(user_id) FROM " + db + ".sessions", OTHERS);
+            assertThat(TestStack.count(
+                            node, "SELECT count() FROM " + db + ".sessions WHERE user_id = '" + VICTIM + "'"))
+                    .as("the pending row of the erased user")
+                    .isZero();
+            awaitCount(node, "SELECT count() FROM " + db + ".events WHERE event_id = 'other-0-after'", 1);
+            assertThat(TestStack.query(
+                                    node,
+                                    "SELECT props.value[indexOf(props.key, 'plan_tier')] FROM " + db
+                                            + ".events WHERE event_id = 'other-0-after' FORMAT TabSeparated")
+                            .strip())
+                    .as("no later event gets the erased user's value")
+                    .isEmpty();
+            job.cancel().get(60, TimeUnit.SECONDS);
+
+            // Restored from the savepoint taken before the erasure: its pending rows and offsets are from then.
+            Configuration restore = new Configuration();
+            restore.set(StateRecoveryOptions.SAVEPOINT_PATH, beforeErasure);
+            job = TestStack.job(config, 500, restore).executeAsync("ErasureITCase-restored");
+            TestStack.produce(records(topic, late("restored", 120)));
+            awaitCount(node, "SELECT count() FROM " + db + ".events WHERE event_id LIKE '%-restored'", OTHERS);
+            Thread.sleep(3000); // rows restored and due would be written by now
+            assertVictimGone(node, db);
+            job.cancel().get(60, TimeUnit.SECONDS);
+
+            // Redis loses everything, and the job reads the topic again from its start: the list is in Kafka.
+            deleteKeys(prefix);
+            job = TestStack.job(config.with("kafka.group-id", TestStack.unique("replay")), 500)
+                    .executeAsync("ErasureITCase-replay");
+            TestStack.produce(records(topic, late("replayed", 180)));
+            awaitCount(node, "SELECT count() FROM " + db + ".events WHERE event_id LIKE '%-replayed'", OTHERS);
+            Thread.sleep(3000);
+            assertVictimGone(node, db);
+            try (Jedis redis = redis()) {
+                assertThat(redis.exists(prefix + ":user:" + VICTIM)).isFalse();
+                assertThat(redis.hkeys(prefix + ":joinv:plan:acme")).isEmpty();
+            }
+        } finally {
+            job.cancel().get(60, TimeUnit.SECONDS);
+        }
+
+        // What an analyst can read of the erasure: hashes, never the id.
+        for (String url : TestStack.clickHouseUrls()) {
+            assertThat(TestStack.count(url, "SELECT count() FROM system.mutations WHERE database = '" + db + "'"))
+                    .as("the erasure's mutations on " + url)
+                    .isEqualTo(3);
+            assertThat(TestStack.count(
+                            url, "SELECT count() FROM system.mutations WHERE position(command, '" + VICTIM + "') > 0"))
+                    .isZero();
+        }
+        assertThat(TestStack.count(
+                        node,
+                        "SELECT count() FROM system.zookeeper WHERE path = '/clickhouse/task_queue/ddl' "
+                                + "AND position(value, '" + VICTIM + "') > 0"))
+                .as("the distributed DDL queue")
+                .isZero();
+    }
+
+    /** An event of every other user at {@code minute} (other-0's of the joined account): the watermark moves on. */
+    private static List<Ev> late(String name, long minute) {
+        List<Ev> out = new ArrayList<>();
+        for (int u = 0; u < OTHERS; u++) {
+            out.add(new Ev("other-" + u + "-" + name, "other-" + u, "web", minute, u == 0 ? "acme" : null, null));
+        }
+        return out;
+    }
+
+    private static void assertVictimGone(String node, String db) throws Exception {
+        for (String table : List.of("events", "sessions", "users_daily")) {
+            assertThat(TestStack.count(
+                            node, "SELECT count() FROM " + db + "." + table + " WHERE user_id = '" + VICTIM + "'"))
+                    .as(table)
+                    .isZero();
+        }
+    }
+
+    private static String[] eraseArgs(Map<String, String> settings, String user) {
+        List<String> args = new ArrayList<>();
+        for (String key : Set.of(
+                "kafka.bootstrap-servers",
+                "clickhouse.urls",
+                "clickhouse.database",
+                "clickhouse.cluster",
+                "redis.host",
+                "redis.port",
+                "redis.key-prefix",
+                "join.rules",
+                "privacy.erasure-topic",
+                "privacy.erasure-lead")) {
+            args.add("--set");
+            args.add(key + "=" + settings.get(key));
+        }
+        args.add("--user");
+        args.add(user);
+        return args.toArray(new String[0]);
+    }
+
+    private static void awaitCount(String node, String query, long expected) throws InterruptedException {
+        TestStack.await(
+                query + " = " + expected,
+                Duration.ofSeconds(120),
+                TestStack.unchecked(() -> TestStack.count(node, query) == expected));
+    }
+
+    private static Jedis redis() {
+        String[] hostPort = TestStack.redis().split(":");
+        return new Jedis(hostPort[0], Integer.parseInt(hostPort[1]));
+    }
+
+    /** What FLUSHALL does to the job's keys, without touching other tests' prefixes. */
+    private static void deleteKeys(String prefix) {
+        try (Jedis redis = redis()) {
+            String cursor = ScanParams.SCAN_POINTER_START;
+            do {
+                ScanResult<String> page =
+                        redis.scan(cursor, new ScanParams().match(prefix + ":*").count(500));
+                if (!page.getResult().isEmpty()) {
+                    redis.del(page.getResult().toArray(new String[0]));
+                }
+                cursor = page.getCursor();
+            } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+        }
+    }
+
+    private List<ProducerRecord<byte[], byte[]>> records(String topic, List<Ev> events) {
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        for (Ev e : events) {
+            out.add(new ProducerRecord<>(
+                    topic,
+                    e.user().getBytes(StandardCharsets.UTF_8),
+                    e.json(base).getBytes(StandardCharsets.UTF_8)));
+        }
+        return out;
+    }
+}
