@@ -13,6 +13,7 @@ public final class CollectorMetrics {
     final AtomicLong inFlightEvents = new AtomicLong();
     final Counter accepted;
     final Counter failed;
+    final Counter bodyIpRemoved;
     private final Timer.Builder requests;
     /** One timer per endpoint and status, looked up without building tags on every request. */
     private final java.util.concurrent.ConcurrentHashMap<String, Timer> timers =
@@ -24,6 +25,9 @@ public final class CollectorMetrics {
                 .register(registry);
         failed = Counter.builder("collector.events.failed")
                 .description("events Kafka did not acknowledge (request got 503)")
+                .register(registry);
+        bodyIpRemoved = Counter.builder("collector.events.body_ip_removed")
+                .description("events whose client-sent `ip` was removed (trust-body-ip is false)")
                 .register(registry);
         registry.gauge("collector.events.in_flight", inFlightEvents);
         requests = Timer.builder("collector.requests")

@@ -27,6 +27,13 @@ public record CollectorSettings(
         TrustedProxies trustedProxies,
         Duration sendTimeout,
         int maxInFlightEvents,
+        long maxInFlightBytes,
+        int maxConnections,
+        int maxConcurrentRequests,
+        Duration bodyReadTimeout,
+        boolean trustBodyIp,
+        String adminHost,
+        int adminPort,
         int retryAfterSeconds,
         Duration shutdownTimeout) {
 
@@ -60,8 +67,31 @@ public record CollectorSettings(
         k.put(
                 "max-in-flight-events",
                 new String[] {"100000", "events sent but not yet acknowledged; above it requests get 503"});
+        k.put("max-in-flight-bytes", new String[] {
+            "33554432",
+            "bytes held at once: request bodies being read and events not yet acknowledged; above it requests get 503"
+                    + " (at most half the heap and half the producer's buffer.memory)"
+        });
+        k.put("max-connections", new String[] {"10000", "open connections; a connection beyond it is closed at once"});
+        k.put("max-concurrent-requests", new String[] {
+            "2000", "requests being read or waiting for Kafka; above it a request gets 503 before its body is read"
+        });
+        k.put("body-read-timeout", new String[] {
+            "10s", "how long a request's whole body may take to arrive (408 and the connection closed after it)"
+        });
+        k.put("trust-body-ip", new String[] {
+            "false",
+            "keep an `ip` field clients send in the body (servers relaying their users' addresses); false: it is"
+                    + " removed, and the job locates the event by `client_ip`, the address the collector saw"
+        });
+        k.put("admin-host", new String[] {"127.0.0.1", "address of the admin port (/metrics, /ready with details)"});
+        k.put("admin-port", new String[] {"8089", "admin port: /metrics, /ready with the reason, /health"});
         k.put("retry-after", new String[] {"1s", "Retry-After of a 503"});
-        k.put("shutdown-timeout", new String[] {"30s", "on SIGTERM: how long open requests may take to finish"});
+        k.put("shutdown-timeout", new String[] {
+            "5s",
+            "on SIGTERM: how long open requests may take to finish; the whole stop takes about this plus 2 s (keep the"
+                    + " container's grace period above that: Docker's default is 10 s)"
+        });
         k.put(
                 "kafka.properties.*",
                 new String[] {"", "passed to the Kafka producer as is (security, compression.type, …)"});
@@ -98,6 +128,13 @@ public record CollectorSettings(
                 TrustedProxies.parse("trusted-proxies", list(v.get("trusted-proxies"))),
                 duration(v, "send-timeout"),
                 integer(v, "max-in-flight-events"),
+                longInteger(v, "max-in-flight-bytes"),
+                integer(v, "max-connections"),
+                integer(v, "max-concurrent-requests"),
+                duration(v, "body-read-timeout"),
+                bool(v, "trust-body-ip"),
+                v.get("admin-host"),
+                integer(v, "admin-port"),
                 (int) Math.max(1, duration(v, "retry-after").toSeconds()),
                 duration(v, "shutdown-timeout"));
         s.sanityCheck();
@@ -135,6 +172,26 @@ public record CollectorSettings(
                 "max-in-flight-events",
                 "must be at least max-events-per-request");
         check(!shutdownTimeout.isNegative(), "shutdown-timeout", "must not be negative");
+        check(
+                maxInFlightBytes >= 2L * maxBodyBytes,
+                "max-in-flight-bytes",
+                "must be at least twice max-body-bytes (a body and its events), is " + maxInFlightBytes);
+        check(maxConnections >= 1, "max-connections", "must be at least 1");
+        check(maxConcurrentRequests >= 1, "max-concurrent-requests", "must be at least 1");
+        check(bodyReadTimeout.toMillis() >= 100, "body-read-timeout", "must be at least 100ms");
+        check(adminPort >= 0 && adminPort < 65536, "admin-port", "must be 0..65535 (0: any free port)");
+        check(adminPort == 0 || adminPort != port, "admin-port", "must differ from port");
+    }
+
+    /**
+     * Whether the byte budget fits the heap this JVM has ({@code maxHeap}): at most half of it, the rest is for
+     * everything else.
+     */
+    public void checkHeap(long maxHeap) {
+        check(
+                maxInFlightBytes <= maxHeap / 2,
+                "max-in-flight-bytes",
+                "(" + maxInFlightBytes + ") must be at most half the heap (-Xmx, " + maxHeap + " bytes here)");
     }
 
     private static void check(boolean ok, String key, String message) {
@@ -172,6 +229,23 @@ public record CollectorSettings(
             throw new IllegalArgumentException(
                     "collector setting '" + key + "' is not a whole number: '" + v.get(key) + "'");
         }
+    }
+
+    private static long longInteger(Map<String, String> v, String key) {
+        try {
+            return Long.parseLong(v.get(key));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "collector setting '" + key + "' is not a whole number: '" + v.get(key) + "'");
+        }
+    }
+
+    private static boolean bool(Map<String, String> v, String key) {
+        String text = v.get(key).toLowerCase(Locale.ROOT);
+        if (!text.equals("true") && !text.equals("false")) {
+            throw new IllegalArgumentException("collector setting '" + key + "' must be true or false: '" + text + "'");
+        }
+        return text.equals("true");
     }
 
     private static Duration duration(Map<String, String> v, String key) {

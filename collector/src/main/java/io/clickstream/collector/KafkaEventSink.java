@@ -50,9 +50,16 @@ public final class KafkaEventSink implements EventSink {
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.max(500, timeout / 2 - 10));
         // send() runs on an event loop: it must never wait for metadata or buffer space. The readiness check keeps the
-        // metadata loaded, and the in-flight limit stays below the buffer.
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 50);
+        // metadata loaded, and the byte budget (max-in-flight-bytes) stays below half the buffer; should either still
+        // be missing, send fails at once (503) instead of blocking.
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 0);
         p.putIfAbsent(ProducerConfig.BUFFER_MEMORY_CONFIG, 256L * 1024 * 1024);
+        long buffer = Long.parseLong(String.valueOf(p.get(ProducerConfig.BUFFER_MEMORY_CONFIG)));
+        if (settings.maxInFlightBytes() > buffer / 2) {
+            throw new IllegalArgumentException("collector setting 'max-in-flight-bytes' (" + settings.maxInFlightBytes()
+                    + ") must be at most half the producer's buffer.memory (" + buffer
+                    + "): raise kafka.properties.buffer.memory or lower max-in-flight-bytes");
+        }
         p.put(ProducerConfig.METADATA_MAX_IDLE_CONFIG, 24 * 3600 * 1000);
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         Map<String, Object> a = new HashMap<>(common);
@@ -111,7 +118,7 @@ public final class KafkaEventSink implements EventSink {
     @Override
     public void close() {
         checker.shutdownNow();
-        producer.close(Duration.ofSeconds(30));
+        producer.close(Duration.ofSeconds(2)); // the requests were answered: nothing waits in the buffer
         admin.close(Duration.ofSeconds(5));
     }
 }

@@ -71,17 +71,24 @@ public final class TrustedProxies {
     }
 
     /**
-     * The client's address: the peer itself unless it is a trusted proxy; then, from the right of
-     * {@code forwardedFor}, the first entry that is not a trusted proxy (or the leftmost, if all are).
+     * The client's address: the peer itself unless it is a trusted proxy; then, from the right of the {@code
+     * X-Forwarded-For} header lines taken together in order (a proxy may add a line of its own rather than append
+     * to the last), the first hop that is not a trusted proxy (or the leftmost, if all are). A hop may carry a port
+     * ({@code 203.0.113.7:51234}, {@code [2001:db8::7]:443}).
      */
-    public String clientAddress(String peer, String forwardedFor) {
-        if (forwardedFor == null || forwardedFor.isBlank() || !trusts(peer)) {
+    public String clientAddress(String peer, List<String> forwardedFor) {
+        if (forwardedFor == null || forwardedFor.isEmpty() || !trusts(peer)) {
             return peer;
         }
-        String[] hops = forwardedFor.split(",");
+        List<String> hops = new ArrayList<>();
+        for (String line : forwardedFor) {
+            for (String hop : line.split(",")) {
+                hops.add(withoutPort(hop.trim()));
+            }
+        }
         String candidate = peer;
-        for (int i = hops.length - 1; i >= 0; i--) {
-            String hop = hops[i].trim();
+        for (int i = hops.size() - 1; i >= 0; i--) {
+            String hop = hops.get(i);
             if (literal(hop) == null) {
                 // Garbage in the header: what lies left of it cannot be trusted either.
                 return candidate;
@@ -92,6 +99,19 @@ public final class TrustedProxies {
             }
         }
         return candidate;
+    }
+
+    /** {@code a.b.c.d:port} and {@code [v6]:port} without the port; anything else as it is. */
+    static String withoutPort(String hop) {
+        if (hop.startsWith("[")) {
+            int close = hop.indexOf(']');
+            return close > 0 ? hop.substring(1, close) : hop;
+        }
+        int colon = hop.indexOf(':');
+        if (colon > 0 && colon == hop.lastIndexOf(':') && hop.indexOf('.') > 0) {
+            return hop.substring(0, colon);
+        }
+        return hop;
     }
 
     private static boolean matches(byte[] network, int prefix, byte[] address) {

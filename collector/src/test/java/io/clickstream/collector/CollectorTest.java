@@ -29,6 +29,8 @@ class CollectorTest {
         Map<String, String> s = new HashMap<>(Map.of(
                 "port",
                 "0",
+                "admin-port",
+                "0",
                 "host",
                 "127.0.0.1",
                 "event-loops",
@@ -51,6 +53,14 @@ class CollectorTest {
 
     private URI uri(String path) {
         return URI.create("http://127.0.0.1:" + collector.port() + path);
+    }
+
+    private URI admin(String path) {
+        return URI.create("http://127.0.0.1:" + collector.adminPort() + path);
+    }
+
+    private HttpResponse<String> get(URI uri) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> post(String path, String body, String... headers) throws Exception {
@@ -147,6 +157,7 @@ class CollectorTest {
         assertThat(r.headers().firstValue("Retry-After")).contains("3");
         assertThat(json(r.body()).get("error").asText()).isEqualTo("kafka_unavailable");
         assertThat(json(r.body()).get("failed").asInt()).isEqualTo(2);
+        assertThat(json(r.body()).get("failed_indexes").toString()).isEqualTo("[0,1]");
 
         sink.failWith = null;
         sink.ready = false;
@@ -154,9 +165,10 @@ class CollectorTest {
         r = post("/v1/events", "{\"user_id\":\"u1\",\"source\":\"web\"}");
         assertThat(r.statusCode()).isEqualTo(503);
         assertThat(sink.sent).as("not ready: not even tried").isEmpty();
-        assertThat(http.send(HttpRequest.newBuilder(uri("/ready")).build(), HttpResponse.BodyHandlers.ofString())
-                        .statusCode())
-                .isEqualTo(503);
+        HttpResponse<String> ready = get(uri("/ready"));
+        assertThat(ready.statusCode()).isEqualTo(503);
+        assertThat(ready.body()).as("no internal detail on the public port").isEqualTo("not ready\n");
+        assertThat(get(admin("/ready")).body()).startsWith("Kafka not usable");
         assertThat(http.send(HttpRequest.newBuilder(uri("/health")).build(), HttpResponse.BodyHandlers.ofString())
                         .statusCode())
                 .isEqualTo(200);
@@ -244,12 +256,22 @@ class CollectorTest {
         assertThat(e.get("user_agent").asText()).isEqualTo("Mozilla/5.0 test");
         assertThat(e.get("properties").get("campaign").asText()).isEqualTo("black friday");
         assertThat(e.get("ts").asLong()).isPositive();
-        assertThat(http.send(
-                                HttpRequest.newBuilder(uri("/v1/pixel.gif?event_id=x&source=web"))
-                                        .build(),
-                                HttpResponse.BodyHandlers.ofString())
-                        .statusCode())
-                .isEqualTo(400);
+        // Refused (no user id), or Kafka down: a browser still gets the image; the refusal is counted.
+        HttpResponse<byte[]> refused = http.send(
+                HttpRequest.newBuilder(uri("/v1/pixel.gif?event_id=x&source=web"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(refused.statusCode()).isEqualTo(200);
+        assertThat(refused.body()).isEqualTo(Collector.PIXEL);
+        sink.ready = false;
+        HttpResponse<byte[]> down = http.send(
+                HttpRequest.newBuilder(uri("/v1/pixel.gif?user_id=u1&source=web"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(down.headers().firstValue("Content-Type")).contains("image/gif");
+        assertThat(get(admin("/metrics")).body())
+                .contains("collector_events_refused_total{reason=\"missing_user_id\"} 1.0")
+                .contains("collector_events_refused_total{reason=\"kafka_unavailable\"} 1.0");
     }
 
     @Test
@@ -284,6 +306,137 @@ class CollectorTest {
         start(Map.of("trusted-proxies", "127.0.0.1"));
         post("/v1/events", "{\"user_id\":\"u1\",\"source\":\"web\"}", "X-Forwarded-For", "6.6.6.6, 81.2.69.142");
         assertThat(json(sink.sent.get(0).value()).get("client_ip").asText()).isEqualTo("81.2.69.142");
+        sink.sent.clear();
+        // A second header line (a proxy adding its own rather than appending), with a port.
+        post(
+                "/v1/events",
+                "{\"user_id\":\"u1\",\"source\":\"web\"}",
+                "X-Forwarded-For",
+                "6.6.6.6",
+                "X-Forwarded-For",
+                "81.2.69.142:40111");
+        assertThat(json(sink.sent.get(0).value()).get("client_ip").asText()).isEqualTo("81.2.69.142");
+    }
+
+    @Test
+    void anIpInTheBodyIsRemovedUnlessTheOperatorTrustsIt() throws Exception {
+        start(Map.of());
+        post("/v1/events", "{\"user_id\":\"u1\",\"source\":\"web\",\"ip\":\"6.6.6.6\"}");
+        assertThat(json(sink.sent.get(0).value()).has("ip")).isFalse();
+        collector.close();
+        sink.sent.clear();
+        start(Map.of("trust-body-ip", "true"));
+        post("/v1/events", "{\"user_id\":\"u1\",\"source\":\"web\",\"ip\":\"81.2.69.142\"}");
+        assertThat(json(sink.sent.get(0).value()).get("ip").asText()).isEqualTo("81.2.69.142");
+    }
+
+    @Test
+    void anEmptyArrayIsAnsweredAtOnce() throws Exception {
+        start(Map.of());
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(uri("/v1/events"))
+                        .timeout(Duration.ofSeconds(2))
+                        .POST(HttpRequest.BodyPublishers.ofString("[]"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(json(r.body()).get("accepted").asInt()).isZero();
+    }
+
+    @Test
+    void aBodyThatDoesNotArriveInTimeIsAnswered408AndItsConnectionClosed() throws Exception {
+        start(Map.of("body-read-timeout", "300ms"));
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", collector.port())) {
+            socket.setSoTimeout(5000);
+            var out = socket.getOutputStream();
+            out.write(("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"user_id\"")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 408").contains("body_timeout");
+        }
+    }
+
+    @Test
+    void requestsBeyondTheConcurrencyLimitGet503BeforeTheirBodyIsRead() throws Exception {
+        start(Map.of("max-concurrent-requests", "1"));
+        CompletableFuture<HttpResponse<String>> first = postHeldByKafka("{\"user_id\":\"u1\",\"source\":\"web\"}", 1);
+        HttpResponse<String> second = post("/v1/events", "{\"user_id\":\"u2\",\"source\":\"web\"}");
+        assertThat(second.statusCode()).isEqualTo(503);
+        assertThat(json(second.body()).get("error").asText()).isEqualTo("overloaded");
+        sink.release();
+        assertThat(first.get().statusCode()).isEqualTo(200);
+        assertThat(post("/v1/events", "{\"user_id\":\"u3\",\"source\":\"web\"}").statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void connectionsBeyondTheLimitAreClosed() throws Exception {
+        start(Map.of("max-connections", "1"));
+        try (java.net.Socket first = new java.net.Socket("127.0.0.1", collector.port());
+                java.net.Socket second = new java.net.Socket("127.0.0.1", collector.port())) {
+            Thread.sleep(200);
+            second.setSoTimeout(3000);
+            assertThat(second.getInputStream().read())
+                    .as("closed by the collector")
+                    .isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void eventsKafkaRefusesForGoodAreNamedAnd400SoClientsDoNotRetryThem() throws Exception {
+        start(Map.of());
+        sink.failFor = v ->
+                v.contains("huge") ? new org.apache.kafka.common.errors.RecordTooLargeException("too large") : null;
+        HttpResponse<String> r = post(
+                "/v1/events",
+                "[{\"user_id\":\"u1\",\"source\":\"web\"},{\"user_id\":\"u2\",\"source\":\"web\",\"x\":\"huge\"}]");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(json(r.body()).get("error").asText()).isEqualTo("event_rejected");
+        assertThat(json(r.body()).get("rejected_indexes").toString()).isEqualTo("[1]");
+        assertThat(json(r.body()).get("accepted").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void anUnexpectedFailureAnswers500WithoutTheExceptionsText() throws Exception {
+        start(Map.of());
+        sink.throwOnSend = new IllegalStateException("secret internal detail");
+        HttpResponse<String> r = post("/v1/events", "{\"user_id\":\"u1\",\"source\":\"web\"}");
+        assertThat(r.statusCode()).isEqualTo(500);
+        assertThat(r.body()).doesNotContain("secret").contains("internal_error");
+    }
+
+    @Test
+    void metricsAreOnTheAdminPortOnly() throws Exception {
+        start(Map.of());
+        assertThat(get(uri("/metrics")).statusCode()).isEqualTo(404);
+        assertThat(get(admin("/metrics")).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void shutdownWaitsForARequestWhoseBodyIsStillArriving() throws Exception {
+        start(Map.of("shutdown-timeout", "10s"));
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", collector.port())) {
+            String event = "{\"user_id\":\"u1\",\"source\":\"web\"}";
+            var out = socket.getOutputStream();
+            out.write(("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: " + event.length() + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(event.substring(0, 5).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            Thread.sleep(200);
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(collector::close);
+            Thread.sleep(300);
+            assertThat(closing).as("waits for the request being read").isNotDone();
+            out.write(event.substring(5).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            socket.setSoTimeout(5000);
+            byte[] head = new byte[12];
+            assertThat(socket.getInputStream().readNBytes(head, 0, 12)).isEqualTo(12);
+            assertThat(new String(head, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+            closing.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        assertThat(sink.sent).hasSize(1);
+        collector = null;
     }
 
     @Test
@@ -305,8 +458,7 @@ class CollectorTest {
         start(Map.of());
         post("/v1/events", "{\"user_id\":\"u1\",\"source\":\"web\"}{\"user_id\":\"u2\",\"source\":\"web\"}");
         post("/v1/events", "{\"event_id\":\"x\"}");
-        String m = http.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString())
-                .body();
+        String m = get(admin("/metrics")).body();
         assertThat(m).contains("collector_events_accepted_total 2.0");
         assertThat(m).contains("collector_events_refused_total{reason=\"missing_user_id\"} 1.0");
         assertThat(m).containsPattern("collector_requests_seconds_count\\{endpoint=\"events\",status=\"400\"\\} 1");

@@ -14,14 +14,22 @@ final class FakeSink implements EventSink {
     volatile boolean hold;
     volatile Exception failWith;
     volatile boolean flushed;
+    /** Per event (by its JSON), the error to answer with; null: none. */
+    volatile java.util.function.Function<String, Exception> failFor = v -> null;
+    /** Thrown by send itself (a bug), not answered through the callback. */
+    volatile RuntimeException throwOnSend;
 
     @Override
     public void send(String topic, byte[] key, byte[] value, Consumer<Exception> done) {
+        if (throwOnSend != null) {
+            throw throwOnSend;
+        }
         sent.add(new Sent(topic, new String(key), new String(value)));
         if (hold) {
             held.add(done);
         } else {
-            done.accept(failWith);
+            Exception own = failFor.apply(new String(value));
+            done.accept(own != null ? own : failWith);
         }
     }
 

@@ -12,28 +12,49 @@ class TrustedProxiesTest {
 
     @Test
     void withoutTrustedProxiesTheHeaderIsIgnored() {
-        assertThat(TrustedProxies.none().clientAddress("81.2.69.142", "1.2.3.4"))
+        assertThat(TrustedProxies.none().clientAddress("81.2.69.142", List.of("1.2.3.4")))
                 .isEqualTo("81.2.69.142");
     }
 
     @Test
     void fromAnUntrustedPeerTheHeaderIsIgnored() {
-        assertThat(proxies.clientAddress("81.2.69.142", "1.2.3.4")).isEqualTo("81.2.69.142");
+        assertThat(proxies.clientAddress("81.2.69.142", List.of("1.2.3.4"))).isEqualTo("81.2.69.142");
     }
 
     @Test
     void behindTrustedProxiesTheNearestUntrustedHopIsTheClient() {
         // The client wrote "6.6.6.6" itself; the load balancer appended what it saw.
-        assertThat(proxies.clientAddress("10.1.2.3", "6.6.6.6, 81.2.69.142")).isEqualTo("81.2.69.142");
-        assertThat(proxies.clientAddress("10.1.2.3", "81.2.69.142, 192.168.1.7"))
+        assertThat(proxies.clientAddress("10.1.2.3", List.of("6.6.6.6, 81.2.69.142")))
                 .isEqualTo("81.2.69.142");
-        assertThat(proxies.clientAddress("fd00::1", "2001:db8::5")).isEqualTo("2001:db8::5");
-        assertThat(proxies.clientAddress("10.1.2.3", "10.9.9.9")).isEqualTo("10.9.9.9");
+        assertThat(proxies.clientAddress("10.1.2.3", List.of("81.2.69.142, 192.168.1.7")))
+                .isEqualTo("81.2.69.142");
+        assertThat(proxies.clientAddress("fd00::1", List.of("2001:db8::5"))).isEqualTo("2001:db8::5");
+        assertThat(proxies.clientAddress("10.1.2.3", List.of("10.9.9.9"))).isEqualTo("10.9.9.9");
+    }
+
+    @Test
+    void everyHeaderLineCountsInOrderSoAProxyAddingItsOwnLineIsNotBypassed() {
+        // The client sent the first line itself; the load balancer added a second one with what it saw.
+        assertThat(proxies.clientAddress("10.1.2.3", List.of("6.6.6.6", "81.2.69.142")))
+                .isEqualTo("81.2.69.142");
+        assertThat(proxies.clientAddress("10.1.2.3", List.of("6.6.6.6, 81.2.69.142", "192.168.1.7")))
+                .isEqualTo("81.2.69.142");
+    }
+
+    @Test
+    void aHopWithAPortIsAnAddress() {
+        assertThat(proxies.clientAddress("10.1.2.3", List.of("6.6.6.6, 81.2.69.142:51234")))
+                .isEqualTo("81.2.69.142");
+        assertThat(proxies.clientAddress("10.1.2.3", List.of("[2001:db8::7]:443")))
+                .isEqualTo("2001:db8::7");
+        assertThat(TrustedProxies.withoutPort("2001:db8::7"))
+                .as("a bare IPv6 address has no port")
+                .isEqualTo("2001:db8::7");
     }
 
     @Test
     void garbageInTheHeaderStopsTheWalk() {
-        assertThat(proxies.clientAddress("10.1.2.3", "81.2.69.142, evil.example.com"))
+        assertThat(proxies.clientAddress("10.1.2.3", List.of("81.2.69.142, evil.example.com")))
                 .isEqualTo("10.1.2.3");
     }
 
