@@ -30,10 +30,11 @@ JAR="$(job_jar)"
 RUN="benchcollector$(date +%s)"
 TOPIC="$RUN-web"
 PORT=18088
+ADMIN_PORT=18089
 java -cp "$JAR" io.clickstream.etl.tools.EventGenerator --config flink-conf/clickstream.yaml \
   --set "kafka.topics=$TOPIC" --count 0 --create-topics 4 2> >(grep -v '^SLF4J' >&2) >/dev/null
 
-CLICKSTREAM_COLLECTOR_PORT=$PORT CLICKSTREAM_COLLECTOR_HOST=127.0.0.1 \
+CLICKSTREAM_COLLECTOR_PORT=$PORT CLICKSTREAM_COLLECTOR_ADMIN_PORT=$ADMIN_PORT CLICKSTREAM_COLLECTOR_HOST=127.0.0.1 \
 CLICKSTREAM_COLLECTOR_KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" CLICKSTREAM_COLLECTOR_ROUTES="web:$TOPIC" \
   java -Xms1g -Xmx1g -jar collector/target/clickstream-collector.jar >"$LOG_DIR/benchmark-collector.log" 2>&1 &
 COLLECTOR_PID=$!
@@ -76,4 +77,4 @@ phase health 1 "$CONNECTIONS" /health
 phase single 1 "$CONNECTIONS" /v1/events scripts/collector/single.lua
 phase batch 100 "$BATCH_CONNECTIONS" /v1/events scripts/collector/batch.lua
 printf 'targets: single ≥ 20,000 requests/s; batch ≥ 100,000 events/s; p99 < 50 ms\n'
-curl -s "http://127.0.0.1:$PORT/metrics" | grep -E '^collector_events_(accepted|failed)_total' || true
+curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" | grep -E '^collector_events_(accepted|failed)_total' || true

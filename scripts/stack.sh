@@ -333,7 +333,7 @@ start_collector() {
     say "collector: restarting with the jar built since it started"
     stop_collector
   fi
-  require_free_ports collector "$COLLECTOR_PORT"
+  require_free_ports collector "$COLLECTOR_PORT" "$COLLECTOR_ADMIN_PORT"
   if [ ! -f "$jar" ]; then
     say "building the collector (collector/target/clickstream-collector.jar)"
     mvn -B -q -Dstyle.color=never -f "$PROJECT_DIR/collector/pom.xml" package -DskipTests >"$LOG_DIR/collector-build.log" 2>&1 \
@@ -341,11 +341,12 @@ start_collector() {
   fi
   cp "$jar" "$running_jar"
   CLICKSTREAM_COLLECTOR_HOST=127.0.0.1 CLICKSTREAM_COLLECTOR_PORT="$COLLECTOR_PORT" \
+  CLICKSTREAM_COLLECTOR_ADMIN_PORT="$COLLECTOR_ADMIN_PORT" \
   CLICKSTREAM_COLLECTOR_KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" \
     setsid nohup java -Xmx512m -jar "$running_jar" >"$LOG_DIR/collector.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
   wait_for 60 "the collector on port $COLLECTOR_PORT" collector_ready || die "the collector did not come up, see $LOG_DIR/collector.log"
-  say "collector: up on http://127.0.0.1:$COLLECTOR_PORT"
+  say "collector: up on http://127.0.0.1:$COLLECTOR_PORT (admin: http://127.0.0.1:$COLLECTOR_ADMIN_PORT)"
 }
 
 stop_collector() { stop_pid "$RUN_DIR/collector.pid" collector; }
