@@ -68,6 +68,13 @@ public final class Options {
             "Stop at the offsets that are the latest when the job starts (backfills, tests). "
                     + "False: run until cancelled.");
 
+    public static final ConfigOption<Integer> KAFKA_TOPIC_REPLICATION = new Builder<>(
+                    "kafka.topic-replication-factor", "integer", Parsers::integer)
+            .check(positiveInt())
+            .describe("Replication factor of the topics the job and its tools create (the backfill, funnel definitions, "
+                    + "erasure list and import-progress topics, generated test topics). Unset: the brokers' "
+                    + "default.replication.factor.");
+
     public static final ConfigOption<Duration> KAFKA_PARTITION_DISCOVERY = duration(
             "kafka.partition-discovery-interval", "60s", "How often new partitions of the topics are picked up.");
 

@@ -113,7 +113,7 @@ public final class FunnelTopic {
         Properties p = new Properties();
         p.putAll(config.kafkaClientProperties());
         try (Admin admin = Admin.create(p)) {
-            Topics.createCompacted(admin, config.get(Options.FUNNEL_TOPIC));
+            Topics.of(config).createCompacted(admin, config.get(Options.FUNNEL_TOPIC));
         }
     }
 

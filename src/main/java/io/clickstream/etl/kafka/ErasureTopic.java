@@ -93,7 +93,7 @@ public final class ErasureTopic {
     /** Creates the topic (compacted, one partition) if it is missing. */
     public static void ensure(JobConfig config) throws Exception {
         try (Admin admin = Admin.create(properties(config.kafkaClientProperties()))) {
-            Topics.createCompacted(admin, config.get(Options.PRIVACY_ERASURE_TOPIC));
+            Topics.of(config).createCompacted(admin, config.get(Options.PRIVACY_ERASURE_TOPIC));
         }
     }
 

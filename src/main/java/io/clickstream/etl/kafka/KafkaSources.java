@@ -52,7 +52,7 @@ public final class KafkaSources {
         java.util.Properties p = new java.util.Properties();
         p.putAll(config.kafkaClientProperties());
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
-            Topics.createMissing(admin, List.of(backfill), BACKFILL_PARTITIONS);
+            Topics.of(config).createMissing(admin, List.of(backfill), BACKFILL_PARTITIONS);
         }
     }
 

@@ -1,8 +1,12 @@
 package io.clickstream.etl.kafka;
 
+import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.config.Options;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -10,17 +14,46 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
-/** Creating topics so that they can be written to at once. */
+/**
+ * Creating topics so that they can be written to at once, replicated as the brokers are set up to (their
+ * default.replication.factor, and min.insync.replicas from their defaults too) or as kafka.topic-replication-factor
+ * says: history imported into a topic of one replica is lost with one broker.
+ */
 public final class Topics {
-    private Topics() {}
+    private final Optional<Short> replication;
 
-    /** Creates those of {@code topics} that do not exist (replication factor 1: local stacks); returns them. */
-    public static List<String> createMissing(Admin admin, List<String> topics, int partitions) throws Exception {
+    private Topics(Optional<Short> replication) {
+        this.replication = replication;
+    }
+
+    /** As the job's settings say (kafka.topic-replication-factor; unset: the brokers' default). */
+    public static Topics of(JobConfig config) {
+        Integer r = config.get(Options.KAFKA_TOPIC_REPLICATION);
+        return new Topics(r == null ? Optional.empty() : Optional.of(r.shortValue()));
+    }
+
+    /** With the brokers' default replication. */
+    public static Topics brokerDefaults() {
+        return new Topics(Optional.empty());
+    }
+
+    /** The request for a topic: the partitions given, replication as set (empty: the brokers' default). */
+    NewTopic request(String name, int partitions) {
+        return new NewTopic(name, Optional.of(partitions), replication);
+    }
+
+    /** The request for a compacted topic of one partition. */
+    NewTopic compactedRequest(String name) {
+        return request(name, 1).configs(Map.of("cleanup.policy", "compact"));
+    }
+
+    /** Creates those of {@code topics} that do not exist; returns them. */
+    public List<String> createMissing(Admin admin, List<String> topics, int partitions) throws Exception {
         Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
         List<NewTopic> missing = new ArrayList<>();
         for (String t : new LinkedHashSet<>(topics)) {
             if (!existing.contains(t)) {
-                missing.add(new NewTopic(t, partitions, (short) 1));
+                missing.add(request(t, partitions));
             }
         }
         List<String> names = missing.stream().map(NewTopic::name).toList();
@@ -35,12 +68,12 @@ public final class Topics {
      * Creates {@code topic} compacted with one partition if it is missing: a log of the latest value per key (funnel
      * definitions, import progress) in the order written.
      */
-    public static void createCompacted(Admin admin, String topic) throws Exception {
+    public void createCompacted(Admin admin, String topic) throws Exception {
         Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
         if (existing.contains(topic)) {
             return;
         }
-        NewTopic t = new NewTopic(topic, 1, (short) 1).configs(java.util.Map.of("cleanup.policy", "compact"));
+        NewTopic t = compactedRequest(topic);
         try {
             admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

@@ -79,8 +79,8 @@ public final class Backfill {
         Properties admin = new Properties();
         admin.putAll(kafka);
         try (Admin a = Admin.create(admin)) {
-            Topics.createMissing(a, List.of(topic), KafkaSources.BACKFILL_PARTITIONS);
-            Topics.createCompacted(a, progressTopic); // the latest progress per file
+            Topics.of(config).createMissing(a, List.of(topic), KafkaSources.BACKFILL_PARTITIONS);
+            Topics.of(config).createCompacted(a, progressTopic); // the latest progress per file
         }
         if (cli.flag("dry-run")) {
             Map<String, ImportProgress> known = HistoryImporter.readProgress(kafka, progressTopic);

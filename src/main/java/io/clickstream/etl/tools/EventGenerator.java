@@ -143,7 +143,7 @@ public final class EventGenerator {
         if (partitions > 0) {
             List<String> all = new ArrayList<>(topics);
             all.add(config.get(Options.DEAD_LETTER_TOPIC));
-            createTopics(config.kafkaClientProperties(), all, partitions);
+            createTopics(config.kafkaClientProperties(), Topics.of(config), all, partitions);
         }
 
         EventGenerator generator = new EventGenerator(
@@ -450,11 +450,12 @@ public final class EventGenerator {
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    static void createTopics(Map<String, String> kafka, List<String> topics, int partitions) throws Exception {
+    static void createTopics(Map<String, String> kafka, Topics how, List<String> topics, int partitions)
+            throws Exception {
         Properties p = new Properties();
         p.putAll(kafka);
         try (Admin admin = Admin.create(p)) {
-            List<String> created = Topics.createMissing(admin, topics, partitions);
+            List<String> created = how.createMissing(admin, topics, partitions);
             if (!created.isEmpty()) {
                 System.out.println("created topics " + created);
             }

@@ -240,7 +240,7 @@ public final class TestStack {
 
     public static void createTopics(int partitions, String... topics) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap()))) {
-            assertCreated(Topics.createMissing(admin, List.of(topics), partitions), topics);
+            assertCreated(Topics.brokerDefaults().createMissing(admin, List.of(topics), partitions), topics);
         }
     }
 
