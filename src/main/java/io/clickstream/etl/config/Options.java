@@ -71,9 +71,10 @@ public final class Options {
     public static final ConfigOption<Integer> KAFKA_TOPIC_REPLICATION = new Builder<>(
                     "kafka.topic-replication-factor", "integer", Parsers::integer)
             .check(positiveInt())
-            .describe("Replication factor of the topics the job and its tools create (the backfill, funnel definitions, "
-                    + "erasure list and import-progress topics, generated test topics). Unset: the brokers' "
-                    + "default.replication.factor.");
+            .describe(
+                    "Replication factor of the topics the job and its tools create (the backfill, funnel definitions, "
+                            + "erasure list and import-progress topics, generated test topics). Unset: the brokers' "
+                            + "default.replication.factor.");
 
     public static final ConfigOption<Duration> KAFKA_PARTITION_DISCOVERY = duration(
             "kafka.partition-discovery-interval", "60s", "How often new partitions of the topics are picked up.");
@@ -138,7 +139,9 @@ public final class Options {
     public static final ConfigOption<Duration> MAX_FUTURE_SKEW = duration(
             "validation.max-future-skew",
             "1h",
-            "Latest accepted event time, after the Kafka record's timestamp (clock skew of producers).");
+            "Latest accepted event time, after the Kafka record's timestamp (clock skew of producers); neither the "
+                    + "event time nor the record's timestamp may be later than the job's clock plus this (a record "
+                    + "stamped a year ahead is a dead letter, not an event held until then).");
 
     public static final ConfigOption<Duration> MAX_EVENT_AGE = duration(
             "validation.max-event-age",

@@ -124,9 +124,16 @@ public final class EventParser {
     }
 
     private final ParseLimits limits;
+    private final java.util.function.LongSupplier wallClock;
 
     public EventParser(ParseLimits limits) {
+        this(limits, System::currentTimeMillis);
+    }
+
+    /** {@code wallClock}: this job's clock, which no event time or record time may pass by more than the skew. */
+    public EventParser(ParseLimits limits, java.util.function.LongSupplier wallClock) {
         this.limits = limits;
+        this.wallClock = wallClock;
     }
 
     public ParseResult parse(RawEvent raw) {
@@ -518,6 +525,21 @@ public final class EventParser {
                                 + " is earlier than the Kafka record time " + Instant.ofEpochMilli(recordTimestamp)
                                 + " minus validation.max-event-age");
             }
+        }
+        // Bounded by this job's clock too: an event (or a record stamped by a producer's clock) far in the future would
+        // wait in event-time order until then, in every checkpoint, reaching neither ClickHouse nor the dead letters.
+        long latest = wallClock.getAsLong() + limits.maxFutureSkewMs;
+        if (recordTimestamp > latest) {
+            throw new Rejected(
+                    RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                    "the Kafka record time " + Instant.ofEpochMilli(recordTimestamp)
+                            + " is later than this job's clock plus validation.max-future-skew (the producer's clock?)");
+        }
+        if (millis > latest) {
+            throw new Rejected(
+                    RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                    "ts " + Instant.ofEpochMilli(millis)
+                            + " is later than this job's clock plus validation.max-future-skew");
         }
         return millis;
     }

@@ -344,4 +344,35 @@ class EventParserTest {
         // Mutations inside string values still parse; the point is that nothing escaped as an exception.
         assertThat(accepted).isPositive();
     }
+
+    @Test
+    void aRecordOrAnEventTimeFarAheadOfTheJobsClockIsADeadLetterNotAnEventHeldUntilThen() {
+        long year = Duration.ofDays(365).toMillis();
+        EventParser now = new EventParser(
+                new ParseLimits(1024, 100, 3, Duration.ofHours(1), Duration.ofDays(30)), () -> RECORD_TS);
+        // A producer whose clock is a year ahead stamps the record and the event alike.
+        String ahead = VALID.replace(Long.toString(TS), Long.toString(TS + year));
+        RawEvent stampedAhead = new RawEvent(
+                "clickstream-web",
+                2,
+                41,
+                RECORD_TS + year,
+                "u1".getBytes(StandardCharsets.UTF_8),
+                ahead.getBytes(StandardCharsets.UTF_8));
+        ParseResult r = now.parse(stampedAhead);
+        assertThat(r.isValid()).isFalse();
+        assertThat(r.reason()).isEqualTo(RejectReason.TIMESTAMP_OUT_OF_RANGE);
+        assertThat(r.detail()).contains("record time").contains("this job's clock");
+        // Within the skew it is an event.
+        String soon = VALID.replace(Long.toString(TS), Long.toString(RECORD_TS + 30 * 60_000L));
+        assertThat(now.parse(new RawEvent(
+                                "clickstream-web",
+                                2,
+                                41,
+                                RECORD_TS + 30 * 60_000L,
+                                "u1".getBytes(StandardCharsets.UTF_8),
+                                soon.getBytes(StandardCharsets.UTF_8)))
+                        .isValid())
+                .isTrue();
+    }
 }
