@@ -32,7 +32,7 @@ class DockerComposeTest {
                 .forEachRemaining(
                         s -> s.getValue().path("ports").forEach(p -> published.add(s.getKey() + " " + p.asText())));
 
-        assertThat(published).hasSize(8).allSatisfy(p -> assertThat(p).contains(" 127.0.0.1:"));
+        assertThat(published).hasSize(9).allSatisfy(p -> assertThat(p).contains(" 127.0.0.1:"));
     }
 
     @Test
