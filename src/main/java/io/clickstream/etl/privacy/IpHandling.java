@@ -31,6 +31,10 @@ public enum IpHandling {
         if (a instanceof Inet4Address) {
             return (b[0] & 0xFF) + "." + (b[1] & 0xFF) + "." + (b[2] & 0xFF) + ".0";
         }
+        if ((b[0] & 0xFF) == 0x20 && (b[1] & 0xFF) == 0x02) {
+            // 6to4 (2002::/16) carries a whole IPv4 address in the next 32 bits, inside the /48: cut it to its /24.
+            b[5] = 0;
+        }
         return String.format(
                 "%x:%x:%x::",
                 ((b[0] & 0xFF) << 8) | (b[1] & 0xFF),

@@ -14,8 +14,9 @@ import java.util.Set;
  * Plain Java: the Flink operator around it batches users and reads and writes the histories in Redis.
  *
  * <p>Events are taken in (event time, event id) order, whatever order they came in within a batch (the job's
- * {@code EventTimeOrder} step puts them in that order across batches), so the same events give the same sessions; an event the history already holds (a replay, or a duplicate delivery) gets back exactly its
- * earlier session and index. A new event joins the session it falls into or borders within the gap (the closest
+ * {@code EventTimeOrder} step puts them in that order across batches), so the same events give the same sessions; an event the history already holds gets back exactly its earlier session and index: a
+ * replay (read again from the same source position), or a duplicate delivery (the same event id from another
+ * position), which the caller leaves out. A new event joins the session it falls into or borders within the gap (the closest
  * one when two qualify; sessions are never merged after the fact), or starts a new one whose id derives from the
  * user and the event's time and whose number follows the user's last.
  */
@@ -53,7 +54,13 @@ public final class SessionAssigner {
         long reference = Long.MIN_VALUE;
         for (int i : order) {
             Event e = events.get(i);
-            result[i] = assignOne(userId, history, e, SessionKeys.eventKey(e.eventId), touched);
+            result[i] = assignOne(
+                    userId,
+                    history,
+                    e,
+                    SessionKeys.eventKey(e.eventId),
+                    SessionKeys.positionTag(e.kafkaTopic, e.kafkaPartition, e.kafkaOffset),
+                    touched);
             reference = Math.max(reference, e.vouchedTime());
         }
         // Forget what lies more than the history before this batch's time, judged like the watermark (never beyond a
@@ -66,14 +73,18 @@ public final class SessionAssigner {
     }
 
     private SessionAssignment assignOne(
-            String userId, UserHistory history, Event event, long key, Set<UserHistory.Session> touched) {
+            String userId, UserHistory history, Event event, long key, int tag, Set<UserHistory.Session> touched) {
         long ts = event.eventTime;
         for (UserHistory.Session s : history.sessions) {
             // A session holds only events within [start, end]: the others need no look-up (and no decoding).
-            Integer known = ts < s.start || ts > s.end ? null : s.indexOf(key);
-            if (known != null) {
+            int entry = ts < s.start || ts > s.end ? -1 : s.find(key);
+            if (entry >= 0) {
                 touched.add(s);
-                return new SessionAssignment(s.id, s.number, known, true);
+                int knownTag = s.tag(entry);
+                // From the same position (or one not known): a replay, given its answer again. From another: the
+                // same event delivered twice.
+                boolean duplicate = knownTag != 0 && tag != 0 && knownTag != tag;
+                return new SessionAssignment(s.id, s.number, s.index(entry), true, duplicate);
             }
         }
         UserHistory.Session session = closestFitting(history, ts);
@@ -86,7 +97,7 @@ public final class SessionAssigner {
         summarize(session, event, ts);
         int index = session.count++;
         if (session.remembered() < rules.maxEventsPerSession()) {
-            session.remember(key, index);
+            session.remember(key, tag, index);
         }
         return new SessionAssignment(session.id, session.number, index, false);
     }

@@ -30,7 +30,16 @@ public final class UserHistory {
      */
     static final byte HEADER_FORMAT = 1;
 
-    static final byte SESSION_FIELD_FORMAT = 2;
+    /**
+     * Session field format 3: each remembered event's key holds the position tag of where it was read in its lower
+     * 16 bits (format 2 and before: the whole key, no tag; read with tag 0, "not known", and written again in format
+     * 3 with all their chunks when their session changes).
+     */
+    static final byte SESSION_FIELD_FORMAT = 3;
+
+    static final byte SESSION_FIELD_FORMAT_CHUNKED_UNTAGGED = 2;
+    /** The part of a remembered entry's first 8 bytes that is the event's key; the rest is its position tag. */
+    static final long KEY_MASK = ~0xFFFFL;
     /** Session field format 1: all remembered events in the session's field, rewritten whole whenever one is added. */
     static final byte SESSION_FIELD_FORMAT_INLINE = 1;
     /**
@@ -115,25 +124,51 @@ public final class UserHistory {
             this.entryCount = entryCount;
         }
 
-        /** The index the event with this key got, or null if the session does not remember it. */
-        Integer indexOf(long key) {
+        /** The entry remembering the event with this key, or -1 if the session does not remember it. */
+        int find(long key) {
+            long k = key & KEY_MASK;
             if (indexByEvent == null && ++lookups > 8) {
                 indexByEvent = new HashMap<>(Math.max(4, entryCount * 2));
                 ByteBuffer in = ByteBuffer.wrap(entries);
                 for (int i = 0; i < entryCount; i++) {
-                    indexByEvent.put(in.getLong(), in.getInt());
+                    indexByEvent.put(in.getLong(12 * i) & KEY_MASK, i);
                 }
             }
             if (indexByEvent != null) {
-                return indexByEvent.get(key);
+                Integer i = indexByEvent.get(k);
+                return i == null ? -1 : i;
             }
             ByteBuffer in = ByteBuffer.wrap(entries);
             for (int i = 0; i < entryCount; i++) {
-                if (in.getLong(12 * i) == key) {
-                    return in.getInt(12 * i + 8);
+                if ((in.getLong(12 * i) & KEY_MASK) == k) {
+                    return i;
                 }
             }
-            return null;
+            return -1;
+        }
+
+        /** The index the event of entry {@code i} got in the session. */
+        int index(int i) {
+            return ByteBuffer.wrap(entries).getInt(12 * i + 8);
+        }
+
+        /** The position tag of entry {@code i} (0: not known). */
+        int tag(int i) {
+            return (int) (ByteBuffer.wrap(entries).getLong(12 * i) & 0xFFFF);
+        }
+
+        /** The index the event with this key got, or null if the session does not remember it. */
+        Integer indexOf(long key) {
+            int i = find(key);
+            return i < 0 ? null : index(i);
+        }
+
+        /** Entries of a layout without position tags: keys cut to {@link #KEY_MASK}, tag 0 (not known). */
+        void untagged() {
+            ByteBuffer b = ByteBuffer.wrap(entries);
+            for (int i = 0; i < entryCount; i++) {
+                b.putLong(12 * i, b.getLong(12 * i) & KEY_MASK);
+            }
         }
 
         /** Marks the session changed: the next write stores it. Anything that changes a field calls it. */
@@ -141,16 +176,18 @@ public final class UserHistory {
             changed = true;
         }
 
-        void remember(long key, int index) {
+        void remember(long key, int tag, int index) {
             changed();
             if (12 * (entryCount + 1) > entries.length) {
                 entries = Arrays.copyOf(entries, Math.max(12 * 8, entries.length * 2));
             }
-            ByteBuffer.wrap(entries).putLong(12 * entryCount, key).putInt(12 * entryCount + 8, index);
-            entryCount++;
+            ByteBuffer.wrap(entries)
+                    .putLong(12 * entryCount, (key & KEY_MASK) | (tag & 0xFFFF))
+                    .putInt(12 * entryCount + 8, index);
             if (indexByEvent != null) {
-                indexByEvent.put(key, index);
+                indexByEvent.put(key & KEY_MASK, entryCount);
             }
+            entryCount++;
         }
 
         /** How many events the session remembers by key. */
@@ -334,15 +371,18 @@ public final class UserHistory {
                 if (field == null || field.length == 0) {
                     throw new IOException("session " + id + " is named in the header but has no field");
                 }
-                if (field[0] != SESSION_FIELD_FORMAT && field[0] != SESSION_FIELD_FORMAT_INLINE) {
+                if (field[0] != SESSION_FIELD_FORMAT
+                        && field[0] != SESSION_FIELD_FORMAT_CHUNKED_UNTAGGED
+                        && field[0] != SESSION_FIELD_FORMAT_INLINE) {
                     throw new IllegalArgumentException(
                             "unknown session field format " + field[0] + " of session " + id);
                 }
+                boolean chunked = field[0] != SESSION_FIELD_FORMAT_INLINE;
                 DataInputDeserializer sin = new DataInputDeserializer(field, 1, field.length - 1);
                 Session s = readSession(
                         sin,
                         FORMAT,
-                        field[0] == SESSION_FIELD_FORMAT
+                        chunked
                                 ? k -> {
                                     byte[] chunk = fields.get(chunkField(id, k));
                                     if (chunk == null || chunk.length != 12 * CHUNK) {
@@ -354,7 +394,12 @@ public final class UserHistory {
                                 }
                                 : null);
                 s.changed = false;
-                s.storedChunks = field[0] == SESSION_FIELD_FORMAT ? s.entryCount / CHUNK : 0;
+                if (field[0] == SESSION_FIELD_FORMAT) {
+                    s.storedChunks = s.entryCount / CHUNK;
+                } else {
+                    s.untagged(); // its chunks are written again, tagged, when the session changes
+                    s.storedChunks = 0;
+                }
                 if (sin.available() != 0) {
                     throw new IOException("session " + id + ": " + sin.available() + " bytes after its record");
                 }
@@ -383,6 +428,7 @@ public final class UserHistory {
             for (int i = 0; i < n; i++) {
                 Session s = readSession(in, format, null);
                 s.changed = false;
+                s.untagged();
                 h.sessions.add(s);
             }
         } catch (IOException e) {

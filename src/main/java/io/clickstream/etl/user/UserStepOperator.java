@@ -119,6 +119,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     private transient long restoredErasures = -1;
 
     private transient Counter erasedEvents;
+    private transient Counter duplicateEvents;
     private transient Counter erasedRecords;
     private transient Counter vanishedRecords;
 
@@ -191,6 +192,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         replayedEvents = metrics().counter("replayedEvents");
         olderLayoutUsers = metrics().counter("olderLayoutUsers");
         erasedEvents = metrics().counter("erasedUsersEvents");
+        duplicateEvents = metrics().counter("duplicateEvents");
         erasedRecords = metrics().counter("erasedUsersRecords");
         vanishedRecords = metrics().counter("vanishedRecords");
         erasures = erasureFeed.open(new ErasureTracker.Participant(
@@ -364,6 +366,9 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
             List<Event> events = entry.getValue();
             UserRecord record = records.get(user);
             List<SessionAssignment> assigned = sessions(user, record.history, events);
+            if (events.isEmpty()) {
+                continue; // every event of the user was a duplicate delivery
+            }
             // Each user's events leave in (time, event id) order, as they were assigned: the joins take the values
             // given before an event's time, and within a session indexes only grow along the stream.
             events.sort(TIME_ORDER);
@@ -561,8 +566,24 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         return out;
     }
 
+    /**
+     * Assigns the user's events to sessions; an event id the user's history holds from another source position (a
+     * client that sent it again, history imported twice) is taken out of {@code events} and counted: it is stored
+     * already, and a second row would count twice until ClickHouse merges them.
+     */
     private List<SessionAssignment> sessions(String user, UserHistory history, List<Event> events) {
-        List<SessionAssignment> assigned = assigner.assign(user, history, events);
+        List<SessionAssignment> all = assigner.assign(user, history, events);
+        List<SessionAssignment> assigned = new ArrayList<>(all.size());
+        int kept = 0;
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).duplicate()) {
+                duplicateEvents.inc();
+            } else {
+                events.set(kept++, events.get(i));
+                assigned.add(all.get(i));
+            }
+        }
+        events.subList(kept, events.size()).clear();
         for (int i = 0; i < events.size(); i++) {
             SessionAssignment a = assigned.get(i);
             Event e = events.get(i);

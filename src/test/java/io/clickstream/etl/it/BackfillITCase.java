@@ -25,7 +25,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -154,6 +157,33 @@ class BackfillITCase {
                     .extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
                     .anySatisfy(l -> assertThat(l).contains("\"reason\":\"malformed_json\""))
                     .anySatisfy(l -> assertThat(l).contains("\"reason\":\"missing_field\""));
+
+            // The same history again in a file compressed otherwise (gzip -1 where it was gzip -6: another SHA-256,
+            // so the import sends it all again), and live events a client sent again after a partial failure (the
+            // collector writes them at new offsets): the job drops the event ids it stored already, each is stored
+            // once, without FINAL.
+            List<Generated> secondPart = history.subList(third, 2 * third);
+            Path again = Files.createDirectories(dir.resolve("again"));
+            writeGzip(again.resolve("2025-part2.ndjson.gz"), secondPart, Deflater.BEST_SPEED);
+            assertThat(Backfill.run(null, backfillArgs(settings, again)))
+                    .extracting(HistoryImporter.Result::events)
+                    .containsExactly((long) secondPart.size());
+            List<Generated> resent = liveAfter.subList(0, Math.min(40, liveAfter.size()));
+            produceInTimeOrder(resent, topics);
+            Configuration client = FLINK.getClientConfiguration();
+            String rest = "http://" + client.get(RestOptions.ADDRESS) + ":" + client.get(RestOptions.PORT);
+            long duplicates = secondPart.size() + resent.size();
+            TestStack.await(
+                    duplicates + " duplicate deliveries seen",
+                    Duration.ofSeconds(120),
+                    TestStack.unchecked(
+                            () -> TestStack.metricSum(rest, job.getJobID().toString(), ".sessions.duplicateEvents")
+                                    >= duplicates));
+            Thread.sleep(2000);
+            assertThat(TestStack.count(node, "SELECT count() FROM " + db + ".events"))
+                    .as("nothing stored twice")
+                    .isEqualTo(truth.events.size());
+            TruthJob.assertStoredRowsMatch(db, truth.expected(TruthJob.TRUTH_FUNNELS));
         } finally {
             job.cancel().get(60, TimeUnit.SECONDS);
         }
@@ -217,7 +247,15 @@ class BackfillITCase {
     }
 
     private static void writeGzip(Path file, List<Generated> events) throws Exception {
-        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
+        writeGzip(file, events, Deflater.DEFAULT_COMPRESSION);
+    }
+
+    private static void writeGzip(Path file, List<Generated> events, int level) throws Exception {
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file)) {
+            {
+                def.setLevel(level);
+            }
+        }) {
             for (Generated e : events) {
                 out.write((e.json() + "\n").getBytes(StandardCharsets.UTF_8));
             }

@@ -27,4 +27,11 @@ class IpHandlingTest {
         assertThat(IpHandling.DROP.apply("81.2.69.142")).isEmpty();
         assertThat(IpHandling.of("truncate")).isEqualTo(IpHandling.TRUNCATE);
     }
+
+    @Test
+    void a6to4AddressKeepsOnlyTheSlash24OfTheIpv4AddressItCarries() {
+        // 2002:5102:458e:: carries 81.2.69.142: its /48 would keep the whole IPv4 address.
+        assertThat(IpHandling.TRUNCATE.apply("2002:5102:458e:1::7")).isEqualTo("2002:5102:4500::");
+        assertThat(IpHandling.TRUNCATE.apply("2001:db8:85a3::8a2e:370:7334")).isEqualTo("2001:db8:85a3::");
+    }
 }

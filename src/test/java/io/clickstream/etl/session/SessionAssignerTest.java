@@ -494,4 +494,48 @@ class SessionAssignerTest {
         assertThatThrownBy(() -> UserHistory.fromBytes(new byte[] {(byte) (UserHistory.FORMAT + 1), 0, 0}))
                 .hasMessageContaining("unknown session history format " + (UserHistory.FORMAT + 1));
     }
+
+    private static Event at(Event e, String topic, long offset) {
+        e.kafkaTopic = topic;
+        e.kafkaPartition = 0;
+        e.kafkaOffset = offset;
+        return e;
+    }
+
+    @Test
+    void theSameEventFromTheSamePositionIsAReplayAndFromAnotherOneADuplicate() {
+        SessionAssigner assigner = new SessionAssigner(SessionRules.defaults());
+        UserHistory history = new UserHistory();
+        SessionAssignment first = assigner.assign("u1", history, List.of(at(ev("e1", "10:00"), "web", 7)))
+                .get(0);
+        SessionAssignment replay = assigner.assign("u1", history, List.of(at(ev("e1", "10:00"), "web", 7)))
+                .get(0);
+        SessionAssignment resent = assigner.assign("u1", history, List.of(at(ev("e1", "10:00"), "web", 9)))
+                .get(0);
+        SessionAssignment imported = assigner.assign("u1", history, List.of(at(ev("e1", "10:00"), "backfill", 7)))
+                .get(0);
+        assertThat(first.replayed()).isFalse();
+        assertThat(replay.replayed()).isTrue();
+        assertThat(replay.duplicate())
+                .as("read again where it was: its row is written again")
+                .isFalse();
+        assertThat(resent.duplicate())
+                .as("sent again by a client: a new offset")
+                .isTrue();
+        assertThat(imported.duplicate()).as("imported from history again").isTrue();
+        assertThat(resent.sessionId() + resent.index()).isEqualTo(first.sessionId() + first.index());
+    }
+
+    @Test
+    void anEventRememberedWithoutItsPositionByAnEarlierVersionIsTakenForAReplay() {
+        SessionAssigner assigner = new SessionAssigner(SessionRules.defaults());
+        UserHistory history = new UserHistory();
+        assigner.assign("u1", history, List.of(at(ev("e1", "10:00"), "web", 7)));
+        // The single-value layout of an earlier version: keys without a position tag.
+        UserHistory older = UserHistory.fromBytes(history.toBytes());
+        SessionAssignment again = assigner.assign("u1", older, List.of(at(ev("e1", "10:00"), "web", 9)))
+                .get(0);
+        assertThat(again.replayed()).isTrue();
+        assertThat(again.duplicate()).isFalse();
+    }
 }

@@ -183,7 +183,8 @@ class UserStepRecordTest {
         h.prepareSnapshotPreBarrier(2);
         assertThat(h.extractOutputValues().get(1).sessionIndex).isEqualTo(70);
         assertThat(lastWriteOf("u1").set()).containsOnlyKeys("s:" + session, "e:" + session + ":0", "t");
-        assertThat(lastWriteOf("u1").set().get("s:" + session)[0]).isEqualTo((byte) 2);
+        assertThat(lastWriteOf("u1").set().get("s:" + session)[0])
+                .isEqualTo((byte) 3); // the current format: chunked, with position tags
     }
 
     @Test

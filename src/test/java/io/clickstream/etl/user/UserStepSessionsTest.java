@@ -503,4 +503,25 @@ class UserStepSessionsTest {
         restored.endInput();
         assertThat(written(restored)).extracting(r -> r.userId).containsExactlyInAnyOrder("u1", "u2");
     }
+
+    @Test
+    void anEventDeliveredAgainFromAnotherPositionIsDroppedAndCountedWhileAReplayIsWrittenAgain() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(1);
+        Event first = ev("e1", "u1", 0, "web");
+        first.kafkaTopic = "clickstream-web";
+        first.kafkaOffset = 10;
+        h.processElement(first, 0);
+        Event replayed = ev("e1", "u1", 0, "web");
+        replayed.kafkaTopic = "clickstream-web";
+        replayed.kafkaOffset = 10;
+        h.processElement(replayed, 0);
+        Event resent = ev("e1", "u1", 0, "web");
+        resent.kafkaTopic = "clickstream-web";
+        resent.kafkaOffset = 11;
+        h.processElement(resent, 0);
+        h.processElement(ev("e2", "u1", 1, "web"), 0);
+        assertThat(h.extractOutputValues())
+                .extracting(e -> e.eventId + "@" + e.kafkaOffset + ":" + e.sessionIndex)
+                .containsExactly("e1@10:0", "e1@10:0", "e2@0:1");
+    }
 }
