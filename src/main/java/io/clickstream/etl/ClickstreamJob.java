@@ -217,7 +217,9 @@ public final class ClickstreamJob {
         // Per-partition watermarks over the events' times, aligned across partitions and topics: a catch-up reads
         // the topics in step, and each user's events can be put in time order below.
         DataStream<ParsedRecord> parsed = env.fromSource(
-                        sources.events(), EventTimeWatermarks.strategy(eventTime, ParsedRecord.TIMES), "Kafka events")
+                        sources.events(),
+                        EventTimeWatermarks.strategy(eventTime, ParsedRecord.times(config.get(Options.BACKFILL_TOPIC))),
+                        "Kafka events")
                 .uid("kafka-source");
 
         SingleOutputStreamOperator<Event> events =

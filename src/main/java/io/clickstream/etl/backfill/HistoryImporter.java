@@ -1,5 +1,8 @@
 package io.clickstream.etl.backfill;
 
+import io.clickstream.etl.event.DeadLetter;
+import io.clickstream.etl.event.RejectReason;
+import io.clickstream.etl.kafka.DeadLetterSerializer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,14 +51,31 @@ public final class HistoryImporter implements AutoCloseable {
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final String topic;
+    private final String deadLetterTopic;
+    /** The largest record the backfill topic takes (its max.message.bytes, the producer's max.request.size). */
+    private final long maxRecordBytes;
+
+    private int deadLetterPartitions;
     private final String progressTopic;
     private final int batch;
     private final Listener listener;
     private final Map<String, ImportProgress> progress;
 
+    /**
+     * {@code deadLetterTopic}: where records the backfill topic cannot take (larger than {@code maxRecordBytes}) go as
+     * dead letters, in the same transaction.
+     */
     public HistoryImporter(
-            Map<String, String> kafka, String topic, String progressTopic, int batch, Listener listener) {
+            Map<String, String> kafka,
+            String topic,
+            String progressTopic,
+            String deadLetterTopic,
+            long maxRecordBytes,
+            int batch,
+            Listener listener) {
         this.topic = topic;
+        this.deadLetterTopic = deadLetterTopic;
+        this.maxRecordBytes = maxRecordBytes;
         this.progressTopic = progressTopic;
         this.batch = batch;
         this.listener = listener;
@@ -94,15 +114,21 @@ public final class HistoryImporter implements AutoCloseable {
             long recordsInBatch = 0;
             long eventsInBatch = 0;
             producer.beginTransaction();
-            for (String text = in.next(); text != null; text = in.next()) {
+            for (byte[] record = in.next(); record != null; record = in.next()) {
                 read++;
                 if (read <= skip) {
                     continue;
                 }
                 recordsInBatch++;
-                if (!text.isBlank()) {
-                    HistoryFile.Converted c = HistoryFile.convert(text.strip(), source);
-                    producer.send(new ProducerRecord<>(topic, c.key(), c.value()));
+                if (!blank(record)) {
+                    HistoryFile.Converted c = HistoryFile.convert(record, source);
+                    int size = c.value().length + (c.key() == null ? 0 : c.key().length) + RECORD_OVERHEAD;
+                    if (size > maxRecordBytes) {
+                        producer.send(deadLetter(file, read, c, size));
+                        deadLetters++;
+                    } else {
+                        producer.send(new ProducerRecord<>(topic, c.key(), c.value()));
+                    }
                     eventsInBatch++;
                     inBatch++;
                     if (eventsInBatch % PROGRESS_EVERY == 0) {
@@ -124,6 +150,45 @@ public final class HistoryImporter implements AutoCloseable {
             listener.reading(file, bytes, bytes, at.events());
         }
         return new Result(file, earlier == null ? Outcome.IMPORTED : Outcome.RESUMED, sent, at.records(), earlier);
+    }
+
+    /** Dead letters sent for records the backfill topic could not take, by this importer. */
+    public long deadLetters() {
+        return deadLetters;
+    }
+
+    private long deadLetters;
+    /** What Kafka adds to a record's key and value (headers, lengths, offsets) at most, for the size check. */
+    static final int RECORD_OVERHEAD = 128;
+
+    private static boolean blank(byte[] record) {
+        for (byte b : record) {
+            if (b != ' ' && b != '\t' && b != '\r') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A record the backfill topic cannot take, as a dead letter with where it was in the file. */
+    private ProducerRecord<byte[], byte[]> deadLetter(Path file, long record, HistoryFile.Converted c, int size) {
+        DeadLetter d = new DeadLetter();
+        d.reason = RejectReason.OVERSIZE.code();
+        d.detail = "record " + record + " of " + file.getFileName() + " is " + size
+                + " bytes, more than the backfill topic takes (" + maxRecordBytes
+                + " bytes: its max.message.bytes or the producer's max.request.size)";
+        d.topic = "file:" + file.getFileName();
+        d.partition = 0;
+        d.offset = record;
+        d.timestamp = System.currentTimeMillis();
+        d.key = c.key();
+        d.payload = c.value();
+        return DeadLetterSerializer.record(deadLetterTopic, d, () -> {
+            if (deadLetterPartitions == 0) {
+                deadLetterPartitions = producer.partitionsFor(deadLetterTopic).size();
+            }
+            return deadLetterPartitions;
+        });
     }
 
     private ImportProgress commit(ImportProgress at, long records, long events, boolean done) {

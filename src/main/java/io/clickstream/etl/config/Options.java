@@ -111,6 +111,18 @@ public final class Options {
                     + "this much event time's worth of the faster partitions). Not in a bounded run (kafka.bounded): "
                     + "Flink's Kafka connector 5.0.0 fails a partition that alignment pauses as it ends (FLINK-39728).");
 
+    public static final ConfigOption<Duration> EVENT_TIME_MAX_SOURCE_DELAY = new Builder<>(
+                    "event-time.max-source-delay", "duration", Parsers::duration)
+            .defaultValue("0s")
+            .check(d -> d.isNegative() ? "must be 0 or more" : null)
+            .describe(
+                    "How far a live partition's watermark may stay behind the newest time its records were published (0: no "
+                            + "bound). A source whose events always arrive late (an hour, say) holds the watermark, and by "
+                            + "alignment every other topic, back by that much: all live events wait as long. With a bound, "
+                            + "that source's events beyond it count as late (processed on arrival, in no event-time order) "
+                            + "and the other topics' latency stays within it. A catch-up is not affected (its records were "
+                            + "published long ago too), nor is backfill.topic.");
+
     public static final ConfigOption<Duration> EVENT_TIME_ALIGNMENT_INTERVAL = duration(
             "event-time.alignment-update-interval",
             "200ms",

@@ -14,8 +14,18 @@ public record EventTimeSettings(
         Duration idleTimeout,
         Duration maxDrift,
         Duration alignmentUpdateInterval,
-        boolean aligned)
+        boolean aligned,
+        Duration maxSourceDelay)
         implements Serializable {
+
+    public EventTimeSettings(
+            Duration maxOutOfOrderness,
+            Duration idleTimeout,
+            Duration maxDrift,
+            Duration alignmentUpdateInterval,
+            boolean aligned) {
+        this(maxOutOfOrderness, idleTimeout, maxDrift, alignmentUpdateInterval, aligned, Duration.ZERO);
+    }
 
     /**
      * A partition that has delivered nothing yet is waited for at least this long before it stops holding the
@@ -33,7 +43,8 @@ public record EventTimeSettings(
                         config.get(Options.EVENT_TIME_IDLE_TIMEOUT),
                         config.get(Options.EVENT_TIME_MAX_DRIFT),
                         config.get(Options.EVENT_TIME_ALIGNMENT_INTERVAL),
-                        !config.get(Options.KAFKA_BOUNDED))
+                        !config.get(Options.KAFKA_BOUNDED),
+                        config.get(Options.EVENT_TIME_MAX_SOURCE_DELAY))
                 .sanityCheck();
     }
 
@@ -49,6 +60,11 @@ public record EventTimeSettings(
             throw new IllegalArgumentException("event-time.max-drift (" + maxDrift + ") must be at least "
                     + "event-time.max-out-of-orderness (" + maxOutOfOrderness + "): otherwise partitions pause before "
                     + "their events are even due");
+        }
+        if (maxSourceDelay.isNegative()
+                || (!maxSourceDelay.isZero() && maxSourceDelay.compareTo(maxOutOfOrderness) < 0)) {
+            throw new IllegalArgumentException("event-time.max-source-delay must be 0 (no bound) or at least "
+                    + "event-time.max-out-of-orderness (" + maxOutOfOrderness + "): " + maxSourceDelay);
         }
         if (alignmentUpdateInterval.isNegative() || alignmentUpdateInterval.isZero()) {
             throw new IllegalArgumentException(

@@ -34,6 +34,14 @@ public final class EventTimeWatermarks<T> implements WatermarkGenerator<T> {
 
         /** The event time this element proves the partition has reached, or Long.MIN_VALUE for none. */
         long watermarkTime(T element);
+
+        /**
+         * When this element was published, where event-time.max-source-delay bounds how far the partition's
+         * watermark may stay behind it; Long.MIN_VALUE where it does not (history, dead letters).
+         */
+        default long publishTime(T element) {
+            return Long.MIN_VALUE;
+        }
     }
 
     /**
@@ -67,6 +75,9 @@ public final class EventTimeWatermarks<T> implements WatermarkGenerator<T> {
     private final long firstRecordNanos;
 
     private long maxTime = Long.MIN_VALUE;
+    /** The newest publish time seen where max-source-delay applies. */
+    private long maxPublished = Long.MIN_VALUE;
+
     private long lastActivityNanos;
     private boolean idle;
 
@@ -87,6 +98,7 @@ public final class EventTimeWatermarks<T> implements WatermarkGenerator<T> {
         if (time != Long.MIN_VALUE) { // a partition of dead letters only would otherwise never go idle
             maxTime = Math.max(maxTime, time);
             lastActivityNanos = activityClock.relativeTimeNanos();
+            maxPublished = Math.max(maxPublished, times.publishTime(element));
         }
     }
 
@@ -103,8 +115,15 @@ public final class EventTimeWatermarks<T> implements WatermarkGenerator<T> {
         if (maxTime == Long.MIN_VALUE) {
             return; // nothing read yet: hold the others back until the grace runs out
         }
+        long reached = maxTime;
+        long delay = settings.maxSourceDelay().toMillis();
+        if (delay > 0 && maxPublished != Long.MIN_VALUE) {
+            // A source whose events are all late holds every topic back by that much: not beyond the bound.
+            reached = Math.max(
+                    reached, maxPublished - delay + settings.maxOutOfOrderness().toMillis());
+        }
         // Emitted every period, also unchanged: an emitted watermark is what ends an idle spell.
-        output.emitWatermark(new Watermark(settings.watermarkFor(Math.min(maxTime, wallClock.getAsLong()))));
+        output.emitWatermark(new Watermark(settings.watermarkFor(Math.min(reached, wallClock.getAsLong()))));
         idle = false;
     }
 }

@@ -13,19 +13,36 @@ import io.clickstream.etl.eventtime.EventTimeWatermarks;
  */
 public class ParsedRecord {
     /** What the source's watermarks need of a record. */
-    public static final EventTimeWatermarks.Times<ParsedRecord> TIMES = new EventTimeWatermarks.Times<>() {
-        private static final long serialVersionUID = 1L;
+    public static final EventTimeWatermarks.Times<ParsedRecord> TIMES = times(null);
 
-        @Override
-        public long eventTime(ParsedRecord r) {
-            return r.eventTime();
-        }
+    /**
+     * The times of records read from the job's topics; {@code backfillTopic} (null: none) holds history, whose
+     * publish time says nothing of how late the source is.
+     */
+    public static EventTimeWatermarks.Times<ParsedRecord> times(String backfillTopic) {
+        return new EventTimeWatermarks.Times<>() {
+            private static final long serialVersionUID = 1L;
 
-        @Override
-        public long watermarkTime(ParsedRecord r) {
-            return r.watermarkTime();
-        }
-    };
+            @Override
+            public long eventTime(ParsedRecord r) {
+                return r.eventTime();
+            }
+
+            @Override
+            public long watermarkTime(ParsedRecord r) {
+                return r.watermarkTime();
+            }
+
+            @Override
+            public long publishTime(ParsedRecord r) {
+                return r.event == null
+                                || r.event.kafkaTimestamp <= 0
+                                || (backfillTopic != null && backfillTopic.equals(r.event.kafkaTopic))
+                        ? Long.MIN_VALUE
+                        : r.event.kafkaTimestamp;
+            }
+        };
+    }
 
     public Event event;
     public DeadLetter deadLetter;

@@ -22,22 +22,32 @@ public final class RedisHashStore implements HashStore {
             .getBytes(StandardCharsets.UTF_8);
     /**
      * ARGV: the TTL, then per key the mode (0 update, 1 replace, 2 merge), the number of fields to set and to delete,
-     * the (field, value) pairs and the fields to delete. A replace deletes the hash first; an update skips a key that
-     * does not exist and returns its index. HSET and HDEL take at most 200 fields per call: unpack() of more would
+     * the (field, value) pairs and the fields to delete. A replace then deletes the fields it did not set; an update
+     * skips a key that does not exist and returns its index. The first write of the script is an HSET, never a DEL:
+     * Redis refuses a script's first write command that needs memory when maxmemory is reached, and lets the rest of a
+     * script that has written once go on. HSET and HDEL take at most 200 fields per call: unpack() of more would
      * overflow Lua's C stack.
      */
     private static final byte[] WRITE = ("local a = 2 local missing = {} "
+                    + "local function hdel(k, list) local i = 0 "
+                    + "  while i < #list do local n = math.min(200, #list - i) "
+                    + "    redis.call('HDEL', k, unpack(list, i + 1, i + n)) i = i + n end end "
                     + "for idx, k in ipairs(KEYS) do "
                     + "  local mode = ARGV[a] local nset = tonumber(ARGV[a + 1]) "
                     + "  local ndel = tonumber(ARGV[a + 2]) a = a + 3 "
-                    + "  if mode == '1' then redis.call('DEL', k) end "
                     + "  if mode ~= '0' or redis.call('EXISTS', k) == 1 then "
+                    + "    local before = {} if mode == '1' then before = redis.call('HKEYS', k) end "
                     + "    local i = 0 "
                     + "    while i < nset do local n = math.min(200, nset - i) "
                     + "      redis.call('HSET', k, unpack(ARGV, a + 2 * i, a + 2 * (i + n) - 1)) i = i + n end "
-                    + "    i = 0 local d = a + 2 * nset "
-                    + "    while i < ndel do local n = math.min(200, ndel - i) "
-                    + "      redis.call('HDEL', k, unpack(ARGV, d + i, d + i + n - 1)) i = i + n end "
+                    + "    if mode == '1' then "
+                    + "      local keep = {} for j = 0, nset - 1 do keep[ARGV[a + 2 * j]] = true end "
+                    + "      local gone = {} for _, f in ipairs(before) do if not keep[f] then gone[#gone + 1] = f end end "
+                    + "      if nset == 0 then redis.call('DEL', k) else hdel(k, gone) end "
+                    + "    end "
+                    + "    local d = a + 2 * nset local del = {} "
+                    + "    for j = 0, ndel - 1 do del[#del + 1] = ARGV[d + j] end "
+                    + "    hdel(k, del) "
                     + "    if redis.call('EXISTS', k) == 1 then redis.call('PEXPIRE', k, ARGV[1]) end "
                     + "  else missing[#missing + 1] = idx end "
                     + "  a = a + 2 * nset + ndel "

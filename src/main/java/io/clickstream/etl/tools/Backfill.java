@@ -7,6 +7,9 @@ import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.kafka.KafkaSources;
 import io.clickstream.etl.kafka.Topics;
+import io.clickstream.etl.privacy.ErasureTracker;
+import io.clickstream.etl.redis.RedisErasureAcks;
+import io.clickstream.etl.redis.RedisSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,15 +32,53 @@ import org.apache.kafka.clients.admin.Admin;
  */
 public final class Backfill {
     private static final String USAGE = "usage: Backfill --files PATH[,PATH...] [--config FILE] [--set key=value]..."
-            + " [--source NAME] [--batch N] [--flink-rest URL] [--job-name NAME] [--dry-run]\n"
+            + " [--source NAME] [--batch N] [--flink-rest URL] [--job-name NAME] [--into-running-job] [--dry-run]\n"
             + "  PATH        an NDJSON file (.ndjson/.json, plain or gzip; also mongoexport output, with or without"
             + " --jsonArray) or a directory of them (in name order)\n"
             + "  --source    `source` of events that have none (default: none, the job then uses the topic's name)\n"
             + "  --batch     records per Kafka transaction (default 10000)\n"
             + "  --flink-rest URL   refuse while the job runs there (history read by a running job would come late)\n"
+            + "  --into-running-job import although a job is running (it reads the history late, on arrival; and"
+            + " with event-time.max-source-delay 0 the history holds every live topic back until it is read)\n"
             + "  --dry-run   list the files and what is known of them, import nothing";
 
     private Backfill() {}
+
+    /** The largest record the backfill topic takes: its max.message.bytes and the producer's max.request.size. */
+    static long maxRecordBytes(Admin admin, String topic, Map<String, String> kafka) throws Exception {
+        org.apache.kafka.common.config.ConfigResource r = new org.apache.kafka.common.config.ConfigResource(
+                org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+        var entry = admin.describeConfigs(List.of(r))
+                .all()
+                .get(30, java.util.concurrent.TimeUnit.SECONDS)
+                .get(r)
+                .get("max.message.bytes");
+        long topicMax = entry == null || entry.value() == null ? Long.MAX_VALUE : Long.parseLong(entry.value());
+        long requestMax = Long.parseLong(kafka.getOrDefault("max.request.size", "1048576"));
+        return Math.min(topicMax, requestMax);
+    }
+
+    /**
+     * A running job's tasks acknowledge the erasure list in Redis every half minute: if any did lately, a job reads
+     * these topics now, and history imported under it would come late.
+     */
+    static void refuseIfAJobRuns(JobConfig config) {
+        List<RedisErasureAcks.Ack> acks;
+        try (RedisErasureAcks a = new RedisErasureAcks(RedisSettings.from(config, System.getenv()))) {
+            acks = a.read();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot tell whether the job is running (Redis: " + e.getMessage()
+                    + "): stop the job and make Redis reachable, or pass --into-running-job to import anyway");
+        }
+        long since = System.currentTimeMillis() - 3 * ErasureTracker.ACK_REFRESH_MS;
+        if (RedisErasureAcks.coverage(acks, 0, since).running()) {
+            throw new IllegalStateException("a job is running on these topics (its tasks reported in the last "
+                    + (3 * ErasureTracker.ACK_REFRESH_MS / 1000) + " s): history imported now would be read late, by"
+                    + " arrival rather than event time, and would hold the live topics back. Stop the job with a"
+                    + " savepoint, import, then start it again from the savepoint (docs/ingest.md, Importing"
+                    + " history); or pass --into-running-job to import anyway");
+        }
+    }
 
     public static void main(String[] args) {
         CommandLine.run(args, Backfill::run);
@@ -50,7 +91,10 @@ public final class Backfill {
     /** {@code listener}: told of progress besides the bar (tests stop an import half-way with it); may be null. */
     public static List<HistoryImporter.Result> run(HistoryImporter.Listener listener, String... args) throws Exception {
         CommandLine cli = new CommandLine(
-                args, Set.of("files", "source", "batch", "flink-rest", "job-name"), Set.of("dry-run"), USAGE);
+                args,
+                Set.of("files", "source", "batch", "flink-rest", "job-name"),
+                Set.of("dry-run", "into-running-job"),
+                USAGE);
         JobConfig config = cli.config();
         String topic = config.get(Options.BACKFILL_TOPIC);
         if (topic == null || topic.isBlank()) {
@@ -69,18 +113,19 @@ public final class Backfill {
         String progressTopic = topic + "-imports";
         Map<String, String> kafka = config.kafkaClientProperties();
         String rest = cli.get("flink-rest", null);
-        if (rest != null) {
-            FlinkJobs.refuseIfRunning(rest, cli.get("job-name", FlinkJobs.DEFAULT_NAME), "import");
-        } else if (!cli.flag("dry-run")) {
-            System.err.println(
-                    "note: without --flink-rest it is not checked that the job is stopped; a running job would"
-                            + " read the history late (sessions by arrival, not by event time)");
+        if (!cli.flag("dry-run") && !cli.flag("into-running-job")) {
+            if (rest != null) {
+                FlinkJobs.refuseIfRunning(rest, cli.get("job-name", FlinkJobs.DEFAULT_NAME), "import");
+            }
+            refuseIfAJobRuns(config);
         }
         Properties admin = new Properties();
         admin.putAll(kafka);
+        long maxRecordBytes;
         try (Admin a = Admin.create(admin)) {
             Topics.of(config).createMissing(a, List.of(topic), KafkaSources.BACKFILL_PARTITIONS);
             Topics.of(config).createCompacted(a, progressTopic); // the latest progress per file
+            maxRecordBytes = maxRecordBytes(a, topic, kafka);
         }
         if (cli.flag("dry-run")) {
             Map<String, ImportProgress> known = HistoryImporter.readProgress(kafka, progressTopic);
@@ -121,8 +166,14 @@ public final class Backfill {
             }
         };
         long started = System.nanoTime();
-        try (HistoryImporter importer =
-                new HistoryImporter(kafka, topic, progressTopic, cli.getInt("batch", 10_000), both)) {
+        try (HistoryImporter importer = new HistoryImporter(
+                kafka,
+                topic,
+                progressTopic,
+                config.get(Options.DEAD_LETTER_TOPIC),
+                maxRecordBytes,
+                cli.getInt("batch", 10_000),
+                both)) {
             for (Path f : files) {
                 bar.startFile(f);
                 HistoryImporter.Result r = importer.importFile(f, cli.get("source", null));

@@ -17,8 +17,8 @@ class HistoryFileTest {
     private static List<String> all(Path p) throws Exception {
         List<String> out = new ArrayList<>();
         try (HistoryFile f = new HistoryFile(p)) {
-            for (String s = f.next(); s != null; s = f.next()) {
-                out.add(s);
+            for (byte[] s = f.next(); s != null; s = f.next()) {
+                out.add(new String(s, StandardCharsets.UTF_8));
             }
         }
         return out;
@@ -59,5 +59,44 @@ class HistoryFileTest {
                 HistoryFile.convert("{\"event_id\":\"a\",\"user_id\":\"u\",\"source\":\"app\"}", "web");
         assertThat(HistoryFile.JSON.readTree(own.value()).get("source").asText())
                 .isEqualTo("app");
+    }
+
+    @Test
+    void aMalformedElementOfAnArrayIsOneRecordAndTheNextOnesAreRead(@TempDir Path dir) throws Exception {
+        Path array = Files.writeString(
+                dir.resolve("export.json"),
+                "[{\"event_id\":\"a\",\"user_id\":\"u1\"},\n{\"event_id\":\"b\",\"ts\": },\n"
+                        + "{\"event_id\":\"c\",\"url\":\"https://x/?q=[}\\\"\"},\n7,\n{\"event_id\":\"d\"}]");
+        assertThat(all(array))
+                .containsExactly(
+                        "{\"event_id\":\"a\",\"user_id\":\"u1\"}",
+                        "{\"event_id\":\"b\",\"ts\": }",
+                        "{\"event_id\":\"c\",\"url\":\"https://x/?q=[}\\\"\"}",
+                        "7",
+                        "{\"event_id\":\"d\"}");
+        HistoryFile.Converted bad = HistoryFile.convert("{\"event_id\":\"b\",\"ts\": }", null);
+        assertThat(new String(bad.value(), StandardCharsets.UTF_8))
+                .as("goes on as it is, for the job to dead-letter")
+                .isEqualTo("{\"event_id\":\"b\",\"ts\": }");
+    }
+
+    @Test
+    void aLineThatIsNotUtf8GoesOnWithItsOwnBytesNotReplacementCharacters(@TempDir Path dir) throws Exception {
+        byte[] bad = "{\"event_id\":\"x\",\"url\":\"\u00ff\"}".getBytes(StandardCharsets.ISO_8859_1);
+        Path file = dir.resolve("latin1.ndjson");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            out.write("{\"event_id\":\"a\"}\r\n".getBytes(StandardCharsets.UTF_8));
+            out.write(bad);
+            out.write('\n');
+        }
+        try (HistoryFile f = new HistoryFile(file)) {
+            assertThat(new String(f.next(), StandardCharsets.UTF_8)).isEqualTo("{\"event_id\":\"a\"}");
+            byte[] second = f.next();
+            assertThat(second).isEqualTo(bad);
+            assertThat(HistoryFile.convert(second, "web").value())
+                    .as("the job sees the bytes and dead-letters them as invalid_utf8")
+                    .isEqualTo(bad);
+            assertThat(f.next()).isNull();
+        }
     }
 }

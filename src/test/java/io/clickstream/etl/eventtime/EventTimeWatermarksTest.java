@@ -192,4 +192,50 @@ class EventTimeWatermarksTest {
         assertThat(out.idle).isFalse();
         assertThat(out.last()).isEqualTo(NOW - 10_501);
     }
+
+    /** Times whose records' publish times count for event-time.max-source-delay. */
+    private static final EventTimeWatermarks.Times<El> LIVE_TIMES = new EventTimeWatermarks.Times<>() {
+        @Override
+        public long eventTime(El e) {
+            return TIMES.eventTime(e);
+        }
+
+        @Override
+        public long watermarkTime(El e) {
+            return TIMES.watermarkTime(e);
+        }
+
+        @Override
+        public long publishTime(El e) {
+            return e.recordTime;
+        }
+    };
+
+    @Test
+    void aSourceWhoseEventsAreAllAnHourLateHoldsTheWatermarkBackUnlessItsDelayIsBounded() {
+        // Without a bound (the default): the partition's watermark stays an hour back, and with it (alignment, the
+        // minimum over partitions) every other topic's events.
+        EventTimeWatermarks<El> unbounded = new EventTimeWatermarks<>(SETTINGS, LIVE_TIMES, activity, () -> wall);
+        unbounded.onEvent(new El(NOW - 3_600_000, NOW), NOW - 3_600_000, out);
+        unbounded.onPeriodicEmit(out);
+        assertThat(out.last()).isEqualTo(NOW - 3_600_000 - 500 - 1);
+
+        EventTimeSettings bounded = new EventTimeSettings(
+                Duration.ofMillis(500),
+                Duration.ofSeconds(2),
+                Duration.ofMinutes(1),
+                Duration.ofMillis(200),
+                true,
+                Duration.ofSeconds(30));
+        EventTimeWatermarks<El> late = new EventTimeWatermarks<>(bounded, LIVE_TIMES, activity, () -> wall);
+        late.onEvent(new El(NOW - 3_600_000, NOW), NOW - 3_600_000, out);
+        late.onPeriodicEmit(out);
+        assertThat(out.last()).as("30 s behind what it published, not an hour").isEqualTo(NOW - 30_000 - 1);
+
+        // A catch-up: records published long ago too; the bound does not touch it.
+        EventTimeWatermarks<El> backlog = new EventTimeWatermarks<>(bounded, LIVE_TIMES, activity, () -> wall);
+        backlog.onEvent(new El(NOW - 7_200_000, NOW - 7_199_000), NOW - 7_200_000, out);
+        backlog.onPeriodicEmit(out);
+        assertThat(out.last()).isEqualTo(NOW - 7_200_000 - 500 - 1);
+    }
 }

@@ -137,7 +137,16 @@ class BackfillITCase {
             String db = settings.get("clickhouse.database");
             // More live traffic while the job runs, and the same files imported once more meanwhile.
             produceInTimeOrder(liveAfter, topics);
-            assertThat(Backfill.run(null, args))
+            TestStack.await("the job's tasks to report", Duration.ofSeconds(60), TestStack.unchecked(() -> {
+                try {
+                    Backfill.run(null, args);
+                    return false;
+                } catch (IllegalStateException refused) {
+                    return refused.getMessage().contains("a job is running on these topics");
+                }
+            }));
+            String[] anyway = append(args, "--into-running-job");
+            assertThat(Backfill.run(null, anyway))
                     .extracting(HistoryImporter.Result::events)
                     .containsOnly(0L);
             TestStack.await(
@@ -165,7 +174,7 @@ class BackfillITCase {
             List<Generated> secondPart = history.subList(third, 2 * third);
             Path again = Files.createDirectories(dir.resolve("again"));
             writeGzip(again.resolve("2025-part2.ndjson.gz"), secondPart, Deflater.BEST_SPEED);
-            assertThat(Backfill.run(null, backfillArgs(settings, again)))
+            assertThat(Backfill.run(null, append(backfillArgs(settings, again), "--into-running-job")))
                     .extracting(HistoryImporter.Result::events)
                     .containsExactly((long) secondPart.size());
             List<Generated> resent = liveAfter.subList(0, Math.min(40, liveAfter.size()));
@@ -191,12 +200,19 @@ class BackfillITCase {
 
     private static String[] backfillArgs(Map<String, String> settings, Path files) {
         List<String> a = new ArrayList<>();
-        for (String key : List.of("kafka.bootstrap-servers", "backfill.topic")) {
+        for (String key :
+                List.of("kafka.bootstrap-servers", "backfill.topic", "redis.host", "redis.port", "redis.key-prefix")) {
             a.add("--set");
             a.add(key + "=" + settings.get(key));
         }
         a.addAll(List.of("--files", files.toString(), "--batch", "200"));
         return a.toArray(String[]::new);
+    }
+
+    private static String[] append(String[] args, String... more) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
     }
 
     /** Stops the import inside its transaction after {@code transactions} committed ones, as a crash would. */
