@@ -157,7 +157,8 @@ class ModernClickHouseSqlITCase {
                 .containsExactly(
                         Path.of("./scripts/conf/clickhouse/profile.xml"),
                         Path.of("./scripts/conf/clickhouse/analyst.xml"),
-                        Path.of("./scripts/conf/clickhouse/job.xml"));
+                        Path.of("./scripts/conf/clickhouse/job.xml"),
+                        Path.of("./scripts/conf/clickhouse/constraints.xml"));
         Map<String, String> env = new LinkedHashMap<>();
         s1r1.get("environment")
                 .fields()
@@ -184,6 +185,21 @@ class ModernClickHouseSqlITCase {
                             + " WHERE profile_name = 'job' AND setting_name IN ('readonly', 'allow_ddl') ORDER BY 1"))
                     .isEqualTo("allow_ddl\t0\nreadonly\t0\n");
             assertThat(docker.raw("SHOW GRANTS FOR clickstream_job")).contains(" ON clickstream.* TO clickstream_job");
+            // Per-user limits, the analysts' quota, and the constraints that keep the job from setting past them.
+            assertThat(docker.raw("SELECT profile_name, setting_name, value FROM system.settings_profile_elements"
+                            + " WHERE setting_name IN ('max_concurrent_queries_for_user', 'max_memory_usage_for_user')"
+                            + " AND value != '' ORDER BY 1, 2"))
+                    .isEqualTo(
+                            "analyst\tmax_concurrent_queries_for_user\t8\nanalyst\tmax_memory_usage_for_user\t4000000000\n"
+                                    + "job\tmax_concurrent_queries_for_user\t200\njob\tmax_memory_usage_for_user\t8000000000\n");
+            assertThat(docker.raw(
+                            "SELECT profile_name, setting_name, max, writability FROM system.settings_profile_elements"
+                                    + " WHERE profile_name = 'job' AND setting_name IN ('max_memory_usage', 'allow_ddl', 'readonly')"
+                                    + " AND (max != '' OR writability != '') ORDER BY 2"))
+                    .isEqualTo(
+                            "job\tallow_ddl\t\\N\tCONST\njob\tmax_memory_usage\t4000000000\t\\N\njob\treadonly\t\\N\tCONST\n");
+            assertThat(docker.raw("SELECT name, durations FROM system.quotas WHERE name = 'analyst'"))
+                    .isEqualTo("analyst\t[3600]\n");
             String grants = docker.raw("SHOW GRANTS FOR analyst");
             assertThat(grants).containsPattern("(?m)^GRANT .*\\bSELECT\\b.* ON clickstream\\.\\* TO analyst$");
             assertThat(grants)

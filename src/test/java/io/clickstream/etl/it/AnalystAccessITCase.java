@@ -144,4 +144,25 @@ class AnalystAccessITCase {
             assertThatThrownBy(() -> sql.execute("SELECT 1")).hasMessageContaining("password");
         }
     }
+
+    @Test
+    void theAnalystsQueriesTogetherAreLimitedSoParallelHeavyOnesCannotTakeANodeDown() throws Exception {
+        // Nine queries of 3 s at once on one node: the ninth is beyond max_concurrent_queries_for_user (8).
+        java.util.List<java.util.concurrent.CompletableFuture<String>> running = new java.util.ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            running.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (ClickHouseSql sql = analyst()) {
+                    return sql.execute("SELECT sleep(3) FORMAT TabSeparated").trim();
+                } catch (Exception e) {
+                    return String.valueOf(e.getMessage());
+                }
+            }));
+        }
+        java.util.List<String> answers = new java.util.ArrayList<>();
+        for (var r : running) {
+            answers.add(r.get(60, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        assertThat(answers).anySatisfy(a -> assertThat(a).contains("Too many simultaneous queries for user"));
+        assertThat(answers).filteredOn("0"::equals).hasSizeBetween(1, 8);
+    }
 }

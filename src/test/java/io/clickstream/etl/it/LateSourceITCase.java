@@ -20,6 +20,14 @@ import org.junit.jupiter.api.Test;
  * lateness; with a bound, the live events land within it and the late source's events are processed as late.
  */
 class LateSourceITCase {
+    @org.junit.jupiter.api.extension.RegisterExtension
+    static final org.apache.flink.test.junit5.MiniClusterExtension FLINK =
+            new org.apache.flink.test.junit5.MiniClusterExtension(
+                    new org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
+
     private static final long HOUR = 3_600_000L;
 
     @Test
@@ -29,18 +37,28 @@ class LateSourceITCase {
         Result bounded = run(Map.of("event-time.max-source-delay", "5s"));
         System.out.printf("unbounded: %s%nbounded (5s): %s%n", unbounded, bounded);
 
-        assertThat(unbounded.liveStored)
-                .as("without a bound the live events wait for the late source (an hour)")
-                .isZero();
-        assertThat(bounded.liveStored)
-                .as("with a bound of 5 s the live events land while they are sent")
-                .isGreaterThan(bounded.liveSent / 2);
+        assertThat(unbounded.watermarkLagMs)
+                .as("without a bound the live events wait for the late source: an hour")
+                .isGreaterThan(HOUR - 60_000);
+        assertThat(bounded.watermarkLagMs)
+                .as("with a bound of 5 s they wait about that long")
+                .isLessThan(15_000);
+        assertThat(bounded.liveStored).isEqualTo(bounded.liveSent);
         assertThat(bounded.lateStored)
-                .as("and the late source's events too, counted as late")
-                .isGreaterThan(bounded.lateSent / 2);
+                .as("and the late source's events are stored too, processed as late")
+                .isEqualTo(bounded.lateSent);
+        assertThat(bounded.lateEvents).isGreaterThan(bounded.lateSent / 2);
+        assertThat(unbounded.liveStored + unbounded.lateStored)
+                .as("without a bound nothing is lost either: held, then released")
+                .isEqualTo(unbounded.liveSent + unbounded.lateSent);
     }
 
-    private record Result(int liveSent, long liveStored, int lateSent, long lateStored) {}
+    /**
+     * What was sent, how far the event-time order's watermark was behind the wall clock while the traffic went on
+     * (what live events wait for), what was stored when it ended, and the events processed late.
+     */
+    private record Result(
+            int liveSent, long watermarkLagMs, long liveStored, int lateSent, long lateStored, long lateEvents) {}
 
     /** 20 s of traffic on a live topic and on a topic whose events are an hour old when they are published. */
     private static Result run(Map<String, String> extra) throws Exception {
@@ -56,9 +74,13 @@ class LateSourceITCase {
         settings.putAll(extra);
         JobConfig config = TestStack.settings(live + "," + late, dead, db, settings);
         JobClient job = TestStack.job(config, 1000).executeAsync("LateSourceITCase");
+        org.apache.flink.configuration.Configuration client = FLINK.getClientConfiguration();
+        String rest = "http://" + client.get(org.apache.flink.configuration.RestOptions.ADDRESS) + ":"
+                + client.get(org.apache.flink.configuration.RestOptions.PORT);
         String node = TestStack.clickHouseUrls().get(0);
         int liveSent = 0;
         int lateSent = 0;
+        long lag = Long.MIN_VALUE;
         try {
             Thread.sleep(8000); // the job reads from the latest offsets: what is sent from now on
             long until = System.currentTimeMillis() + 20_000;
@@ -72,17 +94,48 @@ class LateSourceITCase {
                 TestStack.produce(batch);
                 liveSent += 4;
                 lateSent += 4;
+                if (until - System.currentTimeMillis() < 5_000) {
+                    lag = Math.max(lag, System.currentTimeMillis() - orderWatermark(rest, job));
+                }
                 Thread.sleep(250);
             }
-            Thread.sleep(5000);
+            Thread.sleep(8000); // the late source goes idle, the live events held for it are released
             long liveStored =
                     TestStack.count(node, "SELECT count() FROM " + db + ".events WHERE kafka_topic = '" + live + "'");
             long lateStored =
                     TestStack.count(node, "SELECT count() FROM " + db + ".events WHERE kafka_topic = '" + late + "'");
-            return new Result(liveSent, liveStored, lateSent, lateStored);
+            long lateEvents = TestStack.metricSum(rest, job.getJobID().toString(), ".eventTime.lateEvents");
+            return new Result(liveSent, lag, liveStored, lateSent, lateStored, lateEvents);
         } finally {
             job.cancel().get(60, TimeUnit.SECONDS);
         }
+    }
+
+    /** The watermark the event-time order works with (the least of its inputs'), from the REST API. */
+    private static long orderWatermark(String rest, JobClient job) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String base = rest + "/jobs/" + job.getJobID();
+        for (var v : json.readTree(http.send(
+                                java.net.http.HttpRequest.newBuilder(java.net.URI.create(base))
+                                        .build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString())
+                        .body())
+                .path("vertices")) {
+            if (v.path("name").asText().startsWith("Order by event time")) {
+                long least = Long.MAX_VALUE;
+                for (var m : json.readTree(http.send(
+                                java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/vertices/"
+                                                + v.path("id").asText() + "/watermarks"))
+                                        .build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString())
+                        .body())) {
+                    least = Math.min(least, m.path("value").asLong());
+                }
+                return least;
+            }
+        }
+        throw new IllegalStateException("no event-time order in the job");
     }
 
     private static ProducerRecord<byte[], byte[]> record(String topic, String id, String user, long ts) {
