@@ -177,25 +177,27 @@ class ModernClickHouseSqlITCase {
             assertThat(
                             docker.raw(
                                     "SELECT setting_name, value FROM system.settings_profile_elements"
-                                            + " WHERE profile_name = 'analyst' AND setting_name IN ('readonly', 'max_execution_time') ORDER BY 1"))
+                                            + " WHERE profile_name = 'analyst' AND setting_name IN ('readonly', 'max_execution_time')"
+                                            + " AND value IS NOT NULL ORDER BY 1"))
                     .isEqualTo("max_execution_time\t300\nreadonly\t1\n");
             assertThat(docker.raw("SELECT default_roles_all, name FROM system.users WHERE name = 'analyst'"))
                     .isEqualTo("1\tanalyst\n");
             assertThat(docker.raw("SELECT setting_name, value FROM system.settings_profile_elements"
-                            + " WHERE profile_name = 'job' AND setting_name IN ('readonly', 'allow_ddl') ORDER BY 1"))
+                            + " WHERE profile_name = 'job' AND setting_name IN ('readonly', 'allow_ddl')"
+                            + " AND value IS NOT NULL ORDER BY 1"))
                     .isEqualTo("allow_ddl\t0\nreadonly\t0\n");
             assertThat(docker.raw("SHOW GRANTS FOR clickstream_job")).contains(" ON clickstream.* TO clickstream_job");
             // Per-user limits, the analysts' quota, and the constraints that keep the job from setting past them.
             assertThat(docker.raw("SELECT profile_name, setting_name, value FROM system.settings_profile_elements"
                             + " WHERE setting_name IN ('max_concurrent_queries_for_user', 'max_memory_usage_for_user')"
-                            + " AND value != '' ORDER BY 1, 2"))
+                            + " AND value IS NOT NULL ORDER BY 1, 2"))
                     .isEqualTo(
                             "analyst\tmax_concurrent_queries_for_user\t8\nanalyst\tmax_memory_usage_for_user\t4000000000\n"
                                     + "job\tmax_concurrent_queries_for_user\t200\njob\tmax_memory_usage_for_user\t8000000000\n");
             assertThat(docker.raw(
                             "SELECT profile_name, setting_name, max, writability FROM system.settings_profile_elements"
                                     + " WHERE profile_name = 'job' AND setting_name IN ('max_memory_usage', 'allow_ddl', 'readonly')"
-                                    + " AND (max != '' OR writability != '') ORDER BY 2"))
+                                    + " AND (max IS NOT NULL OR writability IS NOT NULL) ORDER BY 2"))
                     .isEqualTo(
                             "job\tallow_ddl\t\\N\tCONST\njob\tmax_memory_usage\t4000000000\t\\N\njob\treadonly\t\\N\tCONST\n");
             assertThat(docker.raw("SELECT name, durations FROM system.quotas WHERE name = 'analyst'"))
