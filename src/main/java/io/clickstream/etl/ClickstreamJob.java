@@ -41,6 +41,7 @@ import io.clickstream.etl.privacy.ErasureFeed;
 import io.clickstream.etl.privacy.ErasureLog;
 import io.clickstream.etl.privacy.PrivacyFunction;
 import io.clickstream.etl.privacy.PrivacySettings;
+import io.clickstream.etl.privacy.PrivateDeadLetters;
 import io.clickstream.etl.redis.HashStore;
 import io.clickstream.etl.redis.RedisDeadLetterLedger;
 import io.clickstream.etl.redis.RedisErasureAcks;
@@ -194,7 +195,10 @@ public final class ClickstreamJob {
                             config.get(Options.SINK_DISTRIBUTED_SYNC),
                             config.get(Options.SINK_REQUEST_TIMEOUT).toMillis()))
                     .rejectedRows(RejectedRowsToKafka.factory(
-                            config, RedisSendLedger.factory(RedisSettings.from(config, env))))
+                            config,
+                            RedisSendLedger.factory(
+                                    RedisSettings.from(config, env),
+                                    config.get(Options.REDIS_REJECTED_ROWS_TTL).toMillis())))
                     .replayGuard(guard)
                     .rowType(rowType);
         }
@@ -292,8 +296,18 @@ public final class ClickstreamJob {
                 .uid("clickhouse-sessions-sink")
                 .name("ClickHouse sessions");
 
+        // Under privacy settings the dead letters lose their raw payload (unless kept) and key by pseudonym.
+        DataStream<DeadLetter> deadLetters = events.getSideOutput(ParseEventsFunction.DEAD_LETTERS);
+        if (privacy.changesEvents()) {
+            deadLetters = deadLetters
+                    .map(new PrivateDeadLetters(
+                            privacy, "keep".equals(config.get(Options.PRIVACY_DEAD_LETTER_PAYLOAD))))
+                    .returns(DeadLetter.class)
+                    .uid("dead-letter-privacy")
+                    .name("Dead letters, private");
+        }
         // Chained to the sink (same parallelism, forward): it records what the sink's committer has committed.
-        events.getSideOutput(ParseEventsFunction.DEAD_LETTERS)
+        deadLetters
                 .process(new DeadLettersOnceFunction(sinks.deadLetterLedger(), sinks.topicIds()))
                 .uid("dead-letters-once")
                 .name("Dead letters once")

@@ -337,6 +337,12 @@ public final class Options {
                     "User states (sessions, funnel progress, joined values) kept in memory per parallel task; each task "
                             + "is the only writer of its users. Formerly session.cache-size (still read, with a warning).");
 
+    public static final ConfigOption<Duration> REDIS_REJECTED_ROWS_TTL = duration(
+            "redis.rejected-rows-ttl",
+            "90d",
+            "How long the record of a row ClickHouse refused (sent as a dead letter) is kept, so that a replay of its "
+                    + "input does not send it again: at least as long as Kafka keeps the topics.");
+
     // -------------------------------------------------------------------------------------------- Sessions
 
     public static final ConfigOption<Duration> SESSION_GAP =
@@ -444,6 +450,15 @@ public final class Options {
             "privacy.key-file",
             null,
             "A file, readable on every TaskManager (and by tools.Erase), holding the pseudonymization key.");
+
+    public static final ConfigOption<String> PRIVACY_DEAD_LETTER_PAYLOAD = new Builder<>(
+                    "privacy.dead-letter-payload", "string", Parsers::string)
+            .defaultValue("drop")
+            .check(v -> List.of("keep", "drop").contains(v) ? null : "expected keep or drop")
+            .describe("When privacy.pseudonymize or privacy.ip change events: whether dead letters keep the input's "
+                    + "payload (raw user ids, IPs) or drop it, keeping reason, detail and source position (the input "
+                    + "stays in its topic as long as Kafka keeps it); the key becomes the user id's pseudonym. Without "
+                    + "privacy settings dead letters keep the payload.");
 
     public static final ConfigOption<String> PRIVACY_ERASURE_TOPIC = string(
             "privacy.erasure-topic",

@@ -174,11 +174,9 @@ class ModernClickHouseSqlITCase {
                     .isEqualTo("replica\ts1r1\nshard\t01\n");
             assertThat(docker.raw("SELECT getSetting('load_balancing')")).isEqualTo("in_order\n");
             // The analysts' login as the current version reads it: read-only, the clickstream database only.
-            assertThat(
-                            docker.raw(
-                                    "SELECT setting_name, value FROM system.settings_profile_elements"
-                                            + " WHERE profile_name = 'analyst' AND setting_name IN ('readonly', 'max_execution_time')"
-                                            + " AND value IS NOT NULL ORDER BY 1"))
+            assertThat(docker.raw("SELECT setting_name, value FROM system.settings_profile_elements"
+                            + " WHERE profile_name = 'analyst' AND setting_name IN ('readonly', 'max_execution_time')"
+                            + " AND value IS NOT NULL ORDER BY 1"))
                     .isEqualTo("max_execution_time\t300\nreadonly\t1\n");
             assertThat(docker.raw("SELECT default_roles_all, name FROM system.users WHERE name = 'analyst'"))
                     .isEqualTo("1\tanalyst\n");

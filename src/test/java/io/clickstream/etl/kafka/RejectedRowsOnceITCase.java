@@ -50,7 +50,7 @@ class RejectedRowsOnceITCase {
         // Notes the ledger's first value per input (partition:offset), to put it back as a stopped run leaves it.
         Map<String, String> notes = new HashMap<>();
         SendOnce.Ledger.Factory noting = () -> new SendOnce.Ledger() {
-            private final SendOnce.Ledger real = new RedisSendLedger(settings);
+            private final SendOnce.Ledger real = new RedisSendLedger(settings, 3_600_000);
 
             @Override
             public String get(String key) throws Exception {
@@ -75,7 +75,12 @@ class RejectedRowsOnceITCase {
         }
         // A run that stopped after the broker took them but before the ledger said "sent".
         try (Jedis jedis = new Jedis(redis[0], Integer.parseInt(redis[1]))) {
-            notes.forEach((field, note) -> jedis.hset(settings.keyPrefix() + ":rejected-rows", field, note));
+            notes.forEach((field, note) -> {
+                assertThat(jedis.pttl(settings.keyPrefix() + ":rejected-rows:" + field))
+                        .as("a ledger entry expires (redis.rejected-rows-ttl)")
+                        .isPositive();
+                jedis.set(settings.keyPrefix() + ":rejected-rows:" + field, note);
+            });
         }
         List<Event> again = new ArrayList<>(first);
         again.add(event(13, source));
@@ -83,7 +88,7 @@ class RejectedRowsOnceITCase {
             try (RejectedRowsToKafka<Event> r = new RejectedRowsToKafka<>(
                     kafka,
                     dead,
-                    RedisSendLedger.factory(settings).open(),
+                    RedisSendLedger.factory(settings, 3_600_000).open(),
                     KafkaTopicIds.factory(config).open())) {
                 r.reject(again, "db.events", "Code: 53. Type mismatch");
             }
