@@ -29,7 +29,7 @@ class PrivateDeadLettersTest {
         Path key = Files.writeString(dir.resolve("key"), "it-privacy-key-0123456789abcdef");
         PrivacySettings settings = new PrivacySettings(IpHandling.TRUNCATE, List.of("user_id"), key.toString());
         PrivateDeadLetters f = new PrivateDeadLetters(settings, false);
-        f.open(null);
+        f.open((org.apache.flink.api.common.functions.OpenContext) null);
         DeadLetter d = f.map(letter());
         assertThat(d.payload).isNull();
         assertThat(new String(d.key, StandardCharsets.UTF_8))
@@ -39,7 +39,7 @@ class PrivateDeadLettersTest {
                 .isEqualTo("clickstream-web/1@42");
 
         PrivateDeadLetters keeping = new PrivateDeadLetters(settings, true);
-        keeping.open(null);
+        keeping.open((org.apache.flink.api.common.functions.OpenContext) null);
         assertThat(keeping.map(letter()).payload)
                 .as("privacy.dead-letter-payload: keep")
                 .isNotNull();
