@@ -3,7 +3,6 @@ package io.clickstream.etl.clickhouse;
 import io.clickstream.etl.compat.WriterSink;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.privacy.ErasureFeed;
-import io.clickstream.etl.privacy.ErasureTracker;
 import java.util.Collection;
 import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
@@ -120,13 +119,7 @@ public class ClickHouseSink<T> extends WriterSink<T> implements SupportsWriterSt
                         inserterFactory.open(),
                         rejected == null ? null : rejected.open(),
                         guard == null ? null : guard.open(),
-                        erasures == null
-                                ? null
-                                : erasures.open(new ErasureTracker.Participant(
-                                        context.getJobInfo().getJobId().toString(),
-                                        name,
-                                        context.getTaskInfo().getIndexOfThisSubtask(),
-                                        context.getTaskInfo().getNumberOfParallelSubtasks()))),
+                        erasures == null ? null : erasures.open(name, context.getJobInfo(), context.getTaskInfo())),
                 context.getProcessingTimeService(),
                 new SinkMetrics(context.metricGroup()),
                 Thread::sleep);

@@ -62,11 +62,8 @@ public class JoinOperator extends BatchingRedisOperator<Event, Event, HashStore>
     public void open() throws Exception {
         super.open();
         joiner = new Joiner(settings.rules(), settings.horizon());
-        erasures = erasureFeed.open(new ErasureTracker.Participant(
-                getRuntimeContext().getJobInfo().getJobId().toString(),
-                name,
-                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
-                getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks()));
+        erasures = erasureFeed.open(
+                name, getRuntimeContext().getJobInfo(), getRuntimeContext().getTaskInfo());
         erasures.awaitKnown(Long.MIN_VALUE);
         erasures.refresh();
         erasures.ackApplied();

@@ -7,6 +7,8 @@ import io.clickstream.etl.config.Options;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
+import org.apache.flink.api.common.JobInfo;
+import org.apache.flink.api.common.TaskInfo;
 
 /**
  * What a task needs to take part in erasures: the list to follow, where to acknowledge it, and the lead with which
@@ -52,5 +54,11 @@ public record ErasureFeed(
     /** The tracker of one task; close it with the task. */
     public ErasureTracker open(ErasureTracker.Participant participant) {
         return new ErasureTracker(log.open(), acks.open(), participant, lead.toMillis());
+    }
+
+    /** The tracker of subtask {@code task} of the step {@code name} (its uid) in {@code job}. */
+    public ErasureTracker open(String name, JobInfo job, TaskInfo task) {
+        return open(new ErasureTracker.Participant(
+                job.getJobId().toString(), name, task.getIndexOfThisSubtask(), task.getNumberOfParallelSubtasks()));
     }
 }

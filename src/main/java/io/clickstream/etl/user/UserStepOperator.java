@@ -195,11 +195,10 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         duplicateEvents = metrics().counter("duplicateEvents");
         erasedRecords = metrics().counter("erasedUsersRecords");
         vanishedRecords = metrics().counter("vanishedRecords");
-        erasures = erasureFeed.open(new ErasureTracker.Participant(
-                getRuntimeContext().getJobInfo().getJobId().toString(),
+        erasures = erasureFeed.open(
                 "sessions",
-                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
-                getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks()));
+                getRuntimeContext().getJobInfo(),
+                getRuntimeContext().getTaskInfo());
         erasures.awaitKnown(Long.MIN_VALUE); // the list read once, before anything restored is written
         erasures.refresh();
         if (restoredErasures >= 0) {

@@ -2,17 +2,17 @@ package io.clickstream.etl.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.clickstream.etl.config.ConfigOption;
 import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.config.Options;
 import io.clickstream.etl.testing.TestStack;
 import io.clickstream.etl.tools.Erase;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
@@ -60,25 +60,22 @@ class ErasureITCase {
         String dead = TestStack.unique("dead");
         TestStack.createTopics(2, topic, dead);
         String db = TestStack.migratedDatabase();
-        Map<String, String> settings = new HashMap<>(TestStack.jobSettings());
-        settings.put("kafka.topics", topic);
-        settings.put("kafka.dead-letter-topic", dead);
-        settings.put("kafka.start-from", "earliest");
-        settings.put("kafka.group-id", TestStack.unique("g"));
-        settings.put("clickhouse.database", db);
-        settings.put("clickhouse.cluster", TestStack.cluster());
-        settings.put("clickhouse.sink.flush-interval", "200ms");
-        settings.put("funnel.definitions-topic", TestStack.unique("funnels"));
-        settings.put("device.enabled", "false");
-        settings.put("join.rules", PLAN_JOIN);
-        // Session rows wait: written at a check (every minute here) when the watermark passed their end plus the gap,
-        // or when the input was quiet since the last check.
-        settings.put("session.update-interval", "4m"); // checked every minute
-        settings.put("privacy.erasure-check-interval", "1s");
-        settings.put("privacy.erasure-lead", "12s");
-        JobConfig config = JobConfig.of(settings);
+        JobConfig config = TestStack.settings(
+                topic,
+                dead,
+                db,
+                Map.of(
+                        "clickhouse.cluster", TestStack.cluster(),
+                        "funnel.definitions-topic", TestStack.unique("funnels"),
+                        "device.enabled", "false",
+                        "join.rules", PLAN_JOIN,
+                        // Session rows wait: written at a check (every minute here) when the watermark passed their
+                        // end plus the gap, or when the input was quiet since the last check.
+                        "session.update-interval", "4m",
+                        "privacy.erasure-check-interval", "1s",
+                        "privacy.erasure-lead", "12s"));
         String node = TestStack.clickHouseUrls().get(0);
-        String prefix = settings.get("redis.key-prefix");
+        String prefix = config.get(Options.REDIS_KEY_PREFIX);
 
         List<Ev> events = new ArrayList<>();
         events.add(new Ev("v-1", VICTIM, "web", 0, null, null));
@@ -110,7 +107,7 @@ class ErasureITCase {
             String beforeErasure = job.triggerSavepoint(savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
                     .get(2, TimeUnit.MINUTES);
 
-            Erase.run(eraseArgs(settings, VICTIM));
+            Erase.run(eraseArgs(config, VICTIM));
 
             for (String table : List.of("events", "sessions", "users_daily")) {
                 assertThat(TestStack.count(
@@ -204,21 +201,25 @@ class ErasureITCase {
         }
     }
 
-    private static String[] eraseArgs(Map<String, String> settings, String user) {
+    private static String[] eraseArgs(JobConfig config, String user) {
         List<String> args = new ArrayList<>();
-        for (String key : Set.of(
-                "kafka.bootstrap-servers",
-                "clickhouse.urls",
-                "clickhouse.database",
-                "clickhouse.cluster",
-                "redis.host",
-                "redis.port",
-                "redis.key-prefix",
-                "join.rules",
-                "privacy.erasure-topic",
-                "privacy.erasure-lead")) {
+        for (ConfigOption<?> option : List.of(
+                Options.KAFKA_BOOTSTRAP_SERVERS,
+                Options.CLICKHOUSE_URLS,
+                Options.CLICKHOUSE_DATABASE,
+                Options.CLICKHOUSE_CLUSTER,
+                Options.REDIS_HOST,
+                Options.REDIS_PORT,
+                Options.REDIS_KEY_PREFIX,
+                Options.JOIN_RULES,
+                Options.PRIVACY_ERASURE_TOPIC,
+                Options.PRIVACY_ERASURE_LEAD)) {
+            Object value = config.get(option);
             args.add("--set");
-            args.add(key + "=" + settings.get(key));
+            args.add(option.key() + "="
+                    + (value instanceof List<?> l
+                            ? String.join(",", l.stream().map(String::valueOf).toList())
+                            : value instanceof java.time.Duration d ? d.toMillis() + "ms" : String.valueOf(value)));
         }
         args.add("--user");
         args.add(user);
