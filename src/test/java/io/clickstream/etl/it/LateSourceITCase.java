@@ -60,7 +60,7 @@ class LateSourceITCase {
     private record Result(
             int liveSent, long watermarkLagMs, long liveStored, int lateSent, long lateStored, long lateEvents) {}
 
-    /** 20 s of traffic on a live topic and on a topic whose events are an hour old when they are published. */
+    /** 12 s of traffic on a live topic and on a topic whose events are an hour old when they are published. */
     private static Result run(Map<String, String> extra) throws Exception {
         String live = TestStack.unique("live");
         String late = TestStack.unique("late");
@@ -70,7 +70,7 @@ class LateSourceITCase {
         Map<String, String> settings = new HashMap<>(Map.of(
                 "device.enabled", "false",
                 "funnel.definitions-topic", TestStack.unique("funnels"),
-                "kafka.start-from", "latest"));
+                "kafka.start-from", "earliest"));
         settings.putAll(extra);
         JobConfig config = TestStack.settings(live + "," + late, dead, db, settings);
         JobClient job = TestStack.job(config, 1000).executeAsync("LateSourceITCase");
@@ -82,8 +82,8 @@ class LateSourceITCase {
         int lateSent = 0;
         long lag = Long.MIN_VALUE;
         try {
-            Thread.sleep(8000); // the job reads from the latest offsets: what is sent from now on
-            long until = System.currentTimeMillis() + 20_000;
+            Thread.sleep(3000); // the job starts (it reads the new topics from their start)
+            long until = System.currentTimeMillis() + 12_000;
             for (int i = 0; System.currentTimeMillis() < until; i++) {
                 long now = System.currentTimeMillis();
                 List<ProducerRecord<byte[], byte[]>> batch = new ArrayList<>();
@@ -94,12 +94,12 @@ class LateSourceITCase {
                 TestStack.produce(batch);
                 liveSent += 4;
                 lateSent += 4;
-                if (until - System.currentTimeMillis() < 5_000) {
+                if (until - System.currentTimeMillis() < 4_000) {
                     lag = Math.max(lag, System.currentTimeMillis() - orderWatermark(rest, job));
                 }
                 Thread.sleep(250);
             }
-            Thread.sleep(8000); // the late source goes idle, the live events held for it are released
+            Thread.sleep(6000); // the late source goes idle, the live events held for it are released
             long liveStored =
                     TestStack.count(node, "SELECT count() FROM " + db + ".events WHERE kafka_topic = '" + live + "'");
             long lateStored =
