@@ -202,6 +202,8 @@ class CollectorKafkaITCase {
         return CollectorSettings.from(Map.of(
                 "port",
                 "0",
+                "admin-port",
+                "0",
                 "host",
                 "127.0.0.1",
                 "kafka.bootstrap-servers",

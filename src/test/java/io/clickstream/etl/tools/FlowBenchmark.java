@@ -1,0 +1,456 @@
+package io.clickstream.etl.tools;
+
+import io.clickstream.etl.ClickstreamJob;
+import io.clickstream.etl.clickhouse.EncodingCounter;
+import io.clickstream.etl.clickhouse.EventRowEncoder;
+import io.clickstream.etl.clickhouse.RowEncoder;
+import io.clickstream.etl.clickhouse.SessionRowEncoder;
+import io.clickstream.etl.compat.WriterSink;
+import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.deadletter.DeadLetterLedger;
+import io.clickstream.etl.deadletter.Ranges;
+import io.clickstream.etl.deadletter.TopicIds;
+import io.clickstream.etl.event.DeadLetter;
+import io.clickstream.etl.event.Event;
+import io.clickstream.etl.event.RawEvent;
+import io.clickstream.etl.funnel.FunnelDefinitions;
+import io.clickstream.etl.funnel.FunnelUpdate;
+import io.clickstream.etl.parse.EventParser;
+import io.clickstream.etl.parse.ParseLimits;
+import io.clickstream.etl.parse.ParsedRecord;
+import io.clickstream.etl.privacy.ErasureAcks;
+import io.clickstream.etl.privacy.ErasureLog;
+import io.clickstream.etl.privacy.Erasures;
+import io.clickstream.etl.redis.HashStore;
+import io.clickstream.etl.session.SessionRow;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The job's own cost per event, without any service: {@link ClickstreamJob#build} on a MiniCluster in this JVM, fed
+ * by generated events (the generator's users, sources, user agents, IPs and malformed share) parsed in the source as
+ * the Kafka source does, with Redis and the funnel and erasure topics in memory and sinks that encode their rows as
+ * the ClickHouse sink does and keep only counts and bytes. After a warm-up it measures a steady-state window and
+ * prints, per event: CPU of the task threads (by chain), of the GC and the JIT threads and of the rest of the process
+ * (from /proc, so GC and compiler threads count), the bytes the JVM's threads allocated, and events per second.
+ *
+ * <pre>scripts/benchmark-flow.sh [--events N] [--warmup N] [--parallelism N] [--geo FILES] [--json FILE]</pre>
+ */
+public final class FlowBenchmark {
+    private static final long HZ = 100; // getconf CLK_TCK
+    private static final Pattern FUNNEL_ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
+    /** Rows the sinks have taken, shared with their writers in this JVM. */
+    static final AtomicLong EVENT_ROWS = new AtomicLong();
+
+    static final AtomicLong EVENT_BYTES = new AtomicLong();
+    static final AtomicLong SESSION_ROWS = new AtomicLong();
+    static final AtomicLong DEAD_LETTERS = new AtomicLong();
+    private static final Map<String, Map<String, byte[]>> REDIS = new ConcurrentHashMap<>();
+
+    private FlowBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        long warmup = Long.parseLong(opts.getOrDefault("warmup", "1000000"));
+        long window = Long.parseLong(opts.getOrDefault("events", "2000000"));
+        int parallelism = Integer.parseInt(opts.getOrDefault("parallelism", "2"));
+        long total = warmup + window + 200_000; // what is left is not measured: the job ends after the window
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("kafka.topics", "web,app,backend");
+        settings.put("kafka.bounded", "true");
+        settings.put(
+                "join.rules",
+                "[{\"name\": \"last-order\", \"from\": \"backend\", \"fields\": [\"properties.product_id\","
+                        + " \"properties.price\"], \"into\": [\"web\", \"app\"]}]");
+        if (opts.get("geo") != null) {
+            settings.put("geo.databases", opts.get("geo"));
+        }
+        JobConfig config = JobConfig.of(settings);
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+        env.setParallelism(parallelism);
+        env.enableCheckpointing(10_000);
+        ClickstreamJob.build(
+                env,
+                config,
+                new ClickstreamJob.Sources(
+                        new DataGeneratorSource<>(
+                                new Generated(total, ParseLimits.from(config)),
+                                total,
+                                TypeInformation.of(ParsedRecord.class)),
+                        definitions(Path.of("flink-conf/funnels")),
+                        () -> NO_ERASURES),
+                new ClickstreamJob.Stores(() -> new MemoryHashStore(), () -> new MemoryHashStore(), () -> NO_ACKS),
+                new ClickstreamJob.Sinks(
+                        new CountingSink<Event>(EventRowEncoder.INSTANCE, "events"),
+                        new CountingSink<SessionRow>(SessionRowEncoder.INSTANCE, "sessions"),
+                        new CountingSink<DeadLetter>(null, "dead"),
+                        () -> new NoLedger(),
+                        () -> new TopicIds() {
+                            @Override
+                            public String id(String topic) {
+                                return topic;
+                            }
+
+                            @Override
+                            public void close() {}
+                        }));
+        JobClient job = env.executeAsync("FlowBenchmark");
+        long started = System.nanoTime();
+        await(warmup, started);
+        Sample before = Sample.take();
+        await(warmup + window, started);
+        Sample after = Sample.take();
+        job.cancel().get();
+        report(before, after, parallelism, opts.get("json"));
+    }
+
+    private static void await(long rows, long started) throws InterruptedException {
+        long lastPrint = 0;
+        while (EVENT_ROWS.get() < rows) {
+            Thread.sleep(100);
+            long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+            if (seconds - lastPrint >= 15) {
+                lastPrint = seconds;
+                System.err.printf("  %,d event rows after %d s%n", EVENT_ROWS.get(), seconds);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ measuring
+
+    /** CPU ticks by thread group (from /proc), Java threads' allocated bytes by name, and the counters, at once. */
+    record Sample(long nanos, Map<String, Long> ticks, Map<String, Long> allocated, long events, long bytes) {
+        static Sample take() throws IOException {
+            Map<String, Long> ticks = new TreeMap<>();
+            try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+                for (Path t : tasks.toList()) {
+                    try {
+                        String comm = Files.readString(t.resolve("comm")).strip();
+                        String stat = Files.readString(t.resolve("stat"));
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        ticks.merge(group(comm), Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                    } catch (IOException gone) {
+                        // the thread ended between the listing and the read
+                    }
+                }
+            }
+            Map<String, Long> allocated = new TreeMap<>();
+            com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            long[] ids = mx.getAllThreadIds();
+            long[] bytes = mx.getThreadAllocatedBytes(ids);
+            java.lang.management.ThreadInfo[] infos = mx.getThreadInfo(ids);
+            for (int i = 0; i < ids.length; i++) {
+                if (infos[i] != null && bytes[i] >= 0) {
+                    allocated.merge(group(infos[i].getThreadName()), bytes[i], Long::sum);
+                }
+            }
+            return new Sample(System.nanoTime(), ticks, allocated, EVENT_ROWS.get(), EVENT_BYTES.get());
+        }
+    }
+
+    /** The group a thread's CPU counts in: a task chain (by its first operator), GC, JIT, or the rest. */
+    static String group(String name) {
+        if (name.startsWith("GC Thread") || name.startsWith("G1 ") || name.equals("VM Thread")) {
+            return "gc";
+        }
+        if (name.startsWith("C2 CompilerThre") || name.startsWith("C1 CompilerThre") || name.startsWith("Sweeper")) {
+            return "jit";
+        }
+        if (name.startsWith("Source: ")) {
+            return "task: source, parse, geo, device";
+        }
+        if (name.startsWith("Order by event") || name.startsWith("Order by even")) {
+            return "task: order, sessions, joins, funnels, sinks";
+        }
+        if (name.startsWith("Joins by")) {
+            return "task: joins by another key";
+        }
+        return "other";
+    }
+
+    private static void report(Sample a, Sample b, int parallelism, String json) throws IOException {
+        long events = b.events - a.events;
+        double seconds = (b.nanos - a.nanos) / 1e9;
+        Map<String, Double> cpuUs = new TreeMap<>();
+        b.ticks.forEach((group, t) -> {
+            long d = t - a.ticks.getOrDefault(group, 0L);
+            cpuUs.put(group, d * (1e6 / HZ) / events);
+        });
+        double tasks = cpuUs.entrySet().stream()
+                .filter(e -> e.getKey().startsWith("task"))
+                .mapToDouble(Map.Entry::getValue)
+                .sum();
+        double total = cpuUs.values().stream().mapToDouble(Double::doubleValue).sum();
+        long allocated = 0;
+        for (Map.Entry<String, Long> e : b.allocated.entrySet()) {
+            allocated += e.getValue() - a.allocated.getOrDefault(e.getKey(), 0L);
+        }
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(
+                Locale.ROOT,
+                "flow benchmark: %,d events measured after the warm-up, parallelism %d, %.1f s, %,.0f events/s%n",
+                events,
+                parallelism,
+                seconds,
+                events / seconds));
+        out.append(String.format(Locale.ROOT, "  CPU per event, all threads:   %8.2f µs%n", total));
+        out.append(String.format(Locale.ROOT, "    task threads:               %8.2f µs%n", tasks));
+        cpuUs.forEach((group, us) -> {
+            if (group.startsWith("task")) {
+                out.append(String.format(Locale.ROOT, "      %-40s %8.2f µs%n", group.substring(6), us));
+            }
+        });
+        out.append(String.format(
+                Locale.ROOT, "    GC threads:                 %8.2f µs%n", cpuUs.getOrDefault("gc", 0.0)));
+        out.append(String.format(
+                Locale.ROOT, "    JIT threads:                %8.2f µs%n", cpuUs.getOrDefault("jit", 0.0)));
+        out.append(String.format(
+                Locale.ROOT, "    other threads:              %8.2f µs%n", cpuUs.getOrDefault("other", 0.0)));
+        out.append(String.format(Locale.ROOT, "  bytes allocated per event:    %8.0f%n", (double) allocated / events));
+        out.append(String.format(
+                Locale.ROOT, "  RowBinary bytes per event row: %7.0f%n", (double) (b.bytes - a.bytes) / events));
+        System.out.print(out);
+        if (json != null) {
+            StringBuilder j = new StringBuilder("{");
+            j.append(String.format(
+                    Locale.ROOT,
+                    "\"events\":%d,\"seconds\":%.3f,\"events_per_s\":%.1f,\"cpu_us_per_event\":%.3f,"
+                            + "\"task_us_per_event\":%.3f,\"gc_us_per_event\":%.3f,\"jit_us_per_event\":%.3f,"
+                            + "\"bytes_allocated_per_event\":%.1f",
+                    events,
+                    seconds,
+                    events / seconds,
+                    total,
+                    tasks,
+                    cpuUs.getOrDefault("gc", 0.0),
+                    cpuUs.getOrDefault("jit", 0.0),
+                    (double) allocated / events));
+            j.append("}\n");
+            Files.writeString(Path.of(json), j.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ the input
+
+    /** Input i as the Kafka source would parse it, from a generator per source subtask. */
+    private static final class Generated implements GeneratorFunction<Long, ParsedRecord> {
+        private final long count;
+        private final ParseLimits limits;
+        private final long spanMs = 6 * 3_600_000L;
+        private transient EventGenerator generator;
+        private transient EventParser parser;
+        private transient long startMs;
+        private transient String[] topics;
+        /** This subtask's events so far and in all: its own times run through the span in order. */
+        private transient int local;
+
+        private transient int perSubtask;
+
+        Generated(long count, ParseLimits limits) {
+            this.count = count;
+            this.limits = limits;
+        }
+
+        @Override
+        public void open(SourceReaderContext context) {
+            startMs = System.currentTimeMillis() - spanMs - 60_000;
+            perSubtask = (int) Math.min(Integer.MAX_VALUE, count / Math.max(1, context.currentParallelism()) + 1);
+            generator = new EventGenerator(7 + context.getIndexOfSubtask(), 50_000, startMs, spanMs);
+            generator.millisOnly = false;
+            parser = new EventParser(limits);
+            topics = new String[] {"web", "app", "backend"};
+        }
+
+        @Override
+        public ParsedRecord map(Long index) {
+            int i = Math.min(local++, perSubtask - 1);
+            EventGenerator.Generated g = generator.next(i, perSubtask, topics.length, 0.01);
+            long writtenAt = startMs + spanMs * i / Math.max(1, perSubtask - 1) + 50;
+            RawEvent raw = new RawEvent(topics[g.topicIndex], 0, index, writtenAt, g.key, g.value);
+            return ParsedRecord.of(raw, parser.parse(raw));
+        }
+    }
+
+    private static FunnelDefinitions.Factory definitions(Path dir) throws IOException {
+        List<FunnelUpdate> updates = new ArrayList<>();
+        try (var files = Files.list(dir)) {
+            long offset = 0;
+            for (Path f : files.sorted().toList()) {
+                String definition = Files.readString(f, StandardCharsets.UTF_8);
+                Matcher id = FUNNEL_ID.matcher(definition);
+                if (id.find()) {
+                    updates.add(new FunnelUpdate(id.group(1), 0, offset++, definition));
+                }
+            }
+        }
+        return () -> new FunnelDefinitions() {
+            private boolean read;
+
+            @Override
+            public List<FunnelUpdate> readNew() {
+                if (read) {
+                    return List.of();
+                }
+                read = true;
+                return updates;
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
+    // ----------------------------------------------------------------------------- Redis and the sinks in memory
+
+    private static final ErasureLog NO_ERASURES = new ErasureLog() {
+        @Override
+        public Erasures current() {
+            return Erasures.NONE;
+        }
+
+        @Override
+        public long knownUpTo() {
+            return System.currentTimeMillis();
+        }
+
+        @Override
+        public void close() {}
+    };
+
+    private static final ErasureAcks NO_ACKS = new ErasureAcks() {
+        @Override
+        public void ack(String job, String participant, int subtask, int parallelism, long version) {}
+
+        @Override
+        public void close() {}
+    };
+
+    /** Hashes in one map for the whole JVM, with the write modes of Redis's script; keeps no history of calls. */
+    private static final class MemoryHashStore implements HashStore {
+        @Override
+        public List<Hash> load(List<Lookup> lookups) {
+            List<Hash> out = new ArrayList<>(lookups.size());
+            for (Lookup l : lookups) {
+                Map<String, byte[]> h = REDIS.get(l.key());
+                List<byte[]> older = new ArrayList<>();
+                if (h == null) {
+                    l.olderKeys().forEach(k -> older.add(null));
+                }
+                out.add(new Hash(h == null ? Map.of() : new HashMap<>(h), older));
+            }
+            return out;
+        }
+
+        @Override
+        public List<byte[]> loadValues(List<String> keys) {
+            List<byte[]> out = new ArrayList<>();
+            keys.forEach(k -> out.add(null));
+            return out;
+        }
+
+        @Override
+        public List<String> write(Map<String, Changes> changes, long ttlMs) {
+            List<String> missing = new ArrayList<>();
+            changes.forEach((key, c) -> {
+                if (c.mode() == Mode.UPDATE && !REDIS.containsKey(key)) {
+                    missing.add(key);
+                    return;
+                }
+                Map<String, byte[]> h = c.mode() == Mode.REPLACE
+                        ? new ConcurrentHashMap<>()
+                        : REDIS.computeIfAbsent(key, k -> new ConcurrentHashMap<>());
+                h.putAll(c.set());
+                c.delete().forEach(h::remove);
+                REDIS.put(key, h);
+            });
+            return missing;
+        }
+
+        @Override
+        public boolean deleteUpTo(String key, long erasedAt, List<String> others) {
+            return REDIS.remove(key) != null;
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    private static final class NoLedger implements DeadLetterLedger {
+        @Override
+        public Map<String, Ranges> read() {
+            return Map.of();
+        }
+
+        @Override
+        public void add(Map<String, Ranges> ranges) {}
+
+        @Override
+        public void close() {}
+    }
+
+    /** Encodes each row as the ClickHouse sink does (RowBinary) and keeps only the counts ({@code kind}'s). */
+    private static final class CountingSink<T> extends WriterSink<T> {
+        private static final long serialVersionUID = 1L;
+        private final RowEncoder<T> encoder;
+        private final String kind;
+
+        CountingSink(RowEncoder<T> encoder, String kind) {
+            this.encoder = encoder;
+            this.kind = kind;
+        }
+
+        @Override
+        public SinkWriter<T> createWriter(WriterInitContext context) {
+            AtomicLong rows =
+                    kind.equals("events") ? EVENT_ROWS : kind.equals("sessions") ? SESSION_ROWS : DEAD_LETTERS;
+            AtomicLong bytes = kind.equals("events") ? EVENT_BYTES : new AtomicLong();
+            EncodingCounter<T> encoding = encoder == null ? null : new EncodingCounter<>(encoder);
+            return new SinkWriter<>() {
+                @Override
+                public void write(T row, Context ctx) {
+                    if (encoding != null) {
+                        bytes.addAndGet(encoding.encode(row));
+                    }
+                    rows.incrementAndGet();
+                }
+
+                @Override
+                public void flush(boolean endOfInput) {
+                    if (encoding != null) {
+                        bytes.addAndGet(encoding.drain());
+                    }
+                }
+
+                @Override
+                public void close() {}
+            };
+        }
+    }
+}
