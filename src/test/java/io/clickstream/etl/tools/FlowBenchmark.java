@@ -93,7 +93,15 @@ public final class FlowBenchmark {
         }
         JobConfig config = JobConfig.of(settings);
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+        // As flink-conf/config.yaml: heap state, checkpoints in files. No restarts: a restart would end threads whose
+        // counters the window needs, so it fails the run instead.
+        Configuration flink = new Configuration();
+        flink.setString("state.backend.type", "hashmap");
+        flink.setString(
+                "execution.checkpointing.dir",
+                Files.createTempDirectory("flow-benchmark").toUri().toString());
+        flink.setString("restart-strategy.type", "none");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         env.setParallelism(parallelism);
         env.enableCheckpointing(10_000);
         ClickstreamJob.build(
@@ -123,18 +131,22 @@ public final class FlowBenchmark {
                         }));
         JobClient job = env.executeAsync("FlowBenchmark");
         long started = System.nanoTime();
-        await(warmup, started);
+        await(job, warmup, started);
         Sample before = Sample.take();
-        await(warmup + window, started);
+        await(job, warmup + window, started);
         Sample after = Sample.take();
         job.cancel().get();
         report(before, after, parallelism, opts.get("json"));
     }
 
-    private static void await(long rows, long started) throws InterruptedException {
+    private static void await(JobClient job, long rows, long started) throws Exception {
         long lastPrint = 0;
         while (EVENT_ROWS.get() < rows) {
             Thread.sleep(100);
+            if (job.getJobStatus().get().isGloballyTerminalState()) {
+                job.getJobExecutionResult().get(); // throws the job's failure
+                throw new IllegalStateException("the job ended before " + rows + " event rows");
+            }
             long seconds = (System.nanoTime() - started) / 1_000_000_000L;
             if (seconds - lastPrint >= 15) {
                 lastPrint = seconds;
@@ -299,14 +311,14 @@ public final class FlowBenchmark {
     }
 
     private static FunnelDefinitions.Factory definitions(Path dir) throws IOException {
-        List<FunnelUpdate> updates = new ArrayList<>();
+        // (id, definition) pairs: the factory is serialized with the job graph, FunnelUpdate is not serializable
+        ArrayList<String[]> texts = new ArrayList<>();
         try (var files = Files.list(dir)) {
-            long offset = 0;
             for (Path f : files.sorted().toList()) {
                 String definition = Files.readString(f, StandardCharsets.UTF_8);
                 Matcher id = FUNNEL_ID.matcher(definition);
                 if (id.find()) {
-                    updates.add(new FunnelUpdate(id.group(1), 0, offset++, definition));
+                    texts.add(new String[] {id.group(1), definition});
                 }
             }
         }
@@ -319,6 +331,10 @@ public final class FlowBenchmark {
                     return List.of();
                 }
                 read = true;
+                List<FunnelUpdate> updates = new ArrayList<>();
+                for (int i = 0; i < texts.size(); i++) {
+                    updates.add(new FunnelUpdate(texts.get(i)[0], 0, i, texts.get(i)[1]));
+                }
                 return updates;
             }
 
