@@ -6,8 +6,11 @@
 # keep only counts. After a warm-up it measures a steady-state window: CPU per event of the task threads (by
 # chain), the GC threads, the JIT threads and the rest (from /proc), bytes allocated per event, events/s.
 #   scripts/benchmark-flow.sh [--events N] [--warmup N] [--parallelism N] [--no-geo] [--json FILE]
+#                             [--profile cpu|alloc [--profile-out FILE]]
 #   (defaults: 2000000 measured after 1000000, parallelism 2, the DB-IP Lite geo database)
-# JAVA_OPTS adds JVM options (e.g. an async-profiler agent).
+# --profile runs async-profiler over the measured window only and prints where the CPU (every thread, GC and JIT
+# included) or the allocated bytes go, per event; the collapsed stacks go to target/flow-profile-<event>.txt.
+# JAVA_OPTS adds JVM options.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$PROJECT_DIR"
@@ -17,7 +20,7 @@ GEO=yes
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-geo) GEO=no; shift ;;
-    --events|--warmup|--parallelism|--json) ARGS+=("$1" "$2"); shift 2 ;;
+    --events|--warmup|--parallelism|--json|--profile|--profile-out) ARGS+=("$1" "$2"); shift 2 ;;
     *) die "unknown option $1 (see the head of $0)" ;;
   esac
 done

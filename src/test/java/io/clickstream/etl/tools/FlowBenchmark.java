@@ -1,10 +1,14 @@
 package io.clickstream.etl.tools;
 
 import io.clickstream.etl.ClickstreamJob;
-import io.clickstream.etl.clickhouse.EncodingCounter;
+import io.clickstream.etl.clickhouse.Batch;
+import io.clickstream.etl.clickhouse.ClickHouseSink;
 import io.clickstream.etl.clickhouse.EventRowEncoder;
+import io.clickstream.etl.clickhouse.Inserter;
+import io.clickstream.etl.clickhouse.RejectedRows;
 import io.clickstream.etl.clickhouse.RowEncoder;
 import io.clickstream.etl.clickhouse.SessionRowEncoder;
+import io.clickstream.etl.clickhouse.SinkSettings;
 import io.clickstream.etl.compat.WriterSink;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.deadletter.DeadLetterLedger;
@@ -19,6 +23,7 @@ import io.clickstream.etl.parse.EventParser;
 import io.clickstream.etl.parse.ParseLimits;
 import io.clickstream.etl.parse.ParsedRecord;
 import io.clickstream.etl.privacy.ErasureAcks;
+import io.clickstream.etl.privacy.ErasureFeed;
 import io.clickstream.etl.privacy.ErasureLog;
 import io.clickstream.etl.privacy.Erasures;
 import io.clickstream.etl.redis.HashStore;
@@ -57,10 +62,13 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * prints, per event: CPU of the task threads (by chain), of the GC and the JIT threads and of the rest of the process
  * (from /proc, so GC and compiler threads count), the bytes the JVM's threads allocated, and events per second.
  *
- * <pre>scripts/benchmark-flow.sh [--events N] [--warmup N] [--parallelism N] [--geo FILES] [--json FILE]</pre>
+ * <pre>scripts/benchmark-flow.sh [--events N] [--warmup N] [--parallelism N] [--geo FILES] [--json FILE]
+ *     [--profile cpu|alloc [--profile-out FILE]]</pre>
  */
 public final class FlowBenchmark {
     private static final long HZ = 100; // getconf CLK_TCK
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     private static final Pattern FUNNEL_ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
     /** Rows the sinks have taken, shared with their writers in this JVM. */
     static final AtomicLong EVENT_ROWS = new AtomicLong();
@@ -69,6 +77,8 @@ public final class FlowBenchmark {
     static final AtomicLong SESSION_ROWS = new AtomicLong();
     static final AtomicLong DEAD_LETTERS = new AtomicLong();
     private static final Map<String, Map<String, byte[]>> REDIS = new ConcurrentHashMap<>();
+    /** Bytes the input generator allocated: the benchmark's, not the job's (Kafka hands the job bytes). */
+    static final AtomicLong GENERATOR_BYTES = new AtomicLong();
 
     private FlowBenchmark() {}
 
@@ -116,9 +126,9 @@ public final class FlowBenchmark {
                         () -> NO_ERASURES),
                 new ClickstreamJob.Stores(() -> new MemoryHashStore(), () -> new MemoryHashStore(), () -> NO_ACKS),
                 new ClickstreamJob.Sinks(
-                        new CountingSink<Event>(EventRowEncoder.INSTANCE, "events"),
-                        new CountingSink<SessionRow>(SessionRowEncoder.INSTANCE, "sessions"),
-                        new CountingSink<DeadLetter>(null, "dead"),
+                        clickHouse(config, EventRowEncoder.INSTANCE, Event.class, true),
+                        clickHouse(config, SessionRowEncoder.INSTANCE, SessionRow.class, false),
+                        new CountingSink<DeadLetter>(),
                         () -> new NoLedger(),
                         () -> new TopicIds() {
                             @Override
@@ -132,11 +142,112 @@ public final class FlowBenchmark {
         JobClient job = env.executeAsync("FlowBenchmark");
         long started = System.nanoTime();
         await(job, warmup, started);
+        Profile profile = opts.get("profile") == null ? null : Profile.start(opts.get("profile"));
         Sample before = Sample.take();
         await(job, warmup + window, started);
         Sample after = Sample.take();
+        String stacks = profile == null ? null : profile.stop();
         job.cancel().get();
         report(before, after, parallelism, opts.get("json"));
+        if (profile != null) {
+            Path out = Path.of(opts.getOrDefault("profile-out", "target/flow-profile-" + profile.event + ".txt"));
+            Files.writeString(out, stacks);
+            System.out.print(profile.table(stacks, after.events - before.events));
+            System.out.println("  stacks (collapsed, for flame graphs): " + out);
+        }
+    }
+
+    /**
+     * async-profiler over the measured window only: {@code cpu} samples every thread (GC and JIT included, each stack
+     * starting with its thread), {@code alloc} the allocations in bytes.
+     */
+    static final class Profile {
+        private final String event;
+        private final one.profiler.AsyncProfiler profiler;
+
+        private Profile(String event, one.profiler.AsyncProfiler profiler) {
+            this.event = event;
+            this.profiler = profiler;
+        }
+
+        static Profile start(String event) throws IOException {
+            if (!event.equals("cpu") && !event.equals("alloc")) {
+                throw new IllegalArgumentException("--profile takes cpu or alloc, not " + event);
+            }
+            one.profiler.AsyncProfiler profiler = one.profiler.AsyncProfiler.getInstance();
+            profiler.execute("start,event=" + event + ",threads,interval=" + (event.equals("cpu") ? "1ms" : "64k"));
+            return new Profile(event, profiler);
+        }
+
+        String stop() throws IOException {
+            profiler.execute("stop");
+            return profiler.dumpCollapsed(one.profiler.Counter.TOTAL);
+        }
+
+        /**
+         * Per event, by thread group, by the frame that spends it (the leaf) and by the nearest frame of the project
+         * (where our code spends it, callees included): nanoseconds of CPU or bytes allocated.
+         */
+        String table(String collapsed, long events) {
+            Map<String, Long> byGroup = new TreeMap<>();
+            Map<String, Long> byLeaf = new HashMap<>();
+            Map<String, Long> byProjectFrame = new HashMap<>();
+            long total = 0;
+            for (String line : collapsed.split("\n")) {
+                int space = line.lastIndexOf(' ');
+                if (space < 0) {
+                    continue;
+                }
+                long value = Long.parseLong(line.substring(space + 1));
+                String[] frames = line.substring(0, space).split(";");
+                String thread = frames[0].replaceFirst("^\\[", "").replaceFirst(" tid=\\d+\\]$", "");
+                byGroup.merge(group(thread), value, Long::sum);
+                byLeaf.merge(frames[frames.length - 1].replace('/', '.'), value, Long::sum);
+                String project = "(no frame of io.clickstream)";
+                for (int i = frames.length - 1; i > 0; i--) {
+                    if (frames[i].startsWith("io/clickstream") || frames[i].startsWith("io.clickstream")) {
+                        project = frames[i].replace('/', '.').replace("io.clickstream.etl.", "");
+                        break;
+                    }
+                }
+                byProjectFrame.merge(project, value, Long::sum);
+                total += value;
+            }
+            String unit = event.equals("cpu") ? "µs" : "bytes";
+            double scale = event.equals("cpu") ? 1e-3 / events : 1.0 / events;
+            StringBuilder out = new StringBuilder();
+            out.append(String.format(Locale.ROOT, "%nprofile (%s) of the window, per event:%n", event));
+            appendTop(out, "by thread group", byGroup, total, scale, unit, 20);
+            appendTop(out, "by leaf frame", byLeaf, total, scale, unit, 25);
+            appendTop(
+                    out, "by nearest frame of the project (callees included)", byProjectFrame, total, scale, unit, 25);
+            return out.toString();
+        }
+
+        private static void appendTop(
+                StringBuilder out,
+                String title,
+                Map<String, Long> values,
+                long total,
+                double scale,
+                String unit,
+                int n) {
+            out.append("  ").append(title).append(":\n");
+            values.entrySet().stream()
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .limit(n)
+                    .forEach(e -> out.append(String.format(
+                            Locale.ROOT,
+                            "    %9.2f %-5s %5.1f %%  %s%n",
+                            e.getValue() * scale,
+                            unit,
+                            100.0 * e.getValue() / Math.max(1, total),
+                            abbreviate(e.getKey()))));
+        }
+
+        private static String abbreviate(String frame) {
+            return frame.length() <= 110 ? frame : frame.substring(0, 107) + "...";
+        }
     }
 
     private static void await(JobClient job, long rows, long started) throws Exception {
@@ -158,7 +269,8 @@ public final class FlowBenchmark {
     // ------------------------------------------------------------------------------------------ measuring
 
     /** CPU ticks by thread group (from /proc), Java threads' allocated bytes by name, and the counters, at once. */
-    record Sample(long nanos, Map<String, Long> ticks, Map<String, Long> allocated, long events, long bytes) {
+    record Sample(
+            long nanos, Map<String, Long> ticks, Map<String, Long> allocated, long events, long bytes, long generated) {
         static Sample take() throws IOException {
             Map<String, Long> ticks = new TreeMap<>();
             try (var tasks = Files.list(Path.of("/proc/self/task"))) {
@@ -183,7 +295,8 @@ public final class FlowBenchmark {
                     allocated.merge(group(infos[i].getThreadName()), bytes[i], Long::sum);
                 }
             }
-            return new Sample(System.nanoTime(), ticks, allocated, EVENT_ROWS.get(), EVENT_BYTES.get());
+            return new Sample(
+                    System.nanoTime(), ticks, allocated, EVENT_ROWS.get(), EVENT_BYTES.get(), GENERATOR_BYTES.get());
         }
     }
 
@@ -245,7 +358,13 @@ public final class FlowBenchmark {
                 Locale.ROOT, "    JIT threads:                %8.2f µs%n", cpuUs.getOrDefault("jit", 0.0)));
         out.append(String.format(
                 Locale.ROOT, "    other threads:              %8.2f µs%n", cpuUs.getOrDefault("other", 0.0)));
+        long generated = b.generated - a.generated;
+        allocated -= generated;
         out.append(String.format(Locale.ROOT, "  bytes allocated per event:    %8.0f%n", (double) allocated / events));
+        out.append(String.format(
+                Locale.ROOT,
+                "    (not counted: %.0f bytes per event to generate the input's JSON, which Kafka would hand in)%n",
+                (double) generated / events));
         out.append(String.format(
                 Locale.ROOT, "  RowBinary bytes per event row: %7.0f%n", (double) (b.bytes - a.bytes) / events));
         System.out.print(out);
@@ -285,6 +404,8 @@ public final class FlowBenchmark {
 
         private transient int perSubtask;
 
+        private transient long generatorBytes;
+
         Generated(long count, ParseLimits limits) {
             this.count = count;
             this.limits = limits;
@@ -303,9 +424,15 @@ public final class FlowBenchmark {
         @Override
         public ParsedRecord map(Long index) {
             int i = Math.min(local++, perSubtask - 1);
+            long allocatedBefore = THREADS.getCurrentThreadAllocatedBytes();
             EventGenerator.Generated g = generator.next(i, perSubtask, topics.length, 0.01);
             long writtenAt = startMs + spanMs * i / Math.max(1, perSubtask - 1) + 50;
             RawEvent raw = new RawEvent(topics[g.topicIndex], 0, index, writtenAt, g.key, g.value);
+            generatorBytes += THREADS.getCurrentThreadAllocatedBytes() - allocatedBefore;
+            if ((local & 1023) == 0) {
+                GENERATOR_BYTES.addAndGet(generatorBytes);
+                generatorBytes = 0;
+            }
             return ParsedRecord.of(raw, parser.parse(raw));
         }
     }
@@ -431,38 +558,68 @@ public final class FlowBenchmark {
         public void close() {}
     }
 
-    /** Encodes each row as the ClickHouse sink does (RowBinary) and keeps only the counts ({@code kind}'s). */
-    private static final class CountingSink<T> extends WriterSink<T> {
-        private static final long serialVersionUID = 1L;
-        private final RowEncoder<T> encoder;
-        private final String kind;
+    /**
+     * The production ClickHouse sink (its buffering, flushes, held rows and erasure feed as configured) over an
+     * inserter that only counts what it is given; no rejected row and no replay check ever comes up.
+     */
+    private static <T> ClickHouseSink<T> clickHouse(
+            JobConfig config, RowEncoder<T> encoder, Class<T> type, boolean events) {
+        return ClickHouseSink.<T>builder()
+                .settings(SinkSettings.from(config))
+                .encoder(encoder)
+                .inserter(() -> new CountingInserter(events))
+                .rejectedRows(() -> new RejectedRows<T>() {
+                    @Override
+                    public void reject(List<T> rows, String table, String error) {
+                        throw new IllegalStateException("the benchmark's inserter refuses nothing");
+                    }
 
-        CountingSink(RowEncoder<T> encoder, String kind) {
-            this.encoder = encoder;
-            this.kind = kind;
+                    @Override
+                    public void close() {}
+                })
+                .rowType(TypeInformation.of(type))
+                .erasures(ErasureFeed.from(config, () -> NO_ERASURES, () -> NO_ACKS, true), "benchmark-" + type)
+                .build();
+    }
+
+    private static final class CountingInserter implements Inserter {
+        private final AtomicLong rows;
+        private final AtomicLong bytes;
+
+        CountingInserter(boolean events) {
+            this.rows = events ? EVENT_ROWS : SESSION_ROWS;
+            this.bytes = events ? EVENT_BYTES : new AtomicLong();
         }
 
         @Override
+        public void insert(Batch batch) {
+            bytes.addAndGet(batch.bytes());
+            rows.addAndGet(batch.rows());
+        }
+
+        @Override
+        public boolean isRetryable(Throwable error) {
+            return false;
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    /** Counts the dead letters. */
+    private static final class CountingSink<T> extends WriterSink<T> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
         public SinkWriter<T> createWriter(WriterInitContext context) {
-            AtomicLong rows =
-                    kind.equals("events") ? EVENT_ROWS : kind.equals("sessions") ? SESSION_ROWS : DEAD_LETTERS;
-            AtomicLong bytes = kind.equals("events") ? EVENT_BYTES : new AtomicLong();
-            EncodingCounter<T> encoding = encoder == null ? null : new EncodingCounter<>(encoder);
             return new SinkWriter<>() {
                 @Override
                 public void write(T row, Context ctx) {
-                    if (encoding != null) {
-                        bytes.addAndGet(encoding.encode(row));
-                    }
-                    rows.incrementAndGet();
+                    DEAD_LETTERS.incrementAndGet();
                 }
 
                 @Override
-                public void flush(boolean endOfInput) {
-                    if (encoding != null) {
-                        bytes.addAndGet(encoding.drain());
-                    }
-                }
+                public void flush(boolean endOfInput) {}
 
                 @Override
                 public void close() {}
