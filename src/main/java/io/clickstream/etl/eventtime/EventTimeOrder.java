@@ -3,7 +3,13 @@ package io.clickstream.etl.eventtime;
 import io.clickstream.etl.event.Event;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.stream.Stream;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -12,22 +18,28 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.InternalTimer;
-import org.apache.flink.streaming.api.operators.InternalTimerService;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 
 /**
  * Puts each user's events in event-time order before they get sessions and funnel tags. Runs after
- * keyBy(user_id): an event waits in Flink keyed state (checkpointed with the Kafka offsets) until the watermark
- * passes its time, then leaves with the user's other due events in (time, event id) order. The session and funnel
- * steps after it therefore see the order of the events' times, not the order in which partitions of different
- * topics happened to be read.
+ * keyBy(user_id): an event waits until the watermark passes its time, then leaves with the other due events in
+ * (time, event id) order. The session and funnel steps after it therefore see the order of the events' times, not
+ * the order in which partitions of different topics happened to be read.
+ *
+ * <p>The waiting events are one queue per parallel task, not keyed state with a timer per user: a user rarely has two
+ * events in one watermark step, so keyed state and timers would cost several state operations per event for
+ * nothing. At a checkpoint the queue is written into keyed state ({@code held-events}, by user), so a savepoint
+ * restores at another parallelism with each event at its user's task, and a savepoint of the layout before (keyed
+ * state and a timer per user) restores too.
  *
  * <p>An event that arrives when the watermark has already passed its time (later than
  * event-time.max-out-of-orderness, or from a partition that was idle) leaves at once and is counted as late. While
@@ -44,6 +56,7 @@ public class EventTimeOrder extends AbstractStreamOperator<Event>
 
     static final ListStateDescriptor<Event> HELD =
             new ListStateDescriptor<>("held-events", TypeInformation.of(Event.class));
+    /** The layout before the queue: a user's armed timer. Read from older savepoints only, to be cleared. */
     private static final ValueStateDescriptor<Long> NEXT = new ValueStateDescriptor<>("next-release", Types.LONG);
     /** The latest time the wall-clock stand-in released for the user, until the watermark passes it. */
     private static final ValueStateDescriptor<Long> STOOD_IN = new ValueStateDescriptor<>("stood-in", Types.LONG);
@@ -56,14 +69,19 @@ public class EventTimeOrder extends AbstractStreamOperator<Event>
     private final long boundMs;
     private final long idleMs;
 
+    private transient PriorityQueue<Event> queue;
+    /** Users the stand-in released events of, and how far, until the watermark passes that. */
+    private transient Map<String, Long> stoodIn;
+    /** Users whose keyed state holds something: written by the last snapshot, or restored. */
+    private transient Set<String> inKeyedState;
+
     private transient ListState<Event> held;
     private transient ValueState<Long> nextRelease;
-    private transient ValueState<Long> stoodIn;
-    private transient InternalTimerService<VoidNamespace> timers;
+    private transient ValueState<Long> stoodInState;
+    private transient long watermark = Long.MIN_VALUE;
     private transient StreamRecord<Event> reuse;
     private transient boolean inputIdle;
     private transient long lastArrivalMs;
-    private transient long heldCount;
     private transient Counter lateEvents;
 
     public EventTimeOrder(EventTimeSettings settings) {
@@ -76,61 +94,106 @@ public class EventTimeOrder extends AbstractStreamOperator<Event>
         super.open();
         held = getPartitionedState(HELD);
         nextRelease = getPartitionedState(NEXT);
-        stoodIn = getPartitionedState(STOOD_IN);
-        timers = getInternalTimerService("event-time-order", VoidNamespaceSerializer.INSTANCE, this);
+        stoodInState = getPartitionedState(STOOD_IN);
+        queue = new PriorityQueue<>(ORDER);
+        stoodIn = new HashMap<>();
+        inKeyedState = new HashSet<>();
+        restore();
+        // The timers of a savepoint of the layout before fire into onEventTime, which has nothing left to do.
+        getInternalTimerService("event-time-order", VoidNamespaceSerializer.INSTANCE, this);
         reuse = new StreamRecord<>(null);
-        // Restored events count as held too (the gauge would go negative otherwise).
-        getKeyedStateBackend()
-                .applyToAllKeys(
-                        VoidNamespace.INSTANCE,
-                        VoidNamespaceSerializer.INSTANCE,
-                        HELD,
-                        (key, state) -> state.get().forEach(e -> heldCount++));
         MetricGroup metrics = getMetricGroup().addGroup("eventTime");
         lateEvents = metrics.counter("lateEvents");
-        metrics.gauge("heldEvents", () -> heldCount);
+        metrics.gauge("heldEvents", () -> (long) queue.size());
         metrics.gauge("watermarkLagMs", () -> {
-            long watermark = timers.currentWatermark();
-            return watermark == Long.MIN_VALUE ? -1L : Math.max(0, System.currentTimeMillis() - watermark);
+            long w = watermark;
+            return w == Long.MIN_VALUE ? -1L : Math.max(0, System.currentTimeMillis() - w);
         });
         scheduleStandIn();
+    }
+
+    /** The restored keyed state (this task's key groups only) into the queue; it is cleared at the next snapshot. */
+    private void restore() throws Exception {
+        for (String user : keys(HELD.getName())) {
+            setCurrentKey(user);
+            Iterable<Event> events = held.get();
+            if (events != null) {
+                events.forEach(queue::add);
+                inKeyedState.add(user);
+            }
+        }
+        for (String user : keys(STOOD_IN.getName())) {
+            setCurrentKey(user);
+            Long released = stoodInState.value();
+            if (released != null) {
+                stoodIn.put(user, released);
+            }
+            inKeyedState.add(user);
+        }
+        inKeyedState.addAll(keys(NEXT.getName()));
+    }
+
+    private List<String> keys(String state) {
+        List<String> out = new ArrayList<>();
+        try (Stream<Object> keys = getKeyedStateBackend().getKeys(state, VoidNamespace.INSTANCE)) {
+            keys.forEach(k -> out.add((String) k));
+        }
+        return out;
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        // Runs before the keyed state is snapshot: the queue goes in by user, what the last snapshot wrote goes out.
+        for (String user : inKeyedState) {
+            setCurrentKey(user);
+            held.clear();
+            stoodInState.clear();
+            nextRelease.clear();
+        }
+        inKeyedState.clear();
+        for (Event e : queue) {
+            setCurrentKey(e.userId);
+            held.add(e);
+            inKeyedState.add(e.userId);
+        }
+        for (Map.Entry<String, Long> e : stoodIn.entrySet()) {
+            setCurrentKey(e.getKey());
+            stoodInState.update(e.getValue());
+            inKeyedState.add(e.getKey());
+        }
     }
 
     @Override
     public void processElement(StreamRecord<Event> element) throws Exception {
         Event e = element.getValue();
         lastArrivalMs = getProcessingTimeService().getCurrentProcessingTime();
-        long watermark = timers.currentWatermark();
-        Long released = stoodIn.value();
-        if (e.eventTime <= watermark || (released != null && e.eventTime <= released)) {
+        if (e.eventTime <= watermark
+                || (!stoodIn.isEmpty() && e.eventTime <= stoodIn.getOrDefault(e.userId, Long.MIN_VALUE))) {
+            // Everything of this user up to the watermark has left already (processWatermark releases before the
+            // watermark moves on), so the late event still follows the user's earlier events.
             lateEvents.inc();
-            Long next = nextRelease.value();
-            if (next != null && next <= watermark) {
-                releaseDue(watermark); // its timer for this watermark has not fired yet: keep the user's order
-            }
             emit(e);
             return;
         }
-        held.add(e);
-        heldCount++;
-        Long next = nextRelease.value();
-        if (next == null || e.eventTime < next) {
-            if (next != null) {
-                timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, next);
-            }
-            timers.registerEventTimeTimer(VoidNamespace.INSTANCE, e.eventTime);
-            nextRelease.update(e.eventTime);
-        }
+        queue.add(e);
     }
 
     @Override
-    public void onEventTime(InternalTimer<Object, VoidNamespace> timer) throws Exception {
-        long watermark = timers.currentWatermark();
-        releaseDue(watermark);
-        Long released = stoodIn.value();
-        if (released != null && released <= watermark) {
-            stoodIn.clear(); // the watermark says as much now
+    public void processWatermark(Watermark mark) throws Exception {
+        watermark = mark.getTimestamp();
+        while (!queue.isEmpty() && queue.peek().eventTime <= watermark) {
+            emit(queue.poll());
         }
+        if (!stoodIn.isEmpty()) {
+            stoodIn.values().removeIf(released -> released <= watermark); // the watermark says as much now
+        }
+        super.processWatermark(mark);
+    }
+
+    @Override
+    public void onEventTime(InternalTimer<Object, VoidNamespace> timer) {
+        // a timer of the layout before: its events were released with the watermark that fired it
     }
 
     @Override
@@ -148,71 +211,19 @@ public class EventTimeOrder extends AbstractStreamOperator<Event>
         long now = getProcessingTimeService().getCurrentProcessingTime();
         getProcessingTimeService().registerTimer(now + STAND_IN_INTERVAL_MS, t -> {
             if (inputIdle && t - lastArrivalMs >= idleMs) {
-                long limit = System.currentTimeMillis() - boundMs - 1;
-                getKeyedStateBackend()
-                        .applyToAllKeys(
-                                VoidNamespace.INSTANCE,
-                                VoidNamespaceSerializer.INSTANCE,
-                                HELD,
-                                (key, state) -> standIn(limit));
+                standIn(System.currentTimeMillis() - boundMs - 1);
             }
             scheduleStandIn();
         });
     }
 
-    /** Releases the current user's events up to {@code limit} for the idle input, remembering how far it went. */
-    private void standIn(long limit) throws Exception {
-        long released = releaseDue(limit);
-        if (released != Long.MIN_VALUE) {
-            Long before = stoodIn.value();
-            stoodIn.update(before == null ? released : Math.max(before, released));
-            timers.registerEventTimeTimer(VoidNamespace.INSTANCE, released); // to forget it once the watermark passes
-        }
-    }
-
-    /**
-     * Emits the current user's held events up to {@code limit} in order and arms the timer for the rest; returns
-     * the latest time emitted (Long.MIN_VALUE for none).
-     */
-    private long releaseDue(long limit) throws Exception {
-        Iterable<Event> all = held.get();
-        if (all == null) {
-            return Long.MIN_VALUE;
-        }
-        List<Event> due = new ArrayList<>();
-        List<Event> rest = new ArrayList<>();
-        long restMin = Long.MAX_VALUE;
-        for (Event e : all) {
-            if (e.eventTime <= limit) {
-                due.add(e);
-            } else {
-                rest.add(e);
-                restMin = Math.min(restMin, e.eventTime);
-            }
-        }
-        if (due.isEmpty()) {
-            return Long.MIN_VALUE;
-        }
-        due.sort(ORDER);
-        for (Event e : due) {
+    /** Releases the held events up to {@code limit} for the idle input, remembering per user how far it went. */
+    private void standIn(long limit) {
+        while (!queue.isEmpty() && queue.peek().eventTime <= limit) {
+            Event e = queue.poll();
+            stoodIn.merge(e.userId, e.eventTime, Math::max);
             emit(e);
         }
-        heldCount -= due.size();
-        Long armed = nextRelease.value();
-        if (rest.isEmpty()) {
-            held.clear();
-            nextRelease.clear();
-        } else {
-            held.update(rest);
-            if (armed == null || armed != restMin) {
-                timers.registerEventTimeTimer(VoidNamespace.INSTANCE, restMin);
-                nextRelease.update(restMin);
-            }
-        }
-        if (armed != null && (rest.isEmpty() || armed != restMin)) {
-            timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, armed); // fired already, or released by the stand-in
-        }
-        return due.get(due.size() - 1).eventTime;
     }
 
     long lateEvents() {
