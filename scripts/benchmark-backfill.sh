@@ -44,7 +44,7 @@ run_job() {
   t0=$(now_ms)
   JAVA_OPTS="-Xmx3g" scripts/run-local.sh --config "$CONFIG" "${COMMON[@]}" "$@" --set "clickhouse.database=$db" \
     --set "redis.key-prefix=$RUN-$name" --set "kafka.group-id=$RUN-$name" --set kafka.start-from=earliest \
-    --set kafka.bounded=true --parallelism 2 --web-ui-port 8089 --checkpoint-interval-ms 10000 \
+    --set kafka.bounded=true --parallelism 2 --web-ui-port 8091 --checkpoint-interval-ms 10000 \
     >"$LOG_DIR/$RUN-$name.log" 2>&1 &
   pid=$!
   until [ "$(sql "SELECT count() FROM $db.events")" -ge "$EVENTS" ]; do

@@ -4,7 +4,8 @@
 #   1. preloads N generated events (many users, sessions, sources, IPs, user agents, funnel steps) into one topic;
 #   2. runs the job from earliest with everything on (sessions, geo, device, two funnels, a join), bounded, and
 #      measures events/s from the first to the last row landed in ClickHouse, CPU seconds per process, Redis
-#      commands and round trips per event (Redis INFO commandstats), rows per insert and inserts per second;
+#      commands and round trips per event (Redis INFO commandstats), rows per insert and inserts per second, and the
+#      marginal cost: CPU per event of each component and insert queries per 1M rows between 20 % and 90 % landed;
 #   3. the Kafka-engine baseline into a table of the same schema, no enrichment, measured the same way;
 #   4. event-to-queryable latency (p50/p99) with the job running at half the rate it reached in 2 (it includes the
 #      event-time bound, event-time.max-out-of-orderness, which the table shows);
@@ -44,18 +45,35 @@ CONFIG="$PROJECT_DIR/flink-conf/clickstream.yaml"
 TOPIC="$RUN-events"
 JOB_DB="${RUN}_job"
 KAFKA_DB="${RUN}_kafka"
-UI_PORT=8089
+UI_PORT=8091 # the stack's collector has 8088 and 8089
 CH="http://127.0.0.1:$CH_HTTP_PORT"
 
 HZ=$(getconf CLK_TCK)
 cpu_s() { awk -v t="$1" -v hz="$HZ" 'BEGIN { printf "%.1f", t / hz }'; }
 div() { awk -v a="$1" -v b="$2" -v f="${3:-%.0f}" 'BEGIN { if (b == 0) print "0"; else printf f, a / b }'; }
 # Total calls, and calls of the commands a client sends: the commands the job's scripts run inside (SET of the
-# older layout; HGETALL, GET, HSET, HDEL, PEXPIRE of the per-user hashes) are counted in the first only.
+# older layout; HGETALL, HGET, HKEYS, GET, EXISTS, HSET, HDEL, DEL, PEXPIRE of the per-user hashes) are counted in the
+# first only.
 redis_calls() {
   redis-cli -p "$REDIS_PORT" info commandstats | tr -d '\r' | awk -F'[:=,]' '
-    /^cmdstat_/ { total += $3; if ($1 !~ /^cmdstat_(set|hgetall|get|hset|hdel|pexpire)$/) client += $3 }
+    /^cmdstat_/ { total += $3; if ($1 !~ /^cmdstat_(set|hgetall|hget|hkeys|get|exists|hset|hdel|del|pexpire)$/) client += $3 }
     END { print total + 0, client + 0 }'
+}
+# Insert queries the four servers have run (the Distributed table's forwarding to the shards included).
+insert_queries() {
+  local n t=0
+  for n in "${CH_NODES[@]}"; do
+    t=$(( t + $(ch_query "$n" "SELECT sum(value) FROM system.events WHERE event = 'InsertQuery'") ))
+  done
+  echo "$t"
+}
+# Per event between the window's two lines ($1): µs of CPU of the column $2 (3 Flink ... 7 ZooKeeper, "6+7" both), or
+# for column 8 insert queries per 1M rows.
+window_us() {
+  awk -v col="$2" -v hz="$HZ" 'NR == 1 { for (i = 1; i <= NF; i++) a[i] = $i } NR == 2 { for (i = 1; i <= NF; i++) b[i] = $i }
+    END { rows = b[1] - a[1]; if (rows <= 0) { print "-"; exit } n = split(col, c, "+"); d = 0
+          for (i = 1; i <= n; i++) d += b[c[i]] - a[c[i]]
+          if (col == "8") printf "%.0f", d * 1e6 / rows; else printf "%.1f", d / hz * 1e6 / rows }' "$1"
 }
 redis_info() { redis-cli -p "$REDIS_PORT" info "$1" | tr -d '\r' | sed -n "s/^$2://p"; }
 # The run's Redis state is large (sessions, funnels, joins of N events); left behind, every later run pays for it
@@ -64,12 +82,18 @@ drop_redis_keys() { redis-cli -p "$REDIS_PORT" --scan --pattern "$1" | xargs -r 
 pids_of() { local f; for f in "$@"; do if [ -f "$RUN_DIR/$f.pid" ]; then echo "$(cat "$RUN_DIR/$f.pid")"; fi; done; }
 # Polls the row count of $1 until it reaches $2; prints "first_ms last_ms rows_at_first" (first: the first poll
 # that saw rows; the rows it saw are not counted in the rate: ClickHouse's Kafka engine lands ~1M-row blocks).
+# With $4, the steady-state window: when 20 % and then 90 % of the rows have landed, a line "rows ms flink clickhouse
+# kafka redis zookeeper inserts" (CPU ticks so far, server-side insert queries) goes to the file $4.
 await_rows() {
-  local table="$1" expected="$2" timeout_s="$3" first="" at_first=0 n deadline
+  local table="$1" expected="$2" timeout_s="$3" window="${4:-}" first="" at_first=0 n deadline w=0
   deadline=$(( $(date +%s) + timeout_s ))
   while :; do
     n=$(sql "SELECT count() FROM $table")
     if [ -z "$first" ] && [ "$n" -gt 0 ]; then first=$(now_ms); at_first=$n; fi
+    if [ -n "$window" ] && { { [ "$w" = 0 ] && [ "$n" -ge $(( expected / 5 )) ]; } || { [ "$w" = 1 ] && [ "$n" -ge $(( expected * 9 / 10 )) ]; }; }; then
+      echo "$n $(now_ms) $(ticks ${JOB_PID:-}) $(ticks $CH_PIDS) $(ticks $(pids_of kafka)) $(ticks $(pids_of redis)) $(ticks $(pids_of zookeeper)) $(insert_queries)" >>"$window"
+      w=$(( w + 1 ))
+    fi
     if [ "$n" -ge "$expected" ]; then echo "$first $(now_ms) $at_first"; return 0; fi
     [ "$(date +%s)" -lt "$deadline" ] || { say "only $n of $expected rows in $table after ${timeout_s}s"; return 1; }
     sleep 0.25
@@ -81,13 +105,19 @@ scripts/stack.sh install >&2
 scripts/stack.sh start >&2
 scripts/build.sh >&2
 JAR="$(job_jar)"
-step "Dropping what earlier runs left: their ClickHouse databases (the last run's are kept until now for inspection)"
+step "Dropping what earlier runs and the tests left: their ClickHouse databases and Redis keys"
 # Every replicated table polls ZooKeeper: 50 leftover databases cost ZooKeeper ~10 % of a core and ClickHouse as
-# much again, at rest, and that showed up in every later run's CPU figures.
-for db in $(sql "SELECT name FROM system.databases WHERE match(name, '^bench[0-9]+_(job|kafka)\$') FORMAT TSV"); do
+# much again, at rest, and that showed up in every later run's CPU figures. The tests keep their databases (it_*) for
+# inspection until their next run; after the README's test command there are some forty, so they go here too.
+dropped=0
+for db in $(sql "SELECT name FROM system.databases WHERE match(name, '^(bench[0-9]+_(job|kafka)|it_[0-9a-f]{10})\$') FORMAT TSV"); do
   sql "DROP DATABASE IF EXISTS $db ON CLUSTER $CH_CLUSTER" >/dev/null
+  dropped=$((dropped + 1))
 done
 drop_redis_keys 'bench[0-9]*:*'
+drop_redis_keys 'it_*:*'
+drop_redis_keys 'clean_*:*'
+say "dropped $dropped leftover databases; the stack is at rest: $(sql "SELECT count() FROM system.tables WHERE engine LIKE 'Replicated%'") replicated tables left on this node"
 CH_PIDS=$(pids_of clickhouse-s1r1 clickhouse-s1r2 clickhouse-s2r1 clickhouse-s2r2 | tr '\n' ' ')
 GEO=$(scripts/fetch-geo-db.sh) || die "the benchmark runs with geo on: scripts/fetch-geo-db.sh failed"
 SETS=(--set "kafka.topics=$TOPIC" --set "kafka.dead-letter-topic=$RUN-dead" --set "kafka.group-id=$RUN-job"
@@ -119,7 +149,8 @@ JAVA_OPTS="-Xmx3g ${JOB_JAVA_OPTS:-}" scripts/run-local.sh --config "$CONFIG" "$
   --counter-totals "$STACK_DIR/$RUN-counters.json" >"$LOG_DIR/$RUN-job.log" 2>&1 &
 JOB_PID=$!
 trap 'kill $JOB_PID 2>/dev/null || true' EXIT
-read -r first last at_first < <(await_rows "$JOB_DB.events" "$EVENTS" 1800) || { tail -20 "$LOG_DIR/$RUN-job.log" >&2; die "the job did not deliver"; }
+JOB_WINDOW="$STACK_DIR/$RUN-job-window.txt"; KAFKA_WINDOW="$STACK_DIR/$RUN-kafka-window.txt"
+read -r first last at_first < <(await_rows "$JOB_DB.events" "$EVENTS" 1800 "$JOB_WINDOW") || { tail -20 "$LOG_DIR/$RUN-job.log" >&2; die "the job did not deliver"; }
 c_flink=$(ticks "$JOB_PID")
 c_ch=$(( $(ticks $CH_PIDS) - c_ch0 )); c_kafka=$(( $(ticks $(pids_of kafka)) - c_kafka0 ))
 c_redis=$(( $(ticks $(pids_of redis)) - c_redis0 )); c_zk=$(( $(ticks $(pids_of zookeeper)) - c_zk0 ))
@@ -157,7 +188,7 @@ sql "CREATE MATERIALIZED VIEW $KAFKA_DB.queue_mv TO $KAFKA_DB.events AS SELECT t
      toDateTime(intDiv(ts, 1000)) AS ts, event_id, user_id, toLowCardinality(event_type) AS event_type,
      toLowCardinality(source) AS source, url, referrer, ip, user_agent FROM $KAFKA_DB.queue"
 kstart=$(now_ms)
-read -r kfirst klast kat_first < <(await_rows "$KAFKA_DB.events" "$EVENTS" 1800) || die "the Kafka engine did not deliver"
+read -r kfirst klast kat_first < <(JOB_PID="" await_rows "$KAFKA_DB.events" "$EVENTS" 1800 "$KAFKA_WINDOW") || die "the Kafka engine did not deliver"
 k_ch=$(( $(ticks $CH_PIDS) - c_ch0 )); k_kafka=$(( $(ticks $(pids_of kafka)) - c_kafka0 ))
 sql "DROP TABLE $KAFKA_DB.queue_mv"
 sql "DROP TABLE $KAFKA_DB.queue"
@@ -206,6 +237,10 @@ if [ "$LAT_SECONDS" -gt 0 ]; then
   say "$LAT_LINE"
 fi
 
+# Marginal cost: between 20 % and 90 % of the rows landed (start-up, JIT warm-up and the last flush left out).
+M_FLINK=$(window_us "$JOB_WINDOW" 3); M_CH=$(window_us "$JOB_WINDOW" 4); M_KAFKA=$(window_us "$JOB_WINDOW" 5)
+M_RZ=$(window_us "$JOB_WINDOW" "6+7"); M_INSERTS=$(window_us "$JOB_WINDOW" 8)
+MK_CH=$(window_us "$KAFKA_WINDOW" 4); MK_KAFKA=$(window_us "$KAFKA_WINDOW" 5); MK_INSERTS=$(window_us "$KAFKA_WINDOW" 8)
 flink_s=$(cpu_s "$c_flink"); ch_s=$(cpu_s "$c_ch"); kafka_s=$(cpu_s "$c_kafka"); redis_s=$(cpu_s "$c_redis"); zk_s=$(cpu_s "$c_zk")
 kch_s=$(cpu_s "$k_ch"); kkafka_s=$(cpu_s "$k_kafka")
 {
@@ -219,6 +254,11 @@ kch_s=$(cpu_s "$k_ch"); kkafka_s=$(cpu_s "$k_kafka")
   printf '%-44s %16s %16s\n' "CPU s: ClickHouse (4 servers)" "$ch_s" "$kch_s"
   printf '%-44s %16s %16s\n' "CPU s: Kafka broker" "$kafka_s" "$kkafka_s"
   printf '%-44s %16s %16s\n' "CPU s: Redis / ZooKeeper" "$redis_s / $zk_s" "-"
+  printf '%-44s %16s %16s\n' "marginal µs/event (20-90 %): Flink" "$M_FLINK" "-"
+  printf '%-44s %16s %16s\n' "marginal µs/event: ClickHouse" "$M_CH" "$MK_CH"
+  printf '%-44s %16s %16s\n' "marginal µs/event: Redis + ZooKeeper" "$M_RZ" "-"
+  printf '%-44s %16s %16s\n' "marginal µs/event: Kafka broker" "$M_KAFKA" "$MK_KAFKA"
+  printf '%-44s %16s %16s\n' "server insert queries per 1M rows (20-90 %)" "$M_INSERTS" "$MK_INSERTS"
   printf '%-44s %16s %16s\n' "Redis round trips per event" "$REDIS_RT" "-"
   printf '%-44s %16s %16s\n' "Redis commands per event (incl. in scripts)" "$REDIS_CMDS" "-"
   printf '%-44s %16s %16s\n' "Redis AOF rewrites during the job (forks)" "$AOF_REWRITES" "-"
@@ -244,6 +284,8 @@ jq -n --arg run "$RUN" --argjson events "$EVENTS" --argjson partitions "$PARTITI
   --argjson geo "$GEO_ROWS" --argjson k_rate "$KAFKA_RATE" --argjson k_s "$KAFKA_SECONDS" \
   --argjson k_wall "$KAFKA_WALL" --argjson kch_s "$kch_s" --argjson kkafka_s "$kkafka_s" --argjson ratio "$RATIO" \
   --argjson lat_rate "$LAT_RATE" --argjson lat_s "$LAT_SECONDS" --argjson p50 "$P50" --argjson p99 "$P99" \
+  --arg m_flink "$M_FLINK" --arg m_ch "$M_CH" --arg m_rz "$M_RZ" --arg m_kafka "$M_KAFKA" --arg mk_ch "$MK_CH" \
+  --arg mk_kafka "$MK_KAFKA" --arg m_inserts "$M_INSERTS" --arg mk_inserts "$MK_INSERTS" \
   --arg bound "$BOUND" --argjson lat_aof "$LAT_AOF_REWRITES" --argjson preload "$PRELOAD_RATE" '{
     run: $run, events: $events, partitions: $partitions, users: $users, parallelism: $parallelism, cores: $cores,
     job: {events_per_s: $job_rate, seconds: $job_s, wall_seconds: $job_wall,
@@ -254,6 +296,9 @@ jq -n --arg run "$RUN" --argjson events "$EVENTS" --argjson partitions "$PARTITI
           rows_with_funnel_tags: $tagged, rows_joined: $joined, rows_with_geo: $geo},
     kafka_engine: {events_per_s: $k_rate, seconds: $k_s, wall_seconds: $k_wall,
                    cpu_s: {clickhouse: $kch_s, kafka: $kkafka_s}},
+    marginal_us_per_event: {flink: $m_flink, clickhouse: $m_ch, redis_zookeeper: $m_rz, kafka: $m_kafka,
+                            kafka_engine_clickhouse: $mk_ch, kafka_engine_kafka: $mk_kafka},
+    server_insert_queries_per_1m_rows: {job: $m_inserts, kafka_engine: $mk_inserts},
     ratio_to_baseline: $ratio,
     latency: {rate: $lat_rate, seconds: $lat_s, p50_ms: $p50, p99_ms: $p99, event_time_bound: $bound,
               redis_aof_rewrites: $lat_aof},
