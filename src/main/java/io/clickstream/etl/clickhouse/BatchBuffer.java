@@ -16,15 +16,27 @@ final class BatchBuffer<T> {
     private long oldestPublishedAt = Long.MAX_VALUE;
     /** How old the newest row was (by its Kafka timestamp) when it was added; Long.MIN_VALUE: unknown. */
     private long newestRowLagMs = Long.MIN_VALUE;
-    /** The rows themselves, when refused rows must be isolated and handed on (null: not kept). */
-    private java.util.List<T> rowObjects;
+    /**
+     * Where each row starts, when refused rows must be isolated and handed on (null: not kept). Not the rows
+     * themselves: a catch-up holds a batch for seconds, and objects held that long cost the collector more than the
+     * rest of the job does.
+     */
+    private int[] rowStarts;
+    /** Each row's source position, for the replay check (null: not kept). */
+    private SourcePosition[] positions;
 
     /**
      * Limits from {@code settings}: a batch may reach the catch-up flush interval while its newest row was at least
-     * the catch-up lag late when it arrived (the job is catching up). {@code keepRows}: keep the row objects too.
+     * the catch-up lag late when it arrived (the job is catching up). {@code keepRows}: the rows can be read back.
      */
     BatchBuffer(RowEncoder<T> encoder, SinkSettings settings, boolean keepRows) {
-        this.rowObjects = keepRows ? new java.util.ArrayList<>() : null;
+        this(encoder, settings, keepRows, false);
+    }
+
+    /** ... and {@code keepPositions}: each row's source position is kept for the replay check. */
+    BatchBuffer(RowEncoder<T> encoder, SinkSettings settings, boolean keepRows, boolean keepPositions) {
+        this.rowStarts = keepRows ? new int[1024] : null;
+        this.positions = keepPositions ? new SourcePosition[1024] : null;
         this.encoder = encoder;
         this.maxRows = settings.batchRows();
         this.maxBytes = settings.batchBytes();
@@ -38,10 +50,19 @@ final class BatchBuffer<T> {
         if (rows == 0) {
             firstRowAt = now;
         }
-        encoder.encode(row, buffer);
-        if (rowObjects != null) {
-            rowObjects.add(row);
+        if (rowStarts != null) {
+            if (rows == rowStarts.length) {
+                rowStarts = Arrays.copyOf(rowStarts, rows * 2);
+            }
+            rowStarts[rows] = buffer.size();
         }
+        if (positions != null) {
+            if (rows == positions.length) {
+                positions = Arrays.copyOf(positions, rows * 2);
+            }
+            positions[rows] = encoder.position(row);
+        }
+        encoder.encode(row, buffer);
         long published = encoder.publishedAt(row);
         if (published > 0) {
             oldestPublishedAt = Math.min(oldestPublishedAt, published);
@@ -80,14 +101,21 @@ final class BatchBuffer<T> {
         return catchUpAgeMs > maxAgeMs && newestRowLagMs >= catchUpLagMs;
     }
 
-    /** The buffered rows as they are, for a checkpoint; the buffer keeps them. */
+    /**
+     * The buffered rows as they are, for a checkpoint (with the rows read back as objects where they are kept: the
+     * state's format holds them); the buffer keeps them.
+     */
+    @SuppressWarnings("unchecked")
     BufferedRows<T> snapshot() {
-        return new BufferedRows<>(
-                Arrays.copyOf(buffer.array(), buffer.size()),
-                rows,
-                oldestPublishedAt,
-                newestRowLagMs,
-                rowObjects == null ? null : new java.util.ArrayList<>(rowObjects));
+        byte[] data = Arrays.copyOf(buffer.array(), buffer.size());
+        java.util.List<T> objects = null;
+        if (rowStarts != null) {
+            objects = new java.util.ArrayList<>(rows);
+            for (int i = 0; i < rows; i++) {
+                objects.add(encoder.decode(new RowBinaryInput(data, rowStarts[i])));
+            }
+        }
+        return new BufferedRows<>(data, rows, oldestPublishedAt, newestRowLagMs, objects);
     }
 
     /**
@@ -96,9 +124,8 @@ final class BatchBuffer<T> {
      * them either.
      */
     void restore(BufferedRows<T> held, long now, java.util.function.Predicate<T> drop) {
-        if (held.rowObjects() != null
-                && rowObjects != null
-                && held.rowObjects().stream().anyMatch(drop)) {
+        if (held.rowObjects() != null && rowStarts != null) {
+            // Encoded again: the same bytes, and where each row starts.
             for (T row : held.rowObjects()) {
                 if (!drop.test(row)) {
                     add(row, now);
@@ -106,19 +133,16 @@ final class BatchBuffer<T> {
             }
             return;
         }
-        if ((rowObjects == null) != (held.rowObjects() == null)) {
+        if ((rowStarts == null) != (held.rowObjects() == null)) {
             throw new IllegalStateException(
                     "the buffered rows of the checkpoint " + (held.rowObjects() == null ? "lack" : "carry")
-                            + " the row objects this sink " + (rowObjects == null ? "does not keep" : "needs")
+                            + " the row objects this sink " + (rowStarts == null ? "does not keep" : "needs")
                             + ": restore with the same settings (rejected-rows path, replay check) as the job that took it");
         }
         if (rows == 0) {
             firstRowAt = now;
         }
         buffer.bytes(held.data());
-        if (rowObjects != null) {
-            rowObjects.addAll(held.rowObjects());
-        }
         rows += held.rows();
         if (held.oldestPublishedAt() > 0) {
             oldestPublishedAt = Math.min(oldestPublishedAt, held.oldestPublishedAt());
@@ -131,9 +155,11 @@ final class BatchBuffer<T> {
                 Arrays.copyOf(buffer.array(), buffer.size()),
                 rows,
                 oldestPublishedAt == Long.MAX_VALUE ? -1 : oldestPublishedAt,
-                rowObjects);
-        if (rowObjects != null) {
-            rowObjects = new java.util.ArrayList<>();
+                rowStarts == null ? null : Arrays.copyOf(rowStarts, rows),
+                positions == null ? null : Arrays.copyOf(positions, rows),
+                encoder);
+        if (positions != null) {
+            Arrays.fill(positions, 0, rows, null);
         }
         buffer.reset();
         rows = 0;

@@ -103,7 +103,10 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
         this.sleeper = sleeper;
         // Held rows are checked against erasures again when a checkpoint brings them back: that needs their objects.
         this.buffer = new BatchBuffer<>(
-                encoder, settings, rejected != null || guard != null || (holdsAcrossCheckpoints && erasures != null));
+                encoder,
+                settings,
+                rejected != null || guard != null || (holdsAcrossCheckpoints && erasures != null),
+                guard != null);
         this.sender = Executors.newFixedThreadPool(settings.maxInFlight(), r -> {
             Thread t = new Thread(r, "clickhouse-sender");
             t.setDaemon(true);
@@ -374,17 +377,15 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
      */
     @SuppressWarnings("unchecked")
     private Batch admit(Batch batch) throws Exception {
-        List<T> rows = (List<T>) batch.rowObjects();
+        int rows = batch.rows();
+        SourcePosition[] positions = batch.positions();
         for (int retry = 0; ; retry++) {
             ReplayGuard.Admitted<T> admitted;
             try {
-                admitted = guard.admit(rows);
+                admitted = guard.admit(rows, i -> positions[i], i -> (T) batch.row(i));
             } catch (Exception e) {
                 backOffOrFail(
-                        "Replay check before inserting " + rows.size() + " rows into " + inserter.table(),
-                        retry,
-                        true,
-                        e);
+                        "Replay check before inserting " + rows + " rows into " + inserter.table(), retry, true, e);
                 continue;
             }
             metrics.replayCheckedRows.inc(admitted.checked());
@@ -393,13 +394,13 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
                 LOG.info(
                         "Replay: {} of {} rows of a batch are in {} already and are left out",
                         admitted.skipped(),
-                        rows.size(),
+                        rows,
                         inserter.table());
             }
-            if (admitted.rows().isEmpty()) {
-                return null;
+            if (admitted.rows() == null) {
+                return batch;
             }
-            return admitted.skipped() == 0 ? batch : encode(admitted.rows(), batch.oldestPublishedAt(), batch.bytes());
+            return admitted.rows().isEmpty() ? null : encode(admitted.rows(), batch.oldestPublishedAt(), batch.bytes());
         }
     }
 
@@ -437,7 +438,7 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
                         && !inserter.isRetryable(e)
                         && inserter.mayBeRowLevel(e)
                         && rejected != null
-                        && batch.rowObjects() != null) {
+                        && batch.keepsRows()) {
                     throw new RowsRefused(e);
                 }
                 backOffOrFail("ClickHouse insert of " + batch.rows() + " rows", retry, inserter.isRetryable(e), e);
@@ -459,7 +460,7 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
      */
     @SuppressWarnings("unchecked")
     private Batch withoutStored(Batch batch) throws Exception {
-        if (guard == null || batch.rowObjects() == null) {
+        if (guard == null || !batch.keepsRows()) {
             return batch;
         }
         List<T> rows = (List<T>) batch.rowObjects();

@@ -109,4 +109,44 @@ public final class EventRowEncoder implements RowEncoder<Event> {
         out.stringArray(e.funnelIds);
         out.uint8Array(e.funnelSteps);
     }
+
+    @Override
+    public Event decode(RowBinaryInput in) {
+        Event e = new Event();
+        in.uint16(); // dt: from the time
+        long seconds = in.uint32();
+        e.eventTime = seconds * 1000L + in.uint16();
+        e.eventId = in.string();
+        e.userId = in.string();
+        e.eventType = in.string();
+        e.source = in.string();
+        e.url = in.string();
+        e.referrer = in.string();
+        e.ip = in.string();
+        e.userAgent = in.string();
+        e.propertyKeys = in.stringArray();
+        e.propertyValues = in.stringArray();
+        e.kafkaTopic = in.string();
+        e.kafkaPartition = (int) in.uint32();
+        e.kafkaOffset = in.uint64();
+        e.kafkaTimestamp = in.uint64(); // the version: the record time where there was one, else the event time
+        e.countryCode = in.string();
+        e.country = in.string();
+        e.region = in.string();
+        e.city = in.string();
+        e.latitude = in.nullableFloat64();
+        e.longitude = in.nullableFloat64();
+        e.browser = in.string();
+        e.browserVersion = in.string();
+        e.os = in.string();
+        e.osVersion = in.string();
+        e.deviceType = in.string();
+        e.bot = in.uint8() == 1;
+        e.sessionId = in.string();
+        e.sessionNumber = (int) in.uint32();
+        e.sessionIndex = (int) in.uint32();
+        e.funnelIds = in.stringArray();
+        e.funnelSteps = in.uint8Array();
+        return e;
+    }
 }

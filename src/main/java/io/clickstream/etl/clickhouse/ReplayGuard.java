@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * Keeps re-read input from being stored twice, without FINAL. A replay (a restore from a checkpoint or savepoint,
@@ -34,7 +35,7 @@ public final class ReplayGuard<T> implements AutoCloseable {
         this.position = position;
     }
 
-    /** What {@link #admit} decided for one batch. */
+    /** What {@link #admit} decided for one batch: the rows to send (null from the positional form: all of them). */
     public record Admitted<T>(List<T> rows, int checked, int skipped) {}
 
     /**
@@ -42,13 +43,22 @@ public final class ReplayGuard<T> implements AutoCloseable {
      * that fails while sending leaves marks that cover what it may have stored.
      */
     public Admitted<T> admit(List<T> rows) throws Exception {
+        Admitted<T> a = admit(rows.size(), i -> position.apply(rows.get(i)), rows::get);
+        return a.rows() == null ? new Admitted<>(rows, a.checked(), 0) : a;
+    }
+
+    /**
+     * The same for {@code n} rows given by their positions: a row itself ({@code row}) is asked for only where the
+     * table may hold it already or it is left out, so a sink that keeps its rows as bytes reads none back in steady
+     * state. {@link Admitted#rows()} is null when every row may be sent.
+     */
+    public Admitted<T> admit(int n, IntFunction<SourcePosition> positionAt, IntFunction<T> row) throws Exception {
         Map<String, Long> atStart = marksAtStart();
-        // Each row's position once: this runs for every row sent.
-        SourcePosition[] positions = new SourcePosition[rows.size()];
-        String[] partitions = new String[rows.size()];
+        SourcePosition[] positions = new SourcePosition[n];
+        String[] partitions = new String[n];
         List<T> suspects = new ArrayList<>();
-        for (int i = 0; i < positions.length; i++) {
-            SourcePosition p = position.apply(rows.get(i));
+        for (int i = 0; i < n; i++) {
+            SourcePosition p = positionAt.apply(i);
             if (p == null) {
                 continue;
             }
@@ -56,18 +66,18 @@ public final class ReplayGuard<T> implements AutoCloseable {
             partitions[i] = p.partitionKey();
             Long mark = atStart.get(partitions[i]);
             if (mark != null && p.offset() <= mark) {
-                suspects.add(rows.get(i));
+                suspects.add(row.apply(i));
             }
         }
         Set<SourcePosition> found = lookUp(suspects);
-        List<T> admitted = found.isEmpty() ? rows : new ArrayList<>(rows.size());
+        List<T> admitted = found.isEmpty() ? null : new ArrayList<>(n);
         Map<String, Long> highest = new HashMap<>();
-        for (int i = 0; i < positions.length; i++) {
+        for (int i = 0; i < n; i++) {
             if (positions[i] != null && found.contains(positions[i])) {
                 continue;
             }
-            if (admitted != rows) {
-                admitted.add(rows.get(i));
+            if (admitted != null) {
+                admitted.add(row.apply(i));
             }
             if (positions[i] != null) {
                 highest.merge(partitions[i], positions[i].offset(), Math::max);
@@ -78,7 +88,7 @@ public final class ReplayGuard<T> implements AutoCloseable {
                 marks.raise(highest);
             }
         }
-        return new Admitted<>(admitted, suspects.size(), rows.size() - admitted.size());
+        return new Admitted<>(admitted, suspects.size(), admitted == null ? 0 : n - admitted.size());
     }
 
     /** The rows ClickHouse does not hold, marks or not (after an insert that may have been stored). */

@@ -13,6 +13,13 @@ public interface RowEncoder<T> extends Serializable {
 
     void encode(T row, RowBinaryBuffer out);
 
+    /**
+     * The row back from its encoding, for the rare paths that need it as an object (a refused row, a replay check,
+     * erasures in held rows): the sink keeps its rows as bytes only. Encoding the result gives the same bytes; what the
+     * columns do not hold (milliseconds of a row's seconds, null against empty) may differ from the row encoded.
+     */
+    T decode(RowBinaryInput in);
+
     /** When the row's input was published (epoch ms; -1 unknown): the end-to-end lag metric starts there. */
     default long publishedAt(T row) {
         return -1;

@@ -89,4 +89,35 @@ public final class SessionRowEncoder implements RowEncoder<SessionRow> {
         out.uint64(s.events);
         out.uint64(s.recordTime);
     }
+
+    @Override
+    public SessionRow decode(RowBinaryInput in) {
+        SessionRow s = new SessionRow();
+        s.origin = in.uint16() * 86_400_000L; // the day of the session id's time is what the row holds
+        s.sessionId = in.string();
+        s.userId = in.string();
+        s.sessionNumber = (int) in.uint32();
+        s.start = in.uint32() * 1000L;
+        s.end = in.uint32() * 1000L;
+        in.uint32(); // duration_s: end - start
+        s.events = (int) in.uint32();
+        s.pageViews = (int) in.uint32();
+        s.entryUrl = in.string();
+        s.exitUrl = in.string();
+        s.referrer = in.string();
+        s.sources = in.stringArray();
+        s.countryCode = in.string();
+        s.country = in.string();
+        s.region = in.string();
+        s.city = in.string();
+        s.browser = in.string();
+        s.os = in.string();
+        s.deviceType = in.string();
+        s.bot = in.uint8() == 1;
+        in.uint64(); // version: the events
+        s.recordTime = in.uint64();
+        s.geoGiven = true;
+        s.deviceGiven = true;
+        return s;
+    }
 }

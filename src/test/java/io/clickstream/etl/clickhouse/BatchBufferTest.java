@@ -3,6 +3,8 @@ package io.clickstream.etl.clickhouse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clickstream.etl.event.Event;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -103,5 +105,29 @@ class BatchBufferTest {
                 false);
         buffer.add(published(1), 100_000);
         assertThat(buffer.isDue(100_500)).isTrue();
+    }
+
+    @Test
+    void theBufferKeepsRowsAsBytesAndReadsThemBackWhenAPathNeedsThem() {
+        BatchBuffer<Event> buffer = new BatchBuffer<>(
+                EventRowEncoder.INSTANCE,
+                TestSinkSettings.of(Map.of("batch-rows", "3000", "flush-interval", "1000ms")),
+                true,
+                true);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 2500; i++) { // past the first growth of the row index
+            Event e = published(1_000 + i);
+            e.eventId = "e" + i;
+            e.kafkaTopic = "web";
+            e.kafkaOffset = i;
+            buffer.add(e, 0);
+            e.eventId = "changed after it was added"; // the buffer holds no reference to the event
+            ids.add("e" + i);
+        }
+        Batch batch = buffer.drain();
+
+        assertThat(batch.rowObjects()).extracting(r -> ((Event) r).eventId).containsExactlyElementsOf(ids);
+        assertThat(batch.positions()[2499]).isEqualTo(new SourcePosition("web", 0, 2499));
+        assertThat(buffer.drain().rows()).as("the next batch starts empty").isZero();
     }
 }
