@@ -83,7 +83,20 @@ public final class RowBinaryBuffer {
     }
 
     public void string(String s) {
-        byte[] bytes = s == null ? new byte[0] : s.getBytes(StandardCharsets.UTF_8);
+        int n = s == null ? 0 : s.length();
+        int ascii = 0;
+        while (ascii < n && s.charAt(ascii) < 0x80) {
+            ascii++;
+        }
+        if (ascii == n) { // most values: written as they are, without an array per value
+            varUInt(n);
+            ensure(n);
+            for (int i = 0; i < n; i++) {
+                buf[size++] = (byte) s.charAt(i);
+            }
+            return;
+        }
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
         varUInt(bytes.length);
         ensure(bytes.length);
         System.arraycopy(bytes, 0, buf, size, bytes.length);
