@@ -1,7 +1,6 @@
 package io.clickstream.etl.geo;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
+import io.clickstream.etl.cache.StateCache;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -24,7 +23,7 @@ public final class MmdbGeoLookup implements GeoLookup {
     private final List<Path> files;
     private final long checkIntervalMs;
     private final LongSupplier clock;
-    private final Cache<String, GeoInfo> cache;
+    private final StateCache<String, GeoInfo> cache;
     private List<MmdbDatabase> databases;
     private List<String> loadedStamps;
     private long lastCheck;
@@ -38,7 +37,7 @@ public final class MmdbGeoLookup implements GeoLookup {
         this.files = List.copyOf(files);
         this.checkIntervalMs = checkIntervalMs;
         this.clock = clock;
-        this.cache = Caffeine.newBuilder().maximumSize(cacheSize).build();
+        this.cache = new StateCache<>(cacheSize);
         this.loadedStamps = stamps();
         this.databases = openAll();
         this.lastCheck = clock.getAsLong();
@@ -55,7 +54,12 @@ public final class MmdbGeoLookup implements GeoLookup {
         if (address == null || IpAddresses.isNonPublic(address)) {
             return GeoInfo.EMPTY;
         }
-        return cache.get(ip, k -> resolve(address));
+        GeoInfo info = cache.getIfPresent(ip);
+        if (info == null) {
+            info = resolve(address);
+            cache.put(ip, info);
+        }
+        return info;
     }
 
     private GeoInfo resolve(InetAddress address) {
@@ -99,7 +103,7 @@ public final class MmdbGeoLookup implements GeoLookup {
             List<MmdbDatabase> old = databases;
             databases = fresh;
             loadedStamps = current;
-            cache.invalidateAll();
+            cache.clear();
             reloads++;
             closeAll(old);
             LOG.info("Reloaded geo databases {}", files);

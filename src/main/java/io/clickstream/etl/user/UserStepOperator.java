@@ -1,5 +1,6 @@
 package io.clickstream.etl.user;
 
+import io.clickstream.etl.cache.StateCache;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.funnel.FunnelDefinitions;
 import io.clickstream.etl.funnel.FunnelTracker;
@@ -12,7 +13,6 @@ import io.clickstream.etl.privacy.ErasureTracker;
 import io.clickstream.etl.privacy.Erasures;
 import io.clickstream.etl.redis.BatchingRedisOperator;
 import io.clickstream.etl.redis.HashStore;
-import io.clickstream.etl.redis.StateCache;
 import io.clickstream.etl.session.SessionAssigner;
 import io.clickstream.etl.session.SessionAssignment;
 import io.clickstream.etl.session.SessionRow;

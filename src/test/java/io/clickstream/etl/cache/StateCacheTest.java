@@ -1,4 +1,4 @@
-package io.clickstream.etl.redis;
+package io.clickstream.etl.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

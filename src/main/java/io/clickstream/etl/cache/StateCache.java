@@ -1,13 +1,13 @@
-package io.clickstream.etl.redis;
+package io.clickstream.etl.cache;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 
 /**
- * The states a Redis-backed operator read or wrote last, up to a size; beyond it one that was not used again since
- * the last sweep is dropped (CLOCK, an approximation of least recently used). Only the operator's task thread touches
- * it. Not an access-ordered {@code LinkedHashMap}: that relinks an entry on every read, and with a cache of 100,000
+ * What a task looked up or computed last (per-user states, geo answers, parsed user agents), up to a size; beyond it
+ * one that was not used again since the last sweep is dropped (CLOCK, an approximation of least recently used). Only
+ * the task's own thread touches it. Not an access-ordered {@code LinkedHashMap}: that relinks an entry on every read, and with a cache of 100,000
  * long-lived entries each relink is a reference written into the old generation, which G1 tracks card by card
  * (docs/benchmarks.md, issue 27). A hit here sets a boolean; a full cache reuses the dropped entry's slot.
  */
@@ -77,6 +77,14 @@ public final class StateCache<K, V> {
             s.used = false;
             free.add(s);
         }
+    }
+
+    /** Drops everything (the source of the answers changed). */
+    public void clear() {
+        map.clear();
+        ring.clear();
+        free.clear();
+        hand = 0;
     }
 
     public int size() {
