@@ -26,7 +26,8 @@ public final class RedisHashStore implements HashStore {
      * skips a key that does not exist and returns its index. The first write of the script is an HSET, never a DEL:
      * Redis refuses a script's first write command that needs memory when maxmemory is reached, and lets the rest of a
      * script that has written once go on. HSET and HDEL take at most 200 fields per call: unpack() of more would
-     * overflow Lua's C stack.
+     * overflow Lua's C stack. The TTL is set without asking whether the key still exists when nothing was deleted
+     * from it (the usual update): that question was one command per user and batch.
      */
     private static final byte[] WRITE = ("local a = 2 local missing = {} "
                     + "local function hdel(k, list) local i = 0 "
@@ -48,7 +49,8 @@ public final class RedisHashStore implements HashStore {
                     + "    local d = a + 2 * nset local del = {} "
                     + "    for j = 0, ndel - 1 do del[#del + 1] = ARGV[d + j] end "
                     + "    hdel(k, del) "
-                    + "    if redis.call('EXISTS', k) == 1 then redis.call('PEXPIRE', k, ARGV[1]) end "
+                    + "    if (nset > 0 and mode ~= '1' and ndel == 0) or redis.call('EXISTS', k) == 1 then "
+                    + "      redis.call('PEXPIRE', k, ARGV[1]) end "
                     + "  else missing[#missing + 1] = idx end "
                     + "  a = a + 2 * nset + ndel "
                     + "end return missing")

@@ -117,6 +117,30 @@ class RedisHashStoreITCase {
     }
 
     @Test
+    void anUpdateThatOnlySetsFieldsRefreshesTheTtlAndAMergeCreatesWithOne() {
+        try (Jedis jedis = new Jedis(host, port);
+                RedisHashStore store = store()) {
+            jedis.hset(prefix + ":user:u1", Map.of("h", "header"));
+            jedis.pexpire(prefix + ":user:u1", 5_000);
+            List<String> missing = store.write(
+                    new LinkedHashMap<>(Map.of(
+                            "user:u1",
+                            new HashStore.Changes(Map.of("s:a", bytes("x")), List.of()),
+                            "join-given:u1",
+                            new HashStore.Changes(Map.of("video:v1", bytes("5")), List.of(), HashStore.Mode.MERGE))),
+                    60_000);
+            assertThat(missing).isEmpty();
+            assertThat(jedis.hgetAll(prefix + ":user:u1")).isEqualTo(Map.of("h", "header", "s:a", "x"));
+            assertThat(jedis.pttl(prefix + ":user:u1")).isGreaterThan(5_000L);
+            assertThat(jedis.pttl(prefix + ":join-given:u1")).isBetween(1L, 60_000L);
+        } finally {
+            try (Jedis jedis = new Jedis(host, port)) {
+                jedis.del(prefix + ":user:u1", prefix + ":join-given:u1");
+            }
+        }
+    }
+
+    @Test
     void anUpdateOfAVanishedHashIsSkippedAndReportedWhileReplaceAndMergeCreateIt() {
         try (Jedis jedis = new Jedis(host, port);
                 RedisHashStore store = store()) {
