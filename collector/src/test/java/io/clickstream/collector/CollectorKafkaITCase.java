@@ -163,6 +163,12 @@ class CollectorKafkaITCase {
                 assertThat(System.currentTimeMillis() - stoppedAt)
                         .as("503 within the send timeout and the check")
                         .isLessThan(20_000);
+                // Readiness comes from the check every few seconds, which may see the broker gone after the first
+                // failed acknowledgements did.
+                long readyBy = System.currentTimeMillis() + 10_000;
+                while (get(collector, "/ready").statusCode() != 503 && System.currentTimeMillis() < readyBy) {
+                    Thread.sleep(100);
+                }
                 assertThat(get(collector, "/ready").statusCode()).isEqualTo(503);
                 int acknowledgedWhileDown = acknowledged.size();
                 Thread.sleep(2000);
