@@ -15,7 +15,14 @@ public final class LongText {
 
     /** Writes {@code text}, null as empty. */
     public static void write(DataOutput out, String text) throws IOException {
-        byte[] b = (text == null ? "" : text).getBytes(StandardCharsets.UTF_8);
+        String t = text == null ? "" : text;
+        byte[] ascii = AsciiText.bytesOf(t);
+        if (ascii != null) {
+            out.writeInt(t.length());
+            out.write(ascii, 0, t.length());
+            return;
+        }
+        byte[] b = t.getBytes(StandardCharsets.UTF_8);
         out.writeInt(b.length);
         out.write(b);
     }

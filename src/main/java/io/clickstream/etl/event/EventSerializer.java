@@ -1,8 +1,10 @@
 package io.clickstream.etl.event;
 
+import io.clickstream.etl.codec.AsciiText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
@@ -105,22 +107,23 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
 
     @Override
     public Event deserialize(DataInputView in) throws IOException {
+        Scratch sc = SCRATCH.get();
         Event e = new Event();
-        e.eventId = readString(in);
-        e.userId = readString(in);
-        e.eventType = readString(in);
-        e.source = readString(in);
+        e.eventId = readString(in, sc, false);
+        e.userId = readString(in, sc, false);
+        e.eventType = readString(in, sc, true);
+        e.source = readString(in, sc, true);
         e.eventTime = in.readLong();
-        e.url = readString(in);
-        e.referrer = readString(in);
-        e.ip = readString(in);
-        e.userAgent = readString(in);
-        e.propertyKeys = readStrings(in);
-        e.propertyValues = readStrings(in);
-        e.sessionId = readString(in);
+        e.url = readString(in, sc, false);
+        e.referrer = readString(in, sc, false);
+        e.ip = readString(in, sc, false);
+        e.userAgent = readString(in, sc, false);
+        e.propertyKeys = readStrings(in, sc);
+        e.propertyValues = readStrings(in, sc);
+        e.sessionId = readString(in, sc, false);
         e.sessionNumber = in.readInt();
         e.sessionIndex = in.readInt();
-        e.funnelIds = readStrings(in);
+        e.funnelIds = readStrings(in, sc);
         int steps = readLength(in);
         if (steps < 0) {
             e.funnelSteps = null;
@@ -130,19 +133,19 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
                 e.funnelSteps[i] = in.readInt();
             }
         }
-        e.countryCode = readString(in);
-        e.country = readString(in);
-        e.region = readString(in);
-        e.city = readString(in);
+        e.countryCode = readString(in, sc, true);
+        e.country = readString(in, sc, true);
+        e.region = readString(in, sc, true);
+        e.city = readString(in, sc, true);
         e.latitude = readDouble(in);
         e.longitude = readDouble(in);
-        e.browser = readString(in);
-        e.browserVersion = readString(in);
-        e.os = readString(in);
-        e.osVersion = readString(in);
-        e.deviceType = readString(in);
+        e.browser = readString(in, sc, true);
+        e.browserVersion = readString(in, sc, true);
+        e.os = readString(in, sc, true);
+        e.osVersion = readString(in, sc, true);
+        e.deviceType = readString(in, sc, true);
         e.bot = in.readBoolean();
-        e.kafkaTopic = readString(in);
+        e.kafkaTopic = readString(in, sc, true);
         e.kafkaPartition = in.readInt();
         e.kafkaOffset = in.readLong();
         e.kafkaTimestamp = in.readLong();
@@ -191,12 +194,22 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
             writeLength(-1, out);
             return;
         }
+        byte[] ascii = AsciiText.bytesOf(s);
+        if (ascii != null) {
+            writeLength(s.length(), out);
+            out.write(ascii, 0, s.length());
+            return;
+        }
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         writeLength(b.length, out);
         out.write(b);
     }
 
-    private static String readString(DataInputView in) throws IOException {
+    /**
+     * Reads a string through the thread's buffer (one array per value, the String's own); with {@code repeated}, a
+     * short value (a source, a country, a browser) is taken from the thread's table of values seen before.
+     */
+    private static String readString(DataInputView in, Scratch sc, boolean repeated) throws IOException {
         int n = readLength(in);
         if (n < 0) {
             return null;
@@ -204,9 +217,9 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
         if (n == 0) {
             return "";
         }
-        byte[] b = new byte[n];
-        in.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
+        byte[] b = sc.buffer(n);
+        in.readFully(b, 0, n);
+        return repeated && n <= Scratch.MAX_REPEATED ? sc.repeated(b, n) : new String(b, 0, n, StandardCharsets.UTF_8);
     }
 
     private static void writeStrings(String[] a, DataOutputView out) throws IOException {
@@ -220,14 +233,14 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
         }
     }
 
-    private static String[] readStrings(DataInputView in) throws IOException {
+    private static String[] readStrings(DataInputView in, Scratch sc) throws IOException {
         int n = readLength(in);
         if (n < 0) {
             return null;
         }
         String[] a = n == 0 ? NO_STRINGS : new String[n];
         for (int i = 0; i < n; i++) {
-            a[i] = readString(in);
+            a[i] = readString(in, sc, false);
         }
         return a;
     }
@@ -241,6 +254,44 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
 
     private static Double readDouble(DataInputView in) throws IOException {
         return in.readBoolean() ? in.readDouble() : null;
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * A thread's buffer for reading strings, and a small table of the short values it read (most fields of an event
+     * take a few dozen values: a new String for each would be most of what the hop allocates). A slot holds the last
+     * value that hashed to it.
+     */
+    private static final class Scratch {
+        static final int MAX_REPEATED = 48;
+        private static final int SLOTS = 4096;
+        private byte[] buffer = new byte[256];
+        private final byte[][] keys = new byte[SLOTS][];
+        private final String[] values = new String[SLOTS];
+
+        byte[] buffer(int n) {
+            if (buffer.length < n) {
+                buffer = new byte[Math.max(n, 2 * buffer.length)];
+            }
+            return buffer;
+        }
+
+        String repeated(byte[] b, int n) {
+            int h = 1;
+            for (int i = 0; i < n; i++) {
+                h = 31 * h + b[i];
+            }
+            int slot = (h ^ (h >>> 16)) & (SLOTS - 1);
+            byte[] key = keys[slot];
+            if (key != null && Arrays.equals(key, 0, key.length, b, 0, n)) {
+                return values[slot];
+            }
+            String value = new String(b, 0, n, StandardCharsets.UTF_8);
+            keys[slot] = Arrays.copyOf(b, n);
+            values[slot] = value;
+            return value;
+        }
     }
 
     /** No configuration to keep: one layout so far. */

@@ -1,5 +1,6 @@
 package io.clickstream.etl.funnel;
 
+import io.clickstream.etl.codec.ScratchOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -53,8 +54,20 @@ public final class SessionFunnels {
     }
 
     public byte[] toBytes() {
-        DataOutputSerializer out = new DataOutputSerializer(64 + 24 * tags.size());
+        return encode(false, 0);
+    }
+
+    /** {@link #toBytes} after 8 bytes of {@code stamp} (how a stored field carries its write time), in one array. */
+    public byte[] toBytesAfter(long stamp) {
+        return encode(true, stamp);
+    }
+
+    private byte[] encode(boolean stamped, long stamp) {
+        DataOutputSerializer out = ScratchOutput.get();
         try {
+            if (stamped) {
+                out.writeLong(stamp);
+            }
             out.writeByte(FORMAT);
             out.writeInt(maxIndex);
             out.writeShort(funnels.size());

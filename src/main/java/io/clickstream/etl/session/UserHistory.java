@@ -1,6 +1,7 @@
 package io.clickstream.etl.session;
 
 import io.clickstream.etl.codec.LongText;
+import io.clickstream.etl.codec.ScratchOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -267,7 +268,12 @@ public final class UserHistory {
 
     /** The header field: the last session number and the sessions' ids in their order. */
     public byte[] headerField() {
-        DataOutputSerializer out = new DataOutputSerializer(16 + 40 * sessions.size());
+        return headerFieldUnless(null);
+    }
+
+    /** The header field, or null when it equals {@code stored} (compared without a copy: most batches keep it). */
+    public byte[] headerFieldUnless(byte[] stored) {
+        DataOutputSerializer out = ScratchOutput.get();
         try {
             out.writeByte(HEADER_FORMAT);
             out.writeInt(lastNumber);
@@ -278,7 +284,7 @@ public final class UserHistory {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.getCopyOfBuffer();
+        return ScratchOutput.holds(out, stored) ? null : out.getCopyOfBuffer();
     }
 
     /** The ids of the sessions, in order. */
@@ -331,7 +337,7 @@ public final class UserHistory {
     }
 
     private static byte[] sessionField(Session s, int fromEntry) {
-        DataOutputSerializer out = new DataOutputSerializer(256 + 12 * (s.remembered() - fromEntry));
+        DataOutputSerializer out = ScratchOutput.get();
         try {
             out.writeByte(SESSION_FIELD_FORMAT);
             writeSession(out, s, fromEntry);

@@ -193,9 +193,9 @@ final class UserRecord {
             return wholeChanges(nowMs);
         }
         Map<String, byte[]> set = new LinkedHashMap<>();
-        byte[] header = history.headerField();
+        byte[] header = history.headerFieldUnless(storedHeader);
         // Sessions are only forgotten (and added) when the header changes: otherwise nothing needs deleting.
-        boolean sessionsChanged = !Arrays.equals(header, storedHeader);
+        boolean sessionsChanged = header != null;
         if (sessionsChanged) {
             set.put(HEADER, header);
         }
@@ -263,7 +263,10 @@ final class UserRecord {
     /** A session's funnel progress as stored (decoded or as read), or null when it has none. */
     private byte[] funnelField(String session, long nowMs) {
         SessionFunnels f = funnels.get(session);
-        byte[] bytes = f != null ? f.toBytes() : funnelBytes.get(session);
+        if (f != null) {
+            return f.toBytesAfter(nowMs);
+        }
+        byte[] bytes = funnelBytes.get(session);
         return bytes == null ? null : stamped(nowMs, bytes);
     }
 

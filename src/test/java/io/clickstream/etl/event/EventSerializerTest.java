@@ -87,6 +87,32 @@ class EventSerializerTest {
     }
 
     @Test
+    void shortRepeatedValuesReadBackExactlyWhenMoreOfThemThanTheTableHolds() throws IOException {
+        // Sources, countries, cities and browsers come from a per-thread table of values read before; 20,000
+        // different values (more than its slots, so slots are taken over) and values that differ in one byte or in
+        // length must each read back as written, ASCII or not.
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        int n = 20_000;
+        for (int i = 0; i < n; i++) {
+            Event e = full();
+            e.city = (i % 3 == 0 ? "Linköping-" : "city-") + i;
+            e.country = "country-" + (i % 7);
+            e.source = i % 2 == 0 ? "web" : "we";
+            e.browser = "b".repeat(1 + i % 60); // past the longest value the table keeps
+            serializer.serialize(e, out);
+        }
+        DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
+        for (int i = 0; i < n; i++) {
+            Event back = serializer.deserialize(in);
+            assertThat(back.city).isEqualTo((i % 3 == 0 ? "Linköping-" : "city-") + i);
+            assertThat(back.country).isEqualTo("country-" + (i % 7));
+            assertThat(back.source).isEqualTo(i % 2 == 0 ? "web" : "we");
+            assertThat(back.browser).isEqualTo("b".repeat(1 + i % 60));
+            assertThat(back.region).isEqualTo("Östergötland");
+        }
+    }
+
+    @Test
     void aSerializedStreamOfEventsReadsBackInOrder() throws IOException {
         DataOutputSerializer out = new DataOutputSerializer(64);
         Event a = full();
