@@ -5,7 +5,6 @@ import io.clickstream.etl.privacy.Erasures;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -58,21 +57,40 @@ public final class Joiner {
 
     /**
      * Joins one user's events, in the order given, for rules keyed by user_id (the per-user step): the stored values
-     * by rule name (missing: none yet; the map gets them), the rules whose values changed out.
+     * by rule name (missing: none yet; the map gets them), the rules whose values changed out. The same as
+     * {@link #apply} with the user's store keys, without building them per event.
      */
     public Set<String> applyToUser(List<Event> events, Map<String, JoinedValues> byRule) {
-        Map<String, JoinedValues> stored = new HashMap<>();
-        for (JoinRule r : rules) {
+        JoinedValues[] values = new JoinedValues[rules.size()];
+        for (int i = 0; i < rules.size(); i++) {
+            JoinRule r = rules.get(i);
             if (!r.keyedByUser()) {
                 throw new IllegalStateException("rule " + r.name() + " is keyed by " + r.key() + ", not by user_id");
             }
-            stored.put(
-                    r.name() + ":" + (events.isEmpty() ? "" : events.get(0).userId),
-                    byRule.computeIfAbsent(r.name(), n -> new JoinedValues()));
+            values[i] = byRule.computeIfAbsent(r.name(), n -> new JoinedValues());
         }
-        Set<String> out = new LinkedHashSet<>();
-        apply(events, stored, Erasures.NONE).forEach(k -> out.add(k.substring(0, k.indexOf(':'))));
-        return out;
+        Set<String> changed = Set.of();
+        for (Event e : events) {
+            Received received = null;
+            for (int i = 0; i < values.length; i++) {
+                JoinRule r = rules.get(i);
+                if (r.keyOf(e).isEmpty()) {
+                    continue;
+                }
+                if (r.gives(e)) {
+                    if (give(r, e, values[i])) {
+                        changed = changed.isEmpty() ? new LinkedHashSet<>() : changed;
+                        changed.add(r.name());
+                    }
+                } else if (r.receives(e)) {
+                    received = receive(values[i], e, NOTHING_SKIPPED, received);
+                }
+            }
+            if (received != null) {
+                addProperties(e, received.names, received.values);
+            }
+        }
+        return changed;
     }
 
     /**
@@ -83,10 +101,9 @@ public final class Joiner {
     public Set<String> apply(List<Event> batch, Map<String, JoinedValues> stored, Erasures erased) {
         Set<String> changed = new LinkedHashSet<>();
         Predicate<JoinedValues.Version> skip =
-                erased.isEmpty() ? v -> false : v -> erased.covers(v.giver(), v.recordTime());
+                erased.isEmpty() ? NOTHING_SKIPPED : v -> erased.covers(v.giver(), v.recordTime());
         for (Event e : batch) {
-            List<String> names = new ArrayList<>();
-            List<String> values = new ArrayList<>();
+            Received received = null;
             for (JoinRule r : rules) {
                 String k = r.keyOf(e);
                 if (k.isEmpty()) {
@@ -95,36 +112,52 @@ public final class Joiner {
                 String sk = storeKey(r, k);
                 JoinedValues jv = stored.computeIfAbsent(sk, x -> new JoinedValues());
                 if (r.gives(e)) {
-                    if (erased.covers(e.userId, e.kafkaTimestamp)) {
-                        continue;
-                    }
-                    List<String> fn = new ArrayList<>();
-                    List<String> fv = new ArrayList<>();
-                    for (String f : r.fields()) {
-                        String v = JoinRule.read(e, f);
-                        if (!v.isEmpty()) {
-                            fn.add(r.outputName(f));
-                            fv.add(v);
-                        }
-                    }
-                    JoinedValues.Version version =
-                            new JoinedValues.Version(e.eventTime, e.eventId, fn, fv, e.userId, e.kafkaTimestamp);
-                    if (jv.add(version, horizonMs)) {
+                    if (!erased.covers(e.userId, e.kafkaTimestamp) && give(r, e, jv)) {
                         changed.add(sk);
                     }
                 } else if (r.receives(e)) {
-                    JoinedValues.Version v = jv.at(e.eventTime, skip);
-                    if (v != null) {
-                        names.addAll(v.names());
-                        values.addAll(v.values());
-                    }
+                    received = receive(jv, e, skip, received);
                 }
             }
-            if (!names.isEmpty()) {
-                addProperties(e, names, values);
+            if (received != null) {
+                addProperties(e, received.names, received.values);
             }
         }
         return changed;
+    }
+
+    private static final Predicate<JoinedValues.Version> NOTHING_SKIPPED = v -> false;
+
+    /** Records the values a giving event carries; whether that changed what is stored. */
+    private boolean give(JoinRule r, Event e, JoinedValues jv) {
+        List<String> fn = new ArrayList<>(r.fields().size());
+        List<String> fv = new ArrayList<>(r.fields().size());
+        for (String f : r.fields()) {
+            String v = JoinRule.read(e, f);
+            if (!v.isEmpty()) {
+                fn.add(r.outputName(f));
+                fv.add(v);
+            }
+        }
+        return jv.add(new JoinedValues.Version(e.eventTime, e.eventId, fn, fv, e.userId, e.kafkaTimestamp), horizonMs);
+    }
+
+    /** Adds the values given before a receiving event's time to what it received so far (made when first needed). */
+    private static Received receive(JoinedValues jv, Event e, Predicate<JoinedValues.Version> skip, Received received) {
+        JoinedValues.Version v = jv.at(e.eventTime, skip);
+        if (v == null || v.names().isEmpty()) {
+            return received;
+        }
+        Received r = received == null ? new Received() : received;
+        r.names.addAll(v.names());
+        r.values.addAll(v.values());
+        return r;
+    }
+
+    /** The joined properties of one event, in the rules' order. */
+    private static final class Received {
+        final List<String> names = new ArrayList<>(4);
+        final List<String> values = new ArrayList<>(4);
     }
 
     /** The keys of the index of what a user gave: the store key (rule and key) of each value in {@code batch}. */

@@ -287,6 +287,16 @@ public final class UserHistory {
         return ScratchOutput.holds(out, stored) ? null : out.getCopyOfBuffer();
     }
 
+    /** Whether the history holds a session with this id (a user has few: a scan). */
+    public boolean hasSession(String id) {
+        for (Session s : sessions) {
+            if (s.id.equals(id)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The ids of the sessions, in order. */
     public List<String> sessionIds() {
         List<String> ids = new ArrayList<>(sessions.size());
@@ -301,6 +311,12 @@ public final class UserHistory {
      */
     public Map<String, byte[]> changedSessionFields(boolean all) {
         Map<String, byte[]> out = new LinkedHashMap<>();
+        changedSessionFields(all, out);
+        return out;
+    }
+
+    /** {@link #changedSessionFields(boolean)}, put into {@code out}. */
+    public void changedSessionFields(boolean all, Map<String, byte[]> out) {
         for (Session s : sessions) {
             if (all || s.changed) {
                 int full = s.entryCount / CHUNK;
@@ -310,7 +326,6 @@ public final class UserHistory {
                 }
             }
         }
-        return out;
     }
 
     /** Notes that the fields {@link #changedSessionFields} gave are stored now. */

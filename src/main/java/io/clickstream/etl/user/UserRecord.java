@@ -199,11 +199,9 @@ final class UserRecord {
         if (sessionsChanged) {
             set.put(HEADER, header);
         }
-        set.putAll(history.changedSessionFields(false));
-        Set<String> live =
-                sessionsChanged || !changedFunnels.isEmpty() ? new HashSet<>(history.sessionIds()) : Set.of();
+        history.changedSessionFields(false, set);
         for (String session : changedFunnels) {
-            if (live.contains(session)) {
+            if (history.hasSession(session)) {
                 set.put(FUNNEL + session, funnelField(session, nowMs));
             }
         }
@@ -232,7 +230,7 @@ final class UserRecord {
             for (String field : storedFields) {
                 String session =
                         field.startsWith(FUNNEL) ? field.substring(FUNNEL.length()) : UserHistory.sessionOf(field);
-                if (session != null && !live.contains(session) && !obsolete.contains(field)) {
+                if (session != null && !history.hasSession(session) && !obsolete.contains(field)) {
                     delete.add(field); // a session the history forgot, and its progress
                 }
             }

@@ -75,6 +75,11 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
 
     private static final Comparator<Event> TIME_ORDER =
             Comparator.<Event>comparingLong(e -> e.eventTime).thenComparing(e -> e.eventId);
+    private static final Comparator<Event> SESSION_INDEX_ORDER = Comparator.comparingInt(e -> e.sessionIndex);
+    /** Shared by the events without a tag: the arrays are replaced, never written into. */
+    private static final String[] NO_FUNNELS = new String[0];
+
+    private static final int[] NO_STEPS = new int[0];
     /** Bounds the memory of pending session rows between updates. */
     private static final int MAX_PENDING_ROWS = 100_000;
     /** How many update intervals a row of a session that neither ended nor is live may wait. */
@@ -606,34 +611,53 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     }
 
     private void funnels(UserRecord record, List<Event> events) {
+        String first = events.get(0).sessionId;
+        boolean oneSession = true;
+        for (Event e : events) {
+            oneSession &= e.sessionId.equals(first);
+        }
+        if (oneSession) { // most users' batches: no grouping needed
+            funnels(record, first, events);
+            return;
+        }
         Map<String, List<Event>> bySession = new LinkedHashMap<>();
         for (Event e : events) {
             bySession.computeIfAbsent(e.sessionId, s -> new ArrayList<>()).add(e);
         }
-        bySession.forEach((session, sessionEvents) -> {
-            SessionFunnels state;
-            try {
-                state = record.funnels(session);
-            } catch (IllegalArgumentException e) {
-                throw unreadable(key(sessionEvents.get(0).userId), "The funnel progress of session " + session, e);
+        bySession.forEach((session, sessionEvents) -> funnels(record, session, sessionEvents));
+    }
+
+    private void funnels(UserRecord record, String session, List<Event> sessionEvents) {
+        SessionFunnels state;
+        try {
+            state = record.funnels(session);
+        } catch (IllegalArgumentException e) {
+            throw unreadable(key(sessionEvents.get(0).userId), "The funnel progress of session " + session, e);
+        }
+        if (sessionEvents.size() > 1) {
+            sessionEvents.sort(SESSION_INDEX_ORDER);
+        }
+        boolean dirty = false;
+        List<SessionFunnels.Tag> tags = new ArrayList<>(2);
+        for (Event e : sessionEvents) {
+            if (e.sessionIndex <= state.maxIndex()) {
+                replayedTags.inc();
             }
-            sessionEvents.sort(Comparator.comparingInt(e -> e.sessionIndex));
-            boolean dirty = false;
-            for (Event e : sessionEvents) {
-                if (e.sessionIndex <= state.maxIndex()) {
-                    replayedTags.inc();
-                }
-                List<SessionFunnels.Tag> tags = new ArrayList<>(2);
-                dirty |= tracker.process(state, e, versions.activeAt(e.kafkaTimestamp), tags);
-                tag(e, tags);
-            }
-            if (dirty) {
-                record.funnelsChanged(session);
-            }
-        });
+            tags.clear();
+            dirty |= tracker.process(state, e, versions.activeAt(e.kafkaTimestamp), tags);
+            tag(e, tags);
+        }
+        if (dirty) {
+            record.funnelsChanged(session);
+        }
     }
 
     private void tag(Event e, List<SessionFunnels.Tag> tags) {
+        if (tags.isEmpty()) {
+            e.funnelIds = NO_FUNNELS;
+            e.funnelSteps = NO_STEPS;
+            return;
+        }
         e.funnelIds = new String[tags.size()];
         e.funnelSteps = new int[tags.size()];
         for (int i = 0; i < tags.size(); i++) {
