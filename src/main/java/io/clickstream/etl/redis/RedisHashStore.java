@@ -22,12 +22,12 @@ public final class RedisHashStore implements HashStore {
             .getBytes(StandardCharsets.UTF_8);
     /**
      * ARGV: the TTL, then per key the mode (0 update, 1 replace, 2 merge), the number of fields to set and to delete,
-     * the (field, value) pairs and the fields to delete. A replace then deletes the fields it did not set; an update
-     * skips a key that does not exist and returns its index. The first write of the script is an HSET, never a DEL:
-     * Redis refuses a script's first write command that needs memory when maxmemory is reached, and lets the rest of a
-     * script that has written once go on. HSET and HDEL take at most 200 fields per call: unpack() of more would
-     * overflow Lua's C stack. The TTL is set without asking whether the key still exists when nothing was deleted
-     * from it (the usual update): that question was one command per user and batch.
+     * the (field, value) pairs and the fields to delete. An update skips a key that does not exist and returns its
+     * index; it asks with the PEXPIRE it needs anyway (0 when there is no key), so the usual update is two commands,
+     * PEXPIRE and HSET. A replace then deletes the fields it did not set. The first command that needs memory is an
+     * HSET, never after a DEL: Redis refuses a script's first write command that needs memory when maxmemory is
+     * reached, and lets the rest of a script that has written once go on (a PEXPIRE before it is harmless either
+     * way). HSET and HDEL take at most 200 fields per call: unpack() of more would overflow Lua's C stack.
      */
     private static final byte[] WRITE = ("local a = 2 local missing = {} "
                     + "local function hdel(k, list) local i = 0 "
@@ -36,7 +36,7 @@ public final class RedisHashStore implements HashStore {
                     + "for idx, k in ipairs(KEYS) do "
                     + "  local mode = ARGV[a] local nset = tonumber(ARGV[a + 1]) "
                     + "  local ndel = tonumber(ARGV[a + 2]) a = a + 3 "
-                    + "  if mode ~= '0' or redis.call('EXISTS', k) == 1 then "
+                    + "  if mode ~= '0' or redis.call('PEXPIRE', k, ARGV[1]) == 1 then "
                     + "    local before = {} if mode == '1' then before = redis.call('HKEYS', k) end "
                     + "    local i = 0 "
                     + "    while i < nset do local n = math.min(200, nset - i) "
@@ -49,7 +49,7 @@ public final class RedisHashStore implements HashStore {
                     + "    local d = a + 2 * nset local del = {} "
                     + "    for j = 0, ndel - 1 do del[#del + 1] = ARGV[d + j] end "
                     + "    hdel(k, del) "
-                    + "    if (nset > 0 and mode ~= '1' and ndel == 0) or redis.call('EXISTS', k) == 1 then "
+                    + "    if mode ~= '0' and ((nset > 0 and ndel == 0) or redis.call('EXISTS', k) == 1) then "
                     + "      redis.call('PEXPIRE', k, ARGV[1]) end "
                     + "  else missing[#missing + 1] = idx end "
                     + "  a = a + 2 * nset + ndel "
