@@ -7,8 +7,9 @@
 #      commands and round trips per event (Redis INFO commandstats), rows per insert and inserts per second, and the
 #      marginal cost: CPU per event of each component and insert queries per 1M rows between 20 % and 90 % landed;
 #   3. the Kafka-engine baseline into a table of the same schema, no enrichment, measured the same way;
-#   4. event-to-queryable latency (p50/p99) with the job running at half the rate it reached in 2 (it includes the
-#      event-time bound, event-time.max-out-of-orderness, which the table shows);
+#   4. event-to-queryable latency (p50/p99) with the job running at a quarter of the rate it reached in 2 (issue 27's
+#      measure: a live job runs with headroom; it includes the event-time bound, event-time.max-out-of-orderness,
+#      which the table shows);
 #   5. prints one table and writes it as JSON.
 #
 #   scripts/benchmark.sh [--events N] [--partitions N] [--parallelism N] [--users N] [--latency-seconds N]
@@ -203,9 +204,9 @@ BOUND=$(sed -n 's/^event-time.max-out-of-orderness: *//p' "$CONFIG")
 for s in ${JOB_SETS[@]+"${JOB_SETS[@]}"}; do
   case "$s" in event-time.max-out-of-orderness=*) BOUND="${s#*=}" ;; esac
 done
-LAT_RATE=$(( JOB_RATE / 2 )); P50=-1; P99=-1; LAT_LINE="skipped"; LAT_AOF_REWRITES=0
+LAT_RATE=$(( JOB_RATE / 4 )); P50=-1; P99=-1; LAT_LINE="skipped"; LAT_AOF_REWRITES=0
 if [ "$LAT_SECONDS" -gt 0 ]; then
-  step "Latency: the job from latest, $LAT_RATE events/s (half of $JOB_RATE), 30 s warm-up, ${LAT_SECONDS}s measured"
+  step "Latency: the job from latest, $LAT_RATE events/s (a quarter of $JOB_RATE), 30 s warm-up, ${LAT_SECONDS}s measured"
   # The rows of steps 2 and 3 are still being merged and fetched by the other replicas; latency is measured on a
   # quiet cluster.
   merging() {
