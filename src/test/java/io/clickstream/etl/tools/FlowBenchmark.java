@@ -39,6 +39,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -76,7 +77,10 @@ public final class FlowBenchmark {
     static final AtomicLong EVENT_BYTES = new AtomicLong();
     static final AtomicLong SESSION_ROWS = new AtomicLong();
     static final AtomicLong DEAD_LETTERS = new AtomicLong();
-    private static final Map<String, Map<String, byte[]>> REDIS = new ConcurrentHashMap<>();
+    /** The keys the in-memory Redis holds (their values are not kept) and the bytes written to it. */
+    private static final Set<String> REDIS_KEYS = ConcurrentHashMap.newKeySet();
+
+    static final AtomicLong REDIS_BYTES = new AtomicLong();
     /** Bytes the input generator allocated: the benchmark's, not the job's (Kafka hands the job bytes). */
     static final AtomicLong GENERATOR_BYTES = new AtomicLong();
 
@@ -270,7 +274,13 @@ public final class FlowBenchmark {
 
     /** CPU ticks by thread group (from /proc), Java threads' allocated bytes by name, and the counters, at once. */
     record Sample(
-            long nanos, Map<String, Long> ticks, Map<String, Long> allocated, long events, long bytes, long generated) {
+            long nanos,
+            Map<String, Long> ticks,
+            Map<String, Long> allocated,
+            long events,
+            long bytes,
+            long generated,
+            long redisBytes) {
         static Sample take() throws IOException {
             Map<String, Long> ticks = new TreeMap<>();
             try (var tasks = Files.list(Path.of("/proc/self/task"))) {
@@ -296,7 +306,13 @@ public final class FlowBenchmark {
                 }
             }
             return new Sample(
-                    System.nanoTime(), ticks, allocated, EVENT_ROWS.get(), EVENT_BYTES.get(), GENERATOR_BYTES.get());
+                    System.nanoTime(),
+                    ticks,
+                    allocated,
+                    EVENT_ROWS.get(),
+                    EVENT_BYTES.get(),
+                    GENERATOR_BYTES.get(),
+                    REDIS_BYTES.get());
         }
     }
 
@@ -367,6 +383,10 @@ public final class FlowBenchmark {
                 (double) generated / events));
         out.append(String.format(
                 Locale.ROOT, "  RowBinary bytes per event row: %7.0f%n", (double) (b.bytes - a.bytes) / events));
+        out.append(String.format(
+                Locale.ROOT,
+                "  Redis bytes written per event:  %6.0f (fields and values, per-user records)%n",
+                (double) (b.redisBytes - a.redisBytes) / events));
         System.out.print(out);
         if (json != null) {
             StringBuilder j = new StringBuilder("{");
@@ -495,18 +515,25 @@ public final class FlowBenchmark {
         public void close() {}
     };
 
-    /** Hashes in one map for the whole JVM, with the write modes of Redis's script; keeps no history of calls. */
+    /**
+     * Redis as the job sees it when every user of the run fits its per-user cache (redis.cache-size per task): a key
+     * is read once, before it exists, and written after. So it keeps which keys exist (an
+     * update of a missing key is refused, as Redis's script does) and counts bytes, not values: holding every write
+     * made the benchmark's own garbage part of the job's GC figure. A read of a key that exists would need the values:
+     * it stops the run.
+     */
     private static final class MemoryHashStore implements HashStore {
         @Override
         public List<Hash> load(List<Lookup> lookups) {
             List<Hash> out = new ArrayList<>(lookups.size());
             for (Lookup l : lookups) {
-                Map<String, byte[]> h = REDIS.get(l.key());
-                List<byte[]> older = new ArrayList<>();
-                if (h == null) {
-                    l.olderKeys().forEach(k -> older.add(null));
+                if (REDIS_KEYS.contains(l.key())) {
+                    throw new IllegalStateException("the job read back a stored key; this benchmark's store keeps no"
+                            + " values: run it with fewer users per task than redis.cache-size");
                 }
-                out.add(new Hash(h == null ? Map.of() : new HashMap<>(h), older));
+                List<byte[]> older = new ArrayList<>();
+                l.olderKeys().forEach(k -> older.add(null));
+                out.add(new Hash(Map.of(), older));
             }
             return out;
         }
@@ -522,23 +549,27 @@ public final class FlowBenchmark {
         public List<String> write(Map<String, Changes> changes, long ttlMs) {
             List<String> missing = new ArrayList<>();
             changes.forEach((key, c) -> {
-                if (c.mode() == Mode.UPDATE && !REDIS.containsKey(key)) {
+                if (c.mode() == Mode.UPDATE && !REDIS_KEYS.contains(key)) {
                     missing.add(key);
                     return;
                 }
-                Map<String, byte[]> h = c.mode() == Mode.REPLACE
-                        ? new ConcurrentHashMap<>()
-                        : REDIS.computeIfAbsent(key, k -> new ConcurrentHashMap<>());
-                h.putAll(c.set());
-                c.delete().forEach(h::remove);
-                REDIS.put(key, h);
+                long bytes = 0;
+                for (Map.Entry<String, byte[]> f : c.set().entrySet()) {
+                    bytes += f.getKey().length() + f.getValue().length;
+                }
+                REDIS_BYTES.addAndGet(bytes);
+                if (c.mode() == Mode.REPLACE && c.set().isEmpty()) {
+                    REDIS_KEYS.remove(key);
+                } else {
+                    REDIS_KEYS.add(key);
+                }
             });
             return missing;
         }
 
         @Override
         public boolean deleteUpTo(String key, long erasedAt, List<String> others) {
-            return REDIS.remove(key) != null;
+            return REDIS_KEYS.remove(key);
         }
 
         @Override
