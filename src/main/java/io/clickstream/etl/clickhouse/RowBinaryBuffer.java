@@ -84,23 +84,25 @@ public final class RowBinaryBuffer {
 
     public void string(String s) {
         int n = s == null ? 0 : s.length();
-        int ascii = 0;
-        while (ascii < n && s.charAt(ascii) < 0x80) {
-            ascii++;
-        }
-        if (ascii == n) { // most values: written as they are, without an array per value
-            varUInt(n);
-            ensure(n);
-            for (int i = 0; i < n; i++) {
-                buf[size++] = (byte) s.charAt(i);
+        int start = size;
+        varUInt(n); // the length in bytes if the value is ASCII, as most are: written as they are, in one pass
+        ensure(n);
+        byte[] b = buf;
+        int p = size;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                size = start;
+                byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+                varUInt(bytes.length);
+                ensure(bytes.length);
+                System.arraycopy(bytes, 0, buf, size, bytes.length);
+                size += bytes.length;
+                return;
             }
-            return;
+            b[p + i] = (byte) c;
         }
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        varUInt(bytes.length);
-        ensure(bytes.length);
-        System.arraycopy(bytes, 0, buf, size, bytes.length);
-        size += bytes.length;
+        size = p + n;
     }
 
     public void stringArray(String[] values) {

@@ -6,27 +6,37 @@ package io.clickstream.etl.codec;
  * {@code DataOutputSerializer.writeBytes} would do it in place but advances its position twice.)
  */
 public final class AsciiText {
-    private static final ThreadLocal<byte[][]> BUFFER = ThreadLocal.withInitial(() -> new byte[][] {new byte[256]});
+    private static final ThreadLocal<Buffer> BUFFER = ThreadLocal.withInitial(Buffer::new);
 
     private AsciiText() {}
 
-    /**
-     * The thread's buffer holding {@code s}'s bytes in its first {@code s.length()} places, valid until the thread's
-     * next call; null when {@code s} is not all ASCII.
-     */
-    @SuppressWarnings("deprecation") // the low byte of each char: exactly the UTF-8 of ASCII
+    /** {@link Buffer#bytesOf} with the thread's buffer. */
     public static byte[] bytesOf(String s) {
-        int n = s.length();
-        for (int i = 0; i < n; i++) {
-            if (s.charAt(i) >= 0x80) {
-                return null;
+        return BUFFER.get().bytesOf(s);
+    }
+
+    /** A buffer to hold one string's bytes at a time; a caller that encodes many strings keeps its own. */
+    public static final class Buffer {
+        private byte[] bytes = new byte[256];
+
+        /**
+         * This buffer holding {@code s}'s bytes in its first {@code s.length()} places, valid until the next call;
+         * null when {@code s} is not all ASCII. One pass: each char is checked as it is copied.
+         */
+        public byte[] bytesOf(String s) {
+            int n = s.length();
+            if (bytes.length < n) {
+                bytes = new byte[Math.max(n, 2 * bytes.length)];
             }
+            byte[] b = bytes;
+            for (int i = 0; i < n; i++) {
+                char c = s.charAt(i);
+                if (c >= 0x80) {
+                    return null;
+                }
+                b[i] = (byte) c;
+            }
+            return b;
         }
-        byte[][] holder = BUFFER.get();
-        if (holder[0].length < n) {
-            holder[0] = new byte[Math.max(n, 2 * holder[0].length)];
-        }
-        s.getBytes(0, n, holder[0], 0);
-        return holder[0];
     }
 }

@@ -64,21 +64,22 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
 
     @Override
     public void serialize(Event e, DataOutputView out) throws IOException {
-        writeString(e.eventId, out);
-        writeString(e.userId, out);
-        writeString(e.eventType, out);
-        writeString(e.source, out);
+        AsciiText.Buffer ascii = SCRATCH.get().ascii;
+        writeString(e.eventId, out, ascii);
+        writeString(e.userId, out, ascii);
+        writeString(e.eventType, out, ascii);
+        writeString(e.source, out, ascii);
         out.writeLong(e.eventTime);
-        writeString(e.url, out);
-        writeString(e.referrer, out);
-        writeString(e.ip, out);
-        writeString(e.userAgent, out);
-        writeStrings(e.propertyKeys, out);
-        writeStrings(e.propertyValues, out);
-        writeString(e.sessionId, out);
+        writeString(e.url, out, ascii);
+        writeString(e.referrer, out, ascii);
+        writeString(e.ip, out, ascii);
+        writeString(e.userAgent, out, ascii);
+        writeStrings(e.propertyKeys, out, ascii);
+        writeStrings(e.propertyValues, out, ascii);
+        writeString(e.sessionId, out, ascii);
         out.writeInt(e.sessionNumber);
         out.writeInt(e.sessionIndex);
-        writeStrings(e.funnelIds, out);
+        writeStrings(e.funnelIds, out, ascii);
         if (e.funnelSteps == null) {
             writeLength(-1, out);
         } else {
@@ -87,19 +88,19 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
                 out.writeInt(step);
             }
         }
-        writeString(e.countryCode, out);
-        writeString(e.country, out);
-        writeString(e.region, out);
-        writeString(e.city, out);
+        writeString(e.countryCode, out, ascii);
+        writeString(e.country, out, ascii);
+        writeString(e.region, out, ascii);
+        writeString(e.city, out, ascii);
         writeDouble(e.latitude, out);
         writeDouble(e.longitude, out);
-        writeString(e.browser, out);
-        writeString(e.browserVersion, out);
-        writeString(e.os, out);
-        writeString(e.osVersion, out);
-        writeString(e.deviceType, out);
+        writeString(e.browser, out, ascii);
+        writeString(e.browserVersion, out, ascii);
+        writeString(e.os, out, ascii);
+        writeString(e.osVersion, out, ascii);
+        writeString(e.deviceType, out, ascii);
         out.writeBoolean(e.bot);
-        writeString(e.kafkaTopic, out);
+        writeString(e.kafkaTopic, out, ascii);
         out.writeInt(e.kafkaPartition);
         out.writeLong(e.kafkaOffset);
         out.writeLong(e.kafkaTimestamp);
@@ -189,12 +190,12 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
         throw new IOException("malformed length in a serialized event");
     }
 
-    private static void writeString(String s, DataOutputView out) throws IOException {
+    private static void writeString(String s, DataOutputView out, AsciiText.Buffer asciiBuffer) throws IOException {
         if (s == null) {
             writeLength(-1, out);
             return;
         }
-        byte[] ascii = AsciiText.bytesOf(s);
+        byte[] ascii = asciiBuffer.bytesOf(s);
         if (ascii != null) {
             writeLength(s.length(), out);
             out.write(ascii, 0, s.length());
@@ -222,14 +223,14 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
         return repeated && n <= Scratch.MAX_REPEATED ? sc.repeated(b, n) : new String(b, 0, n, StandardCharsets.UTF_8);
     }
 
-    private static void writeStrings(String[] a, DataOutputView out) throws IOException {
+    private static void writeStrings(String[] a, DataOutputView out, AsciiText.Buffer ascii) throws IOException {
         if (a == null) {
             writeLength(-1, out);
             return;
         }
         writeLength(a.length, out);
         for (String s : a) {
-            writeString(s, out);
+            writeString(s, out, ascii);
         }
     }
 
@@ -266,6 +267,7 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
     private static final class Scratch {
         static final int MAX_REPEATED = 48;
         private static final int SLOTS = 4096;
+        final AsciiText.Buffer ascii = new AsciiText.Buffer();
         private byte[] buffer = new byte[256];
         private final byte[][] keys = new byte[SLOTS][];
         private final String[] values = new String[SLOTS];

@@ -45,6 +45,23 @@ abstract class MmdbDatabase implements Closeable {
         if (isoCode == null || isoCode.length() != 2) {
             return "";
         }
+        int a = isoCode.charAt(0) - 'A';
+        int b = isoCode.charAt(1) - 'A';
+        if (a < 0 || a >= 26 || b < 0 || b >= 26) {
+            return displayName(isoCode);
+        }
+        // Locale builds the name anew on each call (a lookup per event with an IP): kept per code, 676 at most.
+        String name = COUNTRY_NAMES[26 * a + b];
+        if (name == null) {
+            name = displayName(isoCode);
+            COUNTRY_NAMES[26 * a + b] = name; // a String is safely shared; two threads may both compute it
+        }
+        return name;
+    }
+
+    private static final String[] COUNTRY_NAMES = new String[26 * 26];
+
+    private static String displayName(String isoCode) {
         String name = new Locale("", isoCode).getDisplayCountry(Locale.ENGLISH);
         return name.equals(isoCode) ? "" : name;
     }

@@ -43,6 +43,29 @@ class RowBinaryEncodingTest {
     }
 
     @Test
+    void aValueThatTurnsOutNotAsciiIsRewrittenWithItsUtf8Length() {
+        // ASCII is written in one pass with its char count as length; a non-ASCII char found late (after 127 chars,
+        // where the UTF-8 length needs a second varint byte) must leave no trace of that attempt.
+        RowBinaryBuffer b = new RowBinaryBuffer(1);
+        b.string("a");
+        String late = "x".repeat(127) + "é";
+        b.string(late);
+        b.string("z");
+        byte[] utf8 = late.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        RowBinaryBuffer expected = new RowBinaryBuffer(1);
+        expected.varUInt(1);
+        expected.uint8('a');
+        expected.varUInt(utf8.length);
+        for (byte x : utf8) {
+            expected.uint8(x & 0xFF);
+        }
+        expected.varUInt(1);
+        expected.uint8('z');
+        assertThat(utf8.length).isEqualTo(129);
+        assertThat(bytes(b)).isEqualTo(bytes(expected));
+    }
+
+    @Test
     void bufferGrowsPastItsInitialCapacity() {
         RowBinaryBuffer b = new RowBinaryBuffer(1);
         String big = "x".repeat(10_000);
