@@ -11,7 +11,7 @@ public final class Batch {
     /** Where each row starts in {@link #data}, when the rows can be read back (null: they cannot). */
     private final int[] rowStarts;
     /** Each row's source position, when a replay check needs them (null: not kept). */
-    private final SourcePosition[] positions;
+    private final SourcePositions positions;
 
     private final RowEncoder<?> decoder;
     private List<?> rowObjects;
@@ -34,7 +34,7 @@ public final class Batch {
             int rows,
             long oldestPublishedAt,
             int[] rowStarts,
-            SourcePosition[] positions,
+            SourcePositions positions,
             RowEncoder<?> decoder) {
         this.data = data;
         this.rows = rows;
@@ -70,7 +70,7 @@ public final class Batch {
     }
 
     /** Each row's source position (null entries: none), or null when not kept. */
-    SourcePosition[] positions() {
+    SourcePositions positions() {
         return positions;
     }
 

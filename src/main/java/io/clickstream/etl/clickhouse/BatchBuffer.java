@@ -23,7 +23,7 @@ final class BatchBuffer<T> {
      */
     private int[] rowStarts;
     /** Each row's source position, for the replay check (null: not kept). */
-    private SourcePosition[] positions;
+    private final SourcePositions positions;
 
     /**
      * Limits from {@code settings}: a batch may reach the catch-up flush interval while its newest row was at least
@@ -36,7 +36,7 @@ final class BatchBuffer<T> {
     /** ... and {@code keepPositions}: each row's source position is kept for the replay check. */
     BatchBuffer(RowEncoder<T> encoder, SinkSettings settings, boolean keepRows, boolean keepPositions) {
         this.rowStarts = keepRows ? new int[1024] : null;
-        this.positions = keepPositions ? new SourcePosition[1024] : null;
+        this.positions = keepPositions ? new SourcePositions(1024) : null;
         this.encoder = encoder;
         this.maxRows = settings.batchRows();
         this.maxBytes = settings.batchBytes();
@@ -57,10 +57,7 @@ final class BatchBuffer<T> {
             rowStarts[rows] = buffer.size();
         }
         if (positions != null) {
-            if (rows == positions.length) {
-                positions = Arrays.copyOf(positions, rows * 2);
-            }
-            positions[rows] = encoder.position(row);
+            encoder.addPosition(row, positions);
         }
         encoder.encode(row, buffer);
         long published = encoder.publishedAt(row);
@@ -156,10 +153,10 @@ final class BatchBuffer<T> {
                 rows,
                 oldestPublishedAt == Long.MAX_VALUE ? -1 : oldestPublishedAt,
                 rowStarts == null ? null : Arrays.copyOf(rowStarts, rows),
-                positions == null ? null : Arrays.copyOf(positions, rows),
+                positions == null ? null : positions.copy(rows),
                 encoder);
         if (positions != null) {
-            Arrays.fill(positions, 0, rows, null);
+            positions.clear();
         }
         buffer.reset();
         rows = 0;

@@ -378,11 +378,11 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
     @SuppressWarnings("unchecked")
     private Batch admit(Batch batch) throws Exception {
         int rows = batch.rows();
-        SourcePosition[] positions = batch.positions();
+        SourcePositions positions = batch.positions();
         for (int retry = 0; ; retry++) {
             ReplayGuard.Admitted<T> admitted;
             try {
-                admitted = guard.admit(rows, i -> positions[i], i -> (T) batch.row(i));
+                admitted = guard.admit(rows, positions::at, i -> (T) batch.row(i));
             } catch (Exception e) {
                 backOffOrFail(
                         "Replay check before inserting " + rows + " rows into " + inserter.table(), retry, true, e);

@@ -72,6 +72,11 @@ public final class EventRowEncoder implements RowEncoder<Event> {
     }
 
     @Override
+    public void addPosition(Event e, SourcePositions out) {
+        out.add(e.kafkaTopic, e.kafkaPartition, e.kafkaOffset);
+    }
+
+    @Override
     public void encode(Event e, RowBinaryBuffer out) {
         out.uint16((int) Math.floorDiv(e.eventTime, MILLIS_PER_DAY)); // dt Date (UTC day)
         out.uint32(Math.floorDiv(e.eventTime, 1000L)); // ts DateTime

@@ -2,6 +2,7 @@ package io.clickstream.etl.clickhouse;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +55,9 @@ public final class ReplayGuard<T> implements AutoCloseable {
      */
     public Admitted<T> admit(int n, IntFunction<SourcePosition> positionAt, IntFunction<T> row) throws Exception {
         Map<String, Long> atStart = marksAtStart();
+        Partitions partitions = new Partitions(atStart);
         SourcePosition[] positions = new SourcePosition[n];
-        String[] partitions = new String[n];
+        int[] partitionOf = new int[n];
         List<T> suspects = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             SourcePosition p = positionAt.apply(i);
@@ -63,15 +65,14 @@ public final class ReplayGuard<T> implements AutoCloseable {
                 continue;
             }
             positions[i] = p;
-            partitions[i] = p.partitionKey();
-            Long mark = atStart.get(partitions[i]);
-            if (mark != null && p.offset() <= mark) {
+            int k = partitions.of(p);
+            partitionOf[i] = k;
+            if (p.offset() <= partitions.markAtStart[k]) {
                 suspects.add(row.apply(i));
             }
         }
         Set<SourcePosition> found = lookUp(suspects);
         List<T> admitted = found.isEmpty() ? null : new ArrayList<>(n);
-        Map<String, Long> highest = new HashMap<>();
         for (int i = 0; i < n; i++) {
             if (positions[i] != null && found.contains(positions[i])) {
                 continue;
@@ -80,15 +81,84 @@ public final class ReplayGuard<T> implements AutoCloseable {
                 admitted.add(row.apply(i));
             }
             if (positions[i] != null) {
-                highest.merge(partitions[i], positions[i].offset(), Math::max);
+                partitions.sent(partitionOf[i], positions[i].offset());
             }
         }
+        Map<String, Long> highest = partitions.highestSent();
         if (!highest.isEmpty()) {
             synchronized (io) {
                 marks.raise(highest);
             }
         }
         return new Admitted<>(admitted, suspects.size(), admitted == null ? 0 : n - admitted.size());
+    }
+
+    /**
+     * The partitions of one batch, numbered as they come: their marks at start and the highest offset sent, so that a
+     * row costs a look-up by its topic (one String, hashed once) and an array index, not a key built and hashed twice.
+     */
+    private static final class Partitions {
+        private final Map<String, Long> atStart;
+        private final Map<String, int[]> numbersByTopic = new HashMap<>();
+        private final Map<String, Integer> otherNumbers = new HashMap<>();
+        private final List<String> keys = new ArrayList<>();
+        long[] markAtStart = new long[8];
+        private long[] highest = new long[8];
+
+        Partitions(Map<String, Long> atStart) {
+            this.atStart = atStart;
+        }
+
+        int of(SourcePosition p) {
+            if (p.partition() < 0) { // not a Kafka partition: numbered by its key
+                Integer k = otherNumbers.get(p.partitionKey());
+                if (k == null) {
+                    k = number(p.partitionKey());
+                    otherNumbers.put(p.partitionKey(), k);
+                }
+                return k;
+            }
+            int[] numbers = numbersByTopic.get(p.topic());
+            if (numbers == null || p.partition() >= numbers.length) {
+                int[] grown = new int[Math.max(p.partition() + 1, numbers == null ? 8 : 2 * numbers.length)];
+                if (numbers != null) {
+                    System.arraycopy(numbers, 0, grown, 0, numbers.length);
+                }
+                numbers = grown;
+                numbersByTopic.put(p.topic(), numbers);
+            }
+            if (numbers[p.partition()] == 0) {
+                numbers[p.partition()] = number(p.partitionKey()) + 1;
+            }
+            return numbers[p.partition()] - 1;
+        }
+
+        private int number(String key) {
+            int k = keys.size();
+            keys.add(key);
+            if (k == markAtStart.length) {
+                markAtStart = Arrays.copyOf(markAtStart, 2 * k);
+                highest = Arrays.copyOf(highest, 2 * k);
+            }
+            Long mark = atStart.get(key);
+            markAtStart[k] = mark == null ? Long.MIN_VALUE : mark;
+            highest[k] = Long.MIN_VALUE;
+            return k;
+        }
+
+        void sent(int k, long offset) {
+            highest[k] = Math.max(highest[k], offset);
+        }
+
+        Map<String, Long> highestSent() {
+            Map<String, Long> out = new HashMap<>();
+            for (int k = 0; k < keys.size(); k++) {
+                if (highest[k] != Long.MIN_VALUE) {
+                    out.put(keys.get(k), highest[k]);
+                }
+            }
+            return out;
+        }
     }
 
     /** The rows ClickHouse does not hold, marks or not (after an insert that may have been stored). */

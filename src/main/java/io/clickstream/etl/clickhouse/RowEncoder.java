@@ -42,4 +42,14 @@ public interface RowEncoder<T> extends Serializable {
     default SourcePosition position(T row) {
         return null;
     }
+
+    /** Appends the row's {@link #position} to {@code out}; an encoder with positions in its rows adds them directly. */
+    default void addPosition(T row, SourcePositions out) {
+        SourcePosition p = position(row);
+        if (p == null) {
+            out.add(null, 0, 0);
+        } else {
+            out.add(p.topic(), p.partition(), p.offset());
+        }
+    }
 }

@@ -127,7 +127,7 @@ class BatchBufferTest {
         Batch batch = buffer.drain();
 
         assertThat(batch.rowObjects()).extracting(r -> ((Event) r).eventId).containsExactlyElementsOf(ids);
-        assertThat(batch.positions()[2499]).isEqualTo(new SourcePosition("web", 0, 2499));
+        assertThat(batch.positions().at(2499)).isEqualTo(new SourcePosition("web", 0, 2499));
         assertThat(buffer.drain().rows()).as("the next batch starts empty").isZero();
     }
 }

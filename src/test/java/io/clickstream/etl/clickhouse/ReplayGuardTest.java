@@ -85,6 +85,37 @@ class ReplayGuardTest {
     }
 
     @Test
+    void interleavedRowsOfManyPartitionsAreJudgedAndMarkedEachByItsOwnPartition() throws Exception {
+        // 40 partitions in two topics (past the guard's first sizes), rows interleaved as a keyed step emits them;
+        // every even partition has a mark at 10 and stores offset 10: exactly those rows are looked up or left out.
+        List<SourcePosition> rows = new ArrayList<>();
+        Map<String, Long> expectedMarks = new HashMap<>();
+        for (int p = 0; p < 40; p++) {
+            String topic = p < 20 ? "web" : "app";
+            int partition = p % 20;
+            if (partition % 2 == 0) {
+                marks.marks.put(topic + ":" + partition, 10L);
+                table.stored.add(at(topic, partition, 10));
+            }
+            expectedMarks.put(topic + ":" + partition, 14L);
+        }
+        for (long o = 0; o < 15; o++) {
+            for (int p = 39; p >= 0; p--) {
+                rows.add(at(p < 20 ? "web" : "app", p % 20, o));
+            }
+        }
+
+        ReplayGuard.Admitted<SourcePosition> admitted = guard.admit(rows);
+
+        assertThat(admitted.checked())
+                .as("offsets 0..10 of the 20 marked partitions")
+                .isEqualTo(20 * 11);
+        assertThat(admitted.skipped()).isEqualTo(20);
+        assertThat(admitted.rows()).hasSize(rows.size() - 20).noneMatch(table.stored::contains);
+        assertThat(marks.marks).isEqualTo(expectedMarks);
+    }
+
+    @Test
     void rowsAtOrBelowTheMarksFoundAtStartAreLookedUpAndThoseStoredAreLeftOut() throws Exception {
         marks.marks.put("a:0", 5L);
         table.stored.addAll(List.of(at("a", 0, 2), at("a", 0, 5)));
