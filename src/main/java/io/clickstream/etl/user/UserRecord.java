@@ -200,30 +200,37 @@ final class UserRecord {
             set.put(HEADER, header);
         }
         history.changedSessionFields(false, set);
-        for (String session : changedFunnels) {
-            if (history.hasSession(session)) {
-                set.put(FUNNEL + session, funnelField(session, nowMs));
+        if (!changedFunnels.isEmpty()) {
+            for (String session : changedFunnels) {
+                if (history.hasSession(session)) {
+                    set.put(FUNNEL + session, funnelField(session, nowMs));
+                }
             }
         }
         List<String> delete = new ArrayList<>();
-        for (String rule : changedJoins) {
-            JoinedValues jv = joins.get(rule);
-            jv.addedFields().forEach((version, bytes) -> set.put(JOIN + rule + ":" + version, stamped(nowMs, bytes)));
-            for (String version : jv.removedFields()) {
-                if (storedFields.contains(JOIN + rule + ":" + version)) {
-                    delete.add(JOIN + rule + ":" + version);
+        if (!changedJoins.isEmpty()) {
+            for (String rule : changedJoins) {
+                JoinedValues jv = joins.get(rule);
+                jv.addedFields()
+                        .forEach((version, bytes) -> set.put(JOIN + rule + ":" + version, stamped(nowMs, bytes)));
+                for (String version : jv.removedFields()) {
+                    if (storedFields.contains(JOIN + rule + ":" + version)) {
+                        delete.add(JOIN + rule + ":" + version);
+                    }
                 }
-            }
-            if (olderJoinFields.contains(rule)) {
-                delete.add(JOIN + rule);
+                if (olderJoinFields.contains(rule)) {
+                    delete.add(JOIN + rule);
+                }
             }
         }
         if (recordTime != storedRecordTime && !set.isEmpty()) {
             set.put(HashStore.RECORD_TIME, recordTimeField());
         }
-        for (String field : obsolete) {
-            if (!set.containsKey(field) && storedFields.contains(field)) {
-                delete.add(field);
+        if (!obsolete.isEmpty()) { // rarely: no iterator per user and batch
+            for (String field : obsolete) {
+                if (!set.containsKey(field) && storedFields.contains(field)) {
+                    delete.add(field);
+                }
             }
         }
         if (sessionsChanged) {
