@@ -70,6 +70,9 @@ final class SourcePositions {
 
     /** A copy of the first {@code rows} positions, for a batch that leaves while this one fills again. */
     SourcePositions copy(int rows) {
+        if (rows != size) { // a row without its position would be judged by a made-up one
+            throw new IllegalStateException("positions of " + size + " rows for a batch of " + rows);
+        }
         return new SourcePositions(
                 topics, Arrays.copyOf(topic, rows), Arrays.copyOf(partition, rows), Arrays.copyOf(offset, rows), rows);
     }
