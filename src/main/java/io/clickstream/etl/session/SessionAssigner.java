@@ -106,6 +106,7 @@ public final class SessionAssigner {
     private static void summarize(UserHistory.Session s, Event e, long ts) {
         boolean first = s.count == 0;
         if (first || ts < s.start) {
+            s.entryChanged();
             s.start = ts;
             s.entryUrl = orEmpty(e.url);
             s.referrer = orEmpty(e.referrer);
@@ -118,6 +119,7 @@ public final class SessionAssigner {
         // the shuffle): the session's row needs no lookup of its own. A session stored before format 3 keeps its
         // entry IP / user agent (its row is looked up) until an earlier event brings its own.
         if (!orEmpty(e.ip).isEmpty() && ((!s.entryGeo && s.entryIp.isEmpty()) || ts <= s.start)) {
+            s.entryChanged();
             s.entryGeo = true;
             s.entryIp = "";
             s.countryCode = orEmpty(e.countryCode);
@@ -126,6 +128,7 @@ public final class SessionAssigner {
             s.city = orEmpty(e.city);
         }
         if (!orEmpty(e.userAgent).isEmpty() && ((!s.entryDevice && s.entryUserAgent.isEmpty()) || ts <= s.start)) {
+            s.entryChanged();
             s.entryDevice = true;
             s.entryUserAgent = "";
             s.browser = orEmpty(e.browser);

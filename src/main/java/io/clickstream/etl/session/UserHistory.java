@@ -32,11 +32,23 @@ public final class UserHistory {
     static final byte HEADER_FORMAT = 1;
 
     /**
-     * Session field format 3: each remembered event's key holds the position tag of where it was read in its lower
-     * 16 bits (format 2 and before: the whole key, no tag; read with tag 0, "not known", and written again in format
-     * 3 with all their chunks when their session changes).
+     * Session field format 4: only what the session's next event may change (times, counts, the last chunk's
+     * remembered events, exit, sources); what its entry fixed (number, origin, entry URL, referrer, geo, device) is
+     * in a field of its own ({@link #ENTRY_FIELD}), written when the session starts and when an earlier event
+     * becomes its entry — so a batch does not write the entry's hundred-odd bytes again for each event. Formats 1 to
+     * 3 held both in the session field; such a session is written again in format 4 with its entry field when it
+     * changes.
      */
-    static final byte SESSION_FIELD_FORMAT = 3;
+    static final byte SESSION_FIELD_FORMAT = 4;
+
+    /**
+     * Session field format 3: each remembered event's key holds the position tag of where it was read in its lower
+     * 16 bits (format 2 and before: the whole key, no tag; read with tag 0, "not known", and written again, tagged,
+     * with all their chunks when their session changes).
+     */
+    static final byte SESSION_FIELD_FORMAT_TAGGED = 3;
+
+    static final byte ENTRY_FIELD_FORMAT = 1;
 
     static final byte SESSION_FIELD_FORMAT_CHUNKED_UNTAGGED = 2;
     /** The part of a remembered entry's first 8 bytes that is the event's key; the rest is its position tag. */
@@ -53,6 +65,8 @@ public final class UserHistory {
     public static final String SESSION_FIELD = "s:";
 
     public static final String CHUNK_FIELD = "e:";
+    /** The field of what a session's entry fixed (session field format 4 on). */
+    public static final String ENTRY_FIELD = "i:";
 
     final List<Session> sessions = new ArrayList<>();
     int lastNumber;
@@ -82,6 +96,8 @@ public final class UserHistory {
         private boolean changed = true;
         /** Full chunks of remembered events the per-user hash holds as fields of their own. */
         private int storedChunks;
+        /** Whether the per-user hash holds the entry field as the session has it now. */
+        private boolean entryStored;
         // Summary for the sessions table (format 2 on).
         int pageViews;
         String entryUrl = "";
@@ -177,6 +193,12 @@ public final class UserHistory {
             changed = true;
         }
 
+        /** Marks what the entry fixed (number, origin, entry URL, referrer, geo, device) changed. */
+        void entryChanged() {
+            changed = true;
+            entryStored = false;
+        }
+
         void remember(long key, int tag, int index) {
             changed();
             if (12 * (entryCount + 1) > entries.length) {
@@ -248,19 +270,7 @@ public final class UserHistory {
         for (String source : s.sources) {
             LongText.write(out, source);
         }
-        out.writeByte((s.entryGeo ? 1 : 0) | (s.entryDevice ? 2 : 0));
-        if (s.entryGeo) {
-            LongText.write(out, s.countryCode);
-            LongText.write(out, s.country);
-            LongText.write(out, s.region);
-            LongText.write(out, s.city);
-        }
-        if (s.entryDevice) {
-            LongText.write(out, s.browser);
-            LongText.write(out, s.os);
-            LongText.write(out, s.deviceType);
-            out.writeBoolean(s.bot);
-        }
+        writeEntryLookups(out, s);
     }
 
     // The per-user hash (one field per session, one for the header): a batch writes what it changed, not the user's
@@ -321,6 +331,9 @@ public final class UserHistory {
             if (all || s.changed) {
                 int full = s.entryCount / CHUNK;
                 out.put(SESSION_FIELD + s.id, sessionField(s, full * CHUNK));
+                if (all || !s.entryStored) {
+                    out.put(ENTRY_FIELD + s.id, entryField(s));
+                }
                 for (int k = all ? 0 : s.storedChunks; k < full; k++) {
                     out.put(chunkField(s.id, k), Arrays.copyOfRange(s.entries, 12 * CHUNK * k, 12 * CHUNK * (k + 1)));
                 }
@@ -332,6 +345,7 @@ public final class UserHistory {
     public void stored() {
         for (Session s : sessions) {
             s.changed = false;
+            s.entryStored = true;
             s.storedChunks = s.entryCount / CHUNK;
         }
     }
@@ -345,21 +359,90 @@ public final class UserHistory {
         if (field.startsWith(SESSION_FIELD)) {
             return field.substring(SESSION_FIELD.length());
         }
+        if (field.startsWith(ENTRY_FIELD)) {
+            return field.substring(ENTRY_FIELD.length());
+        }
         int colon = field.lastIndexOf(':');
         return field.startsWith(CHUNK_FIELD) && colon > CHUNK_FIELD.length()
                 ? field.substring(CHUNK_FIELD.length(), colon)
                 : null;
     }
 
+    /** A session's field in format 4: what its next event may change, with its remembered events from {@code fromEntry}. */
     private static byte[] sessionField(Session s, int fromEntry) {
         DataOutputSerializer out = ScratchOutput.get();
         try {
             out.writeByte(SESSION_FIELD_FORMAT);
-            writeSession(out, s, fromEntry);
+            out.writeLong(s.start);
+            out.writeLong(s.end);
+            out.writeInt(s.count);
+            out.writeInt(s.entryCount);
+            out.write(s.entries, 12 * fromEntry, 12 * (s.entryCount - fromEntry));
+            out.writeInt(s.pageViews);
+            LongText.write(out, s.exitUrl);
+            out.writeInt(s.sources.size());
+            for (String source : s.sources) {
+                LongText.write(out, source);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.getCopyOfBuffer();
+    }
+
+    /** A session's entry field: what its entry fixed. */
+    private static byte[] entryField(Session s) {
+        DataOutputSerializer out = ScratchOutput.get();
+        try {
+            out.writeByte(ENTRY_FIELD_FORMAT);
+            out.writeInt(s.number);
+            out.writeLong(s.origin);
+            LongText.write(out, s.entryUrl);
+            LongText.write(out, s.referrer);
+            LongText.write(out, s.entryIp);
+            LongText.write(out, s.entryUserAgent);
+            writeEntryLookups(out, s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.getCopyOfBuffer();
+    }
+
+    private static void writeEntryLookups(DataOutputSerializer out, Session s) throws IOException {
+        out.writeByte((s.entryGeo ? 1 : 0) | (s.entryDevice ? 2 : 0));
+        if (s.entryGeo) {
+            LongText.write(out, s.countryCode);
+            LongText.write(out, s.country);
+            LongText.write(out, s.region);
+            LongText.write(out, s.city);
+        }
+        if (s.entryDevice) {
+            LongText.write(out, s.browser);
+            LongText.write(out, s.os);
+            LongText.write(out, s.deviceType);
+            out.writeBoolean(s.bot);
+        }
+    }
+
+    private static void readEntryLookups(DataInputDeserializer in, Session s) throws IOException {
+        int flags = in.readByte();
+        if ((flags & ~3) != 0) {
+            throw new IOException("bad entry flags " + flags);
+        }
+        s.entryGeo = (flags & 1) != 0;
+        s.entryDevice = (flags & 2) != 0;
+        if (s.entryGeo) {
+            s.countryCode = LongText.read(in);
+            s.country = LongText.read(in);
+            s.region = LongText.read(in);
+            s.city = LongText.read(in);
+        }
+        if (s.entryDevice) {
+            s.browser = LongText.read(in);
+            s.os = LongText.read(in);
+            s.deviceType = LongText.read(in);
+            s.bot = in.readBoolean();
+        }
     }
 
     /**
@@ -392,30 +475,29 @@ public final class UserHistory {
                 if (field == null || field.length == 0) {
                     throw new IOException("session " + id + " is named in the header but has no field");
                 }
-                if (field[0] != SESSION_FIELD_FORMAT
-                        && field[0] != SESSION_FIELD_FORMAT_CHUNKED_UNTAGGED
-                        && field[0] != SESSION_FIELD_FORMAT_INLINE) {
+                Chunks chunks = k -> {
+                    byte[] chunk = fields.get(chunkField(id, k));
+                    if (chunk == null || chunk.length != 12 * CHUNK) {
+                        throw new IOException("session " + id + ": chunk " + k + " of its remembered events is "
+                                + (chunk == null ? "missing" : chunk.length + " bytes long"));
+                    }
+                    return chunk;
+                };
+                DataInputDeserializer sin = new DataInputDeserializer(field, 1, field.length - 1);
+                Session s;
+                if (field[0] == SESSION_FIELD_FORMAT) {
+                    s = readSessionField(id, sin, chunks, entryOf(id, fields.get(ENTRY_FIELD + id)));
+                    s.entryStored = true;
+                } else if (field[0] == SESSION_FIELD_FORMAT_TAGGED
+                        || field[0] == SESSION_FIELD_FORMAT_CHUNKED_UNTAGGED
+                        || field[0] == SESSION_FIELD_FORMAT_INLINE) {
+                    s = readSession(sin, FORMAT, field[0] == SESSION_FIELD_FORMAT_INLINE ? null : chunks);
+                } else {
                     throw new IllegalArgumentException(
                             "unknown session field format " + field[0] + " of session " + id);
                 }
-                boolean chunked = field[0] != SESSION_FIELD_FORMAT_INLINE;
-                DataInputDeserializer sin = new DataInputDeserializer(field, 1, field.length - 1);
-                Session s = readSession(
-                        sin,
-                        FORMAT,
-                        chunked
-                                ? k -> {
-                                    byte[] chunk = fields.get(chunkField(id, k));
-                                    if (chunk == null || chunk.length != 12 * CHUNK) {
-                                        throw new IOException(
-                                                "session " + id + ": chunk " + k + " of its remembered events is "
-                                                        + (chunk == null ? "missing" : chunk.length + " bytes long"));
-                                    }
-                                    return chunk;
-                                }
-                                : null);
                 s.changed = false;
-                if (field[0] == SESSION_FIELD_FORMAT) {
+                if (field[0] >= SESSION_FIELD_FORMAT_TAGGED) {
                     s.storedChunks = s.entryCount / CHUNK;
                 } else {
                     s.untagged(); // its chunks are written again, tagged, when the session changes
@@ -462,14 +544,44 @@ public final class UserHistory {
         byte[] chunk(int k) throws IOException;
     }
 
-    /** One session's record in {@code format}; with {@code chunks}, the record holds only its last chunk's events. */
-    private static Session readSession(DataInputDeserializer in, byte format, Chunks chunks) throws IOException {
-        String id = in.readUTF();
-        int number = in.readInt();
+    /** A session's entry field, past its format byte (checked). */
+    private static DataInputDeserializer entryOf(String id, byte[] field) throws IOException {
+        if (field == null || field.length == 0) {
+            throw new IOException("session " + id + " has no entry field");
+        }
+        if (field[0] != ENTRY_FIELD_FORMAT) {
+            throw new IllegalArgumentException("unknown session entry field format " + field[0] + " of session " + id);
+        }
+        return new DataInputDeserializer(field, 1, field.length - 1);
+    }
+
+    /** A session from its field in format 4 and its entry field. */
+    private static Session readSessionField(
+            String id, DataInputDeserializer in, Chunks chunks, DataInputDeserializer entry) throws IOException {
         long start = in.readLong();
         long end = in.readLong();
         int count = in.readInt();
         int keys = in.readInt();
+        byte[] entries = readEntries(in, keys, chunks);
+        Session s = new Session(id, entry.readInt(), entry.readLong(), start, end, count, entries, keys);
+        s.pageViews = in.readInt();
+        s.exitUrl = LongText.read(in);
+        for (int k = in.readInt(); k > 0; k--) {
+            s.sources.add(LongText.read(in));
+        }
+        s.entryUrl = LongText.read(entry);
+        s.referrer = LongText.read(entry);
+        s.entryIp = LongText.read(entry);
+        s.entryUserAgent = LongText.read(entry);
+        readEntryLookups(entry, s);
+        if (entry.available() != 0) {
+            throw new IOException("session " + id + ": " + entry.available() + " bytes after its entry");
+        }
+        return s;
+    }
+
+    /** Remembered events: the full chunks' from {@code chunks} (null: all inline), the rest from {@code in}. */
+    private static byte[] readEntries(DataInputDeserializer in, int keys, Chunks chunks) throws IOException {
         int full = chunks == null ? 0 : keys / CHUNK;
         if (keys < 0 || keys - full * CHUNK > in.available() / 12) {
             throw new IOException("bad number of remembered events " + keys);
@@ -479,6 +591,18 @@ public final class UserHistory {
             System.arraycopy(chunks.chunk(k), 0, entries, 12 * CHUNK * k, 12 * CHUNK);
         }
         in.readFully(entries, 12 * CHUNK * full, 12 * (keys - CHUNK * full));
+        return entries;
+    }
+
+    /** One session's record in {@code format}; with {@code chunks}, the record holds only its last chunk's events. */
+    private static Session readSession(DataInputDeserializer in, byte format, Chunks chunks) throws IOException {
+        String id = in.readUTF();
+        int number = in.readInt();
+        long start = in.readLong();
+        long end = in.readLong();
+        int count = in.readInt();
+        int keys = in.readInt();
+        byte[] entries = readEntries(in, keys, chunks);
         Session s = new Session(id, number, format >= 2 ? in.readLong() : start, start, end, count, entries, keys);
         if (format >= 2) {
             s.pageViews = in.readInt();
@@ -492,24 +616,7 @@ public final class UserHistory {
             }
         }
         if (format >= 3) {
-            int flags = in.readByte();
-            if ((flags & ~3) != 0) {
-                throw new IOException("bad entry flags " + flags);
-            }
-            s.entryGeo = (flags & 1) != 0;
-            s.entryDevice = (flags & 2) != 0;
-            if (s.entryGeo) {
-                s.countryCode = LongText.read(in);
-                s.country = LongText.read(in);
-                s.region = LongText.read(in);
-                s.city = LongText.read(in);
-            }
-            if (s.entryDevice) {
-                s.browser = LongText.read(in);
-                s.os = LongText.read(in);
-                s.deviceType = LongText.read(in);
-                s.bot = in.readBoolean();
-            }
+            readEntryLookups(in, s);
         }
         return s;
     }

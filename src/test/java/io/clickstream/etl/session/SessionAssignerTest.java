@@ -489,6 +489,103 @@ class SessionAssignerTest {
                 .isEqualTo("UA/old");
     }
 
+    /** An event with the fields a session's entry and exit take from it. */
+    private static Event visit(String id, String when, String url, String country, String browser) {
+        Event e = ev(id, when);
+        e.eventType = "page_view";
+        e.url = url;
+        e.referrer = "https://search.example/" + id;
+        e.ip = "192.0.2.1";
+        e.countryCode = country;
+        e.country = country + " land";
+        e.region = "r";
+        e.city = "c";
+        e.userAgent = "UA/" + browser;
+        e.browser = browser;
+        e.os = "os";
+        e.deviceType = "desktop";
+        return e;
+    }
+
+    /** The user's hash as the written fields leave it. */
+    private static Map<String, byte[]> write(UserHistory h, Map<String, byte[]> hash, boolean all) {
+        Map<String, byte[]> changed = h.changedSessionFields(all);
+        hash.putAll(changed);
+        hash.put("h", h.headerField());
+        h.stored();
+        return changed;
+    }
+
+    @Test
+    void aSessionsNextEventsRewriteWhatTheyChangeAndItsEntryOnlyWhenAnEarlierEventBecomesIt() {
+        UserHistory h = new UserHistory();
+        Map<String, byte[]> hash = new HashMap<>();
+        run(h, visit("b", "10:10", "/b", "FR", "Firefox"));
+        String id = h.sessionIds().get(0);
+        assertThat(write(h, hash, false)).containsOnlyKeys("s:" + id, "i:" + id);
+
+        run(h, visit("c", "10:20", "/c", "DE", "Chrome"));
+        Map<String, byte[]> next = write(h, hash, false);
+        assertThat(next).as("a later event changes the exit, not the entry").containsOnlyKeys("s:" + id);
+        assertThat(next.get("s:" + id).length)
+                .as("the field a later event rewrites is smaller than the entry it leaves alone")
+                .isLessThan(hash.get("i:" + id).length);
+
+        run(h, visit("a", "10:05", "/a", "GB", "Safari"));
+        assertThat(write(h, hash, false))
+                .as("an earlier event is the new entry")
+                .containsOnlyKeys("s:" + id, "i:" + id);
+
+        UserHistory read = UserHistory.fromFields(hash.get("h"), hash);
+        assertThat(read.toBytes()).as("read back whole").isEqualTo(h.toBytes());
+        SessionRow row = SessionRows.row("u1", read.sessions.get(0));
+        assertThat(List.of(row.entryUrl, row.exitUrl, row.countryCode, row.browser, row.pageViews))
+                .containsExactly("/a", "/c", "GB", "Safari", 3);
+        assertThat(write(read, new HashMap<>(), false))
+                .as("nothing changed since it was read")
+                .isEmpty();
+    }
+
+    @Test
+    void aSessionStoredWithItsEntryInItsFieldIsReadAndGetsAnEntryFieldWhenItChanges() {
+        UserHistory h = new UserHistory();
+        run(h, visit("a", "10:00", "/a", "FR", "Firefox"), visit("b", "10:10", "/b", "FR", "Firefox"));
+        String id = h.sessionIds().get(0);
+        // Session field format 3, as the previous version wrote it: a format byte and the whole record, entry
+        // included (the one-value layout's record after its 9-byte head; no chunk yet).
+        byte[] whole = h.toBytes();
+        byte[] older = new byte[whole.length - 8];
+        older[0] = 3;
+        System.arraycopy(whole, 9, older, 1, whole.length - 9);
+        Map<String, byte[]> hash = new HashMap<>(Map.of("h", h.headerField(), "s:" + id, older));
+
+        UserHistory read = UserHistory.fromFields(hash.get("h"), hash);
+        assertThat(read.toBytes()).isEqualTo(h.toBytes());
+        run(read, visit("c", "10:20", "/c", "DE", "Chrome"));
+        Map<String, byte[]> changed = write(read, hash, false);
+        assertThat(changed).containsOnlyKeys("s:" + id, "i:" + id);
+        assertThat(changed.get("s:" + id)[0]).isEqualTo(UserHistory.SESSION_FIELD_FORMAT);
+        assertThat(UserHistory.fromFields(hash.get("h"), hash).toBytes()).isEqualTo(read.toBytes());
+    }
+
+    @Test
+    void aSessionWhoseEntryFieldIsMissingOrNewerIsRefused() {
+        UserHistory h = new UserHistory();
+        run(h, visit("a", "10:00", "/a", "FR", "Firefox"));
+        String id = h.sessionIds().get(0);
+        Map<String, byte[]> hash = new HashMap<>();
+        write(h, hash, false);
+        byte[] entry = hash.remove("i:" + id);
+        assertThatThrownBy(() -> UserHistory.fromFields(hash.get("h"), hash))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("session " + id + " has no entry field");
+        entry[0] = 9;
+        hash.put("i:" + id, entry);
+        assertThatThrownBy(() -> UserHistory.fromFields(hash.get("h"), hash))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown session entry field format 9");
+    }
+
     @Test
     void aHistoryInANewerFormatIsRefused() {
         assertThatThrownBy(() -> UserHistory.fromBytes(new byte[] {(byte) (UserHistory.FORMAT + 1), 0, 0}))

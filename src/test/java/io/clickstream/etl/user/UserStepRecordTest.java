@@ -100,12 +100,13 @@ class UserStepRecordTest {
         h.prepareSnapshotPreBarrier(1);
         String first = h.extractOutputValues().get(0).sessionId;
         String second = h.extractOutputValues().get(1).sessionId;
-        assertThat(lastWriteOf("u1").set()).containsOnlyKeys("h", "s:" + first, "s:" + second, "t");
+        assertThat(lastWriteOf("u1").set())
+                .containsOnlyKeys("h", "s:" + first, "i:" + first, "s:" + second, "i:" + second, "t");
 
         h.processElement(ev("b2", "u1", 125, "web", "page_view"), 0);
         h.prepareSnapshotPreBarrier(2);
         assertThat(lastWriteOf("u1").set())
-                .as("the header and the other session did not change (t: the newest record time)")
+                .as("the header, the other session and this one's entry did not change (t: the newest record time)")
                 .containsOnlyKeys("s:" + second, "t");
         assertThat(lastWriteOf("u1").delete()).isEmpty();
 
@@ -125,7 +126,8 @@ class UserStepRecordTest {
         h.prepareSnapshotPreBarrier(1);
         String session = h.extractOutputValues().get(0).sessionId;
         assertThat(lastWriteOf("u1").set())
-                .containsOnlyKeys("h", "s:" + session, "e:" + session + ":0", "e:" + session + ":1", "t");
+                .containsOnlyKeys(
+                        "h", "s:" + session, "i:" + session, "e:" + session + ":0", "e:" + session + ":1", "t");
         int whole = lastWriteOf("u1").set().get("s:" + session).length;
 
         h.processElement(ev("e150", "u1", 150, "web", "page_view"), 0);
@@ -151,7 +153,8 @@ class UserStepRecordTest {
         next.prepareSnapshotPreBarrier(2);
         assertThat(lastWriteOf("u1").delete())
                 .as("a forgotten session's chunks go with it")
-                .containsExactlyInAnyOrder("s:" + session, "e:" + session + ":0", "e:" + session + ":1");
+                .containsExactlyInAnyOrder(
+                        "s:" + session, "i:" + session, "e:" + session + ":0", "e:" + session + ":1");
     }
 
     @Test
@@ -182,9 +185,10 @@ class UserStepRecordTest {
         h.processElement(ev("e70", "u1", 70, "web", "page_view"), 0);
         h.prepareSnapshotPreBarrier(2);
         assertThat(h.extractOutputValues().get(1).sessionIndex).isEqualTo(70);
-        assertThat(lastWriteOf("u1").set()).containsOnlyKeys("s:" + session, "e:" + session + ":0", "t");
+        assertThat(lastWriteOf("u1").set())
+                .containsOnlyKeys("s:" + session, "i:" + session, "e:" + session + ":0", "t");
         assertThat(lastWriteOf("u1").set().get("s:" + session)[0])
-                .isEqualTo((byte) 3); // the current format: chunked, with position tags
+                .isEqualTo((byte) 4); // the current format: chunked, with position tags, the entry in its own field
     }
 
     @Test
@@ -218,8 +222,9 @@ class UserStepRecordTest {
         h.processElement(ev("new", "u1", 3 * 24 * 60, "web", "page_view"), 0); // beyond the 48 h history
         h.prepareSnapshotPreBarrier(2);
         String current = h.extractOutputValues().get(1).sessionId;
-        assertThat(lastWriteOf("u1").delete()).containsExactlyInAnyOrder("s:" + old, "f:" + old);
-        assertThat(store().hashes.get("user:u1")).containsOnlyKeys("h", "s:" + current, "f:" + current, "t");
+        assertThat(lastWriteOf("u1").delete()).containsExactlyInAnyOrder("s:" + old, "i:" + old, "f:" + old);
+        assertThat(store().hashes.get("user:u1"))
+                .containsOnlyKeys("h", "s:" + current, "i:" + current, "f:" + current, "t");
     }
 
     @Test
@@ -332,7 +337,13 @@ class UserStepRecordTest {
         assertThat(out.get("view-2").property("order.product")).isEqualTo("p1");
         assertThat(out.get("view-2").funnelSteps).containsExactly(2);
         assertThat(store().hashes.get("user:u1"))
-                .containsOnlyKeys("h", "s:" + session, "f:" + session, "j:order:" + order.eventTime + ":order", "t");
+                .containsOnlyKeys(
+                        "h",
+                        "s:" + session,
+                        "i:" + session,
+                        "f:" + session,
+                        "j:order:" + order.eventTime + ":order",
+                        "t");
         assertThat(store().values).as("the older keys are left to expire").containsKey("session:u1");
 
         // A new task reads the hash, not the older values.
