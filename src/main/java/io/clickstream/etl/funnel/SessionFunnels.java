@@ -1,6 +1,7 @@
 package io.clickstream.etl.funnel;
 
 import io.clickstream.etl.codec.ScratchOutput;
+import io.clickstream.etl.codec.VarInts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -17,7 +18,14 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * or below that index is a replay and gets its recorded tags back instead of being evaluated again.
  */
 public final class SessionFunnels {
-    private static final byte FORMAT = 1;
+    /**
+     * Format 2: numbers as varints and each funnel id once, tags naming their funnel by its place in that list —
+     * the field is written with each batch a session gets events, and format 1 spent 8 bytes on every number and
+     * repeated the funnel's id in each tag. Format 1 is still read.
+     */
+    private static final byte FORMAT = 2;
+
+    private static final byte FORMAT_FIXED_WIDTH = 1;
 
     /** Progress in one funnel under one version of its definition. */
     static final class Progress {
@@ -69,26 +77,38 @@ public final class SessionFunnels {
                 out.writeLong(stamp);
             }
             out.writeByte(FORMAT);
-            out.writeInt(maxIndex);
-            out.writeShort(funnels.size());
-            for (Map.Entry<String, Progress> e : funnels.entrySet()) {
-                Progress p = e.getValue();
-                out.writeUTF(e.getKey());
-                out.writeLong(p.versionTime);
-                out.writeLong(p.versionOffset);
+            VarInts.write(out, maxIndex);
+            List<String> ids = new ArrayList<>(funnels.keySet());
+            for (List<Tag> at : tags.values()) {
+                for (Tag t : at) {
+                    if (!ids.contains(t.funnelId())) { // a funnel removed since: rare
+                        ids.add(t.funnelId());
+                    }
+                }
+            }
+            VarInts.write(out, ids.size());
+            for (String id : ids) {
+                out.writeUTF(id);
+            }
+            VarInts.write(out, funnels.size()); // the first ids' progress, in order
+            for (Progress p : funnels.values()) {
+                VarInts.write(out, p.versionTime);
+                VarInts.write(out, p.versionOffset);
                 out.writeByte(p.level);
                 out.writeByte(p.chain);
                 out.writeByte(p.starts.length);
-                for (long s : p.starts) {
-                    out.writeLong(s);
+                for (long start : p.starts) {
+                    VarInts.write(out, start);
                 }
             }
-            out.writeInt(tags.size());
+            VarInts.write(out, tags.size());
+            int previous = -1;
             for (Map.Entry<Integer, List<Tag>> e : tags.entrySet()) {
-                out.writeInt(e.getKey());
+                VarInts.write(out, e.getKey() - previous); // ascending: small steps
+                previous = e.getKey();
                 out.writeByte(e.getValue().size());
                 for (Tag t : e.getValue()) {
-                    out.writeUTF(t.funnelId());
+                    VarInts.write(out, ids.indexOf(t.funnelId()));
                     out.writeByte(t.step());
                 }
             }
@@ -107,34 +127,12 @@ public final class SessionFunnels {
         DataInputDeserializer in = new DataInputDeserializer(bytes);
         try {
             byte format = in.readByte();
-            if (format != FORMAT) {
+            if (format == FORMAT) {
+                readVarIntFormat(in, s);
+            } else if (format == FORMAT_FIXED_WIDTH) {
+                readFixedWidthFormat(in, s);
+            } else {
                 throw new IllegalArgumentException("unknown funnel state format " + format);
-            }
-            s.maxIndex = in.readInt();
-            int n = in.readUnsignedShort();
-            for (int i = 0; i < n; i++) {
-                String id = in.readUTF();
-                long time = in.readLong();
-                long offset = in.readLong();
-                int level = in.readUnsignedByte();
-                int chain = in.readUnsignedByte();
-                Progress p = new Progress(time, offset, in.readUnsignedByte());
-                p.level = level;
-                p.chain = chain;
-                for (int k = 0; k < p.starts.length; k++) {
-                    p.starts[k] = in.readLong();
-                }
-                s.funnels.put(id, p);
-            }
-            int t = in.readInt();
-            for (int i = 0; i < t; i++) {
-                int index = in.readInt();
-                int count = in.readUnsignedByte();
-                List<Tag> list = new ArrayList<>(count);
-                for (int k = 0; k < count; k++) {
-                    list.add(new Tag(in.readUTF(), in.readUnsignedByte()));
-                }
-                s.tags.put(index, list);
             }
             if (in.available() > 0) {
                 throw new IllegalArgumentException("funnel state has " + in.available() + " trailing bytes");
@@ -143,6 +141,69 @@ public final class SessionFunnels {
             throw new IllegalArgumentException("funnel state is truncated or damaged", e);
         }
         return s;
+    }
+
+    private static void readVarIntFormat(DataInputDeserializer in, SessionFunnels s) throws IOException {
+        s.maxIndex = VarInts.readInt(in, -1, Integer.MAX_VALUE);
+        int n = VarInts.readInt(in, 0, in.available());
+        List<String> ids = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            ids.add(in.readUTF());
+        }
+        int withProgress = VarInts.readInt(in, 0, n);
+        for (int i = 0; i < withProgress; i++) {
+            long time = VarInts.read(in);
+            long offset = VarInts.read(in);
+            int level = in.readUnsignedByte();
+            int chain = in.readUnsignedByte();
+            Progress p = new Progress(time, offset, in.readUnsignedByte());
+            p.level = level;
+            p.chain = chain;
+            for (int k = 0; k < p.starts.length; k++) {
+                p.starts[k] = VarInts.read(in);
+            }
+            s.funnels.put(ids.get(i), p);
+        }
+        int t = VarInts.readInt(in, 0, in.available());
+        int index = -1;
+        for (int i = 0; i < t; i++) {
+            index += VarInts.readInt(in, 1, Integer.MAX_VALUE);
+            int count = in.readUnsignedByte();
+            List<Tag> list = new ArrayList<>(count);
+            for (int k = 0; k < count; k++) {
+                list.add(new Tag(ids.get(VarInts.readInt(in, 0, n - 1)), in.readUnsignedByte()));
+            }
+            s.tags.put(index, list);
+        }
+    }
+
+    private static void readFixedWidthFormat(DataInputDeserializer in, SessionFunnels s) throws IOException {
+        s.maxIndex = in.readInt();
+        int n = in.readUnsignedShort();
+        for (int i = 0; i < n; i++) {
+            String id = in.readUTF();
+            long time = in.readLong();
+            long offset = in.readLong();
+            int level = in.readUnsignedByte();
+            int chain = in.readUnsignedByte();
+            Progress p = new Progress(time, offset, in.readUnsignedByte());
+            p.level = level;
+            p.chain = chain;
+            for (int k = 0; k < p.starts.length; k++) {
+                p.starts[k] = in.readLong();
+            }
+            s.funnels.put(id, p);
+        }
+        int t = in.readInt();
+        for (int i = 0; i < t; i++) {
+            int index = in.readInt();
+            int count = in.readUnsignedByte();
+            List<Tag> list = new ArrayList<>(count);
+            for (int k = 0; k < count; k++) {
+                list.add(new Tag(in.readUTF(), in.readUnsignedByte()));
+            }
+            s.tags.put(index, list);
+        }
     }
 
     @Override

@@ -156,9 +156,67 @@ class FunnelTrackerTest {
     }
 
     @Test
+    void stateWrittenInTheFixedWidthFormatIsReadAsBefore() throws Exception {
+        define("f", "sequential", "1h", 0);
+        define("g", "strict", null, 0);
+        feed("a@1", "b@2", "x@3", "c@4");
+        // Format 1 as the previous version wrote it: fixed-width numbers, each tag naming its funnel.
+        org.apache.flink.core.memory.DataOutputSerializer out =
+                new org.apache.flink.core.memory.DataOutputSerializer(256);
+        out.writeByte(1);
+        out.writeInt(state.maxIndex);
+        out.writeShort(state.funnels.size());
+        for (var e : state.funnels.entrySet()) {
+            out.writeUTF(e.getKey());
+            out.writeLong(e.getValue().versionTime);
+            out.writeLong(e.getValue().versionOffset);
+            out.writeByte(e.getValue().level);
+            out.writeByte(e.getValue().chain);
+            out.writeByte(e.getValue().starts.length);
+            for (long start : e.getValue().starts) {
+                out.writeLong(start);
+            }
+        }
+        out.writeInt(state.tags.size());
+        for (var e : state.tags.entrySet()) {
+            out.writeInt(e.getKey());
+            out.writeByte(e.getValue().size());
+            for (SessionFunnels.Tag t : e.getValue()) {
+                out.writeUTF(t.funnelId());
+                out.writeByte(t.step());
+            }
+        }
+        byte[] older = out.getCopyOfBuffer();
+
+        SessionFunnels read = SessionFunnels.fromBytes(older);
+        assertThat(read.toString()).isEqualTo(state.toString());
+        assertThat(read.toBytes()).isEqualTo(state.toBytes());
+        assertThat(state.toBytes().length)
+                .as("the current format is the smaller")
+                .isLessThan(older.length / 2);
+    }
+
+    @Test
+    void tagsOfAFunnelNoLongerInProgressKeepTheirFunnel() {
+        define("f", "sequential", null, 0);
+        feed("a@1", "b@2");
+        state.funnels.clear(); // progress gone, tags stay (a removed funnel's past)
+        SessionFunnels copy = SessionFunnels.fromBytes(state.toBytes());
+        assertThat(copy.tagsAt(0)).containsExactly(new SessionFunnels.Tag("f", 1));
+        assertThat(copy.tagsAt(1)).containsExactly(new SessionFunnels.Tag("f", 2));
+        assertThat(copy.maxIndex()).isEqualTo(1);
+    }
+
+    @Test
     void unreadableStateIsReportedNotMisread() {
         assertThat(SessionFunnels.fromBytes(null).maxIndex()).isEqualTo(-1);
-        for (byte[] bad : List.of(new byte[0], new byte[] {9}, new byte[] {1, 0}, "garbage".getBytes())) {
+        for (byte[] bad : List.of(
+                new byte[0],
+                new byte[] {9},
+                new byte[] {1, 0},
+                new byte[] {2, 0},
+                new byte[] {2, 0, 1, 0, 1, 'f', 1},
+                "garbage".getBytes())) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> SessionFunnels.fromBytes(bad))
                     .isInstanceOf(IllegalArgumentException.class);
         }
