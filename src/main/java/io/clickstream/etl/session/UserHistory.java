@@ -98,6 +98,13 @@ public final class UserHistory {
         private int storedChunks;
         /** Whether the per-user hash holds the entry field as the session has it now. */
         private boolean entryStored;
+        /**
+         * The names of its fields, made once: written on most batches, they are kept in the record's set of stored
+         * fields, where a name made anew would be hashed and compared char by char each time.
+         */
+        private String fieldName;
+
+        private String entryFieldName;
         // Summary for the sessions table (format 2 on).
         int pageViews;
         String entryUrl = "";
@@ -330,9 +337,13 @@ public final class UserHistory {
         for (Session s : sessions) {
             if (all || s.changed) {
                 int full = s.entryCount / CHUNK;
-                out.put(SESSION_FIELD + s.id, sessionField(s, full * CHUNK));
+                if (s.fieldName == null) {
+                    s.fieldName = SESSION_FIELD + s.id;
+                    s.entryFieldName = ENTRY_FIELD + s.id;
+                }
+                out.put(s.fieldName, sessionField(s, full * CHUNK));
                 if (all || !s.entryStored) {
-                    out.put(ENTRY_FIELD + s.id, entryField(s));
+                    out.put(s.entryFieldName, entryField(s));
                 }
                 for (int k = all ? 0 : s.storedChunks; k < full; k++) {
                     out.put(chunkField(s.id, k), Arrays.copyOfRange(s.entries, 12 * CHUNK * k, 12 * CHUNK * (k + 1)));

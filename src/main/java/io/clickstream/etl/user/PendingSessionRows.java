@@ -17,7 +17,23 @@ import java.util.Map;
  * {@code maxRows} wait. A catch-up thus writes about one row per session instead of one per session and interval.
  */
 final class PendingSessionRows {
-    private record Pending(SessionRow row, long sinceMs) {}
+    private static final class Pending {
+        SessionRow row;
+        final long sinceMs;
+
+        Pending(SessionRow row, long sinceMs) {
+            this.row = row;
+            this.sinceMs = sinceMs;
+        }
+
+        SessionRow row() {
+            return row;
+        }
+
+        long sinceMs() {
+            return sinceMs;
+        }
+    }
 
     private final long gapMs;
     private final long intervalMs;
@@ -34,8 +50,12 @@ final class PendingSessionRows {
 
     /** The session's latest state; it waits from the first time it was put since its last row (processing time). */
     void put(SessionRow row, long nowMs) {
-        Pending before = rows.get(row.sessionId);
-        rows.put(row.sessionId, new Pending(row, before == null ? nowMs : before.sinceMs()));
+        Pending before = rows.get(row.sessionId); // one look-up: most puts update a waiting row
+        if (before == null) {
+            rows.put(row.sessionId, new Pending(row, nowMs));
+        } else {
+            before.row = row;
+        }
     }
 
     /**

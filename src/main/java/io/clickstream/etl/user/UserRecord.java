@@ -38,6 +38,8 @@ final class UserRecord {
 
     private final Map<String, SessionFunnels> funnels = new HashMap<>();
     private final Set<String> changedFunnels = new HashSet<>();
+    /** Funnel progress field names by session id, made once (see {@code UserHistory.Session}'s field names). */
+    private final Map<String, String> funnelFields = new HashMap<>();
     /** Joined values by rule name. */
     private final Map<String, JoinedValues> joins = new HashMap<>();
     /** Rules whose values were read from their one field of the earlier layout, deleted with the next write. */
@@ -203,7 +205,7 @@ final class UserRecord {
         if (!changedFunnels.isEmpty()) {
             for (String session : changedFunnels) {
                 if (history.hasSession(session)) {
-                    set.put(FUNNEL + session, funnelField(session, nowMs));
+                    set.put(funnelFields.computeIfAbsent(session, id -> FUNNEL + id), funnelField(session, nowMs));
                 }
             }
         }
@@ -293,6 +295,7 @@ final class UserRecord {
             Set<String> live = new HashSet<>(history.sessionIds());
             funnels.keySet().retainAll(live);
             funnelBytes.keySet().retainAll(live);
+            funnelFields.keySet().retainAll(live);
         }
         obsolete.clear();
         changedFunnels.clear();

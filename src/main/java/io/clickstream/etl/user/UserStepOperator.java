@@ -387,7 +387,6 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
             if (!versions.isEmpty()) {
                 funnels(record, events);
             }
-            cache.put(user, record);
             for (SessionRow r :
                     SessionRows.touched(user, record.history, assigned).values()) {
                 r.recordTime = newestOfUser;
@@ -466,7 +465,8 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     /**
      * The batch's users' records: from the cache, else from their hashes (one round trip, which also returns the
      * values of the layout before the hash for users without one; their sessions' funnel progress costs one more).
-     * The batch works on its own map: the bounded cache drops entries while a batch puts more than it holds.
+     * The records read are cached as they are read (the batch changes them in place), and the batch works on its own
+     * map: the bounded cache drops entries while a batch puts more than it holds.
      */
     private Map<String, UserRecord> load(Iterable<String> users) throws Exception {
         Map<String, UserRecord> records = new HashMap<>();
@@ -524,6 +524,9 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         }
         if (!olderLayout.isEmpty()) {
             records.putAll(fromOlderLayout(olderLayout));
+        }
+        for (String user : uncached) {
+            cache.put(user, records.get(user));
         }
         return records;
     }
