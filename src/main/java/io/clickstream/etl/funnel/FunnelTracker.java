@@ -26,9 +26,7 @@ public final class FunnelTracker {
         }
         state.maxIndex = e.sessionIndex;
         boolean changed = false;
-        Set<String> activeIds = new HashSet<>();
         for (FunnelVersions.Version v : active) {
-            activeIds.add(v.funnelId());
             FunnelDefinition d = v.definition();
             SessionFunnels.Progress p = state.funnels.get(v.funnelId());
             if (p == null || p.versionTime != v.publishTime() || p.versionOffset != v.offset()) {
@@ -51,8 +49,14 @@ public final class FunnelTracker {
                 }
             }
         }
-        if (state.funnels.keySet().retainAll(activeIds)) {
-            changed = true; // removed funnels
+        // Every active funnel has progress now (one version each): any more are removed funnels. Usually none, so the
+        // set of active ids is built only then.
+        if (state.funnels.size() > active.size()) {
+            Set<String> activeIds = new HashSet<>();
+            active.forEach(v -> activeIds.add(v.funnelId()));
+            if (state.funnels.keySet().retainAll(activeIds)) {
+                changed = true;
+            }
         }
         if (!tags.isEmpty()) {
             state.tags.put(e.sessionIndex, List.copyOf(tags));

@@ -3,11 +3,10 @@ package io.clickstream.etl.session;
 import io.clickstream.etl.event.Event;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Puts a user's events into sessions, given what is remembered of the user ({@link UserHistory}), and updates it.
@@ -44,13 +43,16 @@ public final class SessionAssigner {
         for (int i = 0; i < events.size(); i++) {
             order[i] = i;
         }
-        Arrays.sort(
-                order,
-                Comparator.<Integer>comparingLong(i -> events.get(i).eventTime)
-                        .thenComparing(i -> events.get(i).eventId));
+        if (order.length > 1) { // most batches hold one event of a user
+            Arrays.sort(
+                    order,
+                    Comparator.<Integer>comparingLong(i -> events.get(i).eventTime)
+                            .thenComparing(i -> events.get(i).eventId));
+        }
 
         SessionAssignment[] result = new SessionAssignment[events.size()];
-        Set<UserHistory.Session> touched = new HashSet<>();
+        // A user has a few sessions: a list (by identity, as the sessions do not define equality) serves.
+        List<UserHistory.Session> touched = new ArrayList<>(2);
         long reference = Long.MIN_VALUE;
         for (int i : order) {
             Event e = events.get(i);
@@ -73,7 +75,7 @@ public final class SessionAssigner {
     }
 
     private SessionAssignment assignOne(
-            String userId, UserHistory history, Event event, long key, int tag, Set<UserHistory.Session> touched) {
+            String userId, UserHistory history, Event event, long key, int tag, List<UserHistory.Session> touched) {
         long ts = event.eventTime;
         for (UserHistory.Session s : history.sessions) {
             // A session holds only events within [start, end]: the others need no look-up (and no decoding).

@@ -1,20 +1,19 @@
 package io.clickstream.etl.session;
 
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** The sessions table's rows: the state of the sessions a batch touched, as the user's history holds them now. */
 public final class SessionRows {
     private SessionRows() {}
 
-    /** The rows of the sessions {@code assigned} touched, by session id, in the history's order. */
-    public static Map<String, SessionRow> touched(String user, UserHistory history, List<SessionAssignment> assigned) {
-        Map<String, SessionRow> out = new LinkedHashMap<>();
+    /** The rows of the sessions {@code assigned} touched (one each), in the history's order. */
+    public static List<SessionRow> touched(String user, UserHistory history, List<SessionAssignment> assigned) {
+        List<SessionRow> out = new ArrayList<>(1);
         for (UserHistory.Session s : history.sessions) {
             for (SessionAssignment a : assigned) {
                 if (a.sessionId().equals(s.id)) {
-                    out.put(s.id, row(user, s));
+                    out.add(row(user, s));
                     break;
                 }
             }

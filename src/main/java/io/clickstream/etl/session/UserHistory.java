@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -227,7 +228,7 @@ public final class UserHistory {
     }
 
     /** Forgets the sessions that ended before {@code before}, except those in {@code keep}. */
-    void trim(long before, Set<Session> keep) {
+    void trim(long before, Collection<Session> keep) {
         sessions.removeIf(s -> s.end < before && !keep.contains(s));
     }
 

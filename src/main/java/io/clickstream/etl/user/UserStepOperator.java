@@ -387,15 +387,15 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
             if (!versions.isEmpty()) {
                 funnels(record, events);
             }
-            for (SessionRow r :
-                    SessionRows.touched(user, record.history, assigned).values()) {
+            for (SessionRow r : SessionRows.touched(user, record.history, assigned)) {
                 r.recordTime = newestOfUser;
                 pendingRows.put(r, processingTime);
             }
             HashStore.Changes c = record.changes(now);
             if (!c.isEmpty()) {
-                changes.put(key(user), c);
-                changed.put(key(user), record);
+                String key = key(user);
+                changes.put(key, c);
+                changed.put(key, record);
             }
         }
         write(changes, changed, now);
