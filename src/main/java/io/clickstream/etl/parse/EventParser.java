@@ -72,20 +72,25 @@ public final class EventParser {
             .build();
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** No properties: shared, an empty array cannot be changed. */
+    private static final String[] NONE = new String[0];
 
-    /** The fields an event is made of, as the parser met them (null: absent). */
+    /**
+     * The fields an event is made of, as the parser met them (null: absent): a string value as its {@code String} (nearly
+     * every field of nearly every event: no record per field), any other as its {@link Value}.
+     */
     private static final class Fields {
-        Value eventId;
-        Value userId;
-        Value eventType;
-        Value ts;
-        Value source;
-        Value url;
-        Value referrer;
-        Value ip;
-        Value clientIp;
-        Value userAgent;
-        Value properties;
+        Object eventId;
+        Object userId;
+        Object eventType;
+        Object ts;
+        Object source;
+        Object url;
+        Object referrer;
+        Object ip;
+        Object clientIp;
+        Object userAgent;
+        Object properties;
     }
 
     /** One field's value: its JSON type, and its text (strings), its number node (numbers) or its entries. */
@@ -96,10 +101,6 @@ public final class EventParser {
 
         boolean isNull() {
             return token == JsonToken.VALUE_NULL;
-        }
-
-        boolean isText() {
-            return token == JsonToken.VALUE_STRING;
         }
 
         /** The type name a tree gives it (JsonNodeType), for messages. */
@@ -358,10 +359,13 @@ public final class EventParser {
         return new JsonParseException(p, "Duplicate field '" + name + "'", p.currentTokenLocation());
     }
 
-    /** A value whose content only matters when it is a string or a number; containers are passed over. */
-    private static Value scalar(JsonParser p, JsonToken t) throws IOException {
+    /**
+     * A value whose content only matters when it is a string (returned as its text) or a number; containers are passed
+     * over.
+     */
+    private static Object scalar(JsonParser p, JsonToken t) throws IOException {
         if (t == JsonToken.VALUE_STRING) {
-            return Value.scalar(t, p.getText(), null);
+            return p.getText();
         }
         if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
             return Value.scalar(t, null, number(p));
@@ -437,28 +441,35 @@ public final class EventParser {
         return new Value(JsonToken.START_OBJECT, null, null, keys, values);
     }
 
-    private static String requiredString(Value n, String field, int maxLength) throws Rejected {
+    /** A field as {@link #scalar} read it, as a value of any type (null stays null). */
+    private static Value value(Object field) {
+        return field instanceof String text ? Value.scalar(JsonToken.VALUE_STRING, text, null) : (Value) field;
+    }
+
+    private static String requiredString(Object field, String name, int maxLength) throws Rejected {
+        if (field instanceof String text) {
+            return nonBlank(name, text, maxLength);
+        }
+        Value n = (Value) field;
         if (n == null || n.isNull()) {
-            throw new Rejected(RejectReason.MISSING_FIELD, field + " is missing");
+            throw new Rejected(RejectReason.MISSING_FIELD, name + " is missing");
         }
-        if (!n.isText()) {
-            throw wrongType(field, "a string", n);
-        }
-        return nonBlank(field, n.text(), maxLength);
+        throw wrongType(name, "a string", n);
     }
 
     /** user_id: a string, or a whole number (many systems have numeric user ids). */
-    private static String requiredId(Value n, String field) throws Rejected {
+    private static String requiredId(Object field, String name) throws Rejected {
+        if (field instanceof String text) {
+            return nonBlank(name, text, MAX_ID_LENGTH);
+        }
+        Value n = (Value) field;
         if (n == null || n.isNull()) {
-            throw new Rejected(RejectReason.MISSING_FIELD, field + " is missing");
+            throw new Rejected(RejectReason.MISSING_FIELD, name + " is missing");
         }
         if (n.number() != null && n.number().isIntegralNumber()) {
-            return checkLength(field, n.number().asText(), MAX_ID_LENGTH);
+            return checkLength(name, n.number().asText(), MAX_ID_LENGTH);
         }
-        if (!n.isText()) {
-            throw wrongType(field, "a string or a whole number", n);
-        }
-        return nonBlank(field, n.text(), MAX_ID_LENGTH);
+        throw wrongType(name, "a string or a whole number", n);
     }
 
     private static String nonBlank(String field, String value, int maxLength) throws Rejected {
@@ -477,19 +488,23 @@ public final class EventParser {
         return value;
     }
 
-    private static String optionalString(Value n, String field, int maxLength) throws Rejected {
+    private static String optionalString(Object field, String name, int maxLength) throws Rejected {
+        if (field instanceof String text) {
+            return checkLength(name, text, maxLength);
+        }
+        Value n = (Value) field;
         if (n == null || n.isNull()) {
             return "";
         }
-        if (!n.isText()) {
-            throw wrongType(field, "a string", n);
-        }
-        return checkLength(field, n.text(), maxLength);
+        throw wrongType(name, "a string", n);
     }
 
-    private long eventTime(Value v, long recordTimestamp, boolean history) throws Rejected {
+    private long eventTime(Object field, long recordTimestamp, boolean history) throws Rejected {
+        Value v = field instanceof String ? null : (Value) field;
         long millis;
-        if (v == null || v.isNull()) {
+        if (field instanceof String text) {
+            millis = parseTimestamp(text);
+        } else if (v == null || v.isNull()) {
             throw new Rejected(RejectReason.MISSING_FIELD, "ts is missing");
         } else if (v.number() != null) {
             JsonNode n = v.number();
@@ -499,8 +514,6 @@ public final class EventParser {
                         "ts " + n.asText() + " is not a whole number of epoch milliseconds");
             }
             millis = n.longValue();
-        } else if (v.isText()) {
-            millis = parseTimestamp(v.text());
         } else {
             throw wrongType("ts", "epoch milliseconds or an ISO-8601 string", v);
         }
@@ -564,10 +577,11 @@ public final class EventParser {
     }
 
     /** properties: an object of scalars; nested values are kept as their JSON text. */
-    private void properties(Value n, Event e) throws Rejected {
+    private void properties(Object field, Event e) throws Rejected {
+        Value n = value(field);
         if (n == null || n.isNull()) {
-            e.propertyKeys = new String[0];
-            e.propertyValues = new String[0];
+            e.propertyKeys = NONE;
+            e.propertyValues = NONE;
             return;
         }
         if (n.keys() == null) {
@@ -579,19 +593,27 @@ public final class EventParser {
                     "properties has " + n.keys().size() + " entries, more than validation.max-properties ("
                             + limits.maxProperties + ")");
         }
-        List<String> keys = new ArrayList<>(n.keys().size());
-        List<String> values = new ArrayList<>(n.keys().size());
+        int kept = 0;
+        for (String v : n.values()) {
+            kept += v == null ? 0 : 1;
+        }
+        String[] keys = new String[kept];
+        String[] values = new String[kept];
+        int k = 0;
         for (int i = 0; i < n.keys().size(); i++) {
             String v = n.values().get(i);
             if (v == null) {
                 continue;
             }
             String key = checkLength("properties key", n.keys().get(i), MAX_NAME_LENGTH);
-            keys.add(key);
-            values.add(checkLength("properties." + key, v, limits.maxFieldLength));
+            if (v.length() > limits.maxFieldLength) {
+                checkLength("properties." + key, v, limits.maxFieldLength); // the name made only to say it
+            }
+            keys[k] = key;
+            values[k++] = v;
         }
-        e.propertyKeys = keys.toArray(new String[0]);
-        e.propertyValues = values.toArray(new String[0]);
+        e.propertyKeys = keys;
+        e.propertyValues = values;
     }
 
     private static Rejected wrongType(String field, String expected, Value got) {
