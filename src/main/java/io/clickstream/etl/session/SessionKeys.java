@@ -10,7 +10,8 @@ final class SessionKeys {
     /** 16 hex digits from (user, session start). */
     static String sessionId(String userId, long startMillis) {
         byte[] bytes = (userId + '\u0000' + startMillis).getBytes(StandardCharsets.UTF_8);
-        return String.format("%016x", MurmurHash3.hash128x64(bytes)[0]);
+        String hex = Long.toHexString(MurmurHash3.hash128x64(bytes)[0]); // as %016x, without a formatter per session
+        return hex.length() == 16 ? hex : "0".repeat(16 - hex.length()) + hex;
     }
 
     /**
@@ -31,9 +32,51 @@ final class SessionKeys {
         if (topic == null) {
             return 0;
         }
-        long h = MurmurHash3.hash128x64(
-                (topic + '\u0000' + partition + '\u0000' + offset).getBytes(StandardCharsets.UTF_8))[0];
+        long h = MurmurHash3.hash128x64(positionBytes(topic, partition, offset))[0];
         int tag = (int) (h & 0xFFFF);
         return tag == 0 ? 1 : tag;
+    }
+
+    /**
+     * {@code topic + '\0' + partition + '\0' + offset} in UTF-8, the bytes the tag hashes (stored tags depend on them),
+     * made as one array for the usual ASCII topic and positions (every event of a batch needs one).
+     */
+    static byte[] positionBytes(String topic, int partition, long offset) {
+        int n = topic.length();
+        for (int i = 0; i < n; i++) {
+            if (topic.charAt(i) >= 0x80) {
+                return (topic + '\u0000' + partition + '\u0000' + offset).getBytes(StandardCharsets.UTF_8);
+            }
+        }
+        if (partition < 0 || offset < 0) {
+            return (topic + '\u0000' + partition + '\u0000' + offset).getBytes(StandardCharsets.UTF_8);
+        }
+        int pd = digits(partition);
+        int od = digits(offset);
+        byte[] b = new byte[n + 1 + pd + 1 + od];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) topic.charAt(i);
+        }
+        writeDigits(b, n + 1 + pd, partition);
+        writeDigits(b, b.length, offset);
+        return b; // the two separators are the array's initial zeros
+    }
+
+    private static int digits(long v) {
+        int d = 1;
+        while (v >= 10) {
+            v /= 10;
+            d++;
+        }
+        return d;
+    }
+
+    /** The decimal digits of {@code v} (not negative), ending just before {@code end}. */
+    private static void writeDigits(byte[] b, int end, long v) {
+        int i = end;
+        do {
+            b[--i] = (byte) ('0' + v % 10);
+            v /= 10;
+        } while (v > 0);
     }
 }
