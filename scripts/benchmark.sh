@@ -205,25 +205,27 @@ for s in ${JOB_SETS[@]+"${JOB_SETS[@]}"}; do
   case "$s" in event-time.max-out-of-orderness=*) BOUND="${s#*=}" ;; esac
 done
 LAT_RATE=$(( JOB_RATE / 4 )); P50=-1; P99=-1; LAT_LINE="skipped"; LAT_AOF_REWRITES=0
-S_LAG50=-1; S_LAG99=-1; S_INS50=-1; S_INS99=-1
+S_ARR50=-1; S_ARR99=-1; S_LAG50=-1; S_LAG99=-1; S_INS50=-1; S_INS99=-1
 # The events sink's histograms over its last 1,000 batches, from the running job's REST API (the highest value over
-# the subtasks): "lag50 lag99 insert50 insert99" in ms — a batch's oldest row from its publish to the end of its insert,
-# and the insert alone. Next to the probe's figure they tell what waits before the sink, in it, and after the insert.
+# the subtasks): "arrival50 arrival99 lag50 lag99 insert50 insert99" in ms — a batch's newest row from its publish to
+# its arrival at the sink, its oldest row from its publish to the end of the insert, and the insert alone. Next to the
+# probe's figure they tell what waits before the sink, in it, and after the insert.
 sink_latency() {
   local api="http://127.0.0.1:$UI_PORT" jid v ids got
   jid=$(curl -s "$api/jobs/overview" | jq -r '[.jobs[] | select(.state == "RUNNING")][0].jid // empty')
-  [ -n "$jid" ] || { echo "-1 -1 -1 -1"; return; }
+  [ -n "$jid" ] || { echo "-1 -1 -1 -1 -1 -1"; return; }
   for v in $(curl -s "$api/jobs/$jid" | jq -r '.vertices[].id'); do
     ids=$(curl -s "$api/jobs/$jid/vertices/$v/subtasks/metrics" | jq -r '[.[].id
-      | select(test("ClickHouse.events.*clickhouse\\.(endToEndLagMs|insertLatencyMs)_p(50|99)$"))] | join(",")')
+      | select(test("ClickHouse.events.*clickhouse\\.(arrivalLagMs|endToEndLagMs|insertLatencyMs)_(median|p99)$"))] | join(",")')
     if [ -n "$ids" ]; then
       got=$(curl -s "$api/jobs/$jid/vertices/$v/subtasks/metrics?get=$ids")
-      jq -r 'def m($n): [.[] | select(.id | endswith($n)) | .max][0] // -1 | floor;
-        "\(m("endToEndLagMs_p50")) \(m("endToEndLagMs_p99")) \(m("insertLatencyMs_p50")) \(m("insertLatencyMs_p99"))"' <<<"$got"
+      jq -r 'def m($n): [.[] | select(.id | endswith($n)) | .max][0] | if type == "number" then floor else -1 end;
+        "\(m("arrivalLagMs_median")) \(m("arrivalLagMs_p99")) \(m("endToEndLagMs_median")) \(m("endToEndLagMs_p99"))
+         \(m("insertLatencyMs_median")) \(m("insertLatencyMs_p99"))"' <<<"$got"
       return
     fi
   done
-  echo "-1 -1 -1 -1"
+  echo "-1 -1 -1 -1 -1 -1"
 }
 if [ "$LAT_SECONDS" -gt 0 ]; then
   step "Latency: the job from latest, $LAT_RATE events/s (a quarter of $JOB_RATE), 30 s warm-up, ${LAT_SECONDS}s measured"
@@ -252,7 +254,7 @@ if [ "$LAT_SECONDS" -gt 0 ]; then
   # 30 s at the same rate before the probes count: a fresh JVM is slow until its code is compiled.
   LAT_LINE=$(tool io.clickstream.etl.tools.LatencyProbe --config "$CONFIG" "${SETS[@]}" --rate "$LAT_RATE" \
     --warmup-seconds 30 --seconds "$LAT_SECONDS" --table "$JOB_DB.events" | grep '^latency')
-  read -r S_LAG50 S_LAG99 S_INS50 S_INS99 < <(sink_latency)
+  read -r S_ARR50 S_ARR99 S_LAG50 S_LAG99 S_INS50 S_INS99 < <(sink_latency | tr '\n' ' '; echo)
   kill "$JOB_PID" 2>/dev/null; wait "$JOB_PID" 2>/dev/null || true
   LAT_AOF_REWRITES=$(( $(redis_info persistence aof_rewrites) - lat_aof0 ))
   P50=$(sed -n 's/.*p50_ms=\([-0-9]*\).*/\1/p' <<<"$LAT_LINE"); P99=$(sed -n 's/.*p99_ms=\([-0-9]*\).*/\1/p' <<<"$LAT_LINE")
@@ -290,6 +292,7 @@ kch_s=$(cpu_s "$k_ch"); kkafka_s=$(cpu_s "$k_kafka")
   printf '%-44s %16s %16s\n' "rows already landed at the first poll" "$at_first" "$kat_first"
   printf '%-44s %16s %16s\n' "latency p50 / p99 ms at $LAT_RATE/s" "$P50 / $P99" "-"
   printf '%-44s %16s %16s\n' "  of which event-time bound (out-of-orderness)" "$BOUND" "-"
+  printf '%-44s %16s %16s\n' "  sink: newest row publish->sink p50/p99" "$S_ARR50 / $S_ARR99" "-"
   printf '%-44s %16s %16s\n' "  sink: oldest row publish->inserted p50/p99" "$S_LAG50 / $S_LAG99" "-"
   printf '%-44s %16s %16s\n' "  sink: the insert itself p50/p99 ms" "$S_INS50 / $S_INS99" "-"
   printf '%-44s %16s %16s\n' "Redis AOF rewrites during the latency run" "$LAT_AOF_REWRITES" "-"
@@ -311,7 +314,7 @@ jq -n --arg run "$RUN" --argjson events "$EVENTS" --argjson partitions "$PARTITI
   --arg m_flink "$M_FLINK" --arg m_ch "$M_CH" --arg m_rz "$M_RZ" --arg m_kafka "$M_KAFKA" --arg mk_ch "$MK_CH" \
   --arg mk_kafka "$MK_KAFKA" --arg m_inserts "$M_INSERTS" --arg mk_inserts "$MK_INSERTS" \
   --arg bound "$BOUND" --argjson lat_aof "$LAT_AOF_REWRITES" --argjson preload "$PRELOAD_RATE" \
-  --argjson s_lag50 "$S_LAG50" --argjson s_lag99 "$S_LAG99" --argjson s_ins50 "$S_INS50" --argjson s_ins99 "$S_INS99" '{
+  --argjson s_arr50 "$S_ARR50" --argjson s_arr99 "$S_ARR99" --argjson s_lag50 "$S_LAG50" --argjson s_lag99 "$S_LAG99" --argjson s_ins50 "$S_INS50" --argjson s_ins99 "$S_INS99" '{
     run: $run, events: $events, partitions: $partitions, users: $users, parallelism: $parallelism, cores: $cores,
     job: {events_per_s: $job_rate, seconds: $job_s, wall_seconds: $job_wall,
           cpu_s: {flink: $flink_s, clickhouse: $ch_s, kafka: $kafka_s, redis: $redis_s, zookeeper: $zk_s},
@@ -327,6 +330,7 @@ jq -n --arg run "$RUN" --argjson events "$EVENTS" --argjson partitions "$PARTITI
     ratio_to_baseline: $ratio,
     latency: {rate: $lat_rate, seconds: $lat_s, p50_ms: $p50, p99_ms: $p99, event_time_bound: $bound,
               redis_aof_rewrites: $lat_aof,
+              sink_newest_row_to_sink_ms: {p50: $s_arr50, p99: $s_arr99},
               sink_oldest_row_to_inserted_ms: {p50: $s_lag50, p99: $s_lag99},
               sink_insert_ms: {p50: $s_ins50, p99: $s_ins99}},
     preload_events_per_s: $preload}' >"$OUT"

@@ -93,6 +93,11 @@ final class BatchBuffer<T> {
         return rows;
     }
 
+    /** How late the newest row was (since its publish) when it was added; Long.MIN_VALUE: unknown. */
+    long newestRowLagMs() {
+        return newestRowLagMs;
+    }
+
     /** Whether the newest row was late enough to count as a catch-up (see {@link #isDue}). */
     boolean catchingUp() {
         return catchUpAgeMs > maxAgeMs && newestRowLagMs >= catchUpLagMs;

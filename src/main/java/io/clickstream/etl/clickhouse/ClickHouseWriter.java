@@ -253,6 +253,9 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
         if (buffer.isEmpty()) {
             return;
         }
+        if (buffer.newestRowLagMs() != Long.MIN_VALUE) {
+            metrics.arrivalLagMs.update(buffer.newestRowLagMs());
+        }
         Batch batch = buffer.drain();
         metrics.bufferedRows.set(0);
         inFlight.acquire();

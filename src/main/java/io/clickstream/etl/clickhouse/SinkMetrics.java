@@ -24,6 +24,11 @@ final class SinkMetrics {
     final Histogram flushLatencyMs;
     /** Per batch: from the publish of its oldest input to the end of its insert (when the rows are queryable). */
     final Histogram endToEndLagMs;
+    /**
+     * Per batch: how late its newest row was (since its input's publish) when it reached the sink — what the job
+     * before the sink adds, apart from the wait in the buffer and the insert.
+     */
+    final Histogram arrivalLagMs;
 
     final AtomicInteger bufferedRows = new AtomicInteger();
     final AtomicInteger inFlightBatches = new AtomicInteger();
@@ -41,6 +46,7 @@ final class SinkMetrics {
         erasedRows = g.counter("erasedRows");
         flushLatencyMs = g.histogram("insertLatencyMs", new DescriptiveStatisticsHistogram(1000));
         endToEndLagMs = g.histogram("endToEndLagMs", new DescriptiveStatisticsHistogram(1000));
+        arrivalLagMs = g.histogram("arrivalLagMs", new DescriptiveStatisticsHistogram(1000));
         g.gauge("bufferedRows", bufferedRows::get);
         g.gauge("inFlightBatches", inFlightBatches::get);
     }

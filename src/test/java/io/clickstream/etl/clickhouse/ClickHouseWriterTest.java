@@ -130,6 +130,28 @@ class ClickHouseWriterTest {
     }
 
     @Test
+    void eachBatchRecordsHowLateItsNewestRowReachedTheSinkAndWhenItsOldestWasStored() throws Exception {
+        writer(3, 1 << 20, 60_000, 1, 0);
+        long now = System.currentTimeMillis();
+        time.setCurrentTime(now); // the processing time is the wall clock's in a task
+        for (int i = 0; i < 3; i++) {
+            Event e = event(i);
+            e.kafkaTimestamp = now - 8_000 + 1_000 * i; // published 8, 7 and 6 s ago
+            writer.write(e, null);
+        }
+        await(() -> inserter.succeeded.size() == 1);
+        await(() -> metrics.endToEndLagMs.getCount() == 1);
+
+        assertThat(metrics.arrivalLagMs.getCount()).isEqualTo(1);
+        assertThat(metrics.arrivalLagMs.getStatistics().getMax())
+                .as("the newest row, 6 s late when it arrived")
+                .isBetween(6_000L, 7_999L);
+        assertThat(metrics.endToEndLagMs.getStatistics().getMax())
+                .as("the oldest row, from its publish to the end of the insert")
+                .isGreaterThanOrEqualTo(8_000L);
+    }
+
+    @Test
     void sendsABatchWhenItReachesBatchBytes() throws Exception {
         writer(1000, 300, 60_000, 1, 0);
         for (int i = 0; i < 10; i++) {
