@@ -9,7 +9,8 @@
 #   3. the Kafka-engine baseline into a table of the same schema, no enrichment, measured the same way;
 #   4. event-to-queryable latency (p50/p99) with the job running at a quarter of the rate it reached in 2 (issue 27's
 #      measure: a live job runs with headroom; it includes the event-time bound, event-time.max-out-of-orderness,
-#      which the table shows);
+#      which the table shows), and where it goes: the events sink's histograms (a batch's newest row from publish to
+#      the sink, its oldest to the end of the insert, the insert itself) read from the running job's REST API;
 #   5. prints one table and writes it as JSON.
 #
 #   scripts/benchmark.sh [--events N] [--partitions N] [--parallelism N] [--users N] [--latency-seconds N]
