@@ -152,17 +152,7 @@ public final class SessionFunnels {
         }
         int withProgress = VarInts.readInt(in, 0, n);
         for (int i = 0; i < withProgress; i++) {
-            long time = VarInts.read(in);
-            long offset = VarInts.read(in);
-            int level = in.readUnsignedByte();
-            int chain = in.readUnsignedByte();
-            Progress p = new Progress(time, offset, in.readUnsignedByte());
-            p.level = level;
-            p.chain = chain;
-            for (int k = 0; k < p.starts.length; k++) {
-                p.starts[k] = VarInts.read(in);
-            }
-            s.funnels.put(ids.get(i), p);
+            s.funnels.put(ids.get(i), readProgress(in, VarInts::read));
         }
         int t = VarInts.readInt(in, 0, in.available());
         int index = -1;
@@ -177,22 +167,32 @@ public final class SessionFunnels {
         }
     }
 
+    /** How a format writes its numbers. */
+    private interface Numbers {
+        long read(DataInputDeserializer in) throws IOException;
+    }
+
+    /** One funnel's progress: version time and offset, level, chain, and the chains' starts. */
+    private static Progress readProgress(DataInputDeserializer in, Numbers numbers) throws IOException {
+        long time = numbers.read(in);
+        long offset = numbers.read(in);
+        int level = in.readUnsignedByte();
+        int chain = in.readUnsignedByte();
+        Progress p = new Progress(time, offset, in.readUnsignedByte());
+        p.level = level;
+        p.chain = chain;
+        for (int k = 0; k < p.starts.length; k++) {
+            p.starts[k] = numbers.read(in);
+        }
+        return p;
+    }
+
     private static void readFixedWidthFormat(DataInputDeserializer in, SessionFunnels s) throws IOException {
         s.maxIndex = in.readInt();
         int n = in.readUnsignedShort();
         for (int i = 0; i < n; i++) {
             String id = in.readUTF();
-            long time = in.readLong();
-            long offset = in.readLong();
-            int level = in.readUnsignedByte();
-            int chain = in.readUnsignedByte();
-            Progress p = new Progress(time, offset, in.readUnsignedByte());
-            p.level = level;
-            p.chain = chain;
-            for (int k = 0; k < p.starts.length; k++) {
-                p.starts[k] = in.readLong();
-            }
-            s.funnels.put(id, p);
+            s.funnels.put(id, readProgress(in, DataInputDeserializer::readLong));
         }
         int t = in.readInt();
         for (int i = 0; i < t; i++) {

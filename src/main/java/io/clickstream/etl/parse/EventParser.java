@@ -481,11 +481,14 @@ public final class EventParser {
 
     private static String checkLength(String field, String value, int maxLength) throws Rejected {
         if (value.length() > maxLength) {
-            throw new Rejected(
-                    RejectReason.FIELD_TOO_LONG,
-                    field + " is " + value.length() + " characters, more than " + maxLength);
+            throw tooLong(field, value, maxLength);
         }
         return value;
+    }
+
+    private static Rejected tooLong(String field, String value, int maxLength) {
+        return new Rejected(
+                RejectReason.FIELD_TOO_LONG, field + " is " + value.length() + " characters, more than " + maxLength);
     }
 
     private static String optionalString(Object field, String name, int maxLength) throws Rejected {
@@ -607,7 +610,7 @@ public final class EventParser {
             }
             String key = checkLength("properties key", n.keys().get(i), MAX_NAME_LENGTH);
             if (v.length() > limits.maxFieldLength) {
-                checkLength("properties." + key, v, limits.maxFieldLength); // the name made only to say it
+                throw tooLong("properties." + key, v, limits.maxFieldLength); // the name made only for the message
             }
             keys[k] = key;
             values[k++] = v;

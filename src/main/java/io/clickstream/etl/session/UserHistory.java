@@ -262,11 +262,7 @@ public final class UserHistory {
     private static void writeSession(DataOutputSerializer out, Session s, int fromEntry) throws IOException {
         out.writeUTF(s.id);
         out.writeInt(s.number);
-        out.writeLong(s.start);
-        out.writeLong(s.end);
-        out.writeInt(s.count);
-        out.writeInt(s.entryCount);
-        out.write(s.entries, 12 * fromEntry, 12 * (s.entryCount - fromEntry));
+        writeTimesAndEvents(out, s, fromEntry);
         out.writeLong(s.origin);
         out.writeInt(s.pageViews);
         LongText.write(out, s.entryUrl);
@@ -274,11 +270,24 @@ public final class UserHistory {
         LongText.write(out, s.referrer);
         LongText.write(out, s.entryIp);
         LongText.write(out, s.entryUserAgent);
+        writeSources(out, s);
+        writeEntryLookups(out, s);
+    }
+
+    /** Start, end, event count and the remembered events from {@code fromEntry} on (both session field layouts). */
+    private static void writeTimesAndEvents(DataOutputSerializer out, Session s, int fromEntry) throws IOException {
+        out.writeLong(s.start);
+        out.writeLong(s.end);
+        out.writeInt(s.count);
+        out.writeInt(s.entryCount);
+        out.write(s.entries, 12 * fromEntry, 12 * (s.entryCount - fromEntry));
+    }
+
+    private static void writeSources(DataOutputSerializer out, Session s) throws IOException {
         out.writeInt(s.sources.size());
         for (String source : s.sources) {
             LongText.write(out, source);
         }
-        writeEntryLookups(out, s);
     }
 
     // The per-user hash (one field per session, one for the header): a batch writes what it changed, not the user's
@@ -385,17 +394,10 @@ public final class UserHistory {
         DataOutputSerializer out = ScratchOutput.get();
         try {
             out.writeByte(SESSION_FIELD_FORMAT);
-            out.writeLong(s.start);
-            out.writeLong(s.end);
-            out.writeInt(s.count);
-            out.writeInt(s.entryCount);
-            out.write(s.entries, 12 * fromEntry, 12 * (s.entryCount - fromEntry));
+            writeTimesAndEvents(out, s, fromEntry);
             out.writeInt(s.pageViews);
             LongText.write(out, s.exitUrl);
-            out.writeInt(s.sources.size());
-            for (String source : s.sources) {
-                LongText.write(out, source);
-            }
+            writeSources(out, s);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
