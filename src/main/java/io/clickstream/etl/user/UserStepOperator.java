@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * The one keyed step per user: sessions, the joins keyed by user and the funnels, over one Redis hash per user
  * ({@link UserRecord}). Runs chained after the event-time ordering, so a user's events arrive in time order and each
  * user has one writer, which lets a bounded cache of records skip most reads. Per batch (see
- * {@link BatchingRedisOperator}): one read of the uncached users' hashes, one write of the fields that changed.
+ * {@link BatchingRedisOperator}): one read of the uncached users' hashes; the fields that changed are written once per
+ * checkpoint (see {@code unwritten}).
  *
  * <p>Per user and batch, in this order: sessions (ids, numbers, indexes), joins (values given before an event's time,
  * in time order), funnels (a session's events in index order, so a funnel step may test a joined property, as the
@@ -93,6 +94,9 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
      */
     static final long DEFINITIONS_CLOCK_MARGIN_MS = 5_000;
 
+    /** The longest a user's change waits for its write when no checkpoint comes (a job that takes none). */
+    static final long MAX_UNWRITTEN_MS = 60_000;
+
     private static final ListStateDescriptor<Long> ERASURES_APPLIED =
             new ListStateDescriptor<>("erasures-applied", Types.LONG);
 
@@ -112,6 +116,19 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     private transient long watermark = Long.MIN_VALUE;
     private transient long eventsSinceTick;
     private transient StateCache<String, UserRecord> cache;
+    /**
+     * The records changed since their last write, by user: written before each checkpoint barrier, not per batch.
+     * Live, a user's events rarely share a batch, and each key written costs Redis about as much CPU as the rest of
+     * an event's work there (docs/benchmarks.md, issue 27), so a user active through a checkpoint interval is written
+     * once instead of once per event. The events leave before their state is in Redis: a restore (or a start from the
+     * group's committed offsets, which are the last checkpoint's) replays them against the state their checkpoint's
+     * barrier wrote, which gives them the same sessions, indexes and tags again; the sink leaves out the rows it
+     * stored already (ReplayGuard). Written earlier when more users wait than the cache holds, before a user's
+     * erasure is acknowledged, at the end of input, and {@link #MAX_UNWRITTEN_MS} after the first change.
+     */
+    private transient Map<String, UserRecord> unwritten;
+
+    private transient long unwrittenSince;
     private transient Counter sessionsStarted;
     private transient Counter replayedEvents;
     private transient Counter tagsGiven;
@@ -193,6 +210,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         joiner = new Joiner(settings.joinRules(), settings.sessionRules().history());
         tracker = new FunnelTracker();
         cache = new StateCache<>(settings.cacheSize());
+        unwritten = new HashMap<>();
         sessionsStarted = metrics().counter("started");
         replayedEvents = metrics().counter("replayedEvents");
         olderLayoutUsers = metrics().counter("olderLayoutUsers");
@@ -302,15 +320,20 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     }
 
     @Override
-    protected void tick() {
+    protected void tick() throws Exception {
         applyErasures(); // also while no event comes: an idle task must not hold an erasure back
         erasures.refreshAck();
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        if (!unwritten.isEmpty() && now - unwrittenSince >= MAX_UNWRITTEN_MS) {
+            writeUnwritten();
+        }
     }
 
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         super.prepareSnapshotPreBarrier(checkpointId);
         applyErasures(); // the snapshot, and the acknowledgement that follows it, cover the list as read now
+        writeUnwritten(); // the checkpoint's offsets and the state in Redis meet here
     }
 
     @Override
@@ -322,12 +345,14 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     @Override
     public void endInput() throws Exception {
         super.endInput();
+        writeUnwritten();
         emitSessionRows(pendingRows.takeDue(watermark, 0, 0, true));
     }
 
     @Override
     public void finish() throws Exception {
         flush();
+        writeUnwritten();
         emitSessionRows(pendingRows.takeDue(watermark, 0, 0, true));
         super.finish();
     }
@@ -361,10 +386,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
             return;
         }
         Map<String, UserRecord> records = load(byUser.keySet());
-        long now = System.currentTimeMillis();
         long processingTime = getProcessingTimeService().getCurrentProcessingTime();
-        Map<String, HashStore.Changes> changes = new LinkedHashMap<>();
-        Map<String, UserRecord> changed = new HashMap<>();
         for (Map.Entry<String, List<Event>> entry : byUser.entrySet()) {
             String user = entry.getKey();
             List<Event> events = entry.getValue();
@@ -391,14 +413,14 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
                 r.recordTime = newestOfUser;
                 pendingRows.put(r, processingTime);
             }
-            HashStore.Changes c = record.changes(now);
-            if (!c.isEmpty()) {
-                String key = key(user);
-                changes.put(key, c);
-                changed.put(key, record);
+            if (unwritten.isEmpty()) {
+                unwrittenSince = processingTime;
             }
+            unwritten.put(user, record);
         }
-        write(changes, changed, now);
+        if (unwritten.size() > settings.cacheSize()) {
+            writeUnwritten(); // a record the cache dropped stays reachable only through this map
+        }
         for (List<Event> events : byUser.values()) {
             events.forEach(this::emit);
         }
@@ -407,8 +429,33 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         }
     }
 
+    /** Writes the changes of the records changed since their last write, {@code batchSize} keys per round trip. */
+    private void writeUnwritten() throws Exception {
+        if (unwritten.isEmpty()) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        Map<String, HashStore.Changes> changes = new LinkedHashMap<>();
+        Map<String, UserRecord> changed = new HashMap<>();
+        for (Map.Entry<String, UserRecord> e : unwritten.entrySet()) {
+            HashStore.Changes c = e.getValue().changes(now);
+            if (!c.isEmpty()) {
+                String key = key(e.getKey());
+                changes.put(key, c);
+                changed.put(key, e.getValue());
+            }
+            if (changes.size() >= batchSize) {
+                write(changes, changed, now);
+                changes = new LinkedHashMap<>();
+                changed = new HashMap<>();
+            }
+        }
+        write(changes, changed, now);
+        unwritten.clear();
+    }
+
     /**
-     * Writes the batch's changes; a record whose key vanished from Redis behind the cache (expired, evicted, deleted)
+     * Writes changes; a record whose key vanished from Redis behind the cache (expired, evicted, deleted)
      * is written again whole, never as the few fields it changed.
      */
     private void write(Map<String, HashStore.Changes> changes, Map<String, UserRecord> changed, long now)
@@ -436,7 +483,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     }
 
     /** Takes the erasure list as read now and forgets what this task holds of the users it newly erases. */
-    private void applyErasures() {
+    private void applyErasures() throws Exception {
         forget(erasures.refresh());
         if (!erasureFeed.checkpointed()) {
             erasures.ackApplied(); // nothing is held back until a checkpoint: what was emitted has been written
@@ -447,11 +494,18 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
      * Forgets erased users' cached records (the next event reads the hash, and takes a record from before the
      * erasure for none) and their pending session rows from before the erasure.
      */
-    private void forget(Set<String> users) {
+    private void forget(Set<String> users) throws Exception {
         if (users.isEmpty()) {
             return;
         }
         Erasures list = erasures.applied();
+        for (String user : users) {
+            if (unwritten.containsKey(user)) {
+                // Written before the erasure is acknowledged, as if per batch: tools.Erase then deletes it whole.
+                writeUnwritten();
+                break;
+            }
+        }
         for (String user : users) {
             cache.remove(user);
         }
@@ -473,6 +527,9 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         List<String> uncached = new ArrayList<>();
         for (String user : users) {
             UserRecord cached = cache.getIfPresent(user);
+            if (cached == null && (cached = unwritten.get(user)) != null) {
+                cache.put(user, cached); // dropped by the cache before its write: Redis does not hold it yet
+            }
             if (cached == null) {
                 uncached.add(user);
             } else {

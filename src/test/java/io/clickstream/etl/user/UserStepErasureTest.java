@@ -80,9 +80,11 @@ class UserStepErasureTest {
         h.processElement(ev("a1", "u1", 0), 0);
         erasures().publish("u1", at(10));
         h.processElement(ev("a2", "u1", 11), 0);
+        h.prepareSnapshotPreBarrier(1);
         assertThat(store().hashes).containsKey("user:u1");
         store().hashes.remove("user:u1"); // tools.Erase, or a manual DEL
         h.processElement(ev("a3", "u1", 12), 0);
+        h.prepareSnapshotPreBarrier(2);
         assertThat(store().hashes.get("user:u1"))
                 .as("written whole again, not as the one field the batch changed")
                 .containsKeys("h", "t");
@@ -105,6 +107,7 @@ class UserStepErasureTest {
     void aStoredRecordFromBeforeTheErasureIsTakenForANewUsersAndReplacedWhole() throws Exception {
         OneInputStreamOperatorTestHarness<Event, Event> h = step.open(UserStepFixture.settings(1), null);
         h.processElement(ev("a1", "u1", 0), 0);
+        h.prepareSnapshotPreBarrier(1);
         h.close();
         String oldSession = h.extractOutputValues().get(0).sessionId;
         erasures().publish("u1", at(10));
@@ -113,6 +116,7 @@ class UserStepErasureTest {
         OneInputStreamOperatorTestHarness<Event, Event> next = step.open(UserStepFixture.settings(1), null);
         next.processElement(ev("a0", "u1", 0, 5), 0); // a replay: left out
         next.processElement(ev("b1", "u1", 11), 0);
+        next.prepareSnapshotPreBarrier(1);
         assertThat(next.extractOutputValues()).extracting(e -> e.eventId).containsExactly("b1");
         Event b1 = next.extractOutputValues().get(0);
         assertThat(b1.sessionNumber).isEqualTo(1);
@@ -203,8 +207,10 @@ class UserStepErasureTest {
         OneInputStreamOperatorTestHarness<Event, Event> h = step.open(UserStepFixture.settings(1), null);
         h.processElement(ev("a1", "u1", 0), 0);
         h.processElement(ev("a2", "u1", 1), 0);
+        h.prepareSnapshotPreBarrier(1);
         store().hashes.remove("user:u1"); // expired, evicted
         h.processElement(ev("a3", "u1", 2), 0);
+        h.prepareSnapshotPreBarrier(2);
 
         OneInputStreamOperatorTestHarness<Event, Event> fresh = step.open(UserStepFixture.settings(1), null);
         fresh.processElement(ev("a4", "u1", 3), 0);

@@ -256,7 +256,7 @@ class UserStepRecordTest {
     }
 
     @Test
-    void aBatchCostsOneReadAndOneWriteWithSessionsJoinsAndFunnelsAllOn() throws Exception {
+    void batchesCostOneReadOfNewUsersAndACheckpointOneWriteWithSessionsJoinsAndFunnelsAllOn() throws Exception {
         step.topic().publish(new FunnelUpdate("repeat", 0, 0, REPEAT));
         OneInputStreamOperatorTestHarness<Event, Event> h = harness(500, ORDER_JOIN, Duration.ofDays(30));
         for (int i = 0; i < 5000; i++) {
@@ -272,8 +272,12 @@ class UserStepRecordTest {
                     0);
         }
         assertThat(h.extractOutputValues()).hasSize(5000);
-        // 10 batches: the first reads its (new) users, each writes once; later batches find their users cached.
-        assertThat(store().calls.get()).isEqualTo(11);
+        // 10 batches: the first reads its (new) users; later batches find their users cached.
+        assertThat(store().calls.get()).isEqualTo(1);
+        h.prepareSnapshotPreBarrier(1);
+        assertThat(store().calls.get())
+                .as("the 100 users' changes in one write")
+                .isEqualTo(2);
     }
 
     @Test

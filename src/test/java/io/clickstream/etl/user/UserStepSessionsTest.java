@@ -79,7 +79,7 @@ class UserStepSessionsTest {
     }
 
     @Test
-    void assignsInBatchesWithFewRedisRoundTripsPerEvent() throws Exception {
+    void assignsInBatchesAndWritesEachChangedUserOncePerCheckpoint() throws Exception {
         OneInputStreamOperatorTestHarness<Event, Event> h = harness(500);
         List<Event> input = stream(5000, 200);
         for (Event e : input) {
@@ -89,9 +89,17 @@ class UserStepSessionsTest {
         List<Event> out = h.extractOutputValues();
         assertThat(out).hasSize(5000);
         assertThat(out).allSatisfy(e -> assertThat(e.sessionId).hasSize(16));
-        // 10 batches: one read (only the first batch has uncached users) and one write each.
-        assertThat(store().calls.get()).isEqualTo(11);
-        assertThat(store().calls.get() / 5000.0).isLessThanOrEqualTo(0.02);
+        // 10 batches: one read (only the first batch has uncached users), no write before the barrier.
+        assertThat(store().calls.get()).isEqualTo(1);
+        assertThat(store().hashes).isEmpty();
+
+        h.prepareSnapshotPreBarrier(1);
+        assertThat(store().calls.get())
+                .as("the 200 users' changes in one write")
+                .isEqualTo(2);
+        assertThat(store().hashes).hasSize(200);
+        h.prepareSnapshotPreBarrier(2);
+        assertThat(store().calls.get()).as("nothing changed since").isEqualTo(2);
     }
 
     @Test
@@ -153,8 +161,10 @@ class UserStepSessionsTest {
         assertThat(h.extractOutputValues()).hasSize(1);
 
         store().failNext.set(1_000);
-        assertThatThrownBy(() -> h.processElement(ev("b", "u1", 1, "web"), 0)).hasMessageContaining("redis.timeout");
+        h.processElement(ev("b", "u1", 1, "web"), 0); // cached: no call
+        assertThatThrownBy(() -> h.prepareSnapshotPreBarrier(1)).hasMessageContaining("redis.timeout");
         assertThat(store().failures.get()).isEqualTo(2 * RedisErrors.MAX_TIMEOUTS_IN_A_ROW - 1);
+        store().failNext.set(0); // the harness's close ends the input, which writes
     }
 
     @Test
@@ -177,6 +187,7 @@ class UserStepSessionsTest {
         for (Event e : input) {
             first.processElement(e, 0);
         }
+        first.prepareSnapshotPreBarrier(1);
         Map<String, String> firstAnswers = answers(first.extractOutputValues());
 
         // A new task (empty cache) reprocesses the second half, then everything, against the same store.
