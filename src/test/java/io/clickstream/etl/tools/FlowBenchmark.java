@@ -81,6 +81,8 @@ public final class FlowBenchmark {
     private static final Set<String> REDIS_KEYS = ConcurrentHashMap.newKeySet();
 
     static final AtomicLong REDIS_BYTES = new AtomicLong();
+    /** Keys written (one per user and write): what Redis's CPU follows. */
+    static final AtomicLong REDIS_KEY_WRITES = new AtomicLong();
     /** Bytes the input generator allocated: the benchmark's, not the job's (Kafka hands the job bytes). */
     static final AtomicLong GENERATOR_BYTES = new AtomicLong();
 
@@ -280,7 +282,8 @@ public final class FlowBenchmark {
             long events,
             long bytes,
             long generated,
-            long redisBytes) {
+            long redisBytes,
+            long redisKeyWrites) {
         static Sample take() throws IOException {
             Map<String, Long> ticks = new TreeMap<>();
             try (var tasks = Files.list(Path.of("/proc/self/task"))) {
@@ -312,7 +315,8 @@ public final class FlowBenchmark {
                     EVENT_ROWS.get(),
                     EVENT_BYTES.get(),
                     GENERATOR_BYTES.get(),
-                    REDIS_BYTES.get());
+                    REDIS_BYTES.get(),
+                    REDIS_KEY_WRITES.get());
         }
     }
 
@@ -387,6 +391,9 @@ public final class FlowBenchmark {
                 Locale.ROOT,
                 "  Redis bytes written per event:  %6.0f (fields and values, per-user records)%n",
                 (double) (b.redisBytes - a.redisBytes) / events));
+        double keyWrites = (double) (b.redisKeyWrites - a.redisKeyWrites) / events;
+        out.append(String.format(
+                Locale.ROOT, "  Redis key writes per event:     %6.3f (one per user and write)%n", keyWrites));
         System.out.print(out);
         if (json != null) {
             StringBuilder j = new StringBuilder("{");
@@ -394,7 +401,8 @@ public final class FlowBenchmark {
                     Locale.ROOT,
                     "\"events\":%d,\"seconds\":%.3f,\"events_per_s\":%.1f,\"cpu_us_per_event\":%.3f,"
                             + "\"task_us_per_event\":%.3f,\"gc_us_per_event\":%.3f,\"jit_us_per_event\":%.3f,"
-                            + "\"bytes_allocated_per_event\":%.1f",
+                            + "\"bytes_allocated_per_event\":%.1f,\"redis_bytes_per_event\":%.1f,"
+                            + "\"redis_key_writes_per_event\":%.4f",
                     events,
                     seconds,
                     events / seconds,
@@ -402,7 +410,9 @@ public final class FlowBenchmark {
                     tasks,
                     cpuUs.getOrDefault("gc", 0.0),
                     cpuUs.getOrDefault("jit", 0.0),
-                    (double) allocated / events));
+                    (double) allocated / events,
+                    (double) (b.redisBytes - a.redisBytes) / events,
+                    keyWrites));
             j.append("}\n");
             Files.writeString(Path.of(json), j.toString());
         }
@@ -558,6 +568,7 @@ public final class FlowBenchmark {
                     bytes += f.getKey().length() + f.getValue().length;
                 }
                 REDIS_BYTES.addAndGet(bytes);
+                REDIS_KEY_WRITES.incrementAndGet();
                 if (c.mode() == Mode.REPLACE && c.set().isEmpty()) {
                     REDIS_KEYS.remove(key);
                 } else {
