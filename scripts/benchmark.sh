@@ -228,6 +228,25 @@ sink_latency() {
   done
   echo "-1 -1 -1 -1 -1 -1"
 }
+# The per-user step's stop before each checkpoint barrier while it writes the users changed since the last one, in
+# ms over the subtasks' last 100 checkpoints: "median p99 max" (the highest over the subtasks).
+barrier_write() {
+  local api="http://127.0.0.1:$UI_PORT" jid v ids
+  jid=$(curl -s "$api/jobs/overview" | jq -r '[.jobs[] | select(.state == "RUNNING")][0].jid // empty')
+  [ -n "$jid" ] || { echo "-1 -1 -1"; return; }
+  for v in $(curl -s "$api/jobs/$jid" | jq -r '.vertices[].id'); do
+    ids=$(curl -s "$api/jobs/$jid/vertices/$v/subtasks/metrics" | jq -r '[.[].id
+      | select(test("\\.sessions\\.barrierWriteMs_(median|p99|max)$"))] | join(",")')
+    if [ -n "$ids" ]; then
+      curl -s "$api/jobs/$jid/vertices/$v/subtasks/metrics?get=$ids" | jq -r '
+        def m($n): [.[] | select(.id | endswith($n)) | .max][0] | if type == "number" then floor else -1 end;
+        "\(m("barrierWriteMs_median")) \(m("barrierWriteMs_p99")) \(m("barrierWriteMs_max"))"'
+      return
+    fi
+  done
+  echo "-1 -1 -1"
+}
+B_W50=-1; B_W99=-1; B_WMAX=-1
 if [ "$LAT_SECONDS" -gt 0 ]; then
   step "Latency: the job from latest, $LAT_RATE events/s (a quarter of $JOB_RATE), 30 s warm-up, ${LAT_SECONDS}s measured"
   # The rows of steps 2 and 3 are still being merged and fetched by the other replicas; latency is measured on a
@@ -256,6 +275,7 @@ if [ "$LAT_SECONDS" -gt 0 ]; then
   LAT_LINE=$(tool io.clickstream.etl.tools.LatencyProbe --config "$CONFIG" "${SETS[@]}" --rate "$LAT_RATE" \
     --warmup-seconds 30 --seconds "$LAT_SECONDS" --table "$JOB_DB.events" | grep '^latency')
   read -r S_ARR50 S_ARR99 S_LAG50 S_LAG99 S_INS50 S_INS99 < <(sink_latency | tr '\n' ' '; echo)
+  read -r B_W50 B_W99 B_WMAX < <(barrier_write; echo)
   kill "$JOB_PID" 2>/dev/null; wait "$JOB_PID" 2>/dev/null || true
   LAT_AOF_REWRITES=$(( $(redis_info persistence aof_rewrites) - lat_aof0 ))
   P50=$(sed -n 's/.*p50_ms=\([-0-9]*\).*/\1/p' <<<"$LAT_LINE"); P99=$(sed -n 's/.*p99_ms=\([-0-9]*\).*/\1/p' <<<"$LAT_LINE")
@@ -296,6 +316,7 @@ kch_s=$(cpu_s "$k_ch"); kkafka_s=$(cpu_s "$k_kafka")
   printf '%-44s %16s %16s\n' "  sink: newest row publish->sink p50/p99" "$S_ARR50 / $S_ARR99" "-"
   printf '%-44s %16s %16s\n' "  sink: oldest row publish->inserted p50/p99" "$S_LAG50 / $S_LAG99" "-"
   printf '%-44s %16s %16s\n' "  sink: the insert itself p50/p99 ms" "$S_INS50 / $S_INS99" "-"
+  printf '%-44s %16s %16s\n' "  sessions: Redis write at barrier p50/p99/max" "$B_W50 / $B_W99 / $B_WMAX" "-"
   printf '%-44s %16s %16s\n' "Redis AOF rewrites during the latency run" "$LAT_AOF_REWRITES" "-"
   printf '%-44s %16s %16s\n' "rows with funnel tags / join / geo" "$TAGGED / $JOINED / $GEO_ROWS" "-"
   printf '(*) rows counted from the first poll that saw rows, without those rows; polls every 0.25 s\n'
@@ -315,7 +336,8 @@ jq -n --arg run "$RUN" --argjson events "$EVENTS" --argjson partitions "$PARTITI
   --arg m_flink "$M_FLINK" --arg m_ch "$M_CH" --arg m_rz "$M_RZ" --arg m_kafka "$M_KAFKA" --arg mk_ch "$MK_CH" \
   --arg mk_kafka "$MK_KAFKA" --arg m_inserts "$M_INSERTS" --arg mk_inserts "$MK_INSERTS" \
   --arg bound "$BOUND" --argjson lat_aof "$LAT_AOF_REWRITES" --argjson preload "$PRELOAD_RATE" \
-  --argjson s_arr50 "$S_ARR50" --argjson s_arr99 "$S_ARR99" --argjson s_lag50 "$S_LAG50" --argjson s_lag99 "$S_LAG99" --argjson s_ins50 "$S_INS50" --argjson s_ins99 "$S_INS99" '{
+  --argjson s_arr50 "$S_ARR50" --argjson s_arr99 "$S_ARR99" --argjson s_lag50 "$S_LAG50" --argjson s_lag99 "$S_LAG99" --argjson s_ins50 "$S_INS50" --argjson s_ins99 "$S_INS99" \
+  --argjson b_w50 "$B_W50" --argjson b_w99 "$B_W99" --argjson b_wmax "$B_WMAX" '{
     run: $run, events: $events, partitions: $partitions, users: $users, parallelism: $parallelism, cores: $cores,
     job: {events_per_s: $job_rate, seconds: $job_s, wall_seconds: $job_wall,
           cpu_s: {flink: $flink_s, clickhouse: $ch_s, kafka: $kafka_s, redis: $redis_s, zookeeper: $zk_s},
@@ -333,7 +355,8 @@ jq -n --arg run "$RUN" --argjson events "$EVENTS" --argjson partitions "$PARTITI
               redis_aof_rewrites: $lat_aof,
               sink_newest_row_to_sink_ms: {p50: $s_arr50, p99: $s_arr99},
               sink_oldest_row_to_inserted_ms: {p50: $s_lag50, p99: $s_lag99},
-              sink_insert_ms: {p50: $s_ins50, p99: $s_ins99}},
+              sink_insert_ms: {p50: $s_ins50, p99: $s_ins99},
+              sessions_barrier_write_ms: {p50: $b_w50, p99: $b_w99, max: $b_wmax}},
     preload_events_per_s: $preload}' >"$OUT"
 drop_redis_keys "$RUN:*"
 say "written: $OUT (and $STACK_DIR/$RUN.txt); databases $JOB_DB and $KAFKA_DB are left for inspection, the run's Redis keys are removed"

@@ -32,7 +32,9 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
@@ -144,6 +146,9 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     private transient Counter duplicateEvents;
     private transient Counter erasedRecords;
     private transient Counter vanishedRecords;
+    private transient Counter keysWritten;
+    /** How long the task stops before a barrier to write what waits: the price of one write per user and interval. */
+    private transient Histogram barrierWriteMs;
 
     public UserStepOperator(
             UserStepSettings settings,
@@ -218,6 +223,8 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         duplicateEvents = metrics().counter("duplicateEvents");
         erasedRecords = metrics().counter("erasedUsersRecords");
         vanishedRecords = metrics().counter("vanishedRecords");
+        keysWritten = metrics().counter("keysWritten");
+        barrierWriteMs = metrics().histogram("barrierWriteMs", new DescriptiveStatisticsHistogram(100));
         erasures = erasureFeed.open(
                 "sessions",
                 getRuntimeContext().getJobInfo(),
@@ -333,7 +340,9 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         super.prepareSnapshotPreBarrier(checkpointId);
         applyErasures(); // the snapshot, and the acknowledgement that follows it, cover the list as read now
+        long start = System.nanoTime();
         writeUnwritten(); // the checkpoint's offsets and the state in Redis meet here
+        barrierWriteMs.update((System.nanoTime() - start) / 1_000_000);
     }
 
     @Override
@@ -463,6 +472,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         if (changes.isEmpty()) {
             return;
         }
+        keysWritten.inc(changes.size());
         List<String> missing = withRetries(() -> store.write(changes, settings.keyTtlMs()));
         Map<String, HashStore.Changes> again = new LinkedHashMap<>();
         for (String key : missing) {
