@@ -18,7 +18,6 @@ import io.clickstream.etl.event.RejectReason;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -566,10 +565,10 @@ public final class EventParser {
             throw new Rejected(RejectReason.BLANK_FIELD, "ts is blank");
         }
         try {
-            if (t.chars().allMatch(Character::isDigit) && t.length() <= 16) {
+            if (t.length() <= 16 && allDigits(t)) {
                 return Long.parseLong(t);
             }
-            return OffsetDateTime.parse(t).toInstant().toEpochMilli();
+            return IsoTimestamps.epochMillis(t);
         } catch (DateTimeParseException | ArithmeticException e) {
             String shown = t.length() > 64 ? t.substring(0, 64) + "..." : t;
             throw new Rejected(
@@ -577,6 +576,16 @@ public final class EventParser {
                     "ts '" + shown
                             + "' is neither epoch milliseconds nor ISO-8601 with an offset (2026-11-22T08:00:00.123Z)");
         }
+    }
+
+    /** As {@code t.chars().allMatch(Character::isDigit)} (other scripts' digits too), without a stream per event. */
+    private static boolean allDigits(String t) {
+        for (int i = 0; i < t.length(); i++) {
+            if (!Character.isDigit(t.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** properties: an object of scalars; nested values are kept as their JSON text. */
