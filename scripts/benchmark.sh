@@ -207,44 +207,39 @@ for s in ${JOB_SETS[@]+"${JOB_SETS[@]}"}; do
 done
 LAT_RATE=$(( JOB_RATE / 4 )); P50=-1; P99=-1; LAT_LINE="skipped"; LAT_AOF_REWRITES=0
 S_ARR50=-1; S_ARR99=-1; S_LAG50=-1; S_LAG99=-1; S_INS50=-1; S_INS99=-1
-# The events sink's histograms over its last 1,000 batches, from the running job's REST API (the highest value over
-# the subtasks): "arrival50 arrival99 lag50 lag99 insert50 insert99" in ms — a batch's newest row from its publish to
-# its arrival at the sink, its oldest row from its publish to the end of the insert, and the insert alone. Next to the
-# probe's figure they tell what waits before the sink, in it, and after the insert.
-sink_latency() {
-  local api="http://127.0.0.1:$UI_PORT" jid v ids got
+# Metrics of the running latency job, from its REST API: the first vertex with metrics whose id matches $1 (a jq
+# regex), then for each further argument the highest value over the subtasks of the metric whose id ends with it, in
+# whole ms, space-separated (-1 where there is none).
+job_metrics() {
+  local api="http://127.0.0.1:$UI_PORT" pattern="$1" jid v ids names
+  shift
+  names=$(printf '%s\n' "$@" | jq -R . | jq -s -c .)
   jid=$(curl -s "$api/jobs/overview" | jq -r '[.jobs[] | select(.state == "RUNNING")][0].jid // empty')
-  [ -n "$jid" ] || { echo "-1 -1 -1 -1 -1 -1"; return; }
-  for v in $(curl -s "$api/jobs/$jid" | jq -r '.vertices[].id'); do
-    ids=$(curl -s "$api/jobs/$jid/vertices/$v/subtasks/metrics" | jq -r '[.[].id
-      | select(test("ClickHouse.events.*clickhouse\\.(arrivalLagMs|endToEndLagMs|insertLatencyMs)_(median|p99)$"))] | join(",")')
-    if [ -n "$ids" ]; then
-      got=$(curl -s "$api/jobs/$jid/vertices/$v/subtasks/metrics?get=$ids")
-      jq -r 'def m($n): [.[] | select(.id | endswith($n)) | .max][0] | if type == "number" then floor else -1 end;
-        "\(m("arrivalLagMs_median")) \(m("arrivalLagMs_p99")) \(m("endToEndLagMs_median")) \(m("endToEndLagMs_p99"))
-         \(m("insertLatencyMs_median")) \(m("insertLatencyMs_p99"))"' <<<"$got"
-      return
-    fi
-  done
-  echo "-1 -1 -1 -1 -1 -1"
+  if [ -n "$jid" ]; then
+    for v in $(curl -s "$api/jobs/$jid" | jq -r '.vertices[].id'); do
+      ids=$(curl -s "$api/jobs/$jid/vertices/$v/subtasks/metrics" \
+        | jq -r --arg p "$pattern" '[.[].id | select(test($p))] | join(",")')
+      if [ -n "$ids" ]; then
+        curl -s "$api/jobs/$jid/vertices/$v/subtasks/metrics?get=$ids" | jq -r --argjson names "$names" '. as $all
+          | [$names[] as $n | [$all[] | select(.id | endswith($n)) | .max][0]
+             | if type == "number" then floor else -1 end] | map(tostring) | join(" ")'
+        return
+      fi
+    done
+  fi
+  printf '%s\n' "$@" | sed 's/.*/-1/' | tr '\n' ' '; echo
 }
-# The per-user step's stop before each checkpoint barrier while it writes the users changed since the last one, in
-# ms over the subtasks' last 100 checkpoints: "median p99 max" (the highest over the subtasks).
+# The events sink's histograms over its last 1,000 batches (the highest value over the subtasks): a batch's newest row
+# from its publish to its arrival at the sink, its oldest row from its publish to the end of the insert, and the
+# insert alone. Next to the probe's figure they tell what waits before the sink, in it, and after the insert.
+sink_latency() {
+  job_metrics 'ClickHouse.events.*clickhouse\.(arrivalLagMs|endToEndLagMs|insertLatencyMs)_(median|p99)$' \
+    arrivalLagMs_median arrivalLagMs_p99 endToEndLagMs_median endToEndLagMs_p99 insertLatencyMs_median insertLatencyMs_p99
+}
+# The per-user step's stop before each checkpoint barrier while it writes the users changed since the last one, over
+# the subtasks' last 100 checkpoints: median, p99, max.
 barrier_write() {
-  local api="http://127.0.0.1:$UI_PORT" jid v ids
-  jid=$(curl -s "$api/jobs/overview" | jq -r '[.jobs[] | select(.state == "RUNNING")][0].jid // empty')
-  [ -n "$jid" ] || { echo "-1 -1 -1"; return; }
-  for v in $(curl -s "$api/jobs/$jid" | jq -r '.vertices[].id'); do
-    ids=$(curl -s "$api/jobs/$jid/vertices/$v/subtasks/metrics" | jq -r '[.[].id
-      | select(test("\\.sessions\\.barrierWriteMs_(median|p99|max)$"))] | join(",")')
-    if [ -n "$ids" ]; then
-      curl -s "$api/jobs/$jid/vertices/$v/subtasks/metrics?get=$ids" | jq -r '
-        def m($n): [.[] | select(.id | endswith($n)) | .max][0] | if type == "number" then floor else -1 end;
-        "\(m("barrierWriteMs_median")) \(m("barrierWriteMs_p99")) \(m("barrierWriteMs_max"))"'
-      return
-    fi
-  done
-  echo "-1 -1 -1"
+  job_metrics '\.sessions\.barrierWriteMs_(median|p99|max)$' barrierWriteMs_median barrierWriteMs_p99 barrierWriteMs_max
 }
 B_W50=-1; B_W99=-1; B_WMAX=-1
 if [ "$LAT_SECONDS" -gt 0 ]; then

@@ -13,8 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Erasures in the per-user step: an erased user's inputs up to the erasure are left out whatever the timing, the
@@ -26,12 +26,8 @@ class UserStepErasureTest {
     private static final long T0 =
             System.currentTimeMillis() - Duration.ofHours(2).toMillis();
 
-    private final UserStepFixture step = new UserStepFixture();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        step.close();
-    }
+    @RegisterExtension
+    final UserStepFixture step = new UserStepFixture();
 
     private FakeHashStore store() {
         return step.store();

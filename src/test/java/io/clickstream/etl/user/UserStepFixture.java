@@ -13,12 +13,15 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The per-user step in operator harnesses over a Redis of maps and a funnel topic in memory, both found by a name of
- * this fixture's own (the operator's factories are serializable, so they look them up rather than hold them).
+ * this fixture's own (the operator's factories are serializable, so they look them up rather than hold them). A test
+ * class registers it as an extension, which closes the harnesses it opened after each test.
  */
-final class UserStepFixture implements AutoCloseable {
+final class UserStepFixture implements AutoCloseable, AfterEachCallback {
     private static final Map<String, FakeHashStore> STORES = new ConcurrentHashMap<>();
     private final String name = "user-step-" + System.nanoTime();
     private final List<OneInputStreamOperatorTestHarness<Event, Event>> opened = new ArrayList<>();
@@ -76,6 +79,11 @@ final class UserStepFixture implements AutoCloseable {
         }
         h.open();
         return h;
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        close();
     }
 
     @Override

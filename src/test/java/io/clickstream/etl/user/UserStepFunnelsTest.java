@@ -10,8 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The funnels part of the per-user step: tags by the version in effect when an event was published, definitions
@@ -22,15 +22,11 @@ class UserStepFunnelsTest {
     /** Record times near the wall clock, as live events have: the step reads the definitions before their batches. */
     private static final long BASE = System.currentTimeMillis();
 
-    private final UserStepFixture step = new UserStepFixture();
+    @RegisterExtension
+    final UserStepFixture step = new UserStepFixture();
 
     private static final String CHECKOUT = "{\"id\": \"checkout\", \"steps\": [{\"event_type\": \"view\"},"
             + " {\"event_type\": \"cart\"}, {\"event_type\": \"buy\", \"where\": {\"properties.amount\": {\"gt\": 0}}}]}";
-
-    @AfterEach
-    void closeAll() throws Exception {
-        step.close();
-    }
 
     private FakeHashStore store() {
         return step.store();

@@ -23,8 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The per-user step's one Redis hash per user: what a batch reads and writes (the fields it changed, nothing else),
@@ -40,12 +40,8 @@ class UserStepRecordTest {
     private static final String REPEAT = "{\"id\": \"repeat\", \"steps\": [{\"event_type\": \"page_view\"},"
             + " {\"event_type\": \"cart\", \"where\": {\"properties.order.product\": {\"equals\": \"p1\"}}}]}";
 
-    private final UserStepFixture step = new UserStepFixture();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        step.close();
-    }
+    @RegisterExtension
+    final UserStepFixture step = new UserStepFixture();
 
     private FakeHashStore store() {
         return step.store();

@@ -16,19 +16,15 @@ import java.util.Map;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /** The sessions part of the per-user step: ids, numbers, indexes and rows, batching and Redis failures. */
 class UserStepSessionsTest {
-    private final UserStepFixture step = new UserStepFixture();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        step.close();
-    }
+    @RegisterExtension
+    final UserStepFixture step = new UserStepFixture();
 
     private FakeHashStore store() {
         return step.store();

@@ -13,8 +13,8 @@ import java.util.Random;
 import java.util.TreeMap;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * When the per-user step writes to Redis: a user's changes once per checkpoint (before its barrier), not per batch,
@@ -23,12 +23,8 @@ import org.junit.jupiter.api.Test;
 class UserStepWritesTest {
     private static final long T0 = 1_763_800_000_000L;
 
-    private final UserStepFixture step = new UserStepFixture();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        step.close();
-    }
+    @RegisterExtension
+    final UserStepFixture step = new UserStepFixture();
 
     private FakeHashStore store() {
         return step.store();
