@@ -337,6 +337,15 @@ public final class Options {
                     "User states (sessions, funnel progress, joined values) kept in memory per parallel task; each task "
                             + "is the only writer of its users. Formerly session.cache-size (still read, with a warning).");
 
+    public static final ConfigOption<Duration> REDIS_HOLD_WRITES_LAG = duration(
+            "redis.hold-writes-lag",
+            "30s",
+            "While the per-user step is catching up (a batch's newest event published at least this long ago, by its "
+                    + "Kafka timestamp), a user's changes wait in the task for the next checkpoint barrier: a user with "
+                    + "many events in the backlog is written to Redis once per checkpoint instead of once per batch. "
+                    + "Live, each batch writes the users it changed, so that a barrier has little to write and stops "
+                    + "the step only briefly. 0s: always wait for the barrier.");
+
     public static final ConfigOption<Duration> REDIS_REJECTED_ROWS_TTL = duration(
             "redis.rejected-rows-ttl",
             "90d",

@@ -48,8 +48,8 @@ import org.slf4j.LoggerFactory;
  * The one keyed step per user: sessions, the joins keyed by user and the funnels, over one Redis hash per user
  * ({@link UserRecord}). Runs chained after the event-time ordering, so a user's events arrive in time order and each
  * user has one writer, which lets a bounded cache of records skip most reads. Per batch (see
- * {@link BatchingRedisOperator}): one read of the uncached users' hashes; the fields that changed are written once per
- * checkpoint (see {@code unwritten}).
+ * {@link BatchingRedisOperator}): one read of the uncached users' hashes; the fields that changed are written with the
+ * batch, or while catching up once per checkpoint (see {@code unwritten}).
  *
  * <p>Per user and batch, in this order: sessions (ids, numbers, indexes), joins (values given before an event's time,
  * in time order), funnels (a session's events in index order, so a funnel step may test a joined property, as the
@@ -119,14 +119,15 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     private transient long eventsSinceTick;
     private transient StateCache<String, UserRecord> cache;
     /**
-     * The records changed since their last write, by user: written before each checkpoint barrier, not per batch.
-     * Live, a user's events rarely share a batch, and each key written costs Redis about as much CPU as the rest of
-     * an event's work there (docs/benchmarks.md, issue 27), so a user active through a checkpoint interval is written
-     * once instead of once per event. The events leave before their state is in Redis: a restore (or a start from the
-     * group's committed offsets, which are the last checkpoint's) replays them against the state their checkpoint's
-     * barrier wrote, which gives them the same sessions, indexes and tags again; the sink leaves out the rows it
-     * stored already (ReplayGuard). Written earlier when more users wait than the cache holds, before a user's
-     * erasure is acknowledged, at the end of input, and {@link #MAX_UNWRITTEN_MS} after the first change.
+     * The records changed since their last write, by user. While catching up (redis.hold-writes-lag) they wait for
+     * the next checkpoint barrier instead of being written per batch: a user has many events in a backlog, and each key
+     * written costs Redis about as much CPU as the rest of an event's work there (docs/benchmarks.md, issue 27), so a
+     * user is written once per checkpoint instead of once per batch. The events leave before their state is in Redis:
+     * a restore (or a start from the group's committed offsets, which are the last checkpoint's) replays them against
+     * the state their checkpoint's barrier wrote, which gives them the same sessions, indexes and tags again; the sink
+     * leaves out the rows it stored already (ReplayGuard). Live, each batch writes them (see {@link #catchingUp}).
+     * Written earlier when more users wait than the cache holds, before a user's erasure is acknowledged, at the end of
+     * input, and {@link #MAX_UNWRITTEN_MS} after the first change.
      */
     private transient Map<String, UserRecord> unwritten;
 
@@ -427,8 +428,9 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
             }
             unwritten.put(user, record);
         }
-        if (unwritten.size() > settings.cacheSize()) {
-            writeUnwritten(); // a record the cache dropped stays reachable only through this map
+        if (unwritten.size() > settings.cacheSize() // a record the cache dropped is reachable only through this map
+                || !catchingUp(newest)) {
+            writeUnwritten();
         }
         for (List<Event> events : byUser.values()) {
             events.forEach(this::emit);
@@ -436,6 +438,17 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         if (pendingRows.overfull()) {
             emitSessionRows(pendingRows.takeDue(watermark, 0, 0, true));
         }
+    }
+
+    /**
+     * Whether a batch whose newest event was published at {@code newest} is part of a backlog (redis.hold-writes-lag):
+     * then its users' changes wait for the barrier; live they are written with the batch, as a user's events are
+     * seconds or minutes apart and would rarely share a write, while a barrier with a whole interval's users to write
+     * would hold back the rows behind it.
+     */
+    private boolean catchingUp(long newest) {
+        long lag = settings.holdWritesLag().toMillis();
+        return lag == 0 || newest < System.currentTimeMillis() - lag;
     }
 
     /** Writes the changes of the records changed since their last write, {@code batchSize} keys per round trip. */

@@ -26,14 +26,60 @@ public record UserStepSettings(
         Duration sessionTtl,
         Duration funnelTtl,
         Duration joinTtl,
-        Duration maxBackoff)
+        Duration maxBackoff,
+        Duration holdWritesLag)
         implements Serializable {
 
     /** The longest wait between two tries of a Redis call that failed transiently. */
     static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
+    /** The default of redis.hold-writes-lag. */
+    static final Duration HOLD_WRITES_LAG = Duration.ofSeconds(30);
+
     public UserStepSettings {
         joinRules = List.copyOf(joinRules);
+    }
+
+    /** With redis.hold-writes-lag at its default. */
+    public UserStepSettings(
+            SessionRules sessionRules,
+            List<JoinRule> joinRules,
+            int batchSize,
+            Duration batchDelay,
+            int cacheSize,
+            Duration sessionUpdateInterval,
+            Duration sessionTtl,
+            Duration funnelTtl,
+            Duration joinTtl,
+            Duration maxBackoff) {
+        this(
+                sessionRules,
+                joinRules,
+                batchSize,
+                batchDelay,
+                cacheSize,
+                sessionUpdateInterval,
+                sessionTtl,
+                funnelTtl,
+                joinTtl,
+                maxBackoff,
+                HOLD_WRITES_LAG);
+    }
+
+    /** The same with another redis.hold-writes-lag. */
+    public UserStepSettings withHoldWritesLag(Duration lag) {
+        return new UserStepSettings(
+                sessionRules,
+                joinRules,
+                batchSize,
+                batchDelay,
+                cacheSize,
+                sessionUpdateInterval,
+                sessionTtl,
+                funnelTtl,
+                joinTtl,
+                maxBackoff,
+                lag);
     }
 
     public static UserStepSettings from(JobConfig config) {
@@ -57,7 +103,8 @@ public record UserStepSettings(
                         config.get(Options.SESSION_STATE_TTL),
                         config.get(Options.FUNNEL_STATE_TTL),
                         config.get(Options.JOIN_STATE_TTL),
-                        MAX_BACKOFF)
+                        MAX_BACKOFF,
+                        config.get(Options.REDIS_HOLD_WRITES_LAG))
                 .sanityCheck();
     }
 
@@ -71,6 +118,10 @@ public record UserStepSettings(
         positive(funnelTtl, Options.FUNNEL_STATE_TTL);
         positive(joinTtl, Options.JOIN_STATE_TTL);
         positive(maxBackoff, "the Redis back-off");
+        if (holdWritesLag == null || holdWritesLag.isNegative()) {
+            throw new IllegalArgumentException(
+                    Options.REDIS_HOLD_WRITES_LAG.key() + " must be 0s or more, not " + holdWritesLag);
+        }
         if (sessionTtl.compareTo(sessionRules.history()) < 0) {
             throw new IllegalArgumentException(Options.SESSION_STATE_TTL.key() + " (" + sessionTtl
                     + ") is shorter than "

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * When the per-user step writes to Redis: a user's changes once per checkpoint (before its barrier), not per batch,
- * and what a restore then sees. The reference for each case is a run without a failure, written at its end.
+ * When the per-user step writes to Redis: while catching up a user's changes once per checkpoint (before its barrier),
+ * live with each batch, and what a restore then sees. The reference for each case is a run without a failure, written
+ * at its end. The generated streams are a year old by their Kafka timestamps: a backlog.
  */
 class UserStepWritesTest {
     private static final long T0 = 1_763_800_000_000L;
@@ -194,6 +195,45 @@ class UserStepWritesTest {
         assertThat(out.get(5).sessionId + "/" + out.get(5).sessionIndex)
                 .as("the second event of u2's session")
                 .isEqualTo(out.get(2).sessionId + "/1");
+    }
+
+    /** Events of {@code users} users published now: a live stream. */
+    private static List<Event> live(int users) {
+        List<Event> out = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        for (int u = 0; u < users; u++) {
+            Event e = new Event();
+            e.eventId = "live" + u;
+            e.userId = "u" + u;
+            e.source = "web";
+            e.eventType = "page_view";
+            e.eventTime = now - 1_000;
+            e.kafkaTimestamp = now - 500;
+            out.add(e);
+        }
+        return out;
+    }
+
+    @Test
+    void liveEachBatchWritesItsUsersSoThatABarrierHasNothingLeftToWrite() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(10, 1000);
+        process(h, live(30));
+        assertThat(store().hashes).as("three batches, each written").hasSize(30);
+        assertThat(store().writes).hasSize(3);
+
+        h.prepareSnapshotPreBarrier(1);
+        assertThat(store().writes).hasSize(3);
+    }
+
+    @Test
+    void aHoldWritesLagOfZeroWaitsForTheBarrierAlsoLive() throws Exception {
+        UserStepSettings s = UserStepFixture.settings(10).withHoldWritesLag(java.time.Duration.ZERO);
+        OneInputStreamOperatorTestHarness<Event, Event> h = step.open(s, null);
+        process(h, live(30));
+        assertThat(store().hashes).isEmpty();
+
+        h.prepareSnapshotPreBarrier(1);
+        assertThat(store().hashes).hasSize(30);
     }
 
     @Test
