@@ -33,53 +33,8 @@ public record UserStepSettings(
     /** The longest wait between two tries of a Redis call that failed transiently. */
     static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
-    /** The default of redis.hold-writes-lag. */
-    static final Duration HOLD_WRITES_LAG = Duration.ofSeconds(30);
-
     public UserStepSettings {
         joinRules = List.copyOf(joinRules);
-    }
-
-    /** With redis.hold-writes-lag at its default. */
-    public UserStepSettings(
-            SessionRules sessionRules,
-            List<JoinRule> joinRules,
-            int batchSize,
-            Duration batchDelay,
-            int cacheSize,
-            Duration sessionUpdateInterval,
-            Duration sessionTtl,
-            Duration funnelTtl,
-            Duration joinTtl,
-            Duration maxBackoff) {
-        this(
-                sessionRules,
-                joinRules,
-                batchSize,
-                batchDelay,
-                cacheSize,
-                sessionUpdateInterval,
-                sessionTtl,
-                funnelTtl,
-                joinTtl,
-                maxBackoff,
-                HOLD_WRITES_LAG);
-    }
-
-    /** The same with another redis.hold-writes-lag. */
-    public UserStepSettings withHoldWritesLag(Duration lag) {
-        return new UserStepSettings(
-                sessionRules,
-                joinRules,
-                batchSize,
-                batchDelay,
-                cacheSize,
-                sessionUpdateInterval,
-                sessionTtl,
-                funnelTtl,
-                joinTtl,
-                maxBackoff,
-                lag);
     }
 
     public static UserStepSettings from(JobConfig config) {

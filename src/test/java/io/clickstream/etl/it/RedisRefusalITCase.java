@@ -84,7 +84,8 @@ class RedisRefusalITCase {
                 Duration.ofDays(90),
                 Duration.ofDays(7),
                 Duration.ofDays(30),
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(30));
         OneInputStreamOperatorTestHarness<Event, Event> h =
                 new OneInputStreamOperatorTestHarness<>(new UserStepOperator(
                         settings,

@@ -46,6 +46,18 @@ final class UserStepFixture implements AutoCloseable, AfterEachCallback {
     /** The settings of these tests: update interval 10 s, TTLs of 90, 7 and 30 days, batch delay 100 ms. */
     static UserStepSettings settings(
             SessionRules rules, String joinRules, int batchSize, int cacheSize, Duration joinTtl, Duration maxBackoff) {
+        return settings(rules, joinRules, batchSize, cacheSize, joinTtl, maxBackoff, Duration.ofSeconds(30));
+    }
+
+    /** ... and redis.hold-writes-lag (30 s above, as the job's default). */
+    private static UserStepSettings settings(
+            SessionRules rules,
+            String joinRules,
+            int batchSize,
+            int cacheSize,
+            Duration joinTtl,
+            Duration maxBackoff,
+            Duration holdWritesLag) {
         return new UserStepSettings(
                 rules,
                 JoinRule.parseAll(joinRules),
@@ -56,11 +68,23 @@ final class UserStepFixture implements AutoCloseable, AfterEachCallback {
                 Duration.ofDays(90),
                 Duration.ofDays(7),
                 joinTtl,
-                maxBackoff);
+                maxBackoff,
+                holdWritesLag);
     }
 
     static UserStepSettings settings(int batchSize) {
-        return settings(SessionRules.defaults(), null, batchSize, 1000, Duration.ofDays(30), Duration.ofSeconds(1));
+        return settings(batchSize, Duration.ofSeconds(30));
+    }
+
+    static UserStepSettings settings(int batchSize, Duration holdWritesLag) {
+        return settings(
+                SessionRules.defaults(),
+                null,
+                batchSize,
+                1000,
+                Duration.ofDays(30),
+                Duration.ofSeconds(1),
+                holdWritesLag);
     }
 
     /** An opened harness, restored from {@code restore} when it is not null. */

@@ -227,7 +227,7 @@ class UserStepWritesTest {
 
     @Test
     void aHoldWritesLagOfZeroWaitsForTheBarrierAlsoLive() throws Exception {
-        UserStepSettings s = UserStepFixture.settings(10).withHoldWritesLag(java.time.Duration.ZERO);
+        UserStepSettings s = UserStepFixture.settings(10, java.time.Duration.ZERO);
         OneInputStreamOperatorTestHarness<Event, Event> h = step.open(s, null);
         process(h, live(30));
         assertThat(store().hashes).isEmpty();
