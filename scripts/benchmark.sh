@@ -77,6 +77,18 @@ window_us() {
           for (i = 1; i <= n; i++) d += b[c[i]] - a[c[i]]
           if (col == "8") printf "%.0f", d * 1e6 / rows; else printf "%.1f", d / hz * 1e6 / rows }' "$1"
 }
+# CPU ticks so far of the threads of process $1 whose name matches $2 (the JIT's compiler threads, the collector's
+# threads): a window that still has the JIT compiling is not the steady state, and the figure should say so. On two
+# cores the JVM keeps these threads for its lifetime, so the difference of two samples is theirs.
+thread_ticks() {
+  [ -n "$1" ] && [ -d "/proc/$1/task" ] || { echo 0; return; }
+  local t=0 d
+  for d in /proc/"$1"/task/*; do
+    grep -Eq -- "$2" "$d/comm" 2>/dev/null || continue
+    t=$(( t + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$d/stat" 2>/dev/null || echo 0) ))
+  done
+  echo "$t"
+}
 redis_info() { redis-cli -p "$REDIS_PORT" info "$1" | tr -d '\r' | sed -n "s/^$2://p"; }
 # The run's Redis state is large (sessions, funnels, joins of N events); left behind, every later run pays for it
 # when Redis rewrites its append-only file (a fork writing the whole data set: a minute of a core for 2.6 GB).
@@ -85,7 +97,7 @@ pids_of() { local f; for f in "$@"; do if [ -f "$RUN_DIR/$f.pid" ]; then echo "$
 # Polls the row count of $1 until it reaches $2; prints "first_ms last_ms rows_at_first" (first: the first poll
 # that saw rows; the rows it saw are not counted in the rate: ClickHouse's Kafka engine lands ~1M-row blocks).
 # With $4, the steady-state window: when 20 % and then 90 % of the rows have landed, a line "rows ms flink clickhouse
-# kafka redis zookeeper inserts" (CPU ticks so far, server-side insert queries) goes to the file $4.
+# kafka redis zookeeper inserts flink-jit flink-gc" (CPU ticks so far, server-side insert queries) goes to the file $4.
 await_rows() {
   local table="$1" expected="$2" timeout_s="$3" window="${4:-}" first="" at_first=0 n deadline w=0
   deadline=$(( $(date +%s) + timeout_s ))
@@ -93,7 +105,7 @@ await_rows() {
     n=$(sql "SELECT count() FROM $table")
     if [ -z "$first" ] && [ "$n" -gt 0 ]; then first=$(now_ms); at_first=$n; fi
     if [ -n "$window" ] && { { [ "$w" = 0 ] && [ "$n" -ge $(( expected / 5 )) ]; } || { [ "$w" = 1 ] && [ "$n" -ge $(( expected * 9 / 10 )) ]; }; }; then
-      echo "$n $(now_ms) $(ticks ${JOB_PID:-}) $(ticks $CH_PIDS) $(ticks $(pids_of kafka)) $(ticks $(pids_of redis)) $(ticks $(pids_of zookeeper)) $(insert_queries)" >>"$window"
+      echo "$n $(now_ms) $(ticks ${JOB_PID:-}) $(ticks $CH_PIDS) $(ticks $(pids_of kafka)) $(ticks $(pids_of redis)) $(ticks $(pids_of zookeeper)) $(insert_queries) $(thread_ticks "${JOB_PID:-}" 'CompilerThre') $(thread_ticks "${JOB_PID:-}" '^(GC Thread|G1 )')" >>"$window"
       w=$(( w + 1 ))
     fi
     if [ "$n" -ge "$expected" ]; then echo "$first $(now_ms) $at_first"; return 0; fi
@@ -278,7 +290,7 @@ if [ "$LAT_SECONDS" -gt 0 ]; then
 fi
 
 # Marginal cost: between 20 % and 90 % of the rows landed (start-up, JIT warm-up and the last flush left out).
-M_FLINK=$(window_us "$JOB_WINDOW" 3); M_CH=$(window_us "$JOB_WINDOW" 4); M_KAFKA=$(window_us "$JOB_WINDOW" 5)
+M_FLINK=$(window_us "$JOB_WINDOW" 3); M_JIT=$(window_us "$JOB_WINDOW" 9); M_GC=$(window_us "$JOB_WINDOW" 10); M_CH=$(window_us "$JOB_WINDOW" 4); M_KAFKA=$(window_us "$JOB_WINDOW" 5)
 M_RZ=$(window_us "$JOB_WINDOW" "6+7"); M_INSERTS=$(window_us "$JOB_WINDOW" 8)
 MK_CH=$(window_us "$KAFKA_WINDOW" 4); MK_KAFKA=$(window_us "$KAFKA_WINDOW" 5); MK_INSERTS=$(window_us "$KAFKA_WINDOW" 8)
 flink_s=$(cpu_s "$c_flink"); ch_s=$(cpu_s "$c_ch"); kafka_s=$(cpu_s "$c_kafka"); redis_s=$(cpu_s "$c_redis"); zk_s=$(cpu_s "$c_zk")
@@ -295,6 +307,7 @@ kch_s=$(cpu_s "$k_ch"); kkafka_s=$(cpu_s "$k_kafka")
   printf '%-44s %16s %16s\n' "CPU s: Kafka broker" "$kafka_s" "$kkafka_s"
   printf '%-44s %16s %16s\n' "CPU s: Redis / ZooKeeper" "$redis_s / $zk_s" "-"
   printf '%-44s %16s %16s\n' "marginal µs/event (20-90 %): Flink" "$M_FLINK" "-"
+  printf '%-44s %16s %16s\n' "  of which JIT compiler / GC threads" "$M_JIT / $M_GC" "-"
   printf '%-44s %16s %16s\n' "marginal µs/event: ClickHouse" "$M_CH" "$MK_CH"
   printf '%-44s %16s %16s\n' "marginal µs/event: Redis + ZooKeeper" "$M_RZ" "-"
   printf '%-44s %16s %16s\n' "marginal µs/event: Kafka broker" "$M_KAFKA" "$MK_KAFKA"
@@ -328,7 +341,7 @@ jq -n --arg run "$RUN" --argjson events "$EVENTS" --argjson partitions "$PARTITI
   --argjson geo "$GEO_ROWS" --argjson k_rate "$KAFKA_RATE" --argjson k_s "$KAFKA_SECONDS" \
   --argjson k_wall "$KAFKA_WALL" --argjson kch_s "$kch_s" --argjson kkafka_s "$kkafka_s" --argjson ratio "$RATIO" \
   --argjson lat_rate "$LAT_RATE" --argjson lat_s "$LAT_SECONDS" --argjson p50 "$P50" --argjson p99 "$P99" \
-  --arg m_flink "$M_FLINK" --arg m_ch "$M_CH" --arg m_rz "$M_RZ" --arg m_kafka "$M_KAFKA" --arg mk_ch "$MK_CH" \
+  --arg m_flink "$M_FLINK" --arg m_jit "$M_JIT" --arg m_gc "$M_GC" --arg m_ch "$M_CH" --arg m_rz "$M_RZ" --arg m_kafka "$M_KAFKA" --arg mk_ch "$MK_CH" \
   --arg mk_kafka "$MK_KAFKA" --arg m_inserts "$M_INSERTS" --arg mk_inserts "$MK_INSERTS" \
   --arg bound "$BOUND" --argjson lat_aof "$LAT_AOF_REWRITES" --argjson preload "$PRELOAD_RATE" \
   --argjson s_arr50 "$S_ARR50" --argjson s_arr99 "$S_ARR99" --argjson s_lag50 "$S_LAG50" --argjson s_lag99 "$S_LAG99" --argjson s_ins50 "$S_INS50" --argjson s_ins99 "$S_INS99" \
@@ -342,7 +355,7 @@ jq -n --arg run "$RUN" --argjson events "$EVENTS" --argjson partitions "$PARTITI
           rows_with_funnel_tags: $tagged, rows_joined: $joined, rows_with_geo: $geo},
     kafka_engine: {events_per_s: $k_rate, seconds: $k_s, wall_seconds: $k_wall,
                    cpu_s: {clickhouse: $kch_s, kafka: $kkafka_s}},
-    marginal_us_per_event: {flink: $m_flink, clickhouse: $m_ch, redis_zookeeper: $m_rz, kafka: $m_kafka,
+    marginal_us_per_event: {flink: $m_flink, flink_jit: $m_jit, flink_gc: $m_gc, clickhouse: $m_ch, redis_zookeeper: $m_rz, kafka: $m_kafka,
                             kafka_engine_clickhouse: $mk_ch, kafka_engine_kafka: $mk_kafka},
     server_insert_queries_per_1m_rows: {job: $m_inserts, kafka_engine: $mk_inserts},
     ratio_to_baseline: $ratio,
