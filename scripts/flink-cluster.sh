@@ -42,6 +42,7 @@ taskmanager.memory.process.size: 2048m
 taskmanager.numberOfTaskSlots: 2
 parallelism.default: 1
 execution.checkpointing.interval: 10s
+execution.checkpointing.interval-during-backlog: 60s
 execution.checkpointing.dir: file://$FLINK_DIR/checkpoints
 env.java.opts.all: $JAVA17_OPTS
 EOF

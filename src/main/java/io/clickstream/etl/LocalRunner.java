@@ -12,7 +12,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * Runs the job in this JVM on a local Flink with the web UI (scripts/run-local.sh). Takes the job's arguments plus
  * {@code --web-ui-port N} (default 8081), {@code --parallelism N} (default 1), {@code --checkpoint-interval-ms N}
- * (default 10000), {@code --checkpoint-dir DIR} (default: a directory under java.io.tmpdir) and
+ * (default 10000), {@code --checkpoint-interval-during-backlog-ms N} (default 60000, 0: as the other; Flink's
+ * execution.checkpointing.interval-during-backlog, see kafka.backlog-lag), {@code --checkpoint-dir DIR} (default: a directory under java.io.tmpdir) and
  * {@code --counter-totals FILE} (the sinks' counters summed as tasks end, as JSON: {@link CounterTotalsReporter}).
  */
 public final class LocalRunner {
@@ -22,6 +23,7 @@ public final class LocalRunner {
         int port = 8081;
         int parallelism = 1;
         long checkpointMs = 10_000;
+        long backlogCheckpointMs = 60_000;
         String checkpointDir = Path.of(System.getProperty("java.io.tmpdir"), "clickstream-etl-checkpoints")
                 .toUri()
                 .toString();
@@ -37,6 +39,9 @@ public final class LocalRunner {
                     break;
                 case "--checkpoint-interval-ms":
                     checkpointMs = Long.parseLong(args[++i]);
+                    break;
+                case "--checkpoint-interval-during-backlog-ms":
+                    backlogCheckpointMs = Long.parseLong(args[++i]);
                     break;
                 case "--counter-totals":
                     counterTotals = Path.of(args[++i]).toAbsolutePath().toString();
@@ -64,6 +69,10 @@ public final class LocalRunner {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
             env.setParallelism(parallelism);
             env.enableCheckpointing(checkpointMs);
+            if (backlogCheckpointMs > 0) {
+                env.getCheckpointConfig()
+                        .setCheckpointIntervalDuringBacklog(Math.max(checkpointMs, backlogCheckpointMs));
+            }
             System.out.println("Flink web UI: http://127.0.0.1:" + port);
             ClickstreamJob.run(env, config);
             System.exit(0);

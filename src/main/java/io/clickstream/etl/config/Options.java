@@ -79,6 +79,15 @@ public final class Options {
     public static final ConfigOption<Duration> KAFKA_PARTITION_DISCOVERY = duration(
             "kafka.partition-discovery-interval", "60s", "How often new partitions of the topics are picked up.");
 
+    public static final ConfigOption<Duration> KAFKA_BACKLOG_LAG = duration(
+            "kafka.backlog-lag",
+            "30s",
+            "A source subtask reads a backlog while the newest record it read (about every thousand records) was "
+                    + "published at least this long ago; it tells Flink, which then checkpoints at "
+                    + "execution.checkpointing.interval-during-backlog instead of execution.checkpointing.interval "
+                    + "(Flink's setting; flink-conf/config.yaml): fewer checkpoints while catching up, so larger "
+                    + "inserts and fewer Redis writes. 0s: never reports a backlog.");
+
     public static final ConfigOption<String> DEAD_LETTER_TOPIC = string(
             "kafka.dead-letter-topic",
             "clickstream-dead-letter",

@@ -7,6 +7,7 @@ import io.clickstream.etl.parse.ParseLimits;
 import io.clickstream.etl.parse.ParsedRecord;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -16,8 +17,11 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 public final class KafkaSources {
     private KafkaSources() {}
 
-    /** The events, parsed in the source (the watermarks need their times). */
-    public static KafkaSource<ParsedRecord> events(JobConfig config) {
+    /**
+     * The events, parsed in the source (the watermarks need their times), telling Flink when they are a backlog
+     * (kafka.backlog-lag).
+     */
+    public static Source<ParsedRecord, ?, ?> events(JobConfig config) {
         KafkaSourceBuilder<ParsedRecord> builder = KafkaSource.<ParsedRecord>builder()
                 .setBootstrapServers(config.get(Options.KAFKA_BOOTSTRAP_SERVERS))
                 .setTopics(topics(config))
@@ -37,7 +41,8 @@ public final class KafkaSources {
         if (config.get(Options.KAFKA_BOUNDED)) {
             builder.setBounded(OffsetsInitializer.latest());
         }
-        return builder.build();
+        long backlogLag = config.get(Options.KAFKA_BACKLOG_LAG).toMillis();
+        return backlogLag > 0 ? BacklogReportingSource.of(builder.build(), backlogLag) : builder.build();
     }
 
     /** Partitions of backfill.topic when the job or tools.Backfill creates it. */
