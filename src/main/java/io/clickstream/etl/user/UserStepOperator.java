@@ -96,8 +96,12 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
      */
     static final long DEFINITIONS_CLOCK_MARGIN_MS = 5_000;
 
-    /** The longest a user's change waits for its write when no checkpoint comes (a job that takes none). */
-    static final long MAX_UNWRITTEN_MS = 60_000;
+    /**
+     * The longest a user's change waits for its write when no checkpoint comes (a job that takes none); well above
+     * the checkpoint interval while catching up (execution.checkpointing.interval-during-backlog, 60 s in
+     * flink-conf/config.yaml), or a busy user would be written twice per interval.
+     */
+    static final long MAX_UNWRITTEN_MS = 300_000;
 
     private static final ListStateDescriptor<Long> ERASURES_APPLIED =
             new ListStateDescriptor<>("erasures-applied", Types.LONG);
