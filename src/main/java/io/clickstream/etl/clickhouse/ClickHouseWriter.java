@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Buffers rows and inserts them in batches, in the manner of Flink's KafkaWriter: a batch is sent when it is full
  * (rows or bytes) or old enough (a processing-time timer), while the next one fills; at most
- * {@code maxInFlight} batches are being sent, beyond that {@link #write} blocks, which is back-pressure. Every
+ * {@code maxInFlight} batches are being sent. A batch that is old enough while they are keeps filling until one
+ * returns; one that is full blocks {@link #write}, which is back-pressure. Every
  * checkpoint calls {@link #flush}, which sends what is buffered and waits for all sends, so a completed
  * checkpoint means its rows are in ClickHouse (at least once) — except while the job catches up with
  * clickhouse.sink.catch-up-hold on: then the partial batch stays in the buffer and goes into the checkpoint
@@ -242,7 +243,10 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
                 applyErasures(); // also while no row comes
                 erasures.refreshAck();
             }
-            if (buffer.isDue(now) && firstError.get() == null) {
+            // A due batch waits for a free slot here instead of blocking the task: while an insert runs the task
+            // goes on (the events behind it are not held up before the sink) and the batch keeps filling, to be
+            // sent at the first tick after the insert returns. Only a full batch blocks (back-pressure).
+            if (buffer.isDue(now) && firstError.get() == null && inFlight.availablePermits() > 0) {
                 send();
             }
             scheduleTimer(now);

@@ -26,6 +26,7 @@ import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.apache.flink.streaming.runtime.tasks.TestProcessingTimeService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class ClickHouseWriterTest {
     private final TestProcessingTimeService time = new TestProcessingTimeService();
@@ -408,6 +409,31 @@ class ClickHouseWriterTest {
         second.get(10, TimeUnit.SECONDS);
         writer.flush(false);
         assertThat(inserter.succeeded).hasSize(2);
+    }
+
+    @Test
+    @Timeout(30) // the old timer blocked the task's thread, here this test's, until the insert returned: forever
+    void aBatchDueWhileAnInsertRunsKeepsFillingWithoutBlockingTheTaskAndGoesWhenTheInsertReturns() throws Exception {
+        time.setCurrentTime(0);
+        writer(1000, 1 << 20, 1000, 1, 0);
+        inserter.blockUntilReleased = true;
+        writer.write(event(1), null);
+        advanceTo(1_250);
+        await(() -> inserter.attempts == 1); // in flight, held by the server
+
+        // The next batch comes due while the first is still being inserted: the timer does not wait for it (this
+        // test's thread is the task's and would hang), rows keep coming into the same batch.
+        writer.write(event(2), null);
+        advanceTo(2_500);
+        writer.write(event(3), null);
+        advanceTo(3_750);
+        assertThat(inserter.attempts).isEqualTo(1);
+
+        inserter.release.countDown();
+        await(() -> metrics.inFlightBatches.get() == 0);
+        advanceTo(4_000);
+        await(() -> inserter.succeeded.size() == 2);
+        assertThat(inserter.succeeded).extracting(Batch::rows).containsExactly(1, 2);
     }
 
     /** Events e0..e9 buffered by a writer with a dead-letter path, not yet flushed. */
