@@ -14,13 +14,15 @@
 #   5. prints one table and writes it as JSON.
 #
 #   scripts/benchmark.sh [--events N] [--partitions N] [--parallelism N] [--users N] [--latency-seconds N]
-#                        [--out FILE] [--set key=value]...
+#                        [--latency-rate N] [--out FILE] [--set key=value]...
 #
 #   --events N           events to preload (default 3000000)
 #   --partitions N       partitions of the topic, and Kafka-engine consumers (default 4)
 #   --parallelism N      job parallelism (default 2)
 #   --users N            distinct users (default 50000)
 #   --latency-seconds N  length of the fixed-rate latency run (default 60; 0 skips it)
+#   --latency-rate N     events/s of the latency run (default: a quarter of the job's catch-up rate in this run; a
+#                        fixed rate compares two builds whose catch-up rates differ)
 #   --out FILE           JSON result (default .stack/benchmark-<time>.json)
 #   --set key=value      a job setting for both job runs (e.g. clickhouse.sink.flush-interval=1s)
 # Environment: JOB_JAVA_OPTS adds JVM options to the job (e.g. -XX:StartFlightRecording=filename=job.jfr).
@@ -28,7 +30,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$PROJECT_DIR"
 
-EVENTS=3000000 PARTITIONS=4 PARALLELISM=2 USERS=50000 LAT_SECONDS=60 OUT="" JOB_SETS=()
+EVENTS=3000000 PARTITIONS=4 PARALLELISM=2 USERS=50000 LAT_SECONDS=60 LAT_FIXED_RATE="" OUT="" JOB_SETS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --events) EVENTS="$2"; shift 2 ;;
@@ -36,9 +38,10 @@ while [ $# -gt 0 ]; do
     --parallelism) PARALLELISM="$2"; shift 2 ;;
     --users) USERS="$2"; shift 2 ;;
     --latency-seconds) LAT_SECONDS="$2"; shift 2 ;;
+    --latency-rate) LAT_FIXED_RATE="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --set) JOB_SETS+=(--set "$2"); shift 2 ;;
-    *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 RUN="bench$(date +%s)"
@@ -217,7 +220,7 @@ BOUND=$(sed -n 's/^event-time.max-out-of-orderness: *//p' "$CONFIG")
 for s in ${JOB_SETS[@]+"${JOB_SETS[@]}"}; do
   case "$s" in event-time.max-out-of-orderness=*) BOUND="${s#*=}" ;; esac
 done
-LAT_RATE=$(( JOB_RATE / 4 )); P50=-1; P99=-1; LAT_LINE="skipped"; LAT_AOF_REWRITES=0
+LAT_RATE=${LAT_FIXED_RATE:-$(( JOB_RATE / 4 ))}; P50=-1; P99=-1; LAT_LINE="skipped"; LAT_AOF_REWRITES=0
 S_ARR50=-1; S_ARR99=-1; S_LAG50=-1; S_LAG99=-1; S_INS50=-1; S_INS99=-1
 # Metrics of the running latency job, from its REST API: the first vertex with metrics whose id matches $1 (a jq
 # regex), then for each further argument the highest value over the subtasks of the metric whose id ends with it, in
