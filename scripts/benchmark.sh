@@ -78,6 +78,7 @@ window_us() {
   awk -v col="$2" -v hz="$HZ" 'NR == 1 { for (i = 1; i <= NF; i++) a[i] = $i } NR == 2 { for (i = 1; i <= NF; i++) b[i] = $i }
     END { rows = b[1] - a[1]; if (rows <= 0) { print "-"; exit } n = split(col, c, "+"); d = 0
           for (i = 1; i <= n; i++) d += b[c[i]] - a[c[i]]
+          if (d < 0) { print "-"; exit } # the process ended before the second sample (a bounded job done early)
           if (col == "8") printf "%.0f", d * 1e6 / rows; else printf "%.1f", d / hz * 1e6 / rows }' "$1"
 }
 # CPU ticks so far of the threads of process $1 whose name matches $2 (the JIT's compiler threads, the collector's
