@@ -79,7 +79,7 @@ public final class Options {
     public static final ConfigOption<Duration> KAFKA_PARTITION_DISCOVERY = duration(
             "kafka.partition-discovery-interval", "60s", "How often new partitions of the topics are picked up.");
 
-    public static final ConfigOption<Duration> KAFKA_BACKLOG_LAG = duration(
+    public static final ConfigOption<Duration> KAFKA_BACKLOG_LAG = durationOrZero(
             "kafka.backlog-lag",
             "30s",
             "A source subtask reads a backlog while the newest record it read (about every thousand records) was "
@@ -346,7 +346,7 @@ public final class Options {
                     "User states (sessions, funnel progress, joined values) kept in memory per parallel task; each task "
                             + "is the only writer of its users. Formerly session.cache-size (still read, with a warning).");
 
-    public static final ConfigOption<Duration> REDIS_HOLD_WRITES_LAG = duration(
+    public static final ConfigOption<Duration> REDIS_HOLD_WRITES_LAG = durationOrZero(
             "redis.hold-writes-lag",
             "30s",
             "While the per-user step is catching up (a batch's newest event published at least this long ago, by its "
@@ -557,6 +557,14 @@ public final class Options {
 
     private static ConfigOption<List<String>> list(String key, String def, String description) {
         return new Builder<>(key, "list", Parsers::list).defaultValue(def).describe(description);
+    }
+
+    /** A duration where 0 means "off" or "always" (the description says which). */
+    private static ConfigOption<Duration> durationOrZero(String key, String def, String description) {
+        return new Builder<>(key, "duration", Parsers::duration)
+                .defaultValue(def)
+                .check(d -> d.isNegative() ? "must not be negative" : null)
+                .describe(description);
     }
 
     private static ConfigOption<Duration> duration(String key, String def, String description) {

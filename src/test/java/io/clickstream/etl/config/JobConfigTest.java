@@ -54,6 +54,7 @@ class JobConfigTest {
                 "clickhouse.sink.flush-interval|soon|Invalid value for 'clickhouse.sink.flush-interval' (duration): 'soon'",
                 "clickhouse.sink.flush-interval|0s|'clickhouse.sink.flush-interval': '0s': must be more than zero",
                 "clickhouse.sink.batch-rows|-1|'clickhouse.sink.batch-rows': '-1': must be more than zero",
+                "kafka.backlog-lag|-1s|Invalid value for 'kafka.backlog-lag' (duration): '-1s'",
                 "clickhouse.sink.batch-rows|many|'clickhouse.sink.batch-rows' (integer): 'many': not a whole number",
                 "clickhouse.sink.batch-bytes|16 parsecs|unknown unit 'parsecs'",
                 "kafka.bounded|yes|'kafka.bounded' (boolean): 'yes': expected true or false",
@@ -68,6 +69,14 @@ class JobConfigTest {
         assertThatThrownBy(() -> JobConfig.of(Map.of(key, value)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(message);
+    }
+
+    @Test
+    void theLagsWhereZeroMeansOffOrAlwaysTakeZero() {
+        JobConfig config = JobConfig.of(Map.of("kafka.backlog-lag", "0s", "redis.hold-writes-lag", "0s"));
+
+        assertThat(config.get(Options.KAFKA_BACKLOG_LAG)).isZero();
+        assertThat(config.get(Options.REDIS_HOLD_WRITES_LAG)).isZero();
     }
 
     @Test
