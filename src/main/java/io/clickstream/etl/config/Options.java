@@ -95,11 +95,10 @@ public final class Options {
 
     // ----------------------------------------------------------------------------------------- Event time
 
-    public static final ConfigOption<Duration> EVENT_TIME_OUT_OF_ORDERNESS = new Builder<>(
-                    "event-time.max-out-of-orderness", "duration", Parsers::duration)
-            .defaultValue("500ms")
-            .check(d -> d.isNegative() ? "must be 0 or more" : null)
-            .describe("How far out of time order the events of one partition may arrive and still be put in order: "
+    public static final ConfigOption<Duration> EVENT_TIME_OUT_OF_ORDERNESS = durationOrZero(
+            "event-time.max-out-of-orderness",
+            "500ms",
+            "How far out of time order the events of one partition may arrive and still be put in order: "
                     + "each user's events wait until the watermark (the partitions' newest event time minus this) "
                     + "passes them, then get their sessions and funnel tags in (time, event id) order. This is the "
                     + "latency it adds live; an event later than this is processed at once and counted as late.");
@@ -120,17 +119,15 @@ public final class Options {
                     + "this much event time's worth of the faster partitions). Not in a bounded run (kafka.bounded): "
                     + "Flink's Kafka connector 5.0.0 fails a partition that alignment pauses as it ends (FLINK-39728).");
 
-    public static final ConfigOption<Duration> EVENT_TIME_MAX_SOURCE_DELAY = new Builder<>(
-                    "event-time.max-source-delay", "duration", Parsers::duration)
-            .defaultValue("0s")
-            .check(d -> d.isNegative() ? "must be 0 or more" : null)
-            .describe(
-                    "How far a live partition's watermark may stay behind the newest time its records were published (0: no "
-                            + "bound). A source whose events always arrive late (an hour, say) holds the watermark, and by "
-                            + "alignment every other topic, back by that much: all live events wait as long. With a bound, "
-                            + "that source's events beyond it count as late (processed on arrival, in no event-time order) "
-                            + "and the other topics' latency stays within it. A catch-up is not affected (its records were "
-                            + "published long ago too), nor is backfill.topic.");
+    public static final ConfigOption<Duration> EVENT_TIME_MAX_SOURCE_DELAY = durationOrZero(
+            "event-time.max-source-delay",
+            "0s",
+            "How far a live partition's watermark may stay behind the newest time its records were published (0: no "
+                    + "bound). A source whose events always arrive late (an hour, say) holds the watermark, and by "
+                    + "alignment every other topic, back by that much: all live events wait as long. With a bound, "
+                    + "that source's events beyond it count as late (processed on arrival, in no event-time order) "
+                    + "and the other topics' latency stays within it. A catch-up is not affected (its records were "
+                    + "published long ago too), nor is backfill.topic.");
 
     public static final ConfigOption<Duration> EVENT_TIME_ALIGNMENT_INTERVAL = duration(
             "event-time.alignment-update-interval",
@@ -559,18 +556,20 @@ public final class Options {
         return new Builder<>(key, "list", Parsers::list).defaultValue(def).describe(description);
     }
 
-    /** A duration where 0 means "off" or "always" (the description says which). */
+    /** A duration where 0 has a meaning (the description says which). */
     private static ConfigOption<Duration> durationOrZero(String key, String def, String description) {
-        return new Builder<>(key, "duration", Parsers::duration)
-                .defaultValue(def)
-                .check(d -> d.isNegative() ? "must not be negative" : null)
-                .describe(description);
+        return duration(key, def, description, d -> d.isNegative() ? "must be 0 or more" : null);
     }
 
     private static ConfigOption<Duration> duration(String key, String def, String description) {
+        return duration(key, def, description, d -> d.isNegative() || d.isZero() ? "must be more than zero" : null);
+    }
+
+    private static ConfigOption<Duration> duration(
+            String key, String def, String description, ConfigOption.Check<Duration> check) {
         return new Builder<>(key, "duration", Parsers::duration)
                 .defaultValue(def)
-                .check(d -> d.isNegative() || d.isZero() ? "must be more than zero" : null)
+                .check(check)
                 .describe(description);
     }
 

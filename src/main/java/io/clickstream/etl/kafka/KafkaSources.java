@@ -41,8 +41,9 @@ public final class KafkaSources {
         if (config.get(Options.KAFKA_BOUNDED)) {
             builder.setBounded(OffsetsInitializer.latest());
         }
+        KafkaSource<ParsedRecord> source = builder.build();
         long backlogLag = config.get(Options.KAFKA_BACKLOG_LAG).toMillis();
-        return backlogLag > 0 ? BacklogReportingSource.of(builder.build(), backlogLag) : builder.build();
+        return backlogLag > 0 ? BacklogReportingSource.of(source, backlogLag) : source;
     }
 
     /** Partitions of backfill.topic when the job or tools.Backfill creates it. */
