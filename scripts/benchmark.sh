@@ -109,7 +109,12 @@ await_rows() {
     n=$(sql "SELECT count() FROM $table")
     if [ -z "$first" ] && [ "$n" -gt 0 ]; then first=$(now_ms); at_first=$n; fi
     if [ -n "$window" ] && { { [ "$w" = 0 ] && [ "$n" -ge $(( expected / 5 )) ]; } || { [ "$w" = 1 ] && [ "$n" -ge $(( expected * 9 / 10 )) ]; }; }; then
-      echo "$n $(now_ms) $(ticks ${JOB_PID:-}) $(ticks $CH_PIDS) $(ticks $(pids_of kafka)) $(ticks $(pids_of redis)) $(ticks $(pids_of zookeeper)) $(insert_queries) $(thread_ticks "${JOB_PID:-}" 'CompilerThre') $(thread_ticks "${JOB_PID:-}" '^(GC Thread|G1 )')" >>"$window"
+      # The job's three figures first and together: a bounded job's JVM may end right after its last insert, and
+      # a figure read after it ended is void (the window then prints "-").
+      local at flink jit gc
+      at=$(now_ms); flink=$(ticks ${JOB_PID:-})
+      jit=$(thread_ticks "${JOB_PID:-}" 'CompilerThre'); gc=$(thread_ticks "${JOB_PID:-}" '^(GC Thread|G1 )')
+      echo "$n $at $flink $(ticks $CH_PIDS) $(ticks $(pids_of kafka)) $(ticks $(pids_of redis)) $(ticks $(pids_of zookeeper)) $(insert_queries) $jit $gc" >>"$window"
       w=$(( w + 1 ))
     fi
     if [ "$n" -ge "$expected" ]; then echo "$first $(now_ms) $at_first"; return 0; fi
