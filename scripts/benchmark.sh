@@ -77,7 +77,7 @@ insert_queries() {
 window_us() {
   awk -v col="$2" -v hz="$HZ" 'NR == 1 { for (i = 1; i <= NF; i++) a[i] = $i } NR == 2 { for (i = 1; i <= NF; i++) b[i] = $i }
     END { rows = b[1] - a[1]; if (rows <= 0) { print "-"; exit } n = split(col, c, "+"); d = 0
-          for (i = 1; i <= n; i++) d += b[c[i]] - a[c[i]]
+          for (i = 1; i <= n; i++) { if (a[c[i]] == "x" || b[c[i]] == "x") { print "-"; exit } d += b[c[i]] - a[c[i]] }
           if (d < 0) { print "-"; exit } # the process ended before the second sample (a bounded job done early)
           if (col == "8") printf "%.0f", d * 1e6 / rows; else printf "%.1f", d / hz * 1e6 / rows }' "$1"
 }
@@ -110,10 +110,11 @@ await_rows() {
     if [ -z "$first" ] && [ "$n" -gt 0 ]; then first=$(now_ms); at_first=$n; fi
     if [ -n "$window" ] && { { [ "$w" = 0 ] && [ "$n" -ge $(( expected / 5 )) ]; } || { [ "$w" = 1 ] && [ "$n" -ge $(( expected * 9 / 10 )) ]; }; }; then
       # The job's three figures first and together: a bounded job's JVM may end right after its last insert, and
-      # a figure read after it ended is void (the window then prints "-").
+      # figures read while it ended are void ("x": the window prints "-"), also those read just before it did.
       local at flink jit gc
       at=$(now_ms); flink=$(ticks ${JOB_PID:-})
       jit=$(thread_ticks "${JOB_PID:-}" 'CompilerThre'); gc=$(thread_ticks "${JOB_PID:-}" '^(GC Thread|G1 )')
+      if [ -n "${JOB_PID:-}" ] && [ ! -d "/proc/$JOB_PID/task" ]; then flink=x; jit=x; gc=x; fi
       echo "$n $at $flink $(ticks $CH_PIDS) $(ticks $(pids_of kafka)) $(ticks $(pids_of redis)) $(ticks $(pids_of zookeeper)) $(insert_queries) $jit $gc" >>"$window"
       w=$(( w + 1 ))
     fi
@@ -175,6 +176,7 @@ trap 'kill $JOB_PID 2>/dev/null || true' EXIT
 JOB_WINDOW="$STACK_DIR/$RUN-job-window.txt"; KAFKA_WINDOW="$STACK_DIR/$RUN-kafka-window.txt"
 read -r first last at_first < <(await_rows "$JOB_DB.events" "$EVENTS" 1800 "$JOB_WINDOW") || { tail -20 "$LOG_DIR/$RUN-job.log" >&2; die "the job did not deliver"; }
 c_flink=$(ticks "$JOB_PID")
+[ -d "/proc/$JOB_PID/task" ] || c_flink="" # ended already: its total is gone with it
 c_ch=$(( $(ticks $CH_PIDS) - c_ch0 )); c_kafka=$(( $(ticks $(pids_of kafka)) - c_kafka0 ))
 c_redis=$(( $(ticks $(pids_of redis)) - c_redis0 )); c_zk=$(( $(ticks $(pids_of zookeeper)) - c_zk0 ))
 read -r r_total1 r_client1 < <(redis_calls)
@@ -309,7 +311,7 @@ fi
 M_FLINK=$(window_us "$JOB_WINDOW" 3); M_JIT=$(window_us "$JOB_WINDOW" 9); M_GC=$(window_us "$JOB_WINDOW" 10); M_CH=$(window_us "$JOB_WINDOW" 4); M_KAFKA=$(window_us "$JOB_WINDOW" 5)
 M_RZ=$(window_us "$JOB_WINDOW" "6+7"); M_INSERTS=$(window_us "$JOB_WINDOW" 8)
 MK_CH=$(window_us "$KAFKA_WINDOW" 4); MK_KAFKA=$(window_us "$KAFKA_WINDOW" 5); MK_INSERTS=$(window_us "$KAFKA_WINDOW" 8)
-flink_s=$(cpu_s "$c_flink"); ch_s=$(cpu_s "$c_ch"); kafka_s=$(cpu_s "$c_kafka"); redis_s=$(cpu_s "$c_redis"); zk_s=$(cpu_s "$c_zk")
+if [ -n "$c_flink" ]; then flink_s=$(cpu_s "$c_flink"); else flink_s=null; fi; ch_s=$(cpu_s "$c_ch"); kafka_s=$(cpu_s "$c_kafka"); redis_s=$(cpu_s "$c_redis"); zk_s=$(cpu_s "$c_zk")
 kch_s=$(cpu_s "$k_ch"); kkafka_s=$(cpu_s "$k_kafka")
 {
   printf '\nBenchmark %s: %s events, %s partitions, %s users, job parallelism %s, %s cores\n' "$RUN" "$EVENTS" \
@@ -318,7 +320,7 @@ kch_s=$(cpu_s "$k_ch"); kkafka_s=$(cpu_s "$k_kafka")
   printf '%-44s %16s %16s\n' "events/s, first to last row landed (*)" "$JOB_RATE" "$KAFKA_RATE"
   printf '%-44s %16s %16s\n' "seconds, first to last row" "$JOB_SECONDS" "$KAFKA_SECONDS"
   printf '%-44s %16s %16s\n' "ratio to the baseline" "$RATIO" "1.00"
-  printf '%-44s %16s %16s\n' "CPU s: Flink job (whole JVM, incl. start)" "$flink_s" "-"
+  printf '%-44s %16s %16s\n' "CPU s: Flink job (whole JVM, incl. start)" "${flink_s/null/-}" "-"
   printf '%-44s %16s %16s\n' "CPU s: ClickHouse (4 servers)" "$ch_s" "$kch_s"
   printf '%-44s %16s %16s\n' "CPU s: Kafka broker" "$kafka_s" "$kkafka_s"
   printf '%-44s %16s %16s\n' "CPU s: Redis / ZooKeeper" "$redis_s / $zk_s" "-"
