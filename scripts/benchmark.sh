@@ -78,7 +78,7 @@ window_us() {
   awk -v col="$2" -v hz="$HZ" 'NR == 1 { for (i = 1; i <= NF; i++) a[i] = $i } NR == 2 { for (i = 1; i <= NF; i++) b[i] = $i }
     END { rows = b[1] - a[1]; if (rows <= 0) { print "-"; exit } n = split(col, c, "+"); d = 0
           for (i = 1; i <= n; i++) { if (a[c[i]] == "x" || b[c[i]] == "x") { print "-"; exit } d += b[c[i]] - a[c[i]] }
-          if (d < 0) { print "-"; exit } # the process ended before the second sample (a bounded job done early)
+          if (d < 0) { print "-"; exit } # a process that was not the same at both samples (restarted)
           if (col == "8") printf "%.0f", d * 1e6 / rows; else printf "%.1f", d / hz * 1e6 / rows }' "$1"
 }
 # CPU ticks so far of the threads of process $1 whose name matches $2 (the JIT's compiler threads, the collector's
@@ -98,6 +98,8 @@ redis_info() { redis-cli -p "$REDIS_PORT" info "$1" | tr -d '\r' | sed -n "s/^$2
 # when Redis rewrites its append-only file (a fork writing the whole data set: a minute of a core for 2.6 GB).
 drop_redis_keys() { redis-cli -p "$REDIS_PORT" --scan --pattern "$1" | xargs -r -n 5000 redis-cli -p "$REDIS_PORT" unlink >/dev/null; }
 pids_of() { local f; for f in "$@"; do if [ -f "$RUN_DIR/$f.pid" ]; then echo "$(cat "$RUN_DIR/$f.pid")"; fi; done; }
+# Whether the job's JVM has ended (a bounded job ends soon after its last insert).
+job_ended() { [ -n "${JOB_PID:-}" ] && [ ! -d "/proc/$JOB_PID/task" ]; }
 # Polls the row count of $1 until it reaches $2; prints "first_ms last_ms rows_at_first" (first: the first poll
 # that saw rows; the rows it saw are not counted in the rate: ClickHouse's Kafka engine lands ~1M-row blocks).
 # With $4, the steady-state window: when 20 % and then 90 % of the rows have landed, a line "rows ms flink clickhouse
@@ -114,7 +116,7 @@ await_rows() {
       local at flink jit gc
       at=$(now_ms); flink=$(ticks ${JOB_PID:-})
       jit=$(thread_ticks "${JOB_PID:-}" 'CompilerThre'); gc=$(thread_ticks "${JOB_PID:-}" '^(GC Thread|G1 )')
-      if [ -n "${JOB_PID:-}" ] && [ ! -d "/proc/$JOB_PID/task" ]; then flink=x; jit=x; gc=x; fi
+      if job_ended; then flink=x; jit=x; gc=x; fi
       echo "$n $at $flink $(ticks $CH_PIDS) $(ticks $(pids_of kafka)) $(ticks $(pids_of redis)) $(ticks $(pids_of zookeeper)) $(insert_queries) $jit $gc" >>"$window"
       w=$(( w + 1 ))
     fi
@@ -176,7 +178,7 @@ trap 'kill $JOB_PID 2>/dev/null || true' EXIT
 JOB_WINDOW="$STACK_DIR/$RUN-job-window.txt"; KAFKA_WINDOW="$STACK_DIR/$RUN-kafka-window.txt"
 read -r first last at_first < <(await_rows "$JOB_DB.events" "$EVENTS" 1800 "$JOB_WINDOW") || { tail -20 "$LOG_DIR/$RUN-job.log" >&2; die "the job did not deliver"; }
 c_flink=$(ticks "$JOB_PID")
-[ -d "/proc/$JOB_PID/task" ] || c_flink="" # ended already: its total is gone with it
+if job_ended; then c_flink=""; fi # its total is gone with it
 c_ch=$(( $(ticks $CH_PIDS) - c_ch0 )); c_kafka=$(( $(ticks $(pids_of kafka)) - c_kafka0 ))
 c_redis=$(( $(ticks $(pids_of redis)) - c_redis0 )); c_zk=$(( $(ticks $(pids_of zookeeper)) - c_zk0 ))
 read -r r_total1 r_client1 < <(redis_calls)
