@@ -2,10 +2,22 @@ package io.clickstream.etl.clickhouse;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /** Encoded rows ready to insert. The same Batch is re-sent on retry, so replicated dedup can drop a repeat. */
 public final class Batch {
     private final byte[] data;
+    /** How many bytes of {@link #data} are rows: a buffer's array handed over whole may be longer. */
+    private final int length;
+    /**
+     * Takes {@link #data} back for a later batch once no request can read it any more (null: nothing takes it): a
+     * catch-up's batches are tens of megabytes, and a copy into a new array for each cost the copy, the new array's
+     * first touch of memory and a humongous allocation in the collector's old regions.
+     */
+    private final Consumer<byte[]> recycler;
+    /** An attempt to send it failed: a request given up on (a timeout) may still be reading {@link #data}. */
+    private boolean failed;
+
     private final int rows;
     private final long oldestPublishedAt;
     /** Where each row starts in {@link #data}, when the rows can be read back (null: they cannot). */
@@ -21,22 +33,27 @@ public final class Batch {
      * the rows as objects when the sink may have to isolate refused rows or leave out stored ones, else null.
      */
     Batch(byte[] data, int rows, long oldestPublishedAt, List<?> rowObjects) {
-        this(data, rows, oldestPublishedAt, null, null, null);
+        this(data, data.length, rows, oldestPublishedAt, null, null, null, null);
         this.rowObjects = rowObjects;
     }
 
     /**
      * A batch whose rows are kept as bytes only: {@code rowStarts} (with {@code decoder}) reads each back when a rare
-     * path needs it, {@code positions} serve the replay check of every batch.
+     * path needs it, {@code positions} serve the replay check of every batch. The rows are the first {@code length}
+     * bytes of {@code data}; {@code recycler} (may be null) gets the array back on {@link #release}.
      */
     Batch(
             byte[] data,
+            int length,
             int rows,
             long oldestPublishedAt,
             int[] rowStarts,
             SourcePositions positions,
-            RowEncoder<?> decoder) {
+            RowEncoder<?> decoder,
+            Consumer<byte[]> recycler) {
         this.data = data;
+        this.length = length;
+        this.recycler = recycler;
         this.rows = rows;
         this.oldestPublishedAt = oldestPublishedAt;
         this.rowStarts = rowStarts;
@@ -79,6 +96,7 @@ public final class Batch {
         return oldestPublishedAt;
     }
 
+    /** The array whose first {@link #bytes} bytes are the rows; valid until {@link Inserter#insert} returns. */
     public byte[] data() {
         return data;
     }
@@ -88,6 +106,22 @@ public final class Batch {
     }
 
     public int bytes() {
-        return data.length;
+        return length;
+    }
+
+    /** Notes that an attempt to send it failed: its array is not used again (see {@link #release}). */
+    void attemptFailed() {
+        failed = true;
+    }
+
+    /**
+     * Done with it: its array goes back for a later batch, unless an attempt to send it failed — the client may still
+     * be reading from a request it gave up on, and new rows written into the array would go out under this batch's
+     * name. The batch is not used after this.
+     */
+    void release() {
+        if (!failed && recycler != null) {
+            recycler.accept(data);
+        }
     }
 }

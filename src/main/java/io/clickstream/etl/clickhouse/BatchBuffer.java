@@ -1,6 +1,7 @@
 package io.clickstream.etl.clickhouse;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Collects encoded rows until the batch is full (rows or bytes) or old enough (time) to send. */
 final class BatchBuffer<T> {
@@ -24,6 +25,11 @@ final class BatchBuffer<T> {
     private int[] rowStarts;
     /** Each row's source position, for the replay check (null: not kept). */
     private final SourcePositions positions;
+    /**
+     * The array of a batch sent before, given back by the sender's thread once inserted (see {@link Batch#release}):
+     * the next batch is written into it, so that the rows are never copied and two arrays take turns.
+     */
+    private final AtomicReference<byte[]> spare = new AtomicReference<>();
 
     /**
      * Limits from {@code settings}: a batch may reach the catch-up flush interval while its newest row was at least
@@ -152,18 +158,23 @@ final class BatchBuffer<T> {
         newestRowLagMs = Math.max(newestRowLagMs, held.newestRowLagMs());
     }
 
+    /** The rows as a batch, which takes the buffer's array; the buffer goes on in the spare array or a new one. */
     Batch drain() {
+        int size = buffer.size();
+        byte[] next = spare.getAndSet(null);
+        byte[] data = buffer.handOver(next != null ? next : new byte[buffer.array().length]);
         Batch batch = new Batch(
-                Arrays.copyOf(buffer.array(), buffer.size()),
+                data,
+                size,
                 rows,
                 oldestPublishedAt == Long.MAX_VALUE ? -1 : oldestPublishedAt,
                 rowStarts == null ? null : Arrays.copyOf(rowStarts, rows),
                 positions == null ? null : positions.copy(rows),
-                encoder);
+                encoder,
+                spare::set);
         if (positions != null) {
             positions.clear();
         }
-        buffer.reset();
         rows = 0;
         oldestPublishedAt = Long.MAX_VALUE;
         newestRowLagMs = Long.MIN_VALUE;

@@ -61,7 +61,12 @@ public final class ClickHouseInserter implements Inserter {
     public void insert(Batch batch) throws Exception {
         int index = current;
         try (InsertResponse ignored = clients.get(index)
-                .insert(table, columns, new ByteArrayInputStream(batch.data()), ClickHouseFormat.RowBinary, settings)
+                .insert(
+                        table,
+                        columns,
+                        new ByteArrayInputStream(batch.data(), 0, batch.bytes()),
+                        ClickHouseFormat.RowBinary,
+                        settings)
                 .get(timeoutMs, TimeUnit.MILLISECONDS)) {
             // The 18.16 server sends no X-ClickHouse-Summary, so there is no row count to check here.
         } catch (ExecutionException | CompletionException e) {

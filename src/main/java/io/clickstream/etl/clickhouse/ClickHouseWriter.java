@@ -260,9 +260,11 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
         if (buffer.newestRowLagMs() != Long.MIN_VALUE) {
             metrics.arrivalLagMs.update(buffer.newestRowLagMs());
         }
+        // The slot first: the insert before gives its array back (Batch.release) before it frees the slot, so the
+        // batch drained now takes that array instead of a new one.
+        inFlight.acquire();
         Batch batch = buffer.drain();
         metrics.bufferedRows.set(0);
-        inFlight.acquire();
         metrics.inFlightBatches.incrementAndGet();
         try {
             sender.execute(() -> {
@@ -286,18 +288,19 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
     }
 
     /** Inserts a batch; if the server refuses some of its rows, inserts the others and hands those on. */
-    private void insert(Batch batch) throws Exception {
+    private void insert(Batch drained) throws Exception {
+        Batch batch = drained;
         if (guard != null) {
             batch = admit(batch);
-            if (batch == null) {
-                return;
+        }
+        if (batch != null) {
+            try {
+                insertWithRetries(batch);
+            } catch (RowsRefused refused) {
+                isolate(withoutDrift(batch, refused), refused);
             }
         }
-        try {
-            insertWithRetries(batch);
-        } catch (RowsRefused refused) {
-            isolate(withoutDrift(batch, refused), refused);
-        }
+        drained.release();
     }
 
     /**
@@ -441,6 +444,7 @@ public class ClickHouseWriter<T> implements StatefulSinkWriter<T, BufferedRows<T
                 }
                 return;
             } catch (Exception e) {
+                batch.attemptFailed();
                 if (!closed
                         && !inserter.isRetryable(e)
                         && inserter.mayBeRowLevel(e)

@@ -5,6 +5,7 @@ import java.io.Serializable;
 /** Sends one batch to ClickHouse, synchronously. The writer owns retries; a fake stands in for unit tests. */
 public interface Inserter extends AutoCloseable {
 
+    /** Inserts the batch; its bytes are the caller's again when this returns (later rows are written into them). */
     void insert(Batch batch) throws Exception;
 
     /** Whether a failure may go away by itself (network, a replica down, ZooKeeper session lost). */

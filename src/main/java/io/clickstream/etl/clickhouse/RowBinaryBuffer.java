@@ -27,6 +27,14 @@ public final class RowBinaryBuffer {
         size = 0;
     }
 
+    /** Hands over the array written so far (its first {@link #size} bytes) and goes on, empty, in {@code next}. */
+    byte[] handOver(byte[] next) {
+        byte[] written = buf;
+        buf = next;
+        size = 0;
+        return written;
+    }
+
     /** Appends rows encoded before (a checkpoint's buffered rows). */
     void bytes(byte[] encoded) {
         ensure(encoded.length);

@@ -130,4 +130,57 @@ class BatchBufferTest {
         assertThat(batch.positions().at(2499)).isEqualTo(new SourcePosition("web", 0, 2499));
         assertThat(buffer.drain().rows()).as("the next batch starts empty").isZero();
     }
+
+    @Test
+    void aBatchTakesTheBufferedBytesWithoutACopyAndAnInsertedOneGivesItsArrayToALaterBatch() {
+        BatchBuffer<Event> buffer = new BatchBuffer<>(
+                EventRowEncoder.INSTANCE,
+                TestSinkSettings.of(Map.of("batch-rows", "10", "flush-interval", "1000ms")),
+                true);
+        buffer.add(named("a"), 0);
+        Batch first = buffer.drain();
+        buffer.add(named("b"), 0);
+        Batch second = buffer.drain(); // while the first is in flight: a new array
+        assertThat(second.data() == first.data()).isFalse();
+        assertThat(first.bytes()).as("the rows, not the array's length").isLessThan(first.data().length);
+
+        first.release(); // inserted: the buffer goes on in its array after the next drain
+        buffer.add(named("c"), 0);
+        Batch third = buffer.drain();
+        buffer.add(named("d"), 0);
+        Batch fourth = buffer.drain();
+        assertThat(third.data() == second.data() || third.data() == first.data())
+                .as("the second's array is still in flight, the first's was taken by the buffer for the rows after")
+                .isFalse();
+        assertThat(fourth.data() == first.data())
+                .as("the first's array holds the fourth")
+                .isTrue();
+        assertThat(fourth.rowObjects()).extracting(r -> ((Event) r).eventId).containsExactly("d");
+        assertThat(third.rowObjects()).extracting(r -> ((Event) r).eventId).containsExactly("c");
+        assertThat(second.rowObjects()).extracting(r -> ((Event) r).eventId).containsExactly("b");
+    }
+
+    @Test
+    void theArrayOfABatchWithAFailedAttemptIsNotGivenBack() {
+        BatchBuffer<Event> buffer = new BatchBuffer<>(
+                EventRowEncoder.INSTANCE,
+                TestSinkSettings.of(Map.of("batch-rows", "10", "flush-interval", "1000ms")),
+                true);
+        buffer.add(named("a"), 0);
+        Batch first = buffer.drain();
+        byte[] sent = java.util.Arrays.copyOf(first.data(), first.bytes());
+        first.attemptFailed(); // a timed-out request may still be reading it
+        first.release();
+        for (String id : List.of("b", "c", "d")) {
+            buffer.add(named(id), 0);
+            assertThat(buffer.drain().data() == first.data()).isFalse();
+        }
+        assertThat(java.util.Arrays.copyOf(first.data(), first.bytes())).isEqualTo(sent);
+    }
+
+    private static Event named(String id) {
+        Event e = published(1_000);
+        e.eventId = id;
+        return e;
+    }
 }

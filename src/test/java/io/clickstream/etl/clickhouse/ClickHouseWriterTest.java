@@ -291,7 +291,7 @@ class ClickHouseWriterTest {
             EventRowEncoder.INSTANCE.encode(e, one);
             expected.write(one.array(), 0, one.size());
         }
-        assertThat(inserter.succeeded.get(0).data())
+        assertThat(inserter.sent.get(0))
                 .as("the same bytes as if never checkpointed")
                 .isEqualTo(expected.toByteArray());
     }
@@ -358,6 +358,46 @@ class ClickHouseWriterTest {
         assertThat(metrics.retries.getCount()).isEqualTo(3);
         assertThat(metrics.rows.getCount()).isEqualTo(1);
         assertThat(metrics.failures.getCount()).isZero();
+    }
+
+    @Test
+    void batchesTakeTurnsInTwoArraysAndAnArrayAFailedAttemptWasSentFromIsNeverWrittenAgain() throws Exception {
+        writer(2, 1 << 20, 60_000, 1, 5);
+        for (int i = 0; i < 6; i++) { // three batches, each inserted at the first attempt
+            writer.write(event(i), null);
+        }
+        writer.flush(false);
+        assertThat(inserter.arrays).hasSize(3);
+        assertThat(inserter.arrays.get(2) == inserter.arrays.get(0))
+                .as("the first batch's array, given back once inserted, holds the third")
+                .isTrue();
+
+        inserter.failures.add(new ConnectException("refused")); // the fourth batch: one failed attempt, then stored
+        for (int i = 6; i < 12; i++) {
+            writer.write(event(i), null);
+        }
+        writer.flush(false);
+        assertThat(inserter.arrays).hasSize(7); // the fourth batch twice: the failed attempt and its retry
+        byte[] failed = inserter.arrays.get(3);
+        assertThat(inserter.arrays.get(4) == failed)
+                .as("the retry sends the same bytes")
+                .isTrue();
+        assertThat(inserter.arrays.subList(5, 7).stream().noneMatch(a -> a == failed))
+                .as(
+                        "a request given up on may still read the failed attempt's array: no later batch is written into it")
+                .isTrue();
+        assertThat(Arrays.copyOf(failed, inserter.sent.get(3).length))
+                .as("still the rows it was sent with")
+                .isEqualTo(inserter.sent.get(3));
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        for (int i = 0; i < 12; i++) {
+            RowBinaryBuffer one = new RowBinaryBuffer(64);
+            EventRowEncoder.INSTANCE.encode(event(i), one);
+            expected.write(one.array(), 0, one.size());
+        }
+        ByteArrayOutputStream stored = new ByteArrayOutputStream();
+        inserter.succeeded.forEach(b -> stored.write(b.data(), 0, b.bytes()));
+        assertThat(stored.toByteArray()).as("every row stored once, as written").isEqualTo(expected.toByteArray());
     }
 
     @Test
@@ -587,6 +627,9 @@ class ClickHouseWriterTest {
 
         final List<Batch> succeeded = Collections.synchronizedList(new ArrayList<>());
         final List<byte[]> sent = Collections.synchronizedList(new ArrayList<>());
+        /** The array each attempt was sent from, as it is (the writer may write later rows into it). */
+        final List<byte[]> arrays = Collections.synchronizedList(new ArrayList<>());
+
         final Deque<Exception> failures = new ArrayDeque<>();
         final CountDownLatch release = new CountDownLatch(1);
         volatile Exception alwaysFail;
@@ -600,6 +643,7 @@ class ClickHouseWriterTest {
         public void insert(Batch batch) throws Exception {
             attempts++;
             sent.add(Arrays.copyOf(batch.data(), batch.bytes()));
+            arrays.add(batch.data());
             if (blockUntilReleased) {
                 release.await();
             }
@@ -620,7 +664,12 @@ class ClickHouseWriterTest {
                     }
                 }
             }
-            succeeded.add(batch);
+            // What the "server" stored: the batch's array is the writer's again once this returns.
+            succeeded.add(new Batch(
+                    Arrays.copyOf(batch.data(), batch.bytes()),
+                    batch.rows(),
+                    batch.oldestPublishedAt(),
+                    batch.rowObjects() == null ? null : new ArrayList<>(batch.rowObjects())));
             if (storeThenTimeOut > 0) {
                 storeThenTimeOut--;
                 throw new java.net.SocketTimeoutException("Read timed out");
