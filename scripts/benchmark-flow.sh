@@ -7,7 +7,7 @@
 # chain), the GC threads, the JIT threads and the rest (from /proc), bytes allocated per event, events/s.
 #   scripts/benchmark-flow.sh [--events N] [--warmup N] [--parallelism N] [--no-geo] [--json FILE]
 #                             [--profile cpu|alloc [--profile-out FILE]]
-#   (defaults: 2000000 measured after 1000000, parallelism 2, the DB-IP Lite geo database)
+#   (defaults: 2000000 measured after 4000000, parallelism 2, the DB-IP Lite geo database)
 # --profile runs async-profiler over the measured window only and prints where the CPU (every thread, GC and JIT
 # included) or the allocated bytes go, per event; the collapsed stacks go to target/flow-profile-<event>.txt.
 # JAVA_OPTS adds JVM options.
