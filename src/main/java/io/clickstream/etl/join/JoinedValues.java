@@ -107,11 +107,12 @@ public final class JoinedValues {
      * changed.
      */
     boolean add(Version v, long horizonMs) {
-        int at = 0;
-        while (at < versions.size() && ORDER.compare(versions.get(at), v) < 0) {
-            at++;
+        // From the newest: a version mostly comes after those stored (and the same (time, event id) is the same field).
+        int at = versions.size();
+        while (at > 0 && ORDER.compare(versions.get(at - 1), v) > 0) {
+            at--;
         }
-        if (at < versions.size() && versions.get(at).field().equals(v.field())) {
+        if (at > 0 && ORDER.compare(versions.get(at - 1), v) == 0) {
             return false;
         }
         if (at > 0 && versions.get(at - 1).sameValuesAs(v)) {
@@ -139,16 +140,14 @@ public final class JoinedValues {
 
     /** The latest version at or before {@code time} that {@code skip} does not leave out, or null. */
     Version at(long time, Predicate<Version> skip) {
-        Version found = null;
-        for (Version v : versions) {
-            if (v.time() > time) {
-                break;
-            }
-            if (!skip.test(v)) {
-                found = v;
+        // From the newest: a receiving event mostly comes after the versions it may take, so one or two are looked at.
+        for (int i = versions.size() - 1; i >= 0; i--) {
+            Version v = versions.get(i);
+            if (v.time() <= time && !skip.test(v)) {
+                return v;
             }
         }
-        return found;
+        return null;
     }
 
     /** Whether a write has something to do. */
