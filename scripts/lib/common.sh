@@ -144,10 +144,11 @@ tool() { java -cp "${JAR:?no job jar: run scripts/build.sh}" "$@" 2> >(grep -v '
 # CPU clock ticks (user + system) used so far by the given processes and their ended children: Redis rewrites its
 # append-only file in forked children, whose CPU is not in its own figures.
 ticks() {
-  local t=0 pid
+  local t=0 pid v
   for pid in "$@"; do
-    [ -r "/proc/$pid/stat" ] || continue
-    t=$(( t + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$pid/stat") ))
+    # A process that ends between the test and the read counts nothing (the callers tell an ended job apart).
+    v=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$pid/stat" 2>/dev/null) || continue
+    [ -n "$v" ] && t=$(( t + v ))
   done
   echo "$t"
 }
