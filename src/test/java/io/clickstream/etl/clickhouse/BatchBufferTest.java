@@ -133,10 +133,7 @@ class BatchBufferTest {
 
     @Test
     void aBatchTakesTheBufferedBytesWithoutACopyAndAnInsertedOneGivesItsArrayToALaterBatch() {
-        BatchBuffer<Event> buffer = new BatchBuffer<>(
-                EventRowEncoder.INSTANCE,
-                TestSinkSettings.of(Map.of("batch-rows", "10", "flush-interval", "1000ms")),
-                true);
+        BatchBuffer<Event> buffer = keepingRows();
         buffer.add(named("a"), 0);
         Batch first = buffer.drain();
         buffer.add(named("b"), 0);
@@ -162,10 +159,7 @@ class BatchBufferTest {
 
     @Test
     void theArrayOfABatchWithAFailedAttemptIsNotGivenBack() {
-        BatchBuffer<Event> buffer = new BatchBuffer<>(
-                EventRowEncoder.INSTANCE,
-                TestSinkSettings.of(Map.of("batch-rows", "10", "flush-interval", "1000ms")),
-                true);
+        BatchBuffer<Event> buffer = keepingRows();
         buffer.add(named("a"), 0);
         Batch first = buffer.drain();
         byte[] sent = java.util.Arrays.copyOf(first.data(), first.bytes());
@@ -176,6 +170,13 @@ class BatchBufferTest {
             assertThat(buffer.drain().data() == first.data()).isFalse();
         }
         assertThat(java.util.Arrays.copyOf(first.data(), first.bytes())).isEqualTo(sent);
+    }
+
+    private static BatchBuffer<Event> keepingRows() {
+        return new BatchBuffer<>(
+                EventRowEncoder.INSTANCE,
+                TestSinkSettings.of(Map.of("batch-rows", "10", "flush-interval", "1000ms")),
+                true);
     }
 
     private static Event named(String id) {
