@@ -23,10 +23,6 @@ public final class RowBinaryBuffer {
         return buf;
     }
 
-    void reset() {
-        size = 0;
-    }
-
     /** Hands over the array written so far (its first {@link #size} bytes) and goes on, empty, in {@code next}. */
     byte[] handOver(byte[] next) {
         byte[] written = buf;

@@ -93,7 +93,7 @@ public final class FlowBenchmark {
         for (int i = 0; i + 1 < args.length; i += 2) {
             opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
-        // After 1M events the JIT threads still took 3-7 µs per event in the window, after 4M under 1.5.
+        // After 1M events the JIT was still compiling much of the job in the window (docs/benchmarks.md).
         long warmup = Long.parseLong(opts.getOrDefault("warmup", "4000000"));
         long window = Long.parseLong(opts.getOrDefault("events", "2000000"));
         int parallelism = Integer.parseInt(opts.getOrDefault("parallelism", "2"));
@@ -104,8 +104,8 @@ public final class FlowBenchmark {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("kafka.topics", "web,app,backend");
         // Unbounded, as a job runs: with watermark alignment, which a bounded run goes without (FLINK-39728). Without
-        // it the two generating subtasks drift apart and the faster one's events wait for the watermark by the
-        // hundred thousand (a tenth as many aligned), and the collector's work with them.
+        // it the two generating subtasks drift apart, the faster one's events pile up waiting for the watermark, and
+        // the collector's work with them (docs/benchmarks.md).
         settings.put("kafka.bounded", opts.getOrDefault("bounded", "false"));
         settings.put(
                 "join.rules",
@@ -301,8 +301,9 @@ public final class FlowBenchmark {
                         String comm = Files.readString(t.resolve("comm")).strip();
                         String stat = Files.readString(t.resolve("stat"));
                         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                        ticks.merge(group(comm), Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
-                        if (group(comm).startsWith("task")) {
+                        String group = group(comm);
+                        ticks.merge(group, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                        if (group.startsWith("task")) {
                             taskThreads.add(t.getFileName().toString());
                         }
                     } catch (IOException gone) {
