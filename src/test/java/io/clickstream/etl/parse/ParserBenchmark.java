@@ -2,7 +2,6 @@ package io.clickstream.etl.parse;
 
 import io.clickstream.etl.event.RawEvent;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,41 +23,54 @@ public final class ParserBenchmark {
         ParseLimits limits = new ParseLimits(65_536, 8192, 100, Duration.ofHours(1), Duration.ofDays(30));
         EventParser streaming = new EventParser(limits);
         TreeEventParser tree = new TreeEventParser(limits);
-        ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+        com.sun.management.ThreadMXBean cpu = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long[] treeNs = new long[rounds];
         long[] streamNs = new long[rounds];
+        long[] treeBytes = new long[rounds];
+        long[] streamBytes = new long[rounds];
         for (int r = -2; r < rounds; r++) { // two warm-up rounds each
+            long b0 = cpu.getCurrentThreadAllocatedBytes();
             long t0 = cpu.getCurrentThreadCpuTime();
             int ok = 0;
             for (RawEvent e : inputs) {
                 ok += tree.parse(e).isValid() ? 1 : 0;
             }
             long t1 = cpu.getCurrentThreadCpuTime();
+            long b1 = cpu.getCurrentThreadAllocatedBytes();
             for (RawEvent e : inputs) {
                 ok -= streaming.parse(e).isValid() ? 1 : 0;
             }
             long t2 = cpu.getCurrentThreadCpuTime();
+            long b2 = cpu.getCurrentThreadAllocatedBytes();
             if (ok != 0) {
                 throw new IllegalStateException("the parsers disagree on " + Math.abs(ok) + " inputs");
             }
             if (r >= 0) {
                 treeNs[r] = t1 - t0;
                 streamNs[r] = t2 - t1;
+                treeBytes[r] = b1 - b0;
+                streamBytes[r] = b2 - b1;
             }
         }
         System.out.printf(
                 "%,d payloads (%,d bytes on average), %d rounds after 2 warm-up rounds, CPU of this thread%n",
                 count, inputs.stream().mapToLong(e -> e.value.length).sum() / count, rounds);
-        System.out.printf("%-34s %12s %12s%n", "parser", "median µs/ev", "best µs/ev");
-        print("tree (String + JsonNode, before)", treeNs, count);
-        print("streaming (bytes, JsonParser)", streamNs, count);
+        System.out.printf("%-34s %12s %12s %14s%n", "parser", "median µs/ev", "best µs/ev", "median bytes/ev");
+        print("tree (String + JsonNode, before)", treeNs, treeBytes, count);
+        print("streaming (bytes, JsonParser)", streamNs, streamBytes, count);
     }
 
-    private static void print(String name, long[] ns, int count) {
+    private static void print(String name, long[] ns, long[] bytes, int count) {
         long[] sorted = ns.clone();
         java.util.Arrays.sort(sorted);
+        long[] allocated = bytes.clone();
+        java.util.Arrays.sort(allocated);
         System.out.printf(
-                "%-34s %12.2f %12.2f%n", name, sorted[sorted.length / 2] / 1000.0 / count, sorted[0] / 1000.0 / count);
+                "%-34s %12.2f %12.2f %14d%n",
+                name,
+                sorted[sorted.length / 2] / 1000.0 / count,
+                sorted[0] / 1000.0 / count,
+                allocated[allocated.length / 2] / count);
     }
 
     /** Events like the generator's: page views, clicks, carts with prices, searches; 1 % malformed. */
