@@ -110,18 +110,18 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
     public Event deserialize(DataInputView in) throws IOException {
         Scratch sc = SCRATCH.get();
         Event e = new Event();
-        e.eventId = readString(in, sc, false);
-        e.userId = readString(in, sc, false);
-        e.eventType = readString(in, sc, true);
-        e.source = readString(in, sc, true);
+        e.eventId = readString(in, sc, 0);
+        e.userId = readString(in, sc, 0);
+        e.eventType = readString(in, sc, Scratch.SHORT);
+        e.source = readString(in, sc, Scratch.SHORT);
         e.eventTime = in.readLong();
-        e.url = readString(in, sc, false);
-        e.referrer = readString(in, sc, false);
-        e.ip = readString(in, sc, false);
-        e.userAgent = readString(in, sc, false);
+        e.url = readString(in, sc, 0);
+        e.referrer = readString(in, sc, 0);
+        e.ip = readString(in, sc, 0);
+        e.userAgent = readString(in, sc, Scratch.LONG);
         e.propertyKeys = readStrings(in, sc);
         e.propertyValues = readStrings(in, sc);
-        e.sessionId = readString(in, sc, false);
+        e.sessionId = readString(in, sc, 0);
         e.sessionNumber = in.readInt();
         e.sessionIndex = in.readInt();
         e.funnelIds = readStrings(in, sc);
@@ -134,19 +134,19 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
                 e.funnelSteps[i] = in.readInt();
             }
         }
-        e.countryCode = readString(in, sc, true);
-        e.country = readString(in, sc, true);
-        e.region = readString(in, sc, true);
-        e.city = readString(in, sc, true);
+        e.countryCode = readString(in, sc, Scratch.SHORT);
+        e.country = readString(in, sc, Scratch.SHORT);
+        e.region = readString(in, sc, Scratch.SHORT);
+        e.city = readString(in, sc, Scratch.SHORT);
         e.latitude = readDouble(in);
         e.longitude = readDouble(in);
-        e.browser = readString(in, sc, true);
-        e.browserVersion = readString(in, sc, true);
-        e.os = readString(in, sc, true);
-        e.osVersion = readString(in, sc, true);
-        e.deviceType = readString(in, sc, true);
+        e.browser = readString(in, sc, Scratch.SHORT);
+        e.browserVersion = readString(in, sc, Scratch.SHORT);
+        e.os = readString(in, sc, Scratch.SHORT);
+        e.osVersion = readString(in, sc, Scratch.SHORT);
+        e.deviceType = readString(in, sc, Scratch.SHORT);
         e.bot = in.readBoolean();
-        e.kafkaTopic = readString(in, sc, true);
+        e.kafkaTopic = readString(in, sc, Scratch.SHORT);
         e.kafkaPartition = in.readInt();
         e.kafkaOffset = in.readLong();
         e.kafkaTimestamp = in.readLong();
@@ -207,10 +207,11 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
     }
 
     /**
-     * Reads a string through the thread's buffer (one array per value, the String's own); with {@code repeated}, a
-     * short value (a source, a country, a browser) is taken from the thread's table of values seen before.
+     * Reads a string through the thread's buffer (one array per value, the String's own); a value of at most
+     * {@code repeated} bytes (a source, a country, a browser; a user agent) is taken from the thread's
+     * table of values seen before.
      */
-    private static String readString(DataInputView in, Scratch sc, boolean repeated) throws IOException {
+    private static String readString(DataInputView in, Scratch sc, int repeated) throws IOException {
         int n = readLength(in);
         if (n < 0) {
             return null;
@@ -220,7 +221,7 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
         }
         byte[] b = sc.buffer(n);
         in.readFully(b, 0, n);
-        return repeated && n <= Scratch.MAX_REPEATED ? sc.repeated(b, n) : new String(b, 0, n, StandardCharsets.UTF_8);
+        return n <= repeated ? sc.repeated(b, n) : new String(b, 0, n, StandardCharsets.UTF_8);
     }
 
     private static void writeStrings(String[] a, DataOutputView out, AsciiText.Buffer ascii) throws IOException {
@@ -241,7 +242,7 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
         }
         String[] a = n == 0 ? NO_STRINGS : new String[n];
         for (int i = 0; i < n; i++) {
-            a[i] = readString(in, sc, false);
+            a[i] = readString(in, sc, 0);
         }
         return a;
     }
@@ -265,7 +266,11 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
      * value that hashed to it.
      */
     private static final class Scratch {
-        static final int MAX_REPEATED = 48;
+        /** The longest value of a field with few values (a source, a country, a browser) that is kept. */
+        static final int SHORT = 48;
+        /** The longest user agent kept: the visitors of a site have a few thousand between them, mostly. */
+        static final int LONG = 512;
+
         private static final int SLOTS = 4096;
         final AsciiText.Buffer ascii = new AsciiText.Buffer();
         private byte[] buffer = new byte[256];

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.clickstream.etl.codec.RepeatedText;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.RawEvent;
 import io.clickstream.etl.event.RejectReason;
@@ -128,6 +129,7 @@ public final class EventParser {
     private final ParseLimits limits;
     private final java.util.function.LongSupplier wallClock;
     private final ReusedParser reused = new ReusedParser();
+    private final Repeated repeated = new Repeated();
     private long readAlone;
 
     public EventParser(ParseLimits limits) {
@@ -234,12 +236,12 @@ public final class EventParser {
     }
 
     private Fields readJson(byte[] bytes) throws Rejected {
-        Fields f = reused.read(bytes);
+        Fields f = reused.read(bytes, repeated);
         if (f != null) {
             return f;
         }
         readAlone++;
-        return readJsonAlone(bytes);
+        return readJsonAlone(bytes, repeated);
     }
 
     /** How many payloads a parser of their own read (for tests: the others went through the reused one). */
@@ -248,7 +250,7 @@ public final class EventParser {
     }
 
     /** With a parser of its own: every payload the reused parser did not read, for its reason. */
-    private static Fields readJsonAlone(byte[] bytes) throws Rejected {
+    private static Fields readJsonAlone(byte[] bytes, Repeated repeated) throws Rejected {
         try (JsonParser p = JSON.createParser(bytes)) {
             JsonToken first = p.nextToken();
             if (first == null) {
@@ -257,7 +259,7 @@ public final class EventParser {
             Fields f = new Fields();
             String notAnObject = null;
             if (first == JsonToken.START_OBJECT) {
-                readFields(p, f);
+                readFields(p, f, repeated);
             } else {
                 notAnObject = Value.scalar(first, null, null).typeName();
                 skip(p);
@@ -292,7 +294,7 @@ public final class EventParser {
         private int payloads;
 
         /** The payload's fields; null when this parser did not read it (the blocking parser will). */
-        Fields read(byte[] bytes) {
+        Fields read(byte[] bytes, Repeated repeated) {
             int start = 0;
             int end = bytes.length;
             while (start < end && isBlank(bytes[start])) {
@@ -313,7 +315,7 @@ public final class EventParser {
                     return drop();
                 }
                 Fields f = new Fields();
-                readFields(parser, f);
+                readFields(parser, f, repeated);
                 if (!feeder.needMoreInput() || !parser.getParsingContext().inRoot()) {
                     return drop(); // something after the object
                 }
@@ -401,7 +403,17 @@ public final class EventParser {
             "properties",
             "client_ip");
 
-    private static void readFields(JsonParser p, Fields f) throws IOException {
+    /**
+     * The string fields whose values repeat across events (a few event types and sources, the user agents of a
+     * site's visitors), each value kept once per task. A user agent kept is also hashed only once for the device
+     * parser's cache.
+     */
+    private static final class Repeated {
+        final RepeatedText names = new RepeatedText(MAX_NAME_LENGTH);
+        final RepeatedText userAgents = new RepeatedText(512);
+    }
+
+    private static void readFields(JsonParser p, Fields f, Repeated repeated) throws IOException {
         int seen = 0;
         Names others = null;
         for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
@@ -418,13 +430,13 @@ public final class EventParser {
             switch (known) {
                 case 0 -> f.eventId = scalar(p, t);
                 case 1 -> f.userId = scalar(p, t);
-                case 2 -> f.eventType = scalar(p, t);
+                case 2 -> f.eventType = scalar(p, t, repeated.names);
                 case 3 -> f.ts = scalar(p, t);
-                case 4 -> f.source = scalar(p, t);
+                case 4 -> f.source = scalar(p, t, repeated.names);
                 case 5 -> f.url = scalar(p, t);
                 case 6 -> f.referrer = scalar(p, t);
                 case 7 -> f.ip = scalar(p, t);
-                case 8 -> f.userAgent = scalar(p, t);
+                case 8 -> f.userAgent = scalar(p, t, repeated.userAgents);
                 case 9 -> f.properties = t == JsonToken.START_OBJECT ? entries(p) : scalar(p, t);
                 case 10 -> f.clientIp = scalar(p, t);
                 default -> skip(p);
@@ -493,8 +505,15 @@ public final class EventParser {
      * over.
      */
     private static Object scalar(JsonParser p, JsonToken t) throws IOException {
+        return scalar(p, t, null);
+    }
+
+    /** {@link #scalar}, a string taken from {@code repeated} (when given) if it holds that text. */
+    private static Object scalar(JsonParser p, JsonToken t, RepeatedText repeated) throws IOException {
         if (t == JsonToken.VALUE_STRING) {
-            return p.getText();
+            return repeated == null
+                    ? p.getText()
+                    : repeated.of(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
         }
         if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
             return Value.scalar(t, null, number(p));
