@@ -50,13 +50,15 @@ public final class MmdbGeoLookup implements GeoLookup {
     @Override
     public GeoInfo lookup(String ip) {
         maybeReload();
-        InetAddress address = IpAddresses.parse(ip);
-        if (address == null || IpAddresses.isNonPublic(address)) {
+        if (ip == null || ip.isEmpty()) {
             return GeoInfo.EMPTY;
         }
+        // The text is the key, so an address met before is neither parsed nor checked again (an IPv6 literal's
+        // parse is the costliest part of a lookup); the answer for one no database places is kept too.
         GeoInfo info = cache.getIfPresent(ip);
         if (info == null) {
-            info = resolve(address);
+            InetAddress address = IpAddresses.parse(ip);
+            info = address == null || IpAddresses.isNonPublic(address) ? GeoInfo.EMPTY : resolve(address);
             cache.put(ip, info);
         }
         return info;

@@ -107,6 +107,7 @@ class MmdbGeoLookupTest {
     void unknownPrivateReservedOrGarbageAddressesGiveEmptyGeo(String ip) throws Exception {
         try (MmdbGeoLookup geo = lookup(geoIp2City())) {
             assertThat(geo.lookup(ip)).isEqualTo(GeoInfo.EMPTY);
+            assertThat(geo.lookup(ip)).as("asked again, from the cache").isEqualTo(GeoInfo.EMPTY);
         }
     }
 
