@@ -177,15 +177,34 @@ public final class Joiner {
 
     /** Appends joined properties; a property the event already has keeps its own value. */
     private static void addProperties(Event e, List<String> names, List<String> values) {
-        List<String> keys = new ArrayList<>(e.propertyKeys == null ? List.of() : Arrays.asList(e.propertyKeys));
-        List<String> vals = new ArrayList<>(e.propertyValues == null ? List.of() : Arrays.asList(e.propertyValues));
+        String[] keys = e.propertyKeys == null ? NO_PROPERTIES : e.propertyKeys;
+        String[] vals = e.propertyValues == null ? NO_PROPERTIES : e.propertyValues;
+        int own = keys.length;
+        int n = own;
         for (int i = 0; i < names.size(); i++) {
-            if (!keys.contains(names.get(i))) {
-                keys.add(names.get(i));
-                vals.add(values.get(i));
+            if (!has(keys, n, names.get(i))) {
+                if (n == own) { // the event's own arrays stay as they are until a name is added
+                    keys = Arrays.copyOf(keys, own + names.size() - i);
+                    vals = Arrays.copyOf(vals, keys.length);
+                }
+                keys[n] = names.get(i);
+                vals[n++] = values.get(i);
             }
         }
-        e.propertyKeys = keys.toArray(new String[0]);
-        e.propertyValues = vals.toArray(new String[0]);
+        if (n != own || e.propertyKeys == null || e.propertyValues == null) {
+            e.propertyKeys = n == keys.length ? keys : Arrays.copyOf(keys, n);
+            e.propertyValues = n == vals.length ? vals : Arrays.copyOf(vals, n);
+        }
+    }
+
+    private static final String[] NO_PROPERTIES = new String[0];
+
+    private static boolean has(String[] keys, int n, String name) {
+        for (int i = 0; i < n; i++) {
+            if (name.equals(keys[i])) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -121,6 +121,21 @@ class JoinerTest {
     }
 
     @Test
+    void receivedValuesFollowTheEventsOwnInTheRulesOrderAndAnOwnOneIsKept() {
+        run(PROFILE, ev("p1", "profile", "u1", 100, "age", "31", "country", "NO"));
+        Event some = ev("w1", "web", "u1", 200, "x", "1", "profile.age", "mine");
+        Event none = ev("w2", "web", "u1", 300);
+        Event all = ev("w3", "web", "u1", 400, "profile.country", "SE", "profile.age", "40");
+        run(PROFILE, some, none, all);
+        assertThat(props(some))
+                .containsExactly(
+                        Map.entry("x", "1"), Map.entry("profile.age", "mine"), Map.entry("profile.country", "NO"));
+        assertThat(some.propertyValues).hasSameSizeAs(some.propertyKeys);
+        assertThat(props(none)).containsExactly(Map.entry("profile.age", "31"), Map.entry("profile.country", "NO"));
+        assertThat(props(all)).containsExactly(Map.entry("profile.country", "SE"), Map.entry("profile.age", "40"));
+    }
+
+    @Test
     void aFieldKeyJoinsAcrossUsersAndOnlyIntoTheNamedSources() {
         run(VIDEO, ev("c1", "catalog", "editor", 100, "video_id", "v9", "title", "Fjords"));
         Event play = ev("x1", "player", "u7", 200, "video_id", "v9");
