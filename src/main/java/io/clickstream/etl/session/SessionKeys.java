@@ -1,5 +1,6 @@
 package io.clickstream.etl.session;
 
+import io.clickstream.etl.codec.AsciiText;
 import java.nio.charset.StandardCharsets;
 import org.apache.commons.codec.digest.MurmurHash3;
 
@@ -19,7 +20,12 @@ final class SessionKeys {
      * the {@link #positionTag} in a remembered entry).
      */
     static long eventKey(String eventId) {
-        return MurmurHash3.hash128x64(eventId.getBytes(StandardCharsets.UTF_8))[0] & UserHistory.KEY_MASK;
+        // The usual ASCII id is hashed from the thread's buffer: no array of its bytes per event.
+        byte[] ascii = AsciiText.bytesOf(eventId);
+        long[] h = ascii != null
+                ? MurmurHash3.hash128x64(ascii, 0, eventId.length(), 0)
+                : MurmurHash3.hash128x64(eventId.getBytes(StandardCharsets.UTF_8));
+        return h[0] & UserHistory.KEY_MASK;
     }
 
     /**

@@ -33,6 +33,19 @@ class SessionKeysTest {
     }
 
     @Test
+    void anEventKeyIsTheHashOfTheIdsUtf8BytesAsBefore() {
+        Random random = new Random(13);
+        java.util.List<String> ids = new java.util.ArrayList<>(java.util.List.of("", "e1", "é€😀", "x".repeat(300)));
+        for (int i = 0; i < 10_000; i++) {
+            ids.add(new java.util.UUID(random.nextLong(), random.nextLong()) + (i % 10 == 0 ? "ü" : ""));
+        }
+        for (String id : ids) {
+            assertThat(SessionKeys.eventKey(id))
+                    .isEqualTo(MurmurHash3.hash128x64(id.getBytes(StandardCharsets.UTF_8))[0] & UserHistory.KEY_MASK);
+        }
+    }
+
+    @Test
     void aSessionIdIsSixteenHexDigitsOfTheHashAsBefore() {
         Random random = new Random(11);
         for (int i = 0; i < 10_000; i++) {
