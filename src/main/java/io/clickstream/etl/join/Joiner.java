@@ -127,6 +127,7 @@ public final class Joiner {
     }
 
     private static final Predicate<JoinedValues.Version> NOTHING_SKIPPED = v -> false;
+    private static final String[] NO_PROPERTIES = new String[0];
 
     /** Records the values a giving event carries; whether that changed what is stored. */
     private boolean give(JoinRule r, Event e, JoinedValues jv) {
@@ -196,8 +197,6 @@ public final class Joiner {
             e.propertyValues = n == vals.length ? vals : Arrays.copyOf(vals, n);
         }
     }
-
-    private static final String[] NO_PROPERTIES = new String[0];
 
     private static boolean has(String[] keys, int n, String name) {
         for (int i = 0; i < n; i++) {

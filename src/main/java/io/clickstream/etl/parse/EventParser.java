@@ -281,8 +281,8 @@ public final class EventParser {
 
     /**
      * One parser for payload after payload: a blocking parser is made for one input (its objects, contexts, symbol
-     * table and buffers were about a sixth of what an event allocated), while a non-blocking one is fed each payload
-     * in turn. It reads only what is surely a single object, and hands anything it does not read to the blocking
+     * table and buffers were a large share of what an event allocated: docs/benchmarks.md), while a non-blocking one
+     * is fed each payload in turn. It reads only what is surely a single object, and hands anything it does not read to the blocking
      * parser, which gives the reason: a payload whose first and last non-blank bytes are not braces, one that ends
      * before or after its object, one it refuses. After that, and after {@link #RENEW_AFTER} payloads (its symbol
      * table keeps the names it met, and property names have no bound), the next payload gets a new parser.
