@@ -89,7 +89,8 @@ class EventParserEquivalenceTest {
         }
     }
 
-    private static String fields(Event e) {
+    /** Every field the parser fills, as one string (also EventParserReuseTest's). */
+    static String fields(Event e) {
         return String.join(
                 "|",
                 e.eventId,

@@ -7,7 +7,6 @@ import io.clickstream.etl.event.RawEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -109,19 +108,6 @@ class EventParserReuseTest {
     }
 
     private static String outcome(ParseResult r) {
-        if (!r.isValid()) {
-            return r.reason() + ": " + r.detail();
-        }
-        Event e = r.event();
-        return "valid "
-                + String.join(
-                        "|",
-                        e.eventId,
-                        e.userId,
-                        e.eventType,
-                        String.valueOf(e.eventTime),
-                        e.source,
-                        Arrays.toString(e.propertyKeys),
-                        Arrays.toString(e.propertyValues));
+        return r.isValid() ? "valid " + EventParserEquivalenceTest.fields(r.event()) : r.reason() + ": " + r.detail();
     }
 }
