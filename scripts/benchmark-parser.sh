@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark (prints figures; not a test): CPU per event of the event parser, the streaming one the job uses next
+# Benchmark (prints figures; not a test): CPU and bytes allocated per event of the event parser, the streaming one the job uses next
 # to the tree parser it replaced (kept in the tests as the reference), on the same generated payloads, alternating
 # rounds in one JVM. Needs no services.
 #   scripts/benchmark-parser.sh [EVENTS] [ROUNDS]      (default 200000 7)

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * CPU per event of the streaming parser next to the tree parser it replaced, on the same generated payloads in
+ * CPU and bytes allocated per event of the streaming parser next to the tree parser it replaced, on the same generated payloads in
  * the same JVM, alternating rounds (scripts/benchmark-parser.sh). Not a test: figures go to docs/benchmarks.md.
  */
 public final class ParserBenchmark {
