@@ -1,10 +1,10 @@
 package io.clickstream.etl.event;
 
 import io.clickstream.etl.codec.AsciiText;
+import io.clickstream.etl.codec.RepeatedText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
@@ -221,7 +221,7 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
         }
         byte[] b = sc.buffer(n);
         in.readFully(b, 0, n);
-        return n <= repeated ? sc.repeated(b, n) : new String(b, 0, n, StandardCharsets.UTF_8);
+        return n <= repeated ? sc.repeated.ofUtf8(b, n) : new String(b, 0, n, StandardCharsets.UTF_8);
     }
 
     private static void writeStrings(String[] a, DataOutputView out, AsciiText.Buffer ascii) throws IOException {
@@ -261,9 +261,8 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /**
-     * A thread's buffer for reading strings, and a small table of the short values it read (most fields of an event
-     * take a few dozen values: a new String for each would be most of what the hop allocates). A slot holds the last
-     * value that hashed to it.
+     * A thread's buffer for reading strings, and its table of the values it read that repeat (most fields of an event
+     * take a few dozen values: a new String for each would be most of what the hop allocates).
      */
     private static final class Scratch {
         /** The longest value of a field with few values (a source, a country, a browser) that is kept. */
@@ -271,33 +270,15 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
         /** The longest user agent kept: the visitors of a site have a few thousand between them, mostly. */
         static final int LONG = 512;
 
-        private static final int SLOTS = 4096;
         final AsciiText.Buffer ascii = new AsciiText.Buffer();
+        final RepeatedText repeated = new RepeatedText(4096, LONG);
         private byte[] buffer = new byte[256];
-        private final byte[][] keys = new byte[SLOTS][];
-        private final String[] values = new String[SLOTS];
 
         byte[] buffer(int n) {
             if (buffer.length < n) {
                 buffer = new byte[Math.max(n, 2 * buffer.length)];
             }
             return buffer;
-        }
-
-        String repeated(byte[] b, int n) {
-            int h = 1;
-            for (int i = 0; i < n; i++) {
-                h = 31 * h + b[i];
-            }
-            int slot = (h ^ (h >>> 16)) & (SLOTS - 1);
-            byte[] key = keys[slot];
-            if (key != null && Arrays.equals(key, 0, key.length, b, 0, n)) {
-                return values[slot];
-            }
-            String value = new String(b, 0, n, StandardCharsets.UTF_8);
-            keys[slot] = Arrays.copyOf(b, n);
-            values[slot] = value;
-            return value;
         }
     }
 

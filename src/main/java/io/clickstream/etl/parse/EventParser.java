@@ -409,8 +409,8 @@ public final class EventParser {
      * parser's cache.
      */
     private static final class Repeated {
-        final RepeatedText names = new RepeatedText(MAX_NAME_LENGTH);
-        final RepeatedText userAgents = new RepeatedText(512);
+        final RepeatedText names = new RepeatedText(1024, MAX_NAME_LENGTH);
+        final RepeatedText userAgents = new RepeatedText(1024, 512);
     }
 
     private static void readFields(JsonParser p, Fields f, Repeated repeated) throws IOException {

@@ -1,7 +1,9 @@
 package io.clickstream.etl.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -16,7 +18,7 @@ class RepeatedTextTest {
 
     @Test
     void aTextMetAgainIsTheSameInstance() {
-        RepeatedText table = new RepeatedText(512);
+        RepeatedText table = new RepeatedText(1024, 512);
         String ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0";
         String first = read(table, ua);
         assertThat(first).isEqualTo(ua);
@@ -26,7 +28,7 @@ class RepeatedTextTest {
 
     @Test
     void everyTextComesBackAsItWasAmongManyThatShareSlots() {
-        RepeatedText table = new RepeatedText(64);
+        RepeatedText table = new RepeatedText(1024, 64);
         Random random = new Random(3);
         List<String> texts = new ArrayList<>();
         for (int i = 0; i < 5_000; i++) {
@@ -43,8 +45,30 @@ class RepeatedTextTest {
     }
 
     @Test
+    void utf8BytesGiveTheirTextAndATextMetAgainIsTheSameInstance() {
+        RepeatedText table = new RepeatedText(16, 64);
+        Random random = new Random(9);
+        for (int i = 0; i < 2_000; i++) {
+            String t = "v" + random.nextInt(40) + (i % 5 == 0 ? "é€😀" : "");
+            byte[] utf8 = (t + "tail").getBytes(StandardCharsets.UTF_8); // the buffer holds more than the text
+            int n = t.getBytes(StandardCharsets.UTF_8).length;
+            assertThat(table.ofUtf8(utf8, n)).isEqualTo(t);
+        }
+        byte[] ua = "Mozilla/5.0 (X11; Linux x86_64)".getBytes(StandardCharsets.UTF_8);
+        assertThat(table.ofUtf8(ua, ua.length)).isSameAs(table.ofUtf8(ua, ua.length));
+        // The same text as chars and as bytes shares no slot wrongly: each form gets its text.
+        assertThat(read(table, "abc")).isEqualTo("abc");
+        assertThat(table.ofUtf8("abd".getBytes(StandardCharsets.UTF_8), 3)).isEqualTo("abd");
+    }
+
+    @Test
+    void slotsMustBeAPowerOfTwo() {
+        assertThatThrownBy(() -> new RepeatedText(1000, 8)).hasMessageContaining("power of two");
+    }
+
+    @Test
     void aTextLongerThanTheLimitIsMadeAnewEachTime() {
-        RepeatedText table = new RepeatedText(8);
+        RepeatedText table = new RepeatedText(1024, 8);
         String longer = "123456789";
         String first = read(table, longer);
         assertThat(first).isEqualTo(longer);
