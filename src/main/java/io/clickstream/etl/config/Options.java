@@ -403,7 +403,9 @@ public final class Options {
             "10s",
             "How often the sessions table gets the state of a live session touched since its last row (one row per "
                     + "session and interval); a session that is being caught up with gets its row once the watermark "
-                    + "passed its end plus the gap, and every waiting row is written when the input goes quiet.");
+                    + "passed its end plus the gap, and every waiting row is written when the input goes quiet and "
+                    + "before every checkpoint (so a session's row is stored by the checkpoint that commits its "
+                    + "events' offsets).");
 
     // ------------------------------------------------------------------------------------------------ Geo
 

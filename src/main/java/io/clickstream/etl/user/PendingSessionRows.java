@@ -13,8 +13,9 @@ import java.util.Map;
  * session can have ended (the watermark passed its end plus the gap: after a catch-up's sessions are done, not at
  * every update interval while they are being replayed), after it waited {@code intervalMs} while the session may
  * still be going on (its end plus the gap lies ahead of the wall clock: live sessions are updated every interval),
- * or after it waited {@code maxWaitMs}; everything when the input is quiet, at the end of input, and when more than
- * {@code maxRows} wait. A catch-up thus writes about one row per session instead of one per session and interval.
+ * or after it waited {@code maxWaitMs}; everything when the input is quiet, at the end of input, before every
+ * checkpoint barrier (which commits the offsets of their events) and when more than {@code maxRows} wait. A catch-up
+ * thus writes about one row per session and checkpoint instead of one per session and interval.
  */
 final class PendingSessionRows {
     private static final class Pending {
@@ -90,7 +91,7 @@ final class PendingSessionRows {
         return rows.size() > maxRows;
     }
 
-    /** What waits, for a checkpoint: the rows survive a restore without being written before every barrier. */
+    /** What waits (nothing at a checkpoint since the rows leave before its barrier). */
     Collection<SessionRow> all() {
         List<SessionRow> out = new ArrayList<>(rows.size());
         rows.values().forEach(p -> out.add(p.row()));

@@ -202,7 +202,8 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        pendingRowsState.update(new ArrayList<>(pendingRows.all())); // the batch was completed before the barrier
+        // Empty since the rows leave before the barrier; a state of a release that held them still restores them.
+        pendingRowsState.update(new ArrayList<>(pendingRows.all()));
         erasures.snapshotTaken(context.getCheckpointId());
         erasuresAppliedState.update(List.of(erasures.applied().version()));
     }
@@ -348,6 +349,9 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         long start = System.nanoTime();
         writeUnwritten(); // the checkpoint's offsets and the state in Redis meet here
         barrierWriteMs.update((System.nanoTime() - start) / 1_000_000);
+        // The checkpoint commits the offsets of these rows' events: a job started afresh from those offsets (not
+        // restored) would never write a row held back past the barrier.
+        emitSessionRows(pendingRows.takeDue(watermark, 0, 0, true));
     }
 
     @Override

@@ -215,6 +215,62 @@ class EventTimeSessionsITCase {
     }
 
     @Test
+    void aJobStoppedAfterACheckpointAndStartedAfreshFromItsGroupOffsetsLeavesNoSessionRowBehind() throws Exception {
+        // A long update interval: a session row that waited for it (or for the input to go quiet) would be held in
+        // the stopped job's state alone, while its events' offsets were committed and a fresh start never sees them.
+        Case c = newCase(
+                6,
+                ClickstreamTruth.Timing.hours(),
+                System.currentTimeMillis() - 17 * 3_600_000L,
+                Map.of("session.update-interval", "10min"));
+        long middle = c.truth.events.get(c.truth.events.size() / 2).ts();
+        List<Generated> before =
+                c.truth.events.stream().filter(e -> e.ts() < middle).toList();
+        List<Generated> after =
+                c.truth.events.stream().filter(e -> e.ts() >= middle).toList();
+        String node = TestStack.clickHouseUrls().get(0);
+
+        TestStack.produce(records(c, before));
+        JobClient first = TestStack.job(c.config, 500).executeAsync("EventTimeSessionsITCase-stopped");
+        try {
+            TestStack.await(
+                    before.size() + " rows",
+                    Duration.ofSeconds(180),
+                    TestStack.unchecked(() -> rows(node, c.database) >= before.size()));
+            // Two more checkpoints: the second was triggered after the last row left the per-user step.
+            String job = first.getJobID().toString();
+            long completed = TestStack.completedCheckpoints(restUrl(), job);
+            TestStack.await(
+                    "two more checkpoints",
+                    Duration.ofSeconds(60),
+                    () -> TestStack.completedCheckpoints(restUrl(), job) >= completed + 2);
+        } finally {
+            first.cancel().get(60, TimeUnit.SECONDS);
+        }
+        assertThat(TestStack.committedOffsets(c.config.get(io.clickstream.etl.config.Options.KAFKA_GROUP_ID)))
+                .as("every offset committed")
+                .isEqualTo(before.size());
+        assertThat(TestStack.query(node, sessionsOfTheSessionsTable(c.database)))
+                .as("a row for every session that has stored events, when the job is stopped")
+                .isEqualTo(TestStack.query(node, sessionsOfTheEvents(c.database)));
+
+        // Started afresh (no checkpoint) from the group's offsets, the same Redis state: the rest of the stream.
+        TestStack.produce(records(c, after));
+        runUntilStored(c, c.config.with("kafka.start-from", "group-offsets"), c.database);
+        assertMatchesTheTruth(c, c.database);
+    }
+
+    private static String sessionsOfTheSessionsTable(String database) {
+        return "SELECT session_id, max(events) FROM " + database
+                + ".sessions FINAL GROUP BY session_id ORDER BY session_id FORMAT TabSeparated";
+    }
+
+    private static String sessionsOfTheEvents(String database) {
+        return "SELECT session_id, count() FROM " + database
+                + ".events GROUP BY session_id ORDER BY session_id FORMAT TabSeparated";
+    }
+
+    @Test
     void aLiveStreamWithDisorderInsideTheBoundGivesTheTruth() throws Exception {
         // Live: event time is the wall clock, so the disorder spans many watermark periods. The same shapes in
         // seconds (a 3 s session gap) over about 45 s; every event reaches Kafka up to 1.5 s after its time, a bound

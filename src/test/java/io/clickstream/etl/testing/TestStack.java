@@ -426,19 +426,7 @@ public final class TestStack {
      * example ".clickhouse.replaySkippedRows"), read from the REST API at {@code rest}.
      */
     public static long metricSum(String rest, String jobId, String suffix) throws Exception {
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        java.util.function.Function<String, com.fasterxml.jackson.databind.JsonNode> get = path -> {
-            try {
-                return json.readTree(http.send(
-                                java.net.http.HttpRequest.newBuilder(URI.create(rest + path))
-                                        .build(),
-                                java.net.http.HttpResponse.BodyHandlers.ofString())
-                        .body());
-            } catch (Exception e) {
-                throw new IllegalStateException(rest + path + ": " + e, e);
-            }
-        };
+        java.util.function.Function<String, com.fasterxml.jackson.databind.JsonNode> get = path -> restGet(rest, path);
         long sum = 0;
         for (com.fasterxml.jackson.databind.JsonNode vertex :
                 get.apply("/jobs/" + jobId).path("vertices")) {
@@ -453,6 +441,28 @@ public final class TestStack {
             }
         }
         return sum;
+    }
+
+    /** The job's completed checkpoints so far, read from the REST API at {@code rest}. */
+    public static long completedCheckpoints(String rest, String jobId) {
+        return restGet(rest, "/jobs/" + jobId + "/checkpoints")
+                .path("counts")
+                .path("completed")
+                .asLong();
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode restGet(String rest, String path) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(java.net.http.HttpClient.newHttpClient()
+                            .send(
+                                    java.net.http.HttpRequest.newBuilder(URI.create(rest + path))
+                                            .build(),
+                                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                            .body());
+        } catch (Exception e) {
+            throw new IllegalStateException(rest + path + ": " + e, e);
+        }
     }
 
     /** A new database, events topic and dead-letter topic, and the job settings for them. */
