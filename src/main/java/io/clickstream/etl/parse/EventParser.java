@@ -129,7 +129,7 @@ public final class EventParser {
     private final ParseLimits limits;
     private final java.util.function.LongSupplier wallClock;
     private final ReusedParser reused = new ReusedParser();
-    private final Repeated repeated = new Repeated();
+    private final Scratch scratch = new Scratch();
     private long readAlone;
 
     public EventParser(ParseLimits limits) {
@@ -236,12 +236,12 @@ public final class EventParser {
     }
 
     private Fields readJson(byte[] bytes) throws Rejected {
-        Fields f = reused.read(bytes, repeated);
+        Fields f = reused.read(bytes, scratch);
         if (f != null) {
             return f;
         }
         readAlone++;
-        return readJsonAlone(bytes, repeated);
+        return readJsonAlone(bytes, scratch);
     }
 
     /** How many payloads a parser of their own read (for tests: the others went through the reused one). */
@@ -250,16 +250,16 @@ public final class EventParser {
     }
 
     /** With a parser of its own: every payload the reused parser did not read, for its reason. */
-    private static Fields readJsonAlone(byte[] bytes, Repeated repeated) throws Rejected {
+    private static Fields readJsonAlone(byte[] bytes, Scratch scratch) throws Rejected {
         try (JsonParser p = JSON.createParser(bytes)) {
             JsonToken first = p.nextToken();
             if (first == null) {
                 throw new Rejected(RejectReason.MALFORMED_JSON, "payload holds no JSON value");
             }
-            Fields f = new Fields();
+            Fields f = scratch.fields();
             String notAnObject = null;
             if (first == JsonToken.START_OBJECT) {
-                readFields(p, f, repeated);
+                readFields(p, f, scratch);
             } else {
                 notAnObject = Value.scalar(first, null, null).typeName();
                 skip(p);
@@ -294,7 +294,7 @@ public final class EventParser {
         private int payloads;
 
         /** The payload's fields; null when this parser did not read it (the blocking parser will). */
-        Fields read(byte[] bytes, Repeated repeated) {
+        Fields read(byte[] bytes, Scratch scratch) {
             int start = 0;
             int end = bytes.length;
             while (start < end && isBlank(bytes[start])) {
@@ -314,8 +314,8 @@ public final class EventParser {
                 if (parser.nextToken() != JsonToken.START_OBJECT) {
                     return drop();
                 }
-                Fields f = new Fields();
-                readFields(parser, f, repeated);
+                Fields f = scratch.fields();
+                readFields(parser, f, scratch);
                 if (!feeder.needMoreInput() || !parser.getParsingContext().inRoot()) {
                     return drop(); // something after the object
                 }
@@ -404,16 +404,37 @@ public final class EventParser {
             "client_ip");
 
     /**
-     * The string fields whose values repeat across events (a few event types and sources, the user agents of a
-     * site's visitors), each value kept once per task. A user agent kept is also hashed only once for the device
-     * parser's cache.
+     * What one task's parser keeps from payload to payload, for it reads one at a time: the string fields whose
+     * values repeat across events (a few event types and sources, the user agents of a site's visitors), each value
+     * kept once per task (a user agent kept is also hashed only once for the device parser's cache); the fields of
+     * the payload being read; the lists its properties are read into.
      */
-    private static final class Repeated {
+    private static final class Scratch {
         final RepeatedText names = new RepeatedText(1024, MAX_NAME_LENGTH);
         final RepeatedText userAgents = new RepeatedText(1024, 512);
+        private final Fields fields = new Fields();
+        final List<String> keys = new ArrayList<>();
+        final List<String> values = new ArrayList<>();
+        final Value properties = new Value(JsonToken.START_OBJECT, null, null, keys, values);
+
+        /** The fields, all absent again. */
+        Fields fields() {
+            fields.eventId = null;
+            fields.userId = null;
+            fields.eventType = null;
+            fields.ts = null;
+            fields.source = null;
+            fields.url = null;
+            fields.referrer = null;
+            fields.ip = null;
+            fields.clientIp = null;
+            fields.userAgent = null;
+            fields.properties = null;
+            return fields;
+        }
     }
 
-    private static void readFields(JsonParser p, Fields f, Repeated repeated) throws IOException {
+    private static void readFields(JsonParser p, Fields f, Scratch scratch) throws IOException {
         int seen = 0;
         Names others = null;
         for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
@@ -430,14 +451,14 @@ public final class EventParser {
             switch (known) {
                 case 0 -> f.eventId = scalar(p, t);
                 case 1 -> f.userId = scalar(p, t);
-                case 2 -> f.eventType = scalar(p, t, repeated.names);
+                case 2 -> f.eventType = scalar(p, t, scratch.names);
                 case 3 -> f.ts = scalar(p, t);
-                case 4 -> f.source = scalar(p, t, repeated.names);
+                case 4 -> f.source = scalar(p, t, scratch.names);
                 case 5 -> f.url = scalar(p, t);
                 case 6 -> f.referrer = scalar(p, t);
                 case 7 -> f.ip = scalar(p, t);
-                case 8 -> f.userAgent = scalar(p, t, repeated.userAgents);
-                case 9 -> f.properties = t == JsonToken.START_OBJECT ? entries(p) : scalar(p, t);
+                case 8 -> f.userAgent = scalar(p, t, scratch.userAgents);
+                case 9 -> f.properties = t == JsonToken.START_OBJECT ? entries(p, scratch) : scalar(p, t);
                 case 10 -> f.clientIp = scalar(p, t);
                 default -> skip(p);
             }
@@ -564,13 +585,23 @@ public final class EventParser {
         }
     }
 
-    /** The entries of the properties object: strings as text, other scalars as their tree's text, the rest as JSON. */
-    private static Value entries(JsonParser p) throws IOException {
-        List<String> keys = new ArrayList<>();
-        List<String> values = new ArrayList<>();
-        Names names = null;
+    /**
+     * The entries of the properties object into the scratch lists: strings as text, other scalars as their tree's
+     * text, the rest as JSON. A name met twice is refused as in any other object.
+     */
+    private static Value entries(JsonParser p, Scratch scratch) throws IOException {
+        List<String> keys = scratch.keys;
+        List<String> values = scratch.values;
+        keys.clear();
+        values.clear();
+        Set<String> many = null; // past a few names, a set finds a second one
         for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
-            names = Names.add(names, p, name);
+            if (many == null && keys.size() == 8) {
+                many = new HashSet<>(keys);
+            }
+            if (many != null ? !many.add(name) : keys.contains(name)) {
+                throw duplicate(p, name);
+            }
             JsonToken t = p.nextToken();
             keys.add(name);
             if (t == JsonToken.VALUE_NULL) {
@@ -586,7 +617,7 @@ public final class EventParser {
                 values.add(v.isValueNode() ? v.asText() : v.toString());
             }
         }
-        return new Value(JsonToken.START_OBJECT, null, null, keys, values);
+        return scratch.properties;
     }
 
     /** A field as {@link #scalar} read it, as a value of any type (null stays null). */
