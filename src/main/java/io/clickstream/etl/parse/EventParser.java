@@ -93,7 +93,12 @@ public final class EventParser {
         Object clientIp;
         Object userAgent;
         Object properties;
+        /** ts when {@link #WHOLE_MILLIS} stands in it. */
+        long tsMillis;
     }
+
+    /** In {@link Fields#ts}: ts was a whole number that fits a long, in {@link Fields#tsMillis} (no node per event). */
+    private static final Value WHOLE_MILLIS = Value.scalar(JsonToken.VALUE_NUMBER_INT, null, null);
 
     /** One field's value: its JSON type, and its text (strings), its number node (numbers) or its entries. */
     private record Value(JsonToken token, String text, JsonNode number, List<String> keys, List<String> values) {
@@ -167,7 +172,8 @@ public final class EventParser {
         e.eventId = requiredString(f.eventId, "event_id", MAX_ID_LENGTH);
         e.userId = requiredId(f.userId, "user_id");
         e.eventType = requiredString(f.eventType, "event_type", MAX_NAME_LENGTH);
-        e.eventTime = eventTime(f.ts, raw.timestamp, raw.topic != null && raw.topic.equals(limits.backfillTopic));
+        e.eventTime =
+                eventTime(f.ts, f.tsMillis, raw.timestamp, raw.topic != null && raw.topic.equals(limits.backfillTopic));
         String source = optionalString(f.source, "source", MAX_NAME_LENGTH);
         e.source = source.isEmpty() ? raw.topic : source;
         e.url = optionalString(f.url, "url", limits.maxFieldLength);
@@ -452,7 +458,7 @@ public final class EventParser {
                 case 0 -> f.eventId = scalar(p, t);
                 case 1 -> f.userId = scalar(p, t);
                 case 2 -> f.eventType = scalar(p, t, scratch.names);
-                case 3 -> f.ts = scalar(p, t);
+                case 3 -> f.ts = timestamp(p, t, f);
                 case 4 -> f.source = scalar(p, t, scratch.names);
                 case 5 -> f.url = scalar(p, t);
                 case 6 -> f.referrer = scalar(p, t);
@@ -527,6 +533,15 @@ public final class EventParser {
      */
     private static Object scalar(JsonParser p, JsonToken t) throws IOException {
         return scalar(p, t, null);
+    }
+
+    /** {@link #scalar}, but a whole number that fits a long goes into {@code f} as it is. */
+    private static Object timestamp(JsonParser p, JsonToken t, Fields f) throws IOException {
+        if (t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+            f.tsMillis = p.getLongValue();
+            return WHOLE_MILLIS;
+        }
+        return scalar(p, t);
     }
 
     /** {@link #scalar}, a string taken from {@code repeated} (when given) if it holds that text. */
@@ -681,10 +696,12 @@ public final class EventParser {
         throw wrongType(name, "a string", n);
     }
 
-    private long eventTime(Object field, long recordTimestamp, boolean history) throws Rejected {
+    private long eventTime(Object field, long wholeMillis, long recordTimestamp, boolean history) throws Rejected {
         Value v = field instanceof String ? null : (Value) field;
         long millis;
-        if (field instanceof String text) {
+        if (field == WHOLE_MILLIS) {
+            millis = wholeMillis;
+        } else if (field instanceof String text) {
             millis = parseTimestamp(text);
         } else if (v == null || v.isNull()) {
             throw new Rejected(RejectReason.MISSING_FIELD, "ts is missing");
