@@ -138,8 +138,8 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
         e.country = readString(in, sc, Scratch.SHORT);
         e.region = readString(in, sc, Scratch.SHORT);
         e.city = readString(in, sc, Scratch.SHORT);
-        e.latitude = readDouble(in);
-        e.longitude = readDouble(in);
+        e.latitude = readDouble(in, sc);
+        e.longitude = readDouble(in, sc);
         e.browser = readString(in, sc, Scratch.SHORT);
         e.browserVersion = readString(in, sc, Scratch.SHORT);
         e.os = readString(in, sc, Scratch.SHORT);
@@ -254,8 +254,8 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
         }
     }
 
-    private static Double readDouble(DataInputView in) throws IOException {
-        return in.readBoolean() ? in.readDouble() : null;
+    private static Double readDouble(DataInputView in, Scratch sc) throws IOException {
+        return in.readBoolean() ? sc.coordinate(in.readDouble()) : null;
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -273,6 +273,19 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
         final AsciiText.Buffer ascii = new AsciiText.Buffer();
         final RepeatedText repeated = new RepeatedText(4096, LONG);
         private byte[] buffer = new byte[256];
+        /** Coordinates are those of a few thousand places: a value read before is taken again, not boxed anew. */
+        private final Double[] coordinates = new Double[1024];
+
+        Double coordinate(double v) {
+            long bits = Double.doubleToRawLongBits(v);
+            int slot = (int) (bits ^ bits >>> 32 ^ bits >>> 17) & (coordinates.length - 1);
+            Double kept = coordinates[slot];
+            if (kept == null || Double.doubleToRawLongBits(kept) != bits) {
+                kept = v;
+                coordinates[slot] = kept;
+            }
+            return kept;
+        }
 
         byte[] buffer(int n) {
             if (buffer.length < n) {

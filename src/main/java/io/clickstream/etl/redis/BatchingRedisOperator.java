@@ -35,6 +35,7 @@ public abstract class BatchingRedisOperator<IN, OUT, S extends RedisStore> exten
 
     protected transient S store;
     private transient List<IN> buffer;
+    private transient StreamRecord<OUT> emitted;
     private transient MetricGroup metrics;
     private transient Counter roundTrips;
     private transient Counter redisFailures;
@@ -59,6 +60,7 @@ public abstract class BatchingRedisOperator<IN, OUT, S extends RedisStore> exten
         super.open();
         store = storeFactory.open();
         buffer = new ArrayList<>(batchSize);
+        emitted = new StreamRecord<>(null);
         metrics = getMetricGroup().addGroup(metricGroup);
         roundTrips = metrics.counter("redisRoundTrips");
         redisFailures = metrics.counter("redisFailures");
@@ -133,7 +135,7 @@ public abstract class BatchingRedisOperator<IN, OUT, S extends RedisStore> exten
     protected abstract void processBatch(List<IN> batch) throws Exception;
 
     protected void emit(OUT value) {
-        output.collect(new StreamRecord<>(value));
+        output.collect(emitted.replace(value)); // the operators after this one take the value, never the record
     }
 
     /**

@@ -38,34 +38,60 @@ final class SessionKeys {
         if (topic == null) {
             return 0;
         }
-        long h = MurmurHash3.hash128x64(positionBytes(topic, partition, offset))[0];
+        long h;
+        if (isAscii(topic, partition, offset)) { // nearly always: the bytes in the thread's buffer
+            byte[] b = POSITION.get();
+            int n = positionLength(topic, partition, offset);
+            if (n > b.length) {
+                b = new byte[n];
+            }
+            writePosition(b, n, topic, partition, offset);
+            h = MurmurHash3.hash128x64(b, 0, n, 0)[0];
+        } else {
+            h = MurmurHash3.hash128x64(positionBytes(topic, partition, offset))[0];
+        }
         int tag = (int) (h & 0xFFFF);
         return tag == 0 ? 1 : tag;
     }
 
-    /**
-     * {@code topic + '\0' + partition + '\0' + offset} in UTF-8, the bytes the tag hashes (stored tags depend on them),
-     * made as one array for the usual ASCII topic and positions (every event of a batch needs one).
-     */
+    /** A Kafka topic name has at most 249 characters: a buffer for every position of one. */
+    private static final ThreadLocal<byte[]> POSITION = ThreadLocal.withInitial(() -> new byte[288]);
+
+    /** {@code topic + '\0' + partition + '\0' + offset} in UTF-8, the bytes the tag hashes (stored tags depend on them). */
     static byte[] positionBytes(String topic, int partition, long offset) {
-        int n = topic.length();
-        for (int i = 0; i < n; i++) {
-            if (topic.charAt(i) >= 0x80) {
-                return (topic + '\u0000' + partition + '\u0000' + offset).getBytes(StandardCharsets.UTF_8);
-            }
-        }
-        if (partition < 0 || offset < 0) {
+        if (!isAscii(topic, partition, offset)) {
             return (topic + '\u0000' + partition + '\u0000' + offset).getBytes(StandardCharsets.UTF_8);
         }
-        int pd = digits(partition);
-        int od = digits(offset);
-        byte[] b = new byte[n + 1 + pd + 1 + od];
-        for (int i = 0; i < n; i++) {
+        int n = positionLength(topic, partition, offset);
+        byte[] b = new byte[n];
+        writePosition(b, n, topic, partition, offset);
+        return b;
+    }
+
+    private static boolean isAscii(String topic, int partition, long offset) {
+        for (int i = 0; i < topic.length(); i++) {
+            if (topic.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return partition >= 0 && offset >= 0;
+    }
+
+    private static int positionLength(String topic, int partition, long offset) {
+        return topic.length() + 1 + digits(partition) + 1 + digits(offset);
+    }
+
+    /** The position's bytes (an ASCII topic, a partition and an offset not negative) in {@code b}'s first {@code n}. */
+    private static void writePosition(byte[] b, int n, String topic, int partition, long offset) {
+        int t = topic.length();
+        for (int i = 0; i < t; i++) {
             b[i] = (byte) topic.charAt(i);
         }
-        writeDigits(b, n + 1 + pd, partition);
-        writeDigits(b, b.length, offset);
-        return b; // the two separators are the array's initial zeros
+        b[t] = 0;
+        int partitionEnd = t + 1 + digits(partition);
+        writeDigits(b, partitionEnd, partition);
+        b[partitionEnd] = 0;
+        writeDigits(b, n, offset);
     }
 
     private static int digits(long v) {

@@ -33,6 +33,23 @@ class SessionKeysTest {
     }
 
     @Test
+    void aPositionTagIsTheHashOfThePositionsUtf8BytesAsBefore() {
+        Random random = new Random(17);
+        // Longest first: the thread's buffer then holds longer bytes than the positions after it.
+        String[] topics = {"t".repeat(249), "web", "clickstream-app", "tópico", ""};
+        for (int i = 0; i < 20_000; i++) {
+            String topic = topics[i % topics.length];
+            int partition = i % 7 == 0 ? -1 : random.nextInt(1000);
+            long offset = i % 11 == 0 ? Long.MAX_VALUE : random.nextLong() >>> random.nextInt(64);
+            int tag = (int) (MurmurHash3.hash128x64(
+                            (topic + '\u0000' + partition + '\u0000' + offset).getBytes(StandardCharsets.UTF_8))[0]
+                    & 0xFFFF);
+            assertThat(SessionKeys.positionTag(topic, partition, offset)).isEqualTo(tag == 0 ? 1 : tag);
+        }
+        assertThat(SessionKeys.positionTag(null, 0, 0)).as("no position").isZero();
+    }
+
+    @Test
     void anEventKeyIsTheHashOfTheIdsUtf8BytesAsBefore() {
         Random random = new Random(13);
         java.util.List<String> ids = new java.util.ArrayList<>(java.util.List.of("", "e1", "é€😀", "x".repeat(300)));
