@@ -75,6 +75,7 @@ public final class LocalRunner {
             }
             System.out.println("Flink web UI: http://127.0.0.1:" + port);
             ClickstreamJob.run(env, config);
+            CounterTotalsReporter.writeAll(); // the cluster may still be closing the tasks, and exit ends that
             System.exit(0);
         } catch (Throwable t) {
             // Flink's non-daemon threads would keep a failed local JVM alive: exit explicitly.

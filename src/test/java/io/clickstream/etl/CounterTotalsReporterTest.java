@@ -54,4 +54,29 @@ class CounterTotalsReporterTest {
                         "ClickHouse events: Writer", Map.of("batches", 7, "rows", 9868),
                         "ClickHouse sessions: Writer", Map.of("batches", 2)));
     }
+
+    @Test
+    void countersOfSubtasksNotYetClosedAreWrittenOnRequestAndOnlyOnceWhenTheyEnd(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("totals.json");
+        CounterTotalsReporter reporter = new CounterTotalsReporter();
+        MetricConfig config = new MetricConfig();
+        config.setProperty(CounterTotalsReporter.FILE, file.toString());
+        reporter.open(config);
+        SimpleCounter ended = counter(3);
+        SimpleCounter open = counter(5);
+        reporter.notifyOfAddedMetric(ended, "rows", group("ClickHouse sessions: Writer", 0, "clickhouse"));
+        reporter.notifyOfAddedMetric(open, "rows", group("ClickHouse sessions: Writer", 1, "clickhouse"));
+        reporter.notifyOfAddedMetric(counter(7), "numRecordsIn", group("ClickHouse sessions: Writer", 1, "io"));
+        reporter.notifyOfRemovedMetric(ended, "rows", group("ClickHouse sessions: Writer", 0, "clickhouse"));
+        open.inc(2);
+
+        CounterTotalsReporter.writeAll(); // a local run's job ended, its second subtask not closed yet
+        assertThat(new ObjectMapper().readValue(file.toFile(), Map.class))
+                .isEqualTo(Map.of("ClickHouse sessions: Writer", Map.of("rows", 10)));
+
+        reporter.notifyOfRemovedMetric(open, "rows", group("ClickHouse sessions: Writer", 1, "clickhouse"));
+        reporter.close();
+        assertThat(new ObjectMapper().readValue(file.toFile(), Map.class))
+                .isEqualTo(Map.of("ClickHouse sessions: Writer", Map.of("rows", 10)));
+    }
 }
