@@ -419,8 +419,8 @@ public final class EventParser {
         final RepeatedText names = new RepeatedText(1024, MAX_NAME_LENGTH);
         final RepeatedText userAgents = new RepeatedText(1024, 512);
         private final Fields fields = new Fields();
-        final List<String> keys = new ArrayList<>();
-        final List<String> values = new ArrayList<>();
+        final ArrayList<String> keys = new ArrayList<>();
+        final ArrayList<String> values = new ArrayList<>();
         final Value properties = new Value(JsonToken.START_OBJECT, null, null, keys, values);
 
         /** The fields, all absent again. */
@@ -605,16 +605,21 @@ public final class EventParser {
      * text, the rest as JSON. A name met twice is refused as in any other object.
      */
     private static Value entries(JsonParser p, Scratch scratch) throws IOException {
-        List<String> keys = scratch.keys;
-        List<String> values = scratch.values;
+        ArrayList<String> keys = scratch.keys;
+        ArrayList<String> values = scratch.values;
+        boolean many = keys.size() > 64; // the arrays of a payload with many properties are not kept for the next
         keys.clear();
         values.clear();
-        Set<String> many = null; // past a few names, a set finds a second one
+        if (many) {
+            keys.trimToSize();
+            values.trimToSize();
+        }
+        Set<String> names = null; // past a few names, a set finds a second one
         for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
-            if (many == null && keys.size() == 8) {
-                many = new HashSet<>(keys);
+            if (names == null && keys.size() == 8) {
+                names = new HashSet<>(keys);
             }
-            if (many != null ? !many.add(name) : keys.contains(name)) {
+            if (names != null ? !names.add(name) : keys.contains(name)) {
                 throw duplicate(p, name);
             }
             JsonToken t = p.nextToken();

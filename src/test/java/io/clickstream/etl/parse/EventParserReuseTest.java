@@ -107,6 +107,32 @@ class EventParserReuseTest {
         assertThat(shared.readAlone()).isZero();
     }
 
+    @Test
+    void propertiesOfEveryCountAndRepeatedNamesInThemAreReadAsTheTreeParserReadsThem() {
+        EventParser shared = new EventParser(LIMITS);
+        // Counts on both sides of the set that finds a repeated name (8) and of the lists' arrays kept (64), and past
+        // validation.max-properties (200 here); each payload's own properties after one with many.
+        for (int n : new int[] {0, 1, 7, 8, 9, 2, 65, 3, 199, 200, 201, 1, 300, 4}) {
+            for (boolean repeated : new boolean[] {false, true}) {
+                StringBuilder props = new StringBuilder();
+                for (int i = 0; i < n; i++) {
+                    props.append(i == 0 ? "" : ",")
+                            .append("\"p")
+                            .append(i)
+                            .append("\":")
+                            .append(i);
+                }
+                if (repeated && n > 0) {
+                    props.append(",\"p").append(n / 2).append("\":\"again\"");
+                }
+                String payload = VALID.replace("\"price\":12.5,\"nested\":{\"a\":[1,\"x\"]}", props.toString());
+                assertThat(outcome(shared.parse(raw(payload))))
+                        .as("%d properties%s", n, repeated ? ", one name twice" : "")
+                        .isEqualTo(outcome(TREE.parse(raw(payload))));
+            }
+        }
+    }
+
     private static String outcome(ParseResult r) {
         return r.isValid() ? "valid " + EventParserEquivalenceTest.fields(r.event()) : r.reason() + ": " + r.detail();
     }
