@@ -28,6 +28,14 @@ class CounterTotalsReporterTest {
         };
     }
 
+    private static CounterTotalsReporter opened(Path file) {
+        CounterTotalsReporter reporter = new CounterTotalsReporter();
+        MetricConfig config = new MetricConfig();
+        config.setProperty(CounterTotalsReporter.FILE, file.toString());
+        reporter.open(config);
+        return reporter;
+    }
+
     private static SimpleCounter counter(long n) {
         SimpleCounter c = new SimpleCounter();
         c.inc(n);
@@ -37,10 +45,7 @@ class CounterTotalsReporterTest {
     @Test
     void theCountersOfTheGroupAreSummedOverSubtasksAsTheyEndAndWritten(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("totals.json");
-        CounterTotalsReporter reporter = new CounterTotalsReporter();
-        MetricConfig config = new MetricConfig();
-        config.setProperty(CounterTotalsReporter.FILE, file.toString());
-        reporter.open(config);
+        CounterTotalsReporter reporter = opened(file);
         reporter.notifyOfRemovedMetric(counter(3), "batches", group("ClickHouse events: Writer", 0, "clickhouse"));
         reporter.notifyOfRemovedMetric(counter(4), "batches", group("ClickHouse events: Writer", 1, "clickhouse"));
         reporter.notifyOfRemovedMetric(counter(9868), "rows", group("ClickHouse events: Writer", 0, "clickhouse"));
@@ -58,10 +63,7 @@ class CounterTotalsReporterTest {
     @Test
     void countersOfSubtasksNotYetClosedAreWrittenOnRequestAndOnlyOnceWhenTheyEnd(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("totals.json");
-        CounterTotalsReporter reporter = new CounterTotalsReporter();
-        MetricConfig config = new MetricConfig();
-        config.setProperty(CounterTotalsReporter.FILE, file.toString());
-        reporter.open(config);
+        CounterTotalsReporter reporter = opened(file);
         SimpleCounter ended = counter(3);
         SimpleCounter open = counter(5);
         reporter.notifyOfAddedMetric(ended, "rows", group("ClickHouse sessions: Writer", 0, "clickhouse"));
