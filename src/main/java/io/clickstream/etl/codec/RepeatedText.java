@@ -4,19 +4,19 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * The texts a task reads again and again (event types, sources, countries, browsers, user agents), each kept as one
- * String: a new String per value is a large share of what an event allocates, and one instance also keeps its hash
- * for the cache lookups that follow (the device parser's is by user agent). A slot holds the last value that hashed
- * to it; a value longer than the table's limit is made anew. The parser hands over chars, the hop UTF-8 bytes; an
- * instance is used with one of the two. Only one thread uses an instance.
+ * The texts a task reads again and again (event types, sources, countries, browsers, user agents, pages), each kept
+ * as one String: a new String per value is a large share of what an event allocates, and one instance also keeps
+ * its hash for the cache lookups that follow (the device parser's is by user agent). A slot holds the last value
+ * that hashed to it and is compared with the text met, so a value met once costs what a new String costs and no
+ * more (only a value that is not ASCII keeps its UTF-8 bytes beside it); a value longer than the table's limit is
+ * made anew. The parser hands over chars, the hop UTF-8 bytes. Only one thread uses an instance.
  */
 public final class RepeatedText {
     private final int maxLength;
     private final int mask;
-    /** The text of each slot as it was met: a char[] or a byte[]. */
-    private final Object[] keys;
-
     private final String[] values;
+    /** The UTF-8 bytes of a slot's value read from bytes that were not all ASCII; null otherwise. */
+    private final byte[][] utf8;
 
     /** {@code slots}: a power of two; {@code maxLength}: longer values (in chars or bytes) are not kept. */
     public RepeatedText(int slots, int maxLength) {
@@ -25,8 +25,8 @@ public final class RepeatedText {
         }
         this.maxLength = maxLength;
         this.mask = slots - 1;
-        this.keys = new Object[slots];
         this.values = new String[slots];
+        this.utf8 = new byte[slots][];
     }
 
     /** The text of {@code c[offset..offset + n)}. */
@@ -35,12 +35,13 @@ public final class RepeatedText {
             return new String(c, offset, n);
         }
         int slot = hash(c, offset, n) & mask;
-        if (keys[slot] instanceof char[] key && Arrays.equals(key, 0, key.length, c, offset, offset + n)) {
-            return values[slot];
+        String kept = values[slot];
+        if (kept != null && sameChars(kept, c, offset, n)) {
+            return kept;
         }
         String value = new String(c, offset, n);
-        keys[slot] = Arrays.copyOfRange(c, offset, offset + n);
         values[slot] = value;
+        utf8[slot] = null;
         return value;
     }
 
@@ -50,13 +51,52 @@ public final class RepeatedText {
             return new String(b, 0, n, StandardCharsets.UTF_8);
         }
         int slot = hash(b, n) & mask;
-        if (keys[slot] instanceof byte[] key && Arrays.equals(key, 0, key.length, b, 0, n)) {
-            return values[slot];
+        String kept = values[slot];
+        if (kept != null) {
+            byte[] key = utf8[slot];
+            if (key == null ? sameAscii(kept, b, n) : Arrays.equals(key, 0, key.length, b, 0, n)) {
+                return kept;
+            }
         }
         String value = new String(b, 0, n, StandardCharsets.UTF_8);
-        keys[slot] = Arrays.copyOf(b, n);
         values[slot] = value;
+        utf8[slot] = ascii(b, n) ? null : Arrays.copyOf(b, n);
         return value;
+    }
+
+    private static boolean sameChars(String s, char[] c, int offset, int n) {
+        if (s.length() != n) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (s.charAt(i) != c[offset + i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code b[0..n)} is ASCII and spells {@code s}: then it is the UTF-8 of {@code s}. */
+    private static boolean sameAscii(String s, byte[] b, int n) {
+        if (s.length() != n) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            int x = b[i];
+            if (x < 0 || s.charAt(i) != x) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean ascii(byte[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            if (b[i] < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

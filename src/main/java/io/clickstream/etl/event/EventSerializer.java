@@ -110,21 +110,21 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
     public Event deserialize(DataInputView in) throws IOException {
         Scratch sc = SCRATCH.get();
         Event e = new Event();
-        e.eventId = readString(in, sc, 0);
-        e.userId = readString(in, sc, 0);
-        e.eventType = readString(in, sc, Scratch.SHORT);
-        e.source = readString(in, sc, Scratch.SHORT);
+        e.eventId = readString(in, sc, null);
+        e.userId = readString(in, sc, null);
+        e.eventType = readString(in, sc, sc.repeated);
+        e.source = readString(in, sc, sc.repeated);
         e.eventTime = in.readLong();
-        e.url = readString(in, sc, 0);
-        e.referrer = readString(in, sc, 0);
-        e.ip = readString(in, sc, 0);
-        e.userAgent = readString(in, sc, Scratch.LONG);
-        e.propertyKeys = readStrings(in, sc);
-        e.propertyValues = readStrings(in, sc);
-        e.sessionId = readString(in, sc, 0);
+        e.url = readString(in, sc, sc.varied);
+        e.referrer = readString(in, sc, sc.varied);
+        e.ip = readString(in, sc, null);
+        e.userAgent = readString(in, sc, sc.repeated);
+        e.propertyKeys = readStrings(in, sc, sc.repeated);
+        e.propertyValues = readStrings(in, sc, sc.varied);
+        e.sessionId = readString(in, sc, null);
         e.sessionNumber = in.readInt();
         e.sessionIndex = in.readInt();
-        e.funnelIds = readStrings(in, sc);
+        e.funnelIds = readStrings(in, sc, sc.repeated);
         int steps = readLength(in);
         if (steps < 0) {
             e.funnelSteps = null;
@@ -134,19 +134,19 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
                 e.funnelSteps[i] = in.readInt();
             }
         }
-        e.countryCode = readString(in, sc, Scratch.SHORT);
-        e.country = readString(in, sc, Scratch.SHORT);
-        e.region = readString(in, sc, Scratch.SHORT);
-        e.city = readString(in, sc, Scratch.SHORT);
+        e.countryCode = readString(in, sc, sc.repeated);
+        e.country = readString(in, sc, sc.repeated);
+        e.region = readString(in, sc, sc.repeated);
+        e.city = readString(in, sc, sc.repeated);
         e.latitude = readDouble(in, sc);
         e.longitude = readDouble(in, sc);
-        e.browser = readString(in, sc, Scratch.SHORT);
-        e.browserVersion = readString(in, sc, Scratch.SHORT);
-        e.os = readString(in, sc, Scratch.SHORT);
-        e.osVersion = readString(in, sc, Scratch.SHORT);
-        e.deviceType = readString(in, sc, Scratch.SHORT);
+        e.browser = readString(in, sc, sc.repeated);
+        e.browserVersion = readString(in, sc, sc.repeated);
+        e.os = readString(in, sc, sc.repeated);
+        e.osVersion = readString(in, sc, sc.repeated);
+        e.deviceType = readString(in, sc, sc.repeated);
         e.bot = in.readBoolean();
-        e.kafkaTopic = readString(in, sc, Scratch.SHORT);
+        e.kafkaTopic = readString(in, sc, sc.repeated);
         e.kafkaPartition = in.readInt();
         e.kafkaOffset = in.readLong();
         e.kafkaTimestamp = in.readLong();
@@ -207,11 +207,10 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
     }
 
     /**
-     * Reads a string through the thread's buffer (one array per value, the String's own); a value of at most
-     * {@code repeated} bytes (a source, a country, a browser; a user agent) is taken from the thread's
-     * table of values seen before.
+     * Reads a string through the thread's buffer (one array per value, the String's own), or from {@code table}
+     * (when given) if it holds that text: most fields of an event take a few dozen values.
      */
-    private static String readString(DataInputView in, Scratch sc, int repeated) throws IOException {
+    private static String readString(DataInputView in, Scratch sc, RepeatedText table) throws IOException {
         int n = readLength(in);
         if (n < 0) {
             return null;
@@ -221,7 +220,7 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
         }
         byte[] b = sc.buffer(n);
         in.readFully(b, 0, n);
-        return n <= repeated ? sc.repeated.ofUtf8(b, n) : new String(b, 0, n, StandardCharsets.UTF_8);
+        return table != null ? table.ofUtf8(b, n) : new String(b, 0, n, StandardCharsets.UTF_8);
     }
 
     private static void writeStrings(String[] a, DataOutputView out, AsciiText.Buffer ascii) throws IOException {
@@ -235,14 +234,14 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
         }
     }
 
-    private static String[] readStrings(DataInputView in, Scratch sc) throws IOException {
+    private static String[] readStrings(DataInputView in, Scratch sc, RepeatedText table) throws IOException {
         int n = readLength(in);
         if (n < 0) {
             return null;
         }
         String[] a = n == 0 ? NO_STRINGS : new String[n];
         for (int i = 0; i < n; i++) {
-            a[i] = readString(in, sc, 0);
+            a[i] = readString(in, sc, table);
         }
         return a;
     }
@@ -261,17 +260,21 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /**
-     * A thread's buffer for reading strings, and its table of the values it read that repeat (most fields of an event
+     * A thread's buffer for reading strings, and its tables of the values it read that repeat (most fields of an event
      * take a few dozen values: a new String for each would be most of what the hop allocates).
      */
     private static final class Scratch {
-        /** The longest value of a field with few values (a source, a country, a browser) that is kept. */
-        static final int SHORT = 48;
-        /** The longest user agent kept: the visitors of a site have a few thousand between them, mostly. */
-        static final int LONG = 512;
+        /** The longest value kept: a user agent, a page (the visitors of a site have a few thousand between them). */
+        static final int LONGEST_KEPT = 512;
 
         final AsciiText.Buffer ascii = new AsciiText.Buffer();
-        final RepeatedText repeated = new RepeatedText(4096, LONG);
+        final RepeatedText repeated = new RepeatedText(4096, LONGEST_KEPT);
+        /**
+         * Urls, referrers, property values: a site's pages and a property's common values repeat, but there are more
+         * of them than of the short fields' values, which they are kept apart from.
+         */
+        final RepeatedText varied = new RepeatedText(4096, LONGEST_KEPT);
+
         private byte[] buffer = new byte[256];
         /** Coordinates are those of a few thousand places: a value read before is taken again, not boxed anew. */
         private final Double[] coordinates = new Double[1024];

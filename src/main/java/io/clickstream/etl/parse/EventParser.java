@@ -411,13 +411,17 @@ public final class EventParser {
 
     /**
      * What one task's parser keeps from payload to payload, for it reads one at a time: the string fields whose
-     * values repeat across events (a few event types and sources, the user agents of a site's visitors), each value
+     * values repeat across events (a few event types and sources, the user agents of a site's visitors, its pages and
+     * common property values), each value
      * kept once per task (a user agent kept is also hashed only once for the device parser's cache); the fields of
      * the payload being read; the lists its properties are read into.
      */
     private static final class Scratch {
         final RepeatedText names = new RepeatedText(1024, MAX_NAME_LENGTH);
         final RepeatedText userAgents = new RepeatedText(1024, 512);
+        /** Urls, referrers and property values: a site's pages and a property's common values. */
+        final RepeatedText varied = new RepeatedText(4096, 512);
+
         private final Fields fields = new Fields();
         final ArrayList<String> keys = new ArrayList<>();
         final ArrayList<String> values = new ArrayList<>();
@@ -460,8 +464,8 @@ public final class EventParser {
                 case 2 -> f.eventType = scalar(p, t, scratch.names);
                 case 3 -> f.ts = timestamp(p, t, f);
                 case 4 -> f.source = scalar(p, t, scratch.names);
-                case 5 -> f.url = scalar(p, t);
-                case 6 -> f.referrer = scalar(p, t);
+                case 5 -> f.url = scalar(p, t, scratch.varied);
+                case 6 -> f.referrer = scalar(p, t, scratch.varied);
                 case 7 -> f.ip = scalar(p, t);
                 case 8 -> f.userAgent = scalar(p, t, scratch.userAgents);
                 case 9 -> f.properties = t == JsonToken.START_OBJECT ? entries(p, scratch) : scalar(p, t);
@@ -627,7 +631,7 @@ public final class EventParser {
             if (t == JsonToken.VALUE_NULL) {
                 values.add(null);
             } else if (t == JsonToken.VALUE_STRING) {
-                values.add(p.getText());
+                values.add(scratch.varied.of(p.getTextCharacters(), p.getTextOffset(), p.getTextLength()));
             } else if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
                 values.add(number(p).asText());
             } else if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {

@@ -62,6 +62,37 @@ class RepeatedTextTest {
     }
 
     @Test
+    void aTextReadFromBytesThatAreNotAsciiIsTheSameInstanceWhenMetAgain() {
+        RepeatedText table = new RepeatedText(64, 64);
+        byte[] city = "Zürich São Paulo 東京".getBytes(StandardCharsets.UTF_8);
+        String first = table.ofUtf8(city, city.length);
+        assertThat(first).isEqualTo("Zürich São Paulo 東京");
+        assertThat(table.ofUtf8(city.clone(), city.length)).isSameAs(first);
+    }
+
+    @Test
+    void aTextIsSharedBetweenCharsAndAsciiBytes() {
+        RepeatedText table = new RepeatedText(64, 64);
+        String page = read(table, "https://shop.example.com/cart");
+        byte[] utf8 = page.getBytes(StandardCharsets.UTF_8);
+        assertThat(table.ofUtf8(utf8, utf8.length)).isSameAs(page);
+        assertThat(read(table, "https://shop.example.com/cart")).isSameAs(page);
+    }
+
+    @Test
+    void bytesThatAreNotUtf8AreNeverTakenForTheTextTheyDecodeTo() {
+        // 0xFF alone decodes to U+FFFD, one char for one byte: it must not match a kept "\uFFFD" or "?" by length.
+        RepeatedText table = new RepeatedText(1, 64); // one slot: every text meets the one before
+        byte[] bad = {(byte) 0xFF};
+        assertThat(table.ofUtf8(bad, 1)).isEqualTo("\uFFFD");
+        assertThat(table.ofUtf8(new byte[] {'?'}, 1)).isEqualTo("?");
+        assertThat(table.ofUtf8(bad, 1)).isEqualTo("\uFFFD");
+        assertThat(read(table, "\uFFFD")).isEqualTo("\uFFFD");
+        assertThat(table.ofUtf8(new byte[] {(byte) 0xFE}, 1)).isEqualTo("\uFFFD");
+        assertThat(table.ofUtf8(new byte[] {'x'}, 1)).isEqualTo("x");
+    }
+
+    @Test
     void slotsMustBeAPowerOfTwo() {
         assertThatThrownBy(() -> new RepeatedText(1000, 8)).hasMessageContaining("power of two");
     }
