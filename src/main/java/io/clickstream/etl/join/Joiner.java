@@ -22,6 +22,10 @@ public final class Joiner {
 
     private final List<JoinRule> rules;
     private final long horizonMs;
+    /** What the event being joined received: one event at a time (a Joiner serves one task). */
+    private final Received received = new Received();
+    /** {@link #applyToUser}'s stored values of each rule, for the user being joined. */
+    private final JoinedValues[] userValues;
 
     public Joiner(List<JoinRule> rules) {
         this(rules, DEFAULT_HORIZON);
@@ -31,6 +35,7 @@ public final class Joiner {
     public Joiner(List<JoinRule> rules, Duration horizon) {
         this.rules = List.copyOf(rules);
         this.horizonMs = horizon.toMillis();
+        this.userValues = new JoinedValues[this.rules.size()];
     }
 
     public boolean isEmpty() {
@@ -61,7 +66,7 @@ public final class Joiner {
      * {@link #apply} with the user's store keys, without building them per event.
      */
     public Set<String> applyToUser(List<Event> events, Map<String, JoinedValues> byRule) {
-        JoinedValues[] values = new JoinedValues[rules.size()];
+        JoinedValues[] values = userValues;
         for (int i = 0; i < rules.size(); i++) {
             JoinRule r = rules.get(i);
             if (!r.keyedByUser()) {
@@ -70,8 +75,9 @@ public final class Joiner {
             values[i] = byRule.computeIfAbsent(r.name(), n -> new JoinedValues());
         }
         Set<String> changed = Set.of();
-        for (Event e : events) {
-            Received received = null;
+        for (int j = 0; j < events.size(); j++) { // by index: no iterator per user and batch
+            Event e = events.get(j);
+            received.clear();
             for (int i = 0; i < values.length; i++) {
                 JoinRule r = rules.get(i);
                 if (r.keyOf(e).isEmpty()) {
@@ -83,13 +89,14 @@ public final class Joiner {
                         changed.add(r.name());
                     }
                 } else if (r.receives(e)) {
-                    received = receive(values[i], e, NOTHING_SKIPPED, received);
+                    receive(values[i], e, NOTHING_SKIPPED, received);
                 }
             }
-            if (received != null) {
+            if (!received.names.isEmpty()) {
                 addProperties(e, received.names, received.values);
             }
         }
+        Arrays.fill(values, null);
         return changed;
     }
 
@@ -103,7 +110,7 @@ public final class Joiner {
         Predicate<JoinedValues.Version> skip =
                 erased.isEmpty() ? NOTHING_SKIPPED : v -> erased.covers(v.giver(), v.recordTime());
         for (Event e : batch) {
-            Received received = null;
+            received.clear();
             for (JoinRule r : rules) {
                 String k = r.keyOf(e);
                 if (k.isEmpty()) {
@@ -116,10 +123,10 @@ public final class Joiner {
                         changed.add(sk);
                     }
                 } else if (r.receives(e)) {
-                    received = receive(jv, e, skip, received);
+                    receive(jv, e, skip, received);
                 }
             }
-            if (received != null) {
+            if (!received.names.isEmpty()) {
                 addProperties(e, received.names, received.values);
             }
         }
@@ -143,22 +150,29 @@ public final class Joiner {
         return jv.add(new JoinedValues.Version(e.eventTime, e.eventId, fn, fv, e.userId, e.kafkaTimestamp), horizonMs);
     }
 
-    /** Adds the values given before a receiving event's time to what it received so far (made when first needed). */
-    private static Received receive(JoinedValues jv, Event e, Predicate<JoinedValues.Version> skip, Received received) {
+    /** Adds the values given before a receiving event's time to what it received so far. */
+    private static void receive(JoinedValues jv, Event e, Predicate<JoinedValues.Version> skip, Received received) {
         JoinedValues.Version v = jv.at(e.eventTime, skip);
-        if (v == null || v.names().isEmpty()) {
-            return received;
+        if (v == null) {
+            return;
         }
-        Received r = received == null ? new Received() : received;
-        r.names.addAll(v.names());
-        r.values.addAll(v.values());
-        return r;
+        List<String> names = v.names();
+        List<String> values = v.values();
+        for (int i = 0; i < names.size(); i++) { // not addAll, which copies the list into an array first
+            received.names.add(names.get(i));
+            received.values.add(values.get(i));
+        }
     }
 
     /** The joined properties of one event, in the rules' order. */
     private static final class Received {
         final List<String> names = new ArrayList<>(4);
         final List<String> values = new ArrayList<>(4);
+
+        void clear() {
+            names.clear();
+            values.clear();
+        }
     }
 
     /** The keys of the index of what a user gave: the store key (rule and key) of each value in {@code batch}. */

@@ -29,6 +29,8 @@ public final class SessionAssigner {
     private final SessionRules rules;
     private final long gapMs;
     private final long maxLengthMs;
+    /** The sessions the batch of one user touched (an assigner serves one task, one user at a time). */
+    private final List<UserHistory.Session> touched = new ArrayList<>();
 
     public SessionAssigner(SessionRules rules) {
         this.rules = rules;
@@ -39,39 +41,54 @@ public final class SessionAssigner {
 
     /** Assignments in the order of {@code events}. */
     public List<SessionAssignment> assign(String userId, UserHistory history, List<Event> events) {
-        Integer[] order = new Integer[events.size()];
-        for (int i = 0; i < events.size(); i++) {
-            order[i] = i;
-        }
-        if (order.length > 1) { // most batches hold one event of a user
+        int n = events.size();
+        SessionAssignment[] result = new SessionAssignment[n];
+        // A user has a few sessions: a list (by identity, as the sessions do not define equality) serves.
+        List<UserHistory.Session> touched = this.touched;
+        touched.clear();
+        long reference = Long.MIN_VALUE;
+        if (n == 1) { // most batches hold one event of a user: no order to find
+            reference = assignAt(0, userId, history, events, result, touched);
+        } else {
+            Integer[] order = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
             Arrays.sort(
                     order,
                     Comparator.<Integer>comparingLong(i -> events.get(i).eventTime)
                             .thenComparing(i -> events.get(i).eventId));
-        }
-
-        SessionAssignment[] result = new SessionAssignment[events.size()];
-        // A user has a few sessions: a list (by identity, as the sessions do not define equality) serves.
-        List<UserHistory.Session> touched = new ArrayList<>(2);
-        long reference = Long.MIN_VALUE;
-        for (int i : order) {
-            Event e = events.get(i);
-            result[i] = assignOne(
-                    userId,
-                    history,
-                    e,
-                    SessionKeys.eventKey(e.eventId),
-                    SessionKeys.positionTag(e.kafkaTopic, e.kafkaPartition, e.kafkaOffset),
-                    touched);
-            reference = Math.max(reference, e.vouchedTime());
+            for (int i : order) {
+                reference = Math.max(reference, assignAt(i, userId, history, events, result, touched));
+            }
         }
         // Forget what lies more than the history before this batch's time, judged like the watermark (never beyond a
         // record's write time, so one event stamped far ahead cannot make the user's current sessions look old) and
         // never a session this batch touched (a late event older than the history would start one per batch).
-        if (!events.isEmpty()) {
+        if (n > 0) {
             history.trim(reference - rules.history().toMillis(), touched);
         }
-        return List.of(result);
+        touched.clear();
+        return Arrays.asList(result);
+    }
+
+    /** Assigns {@code events[i]} into {@code result[i]}; its time as the watermark would judge it. */
+    private long assignAt(
+            int i,
+            String userId,
+            UserHistory history,
+            List<Event> events,
+            SessionAssignment[] result,
+            List<UserHistory.Session> touched) {
+        Event e = events.get(i);
+        result[i] = assignOne(
+                userId,
+                history,
+                e,
+                SessionKeys.eventKey(e.eventId),
+                SessionKeys.positionTag(e.kafkaTopic, e.kafkaPartition, e.kafkaOffset),
+                touched);
+        return e.vouchedTime();
     }
 
     private SessionAssignment assignOne(

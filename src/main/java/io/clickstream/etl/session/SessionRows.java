@@ -1,27 +1,29 @@
 package io.clickstream.etl.session;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /** The sessions table's rows: the state of the sessions a batch touched, as the user's history holds them now. */
 public final class SessionRows {
     private SessionRows() {}
 
-    /** The rows of the sessions {@code assigned} touched (one each), in the history's order. */
-    public static List<SessionRow> touched(String user, UserHistory history, List<SessionAssignment> assigned) {
-        List<SessionRow> out = new ArrayList<>(1);
+    /**
+     * The sessions {@code assigned} touched (one each), in the history's order, into {@code out} (cleared first): their
+     * rows are made when they are written, not for every batch that touches them.
+     */
+    public static void touched(UserHistory history, List<SessionAssignment> assigned, List<UserHistory.Session> out) {
+        out.clear();
         for (UserHistory.Session s : history.sessions) {
-            for (SessionAssignment a : assigned) {
-                if (a.sessionId().equals(s.id)) {
-                    out.add(row(user, s));
+            for (int i = 0; i < assigned.size(); i++) {
+                if (assigned.get(i).sessionId().equals(s.id)) {
+                    out.add(s);
                     break;
                 }
             }
         }
-        return out;
     }
 
-    static SessionRow row(String user, UserHistory.Session s) {
+    /** The session's row as it stands now. */
+    public static SessionRow row(String user, UserHistory.Session s) {
         SessionRow r = new SessionRow();
         r.sessionId = s.id;
         r.userId = user;

@@ -72,7 +72,8 @@ public final class UserHistory {
     final List<Session> sessions = new ArrayList<>();
     int lastNumber;
 
-    static final class Session {
+    /** A user's session; its row is made from it by {@link SessionRows#row}. */
+    public static final class Session {
         final String id;
         final int number;
         /** The time the id derives from (the first event seen); format 1 did not store it: its start then. */
@@ -131,6 +132,16 @@ public final class UserHistory {
         String os = "";
         String deviceType = "";
         boolean bot;
+
+        /** The session's id, the key of its row. */
+        public String id() {
+            return id;
+        }
+
+        /** The time of its latest event. */
+        public long end() {
+            return end;
+        }
 
         /** A new session, without events yet. */
         Session(String id, int number, long origin, long start, long end, int count) {
@@ -229,7 +240,12 @@ public final class UserHistory {
 
     /** Forgets the sessions that ended before {@code before}, except those in {@code keep}. */
     void trim(long before, Collection<Session> keep) {
-        sessions.removeIf(s -> s.end < before && !keep.contains(s));
+        for (int i = sessions.size() - 1; i >= 0; i--) { // no predicate made per batch; few sessions, seldom one goes
+            Session s = sessions.get(i);
+            if (s.end < before && !keep.contains(s)) {
+                sessions.remove(i);
+            }
+        }
     }
 
     public int sessionCount() {

@@ -1,12 +1,15 @@
 package io.clickstream.etl.user;
 
 import io.clickstream.etl.session.SessionRow;
+import io.clickstream.etl.session.SessionRows;
+import io.clickstream.etl.session.UserHistory;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiPredicate;
 
 /**
  * The rows of the sessions touched since their last row was written, and when each is due. A row is written when its
@@ -18,21 +21,41 @@ import java.util.Map;
  * thus writes about one row per session and checkpoint instead of one per session and interval.
  */
 final class PendingSessionRows {
+    /**
+     * A session waiting for its row: the row is made from the session when it is written (a session is touched by
+     * most batches of its user, its row written once per checkpoint or interval), or a row restored from the state
+     * of an earlier release.
+     */
     private static final class Pending {
-        SessionRow row;
+        String user;
+        UserHistory.Session session;
+        SessionRow restored;
+        long recordTime;
         final long sinceMs;
 
-        Pending(SessionRow row, long sinceMs) {
-            this.row = row;
+        Pending(long sinceMs) {
             this.sinceMs = sinceMs;
         }
 
-        SessionRow row() {
-            return row;
+        long end() {
+            return session != null ? session.end() : restored.end;
         }
 
-        long sinceMs() {
-            return sinceMs;
+        String user() {
+            return session != null ? user : restored.userId;
+        }
+
+        long recordTime() {
+            return session != null ? recordTime : restored.recordTime;
+        }
+
+        SessionRow row() {
+            if (session == null) {
+                return restored;
+            }
+            SessionRow row = SessionRows.row(user, session);
+            row.recordTime = recordTime;
+            return row;
         }
     }
 
@@ -49,14 +72,32 @@ final class PendingSessionRows {
         this.maxRows = maxRows;
     }
 
-    /** The session's latest state; it waits from the first time it was put since its last row (processing time). */
-    void put(SessionRow row, long nowMs) {
-        Pending before = rows.get(row.sessionId); // one look-up: most puts update a waiting row
-        if (before == null) {
-            rows.put(row.sessionId, new Pending(row, nowMs));
-        } else {
-            before.row = row;
+    /**
+     * The user's session changed, by events up to {@code recordTime} (publish time); its row waits from the first time
+     * it was put since its last row (processing time {@code nowMs}), and is made from the session as it is then.
+     */
+    void put(String user, UserHistory.Session session, long recordTime, long nowMs) {
+        Pending p = rows.get(session.id()); // one look-up: most puts update a waiting row
+        if (p == null) {
+            p = new Pending(nowMs);
+            rows.put(session.id(), p);
         }
+        p.user = user;
+        p.session = session;
+        p.restored = null;
+        p.recordTime = recordTime;
+    }
+
+    /** A row restored from the state of an earlier release, which held rows across checkpoints. */
+    void putRestored(SessionRow row, long nowMs) {
+        Pending p = rows.get(row.sessionId);
+        if (p == null) {
+            p = new Pending(nowMs);
+            rows.put(row.sessionId, p);
+        }
+        p.user = null;
+        p.session = null;
+        p.restored = row;
     }
 
     /**
@@ -68,8 +109,8 @@ final class PendingSessionRows {
         List<SessionRow> out = new ArrayList<>();
         for (Iterator<Pending> it = rows.values().iterator(); it.hasNext(); ) {
             Pending p = it.next();
-            long closesAt = p.row().end + gapMs;
-            long waited = nowMs - p.sinceMs();
+            long closesAt = p.end() + gapMs;
+            long waited = nowMs - p.sinceMs;
             if (everything
                     || closesAt <= watermark
                     || (closesAt > wallClockMs && waited >= intervalMs)
@@ -81,9 +122,9 @@ final class PendingSessionRows {
         return out;
     }
 
-    /** Drops the rows {@code drop} selects (an erased user's, from before the erasure). */
-    void removeIf(java.util.function.Predicate<SessionRow> drop) {
-        rows.values().removeIf(p -> drop.test(p.row()));
+    /** Drops the rows {@code drop} selects by user and record time (an erased user's, from before the erasure). */
+    void removeIf(BiPredicate<String, Long> drop) {
+        rows.values().removeIf(p -> drop.test(p.user(), p.recordTime()));
     }
 
     /** Whether more rows wait than should be held. */

@@ -123,6 +123,18 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     private transient long eventsSinceTick;
     private transient StateCache<String, UserRecord> cache;
     /**
+     * A batch's events by user (in order of first appearance), the users' records, and the sessions one user's
+     * events touched: kept from batch to batch with the users' lists (a user has one or two events in most
+     * batches, and a map and list per batch were a good share of what an event allocated).
+     */
+    private transient LinkedHashMap<String, List<Event>> byUser;
+
+    private transient HashMap<String, UserRecord> records;
+    private transient ArrayList<List<Event>> spareLists;
+    private transient ArrayList<UserHistory.Session> touched;
+    /** The funnel steps one event reached. */
+    private transient ArrayList<SessionFunnels.Tag> tags;
+    /**
      * The records changed since their last write, by user. While catching up (redis.hold-writes-lag) they wait for
      * the next checkpoint barrier instead of being written per batch: a user has many events in a backlog, and each key
      * written costs Redis about as much CPU as the rest of an event's work there (docs/benchmarks.md, issue 27), so a
@@ -184,7 +196,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
                 settings.sessionRules().gap().toMillis(), interval, MAX_WAIT_INTERVALS * interval, MAX_PENDING_ROWS);
         pendingRowsState = context.getOperatorStateStore().getListState(PENDING_ROWS);
         for (SessionRow row : pendingRowsState.get()) {
-            pendingRows.put(row, Long.MIN_VALUE / 2); // waited long enough: written with the first check
+            pendingRows.putRestored(row, Long.MIN_VALUE / 2); // waited long enough: written with the first check
         }
         erasuresAppliedState = context.getOperatorStateStore().getUnionListState(ERASURES_APPLIED);
         if (context.isRestored()) {
@@ -222,6 +234,11 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         tracker = new FunnelTracker();
         cache = new StateCache<>(settings.cacheSize());
         unwritten = new HashMap<>();
+        byUser = new LinkedHashMap<>();
+        records = new HashMap<>();
+        spareLists = new ArrayList<>();
+        touched = new ArrayList<>();
+        tags = new ArrayList<>(2);
         sessionsStarted = metrics().counter("started");
         replayedEvents = metrics().counter("replayedEvents");
         olderLayoutUsers = metrics().counter("olderLayoutUsers");
@@ -392,18 +409,23 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         }
         erasures.awaitKnown(newest);
         applyErasures();
-        Map<String, List<Event>> byUser = new LinkedHashMap<>();
+        recycle(); // a batch that failed half-way may have left its lists
         for (Event e : batch) {
             if (erasures.covers(e.userId, e.kafkaTimestamp)) {
                 erasedEvents.inc();
                 continue;
             }
-            byUser.computeIfAbsent(e.userId, u -> new ArrayList<>()).add(e);
+            List<Event> events = byUser.get(e.userId);
+            if (events == null) {
+                events = spareLists.isEmpty() ? new ArrayList<>(4) : spareLists.remove(spareLists.size() - 1);
+                byUser.put(e.userId, events);
+            }
+            events.add(e);
         }
         if (byUser.isEmpty()) {
             return;
         }
-        Map<String, UserRecord> records = load(byUser.keySet());
+        load(byUser.keySet(), records);
         long processingTime = getProcessingTimeService().getCurrentProcessingTime();
         for (Map.Entry<String, List<Event>> entry : byUser.entrySet()) {
             String user = entry.getKey();
@@ -427,9 +449,9 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
             if (!versions.isEmpty()) {
                 funnels(record, events);
             }
-            for (SessionRow r : SessionRows.touched(user, record.history, assigned)) {
-                r.recordTime = newestOfUser;
-                pendingRows.put(r, processingTime);
+            SessionRows.touched(record.history, assigned, touched);
+            for (int i = 0; i < touched.size(); i++) {
+                pendingRows.put(user, touched.get(i), newestOfUser, processingTime);
             }
             if (unwritten.isEmpty()) {
                 unwrittenSince = processingTime;
@@ -441,8 +463,11 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
             writeUnwritten();
         }
         for (List<Event> events : byUser.values()) {
-            events.forEach(this::emit);
+            for (int i = 0; i < events.size(); i++) {
+                emit(events.get(i));
+            }
         }
+        recycle();
         if (pendingRows.overfull()) {
             emitSessionRows(pendingRows.takeDue(watermark, 0, 0, true));
         }
@@ -454,6 +479,17 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
      * seconds or minutes apart and would rarely share a write, while a barrier with a whole interval's users to write
      * would hold back the rows behind it.
      */
+    /** Empties the batch's maps, its users' lists kept for the next batch. */
+    private void recycle() {
+        for (List<Event> events : byUser.values()) {
+            events.clear();
+            spareLists.add(events);
+        }
+        byUser.clear();
+        records.clear();
+        touched.clear();
+    }
+
     private boolean catchingUp(long newest) {
         long lag = settings.holdWritesLag().toMillis();
         return lag == 0 || newest < System.currentTimeMillis() - lag;
@@ -540,7 +576,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         for (String user : users) {
             cache.remove(user);
         }
-        pendingRows.removeIf(r -> list.covers(r.userId, r.recordTime));
+        pendingRows.removeIf(list::covers);
     }
 
     private static String key(String user) {
@@ -551,10 +587,9 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
      * The batch's users' records: from the cache, else from their hashes (one round trip, which also returns the
      * values of the layout before the hash for users without one; their sessions' funnel progress costs one more).
      * The records read are cached as they are read (the batch changes them in place), and the batch works on its own
-     * map: the bounded cache drops entries while a batch puts more than it holds.
+     * map ({@code records}): the bounded cache drops entries while a batch puts more than it holds.
      */
-    private Map<String, UserRecord> load(Iterable<String> users) throws Exception {
-        Map<String, UserRecord> records = new HashMap<>();
+    private void load(Iterable<String> users, Map<String, UserRecord> records) throws Exception {
         List<String> uncached = new ArrayList<>();
         for (String user : users) {
             UserRecord cached = cache.getIfPresent(user);
@@ -568,7 +603,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
             }
         }
         if (uncached.isEmpty()) {
-            return records;
+            return;
         }
         List<HashStore.Lookup> lookups = new ArrayList<>(uncached.size());
         for (String user : uncached) {
@@ -616,7 +651,6 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         for (String user : uncached) {
             cache.put(user, records.get(user));
         }
-        return records;
     }
 
     /**
@@ -668,17 +702,24 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
      */
     private List<SessionAssignment> sessions(String user, UserHistory history, List<Event> events) {
         List<SessionAssignment> all = assigner.assign(user, history, events);
-        List<SessionAssignment> assigned = new ArrayList<>(all.size());
-        int kept = 0;
+        boolean duplicates = false;
         for (int i = 0; i < all.size(); i++) {
-            if (all.get(i).duplicate()) {
-                duplicateEvents.inc();
-            } else {
-                events.set(kept++, events.get(i));
-                assigned.add(all.get(i));
-            }
+            duplicates |= all.get(i).duplicate();
         }
-        events.subList(kept, events.size()).clear();
+        List<SessionAssignment> assigned = all;
+        if (duplicates) {
+            assigned = new ArrayList<>(all.size());
+            int kept = 0;
+            for (int i = 0; i < all.size(); i++) {
+                if (all.get(i).duplicate()) {
+                    duplicateEvents.inc();
+                } else {
+                    events.set(kept++, events.get(i));
+                    assigned.add(all.get(i));
+                }
+            }
+            events.subList(kept, events.size()).clear();
+        }
         for (int i = 0; i < events.size(); i++) {
             SessionAssignment a = assigned.get(i);
             Event e = events.get(i);
@@ -729,7 +770,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
             sessionEvents.sort(SESSION_INDEX_ORDER);
         }
         boolean dirty = false;
-        List<SessionFunnels.Tag> tags = new ArrayList<>(2);
+        List<SessionFunnels.Tag> tags = this.tags;
         for (Event e : sessionEvents) {
             if (e.sessionIndex <= state.maxIndex()) {
                 replayedTags.inc();

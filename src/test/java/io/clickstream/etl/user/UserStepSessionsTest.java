@@ -514,6 +514,23 @@ class UserStepSessionsTest {
     }
 
     @Test
+    void aSessionsRowShowsTheSessionAsItStandsWhenWrittenAndAWrittenRowStaysAsItWas() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(1); // a batch per event: three touch the session
+        h.processElement(ev("a", "u1", 0, "web"), 0);
+        h.processElement(ev("b", "u1", 5, "app"), 0);
+        h.prepareSnapshotPreBarrier(1);
+        h.processElement(ev("c", "u1", 10, "web"), 0);
+        h.prepareSnapshotPreBarrier(2);
+
+        List<SessionRow> rows = written(h);
+        assertThat(rows).extracting(r -> r.events).containsExactly(2, 3);
+        assertThat(rows.get(0).end - rows.get(0).start).isEqualTo(5 * 60_000L);
+        assertThat(rows.get(0).sources).containsExactly("app", "web");
+        assertThat(rows.get(1).end - rows.get(1).start).isEqualTo(10 * 60_000L);
+        assertThat(rows).extracting(r -> r.sessionId).containsOnly(rows.get(0).sessionId);
+    }
+
+    @Test
     void sessionRowsHeldInTheStateOfAnEarlierReleaseAreWrittenAfterItsRestore() throws Exception {
         SessionRow held = new SessionRow();
         held.sessionId = "s1";
