@@ -2,16 +2,22 @@ package io.clickstream.etl.session;
 
 import io.clickstream.etl.codec.AsciiText;
 import java.nio.charset.StandardCharsets;
-import org.apache.commons.codec.digest.MurmurHash3;
+import net.openhft.hashing.LongHashFunction;
 
 /** Deterministic identities: the same user and start give the same session id in every run and job version. */
 final class SessionKeys {
+    /**
+     * The first 64 bits of MurmurHash3 x64 128 with seed 0, as every stored session id and event key was made (with
+     * commons-codec's, which returns both halves in a new array per hash).
+     */
+    private static final LongHashFunction MURMUR3 = LongHashFunction.murmur_3();
+
     private SessionKeys() {}
 
     /** 16 hex digits from (user, session start). */
     static String sessionId(String userId, long startMillis) {
         byte[] bytes = (userId + '\u0000' + startMillis).getBytes(StandardCharsets.UTF_8);
-        String hex = Long.toHexString(MurmurHash3.hash128x64(bytes)[0]); // as %016x, without a formatter per session
+        String hex = Long.toHexString(MURMUR3.hashBytes(bytes)); // as %016x, without a formatter per session
         return hex.length() == 16 ? hex : "0".repeat(16 - hex.length()) + hex;
     }
 
@@ -22,10 +28,10 @@ final class SessionKeys {
     static long eventKey(String eventId) {
         // The usual ASCII id is hashed from the thread's buffer: no array of its bytes per event.
         byte[] ascii = AsciiText.bytesOf(eventId);
-        long[] h = ascii != null
-                ? MurmurHash3.hash128x64(ascii, 0, eventId.length(), 0)
-                : MurmurHash3.hash128x64(eventId.getBytes(StandardCharsets.UTF_8));
-        return h[0] & UserHistory.KEY_MASK;
+        long h = ascii != null
+                ? MURMUR3.hashBytes(ascii, 0, eventId.length())
+                : MURMUR3.hashBytes(eventId.getBytes(StandardCharsets.UTF_8));
+        return h & UserHistory.KEY_MASK;
     }
 
     /**
@@ -46,9 +52,9 @@ final class SessionKeys {
                 b = new byte[n];
             }
             writePosition(b, n, topic, partition, offset);
-            h = MurmurHash3.hash128x64(b, 0, n, 0)[0];
+            h = MURMUR3.hashBytes(b, 0, n);
         } else {
-            h = MurmurHash3.hash128x64(positionBytes(topic, partition, offset))[0];
+            h = MURMUR3.hashBytes(positionBytes(topic, partition, offset));
         }
         int tag = (int) (h & 0xFFFF);
         return tag == 0 ? 1 : tag;
