@@ -75,7 +75,8 @@ insert_queries() {
 # Per event between the window's two lines ($1): µs of CPU of the column $2 (3 Flink ... 7 ZooKeeper, "6+7" both), or
 # for column 8 insert queries per 1M rows.
 window_us() {
-  awk -v col="$2" -v hz="$HZ" 'NR == 1 { for (i = 1; i <= NF; i++) a[i] = $i } NR == 2 { for (i = 1; i <= NF; i++) b[i] = $i }
+  # From the first sample to the last one taken while the job's JVM still ran (see await_rows).
+  awk -v col="$2" -v hz="$HZ" 'NR == 1 { for (i = 1; i <= NF; i++) a[i] = $i } NR > 1 && $3 != "x" { for (i = 1; i <= NF; i++) b[i] = $i }
     END { rows = b[1] - a[1]; if (rows <= 0) { print "-"; exit } n = split(col, c, "+"); d = 0
           for (i = 1; i <= n; i++) { if (a[c[i]] == "x" || b[c[i]] == "x") { print "-"; exit } d += b[c[i]] - a[c[i]] }
           if (d < 0) { print "-"; exit } # a process that was not the same at both samples (restarted)
@@ -102,15 +103,17 @@ pids_of() { local f; for f in "$@"; do if [ -f "$RUN_DIR/$f.pid" ]; then echo "$
 job_ended() { [ -n "${JOB_PID:-}" ] && [ ! -d "/proc/$JOB_PID/task" ]; }
 # Polls the row count of $1 until it reaches $2; prints "first_ms last_ms rows_at_first" (first: the first poll
 # that saw rows; the rows it saw are not counted in the rate: ClickHouse's Kafka engine lands ~1M-row blocks).
-# With $4, the steady-state window: when 20 % and then 90 % of the rows have landed, a line "rows ms flink clickhouse
-# kafka redis zookeeper inserts flink-jit flink-gc" (CPU ticks so far, server-side insert queries) goes to the file $4.
+# With $4, the steady-state window: when 20 % of the rows have landed and then at every poll until 90 % have, a line
+# "rows ms flink clickhouse kafka redis zookeeper inserts flink-jit flink-gc" (CPU ticks so far, server-side insert
+# queries) goes to the file $4. A bounded job's JVM ends right after its last insert, often before a poll has seen
+# 90 %: the window then ends at the last sample taken while it ran (window_end says where).
 await_rows() {
-  local table="$1" expected="$2" timeout_s="$3" window="${4:-}" first="" at_first=0 n deadline w=0
+  local table="$1" expected="$2" timeout_s="$3" window="${4:-}" first="" at_first=0 n deadline w=0 wdone=""
   deadline=$(( $(date +%s) + timeout_s ))
   while :; do
     n=$(sql "SELECT count() FROM $table")
     if [ -z "$first" ] && [ "$n" -gt 0 ]; then first=$(now_ms); at_first=$n; fi
-    if [ -n "$window" ] && { { [ "$w" = 0 ] && [ "$n" -ge $(( expected / 5 )) ]; } || { [ "$w" = 1 ] && [ "$n" -ge $(( expected * 9 / 10 )) ]; }; }; then
+    if [ -n "$window" ] && [ -z "$wdone" ] && [ "$n" -ge $(( expected / 5 )) ]; then
       # The job's three figures first and together: a bounded job's JVM may end right after its last insert, and
       # figures read while it ended are void ("x": the window prints "-"), also those read just before it did.
       local at flink jit gc
@@ -119,6 +122,7 @@ await_rows() {
       if job_ended; then flink=x; jit=x; gc=x; fi
       echo "$n $at $flink $(ticks $CH_PIDS) $(ticks $(pids_of kafka)) $(ticks $(pids_of redis)) $(ticks $(pids_of zookeeper)) $(insert_queries) $jit $gc" >>"$window"
       w=$(( w + 1 ))
+      if [ "$w" -ge 2 ] && { [ "$n" -ge $(( expected * 9 / 10 )) ] || [ "$flink" = x ]; }; then wdone=1; fi
     fi
     if [ "$n" -ge "$expected" ]; then echo "$first $(now_ms) $at_first"; return 0; fi
     [ "$(date +%s)" -lt "$deadline" ] || { say "only $n of $expected rows in $table after ${timeout_s}s"; return 1; }
@@ -309,7 +313,9 @@ if [ "$LAT_SECONDS" -gt 0 ]; then
   say "$LAT_LINE"
 fi
 
-# Marginal cost: between 20 % and 90 % of the rows landed (start-up, JIT warm-up and the last flush left out).
+# Marginal cost: between 20 % and 90 % of the rows landed (start-up, JIT warm-up and the last flush left out), or
+# the last sample before the job's JVM ended when that came first.
+WINDOW_END=$(awk -v e="$EVENTS" 'NR > 1 && $3 != "x" { n = $1 } END { printf "%.0f", (n ? n : 0) * 100 / e }' "$JOB_WINDOW")
 M_FLINK=$(window_us "$JOB_WINDOW" 3); M_JIT=$(window_us "$JOB_WINDOW" 9); M_GC=$(window_us "$JOB_WINDOW" 10); M_CH=$(window_us "$JOB_WINDOW" 4); M_KAFKA=$(window_us "$JOB_WINDOW" 5)
 M_RZ=$(window_us "$JOB_WINDOW" "6+7"); M_INSERTS=$(window_us "$JOB_WINDOW" 8)
 MK_CH=$(window_us "$KAFKA_WINDOW" 4); MK_KAFKA=$(window_us "$KAFKA_WINDOW" 5); MK_INSERTS=$(window_us "$KAFKA_WINDOW" 8)
@@ -326,12 +332,12 @@ kch_s=$(cpu_s "$k_ch"); kkafka_s=$(cpu_s "$k_kafka")
   printf '%-44s %16s %16s\n' "CPU s: ClickHouse (4 servers)" "$ch_s" "$kch_s"
   printf '%-44s %16s %16s\n' "CPU s: Kafka broker" "$kafka_s" "$kkafka_s"
   printf '%-44s %16s %16s\n' "CPU s: Redis / ZooKeeper" "$redis_s / $zk_s" "-"
-  printf '%-44s %16s %16s\n' "marginal µs/event (20-90 %): Flink" "$M_FLINK" "-"
+  printf '%-44s %16s %16s\n' "marginal µs/event (20-$WINDOW_END %): Flink" "$M_FLINK" "-"
   printf '%-44s %16s %16s\n' "  of which JIT compiler / GC threads" "$M_JIT / $M_GC" "-"
   printf '%-44s %16s %16s\n' "marginal µs/event: ClickHouse" "$M_CH" "$MK_CH"
   printf '%-44s %16s %16s\n' "marginal µs/event: Redis + ZooKeeper" "$M_RZ" "-"
   printf '%-44s %16s %16s\n' "marginal µs/event: Kafka broker" "$M_KAFKA" "$MK_KAFKA"
-  printf '%-44s %16s %16s\n' "server insert queries per 1M rows (20-90 %)" "$M_INSERTS" "$MK_INSERTS"
+  printf '%-44s %16s %16s\n' "server insert queries per 1M rows (20-$WINDOW_END %)" "$M_INSERTS" "$MK_INSERTS"
   printf '%-44s %16s %16s\n' "Redis round trips per event" "$REDIS_RT" "-"
   printf '%-44s %16s %16s\n' "Redis commands per event (incl. in scripts)" "$REDIS_CMDS" "-"
   printf '%-44s %16s %16s\n' "Redis AOF rewrites during the job (forks)" "$AOF_REWRITES" "-"
@@ -362,7 +368,7 @@ jq -n --arg run "$RUN" --argjson events "$EVENTS" --argjson partitions "$PARTITI
   --argjson k_wall "$KAFKA_WALL" --argjson kch_s "$kch_s" --argjson kkafka_s "$kkafka_s" --argjson ratio "$RATIO" \
   --argjson lat_rate "$LAT_RATE" --argjson lat_s "$LAT_SECONDS" --argjson p50 "$P50" --argjson p99 "$P99" \
   --arg m_flink "$M_FLINK" --arg m_jit "$M_JIT" --arg m_gc "$M_GC" --arg m_ch "$M_CH" --arg m_rz "$M_RZ" --arg m_kafka "$M_KAFKA" --arg mk_ch "$MK_CH" \
-  --arg mk_kafka "$MK_KAFKA" --arg m_inserts "$M_INSERTS" --arg mk_inserts "$MK_INSERTS" \
+  --arg mk_kafka "$MK_KAFKA" --arg m_inserts "$M_INSERTS" --arg mk_inserts "$MK_INSERTS" --argjson window_end "$WINDOW_END" \
   --arg bound "$BOUND" --argjson lat_aof "$LAT_AOF_REWRITES" --argjson preload "$PRELOAD_RATE" \
   --argjson s_arr50 "$S_ARR50" --argjson s_arr99 "$S_ARR99" --argjson s_lag50 "$S_LAG50" --argjson s_lag99 "$S_LAG99" --argjson s_ins50 "$S_INS50" --argjson s_ins99 "$S_INS99" \
   --argjson b_w50 "$B_W50" --argjson b_w99 "$B_W99" --argjson b_wmax "$B_WMAX" '{
@@ -378,6 +384,7 @@ jq -n --arg run "$RUN" --argjson events "$EVENTS" --argjson partitions "$PARTITI
     marginal_us_per_event: {flink: $m_flink, flink_jit: $m_jit, flink_gc: $m_gc, clickhouse: $m_ch, redis_zookeeper: $m_rz, kafka: $m_kafka,
                             kafka_engine_clickhouse: $mk_ch, kafka_engine_kafka: $mk_kafka},
     server_insert_queries_per_1m_rows: {job: $m_inserts, kafka_engine: $mk_inserts},
+    marginal_window_percent: {from: 20, to: $window_end},
     ratio_to_baseline: $ratio,
     latency: {rate: $lat_rate, seconds: $lat_s, p50_ms: $p50, p99_ms: $p99, event_time_bound: $bound,
               redis_aof_rewrites: $lat_aof,
