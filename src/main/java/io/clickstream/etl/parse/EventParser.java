@@ -412,9 +412,8 @@ public final class EventParser {
     /**
      * What one task's parser keeps from payload to payload, for it reads one at a time: the string fields whose
      * values repeat across events (a few event types and sources, the user agents of a site's visitors, its pages and
-     * common property values), each value
-     * kept once per task (a user agent kept is also hashed only once for the device parser's cache); the fields of
-     * the payload being read; the lists its properties are read into.
+     * common property values), each value kept once per task (a user agent kept is also hashed only once for the
+     * device parser's cache); the fields of the payload being read; the lists its properties are read into.
      */
     private static final class Scratch {
         final RepeatedText names = new RepeatedText(1024, MAX_NAME_LENGTH);
