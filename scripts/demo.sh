@@ -114,8 +114,9 @@ wait_for 120 "a row in clickstream.sessions for every session of this run's even
   || die "sessions without a row, see $LOG_DIR/job-demo.log"
 echo "sessions of this run's events: $(run_sessions); their rows in clickstream.sessions: $(session_rows)"
 # Every input the collector accepted is an event row or a dead letter; the dead letters are written in the transaction
-# of the next checkpoint. (The generator's count of valid events is its own: a few of the inputs it made malformed
-# pass the collector and the job's validation and are stored, so the balance starts from what the collector accepted.)
+# of the next checkpoint. The balance starts from what the collector accepted, not from the generator's count of valid
+# events: one of the generator's malformed kinds, an event wrapped in a JSON array, goes to the collector alone, which
+# takes it as an array of one event, so it is stored (about one malformed input in eleven).
 balance() {
   stored=$(( $(sql "SELECT count() FROM clickstream.events") - before ))
   dead=$(( $(dead_letters) - dead_before ))
