@@ -125,7 +125,7 @@ balance() {
 wait_for 120 "$accepted inputs stored or dead-lettered" balance || true
 balance || true
 echo "inputs the collector accepted: $accepted = $stored event rows + $dead dead letters" \
-  "($( [ $((stored + dead)) -eq "$accepted" ] && echo balanced || echo "NOT balanced: $((accepted - stored - dead)) missing" ))"
+  "($( [ $((stored + dead)) -eq "$accepted" ] && echo balanced || echo "NOT balanced: off by $((stored + dead - accepted))" ))"
 [ $((stored + dead)) -eq "$accepted" ] || die "the inputs do not balance, see $LOG_DIR/job-demo.log"
 
 step "What landed in ClickHouse (clickstream.events, all runs)"

@@ -473,12 +473,6 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         }
     }
 
-    /**
-     * Whether a batch whose newest event was published at {@code newest} is part of a backlog (redis.hold-writes-lag):
-     * then its users' changes wait for the barrier; live they are written with the batch, as a user's events are
-     * seconds or minutes apart and would rarely share a write, while a barrier with a whole interval's users to write
-     * would hold back the rows behind it.
-     */
     /** Empties the batch's maps, its users' lists kept for the next batch. */
     private void recycle() {
         for (List<Event> events : byUser.values()) {
@@ -490,6 +484,12 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         touched.clear();
     }
 
+    /**
+     * Whether a batch whose newest event was published at {@code newest} is part of a backlog (redis.hold-writes-lag):
+     * then its users' changes wait for the barrier; live they are written with the batch, as a user's events are
+     * seconds or minutes apart and would rarely share a write, while a barrier with a whole interval's users to write
+     * would hold back the rows behind it.
+     */
     private boolean catchingUp(long newest) {
         long lag = settings.holdWritesLag().toMillis();
         return lag == 0 || newest < System.currentTimeMillis() - lag;
