@@ -161,6 +161,10 @@ ANALYST_PASSWORD_FILE=$("$SCRIPTS_DIR/stack.sh" env | sed -n 's/^CLICKSTREAM_ANA
 analyst() { CLICKSTREAM_CLICKHOUSE_PASSWORD="$(cat "$ANALYST_PASSWORD_FILE")" tool "$@" --set clickhouse.user=analyst; }
 analyst io.clickstream.etl.tools.Report --config "$CONFIG" --from "$DAY_FROM" --to "$(date -u +%F)" \
   --reports active,traffic,pages,funnels
+# Split by source: each source's page views, sessions and users are those of its own events (they add up to more
+# than the totals only by the sessions and users that had several sources).
+analyst io.clickstream.etl.tools.Report --config "$CONFIG" --from "$DAY_FROM" --to "$(date -u +%F)" --split source \
+  --reports traffic
 analyst io.clickstream.etl.tools.Report --config "$CONFIG" --from "$DAY_FROM" --to "$(date -u +%F)" --split source \
   --format html --out "$STACK_DIR/report.html"
 echo "(open $STACK_DIR/report.html in a browser: charts of all six reports, split by source)"

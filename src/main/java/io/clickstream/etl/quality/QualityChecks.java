@@ -72,25 +72,23 @@ public final class QualityChecks {
         }
         for (String source : sources) {
             for (int m = 0; m < 3; m++) {
-                if (source.equals(ALL) || m == 1) { // per source the aggregates keep users only
-                    out.add(drop(
-                            "volume (aggregates)",
-                            metrics[m] + " " + source,
-                            value(agg, source, m),
-                            value(aggBefore, source, m),
-                            s,
-                            week));
-                    long r = value(raw, source, m);
-                    long a = value(agg, source, m);
-                    out.add(new Result(
-                            "aggregates agree with raw",
-                            metrics[m] + " " + source,
-                            r == a,
-                            r == a
-                                    ? r + " in both"
-                                    : "raw " + r + ", users_daily " + a + ": rebuild the day with"
-                                            + " tools.Aggregates rebuild --from " + s.day() + " --to " + s.day()));
-                }
+                out.add(drop(
+                        "volume (aggregates)",
+                        metrics[m] + " " + source,
+                        value(agg, source, m),
+                        value(aggBefore, source, m),
+                        s,
+                        week));
+                long r = value(raw, source, m);
+                long a = value(agg, source, m);
+                out.add(new Result(
+                        "aggregates agree with raw",
+                        metrics[m] + " " + source,
+                        r == a,
+                        r == a
+                                ? r + " in both"
+                                : "raw " + r + ", user_days " + a + ": rebuild the day with"
+                                        + " tools.Aggregates rebuild --from " + s.day() + " --to " + s.day()));
             }
         }
         long rows = Long.parseLong(sql.query("SELECT count() FROM " + s.database() + ".events WHERE dt = '" + s.day()
@@ -153,17 +151,12 @@ public final class QualityChecks {
                 + "' GROUP BY s ORDER BY s FORMAT TabSeparated"));
     }
 
-    /** For all sources: events, users and sessions of the day in users_daily; per source its users. */
+    /** Per source and for all sources: events, users and sessions of the day in user_days. */
     private Map<String, long[]> aggregates(String db, LocalDate day) throws Exception {
-        String perUser = "SELECT user_id, uniqExactMerge(events) AS e, uniqExactMerge(sessions) AS s,"
-                + " groupUniqArrayMerge(sources) AS srcs FROM " + db + ".users_daily WHERE dt = '" + day
-                + "' GROUP BY user_id";
-        Map<String, long[]> out = figures(
-                sql.query("SELECT '" + ALL + "', sum(e), count(), sum(s) FROM (" + perUser + ") FORMAT TabSeparated"));
-        figures(sql.query("SELECT src, 0, count(), 0 FROM (" + perUser + ") ARRAY JOIN srcs AS src GROUP BY src"
-                        + " ORDER BY src FORMAT TabSeparated"))
-                .forEach(out::put);
-        return out;
+        return figures(sql.query("SELECT s, sum(ue), count(), sum(us) FROM (SELECT s, user_id,"
+                + " uniqExactMerge(events) AS ue, uniqExactMerge(sessions) AS us FROM " + db + ".user_days"
+                + " ARRAY JOIN [source, '" + ALL + "'] AS s WHERE dt = '" + day + "' GROUP BY s, user_id)"
+                + " GROUP BY s ORDER BY s FORMAT TabSeparated"));
     }
 
     private static Map<String, long[]> figures(String tsv) {

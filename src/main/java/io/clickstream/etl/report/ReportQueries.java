@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * The SQL of each standard report over the aggregates (sql/V003, V004), for ClickHouse 18.16 and current versions.
- * Every user-based report starts from one row per (day, user) of users_daily, merged, optionally sampled by the user
- * hash and split by a dimension; pages come from objects_daily.
+ * Every user-based report starts from the rows of user_days per (day, user, split value), merged, optionally sampled
+ * by the user hash; pages come from objects_daily.
  */
 public final class ReportQueries {
     /** A report's statement and how to read its answer. */
@@ -65,18 +65,16 @@ public final class ReportQueries {
         };
     }
 
-    /** One row per (day, user) with its split values, page views, sessions and funnel steps, days [from, to]. */
-    private static String userDays(ReportRequest r, String from, String to) {
-        return "SELECT dt, user_id, " + r.split().expression + " AS splits, uniqExactIfMerge(page_views) AS pv,"
-                + " uniqExactMerge(sessions) AS s, groupUniqArrayArrayMerge(funnel_steps) AS steps"
-                + " FROM " + r.database() + ".users_daily" + sample(r)
-                + " WHERE dt >= " + from + " AND dt <= " + to + " GROUP BY dt, user_id";
-    }
-
-    /** The same, one row per split value. */
+    /**
+     * One row per (day, user, split value) with the page views, sessions and funnel steps of the user's events that
+     * have the value, days [from, to]: user_days holds a row per (day, user) and combination of the values, so a
+     * value's figures come from its own events, and a user counts under each value they had.
+     */
     private static String userDaysSplit(ReportRequest r, String from, String to) {
-        return "SELECT dt, user_id, split, pv, s, steps FROM (" + userDays(r, from, to)
-                + ") ARRAY JOIN splits AS split";
+        return "SELECT dt, user_id, " + r.split().column + " AS split, uniqExactIfMerge(page_views) AS pv,"
+                + " uniqExactMerge(sessions) AS s, groupUniqArrayArrayMerge(funnel_steps) AS steps"
+                + " FROM " + r.database() + ".user_days" + sample(r)
+                + " WHERE dt >= " + from + " AND dt <= " + to + " GROUP BY dt, user_id, split";
     }
 
     private static String sample(ReportRequest r) {
@@ -118,13 +116,16 @@ public final class ReportQueries {
     }
 
     private static Query retention(ReportRequest r) {
-        // First seen: the user's first day at all (up to the last cohort's last day), split as on that day.
-        // 18.16 takes one ARRAY JOIN per SELECT: the split in the inner one, the days in the outer.
+        // First seen: the user's first day at all (up to the last cohort's last day), split by the values the user
+        // had on that day. 18.16 takes one ARRAY JOIN per SELECT: the split in the inner one, the days in the outer.
         String sql = "SELECT cohort, split, n AS day_n, uniqExact(user_id) AS users FROM ("
-                + "SELECT user_id, split, cohort, days FROM (SELECT user_id, min(dt) AS cohort, argMin(splits, dt) AS first_splits,"
-                + " groupUniqArray(dt) AS days FROM ("
-                + userDays(r, "toDate('1970-01-02')", day(r.to().plusDays(r.retentionDays())))
-                + ") GROUP BY user_id) ARRAY JOIN first_splits AS split)"
+                + "SELECT user_id, split, cohort, days FROM (SELECT user_id, min(dt) AS cohort,"
+                + " groupUniqArray(dt) AS days, groupArray((dt, split)) AS day_splits FROM (SELECT dt, user_id, "
+                + r.split().column + " AS split FROM " + r.database() + ".user_days" + sample(r)
+                + " WHERE dt >= toDate('1970-01-02') AND dt <= " + day(r.to().plusDays(r.retentionDays()))
+                + " GROUP BY dt, user_id, split) GROUP BY user_id)"
+                + " ARRAY JOIN arrayMap(x -> tupleElement(x, 2), arrayFilter(x -> tupleElement(x, 1) = cohort, day_splits))"
+                + " AS split)"
                 + " ARRAY JOIN arrayMap(x -> toInt32(x - cohort), days) AS n"
                 + " WHERE cohort >= " + day(r.from()) + " AND cohort <= " + day(r.to()) + " AND n <= "
                 + r.retentionDays()

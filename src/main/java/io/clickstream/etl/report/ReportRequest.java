@@ -38,23 +38,23 @@ public record ReportRequest(
         }
     }
 
-    /** The dimension a report is split by: a user's sources of the day, or the day's most frequent value. */
+    /** The dimension a report is split by: the value each event had (a user counts under every value of theirs). */
     public enum Split {
-        NONE("['']", "['']", "['']"),
-        SOURCE("groupUniqArrayMerge(sources)", "[toString(source)]", "sources"),
-        COUNTRY("[anyHeavyMerge(country)]", "[toString(country)]", "[toString(country)]"),
-        BROWSER("[anyHeavyMerge(browser)]", "[toString(browser)]", "[toString(browser)]"),
-        DEVICE("[anyHeavyMerge(device_type)]", "[toString(device_type)]", "[toString(device_type)]");
+        NONE("''", "['']", "['']"),
+        SOURCE("source", "[toString(source)]", "sources"),
+        COUNTRY("country", "[toString(country)]", "[toString(country)]"),
+        BROWSER("browser", "[toString(browser)]", "[toString(browser)]"),
+        DEVICE("device_type", "[toString(device_type)]", "[toString(device_type)]");
 
-        /** The values of a (day, user) row of users_daily, as an array (a user has several sources). */
-        final String expression;
+        /** The value of a row of user_days: one of its key columns. */
+        final String column;
         /** The values of a row of the events table: the event's own. */
         final String ofEvent;
         /** The values of a row of the sessions table: its sources, its entry's geo and device. */
         final String ofSession;
 
-        Split(String expression, String ofEvent, String ofSession) {
-            this.expression = expression;
+        Split(String column, String ofEvent, String ofSession) {
+            this.column = column;
             this.ofEvent = ofEvent;
             this.ofSession = ofSession;
         }

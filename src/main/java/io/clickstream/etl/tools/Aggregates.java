@@ -26,7 +26,7 @@ import java.util.Set;
 public final class Aggregates {
     private static final String USAGE = "usage: Aggregates rebuild --from YYYY-MM-DD --to YYYY-MM-DD [--config FILE]"
             + " [--set key=value]... [--dry-run]\n"
-            + "  Recomputes users_daily and objects_daily (every materialized view over events_local) for the days"
+            + "  Recomputes user_days and objects_daily (every materialized view over events_local) for the days"
             + " from..to (UTC, inclusive)\n  from the events stored in clickhouse.database. Days before today only:"
             + " today's rows are still arriving.\n  --dry-run  print the statements";
 

@@ -66,7 +66,8 @@ public final class Erase {
                     + "  --wait               how long to wait for a running job's tasks to acknowledge (default 30m)\n"
                     + "  --remember           how long erasures stay on the list (default 90 days: at least as long as Kafka keeps"
                     + " the topics)";
-    private static final List<String> PER_USER_TABLES = List.of("events_local", "sessions_local", "users_daily_local");
+    private static final List<String> PER_USER_TABLES =
+            List.of("events_local", "sessions_local", "user_days_local", "users_daily_local");
     /** An acknowledgement older than this comes from a task that no longer runs. */
     private static final long FRESH_MS = 3 * ErasureTracker.ACK_REFRESH_MS;
 
@@ -155,8 +156,11 @@ public final class Erase {
             sql.execute("ALTER TABLE " + db + ".sessions_local ON CLUSTER " + cluster + " DELETE WHERE uh IN (" + hashes
                     + ") AND record_time <= " + marker);
             // Rows of the aggregates hold everything of a user-day: they go, and what remains is counted again.
-            sql.execute("ALTER TABLE " + db + ".users_daily_local ON CLUSTER " + cluster + " DELETE WHERE uh IN ("
-                    + hashes + ") AND " + marker + " > 0");
+            // users_daily: fed until V006 made user_days, still holding the days before it.
+            for (String table : List.of("user_days_local", "users_daily_local")) {
+                sql.execute("ALTER TABLE " + db + "." + table + " ON CLUSTER " + cluster + " DELETE WHERE uh IN ("
+                        + hashes + ") AND " + marker + " > 0");
+            }
             awaitMutations(config, endpoints, db, marker);
             Map<String, List<View>> views = Aggregates.views(sql, db);
             LocalDate today = LocalDate.now(ZoneOffset.UTC);
@@ -168,7 +172,7 @@ public final class Erase {
                 }
             }
             // The user-days not rebuilt whole (today; any after the erasure): from the user's remaining events.
-            for (View view : views.getOrDefault("users_daily_local", List.of())) {
+            for (View view : views.getOrDefault("user_days_local", List.of())) {
                 sql.execute(
                         AggregateViews.rebuildInsert(db, view, "uh IN (" + hashes + ") AND dt >= '" + today + "'"),
                         Map.of("insert_distributed_sync", "1"));
@@ -326,6 +330,7 @@ public final class Erase {
                         sql,
                         "SELECT count() FROM " + db + ".sessions WHERE uh IN (" + hashes + ") AND record_time <= "
                                 + upTo));
+        out.put("user_days", count(sql, "SELECT count() FROM " + db + ".user_days WHERE uh IN (" + hashes + ")"));
         out.put("users_daily", count(sql, "SELECT count() FROM " + db + ".users_daily WHERE uh IN (" + hashes + ")"));
         return out;
     }

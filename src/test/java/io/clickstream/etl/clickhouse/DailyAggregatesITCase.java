@@ -18,10 +18,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The per (day, user) and per (day, object) aggregates (sql/V003, V004) on the real 2×2 cluster, filled by the
- * materialized views as the sink's own inserts arrive, against what the inserted events say, computed here: every
- * user's every day, every page's and item's; and rows sent again in other batches (past the replicated tables'
- * block deduplication, as a replay the replay check cannot see would) count once.
+ * The per (day, user and its values) and per (day, object) aggregates (sql/V006, V004) on the real 2×2 cluster, filled
+ * by the materialized views as the sink's own inserts arrive, against what the inserted events say, computed here:
+ * every user's every day, each combination of source, country, browser and device of it, every page's and item's; and
+ * rows sent again in other batches (past the replicated tables' block deduplication, as a replay the replay check
+ * cannot see would) count once.
  */
 class DailyAggregatesITCase {
     private static final long DAY = 86_400_000L;
@@ -68,8 +69,8 @@ class DailyAggregatesITCase {
         e.kafkaTimestamp = e.eventTime;
         e.countryCode = i % 4 == 0 ? "FR" : "DE";
         e.country = i % 4 == 0 ? "France" : "Germany";
-        e.browser = "Firefox";
-        e.deviceType = "Desktop";
+        e.browser = i % 5 == 0 ? "Chrome" : "Firefox";
+        e.deviceType = i % 6 == 0 ? "Mobile" : "Desktop";
         e.sessionId = e.userId + "-s" + (i / 50);
         e.sessionNumber = 1 + i / 50;
         e.sessionIndex = (i % 50) / 23; // 0: the user's first event in this block of 50, which is its session
@@ -84,14 +85,23 @@ class DailyAggregatesITCase {
 
     /** Per day and user, as the aggregates should say it: events, sessions, page views, first, last, sources, steps. */
     private static String truth() {
+        return truth(e -> "");
+    }
+
+    /**
+     * The same per day, user and the values {@code values} gives an event (tab-separated after the user, or ""):
+     * what the events with those values say.
+     */
+    private static String truth(java.util.function.Function<Event, String> values) {
         Map<String, List<Event>> byDayAndUser = new TreeMap<>();
         for (Event e : EVENTS) {
             String day = Instant.ofEpochMilli(e.eventTime)
                     .atZone(ZoneOffset.UTC)
                     .toLocalDate()
                     .toString();
+            String v = values.apply(e);
             byDayAndUser
-                    .computeIfAbsent(day + "\t" + e.userId, k -> new ArrayList<>())
+                    .computeIfAbsent(day + "\t" + e.userId + (v.isEmpty() ? "" : "\t" + v), k -> new ArrayList<>())
                     .add(e);
         }
         StringBuilder out = new StringBuilder();
@@ -134,13 +144,19 @@ class DailyAggregatesITCase {
     }
 
     private static String aggregates() throws Exception {
+        return aggregates("");
+    }
+
+    /** The aggregates per day, user and the {@code columns} (", source, country", or ""). */
+    private static String aggregates(String columns) throws Exception {
         return TestStack.query(
                 TestStack.clickHouseUrls().get(0),
-                "SELECT dt, user_id, uniqExactMerge(events),"
+                "SELECT dt, user_id" + columns + ", uniqExactMerge(events),"
                         + " uniqExactMerge(sessions), uniqExactIfMerge(page_views), toUnixTimestamp(minMerge(first_ts)),"
-                        + " toUnixTimestamp(maxMerge(last_ts)), arraySort(groupUniqArrayMerge(sources)),"
+                        + " toUnixTimestamp(maxMerge(last_ts)), arraySort(groupUniqArray(source)),"
                         + " arraySort(groupUniqArrayArrayMerge(funnel_steps))"
-                        + " FROM " + db + ".users_daily GROUP BY dt, user_id ORDER BY dt, user_id FORMAT TabSeparated");
+                        + " FROM " + db + ".user_days GROUP BY dt, user_id" + columns + " ORDER BY dt, user_id"
+                        + columns + " FORMAT TabSeparated");
     }
 
     @Test
@@ -156,7 +172,7 @@ class DailyAggregatesITCase {
         assertThat(TestStack.query(
                         TestStack.clickHouseUrls().get(0),
                         "SELECT dt, uniqExact(user_id) FROM " + db
-                                + ".users_daily GROUP BY dt ORDER BY dt FORMAT TabSeparated"))
+                                + ".user_days GROUP BY dt ORDER BY dt FORMAT TabSeparated"))
                 .as("DAU")
                 .isEqualTo(dau.toString());
         for (String url : TestStack.clickHouseUrls()) { // each shard holds its users' rows, on both replicas
@@ -164,32 +180,18 @@ class DailyAggregatesITCase {
                     "aggregate rows on " + url,
                     Duration.ofSeconds(60),
                     TestStack.unchecked(
-                            () -> TestStack.count(url, "SELECT count() FROM " + db + ".users_daily_local") > 0));
+                            () -> TestStack.count(url, "SELECT count() FROM " + db + ".user_days_local") > 0));
         }
-        // anyHeavy names the value that more than half of a user's day has, wherever one has.
-        Map<String, Map<String, Integer>> countries = new TreeMap<>();
-        EVENTS.forEach(e -> countries
-                .computeIfAbsent(
-                        Instant.ofEpochMilli(e.eventTime).atZone(ZoneOffset.UTC).toLocalDate() + "\t" + e.userId,
-                        k -> new TreeMap<>())
-                .merge(e.country, 1, Integer::sum));
-        String stored = TestStack.query(
-                TestStack.clickHouseUrls().get(0),
-                "SELECT dt, user_id, anyHeavyMerge(country)" + " FROM " + db
-                        + ".users_daily GROUP BY dt, user_id ORDER BY dt, user_id FORMAT TabSeparated");
-        int checked = 0;
-        for (String line : stored.split("\n")) {
-            String key = line.substring(0, line.lastIndexOf('\t'));
-            Map<String, Integer> byCountry = countries.get(key);
-            int total = byCountry.values().stream().mapToInt(Integer::intValue).sum();
-            for (Map.Entry<String, Integer> c : byCountry.entrySet()) {
-                if (2 * c.getValue() > total) {
-                    assertThat(line).endsWith("\t" + c.getKey());
-                    checked++;
-                }
-            }
-        }
-        assertThat(checked).isGreaterThan(countries.size() / 2);
+    }
+
+    @Test
+    void eachOfAUsersDaysValuesHoldsExactlyTheEventsThatHaveIt() throws Exception {
+        assertThat(aggregates(", source, country, browser, device_type"))
+                .isEqualTo(truth(e -> e.source + "\t" + e.country + "\t" + e.browser + "\t" + e.deviceType));
+        assertThat(aggregates(", country")).isEqualTo(truth(e -> e.country));
+        assertThat(aggregates(", browser")).isEqualTo(truth(e -> e.browser));
+        assertThat(aggregates(", device_type")).isEqualTo(truth(e -> e.deviceType));
+        assertThat(aggregates(", source")).isEqualTo(truth(e -> e.source));
     }
 
     /** Per day, object key and object: events, page views, users, sessions, entries. */
@@ -249,7 +251,7 @@ class DailyAggregatesITCase {
     void aRebuildOfPastDaysRecomputesWhatTheViewsKeptFromTheStoredEvents() throws Exception {
         String users = aggregates();
         String objects = objects();
-        for (String table : List.of("users_daily_local", "objects_daily_local")) { // aggregates lost, or never made
+        for (String table : List.of("user_days_local", "objects_daily_local")) { // aggregates lost, or never made
             TestStack.query(
                     TestStack.clickHouseUrls().get(0),
                     "ALTER TABLE " + db + "." + table + " ON CLUSTER " + TestStack.cluster()
@@ -279,9 +281,19 @@ class DailyAggregatesITCase {
         assertThat(aggregates()).isEqualTo(users).isEqualTo(truth());
         assertThat(objects()).isEqualTo(objects).isEqualTo(objectTruth());
         assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8))
-                .contains("rebuilding objects_daily_local, users_daily_local in " + db + " for 2 day(s)")
-                .containsPattern("day 1/2 2026-11-02: objects_daily \\d+ rows, users_daily 23 rows")
-                .containsPattern("day 2/2 2026-11-03: objects_daily \\d+ rows, users_daily 23 rows");
+                .contains("rebuilding objects_daily_local, user_days_local in " + db + " for 2 day(s)")
+                .containsPattern("day 1/2 2026-11-02: objects_daily \\d+ rows, user_days " + combinations("2026-11-02")
+                        + " rows")
+                .containsPattern("day 2/2 2026-11-03: objects_daily \\d+ rows, user_days " + combinations("2026-11-03")
+                        + " rows");
+    }
+
+    /** How many (user, source, country, browser, device) combinations the events of {@code day} have. */
+    private static long combinations(String day) {
+        return truth(e -> e.source + "\t" + e.country + "\t" + e.browser + "\t" + e.deviceType)
+                .lines()
+                .filter(l -> l.startsWith(day))
+                .count();
     }
 
     @Test
@@ -295,6 +307,8 @@ class DailyAggregatesITCase {
                 .as("the raw table holds the copies until its merges")
                 .isGreaterThan(EVENTS.size());
         assertThat(aggregates()).isEqualTo(before).isEqualTo(truth());
+        assertThat(aggregates(", source, country, browser, device_type"))
+                .isEqualTo(truth(e -> e.source + "\t" + e.country + "\t" + e.browser + "\t" + e.deviceType));
         assertThat(objects()).isEqualTo(objectTruth());
     }
 }

@@ -219,13 +219,13 @@ class ModernClickHouseSqlITCase {
         assertThat(ch.raw("SELECT count() FROM " + DB + ".schema_migrations").trim())
                 .isEqualTo(String.valueOf(Migrator.load(Path.of("sql")).size()));
         assertThat(ch.raw("SELECT name, engine FROM system.tables WHERE database = '" + DB + "' ORDER BY name"))
-                .isEqualTo(
-                        "events\tDistributed\nevents_local\tReplacingMergeTree\nobject_keys\tReplacingMergeTree\n"
-                                + "objects_daily\tDistributed\nobjects_daily_keys_mv\tMaterializedView\n"
-                                + "objects_daily_local\tAggregatingMergeTree\nobjects_daily_url_mv\tMaterializedView\n"
-                                + "schema_migrations\tMergeTree\n"
-                                + "sessions\tDistributed\nsessions_local\tReplacingMergeTree\n"
-                                + "users_daily\tDistributed\nusers_daily_local\tAggregatingMergeTree\nusers_daily_mv\tMaterializedView\n");
+                .isEqualTo("events\tDistributed\nevents_local\tReplacingMergeTree\nobject_keys\tReplacingMergeTree\n"
+                        + "objects_daily\tDistributed\nobjects_daily_keys_mv\tMaterializedView\n"
+                        + "objects_daily_local\tAggregatingMergeTree\nobjects_daily_url_mv\tMaterializedView\n"
+                        + "schema_migrations\tMergeTree\n"
+                        + "sessions\tDistributed\nsessions_local\tReplacingMergeTree\n"
+                        + "user_days\tDistributed\nuser_days_local\tAggregatingMergeTree\nuser_days_mv\tMaterializedView\n"
+                        + "users_daily\tDistributed\nusers_daily_local\tAggregatingMergeTree\n");
     }
 
     @Test
@@ -273,9 +273,9 @@ class ModernClickHouseSqlITCase {
                 .append(c[1])
                 .append('\n'));
         assertThat(ch.raw("SELECT user_id, uniqExactMerge(events), uniqExactIfMerge(page_views) FROM " + DB
-                        + ".users_daily GROUP BY user_id ORDER BY user_id"))
+                        + ".user_days GROUP BY user_id ORDER BY user_id"))
                 .isEqualTo(expected.toString());
-        assertThat(ch.raw("SELECT arraySort(groupUniqArrayArrayMerge(funnel_steps)) FROM " + DB + ".users_daily"))
+        assertThat(ch.raw("SELECT arraySort(groupUniqArrayArrayMerge(funnel_steps)) FROM " + DB + ".user_days"))
                 .isEqualTo("['checkout:1','search-to-cart:255']\n");
     }
 

@@ -167,7 +167,7 @@ class PrivacyITCase {
                     "privacy.erasure-topic=" + s.config().get(Options.PRIVACY_ERASURE_TOPIC),
                     "--user",
                     "person-0");
-            for (String table : List.of("events", "sessions", "users_daily")) {
+            for (String table : List.of("events", "sessions", "user_days")) {
                 assertThat(TestStack.count(
                                 node, "SELECT count() FROM " + db + "." + table + " WHERE user_id = '" + erased + "'"))
                         .as(table)

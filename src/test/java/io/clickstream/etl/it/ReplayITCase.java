@@ -132,7 +132,7 @@ class ReplayITCase {
             assertThat(TestStack.query(
                             TestStack.clickHouseUrls().get(0),
                             "SELECT user_id, uniqExactMerge(events) FROM " + first
-                                    + ".users_daily GROUP BY user_id ORDER BY user_id FORMAT TabSeparated"))
+                                    + ".user_days GROUP BY user_id ORDER BY user_id FORMAT TabSeparated"))
                     .as("the daily aggregates count the replayed events once")
                     .isEqualTo(perUser.toString());
             assertThat(output(() -> Replay.run(args(common, "--progress")))).contains("behind: 0 records");

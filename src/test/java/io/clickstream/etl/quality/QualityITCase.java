@@ -49,7 +49,7 @@ class QualityITCase {
         TestInserts.insert(db, day(TWICE, e -> true).subList(0, 10));
         TestStack.query(
                 TestStack.clickHouseUrls().get(0),
-                "ALTER TABLE " + db + ".users_daily_local ON CLUSTER " + TestStack.cluster() + " DROP PARTITION '"
+                "ALTER TABLE " + db + ".user_days_local ON CLUSTER " + TestStack.cluster() + " DROP PARTITION '"
                         + NO_AGGREGATES + "'");
         List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>();
         letters.add(deadLetter(GOOD, "invalid_json"));
@@ -151,12 +151,12 @@ class QualityITCase {
     void aSourceTwoPercentDownFailsThatSourceAndTheTotalsNotTheOtherSource() throws Exception {
         Run run = check(SOURCE_DOWN);
         assertThat(run.code()).isEqualTo(1);
-        // In the raw table all sources and the app's; in the aggregates, which keep events for all sources only.
-        assertThat(failed(run)).containsExactly("events (all)", "events app", "events (all)");
+        // In the raw table and in the aggregates: all sources and the app's.
+        assertThat(failed(run)).containsExactly("events (all)", "events app", "events (all)", "events app");
         assertThat(run.printed())
                 .contains("147 on 2026-11-20, 150 on 2026-11-13 (-2.00 %; at most -0.50 %)")
                 .contains("297 on 2026-11-20, 300 on 2026-11-13 (-1.00 %");
-        assertThat(run.junit()).contains("failures=\"3\"").contains("<failure message=\"147 on 2026-11-20");
+        assertThat(run.junit()).contains("failures=\"4\"").contains("<failure message=\"147 on 2026-11-20");
     }
 
     @Test
@@ -170,11 +170,12 @@ class QualityITCase {
     void lostAggregatesFailTheirVolumeAndTheirAgreementWithTheRawRows() throws Exception {
         Run run = check(NO_AGGREGATES);
         assertThat(failed(run))
-                .contains("events (all)", "users (all)", "sessions (all)", "users web", "users app")
-                .hasSize(10);
+                .contains("events (all)", "users (all)", "sessions (all)", "events web", "users web", "sessions web")
+                .contains("events app", "users app", "sessions app")
+                .hasSize(18);
         assertThat(run.printed())
-                .contains("raw 300, users_daily 0: rebuild the day with tools.Aggregates rebuild --from "
-                        + NO_AGGREGATES);
+                .contains(
+                        "raw 300, user_days 0: rebuild the day with tools.Aggregates rebuild --from " + NO_AGGREGATES);
     }
 
     @Test

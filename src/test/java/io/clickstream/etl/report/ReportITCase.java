@@ -21,15 +21,19 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The standard reports on the real cluster, over aggregates the views filled from known events, against figures
- * computed here from the same events by their definitions: every row of every report; a split and a sample; and
- * the HTML page in a real headless Chromium (it loads, every chart draws, no script error).
+ * computed here from the same events by their definitions: every row of every report, unsplit and split by each
+ * dimension (by the events that have each value: a user's events differ in all four); a sample; and the HTML page in
+ * a real headless Chromium (it loads, every chart draws, no script error).
  */
 class ReportITCase {
     private static final LocalDate D0 = LocalDate.of(2026, 11, 2);
@@ -100,10 +104,11 @@ class ReportITCase {
         e.kafkaTimestamp = e.eventTime;
         e.kafkaTopic = "reports";
         e.url = url;
-        e.source = SOURCES[k % 3];
-        e.country = k % 2 == 0 ? "Germany" : "France";
-        e.browser = "Firefox";
-        e.deviceType = "Desktop";
+        // A user's events differ in source, country, browser and device, within a day and from day to day.
+        e.source = SOURCES[(k + index + day.getDayOfMonth()) % 3];
+        e.country = (k + index) % 2 == 0 ? "Germany" : "France";
+        e.browser = (k + day.getDayOfMonth()) % 3 == 0 ? "Chrome" : "Firefox";
+        e.deviceType = index == 1 ? "Mobile" : "Desktop";
         e.sessionId = e.userId + "-" + day;
         e.sessionIndex = index;
         e.funnelIds = checkoutStep > 0 ? new String[] {"checkout"} : new String[0];
@@ -174,7 +179,7 @@ class ReportITCase {
     void aSampleCountsTheSampledUsersScaledUpWithTheirInterval() throws Exception {
         Set<String> sampled = new HashSet<>(
                 List.of(sql.execute("SELECT user_id FROM " + db // uh: 18.16 samples a Distributed table only with it
-                                + ".users_daily SAMPLE 1/2 GROUP BY user_id, uh FORMAT TabSeparated")
+                                + ".user_days SAMPLE 1/2 GROUP BY user_id, uh FORMAT TabSeparated")
                         .split("\n")));
         assertThat(sampled.size()).isBetween(5, 35);
         List<List<Object>> truth = activeTruth(e -> sampled.contains(e.userId), null, 1);
@@ -339,6 +344,141 @@ class ReportITCase {
                                 "checkout",
                                 2L,
                                 top.values().stream().filter(s -> s >= 2).count())));
+    }
+
+    private static Function<Event, String> valueOf(Split split) {
+        return switch (split) {
+            case NONE -> e -> "";
+            case SOURCE -> e -> e.source;
+            case COUNTRY -> e -> e.country;
+            case BROWSER -> e -> e.browser;
+            case DEVICE -> e -> e.deviceType;
+        };
+    }
+
+    private static boolean within(Event e, LocalDate from, LocalDate to) {
+        return !day(e).isBefore(from) && !day(e).isAfter(to);
+    }
+
+    /** The values {@code split} gives the events of [from, to], in order. */
+    private static TreeSet<String> values(Function<Event, String> value, LocalDate from, LocalDate to) {
+        TreeSet<String> out = new TreeSet<>();
+        EVENTS.stream().filter(e -> within(e, from, to)).forEach(e -> out.add(value.apply(e)));
+        return out;
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = Split.class,
+            names = {"SOURCE", "COUNTRY", "BROWSER", "DEVICE"})
+    void everyReportSplitCountsTheEventsThatHaveEachValue(Split split) throws Exception {
+        Function<Event, String> value = valueOf(split);
+        assertThat(values(value, FROM, TO)).as("the split has several values").hasSizeGreaterThan(1);
+
+        List<List<Object>> traffic = new ArrayList<>();
+        for (LocalDate d = FROM; !d.isAfter(TO); d = d.plusDays(1)) {
+            LocalDate day = d;
+            for (String v : values(value, d, d)) {
+                List<Event> of = EVENTS.stream()
+                        .filter(e -> day(e).equals(day) && value.apply(e).equals(v))
+                        .toList();
+                traffic.add(List.of(
+                        d.toString(),
+                        v,
+                        of.stream().filter(e -> e.eventType.equals("page_view")).count(),
+                        of.stream().map(e -> e.sessionId).distinct().count(),
+                        of.stream().map(e -> e.userId).distinct().count()));
+            }
+        }
+        assertThat(rows(Kind.TRAFFIC, split, 1)).as("traffic").isEqualTo(traffic);
+
+        List<List<Object>> active = new ArrayList<>();
+        for (LocalDate d = FROM; !d.isAfter(TO); d = d.plusDays(1)) {
+            for (String v : values(value, d.minusDays(29), d)) {
+                Predicate<Event> with = e -> value.apply(e).equals(v);
+                active.add(List.of(
+                        d.toString(),
+                        v,
+                        (long) activeUsers(d, d, with).size(),
+                        (long) activeUsers(d.minusDays(6), d, with).size(),
+                        (long) activeUsers(d.minusDays(29), d, with).size()));
+            }
+        }
+        assertThat(rows(Kind.ACTIVE, split, 1)).as("active").isEqualTo(active);
+
+        Map<String, Integer> top = new TreeMap<>(); // funnel, value, user: the step reached with that value
+        EVENTS.stream()
+                .filter(e -> within(e, FROM, TO) && e.funnelIds.length > 0)
+                .forEach(e -> top.merge(
+                        e.funnelIds[0] + "\t" + value.apply(e) + "\t" + e.userId, e.funnelSteps[0], Math::max));
+        Map<String, Long> reached = new TreeMap<>();
+        top.forEach((key, step) -> {
+            for (int s = 1; s <= step; s++) {
+                reached.merge(key.substring(0, key.lastIndexOf('\t')) + "\t" + s, 1L, Long::sum);
+            }
+        });
+        List<List<Object>> funnels = new ArrayList<>();
+        reached.forEach((key, users) -> {
+            String[] f = key.split("\t");
+            funnels.add(List.of(f[0], f[1], Long.parseLong(f[2]), users));
+        });
+        assertThat(funnels).isNotEmpty();
+        assertThat(rows(Kind.FUNNELS, split, 1)).as("funnels").isEqualTo(funnels);
+
+        Map<Long, Map<String, long[]>> byDays = new TreeMap<>(); // days, value: users with 7 and 28
+        for (String v : values(value, TO.minusDays(27), TO)) {
+            Predicate<Event> with = e -> value.apply(e).equals(v);
+            for (String user : activeUsers(TO.minusDays(27), TO, with)) {
+                long[] d = {0, 0};
+                EVENTS.stream()
+                        .filter(e -> e.userId.equals(user) && with.test(e) && within(e, TO.minusDays(27), TO))
+                        .map(ReportITCase::day)
+                        .distinct()
+                        .forEach(x -> {
+                            d[1]++;
+                            d[0] += x.isAfter(TO.minusDays(7)) ? 1 : 0;
+                        });
+                byDays.computeIfAbsent(d[0], x -> new TreeMap<>()).computeIfAbsent(v, x -> new long[2])[0]++;
+                byDays.computeIfAbsent(d[1], x -> new TreeMap<>()).computeIfAbsent(v, x -> new long[2])[1]++;
+            }
+        }
+        List<List<Object>> days = new ArrayList<>();
+        byDays.forEach((n, perValue) -> perValue.forEach((v, c) -> {
+            if (n > 0) {
+                days.add(List.of(n, v, c[0], c[1]));
+            }
+        }));
+        assertThat(rows(Kind.DAYS, split, 1)).as("days").isEqualTo(days);
+
+        Map<String, LocalDate> firstSeen = new TreeMap<>();
+        EVENTS.forEach(e -> firstSeen.merge(e.userId, day(e), (a, b) -> a.isBefore(b) ? a : b));
+        Map<String, Long> cohorts = new TreeMap<>(); // cohort, value, n
+        firstSeen.forEach((user, cohort) -> {
+            if (cohort.isBefore(FROM) || cohort.isAfter(TO)) {
+                return;
+            }
+            Set<String> firstValues = new TreeSet<>();
+            EVENTS.stream()
+                    .filter(e -> e.userId.equals(user) && day(e).equals(cohort))
+                    .forEach(e -> firstValues.add(value.apply(e)));
+            EVENTS.stream()
+                    .filter(e -> e.userId.equals(user))
+                    .map(ReportITCase::day)
+                    .distinct()
+                    .forEach(d -> {
+                        long n = d.toEpochDay() - cohort.toEpochDay();
+                        if (n <= 7) {
+                            firstValues.forEach(
+                                    v -> cohorts.merge(cohort + "\t" + v + "\t" + (char) ('a' + n), 1L, Long::sum));
+                        }
+                    });
+        });
+        List<List<Object>> retention = new ArrayList<>();
+        cohorts.forEach((key, users) -> {
+            String[] f = key.split("\t");
+            retention.add(List.of(f[0], f[1], (long) (f[2].charAt(0) - 'a'), users));
+        });
+        assertThat(rows(Kind.RETENTION, split, 1)).as("retention").isEqualTo(retention);
     }
 
     @Test

@@ -27,7 +27,7 @@ class ReportRunnerTest {
         });
         ReportTable t =
                 runner.run(request(List.of(Kind.TRAFFIC), Split.NONE, 10)).get(0);
-        assertThat(asked.get(0)).contains("FROM cs.users_daily SAMPLE 1/10").endsWith("FORMAT TabSeparated");
+        assertThat(asked.get(0)).contains("FROM cs.user_days SAMPLE 1/10").endsWith("FORMAT TabSeparated");
         assertThat(t.columns())
                 .containsExactly(
                         "day", "page_views", "page_views_pm95", "sessions", "sessions_pm95", "users", "users_pm95");
