@@ -80,20 +80,38 @@ public final class FunnelSql {
         } else {
             // The session's events in stream order (time, then index in the session); from each step-1 event,
             // the length of the run of consecutive steps within the window; the session's level is the longest.
+            // The lambda takes the arrays shifted by 1..steps-1 as arguments of their own: a lambda that reads a
+            // whole array of the row copies it for every element, which for a session of n events is n^2 values
+            // (gigabytes for a robot's session of tens of thousands of events).
+            int steps = d.steps().size();
+            StringJoiner params = new StringJoiner(", ");
+            StringJoiner args = new StringJoiner(", ");
+            for (int k = 1; k <= steps; k++) {
+                params.add("t" + k).add("s" + k);
+                args.add(k == 1 ? "ts_" : "arraySlice(pt_, " + k + ", length(ts_))")
+                        .add(k == 1 ? "st_" : "arraySlice(ps_, " + k + ", length(st_))");
+            }
+            StringJoiner zerosT = new StringJoiner(", ", "[", "]");
+            StringJoiner zerosS = new StringJoiner(", ", "[", "]");
+            for (int k = 1; k < steps; k++) {
+                zerosT.add("toUInt32(0)");
+                zerosS.add("toUInt8(0)");
+            }
+            String padded = steps == 1
+                    ? ""
+                    : "arrayConcat(ts_, " + zerosT + ") AS pt_, arrayConcat(st_, " + zerosS + ") AS ps_, ";
             perSession = "SELECT session_id, arraySort(groupArray((t, idx, step))) AS seq, "
-                    + "arrayMap(x -> x.1, seq) AS ts_, arrayMap(x -> x.3, seq) AS st_, "
-                    + "arrayReduce('max', arrayMap(i -> "
-                    + strictRun(1, d.steps().size(), window) + ", arrayEnumerate(st_))) AS level "
-                    + "FROM (" + events + ") GROUP BY session_id";
+                    + "arrayMap(x -> x.1, seq) AS ts_, arrayMap(x -> x.3, seq) AS st_, " + padded
+                    + "arrayReduce('max', arrayMap((" + params + ") -> " + strictRun(1, steps, window) + ", " + args
+                    + ")) AS level FROM (" + events + ") GROUP BY session_id";
         }
         return "SELECT level, count() AS sessions FROM (" + perSession
                 + ") GROUP BY level ORDER BY level FORMAT TabSeparated";
     }
 
-    /** if(st_[i+k-1] = k AND within window, 1 + next, 0), unrolled over the steps. */
+    /** if(s_k = k AND t_k within the window from t_1, 1 + the run from step k+1, 0), unrolled over the steps. */
     private static String strictRun(int k, int steps, long window) {
-        String at = k == 1 ? "i" : "i + " + (k - 1);
-        String cond = "st_[" + at + "] = " + k + (k == 1 ? "" : " AND ts_[" + at + "] <= ts_[i] + " + window);
+        String cond = "s" + k + " = " + k + (k == 1 ? "" : " AND t" + k + " <= t1 + " + window);
         String next = k == steps ? "1" : "1 + " + strictRun(k + 1, steps, window);
         return "if(" + cond + ", " + next + ", 0)";
     }
