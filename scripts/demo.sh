@@ -172,11 +172,20 @@ echo "(open $STACK_DIR/report.html in a browser: charts of all six reports, spli
 step "What was rejected (dead-letter topic)"
 tool io.clickstream.etl.tools.DeadLetterReport --config "$CONFIG"
 
+# Per source partition, the records written since this run started: stored, dead letters, sent again (an event id
+# already stored), or in flight (after the offset the job last committed); none lost, none twice.
+balance_by_offsets() {
+  tool io.clickstream.etl.tools.Balance --config "$CONFIG" --from "$(date -u -d "@$((START_MS / 1000))" +%FT%TZ)"
+}
 if [ -n "$KEEP" ]; then
+  step "Where this run's inputs are, by source partition and offset (the job still runs: some may be in flight)"
+  balance_by_offsets || true
   step "The job keeps running: web UI http://127.0.0.1:$UI_PORT (Ctrl-C stops the job; scripts/stack.sh stop stops the stack)"
   wait "$JOB_PID"
 else
   step "Stopping the job with a savepoint ($STACK_DIR/savepoints)"
   stop_job || echo "the job did not stop with a savepoint; it is killed"
+  step "Where this run's inputs ended, by source partition and offset"
+  balance_by_offsets || die "the inputs do not balance by offsets, see above"
   step "Done. The stack is still running: scripts/stack.sh status | stop. Again with the web UI open: scripts/demo.sh --keep-running"
 fi

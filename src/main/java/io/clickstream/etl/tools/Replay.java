@@ -4,13 +4,10 @@ import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.config.Timestamps;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -19,7 +16,6 @@ import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.GroupIdNotFoundException;
 
 /**
  * Rewinds (or moves) the job's consumer group so that the next start with {@code kafka.start-from: group-offsets}
@@ -78,9 +74,9 @@ public final class Replay {
                     + "group and commits offsets only on checkpoints\n" + USAGE);
         }
 
-        try (Admin admin = admin(config)) {
-            List<TopicPartition> partitions = partitions(admin, topics);
-            Map<TopicPartition, Long> current = committed(admin, group);
+        try (Admin admin = KafkaOffsets.admin(config)) {
+            List<TopicPartition> partitions = KafkaOffsets.partitions(admin, topics);
+            Map<TopicPartition, Long> current = KafkaOffsets.committed(admin, group);
             Map<TopicPartition, Long> target = target(admin, cli, partitions);
 
             System.out.printf("group %s, %d partitions of %s%n", group, partitions.size(), topics);
@@ -121,10 +117,10 @@ public final class Replay {
      * of the partition and how many records lie between.
      */
     private static void progress(JobConfig config, String group, List<String> topics) throws Exception {
-        try (Admin admin = admin(config)) {
-            List<TopicPartition> partitions = partitions(admin, topics);
-            Map<TopicPartition, Long> current = committed(admin, group);
-            Map<TopicPartition, Long> end = ends(admin, partitions);
+        try (Admin admin = KafkaOffsets.admin(config)) {
+            List<TopicPartition> partitions = KafkaOffsets.partitions(admin, topics);
+            Map<TopicPartition, Long> current = KafkaOffsets.committed(admin, group);
+            Map<TopicPartition, Long> end = KafkaOffsets.ends(admin, partitions);
             System.out.printf("group %s, %d partitions of %s%n", group, partitions.size(), topics);
             System.out.printf("  %-40s %12s %12s %12s%n", "partition", "committed", "end", "behind");
             long behind = 0;
@@ -137,43 +133,6 @@ public final class Replay {
             }
             System.out.printf("behind: %d records%n", behind);
         }
-    }
-
-    private static Admin admin(JobConfig config) {
-        Properties p = new Properties();
-        p.putAll(config.kafkaClientProperties());
-        return Admin.create(p);
-    }
-
-    private static List<TopicPartition> partitions(Admin admin, List<String> topics) throws Exception {
-        List<TopicPartition> out = new ArrayList<>();
-        admin.describeTopics(topics)
-                .allTopicNames()
-                .get(30, TimeUnit.SECONDS)
-                .forEach((t, d) -> d.partitions().forEach(pi -> out.add(new TopicPartition(t, pi.partition()))));
-        out.sort((a, b) -> a.topic().equals(b.topic())
-                ? Integer.compare(a.partition(), b.partition())
-                : a.topic().compareTo(b.topic()));
-        return out;
-    }
-
-    private static Map<TopicPartition, Long> committed(Admin admin, String group) throws Exception {
-        Map<TopicPartition, Long> out = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
-        try {
-            admin.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata()
-                    .get(30, TimeUnit.SECONDS)
-                    .forEach((tp, om) -> {
-                        if (om != null) {
-                            out.put(tp, om.offset());
-                        }
-                    });
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof GroupIdNotFoundException)) {
-                throw e;
-            }
-        }
-        return out;
     }
 
     private static Map<TopicPartition, Long> target(Admin admin, CommandLine cli, List<TopicPartition> partitions)
@@ -205,20 +164,11 @@ public final class Replay {
         partitions.forEach(tp -> request.put(tp, spec));
         Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> found =
                 admin.listOffsets(request).all().get(30, TimeUnit.SECONDS);
-        Map<TopicPartition, Long> end = ends(admin, partitions);
+        Map<TopicPartition, Long> end = KafkaOffsets.ends(admin, partitions);
         for (TopicPartition tp : partitions) {
             long o = found.get(tp).offset();
             out.put(tp, o < 0 ? end.get(tp) : o); // no record at or after the time: the end
         }
-        return out;
-    }
-
-    /** The end offset of each partition (the next record's offset). */
-    private static Map<TopicPartition, Long> ends(Admin admin, List<TopicPartition> partitions) throws Exception {
-        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        partitions.forEach(tp -> request.put(tp, OffsetSpec.latest()));
-        Map<TopicPartition, Long> out = new HashMap<>();
-        admin.listOffsets(request).all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> out.put(tp, info.offset()));
         return out;
     }
 
@@ -242,7 +192,7 @@ public final class Replay {
                     "watching the group's offsets for %d s (a running job commits them on every checkpoint) ...%n",
                     watch);
             Thread.sleep(watch * 1000L);
-            if (!committed(admin, group).equals(before)) {
+            if (!KafkaOffsets.committed(admin, group).equals(before)) {
                 throw new IllegalStateException("the offsets of group " + group + " moved in the last " + watch
                         + " s: the job is still running. Stop it first (flink stop --savepointPath DIR <job id>)");
             }
