@@ -340,6 +340,9 @@ start_collector() {
       || die "building the collector failed, see $LOG_DIR/collector-build.log"
   fi
   cp "$jar" "$running_jar"
+  # trust-body-ip: what sends here is the demo's generator, which relays its simulated users' addresses in the body
+  # as a server would (its batches mix users, so X-Forwarded-For could not carry them); the job locates them by it.
+  CLICKSTREAM_COLLECTOR_TRUST_BODY_IP=true \
   CLICKSTREAM_COLLECTOR_HOST=127.0.0.1 CLICKSTREAM_COLLECTOR_PORT="$COLLECTOR_PORT" \
   CLICKSTREAM_COLLECTOR_ADMIN_PORT="$COLLECTOR_ADMIN_PORT" \
   CLICKSTREAM_COLLECTOR_KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" \
