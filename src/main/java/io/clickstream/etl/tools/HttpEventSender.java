@@ -17,9 +17,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Sends generated events through the HTTP collector as a client would: NDJSON batches per source, a few requests
- * at a time; a 503 is sent again after its Retry-After; a 400 is counted by reason (the collector refused the
- * request whole, so a malformed input goes alone, not taking a batch of good ones with it).
+ * Sends generated events through the HTTP collector as a client would: NDJSON batches per source, one batch of a
+ * source at a time so that each source's events arrive in the order they were made (the generator packs hours of
+ * event time into seconds: batches overtaking each other would put minutes of disorder into the stream, far beyond
+ * the job's event-time bound); a 503 is sent again after its Retry-After; a 400 is counted by reason (the collector
+ * refused the request whole, so a malformed input goes alone, a few at a time, not taking a batch of good ones with
+ * it).
  */
 final class HttpEventSender implements AutoCloseable {
     private static final Pattern REASON = Pattern.compile("\"error\"\\s*:\\s*\"([a-z_]+)\"");
@@ -32,6 +35,9 @@ final class HttpEventSender implements AutoCloseable {
             .build();
     private final String url;
     private final Semaphore inFlight = new Semaphore(IN_FLIGHT);
+    /** Per source: its batch in flight, at most one. */
+    private final Map<String, Semaphore> sourceInFlight = new TreeMap<>();
+
     private final Map<String, ByteArrayOutputStream> buffers = new TreeMap<>();
     private final Map<String, Integer> buffered = new TreeMap<>();
     final AtomicLong accepted = new AtomicLong();
@@ -47,7 +53,7 @@ final class HttpEventSender implements AutoCloseable {
     void send(String source, byte[] event, boolean wellFormed) throws Exception {
         check();
         if (!wellFormed) {
-            post(source, event, 1);
+            post(inFlight, source, event, 1);
             return;
         }
         ByteArrayOutputStream b = buffers.computeIfAbsent(source, s -> new ByteArrayOutputStream());
@@ -65,15 +71,15 @@ final class HttpEventSender implements AutoCloseable {
         if (n == 0) {
             return;
         }
-        post(source, b.toByteArray(), n);
+        post(sourceInFlight.computeIfAbsent(source, s -> new Semaphore(1)), source, b.toByteArray(), n);
         b.reset();
         buffered.put(source, 0);
     }
 
-    private void post(String source, byte[] body, int events) throws InterruptedException {
-        inFlight.acquire();
+    private void post(Semaphore permits, String source, byte[] body, int events) throws InterruptedException {
+        permits.acquire();
         attempt(source, body, events, 0).whenComplete((v, e) -> {
-            inFlight.release();
+            permits.release();
             if (e != null) {
                 failure.compareAndSet(null, e);
             }
@@ -125,6 +131,10 @@ final class HttpEventSender implements AutoCloseable {
         }
         inFlight.acquire(IN_FLIGHT);
         inFlight.release(IN_FLIGHT);
+        for (Semaphore one : sourceInFlight.values()) {
+            one.acquire();
+            one.release();
+        }
         check();
     }
 
