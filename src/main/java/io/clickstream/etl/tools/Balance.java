@@ -85,7 +85,7 @@ public final class Balance {
         String group = cli.get("group", config.get(Options.KAFKA_GROUP_ID));
         String db = config.get(Options.CLICKHOUSE_DATABASE);
         List<InputBalance.Line> lines = new ArrayList<>();
-        long deadLettersTwice;
+        Map<String, List<Long>> deadLettersTwice = new TreeMap<>();
         try (Admin admin = KafkaOffsets.admin(config);
                 KafkaConsumer<byte[], byte[]> consumer = consumer(config);
                 ClickHouseSql sql = new ClickHouseSql(
@@ -96,7 +96,6 @@ public final class Balance {
             Map<TopicPartition, Long> starts = at(admin, partitions, fromMs, OffsetSpec.earliest(), ends);
             Map<TopicPartition, Long> stops = toMs < 0 ? ends : at(admin, partitions, toMs, OffsetSpec.latest(), ends);
             DeadLetters dead = deadLetters(config, consumer);
-            deadLettersTwice = dead.twice;
             InputBalance balance =
                     new InputBalance(new StoredEvents(sql, db), new Records(consumer), cli.getInt("bucket", 100_000));
             for (TopicPartition tp : partitions) {
@@ -105,6 +104,11 @@ public final class Balance {
                 InputBalance.Range range =
                         new InputBalance.Range(tp.topic(), tp.partition(), from, to, committed.getOrDefault(tp, from));
                 lines.add(balance.balance(range, dead.offsets.getOrDefault(tp, new TreeSet<>())));
+                NavigableSet<Long> again =
+                        dead.repeated().getOrDefault(tp, new TreeSet<>()).subSet(from, true, to, false);
+                if (!again.isEmpty()) {
+                    deadLettersTwice.put(tp.topic() + "-" + tp.partition(), new ArrayList<>(again));
+                }
             }
         }
         return print(db, group, topics, cli, lines, deadLettersTwice);
@@ -130,7 +134,7 @@ public final class Balance {
             List<String> topics,
             CommandLine cli,
             List<InputBalance.Line> lines,
-            long deadLettersTwice) {
+            Map<String, List<Long>> deadLettersTwice) {
         System.out.printf(
                 "inputs of %s (group %s) in %s, records written %s to %s:%n",
                 topics, group, db, cli.get("from", "from the start"), cli.get("to", "now"));
@@ -172,7 +176,7 @@ public final class Balance {
             }
         }
         System.out.printf(format, "all", "", "", "", sum[0], sum[1], sum[2], sum[3], sum[4], sum[5], sum[6]);
-        boolean balanced = lines.stream().allMatch(InputBalance.Line::balanced) && deadLettersTwice == 0;
+        boolean balanced = lines.stream().allMatch(InputBalance.Line::balanced) && deadLettersTwice.isEmpty();
         System.out.printf(
                 "%s: %d inputs = %d stored + %d dead letters + %d delivered again (their event stored from another"
                         + " record) + %d in flight%n",
@@ -191,9 +195,9 @@ public final class Balance {
                         tp, l.twiceCount(), l.twice());
             }
         }
-        if (deadLettersTwice > 0) {
-            System.out.printf("TWICE: %d input(s) with more than one dead letter%n", deadLettersTwice);
-        }
+        deadLettersTwice.forEach((tp, offsets) -> System.out.printf(
+                "TWICE in %s: %d record(s) with more than one dead letter, at offsets %s%s%n",
+                tp, offsets.size(), offsets.subList(0, Math.min(20, offsets.size())), offsets.size() > 20 ? " …" : ""));
         return balanced ? 0 : 1;
     }
 
@@ -207,12 +211,13 @@ public final class Balance {
     }
 
     /** The dead letters' source offsets per partition, and how many sources have more than one. */
-    private record DeadLetters(Map<TopicPartition, NavigableSet<Long>> offsets, long twice) {}
+    private record DeadLetters(
+            Map<TopicPartition, NavigableSet<Long>> offsets, Map<TopicPartition, NavigableSet<Long>> repeated) {}
 
     private static DeadLetters deadLetters(JobConfig config, KafkaConsumer<byte[], byte[]> consumer) throws Exception {
         String topic = config.get(Options.DEAD_LETTER_TOPIC);
         Map<TopicPartition, NavigableSet<Long>> out = new HashMap<>();
-        long twice = 0;
+        Map<TopicPartition, NavigableSet<Long>> repeated = new HashMap<>();
         List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                 .map(i -> new TopicPartition(topic, i.partition()))
                 .collect(Collectors.toList());
@@ -230,13 +235,13 @@ public final class Balance {
                 TopicPartition source = new TopicPartition(
                         n.get("source_topic").asText(),
                         n.path("source_partition").asInt());
-                if (!out.computeIfAbsent(source, s -> new TreeSet<>())
-                        .add(n.get("source_offset").asLong())) {
-                    twice++;
+                long offset = n.get("source_offset").asLong();
+                if (!out.computeIfAbsent(source, s -> new TreeSet<>()).add(offset)) {
+                    repeated.computeIfAbsent(source, s -> new TreeSet<>()).add(offset);
                 }
             }
         }
-        return new DeadLetters(out, twice);
+        return new DeadLetters(out, repeated);
     }
 
     private static JsonNode parse(byte[] value) {
@@ -336,8 +341,9 @@ public final class Balance {
         public Set<String> storedEventIds(Collection<String> eventIds) throws Exception {
             Set<String> out = new HashSet<>();
             List<String> all = new ArrayList<>(eventIds);
-            for (int i = 0; i < all.size(); i += 10_000) {
-                String list = all.subList(i, Math.min(all.size(), i + 10_000)).stream()
+            // In chunks that keep the statement under ClickHouse's max_query_size (256 KiB).
+            for (int i = 0; i < all.size(); i += 2_000) {
+                String list = all.subList(i, Math.min(all.size(), i + 2_000)).stream()
                         .map(ClickHouseSql::literal)
                         .collect(Collectors.joining(","));
                 for (String[] f : TabSeparated.rows(sql.execute("SELECT DISTINCT event_id FROM " + db + ".events"

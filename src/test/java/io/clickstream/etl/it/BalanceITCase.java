@@ -28,9 +28,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * tools.Balance over a real run: valid events, malformed ones, an event sent twice and an aborted transaction in two
- * partitions, read by the job, then records the job has not read, then a stored row deleted. Each record is counted
- * where it ended, the aborted records and the transaction markers are no inputs, and the deleted row's record is
- * named as lost with its offset.
+ * partitions, read by the job, then records the job has not read, then a dead letter written twice, then a stored row
+ * deleted. Each record is counted where it ended, the aborted records and the transaction markers are no inputs, the
+ * second dead letter and the deleted row's record are named with their offsets.
  */
 class BalanceITCase {
     @RegisterExtension
@@ -137,6 +137,22 @@ class BalanceITCase {
         assertThat(later.printed())
                 .contains("balanced: " + (inputs + 40) + " inputs = 300 stored + " + malformed.size()
                         + " dead letters + 1 delivered again (their event stored from another record) + 40 in flight");
+
+        // A second dead letter for an input (another job writing to the same topic would give one): twice.
+        String deadTopic = setup.config().get(Options.DEAD_LETTER_TOPIC);
+        org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> letter =
+                TestStack.consume(deadTopic, 1, Duration.ofSeconds(30)).get(0);
+        TestStack.produce(List.of(new ProducerRecord<>(deadTopic, letter.key(), letter.value())));
+        com.fasterxml.jackson.databind.JsonNode source =
+                new com.fasterxml.jackson.databind.json.JsonMapper().readTree(letter.value());
+        Run twice = balance(setup.config());
+        assertThat(twice.code()).as(twice.printed()).isEqualTo(1);
+        assertThat(twice.printed())
+                .contains("NOT balanced")
+                .contains("TWICE in " + topic + "-"
+                        + source.get("source_partition").asInt()
+                        + ": 1 record(s) with more than one dead letter, at offsets ["
+                        + source.get("source_offset").asLong() + "]");
 
         // A stored row gone: its record is lost, and named by partition and offset.
         String position = TestStack.query(
