@@ -50,8 +50,21 @@ fi
 step "Applying the ClickHouse schema (sql/) on cluster $CH_CLUSTER"
 tool io.clickstream.etl.tools.Migrate --config "$CONFIG"
 tool io.clickstream.etl.tools.EventGenerator --config "$CONFIG" --count 0 --create-topics 4 >/dev/null
-before=$(sql "SELECT count() FROM clickstream.events")
 START_MS=$(( $(date +%s) * 1000 ))
+
+# A month of history, imported as users import theirs: a file through tools.Backfill, exactly once (a file imported
+# before is recognised and left out, so a second demo adds none), read by the job below before the live events.
+HISTORY_FILE="$STACK_DIR/demo-history.ndjson.gz"
+HISTORY_EVENTS=300000
+step "Importing a month of generated history ($HISTORY_EVENTS events, users joining day by day) through tools.Backfill"
+if [ ! -f "$HISTORY_FILE" ]; then
+  tool io.clickstream.etl.tools.EventGenerator --config "$CONFIG" --count "$HISTORY_EVENTS" --span-minutes 43200 \
+    --growing --millis-only --seed 20261201 --file "$HISTORY_FILE.tmp" | tail -1
+  mv "$HISTORY_FILE.tmp" "$HISTORY_FILE"
+fi
+# Events without a `source` are the shop's backend (orders, payments), as in the live stream.
+tool io.clickstream.etl.tools.Backfill --config "$CONFIG" --files "$HISTORY_FILE" --source backend
+BACKFILL_TOPIC=$(grep '^backfill.topic:' "$CONFIG" | cut -d' ' -f2)
 
 step "Starting the job on a local Flink, web UI on http://127.0.0.1:$UI_PORT (log: $LOG_DIR/job-demo.log)"
 require_free_ports "the demo's Flink web UI (--web-ui-port)" "$UI_PORT"
@@ -81,11 +94,20 @@ dead_letters() {
 wait_for 120 "the job to run" job_running || { tail -30 "$LOG_DIR/job-demo.log"; die "the job did not start"; }
 echo "job running"
 
+step "Waiting for the history to land (the job reads the backfill topic with the live ones, in event-time order)"
+history_rows() { sql "SELECT count() FROM clickstream.events WHERE kafka_topic = '$BACKFILL_TOPIC'"; }
+history_landed() { [ "$(history_rows)" -ge "$HISTORY_EVENTS" ]; }
+wait_for 300 "$HISTORY_EVENTS rows from $BACKFILL_TOPIC" history_landed || die "the history did not land, see $LOG_DIR/job-demo.log"
+sql "SELECT min(dt) AS first_day, max(dt) AS last_day, uniqExact(dt) AS days, count() AS events, uniqExact(user_id) AS users
+     FROM clickstream.events WHERE kafka_topic = '$BACKFILL_TOPIC' FORMAT PrettyCompactMonoBlock"
+before=$(sql "SELECT count() FROM clickstream.events")
+
 step "Publishing the example funnels (flink-conf/funnels/*.json) while the job runs"
 for f in flink-conf/funnels/*.json; do
   tool io.clickstream.etl.tools.Funnels publish --config "$CONFIG" --file "$f"
 done
 DAY_FROM=$(date -u -d "-7 hours" +%F)   # the generator spreads event times over the 6 hours before now
+HISTORY_FROM=$(date -u -d "-30 days" +%F)
 
 dead_before=$(dead_letters)
 
@@ -153,10 +175,11 @@ tool io.clickstream.etl.tools.Funnels report --config "$CONFIG" --id search-to-c
 echo "(sessions streamed before a funnel was published — earlier runs — count only in the retroactive column)"
 
 step "Standard reports over the aggregates, read as the read-only analyst"
-# Days before the aggregates existed (earlier runs) are aggregated from the stored events first.
-if [ "$DAY_FROM" \< "$(date -u +%F)" ]; then
-  tool io.clickstream.etl.tools.Aggregates rebuild --config "$CONFIG" --from "$DAY_FROM" --to "$(date -u -d yesterday +%F)"
-fi
+# Days whose events were stored before the aggregates existed (earlier runs, an older schema) are aggregated first.
+for day in $(sql "SELECT dt FROM clickstream.events WHERE dt >= '$HISTORY_FROM' AND dt < today()
+                  AND dt GLOBAL NOT IN (SELECT dt FROM clickstream.user_days GROUP BY dt) GROUP BY dt ORDER BY dt"); do
+  tool io.clickstream.etl.tools.Aggregates rebuild --config "$CONFIG" --from "$day" --to "$day"
+done
 ANALYST_PASSWORD_FILE=$("$SCRIPTS_DIR/stack.sh" env | sed -n 's/^CLICKSTREAM_ANALYST_PASSWORD_FILE=//p')
 analyst() { CLICKSTREAM_CLICKHOUSE_PASSWORD="$(cat "$ANALYST_PASSWORD_FILE")" tool "$@" --set clickhouse.user=analyst; }
 analyst io.clickstream.etl.tools.Report --config "$CONFIG" --from "$DAY_FROM" --to "$(date -u +%F)" \
@@ -165,9 +188,9 @@ analyst io.clickstream.etl.tools.Report --config "$CONFIG" --from "$DAY_FROM" --
 # than the totals only by the sessions and users that had several sources).
 analyst io.clickstream.etl.tools.Report --config "$CONFIG" --from "$DAY_FROM" --to "$(date -u +%F)" --split source \
   --reports traffic
-analyst io.clickstream.etl.tools.Report --config "$CONFIG" --from "$DAY_FROM" --to "$(date -u +%F)" --split source \
+analyst io.clickstream.etl.tools.Report --config "$CONFIG" --from "$HISTORY_FROM" --to "$(date -u +%F)" --split source \
   --format html --out "$STACK_DIR/report.html"
-echo "(open $STACK_DIR/report.html in a browser: charts of all six reports, split by source)"
+echo "(open $STACK_DIR/report.html in a browser: charts of all six reports over the month, split by source)"
 
 step "What was rejected (dead-letter topic)"
 tool io.clickstream.etl.tools.DeadLetterReport --config "$CONFIG"

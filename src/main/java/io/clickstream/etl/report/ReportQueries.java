@@ -5,7 +5,7 @@ import java.time.LocalDate;
 import java.util.List;
 
 /**
- * The SQL of each standard report over the aggregates (sql/V003, V004), for ClickHouse 18.16 and current versions.
+ * The SQL of each standard report over the aggregates (sql/V006, V004), for ClickHouse 18.16 and current versions.
  * Every user-based report starts from the rows of user_days per (day, user, split value), merged, optionally sampled
  * by the user hash; pages come from objects_daily.
  */

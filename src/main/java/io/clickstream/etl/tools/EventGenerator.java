@@ -41,6 +41,8 @@ public final class EventGenerator {
             + "  --span-minutes N    event times spread over the N minutes before now (default 360)\n"
             + "  --invalid-ratio R   share of malformed inputs, 0..1 (default 0)\n"
             + "  --seed N            random seed (default 42)\n"
+            + "  --growing           users join one after another over the span (user k from k/N of it on), as a\n"
+            + "                      site's audience grows: history with cohorts; default: every user from the start\n"
             + "  --millis-only       every ts as epoch milliseconds (default: 1 in 10 as ISO-8601 text); for readers\n"
             + "                      that take one type only, like ClickHouse's Kafka engine\n"
             + "  --create-topics N   create missing topics (and the dead-letter topic) with N partitions\n"
@@ -99,6 +101,7 @@ public final class EventGenerator {
     private final long startMs;
     private final long spanMs;
     boolean millisOnly;
+    boolean growing;
 
     EventGenerator(long seed, int userCount, long startMs, long spanMs) {
         this.random = new Random(seed);
@@ -127,7 +130,7 @@ public final class EventGenerator {
                         "summary",
                         "http",
                         "file"),
-                Set.of("millis-only"),
+                Set.of("millis-only", "growing"),
                 USAGE);
         JobConfig config = cli.config();
         int count = cli.getInt("count", 100_000);
@@ -149,6 +152,7 @@ public final class EventGenerator {
         EventGenerator generator = new EventGenerator(
                 cli.getInt("seed", 42), cli.getInt("users", 5000), System.currentTimeMillis() - spanMs, spanMs);
         generator.millisOnly = cli.flag("millis-only");
+        generator.growing = cli.flag("growing");
         Map<String, Long> perTopic = new TreeMap<>();
         long valid = 0;
         long invalid = 0;
@@ -280,8 +284,10 @@ public final class EventGenerator {
     }
 
     Generated next(int i, int count, int topicCount, double invalidRatio) {
-        // A few users are far more active than most (skewed choice), as on real sites.
-        User u = users.get((int) (users.size() * Math.pow(random.nextDouble(), 2.5)));
+        // A few users are far more active than most (skewed choice), as on real sites; growing: among those who
+        // have joined by now, the earliest the most active.
+        int joined = growing ? Math.max(1, (int) ((long) users.size() * (i + 1) / Math.max(1, count))) : users.size();
+        User u = users.get((int) (joined * Math.pow(random.nextDouble(), 2.5)));
         long now = startMs + (count <= 1 ? 0 : spanMs * i / (count - 1));
         boolean newSession = now - u.lastEventAt > SESSION_GAP_MS;
         if (newSession) {

@@ -59,6 +59,7 @@
     root.appendChild(section);
 
     var s = series(report);
+    box.setAttribute('data-points', String(s.x.length)); // points on the x axis, for a test to read
     var chart = echarts.init(box, null, { renderer: 'canvas' });
     chart.on('finished', function once() {
       chart.off('finished', once);

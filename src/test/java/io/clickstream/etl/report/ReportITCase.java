@@ -512,6 +512,26 @@ class ReportITCase {
                 .contains("data-charts-drawn=\"6\"")
                 .doesNotContain("data-errors");
         assertThat(dom).contains("<h2>active users: DAU, WAU, MAU</h2>").contains("<canvas");
+        // The charts over time draw a line through every day of the range (and retention through its days after
+        // the first), not a dot.
+        java.util.regex.Matcher points = java.util.regex.Pattern.compile("id=\"chart-([a-z]+)\" data-points=\"(\\d+)\"")
+                .matcher(dom);
+        Map<String, Integer> perChart = new TreeMap<>();
+        while (points.find()) {
+            perChart.put(points.group(1), Integer.parseInt(points.group(2)));
+        }
+        int days = (int) (TO.toEpochDay() - FROM.toEpochDay() + 1);
+        assertThat(perChart)
+                .containsEntry("active", days)
+                .containsEntry("traffic", days)
+                .containsEntry("retention", 8)
+                .hasSize(6);
+        // A picture of the page for a developer to look at: target/report-screenshot.png.
+        Path shot = Path.of("target", "report-screenshot.png").toAbsolutePath();
+        Files.deleteIfExists(shot);
+        chromium("--screenshot=" + shot, html);
+        assertThat(shot).exists();
+        assertThat(Files.size(shot)).as("a picture of the page").isGreaterThan(20_000);
     }
 
     /** Debian's chromium, headless, as the developers' guide starts it; fails loudly when it is not installed. */
@@ -531,6 +551,7 @@ class ReportITCase {
                         "--disable-background-networking",
                         "--user-data-dir=" + profile,
                         "--virtual-time-budget=10000",
+                        "--window-size=1280,4000",
                         mode,
                         html.toUri().toString())
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
