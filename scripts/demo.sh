@@ -52,6 +52,13 @@ tool io.clickstream.etl.tools.Migrate --config "$CONFIG"
 tool io.clickstream.etl.tools.EventGenerator --config "$CONFIG" --count 0 --create-topics 4 >/dev/null
 START_MS=$(( $(date +%s) * 1000 ))
 
+# Before the history, so that the job tags its events too (a funnel tags the events published after it); the job
+# takes definitions published while it runs the same way.
+step "Publishing the example funnels (flink-conf/funnels/*.json)"
+for f in flink-conf/funnels/*.json; do
+  tool io.clickstream.etl.tools.Funnels publish --config "$CONFIG" --file "$f"
+done
+
 # A month of history, imported as users import theirs: a file through tools.Backfill, exactly once (a file imported
 # before is recognised and left out, so a second demo adds none), read by the job below before the live events.
 HISTORY_FILE="$STACK_DIR/demo-history.ndjson.gz"
@@ -102,10 +109,6 @@ sql "SELECT min(dt) AS first_day, max(dt) AS last_day, uniqExact(dt) AS days, co
      FROM clickstream.events WHERE kafka_topic = '$BACKFILL_TOPIC' FORMAT PrettyCompactMonoBlock"
 before=$(sql "SELECT count() FROM clickstream.events")
 
-step "Publishing the example funnels (flink-conf/funnels/*.json) while the job runs"
-for f in flink-conf/funnels/*.json; do
-  tool io.clickstream.etl.tools.Funnels publish --config "$CONFIG" --file "$f"
-done
 DAY_FROM=$(date -u -d "-7 hours" +%F)   # the generator spreads event times over the 6 hours before now
 HISTORY_FROM=$(date -u -d "-30 days" +%F)
 
