@@ -61,12 +61,14 @@ done
 
 # A month of history, imported as users import theirs: a file through tools.Backfill, exactly once (a file imported
 # before is recognised and left out, so a second demo adds none), read by the job below before the live events.
-HISTORY_FILE="$STACK_DIR/demo-history.ndjson.gz"
+HISTORY_FILE="$STACK_DIR/demo-month.ndjson.gz"
 HISTORY_EVENTS=300000
 step "Importing a month of generated history ($HISTORY_EVENTS events, users joining day by day) through tools.Backfill"
 if [ ! -f "$HISTORY_FILE" ]; then
+  # The month ends 7 hours ago, where the live stream's times begin: history newer than that would move the job's
+  # watermark past the live events, which would then all come late.
   tool io.clickstream.etl.tools.EventGenerator --config "$CONFIG" --count "$HISTORY_EVENTS" --span-minutes 43200 \
-    --growing --millis-only --seed 20261201 --file "$HISTORY_FILE.tmp" | tail -1
+    --until-minutes-ago 420 --growing --millis-only --seed 20261201 --file "$HISTORY_FILE.tmp" | tail -1
   mv "$HISTORY_FILE.tmp" "$HISTORY_FILE"
 fi
 # Events without a `source` are the shop's backend (orders, payments), as in the live stream.
@@ -110,7 +112,7 @@ sql "SELECT min(dt) AS first_day, max(dt) AS last_day, uniqExact(dt) AS days, co
 before=$(sql "SELECT count() FROM clickstream.events")
 
 DAY_FROM=$(date -u -d "-7 hours" +%F)   # the generator spreads event times over the 6 hours before now
-HISTORY_FROM=$(date -u -d "-30 days" +%F)
+HISTORY_FROM=$(date -u -d "-31 days" +%F)   # the history: 30 days up to 7 hours ago
 
 dead_before=$(dead_letters)
 
@@ -172,9 +174,9 @@ for n in "${CH_NODES[@]}"; do
   printf '  %s (shard %s): %s\n' "$n" "$(ch_shard "$n")" "$(ch_query "$n" "SELECT count() FROM clickstream.events_local")"
 done
 
-step "Funnel conversion of this run's days: computed from the stored events, next to the sessions the stream tagged"
-tool io.clickstream.etl.tools.Funnels report --config "$CONFIG" --id checkout --from "$DAY_FROM" --to "$(date -u +%F)"
-tool io.clickstream.etl.tools.Funnels report --config "$CONFIG" --id search-to-cart --from "$DAY_FROM" --to "$(date -u +%F)"
+step "Funnel conversion over the month: computed from the stored events, next to the sessions the stream tagged"
+tool io.clickstream.etl.tools.Funnels report --config "$CONFIG" --id checkout --from "$HISTORY_FROM" --to "$(date -u +%F)"
+tool io.clickstream.etl.tools.Funnels report --config "$CONFIG" --id search-to-cart --from "$HISTORY_FROM" --to "$(date -u +%F)"
 echo "(sessions streamed before a funnel was published — earlier runs — count only in the retroactive column)"
 
 step "Standard reports over the aggregates, read as the read-only analyst"

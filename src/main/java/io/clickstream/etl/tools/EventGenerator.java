@@ -39,6 +39,8 @@ public final class EventGenerator {
             + "  --rate N            events per second, 0 = as fast as possible (default 0)\n"
             + "  --users N           distinct users (default 5000)\n"
             + "  --span-minutes N    event times spread over the N minutes before now (default 360)\n"
+            + "  --until-minutes-ago N  the span ends N minutes before now (default 0): history that ends where a\n"
+            + "                      live stream's times begin\n"
             + "  --invalid-ratio R   share of malformed inputs, 0..1 (default 0)\n"
             + "  --seed N            random seed (default 42)\n"
             + "  --growing           users join one after another over the span (user k from k/N of it on), as a\n"
@@ -124,6 +126,7 @@ public final class EventGenerator {
                         "rate",
                         "users",
                         "span-minutes",
+                        "until-minutes-ago",
                         "invalid-ratio",
                         "seed",
                         "create-topics",
@@ -149,8 +152,9 @@ public final class EventGenerator {
             createTopics(config.kafkaClientProperties(), Topics.of(config), all, partitions);
         }
 
-        EventGenerator generator = new EventGenerator(
-                cli.getInt("seed", 42), cli.getInt("users", 5000), System.currentTimeMillis() - spanMs, spanMs);
+        long endMs = System.currentTimeMillis() - cli.getInt("until-minutes-ago", 0) * 60_000L;
+        EventGenerator generator =
+                new EventGenerator(cli.getInt("seed", 42), cli.getInt("users", 5000), endMs - spanMs, spanMs);
         generator.millisOnly = cli.flag("millis-only");
         generator.growing = cli.flag("growing");
         Map<String, Long> perTopic = new TreeMap<>();
