@@ -160,10 +160,7 @@ class BalanceITCase {
                         "SELECT kafka_partition, kafka_offset FROM " + db + ".events WHERE event_id = 'b42'"
                                 + " FORMAT TabSeparated")
                 .trim();
-        TestStack.query(
-                node,
-                "ALTER TABLE " + db + ".events_local ON CLUSTER " + TestStack.cluster()
-                        + " DELETE WHERE event_id = 'b42'");
+        TestStack.alterOnEveryNode("ALTER TABLE " + db + ".events_local DELETE WHERE event_id = 'b42'");
         TestStack.await(
                 "the row deleted",
                 Duration.ofSeconds(60),

@@ -182,31 +182,91 @@ public final class TestStack {
      * the databases earlier runs left (kept until then for inspection): each of their replicated tables polls
      * ZooKeeper, and a hundred of them kept ZooKeeper and ClickHouse busy at rest, slowing every later test and
      * benchmark on the same stack.
+     *
+     * <p>On 18.16 an {@code ALTER … ON CLUSTER} of a replicated table can stop one replica's DDL worker for good (see
+     * docs/clickhouse.md), and every later ON CLUSTER statement then waits out its timeout. A migration that times out
+     * restarts the ClickHouse nodes, whose DDL workers resume their queues, and starts again with a new database.
      */
     public static String migratedDatabase() throws Exception {
-        String db = unique("it");
+        for (int attempt = 1; ; attempt++) {
+            String db = unique("it");
+            try {
+                dropLeftovers();
+                migrateOnce(db);
+                return db;
+            } catch (Exception e) {
+                healDdlWorkersOrThrow(e, attempt);
+            }
+        }
+    }
+
+    private static void dropLeftovers() throws Exception {
+        if (LEFTOVERS_DROPPED.get()) {
+            return;
+        }
         try (ClickHouseSql sql = new ClickHouseSql(clickHouse().withSocketTimeout(Duration.ofMinutes(10)))) {
-            if (LEFTOVERS_DROPPED.compareAndSet(false, true)) {
-                String leftovers =
-                        sql.execute("SELECT name FROM system.databases WHERE match(name, '^it_[0-9a-f]{10}$')"
-                                + " FORMAT TabSeparated");
-                for (String old : leftovers.split("\n")) {
-                    if (!old.isBlank()) {
-                        sql.execute("DROP DATABASE IF EXISTS " + old.trim() + " ON CLUSTER " + cluster());
-                    }
+            String leftovers = sql.execute(
+                    "SELECT name FROM system.databases WHERE match(name, '^it_[0-9a-f]{10}$') FORMAT TabSeparated");
+            for (String old : leftovers.split("\n")) {
+                if (!old.isBlank()) {
+                    sql.execute("DROP DATABASE IF EXISTS " + old.trim() + " ON CLUSTER " + cluster(), DDL_TIMEOUT);
                 }
             }
         }
-        migrate(db);
-        return db;
+        LEFTOVERS_DROPPED.set(true);
     }
 
     /** Applies the project's migrations to {@code db} (those not applied yet). */
     public static void migrate(String db) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                migrateOnce(db);
+                return;
+            } catch (Exception e) {
+                healDdlWorkersOrThrow(e, attempt);
+            }
+        }
+    }
+
+    /**
+     * A test's ON CLUSTER statements wait a minute at most (they take seconds): a stopped DDL worker costs a minute,
+     * not the default three, before the restart that cures it.
+     */
+    private static final Map<String, String> DDL_TIMEOUT = Map.of("distributed_ddl_task_timeout", "60");
+
+    private static void migrateOnce(String db) throws Exception {
         try (ClickHouseSql sql = new ClickHouseSql(clickHouse().withSocketTimeout(Duration.ofMinutes(10)))) {
-            new Migrator(sql::execute, db, cluster(), new PrintStream(new ByteArrayOutputStream()))
+            new Migrator(s -> sql.execute(s, DDL_TIMEOUT), db, cluster(), new PrintStream(new ByteArrayOutputStream()))
                     .migrate(Migrator.load(Path.of("sql")), false);
         }
+    }
+
+    private static void healDdlWorkersOrThrow(Exception e, int attempt) throws Exception {
+        if (attempt >= 3 || !ddlTimedOut(e)) {
+            throw e;
+        }
+        System.err.println("An ON CLUSTER statement timed out (a ClickHouse 18.16 DDL worker stops after a race of"
+                + " two replicas): restarting the ClickHouse nodes, then trying again");
+        stack("restart", "clickhouse");
+    }
+
+    /**
+     * Runs an ALTER of a replicated table (a mutation, a dropped partition) on every node instead of ON CLUSTER, which
+     * can stop a DDL worker on 18.16: each replica replicates it anyway, and the second of a shard finds it done.
+     */
+    public static void alterOnEveryNode(String alter) throws Exception {
+        for (String url : clickHouseUrls()) {
+            query(url, alter);
+        }
+    }
+
+    private static boolean ddlTimedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains("distributed_ddl_task_timeout")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
