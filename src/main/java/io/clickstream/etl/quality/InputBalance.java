@@ -39,6 +39,11 @@ public final class InputBalance {
     public interface Records {
         /** The records of the partition in [from, to): offset to event id (null when the payload has none). */
         Map<Long, String> read(String topic, int partition, long from, long to) throws Exception;
+
+        /** How many records the partition holds in [from, to): what {@link #read} would, without keeping them. */
+        default long count(String topic, int partition, long from, long to) throws Exception {
+            return read(topic, partition, from, to).size();
+        }
     }
 
     /** One partition's range: [from, to), and the group's committed offset (from when nothing is committed). */
@@ -79,9 +84,7 @@ public final class InputBalance {
     /** The balance of one range, given the source offsets of the partition's dead letters (committed ones). */
     public Line balance(Range r, NavigableSet<Long> deadLetterOffsets) throws Exception {
         long done = Math.max(r.from(), Math.min(r.committed(), r.to()));
-        long inFlight = done < r.to()
-                ? records.read(r.topic(), r.partition(), done, r.to()).size()
-                : 0;
+        long inFlight = done < r.to() ? records.count(r.topic(), r.partition(), done, r.to()) : 0;
         NavigableSet<Long> dead = deadLetterOffsets.subSet(r.from(), true, done, false);
         Set<Long> twice = new TreeSet<>(dead.isEmpty() ? Set.of() : stored.storedOf(r.topic(), r.partition(), dead));
         Map<Long, Long> counts =

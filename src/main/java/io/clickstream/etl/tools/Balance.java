@@ -21,6 +21,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -95,7 +96,7 @@ public final class Balance {
             Map<TopicPartition, Long> ends = KafkaOffsets.offsets(admin, partitions, OffsetSpec.latest(), true);
             Map<TopicPartition, Long> starts = at(admin, partitions, fromMs, OffsetSpec.earliest(), ends);
             Map<TopicPartition, Long> stops = toMs < 0 ? ends : at(admin, partitions, toMs, OffsetSpec.latest(), ends);
-            DeadLetters dead = deadLetters(config, consumer);
+            DeadLetters dead = deadLetters(config, consumer, starts, stops);
             InputBalance balance =
                     new InputBalance(new StoredEvents(sql, db), new Records(consumer), cli.getInt("bucket", 100_000));
             for (TopicPartition tp : partitions) {
@@ -210,11 +211,18 @@ public final class Balance {
         return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
-    /** The dead letters' source offsets per partition, and how many sources have more than one. */
+    /**
+     * The dead letters' source offsets per partition, and those with more than one; only offsets inside the ranges
+     * balanced, so that memory follows the range, not the dead-letter topic's whole history.
+     */
     private record DeadLetters(
             Map<TopicPartition, NavigableSet<Long>> offsets, Map<TopicPartition, NavigableSet<Long>> repeated) {}
 
-    private static DeadLetters deadLetters(JobConfig config, KafkaConsumer<byte[], byte[]> consumer) throws Exception {
+    private static DeadLetters deadLetters(
+            JobConfig config,
+            KafkaConsumer<byte[], byte[]> consumer,
+            Map<TopicPartition, Long> starts,
+            Map<TopicPartition, Long> stops) {
         String topic = config.get(Options.DEAD_LETTER_TOPIC);
         Map<TopicPartition, NavigableSet<Long>> out = new HashMap<>();
         Map<TopicPartition, NavigableSet<Long>> repeated = new HashMap<>();
@@ -236,6 +244,9 @@ public final class Balance {
                         n.get("source_topic").asText(),
                         n.path("source_partition").asInt());
                 long offset = n.get("source_offset").asLong();
+                if (!starts.containsKey(source) || offset < starts.get(source) || offset >= stops.get(source)) {
+                    continue;
+                }
                 if (!out.computeIfAbsent(source, s -> new TreeSet<>()).add(offset)) {
                     repeated.computeIfAbsent(source, s -> new TreeSet<>()).add(offset);
                 }
@@ -260,11 +271,32 @@ public final class Balance {
     private record Records(KafkaConsumer<byte[], byte[]> consumer) implements InputBalance.Records {
         @Override
         public Map<Long, String> read(String topic, int partition, long from, long to) {
+            Map<Long, String> out = new TreeMap<>();
+            scan(topic, partition, from, to, r -> {
+                JsonNode n = parse(r.value());
+                out.put(
+                        r.offset(),
+                        n != null && n.path("event_id").isTextual()
+                                ? n.get("event_id").asText()
+                                : null);
+            });
+            return out;
+        }
+
+        // The range still in flight can be most of a topic: counted, not kept.
+        @Override
+        public long count(String topic, int partition, long from, long to) {
+            long[] n = {0};
+            scan(topic, partition, from, to, r -> n[0]++);
+            return n[0];
+        }
+
+        private void scan(
+                String topic, int partition, long from, long to, Consumer<ConsumerRecord<byte[], byte[]>> each) {
             TopicPartition tp = new TopicPartition(topic, partition);
             consumer.assign(List.of(tp));
             consumer.seek(tp, from);
-            Map<Long, String> out = new TreeMap<>();
-            long position = from;
+            long position;
             long quietSince = System.currentTimeMillis();
             while ((position = consumer.position(tp)) < to) {
                 if (System.currentTimeMillis() - quietSince > 120_000) {
@@ -277,16 +309,10 @@ public final class Balance {
                 }
                 for (ConsumerRecord<byte[], byte[]> r : polled) {
                     if (r.offset() < to) {
-                        JsonNode n = parse(r.value());
-                        out.put(
-                                r.offset(),
-                                n != null && n.path("event_id").isTextual()
-                                        ? n.get("event_id").asText()
-                                        : null);
+                        each.accept(r);
                     }
                 }
             }
-            return out;
         }
     }
 
