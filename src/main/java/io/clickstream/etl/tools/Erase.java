@@ -66,8 +66,19 @@ public final class Erase {
                     + "  --wait               how long to wait for a running job's tasks to acknowledge (default 30m)\n"
                     + "  --remember           how long erasures stay on the list (default 90 days: at least as long as Kafka keeps"
                     + " the topics)";
-    private static final List<String> PER_USER_TABLES =
-            List.of("events_local", "sessions_local", "user_days_local", "users_daily_local");
+    /**
+     * The tables with rows per user, and which of a user's rows an erasure deletes: those whose column {@code dated}
+     * is at or before the erasure (a session the user started afresh after it stays), or all of them where it is null.
+     * Rows of the aggregates hold everything of a user-day: they go, and what remains is counted again. users_daily:
+     * fed until V006 made user_days, still holding the days before it.
+     */
+    private record PerUserTable(String name, String dated) {}
+
+    private static final List<PerUserTable> PER_USER_TABLES = List.of(
+            new PerUserTable("events_local", "version"),
+            new PerUserTable("sessions_local", "record_time"),
+            new PerUserTable("user_days_local", null),
+            new PerUserTable("users_daily_local", null));
     /** An acknowledgement older than this comes from a task that no longer runs. */
     private static final long FRESH_MS = 3 * ErasureTracker.ACK_REFRESH_MS;
 
@@ -151,15 +162,11 @@ public final class Erase {
 
             String marker = Long.toString(erasedAt);
             requireEveryReplica(sql, config, endpoints, cluster);
-            sql.execute("ALTER TABLE " + db + ".events_local ON CLUSTER " + cluster + " DELETE WHERE uh IN (" + hashes
-                    + ") AND version <= " + marker);
-            sql.execute("ALTER TABLE " + db + ".sessions_local ON CLUSTER " + cluster + " DELETE WHERE uh IN (" + hashes
-                    + ") AND record_time <= " + marker);
-            // Rows of the aggregates hold everything of a user-day: they go, and what remains is counted again.
-            // users_daily: fed until V006 made user_days, still holding the days before it.
-            for (String table : List.of("user_days_local", "users_daily_local")) {
-                sql.execute("ALTER TABLE " + db + "." + table + " ON CLUSTER " + cluster + " DELETE WHERE uh IN ("
-                        + hashes + ") AND " + marker + " > 0");
+            for (PerUserTable table : PER_USER_TABLES) {
+                // The marker is in every mutation's text, dated or not: awaitMutations finds them by it.
+                sql.execute("ALTER TABLE " + db + "." + table.name() + " ON CLUSTER " + cluster
+                        + " DELETE WHERE uh IN (" + hashes + ") AND "
+                        + (table.dated() == null ? marker + " > 0" : table.dated() + " <= " + marker));
             }
             awaitMutations(config, endpoints, db, marker);
             Map<String, List<View>> views = Aggregates.views(sql, db);
@@ -352,7 +359,9 @@ public final class Erase {
     private static void awaitMutations(JobConfig config, ClickHouseEndpoints endpoints, String db, String marker)
             throws Exception {
         long deadline = System.currentTimeMillis() + Duration.ofMinutes(30).toMillis();
-        String tables = PER_USER_TABLES.stream().map(ClickHouseSql::literal).collect(Collectors.joining(", "));
+        String tables = PER_USER_TABLES.stream()
+                .map(t -> ClickHouseSql.literal(t.name()))
+                .collect(Collectors.joining(", "));
         for (String url : config.get(Options.CLICKHOUSE_URLS)) {
             try (ClickHouseSql node = new ClickHouseSql(endpoints, url)) {
                 while (true) {
