@@ -6,9 +6,6 @@ import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.testing.MalformedInputs;
 import io.clickstream.etl.testing.TestStack;
-import io.clickstream.etl.tools.Balance;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,33 +36,8 @@ class BalanceITCase {
             .setNumberSlotsPerTaskManager(2)
             .build());
 
-    private record Run(int code, String printed) {}
-
-    private static Run balance(JobConfig config) throws Exception {
-        PrintStream original = System.out;
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Balance.run(
-                    "--set",
-                    "clickhouse.urls=" + String.join(",", TestStack.clickHouseUrls()),
-                    "--set",
-                    "clickhouse.database=" + config.get(Options.CLICKHOUSE_DATABASE),
-                    "--set",
-                    "kafka.bootstrap-servers=" + TestStack.kafkaBootstrap(),
-                    "--set",
-                    "kafka.topics=" + String.join(",", config.get(Options.KAFKA_TOPICS)),
-                    "--set",
-                    "kafka.group-id=" + config.get(Options.KAFKA_GROUP_ID),
-                    "--set",
-                    "kafka.dead-letter-topic=" + config.get(Options.DEAD_LETTER_TOPIC),
-                    "--bucket",
-                    "50");
-        } finally {
-            System.setOut(original);
-        }
-        return new Run(code, printed.toString(StandardCharsets.UTF_8));
+    private static TestStack.BalanceRun balance(JobConfig config) throws Exception {
+        return TestStack.balance(config, 50);
     }
 
     /** Records written in a transaction that is then aborted: never inputs, and their markers hold no record. */
@@ -113,7 +85,7 @@ class BalanceITCase {
         abortedTransaction(topic);
 
         JobClient job = TestStack.jobWithoutRestarts(setup.config(), 500).executeAsync("BalanceITCase");
-        Run done;
+        TestStack.BalanceRun done;
         try {
             TestStack.await(
                     "every input accounted for and committed",
@@ -132,7 +104,7 @@ class BalanceITCase {
 
         // Records the stopped job has not read: in flight, still balanced.
         TestStack.produce(TestStack.pageViews(topic, "later", "bu", 20, 0, 40, t0 + 200_000));
-        Run later = balance(setup.config());
+        TestStack.BalanceRun later = balance(setup.config());
         assertThat(later.code()).as(later.printed()).isZero();
         assertThat(later.printed())
                 .contains("balanced: " + (inputs + 40) + " inputs = 300 stored + " + malformed.size()
@@ -145,7 +117,7 @@ class BalanceITCase {
         TestStack.produce(List.of(new ProducerRecord<>(deadTopic, letter.key(), letter.value())));
         com.fasterxml.jackson.databind.JsonNode source =
                 new com.fasterxml.jackson.databind.json.JsonMapper().readTree(letter.value());
-        Run twice = balance(setup.config());
+        TestStack.BalanceRun twice = balance(setup.config());
         assertThat(twice.code()).as(twice.printed()).isEqualTo(1);
         assertThat(twice.printed())
                 .contains("NOT balanced")
@@ -166,7 +138,7 @@ class BalanceITCase {
                 Duration.ofSeconds(60),
                 TestStack.unchecked(() ->
                         TestStack.count(node, "SELECT count() FROM " + db + ".events WHERE event_id = 'b42'") == 0));
-        Run lost = balance(setup.config());
+        TestStack.BalanceRun lost = balance(setup.config());
         String[] at = position.split("\t");
         assertThat(lost.code()).as(lost.printed()).isEqualTo(1);
         assertThat(lost.printed())

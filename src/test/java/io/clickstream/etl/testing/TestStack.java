@@ -5,6 +5,7 @@ import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
 import io.clickstream.etl.clickhouse.ClickHouseSql;
 import io.clickstream.etl.clickhouse.Migrator;
 import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.config.Options;
 import io.clickstream.etl.kafka.Topics;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -98,8 +99,15 @@ public final class TestStack {
     /** As {@link #job(JobConfig, long)}, with Flink settings (for example a savepoint to start from). */
     public static StreamExecutionEnvironment job(
             JobConfig config, long checkpointMs, org.apache.flink.configuration.Configuration flink) throws Exception {
+        return job(config, checkpointMs, flink, 2);
+    }
+
+    /** As {@link #job(JobConfig, long, org.apache.flink.configuration.Configuration)}, at another parallelism. */
+    public static StreamExecutionEnvironment job(
+            JobConfig config, long checkpointMs, org.apache.flink.configuration.Configuration flink, int parallelism)
+            throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
-        env.setParallelism(2);
+        env.setParallelism(parallelism);
         if (checkpointMs > 0) {
             env.enableCheckpointing(checkpointMs);
         }
@@ -403,6 +411,37 @@ public final class TestStack {
         if (process.exitValue() != 0) {
             throw new IllegalStateException(script + " " + String.join(" ", args) + " failed");
         }
+    }
+
+    /** What tools.Balance printed, and its exit code. */
+    public record BalanceRun(int code, String printed) {}
+
+    /** tools.Balance over the job's topics, group and database, all records of the topics; {@code bucket} offsets. */
+    public static BalanceRun balance(JobConfig config, int bucket) throws Exception {
+        PrintStream original = System.out;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = io.clickstream.etl.tools.Balance.run(
+                    "--set",
+                    "clickhouse.urls=" + String.join(",", clickHouseUrls()),
+                    "--set",
+                    "clickhouse.database=" + config.get(Options.CLICKHOUSE_DATABASE),
+                    "--set",
+                    "kafka.bootstrap-servers=" + kafkaBootstrap(),
+                    "--set",
+                    "kafka.topics=" + String.join(",", config.get(Options.KAFKA_TOPICS)),
+                    "--set",
+                    "kafka.group-id=" + config.get(Options.KAFKA_GROUP_ID),
+                    "--set",
+                    "kafka.dead-letter-topic=" + config.get(Options.DEAD_LETTER_TOPIC),
+                    "--bucket",
+                    Integer.toString(bucket));
+        } finally {
+            System.setOut(original);
+        }
+        return new BalanceRun(code, printed.toString(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
