@@ -7,13 +7,15 @@ import java.util.List;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * Runs the job in this JVM on a local Flink with the web UI (scripts/run-local.sh). Takes the job's arguments plus
  * {@code --web-ui-port N} (default 8081), {@code --parallelism N} (default 1), {@code --checkpoint-interval-ms N}
  * (default 10000), {@code --checkpoint-interval-during-backlog-ms N} (default 60000, 0: as the other; Flink's
- * execution.checkpointing.interval-during-backlog, see kafka.backlog-lag), {@code --checkpoint-dir DIR} (default: a directory under java.io.tmpdir) and
+ * execution.checkpointing.interval-during-backlog, see kafka.backlog-lag), {@code --checkpoint-dir DIR} (default: a directory under java.io.tmpdir),
+ * {@code --from-savepoint PATH} (a savepoint or retained checkpoint to resume from, at any parallelism) and
  * {@code --counter-totals FILE} (the sinks' counters summed as tasks end, as JSON: {@link CounterTotalsReporter}).
  */
 public final class LocalRunner {
@@ -28,6 +30,7 @@ public final class LocalRunner {
                 .toUri()
                 .toString();
         String counterTotals = null;
+        String savepoint = null;
         List<String> jobArgs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -46,6 +49,9 @@ public final class LocalRunner {
                 case "--counter-totals":
                     counterTotals = Path.of(args[++i]).toAbsolutePath().toString();
                     break;
+                case "--from-savepoint":
+                    savepoint = args[++i];
+                    break;
                 case "--checkpoint-dir":
                     checkpointDir = Path.of(args[++i]).toAbsolutePath().toUri().toString();
                     break;
@@ -62,6 +68,11 @@ public final class LocalRunner {
             // backlog is read can take tens of MB, and a failed checkpoint fails the job.
             flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
             flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir);
+            if (savepoint != null) {
+                // Every operator's state has a uid to map back to: state that maps to nothing is an error.
+                flink.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+                flink.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, false);
+            }
             if (counterTotals != null) {
                 flink.setString("metrics.reporter.totals.factory.class", CounterTotalsReporter.Factory.class.getName());
                 flink.setString("metrics.reporter.totals." + CounterTotalsReporter.FILE, counterTotals);
