@@ -16,15 +16,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Users who outgrow a parallelism stop the job with a savepoint and resume it with more (or fewer) slots. Every piece
@@ -38,10 +40,18 @@ class RescaleITCase {
             .setNumberSlotsPerTaskManager(4)
             .build());
 
-    @Test
+    /**
+     * {@code hold}: with clickhouse.sink.catch-up-hold, the sinks keep their partial batches in the savepoints
+     * (every row counts as caught up with), and the rows travel to the subtasks of the next parallelism.
+     */
+    @ParameterizedTest(name = "catch-up-hold {0}")
+    @ValueSource(booleans = {false, true})
     void aBacklogStoppedWithSavepointsAndResumedAtFourThenOneGivesTheTruthOnceWithEveryDeadLetterOnce(
-            @TempDir Path savepoints) throws Exception {
-        TruthJob.Setup setup = TruthJob.setUp(Map.of());
+            boolean hold, @TempDir Path savepoints) throws Exception {
+        TruthJob.Setup setup = TruthJob.setUp(
+                hold
+                        ? Map.of("clickhouse.sink.catch-up-hold", "true", "clickhouse.sink.catch-up-lag", "1ms")
+                        : Map.of());
         ClickstreamTruth truth = ClickstreamTruth.generate(
                 11, 300, ClickstreamTruth.Timing.hours(), System.currentTimeMillis() - 17 * 3_600_000L);
         Map<String, Expected> expected = truth.expected(TruthJob.TRUTH_FUNNELS);
@@ -71,16 +81,16 @@ class RescaleITCase {
         String db = setup.database();
         int n = truth.events.size();
 
-        // A stop flushes the sink and the rows held for ordering come later: a run stops soon after it made progress.
-        String atTwo = runAndStop(slow, 2, null, savepoints, () -> rows(node, db) > n / 10);
+        // A run stops once a tenth (then a twentieth) of the events reached the sinks: stored, or held in a batch.
+        String atTwo = runAndStop(slow, 2, null, savepoints, n / 10);
         long storedAtTwo = rows(node, db);
         assertThat(storedAtTwo).as("stopped in the middle of the catch-up").isLessThan(n * 3L / 4);
-        String atFour = runAndStop(slow, 4, atTwo, savepoints, () -> rows(node, db) > storedAtTwo + n / 20);
+        String atFour = runAndStop(slow, 4, atTwo, savepoints, storedAtTwo + n / 20);
         long storedAtFour = rows(node, db);
         assertThat(storedAtFour).as("stopped before the end of the catch-up").isLessThan(n);
         System.out.printf(
-                "RescaleITCase: %d of %d events stored at the stop at 2, %d at the stop at 4%n",
-                storedAtTwo, n, storedAtFour);
+                "RescaleITCase (hold %s): %d of %d events stored at the stop at 2, %d at the stop at 4%n",
+                hold, storedAtTwo, n, storedAtFour);
 
         JobClient atOne =
                 TestStack.job(setup.config(), 500, restoreFrom(atFour), 1).executeAsync("RescaleITCase-1");
@@ -114,21 +124,35 @@ class RescaleITCase {
                         + " dead letters + 0 delivered again (their event stored from another record) + 0 in flight");
     }
 
-    /** Runs the job at {@code parallelism} (from {@code savepoint} if not null) until {@code until}, then stops it. */
-    private static String runAndStop(
-            JobConfig config, int parallelism, String savepoint, Path savepoints, TestStack.CheckedCondition until)
+    /**
+     * Runs the job at {@code parallelism} (from {@code savepoint} if not null) until more than {@code reached} events
+     * are stored or buffered in its sinks, then stops it with a savepoint; returns the savepoint's path.
+     */
+    private static String runAndStop(JobConfig config, int parallelism, String savepoint, Path savepoints, long reached)
             throws Exception {
         JobClient job = TestStack.job(config, 500, restoreFrom(savepoint), parallelism)
                 .executeAsync("RescaleITCase-" + parallelism);
+        String node = TestStack.clickHouseUrls().get(0);
+        String db = config.get(io.clickstream.etl.config.Options.CLICKHOUSE_DATABASE);
         try {
             TestStack.await(
-                    "progress at parallelism " + parallelism, Duration.ofSeconds(180), TestStack.unchecked(until));
+                    reached + " events at the sinks at parallelism " + parallelism,
+                    Duration.ofSeconds(180),
+                    TestStack.unchecked(() -> rows(node, db)
+                                    + TestStack.metricSum(
+                                            restUrl(), job.getJobID().toString(), ".clickhouse.bufferedRows")
+                            > reached));
         } catch (Throwable t) {
             job.cancel().get(60, TimeUnit.SECONDS);
             throw t;
         }
         return job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
                 .get(3, TimeUnit.MINUTES);
+    }
+
+    private static String restUrl() {
+        return "http://" + FLINK.getClientConfiguration().get(RestOptions.ADDRESS) + ":"
+                + FLINK.getClientConfiguration().get(RestOptions.PORT);
     }
 
     private static Configuration restoreFrom(String savepoint) {
