@@ -4,6 +4,7 @@ import io.clickstream.etl.aggregate.AggregateViews;
 import io.clickstream.etl.aggregate.AggregateViews.View;
 import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
 import io.clickstream.etl.clickhouse.ClickHouseSql;
+import io.clickstream.etl.clickhouse.ClusterAlter;
 import io.clickstream.etl.clickhouse.TabSeparated;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
@@ -55,16 +56,18 @@ public final class Aggregates {
         String db = config.get(Options.CLICKHOUSE_DATABASE);
         String cluster = config.get(Options.CLICKHOUSE_CLUSTER);
         boolean dryRun = cli.flag("dry-run");
-        try (ClickHouseSql sql = new ClickHouseSql(
-                ClickHouseEndpoints.from(config, System.getenv()).withSocketTimeout(Duration.ofHours(1)))) {
+        ClickHouseEndpoints endpoints =
+                ClickHouseEndpoints.from(config, System.getenv()).withSocketTimeout(Duration.ofHours(1));
+        try (ClickHouseSql sql = new ClickHouseSql(endpoints)) {
             Map<String, List<View>> byTarget = views(sql, db);
+            ClusterAlter alter = ClusterAlter.of(sql, endpoints, cluster);
             long days = to.toEpochDay() - from.toEpochDay() + 1;
             System.out.println("rebuilding " + String.join(", ", byTarget.keySet()) + " in " + db + " for " + days
                     + " day(s), " + from + " to " + to + (dryRun ? " (dry run)" : ""));
             int n = 0;
             for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
                 long started = System.nanoTime();
-                Map<String, String> counts = rebuildDay(sql, db, cluster, byTarget, day, dryRun);
+                Map<String, String> counts = rebuildDay(sql, db, alter, byTarget, day, dryRun);
                 System.out.printf(
                         "day %d/%d %s: %s (%.1f s)%n",
                         ++n,
@@ -91,19 +94,20 @@ public final class Aggregates {
     static Map<String, String> rebuildDay(
             ClickHouseSql sql,
             String db,
-            String cluster,
+            ClusterAlter alter,
             Map<String, List<View>> byTarget,
             LocalDate day,
             boolean dryRun)
             throws Exception {
         Map<String, String> counts = new LinkedHashMap<>();
         for (Map.Entry<String, List<View>> target : byTarget.entrySet()) {
-            // A replicated table's ALTER ON CLUSTER runs on one replica of each shard and replicates.
-            run(
-                    sql,
-                    dryRun,
-                    "ALTER TABLE " + db + "." + target.getKey() + " ON CLUSTER " + cluster + " DROP PARTITION '" + day
-                            + "'");
+            String local = db + "." + target.getKey();
+            String drop = "DROP PARTITION '" + day + "'";
+            if (dryRun) {
+                System.out.println("  " + alter.describe(local, drop));
+            } else {
+                alter.run(local, drop);
+            }
             for (View view : target.getValue()) {
                 run(sql, dryRun, AggregateViews.rebuildInsert(db, view, day));
             }

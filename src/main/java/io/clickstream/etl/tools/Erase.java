@@ -4,6 +4,7 @@ import io.clickstream.etl.aggregate.AggregateViews;
 import io.clickstream.etl.aggregate.AggregateViews.View;
 import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
 import io.clickstream.etl.clickhouse.ClickHouseSql;
+import io.clickstream.etl.clickhouse.ClusterAlter;
 import io.clickstream.etl.clickhouse.TabSeparated;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
@@ -162,11 +163,13 @@ public final class Erase {
 
             String marker = Long.toString(erasedAt);
             requireEveryReplica(sql, config, endpoints, cluster);
+            ClusterAlter alter = ClusterAlter.of(sql, endpoints, cluster);
             for (PerUserTable table : PER_USER_TABLES) {
                 // The marker is in every mutation's text, dated or not: awaitMutations finds them by it.
-                sql.execute("ALTER TABLE " + db + "." + table.name() + " ON CLUSTER " + cluster
-                        + " DELETE WHERE uh IN (" + hashes + ") AND "
-                        + (table.dated() == null ? marker + " > 0" : table.dated() + " <= " + marker));
+                alter.run(
+                        db + "." + table.name(),
+                        "DELETE WHERE uh IN (" + hashes + ") AND "
+                                + (table.dated() == null ? marker + " > 0" : table.dated() + " <= " + marker));
             }
             awaitMutations(config, endpoints, db, marker);
             Map<String, List<View>> views = Aggregates.views(sql, db);
@@ -174,7 +177,7 @@ public final class Erase {
             List<LocalDate> rebuilt = new ArrayList<>();
             for (LocalDate day : days) {
                 if (day.isBefore(today)) {
-                    Aggregates.rebuildDay(sql, db, cluster, views, day, false);
+                    Aggregates.rebuildDay(sql, db, alter, views, day, false);
                     rebuilt.add(day);
                 }
             }

@@ -1,0 +1,75 @@
+package io.clickstream.etl.clickhouse;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Runs an ALTER of a replicated table — a mutation, a dropped partition — on every shard of the cluster: ON CLUSTER,
+ * except on ClickHouse 18, whose DDL worker stops for good when both replicas of a shard run the same ALTER
+ * (docs/clickhouse.md). There it runs on one node of each shard without ON CLUSTER, and replication takes it to the
+ * shard's other replicas.
+ */
+public final class ClusterAlter {
+    private final ClickHouseSql sql;
+    private final String cluster;
+    /** One endpoint per shard; empty: ON CLUSTER. */
+    private final List<String> perShard;
+
+    private final ClickHouseEndpoints endpoints;
+
+    private ClusterAlter(ClickHouseSql sql, String cluster, List<String> perShard, ClickHouseEndpoints endpoints) {
+        this.sql = sql;
+        this.cluster = cluster;
+        this.perShard = perShard;
+        this.endpoints = endpoints;
+    }
+
+    /** How ALTERs reach the shards of {@code cluster}, from what the server behind {@code sql} is. */
+    public static ClusterAlter of(ClickHouseSql sql, ClickHouseEndpoints endpoints, String cluster) throws Exception {
+        String version = sql.execute("SELECT version() FORMAT TabSeparated").trim();
+        if (!version.startsWith("18.") && !version.startsWith("1.")) {
+            return new ClusterAlter(sql, cluster, List.of(), endpoints);
+        }
+        Map<String, String> byShard = new TreeMap<>();
+        for (String url : endpoints.urls()) {
+            try (ClickHouseSql node = new ClickHouseSql(endpoints, url)) {
+                String shard = node.execute(
+                                "SELECT substitution FROM system.macros WHERE macro = 'shard' FORMAT TabSeparated")
+                        .trim();
+                byShard.putIfAbsent(shard, url);
+            }
+        }
+        long shards = Long.parseLong(sql.execute("SELECT uniqExact(shard_num) FROM system.clusters WHERE cluster = "
+                        + ClickHouseSql.literal(cluster) + " FORMAT TabSeparated")
+                .trim());
+        if (byShard.size() < shards || byShard.containsKey("")) {
+            throw new IllegalStateException("clickhouse.urls reaches " + byShard.keySet() + " of the " + shards
+                    + " shards of cluster " + cluster + ": on ClickHouse " + version + " an ALTER of a replicated table"
+                    + " runs on one node of each shard (ON CLUSTER can stop a DDL worker there), so list a node of"
+                    + " every shard, each with its 'shard' macro");
+        }
+        return new ClusterAlter(sql, cluster, new ArrayList<>(byShard.values()), endpoints);
+    }
+
+    /** {@code ALTER TABLE table <clause>} on every shard, e.g. clause {@code DELETE WHERE …}. */
+    public void run(String table, String clause) throws Exception {
+        if (perShard.isEmpty()) {
+            sql.execute("ALTER TABLE " + table + " ON CLUSTER " + cluster + " " + clause);
+            return;
+        }
+        for (String url : perShard) {
+            try (ClickHouseSql node = new ClickHouseSql(endpoints, url)) {
+                node.execute("ALTER TABLE " + table + " " + clause);
+            }
+        }
+    }
+
+    /** The statements {@link #run} sends, for a dry run. */
+    public String describe(String table, String clause) {
+        return perShard.isEmpty()
+                ? "ALTER TABLE " + table + " ON CLUSTER " + cluster + " " + clause
+                : "ALTER TABLE " + table + " " + clause + " (on " + String.join(", ", perShard) + ")";
+    }
+}
