@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Runs an ALTER of a replicated table — a mutation, a dropped partition — on every shard of the cluster: ON CLUSTER,
@@ -12,6 +14,10 @@ import java.util.TreeMap;
  * shard's other replicas.
  */
 public final class ClusterAlter {
+    private static final Pattern ON_CLUSTER_ALTER = Pattern.compile(
+            "\\s*ALTER\\s+TABLE\\s+(\\S+)\\s+ON\\s+CLUSTER\\s+(\\S+)\\s+(.*)",
+            Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+
     private final ClickHouseSql sql;
     private final String cluster;
     /** One endpoint per shard; empty: ON CLUSTER. */
@@ -24,6 +30,11 @@ public final class ClusterAlter {
         this.cluster = cluster;
         this.perShard = perShard;
         this.endpoints = endpoints;
+    }
+
+    /** ALTERs ON CLUSTER, whatever the version: where not every shard can be reached otherwise. */
+    public static ClusterAlter onCluster(ClickHouseSql sql, String cluster) {
+        return new ClusterAlter(sql, cluster, List.of(), null);
     }
 
     /** How ALTERs reach the shards of {@code cluster}, from what the server behind {@code sql} is. */
@@ -64,6 +75,36 @@ public final class ClusterAlter {
                 node.execute("ALTER TABLE " + table + " " + clause);
             }
         }
+    }
+
+    /**
+     * Runs a statement (a migration's): an {@code ALTER TABLE … ON CLUSTER} of a replicated table of this cluster goes
+     * the way {@link #run} sends it, anything else as written.
+     */
+    public String execute(String statement) throws Exception {
+        return execute(statement, Map.of());
+    }
+
+    /** As {@link #execute(String)}, with server settings for a statement sent as written. */
+    public String execute(String statement, Map<String, String> settings) throws Exception {
+        Matcher m = ON_CLUSTER_ALTER.matcher(statement);
+        if (perShard.isEmpty() || !m.matches() || !m.group(2).equals(cluster) || !replicated(m.group(1))) {
+            return sql.execute(statement, settings);
+        }
+        run(m.group(1), m.group(3));
+        return "";
+    }
+
+    private boolean replicated(String table) throws Exception {
+        int dot = table.indexOf('.');
+        if (dot < 0) {
+            return false;
+        }
+        return sql.execute("SELECT engine FROM system.tables WHERE database = "
+                        + ClickHouseSql.literal(table.substring(0, dot)) + " AND name = "
+                        + ClickHouseSql.literal(table.substring(dot + 1)) + " FORMAT TabSeparated")
+                .trim()
+                .startsWith("Replicated");
     }
 
     /** The statements {@link #run} sends, for a dry run. */

@@ -2,6 +2,7 @@ package io.clickstream.etl.tools;
 
 import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
 import io.clickstream.etl.clickhouse.ClickHouseSql;
+import io.clickstream.etl.clickhouse.ClusterAlter;
 import io.clickstream.etl.clickhouse.Migration;
 import io.clickstream.etl.clickhouse.Migrator;
 import io.clickstream.etl.config.JobConfig;
@@ -35,12 +36,21 @@ public final class Migrate {
         String dir = cli.get("sql-dir", null);
         List<Migration> migrations = Migrator.load(dir == null ? null : Path.of(dir));
         // ON CLUSTER DDL answers once every host ran it (distributed_ddl_task_timeout, 180 s by default).
-        try (ClickHouseSql sql = new ClickHouseSql(
-                ClickHouseEndpoints.from(config, System.getenv()).withSocketTimeout(Duration.ofMinutes(10)))) {
-            System.out.println("migrating " + config.get(Options.CLICKHOUSE_DATABASE) + " on cluster "
-                    + config.get(Options.CLICKHOUSE_CLUSTER) + " via " + sql.url());
+        ClickHouseEndpoints endpoints =
+                ClickHouseEndpoints.from(config, System.getenv()).withSocketTimeout(Duration.ofMinutes(10));
+        String cluster = config.get(Options.CLICKHOUSE_CLUSTER);
+        try (ClickHouseSql sql = new ClickHouseSql(endpoints)) {
+            System.out.println("migrating " + config.get(Options.CLICKHOUSE_DATABASE) + " on cluster " + cluster
+                    + " via " + sql.url());
+            ClusterAlter alter;
+            try {
+                alter = ClusterAlter.of(sql, endpoints, cluster);
+            } catch (IllegalStateException notEveryShard) {
+                System.out.println("ALTERs of replicated tables ON CLUSTER: " + notEveryShard.getMessage());
+                alter = ClusterAlter.onCluster(sql, cluster);
+            }
             new Migrator(
-                            sql::execute,
+                            alter::execute,
                             config.get(Options.CLICKHOUSE_DATABASE),
                             config.get(Options.CLICKHOUSE_CLUSTER),
                             System.out)

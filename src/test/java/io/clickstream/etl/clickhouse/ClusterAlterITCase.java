@@ -73,6 +73,35 @@ class ClusterAlterITCase {
     }
 
     @Test
+    void aMigrationsAlterOfAReplicatedTableReachesEveryReplicaWithoutTheDdlQueue() throws Exception {
+        TestStack.requireRunning();
+        String db = TestStack.migratedDatabase(); // through the Migrator, as tools.Migrate runs it
+        for (String node : TestStack.clickHouseUrls()) {
+            assertThat(TestStack.query(
+                                    node,
+                                    "SELECT name FROM system.columns WHERE database = '" + db
+                                            + "' AND table = 'sessions_local' AND name = 'record_time'"
+                                            + " FORMAT TabSeparated")
+                            .trim())
+                    .as("V005's column on " + node)
+                    .isEqualTo("record_time");
+        }
+        assertThat(TestStack.count(
+                        TestStack.clickHouseUrls().get(0),
+                        "SELECT count() FROM system.zookeeper WHERE path = '/clickhouse/task_queue/ddl'"
+                                + " AND position(value, '" + db + ".sessions_local') > 0"
+                                + " AND position(value, 'ADD COLUMN') > 0"))
+                .as("no ALTER ON CLUSTER of the replicated table in the DDL queue")
+                .isZero();
+        assertThat(TestStack.count(
+                        TestStack.clickHouseUrls().get(0),
+                        "SELECT count() FROM system.zookeeper WHERE path = '/clickhouse/task_queue/ddl'"
+                                + " AND position(value, '" + db + ".sessions ') > 0"))
+                .as("the migration's other statements went ON CLUSTER through the queue")
+                .isPositive();
+    }
+
+    @Test
     void endpointsOfOneShardOnlyAreRefusedWithWhatToList() throws Exception {
         TestStack.requireRunning();
         ClickHouseEndpoints all = TestStack.clickHouse();

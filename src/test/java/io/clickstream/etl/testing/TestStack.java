@@ -3,6 +3,7 @@ package io.clickstream.etl.testing;
 import io.clickstream.etl.ClickstreamJob;
 import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
 import io.clickstream.etl.clickhouse.ClickHouseSql;
+import io.clickstream.etl.clickhouse.ClusterAlter;
 import io.clickstream.etl.clickhouse.Migrator;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
@@ -242,9 +243,16 @@ public final class TestStack {
      */
     private static final Map<String, String> DDL_TIMEOUT = Map.of("distributed_ddl_task_timeout", "60");
 
+    /** As tools.Migrate does it: an ALTER of a replicated table on one node per shard on 18.16 (ClusterAlter). */
     private static void migrateOnce(String db) throws Exception {
-        try (ClickHouseSql sql = new ClickHouseSql(clickHouse().withSocketTimeout(Duration.ofMinutes(10)))) {
-            new Migrator(s -> sql.execute(s, DDL_TIMEOUT), db, cluster(), new PrintStream(new ByteArrayOutputStream()))
+        ClickHouseEndpoints endpoints = clickHouse().withSocketTimeout(Duration.ofMinutes(10));
+        try (ClickHouseSql sql = new ClickHouseSql(endpoints)) {
+            ClusterAlter alter = ClusterAlter.of(sql, endpoints, cluster());
+            new Migrator(
+                            s -> alter.execute(s, DDL_TIMEOUT),
+                            db,
+                            cluster(),
+                            new PrintStream(new ByteArrayOutputStream()))
                     .migrate(Migrator.load(Path.of("sql")), false);
         }
     }
