@@ -132,7 +132,7 @@ class BalanceITCase {
                         "SELECT kafka_partition, kafka_offset FROM " + db + ".events WHERE event_id = 'b42'"
                                 + " FORMAT TabSeparated")
                 .trim();
-        TestStack.alterOnEveryNode("ALTER TABLE " + db + ".events_local DELETE WHERE event_id = 'b42'");
+        TestStack.alter(db + ".events_local", "DELETE WHERE event_id = 'b42'");
         TestStack.await(
                 "the row deleted",
                 Duration.ofSeconds(60),

@@ -47,7 +47,7 @@ class QualityITCase {
                     db, day(day, day.equals(SOURCE_DOWN) ? e -> !e.eventId.matches(".*-u(1|3|5)-0") : e -> true));
         }
         TestInserts.insert(db, day(TWICE, e -> true).subList(0, 10));
-        TestStack.alterOnEveryNode("ALTER TABLE " + db + ".user_days_local DROP PARTITION '" + NO_AGGREGATES + "'");
+        TestStack.alter(db + ".user_days_local", "DROP PARTITION '" + NO_AGGREGATES + "'");
         List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>();
         letters.add(deadLetter(GOOD, "invalid_json"));
         letters.add(deadLetter(GOOD, "invalid_json"));

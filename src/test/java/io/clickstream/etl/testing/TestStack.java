@@ -266,13 +266,10 @@ public final class TestStack {
         stack("restart", "clickhouse");
     }
 
-    /**
-     * Runs an ALTER of a replicated table (a mutation, a dropped partition) on every node instead of ON CLUSTER, which
-     * can stop a DDL worker on 18.16: each replica replicates it anyway, and the second of a shard finds it done.
-     */
-    public static void alterOnEveryNode(String alter) throws Exception {
-        for (String url : clickHouseUrls()) {
-            query(url, alter);
+    /** {@code ALTER TABLE table clause} on every shard, the way the tools send it ({@link ClusterAlter}). */
+    public static void alter(String table, String clause) throws Exception {
+        try (ClickHouseSql sql = new ClickHouseSql(clickHouse())) {
+            ClusterAlter.of(sql, clickHouse(), cluster()).run(table, clause);
         }
     }
 
