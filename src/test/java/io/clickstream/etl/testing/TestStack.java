@@ -441,6 +441,8 @@ public final class TestStack {
                     "kafka.group-id=" + config.get(Options.KAFKA_GROUP_ID),
                     "--set",
                     "kafka.dead-letter-topic=" + config.get(Options.DEAD_LETTER_TOPIC),
+                    "--set",
+                    "backfill.topic=" + java.util.Objects.requireNonNullElse(config.get(Options.BACKFILL_TOPIC), ""),
                     "--bucket",
                     Integer.toString(bucket));
         } finally {
