@@ -10,13 +10,16 @@
 #   scripts/stack.sh env                     endpoints as shell variables (for tests and tools)
 #   scripts/stack.sh clean                   stop everything and delete STACK_DIR
 #
-# SERVICE: zookeeper, clickhouse (all four nodes) or one node (s1r1 s1r2 s2r1 s2r2), redis, kafka, collector.
+# SERVICE: zookeeper, clickhouse (all four nodes) or one node (s1r1 s1r2 s2r1 s2r2), redis, redis-cluster (six
+# nodes: 3 masters, 3 replicas) or one of its nodes (rc1 … rc6), kafka, collector.
 # Ports and STACK_DIR: scripts/conf/stack.env, overridable by environment variables.
 # Logs: STACK_DIR/logs/.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
-ALL_SERVICES=(zookeeper clickhouse redis kafka collector)
+ALL_SERVICES=(zookeeper clickhouse redis redis-cluster kafka collector)
+# The Redis Cluster's nodes: 3 masters and 3 replicas on REDIS_CLUSTER_PORT and the 5 ports after it.
+RC_NODES=(rc1 rc2 rc3 rc4 rc5 rc6)
 # chromium: the tests open the HTML report in it (headless).
 APT_PACKAGES=(clickhouse-server clickhouse-client zookeeper redis-server curl chromium wrk jq)
 
@@ -270,6 +273,51 @@ EOF
 
 stop_redis() { stop_pid "$RUN_DIR/redis.pid" redis; }
 
+# A Redis Cluster for the tests of redis.cluster-nodes. No persistence: a node that comes back empty after a stop
+# is a replica by then (its replica took over its slots) and copies its master.
+rc_port() { echo $((REDIS_CLUSTER_PORT + ${1#rc} - 1)); }
+rc_ready() { [ "$(redis-cli -p "$(rc_port "$1")" ping 2>/dev/null)" = "PONG" ]; }
+rc_state_ok() { redis-cli -p "$(rc_port "$1")" cluster info 2>/dev/null | grep -q '^cluster_state:ok'; }
+rc_all_ok() { local n; for n in "${RC_NODES[@]}"; do rc_state_ok "$n" || return 1; done; }
+
+start_redis_cluster_node() {
+  local node="$1" port dir pidfile
+  port="$(rc_port "$node")"
+  dir="$STACK_DIR/redis-cluster/$node"
+  pidfile="$RUN_DIR/redis-$node.pid"
+  if pid_alive "$pidfile" && rc_ready "$node"; then return 0; fi
+  require_free_ports "redis $node" "$port" "$((port + 10000))"
+  mkdir -p "$dir"
+  cat >"$dir/redis.conf" <<EOF
+bind 127.0.0.1
+port $port
+dir $dir
+pidfile $pidfile
+logfile $LOG_DIR/redis-$node.log
+daemonize yes
+cluster-enabled yes
+cluster-config-file nodes.conf
+cluster-node-timeout 2000
+appendonly no
+save ""
+EOF
+  redis-server "$dir/redis.conf" || die "redis-server $node failed to start, see $LOG_DIR/redis-$node.log"
+  wait_for 60 "Redis $node on port $port" rc_ready "$node" || die "Redis $node did not come up"
+}
+
+start_redis_cluster() {
+  local n nodes=()
+  for n in "${RC_NODES[@]}"; do start_redis_cluster_node "$n"; nodes+=("127.0.0.1:$(rc_port "$n")"); done
+  if [ "$(redis-cli -p "$REDIS_CLUSTER_PORT" cluster info | sed -n 's/^cluster_known_nodes:\([0-9]*\).*/\1/p')" -lt 6 ]; then
+    redis-cli --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes >"$LOG_DIR/redis-cluster-create.log" 2>&1 \
+      || die "could not create the Redis Cluster, see $LOG_DIR/redis-cluster-create.log"
+  fi
+  wait_for 60 "the Redis Cluster" rc_all_ok || die "the Redis Cluster is not ok, see $LOG_DIR/redis-rc*.log"
+  say "redis-cluster: up on 127.0.0.1:$REDIS_CLUSTER_PORT-$((REDIS_CLUSTER_PORT + 5))"
+}
+
+stop_redis_cluster_node() { stop_pid "$RUN_DIR/redis-$1.pid" "redis $1"; }
+
 # ------------------------------------------------------------------------------------------------ kafka
 
 start_kafka() {
@@ -362,8 +410,8 @@ expand_services() {
   for s in "$@"; do
     case "$s" in
       clickhouse) printf '%s\n' "${CH_NODES[@]}" ;;
-      zookeeper|redis|kafka|collector|s1r1|s1r2|s2r1|s2r2) echo "$s" ;;
-      *) die "unknown service '$s' (zookeeper, clickhouse, s1r1, s1r2, s2r1, s2r2, redis, kafka, collector)" ;;
+      zookeeper|redis|redis-cluster|kafka|collector|s1r1|s1r2|s2r1|s2r2|rc[1-6]) echo "$s" ;;
+      *) die "unknown service '$s' (zookeeper, clickhouse, s1r1, s1r2, s2r1, s2r2, redis, redis-cluster, rc1 … rc6, kafka, collector)" ;;
     esac
   done
 }
@@ -379,6 +427,8 @@ cmd_start() {
     case "$s" in
       zookeeper) start_zookeeper ;;
       redis) start_redis ;;
+      redis-cluster) start_redis_cluster ;;
+      rc[1-6]) start_redis_cluster_node "$s" ;;
       kafka) start_kafka ;;
       collector) start_collector ;;
       *) start_clickhouse_node "$s" ;;
@@ -394,6 +444,8 @@ cmd_stop() {
     case "$s" in
       zookeeper) stop_zookeeper ;;
       redis) stop_redis ;;
+      redis-cluster) for n in "${RC_NODES[@]}"; do stop_redis_cluster_node "$n"; done ;;
+      rc[1-6]) stop_redis_cluster_node "$s" ;;
       kafka) stop_kafka ;;
       collector) stop_collector ;;
       *) stop_clickhouse_node "$s" ;;
@@ -412,6 +464,7 @@ cmd_status() {
   report zookeeper zookeeper "127.0.0.1:$ZK_PORT" zk_ready
   for n in "${CH_NODES[@]}"; do report "$n" "clickhouse-$n" "http://127.0.0.1:$(ch_http_port "$n")" ch_ping "$n"; done
   report redis redis "127.0.0.1:$REDIS_PORT" redis_ready
+  report redis-cl redis-rc1 "127.0.0.1:$REDIS_CLUSTER_PORT-$((REDIS_CLUSTER_PORT + 5))" rc_all_ok
   report kafka kafka "127.0.0.1:$KAFKA_PORT" kafka_ready
   report collector collector "http://127.0.0.1:$COLLECTOR_PORT" collector_ready
   printf 'logs:      %s\n' "$LOG_DIR"
@@ -424,6 +477,7 @@ CLICKSTREAM_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT
 CLICKSTREAM_CLICKHOUSE_URLS=$(ch_http_urls)
 CLICKSTREAM_CLICKHOUSE_CLUSTER=$CH_CLUSTER
 CLICKSTREAM_REDIS=127.0.0.1:$REDIS_PORT
+CLICKSTREAM_REDIS_CLUSTER=127.0.0.1:$REDIS_CLUSTER_PORT,127.0.0.1:$((REDIS_CLUSTER_PORT + 1)),127.0.0.1:$((REDIS_CLUSTER_PORT + 2))
 CLICKSTREAM_ANALYST_PASSWORD_FILE=$ANALYST_PASSWORD_FILE
 CLICKSTREAM_KAFKA_LIBS=$STACK_DIR/kafka/libs
 CLICKSTREAM_COLLECTOR_URL=http://127.0.0.1:$COLLECTOR_PORT
