@@ -299,6 +299,12 @@ public final class Options {
             .check(v -> v > 0 && v < 65536 ? null : "expected a port number")
             .describe("Redis port.");
 
+    public static final ConfigOption<List<String>> REDIS_CLUSTER_NODES = new Builder<>(
+                    "redis.cluster-nodes", "list", Parsers::list)
+            .describe("Seed nodes (host:port, comma-separated) of a Redis Cluster holding the state instead of "
+                    + "redis.host; unset: one Redis server at redis.host. A few masters are enough: the client finds "
+                    + "the rest, follows MOVED/ASK and a failover.");
+
     public static final ConfigOption<String> REDIS_USER = string(
             "redis.user",
             null,

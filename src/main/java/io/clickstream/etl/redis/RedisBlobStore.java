@@ -46,7 +46,14 @@ public final class RedisBlobStore implements BlobStore {
         for (int i = 0; i < raw.length; i++) {
             raw[i] = key(keys.get(i));
         }
-        return connection.call(jedis -> jedis.mget(raw));
+        if (connection.cluster()) {
+            List<byte[]> out = new ArrayList<>(raw.length);
+            for (byte[] k : raw) {
+                out.add(connection.binary(jedis -> jedis.get(k)));
+            }
+            return out;
+        }
+        return connection.binary(jedis -> jedis.mget(raw));
     }
 
     @Override
@@ -61,7 +68,24 @@ public final class RedisBlobStore implements BlobStore {
             keys.add(key(k));
             args.add(bytes);
         });
-        connection.call(jedis -> jedis.eval(SET_ALL, keys, args));
+        if (!connection.cluster()) {
+            connection.binary(jedis -> jedis.eval(SET_ALL, keys, args));
+            return;
+        }
+        List<List<byte[]>> groupKeys = new ArrayList<>();
+        List<List<byte[]>> groupArgs = new ArrayList<>();
+        RedisConnection.bySlot(keys).values().forEach(indexes -> {
+            List<byte[]> k = new ArrayList<>(indexes.size());
+            List<byte[]> a = new ArrayList<>(indexes.size() + 1);
+            a.add(args.get(0));
+            indexes.forEach(i -> {
+                k.add(keys.get(i));
+                a.add(args.get(i + 1));
+            });
+            groupKeys.add(k);
+            groupArgs.add(a);
+        });
+        connection.evalEach(SET_ALL, groupKeys, groupArgs);
     }
 
     @Override

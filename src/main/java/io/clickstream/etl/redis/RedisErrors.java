@@ -28,7 +28,7 @@ public final class RedisErrors {
     }
 
     private static final Set<String> PASSING =
-            Set.of("LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY", "CLUSTERDOWN");
+            Set.of("LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY", "CLUSTERDOWN", "MOVED", "ASK");
 
     private RedisErrors() {}
 

@@ -62,6 +62,8 @@ public final class RedisHashStore implements HashStore {
                     + "for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end return gone")
             .getBytes(StandardCharsets.UTF_8);
 
+    private static final byte[] ZERO = ascii(0);
+
     private final RedisConnection connection;
     private final String prefix;
 
@@ -88,6 +90,9 @@ public final class RedisHashStore implements HashStore {
     @Override
     @SuppressWarnings("unchecked")
     public List<Hash> load(List<Lookup> lookups) {
+        if (connection.cluster()) {
+            return loadFromCluster(lookups);
+        }
         List<byte[]> keys = new ArrayList<>();
         List<byte[]> counts = new ArrayList<>(lookups.size());
         for (Lookup l : lookups) {
@@ -95,7 +100,44 @@ public final class RedisHashStore implements HashStore {
             l.olderKeys().forEach(k -> keys.add(key(k)));
             counts.add(ascii(l.olderKeys().size()));
         }
-        List<Object> replies = (List<Object>) connection.call(jedis -> jedis.eval(LOAD, keys, counts));
+        return hashes((List<Object>) connection.binary(jedis -> jedis.eval(LOAD, keys, counts)));
+    }
+
+    /**
+     * One script call per slot, pipelined. The keys of the layout before the hash are not read: they lie in other
+     * slots, and a cluster is new to the job (docs/running.md), so it holds none.
+     */
+    @SuppressWarnings("unchecked")
+    private List<Hash> loadFromCluster(List<Lookup> lookups) {
+        List<byte[]> keys = new ArrayList<>(lookups.size());
+        lookups.forEach(l -> keys.add(key(l.key())));
+        Map<Integer, List<Integer>> bySlot = RedisConnection.bySlot(keys);
+        List<List<byte[]>> groupKeys = new ArrayList<>(bySlot.size());
+        List<List<byte[]>> groupArgs = new ArrayList<>(bySlot.size());
+        for (List<Integer> indexes : bySlot.values()) {
+            List<byte[]> k = new ArrayList<>(indexes.size());
+            List<byte[]> a = new ArrayList<>(indexes.size());
+            indexes.forEach(i -> {
+                k.add(keys.get(i));
+                a.add(ZERO);
+            });
+            groupKeys.add(k);
+            groupArgs.add(a);
+        }
+        List<Object> replies = connection.evalEach(LOAD, groupKeys, groupArgs);
+        Hash[] out = new Hash[lookups.size()];
+        int g = 0;
+        for (List<Integer> indexes : bySlot.values()) {
+            List<Hash> group = hashes((List<Object>) replies.get(g++));
+            for (int j = 0; j < indexes.size(); j++) {
+                out[indexes.get(j)] = group.get(j);
+            }
+        }
+        return java.util.Arrays.asList(out);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Hash> hashes(List<Object> replies) {
         List<Hash> out = new ArrayList<>(replies.size());
         for (Object reply : replies) {
             List<Object> pair = (List<Object>) reply;
@@ -111,8 +153,11 @@ public final class RedisHashStore implements HashStore {
 
     @Override
     public List<byte[]> loadValues(List<String> keys) {
+        if (connection.cluster()) {
+            return java.util.Collections.nCopies(keys.size(), null); // the layout before the hash: none on a cluster
+        }
         byte[][] raw = keys(keys).toArray(new byte[0][]);
-        return connection.call(jedis -> jedis.mget(raw));
+        return connection.binary(jedis -> jedis.mget(raw));
     }
 
     @Override
@@ -136,9 +181,43 @@ public final class RedisHashStore implements HashStore {
             });
             c.delete().forEach(field -> args.add(field.getBytes(StandardCharsets.UTF_8)));
         });
-        List<Long> missing = (List<Long>) connection.call(jedis -> jedis.eval(WRITE, keys, args));
-        List<String> out = new ArrayList<>(missing.size());
-        missing.forEach(i -> out.add(names.get(i.intValue() - 1)));
+        List<String> out = new ArrayList<>();
+        if (!connection.cluster()) {
+            List<Long> missing = (List<Long>) connection.binary(jedis -> jedis.eval(WRITE, keys, args));
+            missing.forEach(i -> out.add(names.get(i.intValue() - 1)));
+            return out;
+        }
+        // Per slot, the same script over that slot's keys: ARGV is the TTL, then those keys' parts in order.
+        Map<Integer, List<Integer>> bySlot = RedisConnection.bySlot(keys);
+        int[] start = new int[keys.size() + 1];
+        int at = 1;
+        for (int i = 0; i < keys.size(); i++) {
+            start[i] = at;
+            Changes c = changes.get(names.get(i));
+            at += 3 + 2 * c.set().size() + c.delete().size();
+        }
+        List<List<byte[]>> groupKeys = new ArrayList<>(bySlot.size());
+        List<List<byte[]>> groupArgs = new ArrayList<>(bySlot.size());
+        for (List<Integer> indexes : bySlot.values()) {
+            List<byte[]> k = new ArrayList<>(indexes.size());
+            List<byte[]> a = new ArrayList<>();
+            a.add(args.get(0));
+            for (int i : indexes) {
+                k.add(keys.get(i));
+                Changes c = changes.get(names.get(i));
+                a.addAll(args.subList(
+                        start[i], start[i] + 3 + 2 * c.set().size() + c.delete().size()));
+            }
+            groupKeys.add(k);
+            groupArgs.add(a);
+        }
+        List<Object> replies = connection.evalEach(WRITE, groupKeys, groupArgs);
+        int g = 0;
+        for (List<Integer> indexes : bySlot.values()) {
+            for (Long i : (List<Long>) replies.get(g++)) {
+                out.add(names.get(indexes.get(i.intValue() - 1)));
+            }
+        }
         return out;
     }
 
@@ -147,7 +226,14 @@ public final class RedisHashStore implements HashStore {
         List<byte[]> keys = new ArrayList<>(1 + others.size());
         keys.add(key(key));
         others.forEach(k -> keys.add(key(k)));
-        Object gone = connection.call(jedis -> jedis.eval(DELETE_UP_TO, keys, List.of(ascii(erasedAt))));
+        if (connection.cluster()) {
+            // The other keys lie in other slots: deleted one by one (they are the layout before the hash).
+            for (byte[] other : keys.subList(1, keys.size())) {
+                connection.binary(jedis -> jedis.del(other));
+            }
+            keys.subList(1, keys.size()).clear();
+        }
+        Object gone = connection.binary(jedis -> jedis.eval(DELETE_UP_TO, keys, List.of(ascii(erasedAt))));
         return gone instanceof Long n && n > 0;
     }
 

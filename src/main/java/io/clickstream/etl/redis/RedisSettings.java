@@ -5,21 +5,36 @@ import static io.clickstream.etl.config.SanityChecks.positive;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import java.io.Serializable;
+import java.util.List;
 import java.util.Map;
 
 /** Where Redis is and how to log in; the password comes from the environment or a file, never the config text. */
-public record RedisSettings(String host, int port, String user, String password, int timeoutMs, String keyPrefix)
+public record RedisSettings(
+        String host, int port, List<String> clusterNodes, String user, String password, int timeoutMs, String keyPrefix)
         implements Serializable {
+
+    /** One server at host:port. */
+    public RedisSettings(String host, int port, String user, String password, int timeoutMs, String keyPrefix) {
+        this(host, port, List.of(), user, password, timeoutMs, keyPrefix);
+    }
 
     public static RedisSettings from(JobConfig config, Map<String, String> env) {
         return new RedisSettings(
                         config.get(Options.REDIS_HOST),
                         config.get(Options.REDIS_PORT),
+                        config.get(Options.REDIS_CLUSTER_NODES) == null
+                                ? List.of()
+                                : List.copyOf(config.get(Options.REDIS_CLUSTER_NODES)),
                         config.get(Options.REDIS_USER),
                         config.redisPassword(env),
                         (int) config.get(Options.REDIS_TIMEOUT).toMillis(),
                         config.get(Options.REDIS_KEY_PREFIX))
                 .sanityCheck();
+    }
+
+    /** Whether the state lives on a Redis Cluster (redis.cluster-nodes) rather than one server. */
+    public boolean cluster() {
+        return !clusterNodes.isEmpty();
     }
 
     /** Returns this, or throws naming the option whose value cannot work. */
@@ -30,6 +45,20 @@ public record RedisSettings(String host, int port, String user, String password,
         if (port <= 0 || port > 65_535) {
             throw new IllegalArgumentException(
                     Options.REDIS_PORT.key() + " must be a TCP port (1..65535), not " + port);
+        }
+        for (String node : clusterNodes) {
+            int colon = node.lastIndexOf(':');
+            boolean port = false;
+            try {
+                int p = colon > 0 ? Integer.parseInt(node.substring(colon + 1)) : 0;
+                port = p > 0 && p < 65_536;
+            } catch (NumberFormatException e) {
+                // port stays false
+            }
+            if (!port) {
+                throw new IllegalArgumentException(
+                        Options.REDIS_CLUSTER_NODES.key() + ": '" + node + "' is not host:port (e.g. 10.0.0.5:6379)");
+            }
         }
         positive(timeoutMs, Options.REDIS_TIMEOUT);
         if (keyPrefix == null || keyPrefix.isBlank()) {
@@ -52,6 +81,7 @@ public record RedisSettings(String host, int port, String user, String password,
 
     @Override
     public String toString() {
-        return "RedisSettings[" + host + ":" + port + ", user=" + user + ", prefix=" + keyPrefix + "]";
+        return "RedisSettings[" + (cluster() ? "cluster " + clusterNodes : host + ":" + port) + ", user=" + user
+                + ", prefix=" + keyPrefix + "]";
     }
 }

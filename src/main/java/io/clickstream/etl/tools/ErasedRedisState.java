@@ -38,7 +38,7 @@ final class ErasedRedisState implements AutoCloseable {
         List<String> older = new ArrayList<>();
         older.add("session:" + user);
         userRules.forEach(r -> older.add("join:" + r.name() + ":" + user));
-        byte[] history = redis.call(j -> j.get((prefix + "session:" + user).getBytes(StandardCharsets.UTF_8)));
+        byte[] history = redis.binary(j -> j.get((prefix + "session:" + user).getBytes(StandardCharsets.UTF_8)));
         if (history != null) {
             try {
                 UserHistory.fromBytes(history).sessionIds().forEach(s -> older.add("funnel:" + s));
@@ -60,7 +60,7 @@ final class ErasedRedisState implements AutoCloseable {
         int removed = 0;
         for (Map.Entry<String, String> g : given.entrySet()) {
             String key = prefix + JoinOperator.VALUES + g.getKey();
-            Map<byte[], byte[]> versions = redis.call(j -> j.hgetAll(key.getBytes(StandardCharsets.UTF_8)));
+            Map<byte[], byte[]> versions = redis.binary(j -> j.hgetAll(key.getBytes(StandardCharsets.UTF_8)));
             List<byte[]> gone = new ArrayList<>();
             versions.forEach((field, value) -> {
                 try {
@@ -74,7 +74,7 @@ final class ErasedRedisState implements AutoCloseable {
             });
             if (!gone.isEmpty()) {
                 removed += gone.size();
-                redis.call(j -> j.hdel(key.getBytes(StandardCharsets.UTF_8), gone.toArray(new byte[0][])));
+                redis.binary(j -> j.hdel(key.getBytes(StandardCharsets.UTF_8), gone.toArray(new byte[0][])));
             }
             if (Long.parseLong(g.getValue()) <= erasedAt) {
                 redis.call(j -> j.hdel(index, g.getKey()));

@@ -31,5 +31,18 @@ class RedisSettingsTest {
                 .hasMessageContaining("redis.timeout");
         assertThatThrownBy(() -> new RedisSettings("h", 6379, null, null, 1000, "").sanityCheck())
                 .hasMessageContaining("redis.key-prefix");
+        assertThatThrownBy(() -> RedisSettings.from(
+                        JobConfig.of(Map.of("redis.cluster-nodes", "10.0.0.5:6379,10.0.0.6")), Map.of()))
+                .hasMessageContaining("redis.cluster-nodes: '10.0.0.6' is not host:port");
+    }
+
+    @Test
+    void clusterNodesMakeItACluster() {
+        RedisSettings s = RedisSettings.from(
+                JobConfig.of(Map.of("redis.cluster-nodes", "10.0.0.5:6379, 10.0.0.6:6379")), Map.of());
+        assertThat(s.cluster()).isTrue();
+        assertThat(s.clusterNodes()).containsExactly("10.0.0.5:6379", "10.0.0.6:6379");
+        assertThat(RedisSettings.from(JobConfig.of(Map.of()), Map.of()).cluster())
+                .isFalse();
     }
 }

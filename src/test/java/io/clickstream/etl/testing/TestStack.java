@@ -64,6 +64,11 @@ public final class TestStack {
         return env("CLICKSTREAM_REDIS", "127.0.0.1:6379");
     }
 
+    /** Seed nodes (host:port,…) of the stack's Redis Cluster. */
+    public static String redisCluster() {
+        return env("CLICKSTREAM_REDIS_CLUSTER", "127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003");
+    }
+
     /**
      * Settings that point the job at the test stack, with a Redis key prefix and an erasure list of its own for this
      * test.
@@ -154,6 +159,10 @@ public final class TestStack {
         String[] redis = redis().split(":");
         if (!reachable(redis[0], Integer.parseInt(redis[1]))) {
             down.add("Redis at " + redis());
+        }
+        if (java.util.Arrays.stream(redisCluster().split(","))
+                .noneMatch(n -> reachable(n.split(":")[0], Integer.parseInt(n.split(":")[1])))) {
+            down.add("the Redis Cluster at " + redisCluster());
         }
         for (String url : clickHouseUrls()) {
             URI u = URI.create(url);
