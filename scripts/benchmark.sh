@@ -14,7 +14,7 @@
 #   5. prints one table and writes it as JSON.
 #
 #   scripts/benchmark.sh [--events N] [--partitions N] [--parallelism N] [--users N] [--latency-seconds N]
-#                        [--latency-rate N] [--out FILE] [--set key=value]...
+#                        [--latency-rate N] [--out FILE] [--redis-cluster] [--set key=value]...
 #
 #   --events N           events to preload (default 3000000)
 #   --partitions N       partitions of the topic, and Kafka-engine consumers (default 4)
@@ -24,13 +24,15 @@
 #   --latency-rate N     events/s of the latency run (default: a quarter of the job's catch-up rate in this run; a
 #                        fixed rate compares two builds whose catch-up rates differ)
 #   --out FILE           JSON result (default .stack/benchmark-<time>.json)
+#   --redis-cluster      the job's state on the stack's Redis Cluster (3 masters, 3 replicas) instead of its one
+#                        Redis; Redis CPU, commands and round trips are then those of the six nodes
 #   --set key=value      a job setting for both job runs (e.g. clickhouse.sink.flush-interval=1s)
 # Environment: JOB_JAVA_OPTS adds JVM options to the job (e.g. -XX:StartFlightRecording=filename=job.jfr).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$PROJECT_DIR"
 
-EVENTS=3000000 PARTITIONS=4 PARALLELISM=2 USERS=50000 LAT_SECONDS=60 LAT_FIXED_RATE="" OUT="" JOB_SETS=()
+EVENTS=3000000 PARTITIONS=4 PARALLELISM=2 USERS=50000 LAT_SECONDS=60 LAT_FIXED_RATE="" OUT="" JOB_SETS=() REDIS_MODE=server
 while [ $# -gt 0 ]; do
   case "$1" in
     --events) EVENTS="$2"; shift 2 ;;
@@ -41,7 +43,8 @@ while [ $# -gt 0 ]; do
     --latency-rate) LAT_FIXED_RATE="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     --set) JOB_SETS+=(--set "$2"); shift 2 ;;
-    *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    --redis-cluster) REDIS_MODE=cluster; shift ;;
+    *) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 RUN="bench$(date +%s)"
@@ -60,7 +63,7 @@ div() { awk -v a="$1" -v b="$2" -v f="${3:-%.0f}" 'BEGIN { if (b == 0) print "0"
 # older layout; HGETALL, HGET, HKEYS, GET, EXISTS, HSET, HDEL, DEL, PEXPIRE of the per-user hashes) are counted in the
 # first only.
 redis_calls() {
-  redis-cli -p "$REDIS_PORT" info commandstats | tr -d '\r' | awk -F'[:=,]' '
+  local p; for p in $REDIS_PORTS; do redis-cli -p "$p" info commandstats; done | tr -d '\r' | awk -F'[:=,]' '
     /^cmdstat_/ { total += $3; if ($1 !~ /^cmdstat_(set|hgetall|hget|hkeys|get|exists|hset|hdel|del|pexpire)$/) client += $3 }
     END { print total + 0, client + 0 }'
 }
@@ -97,7 +100,21 @@ thread_ticks() {
 redis_info() { redis-cli -p "$REDIS_PORT" info "$1" | tr -d '\r' | sed -n "s/^$2://p"; }
 # The run's Redis state is large (sessions, funnels, joins of N events); left behind, every later run pays for it
 # when Redis rewrites its append-only file (a fork writing the whole data set: a minute of a core for 2.6 GB).
-drop_redis_keys() { redis-cli -p "$REDIS_PORT" --scan --pattern "$1" | xargs -r -n 5000 redis-cli -p "$REDIS_PORT" unlink >/dev/null; }
+drop_redis_keys() {
+  local p
+  for p in $REDIS_PORT $REDIS_CLUSTER_PORTS; do
+    # A cluster's replicas list their masters' keys and refuse to delete them: their masters do it.
+    redis-cli -p "$p" --scan --pattern "$1" 2>/dev/null | xargs -r -n 5000 redis-cli -p "$p" unlink >/dev/null 2>&1 || true
+  done
+}
+# The Redis processes and ports the figures are of: the one server, or the cluster's six nodes.
+REDIS_CLUSTER_PORTS="$(seq "$REDIS_CLUSTER_PORT" $((REDIS_CLUSTER_PORT + 5)) | tr '\n' ' ')"
+if [ "$REDIS_MODE" = cluster ]; then
+  REDIS_PIDFILES="redis-rc1 redis-rc2 redis-rc3 redis-rc4 redis-rc5 redis-rc6"; REDIS_PORTS="$REDIS_CLUSTER_PORTS"
+  JOB_SETS+=(--set "redis.cluster-nodes=127.0.0.1:$REDIS_CLUSTER_PORT,127.0.0.1:$((REDIS_CLUSTER_PORT + 1)),127.0.0.1:$((REDIS_CLUSTER_PORT + 2))")
+else
+  REDIS_PIDFILES=redis; REDIS_PORTS="$REDIS_PORT"
+fi
 pids_of() { local f; for f in "$@"; do if [ -f "$RUN_DIR/$f.pid" ]; then echo "$(cat "$RUN_DIR/$f.pid")"; fi; done; }
 # Whether the job's JVM has ended (a bounded job ends soon after its last insert).
 job_ended() { [ -n "${JOB_PID:-}" ] && [ ! -d "/proc/$JOB_PID/task" ]; }
@@ -120,7 +137,7 @@ await_rows() {
       at=$(now_ms); flink=$(ticks ${JOB_PID:-})
       jit=$(thread_ticks "${JOB_PID:-}" 'CompilerThre'); gc=$(thread_ticks "${JOB_PID:-}" '^(GC Thread|G1 )')
       if job_ended; then flink=x; jit=x; gc=x; fi
-      echo "$n $at $flink $(ticks $CH_PIDS) $(ticks $(pids_of kafka)) $(ticks $(pids_of redis)) $(ticks $(pids_of zookeeper)) $(insert_queries) $jit $gc" >>"$window"
+      echo "$n $at $flink $(ticks $CH_PIDS) $(ticks $(pids_of kafka)) $(ticks $(pids_of $REDIS_PIDFILES)) $(ticks $(pids_of zookeeper)) $(insert_queries) $jit $gc" >>"$window"
       w=$(( w + 1 ))
       if [ "$w" -ge 2 ] && { [ "$n" -ge $(( expected * 9 / 10 )) ] || [ "$flink" = x ]; }; then wdone=1; fi
     fi
@@ -169,10 +186,10 @@ tool io.clickstream.etl.tools.EventGenerator --config "$CONFIG" "${SETS[@]}" --c
 PRELOAD_RATE=$(div "$(( EVENTS * 1000 ))" "$(( $(now_ms) - t0 ))" "%.0f")
 
 step "The job: $EVENTS events from earliest, parallelism $PARALLELISM, everything on (log: $LOG_DIR/$RUN-job.log)"
-OTHER_PIDS="$(pids_of kafka) $(pids_of redis) $(pids_of zookeeper)"
+OTHER_PIDS="$(pids_of kafka) $(pids_of $REDIS_PIDFILES) $(pids_of zookeeper)"
 read -r r_total0 r_client0 < <(redis_calls)
 aof0=$(redis_info persistence aof_rewrites)
-c_ch0=$(ticks $CH_PIDS); c_kafka0=$(ticks $(pids_of kafka)); c_redis0=$(ticks $(pids_of redis)); c_zk0=$(ticks $(pids_of zookeeper))
+c_ch0=$(ticks $CH_PIDS); c_kafka0=$(ticks $(pids_of kafka)); c_redis0=$(ticks $(pids_of $REDIS_PIDFILES)); c_zk0=$(ticks $(pids_of zookeeper))
 job_start=$(now_ms)
 JAVA_OPTS="-Xmx3g ${JOB_JAVA_OPTS:-}" scripts/run-local.sh --config "$CONFIG" "${SETS[@]}" --set kafka.start-from=earliest \
   --set kafka.bounded=true --parallelism "$PARALLELISM" --web-ui-port "$UI_PORT" --checkpoint-interval-ms 10000 \
@@ -184,7 +201,7 @@ read -r first last at_first < <(await_rows "$JOB_DB.events" "$EVENTS" 1800 "$JOB
 c_flink=$(ticks "$JOB_PID")
 if job_ended; then c_flink=""; fi # its total is gone with it
 c_ch=$(( $(ticks $CH_PIDS) - c_ch0 )); c_kafka=$(( $(ticks $(pids_of kafka)) - c_kafka0 ))
-c_redis=$(( $(ticks $(pids_of redis)) - c_redis0 )); c_zk=$(( $(ticks $(pids_of zookeeper)) - c_zk0 ))
+c_redis=$(( $(ticks $(pids_of $REDIS_PIDFILES)) - c_redis0 )); c_zk=$(( $(ticks $(pids_of zookeeper)) - c_zk0 ))
 read -r r_total1 r_client1 < <(redis_calls)
 AOF_REWRITES=$(( $(redis_info persistence aof_rewrites) - aof0 ))
 wait "$JOB_PID" || true
@@ -322,8 +339,9 @@ MK_CH=$(window_us "$KAFKA_WINDOW" 4); MK_KAFKA=$(window_us "$KAFKA_WINDOW" 5); M
 if [ -n "$c_flink" ]; then flink_s=$(cpu_s "$c_flink"); else flink_s=null; fi; ch_s=$(cpu_s "$c_ch"); kafka_s=$(cpu_s "$c_kafka"); redis_s=$(cpu_s "$c_redis"); zk_s=$(cpu_s "$c_zk")
 kch_s=$(cpu_s "$k_ch"); kkafka_s=$(cpu_s "$k_kafka")
 {
-  printf '\nBenchmark %s: %s events, %s partitions, %s users, job parallelism %s, %s cores\n' "$RUN" "$EVENTS" \
-    "$PARTITIONS" "$USERS" "$PARALLELISM" "$(nproc)"
+  printf '\nBenchmark %s: %s events, %s partitions, %s users, job parallelism %s, %s cores, Redis: %s\n' "$RUN" \
+    "$EVENTS" "$PARTITIONS" "$USERS" "$PARALLELISM" "$(nproc)" \
+    "$([ "$REDIS_MODE" = cluster ] && echo "cluster of 3 masters + 3 replicas" || echo "one server")"
   printf '%-44s %16s %16s\n' "" "job (enriched)" "Kafka engine"
   printf '%-44s %16s %16s\n' "events/s, first to last row landed (*)" "$JOB_RATE" "$KAFKA_RATE"
   printf '%-44s %16s %16s\n' "seconds, first to last row" "$JOB_SECONDS" "$KAFKA_SECONDS"
@@ -371,8 +389,8 @@ jq -n --arg run "$RUN" --argjson events "$EVENTS" --argjson partitions "$PARTITI
   --arg mk_kafka "$MK_KAFKA" --arg m_inserts "$M_INSERTS" --arg mk_inserts "$MK_INSERTS" --argjson window_end "$WINDOW_END" \
   --arg bound "$BOUND" --argjson lat_aof "$LAT_AOF_REWRITES" --argjson preload "$PRELOAD_RATE" \
   --argjson s_arr50 "$S_ARR50" --argjson s_arr99 "$S_ARR99" --argjson s_lag50 "$S_LAG50" --argjson s_lag99 "$S_LAG99" --argjson s_ins50 "$S_INS50" --argjson s_ins99 "$S_INS99" \
-  --argjson b_w50 "$B_W50" --argjson b_w99 "$B_W99" --argjson b_wmax "$B_WMAX" '{
-    run: $run, events: $events, partitions: $partitions, users: $users, parallelism: $parallelism, cores: $cores,
+  --arg redis_mode "$REDIS_MODE" --argjson b_w50 "$B_W50" --argjson b_w99 "$B_W99" --argjson b_wmax "$B_WMAX" '{
+    run: $run, redis: $redis_mode, events: $events, partitions: $partitions, users: $users, parallelism: $parallelism, cores: $cores,
     job: {events_per_s: $job_rate, seconds: $job_s, wall_seconds: $job_wall,
           cpu_s: {flink: $flink_s, clickhouse: $ch_s, kafka: $kafka_s, redis: $redis_s, zookeeper: $zk_s},
           redis_round_trips_per_event: $redis_rt, redis_commands_per_event: $redis_cmds, redis_aof_rewrites: $aof,

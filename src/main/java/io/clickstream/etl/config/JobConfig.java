@@ -244,6 +244,10 @@ public final class JobConfig implements Serializable {
         return secret(Options.REDIS_PASSWORD, Options.REDIS_PASSWORD_FILE, env);
     }
 
+    public String redisTrustStorePassword(Map<String, String> env) {
+        return secret(Options.REDIS_TLS_TRUST_STORE_PASSWORD, Options.REDIS_TLS_TRUST_STORE_PASSWORD_FILE, env);
+    }
+
     private String secret(ConfigOption<String> secret, ConfigOption<String> fileOption, Map<String, String> env) {
         String fromEnv = env.get(secret.envVariable());
         if (fromEnv != null) {

@@ -305,6 +305,27 @@ public final class Options {
                     + "redis.host; unset: one Redis server at redis.host. A few masters are enough: the client finds "
                     + "the rest, follows MOVED/ASK and a failover.");
 
+    public static final ConfigOption<Boolean> REDIS_TLS = bool(
+            "redis.tls",
+            "false",
+            "Connect to Redis (every node of a cluster) over TLS. The server's certificate must be signed by a "
+                    + "certificate of redis.tls.trust-store and name the host connected to.");
+
+    public static final ConfigOption<String> REDIS_TLS_TRUST_STORE = string(
+            "redis.tls.trust-store",
+            null,
+            "PKCS12 or JKS file with the CA certificates Redis's certificate is checked against; unset: the JVM's "
+                    + "default ones. Its password, if any: CLICKSTREAM_REDIS_TLS_TRUST_STORE_PASSWORD or "
+                    + "redis.tls.trust-store-password-file.");
+
+    public static final ConfigOption<String> REDIS_TLS_TRUST_STORE_PASSWORD_FILE =
+            string("redis.tls.trust-store-password-file", null, "File whose first line is the trust store's password.");
+
+    public static final ConfigOption<String> REDIS_TLS_TRUST_STORE_PASSWORD = new Builder<>(
+                    "redis.tls.trust-store-password", "string", Parsers::string)
+            .secret()
+            .describe("Set only through CLICKSTREAM_REDIS_TLS_TRUST_STORE_PASSWORD.");
+
     public static final ConfigOption<String> REDIS_USER = string(
             "redis.user",
             null,

@@ -47,6 +47,11 @@ public final class RedisConnection implements AutoCloseable {
                 b.user(settings.user());
             }
         }
+        if (settings.tls() != null) {
+            b.ssl(true)
+                    .sslSocketFactory(RedisTls.socketFactory(settings.tls()))
+                    .sslParameters(RedisTls.checkHostName());
+        }
         this.clientConfig = b.build();
     }
 

@@ -33,6 +33,9 @@ public final class RedisErrors {
     private RedisErrors() {}
 
     public static Kind kind(Throwable error) {
+        if (certificateRefused(error)) {
+            return Kind.PERMANENT; // every retry would meet the same certificate
+        }
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof JedisDataException) {
                 return PASSING.contains(errorWord(t)) ? Kind.TRANSIENT : Kind.PERMANENT;
@@ -47,8 +50,23 @@ public final class RedisErrors {
         return Kind.PERMANENT; // not from Redis at all: a bug, which no retry mends
     }
 
+    /** A TLS handshake that refused Redis's certificate (untrusted, expired, or for another host). */
+    private static boolean certificateRefused(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** What to fix, for a failure that fails the job. */
     public static String advice(Throwable error) {
+        if (certificateRefused(error)) {
+            return "The TLS handshake refused Redis's certificate: it must be signed by a certificate of "
+                    + "redis.tls.trust-store (or the JVM's default ones), be valid now, and name the host connected "
+                    + "to (redis.host, or the nodes the cluster announces).";
+        }
         if (kind(error) == Kind.TIMEOUT) {
             return "Redis did not answer within redis.timeout " + MAX_TIMEOUTS_IN_A_ROW + " times in a row: a batch's "
                     + "script may take longer than that (raise redis.timeout, or lower redis.batch-size), or Redis "

@@ -10,12 +10,39 @@ import java.util.Map;
 
 /** Where Redis is and how to log in; the password comes from the environment or a file, never the config text. */
 public record RedisSettings(
-        String host, int port, List<String> clusterNodes, String user, String password, int timeoutMs, String keyPrefix)
+        String host,
+        int port,
+        List<String> clusterNodes,
+        String user,
+        String password,
+        int timeoutMs,
+        String keyPrefix,
+        Tls tls)
         implements Serializable {
 
-    /** One server at host:port. */
+    /** TLS to Redis: the trust store (null: the JVM's default) and its password (may be empty). */
+    public record Tls(String trustStore, String trustStorePassword) implements Serializable {
+        @Override
+        public String toString() {
+            return "Tls[" + (trustStore == null ? "JVM default trust store" : trustStore) + "]";
+        }
+    }
+
+    /** One server at host:port, without TLS. */
     public RedisSettings(String host, int port, String user, String password, int timeoutMs, String keyPrefix) {
-        this(host, port, List.of(), user, password, timeoutMs, keyPrefix);
+        this(host, port, List.of(), user, password, timeoutMs, keyPrefix, null);
+    }
+
+    /** A server or a cluster, without TLS. */
+    public RedisSettings(
+            String host,
+            int port,
+            List<String> clusterNodes,
+            String user,
+            String password,
+            int timeoutMs,
+            String keyPrefix) {
+        this(host, port, clusterNodes, user, password, timeoutMs, keyPrefix, null);
     }
 
     public static RedisSettings from(JobConfig config, Map<String, String> env) {
@@ -28,7 +55,11 @@ public record RedisSettings(
                         config.get(Options.REDIS_USER),
                         config.redisPassword(env),
                         (int) config.get(Options.REDIS_TIMEOUT).toMillis(),
-                        config.get(Options.REDIS_KEY_PREFIX))
+                        config.get(Options.REDIS_KEY_PREFIX),
+                        config.get(Options.REDIS_TLS)
+                                ? new Tls(
+                                        config.get(Options.REDIS_TLS_TRUST_STORE), config.redisTrustStorePassword(env))
+                                : null)
                 .sanityCheck();
     }
 
@@ -61,6 +92,9 @@ public record RedisSettings(
             }
         }
         positive(timeoutMs, Options.REDIS_TIMEOUT);
+        if (tls != null && tls.trustStore() != null) {
+            RedisTls.socketFactory(tls); // a trust store that cannot be read fails here, naming its option
+        }
         if (keyPrefix == null || keyPrefix.isBlank()) {
             throw new IllegalArgumentException(Options.REDIS_KEY_PREFIX.key()
                     + " is empty: every key of the job's state lives under it, and a replay must find them again");
@@ -82,6 +116,6 @@ public record RedisSettings(
     @Override
     public String toString() {
         return "RedisSettings[" + (cluster() ? "cluster " + clusterNodes : host + ":" + port) + ", user=" + user
-                + ", prefix=" + keyPrefix + "]";
+                + ", prefix=" + keyPrefix + (tls == null ? "" : ", " + tls) + "]";
     }
 }
