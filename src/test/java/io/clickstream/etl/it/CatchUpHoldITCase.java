@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.testing.TestStack;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
@@ -76,12 +73,13 @@ class CatchUpHoldITCase {
                     TestStack.unchecked(
                             () -> TestStack.metricSum(rest, first.getJobID().toString(), ".clickhouse.bufferedRows")
                                     >= EVENTS));
-            int buffered = checkpointNumber(latestCheckpoint(checkpoints));
+            int buffered = checkpointNumber(TestStack.latestCheckpoint(checkpoints));
             TestStack.await(
                     "a checkpoint after that",
                     Duration.ofSeconds(20),
-                    TestStack.unchecked(() -> checkpointNumber(latestCheckpoint(checkpoints)) > buffered + 1));
-            heldIn = checkpointNumber(latestCheckpoint(checkpoints));
+                    TestStack.unchecked(
+                            () -> checkpointNumber(TestStack.latestCheckpoint(checkpoints)) > buffered + 1));
+            heldIn = checkpointNumber(TestStack.latestCheckpoint(checkpoints));
             assertThat(TestStack.count(node, "SELECT count() FROM " + database + ".events"))
                     .as("nothing inserted at the checkpoints' barriers")
                     .isZero();
@@ -116,14 +114,5 @@ class CatchUpHoldITCase {
         return checkpoint == null
                 ? 0
                 : Integer.parseInt(checkpoint.getFileName().toString().substring(4));
-    }
-
-    private static Path latestCheckpoint(Path root) throws Exception {
-        try (Stream<Path> all = Files.walk(root, 2)) {
-            return all.filter(
-                            p -> p.getFileName().toString().startsWith("chk-") && Files.exists(p.resolve("_metadata")))
-                    .max(Comparator.comparingInt(CatchUpHoldITCase::checkpointNumber))
-                    .orElse(null);
-        }
     }
 }

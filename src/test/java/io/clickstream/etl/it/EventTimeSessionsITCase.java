@@ -12,7 +12,6 @@ import io.clickstream.etl.testing.TestStack;
 import io.clickstream.etl.testing.TruthJob;
 import io.clickstream.etl.tools.Funnels;
 import io.clickstream.etl.tools.Replay;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
@@ -196,9 +194,9 @@ class EventTimeSessionsITCase {
         TestStack.await(
                 "a fifth of the rows and a checkpoint",
                 Duration.ofSeconds(120),
-                TestStack.unchecked(() ->
-                        rows(node, c.database) > c.truth.events.size() / 5 && latestCheckpoint(checkpoints) != null));
-        Path checkpoint = latestCheckpoint(checkpoints);
+                TestStack.unchecked(() -> rows(node, c.database) > c.truth.events.size() / 5
+                        && TestStack.latestCheckpoint(checkpoints) != null));
+        Path checkpoint = TestStack.latestCheckpoint(checkpoints);
         first.cancel().get(60, TimeUnit.SECONDS);
         long stored = rows(node, c.database);
         assertThat(stored).as("killed in the middle of the catch-up").isLessThan(c.truth.events.size() * 3L / 4);
@@ -380,16 +378,6 @@ class EventTimeSessionsITCase {
     }
 
     /** The newest retained checkpoint, or null. */
-    private static Path latestCheckpoint(Path root) throws Exception {
-        try (Stream<Path> all = Files.walk(root, 2)) {
-            return all.filter(
-                            p -> p.getFileName().toString().startsWith("chk-") && Files.exists(p.resolve("_metadata")))
-                    .max(Comparator.comparingInt(
-                            p -> Integer.parseInt(p.getFileName().toString().substring(4))))
-                    .orElse(null);
-        }
-    }
-
     private static String restUrl() {
         return "http://" + FLINK.getClientConfiguration().get(RestOptions.ADDRESS) + ":"
                 + FLINK.getClientConfiguration().get(RestOptions.PORT);

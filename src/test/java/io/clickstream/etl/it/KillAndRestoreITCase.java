@@ -8,7 +8,6 @@ import io.clickstream.etl.tools.Funnels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -75,7 +74,8 @@ class KillAndRestoreITCase {
                 return all.anyMatch(p -> Files.exists(p.resolve("_metadata")));
             }
         }));
-        Path early = latestCheckpoint(checkpoints);
+        Path early = TestStack.latestCheckpoint(checkpoints);
+        assertThat(early).as("a retained checkpoint under " + checkpoints).isNotNull();
         TestStack.produce(TestStack.pageViews(topic, "x", "xu", 25, 300, 300, t0));
         awaitDistinct(node, faulty, 600);
         Thread.sleep(1500); // checkpoints past all 600
@@ -114,15 +114,5 @@ class KillAndRestoreITCase {
                 Duration.ofSeconds(120),
                 TestStack.unchecked(() ->
                         TestStack.count(node, "SELECT uniqExact(event_id) FROM " + database + ".events") >= expected));
-    }
-
-    private static Path latestCheckpoint(Path root) throws Exception {
-        try (Stream<Path> all = Files.walk(root, 2)) {
-            return all.filter(
-                            p -> p.getFileName().toString().startsWith("chk-") && Files.exists(p.resolve("_metadata")))
-                    .max(Comparator.comparingInt(
-                            p -> Integer.parseInt(p.getFileName().toString().substring(4))))
-                    .orElseThrow(() -> new AssertionError("no retained checkpoint under " + root));
-        }
     }
 }

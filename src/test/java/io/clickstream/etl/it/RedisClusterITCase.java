@@ -12,18 +12,15 @@ import io.clickstream.etl.testing.ClickstreamTruth.Expected;
 import io.clickstream.etl.testing.TestStack;
 import io.clickstream.etl.testing.TruthJob;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
@@ -161,11 +158,12 @@ class RedisClusterITCase {
                     "a replica in the stopped master's place, and the job going on",
                     Duration.ofSeconds(120),
                     TestStack.unchecked(() -> clusterOk() && rows(node, db) > atStop + n / 10));
-            Path before = latestCheckpoint(checkpoints);
+            Path before = TestStack.latestCheckpoint(checkpoints);
             TestStack.await(
                     "a checkpoint after the failover",
                     Duration.ofSeconds(60),
-                    TestStack.unchecked(() -> !java.util.Objects.equals(latestCheckpoint(checkpoints), before)));
+                    TestStack.unchecked(
+                            () -> !java.util.Objects.equals(TestStack.latestCheckpoint(checkpoints), before)));
         } finally {
             first.cancel().get(60, TimeUnit.SECONDS);
             if (stopped != null) {
@@ -177,16 +175,11 @@ class RedisClusterITCase {
         Configuration restore = new Configuration(retain);
         restore.set(
                 StateRecoveryOptions.SAVEPOINT_PATH,
-                latestCheckpoint(checkpoints).toString());
+                TestStack.latestCheckpoint(checkpoints).toString());
         JobClient second = TestStack.job(setup.config(), 300, restore).executeAsync("RedisClusterITCase-restored");
         try {
             TestStack.await(n + " rows", Duration.ofSeconds(180), TestStack.unchecked(() -> rows(node, db) >= n));
-            TestStack.await(
-                    "a session row for every event, and every input committed",
-                    Duration.ofSeconds(120),
-                    TestStack.unchecked(() -> TestStack.count(node, "SELECT sum(events) FROM " + db + ".sessions FINAL")
-                                    == n
-                            && TestStack.balance(setup.config(), 1000).printed().contains(" + 0 in flight")));
+            TestStack.awaitSessionRowsAndNothingInFlight(setup.config(), n);
         } finally {
             second.cancel().get(60, TimeUnit.SECONDS);
         }
@@ -235,15 +228,5 @@ class RedisClusterITCase {
 
     private static long rows(String node, String db) throws Exception {
         return TestStack.count(node, "SELECT count() FROM " + db + ".events");
-    }
-
-    private static Path latestCheckpoint(Path root) throws Exception {
-        try (Stream<Path> all = Files.walk(root, 2)) {
-            return all.filter(
-                            p -> p.getFileName().toString().startsWith("chk-") && Files.exists(p.resolve("_metadata")))
-                    .max(Comparator.comparingInt(
-                            p -> Integer.parseInt(p.getFileName().toString().substring(4))))
-                    .orElse(null);
-        }
     }
 }

@@ -166,12 +166,7 @@ class RedriveITCase {
                     Duration.ofSeconds(120),
                     TestStack.unchecked(() ->
                             TestStack.count(node, "SELECT count() FROM " + db + ".events") >= n - stillBroken.size()));
-            TestStack.await(
-                    "a session row for every event, and every input committed",
-                    Duration.ofSeconds(120),
-                    TestStack.unchecked(() -> TestStack.count(node, "SELECT sum(events) FROM " + db + ".sessions FINAL")
-                                    == n - stillBroken.size()
-                            && TestStack.balance(setup.config(), 1000).printed().contains(" + 0 in flight")));
+            TestStack.awaitSessionRowsAndNothingInFlight(setup.config(), n - stillBroken.size());
         } finally {
             job.cancel().get(60, TimeUnit.SECONDS);
         }

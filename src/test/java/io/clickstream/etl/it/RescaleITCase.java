@@ -96,12 +96,7 @@ class RescaleITCase {
                 TestStack.job(setup.config(), 500, restoreFrom(atFour), 1).executeAsync("RescaleITCase-1");
         try {
             TestStack.await(n + " rows", Duration.ofSeconds(240), TestStack.unchecked(() -> rows(node, db) >= n));
-            TestStack.await(
-                    "a session row for every event, and every input committed",
-                    Duration.ofSeconds(120),
-                    TestStack.unchecked(() -> TestStack.count(node, "SELECT sum(events) FROM " + db + ".sessions FINAL")
-                                    == n
-                            && TestStack.balance(setup.config(), 1000).printed().contains(" + 0 in flight")));
+            TestStack.awaitSessionRowsAndNothingInFlight(setup.config(), n);
         } finally {
             atOne.cancel().get(60, TimeUnit.SECONDS);
         }

@@ -637,4 +637,29 @@ public final class TestStack {
                     .sum();
         }
     }
+
+    /** The newest completed checkpoint (chk-N with its _metadata) under a checkpoint directory, or null. */
+    public static Path latestCheckpoint(Path root) throws Exception {
+        try (java.util.stream.Stream<Path> all = Files.walk(root, 2)) {
+            return all.filter(
+                            p -> p.getFileName().toString().startsWith("chk-") && Files.exists(p.resolve("_metadata")))
+                    .max(java.util.Comparator.comparingInt(
+                            p -> Integer.parseInt(p.getFileName().toString().substring(4))))
+                    .orElse(null);
+        }
+    }
+
+    /**
+     * Waits while the job runs until the sessions table counts {@code events} events (session rows leave at a
+     * checkpoint or update after their events) and tools.Balance finds nothing in flight (every input committed).
+     */
+    public static void awaitSessionRowsAndNothingInFlight(JobConfig config, long events) throws InterruptedException {
+        String node = clickHouseUrls().get(0);
+        String db = config.get(Options.CLICKHOUSE_DATABASE);
+        await(
+                "a session row for every event, and every input committed",
+                Duration.ofSeconds(120),
+                unchecked(() -> count(node, "SELECT sum(events) FROM " + db + ".sessions FINAL") == events
+                        && balance(config, 1000).printed().contains(" + 0 in flight")));
+    }
 }
