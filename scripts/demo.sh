@@ -200,6 +200,10 @@ echo "(open $STACK_DIR/report.html in a browser: charts of all six reports over 
 step "What was rejected (dead-letter topic)"
 tool io.clickstream.etl.tools.DeadLetterReport --config "$CONFIG"
 
+step "What a rules file would fix and send through the job again (tools.Redrive, dry run: nothing written)"
+tool io.clickstream.etl.tools.Redrive --config "$CONFIG" --rules flink-conf/redrive/ts-in-seconds.yaml \
+  --reason timestamp_out_of_range --sample 1 --dry-run
+
 # Per source partition, the records written since this run started: stored, dead letters, sent again (an event id
 # already stored), or in flight (after the offset the job last committed); none lost, none twice.
 balance_by_offsets() {
