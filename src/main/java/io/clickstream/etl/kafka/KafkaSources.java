@@ -5,7 +5,6 @@ import io.clickstream.etl.config.Options;
 import io.clickstream.etl.config.Timestamps;
 import io.clickstream.etl.parse.ParseLimits;
 import io.clickstream.etl.parse.ParsedRecord;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -64,12 +63,7 @@ public final class KafkaSources {
 
     /** kafka.topics, and backfill.topic when it is set: history is read in event-time order with the rest. */
     public static List<String> topics(JobConfig config) {
-        List<String> topics = new ArrayList<>(config.get(Options.KAFKA_TOPICS));
-        String backfill = config.get(Options.BACKFILL_TOPIC);
-        if (backfill != null && !backfill.isBlank() && !topics.contains(backfill)) {
-            topics.add(backfill);
-        }
-        return topics;
+        return Topics.readByTheJob(config);
     }
 
     @SuppressWarnings("deprecation") // OffsetResetStrategy: the connector's API still takes it (1.20 and 2.x)

@@ -32,6 +32,19 @@ public final class Topics {
         return new Topics(r == null ? Optional.empty() : Optional.of(r.shortValue()));
     }
 
+    /**
+     * kafka.topics, and backfill.topic when it is set: the topics the job reads. Here rather than in KafkaSources, so
+     * that the tools, which run without Flink on the classpath, can ask too.
+     */
+    public static List<String> readByTheJob(JobConfig config) {
+        List<String> topics = new java.util.ArrayList<>(config.get(Options.KAFKA_TOPICS));
+        String backfill = config.get(Options.BACKFILL_TOPIC);
+        if (backfill != null && !backfill.isBlank() && !topics.contains(backfill)) {
+            topics.add(backfill);
+        }
+        return topics;
+    }
+
     /** With the brokers' default replication. */
     public static Topics brokerDefaults() {
         return new Topics(Optional.empty());

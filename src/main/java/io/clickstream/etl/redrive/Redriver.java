@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -34,8 +36,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Sends selected dead letters through the job again, fixed by the rules, each at most once. It reads the dead-letter
  * topic (committed records, up to its end when the run starts) and, in Kafka transactions of {@code batch} dead
  * letters, writes each fixed payload to a topic the job reads and each one that still fails as a new dead letter
- * naming the one it came from — together with the progress: per dead-letter partition, the offsets re-driven, in the
- * compacted topic {@code <target>-redrives}. A transaction commits the records and the progress or neither, so a run
+ * naming the one it came from — together with the progress: per dead-letter partition (of the topic by its id), the
+ * offsets re-driven, in the compacted topic {@code <target>-redrives}. A transaction commits the records and the progress or neither, so a run
  * stopped half-way leaves nothing half-done, and a run again (with the same or other rules) leaves out what was
  * re-driven. One transactional id per target topic: a second run started meanwhile fences the first, and the progress
  * is read only after that.
@@ -128,6 +130,8 @@ public final class Redriver implements AutoCloseable {
     private final DeadLetterFix fix;
     private final KafkaProducer<byte[], byte[]> producer;
     private final Map<Integer, Ranges> progress;
+    /** The progress is the dead-letter topic's by its id: a topic deleted and created again starts afresh. */
+    private final String deadLetterTopicId;
 
     /** {@code dryRun}: no producer and no transaction; the progress is read all the same. */
     public Redriver(
@@ -137,6 +141,7 @@ public final class Redriver implements AutoCloseable {
         this.targetTopic = targetTopic;
         this.progressTopic = progressTopic(targetTopic);
         this.fix = fix;
+        this.deadLetterTopicId = topicId(kafka, deadLetterTopic);
         if (dryRun) {
             producer = null;
         } else {
@@ -228,12 +233,13 @@ public final class Redriver implements AutoCloseable {
             Ranges all = progress.getOrDefault(e.getKey(), Ranges.NONE).union(e.getValue());
             ObjectNode n = JSON.createObjectNode()
                     .put("dead_letter_topic", deadLetterTopic)
+                    .put("dead_letter_topic_id", deadLetterTopicId)
                     .put("partition", e.getKey())
                     .put("redriven", all.toString())
                     .put("at", System.currentTimeMillis());
             producer.send(new ProducerRecord<>(
                     progressTopic,
-                    (deadLetterTopic + "/" + e.getKey()).getBytes(StandardCharsets.UTF_8),
+                    (deadLetterTopicId + "/" + e.getKey()).getBytes(StandardCharsets.UTF_8),
                     n.toString().getBytes(StandardCharsets.UTF_8)));
         }
         producer.commitTransaction();
@@ -296,6 +302,22 @@ public final class Redriver implements AutoCloseable {
                 json.toString().getBytes(StandardCharsets.UTF_8));
     }
 
+    private static String topicId(Map<String, String> kafka, String topic) {
+        Properties p = new Properties();
+        p.putAll(kafka);
+        try (Admin admin = Admin.create(p)) {
+            return admin.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get(60, TimeUnit.SECONDS)
+                    .get(topic)
+                    .topicId()
+                    .toString();
+        } catch (Exception e) {
+            throw new IllegalStateException(
+                    "cannot describe the dead-letter topic " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
     private static String[] originParts(StoredDeadLetter d) {
         String o = d.origin();
         int at = o.lastIndexOf('@');
@@ -348,7 +370,7 @@ public final class Redriver implements AutoCloseable {
                                 + r.offset() + " is not re-drive progress (written by another program?): the"
                                 + " re-drive would not know what it did; remove it or use another target topic");
                     }
-                    if (deadLetterTopic.equals(n.path("dead_letter_topic").asText())) {
+                    if (deadLetterTopicId.equals(n.path("dead_letter_topic_id").asText())) {
                         out.put(
                                 n.get("partition").asInt(),
                                 Ranges.parse(n.get("redriven").asText()));

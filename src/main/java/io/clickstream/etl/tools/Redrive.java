@@ -75,7 +75,7 @@ public final class Redrive {
         }
         RedriveRules rules = RedriveRules.read(Path.of(rulesFile));
         String target = cli.get("topic", config.get(Options.BACKFILL_TOPIC));
-        List<String> read = KafkaSources.topics(config);
+        List<String> read = Topics.readByTheJob(config);
         if (target == null || target.isBlank()) {
             throw new IllegalArgumentException("backfill.topic is not set and no --topic given: set backfill.topic"
                     + " (e.g. clickstream-backfill) in the job's configuration, so that the job reads the fixed"
