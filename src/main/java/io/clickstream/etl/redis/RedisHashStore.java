@@ -130,7 +130,11 @@ public final class RedisHashStore implements HashStore {
         for (List<Integer> indexes : bySlot.values()) {
             List<Hash> group = hashes((List<Object>) replies.get(g++));
             for (int j = 0; j < indexes.size(); j++) {
-                out[indexes.get(j)] = group.get(j);
+                int i = indexes.get(j);
+                // As the contract says: a value per older key, none there (null).
+                out[i] = new Hash(
+                        group.get(j).fields(),
+                        java.util.Collections.nCopies(lookups.get(i).olderKeys().size(), null));
             }
         }
         return java.util.Arrays.asList(out);

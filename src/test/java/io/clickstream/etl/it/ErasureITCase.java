@@ -11,17 +11,24 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
 
@@ -52,15 +59,17 @@ class ErasureITCase {
         }
     }
 
-    @Test
-    void nothingOfAnErasedUserComesBackFromStoredRowsJoinsAnOlderSavepointOrAReplay(@TempDir Path savepoints)
-            throws Exception {
+    /** {@code cluster}: the job's state, the erasure list's acknowledgements and the tool on the Redis Cluster. */
+    @ParameterizedTest(name = "Redis Cluster {0}")
+    @ValueSource(booleans = {false, true})
+    void nothingOfAnErasedUserComesBackFromStoredRowsJoinsAnOlderSavepointOrAReplay(
+            boolean cluster, @TempDir Path savepoints) throws Exception {
         TestStack.requireRunning();
         String topic = TestStack.unique("erasure");
         String dead = TestStack.unique("dead");
         TestStack.createTopics(2, topic, dead);
         String db = TestStack.migratedDatabase();
-        JobConfig config = TestStack.settings(
+        JobConfig settings = TestStack.settings(
                 topic,
                 dead,
                 db,
@@ -74,6 +83,7 @@ class ErasureITCase {
                         "session.update-interval", "4m",
                         "privacy.erasure-check-interval", "1s",
                         "privacy.erasure-lead", "12s"));
+        JobConfig config = cluster ? settings.with("redis.cluster-nodes", TestStack.redisCluster()) : settings;
         String node = TestStack.clickHouseUrls().get(0);
         String prefix = config.get(Options.REDIS_KEY_PREFIX);
 
@@ -116,7 +126,7 @@ class ErasureITCase {
                         .as(table)
                         .isZero();
             }
-            try (Jedis redis = redis()) {
+            try (UnifiedJedis redis = redis(cluster)) {
                 assertThat(redis.exists(prefix + ":user:" + VICTIM)).isFalse();
                 assertThat(redis.exists(prefix + ":join-given:" + VICTIM)).isFalse();
                 assertThat(redis.hkeys(prefix + ":joinv:plan:acme"))
@@ -152,14 +162,14 @@ class ErasureITCase {
             job.cancel().get(60, TimeUnit.SECONDS);
 
             // Redis loses everything, and the job reads the topic again from its start: the list is in Kafka.
-            deleteKeys(prefix);
+            deleteKeys(cluster, prefix);
             job = TestStack.job(config.with("kafka.group-id", TestStack.unique("replay")), 500)
                     .executeAsync("ErasureITCase-replay");
             TestStack.produce(records(topic, late("replayed", 180)));
             awaitCount(node, "SELECT count() FROM " + db + ".events WHERE event_id LIKE '%-replayed'", OTHERS);
             Thread.sleep(3000);
             assertVictimGone(node, db);
-            try (Jedis redis = redis()) {
+            try (UnifiedJedis redis = redis(cluster)) {
                 assertThat(redis.exists(prefix + ":user:" + VICTIM)).isFalse();
                 assertThat(redis.hkeys(prefix + ":joinv:plan:acme")).isEmpty();
             }
@@ -222,6 +232,11 @@ class ErasureITCase {
                             ? String.join(",", l.stream().map(String::valueOf).toList())
                             : value instanceof java.time.Duration d ? d.toMillis() + "ms" : String.valueOf(value)));
         }
+        if (config.get(Options.REDIS_CLUSTER_NODES) != null) {
+            args.add("--set");
+            args.add(Options.REDIS_CLUSTER_NODES.key() + "="
+                    + String.join(",", config.get(Options.REDIS_CLUSTER_NODES)));
+        }
         args.add("--user");
         args.add(user);
         return args.toArray(new String[0]);
@@ -234,23 +249,43 @@ class ErasureITCase {
                 TestStack.unchecked(() -> TestStack.count(node, query) == expected));
     }
 
-    private static Jedis redis() {
-        String[] hostPort = TestStack.redis().split(":");
-        return new Jedis(hostPort[0], Integer.parseInt(hostPort[1]));
+    private static UnifiedJedis redis(boolean cluster) {
+        if (cluster) {
+            Set<HostAndPort> nodes = new HashSet<>();
+            for (String n : TestStack.redisCluster().split(",")) {
+                nodes.add(HostAndPort.from(n));
+            }
+            return RedisClusterClient.create(nodes);
+        }
+        return RedisClient.create(HostAndPort.from(TestStack.redis()));
     }
 
-    /** What FLUSHALL does to the job's keys, without touching other tests' prefixes. */
-    private static void deleteKeys(String prefix) {
-        try (Jedis redis = redis()) {
-            String cursor = ScanParams.SCAN_POINTER_START;
-            do {
-                ScanResult<String> page =
-                        redis.scan(cursor, new ScanParams().match(prefix + ":*").count(500));
-                if (!page.getResult().isEmpty()) {
-                    redis.del(page.getResult().toArray(new String[0]));
+    /** What FLUSHALL does to the job's keys, without touching other tests' prefixes (on a cluster: every master). */
+    private static void deleteKeys(boolean cluster, String prefix) {
+        List<HostAndPort> nodes = new ArrayList<>();
+        if (cluster) {
+            int base = HostAndPort.from(TestStack.redisCluster().split(",")[0]).getPort();
+            for (int port = base; port < base + 6; port++) {
+                nodes.add(new HostAndPort("127.0.0.1", port));
+            }
+        } else {
+            nodes.add(HostAndPort.from(TestStack.redis()));
+        }
+        for (HostAndPort node : nodes) {
+            try (Jedis redis = new Jedis(node)) {
+                if (cluster && !redis.info("replication").contains("role:master")) {
+                    continue;
                 }
-                cursor = page.getCursor();
-            } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+                String cursor = ScanParams.SCAN_POINTER_START;
+                do {
+                    ScanResult<String> page = redis.scan(
+                            cursor, new ScanParams().match(prefix + ":*").count(500));
+                    for (String key : page.getResult()) {
+                        redis.del(key); // one by one: on a cluster, keys of one node are in many slots
+                    }
+                    cursor = page.getCursor();
+                } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+            }
         }
     }
 

@@ -105,6 +105,9 @@ class RedisClusterITCase {
                         .as("user %d's own hash, in the order asked", i)
                         .isEqualTo("x" + i);
                 assertThat(loaded.get(i).fields()).containsOnlyKeys("h", "s:a");
+                assertThat(loaded.get(i).olderValues())
+                        .as("a value per older key, none on a cluster")
+                        .containsExactly((byte[]) null);
             }
 
             redis.set(prefix + ":session:u3", "older layout");
