@@ -75,35 +75,40 @@ public final class RedisConnection implements AutoCloseable {
         return JedisClusterCRC16.getSlot(key);
     }
 
-    /**
-     * Indexes of {@code keys} grouped by their slot, each group in the given order: what one script call of a cluster
-     * may cover.
-     */
-    public static Map<Integer, List<Integer>> bySlot(List<byte[]> keys) {
-        Map<Integer, List<Integer>> out = new LinkedHashMap<>();
-        for (int i = 0; i < keys.size(); i++) {
-            out.computeIfAbsent(slot(keys.get(i)), s -> new ArrayList<>()).add(i);
-        }
-        return out;
-    }
+    /** One script call of {@link #evalPerSlot}: the indexes of its keys in the caller's list, and its reply. */
+    public record SlotCall(List<Integer> keys, Object reply) {}
 
     /**
-     * Script calls, each on keys of one slot, pipelined: sent to the masters of their slots together and answered in
-     * one round trip per master. Returns the replies in order. Only on a cluster.
+     * On a cluster, where a script may touch only one slot's keys: {@code script} once per slot over that slot's keys,
+     * with ARGV the {@code leading} arguments and then each of its keys' own arguments ({@code perKey}) in order. The
+     * calls are pipelined: sent to the masters of their slots together, answered in one round trip per master.
      */
-    public List<Object> evalEach(byte[] script, List<List<byte[]>> keys, List<List<byte[]>> args) {
+    public List<SlotCall> evalPerSlot(
+            byte[] script, List<byte[]> keys, List<byte[]> leading, List<List<byte[]>> perKey) {
+        Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
+        for (int i = 0; i < keys.size(); i++) {
+            bySlot.computeIfAbsent(slot(keys.get(i)), s -> new ArrayList<>()).add(i);
+        }
         return run(c -> {
-            List<Response<Object>> responses = new ArrayList<>(keys.size());
+            List<Response<Object>> responses = new ArrayList<>(bySlot.size());
             try (ClusterPipeline p = ((RedisClusterClient) c).pipelined()) {
-                for (int i = 0; i < keys.size(); i++) {
-                    responses.add(p.eval(script, keys.get(i), args.get(i)));
+                for (List<Integer> indexes : bySlot.values()) {
+                    List<byte[]> k = new ArrayList<>(indexes.size());
+                    List<byte[]> a = new ArrayList<>(leading);
+                    for (int i : indexes) {
+                        k.add(keys.get(i));
+                        a.addAll(perKey.get(i));
+                    }
+                    responses.add(p.eval(script, k, a));
                 }
                 p.sync();
             }
-            List<Object> out = new ArrayList<>(responses.size());
-            for (Response<Object> r : responses) {
+            List<SlotCall> out = new ArrayList<>(responses.size());
+            int g = 0;
+            for (List<Integer> indexes : bySlot.values()) {
                 try {
-                    out.add(r.get()); // an error reply (MOVED during a failover) throws here: the batch retries
+                    // An error reply (MOVED during a failover) throws here: the batch retries.
+                    out.add(new SlotCall(indexes, responses.get(g++).get()));
                 } catch (IllegalStateException unanswered) {
                     // Jedis's word for a reply that never came: the connection to that master broke during the sync.
                     throw new JedisConnectionException(

@@ -62,7 +62,8 @@ public final class RedisHashStore implements HashStore {
                     + "for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end return gone")
             .getBytes(StandardCharsets.UTF_8);
 
-    private static final byte[] ZERO = ascii(0);
+    /** A lookup's argument on a cluster: no older keys. */
+    private static final List<byte[]> ZEROS = List.of(ascii(0));
 
     private final RedisConnection connection;
     private final String prefix;
@@ -111,26 +112,12 @@ public final class RedisHashStore implements HashStore {
     private List<Hash> loadFromCluster(List<Lookup> lookups) {
         List<byte[]> keys = new ArrayList<>(lookups.size());
         lookups.forEach(l -> keys.add(key(l.key())));
-        Map<Integer, List<Integer>> bySlot = RedisConnection.bySlot(keys);
-        List<List<byte[]>> groupKeys = new ArrayList<>(bySlot.size());
-        List<List<byte[]>> groupArgs = new ArrayList<>(bySlot.size());
-        for (List<Integer> indexes : bySlot.values()) {
-            List<byte[]> k = new ArrayList<>(indexes.size());
-            List<byte[]> a = new ArrayList<>(indexes.size());
-            indexes.forEach(i -> {
-                k.add(keys.get(i));
-                a.add(ZERO);
-            });
-            groupKeys.add(k);
-            groupArgs.add(a);
-        }
-        List<Object> replies = connection.evalEach(LOAD, groupKeys, groupArgs);
         Hash[] out = new Hash[lookups.size()];
-        int g = 0;
-        for (List<Integer> indexes : bySlot.values()) {
-            List<Hash> group = hashes((List<Object>) replies.get(g++));
-            for (int j = 0; j < indexes.size(); j++) {
-                int i = indexes.get(j);
+        for (RedisConnection.SlotCall call :
+                connection.evalPerSlot(LOAD, keys, List.of(), java.util.Collections.nCopies(keys.size(), ZEROS))) {
+            List<Hash> group = hashes((List<Object>) call.reply());
+            for (int j = 0; j < call.keys().size(); j++) {
+                int i = call.keys().get(j);
                 // As the contract says: a value per older key, none there (null).
                 out[i] = new Hash(
                         group.get(j).fields(),
@@ -172,54 +159,33 @@ public final class RedisHashStore implements HashStore {
         }
         List<String> names = new ArrayList<>(changes.keySet());
         List<byte[]> keys = new ArrayList<>(changes.size());
-        List<byte[]> args = new ArrayList<>();
-        args.add(ascii(ttlMs));
+        // Per key: its mode, the number of fields to set and to delete, the (field, value) pairs, the fields to delete.
+        List<List<byte[]>> parts = new ArrayList<>(changes.size());
         changes.forEach((k, c) -> {
             keys.add(key(k));
-            args.add(ascii(c.mode().ordinal()));
-            args.add(ascii(c.set().size()));
-            args.add(ascii(c.delete().size()));
+            List<byte[]> p = new ArrayList<>(3 + 2 * c.set().size() + c.delete().size());
+            p.add(ascii(c.mode().ordinal()));
+            p.add(ascii(c.set().size()));
+            p.add(ascii(c.delete().size()));
             c.set().forEach((field, value) -> {
-                args.add(field.getBytes(StandardCharsets.UTF_8));
-                args.add(value);
+                p.add(field.getBytes(StandardCharsets.UTF_8));
+                p.add(value);
             });
-            c.delete().forEach(field -> args.add(field.getBytes(StandardCharsets.UTF_8)));
+            c.delete().forEach(field -> p.add(field.getBytes(StandardCharsets.UTF_8)));
+            parts.add(p);
         });
+        List<byte[]> ttl = List.of(ascii(ttlMs));
         List<String> out = new ArrayList<>();
         if (!connection.cluster()) {
+            List<byte[]> args = new ArrayList<>(ttl);
+            parts.forEach(args::addAll);
             List<Long> missing = (List<Long>) connection.binary(jedis -> jedis.eval(WRITE, keys, args));
             missing.forEach(i -> out.add(names.get(i.intValue() - 1)));
             return out;
         }
-        // Per slot, the same script over that slot's keys: ARGV is the TTL, then those keys' parts in order.
-        Map<Integer, List<Integer>> bySlot = RedisConnection.bySlot(keys);
-        int[] start = new int[keys.size() + 1];
-        int at = 1;
-        for (int i = 0; i < keys.size(); i++) {
-            start[i] = at;
-            Changes c = changes.get(names.get(i));
-            at += 3 + 2 * c.set().size() + c.delete().size();
-        }
-        List<List<byte[]>> groupKeys = new ArrayList<>(bySlot.size());
-        List<List<byte[]>> groupArgs = new ArrayList<>(bySlot.size());
-        for (List<Integer> indexes : bySlot.values()) {
-            List<byte[]> k = new ArrayList<>(indexes.size());
-            List<byte[]> a = new ArrayList<>();
-            a.add(args.get(0));
-            for (int i : indexes) {
-                k.add(keys.get(i));
-                Changes c = changes.get(names.get(i));
-                a.addAll(args.subList(
-                        start[i], start[i] + 3 + 2 * c.set().size() + c.delete().size()));
-            }
-            groupKeys.add(k);
-            groupArgs.add(a);
-        }
-        List<Object> replies = connection.evalEach(WRITE, groupKeys, groupArgs);
-        int g = 0;
-        for (List<Integer> indexes : bySlot.values()) {
-            for (Long i : (List<Long>) replies.get(g++)) {
-                out.add(names.get(indexes.get(i.intValue() - 1)));
+        for (RedisConnection.SlotCall call : connection.evalPerSlot(WRITE, keys, ttl, parts)) {
+            for (Long i : (List<Long>) call.reply()) {
+                out.add(names.get(call.keys().get(i.intValue() - 1)));
             }
         }
         return out;

@@ -102,11 +102,6 @@ public record RedisSettings(
         return this;
     }
 
-    public BlobStore.Factory store(String namespace) {
-        RedisSettings self = this;
-        return () -> new RedisBlobStore(self, namespace);
-    }
-
     /** The per-user hashes ({@code user:<id>}) and, for reading, the values of the layout before them. */
     public HashStore.Factory users() {
         RedisSettings self = this;
