@@ -8,6 +8,7 @@ import io.clickstream.etl.clickhouse.TabSeparated;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.config.Timestamps;
+import io.clickstream.etl.kafka.Topics;
 import io.clickstream.etl.quality.InputBalance;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,11 +78,7 @@ public final class Balance {
         if (cli.get("topics", null) != null) {
             topics.addAll(List.of(cli.get("topics", "").split(",")));
         } else {
-            topics.addAll(config.get(Options.KAFKA_TOPICS));
-            String backfill = config.get(Options.BACKFILL_TOPIC);
-            if (backfill != null && !backfill.isBlank()) {
-                topics.add(backfill);
-            }
+            topics.addAll(Topics.readByTheJob(config));
         }
         String group = cli.get("group", config.get(Options.KAFKA_GROUP_ID));
         String db = config.get(Options.CLICKHOUSE_DATABASE);
