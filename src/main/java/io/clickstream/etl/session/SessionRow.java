@@ -44,6 +44,11 @@ public class SessionRow implements Enrichable {
      * user's erasure is at or before the erasure's time, one of a session the user started afresh after it.
      */
     public long recordTime;
+    /**
+     * The session is no more: merged into an earlier one or renamed after an earlier event (a late event). Its
+     * version is one above its last row's, so it replaces that row; reports leave such rows out.
+     */
+    public boolean retired;
 
     public SessionRow() {}
 

@@ -22,6 +22,25 @@ public final class SessionRows {
         }
     }
 
+    /**
+     * A row that retires the session as it stands now (merged into an earlier one, or renamed after an earlier
+     * event): in its partition, with a version above every row it had.
+     */
+    public static SessionRow retired(String user, UserHistory.Session s) {
+        SessionRow r = new SessionRow();
+        r.sessionId = s.id;
+        r.userId = user;
+        r.sessionNumber = s.number;
+        r.origin = s.origin;
+        r.start = s.start;
+        r.end = s.end;
+        r.events = s.count;
+        r.retired = true;
+        r.geoGiven = true;
+        r.deviceGiven = true;
+        return r;
+    }
+
     /** The session's row as it stands now. */
     public static SessionRow row(String user, UserHistory.Session s) {
         SessionRow r = new SessionRow();

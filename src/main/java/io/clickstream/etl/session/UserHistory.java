@@ -52,6 +52,11 @@ public final class UserHistory {
     static final byte ENTRY_FIELD_FORMAT = 1;
 
     static final byte SESSION_FIELD_FORMAT_CHUNKED_UNTAGGED = 2;
+    /**
+     * The top bit of a remembered entry's index: the event came late and its arrival changed rows stored before it
+     * (older layouts never set it; indexes stay far below it).
+     */
+    static final int LATE = 0x8000_0000;
     /** The part of a remembered entry's first 8 bytes that is the event's key; the rest is its position tag. */
     static final long KEY_MASK = ~0xFFFFL;
     /** Session field format 1: all remembered events in the session's field, rewritten whole whenever one is added. */
@@ -74,10 +79,12 @@ public final class UserHistory {
 
     /** A user's session; its row is made from it by {@link SessionRows#row}. */
     public static final class Session {
-        final String id;
-        final int number;
-        /** The time the id derives from (the first event seen); format 1 did not store it: its start then. */
-        final long origin;
+        /** Derived from the user and the time of the session's earliest event: an earlier late event renames it. */
+        String id;
+        /** Its place among the user's sessions: a late event's session before it, or a merge, renumbers it. */
+        int number;
+        /** The time the id derives from (the earliest event); format 1 did not store it: its start then. */
+        long origin;
 
         long start;
         long end;
@@ -185,7 +192,56 @@ public final class UserHistory {
 
         /** The index the event of entry {@code i} got in the session. */
         int index(int i) {
-            return ByteBuffer.wrap(entries).getInt(12 * i + 8);
+            return ByteBuffer.wrap(entries).getInt(12 * i + 8) & ~LATE;
+        }
+
+        /**
+         * Whether the event of entry {@code i} came late and changed stored rows: read again (a replay after a
+         * restore, when Redis already held it), it asks for those corrections again, as they may have been lost.
+         */
+        boolean late(int i) {
+            return (ByteBuffer.wrap(entries).getInt(12 * i + 8) & LATE) != 0;
+        }
+
+        /** The raw key-and-tag of entry {@code i}. */
+        long keyAndTag(int i) {
+            return ByteBuffer.wrap(entries).getLong(12 * i);
+        }
+
+        /** Adds {@code by} to every remembered index (an earlier event came before all of them). */
+        void shiftIndexes(int by) {
+            ByteBuffer b = ByteBuffer.wrap(entries);
+            for (int i = 0; i < entryCount; i++) {
+                int v = b.getInt(12 * i + 8);
+                b.putInt(12 * i + 8, (v & LATE) | ((v & ~LATE) + by));
+            }
+            rewriteAll();
+        }
+
+        /**
+         * Takes the id an earlier event gives it: the fields under the old id are forgotten (the header changes), so
+         * everything is written again under the new one.
+         */
+        void rename(String newId, long newOrigin) {
+            id = newId;
+            origin = newOrigin;
+            fieldName = null;
+            entryFieldName = null;
+            rewriteAll();
+        }
+
+        /** Everything of the session, chunks and entry too, is written with the next write. */
+        void rewriteAll() {
+            storedChunks = 0;
+            entryChanged();
+        }
+
+        /** Sets its number (its entry field holds it). */
+        void renumber(int n) {
+            if (n != number) {
+                number = n;
+                entryChanged();
+            }
         }
 
         /** The position tag of entry {@code i} (0: not known). */
@@ -219,15 +275,18 @@ public final class UserHistory {
         }
 
         void remember(long key, int tag, int index) {
+            remember((key & KEY_MASK) | (tag & 0xFFFF), index);
+        }
+
+        /** Remembers an entry as {@link #keyAndTag} gives it, with its index and {@link #LATE} flag. */
+        void remember(long keyAndTag, int indexAndFlag) {
             changed();
             if (12 * (entryCount + 1) > entries.length) {
                 entries = Arrays.copyOf(entries, Math.max(12 * 8, entries.length * 2));
             }
-            ByteBuffer.wrap(entries)
-                    .putLong(12 * entryCount, (key & KEY_MASK) | (tag & 0xFFFF))
-                    .putInt(12 * entryCount + 8, index);
+            ByteBuffer.wrap(entries).putLong(12 * entryCount, keyAndTag).putInt(12 * entryCount + 8, indexAndFlag);
             if (indexByEvent != null) {
-                indexByEvent.put(key & KEY_MASK, entryCount);
+                indexByEvent.put(keyAndTag & KEY_MASK, entryCount);
             }
             entryCount++;
         }

@@ -225,26 +225,47 @@ class SessionAssignerTest {
     }
 
     @Test
-    void aLateEventWithinTheGapJoinsTheSessionAndKeepsItsId() {
+    void aLateEventWithinTheGapBeforeASessionBecomesItsFirstAndNamesIt() {
         UserHistory h = new UserHistory();
         Map<String, SessionAssignment> first = run(h, ev("a", "10:00"), ev("b", "10:10"));
         Map<String, SessionAssignment> late = run(h, ev("z", "09:45"));
 
-        assertThat(late.get("z").sessionId()).isEqualTo(first.get("a").sessionId());
-        assertThat(late.get("z").index()).isEqualTo(2);
+        String renamed = SessionKeys.sessionId("u1", ev("z", "09:45").eventTime);
+        assertThat(late.get("z")).isEqualTo(new SessionAssignment(renamed, 1, 0, false));
+        assertThat(assigner.retired())
+                .extracting(r -> r.sessionId)
+                .containsExactly(first.get("a").sessionId());
+        assertThat(assigner.corrections("u1"))
+                .as("the stored events are ranked again under the new id")
+                .containsExactly(new SessionCorrection(
+                        "u1", renamed, 1, ev("z", "09:45").eventTime, ev("b", "10:10").eventTime, 3));
         assertThat(run(h, ev("y", "09:20")).get("y").sessionId())
                 .as("the session now starts 09:45")
-                .isEqualTo(first.get("a").sessionId());
+                .isEqualTo(SessionKeys.sessionId("u1", ev("y", "09:20").eventTime));
     }
 
     @Test
-    void aLateEventFarFromAnySessionStartsTheNextNumber() {
+    void aLateEventFarFromAnySessionBeforeThemTakesTheFirstNumber() {
         UserHistory h = new UserHistory();
         run(h, ev("a", "10:00"));
         SessionAssignment late = run(h, ev("z", "07:00")).get("z");
 
-        assertThat(late.sessionNumber()).isEqualTo(2);
+        assertThat(late.sessionNumber()).isEqualTo(1);
         assertThat(late.sessionId()).isEqualTo(SessionKeys.sessionId("u1", ev("z", "07:00").eventTime));
+        assertThat(assigner.corrections("u1"))
+                .extracting(c -> c.sessionNumber)
+                .as("its own session and the one after it, now number 2")
+                .containsExactlyInAnyOrder(1, 2);
+    }
+
+    @Test
+    void aLateEventOlderThanTheHistoryTakesTheNextNumberAndChangesNothingStored() {
+        UserHistory h = new UserHistory();
+        run(h, ev("a", "+3d 10:00"));
+        SessionAssignment late = run(h, ev("z", "07:00")).get("z");
+
+        assertThat(late.sessionNumber()).isEqualTo(2);
+        assertThat(assigner.corrections("u1")).isEmpty();
     }
 
     @Test
@@ -408,7 +429,8 @@ class SessionAssignerTest {
         assertThat(row.userAgentText()).isNull();
         assertThat(List.of(row.countryCode, row.city, row.browser, row.deviceType))
                 .containsExactly("GB", "London", "Firefox", "Desktop");
-        assertThat(s.origin).as("the id's time does not move").isEqualTo(ev("x", "10:05").eventTime);
+        assertThat(s.origin).as("the id is the earliest event's").isEqualTo(late.eventTime);
+        assertThat(s.id).isEqualTo(SessionKeys.sessionId("u1", late.eventTime));
         assertThat(s.start).isEqualTo(late.eventTime);
     }
 
@@ -532,9 +554,13 @@ class SessionAssignerTest {
                 .isLessThan(hash.get("i:" + id).length);
 
         run(h, visit("a", "10:05", "/a", "GB", "Safari"));
+        String renamed = h.sessionIds().get(0);
+        assertThat(renamed).as("named after its earliest event").isNotEqualTo(id);
         assertThat(write(h, hash, false))
-                .as("an earlier event is the new entry")
-                .containsOnlyKeys("s:" + id, "i:" + id);
+                .as("an earlier event is the new entry, and names the session")
+                .containsOnlyKeys("s:" + renamed, "i:" + renamed);
+        hash.remove("s:" + id);
+        hash.remove("i:" + id);
 
         UserHistory read = UserHistory.fromFields(hash.get("h"), hash);
         assertThat(read.toBytes()).as("read back whole").isEqualTo(h.toBytes());
