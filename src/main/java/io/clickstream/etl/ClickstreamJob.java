@@ -4,6 +4,7 @@ import io.clickstream.etl.clickhouse.ClickHouseEndpoints;
 import io.clickstream.etl.clickhouse.ClickHouseInserter;
 import io.clickstream.etl.clickhouse.ClickHouseSink;
 import io.clickstream.etl.clickhouse.ClickHouseStoredEvents;
+import io.clickstream.etl.clickhouse.CorrectionsSink;
 import io.clickstream.etl.clickhouse.EventRowEncoder;
 import io.clickstream.etl.clickhouse.ReplayGuard;
 import io.clickstream.etl.clickhouse.RowEncoder;
@@ -48,6 +49,7 @@ import io.clickstream.etl.redis.RedisErasureAcks;
 import io.clickstream.etl.redis.RedisInsertMarks;
 import io.clickstream.etl.redis.RedisSendLedger;
 import io.clickstream.etl.redis.RedisSettings;
+import io.clickstream.etl.session.SessionCorrection;
 import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.user.UserStepOperator;
 import io.clickstream.etl.user.UserStepSettings;
@@ -128,6 +130,7 @@ public final class ClickstreamJob {
     public record Sinks(
             Sink<Event> events,
             Sink<SessionRow> sessions,
+            Sink<SessionCorrection> corrections,
             Sink<DeadLetter> deadLetters,
             DeadLetterLedger.Factory deadLetterLedger,
             TopicIds.Factory topicIds) {
@@ -142,6 +145,9 @@ public final class ClickstreamJob {
             return new Sinks(
                     clickHouseEvents(config, env, erasures),
                     clickHouseSessions(config, env, erasures),
+                    CorrectionsSink.clickHouse(
+                            ClickHouseEndpoints.from(config, env),
+                            config.get(Options.CLICKHOUSE_DATABASE) + "." + config.get(Options.CLICKHOUSE_TABLE)),
                     KafkaSinks.deadLetters(config),
                     RedisDeadLetterLedger.factory(RedisSettings.from(config, env)),
                     KafkaTopicIds.factory(config));
@@ -280,6 +286,12 @@ public final class ClickstreamJob {
                 .uid("sessions");
 
         users.sinkTo(sinks.events()).uid("clickhouse-sink").name("ClickHouse events");
+
+        // What late events changed in stored events: written again by ClickHouse, once their rows are stored.
+        users.getSideOutput(UserStepOperator.CORRECTIONS)
+                .sinkTo(sinks.corrections())
+                .uid("clickhouse-corrections")
+                .name("ClickHouse corrections");
 
         // Rows of sessions stored before their entry's geo and device were kept still look them up here; the others
         // pass through.

@@ -12,6 +12,7 @@ import io.clickstream.etl.funnel.FunnelUpdate;
 import io.clickstream.etl.parse.EventParser;
 import io.clickstream.etl.parse.ParseLimits;
 import io.clickstream.etl.parse.ParsedRecord;
+import io.clickstream.etl.session.SessionCorrection;
 import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.testing.ClickstreamTruth;
 import io.clickstream.etl.testing.ClickstreamTruth.Expected;
@@ -92,6 +93,7 @@ class ClickstreamJobFlowTest {
         CollectingSink<Event> rows = new CollectingSink<>(name + "-events");
         CollectingSink<SessionRow> sessionRows = new CollectingSink<>(name + "-sessions");
         CollectingSink<DeadLetter> deadLetters = new CollectingSink<>(name + "-dead");
+        CollectingSink<SessionCorrection> corrections = new CollectingSink<>(name + "-corrections");
         Map<String, Ranges> ledger = new ConcurrentHashMap<>();
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -109,11 +111,19 @@ class ClickstreamJobFlowTest {
                         FakeErasureList.log(name)),
                 new ClickstreamJob.Stores(() -> USERS.get(name), () -> JOINS.get(name), FakeErasureList.acks(name)),
                 new ClickstreamJob.Sinks(
-                        rows, sessionRows, deadLetters, () -> inMemory(ledger), ClickstreamJobFlowTest::topicIds));
+                        rows,
+                        sessionRows,
+                        corrections,
+                        deadLetters,
+                        () -> inMemory(ledger),
+                        ClickstreamJobFlowTest::topicIds));
         env.execute("ClickstreamJobFlowTest");
 
         Map<String, Expected> expected = truth.expected(TruthJob.TRUTH_FUNNELS);
         List<Event> out = rows.received();
+        assertThat(corrections.received())
+                .as("events in time order change nothing stored")
+                .isEmpty();
         assertThat(out).extracting(e -> e.eventId).doesNotHaveDuplicates().hasSize(expected.size());
         List<String> wrong = new ArrayList<>();
         Set<String> sessions = new HashSet<>();

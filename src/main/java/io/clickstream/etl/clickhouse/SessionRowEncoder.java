@@ -3,7 +3,7 @@ package io.clickstream.etl.clickhouse;
 import io.clickstream.etl.session.SessionRow;
 import java.util.List;
 
-/** The columns of the sessions table (sql/V002__sessions.sql, V005) and their RowBinary encoding. */
+/** The columns of the sessions table (sql/V002__sessions.sql, V005, V007) and their RowBinary encoding. */
 public final class SessionRowEncoder implements RowEncoder<SessionRow> {
     private static final long serialVersionUID = 1L;
     public static final SessionRowEncoder INSTANCE = new SessionRowEncoder();
@@ -31,7 +31,8 @@ public final class SessionRowEncoder implements RowEncoder<SessionRow> {
             "device_type",
             "is_bot",
             "version",
-            "record_time");
+            "record_time",
+            "retired");
 
     private SessionRowEncoder() {}
 
@@ -85,9 +86,11 @@ public final class SessionRowEncoder implements RowEncoder<SessionRow> {
         out.string(s.os);
         out.string(s.deviceType);
         out.uint8(s.bot ? 1 : 0);
-        // The row with the most events wins: updates only ever add events to a session.
-        out.uint64(s.events);
+        // The row with the most events wins: updates only ever add events to a session, and the row that retires
+        // one (merged away or renamed by a late event) comes after its last.
+        out.uint64(s.retired ? s.events + 1L : s.events);
         out.uint64(s.recordTime);
+        out.uint8(s.retired ? 1 : 0);
     }
 
     @Override
@@ -116,6 +119,7 @@ public final class SessionRowEncoder implements RowEncoder<SessionRow> {
         s.bot = in.uint8() == 1;
         in.uint64(); // version: the events
         s.recordTime = in.uint64();
+        s.retired = in.uint8() == 1;
         s.geoGiven = true;
         s.deviceGiven = true;
         return s;

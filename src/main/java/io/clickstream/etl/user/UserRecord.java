@@ -165,6 +165,20 @@ final class UserRecord {
         changedFunnels.add(session);
     }
 
+    /** A session got a new id (an earlier event came): its funnel progress goes with it. */
+    void sessionRenamed(String from, String to) {
+        SessionFunnels f = funnels.remove(from);
+        byte[] bytes = funnelBytes.remove(from);
+        if (f != null) {
+            funnels.put(to, f);
+        } else if (bytes != null) {
+            funnelBytes.put(to, bytes);
+        } else {
+            return;
+        }
+        changedFunnels.add(to);
+    }
+
     /** The joined values by rule name, as stored; the joins add to it. */
     Map<String, JoinedValues> joins() {
         return joins;

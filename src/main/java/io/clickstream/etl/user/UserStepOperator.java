@@ -15,6 +15,7 @@ import io.clickstream.etl.redis.BatchingRedisOperator;
 import io.clickstream.etl.redis.HashStore;
 import io.clickstream.etl.session.SessionAssigner;
 import io.clickstream.etl.session.SessionAssignment;
+import io.clickstream.etl.session.SessionCorrection;
 import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.session.SessionRows;
 import io.clickstream.etl.session.UserHistory;
@@ -70,6 +71,10 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
      * a lost update), when it is due ({@link PendingSessionRows}): not per batch, which would come close to one row
      * per event, and in a catch-up about once per session.
      */
+    /** Corrections of stored events that late events changed (docs/processing.md "Late events"). */
+    public static final OutputTag<SessionCorrection> CORRECTIONS =
+            new OutputTag<>("corrections", TypeInformation.of(SessionCorrection.class));
+
     public static final OutputTag<SessionRow> SESSION_UPDATES =
             new OutputTag<>("session-updates", TypeInformation.of(SessionRow.class));
 
@@ -161,6 +166,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
 
     private transient Counter erasedEvents;
     private transient Counter duplicateEvents;
+    private transient Counter correctionsMade;
     private transient Counter erasedRecords;
     private transient Counter vanishedRecords;
     private transient Counter keysWritten;
@@ -244,6 +250,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         olderLayoutUsers = metrics().counter("olderLayoutUsers");
         erasedEvents = metrics().counter("erasedUsersEvents");
         duplicateEvents = metrics().counter("duplicateEvents");
+        correctionsMade = metrics().counter("corrections");
         erasedRecords = metrics().counter("erasedUsersRecords");
         vanishedRecords = metrics().counter("vanishedRecords");
         keysWritten = metrics().counter("keysWritten");
@@ -443,6 +450,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
                 newestOfUser = Math.max(newestOfUser, e.kafkaTimestamp);
             }
             record.applied(newestOfUser);
+            corrections(user, record, newestOfUser, processingTime);
             if (!joiner.isEmpty()) {
                 joins(record, events);
             }
@@ -733,6 +741,29 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
             }
         }
         return assigned;
+    }
+
+    /**
+     * What the user's late events changed in stored rows: the corrections of the stored events, the rows that retire
+     * the sessions merged away or renamed, and new rows of the sessions renumbered.
+     */
+    private void corrections(String user, UserRecord record, long recordTime, long processingTime) {
+        List<SessionCorrection> corrections = assigner.corrections(user);
+        if (corrections.isEmpty() && assigner.retired().isEmpty()) {
+            return;
+        }
+        assigner.renamed().forEach(record::sessionRenamed);
+        for (SessionCorrection c : corrections) {
+            output.collect(CORRECTIONS, new StreamRecord<>(c));
+        }
+        correctionsMade.inc(corrections.size());
+        for (SessionRow r : assigner.retired()) {
+            r.recordTime = recordTime;
+            output.collect(SESSION_UPDATES, new StreamRecord<>(r));
+        }
+        for (UserHistory.Session s : assigner.corrected()) {
+            pendingRows.put(user, s, recordTime, processingTime);
+        }
     }
 
     private void joins(UserRecord record, List<Event> events) {

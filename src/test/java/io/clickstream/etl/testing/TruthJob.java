@@ -183,4 +183,67 @@ public final class TruthJob {
                         "SELECT session_id, count(), toUInt32(min(ts)) FROM " + database
                                 + ".events GROUP BY session_id ORDER BY session_id FORMAT TabSeparated"));
     }
+
+    /**
+     * The current rows (FINAL) of every event against the truth's sessions — grouping, number, index — and the sessions table's current rows (FINAL, not retired) against
+     * the events: one per session, with its event count and start. Returns the number of wrong rows, with the first
+     * differences in {@code report} (so a caller can wait for corrections to land).
+     */
+    public static int wrongCurrentSessions(String database, Map<String, Expected> expected, List<String> report)
+            throws Exception {
+        String node = TestStack.clickHouseUrls().get(0);
+        String json = TestStack.query(
+                node,
+                "SELECT event_id, session_id, session_number, session_index, toUInt64(ts) * 1000 + ts_ms AS t FROM "
+                        + database + ".events FINAL FORMAT JSONEachRow");
+        ObjectMapper mapper = new ObjectMapper();
+        Map<String, Set<String>> idsByTrueSession = new HashMap<>();
+        int wrong = 0;
+        int rows = 0;
+        for (String line : json.split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            rows++;
+            JsonNode row = mapper.readTree(line);
+            String id = row.get("event_id").asText();
+            Expected want = expected.get(id);
+            String sessionId = row.get("session_id").asText();
+            idsByTrueSession
+                    .computeIfAbsent(want.sessionKey(), k -> new HashSet<>())
+                    .add(sessionId);
+            if (row.get("session_number").asInt() != want.sessionNumber()
+                    || row.get("session_index").asInt() != want.index()) {
+                wrong++;
+                if (report.size() < 10) {
+                    report.add(id + ": number/index " + row.get("session_number") + "/" + row.get("session_index")
+                            + ", truth " + want.sessionNumber() + "/" + want.index());
+                }
+            }
+        }
+        if (rows != expected.size()) {
+            report.add(rows + " current rows, truth " + expected.size());
+            wrong += Math.abs(rows - expected.size());
+        }
+        for (Map.Entry<String, Set<String>> e : idsByTrueSession.entrySet()) {
+            if (e.getValue().size() != 1) {
+                wrong++;
+                report.add("true session " + e.getKey() + " stored under "
+                        + e.getValue().size() + " ids");
+            }
+        }
+        String sessions = TestStack.query(
+                node,
+                "SELECT session_id, events, toUInt32(start), session_number FROM " + database
+                        + ".sessions FINAL WHERE NOT retired ORDER BY session_id FORMAT TabSeparated");
+        String fromEvents = TestStack.query(
+                node,
+                "SELECT session_id, count(), toUInt32(min(ts)), any(session_number) FROM " + database
+                        + ".events FINAL GROUP BY session_id ORDER BY session_id FORMAT TabSeparated");
+        if (!sessions.equals(fromEvents)) {
+            wrong++;
+            report.add("the sessions table's current rows differ from the events' sessions");
+        }
+        return wrong;
+    }
 }

@@ -141,6 +141,7 @@ public final class FlowBenchmark {
                 new ClickstreamJob.Sinks(
                         clickHouse(config, EventRowEncoder.INSTANCE, Event.class, true),
                         clickHouse(config, SessionRowEncoder.INSTANCE, SessionRow.class, false),
+                        new CountingSink<io.clickstream.etl.session.SessionCorrection>(),
                         new CountingSink<DeadLetter>(),
                         () -> new NoLedger(),
                         () -> new TopicIds() {

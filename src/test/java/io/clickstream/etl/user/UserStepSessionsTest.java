@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.redis.RedisErrors;
+import io.clickstream.etl.session.SessionCorrection;
 import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.session.SessionRules;
 import io.clickstream.etl.testing.FakeHashStore;
@@ -326,7 +327,7 @@ class UserStepSessionsTest {
     }
 
     @Test
-    void aLateEventBetweenTwoStoredSessionsJoinsTheCloserOneAndItsRowFollows() throws Exception {
+    void aLateEventBetweenTwoStoredSessionsMergesThemAndAsksForTheStoredRowsToBeCorrected() throws Exception {
         OneInputStreamOperatorTestHarness<Event, Event> h = harness(10);
         h.processElement(ev("a1", "u1", 0, "web"), 0);
         h.processElement(ev("a2", "u1", 20, "web"), 0);
@@ -336,25 +337,34 @@ class UserStepSessionsTest {
         Map<String, Event> first = new HashMap<>();
         h.extractOutputValues().forEach(e -> first.put(e.eventId, e));
 
-        // Minute 45 borders both (25 min after the first, 15 before the second): it joins the closer one.
+        // Minute 45 borders both (25 min after the first, 15 before the second): they are one session now.
         h.processElement(ev("late", "u1", 45, "app"), 0);
         h.prepareSnapshotPreBarrier(2);
 
         Event late = h.extractOutputValues().get(4);
-        assertThat(late.sessionId).isEqualTo(first.get("b1").sessionId);
-        assertThat(late.sessionNumber).isEqualTo(2);
-        assertThat(late.sessionIndex).as("after the session's two events").isEqualTo(2);
-        SessionRow row = rows(h).get(rows(h).size() - 1);
-        assertThat(row.sessionId).isEqualTo(first.get("b1").sessionId);
-        assertThat(row.events).isEqualTo(3);
-        assertThat(row.start)
-                .as("the session now starts at the late event")
-                .isEqualTo(ev("x", "u1", 45, "web").eventTime);
-        assertThat(row.sources).containsExactly("app", "web");
-        assertThat(rows(h))
-                .extracting(r -> r.sessionId)
-                .as("the sessions are not merged")
-                .containsOnly(first.get("a1").sessionId, first.get("b1").sessionId);
+        assertThat(late.sessionId).isEqualTo(first.get("a1").sessionId);
+        assertThat(late.sessionNumber).isEqualTo(1);
+        assertThat(late.sessionIndex)
+                .as("after the session's two earlier events")
+                .isEqualTo(2);
+        assertThat(h.getSideOutput(UserStepOperator.CORRECTIONS))
+                .extracting(r -> r.getValue())
+                .containsExactly(new SessionCorrection(
+                        "u1",
+                        first.get("a1").sessionId,
+                        1,
+                        ev("x", "u1", 0, "web").eventTime,
+                        ev("x", "u1", 80, "web").eventTime,
+                        5));
+        List<SessionRow> rows = rows(h);
+        SessionRow retired = rows.stream().filter(r -> r.retired).findFirst().orElseThrow();
+        assertThat(retired.sessionId).isEqualTo(first.get("b1").sessionId);
+        assertThat(retired.events).isEqualTo(2);
+        SessionRow merged = rows.get(rows.size() - 1);
+        assertThat(merged.sessionId).isEqualTo(first.get("a1").sessionId);
+        assertThat(merged.events).isEqualTo(5);
+        assertThat(merged.end).isEqualTo(ev("x", "u1", 80, "web").eventTime);
+        assertThat(merged.sources).containsExactly("app", "web");
     }
 
     @Test

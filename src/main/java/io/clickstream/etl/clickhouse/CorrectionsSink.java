@@ -1,0 +1,111 @@
+package io.clickstream.etl.clickhouse;
+
+import io.clickstream.etl.compat.WriterSink;
+import io.clickstream.etl.session.SessionCorrection;
+import java.io.IOException;
+import java.util.Collection;
+import java.util.List;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
+import org.apache.flink.api.connector.sink2.SupportsWriterState;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+
+/**
+ * Sink V2 that applies the corrections of stored events late events made ({@link CorrectionsWriter}); the
+ * corrections that wait for their rows are kept in checkpoints.
+ */
+public class CorrectionsSink extends WriterSink<SessionCorrection>
+        implements SupportsWriterState<SessionCorrection, SessionCorrection> {
+    private static final long serialVersionUID = 1L;
+
+    /** Opens what applies corrections: one per writer. */
+    @FunctionalInterface
+    public interface Factory extends java.io.Serializable {
+        Corrector open();
+    }
+
+    /** Applies corrections ({@link EventCorrections} in production). */
+    public interface Corrector extends AutoCloseable {
+        EventCorrections.Outcome apply(List<SessionCorrection> corrections, boolean evenIfIncomplete) throws Exception;
+    }
+
+    private final Factory factory;
+
+    public CorrectionsSink(Factory factory) {
+        this.factory = factory;
+    }
+
+    /** Into the events table {@code table} (database.table, the Distributed one). */
+    public static CorrectionsSink clickHouse(ClickHouseEndpoints endpoints, String table) {
+        return new CorrectionsSink(() -> {
+            ClickHouseSql sql = new ClickHouseSql(endpoints);
+            EventCorrections c = new EventCorrections(sql::execute, table, EventRowEncoder.INSTANCE.columns());
+            return new Corrector() {
+                @Override
+                public EventCorrections.Outcome apply(List<SessionCorrection> corrections, boolean evenIfIncomplete)
+                        throws Exception {
+                    return c.apply(corrections, evenIfIncomplete);
+                }
+
+                @Override
+                public void close() {
+                    sql.close();
+                }
+            };
+        });
+    }
+
+    @Override
+    public SinkWriter<SessionCorrection> createWriter(WriterInitContext context) {
+        return restoreWriter(context, List.of());
+    }
+
+    @Override
+    public StatefulSinkWriter<SessionCorrection, SessionCorrection> restoreWriter(
+            WriterInitContext context, Collection<SessionCorrection> pending) {
+        CorrectionsWriter writer = new CorrectionsWriter(
+                factory.open(),
+                context.getProcessingTimeService(),
+                context.metricGroup().addGroup("corrections"));
+        pending.forEach(writer::restore);
+        return writer;
+    }
+
+    @Override
+    public SimpleVersionedSerializer<SessionCorrection> getWriterStateSerializer() {
+        return new StateSerializer();
+    }
+
+    static final class StateSerializer implements SimpleVersionedSerializer<SessionCorrection> {
+        @Override
+        public int getVersion() {
+            return 1;
+        }
+
+        @Override
+        public byte[] serialize(SessionCorrection c) throws IOException {
+            DataOutputSerializer out = new DataOutputSerializer(64);
+            out.writeUTF(c.userId);
+            out.writeUTF(c.sessionId);
+            out.writeInt(c.sessionNumber);
+            out.writeLong(c.start);
+            out.writeLong(c.end);
+            out.writeInt(c.events);
+            return out.getCopyOfBuffer();
+        }
+
+        @Override
+        public SessionCorrection deserialize(int version, byte[] serialized) throws IOException {
+            if (version != 1) {
+                throw new IOException("unknown format " + version + " of a waiting correction: written by a newer "
+                        + "version of the job; restore with that version");
+            }
+            DataInputDeserializer in = new DataInputDeserializer(serialized);
+            return new SessionCorrection(
+                    in.readUTF(), in.readUTF(), in.readInt(), in.readLong(), in.readLong(), in.readInt());
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.clickstream.etl.clickhouse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.clickstream.etl.event.Event;
+import io.clickstream.etl.session.SessionCorrection;
+import io.clickstream.etl.testing.TestStack;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Corrections of stored events on the real 2×2 cluster: the rows of a session a late event changed are written again
+ * by ClickHouse with the session's id, number and their rank by time, and replace the earlier ones (FINAL); a
+ * correction whose rows are not all in the table yet waits; applying one again changes nothing.
+ */
+class EventCorrectionsITCase {
+    private static final long T0 = Instant.parse("2026-11-03T23:50:00Z").toEpochMilli();
+    private static final long MINUTE = 60_000;
+    private static String db;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        TestStack.requireRunning();
+        db = TestStack.migratedDatabase();
+    }
+
+    private static Event event(String user, String id, long time, String session, int number, int index) {
+        Event e = new Event();
+        e.eventId = id;
+        e.userId = user;
+        e.eventType = "page_view";
+        e.source = "web";
+        e.eventTime = time;
+        e.url = "https://shop.example/" + id;
+        e.propertyKeys = new String[] {"k"};
+        e.propertyValues = new String[] {"v-" + id};
+        e.kafkaTopic = "t";
+        e.kafkaOffset = time % 1000;
+        e.kafkaTimestamp = time + 2 * 60 * MINUTE;
+        e.sessionId = session;
+        e.sessionNumber = number;
+        e.sessionIndex = index;
+        e.funnelIds = new String[0];
+        e.funnelSteps = new int[0];
+        return e;
+    }
+
+    private static String current(String user) throws Exception {
+        return TestStack.query(
+                TestStack.clickHouseUrls().get(0),
+                "SELECT event_id, session_id, session_number, session_index, url, props.value FROM " + db
+                        + ".events FINAL WHERE user_id = '" + user + "' ORDER BY ts, ts_ms, event_id FORMAT TSV");
+    }
+
+    @Test
+    void aMergedSessionsRowsGetItsIdNumberAndTheirRankAcrossMidnight() throws Exception {
+        // "b" came 50 min after "a" (two sessions), then "late" between them (one session), written with index 1.
+        List<Event> first = new ArrayList<>(List.of(
+                event("u'1", "a", T0, "s-a", 1, 0),
+                event("u'1", "b", T0 + 50 * MINUTE + 7, "s-b", 2, 0),
+                event("u'1", "c", T0 + 51 * MINUTE, "s-b", 2, 1),
+                event("u'1", "next", T0 + 200 * MINUTE, "s-n", 3, 0),
+                event("u2", "a", T0 + 30 * MINUTE, "s-other", 1, 0)));
+        TestInserts.insert(db, first);
+        TestInserts.insert(db, List.of(event("u'1", "late", T0 + 25 * MINUTE, "s-a", 1, 1)));
+        SessionCorrection merged = new SessionCorrection("u'1", "s-a", 1, T0, T0 + 51 * MINUTE, 4);
+        SessionCorrection renumbered = new SessionCorrection("u'1", "s-n", 2, T0 + 200 * MINUTE, T0 + 200 * MINUTE, 1);
+        SessionCorrection notYet = new SessionCorrection("u2", "s-other", 1, T0 + 30 * MINUTE, T0 + 40 * MINUTE, 2);
+
+        try (ClickHouseSql sql = new ClickHouseSql(TestStack.clickHouse())) {
+            EventCorrections corrections =
+                    new EventCorrections(sql::execute, db + ".events", EventRowEncoder.INSTANCE.columns());
+            EventCorrections.Outcome outcome = corrections.apply(List.of(merged, renumbered, notYet), false);
+
+            assertThat(outcome.waiting())
+                    .as("u2's second event is not in the table")
+                    .containsExactly(notYet);
+            assertThat(outcome.rowsWritten()).isEqualTo(5);
+            String expected = "a\ts-a\t1\t0\thttps://shop.example/a\t['v-a']\n"
+                    + "late\ts-a\t1\t1\thttps://shop.example/late\t['v-late']\n"
+                    + "b\ts-a\t1\t2\thttps://shop.example/b\t['v-b']\n"
+                    + "c\ts-a\t1\t3\thttps://shop.example/c\t['v-c']\n"
+                    + "next\ts-n\t2\t0\thttps://shop.example/next\t['v-next']\n";
+            assertThat(current("u\\'1")).isEqualTo(expected);
+
+            assertThat(corrections.apply(List.of(merged, renumbered), false).rowsWritten())
+                    .as("applied again: the same rows")
+                    .isEqualTo(5);
+            assertThat(current("u\\'1")).isEqualTo(expected);
+            assertThat(TestStack.count(
+                            TestStack.clickHouseUrls().get(0),
+                            "SELECT count() FROM " + db + ".events FINAL WHERE user_id = 'u2'"))
+                    .as("the waiting correction wrote nothing")
+                    .isEqualTo(1);
+        }
+    }
+}
