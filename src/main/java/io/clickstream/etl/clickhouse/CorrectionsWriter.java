@@ -108,10 +108,11 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
     }
 
     private void schedule() {
-        time.registerTimer(time.getCurrentProcessingTime() + TICK_MS, now -> {
+        time.registerTimer(time.getCurrentProcessingTime() + TICK_MS, timer -> {
             if (closed) {
                 return;
             }
+            long now = time.getCurrentProcessingTime();
             if (now >= retryAt) {
                 attempt(now, false);
             }

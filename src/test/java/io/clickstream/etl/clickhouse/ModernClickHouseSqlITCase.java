@@ -374,6 +374,44 @@ class ModernClickHouseSqlITCase {
     }
 
     @Test
+    void theCorrectionsOfLateEventsRewriteTheRowsOnTheCurrentVersion() throws Exception {
+        // A database of its own: the other cases count every row of theirs.
+        String db = "corrections";
+        new Migrator(ch, db, ModernClickHouse.CLUSTER, new PrintStream(new ByteArrayOutputStream()))
+                .migrate(Migrator.load(Path.of("sql")), false);
+        List<Event> rows = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Event e = event(i);
+            e.userId = "late ü'\\";
+            e.eventTime = T0 + (i == 2 ? 10 : 20 + i) * 60_000L; // the third came late, between the first two
+            e.sessionId = "s-first";
+            e.sessionIndex = i;
+            rows.add(e);
+        }
+        ch.insertRowBinary(
+                db + ".events",
+                EventRowEncoder.INSTANCE.columns(),
+                encode(EventRowEncoder.INSTANCE, rows),
+                "insert_distributed_sync = 1");
+        ch.raw("SET insert_distributed_sync = 1");
+        EventCorrections corrections = new EventCorrections(
+                (sql, settings) -> ch.execute(sql), db + ".events", EventRowEncoder.INSTANCE.columns());
+
+        EventCorrections.Outcome outcome = corrections.apply(
+                List.of(new io.clickstream.etl.session.SessionCorrection(
+                        rows.get(0).userId, "s-late", 1, T0 + 10 * 60_000L, T0 + 21 * 60_000L, 3)),
+                false);
+
+        assertThat(outcome.waiting()).isEmpty();
+        assertThat(outcome.rowsWritten()).isEqualTo(3);
+        assertThat(ch.raw("SELECT event_id, session_id, session_index FROM " + db
+                        + ".events FINAL ORDER BY session_index"))
+                .as("ranked by time, under the correction's id")
+                .isEqualTo("ev-2\ts-late\t0\nev-0\ts-late\t1\nev-1\ts-late\t2\n");
+        assertThat(ch.raw("SELECT count() FROM " + db + ".events FINAL")).isEqualTo("3\n");
+    }
+
+    @Test
     void theReplayLookUpFindsExactlyTheStoredRows() throws Exception {
         Event notStored = event(7);
         List<Event> asked = List.of(EVENTS.get(1), EVENTS.get(4), notStored);

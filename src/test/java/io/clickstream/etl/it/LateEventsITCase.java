@@ -6,36 +6,51 @@ import io.clickstream.etl.testing.ClickstreamTruth;
 import io.clickstream.etl.testing.ClickstreamTruth.Generated;
 import io.clickstream.etl.testing.TestStack;
 import io.clickstream.etl.testing.TruthJob;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Events late by hours, far beyond the bound (default settings): the job running on the other events first, then a
- * whole source (backend) and a tenth of the web events arrive, up to 17 hours after their time. They land inside
- * sessions, before them, between two (which become one) and alone before others; the stored rows are corrected, and
- * once the stream is quiet the current rows (FINAL) of the events and of the sessions table are the event-time
- * truth: every session's grouping, number and index, every session row.
+ * Events late by hours, far beyond the bound (default settings): a whole source (backend) and a tenth of the web
+ * events arrive up to 17 hours after their time, after the others. They land inside sessions, before them, between
+ * two (which become one) and alone before others; the stored rows are corrected, and once the stream is quiet the
+ * current rows (FINAL) of the events and of the sessions table are the event-time truth: every session's grouping,
+ * number and index, every session row. Live, in a backlog the job starts on (the late ones written after the others
+ * into the same topics), and live with a kill in the middle of the late events and a restore from a checkpoint taken
+ * before them (Redis then holds late events the restored job reads again).
  */
 class LateEventsITCase {
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(TestStack.miniClusterKeepingCheckpoints());
 
-    @Test
-    void eventsLateByHoursEndInTheTruthsSessionsOnceTheCorrectionsLand() throws Exception {
+    /** The truth of one case, its events split into those on time and the late ones (in time order). */
+    private record Case(
+            TruthJob.Setup setup,
+            Map<String, ClickstreamTruth.Expected> expected,
+            List<Generated> onTime,
+            List<Generated> late) {}
+
+    private static Case newCase(long seed) throws Exception {
         TruthJob.Setup setup = TruthJob.setUp(Map.of());
         ClickstreamTruth truth = ClickstreamTruth.generate(
-                31, 150, ClickstreamTruth.Timing.hours(), System.currentTimeMillis() - 17 * 3_600_000L);
-        Map<String, ClickstreamTruth.Expected> expected = truth.expected(TruthJob.TRUTH_FUNNELS);
-        Random random = new Random(31);
+                seed, 150, ClickstreamTruth.Timing.hours(), System.currentTimeMillis() - 17 * 3_600_000L);
+        Random random = new Random(seed);
         List<Generated> onTime = new ArrayList<>();
         List<Generated> late = new ArrayList<>();
         for (String source : ClickstreamTruth.SOURCES) {
@@ -43,50 +58,152 @@ class LateEventsITCase {
                 (source.equals("backend") || (source.equals("web") && random.nextInt(10) == 0) ? late : onTime).add(e);
             }
         }
-        String node = TestStack.clickHouseUrls().get(0);
-        JobClient job = TestStack.job(setup.config(), 1000).executeAsync("LateEventsITCase");
-        try {
-            TestStack.produce(onTime.stream().map(e -> e.record(setup.topics())).toList());
-            TestStack.await(
-                    onTime.size() + " rows on time",
-                    Duration.ofSeconds(180),
-                    TestStack.unchecked(
-                            () -> TestStack.count(node, "SELECT count() FROM " + setup.database() + ".events FINAL")
-                                    == onTime.size()));
+        late.sort(Comparator.comparingLong(Generated::ts));
+        return new Case(setup, truth.expected(TruthJob.TRUTH_FUNNELS), onTime, late);
+    }
 
-            // The late ones, in time order per source, hours behind the watermark.
-            late.sort(java.util.Comparator.comparingLong(Generated::ts));
-            TestStack.produce(late.stream().map(e -> e.record(setup.topics())).toList());
-            List<String> report = new ArrayList<>();
-            try {
-                TestStack.await("current rows equal to the truth", Duration.ofSeconds(240), TestStack.unchecked(() -> {
-                    report.clear();
-                    return TruthJob.wrongCurrentSessions(setup.database(), expected, report) == 0;
-                }));
-            } catch (AssertionError e) {
-                throw new AssertionError(e.getMessage() + "; first differences: " + report, e);
-            }
+    @Test
+    void eventsLateByHoursLiveEndInTheTruthsSessionsOnceTheCorrectionsLand() throws Exception {
+        Case c = newCase(31);
+        JobClient job = TestStack.job(c.setup.config(), 1000).executeAsync("LateEventsITCase-live");
+        try {
+            produce(c, c.onTime);
+            awaitCurrentRows(c, c.onTime.size());
+            produce(c, c.late);
+            awaitTheTruth(c);
             assertThat(TestStack.metricSum(restUrl(), job.getJobID().toString(), ".eventTime.lateEvents"))
                     .as("the held-back events came late")
-                    .isGreaterThanOrEqualTo(late.size());
-            long rewritten =
-                    TestStack.count(node, "SELECT count() FROM " + setup.database() + ".events") - expected.size();
-            assertThat(rewritten)
-                    .as("rows written again by corrections (before merges)")
-                    .isPositive();
-            System.out.printf(
-                    "LateEventsITCase: %d events, %d late, %d rows written again, %d sessions retired%n",
-                    expected.size(),
-                    late.size(),
-                    rewritten,
-                    TestStack.count(node, "SELECT count() FROM " + setup.database() + ".sessions FINAL WHERE retired"));
-            assertThat(TestStack.count(
-                            node, "SELECT count() FROM " + setup.database() + ".sessions FINAL WHERE retired"))
-                    .as("sessions merged away or renamed")
+                    .isGreaterThanOrEqualTo(c.late.size());
+        } finally {
+            job.cancel().get(60, TimeUnit.SECONDS);
+        }
+        assertCorrected(c, "live");
+    }
+
+    @Test
+    void aBacklogWithEventsHoursOutOfOrderInItsTopicsEndsInTheTruth() throws Exception {
+        Case c = newCase(32);
+        produce(c, c.onTime);
+        Thread.sleep(1000); // a producer that flushed old events late: they follow newer ones in their partitions
+        produce(c, c.late);
+        // Read slowly (small fetches, each waiting 100 ms), so that the watermark moves on between the newer records
+        // and the old ones behind them; rows of a catch-up wait in the events sink across checkpoints, and the
+        // corrections wait for them.
+        JobClient job = TestStack.job(
+                        c.setup
+                                .config()
+                                .with("kafka.properties.fetch.min.bytes", "10000000")
+                                .with("kafka.properties.fetch.max.wait.ms", "100")
+                                .with("kafka.properties.max.partition.fetch.bytes", "1024"),
+                        1000)
+                .executeAsync("LateEventsITCase-backlog");
+        try {
+            awaitTheTruth(c);
+            assertThat(TestStack.metricSum(restUrl(), job.getJobID().toString(), ".eventTime.lateEvents"))
+                    .as("events behind their partition's watermark")
                     .isPositive();
         } finally {
             job.cancel().get(60, TimeUnit.SECONDS);
         }
+        assertCorrected(c, "backlog");
+    }
+
+    @Test
+    void aKillInTheMiddleOfTheLateEventsAndARestoreFromBeforeThemEndInTheTruth(@TempDir Path checkpoints)
+            throws Exception {
+        Case c = newCase(33);
+        Configuration retain = new Configuration();
+        retain.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+        retain.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+        JobClient first = TestStack.job(c.setup.config(), 500, retain).executeAsync("LateEventsITCase-killed");
+        Path beforeLate;
+        try {
+            produce(c, c.onTime);
+            awaitCurrentRows(c, c.onTime.size());
+            Thread.sleep(1500); // a checkpoint past every event on time
+            TestStack.await("a checkpoint", Duration.ofSeconds(30), TestStack.unchecked(() -> {
+                try (Stream<Path> all = Files.walk(checkpoints, 2)) {
+                    return all.anyMatch(p -> Files.exists(p.resolve("_metadata")));
+                }
+            }));
+            beforeLate = TestStack.latestCheckpoint(checkpoints);
+            // The late events over about six seconds; the job is killed after half of them.
+            long now = System.currentTimeMillis();
+            long[] sendAt = new long[c.late.size()];
+            for (int i = 0; i < sendAt.length; i++) {
+                sendAt[i] = now + 6_000L * i / sendAt.length;
+            }
+            Thread producing = new Thread(() -> {
+                try {
+                    TestStack.produce(
+                            c.late.stream().map(e -> e.record(c.setup.topics())).toList(), sendAt);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            producing.start();
+            Thread.sleep(3_000);
+            first.cancel().get(60, TimeUnit.SECONDS);
+            producing.join();
+        } catch (Exception e) {
+            first.cancel();
+            throw e;
+        }
+        long storedAtKill = TestStack.count(
+                TestStack.clickHouseUrls().get(0), "SELECT count() FROM " + c.setup.database() + ".events FINAL");
+        assertThat(storedAtKill).as("killed in the middle").isLessThan(c.expected.size());
+
+        Configuration restore = new Configuration(retain);
+        restore.set(StateRecoveryOptions.SAVEPOINT_PATH, beforeLate.toString());
+        JobClient second = TestStack.job(c.setup.config(), 500, restore).executeAsync("LateEventsITCase-restored");
+        try {
+            awaitTheTruth(c);
+        } finally {
+            second.cancel().get(60, TimeUnit.SECONDS);
+        }
+        assertCorrected(c, "killed and restored");
+    }
+
+    private static void produce(Case c, List<Generated> events) throws Exception {
+        TestStack.produce(events.stream().map(e -> e.record(c.setup.topics())).toList());
+    }
+
+    private static void awaitCurrentRows(Case c, long rows) throws InterruptedException {
+        TestStack.await(
+                rows + " current rows",
+                Duration.ofSeconds(180),
+                TestStack.unchecked(() -> TestStack.count(
+                                TestStack.clickHouseUrls().get(0),
+                                "SELECT count() FROM " + c.setup.database() + ".events FINAL")
+                        == rows));
+    }
+
+    private static void awaitTheTruth(Case c) throws InterruptedException {
+        List<String> report = new ArrayList<>();
+        try {
+            TestStack.await("current rows equal to the truth", Duration.ofSeconds(240), TestStack.unchecked(() -> {
+                report.clear();
+                return TruthJob.wrongCurrentSessions(c.setup.database(), c.expected, report) == 0;
+            }));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; first differences: " + report, e);
+        }
+    }
+
+    /** Rows were written again and sessions retired: the truth came by corrections. */
+    private static void assertCorrected(Case c, String what) throws Exception {
+        String node = TestStack.clickHouseUrls().get(0);
+        String db = c.setup.database();
+        long rewritten = TestStack.count(node, "SELECT count() FROM " + db + ".events") - c.expected.size();
+        long retired = TestStack.count(node, "SELECT count() FROM " + db + ".sessions FINAL WHERE retired");
+        System.out.printf(
+                "LateEventsITCase (%s): %d events, %d late, %d rows written again, %d sessions retired%n",
+                what, c.expected.size(), c.late.size(), rewritten, retired);
+        assertThat(rewritten)
+                .as("rows written again by corrections (before merges)")
+                .isPositive();
+        assertThat(retired).as("sessions merged away or renamed").isPositive();
     }
 
     private static String restUrl() {

@@ -1,0 +1,137 @@
+package io.clickstream.etl.clickhouse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.clickstream.etl.session.SessionCorrection;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.apache.flink.streaming.runtime.tasks.TestProcessingTimeService;
+import org.junit.jupiter.api.Test;
+
+class CorrectionsWriterTest {
+    private final TestProcessingTimeService time = new TestProcessingTimeService();
+
+    CorrectionsWriterTest() throws Exception {
+        time.setCurrentTime(0);
+    }
+
+    /** A table that holds the rows of the sessions named in {@link #stored}; every call and outcome is kept. */
+    private final class FakeTable implements CorrectionsSink.Corrector {
+        final Set<String> stored = new HashSet<>();
+        final List<String> applied = new ArrayList<>();
+        int failuresLeft;
+
+        @Override
+        public EventCorrections.Outcome apply(List<SessionCorrection> corrections, boolean evenIfIncomplete)
+                throws Exception {
+            if (failuresLeft > 0 && !corrections.isEmpty()) {
+                failuresLeft--;
+                throw new IOException("connection refused");
+            }
+            List<SessionCorrection> waiting = new ArrayList<>();
+            List<SessionCorrection> incomplete = new ArrayList<>();
+            for (SessionCorrection c : corrections) {
+                boolean all = stored.contains(c.sessionId);
+                if (!all) {
+                    waiting.add(c);
+                    if (evenIfIncomplete) {
+                        incomplete.add(c);
+                    }
+                }
+                if (all || evenIfIncomplete) {
+                    applied.add(c.sessionId + (all ? "" : " (part)"));
+                }
+            }
+            return new EventCorrections.Outcome(waiting, incomplete, 0);
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    private static SessionCorrection correction(String session, long start, long end) {
+        return new SessionCorrection("u1", session, 1, start, end, 3);
+    }
+
+    @Test
+    void aCorrectionWaitsForItsRowsInTheCheckpointAndIsAppliedOnceTheyAreThere() throws Exception {
+        FakeTable table = new FakeTable();
+        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup());
+        w.write(correction("s1", 0, 100), null);
+        w.flush(false);
+        assertThat(table.applied).isEmpty();
+        assertThat(w.snapshotState(1)).containsExactly(correction("s1", 0, 100));
+
+        table.stored.add("s1");
+        time.setCurrentTime(CorrectionsWriter.TICK_MS);
+
+        assertThat(table.applied).containsExactly("s1");
+        assertThat(w.snapshotState(2)).isEmpty();
+    }
+
+    @Test
+    void aNewerCorrectionOfTheSameSessionOrOneCoveringAnotherReplacesTheWaitingOne() throws Exception {
+        FakeTable table = new FakeTable();
+        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup());
+        w.write(correction("s1", 0, 100), null);
+        w.write(correction("s2", 200, 300), null);
+        w.write(correction("s1", 0, 150), null);
+        w.write(correction("merged", 0, 300), null); // s1 and s2 became one session
+
+        assertThat(w.snapshotState(1)).containsExactly(correction("merged", 0, 300));
+    }
+
+    @Test
+    void aCorrectionWaitingAMinuteCorrectsWhatIsThereAndKeepsWaitingThenIsGivenUpAfterAnHour() throws Exception {
+        FakeTable table = new FakeTable();
+        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup());
+        w.write(correction("s1", 0, 100), null);
+
+        time.setCurrentTime(CorrectionsWriter.INCOMPLETE_AFTER_MS);
+        assertThat(table.applied).containsExactly("s1 (part)");
+        assertThat(w.snapshotState(1)).hasSize(1);
+
+        w.flush(false);
+        time.setCurrentTime(CorrectionsWriter.GIVE_UP_AFTER_MS + 1);
+        assertThat(w.snapshotState(2)).isEmpty();
+    }
+
+    @Test
+    void clickHouseNotAnsweringIsRetriedAndTenFailuresInARowFailTheJob() throws Exception {
+        FakeTable table = new FakeTable();
+        table.stored.add("s1");
+        table.failuresLeft = 2;
+        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup());
+        w.write(correction("s1", 0, 100), null);
+        w.flush(false);
+        w.flush(false);
+        assertThat(w.snapshotState(1)).as("kept while failing").hasSize(1);
+        w.flush(false);
+        assertThat(table.applied).containsExactly("s1");
+
+        table.failuresLeft = CorrectionsWriter.MAX_FAILURES;
+        w.write(correction("s2", 0, 100), null);
+        for (int i = 0; i < CorrectionsWriter.MAX_FAILURES - 1; i++) {
+            w.flush(false);
+        }
+        assertThatThrownBy(() -> w.flush(false)).hasMessageContaining("10 attempts in a row");
+    }
+
+    @Test
+    void restoredCorrectionsAreAppliedLikeNewOnes() throws Exception {
+        FakeTable table = new FakeTable();
+        table.stored.add("s1");
+        byte[] bytes = new CorrectionsSink.StateSerializer().serialize(correction("s1", 0, 100));
+        SessionCorrection back = new CorrectionsSink.StateSerializer().deserialize(1, bytes);
+        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup());
+        w.restore(back);
+        w.flush(false);
+
+        assertThat(table.applied).containsExactly("s1");
+    }
+}
