@@ -165,7 +165,7 @@ public final class ReportQueries {
                         + " GROUP BY page) AS visited"
                         + " ANY LEFT JOIN (SELECT " + page(r, "cutQueryStringAndFragment(exit_url)")
                         + " AS page, count() AS exits"
-                        + " FROM " + r.database() + ".sessions FINAL WHERE exit_url != ''" + range
+                        + " FROM " + r.database() + ".sessions FINAL WHERE NOT retired AND exit_url != ''" + range
                         + " GROUP BY page) AS left_from USING page"
                         + " ORDER BY views DESC, page LIMIT " + r.top();
         return new Query(
@@ -191,7 +191,8 @@ public final class ReportQueries {
                 + " WHERE url != ''" + range + " GROUP BY page, split) AS visited"
                 + " ANY LEFT JOIN (SELECT " + page(r, "cutQueryStringAndFragment(exit_url)") + " AS page, split,"
                 + " count() AS exits FROM " + r.database() + ".sessions FINAL" + sample(r) + " ARRAY JOIN "
-                + r.split().ofSession + " AS split WHERE exit_url != ''" + range + " GROUP BY page, split) AS left_from"
+                + r.split().ofSession + " AS split WHERE NOT retired AND exit_url != ''" + range
+                + " GROUP BY page, split) AS left_from"
                 + " USING page, split ORDER BY split, views DESC, page LIMIT " + r.top() + " BY split";
         return new Query(
                 Kind.PAGES,
