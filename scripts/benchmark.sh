@@ -15,6 +15,7 @@
 #
 #   scripts/benchmark.sh [--events N] [--partitions N] [--parallelism N] [--users N] [--latency-seconds N]
 #                        [--latency-rate N] [--out FILE] [--redis-cluster] [--set key=value]...
+#                        [--late-share R [--late-minutes N]] [--distinct-rows]
 #
 #   --events N           events to preload (default 3000000)
 #   --partitions N       partitions of the topic, and Kafka-engine consumers (default 4)
@@ -27,12 +28,17 @@
 #   --redis-cluster      the job's state on the stack's Redis Cluster (3 masters, 3 replicas) instead of its one
 #                        Redis; Redis CPU, commands and round trips are then those of the six nodes
 #   --set key=value      a job setting for both job runs (e.g. clickhouse.sink.flush-interval=1s)
+#   --late-share R       a share R of the events sent --late-minutes (default 60) after their time: the job corrects
+#                        the rows they change; implies --distinct-rows, and prints the corrections
+#   --distinct-rows      count the job's rows as distinct event ids (corrections write rows again); for the on-time
+#                        run a late one is compared with, so that both poll alike
 # Environment: JOB_JAVA_OPTS adds JVM options to the job (e.g. -XX:StartFlightRecording=filename=job.jfr).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$PROJECT_DIR"
 
 EVENTS=3000000 PARTITIONS=4 PARALLELISM=2 USERS=50000 LAT_SECONDS=60 LAT_FIXED_RATE="" OUT="" JOB_SETS=() REDIS_MODE=server
+LATE_SHARE=0 LATE_MINUTES=60 ROWS_EXPR="count()"
 while [ $# -gt 0 ]; do
   case "$1" in
     --events) EVENTS="$2"; shift 2 ;;
@@ -44,7 +50,10 @@ while [ $# -gt 0 ]; do
     --out) OUT="$2"; shift 2 ;;
     --set) JOB_SETS+=(--set "$2"); shift 2 ;;
     --redis-cluster) REDIS_MODE=cluster; shift ;;
-    *) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    --late-share) LATE_SHARE="$2"; ROWS_EXPR="uniqExact(event_id)"; shift 2 ;;
+    --late-minutes) LATE_MINUTES="$2"; shift 2 ;;
+    --distinct-rows) ROWS_EXPR="uniqExact(event_id)"; shift ;;
+    *) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 done
 RUN="bench$(date +%s)"
@@ -128,7 +137,7 @@ await_rows() {
   local table="$1" expected="$2" timeout_s="$3" window="${4:-}" first="" at_first=0 n deadline w=0 wdone=""
   deadline=$(( $(date +%s) + timeout_s ))
   while :; do
-    n=$(sql "SELECT count() FROM $table")
+    n=$(sql "SELECT ${ROWS_EXPR} FROM $table")
     if [ -z "$first" ] && [ "$n" -gt 0 ]; then first=$(now_ms); at_first=$n; fi
     if [ -n "$window" ] && [ -z "$wdone" ] && [ "$n" -ge $(( expected / 5 )) ]; then
       # The job's three figures first and together: a bounded job's JVM may end right after its last insert, and
@@ -182,7 +191,7 @@ for f in flink-conf/funnels/*.json; do tool io.clickstream.etl.tools.Funnels pub
 step "Preloading $EVENTS events"
 t0=$(now_ms)
 tool io.clickstream.etl.tools.EventGenerator --config "$CONFIG" "${SETS[@]}" --count "$EVENTS" --users "$USERS" \
-  --millis-only --seed 1 | tail -1 >&2
+  --millis-only --seed 1 --late-share "$LATE_SHARE" --late-minutes "$LATE_MINUTES" | tail -2 >&2
 PRELOAD_RATE=$(div "$(( EVENTS * 1000 ))" "$(( $(now_ms) - t0 ))" "%.0f")
 
 step "The job: $EVENTS events from earliest, parallelism $PARALLELISM, everything on (log: $LOG_DIR/$RUN-job.log)"
@@ -218,6 +227,15 @@ sink_totals() {
 read -r batches rows < <(sink_totals "ClickHouse events")
 read -r s_batches s_rows < <(sink_totals "ClickHouse sessions")
 ROWS_PER_INSERT=$(div "$rows" "$batches")
+# Late events and what they changed: the step's corrections and the rows the corrections sink wrote again.
+counter_total() {
+  jq -r --arg op "$1" --arg c "$2" '[to_entries[] | select(.key | startswith($op)) | .value[$c] // 0] | add // 0' \
+    "$STACK_DIR/$RUN-counters.json"
+}
+LATE_EVENTS=$(counter_total "Order by event time" lateEvents)
+CORRECTIONS=$(counter_total "Sessions, joins, funnels" corrections)
+REWRITTEN=$(counter_total "ClickHouse corrections" rowsWritten)
+REWRITTEN_PER_LATE=$(div "$REWRITTEN" "$LATE_EVENTS" "%.2f")
 INSERTS_PER_S=$(div "$(( batches + s_batches ))" "$JOB_SECONDS" "%.1f")
 TAGGED=$(sql "SELECT count() FROM $JOB_DB.events WHERE length(funnels.id) > 0")
 JOINED=$(sql "SELECT count() FROM $JOB_DB.events WHERE has(props.key, 'last-order.price')")
@@ -371,6 +389,8 @@ kch_s=$(cpu_s "$k_ch"); kkafka_s=$(cpu_s "$k_kafka")
   printf '%-44s %16s %16s\n' "  sessions: Redis write at barrier p50/p99/max" "$B_W50 / $B_W99 / $B_WMAX" "-"
   printf '%-44s %16s %16s\n' "Redis AOF rewrites during the latency run" "$LAT_AOF_REWRITES" "-"
   printf '%-44s %16s %16s\n' "rows with funnel tags / join / geo" "$TAGGED / $JOINED / $GEO_ROWS" "-"
+  printf '%-44s %16s %16s\n' "late events / corrections / rows rewritten" "$LATE_EVENTS / $CORRECTIONS / $REWRITTEN" "-"
+  printf '%-44s %16s %16s\n' "rows rewritten per late event" "$REWRITTEN_PER_LATE" "-"
   printf '(*) rows counted from the first poll that saw rows, without those rows; polls every 0.25 s\n'
   printf 'preload rate %s events/s; latency run: %s\n' "$PRELOAD_RATE" "$LAT_LINE"
 } | tee "$STACK_DIR/$RUN.txt"
@@ -389,6 +409,8 @@ jq -n --arg run "$RUN" --argjson events "$EVENTS" --argjson partitions "$PARTITI
   --arg mk_kafka "$MK_KAFKA" --arg m_inserts "$M_INSERTS" --arg mk_inserts "$MK_INSERTS" --argjson window_end "$WINDOW_END" \
   --arg bound "$BOUND" --argjson lat_aof "$LAT_AOF_REWRITES" --argjson preload "$PRELOAD_RATE" \
   --argjson s_arr50 "$S_ARR50" --argjson s_arr99 "$S_ARR99" --argjson s_lag50 "$S_LAG50" --argjson s_lag99 "$S_LAG99" --argjson s_ins50 "$S_INS50" --argjson s_ins99 "$S_INS99" \
+  --argjson late_share "$LATE_SHARE" --argjson late_minutes "$LATE_MINUTES" --argjson late_events "$LATE_EVENTS" \
+  --argjson corrections "$CORRECTIONS" --argjson rewritten "$REWRITTEN" \
   --arg redis_mode "$REDIS_MODE" --argjson b_w50 "$B_W50" --argjson b_w99 "$B_W99" --argjson b_wmax "$B_WMAX" '{
     run: $run, redis: $redis_mode, events: $events, partitions: $partitions, users: $users, parallelism: $parallelism, cores: $cores,
     job: {events_per_s: $job_rate, seconds: $job_s, wall_seconds: $job_wall,
@@ -410,6 +432,8 @@ jq -n --arg run "$RUN" --argjson events "$EVENTS" --argjson partitions "$PARTITI
               sink_oldest_row_to_inserted_ms: {p50: $s_lag50, p99: $s_lag99},
               sink_insert_ms: {p50: $s_ins50, p99: $s_ins99},
               sessions_barrier_write_ms: {p50: $b_w50, p99: $b_w99, max: $b_wmax}},
+    late: {share: $late_share, minutes: $late_minutes, late_events: $late_events, corrections: $corrections,
+           rows_rewritten: $rewritten},
     preload_events_per_s: $preload}' >"$OUT"
 drop_redis_keys "$RUN:*"
 say "written: $OUT (and $STACK_DIR/$RUN.txt); databases $JOB_DB and $KAFKA_DB are left for inspection, the run's Redis keys are removed"

@@ -52,7 +52,10 @@ public final class EventGenerator {
             + "                      tools.Backfill, in time order\n"
             + "  --http URL          send through the HTTP collector at URL (e.g. http://127.0.0.1:8088) instead of\n"
             + "                      straight to Kafka: sources web, app, backend for the config's 1st, 2nd, 3rd topic\n"
-            + "  --summary FILE      write the counts as JSON";
+            + "  --summary FILE      write the counts as JSON\n"
+            + "  --late-share R      share of events sent late, 0..1 (default 0): each such event is sent after the\n"
+            + "                      events --late-minutes later than it (a phone uploading a batch hours late)\n"
+            + "  --late-minutes N    how late, in event time (default 60)";
 
     private static final JsonMapper JSON = new JsonMapper();
     /** The collector's default routes: source name per topic of `kafka.topics`, in order. */
@@ -132,7 +135,9 @@ public final class EventGenerator {
                         "create-topics",
                         "summary",
                         "http",
-                        "file"),
+                        "file",
+                        "late-share",
+                        "late-minutes"),
                 Set.of("millis-only", "growing"),
                 USAGE);
         JobConfig config = cli.config();
@@ -140,9 +145,20 @@ public final class EventGenerator {
         int rate = cli.getInt("rate", 0);
         double invalidRatio = cli.getDouble("invalid-ratio", 0);
         long spanMs = cli.getInt("span-minutes", 360) * 60_000L;
+        double lateShare = cli.getDouble("late-share", 0);
+        long lateMs = cli.getInt("late-minutes", 60) * 60_000L;
         if (count < 0 || rate < 0 || invalidRatio < 0 || invalidRatio > 1 || cli.getInt("users", 5000) <= 0) {
             throw new IllegalArgumentException("--count and --rate must be >= 0, --users > 0, --invalid-ratio in 0..1");
         }
+        if (lateShare < 0 || lateShare > 1 || lateMs < 0) {
+            throw new IllegalArgumentException("--late-share must be in 0..1, --late-minutes >= 0");
+        }
+        // The events held back, by the index of the event after which they are sent: event i's time is the span's
+        // start plus span * i / (count - 1), so "late minutes later" is a fixed number of events later.
+        long lateBy = count <= 1 || spanMs == 0 ? 0 : (long) Math.ceil((double) lateMs * (count - 1) / spanMs);
+        java.util.ArrayDeque<Object[]> held = new java.util.ArrayDeque<>();
+        java.util.Random lateRandom = new java.util.Random(cli.getInt("seed", 42) + 1L);
+        long sentLate = 0;
         String bootstrap = config.get(Options.KAFKA_BOOTSTRAP_SERVERS);
         List<String> topics = config.get(Options.KAFKA_TOPICS);
         int partitions = cli.getInt("create-topics", 0);
@@ -176,31 +192,48 @@ public final class EventGenerator {
                         1 << 16);
         try (KafkaProducer<byte[], byte[]> producer =
                 http != null || out != null ? null : producer(config.kafkaClientProperties())) {
+            List<Generated> toSend = new ArrayList<>();
             for (int i = 0; i < count; i++) {
-                Generated g = generator.next(i, count, topics.size(), invalidRatio);
-                String topic = topics.get(g.topicIndex);
-                if (out != null) {
-                    out.write(g.value);
-                    out.write('\n');
-                } else if (http != null) {
-                    http.send(HTTP_SOURCES[g.topicIndex % HTTP_SOURCES.length], g.value, g.valid);
-                } else {
-                    producer.send(new ProducerRecord<>(topic, g.key, g.value), (md, e) -> {
-                        if (e != null) {
-                            sendError.compareAndSet(null, e);
-                        } else {
-                            acked.incrementAndGet();
-                        }
-                    });
+                Generated next = generator.next(i, count, topics.size(), invalidRatio);
+                toSend.clear();
+                while (!held.isEmpty() && (long) held.peekFirst()[0] <= i) {
+                    toSend.add((Generated) held.pollFirst()[1]);
                 }
-                perTopic.merge(topic, 1L, Long::sum);
-                if (g.valid) {
-                    valid++;
+                if (lateShare > 0 && lateRandom.nextDouble() < lateShare) {
+                    held.addLast(new Object[] {i + lateBy, next});
+                    sentLate++;
                 } else {
-                    invalid++;
+                    toSend.add(next);
                 }
-                if (sendError.get() != null) {
-                    throw sendError.get();
+                if (i == count - 1) {
+                    held.forEach(h -> toSend.add((Generated) h[1]));
+                    held.clear();
+                }
+                for (Generated g : toSend) {
+                    String topic = topics.get(g.topicIndex);
+                    if (out != null) {
+                        out.write(g.value);
+                        out.write('\n');
+                    } else if (http != null) {
+                        http.send(HTTP_SOURCES[g.topicIndex % HTTP_SOURCES.length], g.value, g.valid);
+                    } else {
+                        producer.send(new ProducerRecord<>(topic, g.key, g.value), (md, e) -> {
+                            if (e != null) {
+                                sendError.compareAndSet(null, e);
+                            } else {
+                                acked.incrementAndGet();
+                            }
+                        });
+                    }
+                    perTopic.merge(topic, 1L, Long::sum);
+                    if (g.valid) {
+                        valid++;
+                    } else {
+                        invalid++;
+                    }
+                    if (sendError.get() != null) {
+                        throw sendError.get();
+                    }
                 }
                 if (rate > 0) {
                     long due = began + (long) ((i + 1) * 1e9 / rate);
@@ -234,6 +267,9 @@ public final class EventGenerator {
         System.out.printf(
                 "done: %d events (%d valid, %d malformed) in %.1f s, %.0f events/s, acknowledged %d%n",
                 count, valid, invalid, seconds, count / seconds, acked.get());
+        if (lateShare > 0) {
+            System.out.printf("sent late: %d events, %d minutes after their time%n", sentLate, lateMs / 60_000);
+        }
         if (http != null) {
             System.out.printf(
                     "through the collector: %d accepted, refused %s, %d requests sent again after a 503%n",
@@ -246,6 +282,7 @@ public final class EventGenerator {
             s.put("valid", valid);
             s.put("malformed", invalid);
             s.set("per_topic", JSON.valueToTree(perTopic));
+            s.put("late", sentLate);
             if (http != null) {
                 s.put("collector_accepted", http.accepted.get());
                 s.set("collector_refused", JSON.valueToTree(http.refused));
