@@ -3,10 +3,13 @@ package io.clickstream.etl.clickhouse;
 import io.clickstream.etl.session.SessionCorrection;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.metrics.Counter;
@@ -16,16 +19,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies corrections of stored events as they come, each once its rows are in the table: at once when they are,
- * otherwise again every {@link #TICK_MS} and at every checkpoint, kept in the checkpoint while they wait. A newer
- * correction of a session replaces the waiting one (it holds the session as it stands), and so does one that covers
- * another's bounds (a session merged away or renamed). The rows of a correction that waits longer than
- * {@link #INCOMPLETE_AFTER_MS} are corrected as far as the table holds them (a row refused by ClickHouse never
- * comes), and it is given up after {@link #GIVE_UP_AFTER_MS}, counted. ClickHouse not answering is retried with
+ * otherwise again after a wait that doubles from {@link #TICK_MS} to {@link #MAX_WAIT_MS} (a catch-up's rows may
+ * wait in the events sink for minutes: their corrections are not asked about every second), kept in the checkpoint
+ * while they wait. A newer correction of a session replaces the waiting one (it holds the session as it stands), and
+ * so does one that covers another's bounds (a session merged away or renamed). The rows of a correction that waits
+ * longer than {@link #INCOMPLETE_AFTER_MS} are corrected as far as the table holds them (a row refused by ClickHouse
+ * never comes), and it is given up after {@link #GIVE_UP_AFTER_MS}, counted. ClickHouse not answering is retried with
  * backoff; {@link #MAX_FAILURES} failures in a row fail the job.
  */
 final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, SessionCorrection> {
     private static final Logger LOG = LoggerFactory.getLogger(CorrectionsWriter.class);
     static final long TICK_MS = 1_000;
+    static final long MAX_WAIT_MS = 60_000;
     static final long INCOMPLETE_AFTER_MS = 60_000;
     static final long GIVE_UP_AFTER_MS = 3_600_000;
     static final int MAX_FAILURES = 10;
@@ -34,7 +39,10 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
 
     private final CorrectionsSink.Corrector corrector;
     private final ProcessingTimeService time;
-    private final Map<String, Waiting> pending = new LinkedHashMap<>();
+    /** The waiting corrections by user (a new one replaces those of the same user it covers). */
+    private final Map<String, List<Waiting>> pending = new LinkedHashMap<>();
+
+    private int waiting;
     private final Counter applied;
     private final Counter rowsWritten;
     private final Counter incomplete;
@@ -46,10 +54,13 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
     private static final class Waiting {
         final SessionCorrection correction;
         final long since;
+        long nextAt;
+        int tries;
 
-        Waiting(SessionCorrection correction, long since) {
+        Waiting(SessionCorrection correction, long since, long nextAt) {
             this.correction = correction;
             this.since = since;
+            this.nextAt = nextAt;
         }
     }
 
@@ -60,7 +71,7 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
         this.rowsWritten = metrics.counter("rowsWritten");
         this.incomplete = metrics.counter("appliedIncomplete");
         this.abandoned = metrics.counter("abandoned");
-        metrics.gauge("waiting", pending::size);
+        metrics.gauge("waiting", () -> waiting);
         schedule();
     }
 
@@ -74,17 +85,19 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
     }
 
     private void add(SessionCorrection c, long now) {
+        List<Waiting> ofUser = pending.computeIfAbsent(c.userId, u -> new ArrayList<>(2));
         long since = now;
-        for (Iterator<Map.Entry<String, Waiting>> it = pending.entrySet().iterator(); it.hasNext(); ) {
-            Waiting w = it.next().getValue();
+        for (Iterator<Waiting> it = ofUser.iterator(); it.hasNext(); ) {
+            Waiting w = it.next();
             SessionCorrection o = w.correction;
-            if (o.userId.equals(c.userId)
-                    && (o.sessionId.equals(c.sessionId) || (o.start >= c.start && o.end <= c.end))) {
+            if (o.sessionId.equals(c.sessionId) || (o.start >= c.start && o.end <= c.end)) {
                 since = Math.min(since, w.since);
                 it.remove();
+                waiting--;
             }
         }
-        pending.put(c.userId + '\0' + c.sessionId, new Waiting(c, since));
+        ofUser.add(new Waiting(c, since, now));
+        waiting++;
     }
 
     @Override
@@ -92,18 +105,18 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
         attempt(time.getCurrentProcessingTime(), false);
         if (endOfInput) {
             long until = System.currentTimeMillis() + END_WAIT_MS;
-            while (!pending.isEmpty() && System.currentTimeMillis() < until) {
+            while (waiting > 0 && System.currentTimeMillis() < until) {
                 Thread.sleep(200);
-                attempt(time.getCurrentProcessingTime(), false);
+                attempt(Long.MIN_VALUE, false); // every one, whatever its wait
             }
-            attempt(Long.MAX_VALUE / 2, true);
+            attempt(Long.MIN_VALUE, true);
         }
     }
 
     @Override
     public List<SessionCorrection> snapshotState(long checkpointId) {
-        List<SessionCorrection> out = new ArrayList<>(pending.size());
-        pending.values().forEach(w -> out.add(w.correction));
+        List<SessionCorrection> out = new ArrayList<>(waiting);
+        pending.values().forEach(ws -> ws.forEach(w -> out.add(w.correction)));
         return out;
     }
 
@@ -121,25 +134,34 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
     }
 
     /**
-     * Applies what can be; with {@code last}, every waiting correction to the rows there are. A failure leaves all
-     * waiting (a correction is the session as it stands: applying it again is harmless).
+     * Applies the corrections due at {@code now} (all of them at {@link Long#MIN_VALUE}); with {@code last}, every
+     * waiting correction to the rows there are. A failure leaves all waiting (a correction is the session as it
+     * stands: applying it again is harmless).
      */
     private void attempt(long now, boolean last) throws IOException {
-        if (pending.isEmpty()) {
+        if (waiting == 0) {
             return;
         }
+        boolean all = now == Long.MIN_VALUE;
+        long clock = all ? time.getCurrentProcessingTime() : now;
         List<SessionCorrection> young = new ArrayList<>();
         List<SessionCorrection> old = new ArrayList<>();
-        for (Iterator<Waiting> it = pending.values().iterator(); it.hasNext(); ) {
-            Waiting w = it.next();
-            if (!last && now - w.since >= GIVE_UP_AFTER_MS) {
-                abandoned.inc();
-                it.remove();
-            } else if (last || now - w.since >= INCOMPLETE_AFTER_MS) {
-                old.add(w.correction);
-            } else {
-                young.add(w.correction);
+        Map<SessionCorrection, Waiting> asked = new HashMap<>();
+        for (List<Waiting> ofUser : pending.values()) {
+            for (Iterator<Waiting> it = ofUser.iterator(); it.hasNext(); ) {
+                Waiting w = it.next();
+                if (!last && clock - w.since >= GIVE_UP_AFTER_MS) {
+                    abandoned.inc();
+                    it.remove();
+                    waiting--;
+                } else if (last || all || w.nextAt <= now) {
+                    (last || clock - w.since >= INCOMPLETE_AFTER_MS ? old : young).add(w.correction);
+                    asked.put(w.correction, w);
+                }
             }
+        }
+        if (asked.isEmpty()) {
+            return;
         }
         try {
             EventCorrections.Outcome a = corrector.apply(young, false);
@@ -147,7 +169,7 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
             failures = 0;
             rowsWritten.inc(a.rowsWritten() + b.rowsWritten());
             incomplete.inc(b.incomplete().size());
-            List<SessionCorrection> still = new ArrayList<>(a.waiting());
+            Set<SessionCorrection> still = new HashSet<>(a.waiting());
             if (!last) {
                 still.addAll(b.waiting());
             } else if (!b.incomplete().isEmpty()) {
@@ -156,18 +178,32 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
                                 + "(refused by ClickHouse, or erased)",
                         b.incomplete().size());
             }
-            applied.inc(young.size() + old.size() - still.size());
-            pending.values().removeIf(w -> !still.contains(w.correction));
-        } catch (Exception e) {
-            if (++failures >= MAX_FAILURES) {
-                throw new IOException(failures + " attempts in a row to correct stored events failed", e);
+            applied.inc(asked.size() - still.size());
+            for (Map.Entry<SessionCorrection, Waiting> e : asked.entrySet()) {
+                Waiting w = e.getValue();
+                if (still.contains(e.getKey())) {
+                    w.tries++;
+                    w.nextAt = clock + Math.min(MAX_WAIT_MS, TICK_MS << Math.min(w.tries, 16));
+                } else {
+                    pending.get(w.correction.userId).remove(w);
+                    waiting--;
+                }
             }
-            retryAt = now + Math.min(30_000, TICK_MS << failures);
+            pending.values().removeIf(List::isEmpty);
+        } catch (Exception e) {
+            // The statements name users: the error is told by its kind and server code, not its message (a server
+            // error quotes the statement).
+            String what = e.getClass().getSimpleName() + ", server code " + ClickHouseInserter.serverCode(e);
+            if (++failures >= MAX_FAILURES) {
+                throw new IOException(failures + " attempts in a row to correct stored events failed, the last: " + what
+                        + ". ClickHouse must answer the events table's INSERT … SELECT (clickhouse.urls).");
+            }
+            retryAt = clock + Math.min(30_000, TICK_MS << failures);
             LOG.warn(
                     "Correcting stored events failed ({} in a row), retried in {} ms: {}",
                     failures,
-                    retryAt - now,
-                    e.toString());
+                    retryAt - clock,
+                    what);
         }
     }
 

@@ -110,7 +110,10 @@ public final class SessionAssigner {
         return renamed;
     }
 
-    /** The sessions whose rows the last {@link #assign} changed though none of its events joined them (renumbered). */
+    /**
+     * The sessions whose stored rows the last {@link #assign} changed, as {@link #corrections} names them: their
+     * session rows are due again too (a renumbered one may have had no event in the batch).
+     */
     public List<UserHistory.Session> corrected() {
         return corrected;
     }

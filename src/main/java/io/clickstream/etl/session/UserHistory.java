@@ -37,10 +37,16 @@ public final class UserHistory {
      * remembered events, exit, sources); what its entry fixed (number, origin, entry URL, referrer, geo, device) is
      * in a field of its own ({@link #ENTRY_FIELD}), written when the session starts and when an earlier event
      * becomes its entry — so a batch does not write the entry's hundred-odd bytes again for each event. Formats 1 to
-     * 3 held both in the session field; such a session is written again in format 4 with its entry field when it
-     * changes.
+     * 3 held both in the session field; such a session is written again in the current format with its entry field
+     * when it changes. Format 5 is format 4 whose remembered entries may carry the {@link #LATE} mark.
      */
-    static final byte SESSION_FIELD_FORMAT = 4;
+    static final byte SESSION_FIELD_FORMAT = 5;
+
+    /**
+     * Session field format 4: as 5, but its remembered entries' indexes never carry the {@link #LATE} mark. A version
+     * that reads only format 4 refuses format 5 rather than read a marked index as a negative number.
+     */
+    static final byte SESSION_FIELD_FORMAT_UNMARKED = 4;
 
     /**
      * Session field format 3: each remembered event's key holds the position tag of where it was read in its lower
@@ -574,7 +580,7 @@ public final class UserHistory {
                 };
                 DataInputDeserializer sin = new DataInputDeserializer(field, 1, field.length - 1);
                 Session s;
-                if (field[0] == SESSION_FIELD_FORMAT) {
+                if (field[0] == SESSION_FIELD_FORMAT || field[0] == SESSION_FIELD_FORMAT_UNMARKED) {
                     s = readSessionField(id, sin, chunks, entryOf(id, fields.get(ENTRY_FIELD + id)));
                     s.entryStored = true;
                 } else if (field[0] == SESSION_FIELD_FORMAT_TAGGED

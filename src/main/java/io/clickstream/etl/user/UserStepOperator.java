@@ -66,15 +66,15 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(UserStepOperator.class);
 
+    /** Corrections of stored events that late events changed (docs/processing.md "Late events"). */
+    public static final OutputTag<SessionCorrection> CORRECTIONS =
+            new OutputTag<>("corrections", TypeInformation.of(SessionCorrection.class));
+
     /**
      * The state of the sessions touched since their last row, for the sessions table (replays included: they repair
      * a lost update), when it is due ({@link PendingSessionRows}): not per batch, which would come close to one row
      * per event, and in a catch-up about once per session.
      */
-    /** Corrections of stored events that late events changed (docs/processing.md "Late events"). */
-    public static final OutputTag<SessionCorrection> CORRECTIONS =
-            new OutputTag<>("corrections", TypeInformation.of(SessionCorrection.class));
-
     public static final OutputTag<SessionRow> SESSION_UPDATES =
             new OutputTag<>("session-updates", TypeInformation.of(SessionRow.class));
 

@@ -69,6 +69,10 @@ class CorrectionsWriterTest {
 
         table.stored.add("s1");
         time.setCurrentTime(CorrectionsWriter.TICK_MS);
+        assertThat(table.applied)
+                .as("asked again only after twice the first wait")
+                .isEmpty();
+        time.setCurrentTime(3 * CorrectionsWriter.TICK_MS);
 
         assertThat(table.applied).containsExactly("s1");
         assertThat(w.snapshotState(2)).isEmpty();

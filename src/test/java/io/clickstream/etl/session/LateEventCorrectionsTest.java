@@ -191,6 +191,20 @@ class LateEventCorrectionsTest {
                         new SessionCorrection("u1", SessionKeys.sessionId("u1", T0), 1, T0, T0 + 40 * MINUTE, 3));
     }
 
+    @Test
+    void aSessionFieldOfTheFormatBeforeTheLateMarkIsReadAsItWas() {
+        UserHistory h = new UserHistory();
+        batch(h, List.of(ev("a", T0), ev("b", T0 + 5 * MINUTE)));
+        Map<String, byte[]> fields = new HashMap<>(h.changedSessionFields(true));
+        String field = "s:" + h.sessionIds().get(0);
+        assertThat(fields.get(field)[0]).isEqualTo(UserHistory.SESSION_FIELD_FORMAT);
+        fields.get(field)[0] = UserHistory.SESSION_FIELD_FORMAT_UNMARKED;
+
+        UserHistory read = UserHistory.fromFields(h.headerField(), fields);
+
+        assertThat(read.toBytes()).isEqualTo(h.toBytes());
+    }
+
     @RepeatedTest(40)
     void randomStreamsLateByUpToTwoHoursEndAsTheTruth(RepetitionInfo info) {
         Random random = new Random(info.getCurrentRepetition());

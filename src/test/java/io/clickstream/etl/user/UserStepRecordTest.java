@@ -184,7 +184,7 @@ class UserStepRecordTest {
         assertThat(lastWriteOf("u1").set())
                 .containsOnlyKeys("s:" + session, "i:" + session, "e:" + session + ":0", "t");
         assertThat(lastWriteOf("u1").set().get("s:" + session)[0])
-                .isEqualTo((byte) 4); // the current format: chunked, with position tags, the entry in its own field
+                .isEqualTo((byte) 5); // the current format: chunked, with position tags, the entry in its own field
     }
 
     @Test
