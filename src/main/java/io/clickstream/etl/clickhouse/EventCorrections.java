@@ -28,8 +28,10 @@ public final class EventCorrections {
         String execute(String sql, Map<String, String> settings) throws Exception;
     }
 
-    /** Corrections per statement: their rows' keys are listed in it, well under max_query_size (256 KiB). */
+    /** Corrections read per statement. */
     static final int PER_STATEMENT = 50;
+    /** Characters of listed rows per statement: well under max_query_size (256 KiB by default). */
+    static final int MAX_LISTED = 150_000;
 
     private static final Map<String, String> SETTINGS =
             Map.of("load_balancing", "in_order", "insert_distributed_sync", "1");
@@ -61,10 +63,7 @@ public final class EventCorrections {
         for (int i = 0; i < corrections.size(); i += PER_STATEMENT) {
             List<SessionCorrection> part = corrections.subList(i, Math.min(corrections.size(), i + PER_STATEMENT));
             List<Row> rows = read(part);
-            List<String> keys = new ArrayList<>();
-            List<String> ids = new ArrayList<>();
-            List<String> numbers = new ArrayList<>();
-            List<String> indexes = new ArrayList<>();
+            Statement statement = new Statement(part);
             for (SessionCorrection c : part) {
                 List<Row> of = new ArrayList<>();
                 for (Row r : rows) {
@@ -81,18 +80,60 @@ public final class EventCorrections {
                 }
                 of.sort(Comparator.<Row>comparingLong(r -> r.time).thenComparing(r -> r.eventId));
                 for (int k = 0; k < of.size(); k++) {
-                    keys.add(keyLiteral(c.userId, of.get(k).eventId));
-                    ids.add(literal(c.sessionId));
-                    numbers.add(Integer.toString(c.sessionNumber));
-                    indexes.add(Integer.toString(k));
+                    if (statement.full()) { // a long session's rows over several statements: each row's rank is known
+                        written += statement.run();
+                    }
+                    statement.add(keyLiteral(c.userId, of.get(k).eventId), literal(c.sessionId), c.sessionNumber, k);
                 }
             }
-            if (!keys.isEmpty()) {
-                sql.execute(insert(part, keys, ids, numbers, indexes), SETTINGS);
-                written += keys.size();
-            }
+            written += statement.run();
         }
         return new Outcome(waiting, incomplete, written);
+    }
+
+    /**
+     * One INSERT … SELECT of up to {@link #MAX_LISTED} characters of listed rows: each row's key once, with its
+     * session id, number and index at the same place in their lists.
+     */
+    private final class Statement {
+        private final List<SessionCorrection> part;
+        private final StringBuilder keys = new StringBuilder();
+        private final StringBuilder ids = new StringBuilder();
+        private final StringBuilder numbers = new StringBuilder();
+        private final StringBuilder indexes = new StringBuilder();
+        private int rows;
+
+        Statement(List<SessionCorrection> part) {
+            this.part = part;
+        }
+
+        boolean full() {
+            return keys.length() + ids.length() + numbers.length() + indexes.length() >= MAX_LISTED;
+        }
+
+        void add(String key, String id, int number, int index) {
+            String comma = rows == 0 ? "" : ",";
+            keys.append(comma).append(key);
+            ids.append(comma).append(id);
+            numbers.append(comma).append(number);
+            indexes.append(comma).append(index);
+            rows++;
+        }
+
+        /** Runs the statement if it lists rows; the rows it wrote. */
+        int run() throws Exception {
+            if (rows == 0) {
+                return 0;
+            }
+            sql.execute(insert(part, keys, ids, numbers, indexes), SETTINGS);
+            int n = rows;
+            keys.setLength(0);
+            ids.setLength(0);
+            numbers.setLength(0);
+            indexes.setLength(0);
+            rows = 0;
+            return n;
+        }
     }
 
     private record Row(String user, String eventId, long time) {}
@@ -109,39 +150,38 @@ public final class EventCorrections {
         return rows;
     }
 
+    /**
+     * The rows listed, read as they are now (FINAL) and written again with their session's id and number, their
+     * index and their version plus one: the inner query finds each row's place in the lists.
+     */
     private String insert(
             List<SessionCorrection> part,
-            List<String> keys,
-            List<String> ids,
-            List<String> numbers,
-            List<String> indexes) {
-        String key = "concat(user_id, '\\0', event_id)";
-        String from = "[" + String.join(",", keys) + "]";
-        StringBuilder select = new StringBuilder();
+            CharSequence keys,
+            CharSequence ids,
+            CharSequence numbers,
+            CharSequence indexes) {
+        StringBuilder inner = new StringBuilder();
+        StringBuilder outer = new StringBuilder();
         for (String column : columns) {
-            if (select.length() > 0) {
-                select.append(", ");
+            String name = "`" + column + "`";
+            inner.append(name).append(", ");
+            if (outer.length() > 0) {
+                outer.append(", ");
             }
-            select.append(
+            outer.append(
                     switch (column) {
-                        case "session_id" ->
-                            "transform(" + key + ", " + from + ", [" + String.join(",", ids) + "], '')";
-                        case "session_number" ->
-                            "toUInt32(transform(" + key + ", " + from + ", [" + quoted(numbers) + "], '0'))";
-                        case "session_index" ->
-                            "toUInt32(transform(" + key + ", " + from + ", [" + quoted(indexes) + "], '0'))";
+                        case "session_id" -> "arrayElement([" + ids + "], _row)";
+                        case "session_number" -> "toUInt32(arrayElement([" + numbers + "], _row))";
+                        case "session_index" -> "toUInt32(arrayElement([" + indexes + "], _row))";
                         case "version" -> "version + 1";
-                        default -> "`" + column + "`";
+                        default -> name;
                     });
         }
         return "INSERT INTO " + table + " ("
                 + String.join(", ", columns.stream().map(c -> "`" + c + "`").toList())
-                + ") SELECT " + select + " FROM " + table + " FINAL WHERE (" + where(part) + ") AND " + key
-                + " IN (" + String.join(",", keys) + ")";
-    }
-
-    private static String quoted(List<String> numbers) {
-        return String.join(",", numbers.stream().map(n -> "'" + n + "'").toList());
+                + ") SELECT " + outer + " FROM (SELECT " + inner + "indexOf([" + keys
+                + "], concat(user_id, '\\0', event_id)) AS _row FROM " + table + " FINAL WHERE " + where(part)
+                + ") WHERE _row > 0";
     }
 
     /** The rows of the corrections' users within their bounds (by day and second first, for the partitions and index). */

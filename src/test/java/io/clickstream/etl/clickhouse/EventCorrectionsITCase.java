@@ -97,4 +97,30 @@ class EventCorrectionsITCase {
                     .isEqualTo(1);
         }
     }
+
+    @Test
+    void aSessionTooLongForOneStatementIsCorrectedOverSeveral() throws Exception {
+        // 6,000 rows stored with their indexes reversed: their keys do not fit one statement's lists.
+        List<Event> rows = new ArrayList<>();
+        int n = 6_000;
+        for (int i = 0; i < n; i++) {
+            rows.add(event("long", "e-" + i, T0 + i * 100L, "s-long", 1, n - 1 - i));
+        }
+        TestInserts.insert(db, rows);
+
+        try (ClickHouseSql sql = new ClickHouseSql(TestStack.clickHouse())) {
+            EventCorrections corrections =
+                    new EventCorrections(sql::execute, db + ".events", EventRowEncoder.INSTANCE.columns());
+            EventCorrections.Outcome outcome = corrections.apply(
+                    List.of(new SessionCorrection("long", "s-long", 1, T0, T0 + (n - 1) * 100L, n)), false);
+
+            assertThat(outcome.rowsWritten()).isEqualTo(n);
+        }
+        assertThat(TestStack.count(
+                        TestStack.clickHouseUrls().get(0),
+                        "SELECT countIf(session_index = toUInt32(substring(event_id, 3))) FROM " + db
+                                + ".events FINAL WHERE user_id = 'long'"))
+                .as("every row's index is its rank by time")
+                .isEqualTo(n);
+    }
 }

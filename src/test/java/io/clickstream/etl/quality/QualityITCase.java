@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The data-quality command on the real stack, fed good and broken days (each against the same weekday a week
  * earlier, in one database): a good day passes every check; a source 2 % down fails that source and the totals, not the other source; rows stored
- * twice fail the duplicate check; lost aggregates fail the aggregates' checks; dead letters over their share fail.
+ * twice fail the duplicate check, rows a late event's correction wrote again do not; lost aggregates fail the
+ * aggregates' checks; dead letters over their share fail.
  */
 class QualityITCase {
     private static final LocalDate GOOD = LocalDate.of(2026, 11, 19);
@@ -31,6 +32,7 @@ class QualityITCase {
     private static final LocalDate TWICE = GOOD.plusDays(2);
     private static final LocalDate NO_AGGREGATES = GOOD.plusDays(3);
     private static final LocalDate DEAD_LETTERS = GOOD.plusDays(4);
+    private static final LocalDate CORRECTED = GOOD.plusDays(5);
     private static String db;
     private static String deadTopic;
 
@@ -47,6 +49,15 @@ class QualityITCase {
                     db, day(day, day.equals(SOURCE_DOWN) ? e -> !e.eventId.matches(".*-u(1|3|5)-0") : e -> true));
         }
         TestInserts.insert(db, day(TWICE, e -> true).subList(0, 10));
+        TestInserts.insert(db, day(CORRECTED.minusDays(7), e -> true));
+        TestInserts.insert(db, day(CORRECTED, e -> true));
+        // Ten events written again by a late event's correction: same position, a higher version, another index.
+        List<Event> corrections = day(CORRECTED, e -> true).subList(0, 10);
+        for (Event e : corrections) {
+            e.kafkaTimestamp++;
+            e.sessionIndex++;
+        }
+        TestInserts.insert(db, corrections);
         TestStack.alter(db + ".user_days_local", "DROP PARTITION '" + NO_AGGREGATES + "'");
         List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>();
         letters.add(deadLetter(GOOD, "invalid_json"));
@@ -161,6 +172,13 @@ class QualityITCase {
         Run run = check(TWICE);
         assertThat(failed(run)).containsExactly("event ids stored twice (without FINAL)");
         assertThat(run.printed()).contains("10 rows of 310 repeat an event id");
+    }
+
+    @Test
+    void rowsWrittenAgainAsCorrectionsOfLateEventsAreNotCopies() throws Exception {
+        Run run = check(CORRECTED);
+        assertThat(failed(run)).isEmpty();
+        assertThat(run.printed()).contains("310 rows, no event id copied (10 written again as corrections)");
     }
 
     @Test
