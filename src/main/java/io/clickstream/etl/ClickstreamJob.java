@@ -147,7 +147,9 @@ public final class ClickstreamJob {
                     clickHouseSessions(config, env, erasures),
                     CorrectionsSink.clickHouse(
                             ClickHouseEndpoints.from(config, env),
-                            config.get(Options.CLICKHOUSE_DATABASE) + "." + config.get(Options.CLICKHOUSE_TABLE)),
+                            config.get(Options.CLICKHOUSE_DATABASE) + "." + config.get(Options.CLICKHOUSE_TABLE),
+                            config.get(Options.CLICKHOUSE_DATABASE) + "."
+                                    + config.get(Options.CLICKHOUSE_SESSIONS_TABLE)),
                     KafkaSinks.deadLetters(config),
                     RedisDeadLetterLedger.factory(RedisSettings.from(config, env)),
                     KafkaTopicIds.factory(config));

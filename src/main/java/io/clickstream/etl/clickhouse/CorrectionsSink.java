@@ -38,11 +38,16 @@ public class CorrectionsSink extends WriterSink<SessionCorrection>
         this.factory = factory;
     }
 
-    /** Into the events table {@code table} (database.table, the Distributed one). */
-    public static CorrectionsSink clickHouse(ClickHouseEndpoints endpoints, String table) {
+    /** Into the events table {@code table} and the sessions table {@code sessions} (database.table, Distributed). */
+    public static CorrectionsSink clickHouse(ClickHouseEndpoints endpoints, String table, String sessions) {
         return new CorrectionsSink(() -> {
             ClickHouseSql sql = new ClickHouseSql(endpoints);
-            EventCorrections c = new EventCorrections(sql::execute, table, EventRowEncoder.INSTANCE.columns());
+            EventCorrections c = new EventCorrections(
+                    sql::execute,
+                    table,
+                    EventRowEncoder.INSTANCE.columns(),
+                    sessions,
+                    SessionRowEncoder.INSTANCE.columns());
             return new Corrector() {
                 @Override
                 public EventCorrections.Outcome apply(List<SessionCorrection> corrections, boolean evenIfIncomplete)

@@ -26,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * longer than {@link #INCOMPLETE_AFTER_MS} are corrected as far as the table holds them (a row refused by ClickHouse
  * never comes), and it is given up after {@link #GIVE_UP_AFTER_MS}, counted. ClickHouse not answering is retried with
  * backoff; {@link #MAX_FAILURES} failures in a row fail the job.
+ *
+ * <p>The statements run in a thread of their own, one round at a time: a correction reads and rewrites a session's
+ * rows in ClickHouse (a second or more while a catch-up inserts), and the task must go on taking corrections
+ * meanwhile, or it would hold back the per-user step and the whole job behind it. The waiting corrections are guarded
+ * by the writer's lock; the task thread only adds, replaces and snapshots them.
  */
 final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, SessionCorrection> {
     private static final Logger LOG = LoggerFactory.getLogger(CorrectionsWriter.class);
@@ -47,9 +52,16 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
     private final Counter rowsWritten;
     private final Counter incomplete;
     private final Counter abandoned;
-    private int failures;
-    private long retryAt;
-    private boolean closed;
+    private volatile int failures;
+    private volatile long retryAt;
+    private volatile boolean closed;
+    private final Object lock = new Object();
+    /** One round of statements at a time, off the task thread. */
+    private final java.util.concurrent.ExecutorService worker;
+
+    private java.util.concurrent.Future<?> round;
+    private final java.util.concurrent.atomic.AtomicReference<Throwable> firstError =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     private static final class Waiting {
         final SessionCorrection correction;
@@ -65,6 +77,19 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
     }
 
     CorrectionsWriter(CorrectionsSink.Corrector corrector, ProcessingTimeService time, MetricGroup metrics) {
+        this(corrector, time, metrics, java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "clickhouse-corrections");
+            t.setDaemon(true);
+            return t;
+        }));
+    }
+
+    /** With the executor the rounds run in (tests: the calling thread). */
+    CorrectionsWriter(
+            CorrectionsSink.Corrector corrector,
+            ProcessingTimeService time,
+            MetricGroup metrics,
+            java.util.concurrent.ExecutorService worker) {
         this.corrector = corrector;
         this.time = time;
         this.applied = metrics.counter("applied");
@@ -72,6 +97,7 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
         this.incomplete = metrics.counter("appliedIncomplete");
         this.abandoned = metrics.counter("abandoned");
         metrics.gauge("waiting", () -> waiting);
+        this.worker = worker;
         schedule();
     }
 
@@ -81,10 +107,17 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
 
     @Override
     public void write(SessionCorrection c, Context context) throws IOException, InterruptedException {
+        checkError();
         add(c, time.getCurrentProcessingTime());
     }
 
     private void add(SessionCorrection c, long now) {
+        synchronized (lock) {
+            addLocked(c, now);
+        }
+    }
+
+    private void addLocked(SessionCorrection c, long now) {
         List<Waiting> ofUser = pending.computeIfAbsent(c.userId, u -> new ArrayList<>(2));
         long since = now;
         for (Iterator<Waiting> it = ofUser.iterator(); it.hasNext(); ) {
@@ -100,24 +133,46 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
         waiting++;
     }
 
+    /**
+     * At a checkpoint nothing needs to wait: what waits is in the checkpoint (and applying a correction again is
+     * harmless). At the end of input, the last corrections are applied, waiting for their rows a while.
+     */
     @Override
     public void flush(boolean endOfInput) throws IOException, InterruptedException {
-        attempt(time.getCurrentProcessingTime(), false);
-        if (endOfInput) {
-            long until = System.currentTimeMillis() + END_WAIT_MS;
-            while (waiting > 0 && System.currentTimeMillis() < until) {
-                Thread.sleep(200);
-                attempt(Long.MIN_VALUE, false); // every one, whatever its wait
-            }
-            attempt(Long.MIN_VALUE, true);
+        checkError();
+        if (!endOfInput) {
+            startRound(time.getCurrentProcessingTime(), false);
+            checkError();
+            return;
+        }
+        long until = System.currentTimeMillis() + END_WAIT_MS;
+        do {
+            awaitRound();
+            runRound(Long.MIN_VALUE, false); // every one, whatever its wait
+            checkError();
+        } while (waiting() > 0 && System.currentTimeMillis() < until && sleep(200));
+        runRound(Long.MIN_VALUE, true);
+        checkError();
+    }
+
+    private static boolean sleep(long ms) throws InterruptedException {
+        Thread.sleep(ms);
+        return true;
+    }
+
+    private int waiting() {
+        synchronized (lock) {
+            return waiting;
         }
     }
 
     @Override
     public List<SessionCorrection> snapshotState(long checkpointId) {
-        List<SessionCorrection> out = new ArrayList<>(waiting);
-        pending.values().forEach(ws -> ws.forEach(w -> out.add(w.correction)));
-        return out;
+        synchronized (lock) {
+            List<SessionCorrection> out = new ArrayList<>(waiting);
+            pending.values().forEach(ws -> ws.forEach(w -> out.add(w.correction)));
+            return out;
+        }
     }
 
     private void schedule() {
@@ -125,12 +180,50 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
             if (closed) {
                 return;
             }
+            checkError();
             long now = time.getCurrentProcessingTime();
             if (now >= retryAt) {
-                attempt(now, false);
+                startRound(now, false);
             }
             schedule();
         });
+    }
+
+    /** Starts a round in the worker unless one runs. */
+    private void startRound(long now, boolean last) {
+        if (round != null && !round.isDone()) {
+            return;
+        }
+        round = worker.submit(() -> {
+            try {
+                attempt(now, last);
+            } catch (Throwable t) {
+                firstError.compareAndSet(null, t);
+            }
+        });
+    }
+
+    /** Runs a round in the calling thread, after the one running. */
+    private void runRound(long now, boolean last) throws IOException, InterruptedException {
+        awaitRound();
+        attempt(now, last);
+    }
+
+    private void awaitRound() throws InterruptedException {
+        if (round != null) {
+            try {
+                round.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                firstError.compareAndSet(null, e.getCause());
+            }
+        }
+    }
+
+    private void checkError() throws IOException {
+        Throwable t = firstError.get();
+        if (t != null) {
+            throw t instanceof IOException io ? io : new IOException(t);
+        }
     }
 
     /**
@@ -139,26 +232,26 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
      * stands: applying it again is harmless).
      */
     private void attempt(long now, boolean last) throws IOException {
-        if (waiting == 0) {
-            return;
-        }
         boolean all = now == Long.MIN_VALUE;
         long clock = all ? time.getCurrentProcessingTime() : now;
         List<SessionCorrection> young = new ArrayList<>();
         List<SessionCorrection> old = new ArrayList<>();
         Map<SessionCorrection, Waiting> asked = new HashMap<>();
-        for (List<Waiting> ofUser : pending.values()) {
-            for (Iterator<Waiting> it = ofUser.iterator(); it.hasNext(); ) {
-                Waiting w = it.next();
-                if (!last && clock - w.since >= GIVE_UP_AFTER_MS) {
-                    abandoned.inc();
-                    it.remove();
-                    waiting--;
-                } else if (last || all || w.nextAt <= now) {
-                    (last || clock - w.since >= INCOMPLETE_AFTER_MS ? old : young).add(w.correction);
-                    asked.put(w.correction, w);
+        synchronized (lock) {
+            for (List<Waiting> ofUser : pending.values()) {
+                for (Iterator<Waiting> it = ofUser.iterator(); it.hasNext(); ) {
+                    Waiting w = it.next();
+                    if (!last && clock - w.since >= GIVE_UP_AFTER_MS) {
+                        abandoned.inc();
+                        it.remove();
+                        waiting--;
+                    } else if (last || all || w.nextAt <= now) {
+                        (last || clock - w.since >= INCOMPLETE_AFTER_MS ? old : young).add(w.correction);
+                        asked.put(w.correction, w);
+                    }
                 }
             }
+            pending.values().removeIf(List::isEmpty);
         }
         if (asked.isEmpty()) {
             return;
@@ -179,17 +272,23 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
                         b.incomplete().size());
             }
             applied.inc(asked.size() - still.size());
-            for (Map.Entry<SessionCorrection, Waiting> e : asked.entrySet()) {
-                Waiting w = e.getValue();
-                if (still.contains(e.getKey())) {
-                    w.tries++;
-                    w.nextAt = clock + Math.min(MAX_WAIT_MS, TICK_MS << Math.min(w.tries, 16));
-                } else {
-                    pending.get(w.correction.userId).remove(w);
-                    waiting--;
+            synchronized (lock) {
+                for (Map.Entry<SessionCorrection, Waiting> e : asked.entrySet()) {
+                    Waiting w = e.getValue();
+                    List<Waiting> ofUser = pending.get(w.correction.userId);
+                    if (ofUser == null || !ofUser.contains(w)) {
+                        continue; // replaced by a newer correction while this round ran
+                    }
+                    if (still.contains(e.getKey())) {
+                        w.tries++;
+                        w.nextAt = clock + Math.min(MAX_WAIT_MS, TICK_MS << Math.min(w.tries, 16));
+                    } else {
+                        ofUser.remove(w);
+                        waiting--;
+                    }
                 }
+                pending.values().removeIf(List::isEmpty);
             }
-            pending.values().removeIf(List::isEmpty);
         } catch (Exception e) {
             // The statements name users: the error is told by its kind and server code, not its message (a server
             // error quotes the statement).
@@ -210,6 +309,8 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
     @Override
     public void close() throws Exception {
         closed = true;
+        worker.shutdownNow();
+        worker.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
         corrector.close();
     }
 }

@@ -29,7 +29,7 @@ public final class EventCorrections {
     }
 
     /** Corrections read per statement. */
-    static final int PER_STATEMENT = 50;
+    static final int PER_STATEMENT = 500;
     /** Characters of listed rows per statement: well under max_query_size (256 KiB by default). */
     static final int MAX_LISTED = 150_000;
 
@@ -40,12 +40,29 @@ public final class EventCorrections {
     private final Sql sql;
     private final String table;
     private final List<String> columns;
+    /** database.table of the sessions (Distributed), null: sessions are not retired here. */
+    private final String sessionsTable;
+
+    private final List<String> sessionColumns;
 
     /** {@code table}: database.table of the events (the Distributed table); {@code columns}: those the job writes. */
     public EventCorrections(Sql sql, String table, List<String> columns) {
+        this(sql, table, columns, null, List.of());
+    }
+
+    /**
+     * Also retires, in {@code sessionsTable} (database.table) with the sessions' {@code sessionColumns}, the session
+     * rows a correction's session took in: those of the user within its bounds under another id (merged into it, or
+     * its old id). The per-user step writes such rows itself; this one repairs a row lost with a run that failed
+     * after the step had recorded the late event (a replay then finds it recorded and has nothing to retire).
+     */
+    public EventCorrections(
+            Sql sql, String table, List<String> columns, String sessionsTable, List<String> sessionColumns) {
         this.sql = sql;
         this.table = table;
         this.columns = columns;
+        this.sessionsTable = sessionsTable;
+        this.sessionColumns = sessionColumns;
     }
 
     /** What one {@link #apply} did. */
@@ -64,6 +81,7 @@ public final class EventCorrections {
             List<SessionCorrection> part = corrections.subList(i, Math.min(corrections.size(), i + PER_STATEMENT));
             List<Row> rows = read(part);
             Statement statement = new Statement(part);
+            List<SessionCorrection> complete = new ArrayList<>();
             for (SessionCorrection c : part) {
                 List<Row> of = new ArrayList<>();
                 for (Row r : rows) {
@@ -77,6 +95,8 @@ public final class EventCorrections {
                         continue;
                     }
                     incomplete.add(c);
+                } else {
+                    complete.add(c);
                 }
                 of.sort(Comparator.<Row>comparingLong(r -> r.time).thenComparing(r -> r.eventId));
                 for (int k = 0; k < of.size(); k++) {
@@ -87,8 +107,53 @@ public final class EventCorrections {
                 }
             }
             written += statement.run();
+            if (sessionsTable != null && !complete.isEmpty()) {
+                sql.execute(retire(complete), SETTINGS);
+            }
         }
         return new Outcome(waiting, incomplete, written);
+    }
+
+    /**
+     * The session rows the complete corrections' sessions took in, written again as retired (version + 1): those of
+     * the user under another id that start after the correction's first second and end within it. A correction
+     * applied after a newer one of its session (the newer came while it ran) must not retire the session as it is
+     * now: its bounds never hold another session of the user, except one that starts in the same second (the session
+     * renamed after an event of that second), whose rows the seconds of the sessions table cannot tell apart — so no
+     * session starting in that second is retired here (the per-user step's own row retires it).
+     */
+    private String retire(List<SessionCorrection> complete) {
+        StringBuilder where = new StringBuilder();
+        for (SessionCorrection c : complete) {
+            if (where.length() > 0) {
+                where.append(" OR ");
+            }
+            where.append("(user_id = ")
+                    .append(literal(c.userId))
+                    .append(" AND start > toDateTime(")
+                    .append(Math.floorDiv(c.start, 1000L))
+                    .append(") AND end <= toDateTime(")
+                    .append(Math.floorDiv(c.end, 1000L))
+                    .append(") AND session_id != ")
+                    .append(literal(c.sessionId))
+                    .append(")");
+        }
+        StringBuilder select = new StringBuilder();
+        for (String column : sessionColumns) {
+            if (select.length() > 0) {
+                select.append(", ");
+            }
+            select.append(
+                    switch (column) {
+                        case "retired" -> "toUInt8(1)";
+                        case "version" -> "version + 1";
+                        default -> "`" + column + "`";
+                    });
+        }
+        return "INSERT INTO " + sessionsTable + " ("
+                + String.join(
+                        ", ", sessionColumns.stream().map(c -> "`" + c + "`").toList()) + ") SELECT " + select
+                + " FROM " + sessionsTable + " FINAL WHERE NOT retired AND (" + where + ")";
     }
 
     /**

@@ -54,6 +54,37 @@ class CorrectionsWriterTest {
         public void close() {}
     }
 
+    /** Runs each round in the test's thread, so that a flush or a timer has applied what it could when it returns. */
+    private static final class InThisThread extends java.util.concurrent.AbstractExecutorService {
+        @Override
+        public void execute(Runnable command) {
+            command.run();
+        }
+
+        @Override
+        public void shutdown() {}
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            return List.of();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return false;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return false;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, java.util.concurrent.TimeUnit unit) {
+            return true;
+        }
+    }
+
     private static SessionCorrection correction(String session, long start, long end) {
         return new SessionCorrection("u1", session, 1, start, end, 3);
     }
@@ -61,7 +92,7 @@ class CorrectionsWriterTest {
     @Test
     void aCorrectionWaitsForItsRowsInTheCheckpointAndIsAppliedOnceTheyAreThere() throws Exception {
         FakeTable table = new FakeTable();
-        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup());
+        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
         w.write(correction("s1", 0, 100), null);
         w.flush(false);
         assertThat(table.applied).isEmpty();
@@ -81,7 +112,7 @@ class CorrectionsWriterTest {
     @Test
     void aNewerCorrectionOfTheSameSessionOrOneCoveringAnotherReplacesTheWaitingOne() throws Exception {
         FakeTable table = new FakeTable();
-        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup());
+        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
         w.write(correction("s1", 0, 100), null);
         w.write(correction("s2", 200, 300), null);
         w.write(correction("s1", 0, 150), null);
@@ -93,7 +124,7 @@ class CorrectionsWriterTest {
     @Test
     void aCorrectionWaitingAMinuteCorrectsWhatIsThereAndKeepsWaitingThenIsGivenUpAfterAnHour() throws Exception {
         FakeTable table = new FakeTable();
-        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup());
+        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
         w.write(correction("s1", 0, 100), null);
 
         time.setCurrentTime(CorrectionsWriter.INCOMPLETE_AFTER_MS);
@@ -110,7 +141,7 @@ class CorrectionsWriterTest {
         FakeTable table = new FakeTable();
         table.stored.add("s1");
         table.failuresLeft = 2;
-        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup());
+        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
         w.write(correction("s1", 0, 100), null);
         w.flush(false);
         w.flush(false);
@@ -132,7 +163,7 @@ class CorrectionsWriterTest {
         table.stored.add("s1");
         byte[] bytes = new CorrectionsSink.StateSerializer().serialize(correction("s1", 0, 100));
         SessionCorrection back = new CorrectionsSink.StateSerializer().deserialize(1, bytes);
-        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup());
+        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
         w.restore(back);
         w.flush(false);
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.session.SessionCorrection;
+import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.testing.TestStack;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -66,13 +67,21 @@ class EventCorrectionsITCase {
                 event("u2", "a", T0 + 30 * MINUTE, "s-other", 1, 0)));
         TestInserts.insert(db, first);
         TestInserts.insert(db, List.of(event("u'1", "late", T0 + 25 * MINUTE, "s-a", 1, 1)));
+        insertSessions(List.of(
+                session("s-a", 1, T0, T0, 1),
+                session("s-b", 2, T0 + 50 * MINUTE + 7, T0 + 51 * MINUTE, 2),
+                session("s-n", 3, T0 + 200 * MINUTE, T0 + 200 * MINUTE, 1)));
         SessionCorrection merged = new SessionCorrection("u'1", "s-a", 1, T0, T0 + 51 * MINUTE, 4);
         SessionCorrection renumbered = new SessionCorrection("u'1", "s-n", 2, T0 + 200 * MINUTE, T0 + 200 * MINUTE, 1);
         SessionCorrection notYet = new SessionCorrection("u2", "s-other", 1, T0 + 30 * MINUTE, T0 + 40 * MINUTE, 2);
 
         try (ClickHouseSql sql = new ClickHouseSql(TestStack.clickHouse())) {
-            EventCorrections corrections =
-                    new EventCorrections(sql::execute, db + ".events", EventRowEncoder.INSTANCE.columns());
+            EventCorrections corrections = new EventCorrections(
+                    sql::execute,
+                    db + ".events",
+                    EventRowEncoder.INSTANCE.columns(),
+                    db + ".sessions",
+                    SessionRowEncoder.INSTANCE.columns());
             EventCorrections.Outcome outcome = corrections.apply(List.of(merged, renumbered, notYet), false);
 
             assertThat(outcome.waiting())
@@ -85,6 +94,12 @@ class EventCorrectionsITCase {
                     + "c\ts-a\t1\t3\thttps://shop.example/c\t['v-c']\n"
                     + "next\ts-n\t2\t0\thttps://shop.example/next\t['v-next']\n";
             assertThat(current("u\\'1")).isEqualTo(expected);
+            assertThat(TestStack.query(
+                            TestStack.clickHouseUrls().get(0),
+                            "SELECT session_id, retired, version FROM " + db
+                                    + ".sessions FINAL WHERE user_id = 'u\\'1' ORDER BY session_id FORMAT TSV"))
+                    .as("the session merged into s-a retired, one version above its row")
+                    .isEqualTo("s-a\t0\t1\ns-b\t1\t3\ns-n\t0\t1\n");
 
             assertThat(corrections.apply(List.of(merged, renumbered), false).rowsWritten())
                     .as("applied again: the same rows")
@@ -122,5 +137,29 @@ class EventCorrectionsITCase {
                                 + ".events FINAL WHERE user_id = 'long'"))
                 .as("every row's index is its rank by time")
                 .isEqualTo(n);
+    }
+
+    private static SessionRow session(String id, int number, long start, long end, int events) {
+        SessionRow r = new SessionRow();
+        r.sessionId = id;
+        r.userId = "u'1";
+        r.sessionNumber = number;
+        r.origin = start;
+        r.start = start;
+        r.end = end;
+        r.events = events;
+        r.geoGiven = true;
+        r.deviceGiven = true;
+        return r;
+    }
+
+    private static void insertSessions(List<SessionRow> rows) throws Exception {
+        RowBinaryBuffer out = new RowBinaryBuffer(1024);
+        rows.forEach(r -> SessionRowEncoder.INSTANCE.encode(r, out));
+        try (Inserter inserter = ClickHouseInserter.factory(
+                        TestStack.clickHouse(), db + ".sessions", SessionRowEncoder.INSTANCE.columns(), true, 60_000)
+                .open()) {
+            inserter.insert(new Batch(java.util.Arrays.copyOf(out.array(), out.size()), rows.size(), -1, null));
+        }
     }
 }
