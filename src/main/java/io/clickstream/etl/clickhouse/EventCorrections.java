@@ -7,12 +7,13 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Writes stored events again as late events changed them ({@link SessionCorrection}): each correction's rows are
- * read (FINAL: the current ones), ranked by (time, event id), and inserted again by ClickHouse itself
+ * read (of each event the row with the highest version), ranked by (time, event id), and inserted again by ClickHouse itself
  * ({@code INSERT … SELECT}, so no row travels to the job and back) with the session's id and number, their index and
  * their version plus one, which replaces them on merge. Rows the job sent may not be in the table yet (the events sink
  * holds a catch-up's rows across checkpoints): a correction is applied once the table holds as many of its rows as it
@@ -103,7 +104,8 @@ public final class EventCorrections {
                     if (statement.full()) { // a long session's rows over several statements: each row's rank is known
                         written += statement.run();
                     }
-                    statement.add(keyLiteral(c.userId, of.get(k).eventId), literal(c.sessionId), c.sessionNumber, k);
+                    Row r = of.get(k);
+                    statement.add(keyLiteral(c.userId, r.eventId, r.version), literal(c.sessionId), c.sessionNumber, k);
                 }
             }
             written += statement.run();
@@ -201,23 +203,29 @@ public final class EventCorrections {
         }
     }
 
-    private record Row(String user, String eventId, long time) {}
+    private record Row(String user, String eventId, long time, long version) {}
 
+    /**
+     * The corrections' rows as they are now: of each event the row with the highest version. Without FINAL, which
+     * merges every part of the partitions read and cost seconds per statement on a table being inserted into; the
+     * rewrite names each row by its version instead.
+     */
     private List<Row> read(List<SessionCorrection> part) throws Exception {
         String answer = sql.execute(
-                "SELECT user_id, event_id, toUInt64(ts) * 1000 + ts_ms FROM " + table + " FINAL WHERE " + where(part)
+                "SELECT user_id, event_id, toUInt64(ts) * 1000 + ts_ms, version FROM " + table + " WHERE " + where(part)
                         + " FORMAT TabSeparated",
                 SETTINGS);
-        List<Row> rows = new ArrayList<>();
+        Map<String, Row> newest = new HashMap<>();
         for (String[] f : TabSeparated.rows(answer)) {
-            rows.add(new Row(f[0], f[1], Long.parseLong(f[2])));
+            Row r = new Row(f[0], f[1], Long.parseLong(f[2]), Long.parseLong(f[3]));
+            newest.merge(r.user + '\0' + r.eventId, r, (a, b) -> a.version >= b.version ? a : b);
         }
-        return rows;
+        return new ArrayList<>(newest.values());
     }
 
     /**
-     * The rows listed, read as they are now (FINAL) and written again with their session's id and number, their
-     * index and their version plus one: the inner query finds each row's place in the lists.
+     * The rows listed (each event's current row, named with its version) written again with their session's id and
+     * number, their index and their version plus one: the inner query finds each row's place in the lists.
      */
     private String insert(
             List<SessionCorrection> part,
@@ -245,7 +253,8 @@ public final class EventCorrections {
         return "INSERT INTO " + table + " ("
                 + String.join(", ", columns.stream().map(c -> "`" + c + "`").toList())
                 + ") SELECT " + outer + " FROM (SELECT " + inner + "indexOf([" + keys
-                + "], concat(user_id, '\\0', event_id)) AS _row FROM " + table + " FINAL WHERE " + where(part)
+                + "], concat(user_id, '\\0', event_id, '\\0', toString(version))) AS _row FROM " + table + " WHERE "
+                + where(part)
                 + ") WHERE _row > 0";
     }
 
@@ -278,10 +287,10 @@ public final class EventCorrections {
                 .toString();
     }
 
-    /** The literal of {@code concat(user_id, '\\0', event_id)} for one row. */
-    private static String keyLiteral(String user, String eventId) {
+    /** The literal of {@code concat(user_id, '\\0', event_id, '\\0', toString(version))} for one row. */
+    private static String keyLiteral(String user, String eventId, long version) {
         String u = literal(user);
         String e = literal(eventId);
-        return u.substring(0, u.length() - 1) + "\\0" + e.substring(1);
+        return u.substring(0, u.length() - 1) + "\\0" + e.substring(1, e.length() - 1) + "\\0" + version + "'";
     }
 }
