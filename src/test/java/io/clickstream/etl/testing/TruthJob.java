@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The job set-up the event-time tests share — a join from the backend into web and app events, three funnels (one
@@ -242,7 +243,14 @@ public final class TruthJob {
                         + ".events FINAL GROUP BY session_id ORDER BY session_id FORMAT TabSeparated");
         if (!sessions.equals(fromEvents)) {
             wrong++;
-            report.add("the sessions table's current rows differ from the events' sessions");
+            Set<String> stored = new TreeSet<>(List.of(sessions.split("\n")));
+            Set<String> derived = new TreeSet<>(List.of(fromEvents.split("\n")));
+            Set<String> onlyStored = new TreeSet<>(stored);
+            onlyStored.removeAll(derived);
+            derived.removeAll(stored);
+            report.add("the sessions table's current rows differ from the events' sessions: only in sessions "
+                    + onlyStored.stream().limit(5).toList() + ", only in events "
+                    + derived.stream().limit(5).toList());
         }
         return wrong;
     }
