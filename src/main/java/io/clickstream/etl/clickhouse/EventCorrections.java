@@ -3,13 +3,14 @@ package io.clickstream.etl.clickhouse;
 import static io.clickstream.etl.clickhouse.ClickHouseSql.literal;
 
 import io.clickstream.etl.session.SessionCorrection;
-import java.time.Instant;
-import java.time.ZoneOffset;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Writes stored events again as late events changed them ({@link SessionCorrection}): each correction's rows are
@@ -80,13 +81,13 @@ public final class EventCorrections {
         long written = 0;
         for (int i = 0; i < corrections.size(); i += PER_STATEMENT) {
             List<SessionCorrection> part = corrections.subList(i, Math.min(corrections.size(), i + PER_STATEMENT));
-            List<Row> rows = read(part);
+            Map<String, List<Row>> rows = read(part);
             Statement statement = new Statement(part);
             List<SessionCorrection> complete = new ArrayList<>();
             for (SessionCorrection c : part) {
                 List<Row> of = new ArrayList<>();
-                for (Row r : rows) {
-                    if (r.user.equals(c.userId) && r.time >= c.start && r.time <= c.end) {
+                for (Row r : rows.getOrDefault(c.userId, List.of())) {
+                    if (r.time >= c.start && r.time <= c.end) {
                         of.add(r);
                     }
                 }
@@ -110,36 +111,77 @@ public final class EventCorrections {
             }
             written += statement.run();
             if (sessionsTable != null && !complete.isEmpty()) {
-                sql.execute(retire(complete), SETTINGS);
+                retire(complete);
             }
         }
         return new Outcome(waiting, incomplete, written);
     }
 
     /**
-     * The session rows the complete corrections' sessions took in, written again as retired (version + 1): those of
-     * the user under another id that start after the correction's first second and end within it. A correction
-     * applied after a newer one of its session (the newer came while it ran) must not retire the session as it is
-     * now: its bounds never hold another session of the user, except one that starts in the same second (the session
-     * renamed after an event of that second), whose rows the seconds of the sessions table cannot tell apart — so no
-     * session starting in that second is retired here (the per-user step's own row retires it).
+     * Brings the sessions table in line with the complete corrections: the session rows a correction's session took
+     * in — the user's rows under another id within its bounds (by the table's seconds: another session of the user
+     * cannot start in the second a session starts, 30 minutes of gap lie between them) — are written again as retired
+     * (version + 1), and the correction's own session, if retired, is written again as it was, not retired, at the
+     * same version (of equal versions ClickHouse keeps the last inserted; the next row the per-user step writes for
+     * the session still wins). The per-user step writes the retire rows itself; this repairs those lost with a run
+     * killed after the step had recorded the late event (a replay finds it recorded and has nothing to retire), and
+     * a correction applied after a newer one of its session (the newer came while it ran) that retired the session
+     * as it stands now: the newer is applied after it and revives it. The current rows are read without FINAL (the
+     * newest version of each session) and named by their version, as the events are.
      */
-    private String retire(List<SessionCorrection> complete) {
-        StringBuilder where = new StringBuilder();
-        for (SessionCorrection c : complete) {
-            if (where.length() > 0) {
-                where.append(" OR ");
-            }
-            where.append("(user_id = ")
-                    .append(literal(c.userId))
-                    .append(" AND start > toDateTime(")
-                    .append(Math.floorDiv(c.start, 1000L))
-                    .append(") AND end <= toDateTime(")
-                    .append(Math.floorDiv(c.end, 1000L))
-                    .append(") AND session_id != ")
-                    .append(literal(c.sessionId))
-                    .append(")");
+    private void retire(List<SessionCorrection> complete) throws Exception {
+        String scope = scope(complete, false);
+        Map<List<String>, String[]> newest = new HashMap<>();
+        for (String[] f : TabSeparated.rows(sql.execute(
+                "SELECT user_id, session_id, toUInt32(start), toUInt32(end), version, retired FROM " + sessionsTable
+                        + " WHERE " + scope + " FORMAT TabSeparated",
+                SETTINGS))) {
+            newest.merge(List.of(f[0], f[1]), f, EventCorrections::newerSession);
         }
+        Map<String, List<String[]>> byUser = new HashMap<>();
+        newest.values()
+                .forEach(f ->
+                        byUser.computeIfAbsent(f[0], u -> new ArrayList<>()).add(f));
+        List<String> taken = new ArrayList<>();
+        List<String> revived = new ArrayList<>();
+        for (SessionCorrection c : complete) {
+            long first = Math.floorDiv(c.start, 1000L);
+            long last = Math.floorDiv(c.end, 1000L);
+            for (String[] f : byUser.getOrDefault(c.userId, List.of())) {
+                boolean retired = !"0".equals(f[5]);
+                if (f[1].equals(c.sessionId)) {
+                    if (retired) {
+                        revived.add(sessionKey(f));
+                    }
+                } else if (!retired && Long.parseLong(f[2]) >= first && Long.parseLong(f[3]) <= last) {
+                    taken.add(sessionKey(f));
+                }
+            }
+        }
+        if (!taken.isEmpty()) {
+            sql.execute(sessionsAgain(scope, taken, "toUInt8(1)", "version + 1"), SETTINGS);
+        }
+        if (!revived.isEmpty()) {
+            sql.execute(sessionsAgain(scope, revived, "toUInt8(0)", "version"), SETTINGS);
+        }
+    }
+
+    /**
+     * Of two rows of a session the higher version; of equal versions the one not retired: the equal versions of a
+     * retired and a live row are a revived row or the step's next row after a retire, both inserted after it (the
+     * one ClickHouse keeps).
+     */
+    private static String[] newerSession(String[] a, String[] b) {
+        int byVersion = Long.compare(Long.parseLong(a[4]), Long.parseLong(b[4]));
+        return byVersion > 0 || (byVersion == 0 && "0".equals(a[5])) ? a : b;
+    }
+
+    private static String sessionKey(String[] row) {
+        return "(" + literal(row[0]) + ", " + literal(row[1]) + ", " + row[4] + ")";
+    }
+
+    /** The sessions rows listed by (user, id, version) inserted again with {@code retired} and {@code version}. */
+    private String sessionsAgain(String scope, List<String> keys, String retired, String version) {
         StringBuilder select = new StringBuilder();
         for (String column : sessionColumns) {
             if (select.length() > 0) {
@@ -147,15 +189,16 @@ public final class EventCorrections {
             }
             select.append(
                     switch (column) {
-                        case "retired" -> "toUInt8(1)";
-                        case "version" -> "version + 1";
+                        case "retired" -> retired;
+                        case "version" -> version;
                         default -> "`" + column + "`";
                     });
         }
         return "INSERT INTO " + sessionsTable + " ("
                 + String.join(
                         ", ", sessionColumns.stream().map(c -> "`" + c + "`").toList()) + ") SELECT " + select
-                + " FROM " + sessionsTable + " FINAL WHERE NOT retired AND (" + where + ")";
+                + " FROM " + sessionsTable + " WHERE " + scope + " AND (user_id, session_id, version) IN ("
+                + String.join(", ", keys) + ")";
     }
 
     /**
@@ -165,6 +208,7 @@ public final class EventCorrections {
     private final class Statement {
         private final List<SessionCorrection> part;
         private final StringBuilder keys = new StringBuilder();
+        private final StringBuilder places = new StringBuilder();
         private final StringBuilder ids = new StringBuilder();
         private final StringBuilder numbers = new StringBuilder();
         private final StringBuilder indexes = new StringBuilder();
@@ -175,16 +219,17 @@ public final class EventCorrections {
         }
 
         boolean full() {
-            return keys.length() + ids.length() + numbers.length() + indexes.length() >= MAX_LISTED;
+            return keys.length() + places.length() + ids.length() + numbers.length() + indexes.length() >= MAX_LISTED;
         }
 
         void add(String key, String id, int number, int index) {
             String comma = rows == 0 ? "" : ",";
+            rows++;
             keys.append(comma).append(key);
+            places.append(comma).append(rows);
             ids.append(comma).append(id);
             numbers.append(comma).append(number);
             indexes.append(comma).append(index);
-            rows++;
         }
 
         /** Runs the statement if it lists rows; the rows it wrote. */
@@ -192,44 +237,49 @@ public final class EventCorrections {
             if (rows == 0) {
                 return 0;
             }
-            sql.execute(insert(part, keys, ids, numbers, indexes), SETTINGS);
+            sql.execute(insert(part, keys, places, ids, numbers, indexes), SETTINGS);
             int n = rows;
-            keys.setLength(0);
-            ids.setLength(0);
-            numbers.setLength(0);
-            indexes.setLength(0);
+            for (StringBuilder b : List.of(keys, places, ids, numbers, indexes)) {
+                b.setLength(0);
+            }
             rows = 0;
             return n;
         }
     }
 
-    private record Row(String user, String eventId, long time, long version) {}
+    private record Row(String eventId, long time, long version) {}
 
     /**
-     * The corrections' rows as they are now: of each event the row with the highest version. Without FINAL, which
-     * merges every part of the partitions read and cost seconds per statement on a table being inserted into; the
-     * rewrite names each row by its version instead.
+     * The corrections' rows as they are now, by user: of each event the row with the highest version. Without
+     * FINAL, which merges every part of the partitions read and cost seconds per statement on a table being inserted
+     * into; the rewrite names each row by its version instead.
      */
-    private List<Row> read(List<SessionCorrection> part) throws Exception {
+    private Map<String, List<Row>> read(List<SessionCorrection> part) throws Exception {
         String answer = sql.execute(
-                "SELECT user_id, event_id, toUInt64(ts) * 1000 + ts_ms, version FROM " + table + " WHERE " + where(part)
-                        + " FORMAT TabSeparated",
+                "SELECT user_id, event_id, toUInt64(ts) * 1000 + ts_ms, version FROM " + table + " WHERE "
+                        + scope(part, true) + " FORMAT TabSeparated",
                 SETTINGS);
-        Map<String, Row> newest = new HashMap<>();
+        Map<List<String>, String[]> newest = new HashMap<>();
         for (String[] f : TabSeparated.rows(answer)) {
-            Row r = new Row(f[0], f[1], Long.parseLong(f[2]), Long.parseLong(f[3]));
-            newest.merge(r.user + '\0' + r.eventId, r, (a, b) -> a.version >= b.version ? a : b);
+            newest.merge(List.of(f[0], f[1]), f, (a, b) -> Long.parseLong(a[3]) >= Long.parseLong(b[3]) ? a : b);
         }
-        return new ArrayList<>(newest.values());
+        Map<String, List<Row>> byUser = new HashMap<>();
+        for (String[] f : newest.values()) {
+            byUser.computeIfAbsent(f[0], u -> new ArrayList<>())
+                    .add(new Row(f[1], Long.parseLong(f[2]), Long.parseLong(f[3])));
+        }
+        return byUser;
     }
 
     /**
      * The rows listed (each event's current row, named with its version) written again with their session's id and
-     * number, their index and their version plus one: the inner query finds each row's place in the lists.
+     * number, their index and their version plus one: the inner query finds each row's place in the lists by a hash
+     * look-up ({@code transform}).
      */
     private String insert(
             List<SessionCorrection> part,
             CharSequence keys,
+            CharSequence places,
             CharSequence ids,
             CharSequence numbers,
             CharSequence indexes) {
@@ -252,39 +302,40 @@ public final class EventCorrections {
         }
         return "INSERT INTO " + table + " ("
                 + String.join(", ", columns.stream().map(c -> "`" + c + "`").toList())
-                + ") SELECT " + outer + " FROM (SELECT " + inner + "indexOf([" + keys
-                + "], concat(user_id, '\\0', event_id, '\\0', toString(version))) AS _row FROM " + table + " WHERE "
-                + where(part)
-                + ") WHERE _row > 0";
+                + ") SELECT " + outer + " FROM (SELECT " + inner
+                + "toUInt32(transform(concat(user_id, '\\0', event_id, '\\0', toString(version)), [" + keys + "], ["
+                + places + "], 0)) AS _row FROM " + table + " WHERE " + scope(part, true) + ") WHERE _row > 0";
     }
 
-    /** The rows of the corrections' users within their bounds (by day and second first, for the partitions and index). */
-    private static String where(List<SessionCorrection> part) {
-        StringBuilder out = new StringBuilder();
+    /**
+     * The rows of the corrections' users on the days of their bounds (and, for events, within the seconds they
+     * span): by day, user hash and user, so that ClickHouse reads only the partitions and granules that can hold them
+     * and tests each row against sets, not against every correction's bounds. The bounds of each correction are
+     * applied to the rows read.
+     */
+    private static String scope(List<SessionCorrection> part, boolean seconds) {
+        Set<String> days = new TreeSet<>();
+        Set<String> users = new TreeSet<>();
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
         for (SessionCorrection c : part) {
-            if (out.length() > 0) {
-                out.append(" OR ");
+            for (long d = Math.floorDiv(c.start, MILLIS_PER_DAY); d <= Math.floorDiv(c.end, MILLIS_PER_DAY); d++) {
+                days.add("'" + LocalDate.ofEpochDay(d) + "'");
             }
-            out.append("(user_id = ")
-                    .append(literal(c.userId))
-                    .append(" AND dt BETWEEN '")
-                    .append(day(c.start))
-                    .append("' AND '")
-                    .append(day(c.end))
-                    .append("' AND ts BETWEEN toDateTime(")
-                    .append(Math.floorDiv(c.start, 1000L))
-                    .append(") AND toDateTime(")
-                    .append(Math.floorDiv(c.end, 1000L))
-                    .append("))");
+            users.add(literal(c.userId));
+            first = Math.min(first, Math.floorDiv(c.start, 1000L));
+            last = Math.max(last, Math.floorDiv(c.end, 1000L));
         }
-        return out.toString();
-    }
-
-    private static String day(long millis) {
-        return Instant.ofEpochMilli(Math.floorDiv(millis, MILLIS_PER_DAY) * MILLIS_PER_DAY)
-                .atOffset(ZoneOffset.UTC)
-                .toLocalDate()
-                .toString();
+        StringBuilder hashes = new StringBuilder();
+        for (String u : users) {
+            hashes.append(hashes.length() == 0 ? "" : ", ")
+                    .append("cityHash64(")
+                    .append(u)
+                    .append(')');
+        }
+        return "dt IN (" + String.join(", ", days) + ") AND uh IN (" + hashes + ") AND user_id IN ("
+                + String.join(", ", users) + ")"
+                + (seconds ? " AND ts BETWEEN toDateTime(" + first + ") AND toDateTime(" + last + ")" : "");
     }
 
     /** The literal of {@code concat(user_id, '\\0', event_id, '\\0', toString(version))} for one row. */

@@ -114,6 +114,49 @@ class EventCorrectionsITCase {
     }
 
     @Test
+    void aRenameWithinOneSecondRetiresTheOldIdAndTheNewerCorrectionUndoesAStaleOne() throws Exception {
+        // "late" came 500 ms before "x" (the same second): the session is renamed s-new after it. The step's row that
+        // retires s-old was lost, and the older correction (s-old, as it was) is applied after the newer one.
+        long t1 = T0 + 3 * 60 * MINUTE;
+        TestInserts.insert(
+                db,
+                List.of(
+                        event("u3", "x", t1 + 700, "s-new", 1, 1),
+                        event("u3", "y", t1 + 10 * MINUTE, "s-new", 1, 2),
+                        event("u3", "late", t1 + 200, "s-new", 1, 0)));
+        insertSessions(List.of(
+                session("u3", "s-old", 1, t1 + 700, t1 + 10 * MINUTE, 2),
+                session("u3", "s-new", 1, t1 + 200, t1 + 10 * MINUTE, 3)));
+        SessionCorrection stale = new SessionCorrection("u3", "s-old", 1, t1 + 700, t1 + 10 * MINUTE, 2);
+        SessionCorrection newer = new SessionCorrection("u3", "s-new", 1, t1 + 200, t1 + 10 * MINUTE, 3);
+        String sessions = "SELECT session_id, retired FROM " + db
+                + ".sessions FINAL WHERE user_id = 'u3' ORDER BY session_id FORMAT TSV";
+
+        try (ClickHouseSql sql = new ClickHouseSql(TestStack.clickHouse())) {
+            EventCorrections corrections = new EventCorrections(
+                    sql::execute,
+                    db + ".events",
+                    EventRowEncoder.INSTANCE.columns(),
+                    db + ".sessions",
+                    SessionRowEncoder.INSTANCE.columns());
+            corrections.apply(List.of(newer), false);
+            assertThat(TestStack.query(TestStack.clickHouseUrls().get(0), sessions))
+                    .as("the old id, starting in the same second, retired")
+                    .isEqualTo("s-new\t0\ns-old\t1\n");
+
+            corrections.apply(List.of(stale), false);
+            corrections.apply(List.of(newer), false);
+        }
+        assertThat(current("u3"))
+                .isEqualTo("late\ts-new\t1\t0\thttps://shop.example/late\t['v-late']\n"
+                        + "x\ts-new\t1\t1\thttps://shop.example/x\t['v-x']\n"
+                        + "y\ts-new\t1\t2\thttps://shop.example/y\t['v-y']\n");
+        assertThat(TestStack.query(TestStack.clickHouseUrls().get(0), sessions))
+                .as("the session the stale correction retired revived by the newer")
+                .isEqualTo("s-new\t0\ns-old\t1\n");
+    }
+
+    @Test
     void aSessionTooLongForOneStatementIsCorrectedOverSeveral() throws Exception {
         // 6,000 rows stored with their indexes reversed: their keys do not fit one statement's lists.
         List<Event> rows = new ArrayList<>();
@@ -140,9 +183,13 @@ class EventCorrectionsITCase {
     }
 
     private static SessionRow session(String id, int number, long start, long end, int events) {
+        return session("u'1", id, number, start, end, events);
+    }
+
+    private static SessionRow session(String user, String id, int number, long start, long end, int events) {
         SessionRow r = new SessionRow();
         r.sessionId = id;
-        r.userId = "u'1";
+        r.userId = user;
         r.sessionNumber = number;
         r.origin = start;
         r.start = start;
