@@ -18,10 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies corrections of stored events as they come, each once its rows are in the table: at once when they are,
- * otherwise again after a wait that doubles from {@link #TICK_MS} to {@link #MAX_WAIT_MS} (a catch-up's rows may
- * wait in the events sink for minutes: their corrections are not asked about every second), kept in the checkpoint
- * while they wait. A newer correction of a session replaces the waiting one (it holds the session as it stands), and
+ * Applies corrections of stored events in rounds at most every {@link #ROUND_MS}, each once its rows are in the
+ * table: in the next round when they are, otherwise again after a wait that doubles from {@link #TICK_MS} to
+ * {@link #MAX_WAIT_MS} (a catch-up's rows may wait in the events sink for minutes: their corrections are not asked
+ * about every second), kept in the checkpoint while they wait. A newer correction of a session replaces the waiting one (it holds the session as it stands), and
  * so does one that covers another's bounds (a session merged away or renamed). The rows of a correction that waits
  * longer than {@link #INCOMPLETE_AFTER_MS} are corrected as far as the table holds them (a row refused by ClickHouse
  * never comes), and it is given up after {@link #GIVE_UP_AFTER_MS}, counted. ClickHouse not answering is retried with
@@ -35,6 +35,12 @@ import org.slf4j.LoggerFactory;
 final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, SessionCorrection> {
     private static final Logger LOG = LoggerFactory.getLogger(CorrectionsWriter.class);
     static final long TICK_MS = 1_000;
+    /**
+     * The least time between two rounds: the corrections of a session that come meanwhile (a user's late events
+     * arrive in bursts, one correction each) replace one another and its rows are written again once, not once each.
+     */
+    static final long ROUND_MS = 5_000;
+
     static final long MAX_WAIT_MS = 60_000;
     static final long INCOMPLETE_AFTER_MS = 60_000;
     static final long GIVE_UP_AFTER_MS = 3_600_000;
@@ -55,6 +61,11 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
     private volatile int failures;
     private volatile long retryAt;
     private volatile boolean closed;
+    /** The input ended ({@link #flush}): closing applies the last corrections (not so when cancelled or failed). */
+    private boolean inputEnded;
+    /** When the timer last started a round (the task thread's). */
+    private long lastRound = Long.MIN_VALUE;
+
     private final Object lock = new Object();
     /** One round of statements at a time, off the task thread. */
     private final java.util.concurrent.ExecutorService worker;
@@ -134,20 +145,21 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
     }
 
     /**
-     * At a checkpoint nothing needs to wait: what waits is in the checkpoint (and applying a correction again is
-     * harmless). At the end of input, the last corrections are applied, waiting for their rows a while.
+     * A checkpoint applies nothing: what waits is in the checkpoint (and applying a correction again is harmless). At
+     * the end of input the last corrections wait for {@link #close}: their rows may be held by the events sink of the
+     * same task, which Flink flushes after this one or before it — all of them have flushed by the time the first is
+     * closed.
      */
     @Override
     public void flush(boolean endOfInput) throws IOException, InterruptedException {
         checkError();
-        if (!endOfInput) {
-            startRound(time.getCurrentProcessingTime(), false);
-            checkError();
-            return;
-        }
+        inputEnded |= endOfInput;
+    }
+
+    /** After the end of input: the last corrections, waiting a while for their rows, then to the rows there are. */
+    private void applyTheLast() throws IOException, InterruptedException {
         long until = System.currentTimeMillis() + END_WAIT_MS;
         do {
-            awaitRound();
             runRound(Long.MIN_VALUE, false); // every one, whatever its wait
             checkError();
         } while (waiting() > 0 && System.currentTimeMillis() < until && sleep(200));
@@ -182,7 +194,8 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
             }
             checkError();
             long now = time.getCurrentProcessingTime();
-            if (now >= retryAt) {
+            if (now >= retryAt && (lastRound == Long.MIN_VALUE || now - lastRound >= ROUND_MS)) {
+                lastRound = now;
                 startRound(now, false);
             }
             schedule();
@@ -309,6 +322,15 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
     @Override
     public void close() throws Exception {
         closed = true;
+        if (inputEnded && firstError.get() == null) {
+            try {
+                applyTheLast();
+            } finally {
+                worker.shutdownNow();
+                corrector.close();
+            }
+            return;
+        }
         worker.shutdownNow();
         worker.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
         corrector.close();

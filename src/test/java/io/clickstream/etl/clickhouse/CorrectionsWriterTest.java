@@ -95,18 +95,51 @@ class CorrectionsWriterTest {
         CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
         w.write(correction("s1", 0, 100), null);
         w.flush(false);
+        time.setCurrentTime(CorrectionsWriter.TICK_MS);
         assertThat(table.applied).isEmpty();
         assertThat(w.snapshotState(1)).containsExactly(correction("s1", 0, 100));
 
         table.stored.add("s1");
-        time.setCurrentTime(CorrectionsWriter.TICK_MS);
-        assertThat(table.applied)
-                .as("asked again only after twice the first wait")
-                .isEmpty();
         time.setCurrentTime(3 * CorrectionsWriter.TICK_MS);
+        assertThat(table.applied).as("asked again in the next round").isEmpty();
+        time.setCurrentTime(CorrectionsWriter.TICK_MS + CorrectionsWriter.ROUND_MS);
 
         assertThat(table.applied).containsExactly("s1");
         assertThat(w.snapshotState(2)).isEmpty();
+    }
+
+    @Test
+    void correctionsOfASessionThatComeBetweenTwoRoundsWriteItsRowsOnce() throws Exception {
+        FakeTable table = new FakeTable();
+        table.stored.add("s1");
+        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
+        time.setCurrentTime(CorrectionsWriter.TICK_MS); // a round, with nothing to do
+        w.write(correction("s1", 0, 100), null);
+        w.write(correction("s1", 0, 150), null);
+        time.setCurrentTime(2 * CorrectionsWriter.TICK_MS);
+        w.write(correction("s1", 0, 200), null);
+        assertThat(table.applied).isEmpty();
+
+        time.setCurrentTime(CorrectionsWriter.TICK_MS + CorrectionsWriter.ROUND_MS);
+        assertThat(table.applied).containsExactly("s1");
+    }
+
+    @Test
+    void atTheEndOfInputTheLastCorrectionsWaitUntilCloseForRowsTheEventsSinkFlushesAfterThisOne() throws Exception {
+        FakeTable table = new FakeTable();
+        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
+        w.write(correction("s1", 0, 100), null);
+        w.write(correction("s2", 200, 300), null);
+        table.stored.add("s1");
+
+        w.flush(true);
+        assertThat(table.applied)
+                .as("nothing applied to part of its rows: they may be in the events sink of the same task")
+                .isEmpty();
+
+        table.stored.add("s2"); // the events sink flushed at its own end of input
+        w.close();
+        assertThat(table.applied).containsExactly("s1", "s2");
     }
 
     @Test
@@ -143,17 +176,20 @@ class CorrectionsWriterTest {
         table.failuresLeft = 2;
         CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
         w.write(correction("s1", 0, 100), null);
-        w.flush(false);
-        w.flush(false);
+        long t = 0;
+        time.setCurrentTime(t += CorrectionsWriter.TICK_MS);
+        time.setCurrentTime(t += CorrectionsWriter.ROUND_MS);
         assertThat(w.snapshotState(1)).as("kept while failing").hasSize(1);
-        w.flush(false);
+        time.setCurrentTime(t += CorrectionsWriter.ROUND_MS);
         assertThat(table.applied).containsExactly("s1");
 
         table.failuresLeft = CorrectionsWriter.MAX_FAILURES;
         w.write(correction("s2", 0, 100), null);
         for (int i = 0; i < CorrectionsWriter.MAX_FAILURES - 1; i++) {
-            w.flush(false);
+            time.setCurrentTime(t += 31_000); // past the longest backoff
         }
+        assertThat(w.snapshotState(2)).hasSize(1);
+        time.setCurrentTime(t += 31_000);
         assertThatThrownBy(() -> w.flush(false)).hasMessageContaining("10 attempts in a row");
     }
 
@@ -165,7 +201,7 @@ class CorrectionsWriterTest {
         SessionCorrection back = new CorrectionsSink.StateSerializer().deserialize(1, bytes);
         CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
         w.restore(back);
-        w.flush(false);
+        time.setCurrentTime(CorrectionsWriter.TICK_MS);
 
         assertThat(table.applied).containsExactly("s1");
     }
