@@ -30,13 +30,18 @@ public final class EventCorrections {
         String execute(String sql, Map<String, String> settings) throws Exception;
     }
 
-    /** Corrections read per statement. */
-    static final int PER_STATEMENT = 500;
-    /** Characters of listed rows per statement: well under max_query_size (256 KiB by default). */
-    static final int MAX_LISTED = 150_000;
+    /**
+     * Corrections read per statement: each statement reads the days' partitions whatever the number of users it
+     * names (a user's rows lie in every event type's granules), so few large statements cost least.
+     */
+    static final int PER_STATEMENT = 2_000;
+    /** Characters of listed rows per statement (a session's rows beyond it go to the next statement). */
+    static final int MAX_LISTED = 2_000_000;
 
+    /** max_query_size (256 KiB by default) above the listed rows and the users named. */
     private static final Map<String, String> SETTINGS =
-            Map.of("load_balancing", "in_order", "insert_distributed_sync", "1");
+            Map.of("load_balancing", "in_order", "insert_distributed_sync", "1", "max_query_size", "8388608");
+
     private static final long MILLIS_PER_DAY = 86_400_000L;
 
     private final Sql sql;
@@ -46,6 +51,7 @@ public final class EventCorrections {
     private final String sessionsTable;
 
     private final List<String> sessionColumns;
+    private final int maxListed;
 
     /** {@code table}: database.table of the events (the Distributed table); {@code columns}: those the job writes. */
     public EventCorrections(Sql sql, String table, List<String> columns) {
@@ -60,6 +66,18 @@ public final class EventCorrections {
      */
     public EventCorrections(
             Sql sql, String table, List<String> columns, String sessionsTable, List<String> sessionColumns) {
+        this(sql, table, columns, sessionsTable, sessionColumns, MAX_LISTED);
+    }
+
+    /** With at most {@code maxListed} characters of listed rows per statement (tests: a statement split). */
+    EventCorrections(
+            Sql sql,
+            String table,
+            List<String> columns,
+            String sessionsTable,
+            List<String> sessionColumns,
+            int maxListed) {
+        this.maxListed = maxListed;
         this.sql = sql;
         this.table = table;
         this.columns = columns;
@@ -102,10 +120,13 @@ public final class EventCorrections {
                 }
                 of.sort(Comparator.<Row>comparingLong(r -> r.time).thenComparing(r -> r.eventId));
                 for (int k = 0; k < of.size(); k++) {
+                    Row r = of.get(k);
+                    if (r.sessionNumber == c.sessionNumber && r.index == k && r.sessionId.equals(c.sessionId)) {
+                        continue; // as the truth has it: written again only if it changes
+                    }
                     if (statement.full()) { // a long session's rows over several statements: each row's rank is known
                         written += statement.run();
                     }
-                    Row r = of.get(k);
                     statement.add(keyLiteral(c.userId, r.eventId, r.version), literal(c.sessionId), c.sessionNumber, k);
                 }
             }
@@ -202,7 +223,7 @@ public final class EventCorrections {
     }
 
     /**
-     * One INSERT … SELECT of up to {@link #MAX_LISTED} characters of listed rows: each row's key once, with its
+     * One INSERT … SELECT of up to {@code maxListed} characters of listed rows: each row's key once, with its
      * session id, number and index at the same place in their lists.
      */
     private final class Statement {
@@ -219,7 +240,7 @@ public final class EventCorrections {
         }
 
         boolean full() {
-            return keys.length() + places.length() + ids.length() + numbers.length() + indexes.length() >= MAX_LISTED;
+            return keys.length() + places.length() + ids.length() + numbers.length() + indexes.length() >= maxListed;
         }
 
         void add(String key, String id, int number, int index) {
@@ -247,7 +268,8 @@ public final class EventCorrections {
         }
     }
 
-    private record Row(String eventId, long time, long version) {}
+    /** A stored event's current row: its key, time and what a correction may change. */
+    private record Row(String eventId, long time, long version, String sessionId, int sessionNumber, int index) {}
 
     /**
      * The corrections' rows as they are now, by user: of each event the row with the highest version. Without
@@ -256,7 +278,8 @@ public final class EventCorrections {
      */
     private Map<String, List<Row>> read(List<SessionCorrection> part) throws Exception {
         String answer = sql.execute(
-                "SELECT user_id, event_id, toUInt64(ts) * 1000 + ts_ms, version FROM " + table + " WHERE "
+                "SELECT user_id, event_id, toUInt64(ts) * 1000 + ts_ms, version, session_id, session_number, "
+                        + "session_index FROM " + table + " WHERE "
                         + scope(part, true) + " FORMAT TabSeparated",
                 SETTINGS);
         Map<List<String>, String[]> newest = new HashMap<>();
@@ -266,7 +289,13 @@ public final class EventCorrections {
         Map<String, List<Row>> byUser = new HashMap<>();
         for (String[] f : newest.values()) {
             byUser.computeIfAbsent(f[0], u -> new ArrayList<>())
-                    .add(new Row(f[1], Long.parseLong(f[2]), Long.parseLong(f[3])));
+                    .add(new Row(
+                            f[1],
+                            Long.parseLong(f[2]),
+                            Long.parseLong(f[3]),
+                            f[4],
+                            Integer.parseInt(f[5]),
+                            Integer.parseInt(f[6])));
         }
         return byUser;
     }
