@@ -214,6 +214,9 @@ c_redis=$(( $(ticks $(pids_of $REDIS_PIDFILES)) - c_redis0 )); c_zk=$(( $(ticks 
 read -r r_total1 r_client1 < <(redis_calls)
 AOF_REWRITES=$(( $(redis_info persistence aof_rewrites) - aof0 ))
 wait "$JOB_PID" || true
+# A bounded job ends after its last corrections (late events): the wall and ClickHouse CPU up to its end.
+JOB_END=$(div "$(( $(now_ms) - job_start ))" 1000 "%.1f")
+c_ch_end=$(( $(ticks $CH_PIDS) - c_ch0 ))
 JOB_SECONDS=$(div "$(( last - first ))" 1000 "%.1f")
 JOB_RATE=$(div "$(( (EVENTS - at_first) * 1000 ))" "$(( last - first ))" "%.0f")
 JOB_WALL=$(div "$(( last - job_start ))" 1000 "%.1f")
@@ -355,7 +358,7 @@ M_FLINK=$(window_us "$JOB_WINDOW" 3); M_JIT=$(window_us "$JOB_WINDOW" 9); M_GC=$
 M_RZ=$(window_us "$JOB_WINDOW" "6+7"); M_INSERTS=$(window_us "$JOB_WINDOW" 8)
 MK_CH=$(window_us "$KAFKA_WINDOW" 4); MK_KAFKA=$(window_us "$KAFKA_WINDOW" 5); MK_INSERTS=$(window_us "$KAFKA_WINDOW" 8)
 if [ -n "$c_flink" ]; then flink_s=$(cpu_s "$c_flink"); else flink_s=null; fi; ch_s=$(cpu_s "$c_ch"); kafka_s=$(cpu_s "$c_kafka"); redis_s=$(cpu_s "$c_redis"); zk_s=$(cpu_s "$c_zk")
-kch_s=$(cpu_s "$k_ch"); kkafka_s=$(cpu_s "$k_kafka")
+kch_s=$(cpu_s "$k_ch"); kkafka_s=$(cpu_s "$k_kafka"); ch_end_s=$(cpu_s "$c_ch_end")
 {
   printf '\nBenchmark %s: %s events, %s partitions, %s users, job parallelism %s, %s cores, Redis: %s\n' "$RUN" \
     "$EVENTS" "$PARTITIONS" "$USERS" "$PARALLELISM" "$(nproc)" \
@@ -391,6 +394,7 @@ kch_s=$(cpu_s "$k_ch"); kkafka_s=$(cpu_s "$k_kafka")
   printf '%-44s %16s %16s\n' "rows with funnel tags / join / geo" "$TAGGED / $JOINED / $GEO_ROWS" "-"
   printf '%-44s %16s %16s\n' "late events / corrections / rows rewritten" "$LATE_EVENTS / $CORRECTIONS / $REWRITTEN" "-"
   printf '%-44s %16s %16s\n' "rows rewritten per late event" "$REWRITTEN_PER_LATE" "-"
+  printf '%-44s %16s %16s\n' "to the job's end (last corrections): s / CH CPU s" "$JOB_END / $ch_end_s" "-"
   printf '(*) rows counted from the first poll that saw rows, without those rows; polls every 0.25 s\n'
   printf 'preload rate %s events/s; latency run: %s\n' "$PRELOAD_RATE" "$LAT_LINE"
 } | tee "$STACK_DIR/$RUN.txt"
@@ -411,6 +415,7 @@ jq -n --arg run "$RUN" --argjson events "$EVENTS" --argjson partitions "$PARTITI
   --argjson s_arr50 "$S_ARR50" --argjson s_arr99 "$S_ARR99" --argjson s_lag50 "$S_LAG50" --argjson s_lag99 "$S_LAG99" --argjson s_ins50 "$S_INS50" --argjson s_ins99 "$S_INS99" \
   --argjson late_share "$LATE_SHARE" --argjson late_minutes "$LATE_MINUTES" --argjson late_events "$LATE_EVENTS" \
   --argjson corrections "$CORRECTIONS" --argjson rewritten "$REWRITTEN" \
+  --argjson job_end "$JOB_END" --argjson ch_end_s "$ch_end_s" \
   --arg redis_mode "$REDIS_MODE" --argjson b_w50 "$B_W50" --argjson b_w99 "$B_W99" --argjson b_wmax "$B_WMAX" '{
     run: $run, redis: $redis_mode, events: $events, partitions: $partitions, users: $users, parallelism: $parallelism, cores: $cores,
     job: {events_per_s: $job_rate, seconds: $job_s, wall_seconds: $job_wall,
@@ -433,7 +438,7 @@ jq -n --arg run "$RUN" --argjson events "$EVENTS" --argjson partitions "$PARTITI
               sink_insert_ms: {p50: $s_ins50, p99: $s_ins99},
               sessions_barrier_write_ms: {p50: $b_w50, p99: $b_w99, max: $b_wmax}},
     late: {share: $late_share, minutes: $late_minutes, late_events: $late_events, corrections: $corrections,
-           rows_rewritten: $rewritten},
+           rows_rewritten: $rewritten, job_end_seconds: $job_end, clickhouse_cpu_s_to_job_end: $ch_end_s},
     preload_events_per_s: $preload}' >"$OUT"
 drop_redis_keys "$RUN:*"
 say "written: $OUT (and $STACK_DIR/$RUN.txt); databases $JOB_DB and $KAFKA_DB are left for inspection, the run's Redis keys are removed"

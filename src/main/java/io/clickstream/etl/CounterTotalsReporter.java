@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -20,9 +21,10 @@ import org.apache.flink.metrics.reporter.MetricReporter;
 import org.apache.flink.metrics.reporter.MetricReporterFactory;
 
 /**
- * Writes, as a JSON file, the totals of the counters of one user metric group (e.g. "clickhouse": the sinks' batches
- * and rows) per operator over all subtasks: of the tasks that have ended, and of those whose metrics are still
- * registered. For scripts that measure a bounded local run (scripts/benchmark.sh through {@code LocalRunner
+ * Writes, as a JSON file, the totals of the counters of user metric groups (by default the sinks' "clickhouse" batches
+ * and rows, and the late events and their corrections: "eventTime", "sessions", "corrections") per operator over all
+ * subtasks: of the tasks that have ended, and of those whose metrics are still registered. For scripts that measure a
+ * bounded local run (scripts/benchmark.sh through {@code LocalRunner
  * --counter-totals FILE}): a finished task's metrics are gone from the REST API, and its log is no interface. A local
  * job's cluster closes its tasks after the job's result is in; {@link #writeAll} writes what every reporter of the JVM
  * knows then, so an exit right after the job does not leave out the subtasks not yet closed.
@@ -34,7 +36,7 @@ public final class CounterTotalsReporter implements MetricReporter {
     private static final Set<CounterTotalsReporter> OPEN = ConcurrentHashMap.newKeySet();
 
     private Path file;
-    private String group;
+    private List<String> groups;
     /** operator name -> counter name -> total of the subtasks that have ended. */
     private final Map<String, Map<String, Long>> totals = new TreeMap<>();
     /** The counters of the group still registered, with their operator and name. */
@@ -43,7 +45,8 @@ public final class CounterTotalsReporter implements MetricReporter {
     @Override
     public void open(MetricConfig config) {
         file = Path.of(config.getString(FILE, "counter-totals.json"));
-        group = config.getString(GROUP, "clickhouse");
+        groups = List.of(config.getString(GROUP, "clickhouse,corrections,sessions,eventTime")
+                .split(","));
         OPEN.add(this);
     }
 
@@ -74,9 +77,11 @@ public final class CounterTotalsReporter implements MetricReporter {
     /** The operator of a counter of the group; null for any other metric. */
     private String operatorOf(Metric metric, String name, MetricGroup metricGroup) {
         String operator = metricGroup.getAllVariables().get("<operator_name>");
-        if (!(metric instanceof Counter)
-                || operator == null
-                || !metricGroup.getMetricIdentifier(name).endsWith("." + group + "." + name)) {
+        if (!(metric instanceof Counter) || operator == null) {
+            return null;
+        }
+        String identifier = metricGroup.getMetricIdentifier(name);
+        if (groups.stream().noneMatch(g -> identifier.endsWith("." + g + "." + name))) {
             return null;
         }
         return operator;
