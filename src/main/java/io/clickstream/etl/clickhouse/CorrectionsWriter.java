@@ -45,6 +45,9 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
     static final long INCOMPLETE_AFTER_MS = 60_000;
     static final long GIVE_UP_AFTER_MS = 3_600_000;
     static final int MAX_FAILURES = 10;
+    /** The pause after a failed round: 2 s, doubled per failure in a row, at most 30 s. */
+    private static final RetryPolicy RETRY = new RetryPolicy(
+            MAX_FAILURES - 1, java.time.Duration.ofMillis(2 * TICK_MS), java.time.Duration.ofSeconds(30));
     /** At the end of input, how long the writer waits for the rows of its last corrections. */
     static final long END_WAIT_MS = 120_000;
 
@@ -310,7 +313,7 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
                 throw new IOException(failures + " attempts in a row to correct stored events failed, the last: " + what
                         + ". ClickHouse must answer the events table's INSERT … SELECT (clickhouse.urls).");
             }
-            retryAt = clock + Math.min(30_000, TICK_MS << failures);
+            retryAt = clock + RETRY.backoffMs(failures);
             LOG.warn(
                     "Correcting stored events failed ({} in a row), retried in {} ms: {}",
                     failures,

@@ -100,14 +100,20 @@ public final class SessionAssigner {
         return out;
     }
 
-    /** The sessions the last {@link #assign} merged into another or renamed, as rows that retire them. */
+    /**
+     * The sessions the last {@link #assign} merged into another or renamed, as rows that retire them (a view, until
+     * the next {@link #assign}).
+     */
     public List<SessionRow> retired() {
-        return retired.isEmpty() ? List.of() : List.copyOf(retired);
+        return retired.isEmpty() ? List.of() : java.util.Collections.unmodifiableList(retired);
     }
 
-    /** The sessions the last {@link #assign} renamed: old id to new id (their funnel progress moves with them). */
+    /**
+     * The sessions the last {@link #assign} renamed: old id to new id (their funnel progress moves with them; a view,
+     * until the next {@link #assign}).
+     */
     public java.util.Map<String, String> renamed() {
-        return renamed;
+        return renamed.isEmpty() ? java.util.Map.of() : java.util.Collections.unmodifiableMap(renamed);
     }
 
     /**
@@ -115,7 +121,7 @@ public final class SessionAssigner {
      * session rows are due again too (a renumbered one may have had no event in the batch).
      */
     public List<UserHistory.Session> corrected() {
-        return corrected;
+        return java.util.Collections.unmodifiableList(corrected);
     }
 
     /** Assigns {@code events[i]} into {@code result[i]}; its time as the watermark would judge it. */

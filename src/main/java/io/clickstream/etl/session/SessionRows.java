@@ -24,17 +24,11 @@ public final class SessionRows {
 
     /**
      * A row that retires the session as it stands now (merged into an earlier one, or renamed after an earlier
-     * event): in its partition, with a version above every row it had.
+     * event): in its partition, with a version above every row it had. Its values are the session's last (nothing
+     * is looked up for it: geo and device count as given).
      */
     public static SessionRow retired(String user, UserHistory.Session s) {
-        SessionRow r = new SessionRow();
-        r.sessionId = s.id;
-        r.userId = user;
-        r.sessionNumber = s.number;
-        r.origin = s.origin;
-        r.start = s.start;
-        r.end = s.end;
-        r.events = s.count;
+        SessionRow r = row(user, s);
         r.retired = true;
         r.geoGiven = true;
         r.deviceGiven = true;

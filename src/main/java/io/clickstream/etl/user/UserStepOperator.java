@@ -749,7 +749,8 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
      */
     private void corrections(String user, UserRecord record, long recordTime, long processingTime) {
         List<SessionCorrection> corrections = assigner.corrections(user);
-        if (corrections.isEmpty() && assigner.retired().isEmpty()) {
+        List<SessionRow> retired = assigner.retired();
+        if (corrections.isEmpty() && retired.isEmpty()) {
             return;
         }
         assigner.renamed().forEach(record::sessionRenamed);
@@ -757,7 +758,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
             output.collect(CORRECTIONS, new StreamRecord<>(c));
         }
         correctionsMade.inc(corrections.size());
-        for (SessionRow r : assigner.retired()) {
+        for (SessionRow r : retired) {
             r.recordTime = recordTime;
             output.collect(SESSION_UPDATES, new StreamRecord<>(r));
         }
