@@ -54,7 +54,8 @@ public final class FunnelSql {
 
     /**
      * Each session's level under {@code d}, computed from the stored events whose day (UTC) is in [from, to],
-     * as rows "level \t sessions" (every session in the range, level 0 included). Replayed duplicates count once.
+     * as rows "level \t sessions" (every session in the range, level 0 included). Replayed duplicates count once;
+     * the current rows (FINAL): an event a late one moved to another session counts in that one only.
      */
     public static String retroactive(FunnelDefinition d, String table, LocalDate from, LocalDate to) {
         checkRange(from, to);
@@ -62,7 +63,7 @@ public final class FunnelSql {
                 "SELECT session_id, event_id, any(ms) AS ms, any(session_index) AS idx, any(step) AS step FROM ("
                         + "SELECT session_id, event_id, session_index, toUInt64(ts) * 1000 + ts_ms AS ms, "
                         + stepExpression(d) + " AS step FROM " + table
-                        + " WHERE dt >= toDate('" + from + "') AND dt <= toDate('" + to + "')"
+                        + " FINAL WHERE dt >= toDate('" + from + "') AND dt <= toDate('" + to + "')"
                         + ") GROUP BY session_id, event_id";
         // Each event's time from its session's first event (see MAX_WINDOW_MS).
         String events = "SELECT session_id, toUInt32(e.1 - first) AS t, e.2 AS idx, e.3 AS step FROM ("
@@ -120,7 +121,7 @@ public final class FunnelSql {
     public static String streamed(String funnelId, String table, LocalDate from, LocalDate to) {
         checkRange(from, to);
         return "SELECT level, count() AS sessions FROM (SELECT session_id, max(fstep) AS level FROM " + table
-                + " ARRAY JOIN funnels.id AS fid, funnels.step AS fstep"
+                + " FINAL ARRAY JOIN funnels.id AS fid, funnels.step AS fstep"
                 + " WHERE dt >= toDate('" + from + "') AND dt <= toDate('" + to + "') AND fid = " + literal(funnelId)
                 + " GROUP BY session_id) GROUP BY level ORDER BY level FORMAT TabSeparated";
     }

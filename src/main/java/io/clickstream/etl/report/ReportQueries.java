@@ -179,7 +179,8 @@ public final class ReportQueries {
     /**
      * Pages split or sampled: objects_daily has neither a dimension nor a user hash, so these read the events (split
      * by the event's own source, country, browser, device) and the sessions (by their sources and entry's values),
-     * sampled by user hash as the other reports are; the top pages of each split value.
+     * sampled by user hash as the other reports are; the top pages of each split value. Both as they are now (FINAL):
+     * an event a late one moved to another session or index counts once, in its current session.
      */
     private static Query pagesFromEvents(ReportRequest r) {
         String range = " AND dt >= " + day(r.from()) + " AND dt <= " + day(r.to());
@@ -187,7 +188,8 @@ public final class ReportQueries {
                 + page(r, "cutQueryStringAndFragment(url)") + " AS page, split,"
                 + " uniqExactIf(event_id, event_type = 'page_view') AS views, uniqExact(user_id) AS users,"
                 + " uniqExact(session_id) AS sessions, uniqExactIf(session_id, session_index = 0) AS entries"
-                + " FROM " + r.database() + ".events" + sample(r) + " ARRAY JOIN " + r.split().ofEvent + " AS split"
+                + " FROM " + r.database() + ".events FINAL" + sample(r) + " ARRAY JOIN " + r.split().ofEvent
+                + " AS split"
                 + " WHERE url != ''" + range + " GROUP BY page, split) AS visited"
                 + " ANY LEFT JOIN (SELECT " + page(r, "cutQueryStringAndFragment(exit_url)") + " AS page, split,"
                 + " count() AS exits FROM " + r.database() + ".sessions FINAL" + sample(r) + " ARRAY JOIN "

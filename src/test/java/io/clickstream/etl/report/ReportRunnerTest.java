@@ -55,7 +55,7 @@ class ReportRunnerTest {
                 .run(request(List.of(Kind.PAGES), Split.COUNTRY, 1))
                 .get(0);
         assertThat(asked.get(0))
-                .contains(".events ARRAY JOIN [toString(country)] AS split")
+                .contains(".events FINAL ARRAY JOIN [toString(country)] AS split")
                 .contains("LIMIT 20 BY split");
         assertThat(t.rows()).containsExactly(List.of("shop/p", "France", 10L, 3L, 4L, 2L, 1L));
         assertThat(t.notes()).singleElement().asString().startsWith("from the events themselves");
