@@ -10,6 +10,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.metrics.Counter;
@@ -71,11 +77,10 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
 
     private final Object lock = new Object();
     /** One round of statements at a time, off the task thread. */
-    private final java.util.concurrent.ExecutorService worker;
+    private final ExecutorService worker;
 
-    private java.util.concurrent.Future<?> round;
-    private final java.util.concurrent.atomic.AtomicReference<Throwable> firstError =
-            new java.util.concurrent.atomic.AtomicReference<>();
+    private Future<?> round;
+    private final AtomicReference<Throwable> firstError = new AtomicReference<>();
 
     private static final class Waiting {
         final SessionCorrection correction;
@@ -91,7 +96,7 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
     }
 
     CorrectionsWriter(CorrectionsSink.Corrector corrector, ProcessingTimeService time, MetricGroup metrics) {
-        this(corrector, time, metrics, java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        this(corrector, time, metrics, Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "clickhouse-corrections");
             t.setDaemon(true);
             return t;
@@ -103,7 +108,7 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
             CorrectionsSink.Corrector corrector,
             ProcessingTimeService time,
             MetricGroup metrics,
-            java.util.concurrent.ExecutorService worker) {
+            ExecutorService worker) {
         this.corrector = corrector;
         this.time = time;
         this.applied = metrics.counter("applied");
@@ -127,11 +132,12 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
 
     private void add(SessionCorrection c, long now) {
         synchronized (lock) {
-            addLocked(c, now);
+            replaceCovered(c, now);
         }
     }
 
-    private void addLocked(SessionCorrection c, long now) {
+    /** Under the lock: {@code c} waits, in place of the user's corrections it replaces. */
+    private void replaceCovered(SessionCorrection c, long now) {
         List<Waiting> ofUser = pending.computeIfAbsent(c.userId, u -> new ArrayList<>(2));
         long since = now;
         for (Iterator<Waiting> it = ofUser.iterator(); it.hasNext(); ) {
@@ -162,17 +168,13 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
     /** After the end of input: the last corrections, waiting a while for their rows, then to the rows there are. */
     private void applyTheLast() throws IOException, InterruptedException {
         long until = System.currentTimeMillis() + END_WAIT_MS;
-        do {
-            runRound(Long.MIN_VALUE, false); // every one, whatever its wait
-            checkError();
-        } while (waiting() > 0 && System.currentTimeMillis() < until && sleep(200));
+        runRound(Long.MIN_VALUE, false); // every one, whatever its wait
+        while (waiting() > 0 && System.currentTimeMillis() < until) {
+            Thread.sleep(200);
+            runRound(Long.MIN_VALUE, false);
+        }
         runRound(Long.MIN_VALUE, true);
         checkError();
-    }
-
-    private static boolean sleep(long ms) throws InterruptedException {
-        Thread.sleep(ms);
-        return true;
     }
 
     private int waiting() {
@@ -199,20 +201,20 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
             long now = time.getCurrentProcessingTime();
             if (now >= retryAt && (lastRound == Long.MIN_VALUE || now - lastRound >= ROUND_MS)) {
                 lastRound = now;
-                startRound(now, false);
+                startRound(now);
             }
             schedule();
         });
     }
 
     /** Starts a round in the worker unless one runs. */
-    private void startRound(long now, boolean last) {
+    private void startRound(long now) {
         if (round != null && !round.isDone()) {
             return;
         }
         round = worker.submit(() -> {
             try {
-                attempt(now, last);
+                attempt(now, false);
             } catch (Throwable t) {
                 firstError.compareAndSet(null, t);
             }
@@ -222,6 +224,7 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
     /** Runs a round in the calling thread, after the one running. */
     private void runRound(long now, boolean last) throws IOException, InterruptedException {
         awaitRound();
+        checkError();
         attempt(now, last);
     }
 
@@ -229,7 +232,7 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
         if (round != null) {
             try {
                 round.get();
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 firstError.compareAndSet(null, e.getCause());
             }
         }
@@ -335,7 +338,7 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
             return;
         }
         worker.shutdownNow();
-        worker.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        worker.awaitTermination(10, TimeUnit.SECONDS);
         corrector.close();
     }
 }

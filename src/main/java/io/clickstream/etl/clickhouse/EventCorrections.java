@@ -99,8 +99,9 @@ public final class EventCorrections {
         long written = 0;
         for (int i = 0; i < corrections.size(); i += PER_STATEMENT) {
             List<SessionCorrection> part = corrections.subList(i, Math.min(corrections.size(), i + PER_STATEMENT));
-            Map<String, List<Row>> rows = read(part);
-            Statement statement = new Statement(part);
+            String scope = scope(part, true);
+            Map<String, List<Row>> rows = read(scope);
+            Statement statement = new Statement(scope);
             List<SessionCorrection> complete = new ArrayList<>();
             for (SessionCorrection c : part) {
                 List<Row> of = new ArrayList<>();
@@ -227,7 +228,9 @@ public final class EventCorrections {
      * session id, number and index at the same place in their lists.
      */
     private final class Statement {
-        private final List<SessionCorrection> part;
+        /** Where the listed rows are ({@link #scope}). */
+        private final String scope;
+
         private final StringBuilder keys = new StringBuilder();
         private final StringBuilder places = new StringBuilder();
         private final StringBuilder ids = new StringBuilder();
@@ -235,8 +238,8 @@ public final class EventCorrections {
         private final StringBuilder indexes = new StringBuilder();
         private int rows;
 
-        Statement(List<SessionCorrection> part) {
-            this.part = part;
+        Statement(String scope) {
+            this.scope = scope;
         }
 
         boolean full() {
@@ -258,7 +261,7 @@ public final class EventCorrections {
             if (rows == 0) {
                 return 0;
             }
-            sql.execute(insert(part, keys, places, ids, numbers, indexes), SETTINGS);
+            sql.execute(insert(scope, keys, places, ids, numbers, indexes), SETTINGS);
             int n = rows;
             for (StringBuilder b : List.of(keys, places, ids, numbers, indexes)) {
                 b.setLength(0);
@@ -276,11 +279,11 @@ public final class EventCorrections {
      * FINAL, which merges every part of the partitions read and cost seconds per statement on a table being inserted
      * into; the rewrite names each row by its version instead.
      */
-    private Map<String, List<Row>> read(List<SessionCorrection> part) throws Exception {
+    private Map<String, List<Row>> read(String scope) throws Exception {
         String answer = sql.execute(
                 "SELECT user_id, event_id, toUInt64(ts) * 1000 + ts_ms, version, session_id, session_number, "
                         + "session_index FROM " + table + " WHERE "
-                        + scope(part, true) + " FORMAT TabSeparated",
+                        + scope + " FORMAT TabSeparated",
                 SETTINGS);
         Map<List<String>, String[]> newest = new HashMap<>();
         for (String[] f : TabSeparated.rows(answer)) {
@@ -306,7 +309,7 @@ public final class EventCorrections {
      * look-up ({@code transform}).
      */
     private String insert(
-            List<SessionCorrection> part,
+            String scope,
             CharSequence keys,
             CharSequence places,
             CharSequence ids,
@@ -333,7 +336,7 @@ public final class EventCorrections {
                 + String.join(", ", columns.stream().map(c -> "`" + c + "`").toList())
                 + ") SELECT " + outer + " FROM (SELECT " + inner
                 + "toUInt32(transform(concat(user_id, '\\0', event_id, '\\0', toString(version)), [" + keys + "], ["
-                + places + "], 0)) AS _row FROM " + table + " WHERE " + scope(part, true) + ") WHERE _row > 0";
+                + places + "], 0)) AS _row FROM " + table + " WHERE " + scope + ") WHERE _row > 0";
     }
 
     /**
