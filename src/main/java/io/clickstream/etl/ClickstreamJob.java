@@ -24,6 +24,7 @@ import io.clickstream.etl.eventtime.EventTimeOrder;
 import io.clickstream.etl.eventtime.EventTimeSettings;
 import io.clickstream.etl.eventtime.EventTimeWatermarks;
 import io.clickstream.etl.funnel.FunnelDefinitions;
+import io.clickstream.etl.funnel.FunnelRowTagging;
 import io.clickstream.etl.funnel.FunnelTopic;
 import io.clickstream.etl.geo.GeoInfo;
 import io.clickstream.etl.geo.GeoLookup;
@@ -149,7 +150,8 @@ public final class ClickstreamJob {
                             ClickHouseEndpoints.from(config, env),
                             config.get(Options.CLICKHOUSE_DATABASE) + "." + config.get(Options.CLICKHOUSE_TABLE),
                             config.get(Options.CLICKHOUSE_DATABASE) + "."
-                                    + config.get(Options.CLICKHOUSE_SESSIONS_TABLE)),
+                                    + config.get(Options.CLICKHOUSE_SESSIONS_TABLE),
+                            new FunnelRowTagging()),
                     KafkaSinks.deadLetters(config),
                     RedisDeadLetterLedger.factory(RedisSettings.from(config, env)),
                     KafkaTopicIds.factory(config));

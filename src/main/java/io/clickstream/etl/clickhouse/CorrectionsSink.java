@@ -3,6 +3,7 @@ package io.clickstream.etl.clickhouse;
 import io.clickstream.etl.compat.WriterSink;
 import io.clickstream.etl.session.SessionCorrection;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.List;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -38,8 +39,12 @@ public class CorrectionsSink extends WriterSink<SessionCorrection>
         this.factory = factory;
     }
 
-    /** Into the events table {@code table} and the sessions table {@code sessions} (database.table, Distributed). */
-    public static CorrectionsSink clickHouse(ClickHouseEndpoints endpoints, String table, String sessions) {
+    /**
+     * Into the events table {@code table} and the sessions table {@code sessions} (database.table, Distributed); the
+     * funnel tags of corrections that name funnels computed again by {@code tagging}.
+     */
+    public static CorrectionsSink clickHouse(
+            ClickHouseEndpoints endpoints, String table, String sessions, RowTagging tagging) {
         return new CorrectionsSink(() -> {
             ClickHouseSql sql = new ClickHouseSql(endpoints);
             EventCorrections c = new EventCorrections(
@@ -47,7 +52,8 @@ public class CorrectionsSink extends WriterSink<SessionCorrection>
                     table,
                     EventRowEncoder.INSTANCE.columns(),
                     sessions,
-                    SessionRowEncoder.INSTANCE.columns());
+                    SessionRowEncoder.INSTANCE.columns(),
+                    tagging);
             return new Corrector() {
                 @Override
                 public EventCorrections.Outcome apply(List<SessionCorrection> corrections, boolean evenIfIncomplete)
@@ -84,10 +90,11 @@ public class CorrectionsSink extends WriterSink<SessionCorrection>
         return new StateSerializer();
     }
 
+    /** Format 2: format 1 and the funnels' definitions (count, -1 for none, then each as UTF-8 bytes). */
     static final class StateSerializer implements SimpleVersionedSerializer<SessionCorrection> {
         @Override
         public int getVersion() {
-            return 1;
+            return 2;
         }
 
         @Override
@@ -99,18 +106,36 @@ public class CorrectionsSink extends WriterSink<SessionCorrection>
             out.writeLong(c.start);
             out.writeLong(c.end);
             out.writeInt(c.events);
+            out.writeInt(c.funnels == null ? -1 : c.funnels.length);
+            if (c.funnels != null) {
+                for (String definition : c.funnels) {
+                    byte[] bytes = definition.getBytes(StandardCharsets.UTF_8);
+                    out.writeInt(bytes.length);
+                    out.write(bytes);
+                }
+            }
             return out.getCopyOfBuffer();
         }
 
         @Override
         public SessionCorrection deserialize(int version, byte[] serialized) throws IOException {
-            if (version != 1) {
+            if (version != 1 && version != 2) {
                 throw new IOException("unknown format " + version + " of a waiting correction: written by a newer "
                         + "version of the job; restore with that version");
             }
             DataInputDeserializer in = new DataInputDeserializer(serialized);
-            return new SessionCorrection(
+            SessionCorrection c = new SessionCorrection(
                     in.readUTF(), in.readUTF(), in.readInt(), in.readLong(), in.readLong(), in.readInt());
+            int funnels = version == 1 ? -1 : in.readInt();
+            if (funnels >= 0) {
+                c.funnels = new String[funnels];
+                for (int i = 0; i < funnels; i++) {
+                    byte[] bytes = new byte[in.readInt()];
+                    in.readFully(bytes);
+                    c.funnels[i] = new String(bytes, StandardCharsets.UTF_8);
+                }
+            }
+            return c;
         }
     }
 }

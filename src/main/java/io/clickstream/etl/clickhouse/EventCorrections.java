@@ -52,10 +52,12 @@ public final class EventCorrections {
 
     private final List<String> sessionColumns;
     private final int maxListed;
+    /** Computes a corrected session's funnel tags again; null: tags stay as stored. */
+    private final RowTagging tagging;
 
     /** {@code table}: database.table of the events (the Distributed table); {@code columns}: those the job writes. */
     public EventCorrections(Sql sql, String table, List<String> columns) {
-        this(sql, table, columns, null, List.of());
+        this(sql, table, columns, null, List.of(), null);
     }
 
     /**
@@ -65,8 +67,13 @@ public final class EventCorrections {
      * after the step had recorded the late event (a replay then finds it recorded and has nothing to retire).
      */
     public EventCorrections(
-            Sql sql, String table, List<String> columns, String sessionsTable, List<String> sessionColumns) {
-        this(sql, table, columns, sessionsTable, sessionColumns, MAX_LISTED);
+            Sql sql,
+            String table,
+            List<String> columns,
+            String sessionsTable,
+            List<String> sessionColumns,
+            RowTagging tagging) {
+        this(sql, table, columns, sessionsTable, sessionColumns, tagging, MAX_LISTED);
     }
 
     /** With at most {@code maxListed} characters of listed rows per statement (tests: a statement split). */
@@ -76,8 +83,10 @@ public final class EventCorrections {
             List<String> columns,
             String sessionsTable,
             List<String> sessionColumns,
+            RowTagging tagging,
             int maxListed) {
         this.maxListed = maxListed;
+        this.tagging = tagging;
         this.sql = sql;
         this.table = table;
         this.columns = columns;
@@ -100,7 +109,8 @@ public final class EventCorrections {
         for (int i = 0; i < corrections.size(); i += PER_STATEMENT) {
             List<SessionCorrection> part = corrections.subList(i, Math.min(corrections.size(), i + PER_STATEMENT));
             String scope = scope(part, true);
-            Map<String, List<Row>> rows = read(scope);
+            List<String> definitions = definitions(part);
+            Map<String, List<Row>> rows = read(scope, definitions);
             Statement statement = new Statement(scope);
             List<SessionCorrection> complete = new ArrayList<>();
             for (SessionCorrection c : part) {
@@ -120,15 +130,24 @@ public final class EventCorrections {
                     complete.add(c);
                 }
                 of.sort(Comparator.<Row>comparingLong(r -> r.time).thenComparing(r -> r.eventId));
+                String[] tags = tags(c, of, definitions);
                 for (int k = 0; k < of.size(); k++) {
                     Row r = of.get(k);
-                    if (r.sessionNumber == c.sessionNumber && r.index == k && r.sessionId.equals(c.sessionId)) {
+                    if (r.sessionNumber == c.sessionNumber
+                            && r.index == k
+                            && r.sessionId.equals(c.sessionId)
+                            && r.tags.equals(tags[k])) {
                         continue; // as the truth has it: written again only if it changes
                     }
                     if (statement.full()) { // a long session's rows over several statements: each row's rank is known
                         written += statement.run();
                     }
-                    statement.add(keyLiteral(c.userId, r.eventId, r.version), literal(c.sessionId), c.sessionNumber, k);
+                    statement.add(
+                            keyLiteral(c.userId, r.eventId, r.version),
+                            literal(c.sessionId),
+                            c.sessionNumber,
+                            k,
+                            literal(tags[k]));
                 }
             }
             written += statement.run();
@@ -137,6 +156,47 @@ public final class EventCorrections {
             }
         }
         return new Outcome(waiting, incomplete, written);
+    }
+
+    /** The funnel definitions the part's corrections tag under, each once (none without {@link #tagging}). */
+    private List<String> definitions(List<SessionCorrection> part) {
+        if (tagging == null) {
+            return List.of();
+        }
+        Set<String> all = new java.util.LinkedHashSet<>();
+        for (SessionCorrection c : part) {
+            if (c.funnels != null) {
+                all.addAll(List.of(c.funnels));
+            }
+        }
+        return new ArrayList<>(all);
+    }
+
+    /**
+     * The tags of a correction's rows (in time order): computed again under its funnels, or as stored if it names
+     * none.
+     */
+    private String[] tags(SessionCorrection c, List<Row> rows, List<String> definitions) {
+        String[] tags = new String[rows.size()];
+        if (tagging == null || c.funnels == null) {
+            for (int k = 0; k < tags.length; k++) {
+                tags[k] = rows.get(k).tags;
+            }
+            return tags;
+        }
+        int[] column = new int[c.funnels.length];
+        for (int f = 0; f < column.length; f++) {
+            column[f] = definitions.indexOf(c.funnels[f]);
+        }
+        long[] times = new long[rows.size()];
+        int[][] steps = new int[rows.size()][column.length];
+        for (int k = 0; k < times.length; k++) {
+            times[k] = rows.get(k).time;
+            for (int f = 0; f < column.length; f++) {
+                steps[k][f] = rows.get(k).steps[column[f]];
+            }
+        }
+        return tagging.tags(c.funnels, times, steps);
     }
 
     /**
@@ -236,6 +296,7 @@ public final class EventCorrections {
         private final StringBuilder ids = new StringBuilder();
         private final StringBuilder numbers = new StringBuilder();
         private final StringBuilder indexes = new StringBuilder();
+        private final StringBuilder tags = new StringBuilder();
         private int rows;
 
         Statement(String scope) {
@@ -243,10 +304,11 @@ public final class EventCorrections {
         }
 
         boolean full() {
-            return keys.length() + places.length() + ids.length() + numbers.length() + indexes.length() >= maxListed;
+            return keys.length() + places.length() + ids.length() + numbers.length() + indexes.length() + tags.length()
+                    >= maxListed;
         }
 
-        void add(String key, String id, int number, int index) {
+        void add(String key, String id, int number, int index, String tagsLiteral) {
             String comma = rows == 0 ? "" : ",";
             rows++;
             keys.append(comma).append(key);
@@ -254,6 +316,7 @@ public final class EventCorrections {
             ids.append(comma).append(id);
             numbers.append(comma).append(number);
             indexes.append(comma).append(index);
+            tags.append(comma).append(tagsLiteral);
         }
 
         /** Runs the statement if it lists rows; the rows it wrote. */
@@ -261,9 +324,9 @@ public final class EventCorrections {
             if (rows == 0) {
                 return 0;
             }
-            sql.execute(insert(scope, keys, places, ids, numbers, indexes), SETTINGS);
+            sql.execute(insert(scope, keys, places, ids, numbers, indexes, tags), SETTINGS);
             int n = rows;
-            for (StringBuilder b : List.of(keys, places, ids, numbers, indexes)) {
+            for (StringBuilder b : List.of(keys, places, ids, numbers, indexes, tags)) {
                 b.setLength(0);
             }
             rows = 0;
@@ -271,18 +334,37 @@ public final class EventCorrections {
         }
     }
 
-    /** A stored event's current row: its key, time and what a correction may change. */
-    private record Row(String eventId, long time, long version, String sessionId, int sessionNumber, int index) {}
+    /**
+     * A stored event's current row: its key, time and what a correction may change; {@code steps}: the step it matches
+     * in each definition read.
+     */
+    private record Row(
+            String eventId,
+            long time,
+            long version,
+            String sessionId,
+            int sessionNumber,
+            int index,
+            String tags,
+            int[] steps) {}
+
+    /** A row's funnel tags as {@link RowTagging} writes them. */
+    private static final String STORED_TAGS =
+            "arrayStringConcat(arrayMap((i, s) -> concat(i, ':', toString(s)), funnels.id, funnels.step), ',')";
 
     /**
      * The corrections' rows as they are now, by user: of each event the row with the highest version. Without
      * FINAL, which merges every part of the partitions read and cost seconds per statement on a table being inserted
      * into; the rewrite names each row by its version instead.
      */
-    private Map<String, List<Row>> read(String scope) throws Exception {
+    private Map<String, List<Row>> read(String scope, List<String> definitions) throws Exception {
+        StringBuilder steps = new StringBuilder();
+        for (String d : definitions) {
+            steps.append(", ").append(tagging.stepExpression(d));
+        }
         String answer = sql.execute(
                 "SELECT user_id, event_id, toUInt64(ts) * 1000 + ts_ms, version, session_id, session_number, "
-                        + "session_index FROM " + table + " WHERE "
+                        + "session_index, " + STORED_TAGS + steps + " FROM " + table + " WHERE "
                         + scope + " FORMAT TabSeparated",
                 SETTINGS);
         Map<List<String>, String[]> newest = new HashMap<>();
@@ -291,6 +373,10 @@ public final class EventCorrections {
         }
         Map<String, List<Row>> byUser = new HashMap<>();
         for (String[] f : newest.values()) {
+            int[] matched = new int[definitions.size()];
+            for (int d = 0; d < matched.length; d++) {
+                matched[d] = Integer.parseInt(f[8 + d]);
+            }
             byUser.computeIfAbsent(f[0], u -> new ArrayList<>())
                     .add(new Row(
                             f[1],
@@ -298,7 +384,9 @@ public final class EventCorrections {
                             Long.parseLong(f[3]),
                             f[4],
                             Integer.parseInt(f[5]),
-                            Integer.parseInt(f[6])));
+                            Integer.parseInt(f[6]),
+                            f[7],
+                            matched));
         }
         return byUser;
     }
@@ -314,9 +402,11 @@ public final class EventCorrections {
             CharSequence places,
             CharSequence ids,
             CharSequence numbers,
-            CharSequence indexes) {
+            CharSequence indexes,
+            CharSequence tags) {
         StringBuilder inner = new StringBuilder();
         StringBuilder outer = new StringBuilder();
+        String listedTags = "arrayFilter(t -> t != '', splitByChar(',', arrayElement([" + tags + "], _row)))";
         for (String column : columns) {
             String name = "`" + column + "`";
             inner.append(name).append(", ");
@@ -328,6 +418,8 @@ public final class EventCorrections {
                         case "session_id" -> "arrayElement([" + ids + "], _row)";
                         case "session_number" -> "toUInt32(arrayElement([" + numbers + "], _row))";
                         case "session_index" -> "toUInt32(arrayElement([" + indexes + "], _row))";
+                        case "funnels.id" -> "arrayMap(t -> splitByChar(':', t)[1], " + listedTags + ")";
+                        case "funnels.step" -> "arrayMap(t -> toUInt8(splitByChar(':', t)[2]), " + listedTags + ")";
                         case "version" -> "version + 1";
                         default -> name;
                     });

@@ -53,9 +53,12 @@ public final class FunnelDefinition implements Serializable {
     private final Mode mode;
     private final long windowMs;
     private final List<Step> steps;
+    /** The JSON it was parsed from: what a correction carries to tag a session again elsewhere. */
+    private final String source;
 
-    private FunnelDefinition(String id, String name, Mode mode, long windowMs, List<Step> steps) {
+    private FunnelDefinition(String id, String name, Mode mode, long windowMs, List<Step> steps, String source) {
         this.id = id;
+        this.source = source;
         this.name = name;
         this.mode = mode;
         this.windowMs = windowMs;
@@ -81,6 +84,11 @@ public final class FunnelDefinition implements Serializable {
 
     public List<Step> steps() {
         return steps;
+    }
+
+    /** The JSON text the definition was parsed from. */
+    public String source() {
+        return source;
     }
 
     /** The number (0-based) of the first step {@code e} matches, or -1. */
@@ -148,7 +156,7 @@ public final class FunnelDefinition implements Serializable {
         for (int i = 0; i < steps.size(); i++) {
             out.add(step(steps.get(i), "steps[" + (i + 1) + "]"));
         }
-        return new FunnelDefinition(id, name, mode, windowMs, out);
+        return new FunnelDefinition(id, name, mode, windowMs, out, json);
     }
 
     private static Step step(JsonNode n, String where) {

@@ -36,15 +36,10 @@ public final class FunnelTracker {
                     changed = true; // an old version's progress is dropped
                 }
             }
-            int step = d.stepOf(e);
-            boolean moved = d.mode() == FunnelDefinition.Mode.SEQUENTIAL
-                    ? sequential(p, step, e.eventTime, d.windowMs())
-                    : strict(p, step, e.eventTime, d.windowMs());
-            if (moved) {
+            int level = advance(p, d, d.stepOf(e), e.eventTime);
+            if (level != NOT_MOVED) {
                 changed = true;
-                int level = d.mode() == FunnelDefinition.Mode.SEQUENTIAL ? highestStart(p) : p.chain;
-                if (level > p.level) {
-                    p.level = level;
+                if (level > 0) {
                     tags.add(new SessionFunnels.Tag(v.funnelId(), level));
                 }
             }
@@ -63,6 +58,28 @@ public final class FunnelTracker {
             changed = true;
         }
         return changed;
+    }
+
+    /** {@link #advance}: the event changed nothing in the funnel's progress. */
+    static final int NOT_MOVED = -1;
+
+    /**
+     * Advances one funnel's progress by an event that matches its step {@code step} (0-based; -1 none) at
+     * {@code time}: the level the event raises the session to (its tag), 0 if it moved the progress without raising
+     * the level, {@link #NOT_MOVED} if it changed nothing.
+     */
+    static int advance(SessionFunnels.Progress p, FunnelDefinition d, int step, long time) {
+        boolean sequential = d.mode() == FunnelDefinition.Mode.SEQUENTIAL;
+        boolean moved = sequential ? sequential(p, step, time, d.windowMs()) : strict(p, step, time, d.windowMs());
+        if (!moved) {
+            return NOT_MOVED;
+        }
+        int level = sequential ? highestStart(p) : p.chain;
+        if (level > p.level) {
+            p.level = level;
+            return level;
+        }
+        return 0;
     }
 
     private static boolean sequential(SessionFunnels.Progress p, int step, long time, long windowMs) {

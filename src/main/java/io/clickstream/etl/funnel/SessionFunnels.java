@@ -23,7 +23,13 @@ public final class SessionFunnels {
      * the field is written with each batch a session gets events, and format 1 spent 8 bytes on every number and
      * repeated the funnel's id in each tag. Format 1 is still read.
      */
-    private static final byte FORMAT = 2;
+    private static final byte FORMAT_UNFLAGGED = 2;
+
+    /**
+     * Format 3: format 2 after a byte of flags, whose lowest bit says the session's stored rows are tagged by the
+     * corrections ({@link #correctedByRows}).
+     */
+    private static final byte FORMAT = 3;
 
     private static final byte FORMAT_FIXED_WIDTH = 1;
 
@@ -50,6 +56,13 @@ public final class SessionFunnels {
     public record Tag(String funnelId, int step) {}
 
     int maxIndex = -1;
+    /**
+     * A late event changed the session: its progress here followed the events in the order they came, not in time
+     * order, so the tags of its stored rows are computed again from the rows themselves, in time order, with each
+     * batch it gets (a correction).
+     */
+    private boolean correctedByRows;
+
     final Map<String, Progress> funnels = new TreeMap<>();
     final Map<Integer, List<Tag>> tags = new TreeMap<>();
 
@@ -59,6 +72,16 @@ public final class SessionFunnels {
 
     public int maxIndex() {
         return maxIndex;
+    }
+
+    /** Whether the tags of the session's stored rows are computed from the rows, as a late event made it. */
+    public boolean correctedByRows() {
+        return correctedByRows;
+    }
+
+    /** A late event changed the session: from now on its rows are tagged from the rows themselves. */
+    public void markCorrectedByRows() {
+        correctedByRows = true;
     }
 
     public byte[] toBytes() {
@@ -77,6 +100,7 @@ public final class SessionFunnels {
                 out.writeLong(stamp);
             }
             out.writeByte(FORMAT);
+            out.writeByte(correctedByRows ? 1 : 0);
             VarInts.write(out, maxIndex);
             List<String> ids = new ArrayList<>(funnels.keySet());
             for (List<Tag> at : tags.values()) {
@@ -128,6 +152,13 @@ public final class SessionFunnels {
         try {
             byte format = in.readByte();
             if (format == FORMAT) {
+                int flags = in.readUnsignedByte();
+                if (flags > 1) {
+                    throw new IllegalArgumentException("funnel state has unknown flags " + flags);
+                }
+                s.correctedByRows = flags == 1;
+                readVarIntFormat(in, s);
+            } else if (format == FORMAT_UNFLAGGED) {
                 readVarIntFormat(in, s);
             } else if (format == FORMAT_FIXED_WIDTH) {
                 readFixedWidthFormat(in, s);
@@ -210,6 +241,7 @@ public final class SessionFunnels {
     public String toString() {
         Map<String, Integer> levels = new LinkedHashMap<>();
         funnels.forEach((k, v) -> levels.put(k, v.level));
-        return "SessionFunnels{maxIndex=" + maxIndex + ", levels=" + levels + ", tags=" + tags + "}";
+        return "SessionFunnels{maxIndex=" + maxIndex + (correctedByRows ? ", corrected by rows" : "") + ", levels="
+                + levels + ", tags=" + tags + "}";
     }
 }

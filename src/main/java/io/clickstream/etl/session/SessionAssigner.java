@@ -95,7 +95,7 @@ public final class SessionAssigner {
         }
         List<SessionCorrection> out = new ArrayList<>(corrected.size());
         for (UserHistory.Session s : corrected) {
-            out.add(new SessionCorrection(userId, s.id, s.number, s.start, s.end, s.count));
+            out.add(SessionCorrection.of(userId, s));
         }
         return out;
     }

@@ -405,6 +405,16 @@ public final class UserHistory {
         return false;
     }
 
+    /** The correction of the session with this id as it stands now (its tags left as stored), or null if none. */
+    public SessionCorrection correction(String userId, String sessionId) {
+        for (Session s : sessions) {
+            if (s.id.equals(sessionId)) {
+                return SessionCorrection.of(userId, s);
+            }
+        }
+        return null;
+    }
+
     /** The ids of the sessions, in order. */
     public List<String> sessionIds() {
         List<String> ids = new ArrayList<>(sessions.size());

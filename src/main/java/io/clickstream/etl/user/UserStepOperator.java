@@ -22,6 +22,7 @@ import io.clickstream.etl.session.UserHistory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -139,6 +140,12 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     private transient ArrayList<UserHistory.Session> touched;
     /** The funnel steps one event reached. */
     private transient ArrayList<SessionFunnels.Tag> tags;
+    /** The sessions of a user's batch whose corrections name the funnels: their rows are tagged again already. */
+    private transient HashSet<String> retagged;
+    /** The definitions' texts of the last {@link #funnelSources} answer, and the versions they are of. */
+    private transient String[] sources;
+
+    private transient List<FunnelVersions.Version> sourcesOf;
     /**
      * The records changed since their last write, by user. While catching up (redis.hold-writes-lag) they wait for
      * the next checkpoint barrier instead of being written per batch: a user has many events in a backlog, and each key
@@ -245,6 +252,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         spareLists = new ArrayList<>();
         touched = new ArrayList<>();
         tags = new ArrayList<>(2);
+        retagged = new HashSet<>();
         sessionsStarted = metrics().counter("started");
         replayedEvents = metrics().counter("replayedEvents");
         olderLayoutUsers = metrics().counter("olderLayoutUsers");
@@ -455,7 +463,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
                 joins(record, events);
             }
             if (!versions.isEmpty()) {
-                funnels(record, events);
+                funnels(record, events, newestOfUser);
             }
             SessionRows.touched(record.history, assigned, touched);
             for (int i = 0; i < touched.size(); i++) {
@@ -748,6 +756,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
      * the sessions merged away or renamed, and new rows of the sessions renumbered.
      */
     private void corrections(String user, UserRecord record, long recordTime, long processingTime) {
+        retagged.clear();
         List<SessionCorrection> corrections = assigner.corrections(user);
         List<SessionRow> retired = assigner.retired();
         if (corrections.isEmpty() && retired.isEmpty()) {
@@ -755,6 +764,14 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         }
         assigner.renamed().forEach(record::sessionRenamed);
         for (SessionCorrection c : corrections) {
+            if (!versions.isEmpty()) {
+                // The funnels' progress followed the events in the order they came: the rows are tagged again from
+                // themselves, in time order, now and with each later batch of the session.
+                c.funnels = funnelSources(recordTime);
+                sessionFunnels(record, user, c.sessionId).markCorrectedByRows();
+                record.funnelsChanged(c.sessionId);
+                retagged.add(c.sessionId);
+            }
             output.collect(CORRECTIONS, new StreamRecord<>(c));
         }
         correctionsMade.inc(corrections.size());
@@ -774,30 +791,26 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         }
     }
 
-    private void funnels(UserRecord record, List<Event> events) {
+    private void funnels(UserRecord record, List<Event> events, long recordTime) {
         String first = events.get(0).sessionId;
         boolean oneSession = true;
         for (Event e : events) {
             oneSession &= e.sessionId.equals(first);
         }
         if (oneSession) { // most users' batches: no grouping needed
-            funnels(record, first, events);
+            funnels(record, first, events, recordTime);
             return;
         }
         Map<String, List<Event>> bySession = new LinkedHashMap<>();
         for (Event e : events) {
             bySession.computeIfAbsent(e.sessionId, s -> new ArrayList<>()).add(e);
         }
-        bySession.forEach((session, sessionEvents) -> funnels(record, session, sessionEvents));
+        bySession.forEach((session, sessionEvents) -> funnels(record, session, sessionEvents, recordTime));
     }
 
-    private void funnels(UserRecord record, String session, List<Event> sessionEvents) {
-        SessionFunnels state;
-        try {
-            state = record.funnels(session);
-        } catch (IllegalArgumentException e) {
-            throw unreadable(key(sessionEvents.get(0).userId), "The funnel progress of session " + session, e);
-        }
+    private void funnels(UserRecord record, String session, List<Event> sessionEvents, long recordTime) {
+        String user = sessionEvents.get(0).userId;
+        SessionFunnels state = sessionFunnels(record, user, session);
         if (sessionEvents.size() > 1) {
             sessionEvents.sort(SESSION_INDEX_ORDER);
         }
@@ -814,6 +827,37 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         if (dirty) {
             record.funnelsChanged(session);
         }
+        if (state.correctedByRows() && !retagged.contains(session)) {
+            // A late event changed the session before: the progress here cannot tag its new events as time has them.
+            SessionCorrection c = record.history.correction(user, session);
+            if (c != null) {
+                c.funnels = funnelSources(recordTime);
+                output.collect(CORRECTIONS, new StreamRecord<>(c));
+                correctionsMade.inc();
+            }
+        }
+    }
+
+    private SessionFunnels sessionFunnels(UserRecord record, String user, String session) {
+        try {
+            return record.funnels(session);
+        } catch (IllegalArgumentException e) {
+            throw unreadable(key(user), "The funnel progress of session " + session, e);
+        }
+    }
+
+    /** The texts of the definitions in effect for an input published at {@code time}, in funnel id order. */
+    private String[] funnelSources(long time) {
+        List<FunnelVersions.Version> active = versions.activeAt(time);
+        if (active != sourcesOf) { // the newest versions' list is the same object until a definition changes
+            String[] out = new String[active.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = active.get(i).definition().source();
+            }
+            sources = out;
+            sourcesOf = active;
+        }
+        return sources;
     }
 
     private void tag(Event e, List<SessionFunnels.Tag> tags) {

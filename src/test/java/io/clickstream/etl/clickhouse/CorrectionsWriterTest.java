@@ -197,12 +197,37 @@ class CorrectionsWriterTest {
     void restoredCorrectionsAreAppliedLikeNewOnes() throws Exception {
         FakeTable table = new FakeTable();
         table.stored.add("s1");
-        byte[] bytes = new CorrectionsSink.StateSerializer().serialize(correction("s1", 0, 100));
-        SessionCorrection back = new CorrectionsSink.StateSerializer().deserialize(1, bytes);
+        CorrectionsSink.StateSerializer serializer = new CorrectionsSink.StateSerializer();
+        SessionCorrection back =
+                serializer.deserialize(serializer.getVersion(), serializer.serialize(correction("s1", 0, 100)));
         CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
         w.restore(back);
         time.setCurrentTime(CorrectionsWriter.TICK_MS);
 
         assertThat(table.applied).containsExactly("s1");
+    }
+
+    @Test
+    void aWaitingCorrectionKeepsItsFunnelsAndOneOfTheFormatBeforeThemLeavesTheTagsAsStored() throws Exception {
+        CorrectionsSink.StateSerializer serializer = new CorrectionsSink.StateSerializer();
+        SessionCorrection c = correction("s1", 0, 100);
+        c.funnels = new String[] {"{\"id\": \"f\", \"name\": \"caf\u00e9\"}", "{\"id\": \"g\"}"};
+        assertThat(serializer.deserialize(serializer.getVersion(), serializer.serialize(c)))
+                .isEqualTo(c)
+                .extracting(r -> r.funnels)
+                .isEqualTo(c.funnels);
+
+        org.apache.flink.core.memory.DataOutputSerializer older =
+                new org.apache.flink.core.memory.DataOutputSerializer(64);
+        older.writeUTF(c.userId);
+        older.writeUTF(c.sessionId);
+        older.writeInt(c.sessionNumber);
+        older.writeLong(c.start);
+        older.writeLong(c.end);
+        older.writeInt(c.events);
+        SessionCorrection read = serializer.deserialize(1, older.getCopyOfBuffer());
+        assertThat(read.funnels).isNull();
+        assertThat(read.sessionId).isEqualTo("s1");
+        assertThat(read.events).isEqualTo(c.events);
     }
 }

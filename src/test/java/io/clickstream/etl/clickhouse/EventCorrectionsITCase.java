@@ -3,6 +3,7 @@ package io.clickstream.etl.clickhouse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clickstream.etl.event.Event;
+import io.clickstream.etl.funnel.FunnelRowTagging;
 import io.clickstream.etl.session.SessionCorrection;
 import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.testing.TestStack;
@@ -161,7 +162,7 @@ class EventCorrectionsITCase {
 
         try (ClickHouseSql sql = new ClickHouseSql(TestStack.clickHouse())) {
             EventCorrections corrections = new EventCorrections(
-                    sql::execute, db + ".events", EventRowEncoder.INSTANCE.columns(), null, List.of(), 100_000);
+                    sql::execute, db + ".events", EventRowEncoder.INSTANCE.columns(), null, List.of(), null, 100_000);
             EventCorrections.Outcome outcome = corrections.apply(
                     List.of(new SessionCorrection("long", "s-long", 1, T0, T0 + (n - 1) * 100L, n)), false);
 
@@ -175,6 +176,68 @@ class EventCorrectionsITCase {
                 .isEqualTo(n);
     }
 
+    private static final String CHECKOUT = "{\"id\": \"checkout\", \"window\": \"1h\", \"steps\": ["
+            + "{\"event_type\": \"page_view\"}, {\"event_type\": \"add_to_cart\"}, {\"event_type\": \"purchase\"}]}";
+    private static final String PRO = "{\"id\": \"pro\", \"steps\": [{\"event_type\": \"page_view\", "
+            + "\"where\": {\"properties.plan\": \"pro\"}}, {\"event_type\": \"purchase\"}]}";
+
+    private static Event tagged(String id, String type, long time, int index, String... tags) {
+        Event e = event("u-f", id, time, "s-f", 1, index);
+        e.eventType = type;
+        e.funnelIds = new String[tags.length];
+        e.funnelSteps = new int[tags.length];
+        for (int i = 0; i < tags.length; i++) {
+            e.funnelIds[i] = tags[i].split(":")[0];
+            e.funnelSteps[i] = Integer.parseInt(tags[i].split(":")[1]);
+        }
+        return e;
+    }
+
+    private static String currentTags() throws Exception {
+        return TestStack.query(
+                TestStack.clickHouseUrls().get(0),
+                "SELECT event_id, session_index, arrayStringConcat(arrayMap((i, s) -> concat(i, ':', toString(s)), "
+                        + "funnels.id, funnels.step), ',') FROM " + db
+                        + ".events FINAL WHERE user_id = 'u-f' ORDER BY ts, ts_ms, event_id FORMAT TSV");
+    }
+
+    @Test
+    void aCorrectionNamingFunnelsTagsTheSessionsRowsAgainInTimeOrderByTheirStoredValues() throws Exception {
+        // As the step tagged them in the order they came: the late page view (with the property the second funnel
+        // tests) after the others, at the end of the session's progress.
+        TestInserts.insert(
+                db,
+                List.of(
+                        tagged("a", "page_view", T0, 0, "checkout:1"),
+                        tagged("b", "add_to_cart", T0 + 2 * MINUTE, 1, "checkout:2"),
+                        tagged("c", "purchase", T0 + 4 * MINUTE, 2, "checkout:3")));
+        Event late = tagged("late", "page_view", T0 + MINUTE, 3);
+        late.propertyKeys = new String[] {"plan"};
+        late.propertyValues = new String[] {"pro"};
+        TestInserts.insert(db, List.of(late));
+        SessionCorrection c = new SessionCorrection("u-f", "s-f", 1, T0, T0 + 4 * MINUTE, 4);
+        c.funnels = new String[] {CHECKOUT, PRO};
+
+        try (ClickHouseSql sql = new ClickHouseSql(TestStack.clickHouse())) {
+            EventCorrections corrections = withSessions(sql);
+            assertThat(corrections.apply(List.of(c), false).rowsWritten())
+                    .as("the first row keeps its index and tags: not written again")
+                    .isEqualTo(3);
+            assertThat(currentTags())
+                    .as("the late view moved the chain's start, b and c follow it; the pro funnel from the late view")
+                    .isEqualTo("a\t0\tcheckout:1\nlate\t1\tpro:1\nb\t2\tcheckout:2\nc\t3\tcheckout:3,pro:2\n");
+
+            assertThat(corrections.apply(List.of(c), false).rowsWritten())
+                    .as("applied again")
+                    .isZero();
+            SessionCorrection withoutFunnels = new SessionCorrection("u-f", "s-f", 1, T0, T0 + 4 * MINUTE, 4);
+            assertThat(corrections.apply(List.of(withoutFunnels), false).rowsWritten())
+                    .as("without funnels the tags stay as stored")
+                    .isZero();
+        }
+        assertThat(currentTags()).contains("c\t3\tcheckout:3,pro:2");
+    }
+
     /** Corrections of the test database's events that also retire its sessions. */
     private static EventCorrections withSessions(ClickHouseSql sql) {
         return new EventCorrections(
@@ -182,7 +245,8 @@ class EventCorrectionsITCase {
                 db + ".events",
                 EventRowEncoder.INSTANCE.columns(),
                 db + ".sessions",
-                SessionRowEncoder.INSTANCE.columns());
+                SessionRowEncoder.INSTANCE.columns(),
+                new FunnelRowTagging());
     }
 
     private static SessionRow session(String id, int number, long start, long end, int events) {

@@ -386,6 +386,10 @@ class ModernClickHouseSqlITCase {
             e.eventTime = T0 + (i == 2 ? 10 : 20 + i) * 60_000L; // the third came late, between the first two
             e.sessionId = "s-first";
             e.sessionIndex = i;
+            // As the step tagged them in the order they came: the late page view at the end of the progress.
+            e.eventType = i == 1 ? "add_to_cart" : "page_view";
+            e.funnelIds = i == 2 ? new String[0] : new String[] {"f"};
+            e.funnelSteps = i == 2 ? new int[0] : new int[] {i + 1};
             rows.add(e);
         }
         ch.insertRowBinary(
@@ -395,12 +399,20 @@ class ModernClickHouseSqlITCase {
                 "insert_distributed_sync = 1");
         ch.raw("SET insert_distributed_sync = 1");
         EventCorrections corrections = new EventCorrections(
-                (sql, settings) -> ch.execute(sql), db + ".events", EventRowEncoder.INSTANCE.columns());
+                (sql, settings) -> ch.execute(sql),
+                db + ".events",
+                EventRowEncoder.INSTANCE.columns(),
+                null,
+                List.of(),
+                new io.clickstream.etl.funnel.FunnelRowTagging());
+        io.clickstream.etl.session.SessionCorrection correction = new io.clickstream.etl.session.SessionCorrection(
+                rows.get(0).userId, "s-late", 1, T0 + 10 * 60_000L, T0 + 21 * 60_000L, 3);
+        correction.funnels = new String[] {
+            "{\"id\": \"f\", \"steps\": [{\"event_type\": \"page_view\", \"where\": {\"url\": {\"prefix\": \"http\"}}},"
+                    + " {\"event_type\": \"add_to_cart\"}]}"
+        };
 
-        EventCorrections.Outcome outcome = corrections.apply(
-                List.of(new io.clickstream.etl.session.SessionCorrection(
-                        rows.get(0).userId, "s-late", 1, T0 + 10 * 60_000L, T0 + 21 * 60_000L, 3)),
-                false);
+        EventCorrections.Outcome outcome = corrections.apply(List.of(correction), false);
 
         assertThat(outcome.waiting()).isEmpty();
         assertThat(outcome.rowsWritten()).isEqualTo(3);
@@ -408,6 +420,10 @@ class ModernClickHouseSqlITCase {
                         + ".events FINAL ORDER BY session_index"))
                 .as("ranked by time, under the correction's id")
                 .isEqualTo("ev-2\ts-late\t0\nev-0\ts-late\t1\nev-1\ts-late\t2\n");
+        assertThat(ch.raw("SELECT event_id, funnels.id, funnels.step FROM " + db
+                        + ".events FINAL ORDER BY session_index"))
+                .as("tagged again in time order: the late view starts the funnel")
+                .isEqualTo("ev-2\t['f']\t[1]\nev-0\t[]\t[]\nev-1\t['f']\t[2]\n");
         assertThat(ch.raw("SELECT count() FROM " + db + ".events FINAL")).isEqualTo("3\n");
     }
 

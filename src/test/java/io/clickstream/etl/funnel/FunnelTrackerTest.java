@@ -197,6 +197,25 @@ class FunnelTrackerTest {
     }
 
     @Test
+    void aSessionTaggedFromItsRowsStaysSoAndTheFormatBeforeTheMarkIsStillRead() {
+        define("f", "sequential", "1h", 0);
+        feed("a@1", "b@2");
+        byte[] unmarked = state.toBytes();
+        state.markCorrectedByRows();
+        SessionFunnels copy = SessionFunnels.fromBytes(state.toBytes());
+        assertThat(copy.correctedByRows()).isTrue();
+        assertThat(copy.toString()).isEqualTo(state.toString());
+
+        // Format 2, as the previous version wrote it: format 3 without its byte of flags.
+        byte[] older = new byte[unmarked.length - 1];
+        older[0] = 2;
+        System.arraycopy(unmarked, 2, older, 1, unmarked.length - 2);
+        SessionFunnels read = SessionFunnels.fromBytes(older);
+        assertThat(read.correctedByRows()).isFalse();
+        assertThat(read.toBytes()).isEqualTo(unmarked);
+    }
+
+    @Test
     void tagsOfAFunnelNoLongerInProgressKeepTheirFunnel() {
         define("f", "sequential", null, 0);
         feed("a@1", "b@2");
@@ -216,6 +235,7 @@ class FunnelTrackerTest {
                 new byte[] {1, 0},
                 new byte[] {2, 0},
                 new byte[] {2, 0, 1, 0, 1, 'f', 1},
+                new byte[] {3, 2, 0, 0, 0, 0},
                 "garbage".getBytes())) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> SessionFunnels.fromBytes(bad))
                     .isInstanceOf(IllegalArgumentException.class);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.funnel.FunnelUpdate;
+import io.clickstream.etl.session.SessionCorrection;
 import io.clickstream.etl.testing.FakeFunnelTopic;
 import io.clickstream.etl.testing.FakeHashStore;
 import java.util.ArrayList;
@@ -232,5 +233,49 @@ class UserStepFunnelsTest {
         h.processElement(ev("e1", "s1", "view", 10), 0);
         assertThat(store().failures.get()).isEqualTo(3);
         assertThat(tags(h.extractOutputValues())).containsExactly("e1=checkout:1");
+    }
+
+    @Test
+    void aLateEventHandsItsSessionsTagsToTheCorrectionsFromThenOnWithTheDefinitionsInEffect() throws Exception {
+        publish("checkout", 0, 0, CHECKOUT);
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(10, null);
+        h.processElement(ev("e1", "s1", "view", 10), 0);
+        h.processElement(ev("e2", "s1", "cart", 12), 0);
+        h.prepareSnapshotPreBarrier(1);
+        assertThat(h.getSideOutput(UserStepOperator.CORRECTIONS))
+                .as("in time order: nothing to correct")
+                .isNull();
+
+        h.processElement(ev("e3", "s1", "view", 11), 0); // late: within the session, before e2
+        h.prepareSnapshotPreBarrier(2);
+        h.processElement(ev("e4", "s1", "buy", 14), 0); // on time, in the session the late event changed
+        h.prepareSnapshotPreBarrier(3);
+
+        List<SessionCorrection> corrections = new ArrayList<>();
+        h.getSideOutput(UserStepOperator.CORRECTIONS).forEach(r -> corrections.add(r.getValue()));
+        assertThat(corrections).extracting(c -> c.events).containsExactly(3, 4);
+        assertThat(corrections)
+                .as("each names the definitions in effect, so the rows are tagged again in time order")
+                .allSatisfy(c -> assertThat(c.funnels).containsExactly(CHECKOUT));
+        assertThat(corrections.get(1).end).isEqualTo(BASE + 14_000);
+        h.close();
+    }
+
+    @Test
+    void withoutFunnelsACorrectionLeavesTheTagsAsStored() throws Exception {
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(10, null);
+        h.processElement(ev("e1", "s1", "view", 10), 0);
+        h.processElement(ev("e2", "s1", "cart", 12), 0);
+        h.prepareSnapshotPreBarrier(1);
+        h.processElement(ev("e3", "s1", "view", 11), 0);
+        h.prepareSnapshotPreBarrier(2);
+        h.processElement(ev("e4", "s1", "buy", 14), 0);
+        h.prepareSnapshotPreBarrier(3);
+
+        List<SessionCorrection> corrections = new ArrayList<>();
+        h.getSideOutput(UserStepOperator.CORRECTIONS).forEach(r -> corrections.add(r.getValue()));
+        assertThat(corrections).as("only the late event's").hasSize(1);
+        assertThat(corrections.get(0).funnels).isNull();
+        h.close();
     }
 }
