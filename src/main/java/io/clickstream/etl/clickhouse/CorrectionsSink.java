@@ -1,6 +1,7 @@
 package io.clickstream.etl.clickhouse;
 
 import io.clickstream.etl.compat.WriterSink;
+import io.clickstream.etl.session.JoinedFix;
 import io.clickstream.etl.session.SessionCorrection;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -90,11 +91,15 @@ public class CorrectionsSink extends WriterSink<SessionCorrection>
         return new StateSerializer();
     }
 
-    /** Format 2: format 1 and the funnels' definitions (count, -1 for none, then each as UTF-8 bytes). */
+    /**
+     * Format 3: format 1, then the funnels' definitions (count, -1 for none, then each), then the joined fixes (count,
+     * -1 for none, then each: start, end, giving source, and its receiving sources, names and values as counted lists),
+     * texts as UTF-8 bytes after their length. Formats 1 (no funnels, no fixes) and 2 (no fixes) are still read.
+     */
     static final class StateSerializer implements SimpleVersionedSerializer<SessionCorrection> {
         @Override
         public int getVersion() {
-            return 2;
+            return 3;
         }
 
         @Override
@@ -106,12 +111,16 @@ public class CorrectionsSink extends WriterSink<SessionCorrection>
             out.writeLong(c.start);
             out.writeLong(c.end);
             out.writeInt(c.events);
-            out.writeInt(c.funnels == null ? -1 : c.funnels.length);
-            if (c.funnels != null) {
-                for (String definition : c.funnels) {
-                    byte[] bytes = definition.getBytes(StandardCharsets.UTF_8);
-                    out.writeInt(bytes.length);
-                    out.write(bytes);
+            writeTexts(out, c.funnels);
+            out.writeInt(c.joined == null ? -1 : c.joined.length);
+            if (c.joined != null) {
+                for (JoinedFix f : c.joined) {
+                    out.writeLong(f.start);
+                    out.writeLong(f.end);
+                    writeText(out, f.from);
+                    writeTexts(out, f.into);
+                    writeTexts(out, f.names);
+                    writeTexts(out, f.values);
                 }
             }
             return out.getCopyOfBuffer();
@@ -119,23 +128,56 @@ public class CorrectionsSink extends WriterSink<SessionCorrection>
 
         @Override
         public SessionCorrection deserialize(int version, byte[] serialized) throws IOException {
-            if (version != 1 && version != 2) {
+            if (version < 1 || version > 3) {
                 throw new IOException("unknown format " + version + " of a waiting correction: written by a newer "
                         + "version of the job; restore with that version");
             }
             DataInputDeserializer in = new DataInputDeserializer(serialized);
             SessionCorrection c = new SessionCorrection(
                     in.readUTF(), in.readUTF(), in.readInt(), in.readLong(), in.readLong(), in.readInt());
-            int funnels = version == 1 ? -1 : in.readInt();
-            if (funnels >= 0) {
-                c.funnels = new String[funnels];
-                for (int i = 0; i < funnels; i++) {
-                    byte[] bytes = new byte[in.readInt()];
-                    in.readFully(bytes);
-                    c.funnels[i] = new String(bytes, StandardCharsets.UTF_8);
+            c.funnels = version >= 2 ? readTexts(in) : null;
+            int fixes = version >= 3 ? in.readInt() : -1;
+            if (fixes >= 0) {
+                c.joined = new JoinedFix[fixes];
+                for (int i = 0; i < fixes; i++) {
+                    c.joined[i] = new JoinedFix(
+                            in.readLong(), in.readLong(), readText(in), readTexts(in), readTexts(in), readTexts(in));
                 }
             }
             return c;
+        }
+
+        private static void writeTexts(DataOutputSerializer out, String[] texts) throws IOException {
+            out.writeInt(texts == null ? -1 : texts.length);
+            if (texts != null) {
+                for (String t : texts) {
+                    writeText(out, t);
+                }
+            }
+        }
+
+        private static void writeText(DataOutputSerializer out, String text) throws IOException {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            out.writeInt(bytes.length);
+            out.write(bytes);
+        }
+
+        private static String[] readTexts(DataInputDeserializer in) throws IOException {
+            int n = in.readInt();
+            if (n < 0) {
+                return null;
+            }
+            String[] texts = new String[n];
+            for (int i = 0; i < n; i++) {
+                texts[i] = readText(in);
+            }
+            return texts;
+        }
+
+        private static String readText(DataInputDeserializer in) throws IOException {
+            byte[] bytes = new byte[in.readInt()];
+            in.readFully(bytes);
+            return new String(bytes, StandardCharsets.UTF_8);
         }
     }
 }

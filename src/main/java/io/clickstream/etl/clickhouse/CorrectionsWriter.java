@@ -1,5 +1,6 @@
 package io.clickstream.etl.clickhouse;
 
+import io.clickstream.etl.session.JoinedFix;
 import io.clickstream.etl.session.SessionCorrection;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -136,18 +137,32 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
         }
     }
 
-    /** Under the lock: {@code c} waits, in place of the user's corrections it replaces. */
+    /**
+     * Under the lock: {@code c} waits, in place of the user's corrections it replaces; their joined fixes, which hold
+     * the values of their times, go before its own.
+     */
     private void replaceCovered(SessionCorrection c, long now) {
         List<Waiting> ofUser = pending.computeIfAbsent(c.userId, u -> new ArrayList<>(2));
         long since = now;
+        List<JoinedFix> earlierFixes = List.of();
         for (Iterator<Waiting> it = ofUser.iterator(); it.hasNext(); ) {
             Waiting w = it.next();
             SessionCorrection o = w.correction;
             if (o.sessionId.equals(c.sessionId) || (o.start >= c.start && o.end <= c.end)) {
                 since = Math.min(since, w.since);
+                if (o.joined != null) {
+                    earlierFixes = earlierFixes.isEmpty() ? new ArrayList<>() : earlierFixes;
+                    earlierFixes.addAll(List.of(o.joined));
+                }
                 it.remove();
                 waiting--;
             }
+        }
+        if (!earlierFixes.isEmpty()) {
+            if (c.joined != null) {
+                earlierFixes.addAll(List.of(c.joined));
+            }
+            c.joined = earlierFixes.toArray(new JoinedFix[0]);
         }
         ofUser.add(new Waiting(c, since, now));
         waiting++;

@@ -2,6 +2,7 @@ package io.clickstream.etl.clickhouse;
 
 import static io.clickstream.etl.clickhouse.ClickHouseSql.literal;
 
+import io.clickstream.etl.session.JoinedFix;
 import io.clickstream.etl.session.SessionCorrection;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -108,10 +109,11 @@ public final class EventCorrections {
         long written = 0;
         for (int i = 0; i < corrections.size(); i += PER_STATEMENT) {
             List<SessionCorrection> part = corrections.subList(i, Math.min(corrections.size(), i + PER_STATEMENT));
+            written += fixJoined(part, evenIfIncomplete);
             String scope = scope(part, true);
             List<String> definitions = definitions(part);
             Map<String, List<Row>> rows = read(scope, definitions);
-            Statement statement = new Statement(scope);
+            Statement statement = new Statement(scope, 4, EventCorrections::sessionColumns);
             List<SessionCorrection> complete = new ArrayList<>();
             for (SessionCorrection c : part) {
                 List<Row> of = new ArrayList<>();
@@ -145,8 +147,8 @@ public final class EventCorrections {
                     statement.add(
                             keyLiteral(c.userId, r.eventId, r.version),
                             literal(c.sessionId),
-                            c.sessionNumber,
-                            k,
+                            String.valueOf(c.sessionNumber),
+                            String.valueOf(k),
                             literal(tags[k]));
                 }
             }
@@ -156,6 +158,102 @@ public final class EventCorrections {
             }
         }
         return new Outcome(waiting, incomplete, written);
+    }
+
+    /**
+     * Writes again, with the joined values they hold now, the rows of the part's corrections whose joined values late
+     * givers changed ({@link SessionCorrection#joined}), before their sessions and tags are looked at (a funnel step may
+     * test a joined value). A correction whose rows are not all in the table yet waits for them, unless
+     * {@code evenIfIncomplete}. A receiving event's own property of a joined name is taken as joined (the stored row
+     * does not tell them apart).
+     */
+    private long fixJoined(List<SessionCorrection> part, boolean evenIfIncomplete) throws Exception {
+        List<SessionCorrection> fixed = new ArrayList<>();
+        Set<String> names = new java.util.LinkedHashSet<>();
+        for (SessionCorrection c : part) {
+            if (c.joined != null) {
+                fixed.add(c);
+                for (JoinedFix f : c.joined) {
+                    names.addAll(List.of(f.names));
+                }
+            }
+        }
+        if (fixed.isEmpty()) {
+            return 0;
+        }
+        List<String> read = new ArrayList<>(names);
+        StringBuilder held = new StringBuilder();
+        for (String n : read) {
+            // "=value" for a row that has the property, "" for one that has not.
+            held.append(", if(has(`props.key`, ")
+                    .append(literal(n))
+                    .append("), concat('=', `props.value`[indexOf(`props.key`, ")
+                    .append(literal(n))
+                    .append(")]), '')");
+        }
+        String scope = scope(fixed, true);
+        Map<List<String>, String[]> newest = new HashMap<>();
+        for (String[] f : TabSeparated.rows(sql.execute(
+                "SELECT user_id, event_id, toUInt64(ts) * 1000 + ts_ms, version, source" + held + " FROM " + table
+                        + " WHERE " + scope + " FORMAT TabSeparated",
+                SETTINGS))) {
+            newest.merge(List.of(f[0], f[1]), f, (a, b) -> Long.parseLong(a[3]) >= Long.parseLong(b[3]) ? a : b);
+        }
+        Map<String, List<String[]>> byUser = new HashMap<>();
+        newest.values()
+                .forEach(f ->
+                        byUser.computeIfAbsent(f[0], u -> new ArrayList<>()).add(f));
+        Statement statement = new Statement(scope, 3, EventCorrections::joinedColumns);
+        long written = 0;
+        for (SessionCorrection c : fixed) {
+            List<String[]> rows = new ArrayList<>();
+            for (String[] f : byUser.getOrDefault(c.userId, List.of())) {
+                long time = Long.parseLong(f[2]);
+                if (time >= c.start && time <= c.end) {
+                    rows.add(f);
+                }
+            }
+            if (rows.size() < c.events && !evenIfIncomplete) {
+                continue; // applied with the session, once its rows are there
+            }
+            for (String[] f : rows) {
+                Map<String, String> want = new java.util.LinkedHashMap<>();
+                for (JoinedFix fix : c.joined) { // in the order they came: a later one holds the later values
+                    if (fix.covers(f[4], Long.parseLong(f[2]))) {
+                        for (int k = 0; k < fix.names.length; k++) {
+                            want.put(fix.names[k], fix.values[k]);
+                        }
+                    }
+                }
+                boolean same = true;
+                for (Map.Entry<String, String> w : want.entrySet()) {
+                    String stored = f[5 + read.indexOf(w.getKey())];
+                    same &= stored.equals(w.getValue().isEmpty() ? "" : "=" + w.getValue());
+                }
+                if (same) {
+                    continue;
+                }
+                StringBuilder out = new StringBuilder();
+                StringBuilder in = new StringBuilder();
+                StringBuilder values = new StringBuilder();
+                for (Map.Entry<String, String> w : want.entrySet()) {
+                    out.append(out.length() == 0 ? "" : ",").append(literal(w.getKey()));
+                    if (!w.getValue().isEmpty()) {
+                        in.append(in.length() == 0 ? "" : ",").append(literal(w.getKey()));
+                        values.append(values.length() == 0 ? "" : ",").append(literal(w.getValue()));
+                    }
+                }
+                if (statement.full()) {
+                    written += statement.run();
+                }
+                statement.add(
+                        keyLiteral(c.userId, f[1], Long.parseLong(f[3])),
+                        "[" + out + "]",
+                        "[" + in + "]",
+                        "[" + values + "]");
+            }
+        }
+        return written + statement.run();
     }
 
     /** The funnel definitions the part's corrections tag under, each once (none without {@link #tagging}). */
@@ -284,39 +382,45 @@ public final class EventCorrections {
     }
 
     /**
-     * One INSERT … SELECT of up to {@code maxListed} characters of listed rows: each row's key once, with its
-     * session id, number and index at the same place in their lists.
+     * One INSERT … SELECT of up to {@code maxListed} characters of listed rows: each row's key once, with its new values
+     * at the same place in their lists, from which {@code columns} makes the expressions of the columns it rewrites.
      */
     private final class Statement {
         /** Where the listed rows are ({@link #scope}). */
         private final String scope;
 
+        private final java.util.function.Function<String[], Map<String, String>> columns;
         private final StringBuilder keys = new StringBuilder();
         private final StringBuilder places = new StringBuilder();
-        private final StringBuilder ids = new StringBuilder();
-        private final StringBuilder numbers = new StringBuilder();
-        private final StringBuilder indexes = new StringBuilder();
-        private final StringBuilder tags = new StringBuilder();
+        private final StringBuilder[] lists;
         private int rows;
 
-        Statement(String scope) {
+        Statement(String scope, int lists, java.util.function.Function<String[], Map<String, String>> columns) {
             this.scope = scope;
+            this.columns = columns;
+            this.lists = new StringBuilder[lists];
+            for (int i = 0; i < lists; i++) {
+                this.lists[i] = new StringBuilder();
+            }
         }
 
         boolean full() {
-            return keys.length() + places.length() + ids.length() + numbers.length() + indexes.length() + tags.length()
-                    >= maxListed;
+            int n = keys.length() + places.length();
+            for (StringBuilder b : lists) {
+                n += b.length();
+            }
+            return n >= maxListed;
         }
 
-        void add(String key, String id, int number, int index, String tagsLiteral) {
+        /** A row by its key literal, with its literal in each list. */
+        void add(String key, String... values) {
             String comma = rows == 0 ? "" : ",";
             rows++;
             keys.append(comma).append(key);
             places.append(comma).append(rows);
-            ids.append(comma).append(id);
-            numbers.append(comma).append(number);
-            indexes.append(comma).append(index);
-            tags.append(comma).append(tagsLiteral);
+            for (int i = 0; i < lists.length; i++) {
+                lists[i].append(comma).append(values[i]);
+            }
         }
 
         /** Runs the statement if it lists rows; the rows it wrote. */
@@ -324,14 +428,46 @@ public final class EventCorrections {
             if (rows == 0) {
                 return 0;
             }
-            sql.execute(insert(scope, keys, places, ids, numbers, indexes, tags), SETTINGS);
+            String[] texts = new String[lists.length];
+            for (int i = 0; i < lists.length; i++) {
+                texts[i] = lists[i].toString();
+            }
+            sql.execute(insert(scope, keys, places, columns.apply(texts)), SETTINGS);
             int n = rows;
-            for (StringBuilder b : List.of(keys, places, ids, numbers, indexes, tags)) {
+            keys.setLength(0);
+            places.setLength(0);
+            for (StringBuilder b : lists) {
                 b.setLength(0);
             }
             rows = 0;
             return n;
         }
+    }
+
+    /** The session columns a statement of rows listed with (id, number, index, tags) rewrites. */
+    private static Map<String, String> sessionColumns(String[] lists) {
+        String listedTags = "arrayFilter(t -> t != '', splitByChar(',', arrayElement([" + lists[3] + "], _row)))";
+        return Map.of(
+                "session_id", "arrayElement([" + lists[0] + "], _row)",
+                "session_number", "toUInt32(arrayElement([" + lists[1] + "], _row))",
+                "session_index", "toUInt32(arrayElement([" + lists[2] + "], _row))",
+                "funnels.id", "arrayMap(t -> splitByChar(':', t)[1], " + listedTags + ")",
+                "funnels.step", "arrayMap(t -> toUInt8(splitByChar(':', t)[2]), " + listedTags + ")");
+    }
+
+    /**
+     * The properties a statement of rows listed with (names taken out, names put in, their values) rewrites: a row's
+     * properties without the joined names, then the joined values it holds now.
+     */
+    private static Map<String, String> joinedColumns(String[] lists) {
+        String out = "arrayElement([" + lists[0] + "], _row)";
+        return Map.of(
+                "props.key",
+                "arrayConcat(arrayFilter(k -> NOT has(" + out + ", k), `props.key`), arrayElement([" + lists[1]
+                        + "], _row))",
+                "props.value",
+                "arrayConcat(arrayFilter((v, k) -> NOT has(" + out + ", k), `props.value`, `props.key`), "
+                        + "arrayElement([" + lists[2] + "], _row))");
     }
 
     /**
@@ -392,37 +528,20 @@ public final class EventCorrections {
     }
 
     /**
-     * The rows listed (each event's current row, named with its version) written again with their session's id and
-     * number, their index and their version plus one: the inner query finds each row's place in the lists by a hash
-     * look-up ({@code transform}).
+     * The rows listed (each event's current row, named with its version) written again with the expressions of
+     * {@code replaced} for their columns and their version plus one: the inner query finds each row's place in the
+     * lists by a hash look-up ({@code transform}).
      */
-    private String insert(
-            String scope,
-            CharSequence keys,
-            CharSequence places,
-            CharSequence ids,
-            CharSequence numbers,
-            CharSequence indexes,
-            CharSequence tags) {
+    private String insert(String scope, CharSequence keys, CharSequence places, Map<String, String> replaced) {
         StringBuilder inner = new StringBuilder();
         StringBuilder outer = new StringBuilder();
-        String listedTags = "arrayFilter(t -> t != '', splitByChar(',', arrayElement([" + tags + "], _row)))";
         for (String column : columns) {
             String name = "`" + column + "`";
             inner.append(name).append(", ");
             if (outer.length() > 0) {
                 outer.append(", ");
             }
-            outer.append(
-                    switch (column) {
-                        case "session_id" -> "arrayElement([" + ids + "], _row)";
-                        case "session_number" -> "toUInt32(arrayElement([" + numbers + "], _row))";
-                        case "session_index" -> "toUInt32(arrayElement([" + indexes + "], _row))";
-                        case "funnels.id" -> "arrayMap(t -> splitByChar(':', t)[1], " + listedTags + ")";
-                        case "funnels.step" -> "arrayMap(t -> toUInt8(splitByChar(':', t)[2]), " + listedTags + ")";
-                        case "version" -> "version + 1";
-                        default -> name;
-                    });
+            outer.append(column.equals("version") ? "version + 1" : replaced.getOrDefault(column, name));
         }
         return "INSERT INTO " + table + " ("
                 + String.join(", ", columns.stream().map(c -> "`" + c + "`").toList())

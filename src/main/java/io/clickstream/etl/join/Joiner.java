@@ -133,6 +133,54 @@ public final class Joiner {
         return changed;
     }
 
+    /**
+     * The joined values of the receiving events of {@code from}'s rule (the source {@code from} excluded;
+     * {@code into} empty: every other source) whose times lie in {@code [start, end]}: {@code values[i]} for
+     * {@code names[i]}, "" for none.
+     */
+    public record Fix(long start, long end, String from, List<String> into, List<String> names, List<String> values) {}
+
+    /**
+     * What the givers among a user's events (joined by {@link #applyToUser} into {@code byRule}) changed for events
+     * received before them: those up to {@code newestBefore} (the newest time the user's events had before the
+     * batch) from the giver's time to the next version's. A giver after that time changed nothing received; one
+     * read again (a replay) gives the same fix again, as the values stand now.
+     */
+    public List<Fix> lateFixes(List<Event> events, Map<String, JoinedValues> byRule, long newestBefore) {
+        List<Fix> out = List.of();
+        for (int j = 0; j < events.size(); j++) {
+            Event e = events.get(j);
+            if (e.eventTime > newestBefore) {
+                continue;
+            }
+            for (JoinRule r : rules) {
+                JoinedValues jv = byRule.get(r.name());
+                if (jv == null || !r.keyedByUser() || !r.gives(e) || r.keyOf(e).isEmpty()) {
+                    continue;
+                }
+                long end = newestBefore;
+                for (JoinedValues.Version v : jv.versions()) {
+                    if (v.time() > e.eventTime) {
+                        end = Math.min(end, v.time() - 1);
+                        break;
+                    }
+                }
+                JoinedValues.Version now = jv.at(e.eventTime, NOTHING_SKIPPED);
+                List<String> names = new ArrayList<>(r.fields().size());
+                List<String> values = new ArrayList<>(r.fields().size());
+                for (String f : r.fields()) {
+                    String name = r.outputName(f);
+                    int i = now == null ? -1 : now.names().indexOf(name);
+                    names.add(name);
+                    values.add(i < 0 ? "" : now.values().get(i));
+                }
+                out = out.isEmpty() ? new ArrayList<>() : out;
+                out.add(new Fix(e.eventTime, end, r.from(), r.into(), names, values));
+            }
+        }
+        return out;
+    }
+
     private static final Predicate<JoinedValues.Version> NOTHING_SKIPPED = v -> false;
     private static final String[] NO_PROPERTIES = new String[0];
 

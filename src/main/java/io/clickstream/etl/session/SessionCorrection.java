@@ -6,7 +6,8 @@ package io.clickstream.etl.session;
  * {@code events} of them once every row the job sent is in the table. A correction holds the session as it stands,
  * not a change to it, so applying it again (a replay) gives the same rows. With {@code funnels} (the definitions'
  * JSON, in funnel id order) the rows' funnel tags are computed again from the rows, in that order, under those
- * definitions; without (null), the tags stay as stored. A Flink POJO.
+ * definitions; without (null), the tags stay as stored. Its {@code joined} fixes are applied to the rows first. A
+ * Flink POJO.
  */
 public class SessionCorrection {
     public String userId;
@@ -16,6 +17,8 @@ public class SessionCorrection {
     public long end;
     public int events;
     public String[] funnels;
+    /** Joined values late givers changed in its rows, in the order they came; null: none. */
+    public JoinedFix[] joined;
 
     public SessionCorrection() {}
 
@@ -42,7 +45,8 @@ public class SessionCorrection {
                 && start == c.start
                 && end == c.end
                 && events == c.events
-                && java.util.Arrays.equals(funnels, c.funnels);
+                && java.util.Arrays.equals(funnels, c.funnels)
+                && java.util.Arrays.equals(joined, c.joined);
     }
 
     @Override
@@ -55,6 +59,7 @@ public class SessionCorrection {
     public String toString() {
         return "SessionCorrection{" + sessionId + " #" + sessionNumber + " [" + start + ", " + end + "] " + events
                 + " events"
-                + (funnels == null ? "" : ", " + funnels.length + " funnels") + "}";
+                + (funnels == null ? "" : ", " + funnels.length + " funnels")
+                + (joined == null ? "" : ", " + joined.length + " joined fixes") + "}";
     }
 }

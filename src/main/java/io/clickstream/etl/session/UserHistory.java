@@ -415,6 +415,26 @@ public final class UserHistory {
         return null;
     }
 
+    /** The time of the user's newest remembered event; Long.MIN_VALUE when there is none. */
+    public long newestTime() {
+        long newest = Long.MIN_VALUE;
+        for (Session s : sessions) {
+            newest = Math.max(newest, s.end);
+        }
+        return newest;
+    }
+
+    /** The ids of the sessions that have events within {@code [start, end]} by their bounds. */
+    public List<String> sessionIdsWithin(long start, long end) {
+        List<String> ids = new ArrayList<>(2);
+        for (Session s : sessions) {
+            if (s.start <= end && s.end >= start) {
+                ids.add(s.id);
+            }
+        }
+        return ids;
+    }
+
     /** The ids of the sessions, in order. */
     public List<String> sessionIds() {
         List<String> ids = new ArrayList<>(sessions.size());

@@ -13,6 +13,7 @@ import io.clickstream.etl.privacy.ErasureTracker;
 import io.clickstream.etl.privacy.Erasures;
 import io.clickstream.etl.redis.BatchingRedisOperator;
 import io.clickstream.etl.redis.HashStore;
+import io.clickstream.etl.session.JoinedFix;
 import io.clickstream.etl.session.SessionAssigner;
 import io.clickstream.etl.session.SessionAssignment;
 import io.clickstream.etl.session.SessionCorrection;
@@ -20,9 +21,9 @@ import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.session.SessionRows;
 import io.clickstream.etl.session.UserHistory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -140,8 +141,8 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
     private transient ArrayList<UserHistory.Session> touched;
     /** The funnel steps one event reached. */
     private transient ArrayList<SessionFunnels.Tag> tags;
-    /** The sessions of a user's batch whose corrections name the funnels: their rows are tagged again already. */
-    private transient HashSet<String> retagged;
+    /** The corrections of the stored rows of the user being processed, emitted after its batch. */
+    private transient ArrayList<SessionCorrection> userCorrections;
     /** The definitions' texts of the last {@link #funnelSources} answer, and the versions they are of. */
     private transient String[] sources;
 
@@ -252,7 +253,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         spareLists = new ArrayList<>();
         touched = new ArrayList<>();
         tags = new ArrayList<>(2);
-        retagged = new HashSet<>();
+        userCorrections = new ArrayList<>(2);
         sessionsStarted = metrics().counter("started");
         replayedEvents = metrics().counter("replayedEvents");
         olderLayoutUsers = metrics().counter("olderLayoutUsers");
@@ -446,6 +447,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
             String user = entry.getKey();
             List<Event> events = entry.getValue();
             UserRecord record = records.get(user);
+            long newestBefore = record.history.newestTime();
             List<SessionAssignment> assigned = sessions(user, record.history, events);
             if (events.isEmpty()) {
                 continue; // every event of the user was a duplicate delivery
@@ -458,12 +460,16 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
                 newestOfUser = Math.max(newestOfUser, e.kafkaTimestamp);
             }
             record.applied(newestOfUser);
+            userCorrections.clear();
             corrections(user, record, newestOfUser, processingTime);
             if (!joiner.isEmpty()) {
-                joins(record, events);
+                joins(user, record, events, newestBefore);
             }
             if (!versions.isEmpty()) {
-                funnels(record, events, newestOfUser);
+                funnels(record, events);
+            }
+            if (!userCorrections.isEmpty()) {
+                emitCorrections(user, record, newestOfUser);
             }
             SessionRows.touched(record.history, assigned, touched);
             for (int i = 0; i < touched.size(); i++) {
@@ -756,25 +762,13 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
      * the sessions merged away or renamed, and new rows of the sessions renumbered.
      */
     private void corrections(String user, UserRecord record, long recordTime, long processingTime) {
-        retagged.clear();
         List<SessionCorrection> corrections = assigner.corrections(user);
         List<SessionRow> retired = assigner.retired();
         if (corrections.isEmpty() && retired.isEmpty()) {
             return;
         }
         assigner.renamed().forEach(record::sessionRenamed);
-        for (SessionCorrection c : corrections) {
-            if (!versions.isEmpty()) {
-                // The funnels' progress followed the events in the order they came: the rows are tagged again from
-                // themselves, in time order, now and with each later batch of the session.
-                c.funnels = funnelSources(recordTime);
-                sessionFunnels(record, user, c.sessionId).markCorrectedByRows();
-                record.funnelsChanged(c.sessionId);
-                retagged.add(c.sessionId);
-            }
-            output.collect(CORRECTIONS, new StreamRecord<>(c));
-        }
-        correctionsMade.inc(corrections.size());
+        userCorrections.addAll(corrections);
         for (SessionRow r : retired) {
             r.recordTime = recordTime;
             output.collect(SESSION_UPDATES, new StreamRecord<>(r));
@@ -784,31 +778,78 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         }
     }
 
-    private void joins(UserRecord record, List<Event> events) {
+    private void joins(String user, UserRecord record, List<Event> events, long newestBefore) {
         Set<String> changed = joiner.applyToUser(events, record.joins());
         if (!changed.isEmpty()) {
             record.joinsChanged(changed);
         }
+        for (Joiner.Fix f : joiner.lateFixes(events, record.joins(), newestBefore)) {
+            JoinedFix fix = new JoinedFix(
+                    f.start(),
+                    f.end(),
+                    f.from(),
+                    f.into().toArray(new String[0]),
+                    f.names().toArray(new String[0]),
+                    f.values().toArray(new String[0]));
+            for (String session : record.history.sessionIdsWithin(f.start(), f.end())) {
+                SessionCorrection c = correction(user, record, session);
+                JoinedFix[] joined = c.joined == null ? new JoinedFix[1] : Arrays.copyOf(c.joined, c.joined.length + 1);
+                joined[joined.length - 1] = fix;
+                c.joined = joined;
+            }
+        }
     }
 
-    private void funnels(UserRecord record, List<Event> events, long recordTime) {
+    /** The correction of the session among the user's, added as the session stands now if there is none yet. */
+    private SessionCorrection correction(String user, UserRecord record, String session) {
+        for (SessionCorrection c : userCorrections) {
+            if (c.sessionId.equals(session)) {
+                return c;
+            }
+        }
+        SessionCorrection c = record.history.correction(user, session);
+        userCorrections.add(c);
+        return c;
+    }
+
+    /**
+     * Emits the user's corrections. With funnels, each tags its session's rows again from the rows, in time order:
+     * the funnels' progress here followed the events in the order they came; so will every later batch of the session.
+     */
+    private void emitCorrections(String user, UserRecord record, long recordTime) {
+        for (SessionCorrection c : userCorrections) {
+            if (!versions.isEmpty()) {
+                c.funnels = funnelSources(recordTime);
+                SessionFunnels state = sessionFunnels(record, user, c.sessionId);
+                if (!state.correctedByRows()) {
+                    state.markCorrectedByRows();
+                    record.funnelsChanged(c.sessionId);
+                }
+            }
+            output.collect(CORRECTIONS, new StreamRecord<>(c));
+        }
+        correctionsMade.inc(userCorrections.size());
+        userCorrections.clear();
+    }
+
+    private void funnels(UserRecord record, List<Event> events) {
         String first = events.get(0).sessionId;
         boolean oneSession = true;
         for (Event e : events) {
             oneSession &= e.sessionId.equals(first);
         }
         if (oneSession) { // most users' batches: no grouping needed
-            funnels(record, first, events, recordTime);
+            funnels(record, first, events);
             return;
         }
         Map<String, List<Event>> bySession = new LinkedHashMap<>();
         for (Event e : events) {
             bySession.computeIfAbsent(e.sessionId, s -> new ArrayList<>()).add(e);
         }
-        bySession.forEach((session, sessionEvents) -> funnels(record, session, sessionEvents, recordTime));
+        bySession.forEach((session, sessionEvents) -> funnels(record, session, sessionEvents));
     }
 
-    private void funnels(UserRecord record, String session, List<Event> sessionEvents, long recordTime) {
+    private void funnels(UserRecord record, String session, List<Event> sessionEvents) {
         String user = sessionEvents.get(0).userId;
         SessionFunnels state = sessionFunnels(record, user, session);
         if (sessionEvents.size() > 1) {
@@ -827,14 +868,9 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         if (dirty) {
             record.funnelsChanged(session);
         }
-        if (state.correctedByRows() && !retagged.contains(session)) {
+        if (state.correctedByRows()) {
             // A late event changed the session before: the progress here cannot tag its new events as time has them.
-            SessionCorrection c = record.history.correction(user, session);
-            if (c != null) {
-                c.funnels = funnelSources(recordTime);
-                output.collect(CORRECTIONS, new StreamRecord<>(c));
-                correctionsMade.inc();
-            }
+            correction(user, record, session);
         }
     }
 

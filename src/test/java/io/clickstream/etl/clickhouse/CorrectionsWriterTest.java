@@ -3,6 +3,7 @@ package io.clickstream.etl.clickhouse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.clickstream.etl.session.JoinedFix;
 import io.clickstream.etl.session.SessionCorrection;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ class CorrectionsWriterTest {
     private final class FakeTable implements CorrectionsSink.Corrector {
         final Set<String> stored = new HashSet<>();
         final List<String> applied = new ArrayList<>();
+        final List<SessionCorrection> given = new ArrayList<>();
         int failuresLeft;
 
         @Override
@@ -35,6 +37,7 @@ class CorrectionsWriterTest {
             }
             List<SessionCorrection> waiting = new ArrayList<>();
             List<SessionCorrection> incomplete = new ArrayList<>();
+            given.addAll(corrections);
             for (SessionCorrection c : corrections) {
                 boolean all = stored.contains(c.sessionId);
                 if (!all) {
@@ -212,10 +215,13 @@ class CorrectionsWriterTest {
         CorrectionsSink.StateSerializer serializer = new CorrectionsSink.StateSerializer();
         SessionCorrection c = correction("s1", 0, 100);
         c.funnels = new String[] {"{\"id\": \"f\", \"name\": \"caf\u00e9\"}", "{\"id\": \"g\"}"};
+        c.joined = new JoinedFix[] {
+            new JoinedFix(1, 2, "backend", new String[0], new String[] {"a.plan", "a.x"}, new String[] {"pro", ""})
+        };
         assertThat(serializer.deserialize(serializer.getVersion(), serializer.serialize(c)))
                 .isEqualTo(c)
-                .extracting(r -> r.funnels)
-                .isEqualTo(c.funnels);
+                .satisfies(r -> assertThat(r.funnels).isEqualTo(c.funnels))
+                .satisfies(r -> assertThat(r.joined).isEqualTo(c.joined));
 
         org.apache.flink.core.memory.DataOutputSerializer older =
                 new org.apache.flink.core.memory.DataOutputSerializer(64);
@@ -227,7 +233,30 @@ class CorrectionsWriterTest {
         older.writeInt(c.events);
         SessionCorrection read = serializer.deserialize(1, older.getCopyOfBuffer());
         assertThat(read.funnels).isNull();
+        assertThat(read.joined).isNull();
         assertThat(read.sessionId).isEqualTo("s1");
         assertThat(read.events).isEqualTo(c.events);
+    }
+
+    @Test
+    void aNewerCorrectionOfASessionTakesTheWaitingOnesJoinedFixesBeforeItsOwn() throws Exception {
+        FakeTable table = new FakeTable();
+        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
+        JoinedFix first = new JoinedFix(0, 50, "backend", new String[0], new String[] {"p"}, new String[] {"1"});
+        JoinedFix second = new JoinedFix(20, 50, "backend", new String[0], new String[] {"p"}, new String[] {"2"});
+        SessionCorrection older = correction("s1", 0, 100);
+        older.joined = new JoinedFix[] {first};
+        SessionCorrection newer = correction("s1", 0, 120);
+        newer.joined = new JoinedFix[] {second};
+        w.write(older, null);
+        w.write(newer, null);
+        w.write(correction("s1", 0, 130), null);
+        table.stored.add("s1");
+        time.setCurrentTime(CorrectionsWriter.TICK_MS);
+
+        assertThat(table.applied).containsExactly("s1");
+        assertThat(table.given.get(table.given.size() - 1).joined)
+                .as("in the order they came: the later values last")
+                .containsExactly(first, second);
     }
 }

@@ -238,6 +238,49 @@ class EventCorrectionsITCase {
         assertThat(currentTags()).contains("c\t3\tcheckout:3,pro:2");
     }
 
+    @Test
+    void aLateGiversJoinedValuesReachTheRowsReceivedBeforeItAndTheirTagsFollow() throws Exception {
+        // The backend event came last (index 2): the web events before it in the stream received no plan.
+        Event giver = event("u-j", "g", T0, "s-j", 1, 2);
+        giver.source = "backend";
+        giver.eventType = "plan_changed";
+        Event view = event("u-j", "a", T0 + MINUTE, "s-j", 1, 0);
+        Event buy = event("u-j", "b", T0 + 2 * MINUTE, "s-j", 1, 1);
+        buy.eventType = "purchase";
+        TestInserts.insert(db, List.of(view, buy));
+        TestInserts.insert(db, List.of(giver));
+        String pro = "{\"id\": \"pro\", \"steps\": [{\"event_type\": \"page_view\", "
+                + "\"where\": {\"properties.acct.plan\": \"pro\"}}, {\"event_type\": \"purchase\"}]}";
+        SessionCorrection c = new SessionCorrection("u-j", "s-j", 1, T0, T0 + 2 * MINUTE, 3);
+        c.funnels = new String[] {pro};
+        c.joined = new io.clickstream.etl.session.JoinedFix[] {
+            new io.clickstream.etl.session.JoinedFix(
+                    T0,
+                    T0 + 2 * MINUTE,
+                    "backend",
+                    new String[] {"web", "app"},
+                    new String[] {"acct.plan"},
+                    new String[] {"pro"})
+        };
+
+        try (ClickHouseSql sql = new ClickHouseSql(TestStack.clickHouse())) {
+            assertThat(withSessions(sql).apply(List.of(c), false).rowsWritten())
+                    .as("the two web rows for their plan, then the three for their index or tags")
+                    .isEqualTo(5);
+            assertThat(withSessions(sql).apply(List.of(c), false).rowsWritten())
+                    .as("applied again")
+                    .isZero();
+        }
+        assertThat(TestStack.query(
+                        TestStack.clickHouseUrls().get(0),
+                        "SELECT event_id, session_index, props.key, props.value, funnels.id, funnels.step FROM " + db
+                                + ".events FINAL WHERE user_id = 'u-j' ORDER BY ts FORMAT TSV"))
+                .as("the web rows keep their own property and hold the plan; the pro funnel sees it")
+                .isEqualTo("g\t0\t['k']\t['v-g']\t[]\t[]\n"
+                        + "a\t1\t['k','acct.plan']\t['v-a','pro']\t['pro']\t[1]\n"
+                        + "b\t2\t['k','acct.plan']\t['v-b','pro']\t['pro']\t[2]\n");
+    }
+
     /** Corrections of the test database's events that also retire its sessions. */
     private static EventCorrections withSessions(ClickHouseSql sql) {
         return new EventCorrections(

@@ -90,6 +90,37 @@ class JoinerTest {
     }
 
     @Test
+    void aGiverBehindEventsReceivedBeforeItFixesTheirValuesUpToTheNextVersionOrTheNewestReceived() {
+        Joiner j = new Joiner(JoinRule.parseAll(PROFILE));
+        Map<String, JoinedValues> user = new HashMap<>();
+        j.applyToUser(List.of(ev("p2", "profile", "u1", 300, "age", "32")), user);
+        j.applyToUser(List.of(ev("w1", "web", "u1", 150), ev("w2", "web", "u1", 400)), user);
+
+        List<Event> late = List.of(ev("p1", "profile", "u1", 100, "age", "31"));
+        j.applyToUser(late, user);
+        assertThat(j.lateFixes(late, user, 400))
+                .as("events received from its time until the next version's took nothing")
+                .containsExactly(new Joiner.Fix(
+                        100, 299, "profile", List.of(), List.of("profile.age", "profile.country"), List.of("31", "")));
+
+        List<Event> newest = List.of(ev("p3", "profile", "u1", 500, "age", "33"));
+        j.applyToUser(newest, user);
+        assertThat(j.lateFixes(newest, user, 400))
+                .as("after every event received: nothing to fix")
+                .isEmpty();
+        assertThat(j.lateFixes(late, user, 600))
+                .as("read again: the same fix, as the values stand now")
+                .containsExactly(new Joiner.Fix(
+                        100, 299, "profile", List.of(), List.of("profile.age", "profile.country"), List.of("31", "")));
+        List<Event> beforeNewest = List.of(ev("p4", "profile", "u1", 450));
+        j.applyToUser(beforeNewest, user);
+        assertThat(j.lateFixes(beforeNewest, user, 600))
+                .as("a giver without values: those received after it hold none, as the joins give them")
+                .containsExactly(new Joiner.Fix(
+                        450, 499, "profile", List.of(), List.of("profile.age", "profile.country"), List.of("", "")));
+    }
+
+    @Test
     void withinOneBatchOrderCounts() {
         Event before = ev("w0", "web", "u1", 50);
         Event after = ev("w1", "web", "u1", 150);

@@ -186,17 +186,19 @@ public final class TruthJob {
     }
 
     /**
-     * The current rows (FINAL) of every event against the truth's sessions — grouping, number, index — and the sessions table's current rows (FINAL, not retired) against
-     * the events: one per session, with its event count and start. Returns the number of wrong rows, with the first
-     * differences in {@code report} (so a caller can wait for corrections to land).
+     * The current rows (FINAL) of every event against the truth — session (as a grouping), number, index, funnel tags,
+     * joined plan — and the sessions table's current rows (FINAL, not retired) against the events: one per session,
+     * with its event count and start. Returns the number of wrong rows, with the first differences in {@code report}
+     * (so a caller can wait for corrections to land).
      */
-    public static int wrongCurrentSessions(String database, Map<String, Expected> expected, List<String> report)
+    public static int wrongCurrentRows(String database, Map<String, Expected> expected, List<String> report)
             throws Exception {
         String node = TestStack.clickHouseUrls().get(0);
         String json = TestStack.query(
                 node,
-                "SELECT event_id, session_id, session_number, session_index, toUInt64(ts) * 1000 + ts_ms AS t FROM "
-                        + database + ".events FINAL FORMAT JSONEachRow");
+                "SELECT event_id, session_id, session_number, session_index, funnels.id AS f, funnels.step AS s, "
+                        + "props.value[indexOf(props.key, 'acct.plan')] AS plan FROM " + database
+                        + ".events FINAL FORMAT JSONEachRow");
         ObjectMapper mapper = new ObjectMapper();
         Map<String, Set<String>> idsByTrueSession = new HashMap<>();
         int wrong = 0;
@@ -213,12 +215,21 @@ public final class TruthJob {
             idsByTrueSession
                     .computeIfAbsent(want.sessionKey(), k -> new HashSet<>())
                     .add(sessionId);
+            List<String> tags = new ArrayList<>();
+            for (int i = 0; i < row.get("f").size(); i++) {
+                tags.add(
+                        row.get("f").get(i).asText() + ":" + row.get("s").get(i).asInt());
+            }
+            tags.sort(null);
+            String plan = row.get("plan").asText();
             if (row.get("session_number").asInt() != want.sessionNumber()
-                    || row.get("session_index").asInt() != want.index()) {
+                    || row.get("session_index").asInt() != want.index()
+                    || !tags.equals(want.tags())
+                    || !plan.equals(want.plan())) {
                 wrong++;
                 if (report.size() < 10) {
                     report.add(id + ": number/index " + row.get("session_number") + "/" + row.get("session_index")
-                            + ", truth " + want.sessionNumber() + "/" + want.index());
+                            + " tags " + tags + " plan '" + plan + "', truth " + want);
                 }
             }
         }

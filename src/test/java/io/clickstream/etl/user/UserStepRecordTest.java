@@ -10,7 +10,9 @@ import io.clickstream.etl.funnel.FunnelVersions;
 import io.clickstream.etl.funnel.SessionFunnels;
 import io.clickstream.etl.join.JoinedValues;
 import io.clickstream.etl.redis.HashStore;
+import io.clickstream.etl.session.JoinedFix;
 import io.clickstream.etl.session.SessionAssigner;
+import io.clickstream.etl.session.SessionCorrection;
 import io.clickstream.etl.session.SessionRules;
 import io.clickstream.etl.session.UserHistory;
 import io.clickstream.etl.testing.FakeHashStore;
@@ -249,6 +251,36 @@ class UserStepRecordTest {
         assertThat(store().hashes.keySet())
                 .as("no key besides the users' hashes")
                 .containsOnly("user:u1", "user:u2");
+    }
+
+    @Test
+    void aLateGiverAsksForTheJoinedValuesOfTheRowsReceivedBeforeItToBeCorrectedWithTheirTags() throws Exception {
+        step.topic().publish(new FunnelUpdate("repeat", 0, 0, REPEAT));
+        OneInputStreamOperatorTestHarness<Event, Event> h = harness(10, ORDER_JOIN, Duration.ofDays(30));
+        h.processElement(ev("view", "u1", 0, "web", "page_view"), 0);
+        h.processElement(ev("cart", "u1", 2, "web", "cart"), 0);
+        h.prepareSnapshotPreBarrier(1);
+        assertThat(byId(h.extractOutputValues()).get("cart").property("order.product"))
+                .isNull();
+
+        h.processElement(ev("order", "u1", 1, "backend", "order", "product", "p1"), 0); // came after the cart
+        h.prepareSnapshotPreBarrier(2);
+
+        List<SessionCorrection> corrections = new ArrayList<>();
+        h.getSideOutput(UserStepOperator.CORRECTIONS).forEach(r -> corrections.add(r.getValue()));
+        assertThat(corrections).hasSize(1);
+        SessionCorrection c = corrections.get(0);
+        assertThat(c.events).isEqualTo(3);
+        assertThat(c.funnels).containsExactly(REPEAT);
+        assertThat(c.joined)
+                .as("the web events from the order's time to the newest received before it hold its product")
+                .containsExactly(new JoinedFix(
+                        T0 + 60_000L,
+                        T0 + 2 * 60_000L,
+                        "backend",
+                        new String[] {"web"},
+                        new String[] {"order.product"},
+                        new String[] {"p1"}));
     }
 
     @Test
