@@ -412,10 +412,29 @@ class ModernClickHouseSqlITCase {
                     + " {\"event_type\": \"add_to_cart\"}]}"
         };
 
+        // A late backend event gave a plan from minute 21 on: the row there holds it, the others keep their own.
+        correction.joined = new io.clickstream.etl.session.JoinedFix[] {
+            new io.clickstream.etl.session.JoinedFix(
+                    T0 + 21 * 60_000L,
+                    T0 + 30 * 60_000L,
+                    "backend",
+                    new String[0],
+                    new String[] {"acct.plan", "currency"},
+                    new String[] {"pro", ""})
+        };
+
         EventCorrections.Outcome outcome = corrections.apply(List.of(correction), false);
 
         assertThat(outcome.waiting()).isEmpty();
-        assertThat(outcome.rowsWritten()).isEqualTo(3);
+        assertThat(outcome.rowsWritten())
+                .as("the row the fix covers, then all three for their index")
+                .isEqualTo(4);
+        assertThat(ch.raw(
+                        "SELECT event_id, props.key, props.value FROM " + db + ".events FINAL ORDER BY session_index"))
+                .as("the joined plan in, the joined currency out, the own properties kept")
+                .isEqualTo("ev-2\t['price','currency','query']\t['12.5','EUR','shoes']\n"
+                        + "ev-0\t['price','currency','query']\t['12.5','EUR','shoes']\n"
+                        + "ev-1\t['price','query','acct.plan']\t['12.5','shoes','pro']\n");
         assertThat(ch.raw("SELECT event_id, session_id, session_index FROM " + db
                         + ".events FINAL ORDER BY session_index"))
                 .as("ranked by time, under the correction's id")
