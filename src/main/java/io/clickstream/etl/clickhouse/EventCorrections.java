@@ -15,9 +15,11 @@ import java.util.TreeSet;
 
 /**
  * Writes stored events again as late events changed them ({@link SessionCorrection}): each correction's rows are
- * read (of each event the row with the highest version), ranked by (time, event id), and inserted again by ClickHouse itself
- * ({@code INSERT … SELECT}, so no row travels to the job and back) with the session's id and number, their index and
- * their version plus one, which replaces them on merge. Rows the job sent may not be in the table yet (the events sink
+ * read (of each event the row with the highest version), ranked by (time, event id), tagged again under the funnels
+ * it names ({@link RowTagging}), and those that change are inserted again by ClickHouse itself ({@code INSERT …
+ * SELECT}, so no row travels to the job and back) with the session's id and number, their index, their tags and their
+ * version plus one, which replaces them on merge. The joined values a correction fixes are written first, by a
+ * statement of their own, so that the tags see them. Rows the job sent may not be in the table yet (the events sink
  * holds a catch-up's rows across checkpoints): a correction is applied once the table holds as many of its rows as it
  * names, and waits otherwise.
  *

@@ -783,7 +783,9 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         if (!changed.isEmpty()) {
             record.joinsChanged(changed);
         }
-        for (Joiner.Fix f : joiner.lateFixes(events, record.joins(), newestBefore)) {
+        List<Joiner.Fix> fixes = joiner.lateFixes(events, record.joins(), newestBefore);
+        for (int i = 0; i < fixes.size(); i++) { // by index: nearly always none, and no iterator per user and batch
+            Joiner.Fix f = fixes.get(i);
             JoinedFix fix = new JoinedFix(
                     f.start(),
                     f.end(),
@@ -792,7 +794,7 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
                     f.names().toArray(new String[0]),
                     f.values().toArray(new String[0]));
             for (String session : record.history.sessionIdsWithin(f.start(), f.end())) {
-                SessionCorrection c = correction(user, record, session);
+                SessionCorrection c = correction(user, record, session); // a session of the history: never null
                 JoinedFix[] joined = c.joined == null ? new JoinedFix[1] : Arrays.copyOf(c.joined, c.joined.length + 1);
                 joined[joined.length - 1] = fix;
                 c.joined = joined;
@@ -800,7 +802,10 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         }
     }
 
-    /** The correction of the session among the user's, added as the session stands now if there is none yet. */
+    /**
+     * The correction of the session among the user's, added as the session stands now if there is none yet; null if
+     * the history no longer holds the session.
+     */
     private SessionCorrection correction(String user, UserRecord record, String session) {
         for (SessionCorrection c : userCorrections) {
             if (c.sessionId.equals(session)) {
@@ -808,7 +813,9 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
             }
         }
         SessionCorrection c = record.history.correction(user, session);
-        userCorrections.add(c);
+        if (c != null) {
+            userCorrections.add(c);
+        }
         return c;
     }
 
