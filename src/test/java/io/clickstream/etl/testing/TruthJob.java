@@ -129,12 +129,7 @@ public final class TruthJob {
             JsonNode row = mapper.readTree(line);
             String id = row.get("event_id").asText();
             Expected want = expected.get(id);
-            List<String> tags = new ArrayList<>();
-            for (int i = 0; i < row.get("f").size(); i++) {
-                tags.add(
-                        row.get("f").get(i).asText() + ":" + row.get("s").get(i).asInt());
-            }
-            tags.sort(null);
+            List<String> tags = tagsOf(row);
             String sessionId = row.get("session_id").asText();
             actualSessionOf.put(id, sessionId);
             idsByTrueSession
@@ -185,6 +180,16 @@ public final class TruthJob {
                                 + ".events GROUP BY session_id ORDER BY session_id FORMAT TabSeparated"));
     }
 
+    /** A stored row's funnel tags (its columns f and s) as the truth writes them: "funnel:step", sorted. */
+    private static List<String> tagsOf(JsonNode row) {
+        List<String> tags = new ArrayList<>();
+        for (int i = 0; i < row.get("f").size(); i++) {
+            tags.add(row.get("f").get(i).asText() + ":" + row.get("s").get(i).asInt());
+        }
+        tags.sort(null);
+        return tags;
+    }
+
     /**
      * The current rows (FINAL) of every event against the truth — session (as a grouping), number, index, funnel tags,
      * joined plan — and the sessions table's current rows (FINAL, not retired) against the events: one per session,
@@ -215,12 +220,7 @@ public final class TruthJob {
             idsByTrueSession
                     .computeIfAbsent(want.sessionKey(), k -> new HashSet<>())
                     .add(sessionId);
-            List<String> tags = new ArrayList<>();
-            for (int i = 0; i < row.get("f").size(); i++) {
-                tags.add(
-                        row.get("f").get(i).asText() + ":" + row.get("s").get(i).asInt());
-            }
-            tags.sort(null);
+            List<String> tags = tagsOf(row);
             String plan = row.get("plan").asText();
             if (row.get("session_number").asInt() != want.sessionNumber()
                     || row.get("session_index").asInt() != want.index()
