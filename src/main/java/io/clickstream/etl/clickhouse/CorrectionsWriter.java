@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * Applies corrections of stored events in rounds at most every {@link #ROUND_MS}, each once its rows are in the
  * table: in the next round when they are, otherwise again after a wait that doubles from {@link #TICK_MS} to
  * {@link #MAX_WAIT_MS} (a catch-up's rows may wait in the events sink for minutes: their corrections are not asked
- * about every second), kept in the checkpoint while they wait. A newer correction of a session replaces the waiting one (it holds the session as it stands), and
- * so does one that covers another's bounds (a session merged away or renamed). The rows of a correction that waits
+ * about every second), kept in the checkpoint while they wait. A newer correction of a session replaces the waiting
+ * one (it holds the session as it stands), and so does one that covers another's bounds (a session merged away or
+ * renamed); the joined fixes of those it replaces go before its own. The rows of a correction that waits
  * longer than {@link #INCOMPLETE_AFTER_MS} are corrected as far as the table holds them (a row refused by ClickHouse
  * never comes), and it is given up after {@link #GIVE_UP_AFTER_MS}, counted. ClickHouse not answering is retried with
  * backoff; {@link #MAX_FAILURES} failures in a row fail the job.
@@ -144,25 +145,24 @@ final class CorrectionsWriter implements StatefulSinkWriter<SessionCorrection, S
     private void replaceCovered(SessionCorrection c, long now) {
         List<Waiting> ofUser = pending.computeIfAbsent(c.userId, u -> new ArrayList<>(2));
         long since = now;
-        List<JoinedFix> earlierFixes = List.of();
+        List<JoinedFix> fixes = new ArrayList<>();
         for (Iterator<Waiting> it = ofUser.iterator(); it.hasNext(); ) {
             Waiting w = it.next();
             SessionCorrection o = w.correction;
             if (o.sessionId.equals(c.sessionId) || (o.start >= c.start && o.end <= c.end)) {
                 since = Math.min(since, w.since);
                 if (o.joined != null) {
-                    earlierFixes = earlierFixes.isEmpty() ? new ArrayList<>() : earlierFixes;
-                    earlierFixes.addAll(List.of(o.joined));
+                    fixes.addAll(List.of(o.joined));
                 }
                 it.remove();
                 waiting--;
             }
         }
-        if (!earlierFixes.isEmpty()) {
+        if (!fixes.isEmpty()) {
             if (c.joined != null) {
-                earlierFixes.addAll(List.of(c.joined));
+                fixes.addAll(List.of(c.joined));
             }
-            c.joined = earlierFixes.toArray(new JoinedFix[0]);
+            c.joined = fixes.toArray(new JoinedFix[0]);
         }
         ofUser.add(new Waiting(c, since, now));
         waiting++;

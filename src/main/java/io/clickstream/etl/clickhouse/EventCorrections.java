@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BinaryOperator;
 
 /**
  * Writes stored events again as late events changed them ({@link SessionCorrection}): each correction's rows are
@@ -194,17 +195,10 @@ public final class EventCorrections {
                     .append(")]), '')");
         }
         String scope = scope(fixed, true);
-        Map<List<String>, String[]> newest = new HashMap<>();
-        for (String[] f : TabSeparated.rows(sql.execute(
+        Map<String, List<String[]>> byUser = newestByUser(
                 "SELECT user_id, event_id, toUInt64(ts) * 1000 + ts_ms, version, source" + held + " FROM " + table
                         + " WHERE " + scope + " FORMAT TabSeparated",
-                SETTINGS))) {
-            newest.merge(List.of(f[0], f[1]), f, (a, b) -> Long.parseLong(a[3]) >= Long.parseLong(b[3]) ? a : b);
-        }
-        Map<String, List<String[]>> byUser = new HashMap<>();
-        newest.values()
-                .forEach(f ->
-                        byUser.computeIfAbsent(f[0], u -> new ArrayList<>()).add(f));
+                EventCorrections::newerVersion);
         Statement statement = new Statement(scope, 3, EventCorrections::joinedColumns);
         long written = 0;
         for (SessionCorrection c : fixed) {
@@ -313,17 +307,10 @@ public final class EventCorrections {
      */
     private void retire(List<SessionCorrection> complete) throws Exception {
         String scope = scope(complete, false);
-        Map<List<String>, String[]> newest = new HashMap<>();
-        for (String[] f : TabSeparated.rows(sql.execute(
+        Map<String, List<String[]>> byUser = newestByUser(
                 "SELECT user_id, session_id, toUInt32(start), toUInt32(end), version, retired FROM " + sessionsTable
                         + " WHERE " + scope + " FORMAT TabSeparated",
-                SETTINGS))) {
-            newest.merge(List.of(f[0], f[1]), f, EventCorrections::newerSession);
-        }
-        Map<String, List<String[]>> byUser = new HashMap<>();
-        newest.values()
-                .forEach(f ->
-                        byUser.computeIfAbsent(f[0], u -> new ArrayList<>()).add(f));
+                EventCorrections::newerSession);
         List<String> taken = new ArrayList<>();
         List<String> revived = new ArrayList<>();
         for (SessionCorrection c : complete) {
@@ -500,33 +487,53 @@ public final class EventCorrections {
         for (String d : definitions) {
             steps.append(", ").append(tagging.stepExpression(d));
         }
-        String answer = sql.execute(
-                "SELECT user_id, event_id, toUInt64(ts) * 1000 + ts_ms, version, session_id, session_number, "
-                        + "session_index, " + STORED_TAGS + steps + " FROM " + table + " WHERE "
-                        + scope + " FORMAT TabSeparated",
-                SETTINGS);
-        Map<List<String>, String[]> newest = new HashMap<>();
-        for (String[] f : TabSeparated.rows(answer)) {
-            newest.merge(List.of(f[0], f[1]), f, (a, b) -> Long.parseLong(a[3]) >= Long.parseLong(b[3]) ? a : b);
-        }
         Map<String, List<Row>> byUser = new HashMap<>();
-        for (String[] f : newest.values()) {
-            int[] matched = new int[definitions.size()];
-            for (int d = 0; d < matched.length; d++) {
-                matched[d] = Integer.parseInt(f[8 + d]);
-            }
-            byUser.computeIfAbsent(f[0], u -> new ArrayList<>())
-                    .add(new Row(
-                            f[1],
-                            Long.parseLong(f[2]),
-                            Long.parseLong(f[3]),
-                            f[4],
-                            Integer.parseInt(f[5]),
-                            Integer.parseInt(f[6]),
-                            f[7],
-                            matched));
-        }
+        newestByUser(
+                        "SELECT user_id, event_id, toUInt64(ts) * 1000 + ts_ms, version, session_id, session_number, "
+                                + "session_index, " + STORED_TAGS + steps + " FROM " + table + " WHERE "
+                                + scope + " FORMAT TabSeparated",
+                        EventCorrections::newerVersion)
+                .forEach((user, rows) -> byUser.put(
+                        user, rows.stream().map(f -> row(f, definitions.size())).toList()));
         return byUser;
+    }
+
+    /** A row of {@link #read}'s answer: its key, time, version, session, tags, then its step in each definition. */
+    private static Row row(String[] f, int definitions) {
+        int[] matched = new int[definitions];
+        for (int d = 0; d < matched.length; d++) {
+            matched[d] = Integer.parseInt(f[8 + d]);
+        }
+        return new Row(
+                f[1],
+                Long.parseLong(f[2]),
+                Long.parseLong(f[3]),
+                f[4],
+                Integer.parseInt(f[5]),
+                Integer.parseInt(f[6]),
+                f[7],
+                matched);
+    }
+
+    /**
+     * The answer's rows (the user in the first field, the event or session in the second) by user: of each event or
+     * session the row {@code newer} picks. Without FINAL, which merges every part of the partitions read.
+     */
+    private Map<String, List<String[]>> newestByUser(String select, BinaryOperator<String[]> newer) throws Exception {
+        Map<List<String>, String[]> newest = new HashMap<>();
+        for (String[] f : TabSeparated.rows(sql.execute(select, SETTINGS))) {
+            newest.merge(List.of(f[0], f[1]), f, newer);
+        }
+        Map<String, List<String[]>> byUser = new HashMap<>();
+        newest.values()
+                .forEach(f ->
+                        byUser.computeIfAbsent(f[0], u -> new ArrayList<>()).add(f));
+        return byUser;
+    }
+
+    /** Of two rows of an event (version in the fourth field) the one of the higher version. */
+    private static String[] newerVersion(String[] a, String[] b) {
+        return Long.parseLong(a[3]) >= Long.parseLong(b[3]) ? a : b;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.clickstream.etl.join;
 
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.privacy.Erasures;
+import io.clickstream.etl.session.JoinedFix;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -134,20 +135,13 @@ public final class Joiner {
     }
 
     /**
-     * The joined values of the receiving events of {@code from}'s rule (the source {@code from} excluded;
-     * {@code into} empty: every other source) whose times lie in {@code [start, end]}: {@code values[i]} for
-     * {@code names[i]}, "" for none.
-     */
-    public record Fix(long start, long end, String from, List<String> into, List<String> names, List<String> values) {}
-
-    /**
      * What the givers among a user's events (joined by {@link #applyToUser} into {@code byRule}) changed for events
      * received before them: those up to {@code newestBefore} (the newest time the user's events had before the
      * batch) from the giver's time to the next version's. A giver after that time changed nothing received; one
      * read again (a replay) gives the same fix again, as the values stand now.
      */
-    public List<Fix> lateFixes(List<Event> events, Map<String, JoinedValues> byRule, long newestBefore) {
-        List<Fix> out = List.of();
+    public List<JoinedFix> lateFixes(List<Event> events, Map<String, JoinedValues> byRule, long newestBefore) {
+        List<JoinedFix> out = List.of();
         for (int j = 0; j < events.size(); j++) {
             Event e = events.get(j);
             if (e.eventTime > newestBefore) {
@@ -166,16 +160,15 @@ public final class Joiner {
                     }
                 }
                 JoinedValues.Version now = jv.at(e.eventTime, NOTHING_SKIPPED);
-                List<String> names = new ArrayList<>(r.fields().size());
-                List<String> values = new ArrayList<>(r.fields().size());
-                for (String f : r.fields()) {
-                    String name = r.outputName(f);
-                    int i = now == null ? -1 : now.names().indexOf(name);
-                    names.add(name);
-                    values.add(i < 0 ? "" : now.values().get(i));
+                String[] names = new String[r.fields().size()];
+                String[] values = new String[names.length];
+                for (int k = 0; k < names.length; k++) {
+                    names[k] = r.outputName(r.fields().get(k));
+                    int i = now == null ? -1 : now.names().indexOf(names[k]);
+                    values[k] = i < 0 ? "" : now.values().get(i);
                 }
                 out = out.isEmpty() ? new ArrayList<>() : out;
-                out.add(new Fix(e.eventTime, end, r.from(), r.into(), names, values));
+                out.add(new JoinedFix(e.eventTime, end, r.from(), r.into().toArray(new String[0]), names, values));
             }
         }
         return out;

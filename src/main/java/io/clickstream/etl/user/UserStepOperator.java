@@ -783,17 +783,10 @@ public class UserStepOperator extends BatchingRedisOperator<Event, Event, HashSt
         if (!changed.isEmpty()) {
             record.joinsChanged(changed);
         }
-        List<Joiner.Fix> fixes = joiner.lateFixes(events, record.joins(), newestBefore);
+        List<JoinedFix> fixes = joiner.lateFixes(events, record.joins(), newestBefore);
         for (int i = 0; i < fixes.size(); i++) { // by index: nearly always none, and no iterator per user and batch
-            Joiner.Fix f = fixes.get(i);
-            JoinedFix fix = new JoinedFix(
-                    f.start(),
-                    f.end(),
-                    f.from(),
-                    f.into().toArray(new String[0]),
-                    f.names().toArray(new String[0]),
-                    f.values().toArray(new String[0]));
-            for (String session : record.history.sessionIdsWithin(f.start(), f.end())) {
+            JoinedFix fix = fixes.get(i);
+            for (String session : record.history.sessionIdsWithin(fix.start, fix.end)) {
                 SessionCorrection c = correction(user, record, session); // a session of the history: never null
                 JoinedFix[] joined = c.joined == null ? new JoinedFix[1] : Arrays.copyOf(c.joined, c.joined.length + 1);
                 joined[joined.length - 1] = fix;

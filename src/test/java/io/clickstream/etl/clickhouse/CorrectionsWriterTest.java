@@ -88,6 +88,11 @@ class CorrectionsWriterTest {
         }
     }
 
+    /** A writer over the table whose rounds run in the task's thread, at the test's time. */
+    private CorrectionsWriter writer(FakeTable table) {
+        return new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
+    }
+
     private static SessionCorrection correction(String session, long start, long end) {
         return new SessionCorrection("u1", session, 1, start, end, 3);
     }
@@ -95,7 +100,7 @@ class CorrectionsWriterTest {
     @Test
     void aCorrectionWaitsForItsRowsInTheCheckpointAndIsAppliedOnceTheyAreThere() throws Exception {
         FakeTable table = new FakeTable();
-        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
+        CorrectionsWriter w = writer(table);
         w.write(correction("s1", 0, 100), null);
         w.flush(false);
         time.setCurrentTime(CorrectionsWriter.TICK_MS);
@@ -115,7 +120,7 @@ class CorrectionsWriterTest {
     void correctionsOfASessionThatComeBetweenTwoRoundsWriteItsRowsOnce() throws Exception {
         FakeTable table = new FakeTable();
         table.stored.add("s1");
-        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
+        CorrectionsWriter w = writer(table);
         time.setCurrentTime(CorrectionsWriter.TICK_MS); // a round, with nothing to do
         w.write(correction("s1", 0, 100), null);
         w.write(correction("s1", 0, 150), null);
@@ -130,7 +135,7 @@ class CorrectionsWriterTest {
     @Test
     void atTheEndOfInputTheLastCorrectionsWaitUntilCloseForRowsTheEventsSinkFlushesAfterThisOne() throws Exception {
         FakeTable table = new FakeTable();
-        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
+        CorrectionsWriter w = writer(table);
         w.write(correction("s1", 0, 100), null);
         w.write(correction("s2", 200, 300), null);
         table.stored.add("s1");
@@ -148,7 +153,7 @@ class CorrectionsWriterTest {
     @Test
     void aNewerCorrectionOfTheSameSessionOrOneCoveringAnotherReplacesTheWaitingOne() throws Exception {
         FakeTable table = new FakeTable();
-        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
+        CorrectionsWriter w = writer(table);
         w.write(correction("s1", 0, 100), null);
         w.write(correction("s2", 200, 300), null);
         w.write(correction("s1", 0, 150), null);
@@ -160,7 +165,7 @@ class CorrectionsWriterTest {
     @Test
     void aCorrectionWaitingAMinuteCorrectsWhatIsThereAndKeepsWaitingThenIsGivenUpAfterAnHour() throws Exception {
         FakeTable table = new FakeTable();
-        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
+        CorrectionsWriter w = writer(table);
         w.write(correction("s1", 0, 100), null);
 
         time.setCurrentTime(CorrectionsWriter.INCOMPLETE_AFTER_MS);
@@ -177,7 +182,7 @@ class CorrectionsWriterTest {
         FakeTable table = new FakeTable();
         table.stored.add("s1");
         table.failuresLeft = 2;
-        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
+        CorrectionsWriter w = writer(table);
         w.write(correction("s1", 0, 100), null);
         long t = 0;
         time.setCurrentTime(t += CorrectionsWriter.TICK_MS);
@@ -203,7 +208,7 @@ class CorrectionsWriterTest {
         CorrectionsSink.StateSerializer serializer = new CorrectionsSink.StateSerializer();
         SessionCorrection back =
                 serializer.deserialize(serializer.getVersion(), serializer.serialize(correction("s1", 0, 100)));
-        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
+        CorrectionsWriter w = writer(table);
         w.restore(back);
         time.setCurrentTime(CorrectionsWriter.TICK_MS);
 
@@ -241,7 +246,7 @@ class CorrectionsWriterTest {
     @Test
     void aNewerCorrectionOfASessionTakesTheWaitingOnesJoinedFixesBeforeItsOwn() throws Exception {
         FakeTable table = new FakeTable();
-        CorrectionsWriter w = new CorrectionsWriter(table, time, new UnregisteredMetricsGroup(), new InThisThread());
+        CorrectionsWriter w = writer(table);
         JoinedFix first = new JoinedFix(0, 50, "backend", new String[0], new String[] {"p"}, new String[] {"1"});
         JoinedFix second = new JoinedFix(20, 50, "backend", new String[0], new String[] {"p"}, new String[] {"2"});
         SessionCorrection older = correction("s1", 0, 100);

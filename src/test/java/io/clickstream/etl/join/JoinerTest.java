@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.privacy.Erasures;
+import io.clickstream.etl.session.JoinedFix;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -89,6 +90,14 @@ class JoinerTest {
         assertThat(props(other)).isEmpty();
     }
 
+    /** The profile rule's fix of events received in [start, end]: that age, and no country. */
+    private static JoinedFix fix(long start, long end, String age) {
+        return new JoinedFix(
+                start, end, "profile", new String[0], new String[] {"profile.age", "profile.country"}, new String[] {
+                    age, ""
+                });
+    }
+
     @Test
     void aGiverBehindEventsReceivedBeforeItFixesTheirValuesUpToTheNextVersionOrTheNewestReceived() {
         Joiner j = new Joiner(JoinRule.parseAll(PROFILE));
@@ -100,8 +109,7 @@ class JoinerTest {
         j.applyToUser(late, user);
         assertThat(j.lateFixes(late, user, 400))
                 .as("events received from its time until the next version's took nothing")
-                .containsExactly(new Joiner.Fix(
-                        100, 299, "profile", List.of(), List.of("profile.age", "profile.country"), List.of("31", "")));
+                .containsExactly(fix(100, 299, "31"));
 
         List<Event> newest = List.of(ev("p3", "profile", "u1", 500, "age", "33"));
         j.applyToUser(newest, user);
@@ -110,14 +118,12 @@ class JoinerTest {
                 .isEmpty();
         assertThat(j.lateFixes(late, user, 600))
                 .as("read again: the same fix, as the values stand now")
-                .containsExactly(new Joiner.Fix(
-                        100, 299, "profile", List.of(), List.of("profile.age", "profile.country"), List.of("31", "")));
+                .containsExactly(fix(100, 299, "31"));
         List<Event> beforeNewest = List.of(ev("p4", "profile", "u1", 450));
         j.applyToUser(beforeNewest, user);
         assertThat(j.lateFixes(beforeNewest, user, 600))
                 .as("a giver without values: those received after it hold none, as the joins give them")
-                .containsExactly(new Joiner.Fix(
-                        450, 499, "profile", List.of(), List.of("profile.age", "profile.country"), List.of("", "")));
+                .containsExactly(fix(450, 499, ""));
     }
 
     @Test
