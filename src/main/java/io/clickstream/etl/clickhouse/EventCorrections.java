@@ -53,13 +53,18 @@ public final class EventCorrections {
     private final List<String> columns;
     /** database.table of the sessions (Distributed), null: sessions are not retired here. */
     private final String sessionsTable;
+    /** database.table of the corrected user-days (Distributed), in the events' database. */
+    private final String daysTable;
 
     private final List<String> sessionColumns;
     private final int maxListed;
     /** Computes a corrected session's funnel tags again; null: tags stay as stored. */
     private final RowTagging tagging;
 
-    /** {@code table}: database.table of the events (the Distributed table); {@code columns}: those the job writes. */
+    /**
+     * {@code table}: database.table of the events (the Distributed table); {@code columns}: those the job writes. The
+     * user-days corrected are listed in corrected_days of the same database (sql/V008).
+     */
     public EventCorrections(Sql sql, String table, List<String> columns) {
         this(sql, table, columns, null, List.of(), null);
     }
@@ -93,6 +98,7 @@ public final class EventCorrections {
         this.tagging = tagging;
         this.sql = sql;
         this.table = table;
+        this.daysTable = table.substring(0, table.lastIndexOf('.') + 1) + "corrected_days";
         this.columns = columns;
         this.sessionsTable = sessionsTable;
         this.sessionColumns = sessionColumns;
@@ -112,6 +118,7 @@ public final class EventCorrections {
         long written = 0;
         for (int i = 0; i < corrections.size(); i += PER_STATEMENT) {
             List<SessionCorrection> part = corrections.subList(i, Math.min(corrections.size(), i + PER_STATEMENT));
+            markDays(part);
             written += fixJoined(part, evenIfIncomplete);
             String scope = scope(part, true);
             List<String> definitions = definitions(part);
@@ -161,6 +168,24 @@ public final class EventCorrections {
             }
         }
         return new Outcome(waiting, incomplete, written);
+    }
+
+    /**
+     * Lists the (day, user) pairs the part's corrections may write again in {@code corrected_days} (sql/V008), before
+     * any row changes: the aggregates' states of those user-days cannot take back what the rows held before, so readers
+     * count them from the current events instead. A pair listed twice, or for a correction that finds nothing to
+     * change, costs a row and changes no figure.
+     */
+    private void markDays(List<SessionCorrection> part) throws Exception {
+        Set<String> pairs = new TreeSet<>();
+        for (SessionCorrection c : part) {
+            for (long d = Math.floorDiv(c.start, MILLIS_PER_DAY); d <= Math.floorDiv(c.end, MILLIS_PER_DAY); d++) {
+                pairs.add("('" + LocalDate.ofEpochDay(d) + "', " + literal(c.userId) + ")");
+            }
+        }
+        if (!pairs.isEmpty()) {
+            sql.execute("INSERT INTO " + daysTable + " (dt, user_id) VALUES " + String.join(", ", pairs), SETTINGS);
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.clickstream.etl.quality;
 
+import io.clickstream.etl.aggregate.CurrentUserDays;
 import io.clickstream.etl.clickhouse.TabSeparated;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -156,18 +157,22 @@ public final class QualityChecks {
                 now == 0 ? "nothing on " + s.day() + " (" + before + " on " + week + ")" : message);
     }
 
-    /** Per source and for all sources: distinct events, users and sessions of the day in the raw table. */
+    /**
+     * Per source and for all sources: distinct events, users and sessions of the day in the raw table's current rows
+     * (a session a late event merged into another is no longer one).
+     */
     private Map<String, long[]> raw(String db, LocalDate day) throws Exception {
         return figures(sql.query("SELECT s, uniqExact(event_id), uniqExact(user_id), uniqExact(user_id, session_id)"
-                + " FROM " + db + ".events ARRAY JOIN [toString(source), '" + ALL + "'] AS s WHERE dt = '" + day
+                + " FROM " + db + ".events FINAL ARRAY JOIN [toString(source), '" + ALL + "'] AS s WHERE dt = '" + day
                 + "' GROUP BY s ORDER BY s FORMAT TabSeparated"));
     }
 
-    /** Per source and for all sources: events, users and sessions of the day in user_days. */
+    /** Per source and for all sources: events, users and sessions of the day in user_days' current rows. */
     private Map<String, long[]> aggregates(String db, LocalDate day) throws Exception {
         return figures(sql.query("SELECT s, sum(ue), count(), sum(us) FROM (SELECT s, user_id,"
-                + " uniqExactMerge(events) AS ue, uniqExactMerge(sessions) AS us FROM " + db + ".user_days"
-                + " ARRAY JOIN [source, '" + ALL + "'] AS s WHERE dt = '" + day + "' GROUP BY s, user_id)"
+                + " uniqExactMerge(events) AS ue, uniqExactMerge(sessions) AS us FROM "
+                + CurrentUserDays.rows(db, "", "dt = '" + day + "'") + " ARRAY JOIN [source, '" + ALL + "'] AS s"
+                + " GROUP BY s, user_id)"
                 + " GROUP BY s ORDER BY s FORMAT TabSeparated"));
     }
 

@@ -1,5 +1,6 @@
 package io.clickstream.etl.report;
 
+import io.clickstream.etl.aggregate.CurrentUserDays;
 import io.clickstream.etl.report.ReportRequest.Kind;
 import java.time.LocalDate;
 import java.util.List;
@@ -7,7 +8,9 @@ import java.util.List;
 /**
  * The SQL of each standard report over the aggregates (sql/V006, V004), for ClickHouse 18.16 and current versions.
  * Every user-based report starts from the rows of user_days per (day, user, split value), merged, optionally sampled
- * by the user hash; pages come from objects_daily.
+ * by the user hash, current (a user-day a late event's correction touched is counted from its current events,
+ * {@link CurrentUserDays}); pages come from objects_daily where no correction touched the days, from the current
+ * events where one did.
  */
 public final class ReportQueries {
     /** A report's statement and how to read its answer. */
@@ -54,13 +57,23 @@ public final class ReportQueries {
         return out.toString();
     }
 
+    /** A report's query over days no late event's correction touched. */
     public static Query of(ReportRequest r, Kind kind) {
+        return of(r, kind, false);
+    }
+
+    /**
+     * A report's query; {@code corrected}: a correction touched a user-day in the range ({@link
+     * CurrentUserDays#anyCorrected}), so the pages come from the current events (objects_daily's states keep the
+     * sessions and entries the corrections changed).
+     */
+    public static Query of(ReportRequest r, Kind kind, boolean corrected) {
         return switch (kind) {
             case ACTIVE -> active(r);
             case DAYS -> days(r);
             case RETENTION -> retention(r);
             case TRAFFIC -> traffic(r);
-            case PAGES -> pages(r);
+            case PAGES -> pages(r, corrected);
             case FUNNELS -> funnels(r);
         };
     }
@@ -73,8 +86,12 @@ public final class ReportQueries {
     private static String userDaysSplit(ReportRequest r, String from, String to) {
         return "SELECT dt, user_id, " + r.split().column + " AS split, uniqExactIfMerge(page_views) AS pv,"
                 + " uniqExactMerge(sessions) AS s, groupUniqArrayArrayMerge(funnel_steps) AS steps"
-                + " FROM " + r.database() + ".user_days" + sample(r)
-                + " WHERE dt >= " + from + " AND dt <= " + to + " GROUP BY dt, user_id, split";
+                + " FROM " + CurrentUserDays.rows(r.database(), sample(r), range(from, to))
+                + " GROUP BY dt, user_id, split";
+    }
+
+    private static String range(String from, String to) {
+        return "dt >= " + from + " AND dt <= " + to;
     }
 
     private static String sample(ReportRequest r) {
@@ -116,6 +133,7 @@ public final class ReportQueries {
     }
 
     private static Query retention(ReportRequest r) {
+        // Only which user-days exist, which no correction changes: user_days as stored.
         // First seen: the user's first day at all (up to the last cohort's last day), split by the values the user
         // had on that day. 18.16 takes one ARRAY JOIN per SELECT: the split in the inner one, the days in the outer.
         String sql = "SELECT cohort, split, n AS day_n, uniqExact(user_id) AS users FROM ("
@@ -150,8 +168,8 @@ public final class ReportQueries {
                 new Chart("line", "day", List.of("page_views", "sessions")));
     }
 
-    private static Query pages(ReportRequest r) {
-        if (r.split() != ReportRequest.Split.NONE || r.sampleDenominator() > 1) {
+    private static Query pages(ReportRequest r, boolean corrected) {
+        if (corrected || r.split() != ReportRequest.Split.NONE || r.sampleDenominator() > 1) {
             return pagesFromEvents(r);
         }
         // Exits need a session's last event, which later events change: they come from the sessions table's latest
@@ -177,7 +195,8 @@ public final class ReportQueries {
     }
 
     /**
-     * Pages split or sampled: objects_daily has neither a dimension nor a user hash, so these read the events (split
+     * Pages split or sampled, or over days a correction touched: objects_daily has neither a dimension nor a user
+     * hash, and its states keep the sessions and entries a correction changed, so these read the events (split
      * by the event's own source, country, browser, device) and the sessions (by their sources and entry's values),
      * sampled by user hash as the other reports are; the top pages of each split value. Both as they are now (FINAL):
      * an event a late one moved to another session or index counts once, in its current session.

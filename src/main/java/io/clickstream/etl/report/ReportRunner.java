@@ -1,5 +1,6 @@
 package io.clickstream.etl.report;
 
+import io.clickstream.etl.aggregate.CurrentUserDays;
 import io.clickstream.etl.clickhouse.TabSeparated;
 import io.clickstream.etl.report.ReportQueries.Query;
 import io.clickstream.etl.report.ReportRequest.Kind;
@@ -30,8 +31,15 @@ public final class ReportRunner {
     public List<ReportTable> run(ReportRequest request) throws Exception {
         request.sanityCheck();
         List<ReportTable> tables = new ArrayList<>();
+        boolean corrected = request.kinds().contains(Kind.PAGES)
+                && Long.parseLong(sql.query(CurrentUserDays.anyCorrected(
+                                                request.database(),
+                                                "dt >= '" + request.from() + "' AND dt <= '" + request.to() + "'")
+                                        + " FORMAT TabSeparated")
+                                .trim())
+                        > 0;
         for (Kind kind : request.kinds()) {
-            tables.add(read(request, ReportQueries.of(request, kind)));
+            tables.add(read(request, ReportQueries.of(request, kind, corrected)));
         }
         return tables;
     }
@@ -40,8 +48,12 @@ public final class ReportRunner {
         List<String> notes = new ArrayList<>();
         boolean sampled = r.sampleDenominator() > 1 && !q.scale().users().isEmpty();
         if (q.kind() == Kind.PAGES && q.columns().contains("split")) {
-            notes.add("from the events themselves (split by each event's own value, exits by the session's), not from"
-                    + " the daily aggregates");
+            notes.add(
+                    r.split() == Split.NONE && r.sampleDenominator() == 1
+                            ? "from the current events, not from the daily aggregates: late events' corrections changed"
+                                    + " sessions in these days, whose pages' aggregates count them as they were"
+                            : "from the events themselves (split by each event's own value, exits by the session's), not from"
+                                    + " the daily aggregates");
         }
         if (sampled) {
             notes.add(String.format(

@@ -71,7 +71,8 @@ public final class Erase {
      * The tables with rows per user, and which of a user's rows an erasure deletes: those whose column {@code dated}
      * is at or before the erasure (a session the user started afresh after it stays), or all of them where it is null.
      * Rows of the aggregates hold everything of a user-day: they go, and what remains is counted again. users_daily:
-     * fed until V006 made user_days, still holding the days before it.
+     * fed until V006 made user_days, still holding the days before it. corrected_days: which of the user's days late
+     * events corrected (V008); a day of the user's recomputed from the events is plain again.
      */
     private record PerUserTable(String name, String dated) {}
 
@@ -79,7 +80,8 @@ public final class Erase {
             new PerUserTable("events_local", "version"),
             new PerUserTable("sessions_local", "record_time"),
             new PerUserTable("user_days_local", null),
-            new PerUserTable("users_daily_local", null));
+            new PerUserTable("users_daily_local", null),
+            new PerUserTable("corrected_days_local", null));
     /** An acknowledgement older than this comes from a task that no longer runs. */
     private static final long FRESH_MS = 3 * ErasureTracker.ACK_REFRESH_MS;
 

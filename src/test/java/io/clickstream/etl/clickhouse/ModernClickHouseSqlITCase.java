@@ -219,7 +219,8 @@ class ModernClickHouseSqlITCase {
         assertThat(ch.raw("SELECT count() FROM " + DB + ".schema_migrations").trim())
                 .isEqualTo(String.valueOf(Migrator.load(Path.of("sql")).size()));
         assertThat(ch.raw("SELECT name, engine FROM system.tables WHERE database = '" + DB + "' ORDER BY name"))
-                .isEqualTo("events\tDistributed\nevents_local\tReplacingMergeTree\nobject_keys\tReplacingMergeTree\n"
+                .isEqualTo("corrected_days\tDistributed\ncorrected_days_local\tReplacingMergeTree\n"
+                        + "events\tDistributed\nevents_local\tReplacingMergeTree\nobject_keys\tReplacingMergeTree\n"
                         + "objects_daily\tDistributed\nobjects_daily_keys_mv\tMaterializedView\n"
                         + "objects_daily_local\tAggregatingMergeTree\nobjects_daily_url_mv\tMaterializedView\n"
                         + "schema_migrations\tMergeTree\n"
@@ -444,6 +445,17 @@ class ModernClickHouseSqlITCase {
                 .as("tagged again in time order: the late view starts the funnel")
                 .isEqualTo("ev-2\t['f']\t[1]\nev-0\t[]\t[]\nev-1\t['f']\t[2]\n");
         assertThat(ch.raw("SELECT count() FROM " + db + ".events FINAL")).isEqualTo("3\n");
+        assertThat(ch.raw("SELECT dt, user_id = " + ClickHouseSql.literal(rows.get(0).userId) + " FROM " + db
+                        + ".corrected_days"))
+                .as("the user-day listed as corrected")
+                .isEqualTo(Instant.ofEpochMilli(T0).atZone(ZoneOffset.UTC).toLocalDate() + "\t1\n");
+        assertThat(ch.raw("SELECT uniqExactMerge(events), uniqExactMerge(sessions),"
+                        + " arraySort(groupUniqArrayArrayMerge(funnel_steps)) FROM "
+                        + io.clickstream.etl.aggregate.CurrentUserDays.rows(db, "", "dt > toDate('1970-01-02')")))
+                .as("its current figures from the current rows (user_days still counts s-first)")
+                .isEqualTo("3\t1\t['f:1','f:2']\n");
+        assertThat(ch.raw("SELECT uniqExactMerge(sessions) FROM " + db + ".user_days"))
+                .isEqualTo("2\n");
     }
 
     @Test

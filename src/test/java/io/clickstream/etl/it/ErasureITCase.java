@@ -180,8 +180,8 @@ class ErasureITCase {
         // What an analyst can read of the erasure: hashes, never the id.
         for (String url : TestStack.clickHouseUrls()) {
             assertThat(TestStack.count(url, "SELECT count() FROM system.mutations WHERE database = '" + db + "'"))
-                    .as("the erasure's mutations on " + url) // events, sessions, user_days, users_daily
-                    .isEqualTo(4);
+                    .as("the erasure's mutations on " + url) // events, sessions, user_days, users_daily, corrected_days
+                    .isEqualTo(5);
             assertThat(TestStack.count(
                             url, "SELECT count() FROM system.mutations WHERE position(command, '" + VICTIM + "') > 0"))
                     .isZero();

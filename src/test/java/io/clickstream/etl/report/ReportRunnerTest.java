@@ -48,22 +48,40 @@ class ReportRunnerTest {
     @Test
     void pagesSplitOrSampledComeFromTheEventsAndSaySo() throws Exception {
         List<String> asked = new ArrayList<>();
-        ReportTable t = new ReportRunner(sql -> {
-                    asked.add(sql);
-                    return "shop/p\tFrance\t10\t3\t4\t2\t1\n";
-                })
+        ReportTable t = new ReportRunner(answering(0, asked, "shop/p\tFrance\t10\t3\t4\t2\t1\n"))
                 .run(request(List.of(Kind.PAGES), Split.COUNTRY, 1))
                 .get(0);
-        assertThat(asked.get(0))
+        assertThat(asked.get(1))
                 .contains(".events FINAL ARRAY JOIN [toString(country)] AS split")
                 .contains("LIMIT 20 BY split");
         assertThat(t.rows()).containsExactly(List.of("shop/p", "France", 10L, 3L, 4L, 2L, 1L));
         assertThat(t.notes()).singleElement().asString().startsWith("from the events themselves");
-        assertThat(new ReportRunner(sql -> "")
+        assertThat(new ReportRunner(answering(0, new ArrayList<>(), ""))
                         .run(request(List.of(Kind.PAGES), Split.NONE, 1))
                         .get(0)
                         .notes())
                 .isEmpty();
+    }
+
+    @Test
+    void pagesOfDaysALateEventCorrectedComeFromTheCurrentEventsAndSaySo() throws Exception {
+        List<String> asked = new ArrayList<>();
+        ReportTable t = new ReportRunner(answering(3, asked, "shop/p\t\t10\t3\t4\t2\t1\n"))
+                .run(request(List.of(Kind.PAGES), Split.NONE, 1))
+                .get(0);
+        assertThat(asked.get(0)).startsWith("SELECT count() FROM cs.corrected_days WHERE dt >= '" + FROM + "'");
+        assertThat(asked.get(1)).contains(".events FINAL ARRAY JOIN ['']").doesNotContain("objects_daily");
+        assertThat(t.columns()).doesNotContain("split");
+        assertThat(t.rows()).containsExactly(List.of("shop/p", 10L, 3L, 4L, 2L, 1L));
+        assertThat(t.notes()).singleElement().asString().startsWith("from the current events");
+    }
+
+    /** A server whose corrected_days holds {@code corrected} user-days in the range and that answers all else so. */
+    private static ReportRunner.Sql answering(long corrected, List<String> asked, String answer) {
+        return sql -> {
+            asked.add(sql);
+            return sql.contains(".corrected_days WHERE") ? corrected + "\n" : answer;
+        };
     }
 
     @Test
@@ -109,7 +127,8 @@ class ReportRunnerTest {
     @Test
     void aValueThatLooksLikeTheEndOfAScriptCannotEndThePagesDataBlock() throws Exception {
         ReportRequest r = request(List.of(Kind.PAGES), Split.NONE, 1);
-        List<ReportTable> tables = new ReportRunner(sql -> "x</script><script>alert(1)\t1\t1\t1\t1\t1\n").run(r);
+        List<ReportTable> tables =
+                new ReportRunner(answering(0, new ArrayList<>(), "x</script><script>alert(1)\t1\t1\t1\t1\t1\n")).run(r);
         String html = ReportRenderer.html(r, tables);
         String data = html.substring(html.indexOf("id=\"report-data\""));
         data = data.substring(0, data.indexOf("</script>"));

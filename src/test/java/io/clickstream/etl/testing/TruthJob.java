@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.clickstream.etl.aggregate.CurrentUserDays;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.testing.ClickstreamTruth.Expected;
+import io.clickstream.etl.testing.ClickstreamTruth.Generated;
 import io.clickstream.etl.tools.Funnels;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -264,5 +267,134 @@ public final class TruthJob {
                     + derived.stream().limit(5).toList());
         }
         return wrong;
+    }
+
+    /** What {@link #userDays} found: user-days unequal to the truth, and those counting an event more than once. */
+    public record UserDays(int wrong, int countedTwice) {}
+
+    /**
+     * The current user-days as the reports read them ({@link CurrentUserDays}) against the truth, per (day, user,
+     * source): events, sessions, page views and funnel steps (a session counts on each day and source it has events
+     * of). The first differences go to {@code report}.
+     */
+    public static UserDays userDays(
+            String database, List<Generated> events, Map<String, Expected> expected, List<String> report)
+            throws Exception {
+        Map<String, long[]> counts = new TreeMap<>();
+        Map<String, Set<String>> sessions = new HashMap<>();
+        Map<String, Set<String>> steps = new HashMap<>();
+        for (Generated e : events) {
+            Expected want = expected.get(e.id());
+            String key = java.time.LocalDate.ofEpochDay(Math.floorDiv(e.ts(), 86_400_000L)) + "\t" + e.user() + "\t"
+                    + e.source();
+            long[] c = counts.computeIfAbsent(key, k -> new long[2]);
+            c[0]++;
+            c[1] += e.type().equals("page_view") ? 1 : 0;
+            sessions.computeIfAbsent(key, k -> new HashSet<>()).add(want.sessionKey());
+            steps.computeIfAbsent(key, k -> new TreeSet<>()).addAll(want.tags());
+        }
+        Map<String, String> truth = new TreeMap<>();
+        counts.forEach((key, c) -> truth.put(
+                key,
+                c[0] + "\t" + sessions.get(key).size() + "\t" + c[1] + "\t"
+                        + steps.get(key).stream()
+                                .map(t -> "'" + t + "'")
+                                .toList()
+                                .toString()
+                                .replace(" ", "")));
+        String stored = TestStack.query(
+                TestStack.clickHouseUrls().get(0),
+                "SELECT toString(dt), user_id, source, uniqExactMerge(events), uniqExactMerge(sessions),"
+                        + " uniqExactIfMerge(page_views), arraySort(groupUniqArrayArrayMerge(funnel_steps)) FROM "
+                        + CurrentUserDays.rows(database, "", "dt >= toDate('1970-01-02')")
+                        + " GROUP BY dt, user_id, source FORMAT TabSeparated");
+        int wrong = 0;
+        int twice = 0;
+        Set<String> seen = new HashSet<>();
+        for (String line : stored.split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] f = line.split("\t", 4);
+            String key = f[0] + "\t" + f[1] + "\t" + f[2];
+            seen.add(key);
+            String want = truth.get(key);
+            if (!f[3].equals(want)) {
+                wrong++;
+                if (want == null || Long.parseLong(f[3].split("\t")[0]) > Long.parseLong(want.split("\t")[0])) {
+                    twice++;
+                }
+                if (report.size() < 10) {
+                    report.add("user-day " + key.replace('\t', ' ') + ": events, sessions, page views, steps " + f[3]
+                            + ", truth " + want);
+                }
+            }
+        }
+        for (String key : truth.keySet()) {
+            if (!seen.contains(key)) {
+                wrong++;
+                if (report.size() < 10) {
+                    report.add("user-day " + key.replace('\t', ' ') + " missing, truth " + truth.get(key));
+                }
+            }
+        }
+        return new UserDays(wrong, twice);
+    }
+
+    /**
+     * The page report (tools.Report's pages, unsplit, two path segments: a page per product) over the events' days
+     * against the truth: per page its views, users, sessions and entries (sessions whose first event is there). Returns
+     * the report's note on where it read from and the pages that differ.
+     */
+    public static List<String> pagesAgainstTheTruth(
+            String database, List<Generated> events, Map<String, Expected> expected) throws Exception {
+        Map<String, List<Set<String>>> truth = new TreeMap<>();
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        for (Generated e : events) {
+            first = Math.min(first, e.ts());
+            last = Math.max(last, e.ts());
+            if (e.url() == null) {
+                continue;
+            }
+            Expected want = expected.get(e.id());
+            List<Set<String>> page = truth.computeIfAbsent(
+                    e.url().replace("https://", ""),
+                    k -> List.of(new HashSet<>(), new HashSet<>(), new HashSet<>(), new HashSet<>()));
+            page.get(0).add(e.id());
+            page.get(1).add(e.user());
+            page.get(2).add(want.sessionKey());
+            if (want.index() == 0) {
+                page.get(3).add(want.sessionKey());
+            }
+        }
+        String node = TestStack.clickHouseUrls().get(0);
+        io.clickstream.etl.report.ReportTable table = new io.clickstream.etl.report.ReportRunner(
+                        q -> TestStack.query(node, q))
+                .run(new io.clickstream.etl.report.ReportRequest(
+                        database,
+                        java.time.LocalDate.ofEpochDay(Math.floorDiv(first, 86_400_000L)),
+                        java.time.LocalDate.ofEpochDay(Math.floorDiv(last, 86_400_000L)),
+                        List.of(io.clickstream.etl.report.ReportRequest.Kind.PAGES),
+                        io.clickstream.etl.report.ReportRequest.Split.NONE,
+                        1,
+                        7,
+                        2,
+                        1000))
+                .get(0);
+        Map<String, String> want = new TreeMap<>();
+        truth.forEach((page, sets) -> want.put(
+                page, sets.stream().map(x -> String.valueOf(x.size())).toList().toString()));
+        Map<String, String> got = new TreeMap<>();
+        for (List<Object> row : table.rows()) {
+            got.put(String.valueOf(row.get(0)), row.subList(1, 5).toString());
+        }
+        List<String> out = new ArrayList<>(table.notes());
+        want.forEach((page, figures) -> {
+            if (!figures.equals(got.get(page))) {
+                out.add(page + ": views, users, sessions, entries " + got.get(page) + ", truth " + figures);
+            }
+        });
+        return out;
     }
 }
