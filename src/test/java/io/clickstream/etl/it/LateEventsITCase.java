@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * current rows (FINAL) of the events and of the sessions table are the event-time truth: every session's grouping,
  * number and index, every funnel tag and joined value (the backend gives the plan the web and app events receive, and
  * a funnel tests it), every session row, and every user-day as the reports read it (events, sessions, page views,
- * funnel steps per day, user and source; never an event twice while the corrections run). Live, in a backlog the job starts on (the late ones written after the others
+ * funnel steps per day, user and source; never an event twice while the corrections run), every page of the page
+ * report, and tools.Quality's day (aggregates equal to the raw rows, no copies, the truth's sessions). Live, in a backlog the job starts on (the late ones written after the others
  * into the same topics), and live with a kill in the middle of the late events and a restore from a checkpoint taken
  * before them (Redis then holds late events the restored job reads again).
  */
@@ -211,6 +212,9 @@ class LateEventsITCase {
                 .singleElement()
                 .asString()
                 .startsWith("from the current events");
+        assertThat(TruthJob.qualityAgainstTheTruth(c.setup.database(), c.all(), c.expected))
+                .as("tools.Quality: aggregates against the raw rows, copies, the day's sessions")
+                .isEmpty();
     }
 
     /** Rows were written again and sessions retired, by the running job: the truth came by corrections. */

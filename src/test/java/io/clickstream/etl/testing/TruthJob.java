@@ -397,4 +397,46 @@ public final class TruthJob {
         });
         return out;
     }
+
+    /**
+     * tools.Quality's checks of each day of the events that compare the aggregates with the raw rows, and look for
+     * copies: those that fail, and any whose sessions of the day (all sources) are not the truth's.
+     */
+    public static List<String> qualityAgainstTheTruth(
+            String database, List<Generated> events, Map<String, Expected> expected) throws Exception {
+        Map<java.time.LocalDate, Set<String>> sessionsByDay = new TreeMap<>();
+        for (Generated e : events) {
+            sessionsByDay
+                    .computeIfAbsent(
+                            java.time.LocalDate.ofEpochDay(Math.floorDiv(e.ts(), 86_400_000L)), d -> new HashSet<>())
+                    .add(expected.get(e.id()).sessionKey());
+        }
+        String node = TestStack.clickHouseUrls().get(0);
+        io.clickstream.etl.quality.QualityChecks checks =
+                new io.clickstream.etl.quality.QualityChecks(q -> TestStack.query(node, q));
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<java.time.LocalDate, Set<String>> day : sessionsByDay.entrySet()) {
+            boolean sessionsChecked = false;
+            for (io.clickstream.etl.quality.QualityChecks.Result r : checks.run(
+                    new io.clickstream.etl.quality.QualityChecks.Settings(database, day.getKey(), 0.005, 0.01),
+                    Map.of())) {
+                boolean compared = r.group().equals("aggregates agree with raw")
+                        || r.group().equals("duplicates");
+                if (compared && !r.passed()) {
+                    out.add(day.getKey() + " " + r);
+                }
+                if (r.group().equals("aggregates agree with raw")
+                        && r.name().equals("sessions (all)")
+                        && !r.message().equals(day.getValue().size() + " in both")) {
+                    out.add(day.getKey() + " sessions " + r.message() + ", truth "
+                            + day.getValue().size());
+                }
+                sessionsChecked |= r.name().equals("sessions (all)");
+            }
+            if (!sessionsChecked) {
+                out.add(day.getKey() + ": no check of the day's sessions");
+            }
+        }
+        return out;
+    }
 }
