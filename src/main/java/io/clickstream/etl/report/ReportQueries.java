@@ -90,6 +90,15 @@ public final class ReportQueries {
                 + " GROUP BY dt, user_id, split";
     }
 
+    /**
+     * One row per (day, user, split value) the user had events with, days [from, to]: which rows exist no correction
+     * changes (an event keeps its day and its values), so user_days as stored answers it.
+     */
+    private static String userDaysPresent(ReportRequest r, String from, String to) {
+        return "SELECT dt, user_id, " + r.split().column + " AS split FROM " + r.database() + ".user_days" + sample(r)
+                + " WHERE " + range(from, to) + " GROUP BY dt, user_id, split";
+    }
+
     private static String range(String from, String to) {
         return "dt >= " + from + " AND dt <= " + to;
     }
@@ -106,7 +115,7 @@ public final class ReportQueries {
         String sql =
                 "SELECT d AS day, split, uniqExactIf(user_id, d - dt < 1) AS dau, uniqExactIf(user_id, d - dt < 7) AS wau,"
                         + " uniqExact(user_id) AS mau FROM (SELECT dt, user_id, split, dt + n AS d FROM ("
-                        + userDaysSplit(r, day(r.from()) + " - 29", day(r.to())) + ") ARRAY JOIN range(30) AS n)"
+                        + userDaysPresent(r, day(r.from()) + " - 29", day(r.to())) + ") ARRAY JOIN range(30) AS n)"
                         + " WHERE d >= " + day(r.from()) + " AND d <= " + day(r.to())
                         + " GROUP BY day, split ORDER BY day, split";
         return new Query(
@@ -121,7 +130,7 @@ public final class ReportQueries {
         String end = day(r.to());
         String sql = "SELECT days, split, sum(d7 = days) AS users_7d, sum(d28 = days) AS users_28d FROM ("
                 + "SELECT user_id, split, uniqExactIf(dt, dt > " + end + " - 7) AS d7, uniqExact(dt) AS d28 FROM ("
-                + userDaysSplit(r, end + " - 27", end)
+                + userDaysPresent(r, end + " - 27", end)
                 + ") GROUP BY user_id, split) ARRAY JOIN arrayMap(x -> x + 1, range(28)) AS days"
                 + " GROUP BY days, split HAVING users_28d > 0 OR users_7d > 0 ORDER BY days, split";
         return new Query(
@@ -133,15 +142,13 @@ public final class ReportQueries {
     }
 
     private static Query retention(ReportRequest r) {
-        // Only which user-days exist, which no correction changes: user_days as stored.
         // First seen: the user's first day at all (up to the last cohort's last day), split by the values the user
         // had on that day. 18.16 takes one ARRAY JOIN per SELECT: the split in the inner one, the days in the outer.
         String sql = "SELECT cohort, split, n AS day_n, uniqExact(user_id) AS users FROM ("
                 + "SELECT user_id, split, cohort, days FROM (SELECT user_id, min(dt) AS cohort,"
-                + " groupUniqArray(dt) AS days, groupArray((dt, split)) AS day_splits FROM (SELECT dt, user_id, "
-                + r.split().column + " AS split FROM " + r.database() + ".user_days" + sample(r)
-                + " WHERE dt >= toDate('1970-01-02') AND dt <= " + day(r.to().plusDays(r.retentionDays()))
-                + " GROUP BY dt, user_id, split) GROUP BY user_id)"
+                + " groupUniqArray(dt) AS days, groupArray((dt, split)) AS day_splits FROM ("
+                + userDaysPresent(r, "toDate('1970-01-02')", day(r.to().plusDays(r.retentionDays())))
+                + ") GROUP BY user_id)"
                 + " ARRAY JOIN arrayMap(x -> tupleElement(x, 2), arrayFilter(x -> tupleElement(x, 1) = cohort, day_splits))"
                 + " AS split)"
                 + " ARRAY JOIN arrayMap(x -> toInt32(x - cohort), days) AS n"
