@@ -16,7 +16,9 @@
 --   GROUP BY dt, user_id, source
 -- (tools.Report and tools.Quality read them so; the IN reads each shard's own list, which holds its users' days.)
 -- A pair is written before the rows it corrects: while a correction runs, its user-day is already counted from the
--- events, where every event is once (at its old or its new version, never both).
+-- events, where every event is once (at its old or its new version, never both). tools.Aggregates rebuild of a
+-- day empties the day's list (a partition per day) and counts its aggregates from the current events: the
+-- reports read user_days alone for it again.
 CREATE TABLE IF NOT EXISTS ${database}.corrected_days_local ON CLUSTER ${cluster}
 (
     dt      Date,
@@ -24,7 +26,7 @@ CREATE TABLE IF NOT EXISTS ${database}.corrected_days_local ON CLUSTER ${cluster
     uh      UInt64 MATERIALIZED cityHash64(user_id)
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/${database}/corrected_days_local', '{replica}')
-PARTITION BY toYYYYMM(dt)
+PARTITION BY dt
 ORDER BY (dt, uh, user_id);
 
 -- Sharded by the user as events and user_days are, so that each shard's list names the user-days it holds.

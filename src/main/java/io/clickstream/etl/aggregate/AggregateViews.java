@@ -74,9 +74,12 @@ public final class AggregateViews {
         return rebuildInsert(db, view, "dt = '" + day + "'");
     }
 
-    /** The statement that recomputes a view over the rows of {@code <db>.events} that {@code where} selects. */
+    /**
+     * The statement that recomputes a view over the current rows (FINAL) of {@code <db>.events} that {@code where}
+     * selects: a row a late event's correction replaced counts at its newest version only.
+     */
     public static String rebuildInsert(String db, View view, String where) {
-        String rows = "FROM (SELECT * FROM " + db + ".events WHERE " + where + ")";
+        String rows = "FROM (SELECT * FROM " + db + ".events FINAL WHERE " + where + ")";
         return "INSERT INTO " + db + "." + distributed(view) + " "
                 + source(db).matcher(view.select()).replaceFirst(Matcher.quoteReplacement(rows));
     }

@@ -19,8 +19,12 @@ import java.util.Set;
 
 /**
  * Recomputes the aggregates of past days from the stored events: for events stored before the aggregates existed,
- * or after their rows were changed. Per day: the day's partition of each aggregate table is dropped on every shard
- * and each view's SELECT runs over the day's events.
+ * or after their rows were changed. Per day: the day's list of user-days late events corrected (corrected_days,
+ * sql/V008) is emptied, the day's partition of each aggregate table is dropped on every shard, and each view's SELECT
+ * runs over the day's current events (FINAL), so the reports read the day's aggregates alone again. The list goes
+ * first: a correction that lists a user-day after it keeps it listed. One that listed it earlier and writes its rows
+ * after the day's events were read would be lost from the aggregates: rebuild days the corrections no longer reach
+ * (older than session.history) or while the job is stopped.
  *
  * <pre>java -cp clickstream-etl.jar io.clickstream.etl.tools.Aggregates rebuild --from 2026-11-01 --to 2026-11-07</pre>
  */
@@ -28,8 +32,10 @@ public final class Aggregates {
     private static final String USAGE = "usage: Aggregates rebuild --from YYYY-MM-DD --to YYYY-MM-DD [--config FILE]"
             + " [--set key=value]... [--dry-run]\n"
             + "  Recomputes user_days and objects_daily (every materialized view over events_local) for the days"
-            + " from..to (UTC, inclusive)\n  from the events stored in clickhouse.database. Days before today only:"
-            + " today's rows are still arriving.\n  --dry-run  print the statements";
+            + " from..to (UTC, inclusive)\n  from the current events stored in clickhouse.database, and empties"
+            + " their lists of user-days late events corrected.\n  Days before today only: today's rows are still"
+            + " arriving; days the job's corrections no longer reach (older than session.history),\n  or with"
+            + " the job stopped.\n  --dry-run  print the statements";
 
     private Aggregates() {}
 
@@ -67,6 +73,13 @@ public final class Aggregates {
             int n = 0;
             for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
                 long started = System.nanoTime();
+                String corrected = db + ".corrected_days_local";
+                String drop = "DROP PARTITION '" + day + "'";
+                if (dryRun) {
+                    System.out.println("  " + alter.describe(corrected, drop));
+                } else {
+                    alter.run(corrected, drop);
+                }
                 Map<String, String> counts = rebuildDay(sql, db, alter, byTarget, day, dryRun);
                 System.out.printf(
                         "day %d/%d %s: %s (%.1f s)%n",

@@ -44,11 +44,11 @@ class AggregateViewsTest {
                 AggregateViews.parse("cs", Map.of("users_daily_mv", OLD)).get(0);
         assertThat(AggregateViews.rebuildInsert("cs", view, LocalDate.of(2026, 11, 2)))
                 .isEqualTo("INSERT INTO cs.users_daily SELECT dt, user_id, uniqExactState(event_id) AS events"
-                        + " FROM (SELECT * FROM cs.events WHERE dt = '2026-11-02')  GROUP BY dt, user_id");
+                        + " FROM (SELECT * FROM cs.events FINAL WHERE dt = '2026-11-02')  GROUP BY dt, user_id");
         AggregateViews.View quoted =
                 AggregateViews.parse("cs", Map.of("v", CURRENT)).get(0);
         assertThat(AggregateViews.rebuildInsert("cs", quoted, LocalDate.of(2026, 11, 2)))
-                .contains("FROM (SELECT * FROM cs.events WHERE dt = '2026-11-02') WHERE url != ''")
+                .contains("FROM (SELECT * FROM cs.events FINAL WHERE dt = '2026-11-02') WHERE url != ''")
                 .startsWith("INSERT INTO cs.objects_daily SELECT");
     }
 

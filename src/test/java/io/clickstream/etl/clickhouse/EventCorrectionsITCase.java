@@ -2,11 +2,13 @@ package io.clickstream.etl.clickhouse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.clickstream.etl.aggregate.CurrentUserDays;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.funnel.FunnelRowTagging;
 import io.clickstream.etl.session.SessionCorrection;
 import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.testing.TestStack;
+import io.clickstream.etl.tools.Aggregates;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,6 +111,39 @@ class EventCorrectionsITCase {
                     .as("the waiting correction wrote nothing")
                     .isEqualTo(1);
         }
+
+        // The aggregates: user_days keeps s-b on 2026-11-04, the current read does not; a rebuild makes it plain again.
+        String node = TestStack.clickHouseUrls().get(0);
+        String listed =
+                "SELECT DISTINCT toString(dt) FROM " + db + ".corrected_days WHERE user_id = 'u\\'1' ORDER BY dt";
+        assertThat(TestStack.query(node, listed + " FORMAT TSV"))
+                .as("the user-days the corrections listed")
+                .isEqualTo("2026-11-03\n2026-11-04\n");
+        String sessions = "SELECT uniqExactMerge(sessions) FROM %s WHERE user_id = 'u\\'1' AND dt = '2026-11-04'";
+        assertThat(TestStack.count(node, String.format(sessions, db + ".user_days")))
+                .as("user_days as stored: s-a, s-b and s-n")
+                .isEqualTo(3);
+        assertThat(TestStack.count(node, String.format(sessions, CurrentUserDays.rows(db, "", "dt = '2026-11-04'"))))
+                .as("current: s-a and s-n")
+                .isEqualTo(2);
+        Aggregates.run(
+                "rebuild",
+                "--from",
+                "2026-11-03",
+                "--to",
+                "2026-11-04",
+                "--set",
+                "clickhouse.urls=" + String.join(",", TestStack.clickHouseUrls()),
+                "--set",
+                "clickhouse.cluster=" + TestStack.cluster(),
+                "--set",
+                "clickhouse.database=" + db);
+        assertThat(TestStack.query(node, listed + " FORMAT TSV"))
+                .as("the days' lists emptied")
+                .isEmpty();
+        assertThat(TestStack.count(node, String.format(sessions, db + ".user_days")))
+                .as("user_days rebuilt from the current events")
+                .isEqualTo(2);
     }
 
     @Test
