@@ -1,0 +1,40 @@
+package io.clickstream.etl.schema;
+
+import java.util.List;
+
+/**
+ * A value as the event's JSON held it: its JSON type and its text (a string's characters, a number's literal as
+ * written, "true" or "false"), or its elements for an array. The text of a number is kept as written, so that a
+ * conversion sees "1e3" or "12.50" and not a double already rounded.
+ */
+public record JsonValue(Type type, String text, List<JsonValue> elements) {
+    /** JSON's types. */
+    public enum Type {
+        STRING,
+        NUMBER,
+        BOOLEAN,
+        NULL,
+        ARRAY,
+        OBJECT
+    }
+
+    public static JsonValue string(String s) {
+        return new JsonValue(Type.STRING, s, List.of());
+    }
+
+    public static JsonValue number(String literal) {
+        return new JsonValue(Type.NUMBER, literal, List.of());
+    }
+
+    public static JsonValue bool(boolean b) {
+        return new JsonValue(Type.BOOLEAN, String.valueOf(b), List.of());
+    }
+
+    public static JsonValue array(List<JsonValue> elements) {
+        return new JsonValue(Type.ARRAY, null, List.copyOf(elements));
+    }
+
+    public static final JsonValue NULL = new JsonValue(Type.NULL, null, List.of());
+
+    public static final JsonValue OBJECT = new JsonValue(Type.OBJECT, null, List.of());
+}
