@@ -48,8 +48,11 @@ public final class ValueConverter {
     private static final int MAX_INTEGER_DIGITS = 40;
 
     private static final LocalDate FIRST_DATE = LocalDate.of(1970, 1, 1);
-    /** Date is a UInt16 of days. */
-    private static final LocalDate LAST_DATE = FIRST_DATE.plusDays(65_535);
+    /**
+     * Date is a UInt16 of days, but 18.16 reads only up to the end of its date table, 2106-02-07 (a later day comes
+     * back as 1970-01-01; current versions go to 2149-06-06): the range both store.
+     */
+    private static final LocalDate LAST_DATE = LocalDate.of(2106, 2, 7);
     /** DateTime is a UInt32 of seconds. */
     private static final long LAST_SECOND = 4_294_967_295L;
 

@@ -459,6 +459,15 @@ class ModernClickHouseSqlITCase {
     }
 
     @Test
+    void declaredColumnsAtTheirTypesEdgesComeBackAsConvertedAndEncoded() throws Exception {
+        ch.raw("CREATE DATABASE IF NOT EXISTS declared");
+        ch.raw(DeclaredColumnsRoundTrip.createTable("declared.t", false, "MergeTree ORDER BY tuple()"));
+        ch.insertRowBinary("declared.t", DeclaredColumnsRoundTrip.names(), DeclaredColumnsRoundTrip.row(), "");
+        assertThat(ch.raw(DeclaredColumnsRoundTrip.select("declared.t")))
+                .isEqualTo(DeclaredColumnsRoundTrip.expected());
+    }
+
+    @Test
     void theReplayLookUpFindsExactlyTheStoredRows() throws Exception {
         Event notStored = event(7);
         List<Event> asked = List.of(EVENTS.get(1), EVENTS.get(4), notStored);

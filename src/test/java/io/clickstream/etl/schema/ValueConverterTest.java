@@ -136,8 +136,11 @@ class ValueConverterTest {
     @Test
     void datesAndTimesWithinTheirTypesRangesOnly() {
         assertThat(value("Date", JsonValue.string("1970-01-01"))).isEqualTo(0);
-        assertThat(value("Date", JsonValue.string("2149-06-06"))).isEqualTo(65_535);
-        assertThat(reason("Date", JsonValue.string("2149-06-07"))).isEqualTo(ValueConverter.OUT_OF_RANGE);
+        assertThat(value("Date", JsonValue.string("2106-02-07")))
+                .as("18.16's last day (current versions go on to 2149-06-06)")
+                .isEqualTo(49_710);
+        assertThat(reason("Date", JsonValue.string("2106-02-08"))).isEqualTo(ValueConverter.OUT_OF_RANGE);
+        assertThat(reason("Date", JsonValue.string("2149-06-06"))).isEqualTo(ValueConverter.OUT_OF_RANGE);
         assertThat(reason("Date", JsonValue.string("1969-12-31"))).isEqualTo(ValueConverter.OUT_OF_RANGE);
         assertThat(reason("Date", JsonValue.string("2026-02-30"))).isEqualTo(ValueConverter.BAD_FORMAT);
         assertThat(reason("Date", JsonValue.string("07.12.2026"))).isEqualTo(ValueConverter.BAD_FORMAT);
