@@ -256,28 +256,10 @@ class DailyAggregatesITCase {
         }
         assertThat(aggregates()).doesNotContain("2026-11-02");
 
-        java.io.PrintStream original = System.out;
-        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
-        System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
-        try {
-            io.clickstream.etl.tools.Aggregates.run(
-                    "rebuild",
-                    "--from",
-                    "2026-11-02",
-                    "--to",
-                    "2026-11-03",
-                    "--set",
-                    "clickhouse.urls=" + String.join(",", TestStack.clickHouseUrls()),
-                    "--set",
-                    "clickhouse.cluster=" + TestStack.cluster(),
-                    "--set",
-                    "clickhouse.database=" + db);
-        } finally {
-            System.setOut(original);
-        }
+        String printed = TestStack.rebuildAggregates(db, "2026-11-02", "2026-11-03");
         assertThat(aggregates()).isEqualTo(users).isEqualTo(truth());
         assertThat(objects()).isEqualTo(objects).isEqualTo(objectTruth());
-        assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8))
+        assertThat(printed)
                 .contains("rebuilding objects_daily_local, user_days_local in " + db + " for 2 day(s)")
                 .containsPattern("day 1/2 2026-11-02: objects_daily \\d+ rows, user_days " + combinations("2026-11-02")
                         + " rows")

@@ -8,7 +8,6 @@ import io.clickstream.etl.funnel.FunnelRowTagging;
 import io.clickstream.etl.session.SessionCorrection;
 import io.clickstream.etl.session.SessionRow;
 import io.clickstream.etl.testing.TestStack;
-import io.clickstream.etl.tools.Aggregates;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,18 +125,7 @@ class EventCorrectionsITCase {
         assertThat(TestStack.count(node, String.format(sessions, CurrentUserDays.rows(db, "", "dt = '2026-11-04'"))))
                 .as("current: s-a and s-n")
                 .isEqualTo(2);
-        Aggregates.run(
-                "rebuild",
-                "--from",
-                "2026-11-03",
-                "--to",
-                "2026-11-04",
-                "--set",
-                "clickhouse.urls=" + String.join(",", TestStack.clickHouseUrls()),
-                "--set",
-                "clickhouse.cluster=" + TestStack.cluster(),
-                "--set",
-                "clickhouse.database=" + db);
+        TestStack.rebuildAggregates(db, "2026-11-03", "2026-11-04");
         assertThat(TestStack.query(node, listed + " FORMAT TSV"))
                 .as("the days' lists emptied")
                 .isEmpty();

@@ -427,6 +427,30 @@ public final class TestStack {
         }
     }
 
+    /** tools.Aggregates rebuild of {@code db}'s days [from, to] on the stack; what it printed. */
+    public static String rebuildAggregates(String db, String from, String to) throws Exception {
+        PrintStream original = System.out;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            io.clickstream.etl.tools.Aggregates.run(
+                    "rebuild",
+                    "--from",
+                    from,
+                    "--to",
+                    to,
+                    "--set",
+                    "clickhouse.urls=" + String.join(",", clickHouseUrls()),
+                    "--set",
+                    "clickhouse.cluster=" + cluster(),
+                    "--set",
+                    "clickhouse.database=" + db);
+        } finally {
+            System.setOut(original);
+        }
+        return printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** What tools.Balance printed, and its exit code. */
     public record BalanceRun(int code, String printed) {}
 
