@@ -58,6 +58,8 @@ public final class ValueConverter {
 
     private static final Converted NONE = new Converted(null);
 
+    private static final ColumnType EPOCH_SECONDS = ColumnType.parse("Int64");
+
     public static Result convert(ColumnType type, JsonValue v) {
         if (v.type() == JsonValue.Type.NULL) {
             return NONE;
@@ -176,7 +178,7 @@ public final class ValueConverter {
     private static Result dateTime(JsonValue v) {
         long seconds;
         if (v.type() == JsonValue.Type.NUMBER) {
-            Result r = integer(ColumnType.parse("Int64"), v);
+            Result r = integer(EPOCH_SECONDS, v);
             if (r instanceof Failed f) {
                 return new Failed(f.reason(), f.detail().replace("Int64", "epoch seconds"));
             }
