@@ -27,4 +27,20 @@ class DeclaredColumnsITCase {
         assertThat(TestStack.query(node, DeclaredColumnsRoundTrip.select(table) + " FORMAT TabSeparated"))
                 .isEqualTo(DeclaredColumnsRoundTrip.expected());
     }
+
+    @Test
+    void theStatementsOfASchemaFileAddItsColumnsWithTheirDefaults() throws Exception {
+        String node = TestStack.clickHouseUrls().get(0);
+        String db = "declared_" + Long.toHexString(System.nanoTime());
+        TestStack.query(node, "CREATE DATABASE " + db);
+        try {
+            assertThat(DeclaredColumnsRoundTrip.addedColumnsDefaults(
+                            db,
+                            true,
+                            sql -> TestStack.query(node, sql + (sql.startsWith("SELECT") ? " FORMAT TSV" : ""))))
+                    .isEqualTo(DeclaredColumnsRoundTrip.DEFAULTS);
+        } finally {
+            TestStack.query(node, "DROP DATABASE IF EXISTS " + db);
+        }
+    }
 }

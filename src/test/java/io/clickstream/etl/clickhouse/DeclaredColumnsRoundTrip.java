@@ -83,6 +83,54 @@ final class DeclaredColumnsRoundTrip {
         return "SELECT " + String.join(", ", columns) + " FROM " + table;
     }
 
+    /** Declared columns with a default each, as a schema file has them, for the DDL's round trip. */
+    static final String WITH_DEFAULTS = "{\"columns\": ["
+            + "{\"name\": \"i8\", \"type\": \"Int8\", \"path\": \"properties.a\", \"default\": -5},"
+            + "{\"name\": \"u64\", \"type\": \"UInt64\", \"path\": \"properties.b\","
+            + " \"default\": 18446744073709551615},"
+            + "{\"name\": \"f\", \"type\": \"Float64\", \"path\": \"properties.c\", \"default\": 0.25},"
+            + "{\"name\": \"d\", \"type\": \"Decimal(12, 2)\", \"path\": \"properties.d\", \"default\": 12.34},"
+            + "{\"name\": \"s\", \"type\": \"String\", \"path\": \"properties.e\", \"default\": \"none\"},"
+            + "{\"name\": \"lc\", \"type\": \"LowCardinality(String)\", \"path\": \"properties.f\","
+            + " \"default\": \"auto\"},"
+            + "{\"name\": \"day\", \"type\": \"Date\", \"path\": \"properties.g\", \"default\": \"2026-12-07\"},"
+            + "{\"name\": \"t\", \"type\": \"DateTime\", \"path\": \"properties.h\","
+            + " \"default\": \"2026-12-07T10:00:00Z\"},"
+            + "{\"name\": \"b\", \"type\": \"Bool\", \"path\": \"properties.i\", \"default\": true},"
+            + "{\"name\": \"a\", \"type\": \"Array(Int16)\", \"path\": \"properties.j\", \"default\": [1, -2]}"
+            + "]}";
+
+    /** A row written without the declared columns, read back: their defaults. */
+    static final String DEFAULTS =
+            "x\t-5\t18446744073709551615\t0.25\t12.34\tnone\tauto\t2026-12-07\t1796637600\t1\t[1,-2]\n";
+
+    /**
+     * Adds the declared columns to {@code db}'s events_local and events (plain tables here: the statements, not the
+     * engines, are under test), writes a row without them, and returns what it reads back.
+     */
+    static String addedColumnsDefaults(String db, boolean version18, SqlRunner sql) throws Exception {
+        sql.run("CREATE TABLE " + db + ".events_local (event_id String) ENGINE = MergeTree ORDER BY event_id");
+        sql.run("CREATE TABLE " + db + ".events (event_id String) ENGINE = MergeTree ORDER BY event_id");
+        for (String statement : DeclaredColumnsDdl.statements(
+                db,
+                null,
+                io.clickstream.etl.schema.DeclaredColumns.parse(WITH_DEFAULTS, java.util.Set.of()),
+                java.util.Map.of(),
+                java.util.Map.of(),
+                version18)) {
+            sql.run(statement);
+        }
+        sql.run("INSERT INTO " + db + ".events_local (event_id) VALUES ('x')");
+        return sql.run(
+                "SELECT event_id, i8, u64, f, d, s, lc, day, toUInt32(t), toUInt8(b), a FROM " + db + ".events_local");
+    }
+
+    /** Runs one statement, returns its TabSeparated answer. */
+    @FunctionalInterface
+    interface SqlRunner {
+        String run(String sql) throws Exception;
+    }
+
     static String expected() {
         return String.join("\t", CASES.stream().map(Case::text).toList()) + "\n";
     }

@@ -468,6 +468,13 @@ class ModernClickHouseSqlITCase {
     }
 
     @Test
+    void theStatementsOfASchemaFileAddItsColumnsWithTheirDefaults() throws Exception {
+        ch.raw("CREATE DATABASE IF NOT EXISTS declared_ddl");
+        assertThat(DeclaredColumnsRoundTrip.addedColumnsDefaults("declared_ddl", false, ch::execute))
+                .isEqualTo(DeclaredColumnsRoundTrip.DEFAULTS);
+    }
+
+    @Test
     void theReplayLookUpFindsExactlyTheStoredRows() throws Exception {
         Event notStored = event(7);
         List<Event> asked = List.of(EVENTS.get(1), EVENTS.get(4), notStored);
