@@ -32,44 +32,35 @@ class DeclaredColumnsDdlTest {
                         "ALTER TABLE cs.events ON CLUSTER c ADD COLUMN ok UInt8");
     }
 
+    /** The statements for a column age declared as {@code type}, stored as UInt8 in both tables. */
+    private static List<String> ageStoredAsUInt8(String type, boolean version18) {
+        return DeclaredColumnsDdl.statements(
+                "cs",
+                null,
+                columns("{\"name\": \"age\", \"type\": \"" + type + "\", \"path\": \"properties.age\"}"),
+                Map.of("age", "UInt8"),
+                Map.of("age", "UInt8"),
+                version18);
+    }
+
+    private static boolean widens(String from, String to) {
+        return DeclaredColumnsDdl.widens(
+                io.clickstream.etl.schema.ColumnType.parse(from), io.clickstream.etl.schema.ColumnType.parse(to));
+    }
+
     @Test
     void aStoredColumnIsWidenedWhenNoValueCanBeLostAndOtherwiseRefused() {
-        String age = "{\"name\": \"age\", \"type\": \"%s\", \"path\": \"properties.age\"}";
-        assertThat(DeclaredColumnsDdl.statements(
-                        "cs",
-                        null,
-                        columns(age.formatted("UInt16")),
-                        Map.of("age", "UInt8"),
-                        Map.of("age", "UInt8"),
-                        false))
+        assertThat(ageStoredAsUInt8("UInt16", false))
                 .containsExactly(
                         "ALTER TABLE cs.events_local MODIFY COLUMN age UInt16",
                         "ALTER TABLE cs.events MODIFY COLUMN age UInt16");
-        assertThat(DeclaredColumnsDdl.statements(
-                        "cs",
-                        null,
-                        columns(age.formatted("UInt8")),
-                        Map.of("age", "UInt8"),
-                        Map.of("age", "UInt8"),
-                        false))
+        assertThat(ageStoredAsUInt8("UInt8", false))
                 .as("as stored: nothing to do")
                 .isEmpty();
-        assertThat(DeclaredColumnsDdl.statements(
-                        "cs",
-                        null,
-                        columns(age.formatted("Bool")),
-                        Map.of("age", "UInt8"),
-                        Map.of("age", "UInt8"),
-                        true))
+        assertThat(ageStoredAsUInt8("Bool", true))
                 .as("a Bool is a UInt8 on 18.16")
                 .isEmpty();
-        assertThatThrownBy(() -> DeclaredColumnsDdl.statements(
-                        "cs",
-                        null,
-                        columns(age.formatted("Int8")),
-                        Map.of("age", "UInt8"),
-                        Map.of("age", "UInt8"),
-                        false))
+        assertThatThrownBy(() -> ageStoredAsUInt8("Int8", false))
                 .hasMessage("column age: UInt8 to Int8 could lose stored values; declare a new column instead");
         for (String[] ok : new String[][] {
             {"Int32", "Int64"},
@@ -79,11 +70,7 @@ class DeclaredColumnsDdlTest {
             {"LowCardinality(String)", "String"},
             {"Array(UInt8)", "Array(UInt16)"}
         }) {
-            assertThat(DeclaredColumnsDdl.widens(
-                            io.clickstream.etl.schema.ColumnType.parse(ok[0]),
-                            io.clickstream.etl.schema.ColumnType.parse(ok[1])))
-                    .as("%s to %s", ok[0], ok[1])
-                    .isTrue();
+            assertThat(widens(ok[0], ok[1])).as("%s to %s", ok[0], ok[1]).isTrue();
         }
         for (String[] no : new String[][] {
             {"Int64", "UInt64"},
@@ -95,11 +82,7 @@ class DeclaredColumnsDdlTest {
             {"Date", "DateTime"},
             {"Array(Int16)", "Array(Int8)"}
         }) {
-            assertThat(DeclaredColumnsDdl.widens(
-                            io.clickstream.etl.schema.ColumnType.parse(no[0]),
-                            io.clickstream.etl.schema.ColumnType.parse(no[1])))
-                    .as("%s to %s", no[0], no[1])
-                    .isFalse();
+            assertThat(widens(no[0], no[1])).as("%s to %s", no[0], no[1]).isFalse();
         }
     }
 }
