@@ -119,7 +119,10 @@ public final class EventCorrections {
         for (int i = 0; i < corrections.size(); i += PER_STATEMENT) {
             List<SessionCorrection> part = corrections.subList(i, Math.min(corrections.size(), i + PER_STATEMENT));
             markDays(part);
-            written += fixJoined(part, evenIfIncomplete);
+            // A correction whose joined values waited for its rows waits as a whole, even if the rows come in before
+            // the read below: its tags must see the joined values.
+            Set<SessionCorrection> unfixed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            written += fixJoined(part, evenIfIncomplete, unfixed);
             String scope = scope(part, true);
             List<String> definitions = definitions(part);
             Map<String, List<Row>> rows = read(scope, definitions);
@@ -132,7 +135,7 @@ public final class EventCorrections {
                         of.add(r);
                     }
                 }
-                if (of.size() < c.events) {
+                if (of.size() < c.events || unfixed.contains(c)) {
                     waiting.add(c);
                     if (!evenIfIncomplete) {
                         continue;
@@ -195,7 +198,8 @@ public final class EventCorrections {
      * {@code evenIfIncomplete}. A receiving event's own property of a joined name is taken as joined (the stored row
      * does not tell them apart).
      */
-    private long fixJoined(List<SessionCorrection> part, boolean evenIfIncomplete) throws Exception {
+    private long fixJoined(List<SessionCorrection> part, boolean evenIfIncomplete, Set<SessionCorrection> unfixed)
+            throws Exception {
         List<SessionCorrection> fixed = new ArrayList<>();
         Set<String> names = new java.util.LinkedHashSet<>();
         for (SessionCorrection c : part) {
@@ -235,7 +239,8 @@ public final class EventCorrections {
                 }
             }
             if (rows.size() < c.events && !evenIfIncomplete) {
-                continue; // applied with the session, once its rows are there
+                unfixed.add(c); // applied with the session, once its rows are there
+                continue;
             }
             for (String[] f : rows) {
                 Map<String, String> want = new java.util.LinkedHashMap<>();
