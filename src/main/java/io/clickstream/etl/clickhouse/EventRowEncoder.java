@@ -9,7 +9,8 @@ import java.util.List;
  */
 public final class EventRowEncoder implements RowEncoder<Event> {
     private static final long serialVersionUID = 1L;
-    public static final EventRowEncoder INSTANCE = new EventRowEncoder();
+    /** The job's own columns only (no schema file). */
+    public static final EventRowEncoder INSTANCE = new EventRowEncoder(null);
 
     static final List<String> COLUMNS = List.of(
             "dt",
@@ -49,11 +50,30 @@ public final class EventRowEncoder implements RowEncoder<Event> {
 
     private static final long MILLIS_PER_DAY = 86_400_000L;
 
-    private EventRowEncoder() {}
+    /** The declared columns and error_log after the job's own; null: none. */
+    private final DeclaredRow declared;
+
+    private final List<String> columns;
+
+    private EventRowEncoder(DeclaredRow declared) {
+        this.declared = declared;
+        if (declared == null) {
+            this.columns = COLUMNS;
+        } else {
+            List<String> all = new java.util.ArrayList<>(COLUMNS);
+            all.addAll(declared.columnNames());
+            this.columns = List.copyOf(all);
+        }
+    }
+
+    /** The job's columns, then those of a schema file ({@code declared}: each event's {@link Event#declared}). */
+    public static EventRowEncoder withDeclared(DeclaredRow declared) {
+        return declared == null ? INSTANCE : new EventRowEncoder(declared);
+    }
 
     @Override
     public List<String> columns() {
-        return COLUMNS;
+        return columns;
     }
 
     @Override
@@ -113,6 +133,10 @@ public final class EventRowEncoder implements RowEncoder<Event> {
         out.uint32(e.sessionIndex);
         out.stringArray(e.funnelIds);
         out.uint8Array(e.funnelSteps);
+        if (declared != null) {
+            // An event parsed before the schema file named these columns holds none of them: their defaults.
+            out.bytes(e.declared != null ? e.declared : declared.defaults());
+        }
     }
 
     @Override
@@ -152,6 +176,9 @@ public final class EventRowEncoder implements RowEncoder<Event> {
         e.sessionIndex = (int) in.uint32();
         e.funnelIds = in.stringArray();
         e.funnelSteps = in.uint8Array();
+        if (declared != null) {
+            e.declared = declared.read(in);
+        }
         return e;
     }
 }

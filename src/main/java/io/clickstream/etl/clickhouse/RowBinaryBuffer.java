@@ -31,6 +31,15 @@ public final class RowBinaryBuffer {
         return written;
     }
 
+    /** What was written, in an array of its own. */
+    byte[] toByteArray() {
+        return Arrays.copyOf(buf, size);
+    }
+
+    void clear() {
+        size = 0;
+    }
+
     /** Appends rows encoded before (a checkpoint's buffered rows). */
     void bytes(byte[] encoded) {
         ensure(encoded.length);

@@ -12,6 +12,19 @@ public final class RowBinaryInput {
         this.pos = pos;
     }
 
+    int position() {
+        return pos;
+    }
+
+    void skip(int n) {
+        pos += n;
+    }
+
+    /** A copy of the bytes from {@code from} to where this input stands. */
+    byte[] copyFrom(int from) {
+        return java.util.Arrays.copyOfRange(buf, from, pos);
+    }
+
     public int uint8() {
         return buf[pos++] & 0xFF;
     }

@@ -56,6 +56,12 @@ public class Event implements Enrichable {
     public String deviceType = "";
     public boolean bot;
 
+    /**
+     * The row's part for the columns a schema file declares, then error_log (RowBinary, encoded where the event is
+     * parsed: nothing later changes it); null without a schema file.
+     */
+    public byte[] declared;
+
     public String kafkaTopic;
     public int kafkaPartition;
     public long kafkaOffset;

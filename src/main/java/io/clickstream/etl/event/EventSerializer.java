@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputDeserializer;
@@ -20,10 +22,21 @@ import org.apache.flink.core.memory.DataOutputView;
  * events held for event-time ordering ({@code EventTimeOrder}'s keyed state), so it is part of checkpoints and
  * savepoints: a change to the layout needs a {@link Snapshot} that tells the old layout apart and a restore
  * serializer that still reads it (EventSerializerTest pins the current layout).
+ *
+ * <p>Layouts: 1, up to the declared columns (issue 29); 2 adds {@link Event#declared} at the end.
  */
 public final class EventSerializer extends TypeSerializerSingleton<Event> {
     private static final long serialVersionUID = 1L;
-    public static final EventSerializer INSTANCE = new EventSerializer();
+    public static final EventSerializer INSTANCE = new EventSerializer(2);
+    /** Reads events held in a checkpoint of a version before layout 2 (they have no declared columns). */
+    static final EventSerializer LAYOUT_1 = new EventSerializer(1);
+
+    private final int layout;
+
+    private EventSerializer(int layout) {
+        this.layout = layout;
+    }
+
     private static final String[] NO_STRINGS = new String[0];
     private static final int[] NO_INTS = new int[0];
 
@@ -104,6 +117,14 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
         out.writeInt(e.kafkaPartition);
         out.writeLong(e.kafkaOffset);
         out.writeLong(e.kafkaTimestamp);
+        if (layout >= 2) {
+            if (e.declared == null) {
+                writeLength(-1, out);
+            } else {
+                writeLength(e.declared.length, out);
+                out.write(e.declared);
+            }
+        }
     }
 
     @Override
@@ -150,6 +171,13 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
         e.kafkaPartition = in.readInt();
         e.kafkaOffset = in.readLong();
         e.kafkaTimestamp = in.readLong();
+        if (layout >= 2) {
+            int n = readLength(in);
+            if (n >= 0) {
+                e.declared = new byte[n];
+                in.readFully(e.declared);
+            }
+        }
         return e;
     }
 
@@ -298,10 +326,42 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
         }
     }
 
-    /** No configuration to keep: one layout so far. */
+    /**
+     * No configuration to keep but the layout, told by the snapshot's version: up to 3 (what {@link
+     * SimpleTypeSerializerSnapshot} wrote) layout 1, from 4 on layout 2. Held events of layout 1 are read with {@link
+     * #LAYOUT_1} and written again in the current layout.
+     */
     public static final class Snapshot extends SimpleTypeSerializerSnapshot<Event> {
+        private static final int LAYOUT_2 = 4;
+        private int layout = 2;
+
         public Snapshot() {
             super(() -> INSTANCE);
+        }
+
+        @Override
+        public int getCurrentVersion() {
+            return LAYOUT_2;
+        }
+
+        @Override
+        public void readSnapshot(int readVersion, DataInputView in, ClassLoader classLoader) throws IOException {
+            super.readSnapshot(Math.min(readVersion, LAYOUT_2 - 1), in, classLoader);
+            layout = readVersion < LAYOUT_2 ? 1 : 2;
+        }
+
+        @Override
+        public TypeSerializer<Event> restoreSerializer() {
+            return layout == 1 ? LAYOUT_1 : INSTANCE;
+        }
+
+        @Override
+        public TypeSerializerSchemaCompatibility<Event> resolveSchemaCompatibility(
+                TypeSerializerSnapshot<Event> oldSnapshot) {
+            if (oldSnapshot instanceof Snapshot old && old.layout == 1) {
+                return TypeSerializerSchemaCompatibility.compatibleAfterMigration();
+            }
+            return super.resolveSchemaCompatibility(oldSnapshot);
         }
     }
 }

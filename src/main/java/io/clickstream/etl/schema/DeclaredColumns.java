@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  */
 public final class DeclaredColumns {
     /** One declared column; {@code defaultValue} in the column's representation ({@link ValueConverter.Converted}). */
-    public record Column(String name, ColumnType type, List<String> path, Object defaultValue, Set<String> eventTypes) {
+    public record Column(String name, ColumnType type, List<String> path, Object defaultValue, Set<String> eventTypes)
+            implements java.io.Serializable {
         /** Whether an event of this type has the column (no list: every type). */
         public boolean appliesTo(String eventType) {
             return eventTypes.isEmpty() || eventTypes.contains(eventType);

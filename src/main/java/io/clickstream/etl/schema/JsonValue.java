@@ -37,4 +37,49 @@ public record JsonValue(Type type, String text, List<JsonValue> elements) {
     public static final JsonValue NULL = new JsonValue(Type.NULL, null, List.of());
 
     public static final JsonValue OBJECT = new JsonValue(Type.OBJECT, null, List.of());
+
+    /**
+     * The value as the event sent it: a string's characters, a number's literal, true or false, an array as JSON (its
+     * strings quoted), null, or {} for an object (whose content the converter never needs).
+     */
+    public String json() {
+        if (type == Type.STRING) {
+            return text;
+        }
+        StringBuilder out = new StringBuilder();
+        appendJson(out);
+        return out.toString();
+    }
+
+    private void appendJson(StringBuilder out) {
+        switch (type) {
+            case STRING -> {
+                out.append('"');
+                for (int i = 0; i < text.length(); i++) {
+                    char c = text.charAt(i);
+                    if (c == '"' || c == '\\') {
+                        out.append('\\').append(c);
+                    } else if (c < 0x20) {
+                        out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+                out.append('"');
+            }
+            case NUMBER, BOOLEAN -> out.append(text);
+            case NULL -> out.append("null");
+            case OBJECT -> out.append("{}");
+            case ARRAY -> {
+                out.append('[');
+                for (int i = 0; i < elements.size(); i++) {
+                    if (i > 0) {
+                        out.append(',');
+                    }
+                    elements.get(i).appendJson(out);
+                }
+                out.append(']');
+            }
+        }
+    }
 }

@@ -50,6 +50,7 @@ class EventSerializerTest {
         e.kafkaPartition = 3;
         e.kafkaOffset = Long.MAX_VALUE - 1;
         e.kafkaTimestamp = -1;
+        e.declared = new byte[] {7, 0, 1};
         return e;
     }
 
@@ -202,7 +203,58 @@ class EventSerializerTest {
                 .isEqualTo(PINNED_LAYOUT);
     }
 
-    private static final String PINNED_LAYOUT =
-            "026502750274027300000000000000010000000002026b0200010000000000000000020266"
-                    + "020000000201010101013fe000000000000000010101010101026b0000000300000000000000040000000000000005";
+    /** Layout 1, as every version before the declared columns wrote it: held events in their savepoints. */
+    private static final String LAYOUT_1 = "026502750274027300000000000000010000000002026b0200010000000000000000020266"
+            + "020000000201010101013fe000000000000000010101010101026b0000000300000000000000040000000000000005";
+
+    /** Layout 2: layout 1, then the declared columns' bytes (none here). */
+    private static final String PINNED_LAYOUT = LAYOUT_1 + "00";
+
+    private static byte[] hex(String hex) {
+        byte[] b = new byte[hex.length() / 2];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) Integer.parseInt(hex.substring(2 * i, 2 * i + 2), 16);
+        }
+        return b;
+    }
+
+    /** The snapshot a checkpoint holds: written as {@code version}, read back as a restore would. */
+    private static TypeSerializerSnapshot<Event> restoredSnapshot(int version) throws IOException {
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        out.writeUTF(EventSerializer.Snapshot.class.getName());
+        out.writeInt(version);
+        return TypeSerializerSnapshot.readVersionedSnapshot(
+                new DataInputDeserializer(out.getCopyOfBuffer()), EventSerializerTest.class.getClassLoader());
+    }
+
+    @Test
+    void eventsHeldInASavepointOfTheLayoutBeforeDeclaredColumnsAreReadAndMigrated() throws IOException {
+        TypeSerializerSnapshot<Event> old = restoredSnapshot(3); // what SimpleTypeSerializerSnapshot wrote
+        Event back = old.restoreSerializer().deserialize(new DataInputDeserializer(hex(LAYOUT_1 + LAYOUT_1)));
+        assertThat(back).usingRecursiveComparison().isEqualTo(pinned());
+        assertThat(serializer
+                        .snapshotConfiguration()
+                        .resolveSchemaCompatibility(old)
+                        .isCompatibleAfterMigration())
+                .isTrue();
+
+        TypeSerializerSnapshot<Event> current = restoredSnapshot(4);
+        assertThat(current.restoreSerializer()).isSameAs(EventSerializer.INSTANCE);
+        assertThat(serializer
+                        .snapshotConfiguration()
+                        .resolveSchemaCompatibility(current)
+                        .isCompatibleAsIs())
+                .isTrue();
+    }
+
+    @Test
+    void theDeclaredColumnsBytesCrossTheNetworkAsTheyAre() throws IOException {
+        Event e = pinned();
+        e.declared = new byte[] {1, 0, -1, 42};
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        serializer.serialize(e, out);
+        Event back = serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+        assertThat(back.declared).containsExactly(1, 0, -1, 42);
+        assertThat(serializer.copy(e).declared).containsExactly(1, 0, -1, 42).isNotSameAs(e.declared);
+    }
 }

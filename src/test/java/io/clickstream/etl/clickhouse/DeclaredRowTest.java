@@ -1,0 +1,125 @@
+package io.clickstream.etl.clickhouse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.clickstream.etl.schema.DeclaredColumns;
+import io.clickstream.etl.schema.JsonValue;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class DeclaredRowTest {
+    private static final DeclaredRow ROW = new DeclaredRow(DeclaredColumns.parse(
+            "{\"columns\": ["
+                    + "{\"name\": \"age\", \"type\": \"UInt8\", \"path\": \"properties.age\", \"default\": 7},"
+                    + "{\"name\": \"price\", \"type\": \"Decimal(10, 2)\", \"path\": \"properties.price\","
+                    + " \"event_types\": [\"purchase\"]},"
+                    + "{\"name\": \"tags\", \"type\": \"Array(String)\", \"path\": \"properties.tags\"}]}",
+            Set.of("event_id")));
+
+    /** The expected bytes, written value by value with the column encoder. */
+    private static byte[] row(long age, String price, List<String> tags, String[]... errorLog) {
+        RowBinaryBuffer out = new RowBinaryBuffer(64);
+        List<DeclaredColumns.Column> c = ROW.columns();
+        DeclaredColumnEncoder.encode(c.get(0).type(), age, out);
+        DeclaredColumnEncoder.encode(c.get(1).type(), new BigDecimal(price), out);
+        DeclaredColumnEncoder.encode(c.get(2).type(), tags, out);
+        String[][] log = errorLog.length == 0 ? new String[][] {{}, {}, {}} : errorLog;
+        for (String[] column : log) {
+            out.stringArray(column);
+        }
+        return out.toByteArray();
+    }
+
+    private static JsonValue[] values(JsonValue... v) {
+        return v;
+    }
+
+    @Test
+    void theColumnsAreTheDeclaredOnesThenErrorLog() {
+        assertThat(ROW.columnNames())
+                .containsExactly("age", "price", "tags", "error_log.field", "error_log.value", "error_log.reason");
+    }
+
+    @Test
+    void valuesThatFitAreStoredAndErrorLogStaysEmpty() {
+        List<String> failed = new ArrayList<>();
+        byte[] got = ROW.encode(
+                "purchase",
+                values(
+                        JsonValue.number("30"),
+                        JsonValue.number("12.50"),
+                        JsonValue.array(List.of(JsonValue.string("a"), JsonValue.string("b")))),
+                (column, reason) -> failed.add(column + ":" + reason));
+        assertThat(got).isEqualTo(row(30, "12.50", List.of("a", "b")));
+        assertThat(failed).isEmpty();
+    }
+
+    @Test
+    void aValueThatDoesNotFitIsTheDefaultAndNamedInErrorLogWithTheValueAsSentAndTheReason() {
+        List<String> failed = new ArrayList<>();
+        byte[] got = ROW.encode(
+                "purchase",
+                values(
+                        JsonValue.number("300"),
+                        JsonValue.string("abc"),
+                        JsonValue.array(List.of(JsonValue.string("a"), JsonValue.array(List.of())))),
+                (column, reason) -> failed.add(column + ":" + reason));
+        assertThat(got)
+                .isEqualTo(row(
+                        7,
+                        "0.00",
+                        List.of(),
+                        new String[] {"age", "price", "tags"},
+                        new String[] {"300", "abc", "[\"a\",[]]"},
+                        new String[] {"out_of_range", "not_a_number", "wrong_type"}));
+        assertThat(failed).containsExactly("age:out_of_range", "price:not_a_number", "tags:wrong_type");
+    }
+
+    @Test
+    void anEventTypeTheColumnIsNotForAndAMissingOrNullValueGetTheDefaultWithoutAnError() {
+        List<String> failed = new ArrayList<>();
+        byte[] got = ROW.encode(
+                "page_view",
+                values(null, JsonValue.string("abc"), JsonValue.NULL),
+                (column, reason) -> failed.add(column));
+        assertThat(got).as("price is for purchases only").isEqualTo(row(7, "0", List.of()));
+        assertThat(got).isEqualTo(ROW.defaults());
+        assertThat(failed).isEmpty();
+    }
+
+    @Test
+    void aLongValueIsCutInErrorLog() {
+        String huge = "x".repeat(5000);
+        byte[] got = ROW.encode("purchase", values(JsonValue.string(huge), null, null), (column, reason) -> {});
+        RowBinaryInput in = new RowBinaryInput(got, 0);
+        in.skip(1 + 8); // age, price (Decimal(10, 2): 8 bytes)
+        in.stringArray(); // tags
+        assertThat(in.stringArray()).containsExactly("age");
+        String[] shown = in.stringArray();
+        assertThat(shown[0])
+                .hasSize(DeclaredRow.MAX_ERROR_VALUE + 1)
+                .startsWith("xxx")
+                .endsWith("…");
+        assertThat(in.stringArray()).containsExactly("not_a_number");
+    }
+
+    @Test
+    void readingARowBackTakesExactlyItsBytes() {
+        byte[] one = ROW.encode(
+                "purchase",
+                values(JsonValue.number("1"), JsonValue.number("2"), JsonValue.array(List.of(JsonValue.string("é")))),
+                (column, reason) -> {});
+        byte[] two = ROW.encode("purchase", values(JsonValue.string("?"), null, null), (column, reason) -> {});
+        byte[] both = Arrays.copyOf(one, one.length + two.length + 1);
+        System.arraycopy(two, 0, both, one.length, two.length);
+        both[both.length - 1] = 42;
+        RowBinaryInput in = new RowBinaryInput(both, 0);
+        assertThat(ROW.read(in)).isEqualTo(one);
+        assertThat(ROW.read(in)).isEqualTo(two);
+        assertThat(in.uint8()).isEqualTo(42);
+    }
+}
