@@ -5,6 +5,8 @@ import io.clickstream.etl.clickhouse.ClickHouseInserter;
 import io.clickstream.etl.clickhouse.ClickHouseSink;
 import io.clickstream.etl.clickhouse.ClickHouseStoredEvents;
 import io.clickstream.etl.clickhouse.CorrectionsSink;
+import io.clickstream.etl.clickhouse.DeclaredColumnsOnCluster;
+import io.clickstream.etl.clickhouse.DeclaredRow;
 import io.clickstream.etl.clickhouse.EventRowEncoder;
 import io.clickstream.etl.clickhouse.ReplayGuard;
 import io.clickstream.etl.clickhouse.RowEncoder;
@@ -135,7 +137,7 @@ public final class ClickstreamJob {
             Sink<DeadLetter> deadLetters,
             DeadLetterLedger.Factory deadLetterLedger,
             TopicIds.Factory topicIds) {
-        public static Sinks production(JobConfig config, Map<String, String> env) {
+        public static Sinks production(JobConfig config, Map<String, String> env) throws Exception {
             // The sinks acknowledge erasures when they learn of them (after sending what they held), whether or not
             // the job takes checkpoints.
             ErasureFeed erasures = ErasureFeed.from(
@@ -143,12 +145,24 @@ public final class ClickstreamJob {
                     ErasureTopic.follower(config),
                     RedisErasureAcks.factory(RedisSettings.from(config, env)),
                     true);
+            // The columns a schema file declares: filled as each event is parsed (the source), written by the events
+            // sink and carried over by the corrections.
+            DeclaredRow declared = DeclaredRow.from(config);
+            if (declared != null) {
+                new DeclaredColumnsOnCluster(
+                                ClickHouseEndpoints.from(config, env),
+                                config.get(Options.CLICKHOUSE_CLUSTER),
+                                config.get(Options.CLICKHOUSE_DATABASE))
+                        .require(declared);
+            }
+            EventRowEncoder events = EventRowEncoder.withDeclared(declared);
             return new Sinks(
-                    clickHouseEvents(config, env, erasures),
+                    clickHouseEvents(config, env, erasures, events),
                     clickHouseSessions(config, env, erasures),
                     CorrectionsSink.clickHouse(
                             ClickHouseEndpoints.from(config, env),
                             config.get(Options.CLICKHOUSE_DATABASE) + "." + config.get(Options.CLICKHOUSE_TABLE),
+                            events,
                             config.get(Options.CLICKHOUSE_DATABASE) + "."
                                     + config.get(Options.CLICKHOUSE_SESSIONS_TABLE),
                             new FunnelRowTagging()),
@@ -158,7 +172,8 @@ public final class ClickstreamJob {
         }
 
         /** Events into clickhouse.database.clickhouse.table, with client-v2. */
-        static ClickHouseSink<Event> clickHouseEvents(JobConfig config, Map<String, String> env, ErasureFeed erasures) {
+        static ClickHouseSink<Event> clickHouseEvents(
+                JobConfig config, Map<String, String> env, ErasureFeed erasures, EventRowEncoder encoder) {
             String table = config.get(Options.CLICKHOUSE_TABLE);
             ReplayGuard.Factory<Event> guard = null;
             if (config.get(Options.SINK_REPLAY_CHECK)) {
@@ -166,9 +181,9 @@ public final class ClickstreamJob {
                 guard = new ReplayGuard.Factory<>(
                         RedisInsertMarks.factory(RedisSettings.from(config, env), database + "." + table),
                         ClickHouseStoredEvents.factory(ClickHouseEndpoints.from(config, env), database, table),
-                        EventRowEncoder.INSTANCE);
+                        encoder);
             }
-            return clickHouse(config, env, table, EventRowEncoder.INSTANCE, guard, TypeInformation.of(Event.class))
+            return clickHouse(config, env, table, encoder, guard, TypeInformation.of(Event.class))
                     .erasures(erasures, "clickhouse-sink")
                     .build();
         }

@@ -42,19 +42,16 @@ public class CorrectionsSink extends WriterSink<SessionCorrection>
 
     /**
      * Into the events table {@code table} and the sessions table {@code sessions} (database.table, Distributed); the
-     * funnel tags of corrections that name funnels computed again by {@code tagging}.
+     * funnel tags of corrections that name funnels computed again by {@code tagging}. {@code events}: the encoder of
+     * the events sink, whose columns a row written again carries over (the declared ones too).
      */
     public static CorrectionsSink clickHouse(
-            ClickHouseEndpoints endpoints, String table, String sessions, RowTagging tagging) {
+            ClickHouseEndpoints endpoints, String table, EventRowEncoder events, String sessions, RowTagging tagging) {
+        List<String> columns = List.copyOf(events.columns());
         return new CorrectionsSink(() -> {
             ClickHouseSql sql = new ClickHouseSql(endpoints);
             EventCorrections c = new EventCorrections(
-                    sql::execute,
-                    table,
-                    EventRowEncoder.INSTANCE.columns(),
-                    sessions,
-                    SessionRowEncoder.INSTANCE.columns(),
-                    tagging);
+                    sql::execute, table, columns, sessions, SessionRowEncoder.INSTANCE.columns(), tagging);
             return new Corrector() {
                 @Override
                 public EventCorrections.Outcome apply(List<SessionCorrection> corrections, boolean evenIfIncomplete)

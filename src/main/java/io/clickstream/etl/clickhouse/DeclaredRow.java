@@ -1,22 +1,29 @@
 package io.clickstream.etl.clickhouse;
 
+import io.clickstream.etl.config.JobConfig;
+import io.clickstream.etl.config.Options;
 import io.clickstream.etl.schema.ColumnType;
 import io.clickstream.etl.schema.DeclaredColumns;
 import io.clickstream.etl.schema.JsonValue;
 import io.clickstream.etl.schema.ValueConverter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * The part of an event's row that the schema file declares (issue 29): each declared column's value, converted
- * exactly or replaced by the column's default, then {@code error_log} naming each value that did not fit (field, the
- * value as the event sent it, reason). Encoded once where the event is parsed: nothing after that changes these
+ * The part of an event's row that the schema file declares (issue 29): {@code error_log} naming each value that did
+ * not fit (field, the value as the event sent it, reason), then each declared column's value, converted exactly or
+ * replaced by the column's default. error_log comes first so that an event without errors is told by its first byte. Encoded once where the event is parsed: nothing after that changes these
  * values, so the per-user step carries them as bytes and the sink appends them to the row.
  */
 public final class DeclaredRow implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** The service columns after the declared ones (sql/V009__error_log.sql). */
+    /** The service columns, before the declared ones (sql/V009__error_log.sql). */
     public static final List<String> ERROR_LOG_COLUMNS =
             List.of("error_log.field", "error_log.value", "error_log.reason");
 
@@ -38,24 +45,56 @@ public final class DeclaredRow implements java.io.Serializable {
 
     public DeclaredRow(List<DeclaredColumns.Column> columns) {
         this.columns = List.copyOf(columns);
-        List<String> names = new ArrayList<>();
+        List<String> names = new ArrayList<>(ERROR_LOG_COLUMNS);
         columns.forEach(c -> names.add(c.name()));
-        names.addAll(ERROR_LOG_COLUMNS);
         this.columnNames = List.copyOf(names);
         RowBinaryBuffer buffer = buffer();
+        errorLog(NONE, NONE, NONE);
         for (DeclaredColumns.Column c : columns) {
             DeclaredColumnEncoder.encode(c.type(), c.defaultValue(), buffer);
         }
-        errorLog(NONE, NONE, NONE);
         this.defaults = buffer.toByteArray();
         buffer.clear();
+    }
+
+    /**
+     * The columns the file of {@code schema.file} declares; null when it is unset.
+     *
+     * @throws IllegalArgumentException naming schema.file and what to fix in it
+     */
+    public static DeclaredRow from(JobConfig config) {
+        String file = config.get(Options.SCHEMA_FILE);
+        if (file == null || file.isBlank()) {
+            return null;
+        }
+        String text;
+        try {
+            text = Files.readString(Path.of(file));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException(Options.SCHEMA_FILE.key() + ": cannot read " + file + " (" + e + ")");
+        }
+        try {
+            return new DeclaredRow(DeclaredColumns.parse(text, reserved()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(Options.SCHEMA_FILE.key() + " (" + file + "): " + e.getMessage());
+        }
+    }
+
+    /** The events table's own columns (a Nested one by its name), which no declared column may take. */
+    public static Set<String> reserved() {
+        Set<String> names = new TreeSet<>(Set.of("uh", "error_log"));
+        for (String c : EventRowEncoder.COLUMNS) {
+            int dot = c.indexOf('.');
+            names.add(dot < 0 ? c : c.substring(0, dot));
+        }
+        return names;
     }
 
     public List<DeclaredColumns.Column> columns() {
         return columns;
     }
 
-    /** The declared columns' names, then error_log's: the columns of what {@link #encode} returns. */
+    /** error_log's columns, then the declared columns' names: the columns of what {@link #encode} returns. */
     public List<String> columnNames() {
         return columnNames;
     }
@@ -73,16 +112,17 @@ public final class DeclaredRow implements java.io.Serializable {
         List<String> fields = null;
         List<String> raw = null;
         List<String> reasons = null;
-        RowBinaryBuffer buffer = buffer();
-        buffer.clear();
+        Object[] converted = new Object[columns.size()];
         for (int i = 0; i < columns.size(); i++) {
             DeclaredColumns.Column c = columns.get(i);
             JsonValue v = values[i];
-            Object value = null;
+            converted[i] = c.defaultValue();
             if (v != null && c.appliesTo(eventType)) {
                 ValueConverter.Result r = ValueConverter.convert(c.type(), v);
-                if (r instanceof ValueConverter.Converted converted) {
-                    value = converted.value();
+                if (r instanceof ValueConverter.Converted ok) {
+                    if (ok.value() != null) {
+                        converted[i] = ok.value();
+                    }
                 } else {
                     ValueConverter.Failed f = (ValueConverter.Failed) r;
                     if (fields == null) {
@@ -96,24 +136,45 @@ public final class DeclaredRow implements java.io.Serializable {
                     errors.failed(c.name(), f.reason());
                 }
             }
-            DeclaredColumnEncoder.encode(c.type(), value == null ? c.defaultValue() : value, buffer);
         }
+        RowBinaryBuffer buffer = buffer();
+        buffer.clear();
         if (fields == null) {
             errorLog(NONE, NONE, NONE);
         } else {
             errorLog(fields.toArray(NONE), raw.toArray(NONE), reasons.toArray(NONE));
         }
+        for (int i = 0; i < columns.size(); i++) {
+            DeclaredColumnEncoder.encode(columns.get(i).type(), converted[i], buffer);
+        }
         return buffer.toByteArray();
+    }
+
+    /**
+     * Each field and reason of the error_log at the start of {@code row} (a row {@link #encode} made); nothing to read
+     * when the event had no errors.
+     */
+    public static void errors(byte[] row, java.util.function.BiConsumer<String, String> fieldAndReason) {
+        if (row == null || row.length == 0 || row[0] == 0) {
+            return;
+        }
+        RowBinaryInput in = new RowBinaryInput(row, 0);
+        String[] fields = in.stringArray();
+        in.stringArray(); // the values
+        String[] reasons = in.stringArray();
+        for (int i = 0; i < fields.length; i++) {
+            fieldAndReason.accept(fields[i], reasons[i]);
+        }
     }
 
     /** Reads past one row's declared part, returning its bytes. */
     public byte[] read(RowBinaryInput in) {
         int start = in.position();
-        for (DeclaredColumns.Column c : columns) {
-            skip(c.type(), in);
-        }
         for (int i = 0; i < ERROR_LOG_COLUMNS.size(); i++) {
             in.stringArray();
+        }
+        for (DeclaredColumns.Column c : columns) {
+            skip(c.type(), in);
         }
         return in.copyFrom(start);
     }

@@ -556,6 +556,11 @@ public final class Options {
     public static final ConfigOption<Duration> JOIN_STATE_TTL =
             duration("join.state-ttl", "30d", "How long the values of a join key stay in Redis after its last update.");
 
+    public static final ConfigOption<String> SCHEMA_FILE = new Builder<>("schema.file", "path", Parsers::string)
+            .describe("A schema file (docs/schema.md): typed columns of the events table filled from the events' "
+                    + "properties, with the values that do not fit in error_log. Read when the job starts; its "
+                    + "columns must be in the tables first (tools.DeclareColumns). Unset: no declared columns.");
+
     // ------------------------------------------------------------------------------------------ helpers
 
     /** All options, in declaration order. */

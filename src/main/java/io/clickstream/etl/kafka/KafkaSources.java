@@ -1,5 +1,6 @@
 package io.clickstream.etl.kafka;
 
+import io.clickstream.etl.clickhouse.DeclaredRow;
 import io.clickstream.etl.config.JobConfig;
 import io.clickstream.etl.config.Options;
 import io.clickstream.etl.config.Timestamps;
@@ -27,7 +28,7 @@ public final class KafkaSources {
                 .setGroupId(config.get(Options.KAFKA_GROUP_ID))
                 .setClientIdPrefix(config.get(Options.KAFKA_GROUP_ID))
                 .setStartingOffsets(startingOffsets(config))
-                .setDeserializer(new ParsingDeserializer(ParseLimits.from(config)))
+                .setDeserializer(new ParsingDeserializer(ParseLimits.from(config), DeclaredRow.from(config)))
                 .setProperty("commit.offsets.on.checkpoint", "true")
                 // tools.Backfill writes in transactions; an import stopped half-way leaves an aborted one behind, whose
                 // records the next import sends again.

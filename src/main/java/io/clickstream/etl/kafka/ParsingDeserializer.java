@@ -1,5 +1,6 @@
 package io.clickstream.etl.kafka;
 
+import io.clickstream.etl.clickhouse.DeclaredRow;
 import io.clickstream.etl.event.RawEvent;
 import io.clickstream.etl.event.RejectReason;
 import io.clickstream.etl.parse.EventParser;
@@ -20,15 +21,23 @@ public class ParsingDeserializer implements KafkaRecordDeserializationSchema<Par
     private static final long serialVersionUID = 1L;
 
     private final ParseLimits limits;
+    /** The columns a schema file declares, converted as each event is parsed; null: none. */
+    private final DeclaredRow declared;
+
     private transient EventParser parser;
 
     public ParsingDeserializer(ParseLimits limits) {
+        this(limits, null);
+    }
+
+    public ParsingDeserializer(ParseLimits limits, DeclaredRow declared) {
         this.limits = limits;
+        this.declared = declared;
     }
 
     @Override
     public void open(DeserializationSchema.InitializationContext context) {
-        parser = new EventParser(limits);
+        parser = new EventParser(limits).declaring(declared);
     }
 
     @Override

@@ -14,19 +14,25 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.clickstream.etl.clickhouse.DeclaredRow;
 import io.clickstream.etl.codec.RepeatedText;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.RawEvent;
 import io.clickstream.etl.event.RejectReason;
+import io.clickstream.etl.schema.DeclaredColumns;
+import io.clickstream.etl.schema.JsonValue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -74,6 +80,16 @@ public final class EventParser {
             .build();
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    /**
+     * Reads a property that a declared column looks into: numbers with the digits they were sent with (a double would
+     * round them), so that the conversion is exact.
+     */
+    private static final com.fasterxml.jackson.databind.ObjectReader EXACT = MAPPER.reader()
+            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .without(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
+
+    private static final DeclaredRow.Errors COUNTED_LATER = (column, reason) -> {};
     /** No properties: shared, an empty array cannot be changed. */
     private static final String[] NONE = new String[0];
 
@@ -136,6 +152,8 @@ public final class EventParser {
     private final ReusedParser reused = new ReusedParser();
     private final Scratch scratch = new Scratch();
     private long readAlone;
+    /** The columns a schema file declares; null: none. */
+    private DeclaredRow declared;
 
     public EventParser(ParseLimits limits) {
         this(limits, System::currentTimeMillis);
@@ -145,6 +163,16 @@ public final class EventParser {
     public EventParser(ParseLimits limits, java.util.function.LongSupplier wallClock) {
         this.limits = limits;
         this.wallClock = wallClock;
+    }
+
+    /**
+     * Also converts the values of the columns {@code row} declares (issue 29) from each event's properties, into
+     * {@link Event#declared}; null: none.
+     */
+    public EventParser declaring(DeclaredRow row) {
+        this.declared = row;
+        scratch.declare(row == null ? List.of() : row.columns());
+        return this;
     }
 
     public ParseResult parse(RawEvent raw) {
@@ -186,6 +214,10 @@ public final class EventParser {
         }
         e.userAgent = optionalString(f.userAgent, "user_agent", limits.maxFieldLength);
         properties(f.properties, e);
+        if (declared != null) {
+            // The parse function counts the errors by field and reason, from the row's error_log.
+            e.declared = declared.encode(e.eventType, scratch.declaredValues, COUNTED_LATER);
+        }
         e.kafkaTopic = raw.topic;
         e.kafkaPartition = raw.partition;
         e.kafkaOffset = raw.offset;
@@ -426,6 +458,57 @@ public final class EventParser {
         final ArrayList<String> values = new ArrayList<>();
         final Value properties = new Value(JsonToken.START_OBJECT, null, null, keys, values);
 
+        /** The declared columns by the property they look into (their path's first name); null: none declared. */
+        Map<String, int[]> declaredByKey;
+        /** Each declared column's path past that property (empty: the property itself). */
+        List<List<String>> declaredPaths;
+        /** The event's value for each declared column, as its JSON held it; null: none. */
+        JsonValue[] declaredValues;
+
+        void declare(List<DeclaredColumns.Column> columns) {
+            if (columns.isEmpty()) {
+                declaredByKey = null;
+                declaredPaths = null;
+                declaredValues = null;
+                return;
+            }
+            Map<String, int[]> byKey = new HashMap<>();
+            List<List<String>> paths = new ArrayList<>();
+            for (int i = 0; i < columns.size(); i++) {
+                List<String> path = columns.get(i).path();
+                int[] before = byKey.getOrDefault(path.get(0), new int[0]);
+                int[] now = Arrays.copyOf(before, before.length + 1);
+                now[before.length] = i;
+                byKey.put(path.get(0), now);
+                paths.add(path.subList(1, path.size()));
+            }
+            declaredByKey = byKey;
+            declaredPaths = paths;
+            declaredValues = new JsonValue[columns.size()];
+        }
+
+        /** A scalar property's value for the columns that take the property itself. */
+        void declared(int[] columns, JsonValue v) {
+            for (int c : columns) {
+                if (declaredPaths.get(c).isEmpty()) {
+                    declaredValues[c] = v;
+                }
+            }
+        }
+
+        /** An object's or array's value for each column that looks into it (or takes it whole). */
+        void declared(int[] columns, JsonNode tree) {
+            for (int c : columns) {
+                JsonNode n = tree;
+                for (String name : declaredPaths.get(c)) {
+                    n = n == null || !n.isObject() ? null : n.get(name);
+                }
+                if (n != null) {
+                    declaredValues[c] = JsonValue.of(n);
+                }
+            }
+        }
+
         /** The fields, all absent again. */
         Fields fields() {
             fields.eventId = null;
@@ -439,6 +522,9 @@ public final class EventParser {
             fields.clientIp = null;
             fields.userAgent = null;
             fields.properties = null;
+            if (declaredValues != null) {
+                Arrays.fill(declaredValues, null);
+            }
             return fields;
         }
     }
@@ -627,20 +713,57 @@ public final class EventParser {
             }
             JsonToken t = p.nextToken();
             keys.add(name);
+            int[] declared = scratch.declaredByKey == null ? null : scratch.declaredByKey.get(name);
             if (t == JsonToken.VALUE_NULL) {
                 values.add(null);
+                if (declared != null) {
+                    scratch.declared(declared, JsonValue.NULL);
+                }
             } else if (t == JsonToken.VALUE_STRING) {
-                values.add(scratch.varied.of(p.getTextCharacters(), p.getTextOffset(), p.getTextLength()));
+                String v = scratch.varied.of(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+                values.add(v);
+                if (declared != null) {
+                    scratch.declared(declared, JsonValue.string(v));
+                }
             } else if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
+                if (declared != null) {
+                    scratch.declared(declared, JsonValue.number(p.getText())); // the literal as sent
+                }
                 values.add(number(p).asText());
             } else if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
                 values.add(p.getText());
+                if (declared != null) {
+                    scratch.declared(declared, JsonValue.bool(t == JsonToken.VALUE_TRUE));
+                }
+            } else if (declared != null) {
+                JsonNode exact = EXACT.readTree(p);
+                scratch.declared(declared, exact);
+                JsonNode v = withDoubles(exact); // props hold the text they held before any column was declared
+                values.add(v.isValueNode() ? v.asText() : v.toString());
             } else {
                 JsonNode v = MAPPER.readTree(p);
                 values.add(v.isValueNode() ? v.asText() : v.toString());
             }
         }
         return scratch.properties;
+    }
+
+    /** The tree as the default reader makes it: numbers with a fraction or an exponent as doubles. */
+    private static JsonNode withDoubles(JsonNode n) {
+        if (n.isBigDecimal()) {
+            return NODES.numberNode(n.doubleValue());
+        }
+        if (n.isObject()) {
+            com.fasterxml.jackson.databind.node.ObjectNode out = NODES.objectNode();
+            n.fields().forEachRemaining(f -> out.set(f.getKey(), withDoubles(f.getValue())));
+            return out;
+        }
+        if (n.isArray()) {
+            com.fasterxml.jackson.databind.node.ArrayNode out = NODES.arrayNode();
+            n.forEach(e -> out.add(withDoubles(e)));
+            return out;
+        }
+        return n;
     }
 
     /** A field as {@link #scalar} read it, as a value of any type (null stays null). */

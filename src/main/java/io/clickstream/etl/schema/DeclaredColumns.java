@@ -145,24 +145,7 @@ public final class DeclaredColumns {
 
     /** A value of the schema file as the converter takes it (its own JSON, so a default is checked as data is). */
     static JsonValue value(JsonNode n) {
-        if (n.isTextual()) {
-            return JsonValue.string(n.asText());
-        }
-        if (n.isNumber()) {
-            return JsonValue.number(
-                    n.isIntegralNumber()
-                            ? n.bigIntegerValue().toString()
-                            : n.decimalValue().toString());
-        }
-        if (n.isBoolean()) {
-            return JsonValue.bool(n.asBoolean());
-        }
-        if (n.isArray()) {
-            List<JsonValue> elements = new ArrayList<>();
-            n.forEach(e -> elements.add(value(e)));
-            return JsonValue.array(elements);
-        }
-        return n.isNull() ? JsonValue.NULL : JsonValue.OBJECT;
+        return JsonValue.of(n);
     }
 
     /** What a column holds where an event has no value: ClickHouse's own default of the type. */

@@ -34,6 +34,28 @@ public record JsonValue(Type type, String text, List<JsonValue> elements) {
         return new JsonValue(Type.ARRAY, null, List.copyOf(elements));
     }
 
+    /** A value of a JSON tree; a number read as a BigDecimal keeps its digits. */
+    public static JsonValue of(com.fasterxml.jackson.databind.JsonNode n) {
+        if (n.isTextual()) {
+            return string(n.asText());
+        }
+        if (n.isNumber()) {
+            return number(
+                    n.isIntegralNumber()
+                            ? n.bigIntegerValue().toString()
+                            : n.decimalValue().toString());
+        }
+        if (n.isBoolean()) {
+            return bool(n.asBoolean());
+        }
+        if (n.isArray()) {
+            List<JsonValue> elements = new java.util.ArrayList<>();
+            n.forEach(e -> elements.add(of(e)));
+            return array(elements);
+        }
+        return n.isNull() ? NULL : OBJECT;
+    }
+
     public static final JsonValue NULL = new JsonValue(Type.NULL, null, List.of());
 
     public static final JsonValue OBJECT = new JsonValue(Type.OBJECT, null, List.of());

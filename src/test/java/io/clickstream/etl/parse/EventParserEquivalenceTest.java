@@ -28,6 +28,20 @@ class EventParserEquivalenceTest {
             "{}[]\",:\\ \t\n0123456789.-+eEtrufalsn\u00e9\u20ac\uD83D\uDE00abcxyz_\u0000";
 
     private final EventParser streaming = new EventParser(LIMITS);
+
+    /** Columns declared over the seeds' properties, at the top and inside objects: props must not change for them. */
+    private final EventParser declaring = new EventParser(LIMITS)
+            .declaring(new io.clickstream.etl.clickhouse.DeclaredRow(io.clickstream.etl.schema.DeclaredColumns.parse(
+                    "{\"columns\": ["
+                            + "{\"name\": \"price\", \"type\": \"Decimal(10, 2)\", \"path\": \"properties.price\"},"
+                            + "{\"name\": \"f\", \"type\": \"Float64\", \"path\": \"properties.f\"},"
+                            + "{\"name\": \"big\", \"type\": \"UInt64\", \"path\": \"properties.big\"},"
+                            + "{\"name\": \"ok\", \"type\": \"Bool\", \"path\": \"properties.ok\"},"
+                            + "{\"name\": \"a\", \"type\": \"Array(Float64)\", \"path\": \"properties.nested.a\"},"
+                            + "{\"name\": \"b\", \"type\": \"String\", \"path\": \"properties.nested.b\"},"
+                            + "{\"name\": \"arr\", \"type\": \"Array(String)\", \"path\": \"properties.arr\"}]}",
+                    java.util.Set.of())));
+
     private final TreeEventParser tree = new TreeEventParser(LIMITS);
 
     private static List<String> seeds() {
@@ -79,6 +93,13 @@ class EventParserEquivalenceTest {
         ParseResult expected = tree.parse(raw);
         ParseResult actual = streaming.parse(raw);
         String shown = payload == null ? "null" : new String(payload, StandardCharsets.UTF_8);
+        ParseResult withColumns = declaring.parse(raw);
+        assertThat(withColumns.isValid()).as("declared columns, " + shown).isEqualTo(expected.isValid());
+        if (expected.isValid()) {
+            assertThat(fields(withColumns.event()))
+                    .as("declared columns, " + shown)
+                    .isEqualTo(fields(expected.event()));
+        }
         assertThat(actual.isValid()).as(shown).isEqualTo(expected.isValid());
         if (expected.isValid()) {
             assertThat(fields(actual.event())).as(shown).isEqualTo(fields(expected.event()));
