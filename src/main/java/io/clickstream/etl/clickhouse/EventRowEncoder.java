@@ -9,8 +9,6 @@ import java.util.List;
  */
 public final class EventRowEncoder implements RowEncoder<Event> {
     private static final long serialVersionUID = 1L;
-    /** The job's own columns only (no schema file). */
-    public static final EventRowEncoder INSTANCE = new EventRowEncoder(null);
 
     static final List<String> COLUMNS = List.of(
             "dt",
@@ -49,6 +47,9 @@ public final class EventRowEncoder implements RowEncoder<Event> {
             "funnels.step");
 
     private static final long MILLIS_PER_DAY = 86_400_000L;
+
+    /** The job's own columns only (no schema file); after {@link #COLUMNS}, which it takes. */
+    public static final EventRowEncoder INSTANCE = new EventRowEncoder(null);
 
     /** The declared columns and error_log after the job's own; null: none. */
     private final DeclaredRow declared;

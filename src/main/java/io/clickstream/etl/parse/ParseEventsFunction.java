@@ -1,6 +1,5 @@
 package io.clickstream.etl.parse;
 
-import io.clickstream.etl.clickhouse.DeclaredRow;
 import io.clickstream.etl.event.DeadLetter;
 import io.clickstream.etl.event.Event;
 import io.clickstream.etl.event.RejectReason;
@@ -33,10 +32,7 @@ public class ParseEventsFunction extends ProcessFunction<ParsedRecord, Event> {
     private transient Map<RejectReason, Counter> invalidByReason;
     private transient Map<String, Counter> eventsBySource;
     private transient MetricGroup sourceGroup;
-    /** Values that did not fit their declared column, by field and reason ("field\0reason"). */
-    private transient Map<String, Counter> declaredErrors;
-
-    private transient MetricGroup declaredErrorGroup;
+    private transient DeclaredErrorCounters declaredErrors;
 
     @Override
     public void open(OpenContext openContext) {
@@ -50,17 +46,7 @@ public class ParseEventsFunction extends ProcessFunction<ParsedRecord, Event> {
         }
         sourceGroup = metrics.addGroup("eventsBySource");
         eventsBySource = new HashMap<>();
-        declaredErrorGroup = metrics.addGroup("declaredColumnErrors");
-        declaredErrors = new HashMap<>();
-    }
-
-    /** The counter of {@code field}'s values that failed for {@code reason}: as many as the schema has fields. */
-    private void declaredError(String field, String reason) {
-        declaredErrors
-                .computeIfAbsent(
-                        field + '\0' + reason,
-                        k -> declaredErrorGroup.addGroup(field).counter(reason))
-                .inc();
+        declaredErrors = new DeclaredErrorCounters(metrics);
     }
 
     private Counter sourceCounter(String source) {
@@ -87,7 +73,7 @@ public class ParseEventsFunction extends ProcessFunction<ParsedRecord, Event> {
         if (record.isValid()) {
             eventsValid.inc();
             sourceCounter(record.event.source).inc();
-            DeclaredRow.errors(record.event.declared, this::declaredError);
+            declaredErrors.count(record.event);
             out.collect(record.event);
         } else {
             invalidByReason.get(record.reason).inc();

@@ -39,7 +39,16 @@ class DeclaredRowTest {
     }
 
     @Test
-    void theColumnsAreTheDeclaredOnesThenErrorLog() {
+    void withoutASchemaFileTheEventsAreWrittenWithTheJobsOwnColumns() {
+        assertThat(EventRowEncoder.INSTANCE.columns()).isNotNull().isEqualTo(EventRowEncoder.COLUMNS);
+        assertThat(EventRowEncoder.withDeclared(null)).isSameAs(EventRowEncoder.INSTANCE);
+        assertThat(EventRowEncoder.withDeclared(ROW).columns())
+                .startsWith(EventRowEncoder.COLUMNS.toArray(String[]::new))
+                .endsWith(ROW.columnNames().toArray(String[]::new));
+    }
+
+    @Test
+    void theColumnsAreErrorLogThenTheDeclaredOnes() {
         assertThat(ROW.columnNames())
                 .containsExactly("error_log.field", "error_log.value", "error_log.reason", "age", "price", "tags");
     }

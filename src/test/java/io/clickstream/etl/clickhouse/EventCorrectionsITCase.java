@@ -304,6 +304,50 @@ class EventCorrectionsITCase {
                         + "b\t2\t['k','acct.plan']\t['v-b','pro']\t['pro']\t[2]\n");
     }
 
+    @Test
+    void aRowWrittenAgainKeepsItsDeclaredColumnsAndErrorLog() throws Exception {
+        String own = TestStack.migratedDatabase();
+        DeclaredRow declared = new DeclaredRow(io.clickstream.etl.schema.DeclaredColumns.parse(
+                "{\"columns\": [{\"name\": \"age\", \"type\": \"UInt8\", \"path\": \"properties.age\"},"
+                        + "{\"name\": \"tags\", \"type\": \"Array(String)\", \"path\": \"properties.tags\"}]}",
+                DeclaredRow.reserved()));
+        new DeclaredColumnsOnCluster(TestStack.clickHouse(), TestStack.cluster(), own)
+                .apply(declared, false, 120_000, System.out);
+        EventRowEncoder encoder = EventRowEncoder.withDeclared(declared);
+        Event a = event("u-d", "a", T0, "s-a", 1, 0);
+        Event b = event("u-d", "b", T0 + 50 * MINUTE, "s-b", 2, 0);
+        Event late = event("u-d", "late", T0 + 25 * MINUTE, "s-a", 1, 1);
+        a.declared = declared.encode(
+                "page_view",
+                new io.clickstream.etl.schema.JsonValue[] {
+                    io.clickstream.etl.schema.JsonValue.number("30"),
+                    io.clickstream.etl.schema.JsonValue.array(List.of(io.clickstream.etl.schema.JsonValue.string("x")))
+                },
+                (column, reason) -> {});
+        b.declared = declared.encode(
+                "page_view",
+                new io.clickstream.etl.schema.JsonValue[] {io.clickstream.etl.schema.JsonValue.string("abc"), null},
+                (column, reason) -> {});
+        TestInserts.insert(own, List.of(a, b, late), encoder);
+        try (ClickHouseSql sql = new ClickHouseSql(TestStack.clickHouse())) {
+            EventCorrections corrections = new EventCorrections(sql::execute, own + ".events", encoder.columns());
+            assertThat(corrections
+                            .apply(List.of(new SessionCorrection("u-d", "s-a", 1, T0, T0 + 50 * MINUTE, 3)), false)
+                            .rowsWritten())
+                    .as("b joins s-a")
+                    .isEqualTo(1);
+        }
+        assertThat(TestStack.query(
+                        TestStack.clickHouseUrls().get(0),
+                        "SELECT event_id, session_id, session_index, age, tags, error_log.field, error_log.value,"
+                                + " error_log.reason FROM " + own + ".events FINAL WHERE user_id = 'u-d'"
+                                + " ORDER BY ts, ts_ms, event_id FORMAT TSV"))
+                .as("written again with its session, its declared values and error_log as they were")
+                .isEqualTo("a\ts-a\t0\t30\t['x']\t[]\t[]\t[]\n"
+                        + "late\ts-a\t1\t0\t[]\t[]\t[]\t[]\n"
+                        + "b\ts-a\t2\t0\t[]\t['age']\t['abc']\t['not_a_number']\n");
+    }
+
     /** Corrections of the test database's events that also retire its sessions. */
     private static EventCorrections withSessions(ClickHouseSql sql) {
         return new EventCorrections(

@@ -11,10 +11,15 @@ public final class TestInserts {
 
     /** One insert of {@code rows}, synchronous across the shards. */
     public static void insert(String db, List<Event> rows) throws Exception {
+        insert(db, rows, EventRowEncoder.INSTANCE);
+    }
+
+    /** As the events sink of a job with {@code encoder}'s columns writes them. */
+    public static void insert(String db, List<Event> rows, EventRowEncoder encoder) throws Exception {
         RowBinaryBuffer out = new RowBinaryBuffer(1024);
-        rows.forEach(e -> EventRowEncoder.INSTANCE.encode(e, out));
+        rows.forEach(e -> encoder.encode(e, out));
         try (Inserter inserter = ClickHouseInserter.factory(
-                        TestStack.clickHouse(), db + ".events", EventRowEncoder.INSTANCE.columns(), true, 60_000)
+                        TestStack.clickHouse(), db + ".events", encoder.columns(), true, 60_000)
                 .open()) {
             inserter.insert(new Batch(Arrays.copyOf(out.array(), out.size()), rows.size(), -1, null));
         }
