@@ -475,6 +475,54 @@ class ModernClickHouseSqlITCase {
     }
 
     @Test
+    void eventsWithDeclaredColumnsAndErrorLogAreStoredAndACorrectionCarriesThemOver() throws Exception {
+        String db = "declared_events";
+        new Migrator(ch, db, ModernClickHouse.CLUSTER, new PrintStream(new ByteArrayOutputStream()))
+                .migrate(Migrator.load(Path.of("sql")), false);
+        DeclaredRow declared = new DeclaredRow(io.clickstream.etl.schema.DeclaredColumns.parse(
+                "{\"columns\": [{\"name\": \"age\", \"type\": \"UInt8\", \"path\": \"properties.age\"},"
+                        + "{\"name\": \"plan\", \"type\": \"LowCardinality(String)\", \"path\": \"properties.plan\"}]}",
+                DeclaredRow.reserved()));
+        for (String statement : DeclaredColumnsDdl.statements(
+                db, ModernClickHouse.CLUSTER, declared.columns(), Map.of(), Map.of(), false)) {
+            ch.execute(statement);
+        }
+        EventRowEncoder encoder = EventRowEncoder.withDeclared(declared);
+        List<Event> rows = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Event e = event(i);
+            e.userId = "declared";
+            e.sessionId = i == 2 ? "s-b" : "s-a";
+            e.sessionIndex = i == 2 ? 0 : i;
+            e.eventTime = T0 + (i == 2 ? 50 : i) * 60_000L;
+            e.declared = declared.encode(
+                    e.eventType,
+                    new io.clickstream.etl.schema.JsonValue[] {
+                        io.clickstream.etl.schema.JsonValue.number(i == 1 ? "300" : "3" + i),
+                        io.clickstream.etl.schema.JsonValue.string("pro")
+                    },
+                    (column, reason) -> {});
+            rows.add(e);
+        }
+        ch.insertRowBinary(db + ".events", encoder.columns(), encode(encoder, rows), "insert_distributed_sync = 1");
+        ch.raw("SET insert_distributed_sync = 1");
+        EventCorrections corrections =
+                new EventCorrections((sql, settings) -> ch.execute(sql), db + ".events", encoder.columns());
+        assertThat(corrections
+                        .apply(
+                                List.of(new io.clickstream.etl.session.SessionCorrection(
+                                        "declared", "s-a", 1, T0, T0 + 50 * 60_000L, 3)),
+                                false)
+                        .rowsWritten())
+                .isEqualTo(1);
+        assertThat(ch.raw("SELECT event_id, session_id, age, plan, error_log.field, error_log.value, error_log.reason"
+                        + " FROM " + db + ".events FINAL ORDER BY ts"))
+                .isEqualTo("ev-0\ts-a\t30\tpro\t[]\t[]\t[]\n"
+                        + "ev-1\ts-a\t0\tpro\t['age']\t['300']\t['out_of_range']\n"
+                        + "ev-2\ts-a\t32\tpro\t[]\t[]\t[]\n");
+    }
+
+    @Test
     void theReplayLookUpFindsExactlyTheStoredRows() throws Exception {
         Event notStored = event(7);
         List<Event> asked = List.of(EVENTS.get(1), EVENTS.get(4), notStored);
