@@ -585,7 +585,9 @@ class ModernClickHouseSqlITCase {
                 }
             }
         }
-        assertThat(examples).as("the pages with SQL examples").containsKeys("docs/clickhouse.md", "docs/funnels.md");
+        assertThat(examples)
+                .as("the pages with SQL examples")
+                .containsKeys("docs/clickhouse.md", "docs/funnels.md", "docs/schema.md");
         int run = 0;
         for (Map.Entry<String, List<String>> e : examples.entrySet()) {
             for (String statement : e.getValue()) {
