@@ -6,9 +6,10 @@
 # keep only counts. After a warm-up it measures a steady-state window: CPU per event of the task threads (by
 # chain), the GC threads, the JIT threads and the rest (from /proc), bytes allocated per event, events/s.
 #   scripts/benchmark-flow.sh [--events N] [--warmup N] [--parallelism N] [--no-geo] [--json FILE]
-#                             [--bounded] [--profile cpu|alloc [--profile-out FILE]]
+#                             [--bounded] [--profile cpu|alloc [--profile-out FILE]] [--wide N [--declared]]
 #   (defaults: 2000000 measured after 4000000, parallelism 2, the DB-IP Lite geo database)
-# --bounded reads as a bounded job does (kafka.bounded: no watermark alignment); by default as a running job.
+# --wide N adds N properties of ten kinds to each event; --declared declares them as typed columns (issue 29's cost:
+# run both, alternating). --bounded reads as a bounded job does (kafka.bounded: no watermark alignment); by default as a running job.
 # --profile runs async-profiler over the measured window only and prints where the CPU (every thread, GC and JIT
 # included) or the allocated bytes go, per event; the collapsed stacks go to target/flow-profile-<event>.txt.
 # JAVA_OPTS adds JVM options.
@@ -22,7 +23,8 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --no-geo) GEO=no; shift ;;
     --bounded) ARGS+=(--bounded true); shift ;;
-    --events|--warmup|--parallelism|--json|--profile|--profile-out) ARGS+=("$1" "$2"); shift 2 ;;
+    --declared) ARGS+=(--declared true); shift ;;
+    --events|--warmup|--parallelism|--json|--profile|--profile-out|--wide) ARGS+=("$1" "$2"); shift 2 ;;
     *) die "unknown option $1 (see the head of $0)" ;;
   esac
 done

@@ -3,6 +3,7 @@ package io.clickstream.etl.tools;
 import io.clickstream.etl.ClickstreamJob;
 import io.clickstream.etl.clickhouse.Batch;
 import io.clickstream.etl.clickhouse.ClickHouseSink;
+import io.clickstream.etl.clickhouse.DeclaredRow;
 import io.clickstream.etl.clickhouse.EventRowEncoder;
 import io.clickstream.etl.clickhouse.Inserter;
 import io.clickstream.etl.clickhouse.RejectedRows;
@@ -64,7 +65,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * (from /proc, so GC and compiler threads count), the bytes the JVM's threads allocated, and events per second.
  *
  * <pre>scripts/benchmark-flow.sh [--events N] [--warmup N] [--parallelism N] [--geo FILES] [--json FILE]
- *     [--bounded true] [--profile cpu|alloc [--profile-out FILE]]</pre>
+ *     [--bounded true] [--profile cpu|alloc [--profile-out FILE]] [--wide N [--declared true]]</pre>
  */
 public final class FlowBenchmark {
     private static final long HZ = 100; // getconf CLK_TCK
@@ -122,6 +123,10 @@ public final class FlowBenchmark {
             settings.put("geo.databases", opts.get("geo"));
         }
         JobConfig config = JobConfig.of(settings);
+        // Issue 29's cost: --wide N properties more per event, declared as typed columns with --declared true.
+        int wide = Integer.parseInt(opts.getOrDefault("wide", "0"));
+        DeclaredRow declared =
+                Boolean.parseBoolean(opts.getOrDefault("declared", "false")) ? WideProperties.declared(wide) : null;
 
         // As flink-conf/config.yaml: heap state, checkpoints in files. No restarts: a restart would end threads whose
         // counters the window needs, so it fails the run instead.
@@ -139,14 +144,14 @@ public final class FlowBenchmark {
                 config,
                 new ClickstreamJob.Sources(
                         new DataGeneratorSource<>(
-                                new Generated(total, measured, ParseLimits.from(config)),
+                                new Generated(total, measured, ParseLimits.from(config), wide, declared),
                                 total,
                                 TypeInformation.of(ParsedRecord.class)),
                         definitions(Path.of("flink-conf/funnels")),
                         () -> NO_ERASURES),
                 new ClickstreamJob.Stores(() -> new MemoryHashStore(), () -> new MemoryHashStore(), () -> NO_ACKS),
                 new ClickstreamJob.Sinks(
-                        clickHouse(config, EventRowEncoder.INSTANCE, Event.class, true),
+                        clickHouse(config, EventRowEncoder.withDeclared(declared), Event.class, true),
                         clickHouse(config, SessionRowEncoder.INSTANCE, SessionRow.class, false),
                         new CountingSink<io.clickstream.etl.session.SessionCorrection>(),
                         new CountingSink<DeadLetter>(),
@@ -466,6 +471,9 @@ public final class FlowBenchmark {
         private final long perSixHours;
 
         private final ParseLimits limits;
+        private final int wide;
+        private final DeclaredRow declared;
+        private transient WideProperties wideProperties;
         private transient long spanMs;
         private transient EventGenerator generator;
         private transient EventParser parser;
@@ -480,10 +488,12 @@ public final class FlowBenchmark {
 
         private transient long generatorNanos;
 
-        Generated(long count, long perSixHours, ParseLimits limits) {
+        Generated(long count, long perSixHours, ParseLimits limits, int wide, DeclaredRow declared) {
             this.count = count;
             this.perSixHours = perSixHours;
             this.limits = limits;
+            this.wide = wide;
+            this.declared = declared;
         }
 
         @Override
@@ -493,7 +503,8 @@ public final class FlowBenchmark {
             perSubtask = (int) Math.min(Integer.MAX_VALUE, count / Math.max(1, context.currentParallelism()) + 1);
             generator = new EventGenerator(7 + context.getIndexOfSubtask(), 50_000, startMs, spanMs);
             generator.millisOnly = false;
-            parser = new EventParser(limits);
+            parser = new EventParser(limits).declaring(declared);
+            wideProperties = wide == 0 ? null : new WideProperties(wide, 11 + context.getIndexOfSubtask());
             topics = new String[] {"web", "app", "backend"};
         }
 
@@ -505,7 +516,8 @@ public final class FlowBenchmark {
             long cpuBefore = timed ? THREADS.getCurrentThreadCpuTime() : 0;
             EventGenerator.Generated g = generator.next(i, perSubtask, topics.length, 0.01);
             long writtenAt = startMs + spanMs * i / Math.max(1, perSubtask - 1) + 50;
-            RawEvent raw = new RawEvent(topics[g.topicIndex], 0, index, writtenAt, g.key, g.value);
+            byte[] value = wideProperties == null ? g.value : wideProperties.addTo(g.value);
+            RawEvent raw = new RawEvent(topics[g.topicIndex], 0, index, writtenAt, g.key, value);
             if (timed) {
                 generatorNanos += (THREADS.getCurrentThreadCpuTime() - cpuBefore) * GENERATOR_SAMPLE;
             }
