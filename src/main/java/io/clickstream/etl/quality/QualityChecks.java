@@ -24,8 +24,17 @@ public final class QualityChecks {
     /** One check's outcome: its group and name, whether it passed, and what it saw. */
     public record Result(String group, String name, boolean passed, String message) {}
 
-    /** What to check: the database, the day, the largest drop allowed, and dead letters' largest share per reason. */
-    public record Settings(String database, LocalDate day, double maxDrop, double maxDeadLetterShare) {
+    /**
+     * What to check: the database, the day, the largest drop allowed, dead letters' largest share per reason, and the
+     * most the share of events with a refused value of one declared column may rise from the day before (in points).
+     */
+    public record Settings(
+            String database, LocalDate day, double maxDrop, double maxDeadLetterShare, double maxErrorRise) {
+        /** With the default rise of declared columns' errors: one percentage point. */
+        public Settings(String database, LocalDate day, double maxDrop, double maxDeadLetterShare) {
+            this(database, day, maxDrop, maxDeadLetterShare, 0.01);
+        }
+
         public void sanityCheck() {
             if (database == null || !database.matches("[A-Za-z_][A-Za-z0-9_]*")) {
                 throw new IllegalArgumentException(
@@ -37,6 +46,9 @@ public final class QualityChecks {
             if (!(maxDeadLetterShare >= 0 && maxDeadLetterShare <= 1)) {
                 throw new IllegalArgumentException(
                         "--max-dead-letters: " + maxDeadLetterShare + " is not a share in [0, 1]");
+            }
+            if (!(maxErrorRise >= 0 && maxErrorRise <= 1)) {
+                throw new IllegalArgumentException("--max-error-rise: " + maxErrorRise + " is not a share in [0, 1]");
             }
         }
     }
@@ -113,6 +125,7 @@ public final class QualityChecks {
                         ? rows + " rows, no event id copied"
                                 + (corrected > 0 ? " (" + corrected + " written again as corrections)" : "")
                         : twice + " rows of " + rows + " repeat an event id"));
+        out.addAll(declaredErrors(s));
         long events = value(raw, ALL, 0);
         long allowed = (long) Math.floor(events * s.maxDeadLetterShare());
         if (deadLetters.isEmpty()) {
@@ -130,6 +143,48 @@ public final class QualityChecks {
                                 events == 0 ? 100.0 : 100.0 * n / events,
                                 events,
                                 100 * s.maxDeadLetterShare()))));
+        return out;
+    }
+
+    /**
+     * Per declared column with refused values on the day or the day before (error_log, docs/schema.md): the share of
+     * the day's events whose value was refused, against the day before's share.
+     */
+    private List<Result> declaredErrors(Settings s) throws Exception {
+        LocalDate before = s.day().minusDays(1);
+        String days = "dt IN ('" + s.day() + "', '" + before + "')";
+        String[] totals = sql.query("SELECT countIf(dt = '" + s.day() + "'), countIf(dt = '" + before + "') FROM "
+                        + s.database() + ".events FINAL WHERE " + days + " FORMAT TabSeparated")
+                .trim()
+                .split("\t");
+        long events = Long.parseLong(totals[0]);
+        long eventsBefore = Long.parseLong(totals[1]);
+        List<Result> out = new ArrayList<>();
+        for (String[] f : TabSeparated.rows(sql.query("SELECT field, countIf(dt = '" + s.day() + "'), countIf(dt = '"
+                + before + "') FROM " + s.database() + ".events FINAL ARRAY JOIN error_log.field AS field WHERE "
+                + days + " GROUP BY field ORDER BY field FORMAT TabSeparated"))) {
+            long refused = Long.parseLong(f[1]);
+            long refusedBefore = Long.parseLong(f[2]);
+            double share = events == 0 ? 0 : (double) refused / events;
+            double shareBefore = eventsBefore == 0 ? 0 : (double) refusedBefore / eventsBefore;
+            out.add(new Result(
+                    "declared columns' refused values",
+                    f[0],
+                    share <= shareBefore + s.maxErrorRise() + 1e-12,
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "%.2f %% of %d events on %s, %.2f %% of %d on %s (at most %.2f points more)",
+                            100 * share,
+                            events,
+                            s.day(),
+                            100 * shareBefore,
+                            eventsBefore,
+                            before,
+                            100 * s.maxErrorRise())));
+        }
+        if (out.isEmpty()) {
+            out.add(new Result("declared columns' refused values", "per column", true, "none on either day"));
+        }
         return out;
     }
 

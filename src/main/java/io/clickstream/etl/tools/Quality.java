@@ -26,12 +26,14 @@ import java.util.Set;
  */
 public final class Quality {
     private static final String USAGE =
-            "usage: Quality [--day YYYY-MM-DD] [--max-drop PERCENT] [--max-dead-letters PERCENT]"
+            "usage: Quality [--day YYYY-MM-DD] [--max-drop PERCENT] [--max-dead-letters PERCENT] [--max-error-rise POINTS]"
                     + " [--junit FILE] [--config FILE] [--set key=value]...\n"
                     + "  Checks a day (UTC; default yesterday) against the same weekday a week earlier: events, users, sessions,"
                     + " per source,\n  in the raw tables and the aggregates (a drop of more than --max-drop, default 0.5 %, fails);"
                     + " the aggregates against\n  the raw rows; no event id twice without FINAL; the day's dead letters per reason"
-                    + " at most --max-dead-letters\n  (default 1 %) of its events. Exit code 0: all passed, 1: a check failed.";
+                    + " at most --max-dead-letters\n  (default 1 %) of its events; per declared column, the share of events"
+                    + " whose value was refused at most\n  --max-error-rise percentage points (default 1) above the day"
+                    + " before. Exit code 0: all passed, 1: a check failed.";
 
     private Quality() {}
 
@@ -43,8 +45,8 @@ public final class Quality {
 
     /** Runs the checks and prints them; returns the exit code. */
     public static int run(String... args) throws Exception {
-        CommandLine cli =
-                new CommandLine(args, Set.of("day", "max-drop", "max-dead-letters", "junit"), Set.of(), USAGE);
+        CommandLine cli = new CommandLine(
+                args, Set.of("day", "max-drop", "max-dead-letters", "max-error-rise", "junit"), Set.of(), USAGE);
         LocalDate day;
         try {
             day = LocalDate.parse(
@@ -57,7 +59,8 @@ public final class Quality {
                 config.get(Options.CLICKHOUSE_DATABASE),
                 day,
                 cli.getDouble("max-drop", 0.5) / 100,
-                cli.getDouble("max-dead-letters", 1.0) / 100);
+                cli.getDouble("max-dead-letters", 1.0) / 100,
+                cli.getDouble("max-error-rise", 1.0) / 100);
         settings.sanityCheck();
         long from = day.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
         Map<String, Long> deadLetters = DeadLetterReport.count(config, from, from + 86_400_000L).perReason;

@@ -2,8 +2,13 @@ package io.clickstream.etl.quality;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.clickstream.etl.clickhouse.DeclaredColumnsOnCluster;
+import io.clickstream.etl.clickhouse.DeclaredRow;
+import io.clickstream.etl.clickhouse.EventRowEncoder;
 import io.clickstream.etl.clickhouse.TestInserts;
 import io.clickstream.etl.event.Event;
+import io.clickstream.etl.schema.DeclaredColumns;
+import io.clickstream.etl.schema.JsonValue;
 import io.clickstream.etl.testing.TestStack;
 import io.clickstream.etl.tools.Quality;
 import java.io.ByteArrayOutputStream;
@@ -33,6 +38,9 @@ class QualityITCase {
     private static final LocalDate NO_AGGREGATES = GOOD.plusDays(3);
     private static final LocalDate DEAD_LETTERS = GOOD.plusDays(4);
     private static final LocalDate CORRECTED = GOOD.plusDays(5);
+    /** 5 % of the events with a refused value of a declared column, against 1 % the day before. */
+    private static final LocalDate REFUSED = LocalDate.of(2026, 10, 10);
+
     private static String db;
     private static String deadTopic;
 
@@ -59,6 +67,23 @@ class QualityITCase {
         }
         TestInserts.insert(db, corrections);
         TestStack.alter(db + ".user_days_local", "DROP PARTITION '" + NO_AGGREGATES + "'");
+        DeclaredRow declared = new DeclaredRow(DeclaredColumns.parse(
+                "{\"columns\": [{\"name\": \"age\", \"type\": \"UInt8\", \"path\": \"properties.age\"}]}",
+                DeclaredRow.reserved()));
+        new DeclaredColumnsOnCluster(TestStack.clickHouse(), TestStack.cluster(), db)
+                .apply(declared, false, 120_000, System.out);
+        TestInserts.insert(db, day(REFUSED.minusDays(7), e -> true));
+        for (int d = 0; d < 2; d++) {
+            List<Event> events = day(REFUSED.minusDays(d), e -> true);
+            int refused = d == 0 ? 15 : 3;
+            for (int i = 0; i < events.size(); i++) {
+                events.get(i).declared = declared.encode(
+                        "click",
+                        new JsonValue[] {i < refused ? JsonValue.string("abc") : JsonValue.number("30")},
+                        (column, reason) -> {});
+            }
+            TestInserts.insert(db, events, EventRowEncoder.withDeclared(declared));
+        }
         List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>();
         letters.add(deadLetter(GOOD, "invalid_json"));
         letters.add(deadLetter(GOOD, "invalid_json"));
@@ -128,6 +153,19 @@ class QualityITCase {
             System.setOut(original);
         }
         return new Run(code, printed.toString(StandardCharsets.UTF_8), Files.readString(junit));
+    }
+
+    @Test
+    void aDeclaredColumnWhoseRefusedValuesRoseMoreThanAPointFails() throws Exception {
+        Run run = check(REFUSED);
+        assertThat(failed(run)).containsExactly("age");
+        assertThat(run.printed())
+                .contains("5.00 % of 300 events on 2026-10-10, 1.00 % of 300 on 2026-10-09 (at most 1.00 points more)");
+        assertThat(check(REFUSED.minusDays(1)).printed())
+                .as("1 % against none the day before: within the point")
+                .contains(", 0 failed")
+                .contains("1.00 % of 300 events on 2026-10-09, 0.00 % of 0 on 2026-10-08");
+        assertThat(check(GOOD).printed()).contains("none on either day");
     }
 
     private static List<String> failed(Run run) {
