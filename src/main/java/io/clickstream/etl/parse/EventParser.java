@@ -457,6 +457,7 @@ public final class EventParser {
         final ArrayList<String> keys = new ArrayList<>();
         final ArrayList<String> values = new ArrayList<>();
         final Value properties = new Value(JsonToken.START_OBJECT, null, null, keys, values);
+        final SeenNames seenNames = new SeenNames();
 
         /** The declared columns by the property they look into (their path's first name); null: none declared. */
         Map<String, int[]> declaredByKey;
@@ -526,6 +527,61 @@ public final class EventParser {
                 Arrays.fill(declaredValues, null);
             }
             return fields;
+        }
+    }
+
+    /**
+     * The names of one properties object so far, to refuse a second one: a table kept by the parser and emptied by a
+     * new mark, not a set per event with many properties.
+     */
+    static final class SeenNames {
+        private String[] names = new String[32];
+        private int[] marks = new int[32];
+        private int mark;
+        private int size;
+
+        /** Emptied, then holding {@code first} (names known to differ). */
+        SeenNames from(List<String> first) {
+            if (++mark == Integer.MAX_VALUE) {
+                Arrays.fill(marks, 0);
+                mark = 1;
+            }
+            size = 0;
+            first.forEach(this::add);
+            return this;
+        }
+
+        /** False if {@code name} is held already. */
+        boolean add(String name) {
+            if (2 * (size + 1) > names.length) {
+                grow();
+            }
+            int mask = names.length - 1;
+            int i = name.hashCode() & mask;
+            while (marks[i] == mark) {
+                if (names[i].equals(name)) {
+                    return false;
+                }
+                i = (i + 1) & mask;
+            }
+            marks[i] = mark;
+            names[i] = name;
+            size++;
+            return true;
+        }
+
+        private void grow() {
+            String[] oldNames = names;
+            int[] oldMarks = marks;
+            names = new String[oldNames.length * 2];
+            marks = new int[oldNames.length * 2];
+            int held = mark;
+            size = 0;
+            for (int i = 0; i < oldNames.length; i++) {
+                if (oldMarks[i] == held) {
+                    add(oldNames[i]);
+                }
+            }
         }
     }
 
@@ -703,10 +759,10 @@ public final class EventParser {
             keys.trimToSize();
             values.trimToSize();
         }
-        Set<String> names = null; // past a few names, a set finds a second one
+        SeenNames names = null; // past a few names, a table finds a second one
         for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
             if (names == null && keys.size() == 8) {
-                names = new HashSet<>(keys);
+                names = scratch.seenNames.from(keys);
             }
             if (names != null ? !names.add(name) : keys.contains(name)) {
                 throw duplicate(p, name);

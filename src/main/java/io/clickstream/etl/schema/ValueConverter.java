@@ -8,7 +8,6 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Converts a value of an event's JSON to a declared column's type, exactly or not at all: no wrapped integer, no
@@ -43,7 +42,6 @@ public final class ValueConverter {
     public static final String TOO_MANY_DECIMALS = "too_many_decimals";
     public static final String BAD_FORMAT = "bad_format";
 
-    private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
     /** More integer digits than this is beyond every integer and Decimal type: no need to build the number. */
     private static final int MAX_INTEGER_DIGITS = 40;
 
@@ -77,6 +75,22 @@ public final class ValueConverter {
     }
 
     private static Result integer(ColumnType type, JsonValue v) {
+        if (v.type() == JsonValue.Type.NUMBER || v.type() == JsonValue.Type.STRING) {
+            String t = v.text();
+            // The common case without a BigDecimal: a whole number of at most 18 digits fits a long.
+            if (t.length() <= 19 && scan(t) == WHOLE && (t.length() <= 18 || t.charAt(0) == '-')) {
+                long x = Long.parseLong(t);
+                long min = type.min.bitLength() < 64 ? type.min.longValue() : Long.MIN_VALUE;
+                long max = type.max.bitLength() < 64 ? type.max.longValue() : Long.MAX_VALUE;
+                if (x < min || x > max) {
+                    return new Failed(
+                            OUT_OF_RANGE,
+                            abbreviated(t) + " is out of " + type.name + "'s range [" + type.min + ", " + type.max
+                                    + "]");
+                }
+                return new Converted(x);
+            }
+        }
         Object n = number(v);
         if (n instanceof Failed f) {
             return f;
@@ -103,9 +117,11 @@ public final class ValueConverter {
     }
 
     private static Result float64(JsonValue v) {
-        Object n = number(v);
-        if (n instanceof Failed f) {
-            return f;
+        if (v.type() != JsonValue.Type.NUMBER && v.type() != JsonValue.Type.STRING) {
+            return new Failed(WRONG_TYPE, "a " + typeName(v) + " where a number belongs");
+        }
+        if (v.text().length() > 1_000 || scan(v.text()) == NOT_A_NUMBER_TEXT) {
+            return new Failed(NOT_A_NUMBER, "'" + abbreviated(v.text()) + "' is not a number");
         }
         double d = Double.parseDouble(v.text());
         if (Double.isInfinite(d)) {
@@ -115,6 +131,12 @@ public final class ValueConverter {
     }
 
     private static Result decimal(ColumnType type, JsonValue v) {
+        if (v.type() == JsonValue.Type.NUMBER || v.type() == JsonValue.Type.STRING) {
+            Result plain = plainDecimal(type, v.text());
+            if (plain != null) {
+                return plain;
+            }
+        }
         Object n = number(v);
         if (n instanceof Failed f) {
             return f;
@@ -142,7 +164,7 @@ public final class ValueConverter {
             return new Failed(WRONG_TYPE, "a " + typeName(v) + " where a number belongs");
         }
         String text = v.text();
-        if (text.length() > 1_000 || !JSON_NUMBER.matcher(text).matches()) {
+        if (text.length() > 1_000 || scan(text) == NOT_A_NUMBER_TEXT) {
             return new Failed(NOT_A_NUMBER, "'" + abbreviated(text) + "' is not a number");
         }
         try {
@@ -165,7 +187,10 @@ public final class ValueConverter {
         }
         LocalDate d;
         try {
-            d = LocalDate.parse(v.text(), DateTimeFormatter.ISO_LOCAL_DATE);
+            d = plainDate(v.text());
+            if (d == null) {
+                d = LocalDate.parse(v.text(), DateTimeFormatter.ISO_LOCAL_DATE);
+            }
         } catch (DateTimeException e) {
             return new Failed(BAD_FORMAT, "'" + abbreviated(v.text()) + "' is not a date (YYYY-MM-DD)");
         }
@@ -237,6 +262,134 @@ public final class ValueConverter {
             out.add(((Converted) r).value());
         }
         return new Converted(List.copyOf(out));
+    }
+
+    private static final int NOT_A_NUMBER_TEXT = -1;
+    private static final int WHOLE = 0;
+    private static final int WITH_FRACTION_OR_EXPONENT = 1;
+
+    /**
+     * Whether {@code t} is a JSON number (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?), and whether a whole one
+     * without a fraction or an exponent: as the grammar's regular expression, without a matcher per value.
+     */
+    static int scan(String t) {
+        int n = t.length();
+        int i = 0;
+        if (i < n && t.charAt(i) == '-') {
+            i++;
+        }
+        if (i >= n) {
+            return NOT_A_NUMBER_TEXT;
+        }
+        if (t.charAt(i) == '0') {
+            i++;
+        } else if (digit(t.charAt(i)) && t.charAt(i) != '0') {
+            while (i < n && digit(t.charAt(i))) {
+                i++;
+            }
+        } else {
+            return NOT_A_NUMBER_TEXT;
+        }
+        if (i == n) {
+            return WHOLE;
+        }
+        if (t.charAt(i) == '.') {
+            int start = ++i;
+            while (i < n && digit(t.charAt(i))) {
+                i++;
+            }
+            if (i == start) {
+                return NOT_A_NUMBER_TEXT;
+            }
+        }
+        if (i < n && (t.charAt(i) == 'e' || t.charAt(i) == 'E')) {
+            i++;
+            if (i < n && (t.charAt(i) == '+' || t.charAt(i) == '-')) {
+                i++;
+            }
+            int start = i;
+            while (i < n && digit(t.charAt(i))) {
+                i++;
+            }
+            if (i == start) {
+                return NOT_A_NUMBER_TEXT;
+            }
+        }
+        return i == n ? WITH_FRACTION_OR_EXPONENT : NOT_A_NUMBER_TEXT;
+    }
+
+    private static boolean digit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    /**
+     * A decimal written without an exponent and with at most 18 digits, converted without a BigDecimal of the text;
+     * null for any other text (the general path decides).
+     */
+    private static Result plainDecimal(ColumnType type, String t) {
+        int n = t.length();
+        if (n > 20 || t.indexOf('e') >= 0 || t.indexOf('E') >= 0 || scan(t) == NOT_A_NUMBER_TEXT) {
+            return null;
+        }
+        boolean negative = t.charAt(0) == '-';
+        int point = t.indexOf('.');
+        int intEnd = point < 0 ? n : point;
+        int fracEnd = n;
+        if (point >= 0) {
+            while (fracEnd > point + 1 && t.charAt(fracEnd - 1) == '0') {
+                fracEnd--; // 12.50 is 12.5
+            }
+        }
+        int scale = point < 0 ? 0 : fracEnd - point - 1;
+        long unscaled = 0;
+        int digits = 0;
+        for (int i = negative ? 1 : 0; i < fracEnd; i++) {
+            char c = t.charAt(i);
+            if (c == '.') {
+                continue;
+            }
+            if (digits > 0 || c != '0') {
+                digits++;
+            }
+            if (digits > 18) {
+                return null;
+            }
+            unscaled = unscaled * 10 + (c - '0');
+        }
+        int start = negative ? 1 : 0;
+        int integerDigits = intEnd - start == 1 && t.charAt(start) == '0' ? 0 : intEnd - start;
+        if (integerDigits > type.size - type.scale) {
+            return new Failed(
+                    OUT_OF_RANGE,
+                    abbreviated(t) + " has more than " + (type.size - type.scale) + " digits before the point ("
+                            + type.name + ")");
+        }
+        if (unscaled == 0) {
+            return new Converted(BigDecimal.ZERO.setScale(type.scale));
+        }
+        if (scale > type.scale) {
+            return new Failed(
+                    TOO_MANY_DECIMALS,
+                    abbreviated(t) + " has more than " + type.scale + " decimal places (" + type.name + ")");
+        }
+        return new Converted(
+                BigDecimal.valueOf(negative ? -unscaled : unscaled, scale).setScale(type.scale));
+    }
+
+    private static final int[] DATE_DIGITS = {0, 1, 2, 3, 5, 6, 8, 9};
+
+    /** "YYYY-MM-DD" read without a formatter; null for any other text (the formatter decides). */
+    private static LocalDate plainDate(String t) {
+        if (t.length() != 10 || t.charAt(4) != '-' || t.charAt(7) != '-') {
+            return null;
+        }
+        for (int i : DATE_DIGITS) {
+            if (!digit(t.charAt(i))) {
+                return null;
+            }
+        }
+        return LocalDate.of(
+                Integer.parseInt(t, 0, 4, 10), Integer.parseInt(t, 5, 7, 10), Integer.parseInt(t, 8, 10, 10));
     }
 
     private static String typeName(JsonValue v) {

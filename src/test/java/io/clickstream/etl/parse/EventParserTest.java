@@ -375,4 +375,25 @@ class EventParserTest {
                         .isValid())
                 .isTrue();
     }
+
+    @Test
+    void aPropertyNameTwiceAmongManyIsRefusedAndTheSameNamesInTheNextEventAreNot() {
+        EventParser wide = new EventParser(ParseLimits.defaults());
+        StringBuilder props = new StringBuilder();
+        for (int i = 0; i < 90; i++) {
+            props.append(i == 0 ? "" : ",")
+                    .append("\"p")
+                    .append(i)
+                    .append("\":")
+                    .append(i);
+        }
+        for (int round = 0; round < 3; round++) {
+            ParseResult ok = wide.parse(raw(with("properties", "{" + props + "}")));
+            assertThat(ok.isValid()).as(ok.detail()).isTrue();
+            assertThat(ok.event().propertyKeys).hasSize(90);
+            ParseResult twice = wide.parse(raw(with("properties", "{" + props + ",\"p37\":1}")));
+            assertThat(twice.isValid()).isFalse();
+            assertThat(twice.detail()).contains("Duplicate field 'p37'");
+        }
+    }
 }

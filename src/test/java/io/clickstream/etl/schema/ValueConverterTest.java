@@ -213,4 +213,67 @@ class ValueConverterTest {
         }
         assertThatThrownBy(() -> ColumnType.parse("Float32")).hasMessageContaining("is not supported: one of (U)Int8");
     }
+
+    /** What a number's text becomes in a column of {@code type}, by BigDecimal and BigInteger arithmetic alone. */
+    private static String expected(ColumnType type, String text) {
+        BigDecimal d = new BigDecimal(text);
+        if (type.kind == ColumnType.Kind.INT) {
+            BigDecimal whole = d.signum() == 0 ? BigDecimal.ZERO : d.stripTrailingZeros();
+            if (whole.scale() > 0) {
+                return ValueConverter.NOT_AN_INTEGER;
+            }
+            java.math.BigInteger i = whole.toBigIntegerExact();
+            return i.compareTo(type.min) < 0 || i.compareTo(type.max) > 0
+                    ? ValueConverter.OUT_OF_RANGE
+                    : Long.toString(i.longValue());
+        }
+        int integerDigits = d.signum() == 0 ? 0 : d.precision() - d.scale();
+        if (integerDigits > type.size - type.scale) {
+            return ValueConverter.OUT_OF_RANGE;
+        }
+        BigDecimal exact = d.signum() == 0 ? BigDecimal.ZERO : d.stripTrailingZeros();
+        return exact.scale() > type.scale
+                ? ValueConverter.TOO_MANY_DECIMALS
+                : exact.setScale(type.scale).toString();
+    }
+
+    @Test
+    void randomNumbersConvertAsBigDecimalArithmeticSaysAsNumbersAndAsStrings() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(29);
+        List<ColumnType> types = List.of(
+                ColumnType.parse("UInt8"),
+                ColumnType.parse("Int32"),
+                ColumnType.parse("UInt64"),
+                ColumnType.parse("Int64"),
+                ColumnType.parse("Decimal(10, 2)"),
+                ColumnType.parse("Decimal(18, 4)"),
+                ColumnType.parse("Decimal(38, 10)"));
+        for (int n = 0; n < 20_000; n++) {
+            StringBuilder t = new StringBuilder(random.nextBoolean() ? "-" : "");
+            int intDigits = random.nextInt(22);
+            t.append(intDigits == 0 ? "0" : Integer.toString(1 + random.nextInt(9)));
+            for (int k = 1; k < intDigits; k++) {
+                t.append(random.nextInt(10));
+            }
+            if (random.nextInt(3) == 0) {
+                t.append('.');
+                int fraction = 1 + random.nextInt(6);
+                for (int k = 0; k < fraction; k++) {
+                    t.append(random.nextInt(4) == 0 ? 0 : random.nextInt(10));
+                }
+            }
+            if (random.nextInt(10) == 0) {
+                t.append('e').append(random.nextInt(5) - 2);
+            }
+            String text = t.toString();
+            for (ColumnType type : types) {
+                String want = expected(type, text);
+                for (JsonValue v : List.of(JsonValue.number(text), JsonValue.string(text))) {
+                    Result r = ValueConverter.convert(type, v);
+                    String got = r instanceof Converted c ? c.value().toString() : ((Failed) r).reason();
+                    assertThat(got).as(type.name + " " + text).isEqualTo(want);
+                }
+            }
+        }
+    }
 }
