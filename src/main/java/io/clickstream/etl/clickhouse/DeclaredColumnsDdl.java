@@ -48,7 +48,12 @@ public final class DeclaredColumnsDdl {
             }
             change = change(c, storedDistributed.get(c.name()), type);
             if (change != null) {
-                distributed.add("ALTER TABLE " + db + ".events" + on + change);
+                // With the default too: a Distributed table fills a column an insert leaves out with its own default
+                // and sends that to the shards.
+                distributed.add("ALTER TABLE " + db + ".events" + on + change
+                        + (change.startsWith(" ADD")
+                                ? " DEFAULT " + literal(c.type(), c.defaultValue(), version18)
+                                : ""));
             }
         }
         local.addAll(distributed);

@@ -13,6 +13,9 @@ import java.util.Map;
  * is named, not taken for done.
  */
 public final class DeclaredColumnsOnCluster {
+    /** ClickHouse's "Alter is not finished because some replicas are inactive right now". */
+    private static final int REPLICAS_INACTIVE = 341;
+
     private final ClickHouseEndpoints endpoints;
     private final String cluster;
     private final String db;
@@ -47,11 +50,21 @@ public final class DeclaredColumnsOnCluster {
      * the declared one: "node: table.column (type)" per gap; empty when every node has them all.
      */
     public List<String> gaps(DeclaredRow row) throws Exception {
+        return gaps(row, List.of("events_local", "events"));
+    }
+
+    private List<String> gaps(DeclaredRow row, List<String> tables) throws Exception {
         List<String> gaps = new ArrayList<>();
         for (String url : endpoints.urls()) {
             try (ClickHouseSql node = new ClickHouseSql(endpoints, url)) {
-                boolean v18 = version18(node);
-                for (String table : List.of("events_local", "events")) {
+                boolean v18;
+                try {
+                    v18 = version18(node);
+                } catch (Exception down) {
+                    gaps.add(url + ": not reachable (" + down.getMessage() + ")");
+                    continue;
+                }
+                for (String table : tables) {
                     Map<String, String> stored = stored(node, db, table);
                     for (String c : DeclaredRow.ERROR_LOG_COLUMNS) {
                         if (!stored.containsKey(c)) {
@@ -86,66 +99,97 @@ public final class DeclaredColumnsOnCluster {
     }
 
     /**
-     * Adds or widens the declared columns: the shards' table by {@link ClusterAlter} (replication takes an ALTER to a
-     * shard's other replicas), the Distributed table ON CLUSTER (on 18.16, which refuses that for a table that is not
-     * replicated, on each node of clickhouse.urls). Then waits up to {@code waitMs} until every node has them.
+     * Adds or widens the declared columns: first the shards' table, on one node of each shard from what that node has
+     * (replication takes an ALTER to the shard's other replicas; ON CLUSTER can stop a DDL worker on 18.16), until every
+     * replica has them; only then the Distributed table, on each node of clickhouse.urls from what it has. A
+     * Distributed table sends every column it has to the shards, also for an insert that does not name it: a column in
+     * it before some replica has it would break every insert through it. Waits up to {@code waitMs} for each step.
      *
      * @return the statements sent (or, with {@code dryRun}, that would be)
-     * @throws IllegalStateException naming the nodes still without a column after the wait
+     * @throws IllegalStateException naming the nodes still without a column after the wait; the Distributed tables
+     *     are not touched while a replica lacks one
      */
     public List<String> apply(DeclaredRow row, boolean dryRun, long waitMs, PrintStream log) throws Exception {
         List<String> sent = new ArrayList<>();
-        try (ClickHouseSql sql = new ClickHouseSql(endpoints)) {
-            boolean v18 = version18(sql);
-            ClusterAlter alter = ClusterAlter.of(sql, endpoints, cluster);
-            List<String> statements = DeclaredColumnsDdl.statements(
-                    db, cluster, row.columns(), stored(sql, db, "events_local"), stored(sql, db, "events"), v18);
-            String local = "ALTER TABLE " + db + ".events_local ";
-            for (String statement : statements) {
-                if (statement.startsWith(local)) {
-                    sent.add(statement);
-                    if (!dryRun) {
-                        alter.execute(statement);
-                    }
-                } else if (!v18) {
-                    sent.add(statement);
-                    if (!dryRun) {
-                        sql.execute(statement);
-                    }
+        Map<String, String> byShard = new java.util.TreeMap<>();
+        List<String> down = new ArrayList<>();
+        Boolean v18 = null;
+        long shards = 0;
+        for (String url : endpoints.urls()) {
+            try (ClickHouseSql node = new ClickHouseSql(endpoints, url)) {
+                String shard = node.execute(
+                                "SELECT substitution FROM system.macros WHERE macro = 'shard' FORMAT TabSeparated")
+                        .trim();
+                byShard.putIfAbsent(shard, url);
+                if (v18 == null) {
+                    v18 = version18(node);
+                    shards = Long.parseLong(node.execute("SELECT uniqExact(shard_num) FROM system.clusters WHERE"
+                                    + " cluster = " + ClickHouseSql.literal(cluster) + " FORMAT TabSeparated")
+                            .trim());
                 }
+            } catch (Exception e) {
+                down.add(url);
             }
-            if (v18) {
-                // Each node's Distributed table from what that node has, so that a run stopped half-way is finished.
-                for (String url : endpoints.urls()) {
-                    try (ClickHouseSql node = new ClickHouseSql(endpoints, url)) {
-                        Map<String, String> distributed = stored(node, db, "events");
-                        for (String statement : DeclaredColumnsDdl.statements(
-                                db, null, row.columns(), declaredTypes(row, true), distributed, true)) {
-                            sent.add(statement + " -- on " + url);
-                            if (!dryRun) {
-                                node.execute(statement);
+        }
+        if (v18 == null || byShard.size() < shards || byShard.containsKey("")) {
+            throw new IllegalStateException("clickhouse.urls reaches " + byShard.keySet() + " of the " + shards
+                    + " shards of cluster " + cluster + " (not reachable: " + down + "): list a node of every shard,"
+                    + " each with its 'shard' macro, and every node whose events table is queried");
+        }
+        for (String url : byShard.values()) {
+            try (ClickHouseSql node = new ClickHouseSql(endpoints, url)) {
+                for (String statement : DeclaredColumnsDdl.statements(
+                        db, null, row.columns(), stored(node, db, "events_local"), declaredTypes(row, v18), v18)) {
+                    sent.add(statement + " -- on " + url);
+                    if (!dryRun) {
+                        try {
+                            node.execute(statement);
+                        } catch (Exception e) {
+                            if (!String.valueOf(e.getMessage()).contains("Code: " + REPLICAS_INACTIVE)) {
+                                throw e;
                             }
+                            // Done on the active replicas; the inactive one takes it from the replication log.
+                            log.println("a replica of " + url + "'s shard is not active; it applies the ALTER when it"
+                                    + " is back");
                         }
                     }
                 }
             }
         }
-        if (dryRun) {
-            return sent;
+        if (!dryRun) {
+            await(row, List.of("events_local"), waitMs, log, " (the Distributed tables were left as they are)");
         }
+        for (String url : endpoints.urls()) {
+            try (ClickHouseSql node = new ClickHouseSql(endpoints, url)) {
+                for (String statement : DeclaredColumnsDdl.statements(
+                        db, null, row.columns(), declaredTypes(row, v18), stored(node, db, "events"), v18)) {
+                    sent.add(statement + " -- on " + url + (dryRun ? " (once every replica has the columns)" : ""));
+                    if (!dryRun) {
+                        node.execute(statement);
+                    }
+                }
+            }
+        }
+        if (!dryRun) {
+            await(row, List.of("events_local", "events"), waitMs, log, "");
+        }
+        return sent;
+    }
+
+    private void await(DeclaredRow row, List<String> tables, long waitMs, PrintStream log, String left)
+            throws Exception {
         long until = System.currentTimeMillis() + waitMs;
-        List<String> gaps = gaps(row);
+        List<String> gaps = gaps(row, tables);
         while (!gaps.isEmpty() && System.currentTimeMillis() < until) {
             log.println("waiting for " + gaps.size() + " column(s) to reach every replica, e.g. " + gaps.get(0));
             Thread.sleep(2_000);
-            gaps = gaps(row);
+            gaps = gaps(row, tables);
         }
         if (!gaps.isEmpty()) {
             throw new IllegalStateException("after " + waitMs / 1000 + " s some nodes still lack columns (a replica"
-                    + " behind on its replication queue, or down): " + String.join("; ", gaps)
+                    + " behind on its replication queue, or down): " + String.join("; ", gaps) + left
                     + ". Run tools.DeclareColumns again once they are back.");
         }
-        return sent;
     }
 
     /** The declared columns as if stored already: no statement for the table they stand for. */

@@ -29,7 +29,7 @@ class DeclaredColumnsDdlTest {
                 .containsExactly(
                         "ALTER TABLE cs.events_local ON CLUSTER c ADD COLUMN ok UInt8 DEFAULT 1",
                         "ALTER TABLE cs.events_local ON CLUSTER c ADD COLUMN v String DEFAULT ''",
-                        "ALTER TABLE cs.events ON CLUSTER c ADD COLUMN ok UInt8");
+                        "ALTER TABLE cs.events ON CLUSTER c ADD COLUMN ok UInt8 DEFAULT 1");
     }
 
     /** The statements for a column age declared as {@code type}, stored as UInt8 in both tables. */

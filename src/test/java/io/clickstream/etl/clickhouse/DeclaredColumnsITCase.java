@@ -43,7 +43,7 @@ class DeclaredColumnsITCase {
                             db,
                             true,
                             sql -> TestStack.query(node, sql + (sql.startsWith("SELECT") ? " FORMAT TSV" : ""))))
-                    .isEqualTo(DeclaredColumnsRoundTrip.DEFAULTS);
+                    .isEqualTo(DeclaredColumnsRoundTrip.DEFAULTS + DeclaredColumnsRoundTrip.DEFAULTS);
         } finally {
             TestStack.query(node, "DROP DATABASE IF EXISTS " + db);
         }
