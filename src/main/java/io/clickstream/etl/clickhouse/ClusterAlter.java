@@ -43,15 +43,7 @@ public final class ClusterAlter {
         if (!version.startsWith("18.") && !version.startsWith("1.")) {
             return new ClusterAlter(sql, cluster, List.of(), endpoints);
         }
-        Map<String, String> byShard = new TreeMap<>();
-        for (String url : endpoints.urls()) {
-            try (ClickHouseSql node = new ClickHouseSql(endpoints, url)) {
-                String shard = node.execute(
-                                "SELECT substitution FROM system.macros WHERE macro = 'shard' FORMAT TabSeparated")
-                        .trim();
-                byShard.putIfAbsent(shard, url);
-            }
-        }
+        Map<String, String> byShard = nodeOfEachShard(endpoints, null);
         long shards = Long.parseLong(sql.execute("SELECT uniqExact(shard_num) FROM system.clusters WHERE cluster = "
                         + ClickHouseSql.literal(cluster) + " FORMAT TabSeparated")
                 .trim());
@@ -62,6 +54,29 @@ public final class ClusterAlter {
                     + " every shard, each with its 'shard' macro");
         }
         return new ClusterAlter(sql, cluster, new ArrayList<>(byShard.values()), endpoints);
+    }
+
+    /**
+     * The first node of clickhouse.urls of each shard, by its 'shard' macro; {@code unreachable}: where the nodes that
+     * do not answer go (null: a node that does not answer is an error).
+     */
+    static Map<String, String> nodeOfEachShard(ClickHouseEndpoints endpoints, List<String> unreachable)
+            throws Exception {
+        Map<String, String> byShard = new TreeMap<>();
+        for (String url : endpoints.urls()) {
+            try (ClickHouseSql node = new ClickHouseSql(endpoints, url)) {
+                String shard = node.execute(
+                                "SELECT substitution FROM system.macros WHERE macro = 'shard' FORMAT TabSeparated")
+                        .trim();
+                byShard.putIfAbsent(shard, url);
+            } catch (Exception e) {
+                if (unreachable == null) {
+                    throw e;
+                }
+                unreachable.add(url);
+            }
+        }
+        return byShard;
     }
 
     /** {@code ALTER TABLE table <clause>} on every shard, e.g. clause {@code DELETE WHERE …}. */

@@ -111,27 +111,21 @@ public final class DeclaredColumnsOnCluster {
      */
     public List<String> apply(DeclaredRow row, boolean dryRun, long waitMs, PrintStream log) throws Exception {
         List<String> sent = new ArrayList<>();
-        Map<String, String> byShard = new java.util.TreeMap<>();
         List<String> down = new ArrayList<>();
-        Boolean v18 = null;
-        long shards = 0;
-        for (String url : endpoints.urls()) {
-            try (ClickHouseSql node = new ClickHouseSql(endpoints, url)) {
-                String shard = node.execute(
-                                "SELECT substitution FROM system.macros WHERE macro = 'shard' FORMAT TabSeparated")
-                        .trim();
-                byShard.putIfAbsent(shard, url);
-                if (v18 == null) {
-                    v18 = version18(node);
-                    shards = Long.parseLong(node.execute("SELECT uniqExact(shard_num) FROM system.clusters WHERE"
-                                    + " cluster = " + ClickHouseSql.literal(cluster) + " FORMAT TabSeparated")
-                            .trim());
-                }
-            } catch (Exception e) {
-                down.add(url);
-            }
+        Map<String, String> byShard = ClusterAlter.nodeOfEachShard(endpoints, down);
+        if (byShard.isEmpty()) {
+            throw new IllegalStateException("no node of clickhouse.urls answers: " + down);
         }
-        if (v18 == null || byShard.size() < shards || byShard.containsKey("")) {
+        boolean v18;
+        long shards;
+        try (ClickHouseSql node =
+                new ClickHouseSql(endpoints, byShard.values().iterator().next())) {
+            v18 = version18(node);
+            shards = Long.parseLong(node.execute("SELECT uniqExact(shard_num) FROM system.clusters WHERE cluster = "
+                            + ClickHouseSql.literal(cluster) + " FORMAT TabSeparated")
+                    .trim());
+        }
+        if (byShard.size() < shards || byShard.containsKey("")) {
             throw new IllegalStateException("clickhouse.urls reaches " + byShard.keySet() + " of the " + shards
                     + " shards of cluster " + cluster + " (not reachable: " + down + "): list a node of every shard,"
                     + " each with its 'shard' macro, and every node whose events table is queried");
