@@ -67,6 +67,19 @@ public final class DeclaredRow implements java.io.Serializable {
         if (file == null || file.isBlank()) {
             return null;
         }
+        // Once per process: the source encodes what the sinks' column list names, so both must see the same file
+        // even if it changes while the job is being built.
+        DeclaredRow read = READ.get(file);
+        if (read == null) {
+            read = READ.computeIfAbsent(file, f -> read(f));
+        }
+        return read;
+    }
+
+    private static final java.util.concurrent.ConcurrentMap<String, DeclaredRow> READ =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static DeclaredRow read(String file) {
         String text;
         try {
             text = Files.readString(Path.of(file));

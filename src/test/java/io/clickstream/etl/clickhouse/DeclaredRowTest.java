@@ -134,4 +134,28 @@ class DeclaredRowTest {
         assertThat(ROW.read(in)).isEqualTo(two);
         assertThat(in.uint8()).isEqualTo(42);
     }
+
+    @Test
+    void theSchemaFileIsReadOnceSoTheSourceAndTheSinksSeeTheSameColumns(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("columns.json");
+        java.nio.file.Files.writeString(
+                file, "{\"columns\": [{\"name\": \"a\", \"type\": \"UInt8\", \"path\": \"properties.a\"}]}");
+        io.clickstream.etl.config.JobConfig config =
+                io.clickstream.etl.config.JobConfig.of(java.util.Map.of("schema.file", file.toString()));
+        DeclaredRow first = DeclaredRow.from(config);
+        java.nio.file.Files.writeString(file, "{\"columns\": []}");
+        assertThat(DeclaredRow.from(config)).isSameAs(first);
+        assertThat(first.columnNames()).endsWith("a");
+
+        java.nio.file.Path bad = dir.resolve("bad.json");
+        java.nio.file.Files.writeString(
+                bad, "{\"columns\": [{\"name\": \"event_id\", \"type\": \"UInt8\", \"path\": \"properties.a\"}]}");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DeclaredRow.from(
+                        io.clickstream.etl.config.JobConfig.of(java.util.Map.of("schema.file", bad.toString()))))
+                .hasMessageStartingWith(
+                        "schema.file (" + bad + "): columns[0].name: 'event_id' is a column of the events" + " table");
+        assertThat(DeclaredRow.from(io.clickstream.etl.config.JobConfig.of(java.util.Map.of())))
+                .isNull();
+    }
 }
