@@ -39,31 +39,28 @@ public final class DeclaredColumnsDdl {
         List<String> distributed = new ArrayList<>();
         for (Column c : declared) {
             String type = c.type().ddl(version18);
-            String change = change(c, stored.get(c.name()), type);
+            String change = change(c, stored.get(c.name()), type, version18);
             if (change != null) {
-                local.add("ALTER TABLE " + db + ".events_local" + on + change
-                        + (change.startsWith(" ADD")
-                                ? " DEFAULT " + literal(c.type(), c.defaultValue(), version18)
-                                : ""));
+                local.add("ALTER TABLE " + db + ".events_local" + on + change);
             }
-            change = change(c, storedDistributed.get(c.name()), type);
+            change = change(c, storedDistributed.get(c.name()), type, version18);
             if (change != null) {
-                // With the default too: a Distributed table fills a column an insert leaves out with its own default
-                // and sends that to the shards.
-                distributed.add("ALTER TABLE " + db + ".events" + on + change
-                        + (change.startsWith(" ADD")
-                                ? " DEFAULT " + literal(c.type(), c.defaultValue(), version18)
-                                : ""));
+                distributed.add("ALTER TABLE " + db + ".events" + on + change);
             }
         }
         local.addAll(distributed);
         return local;
     }
 
-    /** " ADD COLUMN …" or " MODIFY COLUMN …" for a table whose column is {@code now} (null: none), or null: as is. */
-    private static String change(Column c, String now, String type) {
+    /**
+     * " ADD COLUMN … DEFAULT …" or " MODIFY COLUMN …" for a table whose column is {@code now} (null: none), or null: as
+     * is. The default goes to both tables: older rows of the shards' table read it, and a Distributed table fills a
+     * column an insert leaves out with its own default and sends that to the shards.
+     */
+    private static String change(Column c, String now, String type, boolean version18) {
         if (now == null) {
-            return " ADD COLUMN " + c.name() + " " + type;
+            return " ADD COLUMN " + c.name() + " " + type + " DEFAULT "
+                    + literal(c.type(), c.defaultValue(), version18);
         }
         if (now.equals(type)) {
             return null;
